@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WORKERS ?= 4
+DB := $(PY) -m portal.pgembed run --
+
+.PHONY: run serve test bench lint format migrations-check ci browser-deps clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+	  { echo "Python 3.12+ is needed (found $$($(PYTHON) --version)); see .python-version"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+run: $(VENV)/.installed
+	DJANGO_DEBUG=1 $(DB) $(PY) manage.py boot -- $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+serve: $(VENV)/.installed
+	$(DB) $(PY) manage.py boot --collectstatic -- \
+	  $(VENV)/bin/gunicorn portal.wsgi --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+	  --access-logfile - --graceful-timeout 5
+
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver) >/dev/null; }
+
+test: $(VENV)/.installed browser-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(DB) $(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(DB) $(PY) -m bench $(BENCH_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(VENV)/.installed
+	$(PY) manage.py makemigrations --check --dry-run
+
+ci: test
+
+clean:
+	rm -rf $(VENV) staticfiles

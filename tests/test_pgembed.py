@@ -1,0 +1,100 @@
+"""The embedded PostgreSQL's life cycle: no server is ever left behind, an orphan is reused."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _postmaster_pid(data: Path) -> int | None:
+    try:
+        return int((data / "pg" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def _start(data: Path, *cmd: str) -> subprocess.Popen:
+    env = {**os.environ, "PORTAL_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "portal.pgembed", "run", "--", *cmd], cwd=ROOT, env=env
+    )
+
+
+def _wait_for_server(data: Path, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = _postmaster_pid(data)
+        if _alive(pid) and (data / "pg" / "postmaster.pid").read_text().strip().endswith("ready"):
+            return pid
+        time.sleep(0.2)
+    raise AssertionError("the embedded server did not start")
+
+
+def _wait_gone(pid: int, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    data = tmp_path / "data"
+    yield data
+    pid = _postmaster_pid(data)
+    if _alive(pid):  # never leave a server behind, even when a test fails
+        os.kill(pid, signal.SIGTERM)
+        _wait_gone(pid)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_supervisor_stops_postgres(data_dir, signum):
+    marker = data_dir.parent / "started"
+    proc = _start(data_dir, "sh", "-c", f"touch {marker}; exec sleep 60")
+    pid = _wait_for_server(data_dir)
+    while not marker.exists():
+        time.sleep(0.1)
+    proc.send_signal(signum)
+    proc.wait(timeout=30)
+    assert _wait_gone(pid), "postgres was left running"
+
+
+def test_the_server_stops_when_the_command_ends(data_dir):
+    proc = _start(data_dir, "true")
+    assert proc.wait(timeout=60) == 0
+    pid = _postmaster_pid(data_dir)
+    assert pid is None or _wait_gone(pid)
+
+
+def test_a_server_orphaned_by_kill_9_is_reused_then_stopped(data_dir):
+    first = _start(data_dir, "sleep", "60")
+    orphan = _wait_for_server(data_dir)
+    first.kill()
+    first.wait()
+    time.sleep(0.5)
+    assert _alive(orphan), "SIGKILL cannot stop postgres: it is orphaned"
+
+    second = _start(data_dir, "sleep", "2")
+    assert second.wait(timeout=60) == 0
+    assert _postmaster_pid(data_dir) in (orphan, None), "a second server was started"
+    assert _wait_gone(orphan), "the orphan was not stopped by the next run"

@@ -1,0 +1,132 @@
+"""The search parameters' front door: parse and validate request input for the page and the API.
+
+`TrialFilterSet` declares every parameter of interfaces.md. Its form validates; `parse()` turns a
+QueryDict into a clean `search.Query` plus a message per parameter it had to ignore, so the page
+can show a notice and the API can answer 400. The FilterSet's own `.qs` applies the same filters
+with the plain ORM: the reference the fast engine is tested against.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q
+from django.http import QueryDict
+
+from trials import labels
+from trials.models import Phase, Sex, Status, Trial
+from trials.search import FACETS, SORTS, Query
+
+
+def _vocab_choices(facet: str):
+    def choices():
+        return sorted(labels.vocabulary()[facet].items(), key=lambda kv: kv[1].lower())
+
+    return choices
+
+
+class CountryField(forms.MultipleChoiceField):
+    """ISO alpha-2 codes; validated against pycountry rather than a 250-item choice list."""
+
+    def valid_value(self, value) -> bool:
+        return labels.is_country(str(value))
+
+
+class CountryFilter(django_filters.MultipleChoiceFilter):
+    field_class = CountryField
+
+
+class PageFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class TrialFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=500)
+    condition = django_filters.MultipleChoiceFilter(
+        field_name="conditions",
+        lookup_expr="overlap",
+        choices=_vocab_choices("condition"),
+        method="filter_overlap",
+    )
+    drug = django_filters.MultipleChoiceFilter(
+        field_name="drugs", choices=_vocab_choices("drug"), method="filter_overlap"
+    )
+    phase = django_filters.MultipleChoiceFilter(
+        field_name="phases", choices=Phase.choices, method="filter_overlap"
+    )
+    status = django_filters.MultipleChoiceFilter(field_name="status", choices=Status.choices)
+    country = CountryFilter(field_name="countries", method="filter_overlap")
+    refractory = django_filters.ChoiceFilter(choices=[("1", "yes")], method="filter_refractory")
+    age = django_filters.NumberFilter(
+        method="filter_age", min_value=Decimal(0), max_value=Decimal(130)
+    )
+    sex = django_filters.ChoiceFilter(
+        choices=[("female", "Female"), ("male", "Male")], method="filter_sex"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[(s, s) for s in SORTS], method="filter_nothing", empty_label=None
+    )
+    page = PageFilter(method="filter_nothing", min_value=1)
+
+    class Meta:
+        model = Trial
+        fields: list[str] = []
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(search=SearchQuery(value, search_type="websearch", config="english"))
+
+    def filter_overlap(self, qs, name, value):
+        return qs.filter(**{f"{self.filters[name].field_name}__overlap": value}) if value else qs
+
+    def filter_refractory(self, qs, name, value):
+        return qs.filter(is_refractory=True) if value else qs
+
+    def filter_age(self, qs, name, value):
+        return qs.filter(Q(min_age__isnull=True) | Q(min_age__lte=value)).filter(
+            Q(max_age__isnull=True) | Q(max_age__gte=value)
+        )
+
+    def filter_sex(self, qs, name, value):
+        return qs.filter(Q(sex__isnull=True) | Q(sex__in=[Sex.ALL, value.upper()]))
+
+    def filter_nothing(self, qs, name, value):
+        return qs
+
+
+MULTI = [spec.name for spec in FACETS]
+# Enum values are matched whatever their case: `phase=phase2` is PHASE2.
+UPPER = {"phase", "status", "country"}
+
+
+def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
+    """Clean values, and {parameter: message} for whatever was ignored."""
+    form = TrialFilterSet(data=data, queryset=Trial.objects.none()).form
+    errors: dict[str, str] = {}
+    clean = data.copy()
+    for name in MULTI:
+        field = form.fields[name]
+        values = [v.strip().upper() if name in UPPER else v.strip() for v in data.getlist(name)]
+        good = [v for v in dict.fromkeys(values) if v and field.valid_value(v)]
+        bad = [v for v in values if v and v not in good]
+        if bad:
+            errors[name] = f"unknown {name} {', '.join(repr(v) for v in bad)}"
+        clean.setlist(name, good)
+    form = TrialFilterSet(data=clean, queryset=Trial.objects.none()).form
+    form.is_valid()
+    for name, messages in form.errors.items():
+        value = data.get(name, "")
+        errors[name] = f"{name}={value!r}: {' '.join(messages)}"
+    cd = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    query = Query(
+        q=(cd.get("q") or "").strip(),
+        facets={name: cd.get(name) or [] for name in MULTI},
+        refractory=cd.get("refractory") == "1",
+        age=float(cd["age"]) if cd.get("age") is not None else None,
+        sex=(cd.get("sex") or "").upper() or None,
+        sort=cd.get("sort") or "",
+        page=cd.get("page") or 1,
+    )
+    return query, errors

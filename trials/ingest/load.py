@@ -1,0 +1,352 @@
+"""The loader: puts trial/1 records into the database. It knows nothing of source formats.
+
+Each record is loaded in its own transaction (savepoint), so a failing record leaves the database
+as it was and the rest of the batch goes on. A record joins the trial that shares one of its
+registry identifiers; when it shares identifiers with several trials, those trials are merged
+(the others' keys are kept as aliases, so their URLs redirect). The trial's record is then
+rebuilt from all its sources (see merge.py), leaving fields a curator locked untouched.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from trials.ingest.merge import identifier_norm, merge, priority
+from trials.models import (
+    Condition,
+    Contact,
+    Drug,
+    DrugClass,
+    Identifier,
+    Intervention,
+    RawDocument,
+    Site,
+    SourceRecord,
+    Trial,
+    TrialCondition,
+)
+
+VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
+OUTCOMES = ("created", "updated", "unchanged", "merged", "skipped", "failed")
+
+
+@dataclass
+class Counts:
+    values: dict = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+
+    def add(self, outcome: str) -> None:
+        self.values[outcome] += 1
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.values.items())
+
+
+class Loader:
+    """Loads records; keeps vocabulary look-ups in memory for the length of a run."""
+
+    def __init__(self) -> None:
+        ensure_vocabulary()
+        self.conditions = {c.slug: c for c in Condition.objects.all()}
+        self.drugs = {d.slug: d for d in Drug.objects.all()}
+
+    def document(self, raw: bytes, name: str, fmt: str | None) -> RawDocument:
+        """The stored input (a file or a ZIP member), kept whole once whatever it contains."""
+        document, _ = RawDocument.objects.get_or_create(
+            sha256=hashlib.sha256(raw).hexdigest(),
+            defaults={"content": raw, "size": len(raw), "name": name[:500], "format": fmt or ""},
+        )
+        return document
+
+    def in_scope(self, record: dict) -> bool:
+        """A trial is in scope when one of its conditions maps to a skin term."""
+        return any(
+            (c := self.conditions.get(cond.get("term"))) is not None and c.skin
+            for cond in record.get("conditions") or []
+        )
+
+    def load(self, record: dict, document: RawDocument) -> str:
+        """Load one record and return its outcome: created, updated, unchanged or merged."""
+        with transaction.atomic():
+            return self._load(record, document)
+
+    def _load(self, record: dict, document: RawDocument) -> str:
+        source = record.get("source") or {}
+        key = source_key(record)
+        existing = SourceRecord.objects.filter(source_key=key).select_related("trial").first()
+        if existing and existing.record == record:
+            return "unchanged"
+
+        candidates = self._matching_trials(record)
+        if existing and existing.trial not in candidates:
+            candidates.insert(0, existing.trial)
+        outcome = "created" if not candidates else "updated"
+        if candidates:
+            trial = candidates[0]
+            if len(candidates) > 1:
+                self._absorb(trial, candidates[1:])
+                outcome = "merged"
+        else:
+            trial = Trial(key=trial_key(record), record={}, title="")
+
+        if trial.pk is None:
+            self.rebuild(trial, [record])
+        sr = existing or SourceRecord(source_key=key)
+        sr.trial = trial
+        sr.document = document
+        sr.format = source.get("format") or ""
+        sr.registry = source.get("registry")
+        sr.url = source.get("url")
+        sr.refreshed = source.get("refreshed")
+        sr.priority = priority(record)
+        sr.record = record
+        sr.save()
+        changed = self.rebuild(trial)
+        if outcome == "updated" and not changed and existing:
+            return "unchanged"
+        return outcome
+
+    def _matching_trials(self, record: dict) -> list[Trial]:
+        norms = {
+            identifier_norm(i["id"])
+            for i in record.get("identifiers") or []
+            if i.get("kind") == "registry"
+        }
+        if record.get("trial_id"):
+            norms.add(identifier_norm(record["trial_id"]))
+        if not norms:
+            return []
+        ids = (
+            Identifier.objects.filter(norm__in=norms)
+            .exclude(kind="org")
+            .values_list("trial_id", flat=True)
+            .distinct()
+        )
+        return list(Trial.objects.filter(pk__in=list(ids)).order_by("created", "pk"))
+
+    def _absorb(self, trial: Trial, others: list[Trial]) -> None:
+        """Merge `others` into `trial`; their keys stay reachable as aliases."""
+        for other in others:
+            SourceRecord.objects.filter(trial=other).update(trial=trial)
+            aliases = [
+                other.key,
+                *other.identifiers.filter(kind="alias").values_list("value", flat=True),
+            ]
+            trial.locked_fields = sorted(set(trial.locked_fields) | set(other.locked_fields))
+            other.delete()
+            for alias in aliases:
+                Identifier.objects.get_or_create(
+                    trial=trial,
+                    norm=identifier_norm(alias),
+                    defaults={"value": alias, "kind": "alias"},
+                )
+
+    def rebuild(self, trial: Trial, records: list[dict] | None = None) -> bool:
+        """Recompute the trial from its sources; save it and its rows. True if anything changed."""
+        if records is None:
+            rows = trial.sources.order_by("priority", "-refreshed", "pk")
+            records = [sr.record for sr in rows]
+        records = sorted(records, key=priority)
+        merged, provenance, conflicts = merge(records)
+        for locked in trial.locked_fields:
+            if locked in trial.record:
+                merged[locked] = trial.record[locked]
+                provenance[locked] = {"format": "curator"}
+        if trial.pk and (merged, provenance, conflicts) == (
+            trial.record,
+            trial.provenance,
+            trial.conflicts,
+        ):
+            return False
+        trial.record, trial.provenance, trial.conflicts = merged, provenance, conflicts
+        self._derive(trial, merged)
+        trial.save()
+        self._write_rows(trial, merged)
+        return True
+
+    def _derive(self, trial: Trial, r: dict) -> None:
+        if (
+            r.get("trial_id")
+            and not Trial.objects.filter(trial_id=r["trial_id"]).exclude(pk=trial.pk).exists()
+        ):
+            trial.trial_id = r["trial_id"]
+        trial.title = r.get("title") or r.get("official_title") or "(untitled trial)"
+        trial.status = r.get("status") or "UNKNOWN"
+        trial.phases = list(dict.fromkeys(r.get("phases") or []))
+        trial.study_type = r.get("study_type")
+        terms = [c["term"] for c in r.get("conditions") or [] if c.get("term")]
+        trial.conditions = list(dict.fromkeys(terms))
+        drugs = [i["drug"] for i in r.get("interventions") or [] if i.get("drug")]
+        trial.drugs = list(dict.fromkeys(drugs))
+        trial.countries = sorted(set(r.get("countries") or []))
+        registries = [i.get("registry") for i in r.get("identifiers") or []]
+        registries += [(s or {}).get("registry") for s in r.get("sources") or []]
+        trial.registries = sorted({x for x in registries if x})
+        trial.sex = r.get("sex")
+        trial.min_age = r.get("min_age_years")
+        trial.max_age = r.get("max_age_years")
+        trial.is_refractory = bool((r.get("refractory") or {}).get("is_refractory"))
+        trial.enrollment = r.get("enrollment")
+        trial.start_date = to_date(r.get("start"))
+        refreshed = (r.get("source") or {}).get("refreshed")
+        trial.last_updated = to_date(r.get("last_updated") or refreshed)
+        trial.text_terms = " ".join(self._term_words(r))
+        trial.text_summary = r.get("summary") or ""
+        criteria = (r.get("criteria") or {}).get("text") or ""
+        trial.text_criteria = "\n".join(filter(None, [criteria, r.get("description")]))
+
+    def _term_words(self, r: dict) -> list[str]:
+        """Conditions, drugs and IDs as written, plus the vocabulary's labels and synonyms."""
+        words = [r.get("official_title"), r.get("acronym"), r.get("sponsor")]
+        for c in r.get("conditions") or []:
+            words.append(c.get("name"))
+            if vocab := self.conditions.get(c.get("term")):
+                words += [vocab.label, *vocab.synonyms]
+        for i in r.get("interventions") or []:
+            words.append(i.get("name"))
+            if vocab := self.drugs.get(i.get("drug")):
+                words += [vocab.label, *vocab.synonyms]
+        words += [i["id"] for i in r.get("identifiers") or []]
+        return [w for w in words if w]
+
+    def _write_rows(self, trial: Trial, r: dict) -> None:
+        aliases = list(trial.identifiers.filter(kind="alias").values_list("value", "norm"))
+        trial.identifiers.all().delete()
+        idents, seen = [], set()
+        for n, ident in enumerate(r.get("identifiers") or []):
+            norm = identifier_norm(ident["id"])
+            if norm not in seen:
+                seen.add(norm)
+                idents.append(
+                    Identifier(
+                        trial=trial,
+                        value=ident["id"],
+                        norm=norm,
+                        kind=ident.get("kind") or "other",
+                        registry=ident.get("registry"),
+                        is_primary=n == 0,
+                    )
+                )
+        idents += [
+            Identifier(trial=trial, value=v, norm=n, kind="alias")
+            for v, n in aliases
+            if n not in seen
+        ]
+        Identifier.objects.bulk_create(idents)
+        for model in (TrialCondition, Intervention, Site, Contact):
+            model.objects.filter(trial=trial).delete()
+        TrialCondition.objects.bulk_create(
+            TrialCondition(
+                trial=trial, name=c["name"][:500], condition=self.conditions.get(c.get("term"))
+            )
+            for c in r.get("conditions") or []
+        )
+        Intervention.objects.bulk_create(
+            Intervention(
+                trial=trial,
+                name=(i.get("name") or "")[:500],
+                type=i.get("type"),
+                description=i.get("description"),
+                drug=self.drugs.get(i.get("drug")),
+                is_placebo=bool(i.get("is_placebo")),
+            )
+            for i in r.get("interventions") or []
+        )
+        Site.objects.bulk_create(Site(trial=trial, **_cut(s, Site)) for s in r.get("sites") or [])
+        Contact.objects.bulk_create(
+            Contact(trial=trial, **_cut(c, Contact)) for c in r.get("contacts") or []
+        )
+
+
+def _cut(values: dict, model) -> dict:
+    """Keep the model's fields and cut strings to their column length."""
+    out = {}
+    for f in model._meta.concrete_fields:
+        if f.name in values and f.name != "trial":
+            v = values[f.name]
+            if isinstance(v, str) and f.max_length:
+                v = v[: f.max_length]
+            out[f.name] = v
+    return out
+
+
+def source_key(record: dict) -> str:
+    """What identifies a source of a trial, so that a newer version of it replaces the older."""
+    source = record.get("source") or {}
+    who = record.get("trial_id") or source.get("url")
+    if not who:
+        who = "title:" + " ".join((record.get("title") or "").lower().split())
+    return f"{source.get('format')}|{source.get('registry')}|{who}"[:300]
+
+
+def trial_key(record: dict) -> str:
+    """The URL key: the trial ID, or a stable name derived from the source when there is none."""
+    if record.get("trial_id"):
+        return record["trial_id"]
+    digest = hashlib.sha256(source_key(record).encode()).hexdigest()[:10]
+    return f"unregistered-{digest}"
+
+
+def to_date(value: str | None) -> datetime.date | None:
+    """`YYYY-MM-DD` or `YYYY-MM` (taken as the 1st) as a date, for sorting."""
+    if not value:
+        return None
+    try:
+        parts = [int(p) for p in value.split("-")]
+        return datetime.date(
+            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
+        )
+    except (ValueError, IndexError):
+        return None
+
+
+def ensure_vocabulary() -> None:
+    """Load the vocabulary data files into empty tables (curators' edits are never overwritten)."""
+    if not Condition.objects.exists():
+        load_vocabulary()
+
+
+def load_vocabulary(paths: Iterable[Path] | None = None) -> dict:
+    """Insert vocabulary terms from the data files that the tables do not have yet."""
+    added = {"conditions": 0, "drugs": 0, "drug_classes": 0}
+    data = {p.stem: json.loads(p.read_text()) for p in (paths or VOCAB_DIR.glob("*.json"))}
+    with transaction.atomic():
+        for item in data.get("drug_classes", []):
+            _, new = DrugClass.objects.get_or_create(
+                slug=item["slug"],
+                defaults={"label": item["label"], "synonyms": item.get("synonyms", [])},
+            )
+            added["drug_classes"] += new
+        conditions = data.get("conditions", [])
+        for item in conditions:
+            _, new = Condition.objects.get_or_create(
+                slug=item["slug"],
+                defaults={
+                    "label": item["label"],
+                    "synonyms": item.get("synonyms", []),
+                    "skin": item.get("skin", True),
+                },
+            )
+            added["conditions"] += new
+        by_slug = {c.slug: c for c in Condition.objects.all()}
+        for item in conditions:
+            child = by_slug[item["slug"]]
+            if item.get("parent") and child.parent_id is None and item["parent"] in by_slug:
+                child.parent = by_slug[item["parent"]]
+                child.save(update_fields=["parent"])
+        classes = {c.slug: c for c in DrugClass.objects.all()}
+        for item in data.get("drugs", []):
+            drug, new = Drug.objects.get_or_create(
+                slug=item["slug"],
+                defaults={"label": item["label"], "synonyms": item.get("synonyms", [])},
+            )
+            if new:
+                drug.classes.set([classes[c] for c in item.get("classes", []) if c in classes])
+            added["drugs"] += new
+    return added

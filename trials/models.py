@@ -1,0 +1,328 @@
+"""The portal's data: merged trials, what each source said, and the vocabularies.
+
+A `Trial` is one real-world study. Its `record` is the merged `trial/1` record (what the API
+returns and the page shows); the columns beside it are derived from that record by the loader
+so that search, facets and admin can query them: never edit them by hand.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class ParseableChoices(models.TextChoices):
+    @classmethod
+    def parse(cls, value: str | None):
+        """The member for request input such as `recruiting` or `RECRUITING`, else None."""
+        if not value:
+            return None
+        try:
+            return cls(value.strip().upper())
+        except ValueError:
+            return None
+
+
+class Status(ParseableChoices):
+    RECRUITING = "RECRUITING", "Recruiting"
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING", "Not yet recruiting"
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", "Enrolling by invitation"
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", "Active, not recruiting"
+    SUSPENDED = "SUSPENDED", "Suspended"
+    TERMINATED = "TERMINATED", "Terminated"
+    COMPLETED = "COMPLETED", "Completed"
+    WITHDRAWN = "WITHDRAWN", "Withdrawn"
+    UNKNOWN = "UNKNOWN", "Unknown status"
+    AVAILABLE = "AVAILABLE", "Available (expanded access)"
+    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE", "No longer available"
+    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE", "Temporarily not available"
+    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", "Approved for marketing"
+    WITHHELD = "WITHHELD", "Withheld"
+
+
+class Phase(ParseableChoices):
+    EARLY_PHASE1 = "EARLY_PHASE1", "Early phase 1"
+    PHASE1 = "PHASE1", "Phase 1"
+    PHASE2 = "PHASE2", "Phase 2"
+    PHASE3 = "PHASE3", "Phase 3"
+    PHASE4 = "PHASE4", "Phase 4"
+    NA = "NA", "Not applicable"
+
+
+class StudyType(ParseableChoices):
+    INTERVENTIONAL = "INTERVENTIONAL", "Interventional"
+    OBSERVATIONAL = "OBSERVATIONAL", "Observational"
+    EXPANDED_ACCESS = "EXPANDED_ACCESS", "Expanded access"
+
+
+class Sex(ParseableChoices):
+    ALL = "ALL", "All"
+    FEMALE = "FEMALE", "Female"
+    MALE = "MALE", "Male"
+
+
+def _in(field: str, choices) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+# --- Vocabularies (data files in trials/vocab/, loaded by `manage.py load_vocabulary`) ---------
+
+
+class Condition(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    label = models.CharField(max_length=200)
+    synonyms = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    skin = models.BooleanField(default=True, help_text="In the portal's scope (skin disease).")
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DrugClass(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    label = models.CharField(max_length=200)
+    synonyms = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name_plural = "drug classes"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Drug(models.Model):
+    slug = models.SlugField(max_length=100, unique=True, help_text="Lower-case INN.")
+    label = models.CharField(max_length=200)
+    synonyms = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    classes = models.ManyToManyField(DrugClass, blank=True, related_name="drugs")
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --- Sources -----------------------------------------------------------------------------------
+
+
+class RawDocument(models.Model):
+    """Input bytes kept whole, so any trial can be rebuilt with tomorrow's readers."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=500, help_text="The path it was first imported from.")
+    format = models.CharField(max_length=40)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]})"
+
+
+class ImportRun(models.Model):
+    started = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    paths = ArrayField(models.CharField(max_length=500), default=list)
+    options = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True, help_text="[[path, reason], ...]")
+
+    class Meta:
+        ordering = ["-started"]
+
+    def __str__(self) -> str:
+        return f"Import {self.started:%Y-%m-%d %H:%M} ({', '.join(self.paths)[:80]})"
+
+
+# --- Trials ------------------------------------------------------------------------------------
+
+
+class Trial(models.Model):
+    key = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="URL key: the primary registry ID, or a stable generated one when there is none.",
+    )
+    trial_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    record = models.JSONField(help_text="The merged trial/1 record.")
+    provenance = models.JSONField(default=dict, blank=True, help_text="field -> source")
+    conflicts = models.JSONField(default=dict, blank=True, help_text="field -> {source: value}")
+    locked_fields = ArrayField(
+        models.CharField(max_length=50),
+        default=list,
+        blank=True,
+        help_text="Fields a curator edited: imports leave them alone.",
+    )
+
+    # Derived from `record` by the loader, for search, facets and sorting.
+    title = models.TextField()
+    status = models.CharField(max_length=30, choices=Status, default=Status.UNKNOWN)
+    phases = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    study_type = models.CharField(max_length=20, choices=StudyType, null=True, blank=True)
+    conditions = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    drugs = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    registries = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex, null=True, blank=True)
+    min_age = models.FloatField(null=True, blank=True)
+    max_age = models.FloatField(null=True, blank=True)
+    is_refractory = models.BooleanField(default=False)
+    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    last_updated = models.DateField(null=True, blank=True)
+    # Text fed to the search vector, by weight: title (A); conditions, drugs, IDs (B);
+    # summary (C); criteria and description (D).
+    text_terms = models.TextField(blank=True, default="")
+    text_summary = models.TextField(blank=True, default="")
+    text_criteria = models.TextField(blank=True, default="")
+    search = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("text_terms", weight="B", config="english")
+        + SearchVector("text_summary", weight="C", config="english")
+        + SearchVector("text_criteria", weight="D", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_updated", "key"]
+        indexes = [
+            # Full-text search.
+            GinIndex(fields=["search"], name="trial_search_gin"),
+            # Facet filters (array overlap) and the status filter.
+            GinIndex(fields=["conditions"], name="trial_conditions_gin"),
+            GinIndex(fields=["drugs"], name="trial_drugs_gin"),
+            GinIndex(fields=["phases"], name="trial_phases_gin"),
+            GinIndex(fields=["countries"], name="trial_countries_gin"),
+            models.Index(fields=["status"], name="trial_status_idx"),
+            # Default sort order of the search page without a query.
+            models.Index(fields=["-last_updated", "key"], name="trial_updated_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_in("status", Status), name="trial_status_valid"),
+            models.CheckConstraint(
+                condition=Q(study_type__isnull=True) | _in("study_type", StudyType),
+                name="trial_study_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(sex__isnull=True) | _in("sex", Sex), name="trial_sex_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(phases__contained_by=Phase.values), name="trial_phases_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.title[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("trial_detail", args=[self.key])
+
+
+class Identifier(models.Model):
+    """Every ID a source names for a trial; `norm` is how URLs and merges look them up."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="identifiers")
+    value = models.CharField(max_length=200)
+    norm = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=20)
+    registry = models.CharField(max_length=60, null=True, blank=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "norm"], name="identifier_unique_per_trial")
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TrialCondition(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="condition_rows")
+    name = models.CharField(max_length=500, help_text="As the source wrote it.")
+    condition = models.ForeignKey(Condition, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Intervention(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="interventions")
+    name = models.CharField(max_length=500)
+    type = models.CharField(max_length=30, null=True, blank=True)
+    description = models.TextField(null=True, blank=True)
+    drug = models.ForeignKey(Drug, null=True, blank=True, on_delete=models.SET_NULL)
+    is_placebo = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    facility = models.CharField(max_length=500, null=True, blank=True)
+    city = models.CharField(max_length=200, null=True, blank=True)
+    region = models.CharField(max_length=200, null=True, blank=True)
+    country = models.CharField(max_length=2, null=True, blank=True)
+    status = models.CharField(max_length=40, null=True, blank=True)
+
+    def __str__(self) -> str:
+        return ", ".join(filter(None, [self.facility, self.city, self.country]))
+
+
+class Contact(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=300, null=True, blank=True)
+    role = models.CharField(max_length=60, null=True, blank=True)
+    email = models.CharField(max_length=300, null=True, blank=True)
+    phone = models.CharField(max_length=100, null=True, blank=True)
+    affiliation = models.CharField(max_length=500, null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name or self.email or "contact"
+
+
+class SourceRecord(models.Model):
+    """What one source document said about one trial: its normalized record, kept as read."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sources")
+    document = models.ForeignKey(RawDocument, on_delete=models.PROTECT, related_name="records")
+    source_key = models.CharField(
+        max_length=300, help_text="Which source this is: a newer version of it replaces it."
+    )
+    format = models.CharField(max_length=40)
+    registry = models.CharField(max_length=60, null=True, blank=True)
+    url = models.URLField(max_length=1000, null=True, blank=True)
+    refreshed = models.CharField(max_length=10, null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(help_text="Lower wins when sources disagree.")
+    record = models.JSONField()
+    imported = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "-refreshed"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_key"], name="source_record_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.format}: {self.source_key}"
