@@ -19,12 +19,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_configure(config):
-    if os.environ.get("DATABASE_URL"):
-        return
-    url = pgembed.attach()
     from django.conf import settings
 
-    if settings.configured:  # settings were read before the server's socket was known
+    # Tests serve static files from the source tree, as `make run` does: no collectstatic.
+    settings.STORAGES["staticfiles"]["BACKEND"] = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    settings.WHITENOISE_USE_FINDERS = True
+    if not os.environ.get("DATABASE_URL"):
+        url = pgembed.attach()
+        # Settings were read before the server's socket was known.
         settings.DATABASES["default"].update(dj_database_url.parse(url))
 
 
@@ -64,3 +68,16 @@ def browser_type_launch_args():
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_state(settings):
+    """Each test sees the database as it is: no index or cache left from a rolled-back test."""
+    from trials import facetindex, labels, search
+
+    settings.SEARCH_CACHE_SECONDS = 0
+    facetindex.reset()
+    labels.forget()
+    search._text_cache.clear()
+    yield
+    facetindex.reset()

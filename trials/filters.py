@@ -79,7 +79,8 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs.filter(search=SearchQuery(value, search_type="websearch", config="english"))
 
     def filter_overlap(self, qs, name, value):
-        return qs.filter(**{f"{self.filters[name].field_name}__overlap": value}) if value else qs
+        # django-filter passes the field name (the array column) as `name`.
+        return qs.filter(**{f"{name}__overlap": value}) if value else qs
 
     def filter_refractory(self, qs, name, value):
         return qs.filter(is_refractory=True) if value else qs
@@ -96,7 +97,7 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs
 
 
-MULTI = [spec.name for spec in FACETS]
+MULTI = list(FACETS)
 # Enum values are matched whatever their case: `phase=phase2` is PHASE2.
 UPPER = {"phase", "status", "country"}
 

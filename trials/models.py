@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 
 
@@ -326,3 +327,14 @@ class SourceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format}: {self.source_key}"
+
+
+class TrialChange(models.Model):
+    """Filled by a database trigger on every write to a trial; search workers follow it."""
+
+    seq = models.BigAutoField(primary_key=True)
+    trial_id = models.BigIntegerField()
+    at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"{self.seq}: trial {self.trial_id}"

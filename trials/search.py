@@ -1,48 +1,49 @@
 """The query and facet engine: cleaned search parameters in, one page of trials and counts out.
 
-Every filter is a WHERE clause on the `trials_trial` row (facet values are denormalized arrays
-there), so a search is three statements whatever the page size: the page, the total, and all
-facet counts in one UNION ALL. Facet counts are disjunctive: each facet's counts apply every
-filter but its own, so a selected facet's other values stay visible with their counts.
+Filters and facet counts run on this process's `FacetIndex` (numpy masks and bincounts); full
+text runs in PostgreSQL (the stored, weighted tsvector and its GIN index) and comes back as the
+set of matching trial ids, cached per query until the data changes. Facet counts are
+disjunctive: each facet's counts apply every filter but its own. Relevance is PostgreSQL's
+`ts_rank_cd`, computed only when the hits are few enough to rank cheaply; broader queries are
+ordered by last update. A search costs one to three statements whatever the page size.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import connection
-from django.db.models import BooleanField, F
+from django.db.models import FloatField
 from django.db.models.expressions import RawSQL
 
 from trials import labels
+from trials.facetindex import FacetIndex, get_index
 from trials.ingest.merge import identifier_norm
-from trials.models import Identifier, Trial
+from trials.models import Identifier, Sex, Trial
 
 PAGE_SIZE = 20
-TABLE = Trial._meta.db_table
+RANK_LIMIT = 2000
 TSQUERY = "websearch_to_tsquery('english', %s)"
-
-
-@dataclass(frozen=True)
-class FacetSpec:
-    name: str
-    column: str
-    is_array: bool
-
-
-FACETS = (
-    FacetSpec("condition", "conditions", True),
-    FacetSpec("drug", "drugs", True),
-    FacetSpec("phase", "phases", True),
-    FacetSpec("status", "status", False),
-    FacetSpec("country", "countries", True),
+FACETS = ("condition", "drug", "phase", "status", "country")
+SORTS = ("relevance", "updated", "start", "enrollment")
+RESULT_FIELDS = (
+    "key",
+    "trial_id",
+    "title",
+    "status",
+    "phases",
+    "conditions",
+    "drugs",
+    "countries",
+    "is_refractory",
+    "last_updated",
+    "start_date",
+    "enrollment",
+    "study_type",
 )
-SORTS = {
-    "relevance": None,  # rank, computed per query
-    "updated": ["-last_updated", "key"],
-    "start": ["-start_date", "key"],
-    "enrollment": ["-enrollment", "key"],
-}
+SEX_CODES = {Sex.FEMALE: 2, Sex.MALE: 3}
 
 
 @dataclass
@@ -51,6 +52,7 @@ class FacetValue:
     label: str
     count: int
     selected: bool
+    url: str = ""
 
 
 @dataclass
@@ -61,11 +63,12 @@ class SearchResult:
     pages: int
     facets: dict[str, list[FacetValue]]
     id_match: Trial | None = None
+    ranked: bool = False
 
 
 @dataclass
 class Query:
-    """Cleaned parameters (see filters.SearchForm)."""
+    """Cleaned parameters (see filters.parse)."""
 
     q: str = ""
     facets: dict[str, list[str]] = field(default_factory=dict)
@@ -79,32 +82,86 @@ class Query:
         return self.sort or ("relevance" if self.q else "updated")
 
 
-def _where(query: Query, id_trials: list[int], skip: str | None = None) -> tuple[str, list]:
-    clauses, params = [], []
+def search(query: Query) -> SearchResult:
+    index = get_index()
+    id_pks = _id_match(query.q)
+    masks = _masks(index, query, id_pks)
+    everything = _combine(index, masks)
+    count = int(everything.sum())
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(max(query.page, 1), pages)
+    start = (page - 1) * PAGE_SIZE
+
+    facets = {}
+    for name in FACETS:
+        others = [k for k in masks if k != name]
+        facets[name] = index.counts(name, _combine(index, masks, skip=name) if others else None)
+
+    ranked = False
+    if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
+        trials, ranked = _ranked_page(index.cols.pks[everything], query.q, start), True
+    else:
+        sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
+        order = index.order(sort)
+        rows = order[everything[order]][start : start + PAGE_SIZE]
+        trials = _fetch(index.cols.pks[rows])
+    match = None
+    if len(id_pks) == 1:
+        match = next((t for t in trials if t.pk == id_pks[0]), None)
+    return SearchResult(trials, count, page, pages, _label(facets, query), match, ranked)
+
+
+def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.ndarray]:
+    masks: dict[str, np.ndarray] = {}
+    cols = index.cols
     if query.q:
-        if id_trials:
-            clauses.append(f"(search @@ {TSQUERY} OR id = ANY(%s))")
-            params += [query.q, id_trials]
-        else:
-            clauses.append(f"search @@ {TSQUERY}")
-            params.append(query.q)
-    for spec in FACETS:
-        values = query.facets.get(spec.name)
-        if values and spec.name != skip:
-            if spec.is_array:
-                clauses.append(f"{spec.column} && %s::varchar[]")
-            else:
-                clauses.append(f"{spec.column} = ANY(%s::varchar[])")
-            params.append(values)
+        m = np.zeros(index.n, bool)
+        m[index.rows_of(text_hits(index, query.q))] = True
+        m[index.rows_of(np.asarray(id_pks, np.int64))] = True
+        masks["q"] = m
+    for name in FACETS:
+        if selected := query.facets.get(name):
+            masks[name] = index.facet_mask(name, selected)
     if query.refractory:
-        clauses.append("is_refractory")
+        masks["refractory"] = cols.refractory
     if query.age is not None:
-        clauses.append("(min_age IS NULL OR min_age <= %s) AND (max_age IS NULL OR max_age >= %s)")
-        params += [query.age, query.age]
-    if query.sex:
-        clauses.append("(sex IS NULL OR sex = 'ALL' OR sex = %s)")
-        params.append(query.sex)
-    return (" AND ".join(clauses) or "TRUE"), params
+        with np.errstate(invalid="ignore"):
+            masks["age"] = (np.isnan(cols.min_age) | (cols.min_age <= query.age)) & (
+                np.isnan(cols.max_age) | (cols.max_age >= query.age)
+            )
+    if query.sex in SEX_CODES:
+        masks["sex"] = (cols.sex <= 1) | (cols.sex == SEX_CODES[query.sex])
+    return masks
+
+
+def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndarray:
+    m = index.alive.copy()
+    for name, mask in masks.items():
+        if name != skip:
+            m &= mask
+    return m
+
+
+_text_cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+TEXT_CACHE_SIZE = 256
+
+
+def text_hits(index: FacetIndex, q: str) -> np.ndarray:
+    """Ids of the trials matching q (web-search syntax), cached until the data changes."""
+    key = (q, index.seq)
+    if key in _text_cache:
+        _text_cache.move_to_end(key)
+        return _text_cache[key]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT string_agg(id::text, ',') FROM trials_trial WHERE search @@ {TSQUERY}", [q]
+        )
+        joined = cursor.fetchone()[0]
+    hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    _text_cache[key] = hits
+    if len(_text_cache) > TEXT_CACHE_SIZE:
+        _text_cache.popitem(last=False)
+    return hits
 
 
 def _id_match(q: str) -> list[int]:
@@ -114,85 +171,37 @@ def _id_match(q: str) -> list[int]:
     if not q or " " in q or len(q) > 60 or not any(ch.isdigit() for ch in q):
         return []
     return list(
-        Identifier.objects.filter(norm=identifier_norm(q)).values_list("trial_id", flat=True)
+        Identifier.objects.filter(norm=identifier_norm(q))
+        .values_list("trial_id", flat=True)
+        .distinct()
     )
 
 
-def search(query: Query) -> SearchResult:
-    id_trials = _id_match(query.q)
-    where, params = _where(query, id_trials)
-    condition = RawSQL(where, params, output_field=BooleanField())
-    hits = Trial.objects.filter(condition)
-
-    facets = _facet_counts(query, id_trials)
-    count = facets[""].get("", 0)
-    pages = max(1, -(-count // PAGE_SIZE))
-    page = min(max(query.page, 1), pages)
-    ordered = _ordered(hits, query)
-    start = (page - 1) * PAGE_SIZE
-    trials = list(
-        ordered.only(
-            "key",
-            "title",
-            "status",
-            "phases",
-            "conditions",
-            "drugs",
-            "countries",
-            "is_refractory",
-            "last_updated",
-            "start_date",
-            "enrollment",
-            "study_type",
-        )[start : start + PAGE_SIZE]
+def _ranked_page(pks: np.ndarray, q: str, start: int) -> list[Trial]:
+    rank = RawSQL(f"ts_rank_cd(search, {TSQUERY}, 32)", [q], output_field=FloatField())
+    return list(
+        Trial.objects.filter(pk__in=pks.tolist())
+        .annotate(rank=rank)
+        .only(*RESULT_FIELDS)
+        .order_by("-rank", "-last_updated", "pk")[start : start + PAGE_SIZE]
     )
-    match = next((t for t in trials if t.pk in id_trials), None) if len(id_trials) == 1 else None
-    return SearchResult(trials, count, page, pages, _label(facets, query), id_match=match)
 
 
-def _ordered(hits, query: Query):
-    sort = query.effective_sort()
-    if sort == "relevance" and query.q:
-        rank = RawSQL(f"ts_rank_cd(search, {TSQUERY}, 32)", [query.q])
-        return hits.annotate(rank=rank).order_by("-rank", "-last_updated", "key")
-    fields = SORTS.get(sort) or SORTS["updated"]
-    return hits.order_by(F(fields[0][1:]).desc(nulls_last=True), *fields[1:])
-
-
-def _facet_counts(query: Query, id_trials: list[int]) -> dict[str, dict[str, int]]:
-    """All facets' counts in one statement; also the total (facet '' = every filter applied)."""
-    parts, params = [], []
-    for spec in FACETS:
-        where, p = _where(query, id_trials, skip=spec.name)
-        value = f"unnest({spec.column})" if spec.is_array else spec.column
-        parts.append(
-            f"SELECT %s AS facet, v AS value, count(*) AS n FROM "
-            f"(SELECT {value} AS v FROM {TABLE} WHERE {where}) s GROUP BY v"
-        )
-        params += [spec.name, *p]
-    where, p = _where(query, id_trials)
-    parts.append(f"SELECT '' AS facet, '' AS value, count(*) AS n FROM {TABLE} WHERE {where}")
-    params += p
-    counts: dict[str, dict[str, int]] = {spec.name: {} for spec in FACETS}
-    counts[""] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for facet, value, n in cursor.fetchall():
-            if value is not None:
-                counts[facet][value] = n
-    return counts
+def _fetch(pks: np.ndarray) -> list[Trial]:
+    if not len(pks):
+        return []
+    by_pk = Trial.objects.only(*RESULT_FIELDS).in_bulk(pks.tolist())
+    return [by_pk[pk] for pk in pks.tolist() if pk in by_pk]
 
 
 def _label(counts: dict[str, dict[str, int]], query: Query) -> dict[str, list[FacetValue]]:
     out = {}
-    for spec in FACETS:
-        selected = set(query.facets.get(spec.name) or [])
-        values = dict(counts[spec.name])
+    for name in FACETS:
+        selected = set(query.facets.get(name) or [])
+        values = dict(counts[name])
         for value in selected:
             values.setdefault(value, 0)
-        items = [
-            FacetValue(v, labels.label(spec.name, v), n, v in selected) for v, n in values.items()
-        ]
+        items = [FacetValue(v, labels.label(name, v), n, v in selected) for v, n in values.items()]
         items.sort(key=lambda fv: (not fv.selected, -fv.count, fv.label.lower()))
-        out[spec.name] = items
+        out[name] = items
     return out

@@ -62,13 +62,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
     params = request.GET
     facets = []
     chips = []
-    for spec in FACETS:
-        values = result.facets[spec.name]
+    for name in FACETS:
+        values = result.facets[name]
         for fv in values:
-            fv.url = _toggle(params, spec.name, fv.value)
+            fv.url = _toggle(params, name, fv.value)
             if fv.selected:
-                chips.append({"facet": FACET_TITLES[spec.name], "label": fv.label, "url": fv.url})
-        facets.append({"name": spec.name, "title": FACET_TITLES[spec.name], "values": values})
+                chips.append({"facet": FACET_TITLES[name], "label": fv.label, "url": fv.url})
+        facets.append({"name": name, "title": FACET_TITLES[name], "values": values})
     if query.q:
         chips.insert(0, {"facet": "Text", "label": query.q, "url": _without(params, "q")})
     if query.refractory:

@@ -77,7 +77,6 @@ class Loader:
             return self._load(record, document)
 
     def _load(self, record: dict, document: RawDocument) -> str:
-        source = record.get("source") or {}
         key = source_key(record)
         existing = SourceRecord.objects.filter(source_key=key).select_related("trial").first()
         if existing and existing.record == record:
@@ -97,29 +96,78 @@ class Loader:
 
         if trial.pk is None:
             self.rebuild(trial, [record])
-        sr = existing or SourceRecord(source_key=key)
-        sr.trial = trial
-        sr.document = document
-        sr.format = source.get("format") or ""
-        sr.registry = source.get("registry")
-        sr.url = source.get("url")
-        sr.refreshed = source.get("refreshed")
-        sr.priority = priority(record)
-        sr.record = record
+        sr = _source_record(record, document, trial)
+        if existing:
+            sr.pk = existing.pk
         sr.save()
         changed = self.rebuild(trial)
         if outcome == "updated" and not changed and existing:
             return "unchanged"
         return outcome
 
+    def load_many(self, items: list[tuple[dict, RawDocument]]) -> list[str | Exception]:
+        """Load a batch; return each record's outcome, or the exception that stopped it.
+
+        Records that are new and share no identifier with the database or with each other are
+        created together with a few bulk statements; the rest (updates, merges) go one by one.
+        If the bulk insert fails, its records are retried one by one, so that one bad record
+        fails alone and leaves nothing half-written.
+        """
+        keys = [source_key(r) for r, _ in items]
+        norms = [_merge_norms(r) for r, _ in items]
+        existing = set(
+            SourceRecord.objects.filter(source_key__in=keys).values_list("source_key", flat=True)
+        )
+        known = set(
+            Identifier.objects.filter(norm__in=set().union(*norms))
+            .exclude(kind="org")
+            .values_list("norm", flat=True)
+        )
+        fresh, slow, seen = [], [], set()
+        for i, ((record, _), key) in enumerate(zip(items, keys, strict=True)):
+            claims = {key, "key:" + trial_key(record), *norms[i]}
+            if key in existing or norms[i] & known or claims & seen:
+                slow.append(i)
+            else:
+                fresh.append(i)
+                seen |= claims
+        outcomes: list[str | Exception] = ["failed"] * len(items)
+        if fresh:
+            try:
+                with transaction.atomic():
+                    self._create_many([items[i] for i in fresh])
+                for i in fresh:
+                    outcomes[i] = "created"
+            except Exception:  # retried one by one below, where the culprit fails alone
+                slow = sorted(slow + fresh)
+        for i in slow:
+            try:
+                outcomes[i] = self.load(*items[i])
+            except Exception as exc:
+                outcomes[i] = exc
+        return outcomes
+
+    def _create_many(self, items: list[tuple[dict, RawDocument]]) -> None:
+        trials = []
+        for record, _ in items:
+            trial = Trial(key=trial_key(record))
+            trial.record, trial.provenance, trial.conflicts = merge([record])
+            self._derive(trial, trial.record, check_unique=False)
+            trials.append(trial)
+        Trial.objects.bulk_create(trials)
+        SourceRecord.objects.bulk_create(
+            _source_record(record, document, trial)
+            for (record, document), trial in zip(items, trials, strict=True)
+        )
+        rows: dict = {}
+        for trial in trials:
+            for model, objs in self._rows(trial, trial.record).items():
+                rows.setdefault(model, []).extend(objs)
+        for model, objs in rows.items():
+            model.objects.bulk_create(objs)
+
     def _matching_trials(self, record: dict) -> list[Trial]:
-        norms = {
-            identifier_norm(i["id"])
-            for i in record.get("identifiers") or []
-            if i.get("kind") == "registry"
-        }
-        if record.get("trial_id"):
-            norms.add(identifier_norm(record["trial_id"]))
+        norms = _merge_norms(record)
         if not norms:
             return []
         ids = (
@@ -217,9 +265,15 @@ class Loader:
 
     def _write_rows(self, trial: Trial, r: dict) -> None:
         aliases = list(trial.identifiers.filter(kind="alias").values_list("value", "norm"))
-        trial.identifiers.all().delete()
+        for model in (Identifier, TrialCondition, Intervention, Site, Contact):
+            model.objects.filter(trial=trial).delete()
+        for model, objs in self._rows(trial, r, aliases).items():
+            model.objects.bulk_create(objs)
+
+    def _rows(self, trial: Trial, r: dict, aliases: list | None = None) -> dict[type, list]:
+        """The child rows derived from a trial's merged record."""
         idents, seen = [], set()
-        for n, ident in enumerate(r.get("identifiers") or []):
+        for ident in r.get("identifiers") or []:
             norm = identifier_norm(ident["id"])
             if norm not in seen:
                 seen.add(norm)
@@ -230,38 +284,65 @@ class Loader:
                         norm=norm,
                         kind=ident.get("kind") or "other",
                         registry=ident.get("registry"),
-                        is_primary=n == 0,
+                        is_primary=not idents,
                     )
                 )
         idents += [
             Identifier(trial=trial, value=v, norm=n, kind="alias")
-            for v, n in aliases
+            for v, n in aliases or []
             if n not in seen
         ]
-        Identifier.objects.bulk_create(idents)
-        for model in (TrialCondition, Intervention, Site, Contact):
-            model.objects.filter(trial=trial).delete()
-        TrialCondition.objects.bulk_create(
-            TrialCondition(
-                trial=trial, name=c["name"][:500], condition=self.conditions.get(c.get("term"))
-            )
-            for c in r.get("conditions") or []
-        )
-        Intervention.objects.bulk_create(
-            Intervention(
-                trial=trial,
-                name=(i.get("name") or "")[:500],
-                type=i.get("type"),
-                description=i.get("description"),
-                drug=self.drugs.get(i.get("drug")),
-                is_placebo=bool(i.get("is_placebo")),
-            )
-            for i in r.get("interventions") or []
-        )
-        Site.objects.bulk_create(Site(trial=trial, **_cut(s, Site)) for s in r.get("sites") or [])
-        Contact.objects.bulk_create(
-            Contact(trial=trial, **_cut(c, Contact)) for c in r.get("contacts") or []
-        )
+        return {
+            Identifier: idents,
+            TrialCondition: [
+                TrialCondition(
+                    trial=trial,
+                    name=c["name"][:500],
+                    condition=self.conditions.get(c.get("term")),
+                )
+                for c in r.get("conditions") or []
+            ],
+            Intervention: [
+                Intervention(
+                    trial=trial,
+                    name=(i.get("name") or "")[:500],
+                    type=i.get("type"),
+                    description=i.get("description"),
+                    drug=self.drugs.get(i.get("drug")),
+                    is_placebo=bool(i.get("is_placebo")),
+                )
+                for i in r.get("interventions") or []
+            ],
+            Site: [Site(trial=trial, **_cut(s, Site)) for s in r.get("sites") or []],
+            Contact: [Contact(trial=trial, **_cut(c, Contact)) for c in r.get("contacts") or []],
+        }
+
+
+def _merge_norms(record: dict) -> set[str]:
+    """The identifiers that make two records one trial: registry IDs (never sponsors' numbers)."""
+    norms = {
+        identifier_norm(i["id"])
+        for i in record.get("identifiers") or []
+        if i.get("kind") == "registry"
+    }
+    if record.get("trial_id"):
+        norms.add(identifier_norm(record["trial_id"]))
+    return norms
+
+
+def _source_record(record: dict, document: RawDocument, trial: Trial) -> SourceRecord:
+    source = record.get("source") or {}
+    return SourceRecord(
+        source_key=source_key(record),
+        trial=trial,
+        document=document,
+        format=source.get("format") or "",
+        registry=source.get("registry"),
+        url=(source.get("url") or "")[:1000] or None,
+        refreshed=source.get("refreshed"),
+        priority=priority(record),
+        record=record,
+    )
 
 
 def _cut(values: dict, model) -> dict:

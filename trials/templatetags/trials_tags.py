@@ -51,4 +51,6 @@ def years(value) -> str:
 
 @register.filter
 def humanize_enum(value: str | None) -> str:
-    return (value or "").replace("_", " ").capitalize()
+    if value == "NA":
+        return "Not applicable"
+    return (value or "").replace("_", " ").replace("-", " ").capitalize()

@@ -5,10 +5,13 @@ import sys
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from tqdm import tqdm
 
 from trials.ingest import FORMATS, ReaderError, detect_format, iter_inputs, read_bytes
 from trials.ingest.load import Counts, Loader
 from trials.models import ImportRun
+
+BATCH = 500
 
 
 class _DryRun(Exception):
@@ -48,35 +51,55 @@ class Command(BaseCommand):
             paths=opts["paths"],
             options={k: opts[k] for k in ("format", "url", "all", "dry_run")},
         )
-        loader = Loader()
+        self.loader = Loader()
+        self.batch: list[tuple[dict, object, str]] = []
+        self.progress = tqdm(
+            desc="records", unit=" rec", file=sys.stderr, disable=None, mininterval=1
+        )
         for name, data in iter_inputs(opts["paths"]):
             if isinstance(data, Exception):
                 self._fail(name, str(data))
                 continue
-            self._load_input(loader, name, data, opts)
+            self._read_input(name, data, opts)
+        self._flush()
+        self.progress.close()
         run.counts = self.counts.values
         run.errors = self.errors
         run.finished = timezone.now()
         run.save()
 
-    def _load_input(self, loader: Loader, name: str, data: bytes, opts) -> None:
+    def _read_input(self, name: str, data: bytes, opts) -> None:
         fmt = opts["format"] or detect_format(data)
+        document = None
         try:
-            records = read_bytes(data, fmt=fmt, url=opts["url"])
-            document = None
-            for record in records:
-                if not opts["all"] and not loader.in_scope(record):
-                    self.counts.add("skipped")
-                    reason = "no skin condition" if record.get("conditions") else "no condition"
-                    self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + 1
+            for record in read_bytes(data, fmt=fmt, url=opts["url"]):
+                if not opts["all"] and not self.loader.in_scope(record):
+                    self._skip(record)
                     continue
-                document = document or loader.document(data, name, fmt)
-                try:
-                    self.counts.add(loader.load(record, document))
-                except Exception as exc:
-                    self._fail(f"{name} [{record.get('trial_id') or record.get('title')}]", exc)
+                document = document or self.loader.document(data, name, fmt)
+                self.batch.append((record, document, name))
+                if len(self.batch) >= BATCH:
+                    self._flush()
         except ReaderError as exc:
             self._fail(name, exc)
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        outcomes = self.loader.load_many([(r, d) for r, d, _ in self.batch])
+        for (record, _, name), outcome in zip(self.batch, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                self._fail(f"{name} [{record.get('trial_id') or record.get('title')}]", outcome)
+            else:
+                self.counts.add(outcome)
+        self.progress.update(len(self.batch))
+        self.progress.set_postfix(errors=len(self.errors), refresh=False)
+        self.batch = []
+
+    def _skip(self, record: dict) -> None:
+        self.counts.add("skipped")
+        reason = "out of scope: no skin condition" if record.get("conditions") else "no condition"
+        self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + 1
 
     def _fail(self, name: str, reason) -> None:
         self.counts.add("failed")
