@@ -65,7 +65,7 @@ def _random_params(rng: random.Random) -> QueryDict:
         if rng.random() < 0.35:
             params.setlist(name, rng.sample(pool, rng.randint(1, 2)))
     if rng.random() < 0.3:
-        params["q"] = rng.choice(WORDS + [f"{rng.choice(WORDS)} -{rng.choice(WORDS)}"])
+        params["q"] = rng.choice([*WORDS, f"{rng.choice(WORDS)} -{rng.choice(WORDS)}"])
     if rng.random() < 0.2:
         params["refractory"] = "1"
     if rng.random() < 0.2:

@@ -1,0 +1,65 @@
+"""The JSON API: shape, facets, errors, the trial record and redirects."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_search_api_answers_results_and_facets(client):
+    body = client.get("/api/trials/").json()
+    assert body["count"] == 5
+    assert body["page"] == 1
+    first = body["results"][0]
+    for key in ("trial_id", "title", "status", "phases", "conditions", "drugs", "countries", "url"):
+        assert key in first
+    assert set(body["facets"]) >= {"condition", "drug", "phase", "status", "country"}
+    status = {f["value"]: f["count"] for f in body["facets"]["status"]}
+    assert status == {
+        "RECRUITING": 2,
+        "UNKNOWN": 1,
+        "COMPLETED": 1,
+        "NOT_YET_RECRUITING": 1,
+    }
+    assert {"value": "ES", "label": "Spain", "count": 1} in body["facets"]["country"]
+
+
+def test_the_api_filters_like_the_page(client):
+    body = client.get("/api/trials/", {"country": "ES"}).json()
+    assert [r["trial_id"] for r in body["results"]] == ["NCT01408199"]
+
+
+def test_a_bad_parameter_is_a_400_naming_it(client):
+    response = client.get("/api/trials/", {"phase": "PHASE9"})
+    assert response.status_code == 400
+    assert response.json()["error"]["parameter"] == "phase"
+
+
+def test_a_bad_number_is_a_400_naming_it(client):
+    response = client.get("/api/trials/", {"age": "twelve"})
+    assert response.status_code == 400
+    assert response.json()["error"]["parameter"] == "age"
+
+
+def test_the_trial_api_returns_the_record_with_provenance(client):
+    body = client.get("/api/trials/NCT01408199/").json()
+    assert body["schema"] == "trial/1"
+    assert body["trial_id"] == "NCT01408199"
+    assert body["status"] == "COMPLETED"
+    assert body["provenance"]["status"]["format"] == "ctgov-page"
+    assert body["countries"] == ["ES"]
+
+
+def test_a_secondary_id_redirects_to_the_canonical_api_url(client):
+    response = client.get("/api/trials/2009-016508-21/")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/trials/NCT01408199/"
+
+
+def test_an_unknown_trial_is_404(client):
+    assert client.get("/api/trials/NCT99999999/").status_code == 404
+
+
+def test_healthz_says_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"

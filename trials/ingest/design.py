@@ -1,0 +1,157 @@
+"""Study type and design: CT.gov enum names, CT.gov words relayed by ICTRP, ChiCTR's and the EU
+register's free text, all to ClinicalTrials.gov's enums."""
+
+import re
+
+from trials.ingest.text import Warnings
+from trials.ingest.text import fold as _fold
+from trials.ingest.text import one_line as _one_line
+from trials.ingest.text import warn as _warn
+
+_STUDY_TYPES = {
+    "interventional": "INTERVENTIONAL",
+    "interventional study": "INTERVENTIONAL",
+    "interventional clinical trial of medicinal product": "INTERVENTIONAL",
+    "observational": "OBSERVATIONAL",
+    "observational study": "OBSERVATIONAL",
+    "observational patient registry": "OBSERVATIONAL",
+    "patient registry": "OBSERVATIONAL",
+    "expanded access": "EXPANDED_ACCESS",
+    "expanded access study": "EXPANDED_ACCESS",
+}
+
+
+def parse_study_type(raw: str | None, *, warnings: Warnings = None) -> str | None:
+    text = _one_line(raw)
+    if not text:
+        return None
+    folded = _fold(text.replace("_", " "))
+    if folded in _STUDY_TYPES:
+        return _STUDY_TYPES[folded]
+    _warn(warnings, f"study_type: unmapped {text!r}")
+    return None
+
+
+# Ordered: the first pattern that matches the (folded) text wins within each design field.
+_DESIGN_PATTERNS: dict[str, list[tuple[str, str]]] = {
+    "allocation": [
+        (r"\bnon ?randomi[sz]ed\b|\bnot randomi[sz]ed\b", "NON_RANDOMIZED"),
+        (r"\brandomi[sz]ed\b|\brandomi[sz]ation\b", "RANDOMIZED"),
+        (r"\ballocation n ?a\b|^n ?a$", "NA"),
+    ],
+    "intervention_model": [
+        (r"\bsingle (?:group|arm)\b|\bsingle arm\b|\bsingle group assignment\b", "SINGLE_GROUP"),
+        (r"\bparallel\b", "PARALLEL"),
+        (r"\bcross ?over\b", "CROSSOVER"),
+        (r"\bfactorial\b", "FACTORIAL"),
+        (r"\bsequential\b", "SEQUENTIAL"),
+    ],
+    "masking": [
+        (r"\bquadruple\b", "QUADRUPLE"),
+        (r"\btriple\b", "TRIPLE"),
+        (r"\bdouble\b", "DOUBLE"),
+        (r"\bsingle (?:blind|masked)|\bmasking single\b|\bsingle participant\b", "SINGLE"),
+        (r"\bopen label\b|\bmasking none\b|\bno masking\b|\bunblinded\b", "NONE"),
+    ],
+    "primary_purpose": [
+        (r"\btreatment\b", "TREATMENT"),
+        (r"\bprevention\b", "PREVENTION"),
+        (r"\bdiagnostic\b", "DIAGNOSTIC"),
+        (r"\bsupportive care\b", "SUPPORTIVE_CARE"),
+        (r"\bscreening\b", "SCREENING"),
+        (r"\bhealth services research\b", "HEALTH_SERVICES_RESEARCH"),
+        (r"\bbasic science\b", "BASIC_SCIENCE"),
+        (r"\bdevice feasibility\b", "DEVICE_FEASIBILITY"),
+        (r"\beducational counseling training\b", "ECT"),
+    ],
+}
+_DESIGN_ENUMS = {
+    "allocation": {"RANDOMIZED", "NON_RANDOMIZED", "NA"},
+    "intervention_model": {"SINGLE_GROUP", "PARALLEL", "CROSSOVER", "FACTORIAL", "SEQUENTIAL"},
+    "masking": {"NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE"},
+    "primary_purpose": {
+        "TREATMENT",
+        "PREVENTION",
+        "DIAGNOSTIC",
+        "SUPPORTIVE_CARE",
+        "SCREENING",
+        "HEALTH_SERVICES_RESEARCH",
+        "BASIC_SCIENCE",
+        "DEVICE_FEASIBILITY",
+        "ECT",
+        "OTHER",
+    },
+}
+_LABELLED = re.compile(
+    r"(allocation|intervention model|primary purpose|masking)\s*:\s*(.*?)(?=(?:\.\s+|;\s*|$)"
+    r"(?:allocation|intervention model|primary purpose|masking|$))",
+    re.IGNORECASE,
+)
+
+
+def design_value(field: str, raw: str | None) -> str | None:
+    """One design field from an enum name ("SINGLE_GROUP") or words ("Single Group Assignment")."""
+    text = _one_line(raw)
+    if not text:
+        return None
+    enum = text.upper().replace(" ", "_")
+    if enum in _DESIGN_ENUMS[field]:
+        return enum
+    folded = _fold(text)
+    if field == "allocation" and folded in {"n a", "na", "not applicable"}:
+        return "NA"
+    if field == "masking" and folded.startswith("none"):
+        return "NONE"
+    if field == "primary_purpose" and folded == "other":
+        return "OTHER"
+    for pattern, value in _DESIGN_PATTERNS[field]:
+        if re.search(pattern, folded):
+            return value
+    return None
+
+
+_EU_DESIGN = re.compile(r"([A-Za-z][A-Za-z -]*?)\s*:\s*(yes|no)\b", re.IGNORECASE)
+_EU_DESIGN_KEYS = {
+    ("randomised", "yes"): ("allocation", "RANDOMIZED"),
+    ("randomised", "no"): ("allocation", "NON_RANDOMIZED"),
+    ("open", "yes"): ("masking", "NONE"),
+    ("single blind", "yes"): ("masking", "SINGLE"),
+    ("double blind", "yes"): ("masking", "DOUBLE"),
+    ("parallel group", "yes"): ("intervention_model", "PARALLEL"),
+    ("cross over", "yes"): ("intervention_model", "CROSSOVER"),
+}
+
+
+def _eu_design(pairs: list[tuple[str, str]], design: dict) -> None:
+    """The EU register's yes/no matrix ("Randomised: no Open: yes Double blind: no …")."""
+    for key, answer in pairs:
+        field_value = _EU_DESIGN_KEYS.get(
+            (_fold(key).replace("randomized", "randomised"), answer.lower())
+        )
+        if field_value and design[field_value[0]] is None:
+            design[field_value[0]] = field_value[1]
+
+
+def parse_design(raw: str | None, *, warnings: Warnings = None) -> dict:
+    """Design from free text: ICTRP's relay of CT.gov ("Allocation: N/A. Intervention model:
+    Single Group Assignment. …") or ChiCTR's words ("Parallel", "Randomized parallel controlled
+    trial"). Fields the text does not speak of stay None; text giving nothing is warned."""
+    design = dict.fromkeys(("allocation", "intervention_model", "masking", "primary_purpose"))
+    text = _one_line(raw)
+    if not text:
+        return design
+    labelled = {k.lower().replace(" ", "_"): v for k, v in _LABELLED.findall(text)}
+    if len(eu_pairs := _EU_DESIGN.findall(text)) >= 2:
+        _eu_design(eu_pairs, design)
+    elif labelled:
+        for field, value in labelled.items():
+            design[field] = design_value(field, value)
+    else:
+        folded = _fold(text)
+        for field, patterns in _DESIGN_PATTERNS.items():
+            design[field] = next((v for p, v in patterns if re.search(p, folded)), None)
+        if design["allocation"] == "NA":  # a bare "N/A" is not an allocation statement
+            design["allocation"] = None
+    if not any(design.values()):
+        _warn(warnings, f"design: unmapped {text!r}")
+    return design

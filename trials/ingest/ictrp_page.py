@@ -1,0 +1,280 @@
+"""WHO ICTRP trial pages (`Trial2.aspx`) saved as text: seeds 002 and 003.
+
+The page is `Label: value` lines (values padded with non-breaking spaces) and a few headed
+blocks (countries, contacts, criteria, conditions, interventions, outcomes, secondary IDs).
+Older pages show "only the 20 elements" and lack the Phase and Prospective Registration lines.
+
+Decision: the page's `URL:` line is the register's own page for the trial, not where this
+document came from, so it goes to `source.register_url`; `source.url` is only what the caller
+says (`--url`). `source.registry` is the `Register:` line, in the registry names identifiers use.
+ICTRP dates are day first; "Last refreshed on" is when ICTRP last copied the record, kept as
+`source.refreshed` — it is not the trial's own last update, so `last_updated` stays null.
+"""
+
+import re
+from collections.abc import Iterator
+
+from trials.ingest import normalize as n
+from trials.ingest.errors import ReaderError
+from trials.ingest.record import add_identifier, empty_record, finish, warn
+from trials.ingest.vocabulary import Vocabulary
+
+FORMAT = "ictrp-page"
+
+_BLOCKS = (
+    "Countries of recruitment",
+    "Contacts",
+    "Key inclusion & exclusion criteria",
+    "Health Condition(s) or Problem(s) studied",
+    "Intervention(s)",
+    "Primary Outcome(s)",
+    "Secondary Outcome(s)",
+    "Secondary ID(s)",
+    "Source(s) of Monetary Support",
+    "Secondary Sponsor(s)",
+    "Ethics review",
+    "Results",
+)
+_ENDS_BLOCK = re.compile(r"^(?:Age minimum|Age maximum|Gender|Disclaimer)\s*:", re.IGNORECASE)
+_LABEL = re.compile(r"^([A-Z][A-Za-z ()]{1,40}?)\s*:\s*(.*)$")
+_REGISTERS = {
+    "clinicaltrials gov": "ClinicalTrials.gov",
+    "chictr": "ChiCTR",
+    "chinese clinical trial register": "ChiCTR",
+    "eu clinical trials register": "EU Clinical Trials Register",
+    "euctr": "EU Clinical Trials Register",
+    "ctis": "CTIS",
+    "isrctn": "ISRCTN",
+    "german clinical trials register": "DRKS",
+    "drks": "DRKS",
+    "cris": "CRIS",
+    "ctri": "CTRI",
+    "irct": "IRCT",
+    "anzctr": "ANZCTR",
+    "australian new zealand clinical trials registry": "ANZCTR",
+    "pactr": "PACTR",
+    "tctr": "TCTR",
+    "slctr": "SLCTR",
+    "rebec": "ReBEC",
+    "brazilian clinical trials registry rebec": "ReBEC",
+    "ntr": "OMON",
+    "nl omon": "OMON",
+    "netherlands trial register": "OMON",
+    "jprn": "JPRN",
+    "lbctr": "LBCTR",
+    "rpcec": "RPCEC",
+    "repec": "REPEC",
+    "itmctr": "ITMCTR",
+}
+# ICTRP's relay of CT.gov intervention types ("Drug: Abatacept").
+_TYPES = {
+    "drug": "DRUG",
+    "biological": "BIOLOGICAL",
+    "device": "DEVICE",
+    "procedure": "PROCEDURE",
+    "procedure surgery": "PROCEDURE",
+    "behavioral": "BEHAVIORAL",
+    "dietary supplement": "DIETARY_SUPPLEMENT",
+    "radiation": "RADIATION",
+    "genetic": "GENETIC",
+    "combination product": "COMBINATION_PRODUCT",
+    "diagnostic test": "DIAGNOSTIC_TEST",
+    "other": "OTHER",
+}
+
+
+# The EU register describes a product in `Key: value` parts; these name it, the rest do not.
+_EU_PRODUCT_NAMES = {"product name", "trade name", "inn or proposed inn", "other descriptive name"}
+_EU_PRODUCT_DETAILS = {
+    "pharmaceutical form",
+    "product code",
+    "cas number",
+    "current sponsor code",
+    "concentration unit",
+    "concentration type",
+    "concentration number",
+    "route of administration",
+}
+# MedDRA coding and other annotations the EU register appends to conditions and outcomes.
+_NOT_A_CONDITION = re.compile(
+    r"^(?:MedDRA version|Level|Classification code|Term|System Organ Class|Therapeutic area)\b",
+    re.IGNORECASE,
+)
+_NOT_AN_OUTCOME = re.compile(r"^(?:Main Objective|Secondary Objective)\s*:", re.IGNORECASE)
+_OUTCOME_PREFIX = re.compile(r"^(?:Primary|Secondary) end point\(s\)\s*:\s*", re.IGNORECASE)
+_TIMEPOINT = re.compile(r"^Timepoint\(s\) of evaluation of this end point\s*:\s*", re.IGNORECASE)
+
+
+def sniff(text: str) -> bool:
+    head = text[:5000]
+    return "Main ID:" in head and any(
+        marker in head for marker in ("Register:", "World Health Organization", "Public title:")
+    )
+
+
+def _fold(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+
+
+def _labels(lines: list[str]) -> dict[str, str]:
+    """First non-empty value of each `Label: value` line before the Results block."""
+    values: dict[str, str] = {}
+    for line in lines:
+        if line.strip() == "Results":
+            break
+        if m := _LABEL.match(line.strip()):
+            label, value = m[1].strip().lower(), m[2].strip()
+            if value and label not in values:
+                values[label] = value
+    return values
+
+
+def _blocks(lines: list[str]) -> dict[str, list[str]]:
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lines:
+        stripped = line.strip()
+        if stripped in _BLOCKS:
+            current = blocks.setdefault(stripped, [])
+        elif current is not None and _ENDS_BLOCK.match(stripped):
+            current = None
+        elif current is not None:
+            current.append(line.rstrip())
+    return blocks
+
+
+def _contacts(record: dict, lines: list[str]) -> None:
+    contact: dict | None = None
+    contacts: list[dict] = []
+    for line in lines:
+        m = _LABEL.match(line.strip())
+        if not m:
+            continue
+        label, value = m[1].lower(), n.clean_text(m[2])
+        if label == "name":
+            contact = dict.fromkeys(("name", "role", "email", "phone", "affiliation"))
+            contact["name"] = value
+            contacts.append(contact)
+        elif contact is None:
+            continue
+        elif label == "email":
+            contact["email"] = value
+        elif label == "telephone":
+            contact["phone"] = value
+        elif label == "affiliation":
+            contact["affiliation"] = value
+        elif label == "address" and (code := n.country_from_address(value)):
+            record["countries"].append(code)
+    record["contacts"] = [c for c in contacts if any(c.values())]
+
+
+def _interventions(record: dict, lines: list[str]) -> None:
+    arms: dict[str, list[str]] = {}
+    for part in (p.strip() for line in lines for p in line.split(";")):
+        if not part:
+            continue
+        kind, _, name = part.partition(":")
+        if name and _fold(kind) in _EU_PRODUCT_DETAILS:
+            continue
+        if name and _fold(kind) in _EU_PRODUCT_NAMES:
+            kind = "drug"
+        itype = _TYPES.get(_fold(kind)) if name else None
+        if name and itype is None:  # ChiCTR: "intervention group:lenalidomide 10mg qd"
+            arms.setdefault(kind.strip(), []).append(name.strip())
+        name = name.strip() if name else part
+        record["interventions"].append(
+            {"name": name, "type": itype, "description": None, "drug": None, "is_placebo": False}
+        )
+    for label, names in arms.items():
+        record["arms"].append(
+            {"label": label, "type": None, "description": None, "interventions": names}
+        )
+
+
+def _outcomes(record: dict, lines: list[str], kind: str) -> None:
+    for part in (p.strip() for line in lines for p in line.split(";")):
+        if not part or _NOT_AN_OUTCOME.match(part):
+            continue
+        if _TIMEPOINT.match(part):
+            if record["outcomes"] and record["outcomes"][-1]["time_frame"] is None:
+                record["outcomes"][-1]["time_frame"] = _TIMEPOINT.sub("", part) or None
+            continue
+        part = _OUTCOME_PREFIX.sub("", part)
+        m = re.match(r"^(.*?)\s*\[\s*Time\s*Frame\s*:\s*(.*?)\s*\]\s*$", part, re.IGNORECASE)
+        measure, frame = (m[1], m[2]) if m else (part, None)
+        record["outcomes"].append({"kind": kind, "measure": measure, "time_frame": frame})
+
+
+def _eu_sex(labels: dict[str, str]) -> str | None:
+    """The EU register's "Female: yes / Male: yes" lines instead of a Gender value."""
+    female, male = _fold(labels.get("female", "")), _fold(labels.get("male", ""))
+    if female == "yes" and male == "yes":
+        return "ALL"
+    if female == "yes" or male == "yes":
+        return "FEMALE" if female == "yes" else "MALE"
+    return None
+
+
+def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+    text = n.clean_text(n.decode_bytes(data)) or ""
+    lines = text.split("\n")
+    labels, blocks = _labels(lines), _blocks(lines)
+    if not labels.get("main id") and not labels.get("public title"):
+        raise ReaderError("not an ICTRP trial page (no Main ID or title)")
+    record = empty_record(FORMAT, data)
+    w = record["warnings"]
+    get = labels.get
+
+    register = get("register")
+    record["source"]["registry"] = _REGISTERS.get(_fold(register or ""), register)
+    record["source"]["refreshed"] = n.parse_date(
+        get("last refreshed on"), field="refreshed", warnings=w
+    )
+    record["source"]["register_url"] = get("url")
+    record["trial_id"] = get("main id")
+    add_identifier(record, get("main id"))
+    for line in blocks.get("Secondary ID(s)", []):
+        add_identifier(record, line, kind="other")
+
+    record["title"] = get("public title")
+    record["official_title"] = get("scientific title")
+    record["registered"] = n.parse_date(get("date of registration"), field="registered", warnings=w)
+    record["start"] = n.parse_date(get("date of first enrolment"), field="start", warnings=w)
+    record["sponsor"] = get("primary sponsor")
+    record["collaborators"] = [c.strip() for c in blocks.get("Secondary Sponsor(s)", [])]
+
+    record["status_raw"] = get("recruitment status")
+    record["status"] = n.parse_status(record["status_raw"], warnings=w)
+    record["phase_raw"] = get("phase")
+    record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
+    record["study_type"] = n.parse_study_type(get("study type"), warnings=w)
+    record["design"] = n.parse_design(get("study design"), warnings=w)
+    record["enrollment_raw"] = get("target sample size")
+    record["enrollment"] = n.parse_enrollment(record["enrollment_raw"], warnings=w)
+
+    for line in blocks.get("Countries of recruitment", []):
+        for name in filter(None, (p.strip() for p in line.split(";"))):
+            code = n.country_code(name)
+            if code:
+                record["countries"].append(code)
+            else:
+                warn(record, f"countries: unmapped {name!r}")
+    _contacts(record, blocks.get("Contacts", []))
+
+    criteria = n.clean_text("\n".join(blocks.get("Key inclusion & exclusion criteria", [])))
+    record["criteria"] = n.split_criteria(criteria)
+    record["sex"] = n.parse_sex(get("gender"), warnings=w) or _eu_sex(labels)
+    if "age minimum" in labels or "age maximum" in labels:
+        record["min_age_years"] = n.parse_age(get("age minimum"), field="min_age_years", warnings=w)
+        record["max_age_years"] = n.parse_age(get("age maximum"), field="max_age_years", warnings=w)
+    else:
+        record["min_age_years"], record["max_age_years"] = n.ages_from_criteria(criteria)
+
+    for line in blocks.get("Health Condition(s) or Problem(s) studied", []):
+        for name in filter(None, (p.strip() for p in line.split(";"))):
+            if not _NOT_A_CONDITION.match(name):
+                record["conditions"].append({"name": name, "term": None})
+    _interventions(record, blocks.get("Intervention(s)", []))
+    _outcomes(record, blocks.get("Primary Outcome(s)", []), "primary")
+    _outcomes(record, blocks.get("Secondary Outcome(s)", []), "secondary")
+    yield finish(record, vocab=vocab, url=url)

@@ -1,0 +1,143 @@
+"""Trial identifiers: which registry an ID belongs to, its canonical spelling, and junk IDs.
+
+Merging trials across sources is done on identifiers only (research.md), so a wrong or junk ID
+here means a false merge later: placeholders such as `ISRCTN00000000` or "not applicable" are
+rejected outright, and IDs we cannot place are `other`, never guessed to be a registry's.
+"""
+
+import re
+
+# (pattern, registry). Patterns match the whole (upper-cased, space-trimmed) value; the first
+# group, when present, is the canonical ID (e.g. EUCTR without its member-state suffix).
+_REGISTRY_PATTERNS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"(NCT\d{8})"), "ClinicalTrials.gov"),
+    (re.compile(r"(CHICTR-?(?:[A-Z]{2,4}-)?\d{6,12})"), "ChiCTR"),
+    (re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})(?:-[A-Z]{2}|-3RD)?"), "EU Clinical Trials Register"),
+    (re.compile(r"(?:CTIS)?(\d{4}-5\d{5}-\d{2}-\d{2})"), "CTIS"),
+    (
+        re.compile(r"(?:EUDRACT\s*(?:NO\.?|NUMBER)?:?\s*)?(\d{4}-\d{6}-\d{2})(?:-[A-Z]{2})?"),
+        "EudraCT",
+    ),
+    (re.compile(r"(ISRCTN\d{8})"), "ISRCTN"),
+    (re.compile(r"(DRKS\d{8})"), "DRKS"),
+    (re.compile(r"((?:JPRN-)?JRCT[A-Z]?\d{9,10})"), "jRCT"),
+    (re.compile(r"((?:JPRN-)?UMIN\d{9})"), "UMIN-CTR"),
+    (re.compile(r"((?:JPRN-)?JAPIC(?:CTI)?-?\d{6})"), "JapicCTI"),
+    (re.compile(r"(KCT\d{7})"), "CRIS"),
+    (re.compile(r"(NL-OMON\d+)"), "OMON"),
+    (re.compile(r"((?:NL|NTR)\d{3,5})"), "OMON"),
+    (re.compile(r"(ACTRN\d{14})[A-Z]?"), "ANZCTR"),
+    (re.compile(r"(CTRI/\d{4}/\d+/\d+)"), "CTRI"),
+    (re.compile(r"(IRCT\d+N\d+)"), "IRCT"),
+    (re.compile(r"(PACTR\d{15,16})"), "PACTR"),
+    (re.compile(r"(TCTR\d{11})"), "TCTR"),
+    (re.compile(r"(SLCTR/\d{4}/\d{3})"), "SLCTR"),
+    (re.compile(r"(RBR-\w{6,8})"), "ReBEC"),
+    (re.compile(r"(PER-\d{3}-\d{2})"), "REPEC"),
+    (re.compile(r"(LBCTR\d{10})"), "LBCTR"),
+    (re.compile(r"(ITMCTR\d+)"), "ITMCTR"),
+]
+
+JUNK_IDS = {
+    "",
+    "-",
+    "--",
+    "n/a",
+    "na",
+    "nil",
+    "nil known",
+    "none known",
+    "not known",
+    "none",
+    "null",
+    "not applicable",
+    "not available",
+    "not assigned",
+    "unknown",
+    "pending",
+    "tbc",
+    "tbd",
+    "0",
+}
+
+
+def _is_junk(value: str) -> bool:
+    folded = value.strip().strip(".").lower()
+    if folded in JUNK_IDS:
+        return True
+    digits = re.sub(r"\D", "", value)
+    # ISRCTN00000000, NCT00000000, 0000-000000-00: placeholder numbers, never a trial.
+    return bool(digits) and set(digits) == {"0"}
+
+
+def _match(value: str) -> tuple[str, str] | None:
+    compact = re.sub(r"\s+", "", value.strip())
+    upper = compact.upper()
+    for pattern, registry in _REGISTRY_PATTERNS:
+        if m := pattern.fullmatch(upper):
+            # Prefixes are upper case; ReBEC's suffixes are case-sensitive, so keep them as written.
+            canonical = compact[m.start(1) : m.end(1)] if registry == "ReBEC" else m[1]
+            if registry == "jRCT":
+                canonical = re.sub(r"JRCT([A-Z]?)", lambda g: "jRCT" + g[1].lower(), canonical)
+            elif registry == "ChiCTR":
+                canonical = "ChiCTR" + canonical[6:]
+            elif registry == "CTIS":
+                canonical = "CTIS" + canonical if value.strip().upper().startswith("CTIS") else m[1]
+            return canonical, registry
+    return None
+
+
+def classify_identifier(value: str | None) -> tuple[str, str | None] | None:
+    """(kind, registry) for an ID as written; None for junk ("N/A", `ISRCTN00000000`, …).
+
+    kind is `registry` for an ID of a public registry, else `other` (callers that know the ID
+    is the sponsor's protocol number say `org` themselves)."""
+    if value is None or _is_junk(value):
+        return None
+    found = _match(value)
+    return ("registry", found[1]) if found else ("other", None)
+
+
+def canonical_identifier(value: str | None) -> str | None:
+    """The ID as the registry spells it; EUCTR numbers lose their member-state suffix
+    (`EUCTR2021-000037-14-ES` -> `EUCTR2021-000037-14`: one trial, many countries)."""
+    if value is None or _is_junk(value):
+        return None
+    found = _match(value)
+    return found[0] if found else re.sub(r"\s+", " ", value.strip())
+
+
+def identifier_entry(value: str | None, *, kind: str | None = None) -> dict | None:
+    """`{"id", "kind", "registry"}` for the record's identifiers list, or None for junk.
+    A registry ID stays `registry` even where a source calls it the org's (seed 001's EudraCT
+    number); `kind` is used for the rest."""
+    classified = classify_identifier(value)
+    if classified is None:
+        return None
+    found_kind, registry = classified
+    return {
+        "id": canonical_identifier(value),
+        "kind": found_kind if found_kind == "registry" else (kind or found_kind),
+        "registry": registry,
+    }
+
+
+_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9])(NCT\d{8}|ChiCTR-?[A-Z0-9-]{8,20}|EUCTR\d{4}-\d{6}-\d{2}(?:-[A-Z]{2})?"
+    r"|ISRCTN\d{8}|DRKS\d{8}|(?:JPRN-)?jRCT[a-z]?\d{9,10}|(?:JPRN-)?UMIN\d{9}|KCT\d{7}"
+    r"|NL-OMON\d+|ACTRN\d{14}|CTRI/\d{4}/\d+/\d+|IRCT\d+N\d+|PACTR\d{15,16}|TCTR\d{11}"
+    r"|CTIS\d{4}-5\d{5}-\d{2}-\d{2})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def ids_in_text(text: str | None) -> list[str]:
+    """Registry IDs found anywhere in a text or URL (`/clinical-trials/slug/NCT05495321`)."""
+    if not text:
+        return []
+    seen: list[str] = []
+    for raw in _IN_TEXT.findall(text):
+        canonical = canonical_identifier(raw)
+        if canonical and classify_identifier(raw) and canonical not in seen:
+            seen.append(canonical)
+    return seen

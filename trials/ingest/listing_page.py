@@ -1,0 +1,154 @@
+"""ClinicalTrialExchange listing pages saved as text: seed 004.
+
+The site prints `Label:` then the value — twice in one layout, once in another; a third layout
+has no "Overview" header and blank fields — and its text extraction glues labels onto the
+previous value ("…indexes.Phase:", "Phase 3Accepts Healthy Volunteers?", "NoDetails"), so
+labels are first put back on lines of their own.
+
+Placeholders: the site prints "Target enrollment: 0" for every trial and "Trial end date:
+1969-12-31" when it has none; both are null with a warning. Its text names no trial ID (the
+page URL does: `--url …/NCT05495321`). `source.registry` is the register of the trial's ID
+when one is known (from the URL), else null: the site itself is not a register.
+"""
+
+import re
+from collections.abc import Iterator
+
+from trials.ingest import normalize as n
+from trials.ingest.errors import ReaderError
+from trials.ingest.record import add_identifier, empty_record, finish
+from trials.ingest.vocabulary import Vocabulary
+
+FORMAT = "listing-page"
+
+# Labels as the site prints them; the value follows on the same or the next lines.
+_LABELS = {
+    "status:": "status",
+    "trial start date:": "start",
+    "trial end date:": "completion",
+    "target enrollment:": "enrollment",
+    "participant gender:": "sex",
+    "minimum age:": "min_age",
+    "maximum age:": "max_age",
+    "phase:": "phase",
+    "accepts healthy volunteers?": "healthy",
+    "lead sponsor:": "sponsor",
+    "collaborators:": "collaborators",
+    "treatments:": "treatments",
+    "conditions:": "conditions",
+    "trial id:": "trial_id",
+    "nct id:": "trial_id",
+    "summary": "summary",
+    "criteria": "criteria",
+    "details": "details",
+    "overview": "overview",
+}
+_GLUED = re.compile(
+    r"(?<=\S)(Status:|Trial start date:|Trial end date:|Target enrollment:|Participant gender:|"
+    r"Minimum age:|Maximum age:|Phase:|Accepts Healthy Volunteers\?|Lead Sponsor:|"
+    r"Collaborators:|Treatments:|Conditions:)"
+)
+_GLUED_WORD = re.compile(r"^(Yes|No|Unknown|.{1,40}?[a-z0-9.)])(Details|Criteria|Summary)$")
+_LISTS = {"treatments", "conditions", "collaborators"}
+_PROSE = {"summary", "criteria"}
+
+
+def sniff(text: str) -> bool:
+    return any(
+        marker in text
+        for marker in ("Target enrollment:", "Participant gender:", "Trial end date:")
+    ) or ("Accepts Healthy Volunteers?" in text and "Treatments:" in text)
+
+
+def _unglue(text: str) -> list[str]:
+    lines: list[str] = []
+    for raw in _GLUED.sub(r"\n\1", text).split("\n"):
+        line = raw.strip()
+        if m := _GLUED_WORD.match(line):
+            lines += [m[1], m[2]]
+        else:
+            lines.append(line)
+    return lines
+
+
+def _label(line: str) -> tuple[str | None, str]:
+    """(field, value on the same line) when the line starts with a label."""
+    lowered = line.lower()
+    for label, field in _LABELS.items():
+        bare = not label.endswith((":", "?"))
+        if (bare and lowered == label) or (not bare and lowered.startswith(label)):
+            return field, line[len(label) :].strip()
+    return None, line
+
+
+def _fields(lines: list[str]) -> tuple[str | None, dict[str, list[str]]]:
+    title: str | None = None
+    fields: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in lines:
+        field, rest = _label(line)
+        if field:
+            current = field
+            fields.setdefault(field, [])
+            if rest:
+                fields[field].append(rest)
+        elif current in (None, "overview"):
+            if line and title is None:
+                title = line
+        elif current in _PROSE or line:
+            fields[current].append(line)
+    return title, fields
+
+
+def _single(values: list[str]) -> str | None:
+    """One value, whether the layout printed it once or twice."""
+    values = [v for v in values if v]
+    return values[0] if values else None
+
+
+def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+    text = n.clean_text(n.decode_bytes(data)) or ""
+    title, fields = _fields(_unglue(text))
+    if not title and not fields:
+        raise ReaderError("not a listing page (no title or fields)")
+    record = empty_record(FORMAT, data)
+    w = record["warnings"]
+    one = {k: _single(v) for k, v in fields.items() if k not in _LISTS | _PROSE}
+
+    record["title"] = title
+    if one.get("trial_id"):
+        record["trial_id"] = one["trial_id"]
+        add_identifier(record, one["trial_id"])
+    record["status_raw"] = one.get("status")
+    record["status"] = n.parse_status(record["status_raw"], warnings=w)
+    record["start"] = n.parse_date(one.get("start"), field="start", warnings=w)
+    record["completion"] = n.parse_date(one.get("completion"), field="completion", warnings=w)
+    record["enrollment_raw"] = one.get("enrollment")
+    record["enrollment"] = n.parse_enrollment(
+        record["enrollment_raw"], zero_is_placeholder=True, warnings=w
+    )
+    record["sex"] = n.parse_sex(one.get("sex"), warnings=w)
+    record["phase_raw"] = one.get("phase")
+    record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
+    record["healthy_volunteers"] = n.parse_bool(
+        one.get("healthy"), field="healthy_volunteers", warnings=w
+    )
+    record["sponsor"] = one.get("sponsor")
+    record["collaborators"] = list(dict.fromkeys(fields.get("collaborators", [])))
+    record["summary"] = n.clean_text("\n".join(fields.get("summary", [])))
+
+    criteria = n.clean_text("\n".join(fields.get("criteria", [])))
+    record["criteria"] = n.split_criteria(criteria)
+    if "min_age" in one or "max_age" in one:
+        record["min_age_years"] = n.parse_age(one.get("min_age"), field="min_age_years", warnings=w)
+        record["max_age_years"] = n.parse_age(one.get("max_age"), field="max_age_years", warnings=w)
+    else:
+        record["min_age_years"], record["max_age_years"] = n.ages_from_criteria(criteria)
+
+    for name in dict.fromkeys(fields.get("conditions", [])):
+        record["conditions"].append({"name": name, "term": None})
+    for name in dict.fromkeys(fields.get("treatments", [])):
+        record["interventions"].append(
+            {"name": name, "type": None, "description": None, "drug": None, "is_placebo": False}
+        )
+    yield finish(record, vocab=vocab, url=url)

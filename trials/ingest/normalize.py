@@ -1,0 +1,312 @@
+"""Value normalizers shared by every reader: raw registry words in, `trial/1` values out.
+
+Each function takes the source's own words and returns the schema's value, or None when the
+words carry no value. Anything a function cannot map or deliberately ignores is reported by
+appending a message naming the field and the raw value to `warnings` (the record's list), so
+readers never have to remember to warn. Identifiers, places and criteria live in their own
+modules and are re-exported here so that readers have one import point.
+"""
+
+import json
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from trials.ingest.criteria import ages_from_criteria, split_criteria
+from trials.ingest.design import design_value, parse_design, parse_study_type
+from trials.ingest.identifiers import (
+    JUNK_IDS,
+    canonical_identifier,
+    classify_identifier,
+    identifier_entry,
+    ids_in_text,
+)
+from trials.ingest.places import country_code, country_from_address, country_from_city
+from trials.ingest.text import Warnings, clean_text, decode_bytes
+from trials.ingest.text import fold as _fold
+from trials.ingest.text import one_line as _one_line
+from trials.ingest.text import warn as _warn
+
+__all__ = [
+    "JUNK_IDS",
+    "ages_from_criteria",
+    "canonical_identifier",
+    "classify_identifier",
+    "clean_text",
+    "country_code",
+    "country_from_address",
+    "country_from_city",
+    "decode_bytes",
+    "design_value",
+    "identifier_entry",
+    "ids_in_text",
+    "parse_age",
+    "parse_bool",
+    "parse_date",
+    "parse_design",
+    "parse_enrollment",
+    "parse_phases",
+    "parse_sex",
+    "parse_status",
+    "parse_study_type",
+    "split_criteria",
+]
+
+VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
+
+
+# --- Dates -------------------------------------------------------------------------------------
+
+# ICTRP and registries fill missing dates with these; they are never real trial dates.
+DATE_PLACEHOLDERS = {"1969-12-31", "1970-01-01", "1900-01-01"}
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
+
+
+def _ymd(y: int, m: int, d: int | None) -> str | None:
+    try:
+        if d is None:
+            date(y, m, 1)
+            return f"{y:04d}-{m:02d}"
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
+    s = raw.strip().rstrip(".")
+    s = re.sub(r"\s*(?:T|\s)\d{1,2}:\d{2}(?::\d{2})?.*$", "", s)  # drop a time of day
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s):
+        return _ymd(int(m[1]), int(m[2]), int(m[3]))
+    if m := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", s):
+        return _ymd(int(m[1]), int(m[2]), int(m[3]))
+    if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s):
+        return _ymd(int(m[1]), int(m[2]), int(m[3]))
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+        return _ymd(int(m[1]), int(m[2]), None)
+    if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+        if month > 12 >= day:  # written month first after all; say so, it is unusual here
+            _warn(warnings, f"{field}: read {raw!r} as month/day/year")
+            day, month = month, day
+        return _ymd(year, month, day)
+    if m := re.fullmatch(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", s):
+        mon = _MONTHS.get(m["mon"].lower())
+        return _ymd(int(m["y"]), mon, int(m["d"])) if mon else None
+    if m := re.fullmatch(
+        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})", s
+    ):
+        mon = _MONTHS.get(m["mon"].lower())
+        return _ymd(int(m["y"]), mon, int(m["d"])) if mon else None
+    if m := re.fullmatch(_MONTH + r",?\s+(?P<y>\d{4})", s):
+        mon = _MONTHS.get(m["mon"].lower())
+        return _ymd(int(m["y"]), mon, None) if mon else None
+    return None
+
+
+def parse_date(raw: str | None, *, field: str = "date", warnings: Warnings = None) -> str | None:
+    """`YYYY-MM-DD`, or `YYYY-MM` when the source gives only a month. Day-first for d/m/y."""
+    text = _one_line(raw)
+    if not text:
+        return None
+    value = _parse_date_value(text, field, warnings)
+    if value is None:
+        _warn(warnings, f"{field}: unreadable date {text!r}")
+    elif value in DATE_PLACEHOLDERS:
+        _warn(warnings, f"{field}: placeholder date {text!r} ignored")
+        return None
+    return value
+
+
+# --- Status ------------------------------------------------------------------------------------
+
+STATUSES = (
+    "RECRUITING",
+    "NOT_YET_RECRUITING",
+    "ENROLLING_BY_INVITATION",
+    "ACTIVE_NOT_RECRUITING",
+    "SUSPENDED",
+    "TERMINATED",
+    "COMPLETED",
+    "WITHDRAWN",
+    "UNKNOWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+)
+
+
+@cache
+def status_map() -> dict[str, str]:
+    """Registry spellings -> enum, from trials/vocab/status.json (data, so curators can add)."""
+    data = json.loads((VOCAB_DIR / "status.json").read_text(encoding="utf-8"))
+    return {_fold(k): v for k, v in data["map"].items()}
+
+
+def parse_status(raw: str | None, *, warnings: Warnings = None) -> str:
+    """Overall status enum; UNKNOWN when nothing is given or the words are not mapped (warned)."""
+    text = _one_line(raw)
+    if not text:
+        return "UNKNOWN"
+    if text.upper().replace(" ", "_") in STATUSES:
+        return text.upper().replace(" ", "_")
+    folded = _fold(text)
+    if folded in status_map():
+        return status_map()[folded]
+    _warn(warnings, f"status: unmapped {text!r} read as UNKNOWN")
+    return "UNKNOWN"
+
+
+# --- Phases ------------------------------------------------------------------------------------
+
+PHASE_ORDER = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+_ROMAN = {"0": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_PHASE_NAMES = {0: "EARLY_PHASE1", 1: "PHASE1", 2: "PHASE2", 3: "PHASE3", 4: "PHASE4"}
+_NOT_APPLICABLE = {"na", "n a", "not applicable", "not applicable na", "none applicable"}
+# The registrant chose nothing: the source says nothing, so [] and no warning.
+_NOT_GIVEN = {"not selected", "not specified", "unknown", "none", "not stated", "other"}
+_POST_MARKET = {"post market", "post marketing", "postmarketing", "post marketing surveillance"}
+_EU_MATRIX = re.compile(r"\(phase\s*(i{1,3}|iv)\)\s*:\s*(yes|no)", re.IGNORECASE)
+
+
+def _sorted_phases(values: set[str]) -> list[str]:
+    return [p for p in PHASE_ORDER if p in values]
+
+
+def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
+    """Phase list. Decisions: "Phase 0" is EARLY_PHASE1 (ClinicalTrials.gov's own renaming of
+    phase 0); IIa/IIb/IIIb are their phase; post-market is PHASE4; "N/A" is ["NA"]; "Not
+    selected"/"Not specified" are [] without warning (nothing was said); ChiCTR's study
+    categories ("New Treatment Measure Clinical Study", …) are not phases: [] with a warning."""
+    text = _one_line(raw)
+    if not text:
+        return []
+    if matrix := _EU_MATRIX.findall(text):
+        found = {_PHASE_NAMES[_ROMAN[n.lower()]] for n, answer in matrix if answer.lower() == "yes"}
+        if not found:
+            _warn(warnings, f"phases: no phase marked yes in {text!r}")
+        return _sorted_phases(found)
+    folded = _fold(text.replace("_", " "))
+    if folded in _NOT_APPLICABLE:
+        return ["NA"]
+    if folded in _NOT_GIVEN:
+        return []
+    if folded in _POST_MARKET or folded.startswith("post market"):
+        return ["PHASE4"]
+    found: set[str] = set()
+    rest, early = re.subn(r"early\s*phase\s*(?:1|i)\b", " ", folded)
+    if early:
+        found.add("EARLY_PHASE1")
+    rest = re.sub(r"(?<=[a-z])(?=\d)", " ", rest)  # "phase1" -> "phase 1"
+    rest = re.sub(r"\b(?:phase|phases|ph|fase|stage)\b", " ", rest)
+    numerals = re.findall(r"\b(iv|iii|ii|i|[0-4])(?:[ab])?\b", rest)
+    leftover = re.sub(r"\b(?:iv|iii|ii|i|[0-4])(?:[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]", "", rest)
+    if leftover or not (numerals or found):
+        _warn(warnings, f"phases: unmapped {text!r}")
+        return []
+    found |= {_PHASE_NAMES[_ROMAN[n]] for n in numerals}
+    return _sorted_phases(found)
+
+
+# --- Numbers, ages, sex, yes/no ---------------------------------------------------------------
+
+# Registries' "unknown" sample sizes; never a real enrolment.
+ENROLLMENT_PLACEHOLDERS = {99999999, 9999999, 999999, 99999}
+
+
+def parse_enrollment(
+    raw: str | None, *, zero_is_placeholder: bool = False, warnings: Warnings = None
+) -> int | None:
+    """Participants as an int. Per-group counts ("intervention group:15;control group:15;") are
+    summed. `zero_is_placeholder` is for listing sites that print 0 for every trial."""
+    text = _one_line(raw)
+    if not text:
+        return None
+    groups = re.findall(r":\s*(\d[\d,]*)", text)
+    if (groups and ";" in text) or len(groups) > 1:
+        value = sum(int(g.replace(",", "")) for g in groups)
+    elif m := re.match(
+        r"^\s*(?:approx\w*\.?\s*|about\s+|n\s*=\s*)?(\d{1,3}(?:[ ,.]\d{3})+|\d+)\b", text, re.I
+    ):
+        value = int(re.sub(r"[ ,.]", "", m[1]))
+    else:
+        _warn(warnings, f"enrollment: unreadable {text!r}")
+        return None
+    if value in ENROLLMENT_PLACEHOLDERS or (value == 0 and zero_is_placeholder):
+        _warn(warnings, f"enrollment: placeholder {text!r} ignored")
+        return None
+    return value
+
+
+_AGE_UNITS = {"y": 1, "year": 1, "m": 12, "month": 12, "w": 52, "week": 52, "d": 365, "day": 365}
+_NO_AGE_LIMIT = {"n a", "na", "no limit", "none", "not stated", "no", "any", "not applicable"}
+
+
+def parse_age(
+    raw: str | None, *, field: str = "age", warnings: Warnings = None
+) -> int | float | None:
+    """Age in years: "18 Years" -> 18, "6 Months" -> 0.5; "N/A" and "no limit" -> None."""
+    text = _one_line(raw)
+    if not text or _fold(text) in _NO_AGE_LIMIT:
+        return None
+    m = re.fullmatch(
+        r"(\d+(?:\.\d+)?)\s*(y|years?|yrs?|m|months?|w|weeks?|d|days?)?(?:\s*old)?", text, re.I
+    )
+    if not m:
+        _warn(warnings, f"{field}: unreadable age {text!r}")
+        return None
+    unit = (m[2] or "y").lower().rstrip("s")
+    unit = "y" if unit in ("yr",) else unit
+    value = float(m[1]) / _AGE_UNITS.get(unit, 1)
+    return int(value) if value == int(value) else round(value, 2)
+
+
+def parse_sex(raw: str | None, *, warnings: Warnings = None) -> str | None:
+    text = _one_line(raw)
+    if not text:
+        return None
+    folded = _fold(text)
+    if folded in {"all", "both", "male and female", "female and male", "m f", "f m", "either"}:
+        return "ALL"
+    if folded in {"female", "females", "women", "f", "female only"}:
+        return "FEMALE"
+    if folded in {"male", "males", "men", "m", "male only"}:
+        return "MALE"
+    _warn(warnings, f"sex: unmapped {text!r}")
+    return None
+
+
+def parse_bool(raw: str | None, *, field: str, warnings: Warnings = None) -> bool | None:
+    text = _one_line(raw)
+    if not text:
+        return None
+    folded = _fold(text)
+    if folded in {"yes", "y", "true", "accepts healthy volunteers"}:
+        return True
+    if folded in {"no", "n", "false"}:
+        return False
+    _warn(warnings, f"{field}: unmapped {text!r}")
+    return None

@@ -1,0 +1,194 @@
+"""The `trial/1` record: an empty one in schema order, and the finishing every reader applies.
+
+Readers fill what their format says; `finish()` then does what is the same for every format —
+vocabulary terms, the trial's own ID from a URL, identifiers primary-first, countries, the
+refractory reading — so that two formats saying the same thing give the same record.
+"""
+
+import hashlib
+
+from trials.ingest.normalize import classify_identifier, identifier_entry, ids_in_text
+from trials.ingest.vocabulary import Vocabulary
+
+SCHEMA = "trial/1"
+# Schema order (docs/record-schema.md); `manage.py normalize` prints keys in this order.
+FIELDS = (
+    "schema",
+    "trial_id",
+    "identifiers",
+    "source",
+    "title",
+    "official_title",
+    "acronym",
+    "summary",
+    "description",
+    "criteria",
+    "status",
+    "status_raw",
+    "phases",
+    "phase_raw",
+    "study_type",
+    "design",
+    "enrollment",
+    "enrollment_raw",
+    "registered",
+    "start",
+    "completion",
+    "last_updated",
+    "sponsor",
+    "collaborators",
+    "countries",
+    "sites",
+    "contacts",
+    "sex",
+    "min_age_years",
+    "max_age_years",
+    "healthy_volunteers",
+    "conditions",
+    "interventions",
+    "arms",
+    "outcomes",
+    "references",
+    "refractory",
+    "warnings",
+)
+_LISTS = {
+    "identifiers",
+    "phases",
+    "collaborators",
+    "countries",
+    "sites",
+    "contacts",
+    "conditions",
+    "interventions",
+    "arms",
+    "outcomes",
+    "references",
+    "warnings",
+}
+
+
+def empty_record(fmt: str, data: bytes) -> dict:
+    """Every field at its "the source says nothing" value: null, [] or an all-null object."""
+    record: dict = dict.fromkeys(FIELDS)
+    for field in _LISTS:
+        record[field] = []
+    record["schema"] = SCHEMA
+    record["source"] = {
+        "format": fmt,
+        "registry": None,
+        "url": None,
+        "refreshed": None,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        # Added field: the register's own page for the trial when the document names it (an
+        # ICTRP page's URL line). Not `url`, which is where this document itself came from.
+        "register_url": None,
+    }
+    record["criteria"] = {"inclusion": [], "exclusion": [], "text": None}
+    record["status"] = "UNKNOWN"
+    record["design"] = dict.fromkeys(
+        ("allocation", "intervention_model", "masking", "primary_purpose")
+    )
+    record["refractory"] = {"is_refractory": False, "evidence": [], "prior_therapies": []}
+    return record
+
+
+def ordered(record: dict) -> dict:
+    """The record with schema fields first, in schema order, then any added fields."""
+    head = {k: record[k] for k in FIELDS if k in record}
+    return head | {k: v for k, v in record.items() if k not in head}
+
+
+def warn(record: dict, message: str) -> None:
+    if message not in record["warnings"]:
+        record["warnings"].append(message)
+
+
+def add_identifier(record: dict, value: str | None, *, kind: str | None = None) -> None:
+    """Add an ID the source names for this trial (junk is ignored, duplicates merged)."""
+    entry = identifier_entry(value, kind=kind)
+    if entry and all(i["id"] != entry["id"] for i in record["identifiers"]):
+        record["identifiers"].append(entry)
+
+
+def _blank_to_none(value):
+    """Never "" in a record: blank strings become null, blank list items disappear."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, list):
+        items = [_blank_to_none(v) for v in value]
+        return [v for v in items if v is not None]
+    if isinstance(value, dict):
+        return {k: _blank_to_none(v) for k, v in value.items()}
+    return value
+
+
+def _trial_id(record: dict, url: str | None) -> None:
+    trial_id = record["trial_id"]
+    if trial_id:
+        entry = identifier_entry(trial_id, kind="other")
+        record["trial_id"] = entry["id"] if entry else None
+    if not record["trial_id"] and url and (found := ids_in_text(url)):
+        record["trial_id"] = found[0]
+    if record["trial_id"]:
+        primary = identifier_entry(record["trial_id"], kind="other")
+        rest = [i for i in record["identifiers"] if i["id"] != record["trial_id"]]
+        record["identifiers"] = [primary, *rest]
+        if not record["source"]["registry"] and (kind := classify_identifier(record["trial_id"])):
+            record["source"]["registry"] = kind[1]
+
+
+def _interventions(record: dict, vocab: Vocabulary) -> None:
+    kept: list[dict] = []
+    for item in record["interventions"]:
+        item["is_placebo"] = vocab.is_placebo(item["name"])
+        if item.get("drug") is None and not item["is_placebo"]:
+            item["drug"] = vocab.match_drug(item["name"])
+        # "Aldesleukin" and "Interleukin-2" listed apart are one drug, one intervention.
+        if item["drug"] and any(k["drug"] == item["drug"] for k in kept):
+            continue
+        kept.append(item)
+    record["interventions"] = kept
+
+
+def _conditions(record: dict, vocab: Vocabulary) -> None:
+    own_drugs = {i["drug"] for i in record["interventions"] if i["drug"]}
+    own_names = {(i["name"] or "").casefold() for i in record["interventions"]}
+    kept: list[dict] = []
+    for item in record["conditions"]:
+        name = item["name"]
+        if item.get("term") is None:
+            item["term"] = vocab.match_condition(name)
+        if item["term"] is None and (
+            name.casefold() in own_names or vocab.match_drug(name) in own_drugs - {None}
+        ):
+            warn(record, f"conditions: dropped {name!r}, an intervention of this trial")
+            continue
+        if not any(k["name"] == name for k in kept):
+            kept.append(item)
+    # A condition the title names but the list lacks (seed 002's lupus skin lesions; a listing
+    # page that has no conditions list at all) is the trial's condition as written there.
+    terms = {k["term"] for k in kept}
+    for mention in vocab.find(record["title"], ("condition",)):
+        if mention.slug not in terms:
+            kept.append({"name": mention.text, "term": mention.slug})
+            terms.add(mention.slug)
+    record["conditions"] = kept
+
+
+def finish(record: dict, *, vocab: Vocabulary | None = None, url: str | None = None) -> dict:
+    """Complete a reader's record: vocabulary terms, IDs, countries, refractory, no blanks."""
+    vocab = vocab or Vocabulary.default()
+    record = _blank_to_none(record)
+    for field in _LISTS:
+        record[field] = record.get(field) or []
+    if url:
+        record["source"]["url"] = url
+    _trial_id(record, url)
+    _interventions(record, vocab)
+    _conditions(record, vocab)
+    site_countries = {s["country"] for s in record["sites"] if s.get("country")}
+    record["countries"] = sorted(set(record["countries"]) | site_countries)
+    record["collaborators"] = list(dict.fromkeys(record["collaborators"]))
+    record["refractory"] = vocab.refractory(record)
+    return ordered(record)

@@ -1,0 +1,205 @@
+"""Conditions, drugs and drug classes: matching the words registries use to vocabulary slugs.
+
+A `Vocabulary` is built from plain data (the dicts of trials/vocab/*.json), so the loader can
+later pass one built from the curator-edited tables instead of `Vocabulary.default()`.
+
+Matching works on word tokens (accents, case and punctuation ignored: "Interleukin-2",
+"interleukin 2" and "IL-2" meet). Abbreviations — synonyms of at most five letters written with
+capitals after the first ("DM", "IL-2", "CsA", "GCs") — must keep their case in free text, so
+that "AD" finds atopic dermatitis but "ad" in "ad libitum" does not; in a field that names a
+condition or an intervention they match in any case. The longest synonym wins ("cutaneous
+lupus" beats "lupus").
+"""
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Self
+
+VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
+_WORD = re.compile(r"[^\W_]+")
+_PLACEBO_WORDS = {"placebo", "placebos", "sham", "vehicle", "dummy"}
+
+
+def _fold(token: str) -> str:
+    return unicodedata.normalize("NFKD", token).encode("ascii", "ignore").decode().lower()
+
+
+def tokens(text: str) -> list[tuple[str, str, int, int]]:
+    """(folded, as written, start, end) for each word of `text`."""
+    return [(_fold(m[0]), m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _is_abbreviation(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return 0 < len(letters) <= 5 and (
+        all(c.isupper() for c in letters) or any(c.isupper() for c in letters[1:])
+    )
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A vocabulary term found in a text: `kind` is condition, drug or class."""
+
+    kind: str
+    slug: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    slug: str
+    exact: tuple[str, ...] | None  # the written tokens, when case must match
+
+
+class Vocabulary:
+    def __init__(self, conditions: list[dict], drugs: list[dict], drug_classes: list[dict]):
+        self.conditions = {c["slug"]: c for c in conditions}
+        self.drugs = {d["slug"]: d for d in drugs}
+        self.drug_classes = {c["slug"]: c for c in drug_classes}
+        self._index: dict[tuple[str, ...], list[_Entry]] = {}
+        for kind, items in (
+            ("condition", conditions),
+            ("drug", drugs),
+            ("class", drug_classes),
+        ):
+            for item in items:
+                names = [item["label"], item["slug"].replace("-", " "), *item.get("synonyms", [])]
+                for name in names:
+                    self._add(kind, item["slug"], name)
+        self._longest = max((len(k) for k in self._index), default=1)
+
+    def _add(self, kind: str, slug: str, name: str) -> None:
+        toks = tokens(name)
+        if not toks:
+            return
+        key = tuple(t[0] for t in toks)
+        exact = tuple(t[1] for t in toks) if _is_abbreviation(name) else None
+        entries = self._index.setdefault(key, [])
+        entry = _Entry(kind, slug, exact)
+        if entry not in entries and not any(e.kind == kind and e.slug == slug for e in entries):
+            entries.append(entry)
+        elif exact is None:  # the same words also spelled as a plain word: case no longer matters
+            entries[:] = [_Entry(kind, slug, None) if e.slug == slug else e for e in entries]
+
+    @classmethod
+    def from_files(cls, directory: Path = VOCAB_DIR) -> Self:
+        def load(name: str) -> list[dict]:
+            return json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+
+        return cls(load("conditions"), load("drugs"), load("drug_classes"))
+
+    @classmethod
+    def default(cls) -> "Vocabulary":
+        """The vocabulary of the data files, built once per process."""
+        return _default()
+
+    # --- look-ups ---------------------------------------------------------------------------
+
+    def condition(self, slug: str | None) -> dict | None:
+        return self.conditions.get(slug) if slug else None
+
+    def drug(self, slug: str | None) -> dict | None:
+        return self.drugs.get(slug) if slug else None
+
+    def drug_class(self, slug: str | None) -> dict | None:
+        return self.drug_classes.get(slug) if slug else None
+
+    def related_conditions(self, a: str, b: str) -> bool:
+        """Same term, or one is the other's parent (juvenile DM and DM are related)."""
+
+        def parent(slug: str) -> str | None:
+            return (self.conditions.get(slug) or {}).get("parent")
+
+        return a == b or parent(a) == b or parent(b) == a or (parent(a) or a) == (parent(b) or b)
+
+    # --- matching ---------------------------------------------------------------------------
+
+    def find(
+        self, text: str | None, kinds: tuple[str, ...], *, abbreviations: bool = True
+    ) -> list[Mention]:
+        """Every non-overlapping mention of the given kinds in free text, longest first."""
+        if not text:
+            return []
+        toks = tokens(text)
+        found: list[Mention] = []
+        i = 0
+        while i < len(toks):
+            for n in range(min(self._longest, len(toks) - i), 0, -1):
+                window = toks[i : i + n]
+                entry = self._lookup(window, kinds, abbreviations=abbreviations, any_case=False)
+                if entry:
+                    start, end = window[0][2], window[-1][3]
+                    found.append(Mention(entry.kind, entry.slug, text[start:end], start, end))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def _lookup(self, window, kinds, *, abbreviations: bool, any_case: bool) -> _Entry | None:
+        for entry in self._index.get(tuple(t[0] for t in window), ()):
+            if entry.kind not in kinds:
+                continue
+            if entry.exact is not None:
+                if not abbreviations:
+                    continue
+                if not any_case and entry.exact != tuple(t[1] for t in window):
+                    continue
+            return entry
+        return None
+
+    def _match_name(self, name: str | None, kinds: tuple[str, ...]) -> _Entry | None:
+        """A name field: the whole name if it is a term, else the longest term inside it."""
+        if not name or not name.strip():
+            return None
+        toks = tokens(name)
+        if entry := self._lookup(toks, kinds, abbreviations=True, any_case=True):
+            return entry
+        best: tuple[int, int, _Entry] | None = None
+        for i in range(len(toks)):
+            for n in range(min(self._longest, len(toks) - i), 0, -1):
+                entry = self._lookup(toks[i : i + n], kinds, abbreviations=True, any_case=False)
+                if entry and (best is None or n > best[0]):
+                    best = (n, -i, entry)
+                    break
+        return best[2] if best else None
+
+    def match_condition(self, name: str | None) -> str | None:
+        """Condition slug for a condition as a registry names it; None when not in vocabulary."""
+        entry = self._match_name(name, ("condition",))
+        return entry.slug if entry else None
+
+    def match_drug(self, name: str | None) -> str | None:
+        """Drug slug (INN) for an intervention name ("lenalidomide 10mg qd", "Proleukin").
+        Placebo is never a drug: a placebo intervention gives None."""
+        if not name or self.is_placebo(name):
+            return None
+        entry = self._match_name(name, ("drug",))
+        return entry.slug if entry else None
+
+    def match_class(self, name: str | None) -> str | None:
+        entry = self._match_name(name, ("class",))
+        return entry.slug if entry else None
+
+    def is_placebo(self, name: str | None) -> bool:
+        """Placebo, sham procedure, vehicle cream: the comparator that is no active treatment."""
+        return bool(name) and any(t[0] in _PLACEBO_WORDS for t in tokens(name))
+
+    def refractory(self, record: dict) -> dict:
+        """The portal's reading of whether the trial enrols refractory patients; see
+        trials.ingest.refractory for the rules."""
+        from trials.ingest.refractory import read_refractory
+
+        return read_refractory(record, self)
+
+
+@cache
+def _default() -> Vocabulary:
+    return Vocabulary.from_files()

@@ -1,0 +1,54 @@
+"""`manage.py normalize PATH... [--format F] [--url URL]`: documents in, `trial/1` JSON lines out.
+
+Touches no database. Each record is one line on stdout; each input that cannot be read is one
+`PATH: reason` line on stderr, and the others are still processed. Exit 1 if any input failed.
+"""
+
+import json
+import sys
+from typing import TextIO
+
+from django.core.management.base import BaseCommand, CommandError
+
+from trials.ingest import FORMATS, ReaderError, iter_inputs, read_bytes
+from trials.ingest.record import ordered
+
+
+def run(paths: list[str], *, fmt: str | None, url: str | None, out: TextIO, err: TextIO) -> int:
+    """The command's work, callable without Django's command machinery. Returns the exit code."""
+    failed = False
+    for name, data in iter_inputs(paths):
+        if isinstance(data, Exception):
+            err.write(f"{name}: {data}\n")
+            failed = True
+            continue
+        try:
+            # Collect first so that a document failing halfway prints no partial output.
+            records = list(read_bytes(data, fmt=fmt, url=url))
+        except ReaderError as exc:
+            err.write(f"{name}: {exc}\n")
+            failed = True
+            continue
+        for record in records:
+            out.write(json.dumps(ordered(record), ensure_ascii=False) + "\n")
+    return 1 if failed else 0
+
+
+class Command(BaseCommand):
+    help = "Print the trial/1 records of documents, one JSON object per line. No database."
+    requires_system_checks: list = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="files, directories, .zip")
+        parser.add_argument("--format", choices=sorted(FORMATS), help="skip format sniffing")
+        parser.add_argument("--url", help="where a single document came from")
+
+    def handle(self, *args, **opts):
+        if opts["url"] and len(opts["paths"]) > 1:
+            raise CommandError("--url describes a single document; give one PATH")
+        code = run(
+            opts["paths"], fmt=opts["format"], url=opts["url"], out=self.stdout, err=self.stderr
+        )
+        self.stdout.flush()
+        if code:
+            sys.exit(code)
