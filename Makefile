@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 4
 DB := $(PY) -m portal.pgembed run --
 
-.PHONY: run serve test bench lint format migrations-check ci browser-deps clean
+.PHONY: run serve test bench bench-deps lint format migrations-check ci browser-deps clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -36,7 +36,13 @@ test: $(VENV)/.installed browser-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(DB) $(PY) -m pytest
 
-bench: $(VENV)/.installed
+bench-deps:
+	@command -v wrk >/dev/null || { \
+	  echo "Installing Debian's wrk for the benchmarks"; \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk) >/dev/null; }
+
+# BENCH_ARGS="--size 100k" etc.; see docs/benchmarks.md.
+bench: $(VENV)/.installed bench-deps
 	$(DB) $(PY) -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed

@@ -360,7 +360,9 @@ def _cut(values: dict, model) -> dict:
 def source_key(record: dict) -> str:
     """What identifies a source of a trial, so that a newer version of it replaces the older."""
     source = record.get("source") or {}
-    who = record.get("trial_id") or source.get("url")
+    # source_id: the record's own ID in its source where it differs from the trial's
+    # (ICTRP's `EUCTR2021-000037-14-ES` is one member state's record of EUCTR2021-000037-14).
+    who = source.get("source_id") or record.get("trial_id") or source.get("url")
     if not who:
         who = "title:" + " ".join((record.get("title") or "").lower().split())
     return f"{source.get('format')}|{source.get('registry')}|{who}"[:300]
