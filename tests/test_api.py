@@ -63,3 +63,14 @@ def test_healthz_says_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_healthz_says_503_when_the_database_does_not_answer(client, monkeypatch):
+    from django.db import connection
+
+    def broken():
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(connection, "cursor", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503

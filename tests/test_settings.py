@@ -48,3 +48,15 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
+
+
+def test_database_url_overrides_the_embedded_server():
+    env = {**os.environ, "DATABASE_URL": "postgres://alice:secret@db.example.org:6543/trials"}
+    code = (
+        "from portal import settings; d = settings.DATABASES['default'];"
+        "print(d['HOST'], d['PORT'], d['NAME'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["db.example.org", "6543", "trials"]
