@@ -26,6 +26,8 @@ def pytest_configure(config):
         "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
     settings.WHITENOISE_USE_FINDERS = True
+    # Several test runs may share one server (developers, helpers): one test database each.
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_portal_{os.getpid()}"
     if not os.environ.get("DATABASE_URL"):
         url = pgembed.attach()
         # Settings were read before the server's socket was known.

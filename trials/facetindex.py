@@ -19,15 +19,20 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
-from trials.models import Sex, Status
+from trials.models import Sex, Status, StudyType
 
-# Facet name -> its position in a row of COLUMNS.
-MULTI = {"phase": 2, "condition": 3, "drug": 4, "country": 5}
+# Multi-valued facet name -> its position in a row of COLUMNS.
+MULTI = {"phase": 2, "condition": 3, "drug": 4, "country": 5, "registry": 14}
 STATUS_CODES = {s: i for i, s in enumerate(Status.values)}
+STUDY_TYPES = [None, *StudyType.values]
 SEX_CODES = {None: 0, Sex.ALL: 1, Sex.FEMALE: 2, Sex.MALE: 3}
+# Age groups as ClinicalTrials.gov has them: a trial belongs if its age range admits any age
+# in the group.
+AGE_GROUPS = {"child": (0, 17.999), "adult": (18, 64.999), "older_adult": (65, 200)}
+PREDICATES = {"sex": ("female", "male"), "age_group": tuple(AGE_GROUPS), "refractory": ("1",)}
 COLUMNS = (
     "id, status, phases, conditions, drugs, countries, is_refractory, min_age, max_age, sex, "
-    "last_updated, start_date, enrollment"
+    "last_updated, start_date, enrollment, study_type, registries"
 )
 # Rebuild from scratch when this share of rows is dead versions.
 REBUILD_DEAD_SHARE = 0.2
@@ -92,12 +97,14 @@ class Columns:
     updated: np.ndarray
     start: np.ndarray
     enrollment: np.ndarray
+    study_type: np.ndarray
 
     @classmethod
     def empty(cls) -> Columns:
         return cls(
             *(np.zeros(0, t) for t in (np.int64, np.int8, bool, np.float32, np.float32, np.int8)),
             *(np.zeros(0, np.int32) for _ in range(3)),
+            np.zeros(0, np.int8),
         )
 
     def extend(self, rows: list[tuple]) -> None:
@@ -120,6 +127,7 @@ class Columns:
             col(10, np.int32, day),
             col(11, np.int32, day),
             col(12, np.int32, lambda v: -1 if v is None else v),
+            col(13, np.int8, STUDY_TYPES.index),
         ]
         for name, arr in zip(self.__dataclass_fields__, new, strict=True):
             setattr(self, name, np.concatenate([getattr(self, name), arr]))
@@ -134,7 +142,8 @@ class FacetIndex:
         self.seq = 0
         self.checked = 0.0
         self._orders: dict[str, np.ndarray] = {}
-        self._base_counts: dict[str, dict[str, int]] | None = None
+        self._base_counts: dict[str, dict[str, int]] = {}
+        self._predicates: dict[tuple[str, str], np.ndarray] = {}
 
     @property
     def n(self) -> int:
@@ -181,7 +190,8 @@ class FacetIndex:
             while rows := cursor.fetchmany(CHUNK):
                 self._append(rows)
         self._orders.clear()
-        self._base_counts = None
+        self._base_counts.clear()
+        self._predicates.clear()
 
     def _append(self, rows: list[tuple]) -> None:
         first = self.n
@@ -204,20 +214,58 @@ class FacetIndex:
         return rows[rows >= 0]
 
     def facet_mask(self, facet: str, selected: list[str]) -> np.ndarray:
+        """Rows having any of the selected values of a facet."""
         if facet == "status":
-            codes = [STATUS_CODES[s] for s in selected if s in STATUS_CODES]
-            return np.isin(self.cols.status, codes)
+            return np.isin(self.cols.status, [STATUS_CODES[s] for s in selected])
+        if facet == "study_type":
+            codes = [STUDY_TYPES.index(s) for s in selected if s in STUDY_TYPES]
+            return np.isin(self.cols.study_type, codes)
+        if facet in PREDICATES:
+            m = np.zeros(self.n, bool)
+            for value in selected:
+                m |= self.predicate(facet, value)
+            return m
         return self.multi[facet].mask(self.n, selected)
+
+    def predicate(self, facet: str, value: str) -> np.ndarray:
+        """Rows a yes/no facet value admits: open to a sex, an age group, refractory."""
+        key = (facet, value)
+        if key not in self._predicates:
+            c = self.cols
+            if facet == "sex":
+                m = (c.sex <= SEX_CODES[Sex.ALL]) | (c.sex == SEX_CODES[value.upper()])
+            elif facet == "age_group":
+                low, high = AGE_GROUPS[value]
+                with np.errstate(invalid="ignore"):
+                    m = (np.isnan(c.min_age) | (c.min_age <= high)) & (
+                        np.isnan(c.max_age) | (c.max_age >= low)
+                    )
+            else:
+                m = c.refractory.copy()
+            self._predicates[key] = m
+        return self._predicates[key]
+
+    def values(self, facet: str) -> list[str]:
+        """Every value a facet has in the index (for validating request input)."""
+        if facet in self.multi:
+            return self.multi[facet].values
+        return []
 
     def counts(self, facet: str, m: np.ndarray | None) -> dict[str, int]:
         """Counts of one facet's values over the rows in mask m (None: all live rows)."""
         if m is None:
-            if self._base_counts is None:
-                self._base_counts = {f: self.counts(f, self.alive) for f in (*MULTI, "status")}
+            if facet not in self._base_counts:
+                self._base_counts[facet] = self.counts(facet, self.alive)
             return self._base_counts[facet]
         if facet == "status":
             c = np.bincount(self.cols.status[m], minlength=len(STATUS_CODES))
             return {Status.values[i]: int(c[i]) for i in np.flatnonzero(c)}
+        if facet == "study_type":
+            c = np.bincount(self.cols.study_type[m], minlength=len(STUDY_TYPES))
+            return {STUDY_TYPES[i]: int(c[i]) for i in np.flatnonzero(c) if i}
+        if facet in PREDICATES:
+            counts = {v: int((m & self.predicate(facet, v)).sum()) for v in PREDICATES[facet]}
+            return {v: n for v, n in counts.items() if n}
         return self.multi[facet].counts(m)
 
     def order(self, sort: str) -> np.ndarray:

@@ -17,8 +17,9 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from trials import labels
-from trials.models import Phase, Sex, Status, Trial
-from trials.search import FACETS, SORTS, Query
+from trials.facetindex import get_index
+from trials.models import Phase, Sex, Status, StudyType, Trial
+from trials.search import FACETS, OPEN_STATUSES, SORTS, Query
 
 
 def _vocab_choices(facet: str):
@@ -43,13 +44,25 @@ class PageFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+class RegistryField(forms.MultipleChoiceField):
+    """Source registries: whatever the loaded trials name."""
+
+    def valid_value(self, value) -> bool:
+        return str(value) in get_index().values("registry")
+
+
+class RegistryFilter(django_filters.MultipleChoiceFilter):
+    field_class = RegistryField
+
+
+AGE_GROUPS = [("child", "Children"), ("adult", "Adults"), ("older_adult", "Older adults")]
+AGE_RANGES = {"child": (0, 17.999), "adult": (18, 64.999), "older_adult": (65, 200)}
+
+
 class TrialFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=500)
     condition = django_filters.MultipleChoiceFilter(
-        field_name="conditions",
-        lookup_expr="overlap",
-        choices=_vocab_choices("condition"),
-        method="filter_overlap",
+        field_name="conditions", choices=_vocab_choices("condition"), method="filter_overlap"
     )
     drug = django_filters.MultipleChoiceFilter(
         field_name="drugs", choices=_vocab_choices("drug"), method="filter_overlap"
@@ -59,13 +72,21 @@ class TrialFilterSet(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(field_name="status", choices=Status.choices)
     country = CountryFilter(field_name="countries", method="filter_overlap")
-    refractory = django_filters.ChoiceFilter(choices=[("1", "yes")], method="filter_refractory")
+    study_type = django_filters.MultipleChoiceFilter(
+        field_name="study_type", choices=StudyType.choices
+    )
+    registry = RegistryFilter(field_name="registries", method="filter_overlap")
+    refractory = django_filters.MultipleChoiceFilter(
+        choices=[("1", "yes")], method="filter_refractory"
+    )
+    sex = django_filters.MultipleChoiceFilter(
+        choices=[("female", "Female"), ("male", "Male")], method="filter_sex"
+    )
+    age_group = django_filters.MultipleChoiceFilter(choices=AGE_GROUPS, method="filter_age_group")
     age = django_filters.NumberFilter(
         method="filter_age", min_value=Decimal(0), max_value=Decimal(130)
     )
-    sex = django_filters.ChoiceFilter(
-        choices=[("female", "Female"), ("male", "Male")], method="filter_sex"
-    )
+    recruiting = django_filters.ChoiceFilter(choices=[("1", "yes")], method="filter_recruiting")
     sort = django_filters.ChoiceFilter(
         choices=[(s, s) for s in SORTS], method="filter_nothing", empty_label=None
     )
@@ -86,20 +107,39 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs.filter(is_refractory=True) if value else qs
 
     def filter_age(self, qs, name, value):
-        return qs.filter(Q(min_age__isnull=True) | Q(min_age__lte=value)).filter(
-            Q(max_age__isnull=True) | Q(max_age__gte=value)
-        )
+        return qs.filter(_admits_ages(value, value))
+
+    def filter_age_group(self, qs, name, value):
+        if not value:
+            return qs
+        either = Q(pk__in=[])
+        for group in value:
+            either |= _admits_ages(*AGE_RANGES[group])
+        return qs.filter(either)
 
     def filter_sex(self, qs, name, value):
-        return qs.filter(Q(sex__isnull=True) | Q(sex__in=[Sex.ALL, value.upper()]))
+        if not value:
+            return qs
+        return qs.filter(Q(sex__isnull=True) | Q(sex__in=[Sex.ALL, *(v.upper() for v in value)]))
+
+    def filter_recruiting(self, qs, name, value):
+        return qs.filter(status__in=OPEN_STATUSES) if value else qs
 
     def filter_nothing(self, qs, name, value):
         return qs
 
 
+def _admits_ages(low, high) -> Q:
+    """Trials whose age range overlaps [low, high]."""
+    return (Q(min_age__isnull=True) | Q(min_age__lte=high)) & (
+        Q(max_age__isnull=True) | Q(max_age__gte=low)
+    )
+
+
 MULTI = list(FACETS)
 # Enum values are matched whatever their case: `phase=phase2` is PHASE2.
-UPPER = {"phase", "status", "country"}
+UPPER = {"phase", "status", "country", "study_type"}
+LOWER = {"sex", "age_group"}
 
 
 def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
@@ -109,11 +149,11 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     clean = data.copy()
     for name in MULTI:
         field = form.fields[name]
-        values = [v.strip().upper() if name in UPPER else v.strip() for v in data.getlist(name)]
+        values = [_case(name, v.strip()) for v in data.getlist(name)]
         good = [v for v in dict.fromkeys(values) if v and field.valid_value(v)]
         bad = [v for v in values if v and v not in good]
         if bad:
-            errors[name] = f"unknown {name} {', '.join(repr(v) for v in bad)}"
+            errors[name] = f"unknown {name.replace('_', ' ')} {', '.join(repr(v) for v in bad)}"
         clean.setlist(name, good)
     form = TrialFilterSet(data=clean, queryset=Trial.objects.none()).form
     form.is_valid()
@@ -124,10 +164,17 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     query = Query(
         q=(cd.get("q") or "").strip(),
         facets={name: cd.get(name) or [] for name in MULTI},
-        refractory=cd.get("refractory") == "1",
         age=float(cd["age"]) if cd.get("age") is not None else None,
-        sex=(cd.get("sex") or "").upper() or None,
+        recruiting=cd.get("recruiting") == "1",
         sort=cd.get("sort") or "",
         page=cd.get("page") or 1,
     )
     return query, errors
+
+
+def _case(name: str, value: str) -> str:
+    if name in UPPER:
+        return value.upper()
+    if name in LOWER:
+        return value.lower()
+    return value

@@ -11,22 +11,43 @@ ordered by last update. A search costs one to three statements whatever the page
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.db import connection
-from django.db.models import FloatField
+from django.db.models import FloatField, TextField
 from django.db.models.expressions import RawSQL
 
-from trials import labels
+from trials import labels, spelling
 from trials.facetindex import FacetIndex, get_index
 from trials.ingest.merge import identifier_norm
-from trials.models import Identifier, Sex, Trial
+from trials.models import Identifier, Status, Trial
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
 TSQUERY = "websearch_to_tsquery('english', %s)"
-FACETS = ("condition", "drug", "phase", "status", "country")
+FACETS = (
+    "condition",
+    "drug",
+    "phase",
+    "status",
+    "country",
+    "study_type",
+    "sex",
+    "age_group",
+    "refractory",
+    "registry",
+)
+# "Recruiting or soon recruiting", the patients' switch.
+OPEN_STATUSES = [Status.RECRUITING, Status.NOT_YET_RECRUITING, Status.ENROLLING_BY_INVITATION]
+# ts_headline's markers around matched words: control characters no registry text contains, so
+# that the template can escape the text first and only then mark the matches.
+START, STOP = "\x02", "\x03"
+HEADLINE = (
+    "ts_headline('english', coalesce(text_summary, '') || ' ' || coalesce(text_criteria, ''), "
+    f"{{tsquery}}, 'StartSel={START}, StopSel={STOP}, MaxWords=28, MinWords=12, "
+    'MaxFragments=2, FragmentDelimiter=" … "\')'
+)
 SORTS = ("relevance", "updated", "start", "enrollment")
 RESULT_FIELDS = (
     "key",
@@ -43,7 +64,6 @@ RESULT_FIELDS = (
     "enrollment",
     "study_type",
 )
-SEX_CODES = {Sex.FEMALE: 2, Sex.MALE: 3}
 
 
 @dataclass
@@ -64,6 +84,11 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     id_match: Trial | None = None
     ranked: bool = False
+    # When the query found nothing and a spelling correction did: the query as typed.
+    corrected_from: str | None = None
+    suggestion: str | None = None
+    # With no results: how many each active parameter's removal would give.
+    drop_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,20 +97,36 @@ class Query:
 
     q: str = ""
     facets: dict[str, list[str]] = field(default_factory=dict)
-    refractory: bool = False
     age: float | None = None
-    sex: str | None = None
+    recruiting: bool = False
     sort: str = ""
     page: int = 1
 
     def effective_sort(self) -> str:
         return self.sort or ("relevance" if self.q else "updated")
 
+    @property
+    def refractory(self) -> bool:
+        return "1" in self.facets.get("refractory", [])
+
+    @property
+    def sex(self) -> str | None:
+        """The one sex asked for (FEMALE or MALE), or None when none or both are."""
+        chosen = self.facets.get("sex") or []
+        return chosen[0].upper() if len(chosen) == 1 else None
+
 
 def search(query: Query) -> SearchResult:
     index = get_index()
     id_pks = _id_match(query.q)
+    corrected_from = None
     masks = _masks(index, query, id_pks)
+    if "q" in masks and not masks["q"].any() and (better := spelling.correct(query.q)):
+        hits = index.rows_of(text_hits(index, better))
+        if len(hits):
+            corrected_from, query = query.q, replace(query, q=better)
+            masks["q"] = np.zeros(index.n, bool)
+            masks["q"][hits] = True
     everything = _combine(index, masks)
     count = int(everything.sum())
     pages = max(1, -(-count // PAGE_SIZE))
@@ -97,21 +138,36 @@ def search(query: Query) -> SearchResult:
         others = [k for k in masks if k != name]
         facets[name] = index.counts(name, _combine(index, masks, skip=name) if others else None)
 
-    ranked = False
-    if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
-        trials, ranked = _ranked_page(index.cols.pks[everything], query.q, start), True
+    ranked = query.effective_sort() == "relevance" and bool(query.q) and count <= RANK_LIMIT
+    if ranked:
+        trials = _page(query.q).filter(pk__in=index.cols.pks[everything].tolist())
+        trials = list(trials.order_by("-rank", "-last_updated", "pk")[start : start + PAGE_SIZE])
     else:
         sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
         order = index.order(sort)
         rows = order[everything[order]][start : start + PAGE_SIZE]
-        trials = _fetch(index.cols.pks[rows])
+        trials = _fetch(_page(query.q), index.cols.pks[rows])
+    for trial in trials:
+        trial.snippet = _segments(getattr(trial, "headline", None))
     match = None
     if len(id_pks) == 1:
         match = next((t for t in trials if t.pk == id_pks[0]), None)
-    return SearchResult(trials, count, page, pages, _label(facets, query), match, ranked)
+    drops = {k: int(_combine(index, masks, skip=k).sum()) for k in masks} if not count else {}
+    return SearchResult(
+        trials,
+        count,
+        page,
+        pages,
+        _label(facets, query),
+        match,
+        ranked,
+        corrected_from=corrected_from,
+        drop_counts=drops,
+    )
 
 
 def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.ndarray]:
+    """One mask per active parameter, named as the parameter is."""
     masks: dict[str, np.ndarray] = {}
     cols = index.cols
     if query.q:
@@ -122,15 +178,13 @@ def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.n
     for name in FACETS:
         if selected := query.facets.get(name):
             masks[name] = index.facet_mask(name, selected)
-    if query.refractory:
-        masks["refractory"] = cols.refractory
     if query.age is not None:
         with np.errstate(invalid="ignore"):
             masks["age"] = (np.isnan(cols.min_age) | (cols.min_age <= query.age)) & (
                 np.isnan(cols.max_age) | (cols.max_age >= query.age)
             )
-    if query.sex in SEX_CODES:
-        masks["sex"] = (cols.sex <= 1) | (cols.sex == SEX_CODES[query.sex])
+    if query.recruiting:
+        masks["recruiting"] = index.facet_mask("status", OPEN_STATUSES)
     return masks
 
 
@@ -177,21 +231,33 @@ def _id_match(q: str) -> list[int]:
     )
 
 
-def _ranked_page(pks: np.ndarray, q: str, start: int) -> list[Trial]:
-    rank = RawSQL(f"ts_rank_cd(search, {TSQUERY}, 32)", [q], output_field=FloatField())
-    return list(
-        Trial.objects.filter(pk__in=pks.tolist())
-        .annotate(rank=rank)
-        .only(*RESULT_FIELDS)
-        .order_by("-rank", "-last_updated", "pk")[start : start + PAGE_SIZE]
-    )
+def _page(q: str):
+    """The queryset a page of results is read from: few columns, rank and snippet with text."""
+    trials = Trial.objects.only(*RESULT_FIELDS)
+    if q:
+        trials = trials.annotate(
+            rank=RawSQL(f"ts_rank_cd(search, {TSQUERY}, 32)", [q], output_field=FloatField()),
+            headline=RawSQL(HEADLINE.format(tsquery=TSQUERY), [q], output_field=TextField()),
+        )
+    return trials
 
 
-def _fetch(pks: np.ndarray) -> list[Trial]:
+def _fetch(trials, pks: np.ndarray) -> list[Trial]:
     if not len(pks):
         return []
-    by_pk = Trial.objects.only(*RESULT_FIELDS).in_bulk(pks.tolist())
+    by_pk = trials.in_bulk(pks.tolist())
     return [by_pk[pk] for pk in pks.tolist() if pk in by_pk]
+
+
+def _segments(headline: str | None) -> list[tuple[str, bool]] | None:
+    """ts_headline's text as (text, is_match) pairs, for the template to escape and mark."""
+    if not headline or START not in headline:
+        return None
+    out = []
+    for i, part in enumerate(headline.replace(STOP, START).split(START)):
+        if part:
+            out.append((part, i % 2 == 1))
+    return out
 
 
 def _label(counts: dict[str, dict[str, int]], query: Query) -> dict[str, list[FacetValue]]:

@@ -1,0 +1,124 @@
+"""Search that finds what people mean: synonyms, lay terms, typos, weights, snippets, facets."""
+
+import pytest
+from django.http import QueryDict
+
+from trials import filters
+from trials.models import Trial
+from trials.search import search
+
+pytestmark = pytest.mark.django_db
+
+CLE = {"NCT01408199", "ChiCTR1900025376"}
+LENALIDOMIDE = {"NCT05488327", "NCT01408199", "ChiCTR1900025376"}
+DM = {"NCT05488327", "NCT04946669"}
+
+
+def _run(**params):
+    q = QueryDict(mutable=True)
+    for k, v in params.items():
+        q.setlist(k, v if isinstance(v, list) else [str(v)])
+    query, errors = filters.parse(q)
+    assert not errors, errors
+    return search(query)
+
+
+def _keys(result) -> set[str]:
+    return {t.key for t in result.trials}
+
+
+def _aldesleukin_key() -> str:
+    return Trial.objects.get(drugs__contains=["aldesleukin"]).key
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("lupus rash", CLE),
+        ("Revlimid", LENALIDOMIDE),
+    ],
+)
+def test_lay_terms_and_brand_names_find_the_trials(q, expected):
+    assert expected <= _keys(_run(q=q))
+
+
+@pytest.mark.parametrize("q", ["IL-2", "Proleukin", "interleukin-2", "aldesleukin"])
+def test_every_name_of_aldesleukin_finds_its_trial(q):
+    assert _aldesleukin_key() in _keys(_run(q=q))
+
+
+def test_an_abbreviation_finds_dermatomyositis():
+    assert DM <= _keys(_run(q="DM"))
+
+
+@pytest.mark.parametrize(
+    ("typo", "fixed", "expected"),
+    [
+        ("dermatomyosits", "dermatomyositis", DM),
+        ("lenalidomid", "lenalidomide", LENALIDOMIDE),
+        ("abatacep", "abatacept", {"NCT04946669"}),
+    ],
+)
+def test_typos_find_the_right_trials(typo, fixed, expected):
+    result = _run(q=typo)
+    # English stemming already forgives some ("lenalidomid"); the rest are corrected.
+    assert result.corrected_from in (None, typo)
+    assert expected <= _keys(result)
+
+
+@pytest.mark.parametrize("typo", ["dermatomyosits", "abatacep", "lupis"])
+def test_a_misspelling_that_finds_nothing_is_corrected(typo):
+    assert _run(q=typo).corrected_from == typo
+
+
+def test_a_correct_word_is_not_corrected():
+    assert _run(q="lenalidomide").corrected_from is None
+
+
+def test_snippets_mark_the_matched_words():
+    result = _run(q="thalidomide")
+    trial = next(t for t in result.trials if t.key == "NCT01408199")
+    assert trial.snippet
+    assert any(hit and text.lower().startswith("thalidomide") for text, hit in trial.snippet)
+
+
+def test_the_title_weighs_more_than_the_summary():
+    Trial.objects.create(key="S1", record={}, title="Study one", text_summary="Pruritus relief")
+    Trial.objects.create(key="T1", record={}, title="Pruritus relief study")
+    result = _run(q="pruritus")
+    assert [t.key for t in result.trials][:2] == ["T1", "S1"]
+
+
+def test_no_results_tell_how_many_each_filter_would_give_back():
+    result = _run(country="ES", status="RECRUITING")
+    assert result.count == 0
+    assert result.drop_counts == {"country": 2, "status": 1}
+
+
+def test_the_recruiting_switch_keeps_open_trials():
+    result = _run(recruiting=1)
+    assert {t.status for t in result.trials} == {"RECRUITING", "NOT_YET_RECRUITING"}
+    assert result.count == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "count"),
+    [
+        ({"study_type": "INTERVENTIONAL"}, 4),
+        ({"registry": "ChiCTR"}, 1),
+        ({"sex": "female"}, 5),
+        ({"age_group": "child"}, 0),
+        ({"age_group": "older_adult"}, 5),
+        ({"age": 72}, 3),
+        ({"refractory": 1}, 5),
+    ],
+)
+def test_more_facets_and_patient_filters(params, count):
+    assert _run(**params).count == count
+
+
+def test_new_facets_have_counts():
+    facets = _run().facets
+    assert {v.value: v.count for v in facets["age_group"]} == {"adult": 5, "older_adult": 5}
+    assert {v.value for v in facets["registry"]} >= {"ClinicalTrials.gov", "ChiCTR"}
+    assert {v.value: v.count for v in facets["refractory"]} == {"1": 5}

@@ -1,0 +1,67 @@
+"""Typo correction for the search box, against the vocabularies' words.
+
+Patients misspell disease and drug names ("dermatomyosits", "lenalidomid"). When a query finds
+nothing, each unknown word of four letters or more is replaced by the closest vocabulary word
+(rapidfuzz), if one is close enough; the engine then runs the corrected query.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from trials.models import Condition, Drug, DrugClass
+
+TTL = 60.0
+MIN_LENGTH = 4
+_words: set[str] = set()
+_choices: list[str] = []
+_loaded = 0.0
+WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
+
+
+def _lexicon() -> tuple[set[str], list[str]]:
+    global _words, _choices, _loaded
+    if not _choices or time.monotonic() - _loaded > TTL:
+        words: set[str] = set()
+        for model in (Condition, Drug, DrugClass):
+            for label, synonyms in model.objects.values_list("label", "synonyms"):
+                for text in [label, *synonyms]:
+                    words.update(w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH)
+        _words, _choices, _loaded = words, sorted(words), time.monotonic()
+    return _words, _choices
+
+
+def forget() -> None:
+    global _choices
+    _choices = []
+
+
+def _max_edits(word: str) -> int:
+    return 1 if len(word) < 7 else 2
+
+
+def correct(q: str) -> str | None:
+    """The query with misspelled words replaced, or None when nothing needed correcting."""
+    words, choices = _lexicon()
+    changed = False
+
+    def fix(match: re.Match) -> str:
+        nonlocal changed
+        word = match.group(0)
+        lower = word.lower()
+        if len(lower) < MIN_LENGTH or lower in words:
+            return word
+        best = process.extractOne(
+            lower, choices, scorer=Levenshtein.distance, score_cutoff=_max_edits(lower)
+        )
+        if best is None:
+            return word
+        changed = True
+        return best[0]
+
+    corrected = WORD.sub(fix, q)
+    return corrected if changed else None
