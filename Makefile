@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 4
 DB := $(PY) -m portal.pgembed run --
 
-.PHONY: run serve test bench bench-deps lint format migrations-check ci browser-deps clean
+.PHONY: run serve test bench bench-deps lint format migrations-check ci browser-deps node-deps clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -30,7 +30,17 @@ browser-deps:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver) >/dev/null; }
 
-test: $(VENV)/.installed browser-deps
+# axe-core, which the browser tests inject into pages to check accessibility (package.json).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "Installing Debian's npm for the accessibility checks"; \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends npm) >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: node_modules/axe-core/axe.min.js
+
+test: $(VENV)/.installed browser-deps node-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
@@ -59,4 +69,4 @@ migrations-check: $(VENV)/.installed
 ci: test
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules

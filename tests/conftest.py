@@ -75,11 +75,12 @@ def browser_type_launch_args():
 @pytest.fixture(autouse=True)
 def fresh_search_state(settings):
     """Each test sees the database as it is: no index or cache left from a rolled-back test."""
-    from trials import facetindex, labels, search
+    from trials import facetindex, labels, search, spelling
 
     settings.SEARCH_CACHE_SECONDS = 0
     facetindex.reset()
     labels.forget()
+    spelling.forget()
     search._text_cache.clear()
     yield
     facetindex.reset()

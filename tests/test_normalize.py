@@ -649,7 +649,7 @@ def test_iter_inputs_walks_directories_and_zips_and_reports_failures(tmp_path):
     got = list(iter_inputs([str(tmp_path), str(tmp_path / "missing.txt")]))
     names = [name.replace(str(tmp_path), "") for name, _ in got]
     assert names == ["/a.txt", "/c.zip:inner/one.json", "/d.zip", "/b/two.txt", "/missing.txt"]
-    assert got[1][1] == b"{}"
+    assert got[1][1].read() == b"{}"
     assert isinstance(got[2][1], Exception)
     assert isinstance(got[4][1], Exception)
 

@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from trials import search as engine
+from trials import views
 from trials.models import Trial
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def test_selecting_country_es_leaves_only_the_spanish_trial(client):
     response = client.get("/", {"country": "ES"})
     assert _keys(response) == {"NCT01408199"}
     chips = response.context["chips"]
-    assert [c["label"] for c in chips] == ["Spain"]
+    assert [c["text"] for c in chips] == ["Country: Spain"]
 
 
 def test_facet_counts_are_disjunctive(client):
@@ -118,6 +120,8 @@ def test_it_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
     # The change-log poll, then the page of trials.
     with django_assert_num_queries(2):
         client.get("/", {"country": "CN", "sort": "enrollment"})
+    with django_assert_num_queries(2):
+        client.get("/", {"registry": "ChiCTR", "study_type": "INTERVENTIONAL"})
     # With text: the poll, the matching ids, the ranked page.
     with django_assert_num_queries(3):
         client.get("/", {"country": "CN", "q": "dermatomyositis"})
@@ -129,3 +133,182 @@ def test_it_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
         response = client.get("/", {"q": "dermatomyositis"})
     assert len(response.context["result"].trials) == 20
     assert len(ctx.captured_queries) == 3
+
+
+def test_every_engine_facet_has_a_title():
+    assert set(engine.FACETS) <= set(views.FACET_TITLES)
+
+
+def test_the_sidebar_shows_the_new_facets(client):
+    html = client.get("/").content.decode()
+    for title in ["Study type", "Age group", "Population", "Source registry", "Country"]:
+        assert f">{title}</h3>" in html, title
+    assert 'data-facet="registry" data-value="ChiCTR"' in html
+    assert "Refractory disease only" in html
+    assert "Adults (18–64)" in html
+
+
+def test_long_facets_fold_into_show_all(client, monkeypatch):
+    monkeypatch.setattr(views, "FACET_SHOWN", 2)
+    response = client.get("/")
+    condition = next(f for f in response.context["facets"] if f["name"] == "condition")
+    assert len(condition["shown"]) == 2
+    assert len(condition["more"]) == 1
+    assert "Show all 3" in response.content.decode()
+
+
+def test_the_patient_form_keeps_the_other_filters(client):
+    response = client.get("/", {"country": "CN", "q": "lupus", "age": "30", "page": "1"})
+    html = response.content.decode()
+    assert response.context["patient_hidden"] == [("country", "CN"), ("q", "lupus")]
+    assert 'id="age" name="age" min="0" max="130" step="any" inputmode="decimal" value="30"' in html
+    assert '<input type="checkbox" name="recruiting" value="1" role="switch">' in html
+    # The search box carries the filters but not the old text.
+    assert ("q", "lupus") not in response.context["search_hidden"]
+    assert ("age", "30") in response.context["search_hidden"]
+
+
+def test_age_sex_and_recruiting_filter_and_show_as_chips(client):
+    response = client.get("/", {"age": "40", "sex": "female", "recruiting": "1"})
+    keys = _keys(response)
+    assert {"ChiCTR1900025376", "NCT04946669"} <= keys
+    assert not keys & {"NCT01408199", "NCT05488327"}
+    texts = [c["text"] for c in response.context["chips"]]
+    assert texts == ["Age: 40 years", "Recruiting or soon recruiting", "Open to: Women"]
+    html = response.content.decode()
+    assert '<input type="radio" name="sex" value="female" checked>' in html
+    assert 'name="recruiting" value="1" role="switch" checked>' in html
+
+
+def test_recruiting_includes_trials_that_will_soon_recruit(client):
+    keys = _keys(client.get("/", {"recruiting": "1"}))
+    assert keys >= {"ChiCTR1900025376", "NCT04946669"}
+    assert any(k.startswith("unregistered-") for k in keys)  # NOT_YET_RECRUITING
+    assert "NCT01408199" not in keys
+
+
+@pytest.mark.parametrize(
+    ("params", "chip"),
+    [
+        ({"study_type": "INTERVENTIONAL"}, "Study type: Interventional"),
+        ({"registry": "ChiCTR"}, "Source registry: ChiCTR"),
+        ({"age_group": "adult"}, "Age group: Adults (18–64)"),
+        ({"refractory": "1"}, "Population: Refractory disease only"),
+    ],
+)
+def test_new_facets_make_removable_chips(client, params, chip):
+    response = client.get("/", params)
+    (only,) = response.context["chips"]
+    assert only["text"] == chip
+    assert only["url"] == "?"
+
+
+def test_two_values_of_one_facet_make_two_chips(client):
+    response = client.get("/", {"country": ["ES", "CN"]})
+    chips = {c["text"]: c["url"] for c in response.context["chips"]}
+    assert chips == {"Country: Spain": "?country=CN", "Country: China": "?country=ES"}
+
+
+def test_the_empty_page_names_the_filter_to_drop(client):
+    response = client.get("/", {"country": "ES", "status": "RECRUITING"})
+    drops = [(d["text"], d["count"], d["url"]) for d in response.context["drops"]]
+    # Without the country, two recruiting trials; without the status, the Spanish one.
+    assert drops == [
+        ("Country: Spain", 2, "?status=RECRUITING"),
+        ("Recruitment status: Recruiting", 1, "?country=ES"),
+    ]
+    html = response.content.decode()
+    assert "Remove <strong>Country: Spain</strong> to see 2 trials" in html
+    assert 'href="?status=RECRUITING"' in html
+
+
+def test_the_empty_page_without_a_single_culprit_offers_to_clear_all(client, monkeypatch):
+    real = views.search
+
+    def no_drops(query):
+        result = real(query)
+        result.drop_counts = {name: 0 for name in result.drop_counts}
+        return result
+
+    monkeypatch.setattr(views, "search", no_drops)
+    html = client.get("/", {"country": "ES", "status": "RECRUITING"}).content.decode()
+    assert "removing any one of them alone still finds none" in html
+    assert "Clear all filters" in html
+
+
+def test_snippets_mark_the_matched_words(client):
+    response = client.get("/", {"q": "dermatomyositis"})
+    snippets = [t.snippet for t in response.context["result"].trials if t.snippet]
+    assert snippets
+    assert any(hit and "ermatomyositis" in text for text, hit in snippets[0])
+    assert "<mark>Dermatomyositis</mark>" in response.content.decode().replace("<mark>d", "<mark>D")
+
+
+def test_a_suggestion_is_offered_as_a_link(client, monkeypatch):
+    real = views.search
+
+    def suggesting(query):
+        result = real(query)
+        result.suggestion = "dermatomyositis"
+        return result
+
+    monkeypatch.setattr(views, "search", suggesting)
+    html = client.get("/", {"q": "myositis", "country": "CN"}).content.decode()
+    assert 'Did you mean <a href="?q=dermatomyositis&amp;country=CN">dermatomyositis</a>?' in html
+
+
+def test_a_corrected_search_says_what_ran_instead(client, monkeypatch):
+    real = views.search
+
+    def corrected(query):
+        result = real(query)
+        result.corrected_from, result.suggestion = "dermatomyosits", "dermatomyositis"
+        return result
+
+    monkeypatch.setattr(views, "search", corrected)
+    html = client.get("/", {"q": "dermatomyositis"}).content.decode()
+    assert "No trials matched “dermatomyosits”" in html
+    assert "showing results for <strong>“dermatomyositis”</strong> instead" in html
+
+
+def test_sort_choices_are_in_words_and_relevance_needs_text(client):
+    assert client.get("/").context["sorts"] == [
+        ("updated", "Last updated"),
+        ("start", "Start date"),
+        ("enrollment", "Enrollment"),
+    ]
+    sorts = client.get("/", {"q": "lupus"}).context["sorts"]
+    assert sorts[0] == ("relevance", "Best match")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"study_type": "ALIEN"},
+        {"age_group": "baby"},
+        {"registry": "Nope"},
+        {"recruiting": "2"},
+        {"refractory": "yes"},
+        {"sex": ["female", "male"]},
+    ],
+)
+def test_new_parameters_never_make_a_500(client, params):
+    assert client.get("/", params).status_code == 200
+
+
+def test_the_patient_filters_cost_no_extra_query(client, django_assert_num_queries):
+    client.get("/")
+    with django_assert_num_queries(2):
+        client.get(
+            "/",
+            {"age": "30", "sex": "female", "recruiting": "1", "age_group": "adult", "page": "1"},
+        )
+    # The empty page's "remove this filter" counts come from the index too.
+    with django_assert_num_queries(1):
+        client.get("/", {"country": "ES", "status": "RECRUITING"})
+
+
+def test_phases_keep_their_natural_order(client):
+    facets = {f["name"]: f for f in client.get("/").context["facets"]}
+    phases = [v.value for v in facets["phase"]["shown"]]
+    assert phases == ["EARLY_PHASE1", "PHASE3", "PHASE4", "NA"]

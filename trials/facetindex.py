@@ -295,6 +295,12 @@ def get_index() -> FacetIndex:
         return _index
 
 
+def current_values(facet: str) -> list[str]:
+    """A facet's values in this process's index as it is: no freshness check (validation)."""
+    index = _index or get_index()
+    return index.values(facet)
+
+
 def reset() -> None:
     """Forget the index (tests that rewrite the database behind its back)."""
     global _index

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from trials import labels
-from trials.facetindex import get_index
+from trials.facetindex import current_values
 from trials.models import Phase, Sex, Status, StudyType, Trial
 from trials.search import FACETS, OPEN_STATUSES, SORTS, Query
 
@@ -48,7 +48,7 @@ class RegistryField(forms.MultipleChoiceField):
     """Source registries: whatever the loaded trials name."""
 
     def valid_value(self, value) -> bool:
-        return str(value) in get_index().values("registry")
+        return str(value) in current_values("registry")
 
 
 class RegistryFilter(django_filters.MultipleChoiceFilter):

@@ -86,6 +86,7 @@ class SearchResult:
     ranked: bool = False
     # When the query found nothing and a spelling correction did: the query as typed.
     corrected_from: str | None = None
+    corrected_to: str | None = None
     suggestion: str | None = None
     # With no results: how many each active parameter's removal would give.
     drop_counts: dict[str, int] = field(default_factory=dict)
@@ -162,6 +163,7 @@ def search(query: Query) -> SearchResult:
         match,
         ranked,
         corrected_from=corrected_from,
+        corrected_to=query.q if corrected_from else None,
         drop_counts=drops,
     )
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from django.db import connection
+from django.db.models import Case, F, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +13,7 @@ from django.views.decorators.http import require_GET
 from trials import filters, labels
 from trials.ingest.merge import identifier_norm
 from trials.models import Identifier, Phase, Status, Trial
-from trials.search import FACETS, PAGE_SIZE, SORTS, search
+from trials.search import PAGE_SIZE, SORTS, search
 
 FACET_TITLES = {
     "condition": "Condition",
@@ -18,7 +21,49 @@ FACET_TITLES = {
     "phase": "Phase",
     "status": "Recruitment status",
     "country": "Country",
+    "study_type": "Study type",
+    "sex": "Open to",
+    "age_group": "Age group",
+    "refractory": "Population",
+    "registry": "Source registry",
 }
+# The sidebar's link facets, in the order people narrow a search; sex is in the patient form.
+SIDEBAR = (
+    "status",
+    "condition",
+    "drug",
+    "refractory",
+    "age_group",
+    "phase",
+    "study_type",
+    "country",
+    "registry",
+)
+# Facets whose values have a natural order keep it; the others list the biggest counts first.
+NATURAL_ORDER = {
+    "phase": list(Phase.values),
+    "age_group": ["child", "adult", "older_adult"],
+}
+# Longer facets show this many values and fold the rest into "Show all".
+FACET_SHOWN = 8
+# Words for facet values the engine labels with their raw value.
+VALUE_LABELS = {
+    "sex": {"female": "Women", "male": "Men"},
+    "age_group": {
+        "child": "Children (under 18)",
+        "adult": "Adults (18–64)",
+        "older_adult": "Older adults (65+)",
+    },
+    "refractory": {"1": "Refractory disease only"},
+}
+SORT_LABELS = {
+    "relevance": "Best match",
+    "updated": "Last updated",
+    "start": "Start date",
+    "enrollment": "Enrollment",
+}
+# Parameters the patient form sets; every other one rides along in hidden inputs.
+PATIENT_PARAMS = ("age", "sex", "recruiting")
 
 PHASE_GLOSSARY = {
     Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
@@ -30,11 +75,42 @@ PHASE_GLOSSARY = {
 }
 PLAIN_STATUS = {
     Status.RECRUITING: "Looking for participants",
-    Status.NOT_YET_RECRUITING: "Not yet looking for participants",
+    Status.NOT_YET_RECRUITING: "Will soon look for participants",
     Status.ENROLLING_BY_INVITATION: "Participants are invited by the study team",
     Status.ACTIVE_NOT_RECRUITING: "Running, no longer looking for participants",
+    Status.SUSPENDED: "Paused for now",
+    Status.TERMINATED: "Stopped early",
     Status.COMPLETED: "Finished",
+    Status.WITHDRAWN: "Stopped before anyone took part",
+    Status.UNKNOWN: "Not known: not confirmed recently",
+    Status.AVAILABLE: "Available outside a trial (expanded access)",
+    Status.NO_LONGER_AVAILABLE: "No longer available",
+    Status.TEMPORARILY_NOT_AVAILABLE: "Temporarily not available",
+    Status.APPROVED_FOR_MARKETING: "Approved for sale",
+    Status.WITHHELD: "Withheld by the sponsor",
 }
+OPEN_STATUSES = (Status.RECRUITING, Status.NOT_YET_RECRUITING, Status.ENROLLING_BY_INVITATION)
+# schema.org's MedicalStudyStatus members; other statuses are given as text.
+SCHEMA_STATUS = {
+    Status.RECRUITING: "Recruiting",
+    Status.NOT_YET_RECRUITING: "NotYetRecruiting",
+    Status.ENROLLING_BY_INVITATION: "EnrollingByInvitation",
+    Status.ACTIVE_NOT_RECRUITING: "ActiveNotRecruiting",
+    Status.SUSPENDED: "Suspended",
+    Status.TERMINATED: "Terminated",
+    Status.COMPLETED: "Completed",
+    Status.WITHDRAWN: "Withdrawn",
+}
+SCHEMA_DESIGN = {
+    ("allocation", "RANDOMIZED"): "RandomizedTrial",
+    ("masking", "NONE"): "OpenTrial",
+    ("masking", "SINGLE"): "SingleBlindedTrial",
+    ("masking", "DOUBLE"): "DoubleBlindedTrial",
+    ("masking", "TRIPLE"): "TripleBlindedTrial",
+    ("masking", "QUADRUPLE"): "TripleBlindedTrial",
+}
+RELATED = 6
+RELATED_FIELDS = ("key", "trial_id", "title", "status", "phases", "conditions", "drugs")
 
 
 def _toggle(params: QueryDict, name: str, value: str) -> str:
@@ -53,6 +129,91 @@ def _without(params: QueryDict, name: str) -> str:
     return "?" + q.urlencode() if q else "?"
 
 
+def _hidden(params: QueryDict, *skip: str) -> list[tuple[str, str]]:
+    """(name, value) pairs for a GET form to carry every parameter but `skip` and the page."""
+    return [
+        (name, value)
+        for name, values in params.lists()
+        if name not in skip and name != "page"
+        for value in values
+    ]
+
+
+def _value_label(name: str, fv) -> str:
+    return VALUE_LABELS.get(name, {}).get(fv.value, fv.label)
+
+
+def _active(query, result, params: QueryDict) -> dict[str, dict]:
+    """Each active parameter in words, with the link that removes it: chips and the empty page."""
+    active: dict[str, dict] = {}
+    if query.q:
+        active["q"] = {"title": "Search", "label": f"“{query.q}”"}
+    if query.age is not None:
+        active["age"] = {"title": "Age", "label": f"{query.age:g} years"}
+    if getattr(query, "recruiting", False):
+        active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
+    for name, values in result.facets.items():
+        chosen = [_value_label(name, fv) for fv in values if fv.selected]
+        if chosen:
+            active[name] = {"title": FACET_TITLES.get(name, name), "label": " or ".join(chosen)}
+    for name, item in active.items():
+        item["name"] = name
+        item["url"] = _without(params, name)
+        item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
+    return active
+
+
+def _chips(active: dict[str, dict], result, params: QueryDict) -> list[dict]:
+    """One removable chip per selected facet value, one per other parameter."""
+    chips = []
+    for name, item in active.items():
+        if name in result.facets and len([v for v in result.facets[name] if v.selected]) > 1:
+            for fv in result.facets[name]:
+                if fv.selected:
+                    label = f"{item['title']}: {_value_label(name, fv)}"
+                    chips.append({"text": label, "url": _toggle(params, name, fv.value)})
+        else:
+            chips.append({"text": item["text"], "url": item["url"]})
+    return chips
+
+
+def _sidebar(result, params: QueryDict) -> list[dict]:
+    facets = []
+    for name in SIDEBAR:
+        values = result.facets.get(name)
+        if values is None:
+            continue
+        if order := NATURAL_ORDER.get(name):
+            rank = {v: i for i, v in enumerate(order)}
+            values = sorted(values, key=lambda fv: rank.get(fv.value, len(rank)))
+        for fv in values:
+            fv.url = _toggle(params, name, fv.value)
+            fv.label = _value_label(name, fv)
+        facets.append(
+            {
+                "name": name,
+                "title": FACET_TITLES.get(name, name),
+                "shown": values[:FACET_SHOWN],
+                "more": values[FACET_SHOWN:],
+                "count": len(values),
+            }
+        )
+    return facets
+
+
+def _sex_choices(query, result) -> list[dict]:
+    counts = {fv.value: fv.count for fv in result.facets.get("sex", [])}
+    chosen = query.facets.get("sex") or []
+    current = chosen[0] if len(chosen) == 1 else ""
+    return [
+        {"value": "", "label": "Any", "count": None, "checked": current == ""},
+        *(
+            {"value": v, "label": label, "count": counts.get(v, 0), "checked": current == v}
+            for v, label in VALUE_LABELS["sex"].items()
+        ),
+    ]
+
+
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
     query, errors = filters.parse(request.GET)
@@ -60,33 +221,34 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if result.id_match and not any(query.facets.values()):
         return redirect(result.id_match)
     params = request.GET
-    facets = []
-    chips = []
-    for name in FACETS:
-        values = result.facets[name]
-        for fv in values:
-            fv.url = _toggle(params, name, fv.value)
-            if fv.selected:
-                chips.append({"facet": FACET_TITLES[name], "label": fv.label, "url": fv.url})
-        facets.append({"name": name, "title": FACET_TITLES[name], "values": values})
-    if query.q:
-        chips.insert(0, {"facet": "Text", "label": query.q, "url": _without(params, "q")})
-    if query.refractory:
-        chips.append(
-            {"facet": "Population", "label": "Refractory", "url": _without(params, "refractory")}
-        )
-    if query.age is not None:
-        chips.append({"facet": "Age", "label": f"{query.age:g}", "url": _without(params, "age")})
-    if query.sex:
-        chips.append({"facet": "Sex", "label": query.sex.title(), "url": _without(params, "sex")})
+    active = _active(query, result, params)
+    drop_counts = getattr(result, "drop_counts", None) or {}
+    drops = sorted(
+        ({**active[name], "count": n} for name, n in drop_counts.items() if n and name in active),
+        key=lambda d: -d["count"],
+    )
+    sort = query.effective_sort()
+    corrected_from = getattr(result, "corrected_from", None)
     context = {
         "query": query,
         "result": result,
-        "facets": facets,
-        "chips": chips,
+        "facets": _sidebar(result, params),
+        "chips": _chips(active, result, params),
+        "drops": drops,
         "notices": list(errors.values()),
-        "sorts": [(s, s.title()) for s in SORTS],
-        "sort": query.effective_sort(),
+        "sorts": [(s, SORT_LABELS[s]) for s in SORTS if s != "relevance" or query.q],
+        "sort": sort,
+        "sex_choices": _sex_choices(query, result),
+        "recruiting": getattr(query, "recruiting", False),
+        "search_hidden": _hidden(params, "q"),
+        "patient_hidden": _hidden(params, *PATIENT_PARAMS),
+        "sort_hidden": _hidden(params, "sort"),
+        "suggestion": getattr(result, "suggestion", None),
+        "corrected_from": corrected_from,
+        # The query that ran instead: the engine names it `corrected_to`, or offers it as the
+        # suggestion.
+        "corrected_to": corrected_from
+        and (getattr(result, "corrected_to", None) or getattr(result, "suggestion", None)),
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }
@@ -104,6 +266,83 @@ def _lookup(key: str) -> Trial:
     return ident.trial
 
 
+def _related(trial: Trial) -> list[Trial]:
+    """Up to six trials of the same condition or drug: open ones first, then the freshest."""
+    if not trial.conditions and not trial.drugs:
+        return []
+    is_open = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
+    same = Q(conditions__overlap=trial.conditions) | Q(drugs__overlap=trial.drugs)
+    return list(
+        Trial.objects.filter(same)
+        .exclude(pk=trial.pk)
+        .only(*RELATED_FIELDS)
+        .order_by(is_open, F("last_updated").desc(nulls_last=True), "key")[:RELATED]
+    )
+
+
+def _says_more(raw: str | None, *shown: str) -> str | None:
+    """The registry's own words when they add to what the page shows (`Phase 1/Phase 2`, not
+    `PHASE4` beside Phase 4; `intervention group:15;control group:15;`, not `15`)."""
+
+    def letters(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    if not raw or not raw.strip():
+        return None
+    key = letters(raw)
+    plain = {letters(s) for s in shown} | {letters(s).removeprefix("phase") for s in shown}
+    if key in plain or key.removesuffix("participants") in plain:
+        return None
+    return raw
+
+
+def _jsonld(request: HttpRequest, trial: Trial, r: dict, conditions: list[dict]) -> dict:
+    """schema.org MedicalTrial: what search engines show of a trial. Rendered by json_script."""
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "MedicalTrial",
+        "name": trial.title,
+        "url": request.build_absolute_uri(trial.get_absolute_url()),
+    }
+    if r.get("official_title") and r["official_title"] != trial.title:
+        data["alternateName"] = r["official_title"]
+    if r.get("summary"):
+        data["description"] = r["summary"]
+    if ids := [i["id"] for i in r.get("identifiers") or [] if i.get("id")]:
+        data["identifier"] = ids
+    data["status"] = (
+        f"https://schema.org/{SCHEMA_STATUS[trial.status]}"
+        if trial.status in SCHEMA_STATUS
+        else labels.label("status", trial.status)
+    )
+    if phases := [labels.label("phase", p) for p in trial.phases if p != Phase.NA]:
+        data["phase"] = ", ".join(phases)
+    design = r.get("design") or {}
+    kinds = [SCHEMA_DESIGN[k, v] for k, v in design.items() if (k, v) in SCHEMA_DESIGN]
+    if any(i.get("is_placebo") for i in r.get("interventions") or []):
+        kinds.append("PlaceboControlledTrial")
+    sites = r.get("sites") or []
+    if sites:
+        kinds.append("MultiCenterTrial" if len(sites) > 1 else "SingleCenterTrial")
+    if kinds:
+        data["trialDesign"] = [f"https://schema.org/{k}" for k in dict.fromkeys(kinds)]
+    if conditions:
+        data["healthCondition"] = [
+            {"@type": "MedicalCondition", "name": c["label"] or c["name"]} for c in conditions
+        ]
+    if trial.drugs:
+        data["studySubject"] = [
+            {"@type": "Drug", "name": labels.label("drug", d)} for d in trial.drugs
+        ]
+    if r.get("sponsor"):
+        data["sponsor"] = {"@type": "Organization", "name": r["sponsor"]}
+    if trial.countries:
+        data["studyLocation"] = [
+            {"@type": "Country", "name": labels.country_name(c)} for c in trial.countries
+        ]
+    return data
+
+
 @require_GET
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
     trial = _lookup(key)
@@ -115,21 +354,41 @@ def trial_page(request: HttpRequest, key: str) -> HttpResponse:
         sites_by_country.setdefault(
             labels.country_name(site.get("country") or "") or "", []
         ).append(site)
+    conditions = [
+        {**c, "label": labels.label("condition", c["term"]) if c.get("term") else None}
+        for c in r.get("conditions") or []
+    ]
+    conflicts = trial.conflicts or {}
+    contacts = r.get("contacts") or []
+    status_label = labels.label("status", trial.status)
+    phase_labels = [labels.label("phase", p) for p in trial.phases]
+    enrollment = r.get("enrollment")
     context = {
         "trial": trial,
         "r": r,
-        "status_label": labels.label("status", trial.status),
+        "status_label": status_label,
+        "status_raw": _says_more(r.get("status_raw"), trial.status, status_label),
+        "phase_raw": _says_more(r.get("phase_raw"), *trial.phases, *phase_labels),
+        "enrollment_raw": _says_more(
+            r.get("enrollment_raw"), *([] if enrollment is None else [str(enrollment)])
+        ),
         "plain_status": PLAIN_STATUS.get(trial.status),
+        "is_open": trial.status in OPEN_STATUSES,
         "phases": [(labels.label("phase", p), PHASE_GLOSSARY.get(p)) for p in trial.phases],
-        "conditions": [
-            {**c, "label": labels.label("condition", c["term"]) if c.get("term") else None}
-            for c in r.get("conditions") or []
-        ],
+        "glossary": [(labels.label("phase", p), text) for p, text in PHASE_GLOSSARY.items()],
+        "conditions": conditions,
+        "drugs": [(d, labels.label("drug", d)) for d in trial.drugs],
         "countries": [labels.country_name(c) for c in trial.countries],
         "sites_by_country": sorted(sites_by_country.items()),
+        "site_count": len(r.get("sites") or []),
+        "first_contact": next(
+            (c for c in contacts if c.get("phone") or c.get("email")), next(iter(contacts), None)
+        ),
         "sources": r.get("sources") or [],
-        "provenance": sorted(trial.provenance.items()),
-        "conflicts": trial.conflicts,
+        "provenance": [(f, p, f in conflicts) for f, p in sorted(trial.provenance.items())],
+        "conflicts": conflicts,
+        "related": _related(trial),
+        "jsonld": _jsonld(request, trial, r, conditions),
     }
     return render(request, "trials/trial.html", context)
 

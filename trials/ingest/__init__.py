@@ -1,9 +1,12 @@
-"""Readers: source documents (bytes) in, `trial/1` records (dicts) out. No database here.
+"""Readers: source documents in, `trial/1` records (dicts) out. No database here.
 
 Each format is a module with `FORMAT`, `sniff(text) -> bool` and
 `read(data, *, url=None, vocab=None) -> Iterator[dict]`; registering one is adding it to
-`FORMATS`. Order matters for sniffing: the first module whose `sniff` says yes reads the
-document, so unambiguous formats (JSON, XML) go before the page formats.
+`FORMATS`. Formats whose documents hold many records (registry downloads) also have
+`read_source(source, *, url=None, vocab=None) -> Iterator[(record, raw bytes)]`, which parses
+a `Source` incrementally and gives each record's own raw bytes (what the loader stores).
+Order matters for sniffing: the first module whose `sniff` says yes reads the document, so
+unambiguous formats (JSON, XML) go before the page formats. Sniffing sees the first MiB.
 """
 
 import os
@@ -12,40 +15,74 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from trials.ingest import ctgov_page, ictrp_page, listing_page
+from trials.ingest import ctgov_json, ctgov_page, ictrp_page, ictrp_xml, listing_page
 from trials.ingest.errors import ReaderError
-from trials.ingest.normalize import decode_bytes
+from trials.ingest.stream import Source, head_text
 from trials.ingest.vocabulary import Vocabulary
 
-__all__ = ["FORMATS", "ReaderError", "detect_format", "iter_inputs", "read_bytes"]
+__all__ = [
+    "FORMATS",
+    "ReaderError",
+    "Source",
+    "detect_format",
+    "iter_inputs",
+    "read_bytes",
+    "read_source",
+    "sniff_format",
+]
 
 FORMATS: dict[str, ModuleType] = {
-    module.FORMAT: module for module in (ictrp_page, ctgov_page, listing_page)
+    module.FORMAT: module
+    for module in (ctgov_json, ictrp_xml, ictrp_page, ctgov_page, listing_page)
 }
 
 # Zip members beyond this size are refused rather than inflated (a zip bomb is not a trial).
-MAX_MEMBER_BYTES = 200 * 1024 * 1024
+MAX_MEMBER_BYTES = 1024 * 1024 * 1024
 
 
-def _text(data: bytes) -> str:
-    if not data or not data.strip():
-        raise ReaderError("empty file")
-    try:
-        text = decode_bytes(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ReaderError("binary content") from exc
-    if not text.strip():
-        raise ReaderError("empty file")
-    return text
+def sniff_format(source: Source) -> str | None:
+    """The format whose reader recognises the content (file names are never consulted).
+    ReaderError when the input is empty or binary."""
+    text = head_text(source)
+    return next((name for name, module in FORMATS.items() if module.sniff(text)), None)
 
 
 def detect_format(data: bytes) -> str | None:
-    """The format whose reader recognises the content (file names are never consulted)."""
+    """`sniff_format` for bytes in memory; None also for empty or binary data."""
     try:
-        text = _text(data)
+        return sniff_format(Source.from_bytes(data))
     except ReaderError:
         return None
-    return next((name for name, module in FORMATS.items() if module.sniff(text)), None)
+
+
+def read_source(
+    source: Source,
+    *,
+    fmt: str | None = None,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+) -> Iterator[tuple[dict, bytes]]:
+    """Yield (record, the record's own raw bytes) for each record of one input; ReaderError
+    when it cannot be read. Multi-record formats stream; records yielded before an error
+    are complete (a truncated download gives its readable records, then the error).
+
+    `fmt` forces a format (no sniffing); `url` is where the document came from — recorded as
+    `source.url`, and a registry ID in it is the trial ID when the text names none."""
+    if fmt is None:
+        fmt = sniff_format(source)
+        if fmt is None:
+            raise ReaderError("not a recognised trial document")
+    elif fmt not in FORMATS:
+        raise ReaderError(f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
+    else:
+        head_text(source)  # empty and binary inputs say so, whatever the format
+    module = FORMATS[fmt]
+    if hasattr(module, "read_source"):
+        yield from module.read_source(source, url=url, vocab=vocab)
+        return
+    data = source.read()
+    for record in module.read(data, url=url, vocab=vocab):
+        yield record, data
 
 
 def read_bytes(
@@ -55,25 +92,16 @@ def read_bytes(
     url: str | None = None,
     vocab: Vocabulary | None = None,
 ) -> Iterator[dict]:
-    """Yield the `trial/1` records of one document; ReaderError when it cannot be read.
-
-    `fmt` forces a format (no sniffing); `url` is where the document came from — recorded as
-    `source.url`, and a registry ID in it is the trial ID when the text names none."""
-    text = _text(data)
-    if fmt is None:
-        fmt = next((name for name, module in FORMATS.items() if module.sniff(text)), None)
-        if fmt is None:
-            raise ReaderError("not a recognised trial document")
-    elif fmt not in FORMATS:
-        raise ReaderError(f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
-    yield from FORMATS[fmt].read(data, url=url, vocab=vocab)
+    """The `trial/1` records of one document in memory; ReaderError when it cannot be read."""
+    for record, _ in read_source(Source.from_bytes(data), fmt=fmt, url=url, vocab=vocab):
+        yield record
 
 
 def _hidden(name: str) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in Path(name).parts)
 
 
-def _zip_members(path: str) -> Iterator[tuple[str, bytes | Exception]]:
+def _zip_members(path: str) -> Iterator[tuple[str, Source | Exception]]:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -87,26 +115,25 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes | Exception]]:
             if info.file_size > MAX_MEMBER_BYTES:
                 yield name, ReaderError(f"zip member too large ({info.file_size} bytes)")
                 continue
-            try:
-                yield name, archive.read(info)
-            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
-                yield name, ReaderError(f"unreadable zip member ({exc})")
+            # Members are streamed, never inflated whole; a truncated member fails on reading.
+            yield name, Source.from_zip(path, info, name)
 
 
-def _file(path: str) -> Iterator[tuple[str, bytes | Exception]]:
+def _file(path: str) -> Iterator[tuple[str, Source | Exception]]:
     if path.lower().endswith(".zip"):
         yield from _zip_members(path)
         return
     try:
-        yield path, Path(path).read_bytes()
+        yield path, Source.from_path(path)
     except OSError as exc:
         yield path, ReaderError(exc.strerror or str(exc))
 
 
-def iter_inputs(paths: list[str]) -> Iterator[tuple[str, bytes | Exception]]:
-    """(name, bytes) for every input file: directories recursively (sorted, hidden names
+def iter_inputs(paths: list[str]) -> Iterator[tuple[str, Source | Exception]]:
+    """(name, Source) for every input file: directories recursively (sorted, hidden names
     skipped), `.zip` archives member by member (`archive.zip:inner/file.json`). A path or
-    member that cannot be read gives (name, exception) so that the batch goes on."""
+    member that cannot be read gives (name, exception) so that the batch goes on. Nothing is
+    read here: a Source is opened by the reader, so inputs of any size stream."""
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):

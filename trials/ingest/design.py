@@ -14,6 +14,8 @@ _STUDY_TYPES = {
     "interventional clinical trial of medicinal product": "INTERVENTIONAL",
     "observational": "OBSERVATIONAL",
     "observational study": "OBSERVATIONAL",
+    "observational invasive": "OBSERVATIONAL",
+    "observational non invasive": "OBSERVATIONAL",
     "observational patient registry": "OBSERVATIONAL",
     "patient registry": "OBSERVATIONAL",
     "expanded access": "EXPANDED_ACCESS",

@@ -41,9 +41,11 @@ _REGISTERS = {
     "clinicaltrials gov": "ClinicalTrials.gov",
     "chictr": "ChiCTR",
     "chinese clinical trial register": "ChiCTR",
+    "chinese clinical trial registry": "ChiCTR",
     "eu clinical trials register": "EU Clinical Trials Register",
     "euctr": "EU Clinical Trials Register",
     "ctis": "CTIS",
+    "clinical trials information system": "CTIS",
     "isrctn": "ISRCTN",
     "german clinical trials register": "DRKS",
     "drks": "DRKS",
@@ -94,9 +96,11 @@ _EU_PRODUCT_DETAILS = {
     "concentration type",
     "concentration number",
     "route of administration",
+    "pharmaceutical form of the placebo",
+    "route of administration of the placebo",
 }
 # MedDRA coding and other annotations the EU register appends to conditions and outcomes.
-_NOT_A_CONDITION = re.compile(
+NOT_A_CONDITION = re.compile(
     r"^(?:MedDRA version|Level|Classification code|Term|System Organ Class|Therapeutic area)\b",
     re.IGNORECASE,
 )
@@ -114,6 +118,12 @@ def sniff(text: str) -> bool:
 
 def _fold(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+
+
+def register_name(value: str | None) -> str | None:
+    """ICTRP's name of a register ("German Clinical Trials Register") in the registry names
+    identifiers use ("DRKS"); unknown names are kept as written."""
+    return _REGISTERS.get(_fold(value or ""), value) if value else None
 
 
 def _labels(lines: list[str]) -> dict[str, str]:
@@ -168,7 +178,7 @@ def _contacts(record: dict, lines: list[str]) -> None:
     record["contacts"] = [c for c in contacts if any(c.values())]
 
 
-def _interventions(record: dict, lines: list[str]) -> None:
+def interventions(record: dict, lines: list[str]) -> None:
     arms: dict[str, list[str]] = {}
     for part in (p.strip() for line in lines for p in line.split(";")):
         if not part:
@@ -191,7 +201,7 @@ def _interventions(record: dict, lines: list[str]) -> None:
         )
 
 
-def _outcomes(record: dict, lines: list[str], kind: str) -> None:
+def outcomes(record: dict, lines: list[str], kind: str) -> None:
     for part in (p.strip() for line in lines for p in line.split(";")):
         if not part or _NOT_AN_OUTCOME.match(part):
             continue
@@ -225,8 +235,7 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
     w = record["warnings"]
     get = labels.get
 
-    register = get("register")
-    record["source"]["registry"] = _REGISTERS.get(_fold(register or ""), register)
+    record["source"]["registry"] = register_name(get("register"))
     record["source"]["refreshed"] = n.parse_date(
         get("last refreshed on"), field="refreshed", warnings=w
     )
@@ -272,9 +281,9 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
 
     for line in blocks.get("Health Condition(s) or Problem(s) studied", []):
         for name in filter(None, (p.strip() for p in line.split(";"))):
-            if not _NOT_A_CONDITION.match(name):
+            if not NOT_A_CONDITION.match(name):
                 record["conditions"].append({"name": name, "term": None})
-    _interventions(record, blocks.get("Intervention(s)", []))
-    _outcomes(record, blocks.get("Primary Outcome(s)", []), "primary")
-    _outcomes(record, blocks.get("Secondary Outcome(s)", []), "secondary")
+    interventions(record, blocks.get("Intervention(s)", []))
+    outcomes(record, blocks.get("Primary Outcome(s)", []), "primary")
+    outcomes(record, blocks.get("Secondary Outcome(s)", []), "secondary")
     yield finish(record, vocab=vocab, url=url)

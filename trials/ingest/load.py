@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from trials.ingest.merge import identifier_norm, merge, priority
+from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
     Condition,
     Contact,
@@ -64,6 +64,26 @@ class Loader:
         )
         return document
 
+    def documents(self, items: list[tuple[bytes, str, str | None]]) -> list[RawDocument]:
+        """`document()` for a batch of (raw, name, format): one query for those already stored
+        and one insert for the rest, so that storing each record's own bytes stays cheap."""
+        shas = [hashlib.sha256(raw).hexdigest() for raw, _, _ in items]
+        found = {d.sha256: d for d in RawDocument.objects.filter(sha256__in=set(shas))}
+        new: dict[str, RawDocument] = {}
+        for sha, (raw, name, fmt) in zip(shas, items, strict=True):
+            if sha not in found and sha not in new:
+                new[sha] = RawDocument(
+                    sha256=sha, content=raw, size=len(raw), name=name[:500], format=fmt or ""
+                )
+        try:
+            with transaction.atomic():
+                found |= {d.sha256: d for d in RawDocument.objects.bulk_create(new.values())}
+        except IntegrityError:  # stored meanwhile by a concurrent import: one by one
+            for (raw, name, fmt), sha in zip(items, shas, strict=True):
+                if sha not in found:
+                    found[sha] = self.document(raw, name, fmt)
+        return [found[sha] for sha in shas]
+
     def in_scope(self, record: dict) -> bool:
         """A trial is in scope when one of its conditions maps to a skin term."""
         return any(
@@ -79,7 +99,7 @@ class Loader:
     def _load(self, record: dict, document: RawDocument) -> str:
         key = source_key(record)
         existing = SourceRecord.objects.filter(source_key=key).select_related("trial").first()
-        if existing and existing.record == record:
+        if existing and not _supersedes(record, existing.record):
             return "unchanged"
 
         candidates = self._matching_trials(record)
@@ -218,10 +238,11 @@ class Loader:
         self._write_rows(trial, merged)
         return True
 
-    def _derive(self, trial: Trial, r: dict) -> None:
-        if (
-            r.get("trial_id")
-            and not Trial.objects.filter(trial_id=r["trial_id"]).exclude(pk=trial.pk).exists()
+    def _derive(self, trial: Trial, r: dict, *, check_unique: bool = True) -> None:
+        # check_unique=False: the bulk path, whose records share no ID with any trial.
+        if r.get("trial_id") and (
+            not check_unique
+            or not Trial.objects.filter(trial_id=r["trial_id"]).exclude(pk=trial.pk).exists()
         ):
             trial.trial_id = r["trial_id"]
         trial.title = r.get("title") or r.get("official_title") or "(untitled trial)"
@@ -316,6 +337,26 @@ class Loader:
             Site: [Site(trial=trial, **_cut(s, Site)) for s in r.get("sites") or []],
             Contact: [Contact(trial=trial, **_cut(c, Contact)) for c in r.get("contacts") or []],
         }
+
+
+def _filled(record: dict) -> int:
+    return sum(not is_empty(v) for k, v in record.items() if k not in ("source", "warnings"))
+
+
+def _supersedes(new: dict, old: dict) -> bool:
+    """Whether a source's new record should replace the one stored for it.
+
+    The same study often comes in several downloads (a search answer lacks what the full
+    download has): an older copy never replaces a newer one, and a copy of the same date
+    replaces it unless it says less. So a thinner copy never undoes a fuller one.
+    """
+    if new == old:
+        return False
+    new_date = (new.get("source") or {}).get("refreshed") or ""
+    old_date = (old.get("source") or {}).get("refreshed") or ""
+    if new_date != old_date:
+        return new_date > old_date
+    return _filled(new) >= _filled(old)
 
 
 def _merge_norms(record: dict) -> set[str]:

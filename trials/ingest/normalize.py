@@ -272,14 +272,18 @@ def parse_age(
     text = _one_line(raw)
     if not text or _fold(text) in _NO_AGE_LIMIT:
         return None
+    # ICTRP relays JPRN's and ChiCTR's spellings: ">= 20age old", "18years-old", "60(Year)".
     m = re.fullmatch(
-        r"(\d+(?:\.\d+)?)\s*(y|years?|yrs?|m|months?|w|weeks?|d|days?)?(?:\s*old)?", text, re.I
+        r"(?:[<>]=?|[≥≤])?\s*(\d+(?:\.\d+)?)\s*\(?\s*(y|years?|yrs?|age|m|months?|w|weeks?|d|days?)?"
+        r"\s*\)?(?:[\s-]*old)?",
+        text,
+        re.I,
     )
     if not m:
         _warn(warnings, f"{field}: unreadable age {text!r}")
         return None
     unit = (m[2] or "y").lower().rstrip("s")
-    unit = "y" if unit in ("yr",) else unit
+    unit = "y" if unit in ("yr", "age") else unit
     value = float(m[1]) / _AGE_UNITS.get(unit, 1)
     return int(value) if value == int(value) else round(value, 2)
 

@@ -39,6 +39,7 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+_MARKUP = re.compile(r"[&<>\\\r\n\xa0]")
 _BR = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:p|div|li|ul|ol|span|b|i|strong|em)\b[^>]*>", re.IGNORECASE)
 # CT.gov's Markdown-ish criteria escape `<`, `>` and friends with a backslash.
@@ -50,6 +51,8 @@ def clean_text(value: str | None) -> str | None:
     NBSP as space, trailing spaces and surrounding blank lines stripped. Empty is None."""
     if value is None:
         return None
+    if not _MARKUP.search(value):  # most values (names, cities, enums): nothing to undo
+        return value.strip() or None
     text = value
     for _ in range(2):
         if "&" not in text:

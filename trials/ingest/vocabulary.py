@@ -6,9 +6,10 @@ later pass one built from the curator-edited tables instead of `Vocabulary.defau
 Matching works on word tokens (accents, case and punctuation ignored: "Interleukin-2",
 "interleukin 2" and "IL-2" meet). Abbreviations — synonyms of at most five letters written with
 capitals after the first ("DM", "IL-2", "CsA", "GCs") — must keep their case in free text, so
-that "AD" finds atopic dermatitis but "ad" in "ad libitum" does not; in a field that names a
-condition or an intervention they match in any case. The longest synonym wins ("cutaneous
-lupus" beats "lupus").
+that "AD" finds atopic dermatitis but "ad" in "ad libitum" does not; a field that names a
+condition or an intervention matches them in any case, but only as the whole field: inside a
+longer name they mostly belong to another field ("ATTR-PN" is a polyneuropathy, "Dementia (AD
+and non-AD)" Alzheimer's). The longest synonym wins ("cutaneous lupus" beats "lupus").
 """
 
 import json
@@ -156,7 +157,8 @@ class Vocabulary:
         return None
 
     def _match_name(self, name: str | None, kinds: tuple[str, ...]) -> _Entry | None:
-        """A name field: the whole name if it is a term, else the longest term inside it."""
+        """A name field: the whole name if it is a term (abbreviations too, in any case), else
+        the longest term inside it that is no abbreviation."""
         if not name or not name.strip():
             return None
         toks = tokens(name)
@@ -165,7 +167,9 @@ class Vocabulary:
         best: tuple[int, int, _Entry] | None = None
         for i in range(len(toks)):
             for n in range(min(self._longest, len(toks) - i), 0, -1):
-                entry = self._lookup(toks[i : i + n], kinds, abbreviations=True, any_case=False)
+                # Abbreviations count only as the whole name: inside a longer name they
+                # are another field's ("ATTR-PN" polyneuropathy, "Dementia (AD …)").
+                entry = self._lookup(toks[i : i + n], kinds, abbreviations=False, any_case=False)
                 if entry and (best is None or n > best[0]):
                     best = (n, -i, entry)
                     break

@@ -1,40 +1,70 @@
-"""Template helpers. Registry text is untrusted: nothing here marks anything safe."""
+"""Template helpers. Registry text is untrusted: every helper here escapes what it is given."""
 
+import datetime
 from urllib.parse import quote
 
 from django import template
+from django.utils.html import format_html, json_script
+from django.utils.safestring import mark_safe
 
 from trials import labels
 
 register = template.Library()
 
-# Where each registry shows a trial, by the registry names the readers give.
+# Where each registry shows a trial, by the registry names trials/ingest/identifiers.py gives.
 REGISTRY_URLS = {
     "ClinicalTrials.gov": "https://clinicaltrials.gov/study/{id}",
     "ChiCTR": "https://www.chictr.org.cn/searchprojEN.html?regno={id}",
     "ISRCTN": "https://www.isrctn.com/{id}",
     "EudraCT": "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}",
-    "EU CTR": "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}",
+    "EU Clinical Trials Register": (
+        "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}"
+    ),
     "CTIS": "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={id}",
     "DRKS": "https://drks.de/search/en/trial/{id}",
     "jRCT": "https://jrct.niph.go.jp/en-latest-detail/{id}",
-    "ANZCTR": "https://www.anzctr.org.au/TrialSearch.aspx?searchTxt={id}",
-    "CTRI": "https://ctri.nic.in/Clinicaltrials/advancesearchmain.php?keyword={id}",
+    "ANZCTR": "https://www.anzctr.org.au/{id}.aspx",
     "IRCT": "https://irct.behdasht.gov.ir/search/result?query={id}",
 }
+# The registries' own pages take the number without the prefix ICTRP adds.
+STRIP_PREFIX = {"EU Clinical Trials Register": "EUCTR", "CTIS": "CTIS", "jRCT": "JPRN-"}
+# Every other registry's trials are on WHO ICTRP's search portal under their own ID.
+ICTRP_URL = "https://trialsearch.who.int/Trial2.aspx?TrialID={id}"
+
+FORMAT_LABELS = {
+    "ctgov-page": "ClinicalTrials.gov web page",
+    "ctgov-json": "ClinicalTrials.gov record",
+    "ctgov-xml": "ClinicalTrials.gov XML record",
+    "ictrp-page": "WHO ICTRP web page",
+    "ictrp-xml": "WHO ICTRP export",
+    "listing-page": "trial listing website",
+}
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 @register.filter
 def registry_url(identifier: dict) -> str | None:
-    pattern = REGISTRY_URLS.get(identifier.get("registry") or "")
-    if not pattern or identifier.get("kind") != "registry":
+    """The registry's public page for a registry ID; None for sponsor and other IDs."""
+    registry = identifier.get("registry") or ""
+    if identifier.get("kind") != "registry" or not registry or not identifier.get("id"):
         return None
-    return pattern.format(id=quote(identifier["id"].removeprefix("JPRN-"), safe=""))
+    value = identifier["id"]
+    if registry not in REGISTRY_URLS:
+        return ICTRP_URL.format(id=quote(value, safe=""))
+    if prefix := STRIP_PREFIX.get(registry):
+        value = value.removeprefix(prefix)
+    return REGISTRY_URLS[registry].format(id=quote(value, safe=""))
 
 
 @register.filter
 def facet_label(value: str, facet: str) -> str:
     return labels.label(facet, value)
+
+
+@register.filter
+def phase_tag(value: str) -> str:
+    """A phase as a tag beside others: `Phase 2`, and `Phase: not applicable` for NA."""
+    return "Phase: not applicable" if value == "NA" else labels.label("phase", value)
 
 
 @register.filter
@@ -54,3 +84,66 @@ def humanize_enum(value: str | None) -> str:
     if value == "NA":
         return "Not applicable"
     return (value or "").replace("_", " ").replace("-", " ").capitalize()
+
+
+@register.filter
+def source_format(value: str | None) -> str:
+    return FORMAT_LABELS.get(value or "", value or "unknown source")
+
+
+@register.filter
+def source_name(source: dict | None) -> str:
+    """`ClinicalTrials.gov web page`, or `ChiCTR, via WHO ICTRP web page`."""
+    source = source or {}
+    label = source_format(source.get("format"))
+    registry = source.get("registry")
+    if registry and registry not in label:
+        return f"{registry}, via {label}"
+    return label[:1].upper() + label[1:]
+
+
+@register.filter
+def plain_value(value) -> str:
+    """A conflicting field's value in words: lists joined, enums humanized, None 'not given'."""
+    if value is None or value == [] or value == "":
+        return "not given"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(plain_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain_value(v)}" for k, v in value.items() if v is not None)
+    text = str(value)
+    return humanize_enum(text) if text.isupper() and " " not in text else text
+
+
+@register.filter
+def isodate(value: str | None):
+    """`2011-08-03` as <time datetime="2011-08-03">3 Aug 2011</time>; `2011-08` as Aug 2011."""
+    if not value:
+        return ""
+    text = str(value)
+    try:
+        if len(text) == 7:
+            day = datetime.date.fromisoformat(text + "-01")
+            shown = f"{MONTHS[day.month - 1]} {day.year}"
+        else:
+            day = datetime.date.fromisoformat(text[:10])
+            shown = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    except ValueError:
+        return text
+    return format_html('<time datetime="{}">{}</time>', text, shown)
+
+
+@register.filter
+def jsonld(value: dict):
+    """A `<script type="application/ld+json">` element for structured data.
+
+    Django's json_script does the escaping (`<`, `>` and `&` become \\u escapes, so registry text
+    cannot close the element); only its constant opening tag is changed to the type search
+    engines read.
+    """
+    html = json_script(value)
+    opening = '<script type="application/json">'
+    assert html.startswith(opening)
+    return mark_safe('<script type="application/ld+json">' + html[len(opening) :])  # noqa: S308

@@ -1,4 +1,10 @@
-"""`manage.py import_trials PATH... [--format F] [--url URL] [--all] [--dry-run]`."""
+"""`manage.py import_trials PATH... [--format F] [--url URL] [--all] [--dry-run]`.
+
+Inputs stream: records are read one by one from each input (a 200 MB download is never held in
+memory) and loaded in batches of BATCH. Each record's own raw bytes are stored as its
+RawDocument: the whole file for a one-record document, the record's own part of a download.
+A download that breaks halfway keeps the records read before the break and reports the input.
+"""
 
 import sys
 
@@ -7,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from trials.ingest import FORMATS, ReaderError, detect_format, iter_inputs, read_bytes
+from trials.ingest import FORMATS, ReaderError, Source, iter_inputs, read_source, sniff_format
 from trials.ingest.load import Counts, Loader
 from trials.models import ImportRun
 
@@ -52,7 +58,7 @@ class Command(BaseCommand):
             options={k: opts[k] for k in ("format", "url", "all", "dry_run")},
         )
         self.loader = Loader()
-        self.batch: list[tuple[dict, object, str]] = []
+        self.batch: list[tuple[dict, bytes, str, str | None]] = []
         self.progress = tqdm(
             desc="records", unit=" rec", file=sys.stderr, disable=None, mininterval=1
         )
@@ -68,16 +74,17 @@ class Command(BaseCommand):
         run.finished = timezone.now()
         run.save()
 
-    def _read_input(self, name: str, data: bytes, opts) -> None:
-        fmt = opts["format"] or detect_format(data)
-        document = None
+    def _read_input(self, name: str, source: Source, opts) -> None:
         try:
-            for record in read_bytes(data, fmt=fmt, url=opts["url"]):
+            fmt = opts["format"] or sniff_format(source)
+            streamed = hasattr(FORMATS.get(fmt), "read_source")
+            for record, raw in read_source(source, fmt=fmt, url=opts["url"]):
                 if not opts["all"] and not self.loader.in_scope(record):
                     self._skip(record)
                     continue
-                document = document or self.loader.document(data, name, fmt)
-                self.batch.append((record, document, name))
+                # A download's records are stored one by one: name each after its record.
+                own = streamed and (record["source"].get("source_id") or record["trial_id"])
+                self.batch.append((record, raw, f"{name}#{own}" if own else name, fmt))
                 if len(self.batch) >= BATCH:
                     self._flush()
         except ReaderError as exc:
@@ -86,9 +93,13 @@ class Command(BaseCommand):
     def _flush(self) -> None:
         if not self.batch:
             return
-        outcomes = self.loader.load_many([(r, d) for r, d, _ in self.batch])
-        for (record, _, name), outcome in zip(self.batch, outcomes, strict=True):
+        documents = self.loader.documents([(raw, name, fmt) for _, raw, name, fmt in self.batch])
+        outcomes = self.loader.load_many(
+            [(r, d) for (r, *_), d in zip(self.batch, documents, strict=True)]
+        )
+        for (record, _, name, _), outcome in zip(self.batch, outcomes, strict=True):
             if isinstance(outcome, Exception):
+                name = name.partition("#")[0]
                 self._fail(f"{name} [{record.get('trial_id') or record.get('title')}]", outcome)
             else:
                 self.counts.add(outcome)

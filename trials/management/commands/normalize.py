@@ -2,6 +2,8 @@
 
 Touches no database. Each record is one line on stdout; each input that cannot be read is one
 `PATH: reason` line on stderr, and the others are still processed. Exit 1 if any input failed.
+Records are printed as they are read, so a download of any size streams through in flat memory;
+a download that breaks halfway has printed the records before the break (each complete).
 """
 
 import json
@@ -10,27 +12,24 @@ from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trials.ingest import FORMATS, ReaderError, iter_inputs, read_bytes
+from trials.ingest import FORMATS, ReaderError, iter_inputs, read_source
 from trials.ingest.record import ordered
 
 
 def run(paths: list[str], *, fmt: str | None, url: str | None, out: TextIO, err: TextIO) -> int:
     """The command's work, callable without Django's command machinery. Returns the exit code."""
     failed = False
-    for name, data in iter_inputs(paths):
-        if isinstance(data, Exception):
-            err.write(f"{name}: {data}\n")
+    for name, source in iter_inputs(paths):
+        if isinstance(source, Exception):
+            err.write(f"{name}: {source}\n")
             failed = True
             continue
         try:
-            # Collect first so that a document failing halfway prints no partial output.
-            records = list(read_bytes(data, fmt=fmt, url=url))
+            for record, _ in read_source(source, fmt=fmt, url=url):
+                out.write(json.dumps(ordered(record), ensure_ascii=False) + "\n")
         except ReaderError as exc:
             err.write(f"{name}: {exc}\n")
             failed = True
-            continue
-        for record in records:
-            out.write(json.dumps(ordered(record), ensure_ascii=False) + "\n")
     return 1 if failed else 0
 
 

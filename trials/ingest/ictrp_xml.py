@@ -1,0 +1,224 @@
+"""WHO ICTRP "Export results to XML": `<Trials_downloaded_from_ICTRP><Trial>…</Trial>…`.
+
+One record per `<Trial>`. The export is parsed incrementally (each `<Trial>` is dropped from the
+tree once read), so an export of any size is read in flat memory. Every value carries a trailing
+newline and indentation, and criteria come with `<br>` escaped as text; `clean_text` undoes both.
+
+Decisions:
+- `source.source_id` is the raw `TrialID`. The EU register's per-member-state records
+  (`EUCTR2021-000037-14-ES`, `-PL`…) share the trial ID `EUCTR2021-000037-14`; their distinct
+  source IDs keep each as a source of its own, and the loader merges them by trial ID into one
+  trial with the union of their countries.
+- As for ICTRP pages, `web_address` is the register's page for the trial (`source.register_url`);
+  `source.url` is only where the document came from (the caller's `--url`).
+- `source.refreshed` is `Last_Refreshed_on` (when ICTRP last copied the record); the export has
+  no date of the trial's own last update, so `last_updated` stays null.
+- A record's raw bytes are its `<Trial>` element re-serialized inside the export's own root
+  element: itself a valid one-trial export, so any trial can be rebuilt from what is stored.
+- `other_records` is "Yes"/"No" in real exports; only registry IDs found in it are kept.
+- A contact address gives a country only when `Countries` is empty: the contact is often the
+  sponsor's office abroad, not a trial site.
+- ChiCTR's phase "0" on an observational study is its "not applicable", not phase 0.
+- `results_*`, ethics review, funding and `Retrospective_flag` are not part of `trial/1`.
+"""
+
+import itertools
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+from trials.ingest import normalize as n
+from trials.ingest.errors import ReaderError
+from trials.ingest.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
+from trials.ingest.record import add_identifier, empty_record, finish, warn
+from trials.ingest.stream import Source, iter_text
+from trials.ingest.vocabulary import Vocabulary
+
+FORMAT = "ictrp-xml"
+ROOT = "Trials_downloaded_from_ICTRP"
+_HEADER = f"<?xml version='1.0' encoding='UTF-8' ?>\n<{ROOT}>\n"
+_FOOTER = f"\n</{ROOT}>\n"
+_ORPHA = re.compile(r"^(?:ORPHA:\d+\s*)+$")
+_EU_SEX = re.compile(r"\b(female|male)\s*:\s*(yes|no)\b", re.IGNORECASE)
+_EU_LABEL = re.compile(
+    r"^\s*(?:Main Objective|Secondary Objective|(?:Primary|Secondary) end point\(s\)"
+    r"|Timepoint\(s\) of evaluation)",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(r"^\s*(?:key\s+)?(?:inclusion|exclusion)\s+criteria", re.IGNORECASE)
+
+
+def sniff(text: str) -> bool:
+    head = text[:5000]
+    return f"<{ROOT}" in head or bool(re.search(r"<Trial>\s*<", head))
+
+
+def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+    for record, _ in read_source(Source.from_bytes(data), url=url, vocab=vocab):
+        yield record
+
+
+def read_source(
+    source: Source, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[tuple[dict, bytes]]:
+    """(record, the trial's own raw bytes) for each `<Trial>` of the export."""
+    for trial in _trials(source):
+        trial.tail = None
+        raw = (_HEADER + ET.tostring(trial, encoding="unicode") + _FOOTER).encode("utf-8")
+        yield trial_record(trial, raw, url=url, vocab=vocab), raw
+
+
+def _trials(source: Source) -> Iterator[ET.Element]:
+    # Text is fed as str: expat then reads it as the text it is, whatever the declaration says
+    # (a UTF-16 or Latin-1 file decoded by iter_text).
+    parser = ET.XMLPullParser(events=("start", "end"))
+    root: ET.Element | None = None
+    depth = 0
+    try:
+        for chunk in itertools.chain(iter_text(source), [None]):
+            if chunk is None:
+                parser.close()
+            else:
+                parser.feed(chunk)
+            for event, elem in parser.read_events():
+                if event == "start":
+                    root = elem if root is None else root
+                    depth += 1
+                    continue
+                depth -= 1
+                if elem.tag == "Trial" and depth <= 1:
+                    yield elem
+                    if root is not None and root is not elem:
+                        root.clear()  # the Trial is read: free it
+    except ET.ParseError as exc:
+        raise ReaderError(f"malformed XML ({exc})") from exc
+    if root is None or root.tag not in (ROOT, "Trial"):
+        raise ReaderError("not an ICTRP XML export (no Trial elements)")
+
+
+def _field(trial: ET.Element, tag: str) -> str | None:
+    return n.clean_text(trial.findtext(tag))
+
+
+def _parts(value: str | None, sep: str = ";") -> list[str]:
+    return [p.strip() for p in re.split(f"[{sep}\n]", value or "")]
+
+
+def trial_record(
+    trial: ET.Element, raw: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> dict:
+    """The `trial/1` record of one `<Trial>` element."""
+    get = lambda tag: _field(trial, tag)  # noqa: E731
+    record = empty_record(FORMAT, raw)
+    w = record["warnings"]
+    trial_id = get("TrialID")
+    record["trial_id"] = trial_id
+    source = record["source"]
+    source["source_id"] = trial_id
+    source["registry"] = register_name(get("Source_Register"))
+    source["register_url"] = get("web_address")
+    source["refreshed"] = n.parse_date(get("Last_Refreshed_on"), field="refreshed", warnings=w)
+    add_identifier(record, trial_id)
+    for value in _parts(get("Secondary_ID")):
+        add_identifier(record, value, kind="other")
+    for value in _parts(get("other_records")):
+        if (n.classify_identifier(value) or ("",))[0] == "registry":
+            add_identifier(record, value)
+
+    record["title"] = get("Public_title")
+    record["official_title"] = get("Scientific_title")
+    record["acronym"] = get("Acronym")
+    record["sponsor"] = get("Primary_sponsor")
+    record["collaborators"] = [p for p in _parts(get("Secondary_Sponsor")) if p]
+    record["registered"] = n.parse_date(
+        get("Date_registration3") or get("Date_registration"), field="registered", warnings=w
+    )
+    record["start"] = n.parse_date(get("Date_enrollement"), field="start", warnings=w)
+
+    record["status_raw"] = get("Recruitment_Status")
+    record["status"] = n.parse_status(record["status_raw"], warnings=w)
+    record["study_type"] = n.parse_study_type(get("Study_type"), warnings=w)
+    record["phase_raw"] = get("Phase")
+    record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
+    if record["phase_raw"] == "0" and record["study_type"] == "OBSERVATIONAL":
+        warn(record, "phases: '0' of an observational study read as not given")
+        record["phases"] = []
+    record["design"] = n.parse_design(get("Study_design"), warnings=w)
+    record["enrollment_raw"] = get("Target_size")
+    record["enrollment"] = n.parse_enrollment(record["enrollment_raw"], warnings=w)
+
+    for name in filter(None, _parts(get("Countries"))):
+        if code := n.country_code(name):
+            record["countries"].append(code)
+        else:
+            warn(record, f"countries: unmapped {name!r}")
+    _contacts(record, trial)
+    _eligibility(record, get, w)
+    for name in filter(None, _parts(get("Condition"))):
+        if not (NOT_A_CONDITION.match(name) or _ORPHA.match(name)):
+            record["conditions"].append({"name": name, "term": None})
+    interventions(record, (get("Intervention") or "").split("\n"))
+    outcomes(record, _outcome_lines(get("Primary_outcome")), "primary")
+    outcomes(record, _outcome_lines(get("Secondary_outcome")), "secondary")
+    return finish(record, vocab=vocab, url=url)
+
+
+def _outcome_lines(text: str | None) -> list[str]:
+    """Outcomes are `;`-separated; within one, line breaks separate outcomes too, except in the
+    EU register's labelled parts ("Secondary Objective: … <br>• …"), which are one each."""
+    lines: list[str] = []
+    for part in (text or "").split(";"):
+        if _EU_LABEL.match(part):
+            lines.append(" ".join(part.split()))
+        else:
+            lines += part.split("\n")
+    return lines
+
+
+def _contacts(record: dict, trial: ET.Element) -> None:
+    """Contact fields are parallel `;`-separated lists, one position per contact."""
+    fields = ("Firstname", "Lastname", "Email", "Tel", "Affiliation", "Address")
+    columns = [(trial.findtext(f"Contact_{f}") or "").split(";") for f in fields]
+    rows = itertools.zip_longest(*columns, fillvalue="")
+    for first, last, email, phone, affiliation, address in rows:
+        name = n.clean_text(" ".join(filter(None, (first.strip(), last.strip()))))
+        contact = {
+            "name": name,
+            "role": None,
+            "email": n.clean_text(email),
+            "phone": n.clean_text(phone) if (phone or "").strip() not in ("-", "") else None,
+            "affiliation": n.clean_text(affiliation),
+        }
+        if any(contact.values()) and contact not in record["contacts"]:
+            record["contacts"].append(contact)
+        if not record["countries"] and (code := n.country_from_address(n.clean_text(address))):
+            record["countries"].append(code)
+
+
+def _criterion(text: str | None, heading: str) -> str | None:
+    if not text:
+        return None
+    return text if _HEADING.match(text) else f"{heading}:\n{text}"
+
+
+def _eligibility(record: dict, get, w: list[str]) -> None:
+    inclusion = _criterion(get("Inclusion_Criteria"), "Inclusion criteria")
+    exclusion = _criterion(get("Exclusion_Criteria"), "Exclusion criteria")
+    text = "\n\n".join(filter(None, (inclusion, exclusion))) or None
+    record["criteria"] = n.split_criteria(text)
+    gender = get("Inclusion_gender")
+    if gender and (eu := dict((k.lower(), v.lower()) for k, v in _EU_SEX.findall(gender))):
+        yes = {k for k, v in eu.items() if v == "yes"}
+        record["sex"] = (
+            "ALL"
+            if len(yes) == 2
+            else ({"female": "FEMALE", "male": "MALE"}.get(next(iter(yes), "")))
+        )
+    else:
+        record["sex"] = n.parse_sex(gender, warnings=w)
+    agemin, agemax = get("Inclusion_agemin"), get("Inclusion_agemax")
+    if agemin or agemax:
+        record["min_age_years"] = n.parse_age(agemin, field="min_age_years", warnings=w)
+        record["max_age_years"] = n.parse_age(agemax, field="max_age_years", warnings=w)
+    else:
+        record["min_age_years"], record["max_age_years"] = n.ages_from_criteria(text)
