@@ -1,0 +1,314 @@
+"""`python -m bench --size 10k|100k|1M [options]`: see bench/__init__.py and docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import corpus, db, drive, importer, load, report
+from bench.server import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / ".data" / "bench"
+
+
+def parse_size(text: str) -> int:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (say 10k, 100k or 1M)")
+    n = float(m[1]) * {"": 1, "k": 1_000, "m": 1_000_000}[m[2].lower()]
+    if n < 100:
+        raise argparse.ArgumentTypeError("at least 100 trials")
+    return int(n)
+
+
+def size_label(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return str(n)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--size", type=parse_size, default=parse_size("10k"), help="10k, 100k, 1M…")
+    p.add_argument("--duration", type=float, default=10, help="seconds of load per query type")
+    p.add_argument("--concurrency", type=int, default=4, help="open connections (wrk -c)")
+    p.add_argument("--warmup", type=float, default=3, help="seconds of mixed load first")
+    p.add_argument("--types", help="comma-separated query types to run (default: all)")
+    p.add_argument("--gunicorn-workers", type=int, default=4)
+    p.add_argument("--port", type=int, help="default: a free loopback port")
+    p.add_argument("--build-workers", type=int, default=3, help="loader processes")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the corpus even if it exists")
+    p.add_argument("--build-only", action="store_true", help="build the corpus, drive nothing")
+    p.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
+    p.add_argument(
+        "--keep", action="store_true", help="keep the server up after the run until Ctrl-C"
+    )
+    p.add_argument("--no-import", action="store_true", help="skip the import benchmark")
+    p.add_argument("--import-only", action="store_true", help="only the import benchmark")
+    p.add_argument("--import-size", type=parse_size, default=parse_size("5k"))
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--json", type=Path, help="where to write the results (default .data/bench/)")
+    return p.parse_args(argv)
+
+
+def _sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _out(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603
+    except OSError:
+        return ""
+
+
+def machine(server: str) -> dict:
+    cpu = ""
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    free = _out(["free", "-g"])
+    mem = next((line.split()[1] for line in free.splitlines() if line.startswith("Mem:")), "?")
+    with db.connect(db.with_database(server, "postgres")) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    dirty = bool(_out(["git", "-C", str(ROOT), "status", "--porcelain"]))
+    git = _out(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]) or "no commit"
+    return {
+        "nproc": _out(["nproc"]) or str(os.cpu_count()),
+        "cpu": cpu,
+        "mem_total_gb": mem,
+        "free_g": free,
+        "postgres": pg,
+        "python": platform.python_version(),
+        "git": git + ("+dirty" if dirty else ""),
+        "loadavg_before": os.getloadavg()[0],
+    }
+
+
+def migrations_fingerprint() -> str:
+    """Which migrations exist: a corpus built under other migrations is rebuilt."""
+    names = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("*/migrations/0*.py"))
+    return ",".join(names)
+
+
+def ensure_corpus(server: str, size: int, args) -> tuple[str, dict]:
+    """The benchmark database for `size`: reused when complete and current, else (re)built."""
+    name = f"portal_bench_{size_label(size).lower()}"
+    url = db.with_database(server, name)
+    wanted = {
+        "generator_version": str(corpus.GENERATOR_VERSION),
+        "seed": str(corpus.SEED),
+        "size": str(size),
+        "migrations": migrations_fingerprint(),
+    }
+    meta = db.read_meta(url) if db.exists(server, name) else {}
+    if meta and (args.rebuild or any(meta.get(k) != v for k, v in wanted.items())):
+        why = "--rebuild" if args.rebuild else "generator, size or migrations changed"
+        print(f"dropping {name} ({why})")
+        db.drop(server, name)
+        meta = {}
+    elif not meta and db.exists(server, name):
+        db.drop(server, name)
+    if meta.get("complete") == "1":
+        build = json.loads(meta.get("build") or "{}")
+        print(
+            f"reusing {name}: {size} trials built {meta.get('built')} "
+            f"({build.get('records_per_s')} records/s)"
+        )
+        return url, {"database": name, "reused": True, "build": build}
+
+    if not db.exists(server, name):
+        print(f"creating {name}")
+        db.create(server, name)
+    db.manage(url, "migrate", "--verbosity", "0")
+    db.manage(url, "load_vocabulary")
+    db.ensure_meta(url)
+    db.write_meta(url, **wanted, complete=0)
+    stats = load.build(url, size, args.build_workers)
+    print(
+        f"built {stats['records']} trials in {stats['seconds']:.0f}s: "
+        f"{stats['records_per_s']} records/s with {stats['workers']} workers "
+        f"({stats['records_per_s_per_worker']} records/s per worker); outcomes {stats['outcomes']}"
+    )
+    began = time.perf_counter()
+    load.vacuum_analyze(url)
+    stats["vacuum_analyze_seconds"] = round(time.perf_counter() - began, 1)
+    db.write_meta(
+        url,
+        complete=1,
+        build=json.dumps(stats),
+        built=datetime.datetime.now().isoformat("T", "seconds"),
+    )
+    return url, {"database": name, "reused": False, "build": stats}
+
+
+def print_text_hits(hits: dict) -> None:
+    print(f"corpus: {hits['trials']} trials; planted words (portal's full-text query):")
+    for kind, h in hits["text"].items():
+        print(
+            f"  {kind:12} {h['word']!r:22} {h['hits']:>8} hits = {h['fraction']:.3%} "
+            f"(target {h['target']:.1%})"
+        )
+
+
+def hits_for(srv: Server, path: str) -> int | None:
+    """The total the API gives for the same parameters (None for the ceiling)."""
+    if path.startswith("/bench/"):
+        return None
+    api = path if path.startswith("/api/") else "/api/trials/" + path.removeprefix("/")
+    status, body = srv.get(api)
+    if status != 200:
+        return None
+    return json.loads(body).get("count")
+
+
+def drive_server(url: str, args, label: str) -> dict:
+    mix = drive.query_mix()
+    if args.types:
+        wanted = [t.strip() for t in args.types.split(",")]
+        unknown = [t for t in wanted if t not in mix]
+        if unknown:
+            raise SystemExit(f"unknown query types {unknown}; known: {', '.join(mix)}")
+        mix = {t: mix[t] for t in ["ceiling", *wanted] if t in mix}
+    srv = Server(url, args.gunicorn_workers, OUT_DIR / f"gunicorn-{label}.log", args.port)
+    print(f"starting gunicorn ({args.gunicorn_workers} workers) on {srv.base}", flush=True)
+    out: dict = {"runs": {}}
+    try:
+        srv.start()
+        hits = {}
+        broken = []
+        for kind, paths in mix.items():
+            for path in paths:
+                status, _ = srv.get(path)
+                if status != 200:
+                    broken.append(f"{path} answered {status}")
+            counts = [hits_for(srv, p) for p in paths]
+            counts = [c for c in counts if c is not None]
+            hits[kind] = round(sum(counts) / len(counts)) if counts else None
+        if broken:
+            print("\n".join(f"  {line}" for line in broken))
+            print(srv.log_tail())
+            raise SystemExit(
+                f"{len(broken)} benchmark URLs do not answer 200: not measuring a broken server"
+            )
+        all_paths = [p for paths in mix.values() for p in paths]
+        if args.warmup > 0:
+            print(f"warming up: {args.warmup:.0f}s of mixed load", flush=True)
+            drive.run_wrk(srv.base, all_paths, args.warmup, args.concurrency)
+        threads = max(1, min(2, args.concurrency))
+        print(
+            f"driving: wrk -t{threads} -c{args.concurrency} -d{args.duration:.0f}s per query type",
+            flush=True,
+        )
+        for kind, paths in mix.items():
+            r = drive.run_wrk(srv.base, paths, args.duration, args.concurrency)
+            r["hits"] = hits[kind]
+            out["runs"][kind] = r
+            print(
+                f"  {kind:17} p50 {r['p50_ms']:8.1f}  p95 {r['p95_ms']:8.1f}  "
+                f"p99 {r['p99_ms']:8.1f} ms  {r['rps']:7.1f} req/s  errors {r['errors']}",
+                flush=True,
+            )
+        out["memory"] = srv.memory()
+        if args.keep:
+            print(f"--keep: serving {srv.base} from {url.rsplit('/', 1)[-1]}; Ctrl-C stops it")
+            while srv.proc and srv.proc.poll() is None:
+                time.sleep(1)
+    except KeyboardInterrupt:
+        if not args.keep:
+            raise
+    finally:
+        srv.stop()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _sigterm)
+    args = parse_args(argv)
+    label = size_label(args.size)
+    server = db.server_url()
+    now = datetime.datetime.now()
+    result: dict = {
+        "size": args.size,
+        "size_label": label,
+        "date": now.isoformat(" ", "minutes"),
+        "duration": args.duration,
+        "concurrency": args.concurrency,
+        "threads": max(1, min(2, args.concurrency)),
+        "gunicorn_workers": args.gunicorn_workers,
+        "machine": machine(server),
+        "generator_version": corpus.GENERATOR_VERSION,
+    }
+    busy = os.getloadavg()[0]
+    if busy > 0.5:
+        print(
+            f"warning: the machine is busy (load average {busy:.1f} before the run): "
+            "other processes compete for the CPU and the numbers will be low and noisy"
+        )
+    url = None
+    try:
+        if not args.import_only:
+            url, result["corpus"] = ensure_corpus(server, args.size, args)
+            result["corpus"]["text_hits"] = hits = load.text_hits(url)
+            print_text_hits(hits)
+            if not args.build_only:
+                result |= drive_server(url, args, label)
+            result["machine"]["loadavg_after"] = os.getloadavg()[0]
+        if not args.no_import and not args.build_only:
+            result["import"] = importer.run(server, args.import_size, OUT_DIR)
+            if "records_per_s" in result["import"]:
+                imp = result["import"]
+                print(
+                    f"import: {imp['studies']} CT.gov JSON studies in {imp['seconds']}s = "
+                    f"{imp['records_per_s']} records/s (normalize alone: "
+                    f"{imp['normalize_records_per_s']} records/s); {imp['counts']}"
+                )
+    finally:
+        if args.drop and url:
+            db.drop(server, url.rsplit("/", 1)[-1])
+            print(f"dropped {url.rsplit('/', 1)[-1]}")
+
+    if result.get("runs"):
+        print()
+        print(report.console_table(result["runs"]))
+        mem = result["memory"]
+        print(
+            f"web workers RSS after the run: max {mem['workers_max_mb']} MB, "
+            f"sum {mem['workers_sum_mb']} MB ({len(mem['workers_mb'])} workers; "
+            f"master {mem['master_mb']} MB)"
+        )
+        print("\nMarkdown for docs/benchmarks.md:\n")
+        print(report.markdown_table(result))
+    lines = report.checks(result)
+    result["checks"] = [{"pass": ok, "check": line} for ok, line in lines]
+    if lines:
+        print()
+        report.print_checks(lines)
+    path = args.json or OUT_DIR / f"{label}-{now:%Y-%m-%dT%H%M}.json"
+    report.write_json(result, path)
+    print(f"\nresults: {path}")
+    return 1 if args.strict and not all(ok for ok, _ in lines) else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("\ninterrupted: the server is stopped", file=sys.stderr)
+        sys.exit(130)

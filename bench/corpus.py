@@ -1,0 +1,587 @@
+"""The synthetic corpus: deterministic `trial/1` records (and CT.gov API v2 studies) by index.
+
+Record `i` depends only on (SEED, GENERATOR_VERSION, i), so any worker can build any slice and a
+re-run builds the same corpus. Distributions, roughly what registries show for dermatology:
+
+- conditions: the 60 of trials/vocab/conditions.json, Zipf-ranked (psoriasis and atopic
+  dermatitis at the head, a long tail), 1-3 per trial, written as the label or a synonym;
+- drugs: the ~190 of trials/vocab/drugs.json, Zipf-ranked, 1-4 per trial, plus a placebo arm
+  in ~30% of trials;
+- phases: interventional trials have one phase, or two adjacent ones (~15% of all trials);
+  observational ones none;
+- status: 10% RECRUITING, the rest spread over the other values (COMPLETED the most);
+- countries: 40, Zipf-ranked (US, CN, DE, ... at the head), 1-5 per trial, each with 1-2 sites;
+- text: titles from templates; summaries, descriptions and criteria from a clinical word list
+  drawn with Zipf weights. Three words that the word list never produces are planted with fixed
+  probabilities, so that full-text queries for them hit ~0.1%, ~1% and ~20% of trials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import random
+from bisect import bisect
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+GENERATOR_VERSION = 1
+SEED = 20240601
+VOCAB_DIR = Path(__file__).resolve().parent.parent / "trials" / "vocab"
+SOURCE_FORMAT = "synthetic"
+
+# query type -> (word, fraction of trials it is planted in)
+PLANTED = {
+    "rare": ("photobiomodulation", 0.001),
+    "common": ("teledermatology", 0.01),
+    "very_common": ("biomarkers", 0.20),
+}
+
+# Heads of the Zipf rankings; the rest of each vocabulary follows in a seeded shuffle.
+CONDITION_HEAD = [
+    "psoriasis",
+    "atopic-dermatitis",
+    "hidradenitis-suppurativa",
+    "acne",
+    "alopecia-areata",
+    "vitiligo",
+    "chronic-urticaria",
+    "systemic-lupus-erythematosus",
+    "systemic-sclerosis",
+    "rosacea",
+    "prurigo-nodularis",
+    "bullous-pemphigoid",
+    "pemphigus",
+    "dermatomyositis",
+    "cutaneous-lupus-erythematosus",
+]
+DRUG_HEAD = [
+    "dupilumab",
+    "methotrexate",
+    "adalimumab",
+    "upadacitinib",
+    "secukinumab",
+    "ustekinumab",
+    "apremilast",
+    "ruxolitinib",
+    "baricitinib",
+    "tacrolimus",
+    "clobetasol",
+    "isotretinoin",
+    "rituximab",
+    "hydroxychloroquine",
+    "omalizumab",
+]
+FACILITIES = ["University Hospital", "Clinical Research Center", "Dermatology Clinic"]
+# ISO code, ClinicalTrials.gov's country name, a few cities. Zipf-ranked in this order.
+COUNTRIES = [
+    ("US", "United States", ["Boston", "New York", "Houston", "Chicago", "San Diego", "Miami"]),
+    ("CN", "China", ["Beijing", "Shanghai", "Guangzhou", "Chengdu", "Wuhan"]),
+    ("DE", "Germany", ["Berlin", "Munich", "Hamburg", "Kiel", "Mainz"]),
+    ("FR", "France", ["Paris", "Lyon", "Nantes", "Toulouse"]),
+    ("GB", "United Kingdom", ["London", "Manchester", "Leeds", "Oxford"]),
+    ("ES", "Spain", ["Madrid", "Barcelona", "Valencia", "Sevilla"]),
+    ("IT", "Italy", ["Milano", "Roma", "Bologna", "Napoli"]),
+    ("CA", "Canada", ["Toronto", "Montreal", "Vancouver"]),
+    ("JP", "Japan", ["Tokyo", "Osaka", "Kyoto", "Nagoya"]),
+    ("PL", "Poland", ["Warsaw", "Krakow", "Wroclaw", "Lodz"]),
+    ("KR", "Korea, Republic of", ["Seoul", "Busan", "Daegu"]),
+    ("NL", "Netherlands", ["Amsterdam", "Rotterdam", "Utrecht"]),
+    ("AU", "Australia", ["Sydney", "Melbourne", "Brisbane"]),
+    ("BE", "Belgium", ["Brussels", "Ghent", "Leuven"]),
+    ("CZ", "Czechia", ["Prague", "Brno"]),
+    ("HU", "Hungary", ["Budapest", "Debrecen"]),
+    ("DK", "Denmark", ["Copenhagen", "Aarhus"]),
+    ("SE", "Sweden", ["Stockholm", "Gothenburg"]),
+    ("AT", "Austria", ["Vienna", "Graz"]),
+    ("CH", "Switzerland", ["Zurich", "Basel", "Bern"]),
+    ("BR", "Brazil", ["Sao Paulo", "Rio de Janeiro"]),
+    ("MX", "Mexico", ["Mexico City", "Guadalajara"]),
+    ("IL", "Israel", ["Tel Aviv", "Haifa"]),
+    ("TW", "Taiwan", ["Taipei", "Taichung"]),
+    ("EG", "Egypt", ["Cairo", "Alexandria"]),
+    ("IR", "Iran, Islamic Republic of", ["Tehran", "Shiraz"]),
+    ("TR", "Turkey", ["Istanbul", "Ankara"]),
+    ("IN", "India", ["New Delhi", "Mumbai", "Chennai"]),
+    ("RU", "Russian Federation", ["Moscow", "Saint Petersburg"]),
+    ("AR", "Argentina", ["Buenos Aires", "Cordoba"]),
+    ("PT", "Portugal", ["Lisbon", "Porto"]),
+    ("GR", "Greece", ["Athens", "Thessaloniki"]),
+    ("FI", "Finland", ["Helsinki", "Tampere"]),
+    ("NO", "Norway", ["Oslo", "Bergen"]),
+    ("IE", "Ireland", ["Dublin", "Cork"]),
+    ("BG", "Bulgaria", ["Sofia", "Plovdiv"]),
+    ("RO", "Romania", ["Bucharest", "Cluj-Napoca"]),
+    ("SK", "Slovakia", ["Bratislava", "Kosice"]),
+    ("TH", "Thailand", ["Bangkok", "Chiang Mai"]),
+    ("ZA", "South Africa", ["Cape Town", "Johannesburg"]),
+]
+STATUSES = {
+    "RECRUITING": 10,
+    "COMPLETED": 35,
+    "UNKNOWN": 12,
+    "ACTIVE_NOT_RECRUITING": 12,
+    "NOT_YET_RECRUITING": 8,
+    "TERMINATED": 8,
+    "WITHDRAWN": 5,
+    "ENROLLING_BY_INVITATION": 3,
+    "SUSPENDED": 2,
+    "AVAILABLE": 1,
+    "NO_LONGER_AVAILABLE": 1.5,
+    "APPROVED_FOR_MARKETING": 1,
+    "TEMPORARILY_NOT_AVAILABLE": 0.5,
+    "WITHHELD": 1,
+}
+SINGLE_PHASES = {
+    "EARLY_PHASE1": 3,
+    "PHASE1": 15,
+    "PHASE2": 30,
+    "PHASE3": 22,
+    "PHASE4": 15,
+    "NA": 15,
+}
+PHASE_PAIRS = [("PHASE1", "PHASE2"), ("PHASE2", "PHASE3"), ("PHASE3", "PHASE4")]
+# Share of interventional trials (80% of all) with two phases: ~15% of all trials.
+TWO_PHASE_SHARE = 0.19
+
+_WORD_TEXT = """
+patients treatment efficacy safety study disease skin severity score baseline week weeks
+randomized placebo controlled double blind participants response clinical trial dose daily
+topical oral subcutaneous injection lesions itch pruritus quality life dermatology index area
+improvement moderate severe chronic adults adolescents children assessment primary secondary
+endpoint outcome evaluate investigate compare versus combination therapy systemic inflammatory
+immune mediated cytokine inhibitor antibody monoclonal receptor pathway expression cells
+keratinocytes fibroblasts biopsy histology serum levels blood sample visit follow period
+screening enrollment eligible informed consent protocol investigator site hospital university
+center department dermatologist assessment global physician reported adverse events serious
+infection tolerability pharmacokinetics exposure concentration plasma half open label extension
+long term maintenance induction flare recurrence remission relapse duration months years
+history previous prior failure inadequate intolerance contraindication conventional standard
+care vehicle cream ointment gel lotion foam tablet capsule infusion intravenous mg kg twice
+once weekly every four eight twelve sixteen twenty four fifty two total body surface involvement
+erythema induration scaling excoriation lichenification papules pustules nodules plaques scars
+hair loss scalp nails palms soles face trunk extremities genital mucosal oral lesion count
+investigator global assessment eczema psoriasis area severity numeric rating scale peak sleep
+disturbance anxiety depression questionnaire patient reported outcomes laboratory abnormalities
+hematology chemistry urinalysis liver function renal impairment pregnancy contraception women
+childbearing potential negative test men agree during after last administration vaccination live
+vaccines tuberculosis hepatitis human immunodeficiency virus malignancy within five except basal
+squamous cell carcinoma excised adequately treated condition would interfere interpretation
+results opinion participation other investigational product drug device procedure phototherapy
+ultraviolet narrowband light exposure sun tanning beds washout required stable regimen allowed
+emollients moisturizers rescue medication permitted discontinued withdrawn reasons documented
+"""
+WORDS = list(dict.fromkeys(_WORD_TEXT.split()))
+
+
+def _zipf_cum(n: int, s: float = 1.0) -> list[float]:
+    return list(itertools.accumulate(1.0 / (rank**s) for rank in range(1, n + 1)))
+
+
+@dataclass(frozen=True)
+class Vocab:
+    conditions: list[dict]  # Zipf-ranked
+    drugs: list[dict]  # Zipf-ranked
+    condition_cum: list[float]
+    drug_cum: list[float]
+    country_cum: list[float]
+    word_cum: list[float]
+
+
+def _ranked(items: list[dict], head: list[str], seed: int) -> list[dict]:
+    by_slug = {item["slug"]: item for item in items}
+    first = [by_slug[s] for s in head if s in by_slug]
+    rest = [item for item in items if item["slug"] not in set(head)]
+    random.Random(seed).shuffle(rest)
+    return first + rest
+
+
+@cache
+def vocab() -> Vocab:
+    conditions = json.loads((VOCAB_DIR / "conditions.json").read_text())
+    drugs = json.loads((VOCAB_DIR / "drugs.json").read_text())
+    for word, _ in PLANTED.values():
+        stem = word[:8]
+        assert not any(w.startswith(stem) for w in WORDS), word
+    conditions = _ranked(conditions, CONDITION_HEAD, SEED)
+    drugs = _ranked(drugs, DRUG_HEAD, SEED + 1)
+    return Vocab(
+        conditions=conditions,
+        drugs=drugs,
+        condition_cum=_zipf_cum(len(conditions), 1.0),
+        drug_cum=_zipf_cum(len(drugs), 1.0),
+        country_cum=_zipf_cum(len(COUNTRIES), 1.1),
+        word_cum=_zipf_cum(len(WORDS), 0.8),
+    )
+
+
+def _pick(rng: random.Random, cum: list[float]) -> int:
+    return bisect(cum, rng.random() * cum[-1])
+
+
+def _distinct(rng: random.Random, cum: list[float], k: int) -> list[int]:
+    out: list[int] = []
+    while len(out) < k:
+        i = _pick(rng, cum)
+        if i not in out:
+            out.append(i)
+    return out
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _sentence(rng: random.Random, v: Vocab, lo: int = 8, hi: int = 18) -> str:
+    words = [WORDS[_pick(rng, v.word_cum)] for _ in range(rng.randint(lo, hi))]
+    return " ".join(words).capitalize() + "."
+
+
+def _date(rng: random.Random, y0: int, y1: int) -> str:
+    return f"{rng.randint(y0, y1)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+def _name(rng: random.Random, item: dict, synonym_share: float) -> str:
+    synonyms = [s for s in item.get("synonyms") or [] if len(s) > 5]
+    if synonyms and rng.random() < synonym_share:
+        return rng.choice(synonyms)
+    return item["label"]
+
+
+def trial_id(i: int, prefix: str = "NCT9") -> str:
+    return f"{prefix}{i:07d}"
+
+
+def make_record(i: int, *, prefix: str = "NCT9") -> dict:
+    """Synthetic trial number `i` as a valid trial/1 record."""
+    v = vocab()
+    rng = random.Random(f"{SEED}:{GENERATOR_VERSION}:{prefix}:{i}")
+    tid = trial_id(i, prefix)
+
+    conds = [
+        v.conditions[j]
+        for j in _distinct(rng, v.condition_cum, _weighted(rng, {1: 60, 2: 30, 3: 10}))
+    ]
+    drugs = [
+        v.drugs[j] for j in _distinct(rng, v.drug_cum, _weighted(rng, {1: 45, 2: 30, 3: 15, 4: 10}))
+    ]
+    study_type = _weighted(rng, {"INTERVENTIONAL": 80, "OBSERVATIONAL": 18, "EXPANDED_ACCESS": 2})
+    if study_type == "INTERVENTIONAL":
+        if rng.random() < TWO_PHASE_SHARE:
+            phases = list(rng.choices(PHASE_PAIRS, weights=[45, 45, 10])[0])
+        else:
+            phases = [_weighted(rng, SINGLE_PHASES)]
+    else:
+        phases = []
+    status = _weighted(rng, STATUSES)
+    n_countries = _weighted(rng, {1: 50, 2: 25, 3: 12, 4: 8, 5: 5})
+    countries = [COUNTRIES[j] for j in _distinct(rng, v.country_cum, n_countries)]
+    refractory = rng.random() < 0.25
+
+    cond_label = conds[0]["label"]
+    drug_label = drugs[0]["label"]
+    phase_words = "/".join(p.replace("PHASE", "Phase ").replace("EARLY_", "Early ") for p in phases)
+    title = rng.choice(
+        [
+            f"A {phase_words or 'Pilot'} Study of {drug_label} in Adults With {cond_label}",
+            f"{drug_label} Versus Placebo in {cond_label}: a Randomized Double-blind Trial",
+            f"Efficacy and Safety of {drug_label} in Patients With "
+            f"{'Refractory ' if refractory else ''}{cond_label}",
+            f"Long-term Extension Study of {drug_label} in Moderate to Severe {cond_label}",
+            f"Registry of {cond_label} Patients Treated With {drug_label}",
+        ]
+    )
+    summary = [_sentence(rng, v) for _ in range(rng.randint(2, 5))]
+    summary.insert(
+        1,
+        f"This study evaluates {drug_label.lower()} in participants with {cond_label.lower()}.",
+    )
+    planted_title = False
+    for word, share in PLANTED.values():
+        if rng.random() < share:
+            if not planted_title and rng.random() < 0.2:
+                title = f"{title} With {word.capitalize()}"
+                planted_title = True
+            else:
+                at = rng.randrange(len(summary))
+                words = summary[at].rstrip(".").split()
+                words.insert(rng.randrange(1, len(words) + 1), word)
+                summary[at] = " ".join(words) + "."
+    description = (
+        " ".join(_sentence(rng, v, 10, 24) for _ in range(rng.randint(2, 5)))
+        if rng.random() < 0.4
+        else None
+    )
+    inclusion = [_sentence(rng, v, 6, 14).rstrip(".") for _ in range(rng.randint(2, 6))]
+    inclusion.insert(0, f"Diagnosis of {cond_label.lower()} for at least 6 months")
+    evidence = []
+    prior = []
+    if refractory:
+        prior_drug = v.drugs[_pick(rng, v.drug_cum)]
+        phrase = f"Inadequate response to {prior_drug['label'].lower()} for at least 3 months"
+        inclusion.insert(1, phrase)
+        evidence = [phrase]
+        prior = [prior_drug["slug"]]
+    exclusion = [_sentence(rng, v, 6, 14).rstrip(".") for _ in range(rng.randint(2, 6))]
+    criteria_text = (
+        "Inclusion Criteria:\n"
+        + "\n".join(f"- {x}" for x in inclusion)
+        + "\n\nExclusion Criteria:\n"
+        + "\n".join(f"- {x}" for x in exclusion)
+    )
+
+    interventions = [
+        {
+            "name": _name(rng, d, 0.2),
+            "type": "BIOLOGICAL" if d["slug"].endswith(("mab", "cept", "kin")) else "DRUG",
+            "description": _sentence(rng, v, 6, 12),
+            "drug": d["slug"],
+            "is_placebo": False,
+        }
+        for d in drugs
+    ]
+    if len(interventions) < 4 and rng.random() < 0.3:
+        interventions.append(
+            {
+                "name": "Placebo",
+                "type": "DRUG",
+                "description": None,
+                "drug": None,
+                "is_placebo": True,
+            }
+        )
+    sites = []
+    for code, _, cities in countries:
+        for _ in range(rng.randint(1, 2)):
+            city = rng.choice(cities)
+            sites.append(
+                {
+                    "facility": f"{rng.choice(FACILITIES)} {city}",
+                    "city": city,
+                    "region": None,
+                    "country": code,
+                    "status": "RECRUITING" if status == "RECRUITING" else None,
+                }
+            )
+    start_year = rng.randint(2000, 2025)
+    start = _date(rng, start_year, start_year)
+    updated = _date(rng, start_year, min(2025, start_year + 4))
+    min_age = _weighted(rng, {18: 70, 12: 10, 2: 5, None: 15})
+    max_age = _weighted(rng, {65: 30, 75: 25, 80: 10, None: 35})
+    sponsor = rng.choice(
+        [
+            "Pharma Dermis AG",
+            "University Hospital Research",
+            "Cutis Therapeutics",
+            "National Skin Institute",
+        ]
+    )
+    record = {
+        "schema": "trial/1",
+        "trial_id": tid,
+        "identifiers": [{"id": tid, "kind": "registry", "registry": "ClinicalTrials.gov"}],
+        "source": {
+            "format": SOURCE_FORMAT,
+            "registry": "ClinicalTrials.gov",
+            "url": None,
+            "refreshed": updated,
+            "sha256": hashlib.sha256(f"{SEED}:{GENERATOR_VERSION}:{tid}".encode()).hexdigest(),
+        },
+        "title": title,
+        "official_title": f"{title} (Protocol {tid[-5:]})",
+        "acronym": None,
+        "summary": " ".join(summary),
+        "description": description,
+        "criteria": {"inclusion": inclusion, "exclusion": exclusion, "text": criteria_text},
+        "status": status,
+        "status_raw": status.replace("_", " ").title(),
+        "phases": phases,
+        "phase_raw": phase_words or None,
+        "study_type": study_type,
+        "design": {
+            "allocation": "RANDOMIZED" if study_type == "INTERVENTIONAL" else None,
+            "intervention_model": "PARALLEL" if study_type == "INTERVENTIONAL" else None,
+            "masking": rng.choice(["NONE", "DOUBLE", "QUADRUPLE"])
+            if study_type == "INTERVENTIONAL"
+            else None,
+            "primary_purpose": "TREATMENT" if study_type == "INTERVENTIONAL" else None,
+        },
+        "enrollment": int(rng.lognormvariate(4.3, 1.0)) + 5,
+        "enrollment_raw": None,
+        "registered": start,
+        "start": start,
+        "completion": None,
+        "last_updated": updated,
+        "sponsor": sponsor,
+        "collaborators": [],
+        "countries": sorted(code for code, _, _ in countries),
+        "sites": sites,
+        "contacts": [
+            {
+                "name": f"Study Contact {k + 1}",
+                "role": "CONTACT",
+                "email": f"trial{i}.{k}@example.org",
+                "phone": None,
+                "affiliation": sponsor,
+            }
+            for k in range(rng.randint(0, 2))
+        ],
+        "sex": _weighted(rng, {"ALL": 85, "FEMALE": 10, "MALE": 5}),
+        "min_age_years": min_age,
+        "max_age_years": max_age,
+        "healthy_volunteers": False,
+        "conditions": [{"name": _name(rng, c, 0.3), "term": c["slug"]} for c in conds],
+        "interventions": interventions,
+        "arms": [
+            {
+                "label": f"Arm {k + 1}: {it['name']}",
+                "type": "PLACEBO_COMPARATOR" if it["is_placebo"] else "EXPERIMENTAL",
+                "description": None,
+                "interventions": [it["name"]],
+            }
+            for k, it in enumerate(interventions)
+        ],
+        "outcomes": [
+            {"kind": "primary", "measure": _sentence(rng, v, 5, 10), "time_frame": "Week 16"},
+            {"kind": "secondary", "measure": _sentence(rng, v, 5, 10), "time_frame": "Week 52"},
+        ],
+        "references": [],
+        "refractory": {"is_refractory": refractory, "evidence": evidence, "prior_therapies": prior},
+        "warnings": [],
+    }
+    return record
+
+
+# --- ClinicalTrials.gov API v2 studies, for the import benchmark ---------------------------------
+
+COUNTRY_NAMES = {code: name for code, name, _ in COUNTRIES}
+
+
+def make_ctgov_study(i: int) -> dict:
+    """Synthetic study `i` in the ClinicalTrials.gov API v2 JSON shape (NCT8xxxxxxx IDs)."""
+    r = make_record(i, prefix="NCT8")
+
+    def date(value):
+        return {"date": value, "type": "ACTUAL"} if value else None
+
+    age = {None: None} | {n: f"{n} Years" for n in (2, 12, 18, 65, 75, 80)}
+    criteria = (
+        "Inclusion Criteria:\n\n"
+        + "\n".join(f"* {x}" for x in r["criteria"]["inclusion"])
+        + "\n\nExclusion Criteria:\n\n"
+        + "\n".join(f"* {x}" for x in r["criteria"]["exclusion"])
+    )
+    protocol = {
+        "identificationModule": {
+            "nctId": r["trial_id"],
+            "orgStudyIdInfo": {"id": f"DERM-{i:06d}"},
+            "organization": {"fullName": r["sponsor"], "class": "INDUSTRY"},
+            "briefTitle": r["title"],
+            "officialTitle": r["official_title"],
+        },
+        "statusModule": {
+            "statusVerifiedDate": r["last_updated"][:7],
+            "overallStatus": r["status"],
+            "startDateStruct": date(r["start"]),
+            "studyFirstSubmitDate": r["registered"],
+            "lastUpdatePostDateStruct": date(r["last_updated"]),
+        },
+        "sponsorCollaboratorsModule": {"leadSponsor": {"name": r["sponsor"], "class": "INDUSTRY"}},
+        "descriptionModule": {"briefSummary": r["summary"]}
+        | ({"detailedDescription": r["description"]} if r["description"] else {}),
+        "conditionsModule": {"conditions": [c["name"] for c in r["conditions"]]},
+        "designModule": {
+            "studyType": r["study_type"],
+            "phases": r["phases"] or (["NA"] if r["study_type"] == "INTERVENTIONAL" else []),
+            "designInfo": {
+                "allocation": r["design"]["allocation"],
+                "interventionModel": r["design"]["intervention_model"],
+                "primaryPurpose": r["design"]["primary_purpose"],
+                "maskingInfo": {"masking": r["design"]["masking"]},
+            },
+            "enrollmentInfo": {"count": r["enrollment"], "type": "ESTIMATED"},
+        },
+        "armsInterventionsModule": {
+            "armGroups": [
+                {
+                    "label": a["label"],
+                    "type": a["type"],
+                    "interventionNames": [f"Drug: {n}" for n in a["interventions"]],
+                }
+                for a in r["arms"]
+            ],
+            "interventions": [
+                {"type": it["type"], "name": it["name"]}
+                | ({"description": it["description"]} if it["description"] else {})
+                for it in r["interventions"]
+            ],
+        },
+        "outcomesModule": {
+            "primaryOutcomes": [
+                {"measure": o["measure"], "timeFrame": o["time_frame"]}
+                for o in r["outcomes"]
+                if o["kind"] == "primary"
+            ],
+            "secondaryOutcomes": [
+                {"measure": o["measure"], "timeFrame": o["time_frame"]}
+                for o in r["outcomes"]
+                if o["kind"] == "secondary"
+            ],
+        },
+        "eligibilityModule": {
+            "eligibilityCriteria": criteria,
+            "healthyVolunteers": False,
+            "sex": r["sex"],
+            "stdAges": ["ADULT"],
+        }
+        | ({"minimumAge": age[r["min_age_years"]]} if r["min_age_years"] else {})
+        | ({"maximumAge": age[r["max_age_years"]]} if r["max_age_years"] else {}),
+        "contactsLocationsModule": {
+            "centralContacts": [
+                {"name": c["name"], "role": "CONTACT", "email": c["email"]} for c in r["contacts"]
+            ],
+            "locations": [
+                {
+                    "facility": s["facility"],
+                    "status": s["status"],
+                    "city": s["city"],
+                    "country": COUNTRY_NAMES[s["country"]],
+                }
+                for s in r["sites"]
+            ],
+        },
+    }
+    return {
+        "protocolSection": protocol,
+        "derivedSection": {
+            "conditionBrowseModule": {"meshes": []},
+            "interventionBrowseModule": {"meshes": []},
+        },
+        "hasResults": False,
+    }
+
+
+def write_ctgov_file(path: Path, n: int) -> None:
+    """`n` studies as one JSON array, as the site's "Download" gives."""
+    with path.open("w") as out:
+        out.write("[\n")
+        for i in range(n):
+            if i:
+                out.write(",\n")
+            json.dump(make_ctgov_study(i), out, ensure_ascii=False)
+        out.write("\n]\n")
+
+
+# --- The query mix's parameter values -------------------------------------------------------------
+
+
+def head_values(k: int = 8) -> dict[str, list[str]]:
+    """The most frequent facet values of the corpus, for the query mix."""
+    v = vocab()
+    return {
+        "condition": [c["slug"] for c in v.conditions[:k]],
+        "drug": [d["slug"] for d in v.drugs[:k]],
+        "country": [code for code, _, _ in COUNTRIES[:k]],
+    }

@@ -1,0 +1,76 @@
+"""Import throughput: `manage.py import_trials --all` on a file of synthetic CT.gov API v2 studies.
+
+Runs against a scratch database (`portal_bench_import`, created fresh and dropped afterwards) so
+the query benchmark's corpus is never touched. Skipped, with the reason, when `import_trials`
+has no `ctgov-json` reader yet.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from bench import corpus, db
+
+SCRATCH = "portal_bench_import"
+
+
+def reader_available(server: str) -> tuple[bool, str]:
+    proc = db.manage(server, "import_trials", "--help", capture=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        return False, f"`manage.py import_trials --help` fails: {last}"
+    if "ctgov-json" not in proc.stdout:
+        return False, "import_trials has no ctgov-json reader yet"
+    return True, ""
+
+
+def run(server: str, n: int, data_dir: Path) -> dict:
+    ok, why = reader_available(db.with_database(server, "postgres"))
+    if not ok:
+        print(f"import benchmark skipped: {why}")
+        return {"skipped": why}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"ctgov-v{corpus.GENERATOR_VERSION}-{n}.json"
+    if not path.exists():
+        print(f"writing {n} synthetic ClinicalTrials.gov API v2 studies to {path}")
+        corpus.write_ctgov_file(path, n)
+    url = db.with_database(server, SCRATCH)
+    db.drop(server, SCRATCH)
+    db.create(server, SCRATCH)
+    try:
+        db.manage(url, "migrate", "--verbosity", "0")
+        db.manage(url, "load_vocabulary")
+
+        began = time.perf_counter()
+        normalize = db.manage(url, "normalize", str(path), capture=True)
+        normalize_s = time.perf_counter() - began
+        normalized = len(normalize.stdout.splitlines())
+
+        print(f"timing `manage.py import_trials --all {path.name}` ({n} studies)", flush=True)
+        began = time.perf_counter()
+        proc = db.manage(url, "import_trials", "--all", str(path), capture=True)
+        seconds = time.perf_counter() - began
+        counts = {
+            m[1]: int(m[2]) for m in re.finditer(r"^(\w+): (\d+)$", proc.stdout, re.MULTILINE)
+        }
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+            print(f"import_trials exited {proc.returncode}:\n{tail}")
+        with db.connect(url) as conn:
+            trials = conn.execute("SELECT count(*) FROM trials_trial").fetchone()[0]
+    finally:
+        db.drop(server, SCRATCH)
+    return {
+        "studies": n,
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "seconds": round(seconds, 1),
+        "records_per_s": round(n / seconds, 1),
+        "normalize_seconds": round(normalize_s, 1),
+        "normalize_records_per_s": round(normalized / normalize_s, 1) if normalize_s else None,
+        "normalized": normalized,
+        "exit_code": proc.returncode,
+        "counts": counts,
+        "trials_in_db": trials,
+    }

@@ -1,0 +1,126 @@
+"""The results: a console table, a markdown table for docs/benchmarks.md, target checks, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+MEMORY_LIMIT_MB = 400
+IMPORT_TARGET = 1000  # records/s (issue 4)
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _rows(runs: dict) -> list[list[str]]:
+    ceiling = (runs.get("ceiling") or {}).get("rps")
+    rows = []
+    for kind, r in runs.items():
+        share = r["rps"] / ceiling if ceiling else None
+        rows.append(
+            [
+                kind,
+                "–" if r.get("hits") is None else str(r["hits"]),
+                _fmt(r["p50_ms"]),
+                _fmt(r["p95_ms"]),
+                _fmt(r["p99_ms"]),
+                _fmt(r["rps"], 0),
+                "–" if share is None else f"{share:.0%}",
+                str(r["errors"]),
+            ]
+        )
+    return rows
+
+
+HEADER = ["query type", "hits", "p50 ms", "p95 ms", "p99 ms", "req/s", "of ceiling", "errors"]
+
+
+def console_table(runs: dict) -> str:
+    rows = [HEADER, *_rows(runs)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(result: dict) -> str:
+    runs = result["runs"]
+    out = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
+    out += ["| " + " | ".join(row) + " |" for row in _rows(runs)]
+    mem = result.get("memory") or {}
+    m = result["machine"]
+    out.append("")
+    out.append(
+        f"{result['size_label']} trials, {result['date']}, {m['nproc']} cores, "
+        f"{m['mem_total_gb']} GB RAM, PostgreSQL {m['postgres']}, git {m['git']}, "
+        f"load average {m['loadavg_before']:.1f} before; "
+        f"wrk -t{result['threads']} -c{result['concurrency']} -d{result['duration']}s per type; "
+        f"gunicorn {result['gunicorn_workers']} workers, worker RSS after the run: "
+        f"max {_fmt(mem.get('workers_max_mb'), 0)} MB, sum {_fmt(mem.get('workers_sum_mb'), 0)} MB."
+    )
+    return "\n".join(out)
+
+
+def checks(result: dict) -> list[tuple[bool, str]]:
+    """The targets of issue 3 (and issue 4's import rate) as (passed, line)."""
+    size = result["size"]
+    runs = result.get("runs") or {}
+    out: list[tuple[bool, str]] = []
+    if runs:
+        ceiling = runs["ceiling"]["rps"]
+        if size >= 1_000_000:
+            p95_limit, share_limit, note = 200, None, "1M target"
+        else:
+            p95_limit, share_limit = 50, 0.5
+            note = "100k target" if size >= 100_000 else "100k target, informational at this size"
+        for kind, r in runs.items():
+            if r["errors"]:
+                out.append((False, f"{kind}: {r['errors']} failed requests (non-2xx or socket)"))
+            if kind == "ceiling":
+                continue
+            out.append(
+                (
+                    r["p95_ms"] <= p95_limit,
+                    f"{kind}: p95 {r['p95_ms']:.1f} ms ≤ {p95_limit} ({note})",
+                )
+            )
+            if share_limit is not None:
+                share = r["rps"] / ceiling
+                out.append((share >= share_limit, f"{kind}: {share:.0%} of ceiling ≥ 50% ({note})"))
+    mem = result.get("memory") or {}
+    if mem.get("workers_max_mb") is not None:
+        note = "" if size >= 1_000_000 else " (1M target, informational at this size)"
+        out.append(
+            (
+                mem["workers_max_mb"] <= MEMORY_LIMIT_MB,
+                f"web worker memory: max {mem['workers_max_mb']:.0f} MB per worker "
+                f"≤ {MEMORY_LIMIT_MB}{note}",
+            )
+        )
+    imp = result.get("import") or {}
+    if imp.get("records_per_s"):
+        out.append(
+            (
+                imp["records_per_s"] >= IMPORT_TARGET and not imp.get("exit_code"),
+                f"CT.gov JSON import: {imp['records_per_s']:.0f} records/s ≥ {IMPORT_TARGET} "
+                f"(issue 4; {imp['studies']} studies, exit {imp.get('exit_code')})",
+            )
+        )
+    return out
+
+
+def print_checks(lines: list[tuple[bool, str]]) -> None:
+    for passed, line in lines:
+        print(f"{'PASS' if passed else 'FAIL'}  {line}")
+
+
+def write_json(result: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
