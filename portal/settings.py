@@ -7,7 +7,8 @@ Environment:
 - DATABASE_URL              PostgreSQL URL; unset: the embedded server in .data/pg
 - DJANGO_HTTPS=1            behind TLS: secure cookies, HSTS, SSL redirect
 - ADMIN_URL                 path of the admin (default "admin/")
-- SEARCH_CACHE_SECONDS      how long facet indexes may be reused before a freshness check
+- SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
+- SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 """
 
 import os
@@ -147,3 +148,5 @@ LOGGING = {
 }
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2)
+# Rendered search answers kept per worker (0 turns the cache off); see trials/pagecache.py.
+SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256)

@@ -21,10 +21,17 @@ from trials.facetindex import current_values
 from trials.models import Phase, Sex, Status, StudyType, Trial
 from trials.search import FACETS, OPEN_STATUSES, SORTS, Query
 
+_sorted: dict[tuple[str, int], list] = {}
+
 
 def _vocab_choices(facet: str):
     def choices():
-        return sorted(labels.vocabulary()[facet].items(), key=lambda kv: kv[1].lower())
+        vocab = labels.vocabulary()[facet]
+        key = (facet, id(vocab))  # the label cache hands out a new dict when it reloads
+        if key not in _sorted:
+            _sorted.clear()
+            _sorted[key] = sorted(vocab.items(), key=lambda kv: kv[1].lower())
+        return _sorted[key]
 
     return choices
 
@@ -142,15 +149,36 @@ UPPER = {"phase", "status", "country", "study_type"}
 LOWER = {"sex", "age_group"}
 
 
+def _valid(name: str, value: str) -> bool:
+    """Whether a facet value is one the portal knows (a set look-up, not a choice-list scan)."""
+    if name in ("condition", "drug"):
+        return value in labels.vocabulary()[name]
+    if name == "country":
+        return labels.is_country(value)
+    if name == "registry":
+        return value in current_values("registry")
+    return value in KNOWN[name]
+
+
+KNOWN = {
+    "phase": set(Phase.values),
+    "status": set(Status.values),
+    "study_type": set(StudyType.values),
+    "sex": {"female", "male"},
+    "age_group": set(AGE_RANGES),
+    "refractory": {"1"},
+}
+
+
 def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     """Clean values, and {parameter: message} for whatever was ignored."""
-    form = TrialFilterSet(data=data, queryset=Trial.objects.none()).form
+    if not data:
+        return Query(), {}
     errors: dict[str, str] = {}
     clean = data.copy()
     for name in MULTI:
-        field = form.fields[name]
         values = [_case(name, v.strip()) for v in data.getlist(name)]
-        good = [v for v in dict.fromkeys(values) if v and field.valid_value(v)]
+        good = [v for v in dict.fromkeys(values) if v and _valid(name, v)]
         bad = [v for v in values if v and v not in good]
         if bad:
             errors[name] = f"unknown {name.replace('_', ' ')} {', '.join(repr(v) for v in bad)}"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from trials import filters, labels
+from trials import filters, labels, pagecache
 from trials.ingest.merge import identifier_norm
 from trials.models import Identifier, Phase, Status, Trial
 from trials.search import PAGE_SIZE, SORTS, search
@@ -117,6 +117,7 @@ def _toggle(params: QueryDict, name: str, value: str) -> str:
     """The query string with `value` added to or removed from parameter `name`, page reset."""
     q = params.copy()
     q.pop("page", None)
+    q.pop("expand", None)
     values = q.getlist(name)
     q.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
     return "?" + q.urlencode() if q else "?"
@@ -178,6 +179,12 @@ def _chips(active: dict[str, dict], result, params: QueryDict) -> list[dict]:
 
 
 def _sidebar(result, params: QueryDict) -> list[dict]:
+    """Each facet's first values (all of them for the one the person expanded), with links.
+
+    Only the values shown are given URLs and rendered: a facet with two hundred drugs costs a
+    link "Show all", not two hundred hidden ones.
+    """
+    expanded = params.get("expand")
     facets = []
     for name in SIDEBAR:
         values = result.facets.get(name)
@@ -186,19 +193,30 @@ def _sidebar(result, params: QueryDict) -> list[dict]:
         if order := NATURAL_ORDER.get(name):
             rank = {v: i for i, v in enumerate(order)}
             values = sorted(values, key=lambda fv: rank.get(fv.value, len(rank)))
-        for fv in values:
+        shown = values if name == expanded else values[:FACET_SHOWN]
+        for fv in shown:
             fv.url = _toggle(params, name, fv.value)
             fv.label = _value_label(name, fv)
         facets.append(
             {
                 "name": name,
                 "title": FACET_TITLES.get(name, name),
-                "shown": values[:FACET_SHOWN],
-                "more": values[FACET_SHOWN:],
+                "shown": shown,
+                "more": values[len(shown) :],
                 "count": len(values),
+                "expanded": name == expanded and len(values) > FACET_SHOWN,
+                "toggle_url": _expand(params, None if name == expanded else name),
             }
         )
     return facets
+
+
+def _expand(params: QueryDict, name: str | None) -> str:
+    q = params.copy()
+    q.pop("expand", None)
+    if name:
+        q["expand"] = name
+    return ("?" + q.urlencode() if q else "?") + (f"#facet-{name}" if name else "")
 
 
 def _sex_choices(query, result) -> list[dict]:
@@ -215,6 +233,7 @@ def _sex_choices(query, result) -> list[dict]:
 
 
 @require_GET
+@pagecache.by_data_version
 def search_page(request: HttpRequest) -> HttpResponse:
     query, errors = filters.parse(request.GET)
     result = search(query)
@@ -417,6 +436,7 @@ def _result_json(request: HttpRequest, trial: Trial) -> dict:
 
 
 @require_GET
+@pagecache.by_data_version
 def api_search(request: HttpRequest) -> JsonResponse:
     query, errors = filters.parse(request.GET)
     if errors:
