@@ -122,3 +122,18 @@ def test_new_facets_have_counts():
     assert {v.value: v.count for v in facets["age_group"]} == {"adult": 5, "older_adult": 5}
     assert {v.value for v in facets["registry"]} >= {"ClinicalTrials.gov", "ChiCTR"}
     assert {v.value: v.count for v in facets["refractory"]} == {"1": 5}
+
+
+@pytest.mark.parametrize(
+    ("q", "key"),
+    [
+        ("NCT05488327", "NCT05488327"),
+        ("ChiCTR1900025376", "ChiCTR1900025376"),
+        ("2009-016508-21", "NCT01408199"),  # a EudraCT number the sponsor gave as its own ID
+        ("nct04946669", "NCT04946669"),
+    ],
+)
+def test_a_registry_or_secondary_id_goes_straight_to_the_trial(client, q, key):
+    response = client.get("/", {"q": q})
+    assert response.status_code == 302
+    assert response["Location"] == f"/trials/{key}/"
