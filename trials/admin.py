@@ -1,22 +1,36 @@
-"""Django admin: where curators see trials, vocabularies, source documents and import runs."""
+"""Django admin: the curators' workshop. Trials (with locks), vocabularies, source documents;
+the import, unmapped-value and duplicate screens are in trials/admin_curation.py.
 
-from django.contrib import admin
+The domain work (locks, re-normalizing, mapping, merging) is in trials/curation.py; this module
+only shows things and hands requests to it.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Exists, F, Func, OuterRef, Q
 from django.utils.html import format_html, format_html_join
 
+from trials import admin_curation, curation, labels
+from trials.admin_forms import ThrottledAuthenticationForm, TrialCurationForm
+from trials.ingest.merge import identifier_norm
 from trials.models import (
     Condition,
     Contact,
     Drug,
     DrugClass,
     Identifier,
-    ImportRun,
     Intervention,
+    Phase,
+    PossibleDuplicate,
     RawDocument,
     Site,
     SourceRecord,
     Trial,
     TrialCondition,
 )
+
+admin.site.login_form = ThrottledAuthenticationForm
+admin.site.site_header = "Skin trials portal: curation"
+admin.site.site_title = "Skin trials curation"
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -61,8 +75,103 @@ class SourceInline(ReadOnlyInline):
     fields = ["format", "registry", "refreshed", "priority", "url", "document", "imported"]
 
 
+# --- Changelist filters over the derived array columns -----------------------------------------
+
+
+class ArrayValueFilter(admin.SimpleListFilter):
+    """Trials whose array column holds the chosen value; the values offered are those in use."""
+
+    column = ""
+    facet = ""  # for labels.label()
+
+    def lookups(self, request, model_admin):
+        used = (
+            Trial.objects.annotate(value=Func(F(self.column), function="unnest"))
+            .values_list("value", flat=True)
+            .distinct()
+        )
+        return sorted(((v, labels.label(self.facet, v)) for v in used), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.column}__contains": [self.value()]})
+        return queryset
+
+
+class PhaseFilter(ArrayValueFilter):
+    title = parameter_name = column = "phases"
+
+    def lookups(self, request, model_admin):
+        return Phase.choices
+
+
+class CountryFilter(ArrayValueFilter):
+    title = "country"
+    parameter_name = column = "countries"
+    facet = "country"
+
+
+class ConditionFilter(ArrayValueFilter):
+    title = "condition"
+    parameter_name = column = "conditions"
+    facet = "condition"
+
+
+class DrugFilter(ArrayValueFilter):
+    title = "drug"
+    parameter_name = column = "drugs"
+    facet = "drug"
+
+
+class RegistryFilter(ArrayValueFilter):
+    title = "source registry"
+    parameter_name = column = "registries"
+    facet = "registry"
+
+
+class YesNoFilter(admin.SimpleListFilter):
+    condition = Q()
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(self.condition)
+        if self.value() == "no":
+            return queryset.exclude(self.condition)
+        return queryset
+
+
+class WarningsFilter(YesNoFilter):
+    title = "has warnings"
+    parameter_name = "warnings"
+    condition = Q(record__warnings__0__isnull=False)
+
+
+class DuplicateFilter(YesNoFilter):
+    title = "has possible duplicate"
+    parameter_name = "duplicate"
+
+    def queryset(self, request, queryset):
+        self.condition = Q(has_duplicate=True)
+        return super().queryset(request, queryset)
+
+
+class LockedFilter(YesNoFilter):
+    title = "has locked fields"
+    parameter_name = "locked"
+    condition = ~Q(locked_fields=[])
+
+
+def _open_duplicates():
+    pairs = PossibleDuplicate.objects.filter(dismissed=False)
+    return Exists(pairs.filter(Q(trial_a=OuterRef("pk")) | Q(trial_b=OuterRef("pk"))))
+
+
 @admin.register(Trial)
 class TrialAdmin(admin.ModelAdmin):
+    form = TrialCurationForm
     list_display = [
         "key",
         "title_short",
@@ -72,33 +181,65 @@ class TrialAdmin(admin.ModelAdmin):
         "is_refractory",
         "registry_list",
         "last_updated",
+        "locks",
+        "duplicate_flag",
     ]
-    list_filter = ["status", "is_refractory", "study_type"]
+    list_filter = [
+        "status",
+        PhaseFilter,
+        CountryFilter,
+        ConditionFilter,
+        DrugFilter,
+        RegistryFilter,
+        "is_refractory",
+        WarningsFilter,
+        DuplicateFilter,
+        LockedFilter,
+    ]
     search_fields = ["key", "title", "identifiers__norm"]
+    search_help_text = "Any identifier (primary, secondary, EudraCT, sponsor's) or title words."
     readonly_fields = [
         "key",
         "trial_id",
+        "lock_list",
         "provenance_table",
-        "conflicts",
-        "title",
-        "status",
-        "phases",
-        "study_type",
+        "conflict_table",
+        "warning_list",
         "conditions",
         "drugs",
         "countries",
         "registries",
-        "sex",
-        "min_age",
-        "max_age",
         "is_refractory",
-        "enrollment",
         "start_date",
         "last_updated",
         "created",
         "modified",
     ]
-    exclude = ["record", "provenance", "text_terms", "text_summary", "text_criteria"]
+    fieldsets = [
+        (None, {"fields": ["key", "trial_id", "lock_list"]}),
+        (
+            "Curated fields: saving an edited field locks it against imports",
+            {"fields": [*curation.EDITABLE_FIELDS, "unlock"]},
+        ),
+        ("Sources", {"fields": ["provenance_table", "conflict_table", "warning_list"]}),
+        (
+            "Derived for search and facets",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "conditions",
+                    "drugs",
+                    "countries",
+                    "registries",
+                    "is_refractory",
+                    "start_date",
+                    "last_updated",
+                    "created",
+                    "modified",
+                ],
+            },
+        ),
+    ]
     inlines = [
         IdentifierInline,
         ConditionInline,
@@ -107,7 +248,62 @@ class TrialAdmin(admin.ModelAdmin):
         ContactInline,
         SourceInline,
     ]
+    actions = ["renormalize", "unlock_all"]
     list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False  # trials come from imports
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).annotate(has_duplicate=_open_duplicates())
+        return qs.defer("record", "provenance", "conflicts", "text_terms", "text_summary")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.refresh_from_db(fields=["record", "provenance", "conflicts"])
+        return obj
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The form's fields are record fields, declared on the form; no model field is edited
+        # directly (the derived columns follow the record).
+        return super().get_form(request, obj, change, **{**kwargs, "fields": []})
+
+    def get_search_results(self, request, queryset, search_term):
+        qs, duplicates = super().get_search_results(request, queryset, search_term)
+        norm = identifier_norm(search_term.strip()) if search_term.strip() else ""
+        if norm:
+            # "nct 01408199", "2009-016508-21 ": any ID, whatever its case and spacing.
+            by_id = queryset.filter(Q(identifiers__norm=norm) | Q(key__iexact=search_term.strip()))
+            qs = qs | by_id
+            duplicates = True
+        return qs, duplicates
+
+    def save_model(self, request, obj, form, change):
+        edited = curation.edit_fields(obj, form.curated_values())
+        unlocked = curation.unlock(obj, form.cleaned_data.get("unlock") or [])
+        notes = []
+        if edited:
+            notes.append(f"Edited and locked {', '.join(edited)}.")
+        if unlocked:
+            notes.append(f"Unlocked {', '.join(unlocked)}.")
+        form.curation_message = " ".join(notes)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return getattr(form, "curation_message", "") or "No change."
+
+    @admin.action(description="Re-normalize from stored documents (today's readers)")
+    def renormalize(self, request, queryset):
+        trials = Trial.objects.filter(pk__in=queryset.values("pk"))
+        changed = curation.renormalize(trials, request.user)
+        self.message_user(request, f"Re-normalized {len(trials)} trials; {changed} changed.")
+
+    @admin.action(description="Unlock all curated fields")
+    def unlock_all(self, request, queryset):
+        n = sum(
+            bool(curation.unlock(t, user=request.user)) for t in queryset.exclude(locked_fields=[])
+        )
+        self.message_user(request, f"Unlocked the fields of {n} trials.", messages.SUCCESS)
 
     @admin.display(description="title")
     def title_short(self, obj):
@@ -125,19 +321,54 @@ class TrialAdmin(admin.ModelAdmin):
     def registry_list(self, obj):
         return ", ".join(obj.registries)
 
-    @admin.display(description="provenance")
+    @admin.display(description="🔒 locked")
+    def locks(self, obj):
+        return ", ".join(obj.locked_fields)
+
+    @admin.display(description="duplicate?", boolean=True)
+    def duplicate_flag(self, obj):
+        return obj.has_duplicate
+
+    @admin.display(description="locked fields")
+    def lock_list(self, obj):
+        if not obj.locked_fields:
+            return "None: every field follows the sources."
+        return "🔒 " + ", ".join(obj.locked_fields)
+
+    @admin.display(description="provenance (field: source)")
     def provenance_table(self, obj):
         rows = sorted(obj.provenance.items())
         return format_html(
-            "<table>{}</table>",
+            "<table><tr><th>field</th><th>source</th><th>refreshed</th></tr>{}</table>",
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 (
-                    (k, v.get("registry") or v.get("format"), v.get("refreshed") or "")
+                    (
+                        k,
+                        " / ".join(filter(None, [v.get("format"), v.get("registry")])),
+                        v.get("refreshed") or "",
+                    )
                     for k, v in rows
                 ),
             ),
+        )
+
+    @admin.display(description="sources disagree")
+    def conflict_table(self, obj):
+        if not obj.conflicts:
+            return "No disagreement."
+        rows = [(f, c["source"], c["value"]) for f, cs in sorted(obj.conflicts.items()) for c in cs]
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description="warnings")
+    def warning_list(self, obj):
+        warnings = obj.record.get("warnings") or []
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in warnings))
         )
 
 
@@ -170,21 +401,13 @@ class RawDocumentAdmin(admin.ModelAdmin):
     readonly_fields = ["sha256", "size", "name", "format", "created", "preview"]
     exclude = ["content"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
     @admin.display(description="content (first 5,000 characters)")
     def preview(self, obj):
         text = bytes(obj.content[:5000]).decode("utf-8", errors="replace")
         return format_html("<pre style='white-space:pre-wrap'>{}</pre>", text)
 
 
-@admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["started", "finished", "path_list", "counts", "error_count"]
-    readonly_fields = ["started", "finished", "paths", "options", "counts", "errors"]
-
-    @admin.display(description="paths")
-    def path_list(self, obj):
-        return ", ".join(obj.paths)[:120]
-
-    @admin.display(description="errors")
-    def error_count(self, obj):
-        return len(obj.errors)
+__all__ = ["admin_curation"]  # imported for its registrations (imports, queue, duplicates)

@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
 from django.urls import reverse
 
 
@@ -216,6 +216,8 @@ class Trial(models.Model):
             models.Index(fields=["status"], name="trial_status_idx"),
             # Default sort order of the search page without a query.
             models.Index(fields=["-last_updated", "key"], name="trial_updated_idx"),
+            # The loader's look-alike check (same title, no shared ID): see PossibleDuplicate.
+            models.Index(Lower("title"), name="trial_title_lower_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=_in("status", Status), name="trial_status_valid"),
@@ -338,3 +340,59 @@ class TrialChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq}: trial {self.trial_id}"
+
+
+# --- Curation ----------------------------------------------------------------------------------
+
+
+class PossibleDuplicate(models.Model):
+    """Two trials that look alike (same title and sponsor) but share no registry ID.
+
+    The loader proposes them; only a curator merges them. A dismissed pair stays, so that it is
+    never proposed again. `trial_a` is the older trial (lower pk).
+    """
+
+    trial_a = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="+")
+    trial_b = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+    dismissed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["dismissed", "-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial_a", "trial_b"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(trial_a__lt=models.F("trial_b")), name="duplicate_pair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trial_a.key} ~ {self.trial_b.key}"
+
+
+class ValueMapping(models.Model):
+    """A curator's reading of a status, phase or country spelling the readers do not map.
+
+    Conditions and drugs are mapped in their vocabulary tables (as synonyms); these three have
+    fixed values, so a spelling is mapped to one of them here. `raw` is folded (lower case,
+    single spaces); `value` is a Status, a comma-separated list of Phases ("" for none), or an
+    ISO 3166-1 alpha-2 code.
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status"
+        PHASE = "phase", "Phase"
+        COUNTRY = "country", "Country"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    raw = models.CharField(max_length=300)
+    value = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "raw"]
+        constraints = [models.UniqueConstraint(fields=["kind", "raw"], name="value_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.raw} → {self.value or '(none)'}"

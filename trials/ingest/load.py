@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 
 from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
@@ -26,6 +28,7 @@ from trials.models import (
     DrugClass,
     Identifier,
     Intervention,
+    PossibleDuplicate,
     RawDocument,
     Site,
     SourceRecord,
@@ -121,6 +124,8 @@ class Loader:
             sr.pk = existing.pk
         sr.save()
         changed = self.rebuild(trial)
+        if outcome == "created":
+            self.flag_lookalikes([trial])
         if outcome == "updated" and not changed and existing:
             return "unchanged"
         return outcome
@@ -155,7 +160,7 @@ class Loader:
         if fresh:
             try:
                 with transaction.atomic():
-                    self._create_many([items[i] for i in fresh])
+                    self.flag_lookalikes(self._create_many([items[i] for i in fresh]))
                 for i in fresh:
                     outcomes[i] = "created"
             except Exception:  # retried one by one below, where the culprit fails alone
@@ -167,7 +172,7 @@ class Loader:
                 outcomes[i] = exc
         return outcomes
 
-    def _create_many(self, items: list[tuple[dict, RawDocument]]) -> None:
+    def _create_many(self, items: list[tuple[dict, RawDocument]]) -> list[Trial]:
         trials = []
         for record, _ in items:
             trial = Trial(key=trial_key(record))
@@ -185,6 +190,50 @@ class Loader:
                 rows.setdefault(model, []).extend(objs)
         for model, objs in rows.items():
             model.objects.bulk_create(objs)
+        return trials
+
+    def flag_lookalikes(self, trials: list[Trial]) -> None:
+        """Propose new trials that have the title and sponsor of another trial as possible
+        duplicates. They share no registry ID (or they would be one trial), so only a curator
+        may merge them; a dismissed pair is never proposed again (it stays in the table)."""
+        titles = {t.title.lower() for t in trials if t.record.get("title")}
+        if not titles:
+            return
+        rows = (
+            Trial.objects.annotate(lower_title=Lower("title"))  # trial_title_lower_idx
+            .filter(lower_title__in=titles)
+            .values_list("pk", "lower_title", "record__sponsor")
+        )
+        by_title: dict[str, list[tuple[int, str]]] = {}
+        for pk, title, sponsor in rows:
+            by_title.setdefault(title, []).append((pk, _fold(sponsor)))
+        pairs = {}
+        for trial in trials:
+            sponsor = _fold(trial.record.get("sponsor"))
+            for pk, other in by_title.get(trial.title.lower(), []):
+                if pk == trial.pk or (sponsor and other and sponsor != other):
+                    continue
+                reason = "same title and sponsor" if sponsor and other else "same title"
+                a, b = sorted((pk, trial.pk))
+                pairs[a, b] = PossibleDuplicate(trial_a_id=a, trial_b_id=b, reason=reason)
+        PossibleDuplicate.objects.bulk_create(pairs.values(), ignore_conflicts=True)
+
+    def renormalize(self, trial: Trial, reread: Callable[[SourceRecord], dict | None]) -> bool:
+        """Replace each source's record with `reread(source)` — the record as today's readers
+        read the stored raw document, or None to keep it — and rebuild the trial, leaving
+        locked fields alone. True if the trial changed."""
+        with transaction.atomic():
+            for sr in trial.sources.select_related("document"):
+                record = reread(sr)
+                if record is None or record == sr.record:
+                    continue
+                fresh = _source_record(record, sr.document, trial)
+                fresh.pk = sr.pk
+                taken = SourceRecord.objects.filter(source_key=fresh.source_key).exclude(pk=sr.pk)
+                if taken.exists():  # another source already speaks under that key
+                    fresh.source_key = sr.source_key
+                fresh.save()
+            return self.rebuild(trial)
 
     def _matching_trials(self, record: dict) -> list[Trial]:
         norms = _merge_norms(record)
@@ -337,6 +386,11 @@ class Loader:
             Site: [Site(trial=trial, **_cut(s, Site)) for s in r.get("sites") or []],
             Contact: [Contact(trial=trial, **_cut(c, Contact)) for c in r.get("contacts") or []],
         }
+
+
+def _fold(text: str | None) -> str:
+    """A sponsor name as compared: case, punctuation and spacing do not matter."""
+    return " ".join(re.sub(r"[^\w]+", " ", (text or "").lower()).split())
 
 
 def _filled(record: dict) -> int:

@@ -26,6 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
         added = load_vocabulary()
         if any(added.values()):
             self.stdout.write(f"vocabulary: added {added}")
