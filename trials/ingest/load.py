@@ -10,6 +10,7 @@ rebuilt from all its sources (see merge.py), leaving fields a curator locked unt
 from __future__ import annotations
 
 import datetime
+import logging
 import hashlib
 import json
 import re
@@ -36,6 +37,7 @@ from trials.models import (
     TrialCondition,
 )
 
+logger = logging.getLogger(__name__)
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 OUTCOMES = ("created", "updated", "unchanged", "merged", "skipped", "failed")
 
@@ -163,7 +165,10 @@ class Loader:
                     self.flag_lookalikes(self._create_many([items[i] for i in fresh]))
                 for i in fresh:
                     outcomes[i] = "created"
-            except Exception:  # retried one by one below, where the culprit fails alone
+            except Exception as exc:  # retried one by one below, where the culprit fails alone
+                logger.warning(
+                    "bulk load of %d records failed (%r); loading one by one", len(fresh), exc
+                )
                 slow = sorted(slow + fresh)
         for i in slow:
             try:
