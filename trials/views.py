@@ -1,19 +1,16 @@
 from __future__ import annotations
 
-import re
-
 from django.db import connection
-from django.db.models import Case, F, Q, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from trials import filters, labels, pagecache
-from trials.ingest.merge import identifier_norm
-from trials.models import Identifier, Phase, Status, Trial
+from trials import filters, pagecache
+from trials.models import Phase, Trial
 from trials.search import PAGE_SIZE, SORTS, search
+from trials.trial_page import lookup, trial_page  # noqa: F401 - trial_page is routed from here
 
 FACET_TITLES = {
     "condition": "Condition",
@@ -64,53 +61,6 @@ SORT_LABELS = {
 }
 # Parameters the patient form sets; every other one rides along in hidden inputs.
 PATIENT_PARAMS = ("age", "sex", "recruiting")
-
-PHASE_GLOSSARY = {
-    Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
-    Phase.PHASE1: "Tests safety and dosage in a small group of people.",
-    Phase.PHASE2: "Tests whether the treatment works and checks its safety further.",
-    Phase.PHASE3: "Compares the treatment with standard care in a large group.",
-    Phase.PHASE4: "Studies a treatment already approved, in everyday use.",
-    Phase.NA: "No phase applies (for example a device or observational study).",
-}
-PLAIN_STATUS = {
-    Status.RECRUITING: "Looking for participants",
-    Status.NOT_YET_RECRUITING: "Will soon look for participants",
-    Status.ENROLLING_BY_INVITATION: "Participants are invited by the study team",
-    Status.ACTIVE_NOT_RECRUITING: "Running, no longer looking for participants",
-    Status.SUSPENDED: "Paused for now",
-    Status.TERMINATED: "Stopped early",
-    Status.COMPLETED: "Finished",
-    Status.WITHDRAWN: "Stopped before anyone took part",
-    Status.UNKNOWN: "Not known: not confirmed recently",
-    Status.AVAILABLE: "Available outside a trial (expanded access)",
-    Status.NO_LONGER_AVAILABLE: "No longer available",
-    Status.TEMPORARILY_NOT_AVAILABLE: "Temporarily not available",
-    Status.APPROVED_FOR_MARKETING: "Approved for sale",
-    Status.WITHHELD: "Withheld by the sponsor",
-}
-OPEN_STATUSES = (Status.RECRUITING, Status.NOT_YET_RECRUITING, Status.ENROLLING_BY_INVITATION)
-# schema.org's MedicalStudyStatus members; other statuses are given as text.
-SCHEMA_STATUS = {
-    Status.RECRUITING: "Recruiting",
-    Status.NOT_YET_RECRUITING: "NotYetRecruiting",
-    Status.ENROLLING_BY_INVITATION: "EnrollingByInvitation",
-    Status.ACTIVE_NOT_RECRUITING: "ActiveNotRecruiting",
-    Status.SUSPENDED: "Suspended",
-    Status.TERMINATED: "Terminated",
-    Status.COMPLETED: "Completed",
-    Status.WITHDRAWN: "Withdrawn",
-}
-SCHEMA_DESIGN = {
-    ("allocation", "RANDOMIZED"): "RandomizedTrial",
-    ("masking", "NONE"): "OpenTrial",
-    ("masking", "SINGLE"): "SingleBlindedTrial",
-    ("masking", "DOUBLE"): "DoubleBlindedTrial",
-    ("masking", "TRIPLE"): "TripleBlindedTrial",
-    ("masking", "QUADRUPLE"): "TripleBlindedTrial",
-}
-RELATED = 6
-RELATED_FIELDS = ("key", "trial_id", "title", "status", "phases", "conditions", "drugs")
 
 
 def _toggle(params: QueryDict, name: str, value: str) -> str:
@@ -274,144 +224,6 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "trials/search.html", context)
 
 
-def _lookup(key: str) -> Trial:
-    """The trial whose key or one of whose identifiers is `key`; Http404 when none is."""
-    trial = Trial.objects.filter(key=key).first()
-    if trial:
-        return trial
-    ident = Identifier.objects.filter(norm=identifier_norm(key)).select_related("trial").first()
-    if ident is None:
-        raise Http404(f"No trial with the ID {key}")
-    return ident.trial
-
-
-def _related(trial: Trial) -> list[Trial]:
-    """Up to six trials of the same condition or drug: open ones first, then the freshest."""
-    if not trial.conditions and not trial.drugs:
-        return []
-    is_open = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
-    same = Q(conditions__overlap=trial.conditions) | Q(drugs__overlap=trial.drugs)
-    return list(
-        Trial.objects.filter(same)
-        .exclude(pk=trial.pk)
-        .only(*RELATED_FIELDS)
-        .order_by(is_open, F("last_updated").desc(nulls_last=True), "key")[:RELATED]
-    )
-
-
-def _says_more(raw: str | None, *shown: str) -> str | None:
-    """The registry's own words when they add to what the page shows (`Phase 1/Phase 2`, not
-    `PHASE4` beside Phase 4; `intervention group:15;control group:15;`, not `15`)."""
-
-    def letters(text: str) -> str:
-        return re.sub(r"[^a-z0-9]", "", text.lower())
-
-    if not raw or not raw.strip():
-        return None
-    key = letters(raw)
-    plain = {letters(s) for s in shown} | {letters(s).removeprefix("phase") for s in shown}
-    if key in plain or key.removesuffix("participants") in plain:
-        return None
-    return raw
-
-
-def _jsonld(request: HttpRequest, trial: Trial, r: dict, conditions: list[dict]) -> dict:
-    """schema.org MedicalTrial: what search engines show of a trial. Rendered by json_script."""
-    data: dict = {
-        "@context": "https://schema.org",
-        "@type": "MedicalTrial",
-        "name": trial.title,
-        "url": request.build_absolute_uri(trial.get_absolute_url()),
-    }
-    if r.get("official_title") and r["official_title"] != trial.title:
-        data["alternateName"] = r["official_title"]
-    if r.get("summary"):
-        data["description"] = r["summary"]
-    if ids := [i["id"] for i in r.get("identifiers") or [] if i.get("id")]:
-        data["identifier"] = ids
-    data["status"] = (
-        f"https://schema.org/{SCHEMA_STATUS[trial.status]}"
-        if trial.status in SCHEMA_STATUS
-        else labels.label("status", trial.status)
-    )
-    if phases := [labels.label("phase", p) for p in trial.phases if p != Phase.NA]:
-        data["phase"] = ", ".join(phases)
-    design = r.get("design") or {}
-    kinds = [SCHEMA_DESIGN[k, v] for k, v in design.items() if (k, v) in SCHEMA_DESIGN]
-    if any(i.get("is_placebo") for i in r.get("interventions") or []):
-        kinds.append("PlaceboControlledTrial")
-    sites = r.get("sites") or []
-    if sites:
-        kinds.append("MultiCenterTrial" if len(sites) > 1 else "SingleCenterTrial")
-    if kinds:
-        data["trialDesign"] = [f"https://schema.org/{k}" for k in dict.fromkeys(kinds)]
-    if conditions:
-        data["healthCondition"] = [
-            {"@type": "MedicalCondition", "name": c["label"] or c["name"]} for c in conditions
-        ]
-    if trial.drugs:
-        data["studySubject"] = [
-            {"@type": "Drug", "name": labels.label("drug", d)} for d in trial.drugs
-        ]
-    if r.get("sponsor"):
-        data["sponsor"] = {"@type": "Organization", "name": r["sponsor"]}
-    if trial.countries:
-        data["studyLocation"] = [
-            {"@type": "Country", "name": labels.country_name(c)} for c in trial.countries
-        ]
-    return data
-
-
-@require_GET
-def trial_page(request: HttpRequest, key: str) -> HttpResponse:
-    trial = _lookup(key)
-    if trial.key != key:
-        return redirect(trial, permanent=True)
-    r = trial.record
-    sites_by_country: dict[str, list] = {}
-    for site in r.get("sites") or []:
-        sites_by_country.setdefault(
-            labels.country_name(site.get("country") or "") or "", []
-        ).append(site)
-    conditions = [
-        {**c, "label": labels.label("condition", c["term"]) if c.get("term") else None}
-        for c in r.get("conditions") or []
-    ]
-    conflicts = trial.conflicts or {}
-    contacts = r.get("contacts") or []
-    status_label = labels.label("status", trial.status)
-    phase_labels = [labels.label("phase", p) for p in trial.phases]
-    enrollment = r.get("enrollment")
-    context = {
-        "trial": trial,
-        "r": r,
-        "status_label": status_label,
-        "status_raw": _says_more(r.get("status_raw"), trial.status, status_label),
-        "phase_raw": _says_more(r.get("phase_raw"), *trial.phases, *phase_labels),
-        "enrollment_raw": _says_more(
-            r.get("enrollment_raw"), *([] if enrollment is None else [str(enrollment)])
-        ),
-        "plain_status": PLAIN_STATUS.get(trial.status),
-        "is_open": trial.status in OPEN_STATUSES,
-        "phases": [(labels.label("phase", p), PHASE_GLOSSARY.get(p)) for p in trial.phases],
-        "glossary": [(labels.label("phase", p), text) for p, text in PHASE_GLOSSARY.items()],
-        "conditions": conditions,
-        "drugs": [(d, labels.label("drug", d)) for d in trial.drugs],
-        "countries": [labels.country_name(c) for c in trial.countries],
-        "sites_by_country": sorted(sites_by_country.items()),
-        "site_count": len(r.get("sites") or []),
-        "first_contact": next(
-            (c for c in contacts if c.get("phone") or c.get("email")), next(iter(contacts), None)
-        ),
-        "sources": r.get("sources") or [],
-        "provenance": [(f, p, f in conflicts) for f, p in sorted(trial.provenance.items())],
-        "conflicts": conflicts,
-        "related": _related(trial),
-        "jsonld": _jsonld(request, trial, r, conditions),
-    }
-    return render(request, "trials/trial.html", context)
-
-
 # --- JSON API ------------------------------------------------------------------------------
 
 
@@ -463,7 +275,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def api_trial(request: HttpRequest, key: str) -> JsonResponse:
-    trial = _lookup(key)
+    trial = lookup(key)
     if trial.key != key:
         return redirect(reverse("api_trial", args=[trial.key]), permanent=True)
     body = {

@@ -10,9 +10,9 @@ rebuilt from all its sources (see merge.py), leaving fields a curator locked unt
 from __future__ import annotations
 
 import datetime
-import logging
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
