@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from trials import filters, pagecache
 from trials.models import Phase, Trial
 from trials.search import PAGE_SIZE, SORTS, search
-from trials.trial_page import lookup, trial_page  # noqa: F401 - trial_page is routed from here
+from trials.trial_page import lookup
 
 FACET_TITLES = {
     "condition": "Condition",

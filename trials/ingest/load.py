@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
+from trials.ingest import vocab_tables
 from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
     Condition,
     Contact,
     Drug,
-    DrugClass,
     Identifier,
     Intervention,
     PossibleDuplicate,
@@ -38,7 +36,6 @@ from trials.models import (
 )
 
 logger = logging.getLogger(__name__)
-VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 OUTCOMES = ("created", "updated", "unchanged", "merged", "skipped", "failed")
 
 
@@ -57,7 +54,7 @@ class Loader:
     """Loads records; keeps vocabulary look-ups in memory for the length of a run."""
 
     def __init__(self) -> None:
-        ensure_vocabulary()
+        vocab_tables.ensure()
         self.conditions = {c.slug: c for c in Condition.objects.all()}
         self.drugs = {d.slug: d for d in Drug.objects.all()}
 
@@ -487,49 +484,3 @@ def to_date(value: str | None) -> datetime.date | None:
         )
     except (ValueError, IndexError):
         return None
-
-
-def ensure_vocabulary() -> None:
-    """Load the vocabulary data files into empty tables (curators' edits are never overwritten)."""
-    if not Condition.objects.exists():
-        load_vocabulary()
-
-
-def load_vocabulary(paths: Iterable[Path] | None = None) -> dict:
-    """Insert vocabulary terms from the data files that the tables do not have yet."""
-    added = {"conditions": 0, "drugs": 0, "drug_classes": 0}
-    data = {p.stem: json.loads(p.read_text()) for p in (paths or VOCAB_DIR.glob("*.json"))}
-    with transaction.atomic():
-        for item in data.get("drug_classes", []):
-            _, new = DrugClass.objects.get_or_create(
-                slug=item["slug"],
-                defaults={"label": item["label"], "synonyms": item.get("synonyms", [])},
-            )
-            added["drug_classes"] += new
-        conditions = data.get("conditions", [])
-        for item in conditions:
-            _, new = Condition.objects.get_or_create(
-                slug=item["slug"],
-                defaults={
-                    "label": item["label"],
-                    "synonyms": item.get("synonyms", []),
-                    "skin": item.get("skin", True),
-                },
-            )
-            added["conditions"] += new
-        by_slug = {c.slug: c for c in Condition.objects.all()}
-        for item in conditions:
-            child = by_slug[item["slug"]]
-            if item.get("parent") and child.parent_id is None and item["parent"] in by_slug:
-                child.parent = by_slug[item["parent"]]
-                child.save(update_fields=["parent"])
-        classes = {c.slug: c for c in DrugClass.objects.all()}
-        for item in data.get("drugs", []):
-            drug, new = Drug.objects.get_or_create(
-                slug=item["slug"],
-                defaults={"label": item["label"], "synonyms": item.get("synonyms", [])},
-            )
-            if new:
-                drug.classes.set([classes[c] for c in item.get("classes", []) if c in classes])
-            added["drugs"] += new
-    return added

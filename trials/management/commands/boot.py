@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from trials.ingest.load import load_vocabulary
+from trials.ingest import vocab_tables
 from trials.models import Trial
 
 FIXTURE_SOURCES = settings.BASE_DIR / "fixtures" / "sources"
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
-        added = load_vocabulary()
+        added = vocab_tables.load()
         if any(added.values()):
             self.stdout.write(f"vocabulary: added {added}")
         if not Trial.objects.exists():

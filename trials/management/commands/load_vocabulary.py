@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from trials.ingest.load import load_vocabulary
+from trials.ingest import vocab_tables
 
 
 class Command(BaseCommand):
     help = "Add the terms of trials/vocab/*.json that the vocabulary tables do not have yet."
 
     def handle(self, *args, **opts):
-        self.stdout.write(f"added: {load_vocabulary()}")
+        self.stdout.write(f"added: {vocab_tables.load()}")

@@ -1,0 +1,62 @@
+"""The vocabulary data files (trials/vocab/*.json) into the tables curators edit.
+
+Only missing terms are added: a term a curator changed is never overwritten by the files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.db import transaction
+
+from trials.models import Condition, Drug, DrugClass
+
+VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
+
+
+def ensure() -> None:
+    """Load the vocabulary data files into empty tables (curators' edits are never overwritten)."""
+    if not Condition.objects.exists():
+        load()
+
+
+def load(paths: Iterable[Path] | None = None) -> dict:
+    """Insert vocabulary terms from the data files that the tables do not have yet."""
+    added = {"conditions": 0, "drugs": 0, "drug_classes": 0}
+    data = {p.stem: json.loads(p.read_text()) for p in (paths or VOCAB_DIR.glob("*.json"))}
+    with transaction.atomic():
+        for item in data.get("drug_classes", []):
+            _, new = DrugClass.objects.get_or_create(
+                slug=item["slug"],
+                defaults={"label": item["label"], "synonyms": item.get("synonyms", [])},
+            )
+            added["drug_classes"] += new
+        conditions = data.get("conditions", [])
+        for item in conditions:
+            _, new = Condition.objects.get_or_create(
+                slug=item["slug"],
+                defaults={
+                    "label": item["label"],
+                    "synonyms": item.get("synonyms", []),
+                    "skin": item.get("skin", True),
+                },
+            )
+            added["conditions"] += new
+        by_slug = {c.slug: c for c in Condition.objects.all()}
+        for item in conditions:
+            child = by_slug[item["slug"]]
+            if item.get("parent") and child.parent_id is None and item["parent"] in by_slug:
+                child.parent = by_slug[item["parent"]]
+                child.save(update_fields=["parent"])
+        classes = {c.slug: c for c in DrugClass.objects.all()}
+        for item in data.get("drugs", []):
+            drug, new = Drug.objects.get_or_create(
+                slug=item["slug"],
+                defaults={"label": item["label"], "synonyms": item.get("synonyms", [])},
+            )
+            if new:
+                drug.classes.set([classes[c] for c in item.get("classes", []) if c in classes])
+            added["drugs"] += new
+    return added
