@@ -306,3 +306,9 @@ def test_sources_are_named_by_registry_and_format():
         "ChiCTR, via WHO ICTRP web page"
     )
     assert source_name({"format": "listing-page"}) == "Trial listing website"
+
+
+@pytest.mark.parametrize("key", ["%00", "NCT%00", "x" * 300, "%F0%9F%98%80", "(%20)"])
+def test_odd_ids_in_the_url_are_404_not_500(client, key):
+    assert client.get(f"/trials/{key}/").status_code == 404
+    assert client.get(f"/api/trials/{key}/").status_code == 404

@@ -67,6 +67,8 @@ RELATED_FIELDS = ("key", "trial_id", "title", "status", "phases", "conditions", 
 
 def lookup(key: str) -> Trial:
     """The trial whose key or one of whose identifiers is `key`; Http404 when none is."""
+    if "\x00" in key or len(key) > 200:  # PostgreSQL text cannot hold NUL; no ID is that long
+        raise Http404("Not a trial ID")
     trial = Trial.objects.filter(key=key).first()
     if trial:
         return trial
