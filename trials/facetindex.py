@@ -37,6 +37,8 @@ COLUMNS = (
 # Rebuild from scratch when this share of rows is dead versions.
 REBUILD_DEAD_SHARE = 0.2
 CHUNK = 20_000
+# Below one hit in SPARSE rows, facet counts gather the hits' values instead of scanning all.
+SPARSE = 8
 
 
 class MultiFacet:
@@ -48,6 +50,7 @@ class MultiFacet:
         self.rows = np.zeros(0, np.int32)
         self.vals = np.zeros(0, np.int32)
         self._postings: tuple[np.ndarray, np.ndarray] | None = None
+        self._starts: np.ndarray | None = None
 
     def append(self, first_row: int, lists: list[list[str]]) -> None:
         rows, vals = [], []
@@ -62,6 +65,7 @@ class MultiFacet:
         self.rows = np.concatenate([self.rows, np.asarray(rows, np.int32)])
         self.vals = np.concatenate([self.vals, np.asarray(vals, np.int32)])
         self._postings = None
+        self._starts = None
 
     def mask(self, n: int, selected: list[str]) -> np.ndarray:
         order, starts = self._posting_arrays()
@@ -73,8 +77,24 @@ class MultiFacet:
         return m
 
     def counts(self, m: np.ndarray) -> dict[str, int]:
-        c = np.bincount(self.vals[m[self.rows]], minlength=len(self.values))
+        hits = np.flatnonzero(m)
+        if len(hits) * SPARSE > len(m):
+            picked = self.vals[m[self.rows]]
+        else:
+            # Few hits: gather just their values through row offsets (rows are appended in
+            # order, so `rows` is sorted) instead of testing every (row, value) pair.
+            starts = self._row_starts(len(m))
+            lo = starts[hits]
+            lengths = starts[hits + 1] - lo
+            before = np.cumsum(lengths) - lengths
+            picked = self.vals[np.arange(lengths.sum()) + np.repeat(lo - before, lengths)]
+        c = np.bincount(picked, minlength=len(self.values))
         return {self.values[i]: int(c[i]) for i in np.flatnonzero(c)}
+
+    def _row_starts(self, n: int) -> np.ndarray:
+        if self._starts is None or len(self._starts) != n + 1:
+            self._starts = np.searchsorted(self.rows, np.arange(n + 1))
+        return self._starts
 
     def _posting_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if self._postings is None:
