@@ -312,3 +312,10 @@ def test_phases_keep_their_natural_order(client):
     facets = {f["name"]: f for f in client.get("/").context["facets"]}
     phases = [v.value for v in facets["phase"]["shown"]]
     assert phases == ["EARLY_PHASE1", "PHASE3", "PHASE4", "NA"]
+
+
+def test_facet_values_from_registry_data_are_escaped(client):
+    Trial.objects.filter(trial_id="NCT01408199").update(registries=['<b onclick="x()">Evil</b>'])
+    html = client.get("/", {"expand": "registry"}).content.decode()
+    assert '<b onclick="x()">' not in html
+    assert "&lt;b onclick=&quot;x()&quot;&gt;Evil&lt;/b&gt;" in html
