@@ -49,6 +49,8 @@ class Server:
             f"127.0.0.1:{self.port}",
             "--graceful-timeout",
             "5",
+            "--timeout",
+            "90",  # as `make serve`: a worker's first search builds its facet index
         ]
         env = os.environ | {"DATABASE_URL": self.url}
         env.pop("DJANGO_DEBUG", None)
