@@ -262,7 +262,7 @@ def test_a_corrected_search_says_what_ran_instead(client, monkeypatch):
 
     def corrected(query):
         result = real(query)
-        result.corrected_from, result.suggestion = "dermatomyosits", "dermatomyositis"
+        result.corrected_from, result.corrected_to = "dermatomyosits", "dermatomyositis"
         return result
 
     monkeypatch.setattr(views, "search", corrected)

@@ -137,3 +137,10 @@ def test_a_registry_or_secondary_id_goes_straight_to_the_trial(client, q, key):
     response = client.get("/", {"q": q})
     assert response.status_code == 302
     assert response["Location"] == f"/trials/{key}/"
+
+
+def test_a_typo_beside_a_correct_word_is_offered_as_a_suggestion():
+    result = _run(q="lupis or abatacept")
+    assert result.corrected_from is None  # it found something: nothing is replaced
+    assert result.suggestion == "lupus or abatacept"
+    assert _run(q="lupus or abatacept").suggestion is None

@@ -25,6 +25,8 @@ from trials.models import Identifier, Status, Trial
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
+# A query finding this few trials is checked for typos (see _suggestion).
+SUGGEST_BELOW = 2
 TSQUERY = "websearch_to_tsquery('english', %s)"
 FACETS = (
     "condition",
@@ -128,6 +130,7 @@ def search(query: Query) -> SearchResult:
             corrected_from, query = query.q, replace(query, q=better)
             masks["q"] = np.zeros(index.n, bool)
             masks["q"][hits] = True
+    suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     everything = _combine(index, masks)
     count = int(everything.sum())
     pages = max(1, -(-count // PAGE_SIZE))
@@ -164,8 +167,18 @@ def search(query: Query) -> SearchResult:
         ranked,
         corrected_from=corrected_from,
         corrected_to=query.q if corrected_from else None,
+        suggestion=suggestion if not corrected_from else None,
         drop_counts=drops,
     )
+
+
+def _suggestion(index: FacetIndex, q: str, hits: np.ndarray) -> str | None:
+    """A respelling to offer ("Did you mean …?") when the query finds only a trial or two and
+    the respelt one finds more: a typo beside a correct word ("lupis or abatacept")."""
+    found = int(hits.sum())
+    if not 0 < found <= SUGGEST_BELOW or not (better := spelling.correct(q)):
+        return None
+    return better if len(index.rows_of(text_hits(index, better))) > found else None
 
 
 def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.ndarray]:

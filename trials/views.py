@@ -101,7 +101,7 @@ def _active(query, result, params: QueryDict) -> dict[str, dict]:
         active["q"] = {"title": "Search", "label": f"“{query.q}”"}
     if query.age is not None:
         active["age"] = {"title": "Age", "label": f"{query.age:g} years"}
-    if getattr(query, "recruiting", False):
+    if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
     for name, values in result.facets.items():
         chosen = [_value_label(name, fv) for fv in values if fv.selected]
@@ -191,13 +191,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         return redirect(result.id_match)
     params = request.GET
     active = _active(query, result, params)
-    drop_counts = getattr(result, "drop_counts", None) or {}
+    drop_counts = result.drop_counts
     drops = sorted(
         ({**active[name], "count": n} for name, n in drop_counts.items() if n and name in active),
         key=lambda d: -d["count"],
     )
     sort = query.effective_sort()
-    corrected_from = getattr(result, "corrected_from", None)
+    corrected_from = result.corrected_from
     context = {
         "query": query,
         "result": result,
@@ -208,16 +208,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "sorts": [(s, SORT_LABELS[s]) for s in SORTS if s != "relevance" or query.q],
         "sort": sort,
         "sex_choices": _sex_choices(query, result),
-        "recruiting": getattr(query, "recruiting", False),
+        "recruiting": query.recruiting,
         "search_hidden": _hidden(params, "q"),
         "patient_hidden": _hidden(params, *PATIENT_PARAMS),
         "sort_hidden": _hidden(params, "sort"),
-        "suggestion": getattr(result, "suggestion", None),
+        "suggestion": result.suggestion,
         "corrected_from": corrected_from,
-        # The query that ran instead: the engine names it `corrected_to`, or offers it as the
-        # suggestion.
-        "corrected_to": corrected_from
-        and (getattr(result, "corrected_to", None) or getattr(result, "suggestion", None)),
+        "corrected_to": result.corrected_to,
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }
