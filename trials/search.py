@@ -85,7 +85,6 @@ class SearchResult:
     pages: int
     facets: dict[str, list[FacetValue]]
     id_match: Trial | None = None
-    ranked: bool = False
     # When the query found nothing and a spelling correction did: the query as typed.
     corrected_from: str | None = None
     corrected_to: str | None = None
@@ -164,7 +163,6 @@ def search(query: Query) -> SearchResult:
         pages,
         _label(facets, query),
         match,
-        ranked,
         corrected_from=corrected_from,
         corrected_to=query.q if corrected_from else None,
         suggestion=suggestion if not corrected_from else None,

@@ -46,9 +46,6 @@ class Counts:
     def add(self, outcome: str) -> None:
         self.values[outcome] += 1
 
-    def summary(self) -> str:
-        return ", ".join(f"{k} {v}" for k, v in self.values.items())
-
 
 class Loader:
     """Loads records; keeps vocabulary look-ups in memory for the length of a run."""
