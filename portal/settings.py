@@ -19,6 +19,12 @@ from django.core.management.utils import get_random_secret_key
 
 from portal import pgembed
 
+# NumPy (the facet index) needs no BLAS thread pool: idle BLAS threads would only cost memory
+# in every worker and make a process multi-threaded, which stops the importer from forking
+# its reader process (trials.ingest.importer). Set before anything imports NumPy.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 

@@ -10,7 +10,13 @@ with their value mappings, so that a re-import agrees with a re-normalization.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import queue
 import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -19,11 +25,15 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from trials.curation import apply_value_mappings, db_vocabulary, value_mappings
-from trials.ingest import FORMATS, ReaderError, Source, iter_inputs, read_source, sniff_format
+from trials.ingest import FORMATS, ReaderError, iter_inputs, read_source, sniff_format
 from trials.ingest.load import Counts, Loader
 from trials.models import ImportRun
 
 BATCH = 500
+# The reader process sends events in chunks and may run AHEAD chunks ahead of the loader, so
+# that neither waits for the other while memory stays bounded.
+CHUNK = 250
+AHEAD = 4
 
 
 class _DryRun(Exception):
@@ -83,15 +93,20 @@ class _Importer:
 
     def run(self, paths: list[str], options: dict) -> None:
         run = ImportRun.objects.create(paths=[self._name(p) for p in paths], options=options)
-        self.progress = tqdm(
+        # Reading (parsing, normalizing) and loading overlap when a second process can read.
+        events = _in_reader_process(self._events, paths) if _can_fork() else self._events(paths)
+        self.progress = _Progress(
             desc="records", unit=" rec", file=sys.stderr, disable=None, mininterval=1
         )
-        for name, data in iter_inputs(paths):
-            name = self._name(name)
-            if isinstance(data, Exception):
-                self._fail(name, str(data))
-                continue
-            self._read_input(name, data)
+        for kind, *event in events:
+            if kind == "record":
+                self.batch.append(event)
+                if len(self.batch) >= BATCH:
+                    self._flush()
+            elif kind == "skip":
+                self._skip(*event)
+            else:
+                self._fail(*event)
         self._flush()
         self.progress.close()
         run.counts = self.result.counts.values
@@ -100,31 +115,40 @@ class _Importer:
         run.save()
         self.result.run = run
 
-    def _read_input(self, name: str, source: Source) -> None:
-        try:
-            fmt = self.fmt or sniff_format(source)
-            streamed = hasattr(FORMATS.get(fmt), "read_source")
-            for record, raw in read_source(source, fmt=fmt, url=self.url, vocab=self.vocab):
-                record = apply_value_mappings(record, self.mappings)
-                if not self.keep_all and not self.loader.in_scope(record):
-                    self._skip(record)
-                    continue
-                # A download's records are stored one by one: name each after its record.
-                own = streamed and (record["source"].get("source_id") or record["trial_id"])
-                self.batch.append((record, raw, f"{name}#{own}" if own else name, fmt))
-                if len(self.batch) >= BATCH:
-                    self._flush()
-        except ReaderError as exc:
-            self._fail(name, exc)
+    def _events(self, paths: list[str]) -> Iterator[tuple]:
+        """What reading the inputs gives, in order: ("record", record, raw, name, format,
+        prepared),
+        ("skip", reason) or ("fail", name, reason). No database here: this may run in the
+        reader process."""
+        for name, data in iter_inputs(paths):
+            name = self._name(name)
+            if isinstance(data, Exception):
+                yield "fail", name, str(data)
+                continue
+            try:
+                fmt = self.fmt or sniff_format(data)
+                streamed = hasattr(FORMATS.get(fmt), "read_source")
+                for record, raw in read_source(data, fmt=fmt, url=self.url, vocab=self.vocab):
+                    record = apply_value_mappings(record, self.mappings)
+                    if not self.keep_all and not self.loader.in_scope(record):
+                        yield "skip", _skip_reason(record)
+                        continue
+                    # A download's records are stored one by one: name each after its record.
+                    own = streamed and (record["source"].get("source_id") or record["trial_id"])
+                    name_ = f"{name}#{own}" if own else name
+                    yield "record", record, raw, name_, fmt, self.loader.try_prepare(record)
+            except ReaderError as exc:
+                yield "fail", name, str(exc)
 
     def _flush(self) -> None:
         if not self.batch:
             return
-        documents = self.loader.documents([(raw, name, fmt) for _, raw, name, fmt in self.batch])
+        documents = self.loader.documents([(raw, name, fmt) for _, raw, name, fmt, _ in self.batch])
         outcomes = self.loader.load_many(
-            [(r, d) for (r, *_), d in zip(self.batch, documents, strict=True)]
+            [(r, d) for (r, *_), d in zip(self.batch, documents, strict=True)],
+            [prepared for *_, prepared in self.batch],
         )
-        for (record, _, name, _), outcome in zip(self.batch, outcomes, strict=True):
+        for (record, _, name, *_), outcome in zip(self.batch, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 name = name.partition("#")[0]
                 self._fail(f"{name} [{record.get('trial_id') or record.get('title')}]", outcome)
@@ -134,9 +158,8 @@ class _Importer:
         self.progress.set_postfix(errors=len(self.result.errors), refresh=False)
         self.batch = []
 
-    def _skip(self, record: dict) -> None:
+    def _skip(self, reason: str) -> None:
         self.result.counts.add("skipped")
-        reason = "out of scope: no skin condition" if record.get("conditions") else "no condition"
         reasons = self.result.skipped_reasons
         reasons[reason] = reasons.get(reason, 0) + 1
 
@@ -145,3 +168,92 @@ class _Importer:
         self.result.errors.append([name, str(reason)])
         if self.stderr is not None:
             self.stderr.write(f"{name}: {reason}")
+
+
+class _Progress(tqdm):
+    # No monitor thread: a thread would stop the next import in this process from forking
+    # its reader (see _can_fork); the bar refreshes on updates, every batch.
+    monitor_interval = 0
+
+
+def _skip_reason(record: dict) -> str:
+    return "out of scope: no skin condition" if record.get("conditions") else "no condition"
+
+
+def _can_fork() -> bool:
+    """A forked reader is safe only from a single-threaded process (a forked child gets copies
+    of locks that other threads may hold); elsewhere (runserver, test live servers, a library
+    with threads of its own) reading stays in the importing process."""
+    if not hasattr(os, "fork"):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1  # threads Python did not start count too
+    except OSError:
+        return threading.active_count() == 1
+
+
+def _in_reader_process(
+    events: Callable[[list[str]], Iterator[tuple]], paths: list[str]
+) -> Iterator[tuple]:
+    """`events(paths)` computed in a forked child and received here in chunks, so that one
+    core parses and normalizes while the other loads. The child waits when it is AHEAD
+    chunks ahead of the loader, so memory stays flat. The child never
+    touches the database (it inherits the parent's connection and must leave it alone)."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_read_into, args=(events, paths, sender), daemon=True)
+    child.start()  # now, not on the first next(): nothing may start a thread in between
+    sender.close()
+    return _received(child, receiver)
+
+
+def _received(child, receiver) -> Iterator[tuple]:
+    try:
+        while True:
+            try:
+                chunk = receiver.recv()
+            except EOFError:
+                child.join(5)
+                raise RuntimeError(
+                    f"the reader process ended early (exit {child.exitcode})"
+                ) from None
+            if chunk is None:
+                return
+            if isinstance(chunk, str):
+                raise RuntimeError(f"the reader process failed:\n{chunk}")
+            yield from chunk
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _read_into(events, paths: list[str], sender) -> None:
+    """The reader process: send `events(paths)` in chunks, then None (or a traceback). A
+    thread sends (pickles and writes) while the reader goes on, up to AHEAD chunks ahead."""
+    outbox: queue.Queue = queue.Queue(maxsize=AHEAD)
+
+    def post() -> None:
+        while True:
+            item = outbox.get()
+            sender.send(item)
+            if item is None or isinstance(item, str):
+                return
+
+    poster = threading.Thread(target=post, daemon=True)
+    poster.start()
+    try:
+        chunk: list[tuple] = []
+        for event in events(paths):
+            chunk.append(event)
+            if len(chunk) >= CHUNK:
+                outbox.put(chunk)
+                chunk = []
+        outbox.put(chunk)
+        outbox.put(None)
+    except Exception:
+        outbox.put(traceback.format_exc())
+    finally:
+        poster.join()
+        sender.close()

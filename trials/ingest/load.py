@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from trials.ingest import vocab_tables
+from trials.ingest.copy import columns, copy_encoded, copy_objects, copy_rows, encode
 from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
     Condition,
@@ -76,7 +77,8 @@ class Loader:
                 )
         try:
             with transaction.atomic():
-                found |= {d.sha256: d for d in RawDocument.objects.bulk_create(new.values())}
+                copy_objects(list(new.values()), RawDocument)
+                found |= new
         except IntegrityError:  # stored meanwhile by a concurrent import: one by one
             for (raw, name, fmt), sha in zip(items, shas, strict=True):
                 if sha not in found:
@@ -126,37 +128,70 @@ class Loader:
             return "unchanged"
         return outcome
 
-    def load_many(self, items: list[tuple[dict, RawDocument]]) -> list[str | Exception]:
+    def prepare(self, record: dict) -> Prepared:
+        """What the bulk path writes for a record that is a new trial, computed without the
+        database: the importer's reader process prepares a batch while this process writes
+        the previous one."""
+        trial = Trial(key=trial_key(record))
+        trial.record, trial.provenance, trial.conflicts = merge([record])
+        self._derive(trial, trial.record, check_unique=False)
+        source = _source_record(record, None, trial)
+        key = source.source_key
+        norms = frozenset(_merge_norms(record))
+        return Prepared(
+            key=key,
+            norms=norms,
+            claims=frozenset({key, "key:" + trial.key, *norms}),
+            trial=encode(trial),
+            source=encode(source),
+            rows={m: rows for m, rows in self._rows(None, trial.record).items() if rows},
+            lookalike=_lookalike(trial.title, trial.record),
+        )
+
+    def try_prepare(self, record: dict) -> Prepared | None:
+        """`prepare()`, or None when it fails."""
+        try:
+            return self.prepare(record)
+        except Exception:  # loaded one by one instead, where the error is reported
+            return None
+
+    def load_many(
+        self, items: list[tuple[dict, RawDocument]], prepared: list[Prepared] | None = None
+    ) -> list[str | Exception]:
         """Load a batch; return each record's outcome, or the exception that stopped it.
 
         Records that are new and share no identifier with the database or with each other are
-        created together with a few bulk statements; the rest (updates, merges) go one by one.
-        If the bulk insert fails, its records are retried one by one, so that one bad record
-        fails alone and leaves nothing half-written.
+        created together with a few COPY statements (from `prepared`, made here when not
+        given, None for a record that could not be prepared); the rest (updates, merges,
+        records that failed to prepare) go one by one. If the bulk insert fails, its
+        records are retried one by one, so that one bad record fails alone and leaves nothing
+        half-written.
         """
-        keys = [source_key(r) for r, _ in items]
-        norms = [_merge_norms(r) for r, _ in items]
+        if prepared is None:
+            prepared = [self.try_prepare(record) for record, _ in items]
+        ready = [p for p in prepared if p is not None]
         existing = set(
-            SourceRecord.objects.filter(source_key__in=keys).values_list("source_key", flat=True)
+            SourceRecord.objects.filter(source_key__in=[p.key for p in ready]).values_list(
+                "source_key", flat=True
+            )
         )
         known = set(
-            Identifier.objects.filter(norm__in=set().union(*norms))
+            Identifier.objects.filter(norm__in=set().union(*(p.norms for p in ready)))
             .exclude(kind="org")
             .values_list("norm", flat=True)
         )
         fresh, slow, seen = [], [], set()
-        for i, ((record, _), key) in enumerate(zip(items, keys, strict=True)):
-            claims = {key, "key:" + trial_key(record), *norms[i]}
-            if key in existing or norms[i] & known or claims & seen:
+        for i, p in enumerate(prepared):
+            if p is None or p.key in existing or p.norms & known or p.claims & seen:
                 slow.append(i)
             else:
                 fresh.append(i)
-                seen |= claims
+                seen |= p.claims
         outcomes: list[str | Exception] = ["failed"] * len(items)
         if fresh:
             try:
                 with transaction.atomic():
-                    self.flag_lookalikes(self._create_many([items[i] for i in fresh]))
+                    self._create_many([items[i][1] for i in fresh], [prepared[i] for i in fresh])
                 for i in fresh:
                     outcomes[i] = "created"
             except Exception as exc:  # retried one by one below, where the culprit fails alone
@@ -171,31 +206,35 @@ class Loader:
                 outcomes[i] = exc
         return outcomes
 
-    def _create_many(self, items: list[tuple[dict, RawDocument]]) -> list[Trial]:
-        trials = []
-        for record, _ in items:
-            trial = Trial(key=trial_key(record))
-            trial.record, trial.provenance, trial.conflicts = merge([record])
-            self._derive(trial, trial.record, check_unique=False)
-            trials.append(trial)
-        Trial.objects.bulk_create(trials)
-        SourceRecord.objects.bulk_create(
-            _source_record(record, document, trial)
-            for (record, document), trial in zip(items, trials, strict=True)
-        )
-        rows: dict = {}
-        for trial in trials:
-            for model, objs in self._rows(trial, trial.record).items():
-                rows.setdefault(model, []).extend(objs)
-        for model, objs in rows.items():
-            model.objects.bulk_create(objs)
-        return trials
+    def _create_many(self, documents: list[RawDocument], prepared: list[Prepared]) -> None:
+        # Copies: a batch that fails is retried one by one, from the prepared data unchanged.
+        trials = [list(p.trial) for p in prepared]
+        pks = copy_encoded(Trial, trials)
+        sources = [list(p.source) for p in prepared]
+        for row, pk, document in zip(sources, pks, documents, strict=True):
+            row[_SOURCE_TRIAL], row[_SOURCE_DOCUMENT] = pk, document.pk
+        copy_encoded(SourceRecord, sources)
+        for model, names in CHILD_COLUMNS.items():
+            copy_rows(
+                model,
+                names,
+                (
+                    (pk, *row[1:])
+                    for p, pk in zip(prepared, pks, strict=True)
+                    for row in p.rows.get(model, ())
+                ),
+            )
+        self._flag([(pk, *p.lookalike) for p, pk in zip(prepared, pks, strict=True) if p.lookalike])
 
     def flag_lookalikes(self, trials: list[Trial]) -> None:
         """Propose new trials that have the title and sponsor of another trial as possible
         duplicates. They share no registry ID (or they would be one trial), so only a curator
         may merge them; a dismissed pair is never proposed again (it stays in the table)."""
-        titles = {t.title.lower() for t in trials if t.record.get("title")}
+        self._flag([(t.pk, *key) for t in trials if (key := _lookalike(t.title, t.record))])
+
+    def _flag(self, trials: list[tuple[int, str, str]]) -> None:
+        """flag_lookalikes for (pk, lower-case title, folded sponsor)."""
+        titles = {title for _, title, _ in trials}
         if not titles:
             return
         rows = (
@@ -207,13 +246,12 @@ class Loader:
         for pk, title, sponsor in rows:
             by_title.setdefault(title, []).append((pk, _fold(sponsor)))
         pairs = {}
-        for trial in trials:
-            sponsor = _fold(trial.record.get("sponsor"))
-            for pk, other in by_title.get(trial.title.lower(), []):
-                if pk == trial.pk or (sponsor and other and sponsor != other):
+        for trial_pk, title, sponsor in trials:
+            for pk, other in by_title.get(title, []):
+                if pk == trial_pk or (sponsor and other and sponsor != other):
                     continue
                 reason = "same title and sponsor" if sponsor and other else "same title"
-                a, b = sorted((pk, trial.pk))
+                a, b = sorted((pk, trial_pk))
                 pairs[a, b] = PossibleDuplicate(trial_a_id=a, trial_b_id=b, reason=reason)
         PossibleDuplicate.objects.bulk_create(pairs.values(), ignore_conflicts=True)
 
@@ -334,57 +372,91 @@ class Loader:
 
     def _write_rows(self, trial: Trial, r: dict) -> None:
         aliases = list(trial.identifiers.filter(kind="alias").values_list("value", "norm"))
-        for model in (Identifier, TrialCondition, Intervention, Site, Contact):
+        for model in CHILD_COLUMNS:
             model.objects.filter(trial=trial).delete()
-        for model, objs in self._rows(trial, r, aliases).items():
-            model.objects.bulk_create(objs)
+        for model, tuples in self._rows(trial.pk, r, aliases).items():
+            copy_rows(model, CHILD_COLUMNS[model], tuples)
 
-    def _rows(self, trial: Trial, r: dict, aliases: list | None = None) -> dict[type, list]:
-        """The child rows derived from a trial's merged record."""
+    def _rows(self, pk: int, r: dict, aliases: list | None = None) -> dict[type, list[tuple]]:
+        """The child rows derived from a trial's merged record, as CHILD_COLUMNS tuples."""
         idents, seen = [], set()
         for ident in r.get("identifiers") or []:
             norm = identifier_norm(ident["id"])
             if norm not in seen:
                 seen.add(norm)
-                idents.append(
-                    Identifier(
-                        trial=trial,
-                        value=ident["id"],
-                        norm=norm,
-                        kind=ident.get("kind") or "other",
-                        registry=ident.get("registry"),
-                        is_primary=not idents,
-                    )
-                )
-        idents += [
-            Identifier(trial=trial, value=v, norm=n, kind="alias")
-            for v, n in aliases or []
-            if n not in seen
-        ]
+                kind = ident.get("kind") or "other"
+                idents.append((pk, ident["id"], norm, kind, ident.get("registry"), not idents))
+        idents += [(pk, v, n, "alias", None, False) for v, n in aliases or [] if n not in seen]
+        conditions, drugs = self.conditions, self.drugs
         return {
             Identifier: idents,
             TrialCondition: [
-                TrialCondition(
-                    trial=trial,
-                    name=c["name"][:500],
-                    condition=self.conditions.get(c.get("term")),
-                )
+                (pk, c["name"][:500], _id(conditions.get(c.get("term"))))
                 for c in r.get("conditions") or []
             ],
             Intervention: [
-                Intervention(
-                    trial=trial,
-                    name=(i.get("name") or "")[:500],
-                    type=i.get("type"),
-                    description=i.get("description"),
-                    drug=self.drugs.get(i.get("drug")),
-                    is_placebo=bool(i.get("is_placebo")),
+                (
+                    pk,
+                    (i.get("name") or "")[:500],
+                    i.get("type"),
+                    i.get("description"),
+                    _id(drugs.get(i.get("drug"))),
+                    bool(i.get("is_placebo")),
                 )
                 for i in r.get("interventions") or []
             ],
-            Site: [Site(trial=trial, **_cut(s, Site)) for s in r.get("sites") or []],
-            Contact: [Contact(trial=trial, **_cut(c, Contact)) for c in r.get("contacts") or []],
+            Site: [_cut(pk, s, Site) for s in r.get("sites") or []],
+            Contact: [_cut(pk, c, Contact) for c in r.get("contacts") or []],
         }
+
+
+CHILD_COLUMNS = {
+    Identifier: ("trial_id", "value", "norm", "kind", "registry", "is_primary"),
+    TrialCondition: ("trial_id", "name", "condition_id"),
+    Intervention: ("trial_id", "name", "type", "description", "drug_id", "is_placebo"),
+    Site: ("trial_id", "facility", "city", "region", "country", "status"),
+    Contact: ("trial_id", "name", "role", "email", "phone", "affiliation"),
+}
+_LENGTHS = {
+    model: [(name, model._meta.get_field(name).max_length) for name in columns[1:]]
+    for model, columns in CHILD_COLUMNS.items()
+}
+
+
+def _id(obj) -> int | None:
+    return obj.pk if obj is not None else None
+
+
+def _cut(pk: int, values: dict, model) -> tuple:
+    """A CHILD_COLUMNS row from a record's site or contact, strings cut to column length."""
+    row = [pk]
+    for name, length in _LENGTHS[model]:
+        v = values.get(name)
+        row.append(v[:length] if isinstance(v, str) and length else v)
+    return tuple(row)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A record ready for the bulk path (Loader.prepare): plain data, picklable."""
+
+    key: str  # source_key
+    norms: frozenset[str]  # registry IDs that would make it one trial with another
+    claims: frozenset[str]  # what two records of one batch must not share to be created together
+    trial: list  # Trial values in copy.columns(Trial) order, primary key unset
+    source: list  # SourceRecord values, primary key, trial and document unset
+    rows: dict[type, list[tuple]]  # CHILD_COLUMNS rows, trial unset
+    lookalike: tuple[str, str] | None  # (lower-case title, folded sponsor)
+
+
+_SOURCE_TRIAL = columns(SourceRecord).index("trial_id")
+_SOURCE_DOCUMENT = columns(SourceRecord).index("document_id")
+
+
+def _lookalike(title: str, record: dict) -> tuple[str, str] | None:
+    """What flags a trial as another's possible duplicate: its title (when the record has
+    one) and its sponsor."""
+    return (title.lower(), _fold(record.get("sponsor"))) if record.get("title") else None
 
 
 def _fold(text: str | None) -> str:
@@ -437,18 +509,6 @@ def _source_record(record: dict, document: RawDocument, trial: Trial) -> SourceR
         priority=priority(record),
         record=record,
     )
-
-
-def _cut(values: dict, model) -> dict:
-    """Keep the model's fields and cut strings to their column length."""
-    out = {}
-    for f in model._meta.concrete_fields:
-        if f.name in values and f.name != "trial":
-            v = values[f.name]
-            if isinstance(v, str) and f.max_length:
-                v = v[: f.max_length]
-            out[f.name] = v
-    return out
 
 
 def source_key(record: dict) -> str:

@@ -1,0 +1,132 @@
+"""The importer's reader process (issue 4, point 10): reading and loading overlap in two
+processes, with the same outcome as reading in the importing process, and failures of the
+reader stop the import without writing anything."""
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from trials.ingest import importer
+from trials.ingest.importer import run_import
+from trials.models import ImportRun, PossibleDuplicate, RawDocument, SourceRecord, Trial
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+SINGLE = DATA / "ctgov-json" / "in" / "single-study.json"
+
+
+def _download(tmp_path: Path, n: int = 30) -> Path:
+    """n studies of one download; two share a title and sponsor (possible duplicates), one
+    is out of scope, and the last is cut short (the ones before it still load)."""
+    study = json.loads(SINGLE.read_text(encoding="utf-8"))
+    studies = []
+    for i in range(n):
+        s = json.loads(json.dumps(study))
+        ident = s["protocolSection"]["identificationModule"]
+        ident["nctId"] = f"NCT0955{i:04d}"
+        for shared in ("nctIdAliases", "secondaryIdInfos", "orgStudyIdInfo", "officialTitle"):
+            ident.pop(shared, None)
+        ident["briefTitle"] = f"Study {i} of a drug in dermatomyositis" if i > 1 else "Twin"
+        if i == 5:
+            s["protocolSection"]["conditionsModule"]["conditions"] = ["Heart failure"]
+            ident["briefTitle"] = "A study in heart failure"
+        studies.append(s)
+    text = json.dumps(studies)
+    path = tmp_path / "download.json"
+    path.write_text(text[: len(text) - 200], encoding="utf-8")
+    return path
+
+
+def _state() -> dict:
+    trials = Trial.objects.order_by("key")
+    return {
+        "trials": list(trials.values_list("key", "title", "status", "conditions", "countries")),
+        "records": sorted(
+            json.dumps(r, sort_keys=True) for r in trials.values_list("record", flat=True)
+        ),
+        "sources": sorted(SourceRecord.objects.values_list("source_key", flat=True)),
+        "documents": sorted(RawDocument.objects.values_list("sha256", flat=True)),
+        "duplicates": PossibleDuplicate.objects.count(),
+    }
+
+
+def _run(path: Path, monkeypatch, *, fork: bool, **kwargs):
+    monkeypatch.setattr(importer, "_can_fork", lambda: fork)
+    return run_import([str(path)], **kwargs)
+
+
+def test_reading_in_a_second_process_loads_what_reading_here_loads(tmp_path, monkeypatch):
+    path = _download(tmp_path)
+    results = {}
+    for fork in (False, True):
+        Trial.objects.all().delete()
+        RawDocument.objects.exclude(records__isnull=False).delete()
+        result = _run(path, monkeypatch, fork=fork)
+        results[fork] = (
+            result.counts.values,
+            [[name.rpartition("/")[2], reason] for name, reason in result.errors],
+            result.skipped_reasons,
+            _state(),
+        )
+    assert results[True] == results[False]
+    counts, errors, skipped, state = results[True]
+    assert counts["created"] == 28  # 30, less the one out of scope and the one cut short
+    assert skipped == {"out of scope: no skin condition": 1}
+    assert [name for name, _ in errors] == ["download.json"]
+    assert errors[0][1].startswith("malformed JSON (study 30: ")
+    assert state["duplicates"] == 1
+
+
+def test_the_reader_process_is_used_when_the_process_has_one_thread(monkeypatch):
+    started = []
+    real = importer._in_reader_process
+
+    def spy(events, paths):
+        started.append(os.getpid())
+        return real(events, paths)
+
+    monkeypatch.setattr(importer, "_in_reader_process", spy)
+    if importer._can_fork():
+        run_import([str(SINGLE)], keep_all=True)
+        assert started == [os.getpid()]
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not importer._can_fork()  # a forked child would inherit others' locks
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_a_crash_in_the_reader_process_stops_the_import_and_writes_nothing(tmp_path, monkeypatch):
+    path = _download(tmp_path)
+    before, runs = _state(), ImportRun.objects.count()
+
+    def broken(study, raw, **kwargs):
+        raise KeyError("a reader bug")
+
+    monkeypatch.setattr("trials.ingest.ctgov_json.study_record", broken)
+    with pytest.raises(RuntimeError, match=r"(?s)the reader process failed:.*KeyError"):
+        _run(path, monkeypatch, fork=True)
+    assert _state() == before
+    assert ImportRun.objects.count() == runs
+
+
+def test_a_reader_process_that_dies_stops_the_import_and_writes_nothing(tmp_path, monkeypatch):
+    path = _download(tmp_path)
+    before = _state()
+    real = importer._Importer._events
+
+    def dying(self, paths):
+        yield from list(real(self, paths))[:3]
+        os._exit(3)
+
+    monkeypatch.setattr(importer._Importer, "_events", dying)
+    with pytest.raises(RuntimeError, match=r"the reader process ended early \(exit 3\)"):
+        _run(path, monkeypatch, fork=True)
+    assert _state() == before
