@@ -78,6 +78,15 @@ def merge(records: list[dict]) -> tuple[dict, dict, dict]:
     fields = [f for f in best if f not in SOURCE_FIELDS]
     for record in records[1:]:
         fields += [f for f in record if f not in SOURCE_FIELDS and f not in fields]
+    if len(records) == 1:  # the common case, a trial of one source: nothing to rank
+        origin = _provenance(best)
+        for field in fields:
+            value = _union(field, records) if field in UNION_FIELDS else best[field]
+            merged[field] = value
+            if field not in UNION_FIELDS and not is_empty(value):
+                provenance[field] = dict(origin)
+        merged["sources"] = [best.get("source")]
+        return merged, provenance, conflicts
 
     for field in fields:
         if field in UNION_FIELDS:

@@ -113,11 +113,17 @@ def add_identifier(record: dict, value: str | None, *, kind: str | None = None) 
 
 def _blank_to_none(value):
     """Never "" in a record: blank strings become null, blank list items disappear."""
+    kind = type(value)
+    if kind is str:
+        return value if value and not value.isspace() else None
+    if kind is dict:
+        return {k: _blank_to_none(v) for k, v in value.items()}
+    if kind is list:
+        return [v for v in map(_blank_to_none, value) if v is not None]
     if isinstance(value, str):
         return value if value.strip() else None
-    if isinstance(value, list):
-        items = [_blank_to_none(v) for v in value]
-        return [v for v in items if v is not None]
+    if isinstance(value, list | tuple):
+        return [v for v in map(_blank_to_none, value) if v is not None]
     if isinstance(value, dict):
         return {k: _blank_to_none(v) for k, v in value.items()}
     return value

@@ -50,6 +50,17 @@ _OTHER_DISEASE = re.compile(
     r"tuberculosis|bacteria\w*|hiv)\b",
     re.IGNORECASE,
 )
+# Every cue contains one of these (a cheap test that most passages fail).
+_CUE_WORDS = (
+    "refractory",
+    "recalcitrant",
+    "resistan",
+    "respon",
+    "fail",
+    "despite",
+    "control",
+    "efficacy",
+)
 # A sentence ends at ". " before a capital, or at a period glued to the next capital after a
 # word, digit or percent ("…intolerance to treatment.Treatment failure…", "…>25%.Treatment").
 _SENTENCE_END = re.compile(
@@ -120,6 +131,9 @@ def read_refractory(record: dict, vocab: "Vocabulary") -> dict:
     evidence: list[str] = []
     prior: list[str] = []
     for passage in _passages(record):
+        lower = passage.lower()
+        if not any(word in lower for word in _CUE_WORDS):
+            continue  # no sentence of it can have a cue: skip splitting it
         for sentence in _sentences(passage):
             cue = _CUE.search(sentence)
             if not cue or _about_other_condition(sentence, trial_terms, vocab):

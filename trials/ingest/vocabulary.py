@@ -26,6 +26,8 @@ _PLACEBO_WORDS = {"placebo", "placebos", "sham", "vehicle", "dummy"}
 
 
 def _fold(token: str) -> str:
+    if token.isascii():
+        return token.lower()
     return unicodedata.normalize("NFKD", token).encode("ascii", "ignore").decode().lower()
 
 
@@ -74,7 +76,11 @@ class Vocabulary:
                 names = [item["label"], item["slug"].replace("-", " "), *item.get("synonyms", [])]
                 for name in names:
                     self._add(kind, item["slug"], name)
-        self._longest = max((len(k) for k in self._index), default=1)
+        # The longest term starting with each word: most words start none, and are passed by
+        # with one look-up.
+        self._span: dict[str, int] = {}
+        for key in self._index:
+            self._span[key[0]] = max(self._span.get(key[0], 0), len(key))
 
     def _add(self, kind: str, slug: str, name: str) -> None:
         toks = tokens(name)
@@ -130,9 +136,11 @@ class Vocabulary:
             return []
         toks = tokens(text)
         found: list[Mention] = []
+        span = self._span
         i = 0
         while i < len(toks):
-            for n in range(min(self._longest, len(toks) - i), 0, -1):
+            longest = span.get(toks[i][0], 0)
+            for n in range(min(longest, len(toks) - i), 0, -1):
                 window = toks[i : i + n]
                 entry = self._lookup(window, kinds, abbreviations=abbreviations, any_case=False)
                 if entry:
@@ -166,7 +174,7 @@ class Vocabulary:
             return entry
         best: tuple[int, int, _Entry] | None = None
         for i in range(len(toks)):
-            for n in range(min(self._longest, len(toks) - i), 0, -1):
+            for n in range(min(self._span.get(toks[i][0], 0), len(toks) - i), 0, -1):
                 # Abbreviations count only as the whole name: inside a longer name they
                 # are another field's ("ATTR-PN" polyneuropathy, "Dementia (AD …)").
                 entry = self._lookup(toks[i : i + n], kinds, abbreviations=False, any_case=False)
