@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20240601
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "trials" / "vocab"
 SOURCE_FORMAT = "synthetic"
@@ -293,6 +293,11 @@ def make_record(i: int, *, prefix: str = "NCT9") -> dict:
             f"Registry of {cond_label} Patients Treated With {drug_label}",
         ]
     )
+    # Most real titles are unique (an acronym, a site, a duration); a few repeat, which the
+    # loader flags as possible duplicates. (Version 1 repeated titles by the thousand.)
+    if rng.random() < 0.95:
+        acronym = "".join(rng.choice("ABCDEFGHIKLMNOPRSTUVZ") for _ in range(rng.randint(3, 6)))
+        title = f"{title} ({acronym}-{rng.randint(1, 99)})"
     summary = [_sentence(rng, v) for _ in range(rng.randint(2, 5))]
     summary.insert(
         1,

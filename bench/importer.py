@@ -7,7 +7,9 @@ has no `ctgov-json` reader yet.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -24,6 +26,31 @@ def reader_available(server: str) -> tuple[bool, str]:
     if "ctgov-json" not in proc.stdout:
         return False, "import_trials has no ctgov-json reader yet"
     return True, ""
+
+
+# Runs a command and prints the peak RSS of it and its children (the importer's reader).
+_PROBE = (
+    "import resource, subprocess, sys;"
+    "code = subprocess.run(sys.argv[1:]).returncode;"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
+    "sys.exit(code)"
+)
+
+
+def _measured(url: str, *args: str) -> tuple[subprocess.CompletedProcess, float | None]:
+    """`manage.py ARGS` with its peak resident memory (MB, the largest of its processes)."""
+    proc = subprocess.run(  # noqa: S603 - our own manage.py
+        [db.PY, "-c", _PROBE, db.PY, str(db.ROOT / "manage.py"), *args],
+        env=os.environ | {"DATABASE_URL": url},
+        cwd=db.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = proc.stderr.rstrip().splitlines()
+    peak = round(int(lines.pop()) / 1024, 1) if lines and lines[-1].isdigit() else None
+    proc.stderr = "\n".join(lines)
+    return proc, peak
 
 
 def run(server: str, n: int, data_dir: Path) -> dict:
@@ -50,7 +77,7 @@ def run(server: str, n: int, data_dir: Path) -> dict:
 
         print(f"timing `manage.py import_trials --all {path.name}` ({n} studies)", flush=True)
         began = time.perf_counter()
-        proc = db.manage(url, "import_trials", "--all", str(path), capture=True)
+        proc, peak_mb = _measured(url, "import_trials", "--all", str(path))
         seconds = time.perf_counter() - began
         counts = {
             m[1]: int(m[2]) for m in re.finditer(r"^(\w+): (\d+)$", proc.stdout, re.MULTILINE)
@@ -70,6 +97,7 @@ def run(server: str, n: int, data_dir: Path) -> dict:
         "normalize_seconds": round(normalize_s, 1),
         "normalize_records_per_s": round(normalized / normalize_s, 1) if normalize_s else None,
         "normalized": normalized,
+        "peak_rss_mb": peak_mb,
         "exit_code": proc.returncode,
         "counts": counts,
         "trials_in_db": trials,
