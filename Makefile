@@ -20,12 +20,11 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(DB) $(PY) manage.py boot -- $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# --timeout 90: a worker's first search builds its facet index (1.3 s at 100k trials, ~15 s
-# expected at 1M, longer when every worker builds at once on two cores).
+# portal/gunicorn_conf.py: the master builds the facet index once, the workers share it.
 serve: $(VENV)/.installed
 	$(DB) $(PY) manage.py boot --collectstatic -- \
-	  $(VENV)/bin/gunicorn portal.wsgi --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
-	  --access-logfile - --graceful-timeout 5 --timeout 90
+	  $(VENV)/bin/gunicorn portal.wsgi -c portal/gunicorn_conf.py --workers $(WORKERS) \
+	  --bind 127.0.0.1:$(PORT) --access-logfile -
 
 browser-deps:
 	@command -v chromium >/dev/null || { \

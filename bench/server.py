@@ -43,14 +43,12 @@ class Server:
             "--",
             GUNICORN,
             "portal.wsgi",
+            "-c",
+            "portal/gunicorn_conf.py",  # as `make serve`: the master builds the facet index
             "--workers",
             str(self.workers),
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--graceful-timeout",
-            "5",
-            "--timeout",
-            "90",  # as `make serve`: a worker's first search builds its facet index
         ]
         env = os.environ | {"DATABASE_URL": self.url}
         env.pop("DJANGO_DEBUG", None)

@@ -11,6 +11,8 @@ dead, the new version appended), so an import or a curator edit shows within sec
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import threading
 import time
 from dataclasses import dataclass
@@ -175,8 +177,9 @@ class FacetIndex:
         with connection.cursor() as cursor:
             cursor.execute("SELECT coalesce(max(seq), 0) FROM trials_trialchange")
             self.seq = cursor.fetchone()[0]
-        self._append_query(f"SELECT {COLUMNS} FROM trials_trial ORDER BY id", [])
+        self._append_query(f"SELECT {COLUMNS} FROM trials_trial ORDER BY id", [], stream=True)
         self.checked = time.monotonic()
+        _release_freed_memory()
 
     def refresh(self) -> None:
         """Apply the changes logged since the last look (at most every SEARCH_CACHE_SECONDS)."""
@@ -204,8 +207,10 @@ class FacetIndex:
             fresh.build()
             self.__dict__.update(fresh.__dict__)
 
-    def _append_query(self, sql: str, params: list) -> None:
-        with connection.cursor() as cursor:
+    def _append_query(self, sql: str, params: list, *, stream: bool = False) -> None:
+        # stream: a server-side cursor, so that the rows arrive CHUNK at a time (a million
+        # rows fetched at once would hold ~500 MB in the worker while the index is built).
+        with connection.chunked_cursor() if stream else connection.cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(CHUNK):
                 self._append(rows)
@@ -300,6 +305,13 @@ class FacetIndex:
 
 _index: FacetIndex | None = None
 _lock = threading.Lock()
+
+
+def _release_freed_memory() -> None:
+    """Give the heap that building left free back to the system (glibc keeps it otherwise:
+    a worker at 1M trials stayed at ~600 MB resident instead of ~170 MB)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def get_index() -> FacetIndex:

@@ -211,6 +211,9 @@ def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndar
 
 _text_cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
 TEXT_CACHE_SIZE = 256
+# And at most this many ids in all (8 bytes each): a word in a fifth of a million trials has
+# 200,000 of them, and 256 such answers would be 400 MB in every worker.
+TEXT_CACHE_IDS = 4_000_000
 
 
 def text_hits(index: FacetIndex, q: str) -> np.ndarray:
@@ -226,8 +229,9 @@ def text_hits(index: FacetIndex, q: str) -> np.ndarray:
         joined = cursor.fetchone()[0]
     hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
     _text_cache[key] = hits
-    if len(_text_cache) > TEXT_CACHE_SIZE:
-        _text_cache.popitem(last=False)
+    held = sum(len(h) for h in _text_cache.values())
+    while len(_text_cache) > 1 and (len(_text_cache) > TEXT_CACHE_SIZE or held > TEXT_CACHE_IDS):
+        held -= len(_text_cache.popitem(last=False)[1])
     return hits
 
 

@@ -1,0 +1,93 @@
+"""How the web workers are set up for scale: the index built once in gunicorn's master, the
+database connections' work_mem, and the bounded text-hit cache."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from trials import facetindex, search
+
+pytestmark = pytest.mark.django_db
+
+CONF = Path(__file__).resolve().parent.parent / "portal" / "gunicorn_conf.py"
+
+
+def _conf():
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", CONF)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Server:
+    def __init__(self):
+        self.lines = []
+        self.log = self
+
+    def info(self, message, *args):
+        self.lines.append(("info", message % args))
+
+    def warning(self, message, *args):
+        self.lines.append(("warning", message % args))
+
+
+def test_gunicorn_preloads_the_app_and_builds_the_index_before_forking(monkeypatch):
+    conf = _conf()
+    assert conf.preload_app is True
+    closed = []
+    monkeypatch.setattr("django.db.connections.close_all", lambda: closed.append(True))
+    server = _Server()
+    conf.when_ready(server)
+    assert facetindex._index is not None and facetindex._index.n == 5  # the seeds
+    assert server.lines == [("info", "facet index built in the master: 5 trials")]
+    assert closed == [True]  # no worker inherits the master's connection
+
+
+def test_a_failed_build_in_the_master_leaves_it_to_the_workers(monkeypatch):
+    conf = _conf()
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
+
+    def broken():
+        raise RuntimeError("no tables yet")
+
+    monkeypatch.setattr(facetindex, "get_index", broken)
+    server = _Server()
+    conf.when_ready(server)
+    assert server.lines == [("warning", "facet index not built in the master (no tables yet)")]
+
+
+def test_connections_have_room_for_exact_bitmaps():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "32MB"
+
+
+def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
+    monkeypatch.setattr(search, "TEXT_CACHE_IDS", 1000)
+    index = facetindex.get_index()
+    answers = {"big": np.arange(900), "small": np.arange(50), "other": np.arange(300)}
+
+    class Cursor:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql, params):
+            self.q = params[0]
+
+        def fetchone(self):
+            return [",".join(map(str, answers[self.q]))]
+
+    monkeypatch.setattr(search.connection, "cursor", Cursor)
+    for q in ("big", "small", "other"):
+        assert list(search.text_hits(index, q)) == list(answers[q])
+    # 1,250 ids were asked for: the oldest answer went; the newest are kept.
+    assert [q for q, _ in search._text_cache] == ["small", "other"]
+    monkeypatch.setattr(search, "TEXT_CACHE_IDS", 10)
+    search.text_hits(index, "big")
+    assert [q for q, _ in search._text_cache] == ["big"]  # the newest stays, however big
