@@ -80,7 +80,7 @@ class _Importer:
         self.stderr = stderr
         self.names = names
         self.result = ImportResult(run=None)
-        self.batch: list[tuple[dict, bytes, str, str | None]] = []
+        self.batch: list[tuple] = []  # ("record" events without their kind)
         self.loader = Loader()
         self.vocab = db_vocabulary()
         self.mappings = value_mappings()
@@ -116,8 +116,8 @@ class _Importer:
         self.result.run = run
 
     def _events(self, paths: list[str]) -> Iterator[tuple]:
-        """What reading the inputs gives, in order: ("record", record, raw, name, format,
-        prepared),
+        """What reading the inputs gives, in order: ("record", record or None, raw, name,
+        format, prepared or None),
         ("skip", reason) or ("fail", name, reason). No database here: this may run in the
         reader process."""
         for name, data in iter_inputs(paths):
@@ -136,7 +136,10 @@ class _Importer:
                     # A download's records are stored one by one: name each after its record.
                     own = streamed and (record["source"].get("source_id") or record["trial_id"])
                     name_ = f"{name}#{own}" if own else name
-                    yield "record", record, raw, name_, fmt, self.loader.try_prepare(record)
+                    # A prepared record is sent without its dict (half the pickling): the
+                    # loader reads it back from the prepared JSON only if it needs it.
+                    prepared = self.loader.try_prepare(record)
+                    yield "record", None if prepared else record, raw, name_, fmt, prepared
             except ReaderError as exc:
                 yield "fail", name, str(exc)
 
@@ -148,10 +151,11 @@ class _Importer:
             [(r, d) for (r, *_), d in zip(self.batch, documents, strict=True)],
             [prepared for *_, prepared in self.batch],
         )
-        for (record, _, name, *_), outcome in zip(self.batch, outcomes, strict=True):
+        for (record, _, name, _, prepared), outcome in zip(self.batch, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 name = name.partition("#")[0]
-                self._fail(f"{name} [{record.get('trial_id') or record.get('title')}]", outcome)
+                label = prepared.label if prepared else _label(record)
+                self._fail(f"{name} [{label}]", outcome)
             else:
                 self.result.counts.add(outcome)
         self.progress.update(len(self.batch))
@@ -174,6 +178,10 @@ class _Progress(tqdm):
     # No monitor thread: a thread would stop the next import in this process from forking
     # its reader (see _can_fork); the bar refreshes on updates, every batch.
     monitor_interval = 0
+
+
+def _label(record: dict) -> str | None:
+    return record.get("trial_id") or record.get("title")
 
 
 def _skip_reason(record: dict) -> str:

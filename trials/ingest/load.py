@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import orjson
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
@@ -139,6 +140,7 @@ class Loader:
         key = source.source_key
         norms = frozenset(_merge_norms(record))
         return Prepared(
+            label=record.get("trial_id") or record.get("title"),
             key=key,
             norms=norms,
             claims=frozenset({key, "key:" + trial.key, *norms}),
@@ -169,6 +171,7 @@ class Loader:
         """
         if prepared is None:
             prepared = [self.try_prepare(record) for record, _ in items]
+        # A record may be None where it was prepared (the importer sends only the prepared).
         ready = [p for p in prepared if p is not None]
         existing = set(
             SourceRecord.objects.filter(source_key__in=[p.key for p in ready]).values_list(
@@ -200,8 +203,9 @@ class Loader:
                 )
                 slow = sorted(slow + fresh)
         for i in slow:
+            record, document = items[i]
             try:
-                outcomes[i] = self.load(*items[i])
+                outcomes[i] = self.load(record or prepared[i].record(), document)
             except Exception as exc:
                 outcomes[i] = exc
         return outcomes
@@ -440,6 +444,7 @@ def _cut(pk: int, values: dict, model) -> tuple:
 class Prepared:
     """A record ready for the bulk path (Loader.prepare): plain data, picklable."""
 
+    label: str | None  # the trial ID or title, for messages
     key: str  # source_key
     norms: frozenset[str]  # registry IDs that would make it one trial with another
     claims: frozenset[str]  # what two records of one batch must not share to be created together
@@ -448,9 +453,14 @@ class Prepared:
     rows: dict[type, list[tuple]]  # CHILD_COLUMNS rows, trial unset
     lookalike: tuple[str, str] | None  # (lower-case title, folded sponsor)
 
+    def record(self) -> dict:
+        """The record prepared (read back from its SourceRecord row's JSON)."""
+        return orjson.loads(self.source[_SOURCE_RECORD])
+
 
 _SOURCE_TRIAL = columns(SourceRecord).index("trial_id")
 _SOURCE_DOCUMENT = columns(SourceRecord).index("document_id")
+_SOURCE_RECORD = columns(SourceRecord).index("record")
 
 
 def _lookalike(title: str, record: dict) -> tuple[str, str] | None:
