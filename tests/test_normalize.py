@@ -671,3 +671,57 @@ def test_normalize_command_prints_json_lines_and_reports_failures(tmp_path):
     out = io.StringIO()
     assert run([str(seed)], fmt="listing-page", url=None, out=out, err=err) == 0
     assert json.loads(out.getvalue())["trial_id"] is None
+
+
+CUE_PHRASES = [
+    "refractory",
+    "recalcitrant",
+    "treatment-resistant",
+    "steroid resistant",
+    "resistant to",
+    "resistance to",
+    "inadequate response",
+    "insufficiently controlled",
+    "incomplete responders",
+    "partial response",
+    "suboptimal responding",
+    "poor responders",
+    "non-responder",
+    "nonresponders",
+    "unresponsive to",
+    "failed to respond",
+    "not responded to",
+    "have not responded",
+    "failed",
+    "failing",
+    "failure of",
+    "treatment failure",
+    "despite prior treatment",
+    "lack of efficacy",
+    "lack of response",
+    "loss of response",
+]
+
+
+@pytest.mark.parametrize("phrase", CUE_PHRASES)
+def test_the_cheap_cue_test_passes_every_cue(phrase):
+    """The substring pre-test never hides a cue from the regex (it only saves time)."""
+    from trials.ingest import refractory
+
+    for text in (phrase, phrase.upper(), f"Patients with {phrase.title()} disease."):
+        assert refractory._CUE.search(text), text
+        assert refractory._may_cue(text), text
+
+
+def test_the_cheap_cue_test_agrees_with_the_regex_on_every_golden_input():
+    from trials.ingest import refractory
+
+    data = Path(__file__).parent / "data"
+    sentences = [
+        s
+        for path in sorted(data.glob("*/in/*"))
+        for s in refractory._sentences(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    cued = [s for s in sentences if refractory._CUE.search(s)]
+    assert len(cued) > 10
+    assert all(refractory._may_cue(s) for s in cued)

@@ -61,17 +61,21 @@ JUNK_IDS = {
 }
 
 
+_NON_DIGITS = re.compile(r"\D")
+_SPACES = re.compile(r"\s+")
+
+
 def _is_junk(value: str) -> bool:
     folded = value.strip().strip(".").lower()
     if folded in JUNK_IDS:
         return True
-    digits = re.sub(r"\D", "", value)
+    digits = _NON_DIGITS.sub("", value)
     # ISRCTN00000000, NCT00000000, 0000-000000-00: placeholder numbers, never a trial.
     return bool(digits) and set(digits) == {"0"}
 
 
 def _match(value: str) -> tuple[str, str] | None:
-    compact = re.sub(r"\s+", "", value.strip())
+    compact = _SPACES.sub("", value.strip())
     upper = compact.upper()
     for pattern, registry in _REGISTRY_PATTERNS:
         if m := pattern.fullmatch(upper):

@@ -50,16 +50,25 @@ _OTHER_DISEASE = re.compile(
     r"tuberculosis|bacteria\w*|hiv)\b",
     re.IGNORECASE,
 )
-# Every cue contains one of these (a cheap test that most passages fail).
+# Every cue contains one of these (a cheap test that most text fails): each alternative of
+# _CUE starts with, or contains, one of them ("non-responders": respond; "unresponsive":
+# responsive; "lack of efficacy": lack).
 _CUE_WORDS = (
     "refractory",
     "recalcitrant",
     "resistan",
-    "respon",
+    "inadequate",
+    "insufficient",
+    "incomplete",
+    "partial",
+    "suboptimal",
+    "poor",
+    "respond",
+    "responsive",
     "fail",
     "despite",
-    "control",
-    "efficacy",
+    "lack",
+    "loss",
 )
 # A sentence ends at ". " before a capital, or at a period glued to the next capital after a
 # word, digit or percent ("…intolerance to treatment.Treatment failure…", "…>25%.Treatment").
@@ -68,8 +77,17 @@ _SENTENCE_END = re.compile(
 )
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def _may_cue(text: str) -> bool:
+    """False when `text` certainly has no cue (a few substring tests instead of the regex)."""
+    lower = text.lower()
+    return any(word in lower for word in _CUE_WORDS)
+
+
 def _sentences(text: str) -> list[str]:
-    return [re.sub(r"\s+", " ", s).strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    return [_SPACES.sub(" ", s).strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def _quote(sentence: str, at: int) -> str:
@@ -131,11 +149,10 @@ def read_refractory(record: dict, vocab: "Vocabulary") -> dict:
     evidence: list[str] = []
     prior: list[str] = []
     for passage in _passages(record):
-        lower = passage.lower()
-        if not any(word in lower for word in _CUE_WORDS):
+        if not _may_cue(passage):
             continue  # no sentence of it can have a cue: skip splitting it
         for sentence in _sentences(passage):
-            cue = _CUE.search(sentence)
+            cue = _may_cue(sentence) and _CUE.search(sentence)
             if not cue or _about_other_condition(sentence, trial_terms, vocab):
                 continue
             quote = _quote(sentence, cue.start())

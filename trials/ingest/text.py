@@ -67,6 +67,9 @@ def clean_text(value: str | None) -> str | None:
     return text or None
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def one_line(value: str | None) -> str | None:
     text = clean_text(value)
-    return re.sub(r"\s+", " ", text) if text else None
+    return _SPACES.sub(" ", text) if text else None
