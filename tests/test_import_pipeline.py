@@ -130,3 +130,32 @@ def test_a_reader_process_that_dies_stops_the_import_and_writes_nothing(tmp_path
     with pytest.raises(RuntimeError, match=r"the reader process ended early \(exit 3\)"):
         _run(path, monkeypatch, fork=True)
     assert _state() == before
+
+
+def test_a_document_stored_meanwhile_by_another_import_is_reused(monkeypatch):
+    """COPY's unique violation is Django's IntegrityError, so the loader's fallback catches it:
+    here the look-up for stored documents misses one that is there (as when a concurrent import
+    stores it between the look-up and the COPY)."""
+    from django.db import IntegrityError, transaction
+
+    from trials.ingest import copy as copy_module
+    from trials.ingest.load import Loader
+
+    loader = Loader()
+    stored = loader.document(b"{}", "first", "ctgov-json")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_module.copy_objects(
+            [RawDocument(sha256=stored.sha256, content=b"{}", size=2, name="x", format="")],
+            RawDocument,
+        )
+    real_filter = RawDocument.objects.filter
+
+    def blind(*args, **kwargs):
+        if "sha256__in" in kwargs:
+            return RawDocument.objects.none()
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(RawDocument.objects, "filter", blind)
+    documents = loader.documents([(b"{}", "second", "ctgov-json"), (b"[]", "new", "ctgov-json")])
+    assert documents[0].pk == stored.pk
+    assert documents[1].pk is not None and documents[1].name == "new"

@@ -37,7 +37,8 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
         return
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+    # wrap_database_errors: psycopg's errors as Django's (IntegrityError...), as execute() does.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
         copy.write_row(first)
         for row in rows:
             copy.write_row(row)
