@@ -25,20 +25,9 @@ _loader = None
 
 
 def load_records(loader, records: list[dict], document) -> Counter:
-    """The one call site of the real loader: load `records`, count the outcomes.
-
-    `Loader.load_many` (the batch API) when the loader has it, else `Loader.load` per record as
-    `import_trials` did; a record that fails is counted and the rest go on.
-    """
-    if hasattr(loader, "load_many"):
-        results = loader.load_many([(record, document) for record in records])
-    else:
-        results = []
-        for record in records:
-            try:
-                results.append(loader.load(record, document))
-            except Exception as exc:  # count and go on, as import_trials does
-                results.append(exc)
+    """The one call site of the real loader: `Loader.load_many` (the batch API import_trials
+    uses), counting the outcomes; a record that fails is counted and the rest go on."""
+    results = loader.load_many([(record, document) for record in records])
     outcomes: Counter = Counter()
     for result in results:
         if isinstance(result, Exception):
@@ -94,7 +83,7 @@ def build(url: str, size: int, workers: int) -> dict:
     tasks = [(c, c * CHUNK, min(size, (c + 1) * CHUNK)) for c in range(n_chunks) if c not in done]
     todo = sum(end - start for _, start, end in tasks)
     print(
-        f"loading {todo} of {size} synthetic trials through {_api_name()} "
+        f"loading {todo} of {size} synthetic trials through Loader.load_many "
         f"({workers} worker processes, {CHUNK} records a transaction)",
         flush=True,
     )
@@ -128,15 +117,9 @@ def build(url: str, size: int, workers: int) -> dict:
         "records_per_s": round(loaded / wall, 1) if wall else None,
         "records_per_s_per_worker": round(loaded / busy, 1) if busy else None,
         "workers": workers,
-        "loader_api": _api_name(),
+        "loader_api": "Loader.load_many",
         "outcomes": {k: v for k, v in outcomes.items() if k not in errors},
     }
-
-
-def _api_name() -> str:
-    """Which loader API the workers call (read from the source: this process has no Django)."""
-    source = (ROOT / "trials" / "ingest" / "load.py").read_text()
-    return "Loader.load_many" if "def load_many(" in source else "Loader.load"
 
 
 def text_hits(url: str) -> dict:

@@ -5,6 +5,7 @@ import copy
 import pytest
 from django.contrib.admin.models import LogEntry
 
+from trials.curation import EDITABLE_FIELDS
 from trials.ingest.load import Loader
 from trials.models import PossibleDuplicate, Trial
 
@@ -28,22 +29,8 @@ def _form_data(trial: Trial, **changes) -> dict:
     r = trial.record
     data = {
         name: "" if r.get(name) is None else r.get(name)
-        for name in (
-            "title",
-            "official_title",
-            "acronym",
-            "summary",
-            "status",
-            "study_type",
-            "enrollment",
-            "registered",
-            "start",
-            "completion",
-            "sponsor",
-            "sex",
-            "min_age_years",
-            "max_age_years",
-        )
+        for name in EDITABLE_FIELDS
+        if name not in ("phases", "healthy_volunteers")  # not plain inputs: set below
     }
     data["phases"] = r.get("phases") or []
     data["healthy_volunteers"] = {None: "unknown", True: "true", False: "false"}[
