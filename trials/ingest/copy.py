@@ -1,19 +1,28 @@
 """Bulk inserts through PostgreSQL's COPY, for the loader's batches.
 
 `bulk_create` builds one huge INSERT whose every parameter Django prepares and psycopg quotes
-in Python, and which the server then parses; COPY streams rows that psycopg encodes in C and
-the server reads without a statement to plan. Row triggers and constraints still apply, so
-what COPY writes is exactly what an INSERT would have written.
+in Python, and which the server then parses; COPY streams rows that the server reads without a
+statement to plan. Row triggers and constraints still apply, so what COPY writes is exactly
+what an INSERT would have written.
+
+Rows are written in COPY's text format by `line()`, here rather than by psycopg, so that they
+can be made where the database is not: the importer's reader process encodes each new trial's
+rows, and the loading process only puts the primary and foreign keys in front (`Layout`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import orjson
 from django.db import connection, models
 from django.utils import timezone
+
+NULL = "\\N"
 
 
 def reserve_ids(model: type[models.Model], n: int) -> list[int]:
@@ -28,87 +37,170 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY `rows` (tuples of database values in the order of `columns`) into `model`'s table.
-    Nothing is sent when there are no rows."""
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
+def copy_lines(model: type[models.Model], columns: Sequence[str], lines: Iterable[bytes]) -> None:
+    """COPY rows already in COPY's text format (each ending in a newline) into `model`'s table,
+    `columns` being the database columns in the rows' order. Nothing is sent without rows."""
+    data = b"".join(lines)
+    if not data:
         return
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     # wrap_database_errors: psycopg's errors as Django's (IntegrityError...), as execute() does.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write_row(first)
-        for row in rows:
-            copy.write_row(row)
+        copy.write(data)
+
+
+def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY `rows` (tuples of Python values in the order of `columns`) into `model`'s table.
+    JSON goes in as JSON only from model instances (copy_objects): a list here is an array."""
+    copy_lines(model, columns, (line(row) for row in rows))
+
+
+# --- COPY's text format ------------------------------------------------------------------------
+
+
+def text(value: str) -> str:
+    """A string as a COPY text field: backslash, tab, newline and carriage return escaped."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    return value
+
+
+_UNESCAPE = re.compile(r"\\(.)")
+_UNESCAPED = {"t": "\t", "n": "\n", "r": "\r"}
+
+
+def untext(field: str) -> str:
+    """The string a COPY text field (made by `text()`) holds."""
+    return _UNESCAPE.sub(lambda m: _UNESCAPED.get(m[1], m[1]), field)
+
+
+def _element(value) -> str:
+    if value is None:
+        return "NULL"
+    value = str(value)
+    if "\\" in value or '"' in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'
+
+
+def _array(value: list | tuple) -> str:
+    return text("{" + ",".join(map(_element, value)) + "}")
+
+
+def _bytea(value: bytes | bytearray | memoryview) -> str:
+    return "\\\\x" + bytes(value).hex()
+
+
+# By exact type: a dictionary look-up instead of a chain of isinstance() for every value.
+_TEXT = {
+    str: text,
+    type(None): lambda _: NULL,
+    bool: lambda value: "t" if value else "f",
+    int: repr,
+    float: repr,
+    datetime.datetime: datetime.datetime.isoformat,  # before date, its base, for subclasses
+    datetime.date: datetime.date.isoformat,
+    list: _array,
+    tuple: _array,
+    bytes: _bytea,
+    bytearray: _bytea,
+    memoryview: _bytea,
+}
+
+
+def as_text(value) -> str:
+    """One value as a COPY text field. Lists are arrays (of scalars); JSON is encoded before."""
+    try:
+        return _TEXT[type(value)](value)
+    except KeyError:
+        for kind, encode in _TEXT.items():  # a subclass (a str enum member...)
+            if kind is not type(None) and isinstance(value, kind):
+                return encode(value)
+        raise TypeError(f"no COPY text form for {type(value).__name__}") from None
+
+
+def line(values: Iterable) -> bytes:
+    """A row as a line of COPY text."""
+    return ("\t".join(map(as_text, values)) + "\n").encode()
+
+
+# --- Model instances ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the bulk path writes a model's rows: the `head` columns (primary key, foreign keys,
+    automatic dates) are filled where the row is inserted; the rest are encoded beforehand,
+    possibly in another process, by `encode()`."""
+
+    model: type[models.Model]
+    head: tuple[str, ...]  # attribute names
+    rest: tuple[str, ...]
+    encoders: tuple[tuple[str, Callable[[object], str]], ...]  # (name, value -> COPY text)
+
+    def encode(self, values: dict) -> bytes:
+        """The `rest` of a row (`values` by attribute name, an instance's __dict__) as COPY
+        text, from the tab that joins it to the head to the newline that ends the row."""
+        fields = "\t".join([encode(values[name]) for name, encode in self.encoders])
+        return f"\t{fields}\n".encode()
+
+    def columns(self) -> list[str]:
+        """The database columns of a whole row (head, then rest)."""
+        return [self.model._meta.get_field(name).column for name in (*self.head, *self.rest)]
+
+    def untext(self, rest: bytes, name: str) -> str:
+        """The value of column `name` in an encoded `rest`, as text (JSON for a JSON field)."""
+        return untext(rest.decode().rstrip("\n").split("\t")[1 + self.rest.index(name)])
 
 
 @cache
-def _fields(model: type[models.Model]) -> tuple[list[models.Field], list[str]]:
+def layout(model: type[models.Model], *head: str) -> Layout:
+    """The Layout of `model` whose head is the fields named in `head` (attribute names) and its
+    automatic dates. A primary key not named is left to the database."""
     fields = [f for f in model._meta.concrete_fields if not f.generated]
-    return fields, [f.column for f in fields]
+    dates = [f.attname for f in fields if getattr(f, "auto_now", False) or _auto_add(f)]
+    head_ = (*head, *dates)
+    rest = [f for f in fields if f.attname not in head_ and not f.primary_key]
+    names = tuple(f.attname for f in rest)
+    return Layout(model, head_, names, tuple(zip(names, map(_encoder, rest), strict=True)))
 
 
-@cache
-def _plan(model: type[models.Model]) -> list[tuple[str, bool]]:
-    """(attribute name, is JSON) per stored field."""
-    return [(f.attname, isinstance(f, models.JSONField)) for f in _fields(model)[0]]
+def _encoder(model_field: models.Field):
+    if isinstance(model_field, models.JSONField):
+        prep = model_field.get_prep_value  # ProvenanceField's compact form
+        # orjson: what json.dumps gives (without its spaces), for str keys and standard types.
+        return lambda value: text(orjson.dumps(prep(value)).decode())
+    return as_text
 
 
-def columns(model: type[models.Model]) -> list[str]:
-    """The attribute names of `model`'s stored fields, in the order of `encode()`'s values."""
-    return [f.attname for f in _fields(model)[0]]
-
-
-def encode(obj: models.Model) -> list:
-    """The values of an instance's stored fields as COPY takes them (JSON encoded), in
-    `columns()` order. Plain data: it can be made in another process and sent."""
-    values = obj.__dict__
-    return [_json(values[name]) if is_json else values[name] for name, is_json in _plan(type(obj))]
-
-
-def copy_encoded(model: type[models.Model], rows: list[list]) -> list[int]:
-    """Insert `encode()`d rows as `save()` would: rows whose primary key is None get one from
-    the table's sequence, `auto_now`/`auto_now_add` dates are set. The rows are completed in
-    place; returns their primary keys."""
-    if not rows:
-        return []
-    fields, cols = _fields(model)
-    pk_at = next(i for i, f in enumerate(fields) if f.primary_key)
-    unnumbered = [row for row in rows if row[pk_at] is None]
-    for row, pk in zip(unnumbered, reserve_ids(model, len(unnumbered)), strict=True):
-        row[pk_at] = pk
-    now = timezone.now()
-    for i, f in enumerate(fields):
-        if getattr(f, "auto_now", False):
-            for row in rows:
-                row[i] = now
-        elif getattr(f, "auto_now_add", False):
-            for row in rows:
-                if row[i] is None:
-                    row[i] = now
-    copy_rows(model, cols, rows)
-    return [row[pk_at] for row in rows]
+def _auto_add(f: models.Field) -> bool:
+    return getattr(f, "auto_now_add", False)
 
 
 def copy_objects(objs: Sequence[models.Model], model: type[models.Model]) -> None:
-    """Insert unsaved instances as `save()` would (see copy_encoded); their primary keys and
-    dates are set on them."""
-    rows = [encode(obj) for obj in objs]
-    copy_encoded(model, rows)
-    fields, _ = _fields(model)
-    set_by_copy = [
-        (i, f.attname)
-        for i, f in enumerate(fields)
-        if f.primary_key or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    for obj, row in zip(objs, rows, strict=True):
-        for i, name in set_by_copy:
-            setattr(obj, name, row[i])
+    """Insert unsaved instances as `save()` would: primary keys from the table's sequence,
+    `auto_now`/`auto_now_add` dates set. The keys and dates are set on the instances."""
+    if not objs:
+        return
+    plan = layout(model, model._meta.pk.attname)
+    now = timezone.now()
+    dates = plan.head[1:]
+    for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
+        obj.pk = pk
+        for name in dates:
+            setattr(obj, name, now)
         obj._state.adding = False
+    copy_lines(
+        model, plan.columns(), (head_line(obj, plan) + plan.encode(obj.__dict__) for obj in objs)
+    )
 
 
-def _json(value) -> str:
-    # orjson: what json.dumps gives (without its spaces), for str keys and standard types.
-    return orjson.dumps(value).decode()
+def head_line(obj: models.Model, plan: Layout) -> bytes:
+    return "\t".join(as_text(getattr(obj, name)) for name in plan.head).encode()

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import orjson
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from trials.ingest import vocab_tables
-from trials.ingest.copy import columns, copy_encoded, copy_objects, copy_rows, encode
+from trials.ingest.copy import as_text, copy_lines, copy_objects, copy_rows, layout, reserve_ids
 from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
     Condition,
@@ -133,20 +134,21 @@ class Loader:
         """What the bulk path writes for a record that is a new trial, computed without the
         database: the importer's reader process prepares a batch while this process writes
         the previous one."""
-        trial = Trial(key=trial_key(record))
+        trial = _Values(_TRIAL_DEFAULTS)  # a Trial's attributes, without a model's cost
+        trial.key = trial_key(record)
         trial.record, trial.provenance, trial.conflicts = merge([record])
         self._derive(trial, trial.record, check_unique=False)
-        source = _source_record(record, None, trial)
-        key = source.source_key
+        source = _source_values(record)
         norms = frozenset(_merge_norms(record))
+        rows = self._rows(None, trial.record)
         return Prepared(
             label=record.get("trial_id") or record.get("title"),
-            key=key,
+            key=source["source_key"],
             norms=norms,
-            claims=frozenset({key, "key:" + trial.key, *norms}),
-            trial=encode(trial),
-            source=encode(source),
-            rows={m: rows for m, rows in self._rows(None, trial.record).items() if rows},
+            claims=frozenset({source["source_key"], "key:" + trial.key, *norms}),
+            trial=_TRIAL.encode(vars(trial)),
+            source=_SOURCE.encode(source),
+            rows={model: [_rest(row) for row in rows[model]] for model in rows if rows[model]},
             lookalike=_lookalike(trial.title, trial.record),
         )
 
@@ -211,21 +213,31 @@ class Loader:
         return outcomes
 
     def _create_many(self, documents: list[RawDocument], prepared: list[Prepared]) -> None:
-        # Copies: a batch that fails is retried one by one, from the prepared data unchanged.
-        trials = [list(p.trial) for p in prepared]
-        pks = copy_encoded(Trial, trials)
-        sources = [list(p.source) for p in prepared]
-        for row, pk, document in zip(sources, pks, documents, strict=True):
-            row[_SOURCE_TRIAL], row[_SOURCE_DOCUMENT] = pk, document.pk
-        copy_encoded(SourceRecord, sources)
+        # The rows were encoded by prepare(): only their keys and dates are added here. A batch
+        # that fails is retried one by one, from the prepared data unchanged.
+        pks = reserve_ids(Trial, len(prepared))
+        now = as_text(timezone.now())
+        copy_lines(
+            Trial,
+            _TRIAL.columns(),
+            (f"{pk}\t{now}\t{now}".encode() + p.trial for p, pk in zip(prepared, pks, strict=True)),
+        )
+        copy_lines(
+            SourceRecord,
+            _SOURCE.columns(),
+            (
+                f"{pk}\t{document.pk}\t{now}".encode() + p.source
+                for p, pk, document in zip(prepared, pks, documents, strict=True)
+            ),
+        )
         for model, names in CHILD_COLUMNS.items():
-            copy_rows(
+            copy_lines(
                 model,
                 names,
                 (
-                    (pk, *row[1:])
+                    b"%d" % pk + rest
                     for p, pk in zip(prepared, pks, strict=True)
-                    for row in p.rows.get(model, ())
+                    for rest in p.rows.get(model, ())
                 ),
             )
         self._flag([(pk, *p.lookalike) for p, pk in zip(prepared, pks, strict=True) if p.lookalike])
@@ -442,25 +454,38 @@ def _cut(pk: int, values: dict, model) -> tuple:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A record ready for the bulk path (Loader.prepare): plain data, picklable."""
+    """A record ready for the bulk path (Loader.prepare): plain data, picklable. Its rows are
+    encoded as COPY text without the columns the loading process fills (copy.Layout)."""
 
     label: str | None  # the trial ID or title, for messages
     key: str  # source_key
     norms: frozenset[str]  # registry IDs that would make it one trial with another
     claims: frozenset[str]  # what two records of one batch must not share to be created together
-    trial: list  # Trial values in copy.columns(Trial) order, primary key unset
-    source: list  # SourceRecord values, primary key, trial and document unset
-    rows: dict[type, list[tuple]]  # CHILD_COLUMNS rows, trial unset
+    trial: bytes  # the Trial row after its primary key and dates (_TRIAL)
+    source: bytes  # the SourceRecord row after its trial, document and date (_SOURCE)
+    rows: dict[type, list[bytes]]  # CHILD_COLUMNS rows after their trial
     lookalike: tuple[str, str] | None  # (lower-case title, folded sponsor)
 
     def record(self) -> dict:
         """The record prepared (read back from its SourceRecord row's JSON)."""
-        return orjson.loads(self.source[_SOURCE_RECORD])
+        return orjson.loads(_SOURCE.untext(self.source, "record"))
 
 
-_SOURCE_TRIAL = columns(SourceRecord).index("trial_id")
-_SOURCE_DOCUMENT = columns(SourceRecord).index("document_id")
-_SOURCE_RECORD = columns(SourceRecord).index("record")
+_TRIAL = layout(Trial, "id")
+_SOURCE = layout(SourceRecord, "trial_id", "document_id")
+_TRIAL_DEFAULTS = {f.attname: f.get_default() for f in Trial._meta.concrete_fields}
+
+
+class _Values:
+    """Attributes set as on a model instance (for _derive), read back with vars()."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+
+def _rest(row: tuple) -> bytes:
+    """A CHILD_COLUMNS row without its trial, as COPY text after the trial's key."""
+    return ("\t" + "\t".join(map(as_text, row[1:])) + "\n").encode()
 
 
 def _lookalike(title: str, record: dict) -> tuple[str, str] | None:
@@ -507,18 +532,21 @@ def _merge_norms(record: dict) -> set[str]:
 
 
 def _source_record(record: dict, document: RawDocument, trial: Trial) -> SourceRecord:
+    return SourceRecord(trial=trial, document=document, **_source_values(record))
+
+
+def _source_values(record: dict) -> dict:
+    """A SourceRecord's own fields (all but its trial, document and dates) for a record."""
     source = record.get("source") or {}
-    return SourceRecord(
-        source_key=source_key(record),
-        trial=trial,
-        document=document,
-        format=source.get("format") or "",
-        registry=source.get("registry"),
-        url=(source.get("url") or "")[:1000] or None,
-        refreshed=source.get("refreshed"),
-        priority=priority(record),
-        record=record,
-    )
+    return {
+        "source_key": source_key(record),
+        "format": source.get("format") or "",
+        "registry": source.get("registry"),
+        "url": (source.get("url") or "")[:1000] or None,
+        "refreshed": source.get("refreshed"),
+        "priority": priority(record),
+        "record": record,
+    }
 
 
 def source_key(record: dict) -> str:

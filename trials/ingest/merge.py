@@ -84,7 +84,7 @@ def merge(records: list[dict]) -> tuple[dict, dict, dict]:
             value = _union(field, records) if field in UNION_FIELDS else best[field]
             merged[field] = value
             if field not in UNION_FIELDS and not is_empty(value):
-                provenance[field] = dict(origin)
+                provenance[field] = origin  # one dict for all: provenance is never edited in place
         merged["sources"] = [best.get("source")]
         return merged, provenance, conflicts
 
