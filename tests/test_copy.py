@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from trials.ingest import copy, read_bytes
 from trials.ingest.load import Loader
@@ -60,11 +61,11 @@ def test_arrays_dates_booleans_and_bytes_read_back():
     trial.start_date = datetime.date(2024, 2, 29)
     trial.is_refractory = True
     trial.min_age = 17.5
-    copy.copy_objects([trial], Trial)
+    trial.pk = _insert(trial)
     document = RawDocument(
         sha256="0" * 64, content=bytes(range(256)), size=256, name="n", format=""
     )
-    copy.copy_objects([document], RawDocument)
+    document.pk = _insert(document)
 
     stored = Trial.objects.get(pk=trial.pk)
     assert stored.conditions == names
@@ -74,8 +75,21 @@ def test_arrays_dates_booleans_and_bytes_read_back():
         True,
         17.5,
     )
-    assert stored.created == trial.created and stored.created is not None
+    assert stored.created == NOW
     assert bytes(RawDocument.objects.get(pk=document.pk).content) == bytes(range(256))
+
+
+NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)
+
+
+def _insert(obj) -> int:
+    """Insert an instance as the loader's bulk path does: its head (key, dates), then the
+    rest as encoded beforehand."""
+    plan = copy.layout(type(obj), "id")
+    (pk,) = copy.reserve_ids(type(obj), 1)
+    head = "\t".join([str(pk), *[copy.as_text(NOW)] * (len(plan.head) - 1)])
+    copy.copy_lines(type(obj), plan.columns(), [head.encode() + plan.encode(vars(obj))])
+    return pk
 
 
 def test_a_value_copy_cannot_write_is_refused():
@@ -153,3 +167,16 @@ def test_expanded_sources_are_separate_dicts():
     assert provenance["b"]["url"] == "u"
     assert compact_provenance({}) == {"@sources": [], "@fields": {}}
     assert expand_provenance(None) is None
+
+
+# --- field__any (trials/lookups.py) --------------------------------------------------------------
+
+
+def test_any_finds_what_in_finds_with_one_parameter():
+    keys = [*Trial.objects.values_list("key", flat=True)[:3], "nope", 'it\'s "odd"']
+    with CaptureQueriesContext(connection) as queries:
+        found = set(Trial.objects.filter(key__any=keys).values_list("key", flat=True))
+    assert found == set(Trial.objects.filter(key__in=keys).values_list("key", flat=True))
+    assert len(found) == 3
+    assert "= ANY(" in queries[0]["sql"]
+    assert Trial.objects.filter(key__any=[]).count() == 0

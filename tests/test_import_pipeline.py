@@ -143,19 +143,23 @@ def test_a_document_stored_meanwhile_by_another_import_is_reused(monkeypatch):
 
     loader = Loader()
     stored = loader.document(b"{}", "first", "ctgov-json")
+    again = loader.prepare_document(b"{}", "again", "ctgov-json")
+    columns = copy_module.layout(RawDocument, "id").columns()
     with pytest.raises(IntegrityError), transaction.atomic():
-        copy_module.copy_objects(
-            [RawDocument(sha256=stored.sha256, content=b"{}", size=2, name="x", format="")],
-            RawDocument,
-        )
+        copy_module.copy_lines(RawDocument, columns, [b"-1\t2026-01-01" + again.rest])
     real_filter = RawDocument.objects.filter
 
     def blind(*args, **kwargs):
-        if "sha256__in" in kwargs:
+        if "sha256__any" in kwargs:
             return RawDocument.objects.none()
         return real_filter(*args, **kwargs)
 
     monkeypatch.setattr(RawDocument.objects, "filter", blind)
-    documents = loader.documents([(b"{}", "second", "ctgov-json"), (b"[]", "new", "ctgov-json")])
+    documents = loader.documents(
+        [
+            loader.prepare_document(b"{}", "second", "ctgov-json"),
+            loader.prepare_document(b"[]", "new", "ctgov-json"),
+        ]
+    )
     assert documents[0].pk == stored.pk
     assert documents[1].pk is not None and documents[1].name == "new"

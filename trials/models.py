@@ -121,7 +121,7 @@ class Drug(models.Model):
 class RawDocument(models.Model):
     """Input bytes kept whole, so any trial can be rebuilt with tomorrow's readers."""
 
-    sha256 = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
     size = models.PositiveBigIntegerField()
     name = models.CharField(max_length=500, help_text="The path it was first imported from.")
@@ -130,6 +130,9 @@ class RawDocument(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        # Constraints rather than unique=True, which adds a second (LIKE pattern) index that no
+        # query uses and every insert pays for: the same goes for Trial and Identifier.
+        constraints = [models.UniqueConstraint(fields=["sha256"], name="rawdocument_unique_sha256")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sha256[:12]})"
@@ -196,10 +199,9 @@ def _copy(source):
 class Trial(models.Model):
     key = models.CharField(
         max_length=100,
-        unique=True,
         help_text="URL key: the primary registry ID, or a stable generated one when there is none.",
     )
-    trial_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    trial_id = models.CharField(max_length=100, null=True, blank=True)
     record = models.JSONField(help_text="The merged trial/1 record.")
     provenance = ProvenanceField(default=dict, blank=True, help_text="field -> source")
     conflicts = models.JSONField(default=dict, blank=True, help_text="field -> {source: value}")
@@ -260,6 +262,8 @@ class Trial(models.Model):
             models.Index(Lower("title"), name="trial_title_lower_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="trial_unique_key"),
+            models.UniqueConstraint(fields=["trial_id"], name="trial_unique_trial_id"),
             models.CheckConstraint(condition=_in("status", Status), name="trial_status_valid"),
             models.CheckConstraint(
                 condition=Q(study_type__isnull=True) | _in("study_type", StudyType),
@@ -283,15 +287,19 @@ class Trial(models.Model):
 class Identifier(models.Model):
     """Every ID a source names for a trial; `norm` is how URLs and merges look them up."""
 
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="identifiers")
+    # Not indexed alone: identifier_unique_per_trial (trial, norm) serves look-ups by trial.
+    trial = models.ForeignKey(
+        Trial, on_delete=models.CASCADE, related_name="identifiers", db_index=False
+    )
     value = models.CharField(max_length=200)
-    norm = models.CharField(max_length=200, db_index=True)
+    norm = models.CharField(max_length=200)
     kind = models.CharField(max_length=20)
     registry = models.CharField(max_length=60, null=True, blank=True)
     is_primary = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-is_primary", "value"]
+        indexes = [models.Index(fields=["norm"], name="identifier_norm_idx")]
         constraints = [
             models.UniqueConstraint(fields=["trial", "norm"], name="identifier_unique_per_trial")
         ]

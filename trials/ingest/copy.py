@@ -20,7 +20,6 @@ from functools import cache
 
 import orjson
 from django.db import connection, models
-from django.utils import timezone
 
 NULL = "\\N"
 
@@ -182,25 +181,3 @@ def _encoder(model_field: models.Field):
 
 def _auto_add(f: models.Field) -> bool:
     return getattr(f, "auto_now_add", False)
-
-
-def copy_objects(objs: Sequence[models.Model], model: type[models.Model]) -> None:
-    """Insert unsaved instances as `save()` would: primary keys from the table's sequence,
-    `auto_now`/`auto_now_add` dates set. The keys and dates are set on the instances."""
-    if not objs:
-        return
-    plan = layout(model, model._meta.pk.attname)
-    now = timezone.now()
-    dates = plan.head[1:]
-    for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
-        obj.pk = pk
-        for name in dates:
-            setattr(obj, name, now)
-        obj._state.adding = False
-    copy_lines(
-        model, plan.columns(), (head_line(obj, plan) + plan.encode(obj.__dict__) for obj in objs)
-    )
-
-
-def head_line(obj: models.Model, plan: Layout) -> bytes:
-    return "\t".join(as_text(getattr(obj, name)) for name in plan.head).encode()

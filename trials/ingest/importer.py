@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -66,6 +66,11 @@ def run_import(
     importer = _Importer(fmt, url, keep_all, stderr, names or {})
     try:
         with transaction.atomic():
+            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
+            # commit, on one core, after the reader is done. Checked as rows go in, they
+            # overlap with reading (the bulk path inserts trials before what points at them).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             importer.run(paths, {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run})
             if dry_run:
                 raise _DryRun
@@ -116,8 +121,8 @@ class _Importer:
         self.result.run = run
 
     def _events(self, paths: list[str]) -> Iterator[tuple]:
-        """What reading the inputs gives, in order: ("record", record or None, raw, name,
-        format, prepared or None),
+        """What reading the inputs gives, in order: ("record", record or None, the record's
+        raw bytes prepared for storing (PreparedDocument), name, prepared or None),
         ("skip", reason) or ("fail", name, reason). No database here: this may run in the
         reader process."""
         for name, data in iter_inputs(paths):
@@ -139,19 +144,20 @@ class _Importer:
                     # A prepared record is sent without its dict (half the pickling): the
                     # loader reads it back from the prepared JSON only if it needs it.
                     prepared = self.loader.try_prepare(record)
-                    yield "record", None if prepared else record, raw, name_, fmt, prepared
+                    document = self.loader.prepare_document(raw, name_, fmt)
+                    yield "record", None if prepared else record, document, name_, prepared
             except ReaderError as exc:
                 yield "fail", name, str(exc)
 
     def _flush(self) -> None:
         if not self.batch:
             return
-        documents = self.loader.documents([(raw, name, fmt) for _, raw, name, fmt, _ in self.batch])
+        documents = self.loader.documents([document for _, document, _, _ in self.batch])
         outcomes = self.loader.load_many(
             [(r, d) for (r, *_), d in zip(self.batch, documents, strict=True)],
             [prepared for *_, prepared in self.batch],
         )
-        for (record, _, name, _, prepared), outcome in zip(self.batch, outcomes, strict=True):
+        for (record, _, name, prepared), outcome in zip(self.batch, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 name = name.partition("#")[0]
                 label = prepared.label if prepared else _label(record)

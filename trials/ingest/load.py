@@ -22,7 +22,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from trials.ingest import vocab_tables
-from trials.ingest.copy import as_text, copy_lines, copy_objects, copy_rows, layout, reserve_ids
+from trials.ingest.copy import as_text, copy_lines, copy_rows, layout, reserve_ids
 from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
     Condition,
@@ -66,25 +66,51 @@ class Loader:
         )
         return document
 
-    def documents(self, items: list[tuple[bytes, str, str | None]]) -> list[RawDocument]:
-        """`document()` for a batch of (raw, name, format): one query for those already stored
-        and one insert for the rest, so that storing each record's own bytes stays cheap."""
-        shas = [hashlib.sha256(raw).hexdigest() for raw, _, _ in items]
-        found = {d.sha256: d for d in RawDocument.objects.filter(sha256__in=set(shas))}
-        new: dict[str, RawDocument] = {}
-        for sha, (raw, name, fmt) in zip(shas, items, strict=True):
-            if sha not in found and sha not in new:
-                new[sha] = RawDocument(
-                    sha256=sha, content=raw, size=len(raw), name=name[:500], format=fmt or ""
-                )
+    @staticmethod
+    def prepare_document(raw: bytes, name: str, fmt: str | None) -> PreparedDocument:
+        """What `documents()` stores for an input, computed without the database (the
+        importer's reader process prepares them)."""
+        values = {
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "content": raw,
+            "size": len(raw),
+            "name": name[:500],
+            "format": fmt or "",
+        }
+        return PreparedDocument(
+            values["sha256"],
+            values["size"],
+            values["name"],
+            values["format"],
+            _DOCUMENT.encode(values),
+        )
+
+    def documents(self, items: list[PreparedDocument]) -> list[RawDocument]:
+        """`document()` for a batch: one query for those already stored and one COPY for the
+        rest, so that storing each record's own bytes stays cheap. The documents returned
+        have their content deferred."""
+        shas = [item.sha256 for item in items]
+        stored = RawDocument.objects.filter(sha256__any=set(shas)).defer("content")
+        found = {d.sha256: d for d in stored}
+        new = {item.sha256: item for item in items if item.sha256 not in found}
+        pks = reserve_ids(RawDocument, len(new))
+        now = timezone.now()
         try:
             with transaction.atomic():
-                copy_objects(list(new.values()), RawDocument)
-                found |= new
+                copy_lines(
+                    RawDocument,
+                    _DOCUMENT.columns(),
+                    (
+                        b"%d\t%b" % (pk, as_text(now).encode()) + item.rest
+                        for item, pk in zip(new.values(), pks, strict=True)
+                    ),
+                )
         except IntegrityError:  # stored meanwhile by a concurrent import: one by one
-            for (raw, name, fmt), sha in zip(items, shas, strict=True):
-                if sha not in found:
-                    found[sha] = self.document(raw, name, fmt)
+            for item in new.values():
+                found[item.sha256] = self.document(item.raw(), item.name, item.format)
+        else:
+            for item, pk in zip(new.values(), pks, strict=True):
+                found[item.sha256] = item.document(pk, now)
         return [found[sha] for sha in shas]
 
     def in_scope(self, record: dict) -> bool:
@@ -176,12 +202,12 @@ class Loader:
         # A record may be None where it was prepared (the importer sends only the prepared).
         ready = [p for p in prepared if p is not None]
         existing = set(
-            SourceRecord.objects.filter(source_key__in=[p.key for p in ready]).values_list(
+            SourceRecord.objects.filter(source_key__any=[p.key for p in ready]).values_list(
                 "source_key", flat=True
             )
         )
         known = set(
-            Identifier.objects.filter(norm__in=set().union(*(p.norms for p in ready)))
+            Identifier.objects.filter(norm__any=set().union(*(p.norms for p in ready)))
             .exclude(kind="org")
             .values_list("norm", flat=True)
         )
@@ -255,7 +281,7 @@ class Loader:
             return
         rows = (
             Trial.objects.annotate(lower_title=Lower("title"))  # trial_title_lower_idx
-            .filter(lower_title__in=titles)
+            .filter(lower_title__any=titles)
             .values_list("pk", "lower_title", "record__sponsor")
         )
         by_title: dict[str, list[tuple[int, str]]] = {}
@@ -472,6 +498,7 @@ class Prepared:
 
 
 _TRIAL = layout(Trial, "id")
+_DOCUMENT = layout(RawDocument, "id")
 _SOURCE = layout(SourceRecord, "trial_id", "document_id")
 _TRIAL_DEFAULTS = {f.attname: f.get_default() for f in Trial._meta.concrete_fields}
 
@@ -486,6 +513,27 @@ class _Values:
 def _rest(row: tuple) -> bytes:
     """A CHILD_COLUMNS row without its trial, as COPY text after the trial's key."""
     return ("\t" + "\t".join(map(as_text, row[1:])) + "\n").encode()
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """An input ready for `Loader.documents()` (Loader.prepare_document): picklable."""
+
+    sha256: str
+    size: int
+    name: str
+    format: str
+    rest: bytes  # the RawDocument row after its primary key and date (_DOCUMENT)
+
+    def raw(self) -> bytes:
+        return bytes.fromhex(_DOCUMENT.untext(self.rest, "content").removeprefix("\\x"))
+
+    def document(self, pk: int, created: datetime.datetime) -> RawDocument:
+        """The RawDocument stored under `pk`, its content deferred."""
+        values = {"id": pk, "sha256": self.sha256, "size": self.size, "name": self.name}
+        values |= {"format": self.format, "created": created}
+        fields = [f.attname for f in RawDocument._meta.concrete_fields if f.attname in values]
+        return RawDocument.from_db(None, fields, [values[f] for f in fields])
 
 
 def _lookalike(title: str, record: dict) -> tuple[str, str] | None:

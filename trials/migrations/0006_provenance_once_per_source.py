@@ -5,15 +5,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trials', '0005_uncompressed_records'),
+        ("trials", "0005_uncompressed_records"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='trial',
-            name='provenance',
-            field=trials.models.ProvenanceField(blank=True, default=dict, help_text='field -> source'),
+            model_name="trial",
+            name="provenance",
+            field=trials.models.ProvenanceField(
+                blank=True, default=dict, help_text="field -> source"
+            ),
         ),
     ]
