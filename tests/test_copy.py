@@ -180,3 +180,31 @@ def test_any_finds_what_in_finds_with_one_parameter():
     assert len(found) == 3
     assert "= ANY(" in queries[0]["sql"]
     assert Trial.objects.filter(key__any=[]).count() == 0
+
+
+def test_documents_go_in_binary_and_read_back_byte_for_byte():
+    loader = Loader()
+    raw = bytes(range(256)) * 3 + "ünï\t\\\n".encode()
+    prepared = loader.prepare_document(raw, "dir/ünï name.json", "ctgov-json")
+    assert prepared.raw() == raw
+    (document,) = loader.documents([prepared])
+    stored = RawDocument.objects.get(pk=document.pk)
+    assert bytes(stored.content) == raw
+    assert (stored.sha256, stored.size, stored.name) == (prepared.sha256, len(raw), prepared.name)
+    assert stored.created == document.created
+    assert "content" in document.get_deferred_fields()
+    assert loader.documents([prepared])[0].pk == document.pk  # stored once
+
+
+def test_binary_fields_split_what_the_encoders_joined():
+    plan = copy.layout(RawDocument, "id", binary=True)
+    values = {"sha256": "ab", "content": b"\x00\xff", "size": 2, "name": "", "format": None}
+    assert copy.binary_fields(plan.encode(values)) == [
+        b"ab",
+        b"\x00\xff",
+        (2).to_bytes(8),
+        b"",
+        None,
+    ]
+    with pytest.raises(TypeError, match="no COPY binary form"):
+        copy.binary_encoder(Trial._meta.get_field("record"))

@@ -137,6 +137,7 @@ def test_a_document_stored_meanwhile_by_another_import_is_reused(monkeypatch):
     here the look-up for stored documents misses one that is there (as when a concurrent import
     stores it between the look-up and the COPY)."""
     from django.db import IntegrityError, transaction
+    from django.utils import timezone
 
     from trials.ingest import copy as copy_module
     from trials.ingest.load import Loader
@@ -144,9 +145,10 @@ def test_a_document_stored_meanwhile_by_another_import_is_reused(monkeypatch):
     loader = Loader()
     stored = loader.document(b"{}", "first", "ctgov-json")
     again = loader.prepare_document(b"{}", "again", "ctgov-json")
-    columns = copy_module.layout(RawDocument, "id").columns()
+    plan = copy_module.layout(RawDocument, "id", binary=True)
     with pytest.raises(IntegrityError), transaction.atomic():
-        copy_module.copy_lines(RawDocument, columns, [b"-1\t2026-01-01" + again.rest])
+        row = plan.row((-1, timezone.now()), again.rest)
+        copy_module.copy_binary(RawDocument, plan.columns(), [row])
     real_filter = RawDocument.objects.filter
 
     def blind(*args, **kwargs):

@@ -22,7 +22,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from trials.ingest import vocab_tables
-from trials.ingest.copy import as_text, copy_lines, copy_rows, layout, reserve_ids
+from trials.ingest.copy import as_text, copy_binary, copy_lines, copy_rows, layout, reserve_ids
 from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
     Condition,
@@ -97,11 +97,11 @@ class Loader:
         now = timezone.now()
         try:
             with transaction.atomic():
-                copy_lines(
+                copy_binary(
                     RawDocument,
                     _DOCUMENT.columns(),
                     (
-                        b"%d\t%b" % (pk, as_text(now).encode()) + item.rest
+                        _DOCUMENT.row((pk, now), item.rest)
                         for item, pk in zip(new.values(), pks, strict=True)
                     ),
                 )
@@ -498,7 +498,7 @@ class Prepared:
 
 
 _TRIAL = layout(Trial, "id")
-_DOCUMENT = layout(RawDocument, "id")
+_DOCUMENT = layout(RawDocument, "id", binary=True)  # its content is bytes: hex in text
 _SOURCE = layout(SourceRecord, "trial_id", "document_id")
 _TRIAL_DEFAULTS = {f.attname: f.get_default() for f in Trial._meta.concrete_fields}
 
@@ -526,7 +526,7 @@ class PreparedDocument:
     rest: bytes  # the RawDocument row after its primary key and date (_DOCUMENT)
 
     def raw(self) -> bytes:
-        return bytes.fromhex(_DOCUMENT.untext(self.rest, "content").removeprefix("\\x"))
+        return _DOCUMENT.value(self.rest, "content")
 
     def document(self, pk: int, created: datetime.datetime) -> RawDocument:
         """The RawDocument stored under `pk`, its content deferred."""
