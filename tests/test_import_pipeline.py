@@ -92,7 +92,9 @@ def test_the_reader_process_is_used_when_the_process_has_one_thread(monkeypatch)
     monkeypatch.setattr(importer, "_in_reader_process", spy)
     if importer._can_fork():
         run_import([str(SINGLE)], keep_all=True)
-        assert started == [os.getpid()]
+        # The thread that received the reader's chunks is gone: the next import forks too.
+        run_import([str(SINGLE)], keep_all=True)
+        assert started == [os.getpid(), os.getpid()]
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()

@@ -10,6 +10,7 @@ with their value mappings, so that a re-import agrees with a re-normalization.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -222,31 +223,52 @@ def _in_reader_process(
 
 
 def _received(child, receiver) -> Iterator[tuple]:
-    try:
+    """The reader's events. A thread takes each chunk off the pipe as it comes (a chunk is
+    megabytes, written through a pipe of 64 kB) while this thread waits for the database."""
+    inbox: queue.Queue = queue.Queue(maxsize=AHEAD)
+
+    def take() -> None:
         while True:
             try:
                 chunk = receiver.recv()
-            except EOFError:
+            except (EOFError, OSError):
+                inbox.put(EOFError)
+                return
+            inbox.put(chunk)
+            if chunk is None or isinstance(chunk, str):
+                return
+
+    taker = threading.Thread(target=take, daemon=True)
+    taker.start()
+    try:
+        while True:
+            chunk = inbox.get()
+            if chunk is EOFError:
                 child.join(5)
-                raise RuntimeError(
-                    f"the reader process ended early (exit {child.exitcode})"
-                ) from None
+                raise RuntimeError(f"the reader process ended early (exit {child.exitcode})")
             if chunk is None:
                 return
             if isinstance(chunk, str):
                 raise RuntimeError(f"the reader process failed:\n{chunk}")
             yield from chunk
     finally:
-        receiver.close()
         if child.is_alive():
             child.terminate()
-        child.join()
+        child.join()  # the pipe's other end is closed now: the taker ends
+        while taker.is_alive():
+            try:  # make room for its last put
+                inbox.get_nowait()
+            except queue.Empty:
+                taker.join(0.1)
+        receiver.close()
 
 
 def _read_into(events, paths: list[str], sender) -> None:
     """The reader process: send `events(paths)` in chunks, then None (or a traceback). A
     thread sends (pickles and writes) while the reader goes on, up to AHEAD chunks ahead."""
     outbox: queue.Queue = queue.Queue(maxsize=AHEAD)
+    # What the parent built (vocabulary, Django) is never garbage: collections skip it.
+    gc.freeze()
 
     def post() -> None:
         while True:
