@@ -282,11 +282,20 @@ class Loader:
         rows = (
             Trial.objects.annotate(lower_title=Lower("title"))  # trial_title_lower_idx
             .filter(lower_title__any=titles)
-            .values_list("pk", "lower_title", "record__sponsor")
+            .values_list("pk", "lower_title")
         )
-        by_title: dict[str, list[tuple[int, str]]] = {}
-        for pk, title, sponsor in rows:
-            by_title.setdefault(title, []).append((pk, _fold(sponsor)))
+        by_title: dict[str, list[int]] = {}
+        for pk, title in rows:
+            by_title.setdefault(title, []).append(pk)
+        # Sponsors only of trials that share a title with another: most titles are their
+        # trial's alone, and a sponsor is read from the record, stored out of line.
+        shared = [pk for pks in by_title.values() if len(pks) > 1 for pk in pks]
+        sponsors = dict(Trial.objects.filter(pk__in=shared).values_list("pk", "record__sponsor"))
+        by_title = {
+            title: [(pk, _fold(sponsors[pk])) for pk in pks]
+            for title, pks in by_title.items()
+            if len(pks) > 1
+        }
         pairs = {}
         for trial_pk, title, sponsor in trials:
             for pk, other in by_title.get(title, []):
