@@ -31,6 +31,7 @@ from trials.ingest.load import Counts, Loader
 from trials.models import ImportRun
 
 BATCH = 500
+FIRST_BATCH = 100
 # The reader process sends events in chunks and may run AHEAD chunks ahead of the loader, so
 # that neither waits for the other while memory stays bounded.
 CHUNK = 250
@@ -104,11 +105,14 @@ class _Importer:
         self.progress = _Progress(
             desc="records", unit=" rec", file=sys.stderr, disable=None, mininterval=1
         )
+        # The first batch is small, so that the database starts while the reader goes on.
+        batch = FIRST_BATCH
         for kind, *event in events:
             if kind == "record":
                 self.batch.append(event)
-                if len(self.batch) >= BATCH:
+                if len(self.batch) >= batch:
                     self._flush()
+                    batch = BATCH
             elif kind == "skip":
                 self._skip(*event)
             else:
@@ -281,11 +285,12 @@ def _read_into(events, paths: list[str], sender) -> None:
     poster.start()
     try:
         chunk: list[tuple] = []
+        size = FIRST_BATCH  # the loader's first batch, as soon as it is read
         for event in events(paths):
             chunk.append(event)
-            if len(chunk) >= CHUNK:
+            if len(chunk) >= size:
                 outbox.put(chunk)
-                chunk = []
+                chunk, size = [], CHUNK
         outbox.put(chunk)
         outbox.put(None)
     except Exception:
