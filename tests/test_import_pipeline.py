@@ -147,9 +147,10 @@ def test_a_document_stored_meanwhile_by_another_import_is_reused(monkeypatch):
     loader = Loader()
     stored = loader.document(b"{}", "first", "ctgov-json")
     again = loader.prepare_document(b"{}", "again", "ctgov-json")
-    plan = copy_module.layout(RawDocument, "id", binary=True)
+    plan = copy_module.layout(RawDocument, "id")
     with pytest.raises(IntegrityError), transaction.atomic():
-        row = plan.row((-1, timezone.now()), again.rest)
+        (head,) = plan.prefixes([(-1,)], timezone.now())
+        row = head + again.rest
         copy_module.copy_binary(RawDocument, plan.columns(), [row])
     real_filter = RawDocument.objects.filter
 

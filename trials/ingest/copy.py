@@ -5,9 +5,10 @@ in Python, and which the server then parses; COPY streams rows that the server r
 statement to plan. Row triggers and constraints still apply, so what COPY writes is exactly
 what an INSERT would have written.
 
-Rows are written in COPY's text format by `line()`, here rather than by psycopg, so that they
-can be made where the database is not: the importer's reader process encodes each new trial's
-rows, and the loading process only puts the primary and foreign keys in front (`Layout`).
+The bulk path writes COPY's binary format (`Layout`): nothing to escape, bytes as they are,
+numbers and dates without parsing. Its rows are encoded where the database is not: the
+importer's reader process encodes each new trial's rows, and the loading process only puts the
+primary and foreign keys in front. Other rows (`copy_rows`) go in COPY's text format.
 """
 
 from __future__ import annotations
@@ -86,15 +87,6 @@ def text(value: str) -> str:
     return value
 
 
-_UNESCAPE = re.compile(r"\\(.)")
-_UNESCAPED = {"t": "\t", "n": "\n", "r": "\r"}
-
-
-def untext(field: str) -> str:
-    """The string a COPY text field (made by `text()`) holds."""
-    return _UNESCAPE.sub(lambda m: _UNESCAPED.get(m[1], m[1]), field)
-
-
 def _element(value) -> str:
     if value is None:
         return "NULL"
@@ -145,49 +137,79 @@ def line(values: Iterable) -> bytes:
     return ("\t".join(map(as_text, values)) + "\n").encode()
 
 
-# --- COPY's binary format, for large byte strings (bytea in text is twice its size, in hex) ---
+# --- COPY's binary format, for the bulk path: no escaping, no hex, no parsing of numbers -------
 
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _BINARY_TRAILER = struct.pack("!h", -1)
+_NULL = struct.pack("!i", -1)
 _PG_EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+_PG_DATE_EPOCH = _PG_EPOCH.date()
 _MICROSECOND = datetime.timedelta(microseconds=1)
+# Element types of the arrays we write (pg_type OIDs).
+_ELEMENT_OIDS = {"varchar": 1043, "text": 25}
 
 
-def _binary_bigint(value: int) -> bytes:
-    return struct.pack("!iq", 8, value)
+def _sized(data: bytes) -> bytes:
+    return struct.pack("!i", len(data)) + data
 
 
-def _binary_bytes(value: bytes) -> bytes:
-    return struct.pack("!i", len(value)) + value
+def _packer(fmt: str) -> Callable[[object], bytes]:
+    pack = struct.Struct("!i" + fmt).pack
+    size = struct.calcsize("!" + fmt)
+    return lambda value: pack(size, value)
+
+
+def _binary_array(element_oid: int) -> Callable[[list], bytes]:
+    def encode(values: list) -> bytes:
+        if not values:
+            return _sized(struct.pack("!iii", 0, 0, element_oid))
+        items = [_NULL if v is None else _sized(v.encode()) for v in values]
+        header = struct.pack("!iiiii", 1, None in values, element_oid, len(values), 1)
+        return _sized(header + b"".join(items))
+
+    return encode
+
+
+def _json(model_field: models.JSONField) -> Callable[[object], bytes]:
+    prep = model_field.get_prep_value  # ProvenanceField's compact form
+    # jsonb's binary form: a version byte, then the text. orjson writes what json.dumps does
+    # (without its spaces) for str keys and standard types.
+    return lambda value: _sized(b"\x01" + orjson.dumps(prep(value)))
 
 
 def _binary_text(value: str) -> bytes:
-    return _binary_bytes(value.encode())
+    return _sized(value.encode())
 
 
-def _binary_timestamptz(value: datetime.datetime) -> bytes:
-    return _binary_bigint((value - _PG_EPOCH) // _MICROSECOND)
-
-
-# By the field's database type: bigint, bytea, text (varchar) and timestamptz.
+_BIGINT = _packer("q")
+_INTEGER = _packer("i")
+# By the column's type.
 _BINARY = {
-    "BigAutoField": _binary_bigint,
-    "BigIntegerField": _binary_bigint,
-    "PositiveBigIntegerField": _binary_bigint,
-    "BinaryField": _binary_bytes,
-    "CharField": _binary_text,
-    "TextField": _binary_text,
-    "DateTimeField": _binary_timestamptz,
+    "bigint": _BIGINT,
+    "integer": _INTEGER,
+    "smallint": _packer("h"),
+    "boolean": _packer("?"),
+    "double precision": _packer("d"),
+    "bytea": _sized,
+    "text": _binary_text,
+    "varchar": _binary_text,
+    "date": lambda value: _INTEGER((value - _PG_DATE_EPOCH).days),
+    "timestamp with time zone": lambda value: _BIGINT((value - _PG_EPOCH) // _MICROSECOND),
 }
 
 
 def binary_encoder(model_field: models.Field) -> Callable[[object], bytes]:
-    """value -> the field in COPY's binary format (NULL for None)."""
-    try:
-        encode = _BINARY[model_field.get_internal_type()]
-    except KeyError:
-        raise TypeError(f"no COPY binary form for {model_field!r}") from None
-    return lambda value: b"\xff\xff\xff\xff" if value is None else encode(value)
+    """value -> the field in COPY's binary format, by the column's type (NULL for None)."""
+    db_type = re.sub(r"\(\d+\)", "", model_field.db_type(connection) or "")
+    if isinstance(model_field, models.JSONField):
+        encode = _json(model_field)
+    elif db_type.endswith("[]") and db_type[:-2] in _ELEMENT_OIDS:
+        encode = _binary_array(_ELEMENT_OIDS[db_type[:-2]])
+    elif db_type in _BINARY:
+        encode = _BINARY[db_type]
+    else:
+        raise TypeError(f"no COPY binary form for {model_field!r} ({db_type})")
+    return lambda value: _NULL if value is None else encode(value)
 
 
 def binary_fields(data: bytes) -> list[bytes | None]:
@@ -201,70 +223,61 @@ def binary_fields(data: bytes) -> list[bytes | None]:
     return fields
 
 
-# --- Model instances ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Layout:
-    """How the bulk path writes a model's rows: the `head` columns (primary key, foreign keys,
-    automatic dates) are filled where the row is inserted; the rest are encoded beforehand,
-    possibly in another process, by `encode()`. In COPY's text format, or its binary one."""
+    """How the bulk path writes a model's rows, in COPY's binary format: the `head` columns
+    (primary key, foreign keys, automatic dates) are filled where the row is inserted; the
+    rest are encoded beforehand, possibly in another process, by `encode()`."""
 
     model: type[models.Model]
     head: tuple[str, ...]  # attribute names
     rest: tuple[str, ...]
-    encoders: tuple[tuple[str, Callable], ...]  # (name, value -> the field, str or bytes)
-    binary: bool = False
-    head_encoders: tuple[Callable, ...] = ()  # binary: value -> the field
+    head_encoders: tuple[Callable[[object], bytes], ...]
+    rest_encoders: tuple[Callable[[object], bytes], ...]
 
-    def encode(self, values: dict) -> bytes:
-        """The `rest` of a row (`values` by attribute name, an instance's __dict__). In text,
-        from the tab that joins it to the head to the newline that ends the row."""
-        if self.binary:
-            return b"".join([encode(values[name]) for name, encode in self.encoders])
-        fields = "\t".join([encode(values[name]) for name, encode in self.encoders])
-        return f"\t{fields}\n".encode()
+    def encode(self, values: dict | Sequence) -> bytes:
+        """The rest of a row: `values` by attribute name (an instance's __dict__), or in
+        the order of `rest`."""
+        if isinstance(values, dict):
+            values = [values[name] for name in self.rest]
+        return b"".join([encode(v) for encode, v in zip(self.rest_encoders, values, strict=True)])
 
-    def row(self, head: Sequence, rest: bytes) -> bytes:
-        """A whole binary row: the `head` values, then an encoded rest."""
-        encoded = [encode(v) for encode, v in zip(self.head_encoders, head, strict=True)]
-        return struct.pack("!h", len(self.head) + len(self.rest)) + b"".join(encoded) + rest
+    def prefixes(self, keys: Iterable[Sequence], *fixed) -> list[bytes]:
+        """What comes before the rest of each row: the field count, the head values `keys`
+        give (the first ones), then those that are the same in every row (`fixed`)."""
+        count = struct.pack("!h", len(self.head) + len(self.rest))
+        tail = self.head_encoders[len(self.head) - len(fixed) :]
+        tail = b"".join([encode(v) for encode, v in zip(tail, fixed, strict=True)])
+        encoders = self.head_encoders[: len(self.head) - len(fixed)]
+        return [
+            count + b"".join([encode(v) for encode, v in zip(encoders, key, strict=True)]) + tail
+            for key in keys
+        ]
 
     def columns(self) -> list[str]:
         """The database columns of a whole row (head, then rest)."""
         return [self.model._meta.get_field(name).column for name in (*self.head, *self.rest)]
 
-    def untext(self, rest: bytes, name: str) -> str:
-        """The value of column `name` in an encoded text `rest` (JSON for a JSON field)."""
-        return untext(rest.decode().rstrip("\n").split("\t")[1 + self.rest.index(name)])
-
     def value(self, rest: bytes, name: str) -> bytes | None:
-        """The bytes of column `name` in an encoded binary `rest`."""
+        """The bytes of column `name` in an encoded rest (for jsonb, a version byte first)."""
         return binary_fields(rest)[self.rest.index(name)]
 
 
 @cache
-def layout(model: type[models.Model], *head: str, binary: bool = False) -> Layout:
+def layout(model: type[models.Model], *head: str, rest: tuple[str, ...] | None = None) -> Layout:
     """The Layout of `model` whose head is the fields named in `head` (attribute names) and its
-    automatic dates. A primary key not named is left to the database."""
+    automatic dates, and whose rest is `rest` or every other field. A primary key not named
+    is left to the database."""
     fields = [f for f in model._meta.concrete_fields if not f.generated]
     dates = [f.attname for f in fields if getattr(f, "auto_now", False) or _auto_add(f)]
     head_ = (*head, *dates)
-    rest = [f for f in fields if f.attname not in head_ and not f.primary_key]
-    names = tuple(f.attname for f in rest)
-    encoders = tuple(zip(names, map(binary_encoder if binary else _encoder, rest), strict=True))
-    if not binary:
-        return Layout(model, head_, names, encoders)
-    head_encoders = tuple(binary_encoder(model._meta.get_field(name)) for name in head_)
-    return Layout(model, head_, names, encoders, binary, head_encoders)
+    if rest is None:
+        rest = tuple(f.attname for f in fields if f.attname not in head_ and not f.primary_key)
 
+    def encoders(names):
+        return tuple(binary_encoder(model._meta.get_field(name)) for name in names)
 
-def _encoder(model_field: models.Field):
-    if isinstance(model_field, models.JSONField):
-        prep = model_field.get_prep_value  # ProvenanceField's compact form
-        # orjson: what json.dumps gives (without its spaces), for str keys and standard types.
-        return lambda value: text(orjson.dumps(prep(value)).decode())
-    return as_text
+    return Layout(model, head_, rest, encoders(head_), encoders(rest))
 
 
 def _auto_add(f: models.Field) -> bool:

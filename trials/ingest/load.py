@@ -22,7 +22,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from trials.ingest import vocab_tables
-from trials.ingest.copy import as_text, copy_binary, copy_lines, copy_rows, layout, reserve_ids
+from trials.ingest.copy import copy_binary, copy_rows, layout, reserve_ids
 from trials.ingest.merge import identifier_norm, is_empty, merge, priority
 from trials.models import (
     Condition,
@@ -97,14 +97,9 @@ class Loader:
         now = timezone.now()
         try:
             with transaction.atomic():
-                copy_binary(
-                    RawDocument,
-                    _DOCUMENT.columns(),
-                    (
-                        _DOCUMENT.row((pk, now), item.rest)
-                        for item, pk in zip(new.values(), pks, strict=True)
-                    ),
-                )
+                heads = _DOCUMENT.prefixes([(pk,) for pk in pks], now)
+                rests = [item.rest for item in new.values()]
+                copy_binary(RawDocument, _DOCUMENT.columns(), map(bytes.__add__, heads, rests))
         except IntegrityError:  # stored meanwhile by a concurrent import: one by one
             for item in new.values():
                 found[item.sha256] = self.document(item.raw(), item.name, item.format)
@@ -174,7 +169,11 @@ class Loader:
             claims=frozenset({source["source_key"], "key:" + trial.key, *norms}),
             trial=_TRIAL.encode(vars(trial)),
             source=_SOURCE.encode(source),
-            rows={model: [_rest(row) for row in rows[model]] for model in rows if rows[model]},
+            rows={
+                model: [_CHILD[model].encode(row[1:]) for row in rows[model]]
+                for model in rows
+                if rows[model]
+            },
             lookalike=_lookalike(trial.title, trial.record),
         )
 
@@ -242,30 +241,18 @@ class Loader:
         # The rows were encoded by prepare(): only their keys and dates are added here. A batch
         # that fails is retried one by one, from the prepared data unchanged.
         pks = reserve_ids(Trial, len(prepared))
-        now = as_text(timezone.now())
-        copy_lines(
-            Trial,
-            _TRIAL.columns(),
-            (f"{pk}\t{now}\t{now}".encode() + p.trial for p, pk in zip(prepared, pks, strict=True)),
+        now = timezone.now()
+        heads = _TRIAL.prefixes([(pk,) for pk in pks], now, now)
+        copy_binary(Trial, _TRIAL.columns(), map(bytes.__add__, heads, [p.trial for p in prepared]))
+        heads = _SOURCE.prefixes([(pk, d.pk) for pk, d in zip(pks, documents, strict=True)], now)
+        copy_binary(
+            SourceRecord, _SOURCE.columns(), map(bytes.__add__, heads, [p.source for p in prepared])
         )
-        copy_lines(
-            SourceRecord,
-            _SOURCE.columns(),
-            (
-                f"{pk}\t{document.pk}\t{now}".encode() + p.source
-                for p, pk, document in zip(prepared, pks, documents, strict=True)
-            ),
-        )
-        for model, names in CHILD_COLUMNS.items():
-            copy_lines(
-                model,
-                names,
-                (
-                    b"%d" % pk + rest
-                    for p, pk in zip(prepared, pks, strict=True)
-                    for rest in p.rows.get(model, ())
-                ),
-            )
+        for model, plan in _CHILD.items():
+            rows = []
+            for p, head in zip(prepared, plan.prefixes([(pk,) for pk in pks]), strict=True):
+                rows += [head + rest for rest in p.rows.get(model, ())]
+            copy_binary(model, plan.columns(), rows)
         self._flag([(pk, *p.lookalike) for p, pk in zip(prepared, pks, strict=True) if p.lookalike])
 
     def flag_lookalikes(self, trials: list[Trial]) -> None:
@@ -490,7 +477,7 @@ def _cut(pk: int, values: dict, model) -> tuple:
 @dataclass(frozen=True)
 class Prepared:
     """A record ready for the bulk path (Loader.prepare): plain data, picklable. Its rows are
-    encoded as COPY text without the columns the loading process fills (copy.Layout)."""
+    encoded for binary COPY without the columns the loading process fills (copy.Layout)."""
 
     label: str | None  # the trial ID or title, for messages
     key: str  # source_key
@@ -498,17 +485,20 @@ class Prepared:
     claims: frozenset[str]  # what two records of one batch must not share to be created together
     trial: bytes  # the Trial row after its primary key and dates (_TRIAL)
     source: bytes  # the SourceRecord row after its trial, document and date (_SOURCE)
-    rows: dict[type, list[bytes]]  # CHILD_COLUMNS rows after their trial
+    rows: dict[type, list[bytes]]  # CHILD_COLUMNS rows after their trial (_CHILD)
     lookalike: tuple[str, str] | None  # (lower-case title, folded sponsor)
 
     def record(self) -> dict:
         """The record prepared (read back from its SourceRecord row's JSON)."""
-        return orjson.loads(_SOURCE.untext(self.source, "record"))
+        return orjson.loads(_SOURCE.value(self.source, "record")[1:])  # after jsonb's version
 
 
 _TRIAL = layout(Trial, "id")
-_DOCUMENT = layout(RawDocument, "id", binary=True)  # its content is bytes: hex in text
+_DOCUMENT = layout(RawDocument, "id")
 _SOURCE = layout(SourceRecord, "trial_id", "document_id")
+_CHILD = {
+    model: layout(model, "trial_id", rest=names[1:]) for model, names in CHILD_COLUMNS.items()
+}
 _TRIAL_DEFAULTS = {f.attname: f.get_default() for f in Trial._meta.concrete_fields}
 
 
@@ -517,11 +507,6 @@ class _Values:
 
     def __init__(self, values: dict) -> None:
         self.__dict__.update(values)
-
-
-def _rest(row: tuple) -> bytes:
-    """A CHILD_COLUMNS row without its trial, as COPY text after the trial's key."""
-    return ("\t" + "\t".join(map(as_text, row[1:])) + "\n").encode()
 
 
 @dataclass(frozen=True)
