@@ -1,5 +1,5 @@
-"""The loader's COPY text encoder (trials/ingest/copy.py) and the compact provenance column:
-what goes in through COPY reads back exactly as it went in, whatever the text holds."""
+"""The loader's COPY encoders (trials/ingest/copy.py) and the compact provenance column: what
+goes in through COPY reads back exactly as it went in, whatever the text holds."""
 
 import datetime
 import json
@@ -41,11 +41,6 @@ NASTY = [
 ]
 
 
-@pytest.mark.parametrize("value", NASTY)
-def test_text_fields_have_no_raw_separators(value):
-    assert "\t" not in copy.text(value) and "\n" not in copy.text(value)
-
-
 def test_values_read_back_as_written():
     trial = Trial.objects.create(key="NCT00000001", title="t", record={})
     rows = [(trial.pk, value, value, value, "US", None) for value in NASTY]
@@ -55,11 +50,12 @@ def test_values_read_back_as_written():
 
 
 def test_arrays_dates_booleans_and_bytes_read_back():
-    names = ["a,b", 'say "x"', "back\\slash", "NULL", "{curly}", "tab\tnew\nline", ""]
+    names = ["a,b", 'say "x"', "back\\slash", "NULL", None, "{curly}", "tab\tnew\nline", ""]
     trial = Trial(key="NCT00000002", title="t", record={"x": NASTY}, conditions=names)
     trial.start_date = datetime.date(2024, 2, 29)
     trial.is_refractory = True
     trial.min_age = 17.5
+    trial.enrollment = 2**31 - 1
     trial.pk = _insert(trial)
     document = RawDocument(
         sha256="0" * 64, content=bytes(range(256)), size=256, name="n", format=""
@@ -74,6 +70,7 @@ def test_arrays_dates_booleans_and_bytes_read_back():
         True,
         17.5,
     )
+    assert stored.enrollment == 2**31 - 1
     assert stored.created == NOW
     assert bytes(RawDocument.objects.get(pk=document.pk).content) == bytes(range(256))
 
@@ -90,11 +87,6 @@ def _insert(obj) -> int:
     row = head + plan.encode(vars(obj))
     copy.copy_binary(type(obj), plan.columns(), [row])
     return pk
-
-
-def test_a_value_copy_cannot_write_is_refused():
-    with pytest.raises(TypeError, match="no COPY text form for object"):
-        copy.as_text(object())
 
 
 def test_a_prepared_record_reads_back_from_its_encoded_row(seed_record):

@@ -8,7 +8,7 @@ what an INSERT would have written.
 The bulk path writes COPY's binary format (`Layout`): nothing to escape, bytes as they are,
 numbers and dates without parsing. Its rows are encoded where the database is not: the
 importer's reader process encodes each new trial's rows, and the loading process only puts the
-primary and foreign keys in front. Other rows (`copy_rows`) go in COPY's text format.
+primary and foreign keys in front. Other rows (`copy_rows`) are encoded by psycopg.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from functools import cache
 import orjson
 from django.db import connection, models
 
-NULL = "\\N"
-
 
 def reserve_ids(model: type[models.Model], n: int) -> list[int]:
     """`n` primary keys from the table's identity sequence, for rows that others point at."""
@@ -38,21 +36,9 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def copy_lines(model: type[models.Model], columns: Sequence[str], lines: Iterable[bytes]) -> None:
-    """COPY rows already in COPY's text format (each ending in a newline) into `model`'s table,
-    `columns` being the database columns in the rows' order. Nothing is sent without rows."""
-    data = b"".join(lines)
-    if not data:
-        return
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    # wrap_database_errors: psycopg's errors as Django's (IntegrityError...), as execute() does.
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(data)
-
-
 def copy_binary(model: type[models.Model], columns: Sequence[str], rows: Iterable[bytes]) -> None:
-    """COPY rows in COPY's binary format (each a tuple made by `binary_row()`)."""
+    """COPY rows in COPY's binary format (each a `Layout.prefixes()` prefix and an encoded rest)
+    into `model`'s table. Nothing is sent without rows."""
     data = b"".join(rows)
     if not data:
         return
@@ -61,80 +47,24 @@ def copy_binary(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
         "FROM STDIN WITH (FORMAT binary)"
     )
+    # wrap_database_errors: psycopg's errors as Django's (IntegrityError...), as execute() does.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
         copy.write(_BINARY_HEADER + data + _BINARY_TRAILER)
 
 
 def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY `rows` (tuples of Python values in the order of `columns`) into `model`'s table.
-    JSON goes in as JSON only from model instances (copy_objects): a list here is an array."""
-    copy_lines(model, columns, (line(row) for row in rows))
-
-
-# --- COPY's text format ------------------------------------------------------------------------
-
-
-def text(value: str) -> str:
-    """A string as a COPY text field: backslash, tab, newline and carriage return escaped."""
-    if "\\" in value:
-        value = value.replace("\\", "\\\\")
-    if "\t" in value:
-        value = value.replace("\t", "\\t")
-    if "\n" in value:
-        value = value.replace("\n", "\\n")
-    if "\r" in value:
-        value = value.replace("\r", "\\r")
-    return value
-
-
-def _element(value) -> str:
-    if value is None:
-        return "NULL"
-    value = str(value)
-    if "\\" in value or '"' in value:
-        value = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{value}"'
-
-
-def _array(value: list | tuple) -> str:
-    return text("{" + ",".join(map(_element, value)) + "}")
-
-
-def _bytea(value: bytes | bytearray | memoryview) -> str:
-    return "\\\\x" + bytes(value).hex()
-
-
-# By exact type: a dictionary look-up instead of a chain of isinstance() for every value.
-_TEXT = {
-    str: text,
-    type(None): lambda _: NULL,
-    bool: lambda value: "t" if value else "f",
-    int: repr,
-    float: repr,
-    datetime.datetime: datetime.datetime.isoformat,  # before date, its base, for subclasses
-    datetime.date: datetime.date.isoformat,
-    list: _array,
-    tuple: _array,
-    bytes: _bytea,
-    bytearray: _bytea,
-    memoryview: _bytea,
-}
-
-
-def as_text(value) -> str:
-    """One value as a COPY text field. Lists are arrays (of scalars); JSON is encoded before."""
-    try:
-        return _TEXT[type(value)](value)
-    except KeyError:
-        for kind, encode in _TEXT.items():  # a subclass (a str enum member...)
-            if kind is not type(None) and isinstance(value, kind):
-                return encode(value)
-        raise TypeError(f"no COPY text form for {type(value).__name__}") from None
-
-
-def line(values: Iterable) -> bytes:
-    """A row as a line of COPY text."""
-    return ("\t".join(map(as_text, values)) + "\n").encode()
+    """COPY `rows` (tuples of Python values in the order of `columns`; psycopg adapts them) into
+    `model`'s table. Nothing is sent when there are no rows."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write_row(first)
+        for row in rows:
+            copy.write_row(row)
 
 
 # --- COPY's binary format, for the bulk path: no escaping, no hex, no parsing of numbers -------
