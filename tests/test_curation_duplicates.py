@@ -37,6 +37,15 @@ def test_the_loader_flags_the_same_title_and_sponsor_without_a_shared_id(lookali
     assert Trial.objects.filter(title=TITLE).count() == 2  # never merged by the loader
 
 
+@pytest.mark.parametrize("sponsor", ["Derm Uni", "Other Uni"])
+def test_a_trial_stored_before_the_sponsor_column_is_compared_by_its_record(tmp_path, sponsor):
+    import_studies(tmp_path, study("NCT09400041", title=TITLE, sponsor="Derm Uni"), name="a.json")
+    assert Trial.objects.filter(sponsor="Derm Uni").update(sponsor=None) == 1  # as migrated
+    import_studies(tmp_path, study("NCT09400042", title=TITLE, sponsor=sponsor), name="b.json")
+    flagged = PossibleDuplicate.objects.filter(reason="same title and sponsor").exists()
+    assert flagged == (sponsor == "Derm Uni")
+
+
 def test_look_alikes_in_one_batch_are_flagged_too(tmp_path):
     import_studies(tmp_path, study("NCT09400011", title=TITLE), study("NCT09400012", title=TITLE))
     assert PossibleDuplicate.objects.count() == 1

@@ -214,6 +214,8 @@ class Trial(models.Model):
 
     # Derived from `record` by the loader, for search, facets and sorting.
     title = models.TextField()
+    # For the look-alike check (same title and sponsor), without reading the whole record.
+    sponsor = models.TextField(null=True, blank=True)
     status = models.CharField(max_length=30, choices=Status, default=Status.UNKNOWN)
     phases = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     study_type = models.CharField(max_length=20, choices=StudyType, null=True, blank=True)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from trials.ingest import vocab_tables
@@ -275,9 +276,10 @@ class Loader:
         for pk, title in rows:
             by_title.setdefault(title, []).append(pk)
         # Sponsors only of trials that share a title with another: most titles are their
-        # trial's alone, and a sponsor is read from the record, stored out of line.
+        # trial's alone. Trials stored before the sponsor column have it in their record.
         shared = [pk for pks in by_title.values() if len(pks) > 1 for pk in pks]
-        sponsors = dict(Trial.objects.filter(pk__in=shared).values_list("pk", "record__sponsor"))
+        sponsor = Coalesce("sponsor", KeyTextTransform("sponsor", "record"))
+        sponsors = dict(Trial.objects.filter(pk__in=shared).values_list("pk", sponsor))
         by_title = {
             title: [(pk, _fold(sponsors[pk])) for pk in pks]
             for title, pks in by_title.items()
@@ -370,6 +372,7 @@ class Loader:
         ):
             trial.trial_id = r["trial_id"]
         trial.title = r.get("title") or r.get("official_title") or "(untitled trial)"
+        trial.sponsor = r.get("sponsor")
         trial.status = r.get("status") or "UNKNOWN"
         trial.phases = list(dict.fromkeys(r.get("phases") or []))
         trial.study_type = r.get("study_type")
