@@ -231,18 +231,13 @@ def _received(child, receiver) -> Iterator[tuple]:
     megabytes, written through a pipe of 64 kB) while this thread waits for the database."""
     inbox: queue.Queue = queue.Queue(maxsize=AHEAD)
 
-    def take() -> None:
-        while True:
-            try:
-                chunk = receiver.recv()
-            except (EOFError, OSError):
-                inbox.put(EOFError)
-                return
-            inbox.put(chunk)
-            if chunk is None or isinstance(chunk, str):
-                return
+    def receive():
+        try:
+            return receiver.recv()
+        except (EOFError, OSError):  # the reader is gone
+            return EOFError
 
-    taker = threading.Thread(target=take, daemon=True)
+    taker = threading.Thread(target=_pump, args=(receive, inbox.put), daemon=True)
     taker.start()
     try:
         while True:
@@ -267,6 +262,16 @@ def _received(child, receiver) -> Iterator[tuple]:
         receiver.close()
 
 
+def _pump(get: Callable[[], object], put: Callable[[object], None]) -> None:
+    """Move chunks from get() to put() up to the last: None (the end), a traceback (str) or
+    EOFError (the reader gone)."""
+    while True:
+        item = get()
+        put(item)
+        if item is None or item is EOFError or isinstance(item, str):
+            return
+
+
 def _read_into(events, paths: list[str], sender) -> None:
     """The reader process: send `events(paths)` in chunks, then None (or a traceback). A
     thread sends (pickles and writes) while the reader goes on, up to AHEAD chunks ahead."""
@@ -274,14 +279,7 @@ def _read_into(events, paths: list[str], sender) -> None:
     # What the parent built (vocabulary, Django) is never garbage: collections skip it.
     gc.freeze()
 
-    def post() -> None:
-        while True:
-            item = outbox.get()
-            sender.send(item)
-            if item is None or isinstance(item, str):
-                return
-
-    poster = threading.Thread(target=post, daemon=True)
+    poster = threading.Thread(target=_pump, args=(outbox.get, sender.send), daemon=True)
     poster.start()
     try:
         chunk: list[tuple] = []
