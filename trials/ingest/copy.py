@@ -17,6 +17,7 @@ import datetime
 import re
 import struct
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -40,16 +41,9 @@ def copy_binary(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     """COPY rows in COPY's binary format (each a `Layout.prefixes()` prefix and an encoded rest)
     into `model`'s table. Nothing is sent without rows."""
     data = b"".join(rows)
-    if not data:
-        return
-    quote = connection.ops.quote_name
-    sql = (
-        f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
-        "FROM STDIN WITH (FORMAT binary)"
-    )
-    # wrap_database_errors: psycopg's errors as Django's (IntegrityError...), as execute() does.
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(_BINARY_HEADER + data + _BINARY_TRAILER)
+    if data:
+        with _copy(model, columns, " WITH (FORMAT binary)") as copy:
+            copy.write(_BINARY_HEADER + data + _BINARY_TRAILER)
 
 
 def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
@@ -59,12 +53,20 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
     first = next(rows, None)
     if first is None:
         return
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
+    with _copy(model, columns) as copy:
         copy.write_row(first)
         for row in rows:
             copy.write_row(row)
+
+
+@contextmanager
+def _copy(model: type[models.Model], columns: Sequence[str], options: str = ""):
+    quote = connection.ops.quote_name
+    table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
+    sql = f"COPY {table} ({names}) FROM STDIN{options}"
+    # wrap_database_errors: psycopg's errors as Django's (IntegrityError...), as execute() does.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
+        yield copy
 
 
 # --- COPY's binary format, for the bulk path: no escaping, no hex, no parsing of numbers -------
