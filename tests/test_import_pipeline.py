@@ -168,3 +168,33 @@ def test_a_document_stored_meanwhile_by_another_import_is_reused(monkeypatch):
     )
     assert documents[0].pk == stored.pk
     assert documents[1].pk is not None and documents[1].name == "new"
+
+
+def test_the_import_looks_up_its_keys_by_index(tmp_path, monkeypatch):
+    """Inside the import's transaction the tables grow without statistics, and the planner
+    would scan the whole table for a batch's few hundred keys, every batch. The import's
+    look-ups (as the loader makes them) use the indexes whatever the table's size."""
+    from django.db.models.functions import Lower
+
+    from trials.ingest.load import Loader
+    from trials.models import Identifier
+
+    keys = [f"nct{i:08d}" for i in range(500)]
+    lookups = {
+        "identifiers": lambda: Identifier.objects.filter(norm__any=keys),
+        "sources": lambda: SourceRecord.objects.filter(source_key__any=keys),
+        "documents": lambda: RawDocument.objects.filter(sha256__any=keys),
+        "titles": lambda: Trial.objects.annotate(t=Lower("title")).filter(t__any=keys),
+    }
+    plans = {}
+    load_many = Loader.load_many
+
+    def spy(self, *args, **kwargs):
+        plans.update({name: query().explain() for name, query in lookups.items()})
+        return load_many(self, *args, **kwargs)
+
+    monkeypatch.setattr(Loader, "load_many", spy)
+    _run(_download(tmp_path, 3), monkeypatch, fork=False)
+    assert set(plans) == set(lookups)
+    for name, plan in plans.items():
+        assert "Seq Scan" not in plan, (name, plan)

@@ -73,6 +73,12 @@ def run_import(
             # overlap with reading (the bulk path inserts trials before what points at them).
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # Every batch looks up its keys (IDs, sha256s, titles) in tables that grow within
+                # this transaction, where autovacuum cannot gather their statistics. Without
+                # them the planner takes a few hundred keys to match most of a table and scans
+                # it whole, every batch: time that grows with the square of the import's size.
+                # The import's queries are all look-ups by key, which indexes answer.
+                cursor.execute("SET LOCAL enable_seqscan = off")
             importer.run(paths, {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run})
             if dry_run:
                 raise _DryRun
