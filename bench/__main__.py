@@ -283,7 +283,8 @@ def main(argv: list[str]) -> int:
                     f"import: {imp['studies']} CT.gov JSON studies in {imp['seconds']}s = "
                     f"{imp['records_per_s']} records/s (normalize alone: "
                     f"{imp['normalize_records_per_s']} records/s); peak RSS "
-                    f"{imp['peak_rss_mb']} MB; {imp['counts']}"
+                    f"{imp['peak_rss_mb']} MB; {imp['counts']}; database locale "
+                    f"{imp['database_locale']}"
                 )
     finally:
         if args.drop and url:

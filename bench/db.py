@@ -54,8 +54,11 @@ def exists(server: str, name: str) -> bool:
 
 
 def create(server: str, name: str) -> None:
+    """A database as the portal's own is made (portal.pgembed.create_database)."""
+    from portal.pgembed import create_database
+
     with connect(with_database(server, "postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        create_database(conn, name)
 
 
 def drop(server: str, name: str) -> None:

@@ -87,6 +87,10 @@ def run(server: str, n: int, data_dir: Path) -> dict:
             print(f"import_trials exited {proc.returncode}:\n{tail}")
         with db.connect(url) as conn:
             trials = conn.execute("SELECT count(*) FROM trials_trial").fetchone()[0]
+            locale = conn.execute(
+                "SELECT CASE datlocprovider WHEN 'b' THEN 'builtin ' ELSE 'libc ' END || datctype"
+                " FROM pg_database WHERE datname = current_database()"
+            ).fetchone()[0]
     finally:
         db.drop(server, SCRATCH)
     return {
@@ -101,4 +105,5 @@ def run(server: str, n: int, data_dir: Path) -> dict:
         "exit_code": proc.returncode,
         "counts": counts,
         "trials_in_db": trials,
+        "database_locale": locale,
     }

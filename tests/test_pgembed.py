@@ -98,3 +98,38 @@ def test_a_server_orphaned_by_kill_9_is_reused_then_stopped(data_dir):
     assert second.wait(timeout=60) == 0
     assert _postmaster_pid(data_dir) in (orphan, None), "a second server was started"
     assert _wait_gone(orphan), "the orphan was not stopped by the next run"
+
+
+@pytest.mark.django_db
+def test_databases_are_created_with_the_builtin_locale():
+    """The portal's and the benchmark's databases use PostgreSQL's builtin C.UTF-8 locale
+    (cheaper case mapping in text search), and text search reads as it does under glibc's."""
+    import psycopg
+    from django.db import connection
+
+    from portal.pgembed import create_database
+
+    params = connection.get_connection_params()
+    params = {k: v for k, v in params.items() if k not in ("cursor_factory", "context")}
+    name = "portal_locale_check"
+    with psycopg.connect(**params | {"dbname": "postgres"}, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        create_database(admin, name)
+        try:
+            with psycopg.connect(**params | {"dbname": name}) as conn:
+                provider, ctype = conn.execute(
+                    "SELECT datlocprovider, datctype FROM pg_database"
+                    " WHERE datname = current_database()"
+                ).fetchone()
+                text = "Lupus—a rash; patient’s age ≥18 Müller ÉCZÉMA 患者 x–y"
+                vector = conn.execute("SELECT to_tsvector('english', %s)::text", [text])
+                vector = vector.fetchone()[0]
+        finally:
+            admin.execute(f'DROP DATABASE "{name}"')
+    assert (provider, ctype) == ("b", "C.UTF-8")
+    # As glibc's C.UTF-8 (the test database's) reads it: words split at non-ASCII punctuation,
+    # lower-cased beyond ASCII.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_tsvector('english', %s)::text", [text])
+        assert vector == cursor.fetchone()[0]
+    assert "'lupus':1" in vector and "'éczéma':9" in vector and "'18':7" in vector
