@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -201,10 +202,9 @@ class Loader:
             prepared = [self.try_prepare(record) for record, _ in items]
         # A record may be None where it was prepared (the importer sends only the prepared).
         ready = [p for p in prepared if p is not None]
-        existing = set(
-            SourceRecord.objects.filter(source_key__any=[p.key for p in ready]).values_list(
-                "source_key", flat=True
-            )
+        keys = [p.key for p in ready]
+        stored = dict(
+            SourceRecord.objects.filter(source_key__any=keys).values_list("source_key", "record")
         )
         known = set(
             Identifier.objects.filter(norm__any=set().union(*(p.norms for p in ready)))
@@ -213,7 +213,7 @@ class Loader:
         )
         fresh, slow, seen = [], [], set()
         for i, p in enumerate(prepared):
-            if p is None or p.key in existing or p.norms & known or p.claims & seen:
+            if p is None or p.key in stored or p.norms & known or p.claims & seen:
                 slow.append(i)
             else:
                 fresh.append(i)
@@ -230,10 +230,20 @@ class Loader:
                     "bulk load of %d records failed (%r); loading one by one", len(fresh), exc
                 )
                 slow = sorted(slow + fresh)
+        # A source stored already that its new copy does not supersede (a download imported
+        # again) is unchanged: told here for the whole batch at once, as load() would tell it
+        # one by one. Not for a source met twice in the batch, whose first copy may change it.
+        once = {key for key, n in Counter(keys).items() if n == 1}
         for i in slow:
             record, document = items[i]
+            p = prepared[i]
             try:
-                outcomes[i] = self.load(record or prepared[i].record(), document)
+                record = record or p.record()
+                known_copy = stored.get(p.key) if p and p.key in once else None
+                if known_copy is not None and not _supersedes(record, known_copy):
+                    outcomes[i] = "unchanged"
+                    continue
+                outcomes[i] = self.load(record, document)
             except Exception as exc:
                 outcomes[i] = exc
         return outcomes
