@@ -18,6 +18,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -73,18 +74,34 @@ def run_import(
             # overlap with reading (the bulk path inserts trials before what points at them).
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                # Every batch looks up its keys (IDs, sha256s, titles) in tables that grow within
-                # this transaction, where autovacuum cannot gather their statistics. Without
-                # them the planner takes a few hundred keys to match most of a table and scans
-                # it whole, every batch: time that grows with the square of the import's size.
-                # The import's queries are all look-ups by key, which indexes answer.
-                cursor.execute("SET LOCAL enable_seqscan = off")
-            importer.run(paths, {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run})
+            options = {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run}
+            with _by_index():
+                importer.run(paths, options)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         importer.result.run = None
     return importer.result
+
+
+@contextmanager
+def _by_index():
+    """Queries planned with indexes for what they look up.
+
+    Every batch looks up its keys (IDs, sha256s, titles) in tables that grow within the import's
+    transaction, where autovacuum cannot gather their statistics. Without them the planner
+    takes a few hundred keys to match most of a table and scans it whole, every batch: time
+    that grows with the square of the import's size. The import's queries are all look-ups by
+    key, which indexes answer. The setting is the transaction's own (set_config's `true`), put
+    back after (an error's rollback puts it back too), even inside a caller's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+        )
+        before = cursor.fetchone()[0]
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
 
 
 class _Importer:
