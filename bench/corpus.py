@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import random
 from bisect import bisect
 from dataclasses import dataclass
@@ -569,14 +570,20 @@ def make_ctgov_study(i: int) -> dict:
 
 
 def write_ctgov_file(path: Path, n: int) -> None:
-    """`n` studies as one JSON array, as the site's "Download" gives."""
-    with path.open("w") as out:
+    """`n` studies as one JSON array, as the site's "Download" gives. Written whole or not at
+    all (an interrupted run leaves no short file to be reused), and on disk before it returns:
+    the kernel's writing it out later would fall inside the timed import."""
+    part = path.with_name(path.name + ".part")
+    with part.open("w") as out:
         out.write("[\n")
         for i in range(n):
             if i:
                 out.write(",\n")
             json.dump(make_ctgov_study(i), out, ensure_ascii=False)
         out.write("\n]\n")
+        out.flush()
+        os.fsync(out.fileno())
+    part.replace(path)
 
 
 # --- The query mix's parameter values -------------------------------------------------------------
