@@ -232,8 +232,11 @@ class Loader:
                 slow = sorted(slow + fresh)
         # A source stored already that its new copy does not supersede (a download imported
         # again) is unchanged: told here for the whole batch at once, as load() would tell it
-        # one by one. Not for a source met twice in the batch, whose first copy may change it.
+        # one by one. Not for a source met twice in the batch, whose first copy may change it,
+        # nor in a batch with a record that could not be prepared (its key is not known here).
         once = {key for key, n in Counter(keys).items() if n == 1}
+        if len(ready) < len(prepared):
+            once = set()
         for i in slow:
             record, document = items[i]
             p = prepared[i]
