@@ -19,6 +19,7 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
 from portal import pgembed
+from portal.env import env_bool, env_int, env_list, env_memory
 
 # NumPy (the facet index) needs no BLAS thread pool: idle BLAS threads would only cost memory
 # in every worker and make a process multi-threaded, which stops the importer from forking
@@ -27,17 +28,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(int(default))).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 def env_secret(name: str) -> str:
@@ -54,7 +44,7 @@ def env_secret(name: str) -> str:
 
 DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = env_secret("SECRET_KEY")
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
 INSTALLED_APPS = [
@@ -101,7 +91,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or pgembed.predicted_url(),
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_max_age=env_int("CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -109,7 +99,7 @@ DATABASES = {
 # exact bitmap of their pages; with PostgreSQL's default (4 MB) the planner scans the whole
 # table instead (3.7 s instead of 0.6 s at 1M; docs/benchmarks.md). A connection's own setting,
 # so the server's default for other clients is left alone.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=" + os.environ.get(
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=" + env_memory(
     "DB_WORK_MEM", "32MB"
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -159,7 +149,7 @@ if env_bool("DJANGO_HTTPS"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
@@ -170,6 +160,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2)
+SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/pagecache.py.
-SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256)
+SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
