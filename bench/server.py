@@ -50,7 +50,8 @@ class Server:
             "--bind",
             f"127.0.0.1:{self.port}",
         ]
-        env = os.environ | {"DATABASE_URL": self.url}
+        # PORTAL_BENCHMARK=1: serve the ceiling page, which production never does.
+        env = os.environ | {"DATABASE_URL": self.url, "PORTAL_BENCHMARK": "1"}
         env.pop("DJANGO_DEBUG", None)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("w") as log:

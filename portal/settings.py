@@ -10,6 +10,7 @@ Environment:
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
+- PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
 """
 
 import os
@@ -159,6 +160,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# `make bench` sets it for the server it measures; production never serves the ceiling page.
+BENCHMARK = env_bool("PORTAL_BENCHMARK")
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/pagecache.py.

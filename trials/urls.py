@@ -9,5 +9,4 @@ urlpatterns = [
     path("api/trials/", views.api_search, name="api_search"),
     path("api/trials/<str:key>/", views.api_trial, name="api_trial"),
     path("healthz", views.healthz, name="healthz"),
-    path("bench/ceiling", views.ceiling, name="ceiling"),
 ]

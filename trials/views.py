@@ -286,12 +286,6 @@ def api_trial(request: HttpRequest, key: str) -> JsonResponse:
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
-def ceiling(request: HttpRequest) -> HttpResponse:
-    """The base template and no database work: what `make bench` compares every page with."""
-    return render(request, "ceiling.html")
-
-
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     try:
