@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from trials.ingest.load import Loader
+from trials.loading.loader import Loader
 from trials.models import SourceRecord, Trial
 
 pytestmark = pytest.mark.django_db

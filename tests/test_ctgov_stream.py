@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from trials.ingest import ctgov_json, stream
-from trials.ingest.errors import ReaderError
+from trials.readers import ctgov_json, stream
+from trials.readers.errors import ReaderError
 
 from .conftest import CORPUS
 

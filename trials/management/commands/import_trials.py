@@ -1,14 +1,14 @@
 """`manage.py import_trials PATH... [--format F] [--url URL] [--all] [--dry-run]`.
 
-The work is done by trials.ingest.importer, which the admin's upload form uses too.
+The work is done by trials.loading.importer, which the admin's upload form uses too.
 """
 
 import sys
 
 from django.core.management.base import BaseCommand
 
-from trials.ingest import FORMATS
-from trials.ingest.importer import run_import
+from trials.loading.importer import run_import
+from trials.readers import FORMATS
 
 
 class Command(BaseCommand):

@@ -206,8 +206,8 @@ class Vocabulary:
 
     def refractory(self, record: dict) -> dict:
         """The portal's reading of whether the trial enrols refractory patients; see
-        trials.ingest.refractory for the rules."""
-        from trials.ingest.refractory import read_refractory
+        trials.readers.refractory for the rules."""
+        from trials.readers.refractory import read_refractory
 
         return read_refractory(record, self)
 

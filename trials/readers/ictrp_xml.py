@@ -27,12 +27,13 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
-from trials.ingest.record import add_identifier, empty_record, finish, warn
-from trials.ingest.stream import Source, iter_text
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import normalize as n
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
+from trials.readers.record import PLACEHOLDER_NULLED, empty_record, unmapped, warning
+from trials.readers.stream import Source, iter_text
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ictrp-xml"
 ROOT = "Trials_downloaded_from_ICTRP"
@@ -141,7 +142,8 @@ def trial_record(
     record["phase_raw"] = get("Phase")
     record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
     if record["phase_raw"] == "0" and record["study_type"] == "OBSERVATIONAL":
-        warn(record, "phases: '0' of an observational study read as not given")
+        message = "phases: '0' of an observational study read as not given"
+        warn(record, warning("phases", PLACEHOLDER_NULLED, "0", message))
         record["phases"] = []
     record["design"] = n.parse_design(get("Study_design"), warnings=w)
     record["enrollment_raw"] = get("Target_size")
@@ -151,7 +153,7 @@ def trial_record(
         if code := n.country_code(name):
             record["countries"].append(code)
         else:
-            warn(record, f"countries: unmapped {name!r}")
+            warn(record, unmapped("countries", name))
     _contacts(record, trial)
     _eligibility(record, get, w)
     for name in filter(None, _parts(get("Condition"))):

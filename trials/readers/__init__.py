@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from trials.ingest import ctgov_json, ctgov_page, ictrp_page, ictrp_xml, listing_page
-from trials.ingest.errors import ReaderError
-from trials.ingest.stream import Source, head_text
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import ctgov_json, ctgov_page, ictrp_page, ictrp_xml, listing_page
+from trials.readers.errors import ReaderError
+from trials.readers.stream import Source, head_text
+from trials.readers.vocabulary import Vocabulary
 
 __all__ = [
     "FORMATS",

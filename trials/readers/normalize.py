@@ -13,20 +13,28 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from trials.ingest.criteria import ages_from_criteria, split_criteria
-from trials.ingest.design import design_value, parse_design, parse_study_type
-from trials.ingest.identifiers import (
+from trials.readers.criteria import ages_from_criteria, split_criteria
+from trials.readers.design import design_value, parse_design, parse_study_type
+from trials.readers.identifiers import (
     JUNK_IDS,
     canonical_identifier,
     classify_identifier,
     identifier_entry,
     ids_in_text,
 )
-from trials.ingest.places import country_code, country_from_address, country_from_city
-from trials.ingest.text import Warnings, clean_text, decode_bytes
-from trials.ingest.text import fold as _fold
-from trials.ingest.text import one_line as _one_line
-from trials.ingest.text import warn as _warn
+from trials.readers.places import country_code, country_from_address, country_from_city
+from trials.readers.record import (
+    DATE_READ_MONTH_FIRST,
+    NO_PHASE_MARKED,
+    PLACEHOLDER_NULLED,
+    UNREADABLE_VALUE,
+    unmapped,
+    warning,
+)
+from trials.readers.text import Warnings, clean_text, decode_bytes
+from trials.readers.text import fold as _fold
+from trials.readers.text import one_line as _one_line
+from trials.readers.text import warn as _warn
 
 __all__ = [
     "JUNK_IDS",
@@ -108,7 +116,8 @@ def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
     if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s):
         day, month, year = int(m[1]), int(m[2]), int(m[3])
         if month > 12 >= day:  # written month first after all; say so, it is unusual here
-            _warn(warnings, f"{field}: read {raw!r} as month/day/year")
+            message = f"{field}: read {raw!r} as month/day/year"
+            _warn(warnings, warning(field, DATE_READ_MONTH_FIRST, raw, message))
             day, month = month, day
         return _ymd(year, month, day)
     if m := re.fullmatch(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", s):
@@ -132,9 +141,11 @@ def parse_date(raw: str | None, *, field: str = "date", warnings: Warnings = Non
         return None
     value = _parse_date_value(text, field, warnings)
     if value is None:
-        _warn(warnings, f"{field}: unreadable date {text!r}")
+        message = f"{field}: unreadable date {text!r}"
+        _warn(warnings, warning(field, UNREADABLE_VALUE, text, message))
     elif value in DATE_PLACEHOLDERS:
-        _warn(warnings, f"{field}: placeholder date {text!r} ignored")
+        message = f"{field}: placeholder date {text!r} ignored"
+        _warn(warnings, warning(field, PLACEHOLDER_NULLED, text, message))
         return None
     return value
 
@@ -176,7 +187,7 @@ def parse_status(raw: str | None, *, warnings: Warnings = None) -> str:
     folded = _fold(text)
     if folded in status_map():
         return status_map()[folded]
-    _warn(warnings, f"status: unmapped {text!r} read as UNKNOWN")
+    _warn(warnings, unmapped("status", text, f"status: unmapped {text!r} read as UNKNOWN"))
     return "UNKNOWN"
 
 
@@ -207,7 +218,8 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
     if matrix := _EU_MATRIX.findall(text):
         found = {_PHASE_NAMES[_ROMAN[n.lower()]] for n, answer in matrix if answer.lower() == "yes"}
         if not found:
-            _warn(warnings, f"phases: no phase marked yes in {text!r}")
+            message = f"phases: no phase marked yes in {text!r}"
+            _warn(warnings, warning("phases", NO_PHASE_MARKED, text, message))
         return _sorted_phases(found)
     folded = _fold(text.replace("_", " "))
     if folded in _NOT_APPLICABLE:
@@ -225,7 +237,7 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
     numerals = re.findall(r"\b(iv|iii|ii|i|[0-4])(?:[ab])?\b", rest)
     leftover = re.sub(r"\b(?:iv|iii|ii|i|[0-4])(?:[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]", "", rest)
     if leftover or not (numerals or found):
-        _warn(warnings, f"phases: unmapped {text!r}")
+        _warn(warnings, unmapped("phases", text))
         return []
     found |= {_PHASE_NAMES[_ROMAN[n]] for n in numerals}
     return _sorted_phases(found)
@@ -253,10 +265,12 @@ def parse_enrollment(
     ):
         value = int(re.sub(r"[ ,.]", "", m[1]))
     else:
-        _warn(warnings, f"enrollment: unreadable {text!r}")
+        message = f"enrollment: unreadable {text!r}"
+        _warn(warnings, warning("enrollment", UNREADABLE_VALUE, text, message))
         return None
     if value in ENROLLMENT_PLACEHOLDERS or (value == 0 and zero_is_placeholder):
-        _warn(warnings, f"enrollment: placeholder {text!r} ignored")
+        message = f"enrollment: placeholder {text!r} ignored"
+        _warn(warnings, warning("enrollment", PLACEHOLDER_NULLED, text, message))
         return None
     return value
 
@@ -280,7 +294,8 @@ def parse_age(
         re.I,
     )
     if not m:
-        _warn(warnings, f"{field}: unreadable age {text!r}")
+        message = f"{field}: unreadable age {text!r}"
+        _warn(warnings, warning(field, UNREADABLE_VALUE, text, message))
         return None
     unit = (m[2] or "y").lower().rstrip("s")
     unit = "y" if unit in ("yr", "age") else unit
@@ -299,7 +314,7 @@ def parse_sex(raw: str | None, *, warnings: Warnings = None) -> str | None:
         return "FEMALE"
     if folded in {"male", "males", "men", "m", "male only"}:
         return "MALE"
-    _warn(warnings, f"sex: unmapped {text!r}")
+    _warn(warnings, unmapped("sex", text))
     return None
 
 
@@ -312,5 +327,5 @@ def parse_bool(raw: str | None, *, field: str, warnings: Warnings = None) -> boo
         return True
     if folded in {"no", "n", "false"}:
         return False
-    _warn(warnings, f"{field}: unmapped {text!r}")
+    _warn(warnings, unmapped(field, text))
     return None

@@ -32,11 +32,12 @@ from collections.abc import Iterator
 import ijson
 import orjson
 
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.record import add_identifier, empty_record, finish, warn
-from trials.ingest.stream import Source, head_text, iter_text
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import normalize as n
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.record import empty_record, unmapped
+from trials.readers.stream import Source, head_text, iter_text
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ctgov-json"
 REGISTRY = "ClinicalTrials.gov"
@@ -341,7 +342,8 @@ def _arms(record: dict, module: dict, vocab: Vocabulary) -> None:
             continue
         itype = str(item.get("type") or "").upper() or None
         if itype and itype not in _TYPES:
-            warn(record, f"interventions: unmapped type {itype!r}")
+            message = f"interventions: unmapped type {itype!r}"
+            warn(record, unmapped("interventions.type", itype, message))
             itype = None
         drug = None
         if not vocab.is_placebo(name):
@@ -400,7 +402,8 @@ def _people_and_places(record: dict, module: dict) -> None:
         country_name = _text(loc.get("country"))
         country = n.country_code(country_name)
         if country_name and not country:
-            warn(record, f"sites: unmapped country {country_name!r}")
+            message = f"sites: unmapped country {country_name!r}"
+            warn(record, unmapped("sites.country", country_name, message))
         record["sites"].append(
             {
                 "facility": _text(loc.get("facility")),

@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trials.ingest.vocabulary import Vocabulary
+    from trials.readers.vocabulary import Vocabulary
 
 MAX_QUOTE = 200
 MAX_EVIDENCE = 6

@@ -145,3 +145,8 @@ def ids_in_text(text: str | None) -> list[str]:
         if canonical and classify_identifier(raw) and canonical not in seen:
             seen.append(canonical)
     return seen
+
+
+def identifier_norm(value: str) -> str:
+    """How identifiers are compared: case, spaces and dashes around the edges do not matter."""
+    return "".join(value.split()).upper().strip("-")

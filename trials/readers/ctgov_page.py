@@ -12,11 +12,12 @@ by their shape (an enum name is a status, "10 participants" an enrolment) with a
 import re
 from collections.abc import Iterator
 
-from trials.ingest import ctgov_blocks as b
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.record import add_identifier, empty_record, finish, warn
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import ctgov_blocks as b
+from trials.readers import normalize as n
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.record import VALUES_READ_BY_SHAPE, empty_record, unmapped, warning
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ctgov-page"
 
@@ -175,7 +176,8 @@ def _criteria_text(lines: list[str]) -> str | None:
 def _by_shape(record: dict, lines: list[str]) -> None:
     """The headingless layout: find the basic values by what they look like."""
     w = record["warnings"]
-    warn(record, "layout: no field labels; values read by their shape")
+    message = "layout: no field labels; values read by their shape"
+    warn(record, warning(None, VALUES_READ_BY_SHAPE, None, message))
     dates: list[str] = []
     for line in lines:
         if line in n.STATUSES and record["status_raw"] is None:
@@ -288,7 +290,7 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
         if code := n.country_code(name):
             record["countries"].append(code)
         else:
-            warn(record, f"countries: unmapped {name!r}")
+            warn(record, unmapped("countries", name))
     b.references(record, _nonblank(sections.get("References", [])))
     b.identifiers(record, _nonblank(sections.get("Other Identifiers", [])))
     b.outcomes(record, _nonblank(sections.get("Primary Outcomes", [])), "primary")

@@ -14,10 +14,11 @@ ICTRP dates are day first; "Last refreshed on" is when ICTRP last copied the rec
 import re
 from collections.abc import Iterator
 
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.record import add_identifier, empty_record, finish, warn
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import normalize as n
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.record import empty_record, unmapped
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ictrp-page"
 
@@ -267,7 +268,7 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
             if code:
                 record["countries"].append(code)
             else:
-                warn(record, f"countries: unmapped {name!r}")
+                warn(record, unmapped("countries", name))
     _contacts(record, blocks.get("Contacts", []))
 
     criteria = n.clean_text("\n".join(blocks.get("Key inclusion & exclusion criteria", [])))

@@ -23,9 +23,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from trials.ingest import vocab_tables
-from trials.ingest.copy import copy_binary, copy_rows, layout, reserve_ids
-from trials.ingest.merge import identifier_norm, is_empty, merge, priority
+from trials.loading import vocab_tables
+from trials.loading.copy import copy_binary, copy_rows, layout, reserve_ids
 from trials.models import (
     Condition,
     Contact,
@@ -39,6 +38,8 @@ from trials.models import (
     Trial,
     TrialCondition,
 )
+from trials.readers.identifiers import identifier_norm
+from trials.readers.merge import is_empty, merge, priority
 
 logger = logging.getLogger(__name__)
 OUTCOMES = ("created", "updated", "unchanged", "merged", "skipped", "failed")

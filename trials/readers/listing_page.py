@@ -14,10 +14,11 @@ when one is known (from the URL), else null: the site itself is not a register.
 import re
 from collections.abc import Iterator
 
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.record import add_identifier, empty_record, finish
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import normalize as n
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish
+from trials.readers.record import empty_record
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "listing-page"
 

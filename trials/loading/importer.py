@@ -26,10 +26,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from trials.curation import apply_value_mappings, db_vocabulary, value_mappings
-from trials.ingest import FORMATS, ReaderError, iter_inputs, read_source, sniff_format
-from trials.ingest.load import Counts, Loader
+from trials.loading.loader import Counts, Loader
+from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import ImportRun
+from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, sniff_format
+from trials.readers.value_mappings import apply_value_mappings
 
 BATCH = 500
 FIRST_BATCH = 100

@@ -4,8 +4,8 @@ lines the site prints ("Group Type EXPERIMENTAL", "Role: CONTACT", "Sponsor Role
 
 import re
 
-from trials.ingest import normalize as n
-from trials.ingest.record import add_identifier
+from trials.readers import normalize as n
+from trials.readers.finish import add_identifier
 
 _ANCHOR = re.compile(r"^(Group Type|Intervention Type|Sponsor Role|Site Status)\b\s*:?\s*(.*)$")
 _SPONSOR_CLASSES = {
