@@ -269,10 +269,8 @@ def merge_duplicate(pair: PossibleDuplicate, keep: Trial, user=None) -> Trial:
         raise ValueError("the trial to keep must be one of the pair")
     other = pair.trial_b if keep.pk == pair.trial_a_id else pair.trial_a
     other_key, reason = other.key, pair.reason
-    loader = Loader()
     with transaction.atomic():
-        loader._absorb(keep, [other])  # deletes `other`, and with it this pair
-        _rebuild(loader, keep)
+        Loader().merge_trials(keep, [other])  # deletes `other`, and with it this pair
     log(user, keep, f"Merged {other_key} into this trial (possible duplicate: {reason}).")
     return keep
 

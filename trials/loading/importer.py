@@ -27,6 +27,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from trials.loading.loader import Counts, Loader
+from trials.loading.scope import skip_reason
 from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import ImportRun
 from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, sniff_format
@@ -38,10 +39,6 @@ FIRST_BATCH = 100
 # that neither waits for the other while memory stays bounded.
 CHUNK = 250
 AHEAD = 4
-
-
-class _DryRun(Exception):
-    pass
 
 
 @dataclass
@@ -68,20 +65,18 @@ def run_import(
     files named after what the curator uploaded). Errors are written to `stderr` as
     `PATH: reason` as they happen."""
     importer = _Importer(fmt, url, keep_all, stderr, names or {})
-    try:
-        with transaction.atomic():
-            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
-            # commit, on one core, after the reader is done. Checked as rows go in, they
-            # overlap with reading (the bulk path inserts trials before what points at them).
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            options = {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run}
-            with _by_index():
-                importer.run(paths, options)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        importer.result.run = None
+    with transaction.atomic():
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
+        # commit, on one core, after the reader is done. Checked as rows go in, they
+        # overlap with reading (the bulk path inserts trials before what points at them).
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        options = {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run}
+        with _by_index():
+            importer.run(paths, options)
+        if dry_run:  # everything written is rolled back when the block ends
+            transaction.set_rollback(True)
+            importer.result.run = None
     return importer.result
 
 
@@ -165,7 +160,7 @@ class _Importer:
                 for record, raw in read_source(data, fmt=fmt, url=self.url, vocab=self.vocab):
                     record = apply_value_mappings(record, self.mappings)
                     if not self.keep_all and not self.loader.in_scope(record):
-                        yield "skip", _skip_reason(record)
+                        yield "skip", skip_reason(record)
                         continue
                     # A download's records are stored one by one: name each after its record.
                     own = streamed and (record["source"].get("source_id") or record["trial_id"])
@@ -217,10 +212,6 @@ class _Progress(tqdm):
 
 def _label(record: dict) -> str | None:
     return record.get("trial_id") or record.get("title")
-
-
-def _skip_reason(record: dict) -> str:
-    return "out of scope: no skin condition" if record.get("conditions") else "no condition"
 
 
 def _can_fork() -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
@@ -95,3 +96,20 @@ def db_vocabulary() -> Vocabulary:
 def value_mappings() -> Mappings:
     """Curators' value mappings, for trials.readers.value_mappings.apply_value_mappings()."""
     return {(m.kind, m.raw): m.value for m in ValueMapping.objects.all()}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The vocabulary terms by slug, read once for the length of an import or a curator's
+    action: what the loader's rows point at and the words it adds to the search text."""
+
+    conditions: dict[str, Condition]
+    drugs: dict[str, Drug]
+
+    @classmethod
+    def load(cls) -> Terms:
+        ensure()
+        return cls(
+            {condition.slug: condition for condition in Condition.objects.all()},
+            {drug.slug: drug for drug in Drug.objects.all()},
+        )
