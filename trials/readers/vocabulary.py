@@ -115,9 +115,6 @@ class Vocabulary:
     def drug(self, slug: str | None) -> dict | None:
         return self.drugs.get(slug) if slug else None
 
-    def drug_class(self, slug: str | None) -> dict | None:
-        return self.drug_classes.get(slug) if slug else None
-
     def related_conditions(self, a: str, b: str) -> bool:
         """Same term, or one is the other's parent (juvenile DM and DM are related)."""
 
@@ -194,10 +191,6 @@ class Vocabulary:
         if not name or self.is_placebo(name):
             return None
         entry = self._match_name(name, ("drug",))
-        return entry.slug if entry else None
-
-    def match_class(self, name: str | None) -> str | None:
-        entry = self._match_name(name, ("class",))
         return entry.slug if entry else None
 
     def is_placebo(self, name: str | None) -> bool:
