@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trials.loading import importer
+from trials.loading import importer, reader_process
 from trials.loading.importer import run_import
 from trials.models import ImportRun, PossibleDuplicate, RawDocument, SourceRecord, Trial
 
@@ -55,7 +55,7 @@ def _state() -> dict:
 
 
 def _run(path: Path, monkeypatch, *, fork: bool, **kwargs):
-    monkeypatch.setattr(importer, "_can_fork", lambda: fork)
+    monkeypatch.setattr(reader_process, "can_fork", lambda: fork)
     return run_import([str(path)], **kwargs)
 
 
@@ -83,14 +83,14 @@ def test_reading_in_a_second_process_loads_what_reading_here_loads(tmp_path, mon
 
 def test_the_reader_process_is_used_when_the_process_has_one_thread(monkeypatch):
     started = []
-    real = importer._in_reader_process
+    real = reader_process.in_reader_process
 
     def spy(events, paths):
         started.append(os.getpid())
         return real(events, paths)
 
-    monkeypatch.setattr(importer, "_in_reader_process", spy)
-    if importer._can_fork():
+    monkeypatch.setattr(reader_process, "in_reader_process", spy)
+    if reader_process.can_fork():
         run_import([str(SINGLE)], keep_all=True)
         # The thread that received the reader's chunks is gone: the next import forks too.
         run_import([str(SINGLE)], keep_all=True)
@@ -99,7 +99,7 @@ def test_the_reader_process_is_used_when_the_process_has_one_thread(monkeypatch)
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not importer._can_fork()  # a forked child would inherit others' locks
+        assert not reader_process.can_fork()  # a forked child would inherit others' locks
     finally:
         stop.set()
         thread.join()

@@ -110,14 +110,14 @@ class _Rereader:
         self.vocab = db_vocabulary()
         self.mappings = value_mappings()
 
-    def __call__(self, sr: SourceRecord) -> dict | None:
-        fmt = sr.format if sr.format in FORMATS else None
+    def __call__(self, source: SourceRecord) -> dict | None:
+        fmt = source.format if source.format in FORMATS else None
         try:
-            data = bytes(sr.document.content)
-            records = list(read_bytes(data, fmt=fmt, url=sr.url, vocab=self.vocab))
+            data = bytes(source.document.content)
+            records = list(read_bytes(data, fmt=fmt, url=source.url, vocab=self.vocab))
         except ReaderError:
             return None
-        same = [r for r in records if source_key(r) == sr.source_key]
+        same = [r for r in records if source_key(r) == source.source_key]
         record = same[0] if same else records[0] if len(records) == 1 else None
         return apply_value_mappings(record, self.mappings) if record else None
 
@@ -185,7 +185,7 @@ def unmapped_values() -> list[Unmapped]:
         )
         items += [Unmapped(kind, g["raw"], g["n"]) for g in grouped if g["raw"].strip()]
     items += [Unmapped(kind, raw, len(ids)) for (kind, _), (raw, ids) in _warned().items()]
-    return sorted(items, key=lambda u: (-u.trials, u.kind, u.raw.lower()))
+    return sorted(items, key=lambda item: (-item.trials, item.kind, item.raw.lower()))
 
 
 def affected_trials(kind: str, raw: str):
@@ -238,17 +238,17 @@ def compare(pair: PossibleDuplicate) -> list[tuple[str, str, str, bool]]:
     """(field, trial A's value, trial B's value, whether they differ) for the side-by-side view."""
 
     def show(trial: Trial, field: str) -> str:
-        r = trial.record
+        record = trial.record
         if field == "identifiers":
-            value = [i["id"] for i in r.get("identifiers") or []]
+            value = [i["id"] for i in record.get("identifiers") or []]
         elif field == "conditions":
-            value = [c.get("term") or c.get("name") for c in r.get("conditions") or []]
+            value = [c.get("term") or c.get("name") for c in record.get("conditions") or []]
         elif field == "interventions":
-            value = [i.get("drug") or i.get("name") for i in r.get("interventions") or []]
+            value = [i.get("drug") or i.get("name") for i in record.get("interventions") or []]
         elif field == "sources":
             value = sorted({s.format for s in trial.sources.all()})
         else:
-            value = r.get(field)
+            value = record.get(field)
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return "" if value is None else str(value)
@@ -258,8 +258,8 @@ def compare(pair: PossibleDuplicate) -> list[tuple[str, str, str, bool]]:
     fields += [*rest, "countries"]
     rows = []
     for field in fields:
-        a, b = show(pair.trial_a, field), show(pair.trial_b, field)
-        rows.append((field, a, b, a != b))
+        value_a, value_b = show(pair.trial_a, field), show(pair.trial_b, field)
+        rows.append((field, value_a, value_b, value_a != value_b))
     return rows
 
 

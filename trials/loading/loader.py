@@ -134,9 +134,11 @@ class Loader:
         if fresh:
             try:
                 with transaction.atomic():
-                    self.writer.create([items[i][1] for i in fresh], [prepared[i] for i in fresh])
-                for i in fresh:
-                    outcomes[i] = "created"
+                    self.writer.create(
+                        [items[index][1] for index in fresh], [prepared[index] for index in fresh]
+                    )
+                for index in fresh:
+                    outcomes[index] = "created"
             except Exception as exc:  # retried one by one below, where the culprit fails alone
                 logger.warning(
                     "bulk load of %d records failed (%r); loading one by one", len(fresh), exc
@@ -150,18 +152,18 @@ class Loader:
         once = {key for key, count in Counter(item.key for item in ready).items() if count == 1}
         if len(ready) < len(prepared):
             once = set()
-        for i in slow:
-            record, document = items[i]
-            item = prepared[i]
+        for index in slow:
+            record, document = items[index]
+            item = prepared[index]
             try:
                 record = record or item.record()
                 known_copy = stored.get(item.key) if item and item.key in once else None
                 if known_copy is not None and not merging.supersedes(record, known_copy):
-                    outcomes[i] = "unchanged"
+                    outcomes[index] = "unchanged"
                     continue
-                outcomes[i] = self.load(record, document)
+                outcomes[index] = self.load(record, document)
             except Exception as exc:
-                outcomes[i] = exc
+                outcomes[index] = exc
         return outcomes
 
     @staticmethod
@@ -179,11 +181,11 @@ class Loader:
             .values_list("norm", flat=True)
         )
         fresh, slow, seen = [], [], set()
-        for i, item in enumerate(prepared):
+        for index, item in enumerate(prepared):
             if item is None or item.key in stored or item.norms & known or item.claims & seen:
-                slow.append(i)
+                slow.append(index)
             else:
-                fresh.append(i)
+                fresh.append(index)
                 seen |= item.claims
         return stored, fresh, slow
 

@@ -108,7 +108,7 @@ def _zip_members(path: str) -> Iterator[tuple[str, Source | Exception]]:
         yield path, ReaderError(f"unreadable zip archive ({exc})")
         return
     with archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+        for info in sorted(archive.infolist(), key=lambda member: member.filename):
             if info.is_dir() or _hidden(info.filename):
                 continue
             name = f"{path}:{info.filename}"

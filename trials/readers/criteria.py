@@ -24,11 +24,11 @@ def _items(block: str) -> list[str]:
         line = raw.strip()
         if not line:
             continue
-        m = _MARKER.match(line)
-        if m and line[m.end() :].strip():
-            items.append(line[m.end() :].strip())
+        match = _MARKER.match(line)
+        if match and line[match.end() :].strip():
+            items.append(line[match.end() :].strip())
             marked = True
-        elif m:
+        elif match:
             continue  # a marker with nothing after it
         elif items:
             items[-1] = f"{items[-1]} {line}"
@@ -50,10 +50,10 @@ def split_criteria(text: str | None) -> dict:
     if not text:
         return result
     headings = list(_HEADING.finditer(text))
-    for i, m in enumerate(headings):
-        end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
-        kind = m[1].lower()
-        result[kind] += _items(text[m.end() : end])
+    for position, match in enumerate(headings):
+        end = headings[position + 1].start() if position + 1 < len(headings) else len(text)
+        kind = match[1].lower()
+        result[kind] += _items(text[match.end() : end])
     return result
 
 
@@ -107,11 +107,11 @@ def ages_from_criteria(text: str | None) -> tuple[int | float | None, int | floa
     inclusion = split_criteria(text)
     scope = " ".join(inclusion["inclusion"]) or text
     for pattern, kind in _AGE_PATTERNS:
-        if m := pattern.search(scope):
+        if match := pattern.search(scope):
             if kind == "range":
-                low, high = _num(m[1]), _num(m[2])
+                low, high = _num(match[1]), _num(match[2])
                 if low < high <= 120:
                     return low, high
             else:
-                return _num(m[1]), None
+                return _num(match[1]), None
     return None, None

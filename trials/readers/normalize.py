@@ -9,11 +9,11 @@ modules and are re-exported here so that readers have one import point.
 
 import json
 import re
-from datetime import date
 from functools import cache
 from pathlib import Path
 
 from trials.readers.criteria import ages_from_criteria, split_criteria
+from trials.readers.dates import DATE_PLACEHOLDERS, parse_date
 from trials.readers.design import design_value, parse_design, parse_study_type
 from trials.readers.identifiers import (
     JUNK_IDS,
@@ -24,7 +24,6 @@ from trials.readers.identifiers import (
 )
 from trials.readers.places import country_code, country_from_address, country_from_city
 from trials.readers.record import (
-    DATE_READ_MONTH_FIRST,
     NO_PHASE_MARKED,
     PLACEHOLDER_NULLED,
     UNREADABLE_VALUE,
@@ -37,6 +36,7 @@ from trials.readers.text import one_line as _one_line
 from trials.readers.text import warn as _warn
 
 __all__ = [
+    "DATE_PLACEHOLDERS",
     "JUNK_IDS",
     "ages_from_criteria",
     "canonical_identifier",
@@ -62,92 +62,6 @@ __all__ = [
 ]
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
-
-
-# --- Dates -------------------------------------------------------------------------------------
-
-# ICTRP and registries fill missing dates with these; they are never real trial dates.
-DATE_PLACEHOLDERS = {"1969-12-31", "1970-01-01", "1900-01-01"}
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
-
-
-def _ymd(y: int, m: int, d: int | None) -> str | None:
-    try:
-        if d is None:
-            date(y, m, 1)
-            return f"{y:04d}-{m:02d}"
-        return date(y, m, d).isoformat()
-    except ValueError:
-        return None
-
-
-def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
-    s = raw.strip().rstrip(".")
-    s = re.sub(r"\s*(?:T|\s)\d{1,2}:\d{2}(?::\d{2})?.*$", "", s)  # drop a time of day
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s):
-        return _ymd(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", s):
-        return _ymd(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s):
-        return _ymd(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
-        return _ymd(int(m[1]), int(m[2]), None)
-    if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s):
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-        if month > 12 >= day:  # written month first after all; say so, it is unusual here
-            message = f"{field}: read {raw!r} as month/day/year"
-            _warn(warnings, warning(field, DATE_READ_MONTH_FIRST, raw, message))
-            day, month = month, day
-        return _ymd(year, month, day)
-    if m := re.fullmatch(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", s):
-        mon = _MONTHS.get(m["mon"].lower())
-        return _ymd(int(m["y"]), mon, int(m["d"])) if mon else None
-    if m := re.fullmatch(
-        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})", s
-    ):
-        mon = _MONTHS.get(m["mon"].lower())
-        return _ymd(int(m["y"]), mon, int(m["d"])) if mon else None
-    if m := re.fullmatch(_MONTH + r",?\s+(?P<y>\d{4})", s):
-        mon = _MONTHS.get(m["mon"].lower())
-        return _ymd(int(m["y"]), mon, None) if mon else None
-    return None
-
-
-def parse_date(raw: str | None, *, field: str = "date", warnings: Warnings = None) -> str | None:
-    """`YYYY-MM-DD`, or `YYYY-MM` when the source gives only a month. Day-first for d/m/y."""
-    text = _one_line(raw)
-    if not text:
-        return None
-    value = _parse_date_value(text, field, warnings)
-    if value is None:
-        message = f"{field}: unreadable date {text!r}"
-        _warn(warnings, warning(field, UNREADABLE_VALUE, text, message))
-    elif value in DATE_PLACEHOLDERS:
-        message = f"{field}: placeholder date {text!r} ignored"
-        _warn(warnings, warning(field, PLACEHOLDER_NULLED, text, message))
-        return None
-    return value
 
 
 # --- Status ------------------------------------------------------------------------------------
@@ -260,10 +174,10 @@ def parse_enrollment(
     groups = re.findall(r":\s*(\d[\d,]*)", text)
     if (groups and ";" in text) or len(groups) > 1:
         value = sum(int(g.replace(",", "")) for g in groups)
-    elif m := re.match(
+    elif match := re.match(
         r"^\s*(?:approx\w*\.?\s*|about\s+|n\s*=\s*)?(\d{1,3}(?:[ ,.]\d{3})+|\d+)\b", text, re.I
     ):
-        value = int(re.sub(r"[ ,.]", "", m[1]))
+        value = int(re.sub(r"[ ,.]", "", match[1]))
     else:
         message = f"enrollment: unreadable {text!r}"
         _warn(warnings, warning("enrollment", UNREADABLE_VALUE, text, message))
@@ -287,19 +201,19 @@ def parse_age(
     if not text or _fold(text) in _NO_AGE_LIMIT:
         return None
     # ICTRP relays JPRN's and ChiCTR's spellings: ">= 20age old", "18years-old", "60(Year)".
-    m = re.fullmatch(
+    match = re.fullmatch(
         r"(?:[<>]=?|[≥≤])?\s*(\d+(?:\.\d+)?)\s*\(?\s*(y|years?|yrs?|age|m|months?|w|weeks?|d|days?)?"
         r"\s*\)?(?:[\s-]*old)?",
         text,
         re.I,
     )
-    if not m:
+    if not match:
         message = f"{field}: unreadable age {text!r}"
         _warn(warnings, warning(field, UNREADABLE_VALUE, text, message))
         return None
-    unit = (m[2] or "y").lower().rstrip("s")
+    unit = (match[2] or "y").lower().rstrip("s")
     unit = "y" if unit in ("yr", "age") else unit
-    value = float(m[1]) / _AGE_UNITS.get(unit, 1)
+    value = float(match[1]) / _AGE_UNITS.get(unit, 1)
     return int(value) if value == int(value) else round(value, 2)
 
 

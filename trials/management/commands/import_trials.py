@@ -32,9 +32,9 @@ class Command(BaseCommand):
         )
         if opts["dry_run"]:
             self.stdout.write("dry run: nothing was written")
-        for outcome, n in result.counts.values.items():
-            self.stdout.write(f"{outcome}: {n}")
-        for reason, n in sorted(result.skipped_reasons.items()):
-            self.stdout.write(f"  skipped, {reason}: {n}")
+        for outcome, count in result.counts.values.items():
+            self.stdout.write(f"{outcome}: {count}")
+        for reason, count in sorted(result.skipped_reasons.items()):
+            self.stdout.write(f"  skipped, {reason}: {count}")
         if result.errors:
             sys.exit(1)
