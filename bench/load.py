@@ -1,4 +1,4 @@
-"""Building a benchmark corpus through the real loader (`trials.loading.Loader`).
+"""Building a benchmark corpus through the real loader (`trials.loading.loader.Loader`).
 
 Records are generated inside worker processes (each with its own Django set-up and database
 connection) in chunks; a chunk is one transaction, like one `import_trials` run, and is marked
