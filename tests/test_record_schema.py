@@ -103,3 +103,40 @@ def test_the_typed_record_is_what_readers_build():
     record = empty_record("ctgov-json", b"")
     assert tuple(record) == FIELDS
     assert set(record_module.LIST_FIELDS) == {k for k, v in record.items() if v == []}
+
+
+def _shape_errors(value, hint, where: str) -> list[str]:
+    """Where a value's objects lack a key of their TypedDict or have one it does not declare."""
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return [
+            e for i, v in enumerate(value or []) for e in _shape_errors(v, item, f"{where}[{i}]")
+        ]
+    if isinstance(hint, type) and typing.is_typeddict(hint):
+        if not isinstance(value, dict):
+            return [f"{where}: {value!r} is not an object"]
+        hints = typing.get_type_hints(hint)
+        required = set(hints) - set(hint.__optional_keys__)
+        errors = (
+            [f"{where}: lacks {sorted(required - set(value))}"] if required - set(value) else []
+        )
+        if extra := set(value) - set(hints):
+            errors.append(f"{where}: undeclared {sorted(extra)}")
+        for key in set(value) & set(hints):
+            errors += _shape_errors(value[key], hints[key], f"{where}.{key}")
+        return errors
+    return []
+
+
+def test_every_golden_record_has_the_typed_records_shape():
+    from trials.readers import detect_format, read_bytes
+
+    data_dir = Path(__file__).parent / "data"
+    inputs = sorted(data_dir.glob("*/in/*"))
+    inputs += sorted((Path(__file__).parent.parent / "fixtures" / "sources").glob("*"))
+    assert inputs
+    for path in inputs:
+        data = path.read_bytes()
+        for number, record in enumerate(read_bytes(data, fmt=detect_format(data))):
+            assert _shape_errors(record, TrialRecord, f"{path.name}#{number}") == []

@@ -17,6 +17,7 @@ from types import ModuleType
 
 from trials.readers import ctgov_json, ctgov_page, ictrp_page, ictrp_xml, listing_page
 from trials.readers.errors import ReaderError
+from trials.readers.record import TrialRecord
 from trials.readers.stream import Source, head_text
 from trials.readers.vocabulary import Vocabulary
 
@@ -61,7 +62,7 @@ def read_source(
     fmt: str | None = None,
     url: str | None = None,
     vocab: Vocabulary | None = None,
-) -> Iterator[tuple[dict, bytes]]:
+) -> Iterator[tuple[TrialRecord, bytes]]:
     """Yield (record, the record's own raw bytes) for each record of one input; ReaderError
     when it cannot be read. Multi-record formats stream; records yielded before an error
     are complete (a truncated download gives its readable records, then the error).
@@ -91,7 +92,7 @@ def read_bytes(
     fmt: str | None = None,
     url: str | None = None,
     vocab: Vocabulary | None = None,
-) -> Iterator[dict]:
+) -> Iterator[TrialRecord]:
     """The `trial/1` records of one document in memory; ReaderError when it cannot be read."""
     for record, _ in read_source(Source.from_bytes(data), fmt=fmt, url=url, vocab=vocab):
         yield record

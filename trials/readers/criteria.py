@@ -6,6 +6,8 @@ over several lines; a line that starts with no marker continues the item before 
 
 import re
 
+from trials.readers.record import Criteria
+
 _HEADING = re.compile(
     r"^\s*(?:key\s+)?(inclusion|exclusion)\s+criteria\s*[:：]?\s*", re.IGNORECASE | re.MULTILINE
 )
@@ -43,7 +45,7 @@ def _items(block: str) -> list[str]:
     return items
 
 
-def split_criteria(text: str | None) -> dict:
+def split_criteria(text: str | None) -> Criteria:
     """`{"inclusion": [...], "exclusion": [...], "text": text}`. Without any heading the
     items are not sorted into either list (that would be a guess); `text` keeps them."""
     result: dict = {"inclusion": [], "exclusion": [], "text": text or None}

@@ -6,6 +6,7 @@ import re
 
 from trials.readers import normalize
 from trials.readers.finish import add_identifier
+from trials.readers.record import Intervention, Site
 
 _ANCHOR = re.compile(r"^(Group Type|Intervention Type|Sponsor Role|Site Status)\b\s*:?\s*(.*)$")
 _SPONSOR_CLASSES = {
@@ -38,7 +39,7 @@ def split_at_anchor(lines: list[str], anchor: str) -> list[tuple[list[str], str]
     return blocks
 
 
-def intervention(name: str, itype: str | None, description: str | None) -> dict:
+def intervention(name: str, itype: str | None, description: str | None) -> Intervention:
     return {
         "name": name,
         "type": itype.upper().replace(" ", "_") if itype else None,
@@ -132,7 +133,7 @@ def contacts(record: dict, lines: list[str]) -> None:
             record["contacts"].append(contact)
 
 
-def site(facility: str | None, place: str | None, status: str | None) -> dict:
+def site(facility: str | None, place: str | None, status: str | None) -> Site:
     parts = [p.strip() for p in (place or "").split(",") if p.strip() and not p.strip().isdigit()]
     country = normalize.country_code(parts[-1]) if parts else None
     if country:

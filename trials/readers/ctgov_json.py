@@ -37,7 +37,7 @@ from trials.readers.ctgov_json_stream import (
 )
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
-from trials.readers.record import Warning, empty_record, unmapped
+from trials.readers.record import TrialRecord, Warning, empty_record, unmapped
 from trials.readers.stream import Source, head_text
 from trials.readers.vocabulary import Vocabulary
 
@@ -69,7 +69,9 @@ def sniff(text: str) -> bool:
     return text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") and '"protocolSection"' in text
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
     for record, _ in read_source(Source.from_bytes(data), url=url, vocab=vocab):
         yield record
 

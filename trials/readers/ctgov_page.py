@@ -16,7 +16,13 @@ from trials.readers import ctgov_blocks as blocks
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
-from trials.readers.record import VALUES_READ_BY_SHAPE, empty_record, unmapped, warning
+from trials.readers.record import (
+    VALUES_READ_BY_SHAPE,
+    TrialRecord,
+    empty_record,
+    unmapped,
+    warning,
+)
 from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ctgov-page"
@@ -208,7 +214,9 @@ def _by_shape(record: dict, lines: list[str]) -> None:
         record["completion"] = normalize.parse_date(dates[1], field="completion", warnings=warnings)
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
     # Long on purpose: the record is filled field by field in the page's order, so the function
     # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
     # would each take the whole record and scatter that table.

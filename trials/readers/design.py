@@ -3,7 +3,7 @@ register's free text, all to ClinicalTrials.gov's enums."""
 
 import re
 
-from trials.readers.record import unmapped
+from trials.readers.record import Design, unmapped
 from trials.readers.text import Warnings
 from trials.readers.text import fold as _fold
 from trials.readers.text import one_line as _one_line
@@ -135,7 +135,7 @@ def _eu_design(pairs: list[tuple[str, str]], design: dict) -> None:
             design[field_value[0]] = field_value[1]
 
 
-def parse_design(raw: str | None, *, warnings: Warnings = None) -> dict:
+def parse_design(raw: str | None, *, warnings: Warnings = None) -> Design:
     """Design from free text: ICTRP's relay of CT.gov ("Allocation: N/A. Intervention model:
     Single Group Assignment. …") or ChiCTR's words ("Parallel", "Randomized parallel controlled
     trial"). Fields the text does not speak of stay None; text giving nothing is warned."""

@@ -108,7 +108,7 @@ def _conditions(record: dict, vocab: Vocabulary) -> None:
     record["conditions"] = kept
 
 
-def finish(record: dict, *, vocab: Vocabulary | None = None, url: str | None = None) -> dict:
+def finish(record: dict, *, vocab: Vocabulary | None = None, url: str | None = None) -> TrialRecord:
     """Complete a reader's record: vocabulary terms, IDs, countries, refractory, no blanks."""
     vocab = vocab or Vocabulary.default()
     record = _blank_to_none(record)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
-from trials.readers.record import empty_record, unmapped
+from trials.readers.record import TrialRecord, empty_record, unmapped
 from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ictrp-page"
@@ -226,7 +226,9 @@ def _eu_sex(labels: dict[str, str]) -> str | None:
     return None
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
     # Long on purpose: the record is filled field by field in the page's order, so the function
     # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
     # would each take the whole record and scatter that table.

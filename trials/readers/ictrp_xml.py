@@ -31,7 +31,14 @@ from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
 from trials.readers.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
-from trials.readers.record import PLACEHOLDER_NULLED, Warning, empty_record, unmapped, warning
+from trials.readers.record import (
+    PLACEHOLDER_NULLED,
+    TrialRecord,
+    Warning,
+    empty_record,
+    unmapped,
+    warning,
+)
 from trials.readers.stream import Source, iter_text
 from trials.readers.vocabulary import Vocabulary
 
@@ -54,7 +61,9 @@ def sniff(text: str) -> bool:
     return f"<{ROOT}" in head or bool(re.search(r"<Trial>\s*<", head))
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
     for record, _ in read_source(Source.from_bytes(data), url=url, vocab=vocab):
         yield record
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish
-from trials.readers.record import empty_record
+from trials.readers.record import TrialRecord, empty_record
 from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "listing-page"
@@ -107,7 +107,9 @@ def _single(values: list[str]) -> str | None:
     return values[0] if values else None
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
     # Long on purpose: the record is filled field by field in the page's order, so the function
     # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
     # would each take the whole record and scatter that table.
