@@ -1,7 +1,9 @@
 """The loader's two write paths store the same thing: the same records loaded one by one (the
-ORM path, `Writer.rebuild`) and as a batch of new trials (the bulk COPY path, `Writer.prepare`
-and `Writer.create`) give the same value in every column of every table they write."""
+ORM path: `store_document`, `Writer.rebuild`) and as a batch of new trials (the bulk COPY path:
+`store_documents`, `Writer.prepare` and `Writer.create`) give the same value in every column
+of every table they write."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -47,7 +49,7 @@ def _records() -> list[dict]:
     return [*records, twin]
 
 
-def _table(model, trial_keys: dict[int, str]) -> list[tuple]:
+def _table(model, trial_keys: dict[int, str], documents: dict[int, str]) -> list[tuple]:
     """Every row of a table, every column (generated ones too), as stored; keys and the
     trial a row points at by the trial's key, in the order rows were written."""
     fields = [f for f in model._meta.concrete_fields if f.attname not in DATES]
@@ -62,8 +64,12 @@ def _table(model, trial_keys: dict[int, str]) -> list[tuple]:
         values = dict(zip(names, row, strict=True))
         if model is Trial:
             values["id"] = trial_keys[values["id"]]
+        elif model is RawDocument:
+            values["id"] = documents[values["id"]]
         else:
             values.pop("id")
+        if "document_id" in values:
+            values["document_id"] = documents[values["document_id"]]
         for name in ("trial_id", "trial_a_id", "trial_b_id"):
             if name in values and model is not Trial:
                 values[name] = trial_keys[values[name]]
@@ -73,24 +79,33 @@ def _table(model, trial_keys: dict[int, str]) -> list[tuple]:
 
 def _snapshot() -> dict[str, list]:
     trial_keys = dict(Trial.objects.values_list("pk", "key"))
-    models = (Trial, SourceRecord, *CHILDREN, PossibleDuplicate)
-    return {model.__name__: _table(model, trial_keys) for model in models}
+    documents = dict(RawDocument.objects.values_list("pk", "sha256"))
+    models = (RawDocument, Trial, SourceRecord, *CHILDREN, PossibleDuplicate)
+    return {model.__name__: _table(model, trial_keys, documents) for model in models}
 
 
 def _empty() -> None:
     Trial.objects.all().delete()  # sources, rows and pairs go with their trials
+    RawDocument.objects.all().delete()
     assert not SourceRecord.objects.exists() and not PossibleDuplicate.objects.exists()
+
+
+def _raw(record: dict) -> bytes:
+    """A document of the record's own (what the importer stores for each record of a
+    download): one each, so that the documents' paths are compared too."""
+    return json.dumps(record, sort_keys=True).encode()
 
 
 def test_the_orm_path_and_the_copy_path_write_the_same_columns(monkeypatch):
     records = _records()
     assert len(records) > 10
     _empty()  # the starter data
-    document = RawDocument.objects.create(
-        sha256="b" * 64, content=b"{}", size=2, name="both paths", format="ctgov-json"
-    )
     loader = Loader()
-    assert [loader.load(record, document) for record in records] == ["created"] * len(records)
+    outcomes = [
+        loader.load(record, loader.document(_raw(record), f"record {number}", "ctgov-json"))
+        for number, record in enumerate(records)
+    ]
+    assert outcomes == ["created"] * len(records)
     one_by_one = _snapshot()
     _empty()
 
@@ -102,7 +117,12 @@ def test_the_orm_path_and_the_copy_path_write_the_same_columns(monkeypatch):
         return create(self, documents, prepared)
 
     monkeypatch.setattr(Writer, "create", spy)
-    outcomes = loader.load_many([(record, document) for record in records])
+    prepared = [
+        loader.prepare_document(_raw(record), f"record {number}", "ctgov-json")
+        for number, record in enumerate(records)
+    ]
+    documents = loader.documents(prepared)
+    outcomes = loader.load_many(list(zip(records, documents, strict=True)))
     assert outcomes == ["created"] * len(records)
     assert len(created) == len(records), "every record went the bulk path"
     bulk = _snapshot()
