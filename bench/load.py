@@ -1,4 +1,4 @@
-"""Building a benchmark corpus through the real loader (`trials.ingest.load.Loader`).
+"""Building a benchmark corpus through the real loader (`trials.loading.loader.Loader`).
 
 Records are generated inside worker processes (each with its own Django set-up and database
 connection) in chunks; a chunk is one transaction, like one `import_trials` run, and is marked
@@ -48,7 +48,7 @@ def _init_worker(url: str) -> None:
     import django
 
     django.setup()
-    from trials.ingest.load import Loader
+    from trials.loading.loader import Loader
 
     global _loader
     _loader = Loader()

@@ -24,7 +24,7 @@ from portal.env import env_bool, env_int, env_list, env_memory
 
 # NumPy (the facet index) needs no BLAS thread pool: idle BLAS threads would only cost memory
 # in every worker and make a process multi-threaded, which stops the importer from forking
-# its reader process (trials.ingest.importer). Set before anything imports NumPy.
+# its reader process (trials.loading.importer). Set before anything imports NumPy.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
-from trials.ingest.importer import run_import
+from trials.loading.importer import run_import
 from trials.models import RawDocument
 
 from .conftest import ROOT

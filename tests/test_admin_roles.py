@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 
 from trials import curation
-from trials.ingest.load import Loader
+from trials.loading.loader import Loader
 from trials.models import Trial
 
 from .conftest import ROOT

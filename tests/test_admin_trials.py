@@ -6,7 +6,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from trials.curation import EDITABLE_FIELDS
-from trials.ingest.load import Loader
+from trials.loading.loader import Loader
 from trials.models import PossibleDuplicate, Trial
 
 from .curators import document, import_studies, study

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from trials.ingest.load import Loader
+from trials.loading.writing import Writer
 from trials.models import SourceRecord, Trial
 
 pytestmark = pytest.mark.django_db
@@ -133,14 +133,14 @@ def test_a_failing_record_leaves_the_database_as_it_was(tmp_path, monkeypatch):
     changed = json.loads(SINGLE.read_text(encoding="utf-8"))
     changed["protocolSection"]["identificationModule"]["briefTitle"] = "A new title"
     (tmp_path / "changed.json").write_text(json.dumps(changed))
-    rows = Loader._rows
+    rows = Writer.rows
 
-    def failing(self, trial, record, *args, **kwargs):
+    def failing(self, record, *args, **kwargs):
         if record.get("trial_id") in ("NCT09000001", "NCT09000003"):
             raise RuntimeError("disk on fire")
-        return rows(self, trial, record, *args, **kwargs)
+        return rows(self, record, *args, **kwargs)
 
-    monkeypatch.setattr(Loader, "_rows", failing)
+    monkeypatch.setattr(Writer, "rows", failing)
     code, out, err = _import(tmp_path / "changed.json", DOWNLOAD)
     assert code == 1
     assert f"{tmp_path / 'changed.json'} [NCT09000001]: disk on fire" in err.splitlines()

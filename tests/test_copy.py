@@ -1,4 +1,4 @@
-"""The loader's COPY encoders (trials/ingest/copy.py) and the compact provenance column: what
+"""The loader's COPY encoders (trials/loading/copy.py) and the compact provenance column: what
 goes in through COPY reads back exactly as it went in, whatever the text holds."""
 
 import datetime
@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from trials.ingest import copy, read_bytes
-from trials.ingest.load import Loader
+from trials.loading import copy
+from trials.loading.loader import Loader
 from trials.models import (
     RawDocument,
     Site,
@@ -18,6 +18,7 @@ from trials.models import (
     compact_provenance,
     expand_provenance,
 )
+from trials.readers import read_bytes
 
 pytestmark = pytest.mark.django_db
 

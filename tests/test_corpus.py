@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from trials.ingest import FORMATS, iter_inputs, read_source, sniff_format
-from trials.ingest.load import Loader
-from trials.ingest.merge import identifier_norm
+from trials.loading.loader import Loader
 from trials.models import Trial
+from trials.readers import FORMATS, iter_inputs, read_source, sniff_format
+from trials.readers.identifiers import identifier_norm
 
 from .conftest import CORPUS
 

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from trials.ingest import ctgov_json, stream
-from trials.ingest.errors import ReaderError
+from trials.readers import ctgov_json, ctgov_json_stream, stream
+from trials.readers.errors import ReaderError
 
 from .conftest import CORPUS
 
@@ -23,7 +23,7 @@ DOC = [
 
 
 def _items(text: str) -> list:
-    return list(ctgov_json._array_items(stream.Source.from_bytes(text.encode("utf-8"))))
+    return list(ctgov_json_stream.array_items(stream.Source.from_bytes(text.encode("utf-8"))))
 
 
 @pytest.fixture(params=[1, 7, 64, 1 << 20], ids=lambda n: f"chunk{n}")
@@ -47,7 +47,9 @@ def test_a_document_cut_anywhere_gives_its_whole_items_then_an_error(chunk):
     for cut in range(1, len(text)):
         got = []
         with pytest.raises(ReaderError, match=r"^malformed JSON \("):
-            for item in ctgov_json._array_items(stream.Source.from_bytes(text[:cut].encode())):
+            for item in ctgov_json_stream.array_items(
+                stream.Source.from_bytes(text[:cut].encode())
+            ):
                 got.append(item)
         assert got == DOC[: len(got)]
 
@@ -79,8 +81,8 @@ def test_an_error_in_the_middle_is_reported_without_reading_on(monkeypatch):
         served.append("rest")
         yield '{"c": 3}]'
 
-    monkeypatch.setattr(ctgov_json, "iter_text", chunks)
-    items = ctgov_json._array_items(stream.Source.from_bytes(b""))
+    monkeypatch.setattr(ctgov_json_stream, "iter_text", chunks)
+    items = ctgov_json_stream.array_items(stream.Source.from_bytes(b""))
     assert next(items) == {"a": 1}
     with pytest.raises(ReaderError, match="study 2"):
         next(items)

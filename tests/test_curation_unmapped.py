@@ -4,8 +4,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from trials import curation
-from trials.curation import apply_value_mappings, parse_warning
 from trials.models import Condition, Drug, Trial, ValueMapping
+from trials.readers.legacy_warnings import from_message, parse_warning
+from trials.readers.value_mappings import apply_value_mappings
 
 from .curators import import_studies, study
 
@@ -87,7 +88,8 @@ def test_mapping_a_status_phase_and_country_changes_trials_and_later_imports(
         assert trial.status == "NOT_YET_RECRUITING"
         assert trial.phases == ["PHASE1", "PHASE2"]
         assert trial.countries == ["RO"]
-        assert not any("unmapped" in w for w in trial.record["warnings"] if "Zorblimab" not in w)
+        messages = [w["message"] for w in trial.record["warnings"]]
+        assert not any("unmapped" in w for w in messages if "Zorblimab" not in w)
     assert ValueMapping.objects.count() == 3
     items = _queue(curator_client)
     assert not {k for k in items if k[0] in ("status", "phase", "country")}
@@ -139,7 +141,10 @@ def test_a_mapping_applies_only_where_the_reader_gave_up():
         "status": "UNKNOWN",
         "phases": [],
         "countries": ["FR"],
-        "warnings": ["status: unmapped 'Pending X' read as UNKNOWN", "countries: unmapped 'Gaul'"],
+        "warnings": [
+            from_message("status: unmapped 'Pending X' read as UNKNOWN"),
+            from_message("countries: unmapped 'Gaul'"),
+        ],
     }
     mapped = apply_value_mappings(
         record, {("status", "pending x"): "RECRUITING", ("country", "gaul"): "FR"}

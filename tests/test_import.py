@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from trials.ingest.load import Loader
+from trials.loading.loader import Loader
 from trials.models import ImportRun, RawDocument, SourceRecord, Trial
 
 from .conftest import SEEDS

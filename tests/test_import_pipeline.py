@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from trials.ingest import importer
-from trials.ingest.importer import run_import
+from trials.loading import importer, reader_process
+from trials.loading.importer import run_import
 from trials.models import ImportRun, PossibleDuplicate, RawDocument, SourceRecord, Trial
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def _state() -> dict:
 
 
 def _run(path: Path, monkeypatch, *, fork: bool, **kwargs):
-    monkeypatch.setattr(importer, "_can_fork", lambda: fork)
+    monkeypatch.setattr(reader_process, "can_fork", lambda: fork)
     return run_import([str(path)], **kwargs)
 
 
@@ -83,14 +83,14 @@ def test_reading_in_a_second_process_loads_what_reading_here_loads(tmp_path, mon
 
 def test_the_reader_process_is_used_when_the_process_has_one_thread(monkeypatch):
     started = []
-    real = importer._in_reader_process
+    real = reader_process.in_reader_process
 
     def spy(events, paths):
         started.append(os.getpid())
         return real(events, paths)
 
-    monkeypatch.setattr(importer, "_in_reader_process", spy)
-    if importer._can_fork():
+    monkeypatch.setattr(reader_process, "in_reader_process", spy)
+    if reader_process.can_fork():
         run_import([str(SINGLE)], keep_all=True)
         # The thread that received the reader's chunks is gone: the next import forks too.
         run_import([str(SINGLE)], keep_all=True)
@@ -99,7 +99,7 @@ def test_the_reader_process_is_used_when_the_process_has_one_thread(monkeypatch)
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not importer._can_fork()  # a forked child would inherit others' locks
+        assert not reader_process.can_fork()  # a forked child would inherit others' locks
     finally:
         stop.set()
         thread.join()
@@ -112,7 +112,7 @@ def test_a_crash_in_the_reader_process_stops_the_import_and_writes_nothing(tmp_p
     def broken(study, raw, **kwargs):
         raise KeyError("a reader bug")
 
-    monkeypatch.setattr("trials.ingest.ctgov_json.study_record", broken)
+    monkeypatch.setattr("trials.readers.ctgov_json.study_record", broken)
     with pytest.raises(RuntimeError, match=r"(?s)the reader process failed:.*KeyError"):
         _run(path, monkeypatch, fork=True)
     assert _state() == before
@@ -141,8 +141,8 @@ def test_a_document_stored_meanwhile_by_another_import_is_reused(monkeypatch):
     from django.db import IntegrityError, transaction
     from django.utils import timezone
 
-    from trials.ingest import copy as copy_module
-    from trials.ingest.load import Loader
+    from trials.loading import copy as copy_module
+    from trials.loading.loader import Loader
 
     loader = Loader()
     stored = loader.document(b"{}", "first", "ctgov-json")
@@ -176,7 +176,7 @@ def test_the_import_looks_up_its_keys_by_index(tmp_path, monkeypatch):
     look-ups (as the loader makes them) use the indexes whatever the table's size."""
     from django.db.models.functions import Lower
 
-    from trials.ingest.load import Loader
+    from trials.loading.loader import Loader
     from trials.models import Identifier
 
     keys = [f"nct{i:08d}" for i in range(500)]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from trials.ingest import ReaderError, detect_format, iter_inputs, read_bytes
-from trials.ingest import normalize as n
-from trials.ingest.record import FIELDS, empty_record
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import ReaderError, detect_format, iter_inputs, read_bytes
+from trials.readers import normalize as n
+from trials.readers.record import FIELDS, Warning, empty_record
+from trials.readers.vocabulary import Vocabulary
 
 V = Vocabulary.default()
 SEEDS = Path(__file__).parent.parent / "fixtures" / "sources"
@@ -54,17 +54,27 @@ STATUS_CASES = {
 }
 
 
+def _messages(warnings: list[Warning]) -> list[str]:
+    """What people read of the warnings (their sentences)."""
+    return [w["message"] for w in warnings]
+
+
 @pytest.mark.parametrize(("raw", "expected"), STATUS_CASES.items())
 def test_status_spelling_maps_without_warning(raw, expected):
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     assert n.parse_status(raw, warnings=warnings) == expected
     assert warnings == []
 
 
 def test_unknown_status_is_unknown_with_a_warning():
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     assert n.parse_status("Blue moon", warnings=warnings) == "UNKNOWN"
-    assert warnings == ["status: unmapped 'Blue moon' read as UNKNOWN"]
+    assert _messages(warnings) == ["status: unmapped 'Blue moon' read as UNKNOWN"]
+    assert (warnings[0]["field"], warnings[0]["code"], warnings[0]["raw"]) == (
+        "status",
+        "unmapped_value",
+        "Blue moon",
+    )
     assert n.parse_status(None) == "UNKNOWN"
 
 
@@ -113,7 +123,7 @@ PHASE_CASES = [
 
 @pytest.mark.parametrize(("raw", "expected", "warned"), PHASE_CASES)
 def test_phase_spelling(raw, expected, warned):
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     assert n.parse_phases(raw, warnings=warnings) == expected
     assert bool(warnings) == warned
 
@@ -138,22 +148,24 @@ DATE_CASES = [
 
 @pytest.mark.parametrize(("raw", "expected"), DATE_CASES)
 def test_date_spelling(raw, expected):
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     assert n.parse_date(raw, warnings=warnings) == expected
     assert warnings == []
 
 
 @pytest.mark.parametrize("raw", ["1969-12-31", "1900-01-01"])
 def test_placeholder_dates_are_null_with_a_warning(raw):
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     assert n.parse_date(raw, field="completion", warnings=warnings) is None
-    assert warnings == [f"completion: placeholder date '{raw}' ignored"]
+    assert _messages(warnings) == [f"completion: placeholder date '{raw}' ignored"]
+    assert warnings[0]["code"] == "placeholder_nulled"
 
 
 def test_unreadable_date_is_null_with_a_warning():
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     assert n.parse_date("soon", field="start", warnings=warnings) is None
-    assert warnings == ["start: unreadable date 'soon'"]
+    assert _messages(warnings) == ["start: unreadable date 'soon'"]
+    assert (warnings[0]["field"], warnings[0]["raw"]) == ("start", "soon")
 
 
 # --- enrollment, ages, sex --------------------------------------------------------------------
@@ -174,7 +186,7 @@ ENROLLMENT_CASES = [
 
 @pytest.mark.parametrize(("raw", "zero", "expected", "warned"), ENROLLMENT_CASES)
 def test_enrollment(raw, zero, expected, warned):
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     assert n.parse_enrollment(raw, zero_is_placeholder=zero, warnings=warnings) == expected
     assert bool(warnings) == warned
 
@@ -706,7 +718,7 @@ CUE_PHRASES = [
 @pytest.mark.parametrize("phrase", CUE_PHRASES)
 def test_the_cheap_cue_test_passes_every_cue(phrase):
     """The substring pre-test never hides a cue from the regex (it only saves time)."""
-    from trials.ingest import refractory
+    from trials.readers import refractory
 
     for text in (phrase, phrase.upper(), f"Patients with {phrase.title()} disease."):
         assert refractory._CUE.search(text), text
@@ -714,7 +726,7 @@ def test_the_cheap_cue_test_passes_every_cue(phrase):
 
 
 def test_the_cheap_cue_test_agrees_with_the_regex_on_every_golden_input():
-    from trials.ingest import refractory
+    from trials.readers import refractory
 
     data = Path(__file__).parent / "data"
     sentences = [

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from trials.ingest import identifiers
-from trials.ingest.load import Loader
+from trials.loading.loader import Loader
 from trials.models import RawDocument, Trial
+from trials.readers import identifiers
 from trials.templatetags.trials_tags import isodate, plain_value, registry_url
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ from django.utils.html import format_html, format_html_join
 
 from trials import admin_curation, curation, labels
 from trials.admin_forms import ThrottledAuthenticationForm, TrialCurationForm
-from trials.ingest.merge import identifier_norm
 from trials.models import (
     Condition,
     Contact,
@@ -27,6 +26,7 @@ from trials.models import (
     Trial,
     TrialCondition,
 )
+from trials.readers.identifiers import identifier_norm
 
 admin.site.login_form = ThrottledAuthenticationForm
 admin.site.site_header = "Skin trials portal: curation"
@@ -368,7 +368,7 @@ class TrialAdmin(admin.ModelAdmin):
     def warning_list(self, obj):
         warnings = obj.record.get("warnings") or []
         return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in warnings))
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w["message"],) for w in warnings))
         )
 
 

@@ -1,6 +1,6 @@
 """The curators' screens beyond trials: imports (upload and report), the unmapped-values queue
 and value mappings, possible duplicates side by side. The work itself is in trials.curation and
-trials.ingest.importer."""
+trials.loading.importer."""
 
 import os
 import tempfile
@@ -16,7 +16,7 @@ from django.utils.text import get_valid_filename
 
 from trials import curation, labels
 from trials.admin_forms import MapValueForm, UploadForm
-from trials.ingest.importer import run_import
+from trials.loading.importer import run_import
 from trials.models import (
     Condition,
     Drug,

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.core.validators import RegexValidator
 
 from trials.curation import EDITABLE_FIELDS
-from trials.ingest import FORMATS
 from trials.models import Condition, Drug, Phase, Sex, Status, StudyType, Trial
+from trials.readers import FORMATS
 
 _DATE = RegexValidator(r"^\d{4}-\d{2}(-\d{2})?$", "Use YYYY-MM-DD, or YYYY-MM for a month.")
 _BLANK = [("", "—")]

@@ -8,8 +8,6 @@ search index and facets follow.
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,13 +17,11 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from trials.ingest import FORMATS, ReaderError, read_bytes
-from trials.ingest.load import Loader, source_key
-from trials.ingest.vocabulary import Vocabulary
+from trials.loading.loader import Loader, source_key
+from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import (
     Condition,
     Drug,
-    DrugClass,
     Intervention,
     PossibleDuplicate,
     SourceRecord,
@@ -33,6 +29,9 @@ from trials.models import (
     TrialCondition,
     ValueMapping,
 )
+from trials.readers import FORMATS, ReaderError, read_bytes
+from trials.readers.record import UNMAPPED_VALUE
+from trials.readers.value_mappings import MAPPED_FIELDS, apply_value_mappings, fold
 
 # The trial/1 fields a curator may edit on the trial form (each edit locks the field).
 EDITABLE_FIELDS = (
@@ -104,85 +103,6 @@ def unlock(trial: Trial, fields: Iterable[str] | None = None, user=None) -> list
 # --- Re-normalizing ----------------------------------------------------------------------------
 
 
-def db_vocabulary() -> Vocabulary:
-    """The vocabulary as curators edited it (the tables), in the data files' shape."""
-    classes = [
-        {"slug": c.slug, "label": c.label, "synonyms": c.synonyms} for c in DrugClass.objects.all()
-    ]
-    conditions = [
-        {
-            "slug": c.slug,
-            "label": c.label,
-            "synonyms": c.synonyms,
-            "parent": c.parent.slug if c.parent else None,
-            "skin": c.skin,
-        }
-        for c in Condition.objects.select_related("parent")
-    ]
-    drugs = [
-        {
-            "slug": d.slug,
-            "label": d.label,
-            "synonyms": d.synonyms,
-            "classes": [c.slug for c in d.classes.all()],
-        }
-        for d in Drug.objects.prefetch_related("classes")
-    ]
-    return Vocabulary(conditions, drugs, classes)
-
-
-def fold(raw: str) -> str:
-    return " ".join(raw.lower().split())
-
-
-def value_mappings() -> dict[tuple[str, str], str]:
-    """(kind, folded spelling) -> value, for apply_value_mappings()."""
-    return {(m.kind, m.raw): m.value for m in ValueMapping.objects.all()}
-
-
-_WARNING = re.compile(
-    r"^(?:(status|phases|countries): unmapped (.+?)(?: read as UNKNOWN)?"
-    r"|sites: unmapped (country) (.+))$"
-)
-_KINDS = {"status": "status", "phases": "phase", "countries": "country", "country": "country"}
-
-
-def parse_warning(warning: str) -> tuple[str, str] | None:
-    """(kind, spelling) for a reader's warning about an unmapped status, phase or country."""
-    m = _WARNING.match(warning)
-    if not m:
-        return None
-    kind, quoted = (m[1], m[2]) if m[1] else (m[3], m[4])
-    try:
-        raw = ast.literal_eval(quoted)
-    except (ValueError, SyntaxError):
-        return None
-    return (_KINDS[kind], raw) if isinstance(raw, str) else None
-
-
-def apply_value_mappings(record: dict, mappings: dict[tuple[str, str], str]) -> dict:
-    """The record with curators' status, phase and country mappings applied (their warnings
-    dropped). Readers warn about the values they cannot map; those warnings say what to fix."""
-    if not mappings or not record.get("warnings"):
-        return record
-    record, kept = dict(record), []
-    for warning in record["warnings"]:
-        parsed = parse_warning(warning)
-        key = parsed and (parsed[0], fold(parsed[1]))
-        if not key or key not in mappings:
-            kept.append(warning)
-            continue
-        value = mappings[key]
-        if key[0] == "status" and record.get("status") in (None, "UNKNOWN"):
-            record["status"] = value
-        elif key[0] == "phase" and not record.get("phases"):
-            record["phases"] = value.split(",") if value else []
-        elif key[0] == "country":
-            record["countries"] = sorted(set(record.get("countries") or []) | {value})
-    record["warnings"] = kept
-    return record
-
-
 class _Rereader:
     """Reads a source's stored raw document again with today's readers and vocabulary."""
 
@@ -190,14 +110,14 @@ class _Rereader:
         self.vocab = db_vocabulary()
         self.mappings = value_mappings()
 
-    def __call__(self, sr: SourceRecord) -> dict | None:
-        fmt = sr.format if sr.format in FORMATS else None
+    def __call__(self, source: SourceRecord) -> dict | None:
+        fmt = source.format if source.format in FORMATS else None
         try:
-            data = bytes(sr.document.content)
-            records = list(read_bytes(data, fmt=fmt, url=sr.url, vocab=self.vocab))
+            data = bytes(source.document.content)
+            records = list(read_bytes(data, fmt=fmt, url=source.url, vocab=self.vocab))
         except ReaderError:
             return None
-        same = [r for r in records if source_key(r) == sr.source_key]
+        same = [r for r in records if source_key(r) == source.source_key]
         record = same[0] if same else records[0] if len(records) == 1 else None
         return apply_value_mappings(record, self.mappings) if record else None
 
@@ -223,11 +143,11 @@ class Unmapped:
     trials: int  # how many trials use it
 
 
-_WARNING_ROWS = """
-SELECT t.id, w FROM trials_trial t, jsonb_array_elements_text(t.record -> 'warnings') w
+_UNMAPPED_WARNINGS = """
+SELECT t.id, w ->> 'field', w ->> 'raw'
+FROM trials_trial t, jsonb_array_elements(t.record -> 'warnings') w
 WHERE jsonb_typeof(t.record -> 'warnings') = 'array'
-  AND (w LIKE 'status: unmapped %%' OR w LIKE 'phases: unmapped %%'
-       OR w LIKE 'countries: unmapped %%' OR w LIKE 'sites: unmapped country %%')
+  AND w ->> 'code' = %s AND w ->> 'field' = ANY(%s)
 """
 
 
@@ -235,11 +155,12 @@ def _warned() -> dict[tuple[str, str], tuple[str, set[int]]]:
     """(kind, folded spelling) -> (a spelling as written, the trials whose sources warned)."""
     found: dict[tuple[str, str], tuple[str, set[int]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_WARNING_ROWS)
-        for trial_id, warning in cursor.fetchall():
-            if parsed := parse_warning(warning):
-                key = (parsed[0], fold(parsed[1]))
-                found.setdefault(key, (parsed[1], set()))[1].add(trial_id)
+        cursor.execute(_UNMAPPED_WARNINGS, [UNMAPPED_VALUE, list(MAPPED_FIELDS)])
+        for trial_id, field, raw in cursor.fetchall():
+            if raw is None:
+                continue
+            key = (MAPPED_FIELDS[field], fold(raw))
+            found.setdefault(key, (raw, set()))[1].add(trial_id)
     return found
 
 
@@ -264,7 +185,7 @@ def unmapped_values() -> list[Unmapped]:
         )
         items += [Unmapped(kind, g["raw"], g["n"]) for g in grouped if g["raw"].strip()]
     items += [Unmapped(kind, raw, len(ids)) for (kind, _), (raw, ids) in _warned().items()]
-    return sorted(items, key=lambda u: (-u.trials, u.kind, u.raw.lower()))
+    return sorted(items, key=lambda item: (-item.trials, item.kind, item.raw.lower()))
 
 
 def affected_trials(kind: str, raw: str):
@@ -317,17 +238,17 @@ def compare(pair: PossibleDuplicate) -> list[tuple[str, str, str, bool]]:
     """(field, trial A's value, trial B's value, whether they differ) for the side-by-side view."""
 
     def show(trial: Trial, field: str) -> str:
-        r = trial.record
+        record = trial.record
         if field == "identifiers":
-            value = [i["id"] for i in r.get("identifiers") or []]
+            value = [i["id"] for i in record.get("identifiers") or []]
         elif field == "conditions":
-            value = [c.get("term") or c.get("name") for c in r.get("conditions") or []]
+            value = [c.get("term") or c.get("name") for c in record.get("conditions") or []]
         elif field == "interventions":
-            value = [i.get("drug") or i.get("name") for i in r.get("interventions") or []]
+            value = [i.get("drug") or i.get("name") for i in record.get("interventions") or []]
         elif field == "sources":
             value = sorted({s.format for s in trial.sources.all()})
         else:
-            value = r.get(field)
+            value = record.get(field)
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return "" if value is None else str(value)
@@ -337,8 +258,8 @@ def compare(pair: PossibleDuplicate) -> list[tuple[str, str, str, bool]]:
     fields += [*rest, "countries"]
     rows = []
     for field in fields:
-        a, b = show(pair.trial_a, field), show(pair.trial_b, field)
-        rows.append((field, a, b, a != b))
+        value_a, value_b = show(pair.trial_a, field), show(pair.trial_b, field)
+        rows.append((field, value_a, value_b, value_a != value_b))
     return rows
 
 
@@ -348,10 +269,8 @@ def merge_duplicate(pair: PossibleDuplicate, keep: Trial, user=None) -> Trial:
         raise ValueError("the trial to keep must be one of the pair")
     other = pair.trial_b if keep.pk == pair.trial_a_id else pair.trial_a
     other_key, reason = other.key, pair.reason
-    loader = Loader()
     with transaction.atomic():
-        loader._absorb(keep, [other])  # deletes `other`, and with it this pair
-        _rebuild(loader, keep)
+        Loader().merge_trials(keep, [other])  # deletes `other`, and with it this pair
     log(user, keep, f"Merged {other_key} into this trial (possible duplicate: {reason}).")
     return keep
 

@@ -20,8 +20,8 @@ from django.db.models.expressions import RawSQL
 
 from trials import labels, spelling
 from trials.facetindex import FacetIndex, get_index
-from trials.ingest.merge import identifier_norm
 from trials.models import Identifier, Status, Trial
+from trials.readers.identifiers import identifier_norm
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000

@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from trials import labels
-from trials.ingest.merge import identifier_norm
 from trials.models import Identifier, Phase, Status, Trial
+from trials.readers.identifiers import identifier_norm
 from trials.search import OPEN_STATUSES
 
 PHASE_GLOSSARY = {

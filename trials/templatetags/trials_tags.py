@@ -11,7 +11,7 @@ from trials import labels
 
 register = template.Library()
 
-# Where each registry shows a trial, by the registry names trials/ingest/identifiers.py gives.
+# Where each registry shows a trial, by the registry names trials/readers/identifiers.py gives.
 REGISTRY_URLS = {
     "ClinicalTrials.gov": "https://clinicaltrials.gov/study/{id}",
     "ChiCTR": "https://www.chictr.org.cn/searchprojEN.html?regno={id}",

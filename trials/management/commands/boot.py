@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from trials.ingest import vocab_tables
+from trials.loading import vocab_tables
 from trials.models import Trial
 
 FIXTURE_SOURCES = settings.BASE_DIR / "fixtures" / "sources"

@@ -1,14 +1,14 @@
 """`manage.py import_trials PATH... [--format F] [--url URL] [--all] [--dry-run]`.
 
-The work is done by trials.ingest.importer, which the admin's upload form uses too.
+The work is done by trials.loading.importer, which the admin's upload form uses too.
 """
 
 import sys
 
 from django.core.management.base import BaseCommand
 
-from trials.ingest import FORMATS
-from trials.ingest.importer import run_import
+from trials.loading.importer import run_import
+from trials.readers import FORMATS
 
 
 class Command(BaseCommand):
@@ -32,9 +32,9 @@ class Command(BaseCommand):
         )
         if opts["dry_run"]:
             self.stdout.write("dry run: nothing was written")
-        for outcome, n in result.counts.values.items():
-            self.stdout.write(f"{outcome}: {n}")
-        for reason, n in sorted(result.skipped_reasons.items()):
-            self.stdout.write(f"  skipped, {reason}: {n}")
+        for outcome, count in result.counts.values.items():
+            self.stdout.write(f"{outcome}: {count}")
+        for reason, count in sorted(result.skipped_reasons.items()):
+            self.stdout.write(f"  skipped, {reason}: {count}")
         if result.errors:
             sys.exit(1)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from trials.ingest import vocab_tables
+from trials.loading import vocab_tables
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trials.ingest import FORMATS, ReaderError, iter_inputs, read_source
-from trials.ingest.record import ordered
+from trials.readers import FORMATS, ReaderError, iter_inputs, read_source
+from trials.readers.record import ordered
 
 
 def run(paths: list[str], *, fmt: str | None, url: str | None, out: TextIO, err: TextIO) -> int:

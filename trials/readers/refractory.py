@@ -24,7 +24,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trials.ingest.vocabulary import Vocabulary
+    from trials.readers.record import Refractory
+    from trials.readers.vocabulary import Vocabulary
 
 MAX_QUOTE = 200
 MAX_EVIDENCE = 6
@@ -142,7 +143,7 @@ def _named_as_failed(sentence: str, mention, cue_start: int) -> bool:
     return sentence[mention.end : cue_start] in ("-", " ")
 
 
-def read_refractory(record: dict, vocab: "Vocabulary") -> dict:
+def read_refractory(record: dict, vocab: "Vocabulary") -> "Refractory":
     """`{"is_refractory", "evidence", "prior_therapies"}` for a finished record."""
     trial_terms = {c["term"] for c in record.get("conditions") or [] if c.get("term")}
     own_drugs = {i["drug"] for i in record.get("interventions") or [] if i.get("drug")}

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from trials.ingest import ctgov_json, ctgov_page, ictrp_page, ictrp_xml, listing_page
-from trials.ingest.errors import ReaderError
-from trials.ingest.stream import Source, head_text
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import ctgov_json, ctgov_page, ictrp_page, ictrp_xml, listing_page
+from trials.readers.errors import ReaderError
+from trials.readers.record import TrialRecord
+from trials.readers.stream import Source, head_text
+from trials.readers.vocabulary import Vocabulary
 
 __all__ = [
     "FORMATS",
@@ -61,7 +62,7 @@ def read_source(
     fmt: str | None = None,
     url: str | None = None,
     vocab: Vocabulary | None = None,
-) -> Iterator[tuple[dict, bytes]]:
+) -> Iterator[tuple[TrialRecord, bytes]]:
     """Yield (record, the record's own raw bytes) for each record of one input; ReaderError
     when it cannot be read. Multi-record formats stream; records yielded before an error
     are complete (a truncated download gives its readable records, then the error).
@@ -91,7 +92,7 @@ def read_bytes(
     fmt: str | None = None,
     url: str | None = None,
     vocab: Vocabulary | None = None,
-) -> Iterator[dict]:
+) -> Iterator[TrialRecord]:
     """The `trial/1` records of one document in memory; ReaderError when it cannot be read."""
     for record, _ in read_source(Source.from_bytes(data), fmt=fmt, url=url, vocab=vocab):
         yield record
@@ -108,7 +109,7 @@ def _zip_members(path: str) -> Iterator[tuple[str, Source | Exception]]:
         yield path, ReaderError(f"unreadable zip archive ({exc})")
         return
     with archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+        for info in sorted(archive.infolist(), key=lambda member: member.filename):
             if info.is_dir() or _hidden(info.filename):
                 continue
             name = f"{path}:{info.filename}"

@@ -27,12 +27,20 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
-from trials.ingest.record import add_identifier, empty_record, finish, warn
-from trials.ingest.stream import Source, iter_text
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import normalize
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
+from trials.readers.record import (
+    PLACEHOLDER_NULLED,
+    TrialRecord,
+    Warning,
+    empty_record,
+    unmapped,
+    warning,
+)
+from trials.readers.stream import Source, iter_text
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ictrp-xml"
 ROOT = "Trials_downloaded_from_ICTRP"
@@ -53,7 +61,9 @@ def sniff(text: str) -> bool:
     return f"<{ROOT}" in head or bool(re.search(r"<Trial>\s*<", head))
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
     for record, _ in read_source(Source.from_bytes(data), url=url, vocab=vocab):
         yield record
 
@@ -97,7 +107,7 @@ def _trials(source: Source) -> Iterator[ET.Element]:
 
 
 def _field(trial: ET.Element, tag: str) -> str | None:
-    return n.clean_text(trial.findtext(tag))
+    return normalize.clean_text(trial.findtext(tag))
 
 
 def _parts(value: str | None, sep: str = ";") -> list[str]:
@@ -108,21 +118,26 @@ def trial_record(
     trial: ET.Element, raw: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
 ) -> dict:
     """The `trial/1` record of one `<Trial>` element."""
+    # Long on purpose: the record is filled field by field in the element's order, so the function
+    # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
+    # would each take the whole record and scatter that table.
     get = lambda tag: _field(trial, tag)  # noqa: E731
     record = empty_record(FORMAT, raw)
-    w = record["warnings"]
+    warnings = record["warnings"]
     trial_id = get("TrialID")
     record["trial_id"] = trial_id
     source = record["source"]
     source["source_id"] = trial_id
     source["registry"] = register_name(get("Source_Register"))
     source["register_url"] = get("web_address")
-    source["refreshed"] = n.parse_date(get("Last_Refreshed_on"), field="refreshed", warnings=w)
+    source["refreshed"] = normalize.parse_date(
+        get("Last_Refreshed_on"), field="refreshed", warnings=warnings
+    )
     add_identifier(record, trial_id)
     for value in _parts(get("Secondary_ID")):
         add_identifier(record, value, kind="other")
     for value in _parts(get("other_records")):
-        if (n.classify_identifier(value) or ("",))[0] == "registry":
+        if (normalize.classify_identifier(value) or ("",))[0] == "registry":
             add_identifier(record, value)
 
     record["title"] = get("Public_title")
@@ -130,30 +145,33 @@ def trial_record(
     record["acronym"] = get("Acronym")
     record["sponsor"] = get("Primary_sponsor")
     record["collaborators"] = [p for p in _parts(get("Secondary_Sponsor")) if p]
-    record["registered"] = n.parse_date(
-        get("Date_registration3") or get("Date_registration"), field="registered", warnings=w
+    record["registered"] = normalize.parse_date(
+        get("Date_registration3") or get("Date_registration"), field="registered", warnings=warnings
     )
-    record["start"] = n.parse_date(get("Date_enrollement"), field="start", warnings=w)
+    record["start"] = normalize.parse_date(
+        get("Date_enrollement"), field="start", warnings=warnings
+    )
 
     record["status_raw"] = get("Recruitment_Status")
-    record["status"] = n.parse_status(record["status_raw"], warnings=w)
-    record["study_type"] = n.parse_study_type(get("Study_type"), warnings=w)
+    record["status"] = normalize.parse_status(record["status_raw"], warnings=warnings)
+    record["study_type"] = normalize.parse_study_type(get("Study_type"), warnings=warnings)
     record["phase_raw"] = get("Phase")
-    record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
+    record["phases"] = normalize.parse_phases(record["phase_raw"], warnings=warnings)
     if record["phase_raw"] == "0" and record["study_type"] == "OBSERVATIONAL":
-        warn(record, "phases: '0' of an observational study read as not given")
+        message = "phases: '0' of an observational study read as not given"
+        warn(record, warning("phases", PLACEHOLDER_NULLED, "0", message))
         record["phases"] = []
-    record["design"] = n.parse_design(get("Study_design"), warnings=w)
+    record["design"] = normalize.parse_design(get("Study_design"), warnings=warnings)
     record["enrollment_raw"] = get("Target_size")
-    record["enrollment"] = n.parse_enrollment(record["enrollment_raw"], warnings=w)
+    record["enrollment"] = normalize.parse_enrollment(record["enrollment_raw"], warnings=warnings)
 
     for name in filter(None, _parts(get("Countries"))):
-        if code := n.country_code(name):
+        if code := normalize.country_code(name):
             record["countries"].append(code)
         else:
-            warn(record, f"countries: unmapped {name!r}")
+            warn(record, unmapped("countries", name))
     _contacts(record, trial)
-    _eligibility(record, get, w)
+    _eligibility(record, get, warnings)
     for name in filter(None, _parts(get("Condition"))):
         if not (NOT_A_CONDITION.match(name) or _ORPHA.match(name)):
             record["conditions"].append({"name": name, "term": None})
@@ -181,17 +199,21 @@ def _contacts(record: dict, trial: ET.Element) -> None:
     columns = [(trial.findtext(f"Contact_{f}") or "").split(";") for f in fields]
     rows = itertools.zip_longest(*columns, fillvalue="")
     for first, last, email, phone, affiliation, address in rows:
-        name = n.clean_text(" ".join(filter(None, (first.strip(), last.strip()))))
+        name = normalize.clean_text(" ".join(filter(None, (first.strip(), last.strip()))))
         contact = {
             "name": name,
             "role": None,
-            "email": n.clean_text(email),
-            "phone": n.clean_text(phone) if (phone or "").strip() not in ("-", "") else None,
-            "affiliation": n.clean_text(affiliation),
+            "email": normalize.clean_text(email),
+            "phone": normalize.clean_text(phone)
+            if (phone or "").strip() not in ("-", "")
+            else None,
+            "affiliation": normalize.clean_text(affiliation),
         }
         if any(contact.values()) and contact not in record["contacts"]:
             record["contacts"].append(contact)
-        if not record["countries"] and (code := n.country_from_address(n.clean_text(address))):
+        if not record["countries"] and (
+            code := normalize.country_from_address(normalize.clean_text(address))
+        ):
             record["countries"].append(code)
 
 
@@ -201,11 +223,11 @@ def _criterion(text: str | None, heading: str) -> str | None:
     return text if _HEADING.match(text) else f"{heading}:\n{text}"
 
 
-def _eligibility(record: dict, get, w: list[str]) -> None:
+def _eligibility(record: dict, get, warnings: list[Warning]) -> None:
     inclusion = _criterion(get("Inclusion_Criteria"), "Inclusion criteria")
     exclusion = _criterion(get("Exclusion_Criteria"), "Exclusion criteria")
     text = "\n\n".join(filter(None, (inclusion, exclusion))) or None
-    record["criteria"] = n.split_criteria(text)
+    record["criteria"] = normalize.split_criteria(text)
     gender = get("Inclusion_gender")
     if gender and (eu := dict((k.lower(), v.lower()) for k, v in _EU_SEX.findall(gender))):
         yes = {k for k, v in eu.items() if v == "yes"}
@@ -215,10 +237,14 @@ def _eligibility(record: dict, get, w: list[str]) -> None:
             else ({"female": "FEMALE", "male": "MALE"}.get(next(iter(yes), "")))
         )
     else:
-        record["sex"] = n.parse_sex(gender, warnings=w)
+        record["sex"] = normalize.parse_sex(gender, warnings=warnings)
     agemin, agemax = get("Inclusion_agemin"), get("Inclusion_agemax")
     if agemin or agemax:
-        record["min_age_years"] = n.parse_age(agemin, field="min_age_years", warnings=w)
-        record["max_age_years"] = n.parse_age(agemax, field="max_age_years", warnings=w)
+        record["min_age_years"] = normalize.parse_age(
+            agemin, field="min_age_years", warnings=warnings
+        )
+        record["max_age_years"] = normalize.parse_age(
+            agemax, field="max_age_years", warnings=warnings
+        )
     else:
-        record["min_age_years"], record["max_age_years"] = n.ages_from_criteria(text)
+        record["min_age_years"], record["max_age_years"] = normalize.ages_from_criteria(text)

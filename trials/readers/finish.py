@@ -1,107 +1,25 @@
-"""The `trial/1` record: an empty one in schema order, and the finishing every reader applies.
+"""The finishing every reader applies to the record it filled.
 
 Readers fill what their format says; `finish()` then does what is the same for every format —
 vocabulary terms, the trial's own ID from a URL, identifiers primary-first, countries, the
 refractory reading — so that two formats saying the same thing give the same record.
 """
 
-import hashlib
-
-from trials.ingest.normalize import classify_identifier, identifier_entry, ids_in_text
-from trials.ingest.vocabulary import Vocabulary
-
-SCHEMA = "trial/1"
-# Schema order (docs/record-schema.md); `manage.py normalize` prints keys in this order.
-FIELDS = (
-    "schema",
-    "trial_id",
-    "identifiers",
-    "source",
-    "title",
-    "official_title",
-    "acronym",
-    "summary",
-    "description",
-    "criteria",
-    "status",
-    "status_raw",
-    "phases",
-    "phase_raw",
-    "study_type",
-    "design",
-    "enrollment",
-    "enrollment_raw",
-    "registered",
-    "start",
-    "completion",
-    "last_updated",
-    "sponsor",
-    "collaborators",
-    "countries",
-    "sites",
-    "contacts",
-    "sex",
-    "min_age_years",
-    "max_age_years",
-    "healthy_volunteers",
-    "conditions",
-    "interventions",
-    "arms",
-    "outcomes",
-    "references",
-    "refractory",
-    "warnings",
+from trials.readers.normalize import classify_identifier, identifier_entry, ids_in_text
+from trials.readers.record import (
+    LIST_FIELDS,
+    TrialRecord,
+    Warning,
+    condition_is_intervention,
+    ordered,
 )
-_LISTS = {
-    "identifiers",
-    "phases",
-    "collaborators",
-    "countries",
-    "sites",
-    "contacts",
-    "conditions",
-    "interventions",
-    "arms",
-    "outcomes",
-    "references",
-    "warnings",
-}
+from trials.readers.vocabulary import Vocabulary
 
 
-def empty_record(fmt: str, data: bytes) -> dict:
-    """Every field at its "the source says nothing" value: null, [] or an all-null object."""
-    record: dict = dict.fromkeys(FIELDS)
-    for field in _LISTS:
-        record[field] = []
-    record["schema"] = SCHEMA
-    record["source"] = {
-        "format": fmt,
-        "registry": None,
-        "url": None,
-        "refreshed": None,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        # Added field: the register's own page for the trial when the document names it (an
-        # ICTRP page's URL line). Not `url`, which is where this document itself came from.
-        "register_url": None,
-    }
-    record["criteria"] = {"inclusion": [], "exclusion": [], "text": None}
-    record["status"] = "UNKNOWN"
-    record["design"] = dict.fromkeys(
-        ("allocation", "intervention_model", "masking", "primary_purpose")
-    )
-    record["refractory"] = {"is_refractory": False, "evidence": [], "prior_therapies": []}
-    return record
-
-
-def ordered(record: dict) -> dict:
-    """The record with schema fields first, in schema order, then any added fields."""
-    head = {k: record[k] for k in FIELDS if k in record}
-    return head | {k: v for k, v in record.items() if k not in head}
-
-
-def warn(record: dict, message: str) -> None:
-    if message not in record["warnings"]:
-        record["warnings"].append(message)
+def warn(record: TrialRecord, warning: Warning) -> None:
+    """Add a warning to the record once."""
+    if warning not in record["warnings"]:
+        record["warnings"].append(warning)
 
 
 def add_identifier(record: dict, value: str | None, *, kind: str | None = None) -> None:
@@ -176,7 +94,7 @@ def _conditions(record: dict, vocab: Vocabulary) -> None:
         if item["term"] is None and (
             name.casefold() in own_names or vocab.match_drug(name) in own_drugs - {None}
         ):
-            warn(record, f"conditions: dropped {name!r}, an intervention of this trial")
+            warn(record, condition_is_intervention(name))
             continue
         if not any(k["name"] == name for k in kept):
             kept.append(item)
@@ -190,11 +108,11 @@ def _conditions(record: dict, vocab: Vocabulary) -> None:
     record["conditions"] = kept
 
 
-def finish(record: dict, *, vocab: Vocabulary | None = None, url: str | None = None) -> dict:
+def finish(record: dict, *, vocab: Vocabulary | None = None, url: str | None = None) -> TrialRecord:
     """Complete a reader's record: vocabulary terms, IDs, countries, refractory, no blanks."""
     vocab = vocab or Vocabulary.default()
     record = _blank_to_none(record)
-    for field in _LISTS:
+    for field in LIST_FIELDS:
         record[field] = record.get(field) or []
     if url:
         record["source"]["url"] = url

@@ -14,10 +14,11 @@ ICTRP dates are day first; "Last refreshed on" is when ICTRP last copied the rec
 import re
 from collections.abc import Iterator
 
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.record import add_identifier, empty_record, finish, warn
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import normalize
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.record import TrialRecord, empty_record, unmapped
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ictrp-page"
 
@@ -132,8 +133,8 @@ def _labels(lines: list[str]) -> dict[str, str]:
     for line in lines:
         if line.strip() == "Results":
             break
-        if m := _LABEL.match(line.strip()):
-            label, value = m[1].strip().lower(), m[2].strip()
+        if match := _LABEL.match(line.strip()):
+            label, value = match[1].strip().lower(), match[2].strip()
             if value and label not in values:
                 values[label] = value
     return values
@@ -157,10 +158,10 @@ def _contacts(record: dict, lines: list[str]) -> None:
     contact: dict | None = None
     contacts: list[dict] = []
     for line in lines:
-        m = _LABEL.match(line.strip())
-        if not m:
+        match = _LABEL.match(line.strip())
+        if not match:
             continue
-        label, value = m[1].lower(), n.clean_text(m[2])
+        label, value = match[1].lower(), normalize.clean_text(match[2])
         if label == "name":
             contact = dict.fromkeys(("name", "role", "email", "phone", "affiliation"))
             contact["name"] = value
@@ -173,7 +174,7 @@ def _contacts(record: dict, lines: list[str]) -> None:
             contact["phone"] = value
         elif label == "affiliation":
             contact["affiliation"] = value
-        elif label == "address" and (code := n.country_from_address(value)):
+        elif label == "address" and (code := normalize.country_from_address(value)):
             record["countries"].append(code)
     record["contacts"] = [c for c in contacts if any(c.values())]
 
@@ -210,8 +211,8 @@ def outcomes(record: dict, lines: list[str], kind: str) -> None:
                 record["outcomes"][-1]["time_frame"] = _TIMEPOINT.sub("", part) or None
             continue
         part = _OUTCOME_PREFIX.sub("", part)
-        m = re.match(r"^(.*?)\s*\[\s*Time\s*Frame\s*:\s*(.*?)\s*\]\s*$", part, re.IGNORECASE)
-        measure, frame = (m[1], m[2]) if m else (part, None)
+        match = re.match(r"^(.*?)\s*\[\s*Time\s*Frame\s*:\s*(.*?)\s*\]\s*$", part, re.IGNORECASE)
+        measure, frame = (match[1], match[2]) if match else (part, None)
         record["outcomes"].append({"kind": kind, "measure": measure, "time_frame": frame})
 
 
@@ -225,19 +226,24 @@ def _eu_sex(labels: dict[str, str]) -> str | None:
     return None
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
-    text = n.clean_text(n.decode_bytes(data)) or ""
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
+    # Long on purpose: the record is filled field by field in the page's order, so the function
+    # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
+    # would each take the whole record and scatter that table.
+    text = normalize.clean_text(normalize.decode_bytes(data)) or ""
     lines = text.split("\n")
     labels, blocks = _labels(lines), _blocks(lines)
     if not labels.get("main id") and not labels.get("public title"):
         raise ReaderError("not an ICTRP trial page (no Main ID or title)")
     record = empty_record(FORMAT, data)
-    w = record["warnings"]
+    warnings = record["warnings"]
     get = labels.get
 
     record["source"]["registry"] = register_name(get("register"))
-    record["source"]["refreshed"] = n.parse_date(
-        get("last refreshed on"), field="refreshed", warnings=w
+    record["source"]["refreshed"] = normalize.parse_date(
+        get("last refreshed on"), field="refreshed", warnings=warnings
     )
     record["source"]["register_url"] = get("url")
     record["trial_id"] = get("main id")
@@ -247,37 +253,45 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
 
     record["title"] = get("public title")
     record["official_title"] = get("scientific title")
-    record["registered"] = n.parse_date(get("date of registration"), field="registered", warnings=w)
-    record["start"] = n.parse_date(get("date of first enrolment"), field="start", warnings=w)
+    record["registered"] = normalize.parse_date(
+        get("date of registration"), field="registered", warnings=warnings
+    )
+    record["start"] = normalize.parse_date(
+        get("date of first enrolment"), field="start", warnings=warnings
+    )
     record["sponsor"] = get("primary sponsor")
     record["collaborators"] = [c.strip() for c in blocks.get("Secondary Sponsor(s)", [])]
 
     record["status_raw"] = get("recruitment status")
-    record["status"] = n.parse_status(record["status_raw"], warnings=w)
+    record["status"] = normalize.parse_status(record["status_raw"], warnings=warnings)
     record["phase_raw"] = get("phase")
-    record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
-    record["study_type"] = n.parse_study_type(get("study type"), warnings=w)
-    record["design"] = n.parse_design(get("study design"), warnings=w)
+    record["phases"] = normalize.parse_phases(record["phase_raw"], warnings=warnings)
+    record["study_type"] = normalize.parse_study_type(get("study type"), warnings=warnings)
+    record["design"] = normalize.parse_design(get("study design"), warnings=warnings)
     record["enrollment_raw"] = get("target sample size")
-    record["enrollment"] = n.parse_enrollment(record["enrollment_raw"], warnings=w)
+    record["enrollment"] = normalize.parse_enrollment(record["enrollment_raw"], warnings=warnings)
 
     for line in blocks.get("Countries of recruitment", []):
         for name in filter(None, (p.strip() for p in line.split(";"))):
-            code = n.country_code(name)
+            code = normalize.country_code(name)
             if code:
                 record["countries"].append(code)
             else:
-                warn(record, f"countries: unmapped {name!r}")
+                warn(record, unmapped("countries", name))
     _contacts(record, blocks.get("Contacts", []))
 
-    criteria = n.clean_text("\n".join(blocks.get("Key inclusion & exclusion criteria", [])))
-    record["criteria"] = n.split_criteria(criteria)
-    record["sex"] = n.parse_sex(get("gender"), warnings=w) or _eu_sex(labels)
+    criteria = normalize.clean_text("\n".join(blocks.get("Key inclusion & exclusion criteria", [])))
+    record["criteria"] = normalize.split_criteria(criteria)
+    record["sex"] = normalize.parse_sex(get("gender"), warnings=warnings) or _eu_sex(labels)
     if "age minimum" in labels or "age maximum" in labels:
-        record["min_age_years"] = n.parse_age(get("age minimum"), field="min_age_years", warnings=w)
-        record["max_age_years"] = n.parse_age(get("age maximum"), field="max_age_years", warnings=w)
+        record["min_age_years"] = normalize.parse_age(
+            get("age minimum"), field="min_age_years", warnings=warnings
+        )
+        record["max_age_years"] = normalize.parse_age(
+            get("age maximum"), field="max_age_years", warnings=warnings
+        )
     else:
-        record["min_age_years"], record["max_age_years"] = n.ages_from_criteria(criteria)
+        record["min_age_years"], record["max_age_years"] = normalize.ages_from_criteria(criteria)
 
     for line in blocks.get("Health Condition(s) or Problem(s) studied", []):
         for name in filter(None, (p.strip() for p in line.split(";"))):

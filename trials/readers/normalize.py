@@ -9,26 +9,34 @@ modules and are re-exported here so that readers have one import point.
 
 import json
 import re
-from datetime import date
 from functools import cache
 from pathlib import Path
 
-from trials.ingest.criteria import ages_from_criteria, split_criteria
-from trials.ingest.design import design_value, parse_design, parse_study_type
-from trials.ingest.identifiers import (
+from trials.readers.criteria import ages_from_criteria, split_criteria
+from trials.readers.dates import DATE_PLACEHOLDERS, parse_date
+from trials.readers.design import design_value, parse_design, parse_study_type
+from trials.readers.identifiers import (
     JUNK_IDS,
     canonical_identifier,
     classify_identifier,
     identifier_entry,
     ids_in_text,
 )
-from trials.ingest.places import country_code, country_from_address, country_from_city
-from trials.ingest.text import Warnings, clean_text, decode_bytes
-from trials.ingest.text import fold as _fold
-from trials.ingest.text import one_line as _one_line
-from trials.ingest.text import warn as _warn
+from trials.readers.places import country_code, country_from_address, country_from_city
+from trials.readers.record import (
+    NO_PHASE_MARKED,
+    PLACEHOLDER_NULLED,
+    UNREADABLE_VALUE,
+    unmapped,
+    warning,
+)
+from trials.readers.text import Warnings, clean_text, decode_bytes
+from trials.readers.text import fold as _fold
+from trials.readers.text import one_line as _one_line
+from trials.readers.text import warn as _warn
 
 __all__ = [
+    "DATE_PLACEHOLDERS",
     "JUNK_IDS",
     "ages_from_criteria",
     "canonical_identifier",
@@ -54,89 +62,6 @@ __all__ = [
 ]
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
-
-
-# --- Dates -------------------------------------------------------------------------------------
-
-# ICTRP and registries fill missing dates with these; they are never real trial dates.
-DATE_PLACEHOLDERS = {"1969-12-31", "1970-01-01", "1900-01-01"}
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
-
-
-def _ymd(y: int, m: int, d: int | None) -> str | None:
-    try:
-        if d is None:
-            date(y, m, 1)
-            return f"{y:04d}-{m:02d}"
-        return date(y, m, d).isoformat()
-    except ValueError:
-        return None
-
-
-def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
-    s = raw.strip().rstrip(".")
-    s = re.sub(r"\s*(?:T|\s)\d{1,2}:\d{2}(?::\d{2})?.*$", "", s)  # drop a time of day
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s):
-        return _ymd(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", s):
-        return _ymd(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s):
-        return _ymd(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
-        return _ymd(int(m[1]), int(m[2]), None)
-    if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s):
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-        if month > 12 >= day:  # written month first after all; say so, it is unusual here
-            _warn(warnings, f"{field}: read {raw!r} as month/day/year")
-            day, month = month, day
-        return _ymd(year, month, day)
-    if m := re.fullmatch(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", s):
-        mon = _MONTHS.get(m["mon"].lower())
-        return _ymd(int(m["y"]), mon, int(m["d"])) if mon else None
-    if m := re.fullmatch(
-        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})", s
-    ):
-        mon = _MONTHS.get(m["mon"].lower())
-        return _ymd(int(m["y"]), mon, int(m["d"])) if mon else None
-    if m := re.fullmatch(_MONTH + r",?\s+(?P<y>\d{4})", s):
-        mon = _MONTHS.get(m["mon"].lower())
-        return _ymd(int(m["y"]), mon, None) if mon else None
-    return None
-
-
-def parse_date(raw: str | None, *, field: str = "date", warnings: Warnings = None) -> str | None:
-    """`YYYY-MM-DD`, or `YYYY-MM` when the source gives only a month. Day-first for d/m/y."""
-    text = _one_line(raw)
-    if not text:
-        return None
-    value = _parse_date_value(text, field, warnings)
-    if value is None:
-        _warn(warnings, f"{field}: unreadable date {text!r}")
-    elif value in DATE_PLACEHOLDERS:
-        _warn(warnings, f"{field}: placeholder date {text!r} ignored")
-        return None
-    return value
 
 
 # --- Status ------------------------------------------------------------------------------------
@@ -176,7 +101,7 @@ def parse_status(raw: str | None, *, warnings: Warnings = None) -> str:
     folded = _fold(text)
     if folded in status_map():
         return status_map()[folded]
-    _warn(warnings, f"status: unmapped {text!r} read as UNKNOWN")
+    _warn(warnings, unmapped("status", text, f"status: unmapped {text!r} read as UNKNOWN"))
     return "UNKNOWN"
 
 
@@ -207,7 +132,8 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
     if matrix := _EU_MATRIX.findall(text):
         found = {_PHASE_NAMES[_ROMAN[n.lower()]] for n, answer in matrix if answer.lower() == "yes"}
         if not found:
-            _warn(warnings, f"phases: no phase marked yes in {text!r}")
+            message = f"phases: no phase marked yes in {text!r}"
+            _warn(warnings, warning("phases", NO_PHASE_MARKED, text, message))
         return _sorted_phases(found)
     folded = _fold(text.replace("_", " "))
     if folded in _NOT_APPLICABLE:
@@ -225,7 +151,7 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
     numerals = re.findall(r"\b(iv|iii|ii|i|[0-4])(?:[ab])?\b", rest)
     leftover = re.sub(r"\b(?:iv|iii|ii|i|[0-4])(?:[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]", "", rest)
     if leftover or not (numerals or found):
-        _warn(warnings, f"phases: unmapped {text!r}")
+        _warn(warnings, unmapped("phases", text))
         return []
     found |= {_PHASE_NAMES[_ROMAN[n]] for n in numerals}
     return _sorted_phases(found)
@@ -248,15 +174,17 @@ def parse_enrollment(
     groups = re.findall(r":\s*(\d[\d,]*)", text)
     if (groups and ";" in text) or len(groups) > 1:
         value = sum(int(g.replace(",", "")) for g in groups)
-    elif m := re.match(
+    elif match := re.match(
         r"^\s*(?:approx\w*\.?\s*|about\s+|n\s*=\s*)?(\d{1,3}(?:[ ,.]\d{3})+|\d+)\b", text, re.I
     ):
-        value = int(re.sub(r"[ ,.]", "", m[1]))
+        value = int(re.sub(r"[ ,.]", "", match[1]))
     else:
-        _warn(warnings, f"enrollment: unreadable {text!r}")
+        message = f"enrollment: unreadable {text!r}"
+        _warn(warnings, warning("enrollment", UNREADABLE_VALUE, text, message))
         return None
     if value in ENROLLMENT_PLACEHOLDERS or (value == 0 and zero_is_placeholder):
-        _warn(warnings, f"enrollment: placeholder {text!r} ignored")
+        message = f"enrollment: placeholder {text!r} ignored"
+        _warn(warnings, warning("enrollment", PLACEHOLDER_NULLED, text, message))
         return None
     return value
 
@@ -273,18 +201,19 @@ def parse_age(
     if not text or _fold(text) in _NO_AGE_LIMIT:
         return None
     # ICTRP relays JPRN's and ChiCTR's spellings: ">= 20age old", "18years-old", "60(Year)".
-    m = re.fullmatch(
+    match = re.fullmatch(
         r"(?:[<>]=?|[≥≤])?\s*(\d+(?:\.\d+)?)\s*\(?\s*(y|years?|yrs?|age|m|months?|w|weeks?|d|days?)?"
         r"\s*\)?(?:[\s-]*old)?",
         text,
         re.I,
     )
-    if not m:
-        _warn(warnings, f"{field}: unreadable age {text!r}")
+    if not match:
+        message = f"{field}: unreadable age {text!r}"
+        _warn(warnings, warning(field, UNREADABLE_VALUE, text, message))
         return None
-    unit = (m[2] or "y").lower().rstrip("s")
+    unit = (match[2] or "y").lower().rstrip("s")
     unit = "y" if unit in ("yr", "age") else unit
-    value = float(m[1]) / _AGE_UNITS.get(unit, 1)
+    value = float(match[1]) / _AGE_UNITS.get(unit, 1)
     return int(value) if value == int(value) else round(value, 2)
 
 
@@ -299,7 +228,7 @@ def parse_sex(raw: str | None, *, warnings: Warnings = None) -> str | None:
         return "FEMALE"
     if folded in {"male", "males", "men", "m", "male only"}:
         return "MALE"
-    _warn(warnings, f"sex: unmapped {text!r}")
+    _warn(warnings, unmapped("sex", text))
     return None
 
 
@@ -312,5 +241,5 @@ def parse_bool(raw: str | None, *, field: str, warnings: Warnings = None) -> boo
         return True
     if folded in {"no", "n", "false"}:
         return False
-    _warn(warnings, f"{field}: unmapped {text!r}")
+    _warn(warnings, unmapped(field, text))
     return None

@@ -10,14 +10,8 @@ with their value mappings, so that a re-import agrees with a re-normalization.
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
-import queue
 import sys
-import threading
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -26,21 +20,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from trials.curation import apply_value_mappings, db_vocabulary, value_mappings
-from trials.ingest import FORMATS, ReaderError, iter_inputs, read_source, sniff_format
-from trials.ingest.load import Counts, Loader
+from trials.loading import reader_process
+from trials.loading.loader import Counts, Loader
+from trials.loading.scope import skip_reason
+from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import ImportRun
+from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, sniff_format
+from trials.readers.value_mappings import apply_value_mappings
 
 BATCH = 500
-FIRST_BATCH = 100
-# The reader process sends events in chunks and may run AHEAD chunks ahead of the loader, so
-# that neither waits for the other while memory stays bounded.
-CHUNK = 250
-AHEAD = 4
-
-
-class _DryRun(Exception):
-    pass
+FIRST_BATCH = reader_process.FIRST_CHUNK  # small, so that the database starts early
 
 
 @dataclass
@@ -67,20 +56,18 @@ def run_import(
     files named after what the curator uploaded). Errors are written to `stderr` as
     `PATH: reason` as they happen."""
     importer = _Importer(fmt, url, keep_all, stderr, names or {})
-    try:
-        with transaction.atomic():
-            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
-            # commit, on one core, after the reader is done. Checked as rows go in, they
-            # overlap with reading (the bulk path inserts trials before what points at them).
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            options = {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run}
-            with _by_index():
-                importer.run(paths, options)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        importer.result.run = None
+    with transaction.atomic():
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
+        # commit, on one core, after the reader is done. Checked as rows go in, they
+        # overlap with reading (the bulk path inserts trials before what points at them).
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        options = {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run}
+        with _by_index():
+            importer.run(paths, options)
+        if dry_run:  # everything written is rolled back when the block ends
+            transaction.set_rollback(True)
+            importer.result.run = None
     return importer.result
 
 
@@ -124,7 +111,10 @@ class _Importer:
     def run(self, paths: list[str], options: dict) -> None:
         run = ImportRun.objects.create(paths=[self._name(p) for p in paths], options=options)
         # Reading (parsing, normalizing) and loading overlap when a second process can read.
-        events = _in_reader_process(self._events, paths) if _can_fork() else self._events(paths)
+        if reader_process.can_fork():
+            events = reader_process.in_reader_process(self._events, paths)
+        else:
+            events = self._events(paths)
         self.progress = _Progress(
             desc="records", unit=" rec", file=sys.stderr, disable=None, mininterval=1
         )
@@ -164,7 +154,7 @@ class _Importer:
                 for record, raw in read_source(data, fmt=fmt, url=self.url, vocab=self.vocab):
                     record = apply_value_mappings(record, self.mappings)
                     if not self.keep_all and not self.loader.in_scope(record):
-                        yield "skip", _skip_reason(record)
+                        yield "skip", skip_reason(record)
                         continue
                     # A download's records are stored one by one: name each after its record.
                     own = streamed and (record["source"].get("source_id") or record["trial_id"])
@@ -210,112 +200,9 @@ class _Importer:
 
 class _Progress(tqdm):
     # No monitor thread: a thread would stop the next import in this process from forking
-    # its reader (see _can_fork); the bar refreshes on updates, every batch.
+    # its reader (see reader_process.can_fork); the bar refreshes on updates, every batch.
     monitor_interval = 0
 
 
 def _label(record: dict) -> str | None:
     return record.get("trial_id") or record.get("title")
-
-
-def _skip_reason(record: dict) -> str:
-    return "out of scope: no skin condition" if record.get("conditions") else "no condition"
-
-
-def _can_fork() -> bool:
-    """A forked reader is safe only from a single-threaded process (a forked child gets copies
-    of locks that other threads may hold); elsewhere (runserver, test live servers, a library
-    with threads of its own) reading stays in the importing process."""
-    if not hasattr(os, "fork"):
-        return False
-    try:
-        return len(os.listdir("/proc/self/task")) == 1  # threads Python did not start count too
-    except OSError:
-        return threading.active_count() == 1
-
-
-def _in_reader_process(
-    events: Callable[[list[str]], Iterator[tuple]], paths: list[str]
-) -> Iterator[tuple]:
-    """`events(paths)` computed in a forked child and received here in chunks, so that one
-    core parses and normalizes while the other loads. The child waits when it is AHEAD
-    chunks ahead of the loader, so memory stays flat. The child never
-    touches the database (it inherits the parent's connection and must leave it alone)."""
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_read_into, args=(events, paths, sender), daemon=True)
-    child.start()  # now, not on the first next(): nothing may start a thread in between
-    sender.close()
-    return _received(child, receiver)
-
-
-def _received(child, receiver) -> Iterator[tuple]:
-    """The reader's events. A thread takes each chunk off the pipe as it comes (a chunk is
-    megabytes, written through a pipe of 64 kB) while this thread waits for the database."""
-    inbox: queue.Queue = queue.Queue(maxsize=AHEAD)
-
-    def receive():
-        try:
-            return receiver.recv()
-        except (EOFError, OSError):  # the reader is gone
-            return EOFError
-
-    taker = threading.Thread(target=_pump, args=(receive, inbox.put), daemon=True)
-    taker.start()
-    try:
-        while True:
-            chunk = inbox.get()
-            if chunk is EOFError:
-                child.join(5)
-                raise RuntimeError(f"the reader process ended early (exit {child.exitcode})")
-            if chunk is None:
-                return
-            if isinstance(chunk, str):
-                raise RuntimeError(f"the reader process failed:\n{chunk}")
-            yield from chunk
-    finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()  # the pipe's other end is closed now: the taker ends
-        while taker.is_alive():
-            try:  # make room for its last put
-                inbox.get_nowait()
-            except queue.Empty:
-                taker.join(0.1)
-        receiver.close()
-
-
-def _pump(get: Callable[[], object], put: Callable[[object], None]) -> None:
-    """Move chunks from get() to put() up to the last: None (the end), a traceback (str) or
-    EOFError (the reader gone)."""
-    while True:
-        item = get()
-        put(item)
-        if item is None or item is EOFError or isinstance(item, str):
-            return
-
-
-def _read_into(events, paths: list[str], sender) -> None:
-    """The reader process: send `events(paths)` in chunks, then None (or a traceback). A
-    thread sends (pickles and writes) while the reader goes on, up to AHEAD chunks ahead."""
-    outbox: queue.Queue = queue.Queue(maxsize=AHEAD)
-    # What the parent built (vocabulary, Django) is never garbage: collections skip it.
-    gc.freeze()
-
-    poster = threading.Thread(target=_pump, args=(outbox.get, sender.send), daemon=True)
-    poster.start()
-    try:
-        chunk: list[tuple] = []
-        size = FIRST_BATCH  # the loader's first batch, as soon as it is read
-        for event in events(paths):
-            chunk.append(event)
-            if len(chunk) >= size:
-                outbox.put(chunk)
-                chunk, size = [], CHUNK
-        outbox.put(chunk)
-        outbox.put(None)
-    except Exception:
-        outbox.put(traceback.format_exc())
-    finally:
-        poster.join()
-        sender.close()

@@ -3,10 +3,11 @@ register's free text, all to ClinicalTrials.gov's enums."""
 
 import re
 
-from trials.ingest.text import Warnings
-from trials.ingest.text import fold as _fold
-from trials.ingest.text import one_line as _one_line
-from trials.ingest.text import warn as _warn
+from trials.readers.record import Design, unmapped
+from trials.readers.text import Warnings
+from trials.readers.text import fold as _fold
+from trials.readers.text import one_line as _one_line
+from trials.readers.text import warn as _warn
 
 _STUDY_TYPES = {
     "interventional": "INTERVENTIONAL",
@@ -30,7 +31,7 @@ def parse_study_type(raw: str | None, *, warnings: Warnings = None) -> str | Non
     folded = _fold(text.replace("_", " "))
     if folded in _STUDY_TYPES:
         return _STUDY_TYPES[folded]
-    _warn(warnings, f"study_type: unmapped {text!r}")
+    _warn(warnings, unmapped("study_type", text))
     return None
 
 
@@ -134,7 +135,7 @@ def _eu_design(pairs: list[tuple[str, str]], design: dict) -> None:
             design[field_value[0]] = field_value[1]
 
 
-def parse_design(raw: str | None, *, warnings: Warnings = None) -> dict:
+def parse_design(raw: str | None, *, warnings: Warnings = None) -> Design:
     """Design from free text: ICTRP's relay of CT.gov ("Allocation: N/A. Intervention model:
     Single Group Assignment. …") or ChiCTR's words ("Parallel", "Randomized parallel controlled
     trial"). Fields the text does not speak of stay None; text giving nothing is warned."""
@@ -155,5 +156,5 @@ def parse_design(raw: str | None, *, warnings: Warnings = None) -> dict:
         if design["allocation"] == "NA":  # a bare "N/A" is not an allocation statement
             design["allocation"] = None
     if not any(design.values()):
-        _warn(warnings, f"design: unmapped {text!r}")
+        _warn(warnings, unmapped("design", text))
     return design

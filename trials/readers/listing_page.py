@@ -14,10 +14,11 @@ when one is known (from the URL), else null: the site itself is not a register.
 import re
 from collections.abc import Iterator
 
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.record import add_identifier, empty_record, finish
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import normalize
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish
+from trials.readers.record import TrialRecord, empty_record
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "listing-page"
 
@@ -64,8 +65,8 @@ def _unglue(text: str) -> list[str]:
     lines: list[str] = []
     for raw in _GLUED.sub(r"\n\1", text).split("\n"):
         line = raw.strip()
-        if m := _GLUED_WORD.match(line):
-            lines += [m[1], m[2]]
+        if match := _GLUED_WORD.match(line):
+            lines += [match[1], match[2]]
         else:
             lines.append(line)
     return lines
@@ -106,13 +107,18 @@ def _single(values: list[str]) -> str | None:
     return values[0] if values else None
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
-    text = n.clean_text(n.decode_bytes(data)) or ""
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
+    # Long on purpose: the record is filled field by field in the page's order, so the function
+    # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
+    # would each take the whole record and scatter that table.
+    text = normalize.clean_text(normalize.decode_bytes(data)) or ""
     title, fields = _fields(_unglue(text))
     if not title and not fields:
         raise ReaderError("not a listing page (no title or fields)")
     record = empty_record(FORMAT, data)
-    w = record["warnings"]
+    warnings = record["warnings"]
     one = {k: _single(v) for k, v in fields.items() if k not in _LISTS | _PROSE}
 
     record["title"] = title
@@ -120,30 +126,36 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
         record["trial_id"] = one["trial_id"]
         add_identifier(record, one["trial_id"])
     record["status_raw"] = one.get("status")
-    record["status"] = n.parse_status(record["status_raw"], warnings=w)
-    record["start"] = n.parse_date(one.get("start"), field="start", warnings=w)
-    record["completion"] = n.parse_date(one.get("completion"), field="completion", warnings=w)
-    record["enrollment_raw"] = one.get("enrollment")
-    record["enrollment"] = n.parse_enrollment(
-        record["enrollment_raw"], zero_is_placeholder=True, warnings=w
+    record["status"] = normalize.parse_status(record["status_raw"], warnings=warnings)
+    record["start"] = normalize.parse_date(one.get("start"), field="start", warnings=warnings)
+    record["completion"] = normalize.parse_date(
+        one.get("completion"), field="completion", warnings=warnings
     )
-    record["sex"] = n.parse_sex(one.get("sex"), warnings=w)
+    record["enrollment_raw"] = one.get("enrollment")
+    record["enrollment"] = normalize.parse_enrollment(
+        record["enrollment_raw"], zero_is_placeholder=True, warnings=warnings
+    )
+    record["sex"] = normalize.parse_sex(one.get("sex"), warnings=warnings)
     record["phase_raw"] = one.get("phase")
-    record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
-    record["healthy_volunteers"] = n.parse_bool(
-        one.get("healthy"), field="healthy_volunteers", warnings=w
+    record["phases"] = normalize.parse_phases(record["phase_raw"], warnings=warnings)
+    record["healthy_volunteers"] = normalize.parse_bool(
+        one.get("healthy"), field="healthy_volunteers", warnings=warnings
     )
     record["sponsor"] = one.get("sponsor")
     record["collaborators"] = list(dict.fromkeys(fields.get("collaborators", [])))
-    record["summary"] = n.clean_text("\n".join(fields.get("summary", [])))
+    record["summary"] = normalize.clean_text("\n".join(fields.get("summary", [])))
 
-    criteria = n.clean_text("\n".join(fields.get("criteria", [])))
-    record["criteria"] = n.split_criteria(criteria)
+    criteria = normalize.clean_text("\n".join(fields.get("criteria", [])))
+    record["criteria"] = normalize.split_criteria(criteria)
     if "min_age" in one or "max_age" in one:
-        record["min_age_years"] = n.parse_age(one.get("min_age"), field="min_age_years", warnings=w)
-        record["max_age_years"] = n.parse_age(one.get("max_age"), field="max_age_years", warnings=w)
+        record["min_age_years"] = normalize.parse_age(
+            one.get("min_age"), field="min_age_years", warnings=warnings
+        )
+        record["max_age_years"] = normalize.parse_age(
+            one.get("max_age"), field="max_age_years", warnings=warnings
+        )
     else:
-        record["min_age_years"], record["max_age_years"] = n.ages_from_criteria(criteria)
+        record["min_age_years"], record["max_age_years"] = normalize.ages_from_criteria(criteria)
 
     for name in dict.fromkeys(fields.get("conditions", [])):
         record["conditions"].append({"name": name, "term": None})

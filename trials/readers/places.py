@@ -73,7 +73,7 @@ def country_from_address(address: str | None) -> str | None:
             return code
     for part in reversed(parts):
         words = part.split()
-        for n in range(min(len(words), 3), 0, -1):
-            if code := country_from_city(" ".join(words[-n:])):
+        for count in range(min(len(words), 3), 0, -1):
+            if code := country_from_city(" ".join(words[-count:])):
                 return code
     return None

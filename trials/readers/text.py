@@ -3,13 +3,15 @@
 import html
 import re
 
-Warnings = list[str] | None
+from trials.readers.record import Warning
+
+Warnings = list[Warning] | None
 
 
-def warn(warnings: Warnings, message: str) -> None:
+def warn(warnings: Warnings, warning: Warning) -> None:
     """Append a warning once; `warnings` is the record's list (None: the caller does not care)."""
-    if warnings is not None and message not in warnings:
-        warnings.append(message)
+    if warnings is not None and warning not in warnings:
+        warnings.append(warning)
 
 
 def fold(value: str) -> str:

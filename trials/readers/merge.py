@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from trials.readers.identifiers import identifier_norm
+
 # Lower wins. A registry's own structured export beats ICTRP's relay, which beats listing sites.
 FORMAT_PRIORITY = {
     "ctgov-json": 10,
@@ -136,8 +138,3 @@ def _union(field: str, records: list[dict]) -> list:
             if item not in out:
                 out.append(item)
     return out
-
-
-def identifier_norm(value: str) -> str:
-    """How identifiers are compared: case, spaces and dashes around the edges do not matter."""
-    return "".join(value.split()).upper().strip("-")

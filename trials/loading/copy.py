@@ -25,14 +25,14 @@ import orjson
 from django.db import connection, models
 
 
-def reserve_ids(model: type[models.Model], n: int) -> list[int]:
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """`n` primary keys from the table's identity sequence, for rows that others point at."""
-    if n == 0:
+    if count == 0:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, n],
+            [model._meta.db_table, model._meta.pk.column, count],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -212,5 +212,5 @@ def layout(model: type[models.Model], *head: str, rest: tuple[str, ...] | None =
     return Layout(model, head_, rest, encoders(head_), encoders(rest))
 
 
-def _auto_add(f: models.Field) -> bool:
-    return getattr(f, "auto_now_add", False)
+def _auto_add(field: models.Field) -> bool:
+    return getattr(field, "auto_now_add", False)

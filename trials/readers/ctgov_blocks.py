@@ -4,8 +4,9 @@ lines the site prints ("Group Type EXPERIMENTAL", "Role: CONTACT", "Sponsor Role
 
 import re
 
-from trials.ingest import normalize as n
-from trials.ingest.record import add_identifier
+from trials.readers import normalize
+from trials.readers.finish import add_identifier
+from trials.readers.record import Intervention, Site
 
 _ANCHOR = re.compile(r"^(Group Type|Intervention Type|Sponsor Role|Site Status)\b\s*:?\s*(.*)$")
 _SPONSOR_CLASSES = {
@@ -27,9 +28,9 @@ def split_at_anchor(lines: list[str], anchor: str) -> list[tuple[list[str], str]
     blocks: list[tuple[list[str], str]] = []
     pending: list[str] = []
     for line in lines:
-        m = _ANCHOR.match(line)
-        if m and m[1] == anchor:
-            blocks.append((pending, m[2].strip()))
+        match = _ANCHOR.match(line)
+        if match and match[1] == anchor:
+            blocks.append((pending, match[2].strip()))
             pending = []
         else:
             pending.append(line)
@@ -38,7 +39,7 @@ def split_at_anchor(lines: list[str], anchor: str) -> list[tuple[list[str], str]
     return blocks
 
 
-def intervention(name: str, itype: str | None, description: str | None) -> dict:
+def intervention(name: str, itype: str | None, description: str | None) -> Intervention:
     return {
         "name": name,
         "type": itype.upper().replace(" ", "_") if itype else None,
@@ -56,8 +57,8 @@ def arms(record: dict, lines: list[str]) -> None:
     last: dict | None = None
     pending: list[str] = []
     for line in lines:
-        m = _ANCHOR.match(line)
-        if m and m[1] == "Group Type":
+        match = _ANCHOR.match(line)
+        if match and match[1] == "Group Type":
             if last is not None and last["description"] is None and len(pending) > 1:
                 last["description"] = pending.pop(0)
             label, description = (
@@ -65,16 +66,16 @@ def arms(record: dict, lines: list[str]) -> None:
             )
             arm = {
                 "label": label,
-                "type": m[2] or None,
+                "type": match[2] or None,
                 "description": description,
                 "interventions": [],
             }
             record["arms"].append(arm)
             pending, last = [], None
-        elif m and m[1] == "Intervention Type" and arm is not None and pending:
+        elif match and match[1] == "Intervention Type" and arm is not None and pending:
             if last is not None and last["description"] is None and len(pending) > 1:
                 last["description"] = " ".join(pending[:-1])
-            last = intervention(pending[-1], m[2], None)
+            last = intervention(pending[-1], match[2], None)
             arm["interventions"].append(pending[-1])
             pending = []
         else:
@@ -110,14 +111,18 @@ def sponsors(record: dict, lines: list[str]) -> None:
 
 def contacts(record: dict, lines: list[str]) -> None:
     roles = [i for i, line in enumerate(lines) if line.startswith("Role:")]
-    for k, i in enumerate(roles):
+    for number, role_at in enumerate(roles):
         contact = dict.fromkeys(("name", "role", "email", "phone", "affiliation"))
-        contact["role"] = lines[i][5:].strip().upper().replace(" ", "_") or None
-        before = lines[i - 1] if i > 0 and (k == 0 or i - 1 > roles[k - 1]) else None
+        contact["role"] = lines[role_at][5:].strip().upper().replace(" ", "_") or None
+        before = (
+            lines[role_at - 1]
+            if role_at > 0 and (number == 0 or role_at - 1 > roles[number - 1])
+            else None
+        )
         if before and not _PHONE.match(before) and "@" not in before:
             contact["name"] = before
-        end = roles[k + 1] - 1 if k + 1 < len(roles) else len(lines)
-        for line in lines[i + 1 : end]:
+        end = roles[number + 1] - 1 if number + 1 < len(roles) else len(lines)
+        for line in lines[role_at + 1 : end]:
             if "@" in line and not contact["email"]:
                 contact["email"] = line
             elif _PHONE.match(line) and not contact["phone"]:
@@ -128,13 +133,13 @@ def contacts(record: dict, lines: list[str]) -> None:
             record["contacts"].append(contact)
 
 
-def site(facility: str | None, place: str | None, status: str | None) -> dict:
+def site(facility: str | None, place: str | None, status: str | None) -> Site:
     parts = [p.strip() for p in (place or "").split(",") if p.strip() and not p.strip().isdigit()]
-    country = n.country_code(parts[-1]) if parts else None
+    country = normalize.country_code(parts[-1]) if parts else None
     if country:
         parts = parts[:-1]
     else:
-        country = n.country_from_address(place)
+        country = normalize.country_from_address(place)
     return {
         "facility": facility,
         "city": parts[0] if parts else None,
@@ -155,9 +160,9 @@ def sites(record: dict, lines: list[str]) -> None:
 def references(record: dict, lines: list[str]) -> None:
     citation: list[str] = []
     for line in lines:
-        if m := re.match(r"^PMID:\s*(\d+)", line):
+        if match := re.match(r"^PMID:\s*(\d+)", line):
             if record["references"]:
-                record["references"][-1]["pmid"] = m[1]
+                record["references"][-1]["pmid"] = match[1]
         elif line.startswith("Reference Type"):
             if citation:
                 record["references"].append({"citation": " ".join(citation), "pmid": None})
@@ -181,8 +186,8 @@ def identifiers(record: dict, lines: list[str]) -> None:
 
 def outcomes(record: dict, lines: list[str], kind: str) -> None:
     for line in lines:
-        if m := re.match(r"^Time ?Frame:\s*(.*)$", line, re.IGNORECASE):
+        if match := re.match(r"^Time ?Frame:\s*(.*)$", line, re.IGNORECASE):
             if record["outcomes"] and record["outcomes"][-1]["time_frame"] is None:
-                record["outcomes"][-1]["time_frame"] = m[1] or None
+                record["outcomes"][-1]["time_frame"] = match[1] or None
         else:
             record["outcomes"].append({"kind": kind, "measure": line, "time_frame": None})

@@ -78,15 +78,19 @@ def _match(value: str) -> tuple[str, str] | None:
     compact = _SPACES.sub("", value.strip())
     upper = compact.upper()
     for pattern, registry in _REGISTRY_PATTERNS:
-        if m := pattern.fullmatch(upper):
+        if match := pattern.fullmatch(upper):
             # Prefixes are upper case; ReBEC's suffixes are case-sensitive, so keep them as written.
-            canonical = compact[m.start(1) : m.end(1)] if registry == "ReBEC" else m[1]
+            canonical = compact[match.start(1) : match.end(1)] if registry == "ReBEC" else match[1]
             if registry == "jRCT":
-                canonical = re.sub(r"JRCT([A-Z]?)", lambda g: "jRCT" + g[1].lower(), canonical)
+                canonical = re.sub(
+                    r"JRCT([A-Z]?)", lambda found: "jRCT" + found[1].lower(), canonical
+                )
             elif registry == "ChiCTR":
                 canonical = "ChiCTR" + canonical[6:]
             elif registry == "CTIS":
-                canonical = "CTIS" + canonical if value.strip().upper().startswith("CTIS") else m[1]
+                canonical = (
+                    "CTIS" + canonical if value.strip().upper().startswith("CTIS") else match[1]
+                )
             return canonical, registry
     return None
 
@@ -145,3 +149,8 @@ def ids_in_text(text: str | None) -> list[str]:
         if canonical and classify_identifier(raw) and canonical not in seen:
             seen.append(canonical)
     return seen
+
+
+def identifier_norm(value: str) -> str:
+    """How identifiers are compared: case, spaces and dashes around the edges do not matter."""
+    return "".join(value.split()).upper().strip("-")

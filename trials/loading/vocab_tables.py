@@ -1,4 +1,5 @@
-"""The vocabulary data files (trials/vocab/*.json) into the tables curators edit.
+"""The vocabulary tables curators edit: filled from the data files (trials/vocab/*.json), read
+back as the readers' Vocabulary, and curators' value mappings.
 
 Only missing terms are added: a term a curator changed is never overwritten by the files.
 """
@@ -7,11 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 
-from trials.models import Condition, Drug, DrugClass
+from trials.models import Condition, Drug, DrugClass, ValueMapping
+from trials.readers.value_mappings import Mappings
+from trials.readers.vocabulary import Vocabulary
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 
@@ -60,3 +64,52 @@ def load(paths: Iterable[Path] | None = None) -> dict:
                 drug.classes.set([classes[c] for c in item.get("classes", []) if c in classes])
             added["drugs"] += new
     return added
+
+
+def db_vocabulary() -> Vocabulary:
+    """The vocabulary as curators edited it (the tables), in the data files' shape."""
+    classes = [
+        {"slug": c.slug, "label": c.label, "synonyms": c.synonyms} for c in DrugClass.objects.all()
+    ]
+    conditions = [
+        {
+            "slug": c.slug,
+            "label": c.label,
+            "synonyms": c.synonyms,
+            "parent": c.parent.slug if c.parent else None,
+            "skin": c.skin,
+        }
+        for c in Condition.objects.select_related("parent")
+    ]
+    drugs = [
+        {
+            "slug": d.slug,
+            "label": d.label,
+            "synonyms": d.synonyms,
+            "classes": [c.slug for c in d.classes.all()],
+        }
+        for d in Drug.objects.prefetch_related("classes")
+    ]
+    return Vocabulary(conditions, drugs, classes)
+
+
+def value_mappings() -> Mappings:
+    """Curators' value mappings, for trials.readers.value_mappings.apply_value_mappings()."""
+    return {(m.kind, m.raw): m.value for m in ValueMapping.objects.all()}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The vocabulary terms by slug, read once for the length of an import or a curator's
+    action: what the loader's rows point at and the words it adds to the search text."""
+
+    conditions: dict[str, Condition]
+    drugs: dict[str, Drug]
+
+    @classmethod
+    def load(cls) -> Terms:
+        ensure()
+        return cls(
+            {condition.slug: condition for condition in Condition.objects.all()},
+            {drug.slug: drug for drug in Drug.objects.all()},
+        )

@@ -115,16 +115,18 @@ class Vocabulary:
     def drug(self, slug: str | None) -> dict | None:
         return self.drugs.get(slug) if slug else None
 
-    def drug_class(self, slug: str | None) -> dict | None:
-        return self.drug_classes.get(slug) if slug else None
-
-    def related_conditions(self, a: str, b: str) -> bool:
+    def related_conditions(self, first: str, second: str) -> bool:
         """Same term, or one is the other's parent (juvenile DM and DM are related)."""
 
         def parent(slug: str) -> str | None:
             return (self.conditions.get(slug) or {}).get("parent")
 
-        return a == b or parent(a) == b or parent(b) == a or (parent(a) or a) == (parent(b) or b)
+        return (
+            first == second
+            or parent(first) == second
+            or parent(second) == first
+            or (parent(first) or first) == (parent(second) or second)
+        )
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -137,19 +139,19 @@ class Vocabulary:
         toks = tokens(text)
         found: list[Mention] = []
         span = self._span
-        i = 0
-        while i < len(toks):
-            longest = span.get(toks[i][0], 0)
-            for n in range(min(longest, len(toks) - i), 0, -1):
-                window = toks[i : i + n]
+        position = 0
+        while position < len(toks):
+            longest = span.get(toks[position][0], 0)
+            for size in range(min(longest, len(toks) - position), 0, -1):
+                window = toks[position : position + size]
                 entry = self._lookup(window, kinds, abbreviations=abbreviations, any_case=False)
                 if entry:
                     start, end = window[0][2], window[-1][3]
                     found.append(Mention(entry.kind, entry.slug, text[start:end], start, end))
-                    i += n
+                    position += size
                     break
             else:
-                i += 1
+                position += 1
         return found
 
     def _lookup(self, window, kinds, *, abbreviations: bool, any_case: bool) -> _Entry | None:
@@ -173,13 +175,17 @@ class Vocabulary:
         if entry := self._lookup(toks, kinds, abbreviations=True, any_case=True):
             return entry
         best: tuple[int, int, _Entry] | None = None
-        for i in range(len(toks)):
-            for n in range(min(self._span.get(toks[i][0], 0), len(toks) - i), 0, -1):
+        for position in range(len(toks)):
+            for size in range(
+                min(self._span.get(toks[position][0], 0), len(toks) - position), 0, -1
+            ):
                 # Abbreviations count only as the whole name: inside a longer name they
                 # are another field's ("ATTR-PN" polyneuropathy, "Dementia (AD …)").
-                entry = self._lookup(toks[i : i + n], kinds, abbreviations=False, any_case=False)
-                if entry and (best is None or n > best[0]):
-                    best = (n, -i, entry)
+                entry = self._lookup(
+                    toks[position : position + size], kinds, abbreviations=False, any_case=False
+                )
+                if entry and (best is None or size > best[0]):
+                    best = (size, -position, entry)
                     break
         return best[2] if best else None
 
@@ -196,18 +202,14 @@ class Vocabulary:
         entry = self._match_name(name, ("drug",))
         return entry.slug if entry else None
 
-    def match_class(self, name: str | None) -> str | None:
-        entry = self._match_name(name, ("class",))
-        return entry.slug if entry else None
-
     def is_placebo(self, name: str | None) -> bool:
         """Placebo, sham procedure, vehicle cream: the comparator that is no active treatment."""
         return bool(name) and any(t[0] in _PLACEBO_WORDS for t in tokens(name))
 
     def refractory(self, record: dict) -> dict:
         """The portal's reading of whether the trial enrols refractory patients; see
-        trials.ingest.refractory for the rules."""
-        from trials.ingest.refractory import read_refractory
+        trials.readers.refractory for the rules."""
+        from trials.readers.refractory import read_refractory
 
         return read_refractory(record, self)
 

@@ -12,11 +12,18 @@ by their shape (an enum name is a status, "10 participants" an enrolment) with a
 import re
 from collections.abc import Iterator
 
-from trials.ingest import ctgov_blocks as b
-from trials.ingest import normalize as n
-from trials.ingest.errors import ReaderError
-from trials.ingest.record import add_identifier, empty_record, finish, warn
-from trials.ingest.vocabulary import Vocabulary
+from trials.readers import ctgov_blocks as blocks
+from trials.readers import normalize
+from trials.readers.errors import ReaderError
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.record import (
+    VALUES_READ_BY_SHAPE,
+    TrialRecord,
+    empty_record,
+    unmapped,
+    warning,
+)
+from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ctgov-page"
 
@@ -136,16 +143,16 @@ def _nonblank(lines: list[str]) -> list[str]:
 def _labelled(lines: list[str]) -> dict[str, str | None]:
     """Each field label with the line after it (None when a label or heading follows)."""
     values: dict[str, str | None] = {}
-    for i, line in enumerate(lines):
+    for position, line in enumerate(lines):
         if line in _LABELS and line not in values:
-            following = lines[i + 1] if i + 1 < len(lines) else None
+            following = lines[position + 1] if position + 1 < len(lines) else None
             blank = following is None or following in _LABELS or following in SECTIONS
             values[line] = None if blank else following
     return values
 
 
 def _prose(lines: list[str]) -> str | None:
-    return n.clean_text("\n".join(lines))
+    return normalize.clean_text("\n".join(lines))
 
 
 def _criteria_text(lines: list[str]) -> str | None:
@@ -156,8 +163,8 @@ def _criteria_text(lines: list[str]) -> str | None:
     if start is None:
         return None
     end = len(lines)
-    for i in range(start + 1, len(lines)):
-        stripped = lines[i].strip()
+    for position in range(start + 1, len(lines)):
+        stripped = lines[position].strip()
         # Labelled pages end at the age fields; the headingless layout at the first age or sex
         # value ("18 Years", "ALL").
         if (
@@ -165,28 +172,31 @@ def _criteria_text(lines: list[str]) -> str | None:
             or stripped == "Accepts Healthy Volunteers"
             or _AGE_OR_SEX.match(stripped)
         ):
-            end = i
+            end = position
             break
     text = "\n".join(lines[start:end])
     text = re.sub(r"^(Inclusion|Exclusion) Criteria\s*$", r"\1 Criteria:", text, flags=re.M)
-    return n.clean_text(text)
+    return normalize.clean_text(text)
 
 
 def _by_shape(record: dict, lines: list[str]) -> None:
     """The headingless layout: find the basic values by what they look like."""
-    w = record["warnings"]
-    warn(record, "layout: no field labels; values read by their shape")
+    warnings = record["warnings"]
+    message = "layout: no field labels; values read by their shape"
+    warn(record, warning(None, VALUES_READ_BY_SHAPE, None, message))
     dates: list[str] = []
     for line in lines:
-        if line in n.STATUSES and record["status_raw"] is None:
+        if line in normalize.STATUSES and record["status_raw"] is None:
             record["status_raw"], record["status"] = line, line
         elif re.fullmatch(r"(?:EARLY_PHASE1|PHASE\d|NA)(?:[,/ ]+PHASE\d)*", line):
             if record["phase_raw"] is None:
                 record["phase_raw"] = line
-                record["phases"] = n.parse_phases(line, warnings=w)
-        elif m := re.fullmatch(r"(\d[\d,]*) participants?", line):
+                record["phases"] = normalize.parse_phases(line, warnings=warnings)
+        elif match := re.fullmatch(r"(\d[\d,]*) participants?", line):
             record["enrollment_raw"] = record["enrollment_raw"] or line
-            record["enrollment"] = record["enrollment"] or n.parse_enrollment(m[1], warnings=w)
+            record["enrollment"] = record["enrollment"] or normalize.parse_enrollment(
+                match[1], warnings=warnings
+            )
         elif line in ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS"):
             record["study_type"] = record["study_type"] or line
         elif re.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?", line):
@@ -197,28 +207,35 @@ def _by_shape(record: dict, lines: list[str]) -> None:
             if field == "allocation" and line not in ("RANDOMIZED", "NON_RANDOMIZED"):
                 continue  # "NA" alone could be a phase as well
             if record["design"][field] is None and line == line.upper():
-                record["design"][field] = n.design_value(field, line)
+                record["design"][field] = normalize.design_value(field, line)
     if len(dates) >= 1:
-        record["start"] = n.parse_date(dates[0], field="start", warnings=w)
+        record["start"] = normalize.parse_date(dates[0], field="start", warnings=warnings)
     if len(dates) >= 2:
-        record["completion"] = n.parse_date(dates[1], field="completion", warnings=w)
+        record["completion"] = normalize.parse_date(dates[1], field="completion", warnings=warnings)
 
 
-def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None) -> Iterator[dict]:
-    text = n.clean_text(n.decode_bytes(data)) or ""
+def read(
+    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+) -> Iterator[TrialRecord]:
+    # Long on purpose: the record is filled field by field in the page's order, so the function
+    # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
+    # would each take the whole record and scatter that table.
+    text = normalize.clean_text(normalize.decode_bytes(data)) or ""
     raw_lines = _strip_related(text.split("\n"))
     sections = _sections(raw_lines)
     lines = _nonblank(raw_lines)
     header = _nonblank(sections[""])
     record = empty_record(FORMAT, data)
-    w = record["warnings"]
+    warnings = record["warnings"]
     record["source"]["registry"] = "ClinicalTrials.gov"
     for line in header:
-        if m := re.match(r"^NCT ID:\s*(\S+)", line):
-            record["trial_id"] = m[1]
-            add_identifier(record, m[1])
-        elif m := re.match(r"^Last Updated:\s*(.+)$", line):
-            record["last_updated"] = n.parse_date(m[1], field="last_updated", warnings=w)
+        if match := re.match(r"^NCT ID:\s*(\S+)", line):
+            record["trial_id"] = match[1]
+            add_identifier(record, match[1])
+        elif match := re.match(r"^Last Updated:\s*(.+)$", line):
+            record["last_updated"] = normalize.parse_date(
+                match[1], field="last_updated", warnings=warnings
+            )
             record["source"]["refreshed"] = record["last_updated"]
         elif record["title"] is None and line not in _LABELS:
             record["title"] = line
@@ -227,25 +244,29 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
 
     labels = _labelled(lines)
     record["status_raw"] = labels.get("Recruitment Status")
-    record["status"] = n.parse_status(record["status_raw"], warnings=w)
+    record["status"] = normalize.parse_status(record["status_raw"], warnings=warnings)
     record["phase_raw"] = labels.get("Clinical Phase")
-    record["phases"] = n.parse_phases(record["phase_raw"], warnings=w)
+    record["phases"] = normalize.parse_phases(record["phase_raw"], warnings=warnings)
     record["enrollment_raw"] = labels.get("Total Enrollment")
-    record["enrollment"] = n.parse_enrollment(record["enrollment_raw"], warnings=w)
-    record["study_type"] = n.parse_study_type(labels.get("Study Classification"), warnings=w)
-    record["start"] = n.parse_date(labels.get("Study Start Date"), field="start", warnings=w)
-    record["completion"] = n.parse_date(
-        labels.get("Study Completion Date"), field="completion", warnings=w
+    record["enrollment"] = normalize.parse_enrollment(record["enrollment_raw"], warnings=warnings)
+    record["study_type"] = normalize.parse_study_type(
+        labels.get("Study Classification"), warnings=warnings
+    )
+    record["start"] = normalize.parse_date(
+        labels.get("Study Start Date"), field="start", warnings=warnings
+    )
+    record["completion"] = normalize.parse_date(
+        labels.get("Study Completion Date"), field="completion", warnings=warnings
     )
     first = labels.get("Study First Submitted") or labels.get("First Submitted")
-    record["registered"] = n.parse_date(first, field="registered", warnings=w)
+    record["registered"] = normalize.parse_date(first, field="registered", warnings=warnings)
     for field, label in (
         ("allocation", "Allocation Method"),
         ("intervention_model", "Intervention Model"),
         ("masking", "Blinding Strategy"),
         ("primary_purpose", "Primary Study Purpose"),
     ):
-        record["design"][field] = n.design_value(field, labels.get(label))
+        record["design"][field] = normalize.design_value(field, labels.get(label))
     if "Recruitment Status" not in labels and "Study Classification" not in labels:
         _by_shape(record, lines)
 
@@ -255,42 +276,44 @@ def read(data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
         record["conditions"].append({"name": name, "term": None})
 
     criteria = _criteria_text(sections.get("Eligibility Criteria") or raw_lines)
-    record["criteria"] = n.split_criteria(criteria)
-    record["sex"] = record["sex"] or n.parse_sex(labels.get("Eligible Sex"), warnings=w)
+    record["criteria"] = normalize.split_criteria(criteria)
+    record["sex"] = record["sex"] or normalize.parse_sex(
+        labels.get("Eligible Sex"), warnings=warnings
+    )
     if "Minimum Eligible Age" in labels or "Maximum Eligible Age" in labels:
         for field, label in (
             ("min_age_years", "Minimum Eligible Age"),
             ("max_age_years", "Maximum Eligible Age"),
         ):
-            record[field] = n.parse_age(labels.get(label), field=field, warnings=w)
+            record[field] = normalize.parse_age(labels.get(label), field=field, warnings=warnings)
     else:
-        record["min_age_years"], record["max_age_years"] = n.ages_from_criteria(criteria)
-    record["healthy_volunteers"] = n.parse_bool(
-        labels.get("Accepts Healthy Volunteers"), field="healthy_volunteers", warnings=w
+        record["min_age_years"], record["max_age_years"] = normalize.ages_from_criteria(criteria)
+    record["healthy_volunteers"] = normalize.parse_bool(
+        labels.get("Accepts Healthy Volunteers"), field="healthy_volunteers", warnings=warnings
     )
 
-    b.arms(record, _nonblank(sections.get("Study Groups", [])))
+    blocks.arms(record, _nonblank(sections.get("Study Groups", [])))
     headingless = len(sections) == 1
-    b.interventions(
+    blocks.interventions(
         record,
         _nonblank(sections.get("Interventions", lines if headingless else [])),
         headingless=headingless,
     )
     if not record["interventions"]:
         names = {name for arm in record["arms"] for name in arm["interventions"]}
-        record["interventions"] = [b.intervention(name, None, None) for name in sorted(names)]
-    b.sponsors(record, _nonblank(sections.get("Sponsors", lines if headingless else [])))
+        record["interventions"] = [blocks.intervention(name, None, None) for name in sorted(names)]
+    blocks.sponsors(record, _nonblank(sections.get("Sponsors", lines if headingless else [])))
     record["collaborators"] += _nonblank(sections.get("Collaborators", []))
-    b.contacts(record, _nonblank(sections.get("Principal Investigators", [])))
-    b.contacts(record, _nonblank(sections.get("Central Contacts", [])))
-    b.sites(record, _nonblank(sections.get("Locations", [])))
+    blocks.contacts(record, _nonblank(sections.get("Principal Investigators", [])))
+    blocks.contacts(record, _nonblank(sections.get("Central Contacts", [])))
+    blocks.sites(record, _nonblank(sections.get("Locations", [])))
     for name in _nonblank(sections.get("Countries", [])):
-        if code := n.country_code(name):
+        if code := normalize.country_code(name):
             record["countries"].append(code)
         else:
-            warn(record, f"countries: unmapped {name!r}")
-    b.references(record, _nonblank(sections.get("References", [])))
-    b.identifiers(record, _nonblank(sections.get("Other Identifiers", [])))
-    b.outcomes(record, _nonblank(sections.get("Primary Outcomes", [])), "primary")
-    b.outcomes(record, _nonblank(sections.get("Secondary Outcomes", [])), "secondary")
+            warn(record, unmapped("countries", name))
+    blocks.references(record, _nonblank(sections.get("References", [])))
+    blocks.identifiers(record, _nonblank(sections.get("Other Identifiers", [])))
+    blocks.outcomes(record, _nonblank(sections.get("Primary Outcomes", [])), "primary")
+    blocks.outcomes(record, _nonblank(sections.get("Secondary Outcomes", [])), "secondary")
     yield finish(record, vocab=vocab, url=url)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from trials.ingest.errors import ReaderError
+from trials.readers.errors import ReaderError
 
 CHUNK = 1024 * 1024
 HEAD = 1024 * 1024  # what format sniffing looks at

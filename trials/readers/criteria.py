@@ -6,6 +6,8 @@ over several lines; a line that starts with no marker continues the item before 
 
 import re
 
+from trials.readers.record import Criteria
+
 _HEADING = re.compile(
     r"^\s*(?:key\s+)?(inclusion|exclusion)\s+criteria\s*[:：]?\s*", re.IGNORECASE | re.MULTILINE
 )
@@ -24,11 +26,11 @@ def _items(block: str) -> list[str]:
         line = raw.strip()
         if not line:
             continue
-        m = _MARKER.match(line)
-        if m and line[m.end() :].strip():
-            items.append(line[m.end() :].strip())
+        match = _MARKER.match(line)
+        if match and line[match.end() :].strip():
+            items.append(line[match.end() :].strip())
             marked = True
-        elif m:
+        elif match:
             continue  # a marker with nothing after it
         elif items:
             items[-1] = f"{items[-1]} {line}"
@@ -43,17 +45,17 @@ def _items(block: str) -> list[str]:
     return items
 
 
-def split_criteria(text: str | None) -> dict:
+def split_criteria(text: str | None) -> Criteria:
     """`{"inclusion": [...], "exclusion": [...], "text": text}`. Without any heading the
     items are not sorted into either list (that would be a guess); `text` keeps them."""
     result: dict = {"inclusion": [], "exclusion": [], "text": text or None}
     if not text:
         return result
     headings = list(_HEADING.finditer(text))
-    for i, m in enumerate(headings):
-        end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
-        kind = m[1].lower()
-        result[kind] += _items(text[m.end() : end])
+    for position, match in enumerate(headings):
+        end = headings[position + 1].start() if position + 1 < len(headings) else len(text)
+        kind = match[1].lower()
+        result[kind] += _items(text[match.end() : end])
     return result
 
 
@@ -107,11 +109,11 @@ def ages_from_criteria(text: str | None) -> tuple[int | float | None, int | floa
     inclusion = split_criteria(text)
     scope = " ".join(inclusion["inclusion"]) or text
     for pattern, kind in _AGE_PATTERNS:
-        if m := pattern.search(scope):
+        if match := pattern.search(scope):
             if kind == "range":
-                low, high = _num(m[1]), _num(m[2])
+                low, high = _num(match[1]), _num(match[2])
                 if low < high <= 120:
                     return low, high
             else:
-                return _num(m[1]), None
+                return _num(match[1]), None
     return None, None

@@ -1,0 +1,259 @@
+"""What the loader writes for a trial, declared once.
+
+- `DERIVED`: each Trial column the loader derives from the trial's merged record;
+- `source_values()`: a SourceRecord's columns for one source's record;
+- `CHILD_TABLES`: the rows of the tables that hang off a trial (IDs, conditions, drugs, sites,
+  contacts), with their columns.
+
+Both write paths read these and nothing else: the ORM path (writing.Writer.rebuild) sets the
+derived columns on a Trial and COPYs the child rows as text; the bulk path (Writer.prepare, then
+Writer.create) encodes the same values in COPY's binary format with the layouts below, made once
+at import time. A Trial or SourceRecord column that is neither declared here nor filled by the
+database makes this module fail to import: the two paths cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from trials.loading.copy import layout
+from trials.loading.vocab_tables import Terms
+from trials.models import Contact, Identifier, Intervention, Site, SourceRecord, Trial
+from trials.models import TrialCondition as ConditionRow
+from trials.readers.identifiers import identifier_norm
+from trials.readers.merge import priority
+
+# --- Trial ------------------------------------------------------------------------------------
+
+# The loader's own columns: the keys, the merged record and what the merge says of it, locks.
+# `trial_id` is the record's, unless another trial already has it (Writer.rebuild).
+STORED = ("key", "trial_id", "record", "provenance", "conflicts", "locked_fields")
+
+
+def _unique(values: list) -> list:
+    return list(dict.fromkeys(values))
+
+
+def to_date(value: str | None) -> datetime.date | None:
+    """`YYYY-MM-DD` or `YYYY-MM` (taken as the 1st) as a date, for sorting."""
+    if not value:
+        return None
+    try:
+        parts = [int(part) for part in value.split("-")]
+        return datetime.date(
+            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
+        )
+    except (ValueError, IndexError):
+        return None
+
+
+def _registries(record: dict) -> list[str]:
+    names = [ident.get("registry") for ident in record.get("identifiers") or []]
+    names += [(source or {}).get("registry") for source in record.get("sources") or []]
+    return sorted({name for name in names if name})
+
+
+def _term_words(record: dict, terms: Terms) -> str:
+    """Conditions, drugs and IDs as written, plus the vocabulary's labels and synonyms."""
+    words = [record.get("official_title"), record.get("acronym"), record.get("sponsor")]
+    for condition in record.get("conditions") or []:
+        words.append(condition.get("name"))
+        if term := terms.conditions.get(condition.get("term")):
+            words += [term.label, *term.synonyms]
+    for intervention in record.get("interventions") or []:
+        words.append(intervention.get("name"))
+        if term := terms.drugs.get(intervention.get("drug")):
+            words += [term.label, *term.synonyms]
+    words += [ident["id"] for ident in record.get("identifiers") or []]
+    return " ".join(word for word in words if word)
+
+
+def _criteria_text(record: dict) -> str:
+    criteria = (record.get("criteria") or {}).get("text") or ""
+    return "\n".join(filter(None, [criteria, record.get("description")]))
+
+
+Derivation = Callable[[dict, Terms], object]
+# Trial column -> its value from the merged record (and the vocabulary terms).
+DERIVED: dict[str, Derivation] = {
+    "title": lambda record, terms: (
+        record.get("title") or record.get("official_title") or "(untitled trial)"
+    ),
+    "sponsor": lambda record, terms: record.get("sponsor"),
+    "status": lambda record, terms: record.get("status") or "UNKNOWN",
+    "phases": lambda record, terms: _unique(record.get("phases") or []),
+    "study_type": lambda record, terms: record.get("study_type"),
+    "conditions": lambda record, terms: _unique(
+        [item["term"] for item in record.get("conditions") or [] if item.get("term")]
+    ),
+    "drugs": lambda record, terms: _unique(
+        [item["drug"] for item in record.get("interventions") or [] if item.get("drug")]
+    ),
+    "countries": lambda record, terms: sorted(set(record.get("countries") or [])),
+    "registries": lambda record, terms: _registries(record),
+    "sex": lambda record, terms: record.get("sex"),
+    "min_age": lambda record, terms: record.get("min_age_years"),
+    "max_age": lambda record, terms: record.get("max_age_years"),
+    "is_refractory": lambda record, terms: bool(
+        (record.get("refractory") or {}).get("is_refractory")
+    ),
+    "enrollment": lambda record, terms: record.get("enrollment"),
+    "start_date": lambda record, terms: to_date(record.get("start")),
+    "last_updated": lambda record, terms: to_date(
+        record.get("last_updated") or (record.get("source") or {}).get("refreshed")
+    ),
+    "text_terms": _term_words,
+    "text_summary": lambda record, terms: record.get("summary") or "",
+    "text_criteria": lambda record, terms: _criteria_text(record),
+}
+
+
+def derived_values(record: dict, terms: Terms) -> dict:
+    """Every derived Trial column's value for a merged record."""
+    return {column: derive(record, terms) for column, derive in DERIVED.items()}
+
+
+# --- SourceRecord ------------------------------------------------------------------------------
+
+
+def source_key(record: dict) -> str:
+    """What identifies a source of a trial, so that a newer version of it replaces the older."""
+    source = record.get("source") or {}
+    # source_id: the record's own ID in its source where it differs from the trial's
+    # (ICTRP's `EUCTR2021-000037-14-ES` is one member state's record of EUCTR2021-000037-14).
+    who = source.get("source_id") or record.get("trial_id") or source.get("url")
+    if not who:
+        who = "title:" + " ".join((record.get("title") or "").lower().split())
+    return f"{source.get('format')}|{source.get('registry')}|{who}"[:300]
+
+
+def trial_key(record: dict) -> str:
+    """The URL key: the trial ID, or a stable name derived from the source when there is none."""
+    if record.get("trial_id"):
+        return record["trial_id"]
+    digest = hashlib.sha256(source_key(record).encode()).hexdigest()[:10]
+    return f"unregistered-{digest}"
+
+
+def source_values(record: dict) -> dict:
+    """A SourceRecord's own columns (all but its trial, document and date) for a record."""
+    source = record.get("source") or {}
+    return {
+        "source_key": source_key(record),
+        "format": source.get("format") or "",
+        "registry": source.get("registry"),
+        "url": (source.get("url") or "")[:1000] or None,
+        "refreshed": source.get("refreshed"),
+        "priority": priority(record),
+        "record": record,
+    }
+
+
+# --- Child tables -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildTable:
+    """A table whose rows a trial's merged record gives: `rows(record, terms, aliases)` gives
+    them as tuples in the order of `columns`, without the trial (the first column)."""
+
+    columns: tuple[str, ...]  # trial_id first
+    rows: Callable[[dict, Terms, list[tuple[str, str]]], list[tuple]]
+
+
+def _identifier_rows(record: dict, terms: Terms, aliases: list[tuple[str, str]]) -> list[tuple]:
+    """The record's IDs (primary first, each once), then the merged trials' old keys
+    (`aliases`: (value, norm)) that no ID of the record has."""
+    rows, seen = [], set()
+    for ident in record.get("identifiers") or []:
+        norm = identifier_norm(ident["id"])
+        if norm not in seen:
+            seen.add(norm)
+            kind = ident.get("kind") or "other"
+            rows.append((ident["id"], norm, kind, ident.get("registry"), not rows))
+    return rows + [
+        (value, norm, "alias", None, False) for value, norm in aliases if norm not in seen
+    ]
+
+
+def _pk(obj: models.Model | None) -> int | None:
+    return obj.pk if obj is not None else None
+
+
+def _condition_rows(record: dict, terms: Terms, aliases) -> list[tuple]:
+    return [
+        (item["name"][:500], _pk(terms.conditions.get(item.get("term"))))
+        for item in record.get("conditions") or []
+    ]
+
+
+def _intervention_rows(record: dict, terms: Terms, aliases) -> list[tuple]:
+    return [
+        (
+            (item.get("name") or "")[:500],
+            item.get("type"),
+            item.get("description"),
+            _pk(terms.drugs.get(item.get("drug"))),
+            bool(item.get("is_placebo")),
+        )
+        for item in record.get("interventions") or []
+    ]
+
+
+def _cut_rows(model: type[models.Model], field: str, columns: tuple[str, ...]):
+    """Rows of a record's list of objects (sites, contacts), strings cut to the column length."""
+    lengths = [(name, model._meta.get_field(name).max_length) for name in columns]
+
+    def rows(record: dict, terms: Terms, aliases) -> list[tuple]:
+        return [
+            tuple(
+                value[:length] if isinstance(value := item.get(name), str) and length else value
+                for name, length in lengths
+            )
+            for item in record.get(field) or []
+        ]
+
+    return rows
+
+
+_SITE = ("facility", "city", "region", "country", "status")
+_CONTACT = ("name", "role", "email", "phone", "affiliation")
+CHILD_TABLES: dict[type[models.Model], ChildTable] = {
+    Identifier: ChildTable(
+        ("trial_id", "value", "norm", "kind", "registry", "is_primary"), _identifier_rows
+    ),
+    ConditionRow: ChildTable(("trial_id", "name", "condition_id"), _condition_rows),
+    Intervention: ChildTable(
+        ("trial_id", "name", "type", "description", "drug_id", "is_placebo"), _intervention_rows
+    ),
+    Site: ChildTable(("trial_id", *_SITE), _cut_rows(Site, "sites", _SITE)),
+    Contact: ChildTable(("trial_id", *_CONTACT), _cut_rows(Contact, "contacts", _CONTACT)),
+}
+
+# --- The bulk path's binary layouts, made once ------------------------------------------------
+
+TRIAL_LAYOUT = layout(Trial, "id")
+SOURCE_LAYOUT = layout(SourceRecord, "trial_id", "document_id")
+CHILD_LAYOUTS = {
+    model: layout(model, "trial_id", rest=table.columns[1:])
+    for model, table in CHILD_TABLES.items()
+}
+
+
+def _check(layout_rest: tuple[str, ...], declared: set[str], what: str) -> None:
+    if set(layout_rest) != declared:
+        missing, extra = set(layout_rest) - declared, declared - set(layout_rest)
+        raise ImproperlyConfigured(
+            f"{what}: columns not declared in trials/loading/columns.py {sorted(missing)}, "
+            f"declared but not columns {sorted(extra)}"
+        )
+
+
+_check(TRIAL_LAYOUT.rest, {*STORED, *DERIVED}, "Trial")
+_check(SOURCE_LAYOUT.rest, set(source_values({})), "SourceRecord")

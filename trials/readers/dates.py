@@ -1,0 +1,98 @@
+"""Dates as registries write them (`2019-08-25`, `25/08/2019`, `August 25, 2019`, `20190825`,
+`2019-08`) to ISO 8601 `YYYY-MM-DD`, or `YYYY-MM` when the source gives only a month."""
+
+import re
+from datetime import date
+
+from trials.readers.record import (
+    DATE_READ_MONTH_FIRST,
+    PLACEHOLDER_NULLED,
+    UNREADABLE_VALUE,
+    warning,
+)
+from trials.readers.text import Warnings
+from trials.readers.text import one_line as _one_line
+from trials.readers.text import warn as _warn
+
+# ICTRP and registries fill missing dates with these; they are never real trial dates.
+DATE_PLACEHOLDERS = {"1969-12-31", "1970-01-01", "1900-01-01"}
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
+
+
+def _ymd(year: int, month: int, day: int | None) -> str | None:
+    try:
+        if day is None:
+            date(year, month, 1)
+            return f"{year:04d}-{month:02d}"
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
+    value = raw.strip().rstrip(".")
+    value = re.sub(r"\s*(?:T|\s)\d{1,2}:\d{2}(?::\d{2})?.*$", "", value)  # drop a time of day
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value):
+        return _ymd(int(match[1]), int(match[2]), int(match[3]))
+    if match := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", value):
+        return _ymd(int(match[1]), int(match[2]), int(match[3]))
+    if match := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", value):
+        return _ymd(int(match[1]), int(match[2]), int(match[3]))
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
+        return _ymd(int(match[1]), int(match[2]), None)
+    if match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", value):
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
+        if month > 12 >= day:  # written month first after all; say so, it is unusual here
+            message = f"{field}: read {raw!r} as month/day/year"
+            _warn(warnings, warning(field, DATE_READ_MONTH_FIRST, raw, message))
+            day, month = month, day
+        return _ymd(year, month, day)
+    if match := re.fullmatch(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", value):
+        mon = _MONTHS.get(match["mon"].lower())
+        return _ymd(int(match["y"]), mon, int(match["d"])) if mon else None
+    if match := re.fullmatch(
+        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})", value
+    ):
+        mon = _MONTHS.get(match["mon"].lower())
+        return _ymd(int(match["y"]), mon, int(match["d"])) if mon else None
+    if match := re.fullmatch(_MONTH + r",?\s+(?P<y>\d{4})", value):
+        mon = _MONTHS.get(match["mon"].lower())
+        return _ymd(int(match["y"]), mon, None) if mon else None
+    return None
+
+
+def parse_date(raw: str | None, *, field: str = "date", warnings: Warnings = None) -> str | None:
+    """`YYYY-MM-DD`, or `YYYY-MM` when the source gives only a month. Day-first for d/m/y."""
+    text = _one_line(raw)
+    if not text:
+        return None
+    value = _parse_date_value(text, field, warnings)
+    if value is None:
+        message = f"{field}: unreadable date {text!r}"
+        _warn(warnings, warning(field, UNREADABLE_VALUE, text, message))
+    elif value in DATE_PLACEHOLDERS:
+        message = f"{field}: placeholder date {text!r} ignored"
+        _warn(warnings, warning(field, PLACEHOLDER_NULLED, text, message))
+        return None
+    return value
