@@ -4,5 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("trials.urls")),
+    path("", include("trials.web.urls")),
 ]

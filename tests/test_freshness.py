@@ -5,9 +5,9 @@ import time
 import pytest
 from django.test import override_settings
 
-from trials import filters
 from trials.models import Trial
-from trials.search import search
+from trials.search import params as filters
+from trials.search.engine import search
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,12 @@ from collections import Counter
 import pytest
 from django.http import QueryDict
 
-from trials import filters
 from trials.models import Phase, Status, StudyType, Trial
-from trials.search import FACETS, search
+from trials.search import facets
+from trials.search import params as filters
+from trials.search.engine import search
+
+FACETS = [facet.name for facet in facets.declared()]
 
 pytestmark = pytest.mark.django_db
 

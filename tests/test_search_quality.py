@@ -3,9 +3,9 @@
 import pytest
 from django.http import QueryDict
 
-from trials import filters
 from trials.models import Trial
-from trials.search import search
+from trials.search import params as filters
+from trials.search.engine import search
 
 pytestmark = pytest.mark.django_db
 
