@@ -9,10 +9,10 @@ Adding a facet is adding a declaration here (tests add theirs by replacing `FACE
 Kinds:
 - MULTI: an array column (`phases`): a trial has any number of values; OR within the facet.
 - SINGLE: a column holding one value of a fixed set (`status`).
-- BOOLEAN: yes/no: one value, "1", for the trials a test admits (`is_refractory` is true).
+- BOOLEAN: yes/no: one value, "1", for the trials a predicate admits (`is_refractory` is true).
 - RANGE: each value a range of a quantity; a trial is in every range its own range overlaps.
-- DERIVED: each value a test on the trial's columns (`sex`: open to women).
-BOOLEAN, RANGE and DERIVED values each carry a `Test`, said twice side by side: as an ORM
+- DERIVED: each value a predicate on the trial's columns (`sex`: open to women).
+BOOLEAN, RANGE and DERIVED values each carry a `Predicate`, said twice side by side: as an ORM
 filter (the reference the fast engine is tested against, and the admin) and as a numpy mask
 over the facet index's columns (the fast engine).
 """
@@ -43,7 +43,7 @@ class Kind(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Test:
+class Predicate:
     """Which trials a facet value admits, as an ORM filter and as a mask over index columns."""
 
     where: Q
@@ -55,7 +55,7 @@ class Test:
 class Choice:
     value: str
     label: str
-    test: Test | None = None
+    predicate: Predicate | None = None
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,16 @@ class Facet:
         return next((choice for choice in self.choices if choice.value == value), None)
 
     @property
-    def is_test(self) -> bool:
-        """Whether each value is a `Test` (BOOLEAN, RANGE, DERIVED) rather than a column value."""
+    def has_predicates(self) -> bool:
+        """Whether each value is a `Predicate` (BOOLEAN, RANGE, DERIVED), not a column value."""
         return self.kind not in (Kind.MULTI, Kind.SINGLE)
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The Trial columns the facet index loads for this facet."""
-        if not self.is_test:
+        if not self.has_predicates:
             return (self.column,)
-        return tuple(dict.fromkeys(c for choice in self.choices for c in choice.test.columns))
+        return tuple(dict.fromkeys(c for choice in self.choices for c in choice.predicate.columns))
 
     def where(self, values: Sequence[str]) -> Q:
         """The ORM filter for trials having any of `values` (the reference and the admin)."""
@@ -110,18 +110,18 @@ class Facet:
             return Q(**{f"{self.column}__in": list(values)})
         either = Q(pk__in=[])
         for value in values:
-            either |= self.choice(value).test.where
+            either |= self.choice(value).predicate.where
         return either
 
 
 # --- Tests ---------------------------------------------------------------------------------
 
 
-def is_true(column: str) -> Test:
-    return Test(Q(**{column: True}), lambda columns: columns[column], (column,))
+def is_true(column: str) -> Predicate:
+    return Predicate(Q(**{column: True}), lambda columns: columns[column], (column,))
 
 
-def admits_ages(low: float, high: float) -> Test:
+def admits_ages(low: float, high: float) -> Predicate:
     """Trials whose age range overlaps [low, high] years (a missing bound admits any age)."""
 
     def mask(columns: Columns) -> np.ndarray:
@@ -132,13 +132,13 @@ def admits_ages(low: float, high: float) -> Test:
     where = (Q(min_age__isnull=True) | Q(min_age__lte=high)) & (
         Q(max_age__isnull=True) | Q(max_age__gte=low)
     )
-    return Test(where, mask, ("min_age", "max_age"))
+    return Predicate(where, mask, ("min_age", "max_age"))
 
 
-def open_to(sex: str) -> Test:
+def open_to(sex: str) -> Predicate:
     """Trials open to one sex: those for it, for all, or saying nothing."""
     admitted = [None, Sex.ALL, sex]
-    return Test(
+    return Predicate(
         Q(sex__isnull=True) | Q(sex__in=[Sex.ALL, sex]),
         lambda columns: columns.is_in("sex", admitted),
         ("sex",),

@@ -42,7 +42,9 @@ class FacetIndex:
         self._by_name = {facet.name: facet for facet in self.facets}
         multi = [facet for facet in self.facets if facet.kind is Kind.MULTI]
         scalar = ["id", *SORT_COLUMNS.values(), *AGE_COLUMNS]
-        scalar += [column for facet in self.facets if facet.is_test for column in facet.columns]
+        scalar += [
+            column for facet in self.facets if facet.has_predicates for column in facet.columns
+        ]
         scalar += [facet.column for facet in self.facets if facet.kind is Kind.SINGLE]
         self.columns = Columns(list(dict.fromkeys(scalar)))
         # Multi-valued columns follow the scalar ones in each row.
@@ -54,7 +56,7 @@ class FacetIndex:
         self.checked = 0.0
         self._orders: dict[str, np.ndarray] = {}
         self._base_counts: dict[str, dict[str, int]] = {}
-        self._test_masks: dict[tuple[str, str], np.ndarray] = {}
+        self._predicate_masks: dict[tuple[str, str], np.ndarray] = {}
 
     @property
     def n(self) -> int:
@@ -118,7 +120,7 @@ class FacetIndex:
                 self._append(rows)
         self._orders.clear()
         self._base_counts.clear()
-        self._test_masks.clear()
+        self._predicate_masks.clear()
 
     def _append(self, rows: list[tuple]) -> None:
         first = self.n
@@ -149,15 +151,15 @@ class FacetIndex:
             return self.columns.is_in(facet.column, selected)
         mask = np.zeros(self.n, bool)
         for value in selected:
-            mask |= self._test_mask(facet, value)
+            mask |= self._predicate_mask(facet, value)
         return mask
 
-    def _test_mask(self, facet: Facet, value: str) -> np.ndarray:
-        """Rows a facet value's test admits (kept until the rows change)."""
+    def _predicate_mask(self, facet: Facet, value: str) -> np.ndarray:
+        """Rows a facet value's predicate admits (kept until the rows change)."""
         key = (facet.name, value)
-        if key not in self._test_masks:
-            self._test_masks[key] = facet.choice(value).test.mask(self.columns)
-        return self._test_masks[key]
+        if key not in self._predicate_masks:
+            self._predicate_masks[key] = facet.choice(value).predicate.mask(self.columns)
+        return self._predicate_masks[key]
 
     def values(self, name: str) -> list[str]:
         """Every value a multi-valued facet has in the index (for validating request input)."""
@@ -178,7 +180,7 @@ class FacetIndex:
             values = list(codes)  # in code order; code 0 is NULL, not counted
             return {values[code]: int(counted[code]) for code in np.flatnonzero(counted) if code}
         counts = {
-            choice.value: int((mask & self._test_mask(facet, choice.value)).sum())
+            choice.value: int((mask & self._predicate_mask(facet, choice.value)).sum())
             for choice in facet.choices
         }
         return {value: count for value, count in counts.items() if count}
