@@ -171,5 +171,5 @@ LOGGING = {
 }
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2)
-# Rendered search answers kept per worker (0 turns the cache off); see trials/pagecache.py.
+# Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256)

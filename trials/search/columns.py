@@ -32,45 +32,47 @@ class MultiFacet:
     def append(self, first_row: int, lists: list[list[str]]) -> None:
         rows, vals = [], []
         for offset, values in enumerate(lists):
-            for v in values or ():
-                vid = self.ids.get(v)
-                if vid is None:
-                    vid = self.ids[v] = len(self.values)
-                    self.values.append(v)
+            for value in values or ():
+                value_id = self.ids.get(value)
+                if value_id is None:
+                    value_id = self.ids[value] = len(self.values)
+                    self.values.append(value)
                 rows.append(first_row + offset)
-                vals.append(vid)
+                vals.append(value_id)
         self.rows = np.concatenate([self.rows, np.asarray(rows, np.int32)])
         self.vals = np.concatenate([self.vals, np.asarray(vals, np.int32)])
         self._postings = None
         self._starts = None
 
-    def mask(self, n: int, selected: list[str]) -> np.ndarray:
+    def mask(self, row_count: int, selected: Sequence[str]) -> np.ndarray:
+        """Rows having any of the selected values."""
         order, starts = self._posting_arrays()
-        m = np.zeros(n, bool)
-        for v in selected:
-            vid = self.ids.get(v)
-            if vid is not None:
-                m[order[starts[vid] : starts[vid + 1]]] = True
-        return m
+        mask = np.zeros(row_count, bool)
+        for value in selected:
+            value_id = self.ids.get(value)
+            if value_id is not None:
+                mask[order[starts[value_id] : starts[value_id + 1]]] = True
+        return mask
 
-    def counts(self, m: np.ndarray) -> dict[str, int]:
-        hits = np.flatnonzero(m)
-        if len(hits) * SPARSE > len(m):
-            picked = self.vals[m[self.rows]]
+    def counts(self, mask: np.ndarray) -> dict[str, int]:
+        """How many rows in `mask` have each value (values with none left out)."""
+        hits = np.flatnonzero(mask)
+        if len(hits) * SPARSE > len(mask):
+            picked = self.vals[mask[self.rows]]
         else:
             # Few hits: gather just their values through row offsets (rows are appended in
             # order, so `rows` is sorted) instead of testing every (row, value) pair.
-            starts = self._row_starts(len(m))
-            lo = starts[hits]
-            lengths = starts[hits + 1] - lo
+            starts = self._row_starts(len(mask))
+            first = starts[hits]
+            lengths = starts[hits + 1] - first
             before = np.cumsum(lengths) - lengths
-            picked = self.vals[np.arange(lengths.sum()) + np.repeat(lo - before, lengths)]
-        c = np.bincount(picked, minlength=len(self.values))
-        return {self.values[i]: int(c[i]) for i in np.flatnonzero(c)}
+            picked = self.vals[np.arange(lengths.sum()) + np.repeat(first - before, lengths)]
+        counted = np.bincount(picked, minlength=len(self.values))
+        return {self.values[i]: int(counted[i]) for i in np.flatnonzero(counted)}
 
-    def _row_starts(self, n: int) -> np.ndarray:
-        if self._starts is None or len(self._starts) != n + 1:
-            self._starts = np.searchsorted(self.rows, np.arange(n + 1))
+    def _row_starts(self, row_count: int) -> np.ndarray:
+        if self._starts is None or len(self._starts) != row_count + 1:
+            self._starts = np.searchsorted(self.rows, np.arange(row_count + 1))
         return self._starts
 
     def _posting_arrays(self) -> tuple[np.ndarray, np.ndarray]:

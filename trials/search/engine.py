@@ -178,11 +178,11 @@ def _facet_values(
     return out
 
 
-def _suggestion(index: FacetIndex, q: str, hits: np.ndarray) -> str | None:
+def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:
     """A respelling to offer ("Did you mean …?") when the query finds only a trial or two and
     the respelt one finds more: a typo beside a correct word ("lupis or abatacept")."""
     found = int(hits.sum())
-    if not 0 < found <= SUGGEST_BELOW or not (better := spelling.correct(q)):
+    if not 0 < found <= SUGGEST_BELOW or not (better := spelling.correct(text)):
         return None
     return better if len(index.rows_of(text_hits(index, better))) > found else None
 
@@ -213,9 +213,9 @@ def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndar
     return combined
 
 
-def text_hits(index: FacetIndex, q: str) -> np.ndarray:
-    """Ids of the trials matching q (web-search syntax), cached until the data changes."""
-    key = (q, index.seq)
+def text_hits(index: FacetIndex, text: str) -> np.ndarray:
+    """Ids of the trials matching `text` (web-search syntax), cached until the data changes."""
+    key = (text, index.seq)
     hits = cache.TEXT_HITS.get(key)
     if hits is not None:
         return hits
@@ -224,7 +224,7 @@ def text_hits(index: FacetIndex, q: str) -> np.ndarray:
         cursor.execute(
             "SELECT string_agg(id::text, ',') FROM trials_trial"
             " WHERE search @@ websearch_to_tsquery('english', %s)",
-            [q],
+            [text],
         )
         joined = cursor.fetchone()[0]
     hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
@@ -232,13 +232,13 @@ def text_hits(index: FacetIndex, q: str) -> np.ndarray:
     return hits
 
 
-def _id_match(q: str) -> list[int]:
+def _id_match(text: str) -> list[int]:
     """Trials one of whose identifiers is exactly the query (a registry number from a paper)."""
-    q = q.strip()
+    text = text.strip()
     # Every registry's IDs contain digits; words never need this look-up.
-    if not q or " " in q or len(q) > 60 or not any(ch.isdigit() for ch in q):
+    if not text or " " in text or len(text) > 60 or not any(ch.isdigit() for ch in text):
         return []
-    return list(Trial.objects.by_any_id(q).order_by().values_list("pk", flat=True))
+    return list(Trial.objects.by_any_id(text).order_by().values_list("pk", flat=True))
 
 
 def _fetch(trials, pks: np.ndarray) -> list[Trial]:

@@ -37,7 +37,7 @@ def _max_edits(word: str) -> int:
     return 1 if len(word) < 7 else 2
 
 
-def correct(q: str) -> str | None:
+def correct(text: str) -> str | None:
     """The query with misspelled words replaced, or None when nothing needed correcting."""
     words, choices = _lexicon()
     changed = False
@@ -56,5 +56,5 @@ def correct(q: str) -> str | None:
         changed = True
         return best[0]
 
-    corrected = WORD.sub(fix, q)
+    corrected = WORD.sub(fix, text)
     return corrected if changed else None
