@@ -13,6 +13,7 @@ The results are immutable: the web layer's presenters turn them into links and w
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import numpy as np
 from django.db import connection
@@ -75,14 +76,14 @@ class SearchResult:
     count: int
     page: int
     pages: int
-    facets: dict[str, tuple[FacetValue, ...]]
+    facets: MappingProxyType[str, tuple[FacetValue, ...]]
     id_match: Trial | None = None
     # When the query found nothing and a spelling correction did: the query as typed.
     corrected_from: str | None = None
     corrected_to: str | None = None
     suggestion: str | None = None
     # With no results: how many each active parameter's removal would give.
-    drop_counts: dict[str, int] = field(default_factory=dict)
+    drop_counts: MappingProxyType[str, int] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def search(query: Query) -> SearchResult:
         corrected_from=corrected_from,
         corrected_to=query.q if corrected_from else None,
         suggestion=suggestion if not corrected_from else None,
-        drop_counts=drops,
+        drop_counts=MappingProxyType(drops),
     )
 
 
@@ -157,7 +158,7 @@ def _page_of_hits(
 
 def _facet_values(
     index: FacetIndex, masks: dict[str, np.ndarray], query: Query
-) -> dict[str, tuple[FacetValue, ...]]:
+) -> MappingProxyType[str, tuple[FacetValue, ...]]:
     """Each facet's values: counted under every filter but the facet's own, selected first,
     then the biggest counts."""
     out = {}
@@ -175,7 +176,7 @@ def _facet_values(
         ]
         values.sort(key=lambda item: (not item.selected, -item.count, item.label.lower()))
         out[facet.name] = tuple(values)
-    return out
+    return MappingProxyType(out)
 
 
 def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:

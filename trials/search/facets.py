@@ -160,11 +160,12 @@ AGE_GROUPS = (
 )
 
 
-def _vocabulary(name: str) -> dict[str, Callable[[str], object]]:
-    return {
-        "label_of": lambda slug: labels.term_label(name, slug),
-        "accepts": lambda slug: slug in labels.vocabulary()[name],
-    }
+def _term_label(vocabulary: str) -> Callable[[str], str]:
+    return lambda slug: labels.term_label(vocabulary, slug)
+
+
+def _in_vocabulary(vocabulary: str) -> Callable[[str], bool]:
+    return lambda slug: slug in labels.vocabulary()[vocabulary]
 
 
 # The API lists facets in this order; `sidebar` orders them on the page.
@@ -174,11 +175,21 @@ FACETS: tuple[Facet, ...] = (
         "Condition",
         Kind.MULTI,
         "conditions",
+        label_of=_term_label("condition"),
+        accepts=_in_vocabulary("condition"),
         sidebar=2,
         admin=True,
-        **_vocabulary("condition"),
     ),
-    Facet("drug", "Drug", Kind.MULTI, "drugs", sidebar=3, admin=True, **_vocabulary("drug")),
+    Facet(
+        "drug",
+        "Drug",
+        Kind.MULTI,
+        "drugs",
+        label_of=_term_label("drug"),
+        accepts=_in_vocabulary("drug"),
+        sidebar=3,
+        admin=True,
+    ),
     Facet(
         "phase",
         "Phase",
