@@ -124,8 +124,10 @@ def main(argv: list[str]) -> int:
         "country": index.facet_mask("country", ["C1"]),
     }
     timed("three facets", three)
-    text = np.zeros(index.n, bool)
-    text[np.random.default_rng(1).choice(index.n, index.n // 5, replace=False)] = True
+    text = np.zeros(index.row_count, bool)
+    text[np.random.default_rng(1).choice(index.row_count, index.row_count // 5, replace=False)] = (
+        True
+    )
     timed("20% text hits + one facet", {"q": text, "drug": index.facet_mask("drug", ["drug-0"])})
     return 0
 

@@ -21,7 +21,7 @@ def when_ready(server) -> None:
 
     try:
         index = get_index()
-        server.log.info("facet index built in the master: %d trials", index.n)
+        server.log.info("facet index built in the master: %d trials", index.row_count)
     except Exception as exc:  # the workers will build their own on first use
         server.log.warning("facet index not built in the master (%s)", exc)
     finally:

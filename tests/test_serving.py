@@ -41,7 +41,7 @@ def test_gunicorn_preloads_the_app_and_builds_the_index_before_forking(monkeypat
     monkeypatch.setattr("django.db.connections.close_all", lambda: closed.append(True))
     server = _Server()
     conf.when_ready(server)
-    assert index.peek() is not None and index.peek().n == 5  # the seeds
+    assert index.peek() is not None and index.peek().row_count == 5  # the seeds
     assert server.lines == [("info", "facet index built in the master: 5 trials")]
     assert closed == [True]  # no worker inherits the master's connection
 

@@ -110,7 +110,7 @@ def search(query: Query) -> SearchResult:
         hits = index.rows_of(text_hits(index, better))
         if len(hits):
             corrected_from, query = query.q, replace(query, q=better)
-            masks["q"] = np.zeros(index.n, bool)
+            masks["q"] = np.zeros(index.row_count, bool)
             masks["q"][hits] = True
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     everything = _combine(index, masks)
@@ -192,7 +192,7 @@ def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.n
     """One mask per active parameter, named as the parameter is."""
     masks: dict[str, np.ndarray] = {}
     if query.q:
-        text = np.zeros(index.n, bool)
+        text = np.zeros(index.row_count, bool)
         text[index.rows_of(text_hits(index, query.q))] = True
         text[index.rows_of(np.asarray(id_pks, np.int64))] = True
         masks["q"] = text

@@ -31,7 +31,7 @@ from trials.models import Phase, Sex, Status, StudyType
 from trials.search import labels
 
 if TYPE_CHECKING:
-    from trials.search.index import Columns
+    from trials.search.columns import Columns
 
 
 class Kind(enum.Enum):
@@ -114,7 +114,7 @@ class Facet:
         return either
 
 
-# --- Tests ---------------------------------------------------------------------------------
+# --- Predicates --------------------------------------------------------------------------------
 
 
 def is_true(column: str) -> Predicate:

@@ -59,7 +59,7 @@ class FacetIndex:
         self._predicate_masks: dict[tuple[str, str], np.ndarray] = {}
 
     @property
-    def n(self) -> int:
+    def row_count(self) -> int:
         return len(self.alive)
 
     @property
@@ -106,7 +106,7 @@ class FacetIndex:
         self.alive[old_rows[old_rows >= 0]] = False
         self.row_for_pk[known] = -1
         self._append_query(self._select("WHERE id = ANY(%s)"), [list(pks)])
-        if (~self.alive).sum() > REBUILD_DEAD_SHARE * max(self.n, 1):
+        if (~self.alive).sum() > REBUILD_DEAD_SHARE * max(self.row_count, 1):
             fresh = FacetIndex()
             fresh.build()
             self.__dict__.update(fresh.__dict__)
@@ -123,7 +123,7 @@ class FacetIndex:
         self._predicate_masks.clear()
 
     def _append(self, rows: list[tuple]) -> None:
-        first = self.n
+        first = self.row_count
         self.columns.extend(rows)
         for position, name in enumerate(self.multi, len(self.columns.names)):
             self.multi[name].append(first, [row[position] for row in rows])
@@ -133,7 +133,7 @@ class FacetIndex:
             grown = np.full(int(pks.max()) * 2 + 1, -1, np.int32)
             grown[: len(self.row_for_pk)] = self.row_for_pk
             self.row_for_pk = grown
-        self.row_for_pk[pks] = np.arange(first, self.n, dtype=np.int32)
+        self.row_for_pk[pks] = np.arange(first, self.row_count, dtype=np.int32)
 
     # --- querying ----------------------------------------------------------------------------
 
@@ -146,10 +146,10 @@ class FacetIndex:
         """Rows having any of the selected values of a facet."""
         facet = self._by_name[name]
         if facet.kind is Kind.MULTI:
-            return self.multi[name].mask(self.n, selected)
+            return self.multi[name].mask(self.row_count, selected)
         if facet.kind is Kind.SINGLE:
             return self.columns.is_in(facet.column, selected)
-        mask = np.zeros(self.n, bool)
+        mask = np.zeros(self.row_count, bool)
         for value in selected:
             mask |= self._predicate_mask(facet, value)
         return mask
