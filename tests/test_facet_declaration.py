@@ -15,9 +15,9 @@ from django.http import QueryDict
 
 from trials.models import Phase, Status, Trial
 from trials.search import facets, index
-from trials.search import params as search_params
 from trials.search.engine import search
 from trials.search.facets import Choice, Facet, Kind, Predicate
+from trials.search.params import TrialFilterSet, parse
 
 pytest_plugins = ["tests.curators"]  # the curator fixtures
 
@@ -69,7 +69,7 @@ def _reference(params: QueryDict, name: str) -> dict[str, int]:
     """One facet's counts by the plain ORM: every filter but the facet's own."""
     others = params.copy()
     others.pop(name, None)
-    rows = search_params.TrialFilterSet(data=others, queryset=Trial.objects.all()).qs
+    rows = TrialFilterSet(data=others, queryset=Trial.objects.all()).qs
     if name == "big":
         count = rows.filter(enrollment__gte=100).count()
         return {"1": count} if count else {}
@@ -91,10 +91,10 @@ def test_declared_facets_are_indexed_and_counted_exactly():
             params.setlist("locked", rng.sample(FIELDS, rng.randint(1, 2)))
         if rng.random() < 0.4:
             params["status"] = rng.choice(Status.values)
-        query, errors = search_params.parse(params)
+        query, errors = parse(params)
         assert not errors, errors
         result = search(query)
-        reference = search_params.TrialFilterSet(data=params, queryset=Trial.objects.all()).qs
+        reference = TrialFilterSet(data=params, queryset=Trial.objects.all()).qs
         assert result.count == reference.count(), params.urlencode()
         for name in ("big", "locked"):
             got = {value.value: value.count for value in result.facets[name] if value.count}
