@@ -40,7 +40,7 @@ BIG = Facet(
     ),
     sidebar=10,
 )
-LOCKED = Facet("locked", "Locked by a curator", Kind.MULTI, "locked_fields", sidebar=11, admin=True)
+LOCKED = Facet("locked", "Locked by a curator", Kind.MULTI, "locked_fields", sidebar=11, admin=8)
 FIELDS = ["title", "status", "phases", "conditions"]
 
 

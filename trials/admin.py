@@ -230,7 +230,11 @@ class TrialAdmin(admin.ModelAdmin):
         return False  # trials come from imports
 
     def get_list_filter(self, request):
-        facet_filters = [_facet_list_filter(facet) for facet in facets.declared() if facet.admin]
+        shown = sorted(
+            (facet for facet in facets.declared() if facet.admin is not None),
+            key=lambda facet: facet.admin,
+        )
+        facet_filters = [_facet_list_filter(facet) for facet in shown]
         return [*facet_filters, *self.list_filter]
 
     def get_queryset(self, request):

@@ -75,7 +75,7 @@ class Facet:
     # The sidebar lists values in the choices' order instead of the biggest counts first.
     natural_order: bool = False
     sidebar: int | None = None  # position in the page's sidebar; None: not there
-    admin: bool = False  # a list filter on the trials' admin page
+    admin: int | None = None  # position among the trials' admin list filters; None: not there
 
     def clean(self, raw: str) -> str:
         value = raw.strip()
@@ -178,7 +178,7 @@ FACETS: tuple[Facet, ...] = (
         label_of=_term_label("condition"),
         accepts=_in_vocabulary("condition"),
         sidebar=2,
-        admin=True,
+        admin=4,
     ),
     Facet(
         "drug",
@@ -188,7 +188,7 @@ FACETS: tuple[Facet, ...] = (
         label_of=_term_label("drug"),
         accepts=_in_vocabulary("drug"),
         sidebar=3,
-        admin=True,
+        admin=5,
     ),
     Facet(
         "phase",
@@ -199,7 +199,7 @@ FACETS: tuple[Facet, ...] = (
         case="upper",
         natural_order=True,
         sidebar=6,
-        admin=True,
+        admin=2,
     ),
     Facet(
         "status",
@@ -209,7 +209,7 @@ FACETS: tuple[Facet, ...] = (
         _enum_choices(Status),
         case="upper",
         sidebar=1,
-        admin=True,
+        admin=1,
     ),
     Facet(
         "country",
@@ -220,7 +220,7 @@ FACETS: tuple[Facet, ...] = (
         accepts=labels.is_country,
         case="upper",
         sidebar=8,
-        admin=True,
+        admin=3,
     ),
     Facet(
         "study_type",
@@ -258,9 +258,9 @@ FACETS: tuple[Facet, ...] = (
         "is_refractory",
         (Choice("1", "Refractory disease only", is_true("is_refractory")),),
         sidebar=4,
-        admin=True,
+        admin=7,
     ),
-    Facet("registry", "Source registry", Kind.MULTI, "registries", sidebar=9, admin=True),
+    Facet("registry", "Source registry", Kind.MULTI, "registries", sidebar=9, admin=6),
 )
 
 
