@@ -46,8 +46,8 @@ def main(argv: list[str]) -> int:
     django.setup()
     import numpy as np
 
-    from trials.facetindex import FacetIndex
     from trials.models import Phase, Status, StudyType
+    from trials.search.index import FacetIndex
 
     n = SIZES[args.size]
     rng = random.Random(7)
@@ -57,29 +57,29 @@ def main(argv: list[str]) -> int:
     phases = Phase.values
     before = _rss_mb()
     index = FacetIndex()
+    layout = index.row_layout()
     day = datetime.date(2020, 1, 1)
     chunk = []
     started = time.perf_counter()
     for pk in range(1, n + 1):
-        chunk.append(
-            (
-                pk,
-                rng.choice(Status.values),
-                rng.sample(phases, rng.choice([1, 1, 1, 2])),
-                [conditions[i] for i in _zipf(rng, 60, rng.randint(1, 3))],
-                [drugs[i] for i in _zipf(rng, 200, rng.randint(1, 4))],
-                [countries[i] for i in _zipf(rng, 40, rng.randint(1, 5))],
-                rng.random() < 0.25,
-                rng.choice([None, 18.0, 12.0]),
-                rng.choice([None, 65.0, 75.0]),
-                rng.choice([None, "ALL", "FEMALE"]),
-                day,
-                day,
-                rng.randint(10, 500),
-                rng.choice(StudyType.values),
-                ["ClinicalTrials.gov"],
-            )
-        )
+        values = {
+            "id": pk,
+            "status": rng.choice(Status.values),
+            "phases": rng.sample(phases, rng.choice([1, 1, 1, 2])),
+            "conditions": [conditions[i] for i in _zipf(rng, 60, rng.randint(1, 3))],
+            "drugs": [drugs[i] for i in _zipf(rng, 200, rng.randint(1, 4))],
+            "countries": [countries[i] for i in _zipf(rng, 40, rng.randint(1, 5))],
+            "is_refractory": rng.random() < 0.25,
+            "min_age": rng.choice([None, 18.0, 12.0]),
+            "max_age": rng.choice([None, 65.0, 75.0]),
+            "sex": rng.choice([None, "ALL", "FEMALE"]),
+            "last_updated": day,
+            "start_date": day,
+            "enrollment": rng.randint(10, 500),
+            "study_type": rng.choice(StudyType.values),
+            "registries": ["ClinicalTrials.gov"],
+        }
+        chunk.append(tuple(values[name] for name in layout))
         if len(chunk) == 20_000:
             index._append(chunk)
             chunk = []
@@ -124,8 +124,10 @@ def main(argv: list[str]) -> int:
         "country": index.facet_mask("country", ["C1"]),
     }
     timed("three facets", three)
-    text = np.zeros(index.n, bool)
-    text[np.random.default_rng(1).choice(index.n, index.n // 5, replace=False)] = True
+    text = np.zeros(index.row_count, bool)
+    text[np.random.default_rng(1).choice(index.row_count, index.row_count // 5, replace=False)] = (
+        True
+    )
     timed("20% text hits + one facet", {"q": text, "drug": index.facet_mask("drug", ["drug-0"])})
     return 0
 

@@ -1,6 +1,6 @@
 """gunicorn settings for `make serve` and the benchmark's server (`-c portal/gunicorn_conf.py`).
 
-The application is loaded once in the master, which builds the facet index (trials.facetindex)
+The application is loaded once in the master, which builds the facet index (trials.search.index)
 before forking the workers: each worker starts with the index, sharing its arrays with the
 others copy-on-write, instead of building its own on its first search (about 12 s and 270 MB
 of peak memory each at a million trials). Workers then keep it fresh from the change log as
@@ -17,11 +17,11 @@ graceful_timeout = 5
 def when_ready(server) -> None:
     from django.db import connections
 
-    from trials.facetindex import get_index
+    from trials.search.index import get_index
 
     try:
         index = get_index()
-        server.log.info("facet index built in the master: %d trials", index.n)
+        server.log.info("facet index built in the master: %d trials", index.row_count)
     except Exception as exc:  # the workers will build their own on first use
         server.log.warning("facet index not built in the master (%s)", exc)
     finally:

@@ -165,5 +165,5 @@ LOGGING = {
 BENCHMARK = env_bool("PORTAL_BENCHMARK")
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
-# Rendered search answers kept per worker (0 turns the cache off); see trials/pagecache.py.
+# Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)

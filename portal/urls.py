@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("trials.urls")),
+    path("", include("trials.web.urls")),
 ]
 
 if settings.BENCHMARK:

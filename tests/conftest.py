@@ -75,16 +75,12 @@ def browser_type_launch_args():
 @pytest.fixture(autouse=True)
 def fresh_search_state(settings):
     """Each test sees the database as it is: no index or cache left from a rolled-back test."""
-    from trials import facetindex, labels, pagecache, search, spelling
+    from trials.search import cache
 
     settings.SEARCH_CACHE_SECONDS = 0
     # The response cache is a transparent layer with tests of its own (test_pagecache.py);
     # elsewhere tests look at each response's context and queries.
     settings.SEARCH_PAGE_CACHE = 0
-    facetindex.reset()
-    labels.forget()
-    spelling.forget()
-    search._text_cache.clear()
-    pagecache.clear()
+    cache.reset()
     yield
-    facetindex.reset()
+    cache.reset()

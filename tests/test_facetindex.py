@@ -5,8 +5,8 @@ import random
 import numpy as np
 import pytest
 
-from trials import facetindex
-from trials.facetindex import MultiFacet
+from trials.search import columns
+from trials.search.columns import MultiFacet
 
 
 @pytest.mark.parametrize("density", [0.0, 0.001, 0.05, 0.2, 0.9, 1.0])
@@ -23,5 +23,5 @@ def test_sparse_and_dense_counts_agree(monkeypatch, density):
         for v in lists[row]:
             expected[v] = expected.get(v, 0) + 1
     for sparse in (1, 10**9):  # force each path in turn
-        monkeypatch.setattr(facetindex, "SPARSE", sparse)
+        monkeypatch.setattr(columns, "SPARSE", sparse)
         assert facet.counts(mask) == expected

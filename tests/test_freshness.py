@@ -5,9 +5,9 @@ import time
 import pytest
 from django.test import override_settings
 
-from trials import filters
 from trials.models import Trial
-from trials.search import search
+from trials.search.engine import search
+from trials.search.params import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def _count(**params) -> int:
     q = QueryDict(mutable=True)
     for k, v in params.items():
         q[k] = v
-    return search(filters.parse(q)[0]).count
+    return search(parse(q)[0]).count
 
 
 def _eventually(check, timeout: float = 5.0) -> float:

@@ -3,18 +3,18 @@
 import pytest
 from django.test import override_settings
 
-from trials import pagecache
 from trials.models import Trial
+from trials.search import cache
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def cache_on():
-    pagecache.clear()
+    cache.PAGES.clear()
     with override_settings(SEARCH_PAGE_CACHE=16):
         yield
-    pagecache.clear()
+    cache.PAGES.clear()
 
 
 def test_a_repeated_search_is_served_from_the_cache(client, django_assert_num_queries):
@@ -36,11 +36,11 @@ def test_a_change_to_the_data_is_never_hidden_by_the_cache(client):
 def test_errors_and_redirects_are_not_cached(client):
     assert client.get("/api/trials/", {"phase": "PHASE9"}).status_code == 400
     assert client.get("/", {"q": "NCT01408199"}).status_code == 302
-    assert pagecache._entries == {}
+    assert len(cache.PAGES) == 0
 
 
 def test_the_cache_is_bounded(client, settings):
     settings.SEARCH_PAGE_CACHE = 2
     for country in ("ES", "CN", "US", "FR"):
         client.get("/", {"country": country})
-    assert len(pagecache._entries) == 2
+    assert len(cache.PAGES) == 2

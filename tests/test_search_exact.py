@@ -10,9 +10,12 @@ from collections import Counter
 import pytest
 from django.http import QueryDict
 
-from trials import filters
 from trials.models import Phase, Status, StudyType, Trial
-from trials.search import FACETS, search
+from trials.search import facets
+from trials.search.engine import search
+from trials.search.params import TrialFilterSet, parse
+
+FACETS = [facet.name for facet in facets.declared()]
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +91,7 @@ def _random_params(rng: random.Random) -> QueryDict:
 
 
 def _filtered(params: QueryDict):
-    return filters.TrialFilterSet(data=params, queryset=Trial.objects.all()).qs
+    return TrialFilterSet(data=params, queryset=Trial.objects.all()).qs
 
 
 def _reference_counts(params: QueryDict) -> tuple[int, dict]:
@@ -117,7 +120,7 @@ def test_engine_counts_equal_plain_orm_counts():
     _corpus(rng)
     for _ in range(300):  # "a few hundred" combinations (issue 3, point 4)
         params = _random_params(rng)
-        query, errors = filters.parse(params)
+        query, errors = parse(params)
         assert not errors, errors
         result = search(query)
         total, facets = _reference_counts(params)

@@ -3,9 +3,9 @@
 import pytest
 from django.http import QueryDict
 
-from trials import filters
 from trials.models import Trial
-from trials.search import search
+from trials.search.engine import search
+from trials.search.params import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def _run(**params):
     q = QueryDict(mutable=True)
     for k, v in params.items():
         q.setlist(k, v if isinstance(v, list) else [str(v)])
-    query, errors = filters.parse(q)
+    query, errors = parse(q)
     assert not errors, errors
     return search(query)
 

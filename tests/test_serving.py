@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from trials import facetindex, search
+from trials.search import cache, engine, index
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_gunicorn_preloads_the_app_and_builds_the_index_before_forking(monkeypat
     monkeypatch.setattr("django.db.connections.close_all", lambda: closed.append(True))
     server = _Server()
     conf.when_ready(server)
-    assert facetindex._index is not None and facetindex._index.n == 5  # the seeds
+    assert index.peek() is not None and index.peek().row_count == 5  # the seeds
     assert server.lines == [("info", "facet index built in the master: 5 trials")]
     assert closed == [True]  # no worker inherits the master's connection
 
@@ -53,7 +53,7 @@ def test_a_failed_build_in_the_master_leaves_it_to_the_workers(monkeypatch):
     def broken():
         raise RuntimeError("no tables yet")
 
-    monkeypatch.setattr(facetindex, "get_index", broken)
+    monkeypatch.setattr(index, "get_index", broken)
     server = _Server()
     conf.when_ready(server)
     assert server.lines == [("warning", "facet index not built in the master (no tables yet)")]
@@ -66,8 +66,8 @@ def test_connections_have_room_for_exact_bitmaps():
 
 
 def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
-    monkeypatch.setattr(search, "TEXT_CACHE_IDS", 1000)
-    index = facetindex.get_index()
+    monkeypatch.setattr(cache, "TEXT_HITS_IDS", 1000)
+    facet_index = index.get_index()
     answers = {"big": np.arange(900), "small": np.arange(50), "other": np.arange(300)}
 
     class Cursor:
@@ -83,11 +83,11 @@ def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
         def fetchone(self):
             return [",".join(map(str, answers[self.q]))]
 
-    monkeypatch.setattr(search.connection, "cursor", Cursor)
+    monkeypatch.setattr(engine.connection, "cursor", Cursor)
     for q in ("big", "small", "other"):
-        assert list(search.text_hits(index, q)) == list(answers[q])
+        assert list(engine.text_hits(facet_index, q)) == list(answers[q])
     # 1,250 ids were asked for: the oldest answer went; the newest are kept.
-    assert [q for q, _ in search._text_cache] == ["small", "other"]
-    monkeypatch.setattr(search, "TEXT_CACHE_IDS", 10)
-    search.text_hits(index, "big")
-    assert [q for q, _ in search._text_cache] == ["big"]  # the newest stays, however big
+    assert [q for q, _ in cache.TEXT_HITS] == ["small", "other"]
+    monkeypatch.setattr(cache, "TEXT_HITS_IDS", 10)
+    engine.text_hits(facet_index, "big")
+    assert [q for q, _ in cache.TEXT_HITS] == ["big"]  # the newest stays, however big

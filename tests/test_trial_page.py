@@ -280,15 +280,16 @@ def test_the_print_stylesheet_is_linked(client):
 
 
 def test_snippet_text_is_escaped_before_matches_are_marked(client, monkeypatch):
-    from trials import views
+    from dataclasses import replace
+
+    from trials.web import views
 
     real = views.search
 
     def with_snippet(query):
         result = real(query)
-        for t in result.trials:
-            t.snippet = [('<script>x("', False), ("lupus", True), ("</script>", False)]
-        return result
+        snippet = (('<script>x("', False), ("lupus", True), ("</script>", False))
+        return replace(result, trials=tuple(replace(t, snippet=snippet) for t in result.trials))
 
     monkeypatch.setattr(views, "search", with_snippet)
     html = client.get("/", {"q": "lupus"}).content.decode()

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, F, Func, OuterRef, Q
 from django.utils.html import format_html, format_html_join
 
-from trials import admin_curation, curation, labels
+from trials import admin_curation, curation
 from trials.admin_forms import ThrottledAuthenticationForm, TrialCurationForm
 from trials.models import (
     Condition,
@@ -18,7 +18,6 @@ from trials.models import (
     DrugClass,
     Identifier,
     Intervention,
-    Phase,
     PossibleDuplicate,
     RawDocument,
     Site,
@@ -27,6 +26,7 @@ from trials.models import (
     TrialCondition,
 )
 from trials.readers.identifiers import identifier_norm
+from trials.search import facets
 
 admin.site.login_form = ThrottledAuthenticationForm
 admin.site.site_header = "Skin trials portal: curation"
@@ -78,55 +78,40 @@ class SourceInline(ReadOnlyInline):
 # --- Changelist filters over the derived array columns -----------------------------------------
 
 
-class ArrayValueFilter(admin.SimpleListFilter):
-    """Trials whose array column holds the chosen value; the values offered are those in use."""
+class FacetFilter(admin.SimpleListFilter):
+    """Trials having the chosen value of a facet (made for each facet by `_facet_list_filter`).
 
-    column = ""
-    facet = ""  # for labels.label()
+    The values offered are the facet's fixed choices, or for open sets (conditions, drugs,
+    countries, registries) the values the trials use."""
+
+    facet: facets.Facet
 
     def lookups(self, request, model_admin):
+        if self.facet.choices:
+            return [(choice.value, choice.label) for choice in self.facet.choices]
         used = (
-            Trial.objects.annotate(value=Func(F(self.column), function="unnest"))
+            Trial.objects.annotate(value=Func(F(self.facet.column), function="unnest"))
             .values_list("value", flat=True)
             .distinct()
         )
-        return sorted(((v, labels.label(self.facet, v)) for v in used), key=lambda c: c[1])
+        return sorted(((value, self.facet.label(value)) for value in used), key=lambda c: c[1])
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{f"{self.column}__contains": [self.value()]})
-        return queryset
+        if not self.value():
+            return queryset
+        if self.facet.kind is facets.Kind.MULTI:  # `contains`: the array column's GIN index
+            return queryset.filter(**{f"{self.facet.column}__contains": [self.value()]})
+        return queryset.filter(self.facet.where([self.value()]))
 
 
-class PhaseFilter(ArrayValueFilter):
-    title = parameter_name = column = "phases"
-
-    def lookups(self, request, model_admin):
-        return Phase.choices
-
-
-class CountryFilter(ArrayValueFilter):
-    title = "country"
-    parameter_name = column = "countries"
-    facet = "country"
-
-
-class ConditionFilter(ArrayValueFilter):
-    title = "condition"
-    parameter_name = column = "conditions"
-    facet = "condition"
-
-
-class DrugFilter(ArrayValueFilter):
-    title = "drug"
-    parameter_name = column = "drugs"
-    facet = "drug"
-
-
-class RegistryFilter(ArrayValueFilter):
-    title = "source registry"
-    parameter_name = column = "registries"
-    facet = "registry"
+def _facet_list_filter(facet: facets.Facet):
+    """The admin's list filter for a facet: a column's own filter (status's choices, a boolean's
+    yes/no) when it has a column of one value, else a `FacetFilter` named by the column."""
+    if facet.kind in (facets.Kind.SINGLE, facets.Kind.BOOLEAN) and facet.column:
+        return facet.column
+    parameter = facet.column or facet.name
+    attributes = {"facet": facet, "title": facet.title.lower(), "parameter_name": parameter}
+    return type(f"{facet.name.title()}Filter", (FacetFilter,), attributes)
 
 
 class YesNoFilter(admin.SimpleListFilter):
@@ -184,18 +169,8 @@ class TrialAdmin(admin.ModelAdmin):
         "locks",
         "duplicate_flag",
     ]
-    list_filter = [
-        "status",
-        PhaseFilter,
-        CountryFilter,
-        ConditionFilter,
-        DrugFilter,
-        RegistryFilter,
-        "is_refractory",
-        WarningsFilter,
-        DuplicateFilter,
-        LockedFilter,
-    ]
+    # The facets' filters come first (get_list_filter), then these.
+    list_filter = [WarningsFilter, DuplicateFilter, LockedFilter]
     search_fields = ["key", "title", "identifiers__norm"]
     search_help_text = "Any identifier (primary, secondary, EudraCT, sponsor's) or title words."
     readonly_fields = [
@@ -253,6 +228,14 @@ class TrialAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # trials come from imports
+
+    def get_list_filter(self, request):
+        shown = sorted(
+            (facet for facet in facets.declared() if facet.admin is not None),
+            key=lambda facet: facet.admin,
+        )
+        facet_filters = [_facet_list_filter(facet) for facet in shown]
+        return [*facet_filters, *self.list_filter]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).annotate(has_duplicate=_open_duplicates())

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import get_valid_filename
 
-from trials import curation, labels
+from trials import curation
 from trials.admin_forms import MapValueForm, UploadForm
 from trials.loading.importer import run_import
 from trials.models import (
@@ -26,6 +26,7 @@ from trials.models import (
     Status,
     ValueMapping,
 )
+from trials.search import cache, labels
 
 QUEUE_SHOWN = 300
 
@@ -245,7 +246,7 @@ class ValueMappingAdmin(admin.ModelAdmin):
             new_label=data["new_label"],
             user=request.user,
         )
-        labels.forget()  # a new term's label shows at once
+        cache.VOCABULARY.clear()  # a new term's label shows at once
         self.message_user(
             request, f"Mapped {data['kind']} {data['raw']!r}; {changed} trials re-normalized."
         )

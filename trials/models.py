@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower, Now
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Lower, Now
 from django.urls import reverse
+
+from trials.readers.identifiers import identifier_norm
 
 
 class ParseableChoices(models.TextChoices):
@@ -43,6 +51,11 @@ class Status(ParseableChoices):
     TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE", "Temporarily not available"
     APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", "Approved for marketing"
     WITHHELD = "WITHHELD", "Withheld"
+
+
+# "Recruiting or soon recruiting", the patients' switch. Set after the class: an attribute in
+# the class body would become one more member.
+Status.OPEN = (Status.RECRUITING, Status.NOT_YET_RECRUITING, Status.ENROLLING_BY_INVITATION)
 
 
 class Phase(ParseableChoices):
@@ -196,6 +209,43 @@ def _copy(source):
     return dict(source) if isinstance(source, dict) else source
 
 
+# ts_headline's markers around matched words: control characters no registry text contains, so
+# that the template can escape the text first and only then mark the matches.
+MATCH_START, MATCH_STOP = "\x02", "\x03"
+
+
+class TrialQuerySet(models.QuerySet):
+    def by_any_id(self, value: str) -> TrialQuerySet:
+        """Trials one of whose identifiers is `value`, however a registry or a paper spells it.
+
+        A semi-join (`pk IN (...)`) rather than a join: the identifier index finds the few rows,
+        and no trial comes back twice."""
+        matching = Identifier.objects.filter(norm=identifier_norm(value)).values("trial_id")
+        return self.filter(pk__in=matching)
+
+    def ranked(self, q: str) -> TrialQuerySet:
+        """Annotated with `rank` (cover density, weighted by field, normalised by length: 32)
+        and `headline`, the summary and criteria around the words of `q` (web-search syntax),
+        matches between MATCH_START and MATCH_STOP."""
+        query = SearchQuery(q, search_type="websearch", config="english")
+        # Concat coalesces each part: a missing summary or criteria is empty text.
+        text = Concat("text_summary", Value(" "), "text_criteria", output_field=models.TextField())
+        return self.annotate(
+            rank=SearchRank(F("search"), query, cover_density=True, normalization=32),
+            headline=SearchHeadline(
+                text,
+                query,
+                config="english",
+                start_sel=MATCH_START,
+                stop_sel=MATCH_STOP,
+                max_words=28,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+
+
 class Trial(models.Model):
     key = models.CharField(
         max_length=100,
@@ -246,6 +296,8 @@ class Trial(models.Model):
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TrialQuerySet.as_manager()
 
     class Meta:
         ordering = ["-last_updated", "key"]

@@ -7,7 +7,8 @@ from django import template
 from django.utils.html import format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 
-from trials import labels
+from trials.search import labels
+from trials.search.facets import label
 
 register = template.Library()
 
@@ -58,13 +59,13 @@ def registry_url(identifier: dict) -> str | None:
 
 @register.filter
 def facet_label(value: str, facet: str) -> str:
-    return labels.label(facet, value)
+    return label(facet, value)
 
 
 @register.filter
 def phase_tag(value: str) -> str:
     """A phase as a tag beside others: `Phase 2`, and `Phase: not applicable` for NA."""
-    return "Phase: not applicable" if value == "NA" else labels.label("phase", value)
+    return "Phase: not applicable" if value == "NA" else label("phase", value)
 
 
 @register.filter

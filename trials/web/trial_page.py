@@ -13,10 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from trials import labels
-from trials.models import Identifier, Phase, Status, Trial
-from trials.readers.identifiers import identifier_norm
-from trials.search import OPEN_STATUSES
+from trials.models import Phase, Status, Trial
+from trials.search import labels
+from trials.search.facets import label
 
 PHASE_GLOSSARY = {
     Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
@@ -69,20 +68,17 @@ def lookup(key: str) -> Trial:
     """The trial whose key or one of whose identifiers is `key`; Http404 when none is."""
     if "\x00" in key or len(key) > 200:  # PostgreSQL text cannot hold NUL; no ID is that long
         raise Http404("Not a trial ID")
-    trial = Trial.objects.filter(key=key).first()
-    if trial:
-        return trial
-    ident = Identifier.objects.filter(norm=identifier_norm(key)).select_related("trial").first()
-    if ident is None:
+    trial = Trial.objects.filter(key=key).first() or Trial.objects.by_any_id(key).first()
+    if trial is None:
         raise Http404(f"No trial with the ID {key}")
-    return ident.trial
+    return trial
 
 
 def _related(trial: Trial) -> list[Trial]:
     """Up to six trials of the same condition or drug: open ones first, then the freshest."""
     if not trial.conditions and not trial.drugs:
         return []
-    is_open = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
+    is_open = Case(When(status__in=Status.OPEN, then=Value(0)), default=Value(1))
     same = Q(conditions__overlap=trial.conditions) | Q(drugs__overlap=trial.drugs)
     return list(
         Trial.objects.filter(same)
@@ -108,7 +104,7 @@ def _says_more(raw: str | None, *shown: str) -> str | None:
     return raw
 
 
-def _jsonld(request: HttpRequest, trial: Trial, r: dict, conditions: list[dict]) -> dict:
+def _jsonld(request: HttpRequest, trial: Trial, record: dict, conditions: list[dict]) -> dict:
     """schema.org MedicalTrial: what search engines show of a trial. Rendered by json_script."""
     data: dict = {
         "@context": "https://schema.org",
@@ -116,38 +112,29 @@ def _jsonld(request: HttpRequest, trial: Trial, r: dict, conditions: list[dict])
         "name": trial.title,
         "url": request.build_absolute_uri(trial.get_absolute_url()),
     }
-    if r.get("official_title") and r["official_title"] != trial.title:
-        data["alternateName"] = r["official_title"]
-    if r.get("summary"):
-        data["description"] = r["summary"]
-    if ids := [i["id"] for i in r.get("identifiers") or [] if i.get("id")]:
+    if record.get("official_title") and record["official_title"] != trial.title:
+        data["alternateName"] = record["official_title"]
+    if record.get("summary"):
+        data["description"] = record["summary"]
+    if ids := [ident["id"] for ident in record.get("identifiers") or [] if ident.get("id")]:
         data["identifier"] = ids
     data["status"] = (
         f"https://schema.org/{SCHEMA_STATUS[trial.status]}"
         if trial.status in SCHEMA_STATUS
-        else labels.label("status", trial.status)
+        else label("status", trial.status)
     )
-    if phases := [labels.label("phase", p) for p in trial.phases if p != Phase.NA]:
+    if phases := [label("phase", p) for p in trial.phases if p != Phase.NA]:
         data["phase"] = ", ".join(phases)
-    design = r.get("design") or {}
-    kinds = [SCHEMA_DESIGN[k, v] for k, v in design.items() if (k, v) in SCHEMA_DESIGN]
-    if any(i.get("is_placebo") for i in r.get("interventions") or []):
-        kinds.append("PlaceboControlledTrial")
-    sites = r.get("sites") or []
-    if sites:
-        kinds.append("MultiCenterTrial" if len(sites) > 1 else "SingleCenterTrial")
-    if kinds:
-        data["trialDesign"] = [f"https://schema.org/{k}" for k in dict.fromkeys(kinds)]
+    if kinds := _design_kinds(record):
+        data["trialDesign"] = [f"https://schema.org/{kind}" for kind in kinds]
     if conditions:
         data["healthCondition"] = [
             {"@type": "MedicalCondition", "name": c["label"] or c["name"]} for c in conditions
         ]
     if trial.drugs:
-        data["studySubject"] = [
-            {"@type": "Drug", "name": labels.label("drug", d)} for d in trial.drugs
-        ]
-    if r.get("sponsor"):
-        data["sponsor"] = {"@type": "Organization", "name": r["sponsor"]}
+        data["studySubject"] = [{"@type": "Drug", "name": label("drug", d)} for d in trial.drugs]
+    if record.get("sponsor"):
+        data["sponsor"] = {"@type": "Organization", "name": record["sponsor"]}
     if trial.countries:
         data["studyLocation"] = [
             {"@type": "Country", "name": labels.country_name(c)} for c in trial.countries
@@ -155,51 +142,65 @@ def _jsonld(request: HttpRequest, trial: Trial, r: dict, conditions: list[dict])
     return data
 
 
+def _design_kinds(record: dict) -> list[str]:
+    """schema.org's kinds of trial design that the record's design names."""
+    design = record.get("design") or {}
+    kinds = [SCHEMA_DESIGN[k, v] for k, v in design.items() if (k, v) in SCHEMA_DESIGN]
+    if any(item.get("is_placebo") for item in record.get("interventions") or []):
+        kinds.append("PlaceboControlledTrial")
+    sites = record.get("sites") or []
+    if sites:
+        kinds.append("MultiCenterTrial" if len(sites) > 1 else "SingleCenterTrial")
+    return list(dict.fromkeys(kinds))
+
+
+def _sites_by_country(record: dict) -> list[tuple[str, list[dict]]]:
+    grouped: dict[str, list] = {}
+    for site in record.get("sites") or []:
+        grouped.setdefault(labels.country_name(site.get("country") or "") or "", []).append(site)
+    return sorted(grouped.items())
+
+
 @require_GET
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
     trial = lookup(key)
     if trial.key != key:
         return redirect(trial, permanent=True)
-    r = trial.record
-    sites_by_country: dict[str, list] = {}
-    for site in r.get("sites") or []:
-        sites_by_country.setdefault(
-            labels.country_name(site.get("country") or "") or "", []
-        ).append(site)
+    record = trial.record
     conditions = [
-        {**c, "label": labels.label("condition", c["term"]) if c.get("term") else None}
-        for c in r.get("conditions") or []
+        {**c, "label": label("condition", c["term"]) if c.get("term") else None}
+        for c in record.get("conditions") or []
     ]
     conflicts = trial.conflicts or {}
-    contacts = r.get("contacts") or []
-    status_label = labels.label("status", trial.status)
-    phase_labels = [labels.label("phase", p) for p in trial.phases]
-    enrollment = r.get("enrollment")
+    contacts = record.get("contacts") or []
+    status_label = label("status", trial.status)
+    phase_labels = [label("phase", p) for p in trial.phases]
+    enrollment = record.get("enrollment")
     context = {
         "trial": trial,
-        "r": r,
+        "record": record,
         "status_label": status_label,
-        "status_raw": _says_more(r.get("status_raw"), trial.status, status_label),
-        "phase_raw": _says_more(r.get("phase_raw"), *trial.phases, *phase_labels),
+        "status_raw": _says_more(record.get("status_raw"), trial.status, status_label),
+        "phase_raw": _says_more(record.get("phase_raw"), *trial.phases, *phase_labels),
         "enrollment_raw": _says_more(
-            r.get("enrollment_raw"), *([] if enrollment is None else [str(enrollment)])
+            record.get("enrollment_raw"), *([] if enrollment is None else [str(enrollment)])
         ),
         "plain_status": PLAIN_STATUS.get(trial.status),
-        "is_open": trial.status in OPEN_STATUSES,
-        "phases": [(labels.label("phase", p), PHASE_GLOSSARY.get(p)) for p in trial.phases],
-        "glossary": [(labels.label("phase", p), text) for p, text in PHASE_GLOSSARY.items()],
+        "is_open": trial.status in Status.OPEN,
+        "phases": [(label("phase", p), PHASE_GLOSSARY.get(p)) for p in trial.phases],
+        "glossary": [(label("phase", p), text) for p, text in PHASE_GLOSSARY.items()],
         "conditions": conditions,
-        "drugs": [(d, labels.label("drug", d)) for d in trial.drugs],
+        "drugs": [(d, label("drug", d)) for d in trial.drugs],
         "countries": [labels.country_name(c) for c in trial.countries],
-        "sites_by_country": sorted(sites_by_country.items()),
-        "site_count": len(r.get("sites") or []),
+        "sites_by_country": _sites_by_country(record),
+        "site_count": len(record.get("sites") or []),
         "first_contact": next(
             (c for c in contacts if c.get("phone") or c.get("email")), next(iter(contacts), None)
         ),
-        "sources": r.get("sources") or [],
+        "sources": record.get("sources") or [],
         "provenance": [(f, p, f in conflicts) for f, p in sorted(trial.provenance.items())],
         "conflicts": conflicts,
         "related": _related(trial),
-        "jsonld": _jsonld(request, trial, r, conditions),
+        "jsonld": _jsonld(request, trial, record, conditions),
     }
     return render(request, "trials/trial.html", context)

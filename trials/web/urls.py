@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials import trial_page, views
+from trials.web import trial_page, views
 
 urlpatterns = [
     path("", views.search_page, name="search"),

@@ -8,43 +8,36 @@ nothing, each unknown word of four letters or more is replaced by the closest vo
 from __future__ import annotations
 
 import re
-import time
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from trials.models import Condition, Drug, DrugClass
+from trials.search import cache
 
-TTL = 60.0
 MIN_LENGTH = 4
-_words: set[str] = set()
-_choices: list[str] = []
-_loaded = 0.0
 WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
 
 
 def _lexicon() -> tuple[set[str], list[str]]:
-    global _words, _choices, _loaded
-    if not _choices or time.monotonic() - _loaded > TTL:
+    """The vocabularies' words of MIN_LENGTH letters or more: as a set, and sorted."""
+    lexicon = cache.LEXICON.get("words")
+    if lexicon is None:
         words: set[str] = set()
         for model in (Condition, Drug, DrugClass):
             for label, synonyms in model.objects.values_list("label", "synonyms"):
                 for text in [label, *synonyms]:
                     words.update(w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH)
-        _words, _choices, _loaded = words, sorted(words), time.monotonic()
-    return _words, _choices
-
-
-def forget() -> None:
-    global _choices
-    _choices = []
+        lexicon = (words, sorted(words))
+        cache.LEXICON.put("words", lexicon)
+    return lexicon
 
 
 def _max_edits(word: str) -> int:
     return 1 if len(word) < 7 else 2
 
 
-def correct(q: str) -> str | None:
+def correct(text: str) -> str | None:
     """The query with misspelled words replaced, or None when nothing needed correcting."""
     words, choices = _lexicon()
     changed = False
@@ -63,5 +56,5 @@ def correct(q: str) -> str | None:
         changed = True
         return best[0]
 
-    corrected = WORD.sub(fix, q)
+    corrected = WORD.sub(fix, text)
     return corrected if changed else None

@@ -1,0 +1,1 @@
+"""The search engine: facet declarations, the in-process facet index, full text, spelling."""

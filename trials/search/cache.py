@@ -1,0 +1,123 @@
+"""Every cache the search keeps in a web worker, in one place, with one `reset()`.
+
+Each cache is a `Store`: a bounded, least-recently-used map. Whatever depends on the trials is
+keyed by the data version, the facet index's position in the change log (`trials_trialchange`):
+an import or a curator's edit moves it, so a stale answer is never served, only left to be
+evicted. The vocabulary tables are not in that log, so what is read from them expires instead
+(a curator's new label shows within the TTL).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any
+
+from django.conf import settings
+
+_MISSING = object()
+_stores: list[Store] = []
+
+
+class Store:
+    """A least-recently-used map bounded by its entry count and, optionally, a total weight.
+
+    The newest entry is always kept, however heavy: the caller has just paid for it.
+    `max_entries` and `max_weight` are read at each insertion (settings and tests change them).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        max_entries: Callable[[], int],
+        max_weight: Callable[[], float] = lambda: float("inf"),
+        weigh: Callable[[Any], int] = lambda value: 0,
+        ttl: float | None = None,
+    ) -> None:
+        self.name = name
+        self._max_entries = max_entries
+        self._max_weight = max_weight
+        self._weigh = weigh
+        self._ttl = ttl
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._weight = 0
+        self._lock = threading.Lock()
+        _stores.append(self)
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        with self._lock:
+            entry = self._entries.get(key, _MISSING)
+            if entry is _MISSING:
+                return default
+            stored_at, value = entry
+            if self._ttl is not None and time.monotonic() - stored_at > self._ttl:
+                return default
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            if key in self._entries:
+                self._weight -= self._weigh(self._entries.pop(key)[1])
+            self._entries[key] = (time.monotonic(), value)
+            self._weight += self._weigh(value)
+            while len(self._entries) > 1 and (
+                len(self._entries) > self._max_entries() or self._weight > self._max_weight()
+            ):
+                self._weight -= self._weigh(self._entries.popitem(last=False)[1][1])
+
+    def __iter__(self) -> Iterator[Hashable]:
+        """The keys, oldest first (a copy: safe while other threads insert)."""
+        with self._lock:
+            return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._weight = 0
+
+
+def reset() -> None:
+    """Forget everything cached (tests that rewrite the database behind the index's back)."""
+    for store in _stores:
+        store.clear()
+
+
+# --- The caches --------------------------------------------------------------------------------
+
+# The facet index (trials/search/index.py): one entry, refreshed in place from the change log.
+INDEX = Store("facet index", max_entries=lambda: 1)
+
+TEXT_HITS_ENTRIES = 256
+# And at most this many ids in all (8 bytes each): a word in a fifth of a million trials has
+# 200,000 of them, and 256 such answers would be 400 MB in every worker.
+TEXT_HITS_IDS = 4_000_000
+# Full-text matches, (query, data version) -> trial ids (trials/search/engine.py).
+TEXT_HITS = Store(
+    "text hits",
+    max_entries=lambda: TEXT_HITS_ENTRIES,
+    max_weight=lambda: TEXT_HITS_IDS,
+    weigh=len,
+)
+
+PAGE_TTL = 60.0
+PAGE_BYTES = 32 * 1024 * 1024
+# Rendered search answers, (path, query string, data version) -> (body, content type). The TTL
+# bounds how long a vocabulary label edit takes to show on a cached page.
+PAGES = Store(
+    "rendered pages",
+    max_entries=lambda: settings.SEARCH_PAGE_CACHE,
+    max_weight=lambda: PAGE_BYTES,
+    weigh=lambda entry: len(entry[0]),
+    ttl=PAGE_TTL,
+)
+
+# The vocabulary tables' labels (trials/search/labels.py) and words (trials/search/spelling.py).
+VOCABULARY = Store("vocabulary labels", max_entries=lambda: 1, ttl=30.0)
+LEXICON = Store("spelling lexicon", max_entries=lambda: 1, ttl=60.0)

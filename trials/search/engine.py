@@ -1,0 +1,257 @@
+"""The query and facet engine: cleaned search parameters in, one page of trials and counts out.
+
+Filters and facet counts run on this process's `FacetIndex` (numpy masks and bincounts); full
+text runs in PostgreSQL (the stored, weighted tsvector and its GIN index) and comes back as the
+set of matching trial ids, cached per query until the data changes. Facet counts are
+disjunctive: each facet's counts apply every filter but its own. Relevance is PostgreSQL's
+`ts_rank_cd`, computed only when the hits are few enough to rank cheaply; broader queries are
+ordered by last update. A search costs one to three statements whatever the page size.
+
+The results are immutable: the web layer's presenters turn them into links and words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+from django.db import connection
+
+from trials.models import MATCH_START, MATCH_STOP, Status, Trial
+from trials.search import cache, facets, spelling
+from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
+
+PAGE_SIZE = 20
+RANK_LIMIT = 2000
+# A query finding this few trials is checked for typos (see _suggestion).
+SUGGEST_BELOW = 2
+SORTS = ("relevance", *SORT_COLUMNS)
+RESULT_FIELDS = (
+    "key",
+    "trial_id",
+    "title",
+    "status",
+    "phases",
+    "conditions",
+    "drugs",
+    "countries",
+    "is_refractory",
+    "last_updated",
+    "start_date",
+    "enrollment",
+    "study_type",
+)
+# A text's matched words and the rest, in order: [("… in ", False), ("lupus", True), …].
+Snippet = tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the trial's row (a few columns) and, with a text query, its snippet.
+
+    Reads like the row it wraps (`hit.title`, `hit.get_absolute_url`), so that the template and
+    the API need not know the difference; the row itself is left as the database gave it."""
+
+    trial: Trial
+    snippet: Snippet | None = None
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name == "trial":  # copying and pickling probe these
+            raise AttributeError(name)
+        return getattr(self.trial, name)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    trials: tuple[Hit, ...]
+    count: int
+    page: int
+    pages: int
+    facets: MappingProxyType[str, tuple[FacetValue, ...]]
+    id_match: Trial | None = None
+    # When the query found nothing and a spelling correction did: the query as typed.
+    corrected_from: str | None = None
+    corrected_to: str | None = None
+    suggestion: str | None = None
+    # With no results: how many each active parameter's removal would give.
+    drop_counts: MappingProxyType[str, int] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Query:
+    """Cleaned parameters (see params.parse)."""
+
+    q: str = ""
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    age: float | None = None
+    recruiting: bool = False
+    sort: str = ""
+    page: int = 1
+
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q else "updated")
+
+
+def search(query: Query) -> SearchResult:
+    index = get_index()
+    id_pks = _id_match(query.q)
+    masks = _masks(index, query, id_pks)
+    corrected_from = None
+    if "q" in masks and not masks["q"].any() and (better := spelling.correct(query.q)):
+        hits = index.rows_of(text_hits(index, better))
+        if len(hits):
+            corrected_from, query = query.q, replace(query, q=better)
+            masks["q"] = np.zeros(index.row_count, bool)
+            masks["q"][hits] = True
+    suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
+    everything = _combine(index, masks)
+    count = int(everything.sum())
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(max(query.page, 1), pages)
+    hits = _page_of_hits(index, query, everything, count, page)
+    match = None
+    if len(id_pks) == 1:
+        match = next((hit.trial for hit in hits if hit.pk == id_pks[0]), None)
+    drops = (
+        {name: int(_combine(index, masks, skip=name).sum()) for name in masks} if not count else {}
+    )
+    return SearchResult(
+        hits,
+        count,
+        page,
+        pages,
+        _facet_values(index, masks, query),
+        match,
+        corrected_from=corrected_from,
+        corrected_to=query.q if corrected_from else None,
+        suggestion=suggestion if not corrected_from else None,
+        drop_counts=MappingProxyType(drops),
+    )
+
+
+def _page_of_hits(
+    index: FacetIndex, query: Query, everything: np.ndarray, count: int, page: int
+) -> tuple[Hit, ...]:
+    """The page's trials: ranked by PostgreSQL when few enough, else in the index's order."""
+    start = (page - 1) * PAGE_SIZE
+    rows = Trial.objects.only(*RESULT_FIELDS)
+    if query.q:
+        rows = rows.ranked(query.q)
+    if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
+        rows = rows.filter(pk__in=index.pks[everything].tolist())
+        trials = list(rows.order_by("-rank", "-last_updated", "pk")[start : start + PAGE_SIZE])
+    else:
+        sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
+        order = index.order(sort)
+        trials = _fetch(rows, index.pks[order[everything[order]][start : start + PAGE_SIZE]])
+    return tuple(Hit(trial, _segments(getattr(trial, "headline", None))) for trial in trials)
+
+
+def _facet_values(
+    index: FacetIndex, masks: dict[str, np.ndarray], query: Query
+) -> MappingProxyType[str, tuple[FacetValue, ...]]:
+    """Each facet's values: counted under every filter but the facet's own, selected first,
+    then the biggest counts."""
+    out = {}
+    for facet in index.facets:
+        others = [name for name in masks if name != facet.name]
+        counts = dict(
+            index.counts(facet.name, _combine(index, masks, facet.name) if others else None)
+        )
+        selected = set(query.facets.get(facet.name) or [])
+        for value in selected:
+            counts.setdefault(value, 0)
+        values = [
+            FacetValue(value, facet.label(value), count, value in selected)
+            for value, count in counts.items()
+        ]
+        values.sort(key=lambda item: (not item.selected, -item.count, item.label.lower()))
+        out[facet.name] = tuple(values)
+    return MappingProxyType(out)
+
+
+def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:
+    """A respelling to offer ("Did you mean …?") when the query finds only a trial or two and
+    the respelt one finds more: a typo beside a correct word ("lupis or abatacept")."""
+    found = int(hits.sum())
+    if not 0 < found <= SUGGEST_BELOW or not (better := spelling.correct(text)):
+        return None
+    return better if len(index.rows_of(text_hits(index, better))) > found else None
+
+
+def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.ndarray]:
+    """One mask per active parameter, named as the parameter is."""
+    masks: dict[str, np.ndarray] = {}
+    if query.q:
+        text = np.zeros(index.row_count, bool)
+        text[index.rows_of(text_hits(index, query.q))] = True
+        text[index.rows_of(np.asarray(id_pks, np.int64))] = True
+        masks["q"] = text
+    for facet in index.facets:
+        if selected := query.facets.get(facet.name):
+            masks[facet.name] = index.facet_mask(facet.name, selected)
+    if query.age is not None:
+        masks["age"] = facets.admits_ages(query.age, query.age).mask(index.columns)
+    if query.recruiting:
+        masks["recruiting"] = index.facet_mask("status", Status.OPEN)
+    return masks
+
+
+def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndarray:
+    combined = index.alive.copy()
+    for name, mask in masks.items():
+        if name != skip:
+            combined &= mask
+    return combined
+
+
+def text_hits(index: FacetIndex, text: str) -> np.ndarray:
+    """Ids of the trials matching `text` (web-search syntax), cached until the data changes."""
+    key = (text, index.seq)
+    hits = cache.TEXT_HITS.get(key)
+    if hits is not None:
+        return hits
+    # string_agg: one text value instead of a row per id (a broad word matches 100,000s).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(id::text, ',') FROM trials_trial"
+            " WHERE search @@ websearch_to_tsquery('english', %s)",
+            [text],
+        )
+        joined = cursor.fetchone()[0]
+    hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    cache.TEXT_HITS.put(key, hits)
+    return hits
+
+
+def _id_match(text: str) -> list[int]:
+    """Trials one of whose identifiers is exactly the query (a registry number from a paper)."""
+    text = text.strip()
+    # Every registry's IDs contain digits; words never need this look-up.
+    if not text or " " in text or len(text) > 60 or not any(ch.isdigit() for ch in text):
+        return []
+    return list(Trial.objects.by_any_id(text).order_by().values_list("pk", flat=True))
+
+
+def _fetch(trials, pks: np.ndarray) -> list[Trial]:
+    if not len(pks):
+        return []
+    by_pk = trials.in_bulk(pks.tolist())
+    return [by_pk[pk] for pk in pks.tolist() if pk in by_pk]
+
+
+def _segments(headline: str | None) -> Snippet | None:
+    """ts_headline's text as (text, is_match) pairs, for the template to escape and mark."""
+    if not headline or MATCH_START not in headline:
+        return None
+    parts = headline.replace(MATCH_STOP, MATCH_START).split(MATCH_START)
+    return tuple((part, position % 2 == 1) for position, part in enumerate(parts) if part)

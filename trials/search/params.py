@@ -1,0 +1,124 @@
+"""The search parameters' front door: parse and validate request input for the page and the API.
+
+`TrialFilterSet` declares every parameter of interfaces.md: the facets' filters are made from
+their declarations (facets.py), the others are written out below. Its form validates; `parse()`
+turns a QueryDict into a clean `engine.Query` plus a message per parameter it had to ignore, so
+the page can show a notice and the API can answer 400. The FilterSet's own `.qs` applies the same
+filters with the plain ORM: the reference the fast engine is tested against.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.http import QueryDict
+
+from trials.models import Status, Trial
+from trials.search import facets
+from trials.search.engine import SORTS, Query
+from trials.search.facets import Facet
+from trials.search.index import current_values
+
+
+def accepts(facet: Facet, value: str) -> bool:
+    """Whether a (cleaned) URL value is one the portal knows: a set look-up, not a list scan."""
+    if facet.accepts is not None:
+        return facet.accepts(value)
+    if facet.choices:
+        return facet.choice(value) is not None
+    return value in current_values(facet.name)  # an open set: what the loaded trials have
+
+
+class FacetField(forms.MultipleChoiceField):
+    """A facet's values, validated by the facet's declaration rather than a choice list."""
+
+    def __init__(self, *args, facet: Facet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.facet = facet
+
+    def valid_value(self, value) -> bool:
+        return accepts(self.facet, str(value))
+
+
+class FacetFilter(django_filters.MultipleChoiceFilter):
+    field_class = FacetField
+
+
+class PageFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class TrialFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=500)
+    age = django_filters.NumberFilter(
+        method="filter_age", min_value=Decimal(0), max_value=Decimal(130)
+    )
+    recruiting = django_filters.ChoiceFilter(choices=[("1", "yes")], method="filter_recruiting")
+    sort = django_filters.ChoiceFilter(
+        choices=[(s, s) for s in SORTS], method="filter_nothing", empty_label=None
+    )
+    page = PageFilter(method="filter_nothing", min_value=1)
+
+    class Meta:
+        model = Trial
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The facets' filters, made here rather than in the class body so that they follow
+        # the declarations as they are now (tests declare facets of their own).
+        for facet in facets.declared():
+            facet_filter = FacetFilter(field_name=facet.name, method="filter_facet", facet=facet)
+            facet_filter.model = Trial
+            facet_filter.parent = self
+            self.filters[facet.name] = facet_filter
+
+    def filter_facet(self, qs, name, value):
+        # django-filter passes the field name, which is the facet's name.
+        return qs.filter(facets.get(name).where(value)) if value else qs
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(search=SearchQuery(value, search_type="websearch", config="english"))
+
+    def filter_age(self, qs, name, value):
+        return qs.filter(facets.admits_ages(value, value).where)
+
+    def filter_recruiting(self, qs, name, value):
+        return qs.filter(status__in=Status.OPEN) if value else qs
+
+    def filter_nothing(self, qs, name, value):
+        return qs
+
+
+def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
+    """Clean values, and {parameter: message} for whatever was ignored."""
+    if not data:
+        return Query(), {}
+    errors: dict[str, str] = {}
+    clean = data.copy()
+    # Facet values one at a time, so that one unknown value drops alone, with a notice.
+    for facet in facets.declared():
+        values = [facet.clean(raw) for raw in data.getlist(facet.name)]
+        good = [value for value in dict.fromkeys(values) if value and accepts(facet, value)]
+        bad = [value for value in values if value and value not in good]
+        if bad:
+            words = facet.name.replace("_", " ")
+            errors[facet.name] = f"unknown {words} {', '.join(repr(value) for value in bad)}"
+        clean.setlist(facet.name, good)
+    form = TrialFilterSet(data=clean, queryset=Trial.objects.none()).form
+    form.is_valid()
+    for name, messages in form.errors.items():
+        errors[name] = f"{name}={data.get(name, '')!r}: {' '.join(messages)}"
+    cleaned = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    query = Query(
+        q=(cleaned.get("q") or "").strip(),
+        facets={facet.name: cleaned.get(facet.name) or [] for facet in facets.declared()},
+        age=float(cleaned["age"]) if cleaned.get("age") is not None else None,
+        recruiting=cleaned.get("recruiting") == "1",
+        sort=cleaned.get("sort") or "",
+        page=cleaned.get("page") or 1,
+    )
+    return query, errors

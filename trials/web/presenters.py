@@ -1,0 +1,206 @@
+"""What the search page shows of an engine result: links, words and the sidebar's shape.
+
+The engine's result is immutable; everything here is new values made from it and the request's
+parameters (the idea of django-oscar's FacetMunger). Links that change the facets are built here
+in Python (the sidebar has a hundred of them); the template's page links use `{% querystring %}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from trials.search import facets
+from trials.search.engine import PAGE_SIZE, SORTS, FacetValue, Query, SearchResult
+
+# Longer facets show this many values and fold the rest into "Show all".
+FACET_SHOWN = 8
+SORT_LABELS = {
+    "relevance": "Best match",
+    "updated": "Last updated",
+    "start": "Start date",
+    "enrollment": "Enrollment",
+}
+# Parameters the patient form sets; every other one rides along in hidden inputs.
+PATIENT_PARAMS = ("age", "sex", "recruiting")
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    """A facet value as the sidebar shows it: the engine's value and the link that toggles it."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str
+
+
+def search_page(
+    query: Query, result: SearchResult, params: QueryDict, errors: dict[str, str]
+) -> dict:
+    """The search template's context."""
+    active = _active(query, result, params)
+    drops = sorted(
+        (
+            {**active[name], "count": n}
+            for name, n in result.drop_counts.items()
+            if n and name in active
+        ),
+        key=lambda drop: -drop["count"],
+    )
+    return {
+        "query": query,
+        "result": result,
+        "facets": sidebar(result, params),
+        "chips": _chips(active, result, params),
+        "drops": drops,
+        "notices": list(errors.values()),
+        "sorts": [(sort, SORT_LABELS[sort]) for sort in SORTS if sort != "relevance" or query.q],
+        "sort": query.effective_sort(),
+        "sex_choices": _sex_choices(query, result),
+        "recruiting": query.recruiting,
+        "search_hidden": _hidden(params, "q"),
+        "patient_hidden": _hidden(params, *PATIENT_PARAMS),
+        "sort_hidden": _hidden(params, "sort"),
+        "suggestion": result.suggestion,
+        "corrected_from": result.corrected_from,
+        "corrected_to": result.corrected_to,
+        "first": (result.page - 1) * PAGE_SIZE + 1,
+        "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
+    }
+
+
+def _link(params: QueryDict) -> str:
+    return "?" + params.urlencode() if params else "?"
+
+
+def _toggle(params: QueryDict, name: str, value: str) -> str:
+    """The query string with `value` added to or removed from parameter `name`, page reset."""
+    changed = params.copy()
+    changed.pop("page", None)
+    changed.pop("expand", None)
+    values = changed.getlist(name)
+    changed.setlist(
+        name, [v for v in values if v != value] if value in values else [*values, value]
+    )
+    return _link(changed)
+
+
+def _without(params: QueryDict, name: str) -> str:
+    changed = params.copy()
+    changed.pop("page", None)
+    changed.pop(name, None)
+    return _link(changed)
+
+
+def _expand(params: QueryDict, name: str | None) -> str:
+    changed = params.copy()
+    changed.pop("expand", None)
+    if name:
+        changed["expand"] = name
+    return _link(changed) + (f"#facet-{name}" if name else "")
+
+
+def _hidden(params: QueryDict, *skip: str) -> list[tuple[str, str]]:
+    """(name, value) pairs for a GET form to carry every parameter but `skip` and the page."""
+    return [
+        (name, value)
+        for name, values in params.lists()
+        if name not in skip and name != "page"
+        for value in values
+    ]
+
+
+def _active(query: Query, result: SearchResult, params: QueryDict) -> dict[str, dict]:
+    """Each active parameter in words, with the link that removes it: chips and the empty page."""
+    active: dict[str, dict] = {}
+    if query.q:
+        active["q"] = {"title": "Search", "label": f"“{query.q}”"}
+    if query.age is not None:
+        active["age"] = {"title": "Age", "label": f"{query.age:g} years"}
+    if query.recruiting:
+        active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
+    for facet in facets.declared():
+        chosen = [value.label for value in result.facets.get(facet.name, ()) if value.selected]
+        if chosen:
+            active[facet.name] = {"title": facet.title, "label": " or ".join(chosen)}
+    for name, item in active.items():
+        item["name"] = name
+        item["url"] = _without(params, name)
+        item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
+    return active
+
+
+def _chips(active: dict[str, dict], result: SearchResult, params: QueryDict) -> list[dict]:
+    """One removable chip per selected facet value, one per other parameter."""
+    chips = []
+    for name, item in active.items():
+        selected = [value for value in result.facets.get(name, ()) if value.selected]
+        if len(selected) > 1:
+            for value in selected:
+                text = f"{item['title']}: {value.label}"
+                chips.append({"text": text, "url": _toggle(params, name, value.value)})
+        else:
+            chips.append({"text": item["text"], "url": item["url"]})
+    return chips
+
+
+def sidebar(result: SearchResult, params: QueryDict) -> list[dict]:
+    """Each sidebar facet's first values (all of them for the one the person expanded), linked.
+
+    Only the values shown are given URLs and rendered: a facet with two hundred drugs costs a
+    link "Show all", not two hundred hidden ones.
+    """
+    expanded = params.get("expand")
+    shown_facets = sorted(
+        (facet for facet in facets.declared() if facet.sidebar is not None),
+        key=lambda facet: facet.sidebar,
+    )
+    out = []
+    for facet in shown_facets:
+        values = result.facets.get(facet.name)
+        if values is None:
+            continue
+        if facet.natural_order:
+            rank = {choice.value: position for position, choice in enumerate(facet.choices)}
+            values = sorted(values, key=lambda value: rank.get(value.value, len(rank)))
+        shown = values if facet.name == expanded else values[:FACET_SHOWN]
+        out.append(
+            {
+                "name": facet.name,
+                "title": facet.title,
+                "shown": [_facet_link(params, facet.name, value) for value in shown],
+                "more": values[len(shown) :],
+                "count": len(values),
+                "expanded": facet.name == expanded and len(values) > FACET_SHOWN,
+                "toggle_url": _expand(params, None if facet.name == expanded else facet.name),
+            }
+        )
+    return out
+
+
+def _facet_link(params: QueryDict, name: str, value: FacetValue) -> FacetLink:
+    url = _toggle(params, name, value.value)
+    return FacetLink(value.value, value.label, value.count, value.selected, url)
+
+
+def _sex_choices(query: Query, result: SearchResult) -> list[dict]:
+    """The patient form's radio buttons: any sex, or one, with their counts."""
+    counts = {value.value: value.count for value in result.facets.get("sex", ())}
+    chosen = query.facets.get("sex") or []
+    current = chosen[0] if len(chosen) == 1 else ""
+    choices = facets.get("sex").choices
+    return [
+        {"value": "", "label": "Any", "count": None, "checked": current == ""},
+        *(
+            {
+                "value": choice.value,
+                "label": choice.label,
+                "count": counts.get(choice.value, 0),
+                "checked": current == choice.value,
+            }
+            for choice in choices
+        ),
+    ]

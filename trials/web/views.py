@@ -1,0 +1,130 @@
+"""The search page, the JSON API and /healthz (the trial page is in trial_page.py)."""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from trials.search import cache, params
+from trials.search.engine import PAGE_SIZE, Hit, search
+from trials.search.index import get_index
+from trials.web import presenters
+from trials.web.trial_page import lookup
+
+
+def _cached_by_data_version(view):
+    """Serve a GET view's 200 answers from `cache.PAGES` while the data has not changed.
+
+    The search page and the search API are pure functions of the query string and the data:
+    the key is the URL and the facet index's change-log position, so an import or a curator's
+    edit (which moves that position) is never hidden by the cache."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.SEARCH_PAGE_CACHE:
+            return view(request, *args, **kwargs)
+        key = (request.path, request.META.get("QUERY_STRING", ""), get_index().seq)
+        if hit := cache.PAGES.get(key):
+            return HttpResponse(hit[0], content_type=hit[1])
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            cache.PAGES.put(key, (response.content, response["Content-Type"]))
+        return response
+
+    return wrapper
+
+
+@require_GET
+@_cached_by_data_version
+def search_page(request: HttpRequest) -> HttpResponse:
+    query, errors = params.parse(request.GET)
+    result = search(query)
+    if result.id_match and not any(query.facets.values()):
+        return redirect(result.id_match)
+    context = presenters.search_page(query, result, request.GET, errors)
+    return render(request, "trials/search.html", context)
+
+
+# --- JSON API ------------------------------------------------------------------------------
+
+
+def _result_json(request: HttpRequest, trial: Hit) -> dict:
+    return {
+        "trial_id": trial.trial_id,
+        "key": trial.key,
+        "title": trial.title,
+        "status": trial.status,
+        "phases": trial.phases,
+        "conditions": trial.conditions,
+        "drugs": trial.drugs,
+        "countries": trial.countries,
+        "refractory": trial.is_refractory,
+        "study_type": trial.study_type,
+        "enrollment": trial.enrollment,
+        "start": trial.start_date.isoformat() if trial.start_date else None,
+        "last_updated": trial.last_updated.isoformat() if trial.last_updated else None,
+        "url": request.build_absolute_uri(trial.get_absolute_url()),
+        "api_url": request.build_absolute_uri(reverse("api_trial", args=[trial.key])),
+    }
+
+
+@require_GET
+@_cached_by_data_version
+def api_search(request: HttpRequest) -> JsonResponse:
+    query, errors = params.parse(request.GET)
+    if errors:
+        name, message = next(iter(errors.items()))
+        return JsonResponse(
+            {"error": {"parameter": name, "message": message}, "errors": errors}, status=400
+        )
+    result = search(query)
+    return JsonResponse(
+        {
+            "count": result.count,
+            "page": result.page,
+            "pages": result.pages,
+            "page_size": PAGE_SIZE,
+            "results": [_result_json(request, hit) for hit in result.trials],
+            "facets": {
+                name: [
+                    {"value": value.value, "label": value.label, "count": value.count}
+                    for value in values
+                ]
+                for name, values in result.facets.items()
+            },
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def api_trial(request: HttpRequest, key: str) -> JsonResponse:
+    trial = lookup(key)
+    if trial.key != key:
+        return redirect(reverse("api_trial", args=[trial.key]), permanent=True)
+    body = {
+        **trial.record,
+        "key": trial.key,
+        "url": request.build_absolute_uri(trial.get_absolute_url()),
+        "provenance": trial.provenance,
+        "conflicts": trial.conflicts,
+        "locked_fields": trial.locked_fields,
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
