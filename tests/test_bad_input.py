@@ -196,7 +196,10 @@ def test_a_200_mb_junk_file_is_refused_without_reading_it_whole(tmp_path):
             f.write(line)
     code, rss, err, records = _peak_rss_mb(str(junk), str(SINGLE))
     assert (code, records) == (1, 1)
-    assert err.strip() == f"{junk}: not a recognised trial document"
+    # One line; it names the formats the portal reads (issue 13), ctgov-xml among them.
+    assert "\n" not in err.strip()
+    assert err.startswith(f"{junk}: not a recognised trial document (the portal reads: ")
+    assert "ctgov-json" in err and "ctgov-xml" in err
     assert rss < MAX_RSS_MB, f"peak RSS {rss:.0f} MB"
 
 

@@ -1,18 +1,28 @@
-"""Every reader over the real documents of ../shared/corpus (issue 4, point 11).
+"""Every reader over the real documents of ../shared/corpus (issue 4, point 11; the legacy
+ClinicalTrials.gov XML of issue 13, point 4).
 
-Skipped, with the reason, where the corpus is absent. ctgov-xml (the retired ClinicalTrials.gov
-XML format) has no reader yet: its test is skipped with a note until it does.
+Skipped, with the reason, where the corpus is absent.
 """
 
 import io
+import json
+import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from trials.loading.loader import Loader
 from trials.models import Trial
-from trials.readers import FORMATS, iter_inputs, read_source, sniff_format
+from trials.readers import (
+    ReaderError,
+    iter_inputs,
+    read_source,
+    skipped,
+    sniff_format,
+)
+from trials.readers import normalize as n
 from trials.readers.identifiers import identifier_norm
 
 from .conftest import CORPUS
@@ -99,9 +109,72 @@ def test_eu_member_state_records_collapse_into_one_trial(corpus, corpus_records)
         assert union <= set(trial.countries), trial_id
 
 
-def test_ctgov_xml_has_no_reader_yet(corpus):
-    assert (corpus / "ctgov-xml").exists()
-    if "ctgov-xml" not in FORMATS:
-        pytest.skip(
-            "ctgov-xml: the retired ClinicalTrials.gov XML format; its reader is future work"
-        )
+# --- Legacy ClinicalTrials.gov XML (issue 13, point 4) -----------------------------------------
+
+XML_FILES = 195  # studies in ../shared/corpus/ctgov-xml (183 distinct; 12 are in two folders)
+
+
+@pytest.fixture(scope="module")
+def xml_read() -> dict:
+    """{"records": [(name, fmt, record)], "skipped": [name], "failed": [(name, reason)]}."""
+    if not CORPUS.exists():
+        pytest.skip(f"the shared corpus is not here ({CORPUS}); CI has it")
+    found: dict = {"records": [], "skipped": [], "failed": []}
+    for name, source in iter_inputs([str(CORPUS / "ctgov-xml")]):
+        assert not isinstance(source, Exception), f"{name}: {source}"
+        try:
+            fmt = sniff_format(source)
+            found["records"] += [(name, fmt, r) for r, _ in read_source(source, fmt=fmt)]
+        except ReaderError as exc:
+            found["skipped" if skipped(source, exc) else "failed"].append((name, str(exc)))
+    return found
+
+
+def test_every_ctgov_xml_corpus_file_reads(xml_read):
+    assert xml_read["failed"] == []
+    assert [Path(name).name for name, _ in xml_read["skipped"]] == ["MANIFEST.json"]
+    records = xml_read["records"]
+    assert len(records) == XML_FILES
+    for name, fmt, record in records:
+        assert fmt == "ctgov-xml", name
+        assert record["trial_id"] == re.search(r"NCT\d{8}", name)[0], name
+        assert record["source"]["url"] == f"https://clinicaltrials.gov/study/{record['trial_id']}"
+        assert record["status"] and record["status_raw"], name
+        assert record["title"], name
+        assert record["registered"] and record["last_updated"], name
+    # Both 2013-variant files read their dates from the old elements.
+    old = {r["trial_id"]: r for name, _, r in records if name.endswith("_2013.xml")}
+    assert old["NCT00000102"]["registered"] == "1999-11-03"
+    assert old["NCT00000102"]["phases"] == ["PHASE1", "PHASE2"]
+    assert old["NCT00000102"]["design"]["masking"] == "DOUBLE"
+    assert {r["status"] for _, _, r in records} >= {"COMPLETED", "RECRUITING", "WITHHELD"}
+
+
+def test_ctgov_xml_records_agree_with_the_dumps_manifest(xml_read, corpus):
+    """The AllPublicXML sample's MANIFEST.json (written by whoever cut the sample, from the
+    same files) names each study's conditions, status, phase and type."""
+    folder = corpus / "ctgov-xml" / "allpublicxml-2023-skin-rheum"
+    manifest = json.loads((folder / "MANIFEST.json").read_text(encoding="utf-8"))
+    by_file = {Path(name).name: r for name, _, r in xml_read["records"] if str(folder) in name}
+    assert len(manifest) == len(by_file) == 100
+    for entry in manifest:
+        r = by_file[entry["file"]]
+        names = [c["name"] for c in r["conditions"]]
+        # A condition the title names but the list lacks is added after the list (finish()).
+        assert names[: len(entry["conditions"])] == entry["conditions"], entry["file"]
+        assert all(name in r["title"] for name in names[len(entry["conditions"]) :])
+        assert r["status"] == n.parse_status(entry["status"]), entry["file"]
+        assert r["phases"] == n.parse_phases(entry["phase"]), entry["file"]
+        assert r["study_type"] == n.parse_study_type(entry["study_type"]), entry["file"]
+
+
+@pytest.mark.django_db
+def test_the_ctgov_xml_corpus_imports_without_failures(corpus):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "import_trials", "--all", "--dry-run", str(corpus / "ctgov-xml"), stdout=out, stderr=err
+    )
+    lines = out.getvalue().splitlines()
+    assert "failed: 0" in lines or not any(line.startswith("failed:") for line in lines), lines
+    assert "  skipped, not a trial document: 1" in lines
+    assert err.getvalue() == ""

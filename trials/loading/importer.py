@@ -25,7 +25,7 @@ from trials.loading.loader import Counts, Loader
 from trials.loading.scope import skip_reason
 from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import ImportRun
-from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, sniff_format
+from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, skipped, sniff_format
 from trials.readers.value_mappings import apply_value_mappings
 
 BATCH = 500
@@ -165,6 +165,9 @@ class _Importer:
                     document = self.loader.prepare_document(raw, name_, fmt)
                     yield "record", None if prepared else record, document, name_, prepared
             except ReaderError as exc:
+                if skipped(data, exc):  # a README or MANIFEST.json beside the documents
+                    yield "skip", "not a trial document"
+                    continue
                 yield "fail", name, str(exc)
 
     def _flush(self) -> None:

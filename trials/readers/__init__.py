@@ -15,27 +15,33 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from trials.readers import ctgov_json, ctgov_page, ictrp_page, ictrp_xml, listing_page
-from trials.readers.errors import ReaderError
+from trials.readers import ctgov_json, ctgov_page, ctgov_xml, ictrp_page, ictrp_xml, listing_page
+from trials.readers.errors import NotATrialDocument, ReaderError
 from trials.readers.record import TrialRecord
 from trials.readers.stream import Source, head_text
 from trials.readers.vocabulary import Vocabulary
 
 __all__ = [
     "FORMATS",
+    "NotATrialDocument",
     "ReaderError",
     "Source",
     "detect_format",
     "iter_inputs",
     "read_bytes",
     "read_source",
+    "skipped",
     "sniff_format",
 ]
 
 FORMATS: dict[str, ModuleType] = {
     module.FORMAT: module
-    for module in (ctgov_json, ictrp_xml, ictrp_page, ctgov_page, listing_page)
+    for module in (ctgov_json, ictrp_xml, ctgov_xml, ictrp_page, ctgov_page, listing_page)
 }
+# The error for an unrecognised file names the formats the portal reads (README describes them).
+NOT_RECOGNISED = (
+    f"not a recognised trial document (the portal reads: {', '.join(FORMATS)}; see README)"
+)
 
 # Zip members beyond this size are refused rather than inflated (a zip bomb is not a trial).
 MAX_MEMBER_BYTES = 1024 * 1024 * 1024
@@ -72,7 +78,7 @@ def read_source(
     if fmt is None:
         fmt = sniff_format(source)
         if fmt is None:
-            raise ReaderError("not a recognised trial document")
+            raise NotATrialDocument(NOT_RECOGNISED)
     elif fmt not in FORMATS:
         raise ReaderError(f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
     else:
@@ -98,6 +104,13 @@ def read_bytes(
         yield record
 
 
+def skipped(source: Source, exc: ReaderError) -> bool:
+    """Whether a read error means "skip this input" rather than "it failed": no trial document
+    (a MANIFEST.json, a README, an image) found beside trial documents, in a directory or a
+    ZIP. The same file named on its own is an error: the person meant it to be read."""
+    return isinstance(exc, NotATrialDocument) and source.listed
+
+
 def _hidden(name: str) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in Path(name).parts)
 
@@ -109,6 +122,8 @@ def _zip_members(path: str) -> Iterator[tuple[str, Source | Exception]]:
         yield path, ReaderError(f"unreadable zip archive ({exc})")
         return
     with archive:
+        # Members are yielded in name order, one at a time, each opened from this one open
+        # archive (see Source.from_zip): an AllPublicXML ZIP streams in flat memory.
         for info in sorted(archive.infolist(), key=lambda member: member.filename):
             if info.is_dir() or _hidden(info.filename):
                 continue
@@ -117,15 +132,15 @@ def _zip_members(path: str) -> Iterator[tuple[str, Source | Exception]]:
                 yield name, ReaderError(f"zip member too large ({info.file_size} bytes)")
                 continue
             # Members are streamed, never inflated whole; a truncated member fails on reading.
-            yield name, Source.from_zip(path, info, name)
+            yield name, Source.from_zip(path, info, name, archive)
 
 
-def _file(path: str) -> Iterator[tuple[str, Source | Exception]]:
+def _file(path: str, *, listed: bool = False) -> Iterator[tuple[str, Source | Exception]]:
     if path.lower().endswith(".zip"):
         yield from _zip_members(path)
         return
     try:
-        yield path, Source.from_path(path)
+        yield path, Source.from_path(path, listed=listed)
     except OSError as exc:
         yield path, ReaderError(exc.strerror or str(exc))
 
@@ -141,7 +156,7 @@ def iter_inputs(paths: list[str]) -> Iterator[tuple[str, Source | Exception]]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith("."):
-                        yield from _file(os.path.join(root, name))
+                        yield from _file(os.path.join(root, name), listed=True)
         elif os.path.exists(path):
             yield from _file(path)
         else:

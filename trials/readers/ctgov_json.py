@@ -44,7 +44,7 @@ from trials.readers.vocabulary import Vocabulary
 FORMAT = "ctgov-json"
 REGISTRY = "ClinicalTrials.gov"
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
-_TYPES = {
+INTERVENTION_TYPES = {
     "DRUG",
     "BIOLOGICAL",
     "DEVICE",
@@ -217,7 +217,7 @@ def _arms(record: dict, module: dict, vocab: Vocabulary) -> None:
         if not name:
             continue
         itype = str(item.get("type") or "").upper() or None
-        if itype and itype not in _TYPES:
+        if itype and itype not in INTERVENTION_TYPES:
             message = f"interventions: unmapped type {itype!r}"
             warn(record, unmapped("interventions.type", itype, message))
             itype = None

@@ -2,6 +2,8 @@
 
 Touches no database. Each record is one line on stdout; each input that cannot be read is one
 `PATH: reason` line on stderr, and the others are still processed. Exit 1 if any input failed.
+A file beside trial documents that is none (a README, a MANIFEST.json in a directory or ZIP) is
+`PATH: skipped, reason` on stderr and fails nothing.
 Records are printed as they are read, so a download of any size streams through in flat memory;
 a download that breaks halfway has printed the records before the break (each complete).
 """
@@ -12,7 +14,7 @@ from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trials.readers import FORMATS, ReaderError, iter_inputs, read_source
+from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, skipped
 from trials.readers.record import ordered
 
 
@@ -28,6 +30,9 @@ def run(paths: list[str], *, fmt: str | None, url: str | None, out: TextIO, err:
             for record, _ in read_source(source, fmt=fmt, url=url):
                 out.write(json.dumps(ordered(record), ensure_ascii=False) + "\n")
         except ReaderError as exc:
+            if skipped(source, exc):
+                err.write(f"{name}: skipped, {exc}\n")
+                continue
             err.write(f"{name}: {exc}\n")
             failed = True
     return 1 if failed else 0
