@@ -10,6 +10,8 @@ Environment:
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
+- IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
+- SYNC_CTGOV                0 turns the daily ClinicalTrials.gov sync job off (default on)
 """
 
 import os
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "procrastinate.contrib.django",  # the job queue's tables, `manage.py procrastinate worker`
     "trials",
 ]
 
@@ -173,3 +176,11 @@ LOGGING = {
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/pagecache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256)
+
+# Background jobs (trials/jobs.py, run by `manage.py procrastinate worker`, which `make run` and
+# `make serve` start beside the web server). The tasks live in trials/jobs.py.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "jobs"
+# Admin uploads are kept here until their import job has run (the worker runs beside the web
+# server, on the same machine; elsewhere point both at a shared folder).
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR") or BASE_DIR / ".data" / "uploads")
+SYNC_CTGOV = env_bool("SYNC_CTGOV", True)
