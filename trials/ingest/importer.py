@@ -60,13 +60,17 @@ def run_import(
     dry_run: bool = False,
     stderr: TextIO | None = None,
     names: dict[str, str] | None = None,
+    run: ImportRun | None = None,
+    progress: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Import files, directories and ZIPs; every run is recorded as an ImportRun.
 
     `names` gives inputs the names to record and report (the admin's uploads are temporary
     files named after what the curator uploaded). Errors are written to `stderr` as
-    `PATH: reason` as they happen."""
+    `PATH: reason` as they happen. `run`: an ImportRun made beforehand (a queued job's), left
+    untouched until the end; `progress(result)` is called after every batch (trials.jobs)."""
     importer = _Importer(fmt, url, keep_all, stderr, names or {})
+    importer.existing, importer.on_progress = run, progress
     try:
         with transaction.atomic():
             # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
@@ -122,7 +126,9 @@ class _Importer:
         return path
 
     def run(self, paths: list[str], options: dict) -> None:
-        run = ImportRun.objects.create(paths=[self._name(p) for p in paths], options=options)
+        run = self.existing or ImportRun.objects.create(
+            paths=[self._name(p) for p in paths], options=options
+        )
         # Reading (parsing, normalizing) and loading overlap when a second process can read.
         events = _in_reader_process(self._events, paths) if _can_fork() else self._events(paths)
         self.progress = _Progress(
@@ -194,6 +200,8 @@ class _Importer:
                 self.result.counts.add(outcome)
         self.progress.update(len(self.batch))
         self.progress.set_postfix(errors=len(self.result.errors), refresh=False)
+        if self.on_progress:
+            self.on_progress(self.result)
         self.batch = []
 
     def _skip(self, reason: str) -> None:
