@@ -36,8 +36,14 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     # Browser tests use live_server, whose transactional tests flush the database afterwards:
-    # run them last so the seeded database serves every other test.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # run them last so the seeded database serves every other test. So do the other
+    # transactional tests (the job worker's, which must see committed data).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None or _flushes(item))
+
+
+def _flushes(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return marker is not None and bool(marker.kwargs.get("transaction"))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from trials.ingest.importer import run_import
+from trials.jobs import import_upload
 from trials.models import RawDocument
 
 from .conftest import ROOT
@@ -89,11 +90,12 @@ def document() -> RawDocument:
     )[0]
 
 
-def run_queued_jobs() -> int:
-    """Run the queued jobs as the worker would, here, inside the test's transaction (which the
-    worker's own connections cannot see; tests/test_jobs.py runs the real worker): how many."""
+def run_queued_imports() -> int:
+    """Run the queued import jobs as the worker would, here, inside the test's transaction
+    (which the worker's connections cannot see; tests/test_jobs.py runs the real worker)."""
     ran = 0
-    for job in ProcrastinateJob.objects.filter(status="todo").order_by("id"):
+    queued = ProcrastinateJob.objects.filter(status="todo", task_name=import_upload.name)
+    for job in queued.order_by("id"):
         app.tasks[job.task_name](**job.args)
         with connection.cursor() as cursor:
             cursor.execute(

@@ -40,8 +40,10 @@ from trials.models import ImportRun
 logger = logging.getLogger(__name__)
 State = ImportRun.State
 
-# Errors written with the live progress (all of them are saved when the import ends).
+# Errors written with the live progress (all of them are saved when the import ends), and how
+# often (seconds) the progress is written at most.
 LIVE_ERRORS = 50
+PROGRESS_EVERY = 1.0
 
 
 def upload_dir(run_id: int) -> Path:
@@ -127,8 +129,9 @@ class ProgressWriter:
     other. Inside a test's transaction the row is not visible to that connection: the write
     changes nothing and the final save still tells the whole story."""
 
-    def __init__(self, run: ImportRun, every: float = 1.0) -> None:
-        self.run, self.every = run, every
+    def __init__(self, run: ImportRun, every: float | None = None) -> None:
+        self.run = run
+        self.every = PROGRESS_EVERY if every is None else every
         self.started = time.monotonic()
         self.written = 0.0
         self.conn: psycopg.Connection | None = None
