@@ -1,5 +1,5 @@
 """Imports from the admin: upload files or a ZIP, queued for a job that runs the same importer,
-the run's report. The queued jobs run here in the test's transaction (run_queued_jobs);
+the run's report. The queued jobs run here in the test's transaction (run_queued_imports);
 tests/test_jobs.py runs them through the real worker."""
 
 import io
@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from trials.models import ImportRun, Trial
 
-from .curators import run_queued_jobs, study
+from .curators import run_queued_imports, study
 
 pytest_plugins = ["tests.curators"]  # the curator fixtures
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_uploaded_files_are_imported_and_land_on_the_report(curator_client, cura
     run = ImportRun.objects.first()
     assert run.status == ImportRun.State.QUEUED
     assert not Trial.objects.filter(trial_id="NCT09200001").exists()  # not in the request
-    assert run_queued_jobs() == 1
+    assert run_queued_imports() == 1
     run.refresh_from_db()
     assert run.status == ImportRun.State.DONE
     assert response.status_code == 302
@@ -73,7 +73,7 @@ def test_a_zip_is_read_member_by_member(curator_client):
         archive.writestr("one.json", _studies("NCT09200011"))
         archive.writestr("two.json", _studies("NCT09200012", "NCT09200013"))
     curator_client.post(UPLOAD, {"files": [_upload("batch.zip", buffer.getvalue())]})
-    run_queued_jobs()
+    run_queued_imports()
     run = ImportRun.objects.first()
     assert run.paths == ["batch.zip"]
     assert run.counts["created"] == 3
@@ -83,10 +83,10 @@ def test_a_zip_is_read_member_by_member(curator_client):
 def test_out_of_scope_trials_are_skipped_unless_asked(curator_client):
     lung = json.dumps(study("NCT09200021", title="Lung study", conditions=["Lung cancer"])).encode()
     curator_client.post(UPLOAD, {"files": [_upload("lung.json", lung)]})
-    run_queued_jobs()
+    run_queued_imports()
     assert ImportRun.objects.first().counts["skipped"] == 1
     curator_client.post(UPLOAD, {"files": [_upload("lung.json", lung)], "keep_all": "on"})
-    run_queued_jobs()
+    run_queued_imports()
     assert ImportRun.objects.first().counts["created"] == 1
 
 

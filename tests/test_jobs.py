@@ -147,6 +147,13 @@ def test_a_failing_job_marks_its_run_and_keeps_nothing(
 
 
 @pytest.mark.django_db
+def test_a_queued_import_says_when_no_worker_is_running(curator_client):
+    run = ImportRun.objects.create(paths=["a.json"], status="queued")
+    page = curator_client.get(f"/admin/trials/importrun/{run.pk}/change/").content.decode()
+    assert "none is running" in page and "procrastinate worker" in page
+
+
+@pytest.mark.django_db
 def test_a_running_import_shows_its_progress(curator_client):
     run = ImportRun.objects.create(
         paths=["big.zip"],

@@ -1,6 +1,6 @@
 """The curators' screens beyond trials: imports (upload and report), the unmapped-values queue
 and value mappings, possible duplicates side by side. The work itself is in trials.curation and
-trials.ingest.importer."""
+trials.ingest.importer; uploads are imported by a background job (trials.jobs)."""
 
 import pycountry
 from django.contrib import admin, messages
@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from trials import curation, labels
+from trials import curation, jobs, labels
 from trials.admin_forms import MapValueForm, UploadForm
 from trials.jobs import queue_upload
 from trials.models import (
@@ -95,7 +95,12 @@ class ImportRunAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress(self, obj):
         if obj.status == ImportRun.State.QUEUED:
-            return "Waiting for the job worker."
+            if jobs.worker_running():
+                return "Waiting for the job worker."
+            return (
+                "Waiting for the job worker, and none is running: `make run` and `make serve` "
+                "start one, or run `manage.py procrastinate worker`."
+            )
         rate = f", {obj.rate:,.1f} records/s" if obj.rate else ""
         errors = obj.counts.get("failed", 0)
         seen = f" (last update {obj.progress_at:%H:%M:%S} UTC)" if obj.progress_at else ""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -32,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from procrastinate.contrib.django import app, connector_params
+from procrastinate.contrib.django.models import ProcrastinateWorker
 from psycopg.types.json import Jsonb
 
 from trials.ingest.importer import ImportResult, run_import
@@ -44,6 +46,12 @@ State = ImportRun.State
 # often (seconds) the progress is written at most.
 LIVE_ERRORS = 50
 PROGRESS_EVERY = 1.0
+
+
+def worker_running() -> bool:
+    """Whether a job worker has sent its heartbeat lately (every 10 s while it runs)."""
+    recent = timezone.now() - timedelta(minutes=1)
+    return ProcrastinateWorker.objects.filter(last_heartbeat__gte=recent).exists()
 
 
 def upload_dir(run_id: int) -> Path:
