@@ -36,9 +36,10 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     # Browser tests use live_server, whose transactional tests flush the database afterwards:
-    # run them last so the seeded database serves every other test. So do the other
-    # transactional tests (the job worker's, which must see committed data).
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None or _flushes(item))
+    # run them last so the seeded database serves every other test. The other transactional
+    # tests (the job worker's, which must see committed data) go just before them, and not
+    # after: Playwright's event loop stays on once a browser test has run.
+    items.sort(key=lambda item: 2 if item.get_closest_marker("browser") else int(_flushes(item)))
 
 
 def _flushes(item) -> bool:

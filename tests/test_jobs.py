@@ -5,6 +5,7 @@ the daily sync's slot. Transactional tests: the worker's connections see committ
 import json
 import logging
 import sys
+import threading
 
 import psycopg
 import pytest
@@ -36,9 +37,17 @@ def worker(monkeypatch):
     # The worker's threads close their Django connections after each job (none outlives the test).
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
 
-    def run():
+    def work():
         with app.replace_connector(app.connector.get_worker_connector()):
             app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+    def run():
+        # In a thread of its own, as in its own process: the worker runs its own event loop,
+        # which cannot start where one runs already (Playwright's, after the browser tests).
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "the worker did not finish the queue"
 
     return run
 
