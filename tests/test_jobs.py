@@ -174,13 +174,14 @@ def test_a_running_import_shows_its_progress(curator_client):
     page = curator_client.get(f"/admin/trials/importrun/{run.pk}/change/").content.decode()
     assert "12,345 records done, 678.9 records/s, 5 errors" in page
     assert 'http-equiv="refresh"' in page
+    assert "No job worker is running: this import was stopped half-way" in page
     listing = curator_client.get("/admin/trials/importrun/").content.decode()
     assert "Running" in listing
 
 
 def test_imports_run_one_at_a_time_and_are_not_retried_blindly():
     task = app.tasks["trials.import_upload"]
-    assert task.lock == "imports"
+    assert task.lock == app.tasks["trials.sync_ctgov"].lock == "imports"
     assert not task.retry_strategy  # a broken file would fail again: a curator decides
 
 

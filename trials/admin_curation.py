@@ -104,7 +104,13 @@ class ImportRunAdmin(admin.ModelAdmin):
         rate = f", {obj.rate:,.1f} records/s" if obj.rate else ""
         errors = obj.counts.get("failed", 0)
         seen = f" (last update {obj.progress_at:%H:%M:%S} UTC)" if obj.progress_at else ""
-        return f"{obj.records_done:,} records done{rate}, {errors:,} errors{seen}"
+        text = f"{obj.records_done:,} records done{rate}, {errors:,} errors{seen}"
+        if obj.status == ImportRun.State.RUNNING and not jobs.worker_running():
+            text += (
+                ". No job worker is running: this import was stopped half-way, kept nothing, "
+                "and starts over when a worker is back."
+            )
+        return text
 
     @admin.display(description="files")
     def path_list(self, obj):

@@ -6,7 +6,8 @@ by hand: `manage.py procrastinate worker`. The jobs:
 - `import_upload(run_id)`: an admin upload's import. The admin stores the uploaded files under
   IMPORT_UPLOAD_DIR/<run id>/ and queues the job in the same transaction as the ImportRun
   (`queue_upload`); the job runs the importer `import_trials` uses and writes its progress to
-  the ImportRun as it goes. Imports take the lock "imports": one at a time, in upload order.
+  the ImportRun as it goes. Imports take the lock "imports": one at a time, in upload order
+  (the sync takes it too).
 - `retry_stalled_jobs`: every 5 minutes, a job whose worker stopped sending heartbeats (killed
   mid-job) is queued again. An import killed half-way kept nothing (its transaction rolled
   back) and starts over from its stored files.
@@ -189,8 +190,9 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
         await manager.retry_job(job)
 
 
+# Lock "imports": a sync loads trials, never beside an upload's import.
 @app.periodic(cron="17 3 * * *")
-@app.task(name="trials.sync_ctgov", queueing_lock="sync_ctgov")
+@app.task(name="trials.sync_ctgov", queueing_lock="sync_ctgov", lock="imports")
 def sync_ctgov(timestamp: int) -> None:
     """The daily ClinicalTrials.gov sync's slot in the schedule (03:17 UTC)."""
     if not settings.SYNC_CTGOV:

@@ -44,6 +44,9 @@ def worker_command() -> list[str]:
         str(settings.BASE_DIR / "manage.py"),
         "procrastinate",
         "worker",
+        # Two at a time: the small periodic jobs never wait behind a long import (imports and
+        # the sync still run one at a time: they share the lock "imports").
+        "--concurrency=2",
         f"--shutdown-graceful-timeout={WORKER_GRACE}",
     ]
 
