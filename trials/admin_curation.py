@@ -105,10 +105,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         errors = obj.counts.get("failed", 0)
         seen = f" (last update {obj.progress_at:%H:%M:%S} UTC)" if obj.progress_at else ""
         text = f"{obj.records_done:,} records done{rate}, {errors:,} errors{seen}"
-        if obj.status == ImportRun.State.RUNNING and not jobs.worker_running():
+        if obj.status == ImportRun.State.RUNNING and jobs.stalled(obj):
             text += (
-                ". No job worker is running: this import was stopped half-way, kept nothing, "
-                "and starts over when a worker is back."
+                ". Its job worker stopped half-way: nothing was kept, and the import starts "
+                "over by itself within 5 minutes of a worker running again."
             )
         return text
 

@@ -55,6 +55,13 @@ def worker_running() -> bool:
     return ProcrastinateWorker.objects.filter(last_heartbeat__gte=recent).exists()
 
 
+def stalled(run: ImportRun) -> bool:
+    """Whether a running import's worker is gone: none runs, or the run's progress stopped
+    (it is written after every batch, seconds apart)."""
+    quiet = run.progress_at is None or run.progress_at < timezone.now() - timedelta(minutes=2)
+    return quiet or not worker_running()
+
+
 def upload_dir(run_id: int) -> Path:
     return Path(settings.IMPORT_UPLOAD_DIR) / str(run_id)
 
