@@ -17,12 +17,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# boot --worker: the job worker (trials/jobs.py) runs beside the server; Ctrl-C/SIGTERM stops both.
 run: $(VENV)/.installed
-	DJANGO_DEBUG=1 $(DB) $(PY) manage.py boot -- $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=1 $(DB) $(PY) manage.py boot --worker -- $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # portal/gunicorn_conf.py: the master builds the facet index once, the workers share it.
 serve: $(VENV)/.installed
-	$(DB) $(PY) manage.py boot --collectstatic -- \
+	$(DB) $(PY) manage.py boot --collectstatic --worker -- \
 	  $(VENV)/bin/gunicorn portal.wsgi -c portal/gunicorn_conf.py --workers $(WORKERS) \
 	  --bind 127.0.0.1:$(PORT) --access-logfile -
 

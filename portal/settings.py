@@ -11,6 +11,8 @@ Environment:
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
+- IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
+- SYNC_CTGOV                0 turns the daily ClinicalTrials.gov sync job off (default on)
 """
 
 import os
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "procrastinate.contrib.django",  # the job queue's tables, `manage.py procrastinate worker`
     "trials",
 ]
 
@@ -167,3 +170,11 @@ BENCHMARK = env_bool("PORTAL_BENCHMARK")
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
+
+# Background jobs (trials/jobs.py, run by `manage.py procrastinate worker`, which `make run` and
+# `make serve` start beside the web server). The tasks live in trials/jobs.py.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "jobs"
+# Admin uploads are kept here until their import job has run (the worker runs beside the web
+# server, on the same machine; elsewhere point both at a shared folder).
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR") or BASE_DIR / ".data" / "uploads")
+SYNC_CTGOV = env_bool("SYNC_CTGOV", True)

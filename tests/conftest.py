@@ -36,8 +36,15 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     # Browser tests use live_server, whose transactional tests flush the database afterwards:
-    # run them last so the seeded database serves every other test.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # run them last so the seeded database serves every other test. The other transactional
+    # tests (the job worker's, which must see committed data) go just before them, and not
+    # after: Playwright's event loop stays on once a browser test has run.
+    items.sort(key=lambda item: 2 if item.get_closest_marker("browser") else int(_flushes(item)))
+
+
+def _flushes(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return marker is not None and bool(marker.kwargs.get("transaction"))
 
 
 @pytest.fixture(scope="session")

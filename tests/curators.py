@@ -9,7 +9,11 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
 
+from trials.jobs import import_upload
 from trials.loading.importer import run_import
 from trials.models import RawDocument
 
@@ -84,3 +88,18 @@ def document() -> RawDocument:
     return RawDocument.objects.get_or_create(
         sha256="b" * 64, defaults={"content": b"{}", "size": 2, "name": "t", "format": "t"}
     )[0]
+
+
+def run_queued_imports() -> int:
+    """Run the queued import jobs as the worker would, here, inside the test's transaction
+    (which the worker's connections cannot see; tests/test_jobs.py runs the real worker)."""
+    ran = 0
+    queued = ProcrastinateJob.objects.filter(status="todo", task_name=import_upload.name)
+    for job in queued.order_by("id"):
+        app.tasks[job.task_name](**job.args)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %s", [job.id]
+            )
+        ran += 1
+    return ran

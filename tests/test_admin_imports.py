@@ -1,4 +1,6 @@
-"""Imports from the admin: upload files or a ZIP, the same importer, the run's report."""
+"""Imports from the admin: upload files or a ZIP, queued for a job that runs the same importer,
+the run's report. The queued jobs run here in the test's transaction (run_queued_imports);
+tests/test_jobs.py runs them through the real worker."""
 
 import io
 import json
@@ -10,11 +12,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from trials.models import ImportRun, Trial
 
-from .curators import study
+from .curators import run_queued_imports, study
 
 pytest_plugins = ["tests.curators"]  # the curator fixtures
 pytestmark = pytest.mark.django_db
 UPLOAD = "/admin/trials/importrun/add/"
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.IMPORT_UPLOAD_DIR
 
 
 def _upload(name: str, content: bytes) -> SimpleUploadedFile:
@@ -38,6 +46,11 @@ def test_uploaded_files_are_imported_and_land_on_the_report(curator_client, cura
         {"files": [_upload("a.json", _studies("NCT09200001")), _upload("b.txt", b"")]},
     )
     run = ImportRun.objects.first()
+    assert run.status == ImportRun.State.QUEUED
+    assert not Trial.objects.filter(trial_id="NCT09200001").exists()  # not in the request
+    assert run_queued_imports() == 1
+    run.refresh_from_db()
+    assert run.status == ImportRun.State.DONE
     assert response.status_code == 302
     assert response["Location"] == f"/admin/trials/importrun/{run.pk}/change/"
     assert run.paths == ["a.json", "b.txt"]
@@ -60,6 +73,7 @@ def test_a_zip_is_read_member_by_member(curator_client):
         archive.writestr("one.json", _studies("NCT09200011"))
         archive.writestr("two.json", _studies("NCT09200012", "NCT09200013"))
     curator_client.post(UPLOAD, {"files": [_upload("batch.zip", buffer.getvalue())]})
+    run_queued_imports()
     run = ImportRun.objects.first()
     assert run.paths == ["batch.zip"]
     assert run.counts["created"] == 3
@@ -69,8 +83,10 @@ def test_a_zip_is_read_member_by_member(curator_client):
 def test_out_of_scope_trials_are_skipped_unless_asked(curator_client):
     lung = json.dumps(study("NCT09200021", title="Lung study", conditions=["Lung cancer"])).encode()
     curator_client.post(UPLOAD, {"files": [_upload("lung.json", lung)]})
+    run_queued_imports()
     assert ImportRun.objects.first().counts["skipped"] == 1
     curator_client.post(UPLOAD, {"files": [_upload("lung.json", lung)], "keep_all": "on"})
+    run_queued_imports()
     assert ImportRun.objects.first().counts["created"] == 1
 
 

@@ -1,9 +1,6 @@
 """The curators' screens beyond trials: imports (upload and report), the unmapped-values queue
 and value mappings, possible duplicates side by side. The work itself is in trials.curation and
-trials.loading.importer."""
-
-import os
-import tempfile
+trials.loading.importer; uploads are imported by a background job (trials.jobs)."""
 
 import pycountry
 from django.contrib import admin, messages
@@ -12,11 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import get_valid_filename
 
-from trials import curation
+from trials import curation, jobs
 from trials.admin_forms import MapValueForm, UploadForm
-from trials.loading.importer import run_import
+from trials.jobs import queue_upload
 from trials.models import (
     Condition,
     Drug,
@@ -38,23 +34,49 @@ def _admin_url(obj, view: str = "change") -> str:
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["started", "finished", "path_list", "outcome_summary", "error_count"]
-    readonly_fields = ["started", "finished", "path_list", "options", "counts_table", "error_table"]
+    list_display = [
+        "started",
+        "status",
+        "finished",
+        "path_list",
+        "outcome_summary",
+        "error_count",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [
+        "status",
+        "started",
+        "finished",
+        "path_list",
+        "options",
+        "progress",
+        "error",
+        "counts_table",
+        "error_table",
+    ]
     fields = readonly_fields
 
     def has_change_permission(self, request, obj=None):
         return False  # a run is a record of what happened; its page is its report
 
     def add_view(self, request, form_url="", extra_context=None):
-        """Upload files or a ZIP; they go through the same importer as `import_trials`."""
+        """Upload files or a ZIP: stored and queued; a background job runs the importer
+        `import_trials` uses (trials/jobs.py) and the run's page follows its progress."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
         if request.method == "POST" and form.is_valid():
-            run = self._import(request, form)
-            self.log_addition(request, run, f"Imported {', '.join(run.paths)}: {_summary(run)}.")
-            level = messages.WARNING if run.errors else messages.SUCCESS
-            self.message_user(request, f"Import finished: {_summary(run)}.", level)
+            run = queue_upload(
+                form.cleaned_data["files"],
+                fmt=form.cleaned_data["format"] or None,
+                keep_all=form.cleaned_data["keep_all"],
+            )
+            self.log_addition(request, run, f"Queued the import of {', '.join(run.paths)}.")
+            self.message_user(
+                request,
+                "Import queued: this page follows its progress until it is done.",
+                messages.SUCCESS,
+            )
             return redirect(_admin_url(run))
         context = {
             **self.admin_site.each_context(request),
@@ -65,24 +87,31 @@ class ImportRunAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/trials/importrun/upload.html", context)
 
-    def _import(self, request, form) -> ImportRun:
-        with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
-            paths, names = [], {}
-            for i, upload in enumerate(form.cleaned_data["files"]):
-                name = os.path.basename(upload.name) or "upload"
-                path_ = os.path.join(tmp, f"{i:03d}-{get_valid_filename(name)}")
-                with open(path_, "wb") as out:
-                    for chunk in upload.chunks():
-                        out.write(chunk)
-                paths.append(path_)
-                names[path_] = name
-            result = run_import(
-                paths,
-                fmt=form.cleaned_data["format"] or None,
-                keep_all=form.cleaned_data["keep_all"],
-                names=names,
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        live = run is not None and run.status in (ImportRun.State.QUEUED, ImportRun.State.RUNNING)
+        extra_context = {**(extra_context or {}), "refresh_seconds": 2 if live else None}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        if obj.status == ImportRun.State.QUEUED:
+            if jobs.worker_running():
+                return "Waiting for the job worker."
+            return (
+                "Waiting for the job worker, and none is running: `make run` and `make serve` "
+                "start one, or run `manage.py procrastinate worker`."
             )
-        return result.run
+        rate = f", {obj.rate:,.1f} records/s" if obj.rate else ""
+        errors = obj.counts.get("failed", 0)
+        seen = f" (last update {obj.progress_at:%H:%M:%S} UTC)" if obj.progress_at else ""
+        text = f"{obj.records_done:,} records done{rate}, {errors:,} errors{seen}"
+        if obj.status == ImportRun.State.RUNNING and jobs.stalled(obj):
+            text += (
+                ". Its job worker stopped half-way: nothing was kept, and the import starts "
+                "over by itself within 5 minutes of a worker running again."
+            )
+        return text
 
     @admin.display(description="files")
     def path_list(self, obj):

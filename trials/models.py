@@ -152,12 +152,28 @@ class RawDocument(models.Model):
 
 
 class ImportRun(models.Model):
+    class State(models.TextChoices):
+        # An admin upload is queued for the job worker (trials/jobs.py); a command-line import
+        # is recorded when it has finished, so it is "done" from the start.
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
     started = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
     paths = ArrayField(models.CharField(max_length=500), default=list)
     options = models.JSONField(default=dict, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True, help_text="[[path, reason], ...]")
+    # Live progress of a queued import, written by its job while the import's own transaction
+    # is still open (trials.jobs.ProgressWriter).
+    status = models.CharField(max_length=10, choices=State.choices, default=State.DONE)
+    records_done = models.PositiveIntegerField(default=0)
+    rate = models.FloatField(null=True, blank=True, help_text="records per second")
+    progress_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="why the job failed (nothing was kept)")
+    job_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started"]

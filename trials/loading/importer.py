@@ -11,7 +11,7 @@ with their value mappings, so that a re-import agrees with a re-normalization.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -49,13 +49,17 @@ def run_import(
     dry_run: bool = False,
     stderr: TextIO | None = None,
     names: dict[str, str] | None = None,
+    run: ImportRun | None = None,
+    progress: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Import files, directories and ZIPs; every run is recorded as an ImportRun.
 
     `names` gives inputs the names to record and report (the admin's uploads are temporary
     files named after what the curator uploaded). Errors are written to `stderr` as
-    `PATH: reason` as they happen."""
+    `PATH: reason` as they happen. `run`: an ImportRun made beforehand (a queued job's), left
+    untouched until the end; `progress(result)` is called after every batch (trials.jobs)."""
     importer = _Importer(fmt, url, keep_all, stderr, names or {})
+    importer.existing, importer.on_progress = run, progress
     with transaction.atomic():
         # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
         # commit, on one core, after the reader is done. Checked as rows go in, they
@@ -101,6 +105,8 @@ class _Importer:
         self.loader = Loader()
         self.vocab = db_vocabulary()
         self.mappings = value_mappings()
+        self.existing: ImportRun | None = None  # a queued job's run, made beforehand
+        self.on_progress: Callable[[ImportResult], None] | None = None
 
     def _name(self, path: str) -> str:
         for prefix, name in self.names.items():
@@ -109,7 +115,9 @@ class _Importer:
         return path
 
     def run(self, paths: list[str], options: dict) -> None:
-        run = ImportRun.objects.create(paths=[self._name(p) for p in paths], options=options)
+        run = self.existing or ImportRun.objects.create(
+            paths=[self._name(p) for p in paths], options=options
+        )
         # Reading (parsing, normalizing) and loading overlap when a second process can read.
         if reader_process.can_fork():
             events = reader_process.in_reader_process(self._events, paths)
@@ -187,6 +195,8 @@ class _Importer:
                 self.result.counts.add(outcome)
         self.progress.update(len(self.batch))
         self.progress.set_postfix(errors=len(self.result.errors), refresh=False)
+        if self.on_progress:
+            self.on_progress(self.result)
         self.batch = []
 
     def _skip(self, reason: str) -> None:
