@@ -122,3 +122,51 @@ def test_the_packages_of_trials_import_each_other_without_cycles():
 def test_the_cycle_check_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+# What each package of trials may import: the table of docs/architecture.md. Changing the
+# architecture is changing both.
+ALLOWED = {
+    "trials.readers": set(),
+    "trials.models": {"trials.readers"},
+    "trials.lookups": set(),
+    "trials.apps": {"trials.lookups"},
+    "trials.loading": {"trials.readers", "trials.models"},
+    "trials.search": {"trials.readers", "trials.models"},
+    "trials.templatetags": {"trials.search", "trials.models"},
+    "trials.web": {"trials.search", "trials.readers", "trials.models"},
+    "trials.curation": {"trials.loading", "trials.readers", "trials.models"},
+    "trials.sync": {"trials.loading", "trials.readers", "trials.models"},
+    "trials.jobs": {"trials.loading", "trials.sync", "trials.models"},
+    "trials.admin": {
+        "trials.curation",
+        "trials.loading",
+        "trials.search",
+        "trials.readers",
+        "trials.models",
+        "trials.jobs",
+        "trials.sync",
+    },
+    "trials.management": {
+        "trials.loading",
+        "trials.readers",
+        "trials.models",
+        "trials.search",
+        "trials.sync",
+        "trials.curation",
+    },
+}
+
+
+def test_each_package_imports_only_what_the_architecture_allows():
+    for package, targets in _package_graph().items():
+        assert package in ALLOWED, f"{package} is not in docs/architecture.md's table"
+        extra = targets - ALLOWED[package]
+        assert not extra, f"{package} imports {sorted(extra)}: not allowed by its row"
+
+
+def test_the_table_here_is_the_one_in_the_architecture_page():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for package in ALLOWED:
+        if package not in ("trials.lookups", "trials.apps", "trials.templatetags"):
+            assert f"`{package}`" in page, package

@@ -1,6 +1,5 @@
-"""The curators' screens beyond trials: imports (upload and report), the unmapped-values queue
-and value mappings, possible duplicates side by side. The work itself is in trials.curation and
-trials.loading.importer; uploads are imported by a background job (trials.jobs)."""
+"""The curators' queues: unmapped values (mapping one updates the vocabulary and re-normalizes
+the trials at once), value mappings, possible duplicates side by side (merge or dismiss)."""
 
 import pycountry
 from django.contrib import admin, messages
@@ -8,15 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
 
-from trials import curation, jobs
-from trials.admin_forms import MapValueForm, UploadForm
-from trials.jobs import queue_upload
+from trials import curation
+from trials.admin.forms import MapValueForm
+from trials.admin.links import admin_url
 from trials.models import (
     Condition,
     Drug,
-    ImportRun,
     Phase,
     PossibleDuplicate,
     Status,
@@ -25,125 +22,6 @@ from trials.models import (
 from trials.search import cache, labels
 
 QUEUE_SHOWN = 300
-
-
-def _admin_url(obj, view: str = "change") -> str:
-    opts = obj._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
-
-
-@admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
-    list_display = [
-        "started",
-        "status",
-        "finished",
-        "path_list",
-        "outcome_summary",
-        "error_count",
-    ]
-    list_filter = ["status"]
-    readonly_fields = [
-        "status",
-        "started",
-        "finished",
-        "path_list",
-        "options",
-        "progress",
-        "error",
-        "counts_table",
-        "error_table",
-    ]
-    fields = readonly_fields
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a run is a record of what happened; its page is its report
-
-    def add_view(self, request, form_url="", extra_context=None):
-        """Upload files or a ZIP: stored and queued; a background job runs the importer
-        `import_trials` uses (trials/jobs.py) and the run's page follows its progress."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-        if request.method == "POST" and form.is_valid():
-            run = queue_upload(
-                form.cleaned_data["files"],
-                fmt=form.cleaned_data["format"] or None,
-                keep_all=form.cleaned_data["keep_all"],
-            )
-            self.log_addition(request, run, f"Queued the import of {', '.join(run.paths)}.")
-            self.message_user(
-                request,
-                "Import queued: this page follows its progress until it is done.",
-                messages.SUCCESS,
-            )
-            return redirect(_admin_url(run))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import registry documents",
-            "form": form,
-            "runs": ImportRun.objects.all()[:10],
-        }
-        return TemplateResponse(request, "admin/trials/importrun/upload.html", context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        run = self.get_object(request, object_id)
-        live = run is not None and run.status in (ImportRun.State.QUEUED, ImportRun.State.RUNNING)
-        extra_context = {**(extra_context or {}), "refresh_seconds": 2 if live else None}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    @admin.display(description="progress")
-    def progress(self, obj):
-        if obj.status == ImportRun.State.QUEUED:
-            if jobs.worker_running():
-                return "Waiting for the job worker."
-            return (
-                "Waiting for the job worker, and none is running: `make run` and `make serve` "
-                "start one, or run `manage.py procrastinate worker`."
-            )
-        rate = f", {obj.rate:,.1f} records/s" if obj.rate else ""
-        errors = obj.counts.get("failed", 0)
-        seen = f" (last update {obj.progress_at:%H:%M:%S} UTC)" if obj.progress_at else ""
-        text = f"{obj.records_done:,} records done{rate}, {errors:,} errors{seen}"
-        if obj.status == ImportRun.State.RUNNING and jobs.stalled(obj):
-            text += (
-                ". Its job worker stopped half-way: nothing was kept, and the import starts "
-                "over by itself within 5 minutes of a worker running again."
-            )
-        return text
-
-    @admin.display(description="files")
-    def path_list(self, obj):
-        return ", ".join(obj.paths)[:200]
-
-    @admin.display(description="outcomes")
-    def outcome_summary(self, obj):
-        return _summary(obj)
-
-    @admin.display(description="errors")
-    def error_count(self, obj):
-        return len(obj.errors)
-
-    @admin.display(description="records per outcome")
-    def counts_table(self, obj):
-        return format_html(
-            "<table>{}</table>",
-            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", obj.counts.items()),
-        )
-
-    @admin.display(description="errors (input: reason)")
-    def error_table(self, obj):
-        if not obj.errors:
-            return "None."
-        return format_html(
-            "<table class='import-errors'>{}</table>",
-            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", obj.errors),
-        )
-
-
-def _summary(run: ImportRun) -> str:
-    return ", ".join(f"{k} {v}" for k, v in run.counts.items() if v) or "nothing"
 
 
 @admin.register(PossibleDuplicate)
@@ -201,11 +79,11 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
         keep = {"keep_a": pair.trial_a, "keep_b": pair.trial_b}.get(decision)
         if keep is None or pair.dismissed:
             self.message_user(request, "Choose which trial to keep.", messages.ERROR)
-            return redirect(_admin_url(pair))
+            return redirect(admin_url(pair))
         other = pair.trial_b if keep == pair.trial_a else pair.trial_a
         curation.merge_duplicate(pair, keep, request.user)
         self.message_user(request, f"Merged {other.key} into {keep.key}; its IDs redirect here.")
-        return redirect(_admin_url(keep))
+        return redirect(admin_url(keep))
 
 
 @admin.register(ValueMapping)

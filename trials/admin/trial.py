@@ -1,25 +1,23 @@
-"""Django admin: the curators' workshop. Trials (with locks), vocabularies, source documents;
-the import, unmapped-value and duplicate screens are in trials/admin_curation.py.
-
-The domain work (locks, re-normalizing, mapping, merging) is in trials/curation.py; this module
-only shows things and hands requests to it.
-"""
+"""Trials in the admin: the curated fields (an edit locks the field), the child rows and sources
+read-only, actions to re-normalize and unlock."""
 
 from django.contrib import admin, messages
-from django.db.models import Exists, F, Func, OuterRef, Q
+from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 
-from trials import admin_curation, curation
-from trials.admin_forms import ThrottledAuthenticationForm, TrialCurationForm
+from trials import curation
+from trials.admin.filters import (
+    DuplicateFilter,
+    LockedFilter,
+    WarningsFilter,
+    facet_list_filter,
+    open_duplicates,
+)
+from trials.admin.forms import TrialCurationForm
 from trials.models import (
-    Condition,
     Contact,
-    Drug,
-    DrugClass,
     Identifier,
     Intervention,
-    PossibleDuplicate,
-    RawDocument,
     Site,
     SourceRecord,
     Trial,
@@ -27,10 +25,6 @@ from trials.models import (
 )
 from trials.readers.identifiers import identifier_norm
 from trials.search import facets
-
-admin.site.login_form = ThrottledAuthenticationForm
-admin.site.site_header = "Skin trials portal: curation"
-admin.site.site_title = "Skin trials curation"
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -76,82 +70,6 @@ class SourceInline(ReadOnlyInline):
 
 
 # --- Changelist filters over the derived array columns -----------------------------------------
-
-
-class FacetFilter(admin.SimpleListFilter):
-    """Trials having the chosen value of a facet (made for each facet by `_facet_list_filter`).
-
-    The values offered are the facet's fixed choices, or for open sets (conditions, drugs,
-    countries, registries) the values the trials use."""
-
-    facet: facets.Facet
-
-    def lookups(self, request, model_admin):
-        if self.facet.choices:
-            return [(choice.value, choice.label) for choice in self.facet.choices]
-        used = (
-            Trial.objects.annotate(value=Func(F(self.facet.column), function="unnest"))
-            .values_list("value", flat=True)
-            .distinct()
-        )
-        return sorted(((value, self.facet.label(value)) for value in used), key=lambda c: c[1])
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        if self.facet.kind is facets.Kind.MULTI:  # `contains`: the array column's GIN index
-            return queryset.filter(**{f"{self.facet.column}__contains": [self.value()]})
-        return queryset.filter(self.facet.where([self.value()]))
-
-
-def _facet_list_filter(facet: facets.Facet):
-    """The admin's list filter for a facet: a column's own filter (status's choices, a boolean's
-    yes/no) when it has a column of one value, else a `FacetFilter` named by the column."""
-    if facet.kind in (facets.Kind.SINGLE, facets.Kind.BOOLEAN) and facet.column:
-        return facet.column
-    parameter = facet.column or facet.name
-    attributes = {"facet": facet, "title": facet.title.lower(), "parameter_name": parameter}
-    return type(f"{facet.name.title()}Filter", (FacetFilter,), attributes)
-
-
-class YesNoFilter(admin.SimpleListFilter):
-    condition = Q()
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(self.condition)
-        if self.value() == "no":
-            return queryset.exclude(self.condition)
-        return queryset
-
-
-class WarningsFilter(YesNoFilter):
-    title = "has warnings"
-    parameter_name = "warnings"
-    condition = Q(record__warnings__0__isnull=False)
-
-
-class DuplicateFilter(YesNoFilter):
-    title = "has possible duplicate"
-    parameter_name = "duplicate"
-
-    def queryset(self, request, queryset):
-        self.condition = Q(has_duplicate=True)
-        return super().queryset(request, queryset)
-
-
-class LockedFilter(YesNoFilter):
-    title = "has locked fields"
-    parameter_name = "locked"
-    condition = ~Q(locked_fields=[])
-
-
-def _open_duplicates():
-    pairs = PossibleDuplicate.objects.filter(dismissed=False)
-    return Exists(pairs.filter(Q(trial_a=OuterRef("pk")) | Q(trial_b=OuterRef("pk"))))
 
 
 @admin.register(Trial)
@@ -234,11 +152,11 @@ class TrialAdmin(admin.ModelAdmin):
             (facet for facet in facets.declared() if facet.admin is not None),
             key=lambda facet: facet.admin,
         )
-        facet_filters = [_facet_list_filter(facet) for facet in shown]
+        facet_filters = [facet_list_filter(facet) for facet in shown]
         return [*facet_filters, *self.list_filter]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).annotate(has_duplicate=_open_duplicates())
+        qs = super().get_queryset(request).annotate(has_duplicate=open_duplicates())
         return qs.defer("record", "provenance", "conflicts", "text_terms", "text_summary")
 
     def get_object(self, request, object_id, from_field=None):
@@ -353,44 +271,3 @@ class TrialAdmin(admin.ModelAdmin):
         return format_html(
             "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w["message"],) for w in warnings))
         )
-
-
-@admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
-    list_display = ["slug", "label", "parent", "skin"]
-    list_filter = ["skin"]
-    search_fields = ["slug", "label", "synonyms"]
-
-
-@admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
-    list_display = ["slug", "label"]
-    list_filter = ["classes"]
-    search_fields = ["slug", "label", "synonyms"]
-    filter_horizontal = ["classes"]
-
-
-@admin.register(DrugClass)
-class DrugClassAdmin(admin.ModelAdmin):
-    list_display = ["slug", "label"]
-    search_fields = ["slug", "label"]
-
-
-@admin.register(RawDocument)
-class RawDocumentAdmin(admin.ModelAdmin):
-    list_display = ["name", "format", "size", "sha256", "created"]
-    list_filter = ["format"]
-    search_fields = ["name", "sha256"]
-    readonly_fields = ["sha256", "size", "name", "format", "created", "preview"]
-    exclude = ["content"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("content")
-
-    @admin.display(description="content (first 5,000 characters)")
-    def preview(self, obj):
-        text = bytes(obj.content[:5000]).decode("utf-8", errors="replace")
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", text)
-
-
-__all__ = ["admin_curation"]  # imported for its registrations (imports, queue, duplicates)
