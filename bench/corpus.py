@@ -1,5 +1,8 @@
 """The synthetic corpus: deterministic `trial/1` records (and CT.gov API v2 studies) by index.
 
+Why one module of some 600 lines: the word lists and distributions below are data, kept beside
+the few functions that draw from them.
+
 Record `i` depends only on (SEED, GENERATOR_VERSION, i), so any worker can build any slice and a
 re-run builds the same corpus. Distributions, roughly what registries show for dermatology:
 

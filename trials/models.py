@@ -3,6 +3,10 @@
 A `Trial` is one real-world study. Its `record` is the merged `trial/1` record (what the API
 returns and the page shows); the columns beside it are derived from that record by the loader
 so that search, facets and admin can query them: never edit them by hand.
+
+Why one module of some 500 lines: Django finds an app's models here, and the whole schema in one
+place reads as the portal's data model at a glance. It holds declarations and small QuerySet
+helpers only; what is derived and how is declared in trials/loading/columns.py.
 """
 
 from __future__ import annotations
