@@ -11,6 +11,8 @@ Environment:
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
+- CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
+- SYNC_CTGOV, SYNC_CTGOV_*  the ClinicalTrials.gov sync: on/off, rate, retries (see the end)
 """
 
 import os
@@ -20,7 +22,7 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
 from portal import pgembed
-from portal.env import env_bool, env_int, env_list, env_memory
+from portal.env import env_bool, env_float, env_int, env_list, env_memory
 
 # NumPy (the facet index) needs no BLAS thread pool: idle BLAS threads would only cost memory
 # in every worker and make a process multi-threaded, which stops the importer from forking
@@ -167,3 +169,15 @@ BENCHMARK = env_bool("PORTAL_BENCHMARK")
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
+
+# ClinicalTrials.gov API v2 sync (trials/sync/): `manage.py sync ctgov`. SYNC_CTGOV is for a
+# daily job (no job worker calls the sync yet).
+CTGOV_API_URL = (os.environ.get("CTGOV_API_URL") or "https://clinicaltrials.gov/api/v2").rstrip("/")
+SYNC_CTGOV = env_bool("SYNC_CTGOV", True)  # 0: a daily job does not run
+SYNC_CTGOV_RATE = env_float("SYNC_CTGOV_RATE", 1.0, minimum=0)  # requests/s at most (0: no limit)
+SYNC_CTGOV_TIMEOUT = env_float("SYNC_CTGOV_TIMEOUT", 60.0, minimum=0.1)  # seconds per request
+SYNC_CTGOV_RETRIES = env_int("SYNC_CTGOV_RETRIES", 6, minimum=0)  # of one request, then failure
+SYNC_CTGOV_BACKOFF = env_float("SYNC_CTGOV_BACKOFF", 2.0, minimum=0)  # first retry's wait (s)
+SYNC_CTGOV_MAX_WAIT = env_float("SYNC_CTGOV_MAX_WAIT", 600.0, minimum=0)  # longest, Retry-After too
+SYNC_CTGOV_PAGE_SIZE = env_int("SYNC_CTGOV_PAGE_SIZE", 1000, minimum=1)
+SYNC_CTGOV_RECHECK = env_int("SYNC_CTGOV_RECHECK", 1000, minimum=0)  # known IDs re-checked a run

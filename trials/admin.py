@@ -27,6 +27,7 @@ from trials.models import (
 )
 from trials.readers.identifiers import identifier_norm
 from trials.search import facets
+from trials.sync import admin as sync_admin  # noqa: F401 (registers the sync runs' pages)
 
 admin.site.login_form = ThrottledAuthenticationForm
 admin.site.site_header = "Skin trials portal: curation"
