@@ -7,6 +7,7 @@ silence; a deployment then ran with settings nobody chose. Each reader here rais
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -44,6 +45,21 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise _bad(name, raw, "a whole number") from None
     if minimum is not None and value < minimum:
         raise _bad(name, raw, f"a whole number of at least {minimum}")
+    return value
+
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise _bad(name, raw, "a number") from None
+    if not math.isfinite(value):
+        raise _bad(name, raw, "a finite number")
+    if minimum is not None and value < minimum:
+        raise _bad(name, raw, f"a number of at least {minimum:g}")
     return value
 
 

@@ -12,7 +12,8 @@ Environment:
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
-- SYNC_CTGOV                0 turns the daily ClinicalTrials.gov sync job off (default on)
+- CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
+- SYNC_CTGOV, SYNC_CTGOV_*  the ClinicalTrials.gov sync: on/off, rate, retries (see the end)
 """
 
 import os
@@ -22,7 +23,7 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
 from portal import pgembed
-from portal.env import env_bool, env_int, env_list, env_memory
+from portal.env import env_bool, env_float, env_int, env_list, env_memory
 
 # NumPy (the facet index) needs no BLAS thread pool: idle BLAS threads would only cost memory
 # in every worker and make a process multi-threaded, which stops the importer from forking
@@ -177,4 +178,16 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "jobs"
 # Admin uploads are kept here until their import job has run (the worker runs beside the web
 # server, on the same machine; elsewhere point both at a shared folder).
 IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR") or BASE_DIR / ".data" / "uploads")
-SYNC_CTGOV = env_bool("SYNC_CTGOV", True)
+# ClinicalTrials.gov API v2 sync (trials/sync/): `manage.py sync ctgov`, and daily by the job
+# worker (trials/jobs.py) unless SYNC_CTGOV=0.
+CTGOV_API_URL = (os.environ.get("CTGOV_API_URL") or "https://clinicaltrials.gov/api/v2").rstrip("/")
+SYNC_CTGOV = env_bool("SYNC_CTGOV", True)  # 0: the daily job does not run
+# Hours between the job worker's syncs (it looks every hour; a failed sync is retried then).
+SYNC_CTGOV_EVERY = env_float("SYNC_CTGOV_EVERY", 24.0, minimum=1)
+SYNC_CTGOV_RATE = env_float("SYNC_CTGOV_RATE", 1.0, minimum=0)  # requests/s at most (0: no limit)
+SYNC_CTGOV_TIMEOUT = env_float("SYNC_CTGOV_TIMEOUT", 60.0, minimum=0.1)  # seconds per request
+SYNC_CTGOV_RETRIES = env_int("SYNC_CTGOV_RETRIES", 6, minimum=0)  # of one request, then failure
+SYNC_CTGOV_BACKOFF = env_float("SYNC_CTGOV_BACKOFF", 2.0, minimum=0)  # first retry's wait (s)
+SYNC_CTGOV_MAX_WAIT = env_float("SYNC_CTGOV_MAX_WAIT", 600.0, minimum=0)  # longest, Retry-After too
+SYNC_CTGOV_PAGE_SIZE = env_int("SYNC_CTGOV_PAGE_SIZE", 1000, minimum=1)
+SYNC_CTGOV_RECHECK = env_int("SYNC_CTGOV_RECHECK", 1000, minimum=0)  # known IDs re-checked a run

@@ -16,6 +16,11 @@ CHROMIUM = "/usr/bin/chromium"
 
 # Playwright's sync API runs an event loop; the ORM calls in browser tests are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Tests never reach the network: no scheduled or first-run sync in this process or in the
+# servers and workers tests start; a sync a test asks for points at its fake registry, and any
+# other at a closed local port.
+os.environ["SYNC_CTGOV"] = "0"
+os.environ["CTGOV_API_URL"] = "http://127.0.0.1:9/api/v2"
 
 
 def pytest_configure(config):
@@ -26,6 +31,8 @@ def pytest_configure(config):
         "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
     settings.WHITENOISE_USE_FINDERS = True
+    settings.SYNC_CTGOV = False
+    settings.CTGOV_API_URL = os.environ["CTGOV_API_URL"]
     # Several test runs may share one server (developers, helpers): one test database each.
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_portal_{os.getpid()}"
     if not os.environ.get("DATABASE_URL"):

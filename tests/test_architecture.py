@@ -130,7 +130,7 @@ ALLOWED = {
     "trials.readers": set(),
     "trials.models": {"trials.readers"},
     "trials.lookups": set(),
-    "trials.apps": {"trials.lookups"},
+    "trials.apps": {"trials.lookups", "trials.sync"},  # registers the sync's models
     "trials.loading": {"trials.readers", "trials.models"},
     "trials.search": {"trials.readers", "trials.models"},
     "trials.templatetags": {"trials.search", "trials.models"},
@@ -154,6 +154,7 @@ ALLOWED = {
         "trials.search",
         "trials.sync",
         "trials.curation",
+        "trials.jobs",
     },
 }
 

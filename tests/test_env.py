@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_memory
+from portal.env import env_bool, env_float, env_int, env_list, env_memory
 
 from .conftest import ROOT
 
@@ -18,6 +18,9 @@ from .conftest import ROOT
         (lambda: env_int("PORTAL_TEST_VAR", 3), "6o"),
         (lambda: env_int("PORTAL_TEST_VAR", 3, minimum=0), "-1"),
         (lambda: env_bool("PORTAL_TEST_VAR"), "ture"),
+        (lambda: env_float("PORTAL_TEST_VAR", 1.0), "1,5"),
+        (lambda: env_float("PORTAL_TEST_VAR", 1.0), "nan"),
+        (lambda: env_float("PORTAL_TEST_VAR", 1.0, minimum=0), "-0.5"),
         (lambda: env_memory("PORTAL_TEST_VAR", "32MB"), "32MB; DROP TABLE x"),
         (lambda: env_list("PORTAL_TEST_VAR", "a"), "localhost,,x"),
     ],
@@ -32,9 +35,13 @@ def test_well_formed_values_and_defaults(monkeypatch):
     monkeypatch.delenv("PORTAL_TEST_VAR", raising=False)
     assert env_int("PORTAL_TEST_VAR", 3) == 3
     assert env_bool("PORTAL_TEST_VAR", True) is True
+    assert env_float("PORTAL_TEST_VAR", 1.5) == 1.5
     assert env_memory("PORTAL_TEST_VAR", "32MB") == "32MB"
     monkeypatch.setenv("PORTAL_TEST_VAR", " 12 ")
     assert env_int("PORTAL_TEST_VAR", 3) == 12
+    assert env_float("PORTAL_TEST_VAR", 1.0) == 12.0
+    monkeypatch.setenv("PORTAL_TEST_VAR", "0.25")
+    assert env_float("PORTAL_TEST_VAR", 1.0, minimum=0) == 0.25
     monkeypatch.setenv("PORTAL_TEST_VAR", "Off")
     assert env_bool("PORTAL_TEST_VAR", True) is False
     monkeypatch.setenv("PORTAL_TEST_VAR", "512kB")

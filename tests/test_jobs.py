@@ -6,16 +6,19 @@ import json
 import logging
 import sys
 import threading
+from datetime import timedelta
 
 import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from procrastinate.contrib.django import app, connector_params
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from trials import jobs
 from trials.models import ImportRun, Trial
+from trials.sync.models import SyncRun
 
 from .curators import study
 
@@ -185,15 +188,52 @@ def test_imports_run_one_at_a_time_and_are_not_retried_blindly():
     assert not task.retry_strategy  # a broken file would fail again: a curator decides
 
 
-def test_the_daily_sync_has_its_slot_and_does_nothing_yet(settings, caplog):
+@pytest.mark.django_db
+def test_the_sync_job_looks_every_hour_and_syncs_when_a_day_has_passed(settings, monkeypatch):
     schedule = {p.task.name: p.cron for p in app.periodic_registry.periodic_tasks.values()}
-    assert schedule["trials.sync_ctgov"] == "17 3 * * *"
+    assert schedule["trials.sync_ctgov"] == "17 * * * *"
     assert schedule["trials.retry_stalled_jobs"] == "*/5 * * * *"
-    with caplog.at_level(logging.INFO, logger="trials.jobs"):
-        app.tasks["trials.sync_ctgov"](timestamp=0)
-    assert "not yet available" in caplog.text
-    caplog.clear()
+    ran = []
+    monkeypatch.setattr(jobs, "run_ctgov_sync", lambda: ran.append(1) or SyncRun(status="failed"))
+    settings.SYNC_CTGOV, settings.SYNC_CTGOV_EVERY = True, 24.0
+    app.tasks["trials.sync_ctgov"](timestamp=0)  # none ever succeeded: due
+    assert ran == [1]
+    SyncRun.objects.create(status=SyncRun.Status.SUCCEEDED)
+    app.tasks["trials.sync_ctgov"](timestamp=0)  # succeeded just now: not due
+    assert ran == [1]
+    SyncRun.objects.update(started=timezone.now() - timedelta(hours=25))
+    app.tasks["trials.sync_ctgov"](timestamp=0)
+    assert ran == [1, 1]
     settings.SYNC_CTGOV = False
+    app.tasks["trials.sync_ctgov"](timestamp=0)
+    assert ran == [1, 1]
+
+
+@pytest.mark.django_db
+def test_a_failed_sync_is_logged_quietly_and_a_busy_one_skipped(settings, monkeypatch, caplog):
+    settings.SYNC_CTGOV = True
+    failed = SyncRun(pk=7, status=SyncRun.Status.FAILED, error="no network")
+    monkeypatch.setattr(jobs, "run_ctgov_sync", lambda: failed)
     with caplog.at_level(logging.INFO, logger="trials.jobs"):
         app.tasks["trials.sync_ctgov"](timestamp=0)
-    assert caplog.text == ""
+    assert "sync failed (run 7): no network" in caplog.text
+
+    def busy():
+        raise jobs.SyncBusy
+
+    monkeypatch.setattr(jobs, "run_ctgov_sync", busy)
+    with caplog.at_level(logging.INFO, logger="trials.jobs"):
+        app.tasks["trials.sync_ctgov"](timestamp=0)
+    assert "already running" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_new_portal_queues_its_first_sync_once(settings):
+    settings.SYNC_CTGOV = True
+    assert jobs.queue_first_sync()
+    assert not jobs.queue_first_sync()  # the queueing lock: one waiting sync at most
+    assert (
+        ProcrastinateJob.objects.filter(task_name="trials.sync_ctgov", status="todo").count() == 1
+    )
+    settings.SYNC_CTGOV = False
+    assert not jobs.queue_first_sync()

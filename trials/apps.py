@@ -8,3 +8,7 @@ class TrialsConfig(AppConfig):
 
     def ready(self) -> None:
         from trials import lookups  # noqa: F401 - registers field__any
+
+        # The registry syncs' models are the trials app's (its migrations), kept beside their
+        # code; imported here rather than by trials.models, which trials.sync imports.
+        from trials.sync import models  # noqa: F401

@@ -11,8 +11,12 @@ by hand: `manage.py procrastinate worker`. The jobs:
 - `retry_stalled_jobs`: every 5 minutes, a job whose worker stopped sending heartbeats (killed
   mid-job) is queued again. An import killed half-way kept nothing (its transaction rolled
   back) and starts over from its stored files.
-- `sync_ctgov`: the daily hook for the ClinicalTrials.gov sync (SYNC_CTGOV=0 turns it off).
-  The sync itself is not written yet: the job says so in the log and does nothing else.
+- `sync_ctgov`: the ClinicalTrials.gov sync (trials/sync/), daily (SYNC_CTGOV=0 turns it off).
+  The job is looked at every hour and syncs when the last successful sync is a day old or
+  there was none: a sync that failed (no network, the registry down) is tried again within the
+  hour, quietly (logged, and the failed run is in admin), and nothing else is affected.
+  `manage.py boot --worker` (make run, make serve) queues one at start when no sync ever
+  succeeded, so a new portal fills itself with real trials within minutes.
 
 Uploads are kept on disk, not in the database: the importer reads paths (files, ZIPs) as it
 streams, a 200 MB upload is never held in memory, and the worker runs on the web server's
@@ -35,10 +39,13 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from procrastinate.contrib.django import app, connector_params
 from procrastinate.contrib.django.models import ProcrastinateWorker
+from procrastinate.exceptions import AlreadyEnqueued
 from psycopg.types.json import Jsonb
 
 from trials.loading.importer import ImportResult, run_import
 from trials.models import ImportRun
+from trials.sync.ctgov import SyncBusy, run_ctgov_sync
+from trials.sync.models import SyncRun
 
 logger = logging.getLogger(__name__)
 State = ImportRun.State
@@ -198,10 +205,37 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
 
 
 # Lock "imports": a sync loads trials, never beside an upload's import.
-@app.periodic(cron="17 3 * * *")
+@app.periodic(cron="17 * * * *")
 @app.task(name="trials.sync_ctgov", queueing_lock="sync_ctgov", lock="imports")
 def sync_ctgov(timestamp: int) -> None:
-    """The daily ClinicalTrials.gov sync's slot in the schedule (03:17 UTC)."""
-    if not settings.SYNC_CTGOV:
+    """Sync with ClinicalTrials.gov when the last successful sync is SYNC_CTGOV_EVERY old."""
+    if not settings.SYNC_CTGOV or not sync_due():
         return
-    logger.warning("ClinicalTrials.gov sync not yet available: nothing done")
+    try:
+        run = run_ctgov_sync()
+    except SyncBusy:
+        logger.info("ClinicalTrials.gov sync already running: not started again")
+        return
+    if run.status == SyncRun.Status.FAILED:
+        # Quietly: the run's page in admin has the error; the next hour tries again.
+        logger.warning("ClinicalTrials.gov sync failed (run %s): %s", run.pk, run.error)
+
+
+def sync_due() -> bool:
+    """No successful sync yet, or the last one is SYNC_CTGOV_EVERY hours old."""
+    done = (SyncRun.Status.SUCCEEDED, SyncRun.Status.SKIPPED)
+    last = SyncRun.objects.filter(status__in=done).order_by("-started").first()
+    every = timedelta(hours=settings.SYNC_CTGOV_EVERY)
+    return last is None or timezone.now() - last.started >= every - timedelta(minutes=5)
+
+
+def queue_first_sync() -> bool:
+    """Queue a sync now when none ever succeeded (a new portal); True when one was queued."""
+    if not settings.SYNC_CTGOV or not sync_due():
+        return False
+    try:
+        with transaction.atomic():  # a savepoint: the lock's refusal leaves a caller's intact
+            sync_ctgov.defer(timestamp=int(time.time()))
+    except AlreadyEnqueued:  # one is waiting already (its queueing lock)
+        return False
+    return True

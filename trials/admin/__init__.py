@@ -14,6 +14,7 @@ from django.contrib import admin
 # Importing the modules registers their ModelAdmins.
 from trials.admin import imports, queues, trial, vocabulary  # noqa: F401
 from trials.admin.forms import ThrottledAuthenticationForm
+from trials.sync import admin as sync_admin  # noqa: F401
 
 admin.site.login_form = ThrottledAuthenticationForm
 admin.site.site_header = "Skin trials portal: curation"

@@ -6,12 +6,16 @@ RawDocument: the whole file for a one-record document, the record's own part of 
 A download that breaks halfway keeps the records read before the break and reports the input.
 Records are read with the vocabulary as curators edited it (the tables, not the data files) and
 with their value mappings, so that a re-import agrees with a re-normalization.
+
+DocumentLoader (and its DocumentStream) is the same path for documents a caller fetched itself
+(the registry sync, trials/sync/). It lives here, beside the _Importer whose reading and loading
+it reuses, which puts this module a little over ~300 lines.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -25,7 +29,15 @@ from trials.loading.loader import Counts, Loader
 from trials.loading.scope import skip_reason
 from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import ImportRun
-from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, skipped, sniff_format
+from trials.readers import (
+    FORMATS,
+    ReaderError,
+    Source,
+    iter_inputs,
+    read_source,
+    skipped,
+    sniff_format,
+)
 from trials.readers.value_mappings import apply_value_mappings
 
 BATCH = 500
@@ -38,6 +50,8 @@ class ImportResult:
     counts: Counts = field(default_factory=Counts)
     errors: list[list[str]] = field(default_factory=list)
     skipped_reasons: dict[str, int] = field(default_factory=dict)
+    # The trial IDs of the records skipped as out of scope (DocumentLoader only).
+    skipped_ids: list[str] = field(default_factory=list)
 
 
 def run_import(
@@ -60,19 +74,28 @@ def run_import(
     untouched until the end; `progress(result)` is called after every batch (trials.jobs)."""
     importer = _Importer(fmt, url, keep_all, stderr, names or {})
     importer.existing, importer.on_progress = run, progress
+    with _loading(rollback=dry_run):
+        options = {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run}
+        importer.run(paths, options)
+    if dry_run:
+        importer.result.run = None
+    return importer.result
+
+
+@contextmanager
+def _loading(rollback: bool = False):
+    """The transaction a load runs in (a savepoint inside a caller's transaction); with
+    `rollback`, everything written is rolled back when it ends (a dry run)."""
     with transaction.atomic():
         # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked all at once at
         # commit, on one core, after the reader is done. Checked as rows go in, they
         # overlap with reading (the bulk path inserts trials before what points at them).
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        options = {"format": fmt, "url": url, "all": keep_all, "dry_run": dry_run}
         with _by_index():
-            importer.run(paths, options)
-        if dry_run:  # everything written is rolled back when the block ends
+            yield
+        if rollback:
             transaction.set_rollback(True)
-            importer.result.run = None
-    return importer.result
 
 
 @contextmanager
@@ -107,6 +130,7 @@ class _Importer:
         self.mappings = value_mappings()
         self.existing: ImportRun | None = None  # a queued job's run, made beforehand
         self.on_progress: Callable[[ImportResult], None] | None = None
+        self.skipped_ids = False  # DocumentLoader: list the IDs of records out of scope
 
     def _name(self, path: str) -> str:
         for prefix, name in self.names.items():
@@ -126,6 +150,16 @@ class _Importer:
         self.progress = _Progress(
             desc="records", unit=" rec", file=sys.stderr, disable=None, mininterval=1
         )
+        self._consume(events)
+        self.progress.close()
+        run.counts = self.result.counts.values
+        run.errors = self.result.errors
+        run.finished = timezone.now()
+        run.save()
+        self.result.run = run
+
+    def _consume(self, events: Iterable[tuple]) -> None:
+        """Load what reading gives, in batches."""
         # The first batch is small, so that the database starts while the reader goes on.
         batch = FIRST_BATCH
         for kind, *event in events:
@@ -139,19 +173,16 @@ class _Importer:
             else:
                 self._fail(*event)
         self._flush()
-        self.progress.close()
-        run.counts = self.result.counts.values
-        run.errors = self.result.errors
-        run.finished = timezone.now()
-        run.save()
-        self.result.run = run
 
     def _events(self, paths: list[str]) -> Iterator[tuple]:
         """What reading the inputs gives, in order: ("record", record or None, the record's
         raw bytes prepared for storing (PreparedDocument), name, prepared or None),
-        ("skip", reason) or ("fail", name, reason). No database here: this may run in the
-        reader process."""
-        for name, data in iter_inputs(paths):
+        ("skip", reason, trial ID or None) or ("fail", name, reason). No database here: this
+        may run in the reader process."""
+        return self._read(iter_inputs(paths))
+
+    def _read(self, inputs: Iterable[tuple[str, Source | Exception]]) -> Iterator[tuple]:
+        for name, data in inputs:
             name = self._name(name)
             if isinstance(data, Exception):
                 yield "fail", name, str(data)
@@ -162,7 +193,7 @@ class _Importer:
                 for record, raw in read_source(data, fmt=fmt, url=self.url, vocab=self.vocab):
                     record = apply_value_mappings(record, self.mappings)
                     if not self.keep_all and not self.loader.in_scope(record):
-                        yield "skip", skip_reason(record)
+                        yield "skip", skip_reason(record), record.get("trial_id")
                         continue
                     # A download's records are stored one by one: name each after its record.
                     own = streamed and (record["source"].get("source_id") or record["trial_id"])
@@ -199,8 +230,10 @@ class _Importer:
             self.on_progress(self.result)
         self.batch = []
 
-    def _skip(self, reason: str) -> None:
+    def _skip(self, reason: str, trial_id: str | None = None) -> None:
         self.result.counts.add("skipped")
+        if self.skipped_ids and trial_id:
+            self.result.skipped_ids.append(trial_id)
         reasons = self.result.skipped_reasons
         reasons[reason] = reasons.get(reason, 0) + 1
 
@@ -209,6 +242,95 @@ class _Importer:
         self.result.errors.append([name, str(reason)])
         if self.stderr is not None:
             self.stderr.write(f"{name}: {reason}")
+
+
+class DocumentLoader:
+    """Loads documents held in memory through the same path as `run_import` (sniffing or
+    `fmt`, the readers, the curators' value mappings, the scope, the loader: locked fields
+    stay), for callers that fetch documents themselves (the registry sync, trials/sync/).
+
+    Build one per run (it reads the vocabulary and the mappings once), then call `load()` for
+    each batch of documents, or send them one by one through `stream()`: each load is one
+    transaction (a savepoint inside the caller's), so a caller can commit its own state with
+    what it loaded. No ImportRun is recorded: the caller records its run. Reading overlaps
+    loading in a forked reader when the process is single-threaded, as in `run_import`."""
+
+    def __init__(self, *, fmt: str | None = None, keep_all: bool = False) -> None:
+        self._importer = _Importer(fmt, None, keep_all, None, {})
+        self._importer.skipped_ids = True
+        self._importer.progress = _Progress(disable=True)
+
+    def load(self, documents: Iterable[tuple[str, bytes]]) -> ImportResult:
+        """Normalize and load `documents` ((name, bytes) pairs). The result counts outcomes,
+        lists errors as [name, reason] and the trial IDs skipped as out of scope."""
+        importer = self._importer
+        importer.result = ImportResult(run=None)
+        inputs = [(name, Source.from_bytes(data, name)) for name, data in documents]
+        with _loading():
+            if reader_process.can_fork():
+                importer._consume(reader_process.in_reader_process(importer._read, inputs))
+            else:
+                importer._consume(importer._read(inputs))
+        return importer.result
+
+    def stream(self) -> DocumentStream:
+        """A reader kept for a run of documents that arrive one by one (see DocumentStream)."""
+        return DocumentStream(self._importer)
+
+
+class DocumentStream:
+    """Documents sent one by one and loaded in the order sent, each in its own transaction,
+    with one reader process for them all (when the process can fork): the reader reads the
+    next document while the caller loads the one before, as in `run_import`, without a new
+    process and an empty pipeline for each. Use as a context manager; `send(name, data)`,
+    then `load_next()` for each document sent."""
+
+    def __init__(self, importer: _Importer) -> None:
+        self._importer = importer
+        self._pending: list[tuple[str, bytes]] = []  # read inline: documents not loaded yet
+        self._events: Iterator[tuple] | None = None  # from the reader process
+        self._send: Callable[[tuple[str, bytes] | None], None] | None = None
+
+    def __enter__(self) -> DocumentStream:
+        if reader_process.can_fork():
+            self._events, self._send = reader_process.in_streaming_reader(self._read_one)
+        return self
+
+    def _read_one(self, name: str, data: bytes) -> Iterator[tuple]:
+        return self._importer._read([(name, Source.from_bytes(data, name))])
+
+    def send(self, name: str, data: bytes) -> None:
+        if self._send is not None:
+            self._send((name, data))
+        else:
+            self._pending.append((name, data))
+
+    def load_next(self) -> ImportResult:
+        """Load the oldest document sent and not loaded yet: its ImportResult."""
+        importer = self._importer
+        importer.result = ImportResult(run=None)
+        with _loading():
+            if self._events is not None:
+                importer._consume(self._until_end())
+            else:
+                importer._consume(self._read_one(*self._pending.pop(0)))
+        return importer.result
+
+    def _until_end(self) -> Iterator[tuple]:
+        for event in self._events:
+            if event[0] == reader_process.END:
+                return
+            yield event
+        raise RuntimeError("the reader process ended before the document did")
+
+    def __exit__(self, *exc) -> None:
+        if self._send is not None:
+            self._send(None)  # the reader ends when it has read what was sent
+            if exc[0] is None:
+                for _ in self._events:  # nothing is left: waits for the reader to end
+                    pass
+            else:
+                self._events.close()  # the reader is terminated if it is still busy
 
 
 class _Progress(tqdm):

@@ -4,6 +4,7 @@ database; events come back through a pipe in chunks."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 FIRST_CHUNK = 100
 CHUNK = 250
 AHEAD = 4
+END = "end"  # the event that ends a document of a streaming reader (in_streaming_reader)
 
 
 def can_fork() -> bool:
@@ -32,9 +34,7 @@ def can_fork() -> bool:
         return threading.active_count() == 1
 
 
-def in_reader_process(
-    events: Callable[[list[str]], Iterator[tuple]], paths: list[str]
-) -> Iterator[tuple]:
+def in_reader_process(events: Callable[[list], Iterator[tuple]], paths: list) -> Iterator[tuple]:
     """`events(paths)` computed in a forked child and received here in chunks, so that one
     core parses and normalizes while the other loads. The child waits when it is AHEAD
     chunks ahead of the loader, so memory stays flat. The child never
@@ -45,6 +45,47 @@ def in_reader_process(
     child.start()  # now, not on the first next(): nothing may start a thread in between
     sender.close()
     return _received(child, receiver)
+
+
+def in_streaming_reader(
+    read: Callable[[str, bytes], Iterator[tuple]],
+) -> tuple[Iterator[tuple], Callable[[tuple[str, bytes] | None], None]]:
+    """One forked reader for documents sent one by one (see importer.DocumentStream): returns
+    the events and `send`. `send((name, data))` hands the reader a document; its events are
+    `read(name, data)`'s, then (END, name). `send(None)` ends the reader once it has read what
+    was sent. A thread writes to the pipe, so that a large document is written while the
+    reader still sends the events of the one before (neither side waits for the other)."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+
+    def events(_):  # in the reader process
+        sender.close()  # so that the parent's end closing (or dying) ends this loop
+        while True:
+            try:
+                item = receiver.recv()
+            except (EOFError, OSError):
+                return
+            if item is None:
+                return
+            name, data = item
+            yield from read(name, data)
+            yield (END, name)
+
+    received = in_reader_process(events, [])
+    receiver.close()
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_pump, args=(outbox.get, _sending(sender)), daemon=True).start()
+    return received, outbox.put
+
+
+def _sending(sender) -> Callable[[object], None]:
+    def send(item) -> None:
+        with contextlib.suppress(OSError):  # the reader is gone: its events say why
+            sender.send(item)
+        if item is None:
+            sender.close()
+
+    return send
 
 
 def _received(child, receiver) -> Iterator[tuple]:
@@ -93,7 +134,7 @@ def _pump(get: Callable[[], object], put: Callable[[object], None]) -> None:
             return
 
 
-def _read_into(events, paths: list[str], sender) -> None:
+def _read_into(events, paths: list, sender) -> None:
     """The reader process: send `events(paths)` in chunks, then None (or a traceback). A
     thread sends (pickles and writes) while the reader goes on, up to AHEAD chunks ahead."""
     outbox: queue.Queue = queue.Queue(maxsize=AHEAD)
@@ -107,7 +148,8 @@ def _read_into(events, paths: list[str], sender) -> None:
         size = FIRST_CHUNK  # the loader's first batch, as soon as it is read
         for event in events(paths):
             chunk.append(event)
-            if len(chunk) >= size:
+            # A streamed document is sent whole as soon as it is read (its loader waits).
+            if len(chunk) >= size or event[0] == END:
                 outbox.put(chunk)
                 chunk, size = [], CHUNK
         outbox.put(chunk)

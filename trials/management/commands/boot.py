@@ -25,6 +25,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
+from trials import jobs
 from trials.loading import vocab_tables
 from trials.models import Trial
 
@@ -78,6 +79,11 @@ class Command(BaseCommand):
         )
         if not opts["command"]:
             return
+        if opts["worker"] and jobs.queue_first_sync():
+            self.stdout.write(
+                "No ClinicalTrials.gov sync yet: one is queued and runs in the background "
+                "(admin → Sync runs; SYNC_CTGOV=0 turns it off)"
+            )
         sys.stdout.flush()
         connections.close_all()  # nothing of ours is inherited
         if not opts["worker"]:
