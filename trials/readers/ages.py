@@ -16,7 +16,9 @@ better than a wrong bound, because the age filter hides trials from people:
 - Limits are in completed years, as ClinicalTrials.gov's fields are: "≥ 18", "over 18" and
   "older than 18" give min 18; "≤ 65" and "up to 65" give max 65; "< 65", "under 18" and
   "younger than 18" give max 64 and 17 (one unit below). Months, weeks and days are converted.
-- Criteria that disagree (two different minimums in two criteria) give null for that bound.
+- Criteria for several groups give the span of all of them (min of the minimums, max of the
+  maximums). A criterion that also holds a conditional age ("≥ 18 years, except at the
+  children's hospital ≥ 8 years") puts both bounds in doubt: null.
 - The EU Clinical Trials Register's age-group answers ("Are the trial subjects under 18? no",
   "F.1.2 Adults (18-64 years) yes", "F.1.3 Elderly (>=65 years) yes"), which ICTRP appends to
   the inclusion criteria, fill a bound the prose does not give: the youngest group's lower
@@ -45,47 +47,54 @@ _MIN_WORDS = (
     r"no\s+less\s+than|not\s+younger\s+than|no\s+younger\s+than|minimum(?:\s+age)?(?:\s+of)?|from"
 )
 _MAX_WORDS = (
-    r"≤|<|under|below|younger\s+than|less\s+than|up\s+to|not\s+older\s+than|no\s+older\s+than|"
+    r"≤|<|under|below|younger\s+than|less\s+than|up\s+to|(?:not|no)\s+(?:older|greater|more)\s+than|"
+    r"not\s+(?:over|above)|"
     r"not\s+more\s+than|no\s+more\s+than|not\s+exceeding|maximum(?:\s+age)?(?:\s+of)?|until"
 )
 _STRICT_MAX = re.compile(r"^(?:<|under|below|younger\s+than|less\s+than)$")
 _AGE_SUFFIX = r"(?:\s*(?:of\s+age|old|of\s+age\s+or\s+older))?"
 _PHRASES = re.compile(
     # "between 18 and 75 years", "6 months to 17 years", "18-75 years old", "2 to 11"
-    rf"(?P<range>(?:between\s+|from\s+|not\s+less\s+than\s+)?{_num('lo')}\s*(?P<u1>{_UNIT})?\s*(?:-|–|—|~|to|and|through)\s*"
+    rf"(?P<range>(?:between\s+|from\s+|not\s+less\s+than\s+)?(?:[=≥]\s*)?{_num('lo')}\s*"
+    rf"(?P<u1>{_UNIT})?\s*(?:-|–|—|~|to|and|through)\s*(?P<hi_cmp><|≤|=)?\s*"
     rf"{_num('hi')}\s*(?P<u2>{_UNIT})?\b{_AGE_SUFFIX})"
     # "≥ 18 years", "over 18", "at least 18 years of age", "minimum age 18"
     rf"|(?P<min>(?P<minword>{_MIN_WORDS})\s*:?\s*{_num('n_min')}\s*(?P<u3>{_UNIT})?\b{_AGE_SUFFIX}"
     rf"(?!\s*(?:-|–|to|through|and)\s*\d))"
     rf"|(?P<max>(?P<maxword>{_MAX_WORDS})\s*:?\s*{_num('n_max')}\s*(?P<u4>{_UNIT})?\b{_AGE_SUFFIX})"
+    # "80 or more years old"
+    rf"|(?P<minafter2>{_num('n_minafter2')}\s+(?:or|and)\s+(?:more|older|over|above)\s+"
+    rf"(?P<u8>{_UNIT})\s+(?:old|of\s+age)\b)"
     # "18 years or older", "18 years of age and above", "18+ years"
     rf"|(?P<minafter>{_num('n_minafter')}\s*(?:\+\s*)?(?P<u5>{_UNIT})?\s*(?P<ofage>of\s+age|old)?\s*"
-    rf"(?:or|and)\s+(?P<afterword>older|over|above|more|greater)\b)"
+    rf"(?:or|and)\s+(?P<afterword>older|over|above|more|greater|higher)\b)"
     rf"|(?P<plus>{_num('n_plus')}\s*\+\s*(?P<u6>{_UNIT})\b{_AGE_SUFFIX})"
     # "65 years or younger", "17 years of age or less"
     rf"|(?P<maxafter>{_num('n_maxafter')}\s*(?P<u7>{_UNIT})?\s*(?:of\s+age|old)?\s*(?:or|and)\s+"
     rf"(?:younger|under|below|less)\b)",
     re.IGNORECASE,
 )
+_UNIT_GROUPS = ("u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8")
 _AGE_BEFORE = re.compile(
     r"\bage[ds]?\s*(?:of|is|was|range|limit|group|between|from|:|must\s+be|should\s+be)?\s*"
     r"(?:\(\s*years?\s*\)\s*)?:?\s*$",
     re.IGNORECASE,
 )
-_AGE_INSIDE = re.compile(r"\b(?:of\s+age|old)\b|\bage\b", re.IGNORECASE)
+# "6 months old" may be an MRI's age; "years old" and "of age" are a person's.
+_AGE_INSIDE = re.compile(r"\bof\s+age\b|\bage\b|\b(?:years?|yrs?|y)\s+old\b", re.IGNORECASE)
 # What may stand before an age phrase that carries no age word of its own.
 _PEOPLE = re.compile(
     r"^(?:\W|\b(?:adults?|adult|patients?|subjects?|participants?|volunteers?|men|women|males?|"
     r"females?|children|child|adolescents?|infants?|boys?|girls?|individuals?|persons?|people|"
     r"healthy|pediatric|paediatric|elderly|outpatients?|inpatients?|and|or|of|any|all|both|sexes|"
-    r"genders?|sex|must|be|are|is|who|aged?|ages|young|older)\b)*$",
+    r"genders?|sex|must|be|are|is|who|aged?|ages|young|older|\d+|years?|old)\b)*$",
     re.IGNORECASE,
 )
 # A criterion about someone else or a condition, not the participant's age limit: anywhere
 # before the phrase in its criterion ("If the subject … : o Is over 75 years of age") …
 _CONDITIONAL = re.compile(
-    r"\b(?:if|unless|except|when|whose|parents?|guardians?|caregivers?|partners?|mothers?|"
-    r"fathers?|spouses?|donors?|siblings?|cohorts?|part)\b",
+    r"\b(?:if|unless|except|whose|parents?|guardians?|caregivers?|partners?|mothers?|"
+    r"fathers?|spouses?|donors?|siblings?|relatives?|family|cohorts?|part)\b",
     re.IGNORECASE,
 )
 # … or in the same clause ("diagnosed after 16 years of age", "disease duration ≥ 1 year").
@@ -98,9 +107,27 @@ _OTHER_MEASURE = re.compile(
 # lesions").
 _BARE_END = re.compile(r"^\s*(?:$|[,;.)\]]|(?:and|or|with|who|at|inclusive)\b)", re.IGNORECASE)
 _NOT_THE_LIMIT_AFTER = re.compile(
-    r"^\W{0,3}(?:at\s+(?:the\s+)?(?:onset|diagnosis)|since|after|ago|prior|before|of\s+"
-    r"(?:disease|treatment|therapy|follow|history|duration|experience|diagnosis|symptoms)|"
-    r"duration|post|kg|cm|mg|ml|%)",
+    r"^\W{0,3}(?:since|after|ago|prior|before|from|of\s+(?!age\b)|duration|post|kg|cm|mg|ml|%)",
+    re.IGNORECASE,
+)
+# In the rest of its clause: "< 50 years of age at the time of migraine onset", "women under
+# 50 years old would be considered postmenopausal if …".
+_NOT_A_LIMIT_CLAUSE = re.compile(
+    r"\b(?:at|of)\s+(?:the\s+)?(?:time\s+of\s+)?(?:\w+\s+){0,2}(?:onset|diagnosis)\b|"
+    r"\b(?:menopaus\w*|postmenopaus\w*|amenorr\w*)",
+    re.IGNORECASE,
+)
+# "35 and under for the oral contraceptive stratum": a limit of one group only.
+_FOR_A_GROUP = re.compile(
+    r"^\W{0,3}(?:for|in)\s+(?:the\s+|a\s+)?\S+(?:\s+\S+){0,3}?\s*"
+    r"(?:stratum|strata|group|cohort|arm|part|phase|substudy|sub-study)\b",
+    re.IGNORECASE,
+)
+# "Tattoo age", "gestational age", "bone age": the age of something else.
+_OTHER_AGE = re.compile(
+    r"\b(?:tattoo|gestational|gestation|bone|skeletal|scar|lesion|wound|disease|mental|"
+    r"reading|developmental|corrected|postmenstrual|post-menstrual|childbearing|bearing|"
+    r"fetal|pregnancy)\W*$",
     re.IGNORECASE,
 )
 _COMPARATORS = (
@@ -111,8 +138,18 @@ _COMPARATORS = (
     (re.compile(r"greater\s+than\s+or\s+equal\s+(?:to\s+)?", re.I), " ≥ "),
     (re.compile(r"(?:less|younger)\s+than\s+or\s+equal\s+(?:to\s+)?", re.I), " ≤ "),
     (re.compile(r"older\s+than\s+or\s+equal\s+(?:to\s+)?", re.I), " ≥ "),
+    (re.compile(r"equal\s+(?:to\s+)?or\s+(?:greater|more|older)\s+than\s+(?:to\s+)?", re.I), " ≥ "),
+    (re.compile(r"equal\s+(?:to\s+)?or\s+(?:less|younger)\s+than\s+(?:to\s+)?", re.I), " ≤ "),
     (re.compile(r"\by\.?\s?o\.?(?=\W|$)", re.I), " years old"),
     (re.compile(r"(\d)\s*(?:岁|歳)"), r"\1 years"),
+    (re.compile(r"\bb/w\b", re.I), "between"),
+    (re.compile(r"\bfrom\s+birth\b", re.I), "from 0 days"),
+    (re.compile(r"(\d)\s*\(\s*[a-z-]+\s*\)", re.I), r"\1"),  # "18 (eighteen) years"
+    # "over the age of 21", "under age 60": the comparator then the number
+    (
+        re.compile(r"\b(over|above|under|below)\s+(?:the\s+)?age\s+(?:of\s+)?(?=\d)", re.I),
+        r"age \1 ",
+    ),
 )
 
 
@@ -136,7 +173,10 @@ def _statement(match: re.Match) -> tuple[float | None, float | None] | None:
         low_unit = match["u1"] or match["u2"]
         if not (match["u1"] or match["u2"]) and float(high) > 120:
             return None
-        low_years, high_years = _years(low, low_unit), _years(high, match["u2"] or match["u1"])
+        high_unit = match["u2"] or match["u1"]
+        strict = match["hi_cmp"] == "<"
+        low_years = _years(low, low_unit)
+        high_years = _one_below(high, high_unit) if strict else _years(high, high_unit)
         return (low_years, high_years) if low_years < high_years <= 120 else None
     if match["min"]:
         return _years(match["n_min"], match["u3"]), None
@@ -146,6 +186,8 @@ def _statement(match: re.Match) -> tuple[float | None, float | None] | None:
         return None, (_one_below(number, unit) if strict else _years(number, unit))
     if match["minafter"]:
         return _years(match["n_minafter"], match["u5"]), None
+    if match["minafter2"]:
+        return _years(match["n_minafter2"], match["u8"]), None
     if match["plus"]:
         return _years(match["n_plus"], match["u6"]), None
     if match["maxafter"]:
@@ -153,30 +195,59 @@ def _statement(match: re.Match) -> tuple[float | None, float | None] | None:
     return None
 
 
-def _statements(item: str) -> list[tuple[float | None, float | None]]:
+def _normalized(item: str) -> str:
     text = item
     for pattern, replacement in _COMPARATORS:
         text = pattern.sub(replacement, text)
-    text = " ".join(text.split())
+    return " ".join(text.split())
+
+
+def _about_age(text: str, match: re.Match, last_end: int) -> bool:
+    """Whether the phrase is about the participant's age (an age word, or only people before)."""
+    before = text[: match.start()]
+    if (age_word := _AGE_BEFORE.search(before)) and not _OTHER_AGE.search(
+        before[: age_word.start()]
+    ):
+        return True
+    if _AGE_INSIDE.search(match[0]):
+        return True
+    units = [match[name] for name in _UNIT_GROUPS if match[name]]
+    # Without an age word, weeks and months are durations ("at least 4 weeks from surgery"),
+    # unless a range ends in years ("6 months to 17 years").
+    if units and not units[-1].lower().startswith("y"):
+        return False
+    return bool(_PEOPLE.match(text[last_end : match.start()]))
+
+
+def _statements(item: str) -> tuple[list[tuple[float | None, float | None]], bool]:
+    """The (min, max) statements of one criterion, and whether it also holds an age phrase
+    that is conditional ("≥ 18 years, except … ≥ 8 years"): then its bounds are in doubt."""
+    text = _normalized(item)
     found = []
+    doubt = False
     last_end = 0  # after an age phrase, "and younger than 65" needs no age word of its own
     for match in _PHRASES.finditer(text):
         before, after = text[: match.start()], text[match.end() :]
-        explicit = _AGE_BEFORE.search(before) or _AGE_INSIDE.search(match[0])
-        if not explicit and not _PEOPLE.match(text[last_end : match.start()]):
+        if not _about_age(text, match, last_end):
             continue
         clause = re.split(r"[,;.:]\s", before)[-1]
-        if _CONDITIONAL.search(before) or _OTHER_MEASURE.search(clause):
+        after_clause = re.split(r"[,;.:]\s", after)[0]
+        if _CONDITIONAL.search(before) or _FOR_A_GROUP.match(after):
+            doubt = True
             continue
-        if _NOT_THE_LIMIT_AFTER.match(after):
+        negated = re.search(r"\b(?:not|no|never)\s*$", before, re.IGNORECASE)
+        if negated or _OTHER_MEASURE.search(clause) or _NOT_THE_LIMIT_AFTER.match(after):
             continue
-        has_unit = any(match[name] for name in ("u1", "u2", "u3", "u4", "u5", "u6", "u7"))
+        if _NOT_A_LIMIT_CLAUSE.search(after_clause):
+            continue
+        has_unit = any(match[name] for name in _UNIT_GROUPS)
+        explicit = _AGE_BEFORE.search(before) or _AGE_INSIDE.search(match[0])
         if not explicit and not has_unit and not _BARE_END.match(after):
             continue
         if (stated := _statement(match)) and all(v is None or v <= 120 for v in stated):
             found.append(stated)
             last_end = match.end()
-    return found
+    return found, doubt and bool(found)
 
 
 _EU_UNDER_18 = re.compile(r"Are the trial subjects under 18\?\s*(yes|no)\b", re.IGNORECASE)
@@ -217,7 +288,11 @@ def _inclusion_items(text: str) -> list[str]:
     parts = split_criteria(text)
     if parts["inclusion"]:
         return parts["inclusion"]
-    exclusion = re.search(r"^\s*(?:key\s+)?exclusion\s+criteria", text, re.I | re.M)
+    exclusion = re.search(
+        r"^\W*(?:key\s+)?(?:exclusion|non-inclusion)(?:\s+criteria)?\b|^\W*exclusions?\s*[:：]",
+        text,
+        re.I | re.M,
+    )
     scope = text[: exclusion.start()] if exclusion else text
     return [line for line in scope.split("\n") if line.strip()]
 
@@ -233,18 +308,20 @@ def ages_from_criteria(text: str | None) -> tuple[Age, Age]:
         under_lead = bool(lead) and item[:1].islower()
         if not under_lead:
             lead = item if item.rstrip().endswith(":") else ""
-        for low, high in _statements(f"{lead} {item}" if under_lead else item):
+        statements, doubt = _statements(f"{lead} {item}" if under_lead else item)
+        if doubt:
+            return None, None
+        for low, high in statements:
             if low is not None:
                 minimums.add(low)
             if high is not None:
                 maximums.add(high)
-    low = _clean(min(minimums)) if len(minimums) == 1 else None
-    high = _clean(max(maximums)) if len(maximums) == 1 else None
-    disagree = len(minimums) > 1 or len(maximums) > 1
-    if not disagree and (groups := _eu_age_groups(text)):
-        # Prose is exact and comes first; the register's age groups fill a missing bound.
-        low = groups[0] if low is None else low
-        high = groups[1] if high is None else high
+    # Criteria for several groups ("volunteers 21 to 85", "patients 6 to 85") give the span of
+    # all of them: nobody the trial takes is outside it.
+    low = _clean(min(minimums)) if minimums else None
+    high = _clean(max(maximums)) if maximums else None
+    if not (minimums or maximums) and (groups := _eu_age_groups(text)):
+        low, high = groups  # prose is exact and comes first
     if low is not None and high is not None and low >= high:
         return None, None
     return low, high
