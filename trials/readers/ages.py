@@ -23,13 +23,13 @@ better than a wrong bound, because the age filter hides trials from people:
   "F.1.2 Adults (18-64 years) yes", "F.1.3 Elderly (>=65 years) yes"), which ICTRP appends to
   the inclusion criteria, fill a bound the prose does not give: the youngest group's lower
   limit when no minors take part ("under 18? no" and Adults yes: min 18), the oldest group's
-  upper limit (Elderly no: max 64; Elderly yes: no maximum). Groups are coarse, so prose that
-  states a bound ("Age ≥ 50 years") wins.
+  upper limit (Elderly no: max 64; Elderly yes: no maximum). Groups are coarse, so a bound
+  the prose states ("Age ≥ 50 years") wins; the groups fill only the other one.
 """
 
 import re
 
-from trials.readers.criteria import split_criteria
+from trials.readers.criteria import criterion_items, split_criteria
 
 Age = int | float | None
 
@@ -277,7 +277,9 @@ def _eu_age_groups(text: str) -> tuple[Age, Age] | None:
     minimum: float | None = min(low for low, _ in yes)
     if minimum >= 18 and (under_18 is None or under_18[1].lower() == "yes"):
         minimum = None  # minors take part, but in which groups is not said
-    maximum = None if any(high is None for _, high in yes) else max(h for _, h in yes)
+    elderly_answered = any(high is None for _, _, high in answers)
+    open_ended = any(high is None for _, high in yes)
+    maximum = None if open_ended or not elderly_answered else max(h for _, h in yes)
     return (
         None if minimum is None else _clean(minimum),
         None if maximum is None else _clean(maximum),
@@ -294,7 +296,7 @@ def _inclusion_items(text: str) -> list[str]:
         re.I | re.M,
     )
     scope = text[: exclusion.start()] if exclusion else text
-    return [line for line in scope.split("\n") if line.strip()]
+    return criterion_items(scope)
 
 
 def ages_from_criteria(text: str | None) -> tuple[Age, Age]:
@@ -308,6 +310,8 @@ def ages_from_criteria(text: str | None) -> tuple[Age, Age]:
         under_lead = bool(lead) and item[:1].islower()
         if not under_lead:
             lead = item if item.rstrip().endswith(":") else ""
+            if re.match(r"(?:is|are|has|have|was|were)\b", item):
+                continue  # "is over 75 years of age" under a lead-in the text lost
         statements, doubt = _statements(f"{lead} {item}" if under_lead else item)
         if doubt:
             return None, None
@@ -320,8 +324,10 @@ def ages_from_criteria(text: str | None) -> tuple[Age, Age]:
     # all of them: nobody the trial takes is outside it.
     low = _clean(min(minimums)) if minimums else None
     high = _clean(max(maximums)) if maximums else None
-    if not (minimums or maximums) and (groups := _eu_age_groups(text)):
-        low, high = groups  # prose is exact and comes first
+    if groups := _eu_age_groups(text):
+        # Prose is exact and comes first; the groups fill a bound it does not give.
+        low = groups[0] if low is None else low
+        high = groups[1] if high is None else high
     if low is not None and high is not None and low >= high:
         return None, None
     return low, high

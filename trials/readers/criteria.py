@@ -45,6 +45,11 @@ def _items(block: str) -> list[str]:
     return items
 
 
+def criterion_items(block: str) -> list[str]:
+    """The items of a block of criteria without headings (numbered, bulleted, or one a line)."""
+    return _items(block)
+
+
 def split_criteria(text: str | None) -> Criteria:
     """`{"inclusion": [...], "exclusion": [...], "text": text}`. Without any heading the
     items are not sorted into either list (that would be a guess); `text` keeps them."""
