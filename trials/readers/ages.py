@@ -25,6 +25,9 @@ better than a wrong bound, because the age filter hides trials from people:
   limit when no minors take part ("under 18? no" and Adults yes: min 18), the oldest group's
   upper limit (Elderly no: max 64; Elderly yes: no maximum). Groups are coarse, so a bound
   the prose states ("Age ≥ 50 years") wins; the groups fill only the other one.
+
+The module is over 300 lines on purpose: the phrasings and the guards against what is not an
+age limit are one table, and are read (and tuned) together.
 """
 
 import re

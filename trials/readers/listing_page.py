@@ -9,6 +9,12 @@ Placeholders: the site prints "Target enrollment: 0" for every trial and "Trial 
 1969-12-31" when it has none; both are null with a warning. Its text names no trial ID (the
 page URL does: `--url …/NCT05495321`). `source.registry` is the register of the trial's ID
 when one is known (from the URL), else null: the site itself is not a register.
+
+Extractions that start part-way (no "Overview", no title, the first labels cut off) are read
+for what they hold: two of the site's own labels recognise them, the title is taken only when
+the page starts with it (the Status label follows), and values standing without their label
+are read only by a shape nothing else has (a known status, "Phase 2", a sex) — with a
+`values_read_by_shape` warning. Dates without a label stay unread: start or end is unknowable.
 """
 
 import re
