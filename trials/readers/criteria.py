@@ -1,4 +1,4 @@
-"""Eligibility criteria text: inclusion/exclusion items, and ages written only in the text.
+"""Eligibility criteria text: inclusion and exclusion items (ages in the text: ages.py).
 
 Registries number criteria `1.`, `(1)`, `1)` or bullet them `*`, `-`, `•`, and wrap long items
 over several lines; a line that starts with no marker continues the item before it.
@@ -45,6 +45,11 @@ def _items(block: str) -> list[str]:
     return items
 
 
+def criterion_items(block: str) -> list[str]:
+    """The items of a block of criteria without headings (numbered, bulleted, or one a line)."""
+    return _items(block)
+
+
 def split_criteria(text: str | None) -> Criteria:
     """`{"inclusion": [...], "exclusion": [...], "text": text}`. Without any heading the
     items are not sorted into either list (that would be a guess); `text` keeps them."""
@@ -57,63 +62,3 @@ def split_criteria(text: str | None) -> Criteria:
         kind = match[1].lower()
         result[kind] += _items(text[match.end() : end])
     return result
-
-
-_NUM = r"(\d{1,2}(?:\.\d)?)"
-_AGE_PATTERNS = [
-    # "Aged 18 to 70 years", "Age 18-75 years old", "aged between 18 and 65 years"
-    (
-        re.compile(
-            rf"\bage[ds]?\s*(?:of\s*|:\s*|is\s*|range\s*)?(?:between\s*|from\s*)?{_NUM}\s*"
-            rf"(?:years?\s*)?(?:-|–|~|to|and)\s*{_NUM}\s*(?:years?|yrs?|y)\b",
-            re.I,
-        ),
-        "range",
-    ),
-    (
-        re.compile(rf"\b{_NUM}\s*(?:-|–|~|to)\s*{_NUM}\s*years?\s*(?:old|of\s+age)\b", re.I),
-        "range",
-    ),
-    # "aged 18 years or older", "age ≥ 18 years", "over 18 years of age", "18 years and above"
-    (
-        re.compile(
-            rf"\bage[ds]?\s*(?:of\s*|:\s*)?(?:≥|>=|over|above|at\s+least)?\s*{_NUM}\s*"
-            rf"(?:years?|yrs?)\s*(?:old\s*)?(?:or|and)\s*(?:older|over|above)",
-            re.I,
-        ),
-        "min",
-    ),
-    (
-        re.compile(
-            rf"\bage[ds]?\s*(?:≥|>=|>|over|above|older\s+than|of\s+at\s+least|at\s+least)\s*{_NUM}\b",
-            re.I,
-        ),
-        "min",
-    ),
-    (
-        re.compile(rf"\b{_NUM}\s*years?\s*(?:of\s+age\s*)?(?:or|and)\s*(?:older|over|above)", re.I),
-        "min",
-    ),
-]
-
-
-def _num(value: str) -> int | float:
-    number = float(value)
-    return int(number) if number == int(number) else number
-
-
-def ages_from_criteria(text: str | None) -> tuple[int | float | None, int | float | None]:
-    """(min, max) years from criteria prose, for sources without structured age fields."""
-    if not text:
-        return None, None
-    inclusion = split_criteria(text)
-    scope = " ".join(inclusion["inclusion"]) or text
-    for pattern, kind in _AGE_PATTERNS:
-        if match := pattern.search(scope):
-            if kind == "range":
-                low, high = _num(match[1]), _num(match[2])
-                if low < high <= 120:
-                    return low, high
-            else:
-                return _num(match[1]), None
-    return None, None

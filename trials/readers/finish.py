@@ -6,12 +6,14 @@ refractory reading — so that two formats saying the same thing give the same r
 """
 
 from trials.readers.normalize import classify_identifier, identifier_entry, ids_in_text
+from trials.readers.places import countries_in
 from trials.readers.record import (
     LIST_FIELDS,
     TrialRecord,
     Warning,
     condition_is_intervention,
     ordered,
+    unmapped,
 )
 from trials.readers.vocabulary import Vocabulary
 
@@ -27,6 +29,17 @@ def add_identifier(record: dict, value: str | None, *, kind: str | None = None) 
     entry = identifier_entry(value, kind=kind)
     if entry and all(i["id"] != entry["id"] for i in record["identifiers"]):
         record["identifiers"].append(entry)
+
+
+def add_countries(record: dict, value: str | None) -> None:
+    """Add the countries of a country list; regions ("European Union", "Asia except Japan")
+    and unknown names give no code, only a warning."""
+    codes, regions, unknown = countries_in(value)
+    record["countries"] += codes
+    for name in regions:
+        warn(record, unmapped("countries", name, f"countries: {name!r} is a region, not a country"))
+    for name in unknown:
+        warn(record, unmapped("countries", name))
 
 
 def _blank_to_none(value):

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
-from trials.readers.finish import add_identifier, finish, warn
-from trials.readers.record import TrialRecord, empty_record, unmapped
+from trials.readers.finish import add_countries, add_identifier, finish
+from trials.readers.places import euctr_member_state
+from trials.readers.record import TrialRecord, empty_record
 from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ictrp-page"
@@ -271,13 +272,9 @@ def read(
     record["enrollment_raw"] = get("target sample size")
     record["enrollment"] = normalize.parse_enrollment(record["enrollment_raw"], warnings=warnings)
 
-    for line in blocks.get("Countries of recruitment", []):
-        for name in filter(None, (p.strip() for p in line.split(";"))):
-            code = normalize.country_code(name)
-            if code:
-                record["countries"].append(code)
-            else:
-                warn(record, unmapped("countries", name))
+    add_countries(record, "\n".join(blocks.get("Countries of recruitment", [])))
+    if member_state := euctr_member_state(record["trial_id"]):
+        record["countries"].append(member_state)
     _contacts(record, blocks.get("Contacts", []))
 
     criteria = normalize.clean_text("\n".join(blocks.get("Key inclusion & exclusion criteria", [])))

@@ -29,14 +29,14 @@ from collections.abc import Iterator
 
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
-from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.finish import add_countries, add_identifier, finish, warn
 from trials.readers.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
+from trials.readers.places import euctr_member_state
 from trials.readers.record import (
     PLACEHOLDER_NULLED,
     TrialRecord,
     Warning,
     empty_record,
-    unmapped,
     warning,
 )
 from trials.readers.stream import Source, iter_text
@@ -165,11 +165,9 @@ def trial_record(
     record["enrollment_raw"] = get("Target_size")
     record["enrollment"] = normalize.parse_enrollment(record["enrollment_raw"], warnings=warnings)
 
-    for name in filter(None, _parts(get("Countries"))):
-        if code := normalize.country_code(name):
-            record["countries"].append(code)
-        else:
-            warn(record, unmapped("countries", name))
+    add_countries(record, get("Countries"))
+    if member_state := euctr_member_state(trial_id):
+        record["countries"].append(member_state)
     _contacts(record, trial)
     _eligibility(record, get, warnings)
     for name in filter(None, _parts(get("Condition"))):

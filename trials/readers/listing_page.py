@@ -9,6 +9,12 @@ Placeholders: the site prints "Target enrollment: 0" for every trial and "Trial 
 1969-12-31" when it has none; both are null with a warning. Its text names no trial ID (the
 page URL does: `--url …/NCT05495321`). `source.registry` is the register of the trial's ID
 when one is known (from the URL), else null: the site itself is not a register.
+
+Extractions that start part-way (no "Overview", no title, the first labels cut off) are read
+for what they hold: two of the site's own labels recognise them, the title is taken only when
+the page starts with it (the Status label follows), and values standing without their label
+are read only by a shape nothing else has (a known status, "Phase 2", a sex) — with a
+`values_read_by_shape` warning. Dates without a label stay unread: start or end is unknowable.
 """
 
 import re
@@ -16,8 +22,8 @@ from collections.abc import Iterator
 
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
-from trials.readers.finish import add_identifier, finish
-from trials.readers.record import TrialRecord, empty_record
+from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.record import VALUES_READ_BY_SHAPE, TrialRecord, empty_record, warning
 from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "listing-page"
@@ -54,11 +60,27 @@ _LISTS = {"treatments", "conditions", "collaborators"}
 _PROSE = {"summary", "criteria"}
 
 
+# Labels only this site prints; two of them (at a line start or glued to a value) recognise a
+# page whose extraction starts part-way, after the title and the first fields.
+_SITE_LABELS = (
+    "Target enrollment:",
+    "Participant gender:",
+    "Trial end date:",
+    "Trial start date:",
+    "Accepts Healthy Volunteers?",
+    "Lead Sponsor:",
+    "Treatments:",
+    "Collaborators:",
+)
+
+
 def sniff(text: str) -> bool:
-    return any(
-        marker in text
-        for marker in ("Target enrollment:", "Participant gender:", "Trial end date:")
-    ) or ("Accepts Healthy Volunteers?" in text and "Treatments:" in text)
+    if any(marker in text for marker in ("Target enrollment:", "Participant gender:")):
+        return True
+    if "Trial end date:" in text:
+        return True
+    found = {label for label in _SITE_LABELS if label in text}
+    return len(found) >= 2 or (len(found) == 1 and bool(re.search(r"[a-z.)]Phase:\n", text)))
 
 
 def _unglue(text: str) -> list[str]:
@@ -82,23 +104,58 @@ def _label(line: str) -> tuple[str | None, str]:
     return None, line
 
 
-def _fields(lines: list[str]) -> tuple[str | None, dict[str, list[str]]]:
-    title: str | None = None
+def _fields(lines: list[str]) -> tuple[str | None, dict[str, list[str]], list[str]]:
+    """(title, values per field, unlabelled lines of the overview). The title is the line the
+    page starts with (or the one after "Overview") when the Status label follows it; a page
+    whose extraction starts part-way has no title, and the values before its first label are
+    kept apart, to be read by their shape."""
     fields: dict[str, list[str]] = {}
+    loose: list[str] = []
     current: str | None = None
+    first_label: str | None = None
     for line in lines:
         field, rest = _label(line)
         if field:
             current = field
+            first_label = first_label or field
             fields.setdefault(field, [])
             if rest:
                 fields[field].append(rest)
         elif current in (None, "overview"):
-            if line and title is None:
-                title = line
+            if line:
+                loose.append(line)
         elif current in _PROSE or line:
             fields[current].append(line)
-    return title, fields
+    title = None
+    if loose and (first_label == "overview" or (first_label == "status" and len(loose) == 1)):
+        title = loose.pop(0)
+    return title, fields, loose
+
+
+def _by_shape(record: dict, lines: list[str]) -> None:
+    """Values printed without their label (the page starts part-way, or a layout lost them):
+    only shapes that cannot be anything else are read — a status the vocabulary knows, "Phase
+    2", a sex — and the record says so."""
+    warnings = record["warnings"]
+    read = False
+    for line in lines:
+        folded = " ".join(line.lower().split())
+        if record["status_raw"] is None and folded in normalize.status_map():
+            record["status_raw"] = line
+            record["status"] = normalize.parse_status(line, warnings=warnings)
+            read = True
+        elif record["phase_raw"] is None and re.fullmatch(
+            r"(?:early\s+)?phase\s*[0-4iv/ ]+", folded
+        ):
+            record["phase_raw"] = line
+            record["phases"] = normalize.parse_phases(line, warnings=warnings)
+            read = True
+        elif record["sex"] is None and folded in ("all", "male", "female"):
+            record["sex"] = normalize.parse_sex(line, warnings=warnings)
+            read = True
+    if read:
+        message = "layout: values without their labels read by their shape"
+        warn(record, warning(None, VALUES_READ_BY_SHAPE, None, message))
 
 
 def _single(values: list[str]) -> str | None:
@@ -114,7 +171,7 @@ def read(
     # reads as the mapping table from the registry's labels to trial/1; helpers for its parts
     # would each take the whole record and scatter that table.
     text = normalize.clean_text(normalize.decode_bytes(data)) or ""
-    title, fields = _fields(_unglue(text))
+    title, fields, loose = _fields(_unglue(text))
     if not title and not fields:
         raise ReaderError("not a listing page (no title or fields)")
     record = empty_record(FORMAT, data)
@@ -156,6 +213,8 @@ def read(
         )
     else:
         record["min_age_years"], record["max_age_years"] = normalize.ages_from_criteria(criteria)
+
+    _by_shape(record, loose)
 
     for name in dict.fromkeys(fields.get("conditions", [])):
         record["conditions"].append({"name": name, "term": None})

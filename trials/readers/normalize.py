@@ -12,7 +12,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from trials.readers.criteria import ages_from_criteria, split_criteria
+from trials.readers.ages import ages_from_criteria
+from trials.readers.criteria import split_criteria
 from trials.readers.dates import DATE_PLACEHOLDERS, parse_date
 from trials.readers.design import design_value, parse_design, parse_study_type
 from trials.readers.identifiers import (
@@ -190,30 +191,60 @@ def parse_enrollment(
 
 
 _AGE_UNITS = {"y": 1, "year": 1, "m": 12, "month": 12, "w": 52, "week": 52, "d": 365, "day": 365}
-_NO_AGE_LIMIT = {"n a", "na", "no limit", "none", "not stated", "no", "any", "not applicable"}
+_NO_AGE_LIMIT = {
+    "n a",
+    "na",
+    "no limit",
+    "no limits",
+    "no age limit",
+    "not limited",
+    "unlimited",
+    "none",
+    "nil",
+    "not stated",
+    "not specified",
+    "no",
+    "any",
+    "any age",
+    "not applicable",
+    "",
+}
+# Exports' "no limit" numbers: never a real age.
+_AGE_PLACEHOLDERS = {999, 9999, 99999, 999999}
+_AGE = re.compile(
+    r"(?P<cmp>[<>]=?|[≥≤])?\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<plus>\+)?\s*\(?\s*"
+    r"(?P<unit>y|years?|yrs?|age|m|months?|w|weeks?|d|days?|岁|歳)?\s*\)?"
+    r"(?:[\s-]*(?:old|of\s+age))?"
+    r"\s*(?P<open>\+|(?:and|or)\s+(?:older|over|above|more)|over|以上)?",
+    re.IGNORECASE,
+)
 
 
 def parse_age(
     raw: str | None, *, field: str = "age", warnings: Warnings = None
 ) -> int | float | None:
-    """Age in years: "18 Years" -> 18, "6 Months" -> 0.5; "N/A" and "no limit" -> None."""
+    """Age in years: "18 Years" -> 18, "6 Months" -> 0.5, "18Y", "18 years old", "28 Days";
+    "N/A", "No limit" and the export placeholder 99999 -> None. ICTRP relays JPRN's and
+    ChiCTR's spellings too: ">= 20age old", "18years-old", "60(Year)", "18岁". An open-ended
+    group as a maximum ("65+", an EU age group) and a maximum of 0 (some registers' "no limit")
+    mean no upper limit: None."""
     text = _one_line(raw)
     if not text or _fold(text) in _NO_AGE_LIMIT:
         return None
-    # ICTRP relays JPRN's and ChiCTR's spellings: ">= 20age old", "18years-old", "60(Year)".
-    match = re.fullmatch(
-        r"(?:[<>]=?|[≥≤])?\s*(\d+(?:\.\d+)?)\s*\(?\s*(y|years?|yrs?|age|m|months?|w|weeks?|d|days?)?"
-        r"\s*\)?(?:[\s-]*old)?",
-        text,
-        re.I,
-    )
+    match = _AGE.fullmatch(text.strip())
     if not match:
         message = f"{field}: unreadable age {text!r}"
         _warn(warnings, warning(field, UNREADABLE_VALUE, text, message))
         return None
-    unit = (match[2] or "y").lower().rstrip("s")
-    unit = "y" if unit in ("yr", "age") else unit
-    value = float(match[1]) / _AGE_UNITS.get(unit, 1)
+    if float(match["number"]) in _AGE_PLACEHOLDERS:
+        message = f"{field}: placeholder age {text!r} ignored"
+        _warn(warnings, warning(field, PLACEHOLDER_NULLED, text, message))
+        return None
+    if field == "max_age_years" and (match["plus"] or match["open"] or not float(match["number"])):
+        return None  # "65+" or "0" as a maximum: no upper limit
+    unit = (match["unit"] or "y").lower().rstrip("s")
+    unit = "y" if unit in ("yr", "age", "岁", "歳") else unit
+    value = float(match["number"]) / _AGE_UNITS.get(unit, 1)
     return int(value) if value == int(value) else round(value, 2)
 
 

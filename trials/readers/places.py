@@ -77,3 +77,83 @@ def country_from_address(address: str | None) -> str | None:
             if code := country_from_city(" ".join(words[-count:])):
                 return code
     return None
+
+
+# Words registries put in country lists that name no one country: regions, the EU itself,
+# placeholders. They give no code (never a made-up one such as "EU").
+_REGIONS = {
+    "european union",
+    "eu",
+    "eea",
+    "european economic area",
+    "europe",
+    "asia",
+    "asia except japan",
+    "north america",
+    "south america",
+    "latin america",
+    "central america",
+    "oceania",
+    "africa",
+    "middle east",
+    "worldwide",
+    "international",
+    "multinational",
+    "global",
+}
+_NO_COUNTRY = {"n/a", "na", "none", "not applicable", "not specified", "other", "others", "-"}
+
+
+def countries_in(value: str | None) -> tuple[list[str], list[str], list[str]]:
+    """(codes, regions, unmapped names) of a country list: `;`- or line-separated ("Germany;
+    France;Spain", one per line), or comma-separated when every part is a country ("Germany,
+    France" — but "Korea, Republic of" stays one name)."""
+    codes: list[str] = []
+    regions: list[str] = []
+    unknown: list[str] = []
+    for part in filter(None, (p.strip() for p in re.split(r"[;\n]", value or ""))):
+        if code := country_code(part):
+            codes.append(code)
+        elif _fold(part) in _REGIONS:
+            regions.append(part)
+        elif _fold(part) in _NO_COUNTRY:
+            continue
+        elif "," in part and (split := _comma_list(part)) is not None:
+            codes += split[0]
+            regions += split[1]
+        else:
+            unknown.append(part)
+    return codes, regions, unknown
+
+
+def _comma_list(part: str) -> tuple[list[str], list[str]] | None:
+    """Codes and regions of "Germany, France, European Union"; None unless every piece is one."""
+    pieces = [p.strip() for p in part.split(",") if p.strip()]
+    codes: list[str] = []
+    regions: list[str] = []
+    index = 0
+    while index < len(pieces):
+        pair = ", ".join(pieces[index : index + 2]) if index + 1 < len(pieces) else None
+        if pair and (code := country_code(pair, codes=False)):
+            codes.append(code)
+            index += 2
+        elif code := country_code(pieces[index], codes=False):
+            codes.append(code)
+            index += 1
+        elif _fold(pieces[index]) in _REGIONS:
+            regions.append(pieces[index])
+            index += 1
+        else:
+            return None
+    return codes, regions
+
+
+def euctr_member_state(trial_id: str | None) -> str | None:
+    """The member state of an EU Clinical Trials Register record (`EUCTR2021-000037-14-ES` ->
+    ES): the register keeps one record per member state where the trial is authorised. `-3RD`
+    (a record for the countries outside the EU) names none."""
+    match = re.fullmatch(r"EUCTR\d{4}-\d{6}-\d{2}-([A-Z]{2})", (trial_id or "").strip())
+    if not match:
+        return None
+    code = "GR" if match[1] == "EL" else match[1]
+    return code if pycountry.countries.get(alpha_2=code) else None
