@@ -20,7 +20,7 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
 from portal import pgembed
-from portal.env import env_bool, env_int, env_list, env_memory
+from portal.env import env_bool, env_duration, env_int, env_list, env_memory
 
 # NumPy (the facet index) needs no BLAS thread pool: idle BLAS threads would only cost memory
 # in every worker and make a process multi-threaded, which stops the importer from forking
@@ -100,8 +100,14 @@ DATABASES = {
 # exact bitmap of their pages; with PostgreSQL's default (4 MB) the planner scans the whole
 # table instead (3.7 s instead of 0.6 s at 1M; docs/benchmarks.md). A connection's own setting,
 # so the server's default for other clients is left alone.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=" + env_memory(
-    "DB_WORK_MEM", "32MB"
+# idle_in_transaction_session_timeout: a session of the portal's that holds a transaction open
+# without a word for this long is ended by the server, its locks released. An import is one
+# transaction; killed with its process, the server notices at once, but a process that hangs
+# (stopped, or a bug) would otherwise hold the import's locks until killed by hand.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    f"-c work_mem={env_memory('DB_WORK_MEM', '32MB')} "
+    "-c idle_in_transaction_session_timeout="
+    + env_duration("DB_IDLE_IN_TRANSACTION_TIMEOUT", "5min")
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
