@@ -173,3 +173,11 @@ BENCHMARK = env_bool("PORTAL_BENCHMARK")
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
+
+# Limits on every input the readers take (trials/readers/limits.py says why): an input over one
+# fails alone, `PATH: reason` naming the setting, and the rest of the batch loads.
+READER_MAX_RECORD_BYTES = env_int("READER_MAX_RECORD_BYTES", 32 * 1024 * 1024, minimum=1024)
+READER_MAX_DEPTH = env_int("READER_MAX_DEPTH", 100, minimum=10)
+READER_MAX_STRING = env_int("READER_MAX_STRING", 1_000_000, minimum=1000)
+READER_MAX_ZIP_BYTES = env_int("READER_MAX_ZIP_BYTES", 64 * 1024**3, minimum=1024)
+READER_MAX_ZIP_MEMBERS = env_int("READER_MAX_ZIP_MEMBERS", 2_000_000, minimum=1)

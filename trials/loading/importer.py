@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -25,11 +26,30 @@ from trials.loading.loader import Counts, Loader
 from trials.loading.scope import skip_reason
 from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import ImportRun
-from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, skipped, sniff_format
+from trials.readers import (
+    FORMATS,
+    Limits,
+    ReaderError,
+    iter_inputs,
+    read_source,
+    skipped,
+    sniff_format,
+)
 from trials.readers.value_mappings import apply_value_mappings
 
 BATCH = 500
 FIRST_BATCH = reader_process.FIRST_CHUNK  # small, so that the database starts early
+
+
+def reader_limits() -> Limits:
+    """The readers' limits, as the settings give them (READER_MAX_*)."""
+    return Limits(
+        record_bytes=settings.READER_MAX_RECORD_BYTES,
+        depth=settings.READER_MAX_DEPTH,
+        string_chars=settings.READER_MAX_STRING,
+        zip_bytes=settings.READER_MAX_ZIP_BYTES,
+        zip_members=settings.READER_MAX_ZIP_MEMBERS,
+    )
 
 
 @dataclass
@@ -101,6 +121,7 @@ class _Importer:
         self.loader = Loader()
         self.vocab = db_vocabulary()
         self.mappings = value_mappings()
+        self.limits = reader_limits()
 
     def _name(self, path: str) -> str:
         for prefix, name in self.names.items():
@@ -143,7 +164,7 @@ class _Importer:
         raw bytes prepared for storing (PreparedDocument), name, prepared or None),
         ("skip", reason) or ("fail", name, reason). No database here: this may run in the
         reader process."""
-        for name, data in iter_inputs(paths):
+        for name, data in iter_inputs(paths, self.limits):
             name = self._name(name)
             if isinstance(data, Exception):
                 yield "fail", name, str(data)
