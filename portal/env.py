@@ -17,6 +17,7 @@ TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off", ""})
 # PostgreSQL memory units (https://www.postgresql.org/docs/current/config-setting.html).
 MEMORY = re.compile(r"\d+\s*(?:B|kB|MB|GB|TB)?")
+DURATION = re.compile(r"\d+\s*(?:us|ms|s|min|h|d)?")
 
 
 def _bad(name: str, value: str, expected: str) -> ImproperlyConfigured:
@@ -71,6 +72,16 @@ def env_memory(name: str, default: str) -> str:
     if not MEMORY.fullmatch(raw.strip()):
         raise _bad(name, raw, "a PostgreSQL memory size such as 32MB")
     return raw.strip()
+
+
+def env_duration(name: str, default: str) -> str:
+    """A PostgreSQL time setting such as `5min` (checked, since it is passed to the server)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    if not DURATION.fullmatch(raw.strip()):
+        raise _bad(name, raw, "a PostgreSQL duration such as 5min, 300s or 0 (off)")
+    return raw.strip().replace(" ", "")
 
 
 def env_list(name: str, default: str) -> list[str]:

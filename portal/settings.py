@@ -23,7 +23,7 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
 from portal import pgembed
-from portal.env import env_bool, env_float, env_int, env_list, env_memory
+from portal.env import env_bool, env_duration, env_float, env_int, env_list, env_memory
 
 # NumPy (the facet index) needs no BLAS thread pool: idle BLAS threads would only cost memory
 # in every worker and make a process multi-threaded, which stops the importer from forking
@@ -104,8 +104,14 @@ DATABASES = {
 # exact bitmap of their pages; with PostgreSQL's default (4 MB) the planner scans the whole
 # table instead (3.7 s instead of 0.6 s at 1M; docs/benchmarks.md). A connection's own setting,
 # so the server's default for other clients is left alone.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=" + env_memory(
-    "DB_WORK_MEM", "32MB"
+# idle_in_transaction_session_timeout: a session of the portal's that holds a transaction open
+# without a word for this long is ended by the server, its locks released. An import is one
+# transaction; killed with its process, the server notices at once, but a process that hangs
+# (stopped, or a bug) would otherwise hold the import's locks until killed by hand.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    f"-c work_mem={env_memory('DB_WORK_MEM', '32MB')} "
+    "-c idle_in_transaction_session_timeout="
+    + env_duration("DB_IDLE_IN_TRANSACTION_TIMEOUT", "5min")
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -191,3 +197,10 @@ SYNC_CTGOV_BACKOFF = env_float("SYNC_CTGOV_BACKOFF", 2.0, minimum=0)  # first re
 SYNC_CTGOV_MAX_WAIT = env_float("SYNC_CTGOV_MAX_WAIT", 600.0, minimum=0)  # longest, Retry-After too
 SYNC_CTGOV_PAGE_SIZE = env_int("SYNC_CTGOV_PAGE_SIZE", 1000, minimum=1)
 SYNC_CTGOV_RECHECK = env_int("SYNC_CTGOV_RECHECK", 1000, minimum=0)  # known IDs re-checked a run
+# Limits on every input the readers take (trials/readers/limits.py says why): an input over one
+# fails alone, `PATH: reason` naming the setting, and the rest of the batch loads.
+READER_MAX_RECORD_BYTES = env_int("READER_MAX_RECORD_BYTES", 32 * 1024 * 1024, minimum=1024)
+READER_MAX_DEPTH = env_int("READER_MAX_DEPTH", 100, minimum=10)
+READER_MAX_STRING = env_int("READER_MAX_STRING", 1_000_000, minimum=1000)
+READER_MAX_ZIP_BYTES = env_int("READER_MAX_ZIP_BYTES", 64 * 1024**3, minimum=1024)
+READER_MAX_ZIP_MEMBERS = env_int("READER_MAX_ZIP_MEMBERS", 2_000_000, minimum=1)

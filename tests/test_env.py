@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_float, env_int, env_list, env_memory
+from portal.env import env_bool, env_duration, env_float, env_int, env_list, env_memory
 
 from .conftest import ROOT
 
@@ -23,6 +23,7 @@ from .conftest import ROOT
         (lambda: env_float("PORTAL_TEST_VAR", 1.0, minimum=0), "-0.5"),
         (lambda: env_memory("PORTAL_TEST_VAR", "32MB"), "32MB; DROP TABLE x"),
         (lambda: env_list("PORTAL_TEST_VAR", "a"), "localhost,,x"),
+        (lambda: env_duration("PORTAL_TEST_VAR", "5min"), "5min -c fsync=off"),
     ],
 )
 def test_a_malformed_value_names_the_variable(monkeypatch, reader, value):
@@ -46,6 +47,8 @@ def test_well_formed_values_and_defaults(monkeypatch):
     assert env_bool("PORTAL_TEST_VAR", True) is False
     monkeypatch.setenv("PORTAL_TEST_VAR", "512kB")
     assert env_memory("PORTAL_TEST_VAR", "32MB") == "512kB"
+    monkeypatch.setenv("PORTAL_TEST_VAR", "90s")
+    assert env_duration("PORTAL_TEST_VAR", "5min") == "90s"
 
 
 def test_settings_refuse_to_start_with_a_malformed_value():

@@ -25,6 +25,7 @@ from trials.models import (
 )
 from trials.readers.identifiers import identifier_norm
 from trials.search import facets
+from trials.web.links import http_url
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -66,7 +67,17 @@ class ContactInline(ReadOnlyInline):
 
 class SourceInline(ReadOnlyInline):
     model = SourceRecord
-    fields = ["format", "registry", "refreshed", "priority", "url", "document", "imported"]
+    fields = ["format", "registry", "refreshed", "priority", "link", "document", "imported"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "link"]
+
+    @admin.display(description="URL")
+    def link(self, obj: SourceRecord) -> str:
+        """The source's URL, a link only when it is http(s) (registry text: see web/links.py)."""
+        if url := http_url(obj.url):
+            return format_html('<a href="{}" rel="noreferrer">{}</a>', url, url)
+        return obj.url or "-"
 
 
 # --- Changelist filters over the derived array columns -----------------------------------------

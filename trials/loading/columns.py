@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -134,11 +135,41 @@ def source_key(record: dict) -> str:
 
 
 def trial_key(record: dict) -> str:
-    """The URL key: the trial ID, or a stable name derived from the source when there is none."""
+    """The URL key: the trial ID made URL-safe (`url_key`), or a stable name derived from the
+    source when there is none."""
     if record.get("trial_id"):
-        return record["trial_id"]
+        return url_key(record["trial_id"])
     digest = hashlib.sha256(source_key(record).encode()).hexdigest()[:10]
     return f"unregistered-{digest}"
+
+
+# The characters a URL path segment carries as they are (RFC 3986's unreserved ones).
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
+KEY_LENGTH = 100  # Trial.key's max_length
+_SHORT = 80  # a changed key's readable part, before the suffix that keeps it unique
+
+
+def url_key(value: str) -> str:
+    """An ID as a URL path segment. An ID whose characters are all URL-safe (letters, digits,
+    `-._~`; every registry's well-formed IDs but CTRI's and SLCTR's) is its own key, so URLs
+    stay stable; in any other, each run of other characters becomes `-`
+    (`CTRI/2020/01/022345` -> `CTRI-2020-01-022345`). Two IDs that come out the same are
+    told apart by `distinct_key` when the second is created."""
+    if _URL_SAFE.fullmatch(value) and value.strip(".") and len(value) <= KEY_LENGTH:
+        return value
+    safe = _URL_UNSAFE.sub("-", value).strip("-.")[:_SHORT].strip("-.")
+    return safe or "id-" + _digest(value)
+
+
+def distinct_key(value: str) -> str:
+    """`url_key(value)` with a suffix from the whole ID: the key of a trial whose plain key is
+    taken by another trial (`CTRI/2020/01/1` beside an ID written `CTRI-2020-01-1`)."""
+    return f"{url_key(value)[:_SHORT]}-{_digest(value)}"
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
 def source_values(record: dict) -> dict:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -31,6 +32,7 @@ from trials.loading.vocab_tables import db_vocabulary, value_mappings
 from trials.models import ImportRun
 from trials.readers import (
     FORMATS,
+    Limits,
     ReaderError,
     Source,
     iter_inputs,
@@ -42,6 +44,17 @@ from trials.readers.value_mappings import apply_value_mappings
 
 BATCH = 500
 FIRST_BATCH = reader_process.FIRST_CHUNK  # small, so that the database starts early
+
+
+def reader_limits() -> Limits:
+    """The readers' limits, as the settings give them (READER_MAX_*)."""
+    return Limits(
+        record_bytes=settings.READER_MAX_RECORD_BYTES,
+        depth=settings.READER_MAX_DEPTH,
+        string_chars=settings.READER_MAX_STRING,
+        zip_bytes=settings.READER_MAX_ZIP_BYTES,
+        zip_members=settings.READER_MAX_ZIP_MEMBERS,
+    )
 
 
 @dataclass
@@ -131,6 +144,7 @@ class _Importer:
         self.existing: ImportRun | None = None  # a queued job's run, made beforehand
         self.on_progress: Callable[[ImportResult], None] | None = None
         self.skipped_ids = False  # DocumentLoader: list the IDs of records out of scope
+        self.limits = reader_limits()
 
     def _name(self, path: str) -> str:
         for prefix, name in self.names.items():
@@ -179,7 +193,7 @@ class _Importer:
         raw bytes prepared for storing (PreparedDocument), name, prepared or None),
         ("skip", reason, trial ID or None) or ("fail", name, reason). No database here: this
         may run in the reader process."""
-        return self._read(iter_inputs(paths))
+        return self._read(iter_inputs(paths, self.limits))
 
     def _read(self, inputs: Iterable[tuple[str, Source | Exception]]) -> Iterator[tuple]:
         for name, data in inputs:
@@ -265,7 +279,9 @@ class DocumentLoader:
         lists errors as [name, reason] and the trial IDs skipped as out of scope."""
         importer = self._importer
         importer.result = ImportResult(run=None)
-        inputs = [(name, Source.from_bytes(data, name)) for name, data in documents]
+        inputs = [
+            (name, Source.from_bytes(data, name, importer.limits)) for name, data in documents
+        ]
         with _loading():
             if reader_process.can_fork():
                 importer._consume(reader_process.in_reader_process(importer._read, inputs))
@@ -297,7 +313,7 @@ class DocumentStream:
         return self
 
     def _read_one(self, name: str, data: bytes) -> Iterator[tuple]:
-        return self._importer._read([(name, Source.from_bytes(data, name))])
+        return self._importer._read([(name, Source.from_bytes(data, name, self._importer.limits))])
 
     def send(self, name: str, data: bytes) -> None:
         if self._send is not None:

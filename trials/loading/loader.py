@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from trials.loading import documents, merging, scope
-from trials.loading.columns import source_key, trial_key
+from trials.loading.columns import distinct_key, source_key, trial_key
 from trials.loading.documents import PreparedDocument
 from trials.loading.vocab_tables import Terms
 from trials.loading.writing import Prepared, Writer, source_record
@@ -100,7 +100,7 @@ class Loader:
                 merging.merge_trials(trial, candidates[1:])
                 outcome = "merged"
         else:
-            trial = Trial(key=trial_key(record), record={}, title="")
+            trial = Trial(key=_free_key(record), record={}, title="")
 
         if trial.pk is None:
             self.rebuild(trial, [record])
@@ -207,6 +207,16 @@ class Loader:
                     fresh.source_key = source.source_key
                 fresh.save()
             return self.rebuild(trial)
+
+
+def _free_key(record: dict) -> str:
+    """The new trial's URL key; when another trial has it already (two IDs that are the same
+    once made URL-safe), one told apart by a suffix. The bulk path, which does not look, fails
+    on the unique key and leaves such a record to this one."""
+    key = trial_key(record)
+    if record.get("trial_id") and Trial.objects.filter(key=key).exists():
+        key = distinct_key(record["trial_id"])
+    return key
 
 
 __all__ = ["OUTCOMES", "Counts", "Loader", "Prepared", "PreparedDocument", "source_key"]

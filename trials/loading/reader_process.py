@@ -1,6 +1,12 @@
 """The importer's reader process: reading (parsing, normalizing, preparing rows) in a forked
 child while the importing process loads, so that two cores work. The child never touches the
-database; events come back through a pipe in chunks."""
+database; events come back through a pipe in chunks.
+
+Killing an import at any moment leaves nothing behind (tests/test_hostile_kill.py): the child
+lets go of the database connection it inherits as its first act (the server sees the importer's
+session end when the importer dies, and rolls its transaction back), dies with its parent
+(PR_SET_PDEATHSIG, and a pipe whose end of file means the parent is gone), dies at once on
+SIGTERM and leaves Ctrl-C to its parent, which stops it."""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import gc
 import multiprocessing
 import os
 import queue
+import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -41,10 +49,18 @@ def in_reader_process(events: Callable[[list], Iterator[tuple]], paths: list) ->
     touches the database (it inherits the parent's connection and must leave it alone)."""
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_read_into, args=(events, paths, sender), daemon=True)
+    # The parent holds the only writing end of `life` (the child closes its copy): its end of
+    # file in the child means the parent is gone, however it died.
+    life_read, life_write = os.pipe()
+    child = ctx.Process(
+        target=_child_main,
+        args=(events, paths, sender, (os.getpid(), life_read, life_write)),
+        daemon=True,
+    )
     child.start()  # now, not on the first next(): nothing may start a thread in between
     sender.close()
-    return _received(child, receiver)
+    os.close(life_read)
+    return _received(child, receiver, life_write)
 
 
 def in_streaming_reader(
@@ -88,7 +104,7 @@ def _sending(sender) -> Callable[[object], None]:
     return send
 
 
-def _received(child, receiver) -> Iterator[tuple]:
+def _received(child, receiver, life_write: int) -> Iterator[tuple]:
     """The reader's events. A thread takes each chunk off the pipe as it comes (a chunk is
     megabytes, written through a pipe of 64 kB) while this thread waits for the database."""
     inbox: queue.Queue = queue.Queue(maxsize=AHEAD)
@@ -122,6 +138,7 @@ def _received(child, receiver) -> Iterator[tuple]:
             except queue.Empty:
                 taker.join(0.1)
         receiver.close()
+        os.close(life_write)
 
 
 def _pump(get: Callable[[], object], put: Callable[[object], None]) -> None:
@@ -134,7 +151,70 @@ def _pump(get: Callable[[], object], put: Callable[[object], None]) -> None:
             return
 
 
-def _read_into(events, paths: list, sender) -> None:
+def _child_main(events, paths: list[str], sender, parent: tuple[int, int, int]) -> None:
+    """The reader process's first acts, before any reading: let go of the database, tie its
+    life to the parent's, take its own signal dispositions; then read."""
+    parent_pid, life_read, life_write = parent
+    _drop_database_connections()
+    os.close(life_write)
+    # SIGTERM (the parent's terminate(), a `kill` of the group) ends it at once: a Python
+    # handler inherited from the parent (pgembed turns SIGTERM into SystemExit) would unwind
+    # into joins of threads blocked on a pipe nobody reads. Ctrl-C is the parent's to handle.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
+    threading.Thread(target=_exit_on_eof, args=(life_read,), daemon=True).start()
+    _read_into(events, paths, sender)
+
+
+def _drop_database_connections() -> None:
+    """Let go of the database connections inherited from the parent without a word to the
+    server: closing them would end the parent's session (libpq says goodbye on the socket the
+    two share). The socket's descriptor is pointed at /dev/null instead, so that the server
+    sees the session end when the parent dies, and anything written to it goes nowhere."""
+    if "django.db" not in sys.modules:
+        return
+    from django.db import connections
+
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for wrapper in connections.all(initialized_only=True):
+            raw = wrapper.connection
+            if raw is None:
+                continue
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # already closed
+                os.dup2(null, raw.fileno())
+            wrapper.connection = None  # Django opens no new one here: the child never queries
+    finally:
+        os.close(null)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG); exit
+    now if the parent died before the request."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # no libc prctl: the pipe's end of file still tells
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _exit_on_eof(life_read: int) -> None:
+    """Exit the process when the parent's end of the life pipe closes (the parent died)."""
+    try:
+        while os.read(life_read, 1):
+            pass
+    except OSError:
+        pass
+    os._exit(1)
+
+
+def _read_into(events, paths: list[str], sender) -> None:
     """The reader process: send `events(paths)` in chunks, then None (or a traceback). A
     thread sends (pickles and writes) while the reader goes on, up to AHEAD chunks ahead."""
     outbox: queue.Queue = queue.Queue(maxsize=AHEAD)

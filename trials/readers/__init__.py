@@ -17,12 +17,15 @@ from types import ModuleType
 
 from trials.readers import ctgov_json, ctgov_page, ctgov_xml, ictrp_page, ictrp_xml, listing_page
 from trials.readers.errors import NotATrialDocument, ReaderError
+from trials.readers.limits import DEFAULT, LimitExceeded, Limits
 from trials.readers.record import TrialRecord
 from trials.readers.stream import Source, head_text
 from trials.readers.vocabulary import Vocabulary
 
 __all__ = [
     "FORMATS",
+    "LimitExceeded",
+    "Limits",
     "NotATrialDocument",
     "ReaderError",
     "Source",
@@ -42,9 +45,6 @@ FORMATS: dict[str, ModuleType] = {
 NOT_RECOGNISED = (
     f"not a recognised trial document (the portal reads: {', '.join(FORMATS)}; see README)"
 )
-
-# Zip members beyond this size are refused rather than inflated (a zip bomb is not a trial).
-MAX_MEMBER_BYTES = 1024 * 1024 * 1024
 
 
 def sniff_format(source: Source) -> str | None:
@@ -74,7 +74,21 @@ def read_source(
     are complete (a truncated download gives its readable records, then the error).
 
     `fmt` forces a format (no sniffing); `url` is where the document came from — recorded as
-    `source.url`, and a registry ID in it is the trial ID when the text names none."""
+    `source.url`, and a registry ID in it is the trial ID when the text names none. The
+    source's `limits` hold: an input over one is a ReaderError naming it, as is one that runs
+    the reader out of stack or memory (RecursionError, MemoryError), so that the batch goes on."""
+    try:
+        yield from _read_source(source, fmt=fmt, url=url, vocab=vocab)
+    except RecursionError:
+        depth = source.limits.depth
+        raise ReaderError(
+            f"nested too deep to read (RecursionError; limit READER_MAX_DEPTH={depth})"
+        ) from None
+    except MemoryError:
+        raise ReaderError("too large to read in memory (MemoryError)") from None
+
+
+def _read_source(source: Source, *, fmt, url, vocab) -> Iterator[tuple[TrialRecord, bytes]]:
     if fmt is None:
         fmt = sniff_format(source)
         if fmt is None:
@@ -88,7 +102,7 @@ def read_source(
         yield from module.read_source(source, url=url, vocab=vocab)
         return
     data = source.read()
-    for record in module.read(data, url=url, vocab=vocab):
+    for record in module.read(data, url=url, vocab=vocab, limits=source.limits):
         yield record, data
 
 
@@ -115,49 +129,61 @@ def _hidden(name: str) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in Path(name).parts)
 
 
-def _zip_members(path: str) -> Iterator[tuple[str, Source | Exception]]:
+def _zip_members(path: str, limits: Limits) -> Iterator[tuple[str, Source | Exception]]:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
         yield path, ReaderError(f"unreadable zip archive ({exc})")
         return
     with archive:
+        members = [
+            info for info in archive.infolist() if not info.is_dir() and not _hidden(info.filename)
+        ]
+        # A member never inflates past its declared size (zipfile stops there and fails it on
+        # its checksum), so the declared sizes bound what the archive can inflate to.
+        inflated = sum(info.file_size for info in members)
+        if len(members) > limits.zip_members:
+            yield path, LimitExceeded("zip_members", limits.zip_members, f"{len(members)} members")
+            return
+        if inflated > limits.zip_bytes:
+            yield path, LimitExceeded("zip_bytes", limits.zip_bytes, f"{inflated} bytes inflated")
+            return
         # Members are yielded in name order, one at a time, each opened from this one open
         # archive (see Source.from_zip): an AllPublicXML ZIP streams in flat memory.
-        for info in sorted(archive.infolist(), key=lambda member: member.filename):
-            if info.is_dir() or _hidden(info.filename):
-                continue
+        for info in sorted(members, key=lambda member: member.filename):
             name = f"{path}:{info.filename}"
-            if info.file_size > MAX_MEMBER_BYTES:
-                yield name, ReaderError(f"zip member too large ({info.file_size} bytes)")
-                continue
             # Members are streamed, never inflated whole; a truncated member fails on reading.
-            yield name, Source.from_zip(path, info, name, archive)
+            yield name, Source.from_zip(path, info, name, archive, limits)
 
 
-def _file(path: str, *, listed: bool = False) -> Iterator[tuple[str, Source | Exception]]:
+def _file(
+    path: str, limits: Limits, *, listed: bool = False
+) -> Iterator[tuple[str, Source | Exception]]:
     if path.lower().endswith(".zip"):
-        yield from _zip_members(path)
+        yield from _zip_members(path, limits)
         return
     try:
-        yield path, Source.from_path(path, listed=listed)
+        yield path, Source.from_path(path, listed=listed, limits=limits)
     except OSError as exc:
         yield path, ReaderError(exc.strerror or str(exc))
 
 
-def iter_inputs(paths: list[str]) -> Iterator[tuple[str, Source | Exception]]:
+def iter_inputs(
+    paths: list[str], limits: Limits = DEFAULT
+) -> Iterator[tuple[str, Source | Exception]]:
     """(name, Source) for every input file: directories recursively (sorted, hidden names
     skipped), `.zip` archives member by member (`archive.zip:inner/file.json`). A path or
     member that cannot be read gives (name, exception) so that the batch goes on. Nothing is
-    read here: a Source is opened by the reader, so inputs of any size stream."""
+    read here: a Source is opened by the reader, so inputs of any size stream. Each Source
+    carries `limits`, which its readers keep to (trials/readers/limits.py)."""
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith("."):
-                        yield from _file(os.path.join(root, name), listed=True)
+                        yield from _file(os.path.join(root, name), limits, listed=True)
         elif os.path.exists(path):
-            yield from _file(path)
+            yield from _file(path, limits)
         else:
             yield path, ReaderError("no such file or directory")

@@ -37,6 +37,7 @@ from trials.readers.ctgov_json_stream import (
 )
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.limits import DEFAULT, Limits, check_value
 from trials.readers.record import TrialRecord, Warning, empty_record, unmapped
 from trials.readers.stream import Source, head_text
 from trials.readers.vocabulary import Vocabulary
@@ -70,19 +71,26 @@ def sniff(text: str) -> bool:
 
 
 def read(
-    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+    data: bytes,
+    *,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[TrialRecord]:
-    for record, _ in read_source(Source.from_bytes(data), url=url, vocab=vocab):
+    source = Source.from_bytes(data, limits=limits or DEFAULT)
+    for record, _ in read_source(source, url=url, vocab=vocab):
         yield record
 
 
 def read_source(
     source: Source, *, url: str | None = None, vocab: Vocabulary | None = None
 ) -> Iterator[tuple[dict, bytes]]:
-    """(record, the study's own raw bytes) for each study of the document."""
+    """(record, the study's own raw bytes) for each study of the document, each within the
+    source's limits (bytes, nesting, string length)."""
     head = head_text(source).lstrip("\ufeff \t\r\n")
     if head.startswith("{") and not _SEARCH_KEYS.match(head):
         study = load_one(source.read())
+        check_value(study, source.limits, "the study")
         raw = canonical_bytes(study)
         yield study_record(study, raw, url=url, vocab=vocab), raw
         return
@@ -93,6 +101,7 @@ def read_source(
     for number, study in enumerate(studies, start=1):
         if not isinstance(study, dict) or "protocolSection" not in study:
             raise ReaderError(f"study {number} is not a ClinicalTrials.gov study object")
+        check_value(study, source.limits, f"study {number}")
         raw = canonical_bytes(study)
         yield study_record(study, raw, vocab=vocab), raw
 

@@ -9,6 +9,7 @@ import ijson
 import orjson
 
 from trials.readers.errors import ReaderError
+from trials.readers.limits import LimitExceeded
 from trials.readers.stream import Source, iter_text
 from trials.readers.text import decode_bytes
 
@@ -76,6 +77,7 @@ def array_items(source: Source) -> Iterator:
     One function of ~70 lines: the buffer, the position and the item expected are one state
     that the two helpers share; split further, it would be passed around on every item."""
     chunks = iter_text(source)
+    limit = source.limits.record_bytes  # an item's characters (a character is at least a byte)
     buffer, at = "", 0
     wanted = 0  # buffer length needed before the next attempt (doubles while an item is cut)
 
@@ -132,7 +134,9 @@ def array_items(source: Source) -> Iterator:
         except json.JSONDecodeError as exc:
             if not _cut_short(exc, buffer):
                 raise ReaderError(f"malformed JSON (study {number}: {exc.msg})") from None
-            wanted = 2 * (len(buffer) - at) + 1
+            if len(buffer) - at > limit:
+                raise LimitExceeded("record_bytes", limit, f"study {number}") from None
+            wanted = min(2 * (len(buffer) - at) + 1, limit + 2)
             if not refill():
                 raise ReaderError(f"malformed JSON (study {number}: {exc.msg})") from None
             continue
@@ -150,9 +154,15 @@ def search_answer_items(source: Source, prefix: str) -> Iterator[dict]:
     """The items under `prefix` of a JSON document (the API's search answer), one by one."""
     found: list = ijson.sendable_list()
     parser = ijson.items_coro(found, prefix, use_float=True)
+    limit = source.limits.record_bytes
+    pending = 0  # bytes sent since the last item came out: the item being built is no larger
     try:
         for chunk in iter_text(source):
-            parser.send(chunk.encode("utf-8"))
+            data = chunk.encode("utf-8")
+            parser.send(data)
+            pending = 0 if found else pending + len(data)
+            if pending > limit:
+                raise LimitExceeded("record_bytes", limit, "a study of the answer")
             yield from found
             del found[:]
         parser.close()

@@ -16,6 +16,7 @@ from trials.readers import ctgov_blocks as blocks
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.limits import Limits
 from trials.readers.record import (
     VALUES_READ_BY_SHAPE,
     TrialRecord,
@@ -215,7 +216,11 @@ def _by_shape(record: dict, lines: list[str]) -> None:
 
 
 def read(
-    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+    data: bytes,
+    *,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+    limits: Limits | None = None,  # a page is read whole: Source.read holds it to the byte limit
 ) -> Iterator[TrialRecord]:
     # Long on purpose: the record is filled field by field in the page's order, so the function
     # reads as the mapping table from the registry's labels to trial/1; helpers for its parts

@@ -48,6 +48,7 @@ from trials.readers import normalize as n
 from trials.readers.ctgov_json import INTERVENTION_TYPES, REGISTRY, STUDY_URL
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.limits import DEFAULT, Limits
 from trials.readers.record import TrialRecord, Warning, empty_record, unmapped
 from trials.readers.vocabulary import Vocabulary
 
@@ -81,9 +82,13 @@ def sniff(text: str) -> bool:
 
 
 def read(
-    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+    data: bytes,
+    *,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[TrialRecord]:
-    yield study_record(parse(data), data, url=url, vocab=vocab)
+    yield study_record(parse(data, limits or DEFAULT), data, url=url, vocab=vocab)
 
 
 # --- Parsing -----------------------------------------------------------------------------------
@@ -93,8 +98,9 @@ class _Refused(Exception):
     pass
 
 
-def parse(data: bytes) -> ET.Element:
-    """The `<clinical_study>` element of one document; ReaderError when it cannot be read.
+def parse(data: bytes, limits: Limits = DEFAULT) -> ET.Element:
+    """The `<clinical_study>` element of one document; ReaderError when it cannot be read,
+    LimitExceeded when it nests too deep or holds too long a text (`limits`).
 
     One function of ~60 lines: the expat handlers share the tree being built and the depth
     count; split, that state would be passed to each of them."""
@@ -108,28 +114,38 @@ def parse(data: bytes) -> ET.Element:
     if 0 <= at < end:
         text = text[:at] + text[end + len(_RESULTS_END) :]
     builder = ET.TreeBuilder()
+    max_depth = min(MAX_DEPTH, limits.depth)
     depth = 0
+    text_chars = 0  # of the element's text so far
     unbuilt = 0  # > 0 inside an element that is not built
 
     def start(tag: str, attrs: dict) -> None:
-        nonlocal depth, unbuilt
+        nonlocal depth, unbuilt, text_chars
         depth += 1
-        if depth > MAX_DEPTH:
-            raise _Refused(f"nested deeper than {MAX_DEPTH} elements")
+        text_chars = 0
+        if depth > max_depth:
+            raise _Refused(
+                f"nested deeper than {max_depth} elements; limit READER_MAX_DEPTH={limits.depth}"
+            )
         if unbuilt or tag in _UNBUILT:
             unbuilt += 1
         else:
             builder.start(tag, attrs)
 
     def end(tag: str) -> None:
-        nonlocal depth, unbuilt
+        nonlocal depth, unbuilt, text_chars
         depth -= 1
+        text_chars = 0
         if unbuilt:
             unbuilt -= 1
         else:
             builder.end(tag)
 
     def data_(chars: str) -> None:
+        nonlocal text_chars
+        text_chars += len(chars)
+        if text_chars > limits.string_chars:
+            raise _Refused(f"a text over the limit READER_MAX_STRING={limits.string_chars}")
         if not unbuilt:
             builder.data(chars)
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_countries, add_identifier, finish
+from trials.readers.limits import Limits
 from trials.readers.places import euctr_member_state
 from trials.readers.record import TrialRecord, empty_record
 from trials.readers.vocabulary import Vocabulary
@@ -228,7 +229,11 @@ def _eu_sex(labels: dict[str, str]) -> str | None:
 
 
 def read(
-    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+    data: bytes,
+    *,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+    limits: Limits | None = None,  # a page is read whole: Source.read holds it to the byte limit
 ) -> Iterator[TrialRecord]:
     # Long on purpose: the record is filled field by field in the page's order, so the function
     # reads as the mapping table from the registry's labels to trial/1; helpers for its parts

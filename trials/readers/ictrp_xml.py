@@ -31,6 +31,7 @@ from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_countries, add_identifier, finish, warn
 from trials.readers.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
+from trials.readers.limits import DEFAULT, LimitExceeded, Limits
 from trials.readers.places import euctr_member_state
 from trials.readers.record import (
     PLACEHOLDER_NULLED,
@@ -62,17 +63,24 @@ def sniff(text: str) -> bool:
 
 
 def read(
-    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+    data: bytes,
+    *,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[TrialRecord]:
-    for record, _ in read_source(Source.from_bytes(data), url=url, vocab=vocab):
+    source = Source.from_bytes(data, limits=limits or DEFAULT)
+    for record, _ in read_source(source, url=url, vocab=vocab):
         yield record
 
 
 def read_source(
     source: Source, *, url: str | None = None, vocab: Vocabulary | None = None
 ) -> Iterator[tuple[dict, bytes]]:
-    """(record, the trial's own raw bytes) for each `<Trial>` of the export."""
+    """(record, the trial's own raw bytes) for each `<Trial>` of the export, each within the
+    source's limits (bytes, nesting, text length)."""
     for trial in _trials(source):
+        _check_texts(trial, source.limits)
         trial.tail = None
         raw = (_HEADER + ET.tostring(trial, encoding="unicode") + _FOOTER).encode("utf-8")
         yield trial_record(trial, raw, url=url, vocab=vocab), raw
@@ -81,29 +89,49 @@ def read_source(
 def _trials(source: Source) -> Iterator[ET.Element]:
     # Text is fed as str: expat then reads it as the text it is, whatever the declaration says
     # (a UTF-16 or Latin-1 file decoded by iter_text).
+    # Limits: the text fed since the last <Trial> ended is what the parser holds (the root is
+    # cleared after each), so a trial, or a text, larger than the record limit is refused
+    # before it is built whole.
     parser = ET.XMLPullParser(events=("start", "end"))
     root: ET.Element | None = None
     depth = 0
+    limits = source.limits
+    pending = 0  # characters fed since the last <Trial> was read
     try:
         for chunk in itertools.chain(iter_text(source), [None]):
             if chunk is None:
                 parser.close()
             else:
                 parser.feed(chunk)
+                pending += len(chunk)
             for event, elem in parser.read_events():
                 if event == "start":
                     root = elem if root is None else root
                     depth += 1
+                    if depth > limits.depth:
+                        raise LimitExceeded("depth", limits.depth, "the XML's nesting")
                     continue
                 depth -= 1
                 if elem.tag == "Trial" and depth <= 1:
+                    pending = 0
                     yield elem
                     if root is not None and root is not elem:
                         root.clear()  # the Trial is read: free it
+            if pending > limits.record_bytes:
+                raise LimitExceeded("record_bytes", limits.record_bytes, "a <Trial>")
     except ET.ParseError as exc:
         raise ReaderError(f"malformed XML ({exc})") from exc
     if root is None or root.tag not in (ROOT, "Trial"):
         raise ReaderError("not an ICTRP XML export (no Trial elements)")
+
+
+def _check_texts(trial: ET.Element, limits: Limits) -> None:
+    for element in trial.iter():
+        for text in (element.text, element.tail):
+            if text and len(text) > limits.string_chars:
+                raise LimitExceeded(
+                    "string_chars", limits.string_chars, f"a text in <{element.tag}>"
+                )
 
 
 def _field(trial: ET.Element, tag: str) -> str | None:

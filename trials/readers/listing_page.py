@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
+from trials.readers.limits import Limits
 from trials.readers.record import VALUES_READ_BY_SHAPE, TrialRecord, empty_record, warning
 from trials.readers.vocabulary import Vocabulary
 
@@ -165,7 +166,11 @@ def _single(values: list[str]) -> str | None:
 
 
 def read(
-    data: bytes, *, url: str | None = None, vocab: Vocabulary | None = None
+    data: bytes,
+    *,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+    limits: Limits | None = None,  # a page is read whole: Source.read holds it to the byte limit
 ) -> Iterator[TrialRecord]:
     # Long on purpose: the record is filled field by field in the page's order, so the function
     # reads as the mapping table from the registry's labels to trial/1; helpers for its parts

@@ -3,7 +3,8 @@ often as needed), sniffed from its head, and decoded to text chunk by chunk.
 
 Why: a registry download can be hundreds of megabytes; readers of multi-record formats (CT.gov
 JSON arrays, ICTRP XML exports) parse it incrementally, so memory stays flat whatever its size.
-Page formats are small documents and are still read whole, up to `MAX_DOCUMENT_BYTES`.
+Page formats are small documents and are still read whole, up to the source's
+`limits.record_bytes` (trials/readers/limits.py).
 """
 
 import codecs
@@ -14,11 +15,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from trials.readers.errors import NotATrialDocument, ReaderError
+from trials.readers.limits import DEFAULT, LimitExceeded, Limits
 
 CHUNK = 1024 * 1024
 HEAD = 1024 * 1024  # what format sniffing looks at
-# A single-record document (a page, one study) bigger than this is no trial document.
-MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -29,24 +29,37 @@ _BOMS = (
 class Source:
     """One input document. `open()` gives a fresh binary stream each time. `listed` is true
     for a file found beside others (walking a directory, a ZIP member): one that is no trial
-    document there is skipped rather than failed."""
+    document there is skipped rather than failed. `limits` are what its readers allow."""
 
     def __init__(
-        self, name: str, opener: Callable[[], BinaryIO], size: int | None, *, listed: bool = False
+        self,
+        name: str,
+        opener: Callable[[], BinaryIO],
+        size: int | None,
+        *,
+        listed: bool = False,
+        limits: Limits = DEFAULT,
     ) -> None:
         self.name = name
         self.size = size
         self.listed = listed
+        self.limits = limits
         self._opener = opener
         self._head: bytes | None = None
 
     @classmethod
-    def from_path(cls, path: str, *, listed: bool = False) -> "Source":
-        return cls(path, lambda: open(path, "rb"), Path(path).stat().st_size, listed=listed)
+    def from_path(cls, path: str, *, listed: bool = False, limits: Limits = DEFAULT) -> "Source":
+        size = Path(path).stat().st_size
+        return cls(path, lambda: open(path, "rb"), size, listed=listed, limits=limits)
 
     @classmethod
     def from_zip(
-        cls, path: str, info: zipfile.ZipInfo, name: str, archive: zipfile.ZipFile | None = None
+        cls,
+        path: str,
+        info: zipfile.ZipInfo,
+        name: str,
+        archive: zipfile.ZipFile | None = None,
+        limits: Limits = DEFAULT,
     ) -> "Source":
         """A ZIP member. Opened from `archive` while that is open: opening the ZIP anew reads
         its whole central directory (0.2 s for 20,000 members), which per member would make
@@ -59,11 +72,11 @@ class Source:
                 return archive.open(info)
             return zipfile.ZipFile(path).open(info)
 
-        return cls(name, opener, info.file_size, listed=True)
+        return cls(name, opener, info.file_size, listed=True, limits=limits)
 
     @classmethod
-    def from_bytes(cls, data: bytes, name: str = "<bytes>") -> "Source":
-        return cls(name, lambda: io.BytesIO(data), len(data))
+    def from_bytes(cls, data: bytes, name: str = "<bytes>", limits: Limits = DEFAULT) -> "Source":
+        return cls(name, lambda: io.BytesIO(data), len(data), limits=limits)
 
     def open(self) -> BinaryIO:
         try:
@@ -78,13 +91,14 @@ class Source:
         return self._head
 
     def read(self) -> bytes:
-        """The whole document, for single-record formats; refused beyond MAX_DOCUMENT_BYTES."""
-        if self.size is not None and self.size > MAX_DOCUMENT_BYTES:
-            raise ReaderError(f"too large for a single document ({self.size} bytes)")
+        """The whole document, for single-record formats; refused beyond the record limit."""
+        limit = self.limits.record_bytes
+        if self.size is not None and self.size > limit:
+            raise LimitExceeded("record_bytes", limit, f"the document ({self.size} bytes)")
         with self.open() as stream:
-            data = _read(stream, MAX_DOCUMENT_BYTES + 1)
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise ReaderError(f"too large for a single document (over {MAX_DOCUMENT_BYTES} bytes)")
+            data = _read(stream, limit + 1)
+        if len(data) > limit:
+            raise LimitExceeded("record_bytes", limit, "the document")
         return data
 
 

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from trials.search import labels
 from trials.search.facets import label
+from trials.web.links import http_url as _http_url
 
 register = template.Library()
 
@@ -51,10 +52,17 @@ def registry_url(identifier: dict) -> str | None:
         return None
     value = identifier["id"]
     if registry not in REGISTRY_URLS:
-        return ICTRP_URL.format(id=quote(value, safe=""))
+        return _http_url(ICTRP_URL.format(id=quote(value, safe="")))
     if prefix := STRIP_PREFIX.get(registry):
         value = value.removeprefix(prefix)
-    return REGISTRY_URLS[registry].format(id=quote(value, safe=""))
+    return _http_url(REGISTRY_URLS[registry].format(id=quote(value, safe="")))
+
+
+@register.filter
+def http_url(value) -> str | None:
+    """The value when it is an http(s) URL, else None: a registry URL is a link only then
+    (`javascript:`, `data:` and the like are shown as text; see trials/web/links.py)."""
+    return _http_url(value)
 
 
 @register.filter

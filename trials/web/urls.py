@@ -8,5 +8,8 @@ urlpatterns = [
     path("trials/<str:key>/", trial_page.trial_page, name="trial_detail"),
     path("api/trials/", views.api_search, name="api_search"),
     path("api/trials/<str:key>/", views.api_trial, name="api_trial"),
+    # An ID with a slash (CTRI/2020/01/022345) written into the URL as it is: the trial page
+    # finds the trial by that ID and redirects to its URL-safe key.
+    path("trials/<path:key>/", trial_page.trial_page, name="trial_by_raw_id"),
     path("healthz", views.healthz, name="healthz"),
 ]

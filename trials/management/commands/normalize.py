@@ -14,14 +14,22 @@ from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trials.readers import FORMATS, ReaderError, iter_inputs, read_source, skipped
+from trials.readers import FORMATS, Limits, ReaderError, iter_inputs, read_source, skipped
 from trials.readers.record import ordered
 
 
-def run(paths: list[str], *, fmt: str | None, url: str | None, out: TextIO, err: TextIO) -> int:
+def run(
+    paths: list[str],
+    *,
+    fmt: str | None,
+    url: str | None,
+    out: TextIO,
+    err: TextIO,
+    limits: Limits | None = None,
+) -> int:
     """The command's work, callable without Django's command machinery. Returns the exit code."""
     failed = False
-    for name, source in iter_inputs(paths):
+    for name, source in iter_inputs(paths, limits or Limits()):
         if isinstance(source, Exception):
             err.write(f"{name}: {source}\n")
             failed = True
@@ -48,10 +56,18 @@ class Command(BaseCommand):
         parser.add_argument("--url", help="where a single document came from")
 
     def handle(self, *args, **opts):
+        # Here, not at the top: run() is used without Django set up (tests/test_ctgov_xml.py).
+        from trials.loading.importer import reader_limits
+
         if opts["url"] and len(opts["paths"]) > 1:
             raise CommandError("--url describes a single document; give one PATH")
         code = run(
-            opts["paths"], fmt=opts["format"], url=opts["url"], out=self.stdout, err=self.stderr
+            opts["paths"],
+            fmt=opts["format"],
+            url=opts["url"],
+            out=self.stdout,
+            err=self.stderr,
+            limits=reader_limits(),
         )
         self.stdout.flush()
         if code:
