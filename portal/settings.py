@@ -10,6 +10,7 @@ Environment:
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
+- STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
 """
 
@@ -167,3 +168,6 @@ BENCHMARK = env_bool("PORTAL_BENCHMARK")
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
+# A recruiting-type status not confirmed for this many years is shown as not confirmed and left
+# out of "Recruiting or soon" (ClinicalTrials.gov's rule for "Unknown status"); trials/models.py.
+STATUS_UNCONFIRMED_YEARS = env_int("STATUS_UNCONFIRMED_YEARS", 2, minimum=1)
