@@ -10,6 +10,7 @@ Environment:
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
+- STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
 - CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
@@ -204,3 +205,6 @@ READER_MAX_DEPTH = env_int("READER_MAX_DEPTH", 100, minimum=10)
 READER_MAX_STRING = env_int("READER_MAX_STRING", 1_000_000, minimum=1000)
 READER_MAX_ZIP_BYTES = env_int("READER_MAX_ZIP_BYTES", 64 * 1024**3, minimum=1024)
 READER_MAX_ZIP_MEMBERS = env_int("READER_MAX_ZIP_MEMBERS", 2_000_000, minimum=1)
+# A recruiting-type status not confirmed for this many years is shown as not confirmed and left
+# out of "Recruiting or soon" (ClinicalTrials.gov's rule for "Unknown status"); trials/models.py.
+STATUS_UNCONFIRMED_YEARS = env_int("STATUS_UNCONFIRMED_YEARS", 2, minimum=1)

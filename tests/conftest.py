@@ -86,6 +86,15 @@ def browser_type_launch_args():
     }
 
 
+@pytest.fixture
+def statuses_confirmed(settings):
+    """Every open status counts as confirmed: for tests of what an open status says, not of
+    staleness. The seed trials were last confirmed in 2019-2022, so today ChiCTR1900025376
+    (RECRUITING, August 2019) would otherwise read "Status not confirmed since August 2019"
+    (tests/test_freshness_status.py tests that)."""
+    settings.STATUS_UNCONFIRMED_YEARS = 1000
+
+
 @pytest.fixture(autouse=True)
 def fresh_search_state(settings):
     """Each test sees the database as it is: no index or cache left from a rolled-back test."""

@@ -115,6 +115,7 @@ def test_a_chip_removes_its_filter_from_the_keyboard(seeded, page):
     page.wait_for_url(re.compile(r"\?status=COMPLETED$"))
 
 
+@pytest.mark.usefixtures("statuses_confirmed")
 def test_the_patient_filters_update_the_results_in_place(seeded, page):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(seeded.url + "/?country=CN")

@@ -133,12 +133,14 @@ ALLOWED = {
     "trials.apps": {"trials.lookups", "trials.sync"},  # registers the sync's models
     "trials.loading": {"trials.readers", "trials.models"},
     "trials.search": {"trials.readers", "trials.models"},
-    "trials.templatetags": {"trials.search", "trials.models"},
-    "trials.web": {"trials.search", "trials.readers", "trials.models"},
+    "trials.templatetags": {"trials.search", "trials.web", "trials.models"},
+    "trials.freshness": {"trials.search", "trials.sync", "trials.models"},
+    "trials.web": {"trials.search", "trials.freshness", "trials.readers", "trials.models"},
     "trials.curation": {"trials.loading", "trials.readers", "trials.models"},
     "trials.sync": {"trials.loading", "trials.readers", "trials.models"},
     "trials.jobs": {"trials.loading", "trials.sync", "trials.models"},
     "trials.admin": {
+        "trials.web",
         "trials.curation",
         "trials.loading",
         "trials.search",

@@ -42,9 +42,13 @@ def _assert_same_study(x: dict, j: dict, *, skip: set[str] = frozenset()) -> Non
     assert x["source"]["format"] == "ctgov-xml"
     assert j["source"]["format"] == "ctgov-json"
     for field in x:
-        if field in RAW_WORDS | {"source", "criteria"} | skip:
+        if field in RAW_WORDS | {"source", "criteria", "sites"} | skip:
             continue
         assert x[field] == j[field], field
+    # The same sites, but legacy XML has no coordinates: only API v2 JSON's `geoPoint` gives them.
+    assert all(site["lat"] is None and site["lon"] is None for site in x["sites"])
+    no_coordinates = {"lat": None, "lon": None}
+    assert x["sites"] == [site | no_coordinates for site in j["sites"]]
     assert {k: v for k, v in x["source"].items() if k not in ("format", "sha256")} == {
         k: v for k, v in j["source"].items() if k not in ("format", "sha256")
     }

@@ -4,13 +4,14 @@ The reference is `TrialFilterSet(...).qs` (django-filter over the ORM) counted i
 engine is `search.search` (the in-process facet index plus PostgreSQL full text).
 """
 
+import datetime
 import random
 from collections import Counter
 
 import pytest
 from django.http import QueryDict
 
-from trials.models import Phase, Status, StudyType, Trial
+from trials.models import Phase, Status, StudyType, Trial, unconfirmed_before
 from trials.search import facets
 from trials.search.engine import search
 from trials.search.params import TrialFilterSet, parse
@@ -41,9 +42,19 @@ PREDICATES = {
 }
 
 
-def _corpus(rng: random.Random, n: int = 300) -> None:
+def _verified_dates() -> list[datetime.date | None]:
+    """When each status was last confirmed: none, long ago, either side of today's cut-off."""
+    cut = unconfirmed_before()
+    days = datetime.timedelta
+    return [None, cut - days(2000), cut - days(1), cut, cut + days(1), datetime.date.today()]
+
+
+def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None) -> None:
+    """`side`: a generator of its own for the freshness columns, so that the other columns are
+    drawn exactly as before they were added."""
     Trial.objects.all().delete()
     trials = []
+    side = side or random.Random(0)
     for i in range(n):
         trials.append(
             Trial(
@@ -61,12 +72,13 @@ def _corpus(rng: random.Random, n: int = 300) -> None:
                 sex=rng.choice([None, "ALL", "FEMALE", "MALE"]),
                 study_type=rng.choice([None, *StudyType.values]),
                 registries=rng.sample(REGISTRIES, rng.randint(1, 2)),
+                status_verified=side.choice(_verified_dates()),
             )
         )
     Trial.objects.bulk_create(trials)
 
 
-def _random_params(rng: random.Random) -> QueryDict:
+def _random_params(rng: random.Random, side: random.Random | None = None) -> QueryDict:
     params = QueryDict(mutable=True)
     pools = {
         "condition": CONDITIONS,
@@ -85,6 +97,9 @@ def _random_params(rng: random.Random) -> QueryDict:
         params["q"] = rng.choice([*WORDS, f"{rng.choice(WORDS)} -{rng.choice(WORDS)}"])
     if rng.random() < 0.15:
         params["recruiting"] = "1"
+        # From `side` (see _corpus): the other parameters are drawn as before.
+        if (side or random.Random(0)).random() < 0.5:
+            params["include_unconfirmed"] = "1"
     if rng.random() < 0.2:
         params["age"] = str(rng.choice([1, 15, 30, 70]))
     return params
@@ -117,9 +132,10 @@ def _reference_counts(params: QueryDict) -> tuple[int, dict]:
 
 def test_engine_counts_equal_plain_orm_counts():
     rng = random.Random(20261122)
-    _corpus(rng)
+    side = random.Random(20261201)  # status_verified and include_unconfirmed (issue 13)
+    _corpus(rng, side=side)
     for _ in range(300):  # "a few hundred" combinations (issue 3, point 4)
-        params = _random_params(rng)
+        params = _random_params(rng, side)
         query, errors = parse(params)
         assert not errors, errors
         result = search(query)
@@ -128,3 +144,30 @@ def test_engine_counts_equal_plain_orm_counts():
         for name in FACETS:
             got = {v.value: v.count for v in result.facets[name] if v.count}
             assert got == facets[name], f"{name} for ?{params.urlencode()}"
+
+
+def test_the_recruiting_switch_counts_stale_trials_out_exactly_and_back_in():
+    rng = random.Random(20261201)
+    _corpus(rng, side=random.Random(1))
+    cut = unconfirmed_before()
+    is_open = Trial.objects.filter(status__in=Status.OPEN)
+    stale = is_open.filter(status_verified__lt=cut).count()
+    assert stale  # the corpus has some, on both sides of the cut-off
+    assert is_open.filter(status_verified=cut).exists()
+    counts = {}
+    for include in ("", "1"):
+        params = QueryDict(mutable=True)
+        params["recruiting"] = "1"
+        if include:
+            params["include_unconfirmed"] = include
+        query, errors = parse(params)
+        assert not errors
+        result = search(query)
+        total, facets = _reference_counts(params)
+        assert result.count == total
+        for name in FACETS:
+            got = {v.value: v.count for v in result.facets[name] if v.count}
+            assert got == facets[name], name
+        counts[include] = (result.count, result.unconfirmed_left_out)
+    assert counts["1"][0] - counts[""][0] == stale == counts[""][1]
+    assert counts["1"][1] == 0

@@ -170,6 +170,7 @@ def test_the_patient_form_keeps_the_other_filters(client):
     assert ("age", "30") in response.context["search_hidden"]
 
 
+@pytest.mark.usefixtures("statuses_confirmed")
 def test_age_sex_and_recruiting_filter_and_show_as_chips(client):
     response = client.get("/", {"age": "40", "sex": "female", "recruiting": "1"})
     keys = _keys(response)
@@ -182,6 +183,7 @@ def test_age_sex_and_recruiting_filter_and_show_as_chips(client):
     assert 'name="recruiting" value="1" role="switch" checked>' in html
 
 
+@pytest.mark.usefixtures("statuses_confirmed")
 def test_recruiting_includes_trials_that_will_soon_recruit(client):
     keys = _keys(client.get("/", {"recruiting": "1"}))
     assert keys >= {"ChiCTR1900025376", "NCT04946669"}

@@ -95,6 +95,7 @@ def test_no_results_tell_how_many_each_filter_would_give_back():
     assert result.drop_counts == {"country": 2, "status": 1}
 
 
+@pytest.mark.usefixtures("statuses_confirmed")
 def test_the_recruiting_switch_keeps_open_trials():
     result = _run(recruiting=1)
     assert {t.status for t in result.trials} == {"RECRUITING", "NOT_YET_RECRUITING"}

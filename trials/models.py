@@ -11,6 +11,9 @@ helpers only; what is derived and how is declared in trials/loading/columns.py.
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
@@ -60,6 +63,26 @@ class Status(ParseableChoices):
 # "Recruiting or soon recruiting", the patients' switch. Set after the class: an attribute in
 # the class body would become one more member.
 Status.OPEN = (Status.RECRUITING, Status.NOT_YET_RECRUITING, Status.ENROLLING_BY_INVITATION)
+
+
+def unconfirmed_before(today: datetime.date | None = None) -> datetime.date:
+    """An open status last confirmed before this date is no longer believed: the same day
+    STATUS_UNCONFIRMED_YEARS years ago (ClinicalTrials.gov turns such a status into "Unknown
+    status" after two years). Computed when asked, never stored: a trial goes stale by itself."""
+    today = today or datetime.date.today()
+    years = settings.STATUS_UNCONFIRMED_YEARS
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def status_unconfirmed(
+    status: str | None, verified: datetime.date | None, today: datetime.date | None = None
+) -> bool:
+    """Whether a trial's open status is too old to tell anyone they can join. A trial with no
+    date at all is not called stale: the page cannot say since when."""
+    return status in Status.OPEN and verified is not None and verified < unconfirmed_before(today)
 
 
 class Phase(ParseableChoices):
@@ -150,6 +173,8 @@ class RawDocument(models.Model):
         # Constraints rather than unique=True, which adds a second (LIKE pattern) index that no
         # query uses and every insert pays for: the same goes for Trial and Identifier.
         constraints = [models.UniqueConstraint(fields=["sha256"], name="rawdocument_unique_sha256")]
+        # When each format's newest document came in (trials/freshness.py), in a few probes.
+        indexes = [models.Index(fields=["format", "created"], name="rawdocument_format_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sha256[:12]})"
@@ -300,6 +325,8 @@ class Trial(models.Model):
     enrollment = models.PositiveIntegerField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     last_updated = models.DateField(null=True, blank=True)
+    # When a source last confirmed the status (the most recent any source gives).
+    status_verified = models.DateField(null=True, blank=True)
     # Text fed to the search vector, by weight: title (A); conditions, drugs, IDs (B);
     # summary (C); criteria and description (D).
     text_terms = models.TextField(blank=True, default="")
@@ -357,6 +384,11 @@ class Trial(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("trial_detail", args=[self.key])
 
+    @property
+    def status_unconfirmed(self) -> bool:
+        """An open status not confirmed for STATUS_UNCONFIRMED_YEARS: "ask the study team"."""
+        return status_unconfirmed(self.status, self.status_verified)
+
 
 class Identifier(models.Model):
     """Every ID a source names for a trial; `norm` is how URLs and merges look them up."""
@@ -410,6 +442,9 @@ class Site(models.Model):
     region = models.CharField(max_length=200, null=True, blank=True)
     country = models.CharField(max_length=2, null=True, blank=True)
     status = models.CharField(max_length=40, null=True, blank=True)
+    # Degrees, when the registry gives coordinates (ClinicalTrials.gov's `geoPoint`).
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
 
     def __str__(self) -> str:
         return ", ".join(filter(None, [self.facility, self.city, self.country]))

@@ -27,6 +27,7 @@ from trials.loading.copy import layout
 from trials.loading.vocab_tables import Terms
 from trials.models import Contact, Identifier, Intervention, Site, SourceRecord, Trial
 from trials.models import TrialCondition as ConditionRow
+from trials.readers.finish import status_verified
 from trials.readers.identifiers import identifier_norm
 from trials.readers.merge import priority
 
@@ -109,6 +110,8 @@ DERIVED: dict[str, Derivation] = {
     "last_updated": lambda record, terms: to_date(
         record.get("last_updated") or (record.get("source") or {}).get("refreshed")
     ),
+    # The reader's rule again (finish.status_verified), for records stored before the field.
+    "status_verified": lambda record, terms: to_date(status_verified(record)),
     "text_terms": _term_words,
     "text_summary": lambda record, terms: record.get("summary") or "",
     "text_criteria": lambda record, terms: _criteria_text(record),
@@ -253,7 +256,7 @@ def _cut_rows(model: type[models.Model], field: str, columns: tuple[str, ...]):
     return rows
 
 
-_SITE = ("facility", "city", "region", "country", "status")
+_SITE = ("facility", "city", "region", "country", "status", "lat", "lon")
 _CONTACT = ("name", "role", "email", "phone", "affiliation")
 CHILD_TABLES: dict[type[models.Model], ChildTable] = {
     Identifier: ChildTable(

@@ -146,6 +146,8 @@ def site(facility: str | None, place: str | None, status: str | None) -> Site:
         "region": parts[1] if len(parts) > 1 else None,
         "country": country,
         "status": status,
+        "lat": None,
+        "lon": None,
     }
 
 

@@ -17,12 +17,14 @@ Decisions:
   from the registry's API, and the page is where a person checks it. A caller's `--url` is
   kept only for a one-study document, which it describes.
 - `registered` is `studyFirstSubmitDate`, `completion` the `completionDateStruct` (not the
-  primary completion), `last_updated` and `source.refreshed` the last update *posted* date.
+  primary completion), `last_updated` and `source.refreshed` the last update *posted* date,
+  `status_verified` the `statusVerifiedDate` (`YYYY-MM`).
 - Conditions are `conditionsModule.conditions` only: keywords are not conditions, and the
   derived MeSH terms are not used at run time — a mapping must be explainable from the
   registry's own words; MeSH served to find gaps in our vocabulary instead.
 - No upper age in the API means none ("N/A"); ages are never read from criteria here.
-- `otherOutcomes` are neither primary nor secondary and are not kept; `geoPoint` is ignored.
+- `otherOutcomes` are neither primary nor secondary and are not kept; a site's `geoPoint` is its
+  `lat`/`lon` (null when missing or out of range).
 """
 
 import re
@@ -175,6 +177,9 @@ def _status(record: dict, status_module: dict, warnings: list[Warning]) -> None:
     posted = _date(status_module.get("lastUpdatePostDateStruct"))
     record["last_updated"] = normalize.parse_date(posted, field="last_updated", warnings=warnings)
     record["source"]["refreshed"] = record["last_updated"]
+    record["status_verified"] = normalize.parse_date(
+        status_module.get("statusVerifiedDate"), field="status_verified", warnings=warnings
+    )
 
 
 def _design(record: dict, design_module: dict, warnings: list[Warning]) -> None:
@@ -302,5 +307,17 @@ def _people_and_places(record: dict, module: dict) -> None:
                 "region": _text(loc.get("state")),
                 "country": country,
                 "status": _text(loc.get("status")),
+                **_coordinates(loc.get("geoPoint")),
             }
         )
+
+
+def _coordinates(point) -> dict:
+    """`geoPoint` `{"lat", "lon"}` as degrees; anything else (missing, out of range) null."""
+    point = point if isinstance(point, dict) else {}
+    lat, lon = point.get("lat"), point.get("lon")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon)):
+        return {"lat": None, "lon": None}
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return {"lat": None, "lon": None}
+    return {"lat": float(lat), "lon": float(lon)}

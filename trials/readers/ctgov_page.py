@@ -79,6 +79,8 @@ _LABELS = (
     "Eligible Sex",
     "Accepts Healthy Volunteers",
 )
+# The page's "Last Verified" (or the older "Record Verification Date") line, when it shows one.
+_VERIFIED = re.compile(r"^(?:Last Verified|Record Verification Date|Status Verified):\s*(.+)$")
 _AGE_LABELS = ("Minimum Eligible Age", "Maximum Eligible Age", "Eligible Sex")
 _RELATED_LINE = re.compile(r"^NCT\d{8}\s+[A-Z_]+(?:\s+[A-Z0-9_/, ]+)?$")
 _AGE_OR_SEX = re.compile(r"^(?:ALL|FEMALE|MALE|N/A|\d+ (?:Years?|Months?|Weeks?|Days?))$")
@@ -242,6 +244,10 @@ def read(
                 match[1], field="last_updated", warnings=warnings
             )
             record["source"]["refreshed"] = record["last_updated"]
+        elif match := _VERIFIED.match(line):
+            record["status_verified"] = normalize.parse_date(
+                match[1], field="status_verified", warnings=warnings
+            )
         elif record["title"] is None and line not in _LABELS:
             record["title"] = line
     if not record["trial_id"] and not record["title"]:

@@ -25,8 +25,8 @@ Decisions:
 - `registered` is `study_first_submitted` (2013: `firstreceived_date`), `last_updated` and
   `source.refreshed` the `last_update_posted` (2013: `lastchanged_date`, the only date there),
   `completion` the `completion_date` (not the primary completion date).
-- `verification_date` is the status-verified date; it goes to `status_verified` once the record
-  has that field (record-schema.md names it; record.py does not have it yet).
+- `verification_date` is the status-verified date, `status_verified`. Legacy XML has no site
+  coordinates: `sites[].lat/lon` stay null.
 - Enum-like words are written as API v2 writes them where the record keeps them as given by
   the JSON reader: arm types, site statuses and contact roles ("Placebo Comparator" ->
   `PLACEBO_COMPARATOR`). `status_raw`, `phase_raw` and `enrollment_raw` keep the XML's words.
@@ -304,8 +304,7 @@ def _status(record: dict, study: ET.Element, warnings: list[Warning]) -> None:
         study, "last_updated", warnings, "last_update_posted", "lastchanged_date"
     )
     record["source"]["refreshed"] = record["last_updated"]
-    if "status_verified" in record:
-        record["status_verified"] = _date(study, "status_verified", warnings, "verification_date")
+    record["status_verified"] = _date(study, "status_verified", warnings, "verification_date")
 
 
 def _design(record: dict, study: ET.Element, warnings: list[Warning]) -> None:
@@ -446,5 +445,7 @@ def _people_and_places(record: dict, study: ET.Element) -> None:
                 "region": _text(loc, "facility/address/state"),
                 "country": country,
                 "status": _enum(_text(loc, "status")),
+                "lat": None,
+                "lon": None,
             }
         )

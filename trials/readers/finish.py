@@ -121,6 +121,15 @@ def _conditions(record: dict, vocab: Vocabulary) -> None:
     record["conditions"] = kept
 
 
+def status_verified(record: dict) -> str | None:
+    """When the source last confirmed the trial's status — THE rule, for readers (`finish`) and
+    for records stored before the field existed (the loader's derived column): the source's
+    own date (ClinicalTrials.gov's `statusVerifiedDate`, ICTRP's "last refreshed"), otherwise
+    the source's last update, otherwise when the source was last refreshed."""
+    source = record.get("source") or {}
+    return record.get("status_verified") or record.get("last_updated") or source.get("refreshed")
+
+
 def finish(record: dict, *, vocab: Vocabulary | None = None, url: str | None = None) -> TrialRecord:
     """Complete a reader's record: vocabulary terms, IDs, countries, refractory, no blanks."""
     vocab = vocab or Vocabulary.default()
@@ -134,6 +143,10 @@ def finish(record: dict, *, vocab: Vocabulary | None = None, url: str | None = N
     _conditions(record, vocab)
     site_countries = {s["country"] for s in record["sites"] if s.get("country")}
     record["countries"] = sorted(set(record["countries"]) | site_countries)
+    for site in record["sites"]:  # coordinates only where the reader found them
+        site.setdefault("lat", None)
+        site.setdefault("lon", None)
+    record["status_verified"] = status_verified(record)
     record["collaborators"] = list(dict.fromkeys(record["collaborators"]))
     record["refractory"] = vocab.refractory(record)
     return ordered(record)

@@ -8,7 +8,8 @@ Decision: the page's `URL:` line is the register's own page for the trial, not w
 document came from, so it goes to `source.register_url`; `source.url` is only what the caller
 says (`--url`). `source.registry` is the `Register:` line, in the registry names identifiers use.
 ICTRP dates are day first; "Last refreshed on" is when ICTRP last copied the record, kept as
-`source.refreshed` — it is not the trial's own last update, so `last_updated` stays null.
+`source.refreshed` — it is not the trial's own last update, so `last_updated` stays null;
+it is also `status_verified`, the nearest ICTRP comes to a confirmed status.
 """
 
 import re
@@ -251,6 +252,8 @@ def read(
     record["source"]["refreshed"] = normalize.parse_date(
         get("last refreshed on"), field="refreshed", warnings=warnings
     )
+    # ICTRP's "last refreshed" is the nearest it says to a confirmation of the status.
+    record["status_verified"] = record["source"]["refreshed"]
     record["source"]["register_url"] = get("url")
     record["trial_id"] = get("main id")
     add_identifier(record, get("main id"))

@@ -12,7 +12,8 @@ Decisions:
 - As for ICTRP pages, `web_address` is the register's page for the trial (`source.register_url`);
   `source.url` is only where the document came from (the caller's `--url`).
 - `source.refreshed` is `Last_Refreshed_on` (when ICTRP last copied the record); the export has
-  no date of the trial's own last update, so `last_updated` stays null.
+  no date of the trial's own last update, so `last_updated` stays null. It is also
+  `status_verified`, the nearest ICTRP comes to a date the status was confirmed.
 - A record's raw bytes are its `<Trial>` element re-serialized inside the export's own root
   element: itself a valid one-trial export, so any trial can be rebuilt from what is stored.
 - `other_records` is "Yes"/"No" in real exports; only registry IDs found in it are kept.
@@ -161,6 +162,8 @@ def trial_record(
     source["refreshed"] = normalize.parse_date(
         get("Last_Refreshed_on"), field="refreshed", warnings=warnings
     )
+    # ICTRP's "last refreshed" is the nearest it says to a confirmation of the status.
+    record["status_verified"] = record["source"]["refreshed"]
     add_identifier(record, trial_id)
     for value in _parts(get("Secondary_ID")):
         add_identifier(record, value, kind="other")

@@ -3,7 +3,8 @@
 Rules (research.md, "what earlier projects got wrong"): sources are ranked (the register of record,
 then ICTRP, then listing sites); each field comes from the best-ranked source that gives a value,
 so a thinner source never blanks a field; identifiers and countries are the union; where sources
-give different values for a field that people compare, the disagreement is recorded.
+give different values for a field that people compare, the disagreement is recorded; when the
+status was last confirmed (`status_verified`) is the most recent date any source gives.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ COMPARED_FIELDS = (
 )
 # Fields merged by union rather than by rank.
 UNION_FIELDS = ("identifiers", "countries", "warnings")
+# Fields where the most recent value wins, whichever source gives it: a listing site that saw
+# the status confirmed last week says more of it than the registry's record from 2019.
+LATEST_FIELDS = ("status_verified",)
 # Fields that describe one source and are not merged.
 SOURCE_FIELDS = ("schema", "source")
 
@@ -98,6 +102,8 @@ def merge(records: list[dict]) -> tuple[dict, dict, dict]:
         if not given:
             merged[field] = best.get(field)
             continue
+        if field in LATEST_FIELDS:  # ISO dates: the text order is the time order
+            given = sorted(given, key=lambda pair: str(pair[1]), reverse=True)
         winner, value = given[0]
         merged[field] = value
         provenance[field] = _provenance(winner)

@@ -55,6 +55,9 @@ class Site(TypedDict):
     region: str | None
     country: str | None
     status: str | None
+    # Degrees, when the registry gives coordinates (ClinicalTrials.gov's `geoPoint`), else None.
+    lat: float | None
+    lon: float | None
 
 
 class Contact(TypedDict):
@@ -132,6 +135,9 @@ class TrialRecord(TypedDict):
     start: str | None
     completion: str | None
     last_updated: str | None
+    # When the source last confirmed the status: ClinicalTrials.gov's `statusVerifiedDate`,
+    # ICTRP's "last refreshed", else the source's last update (finish.status_verified).
+    status_verified: str | None
     sponsor: str | None
     collaborators: list[str]
     countries: list[str]

@@ -121,3 +121,6 @@ PAGES = Store(
 # The vocabulary tables' labels (trials/search/labels.py) and words (trials/search/spelling.py).
 VOCABULARY = Store("vocabulary labels", max_entries=lambda: 1, ttl=30.0)
 LEXICON = Store("spelling lexicon", max_entries=lambda: 1, ttl=60.0)
+
+# Where each registry's newest document came in (trials/freshness.py): (name, data version).
+REGISTRY_UPDATES = Store("registry updates", max_entries=lambda: 4)

@@ -18,7 +18,7 @@ from types import MappingProxyType
 import numpy as np
 from django.db import connection
 
-from trials.models import MATCH_START, MATCH_STOP, Status, Trial
+from trials.models import MATCH_START, MATCH_STOP, Status, Trial, unconfirmed_before
 from trials.search import cache, facets, spelling
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 
@@ -38,6 +38,7 @@ RESULT_FIELDS = (
     "countries",
     "is_refractory",
     "last_updated",
+    "status_verified",
     "start_date",
     "enrollment",
     "study_type",
@@ -84,6 +85,8 @@ class SearchResult:
     suggestion: str | None = None
     # With no results: how many each active parameter's removal would give.
     drop_counts: MappingProxyType[str, int] = MappingProxyType({})
+    # With "Recruiting or soon": the open trials left out as no longer confirmed.
+    unconfirmed_left_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class Query:
     facets: dict[str, list[str]] = field(default_factory=dict)
     age: float | None = None
     recruiting: bool = False
+    # With `recruiting`: keep open trials whose status is no longer confirmed (see open_mask).
+    include_unconfirmed: bool = False
     sort: str = ""
     page: int = 1
 
@@ -135,7 +140,15 @@ def search(query: Query) -> SearchResult:
         corrected_to=query.q if corrected_from else None,
         suggestion=suggestion if not corrected_from else None,
         drop_counts=MappingProxyType(drops),
+        unconfirmed_left_out=_unconfirmed_left_out(index, query, masks),
     )
+
+
+def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:
+    if not query.recruiting or query.include_unconfirmed:
+        return 0
+    left_out = open_mask(index, include_unconfirmed=True) & ~masks["recruiting"]
+    return int((_combine(index, masks, skip="recruiting") & left_out).sum())
 
 
 def _page_of_hits(
@@ -202,8 +215,19 @@ def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.n
     if query.age is not None:
         masks["age"] = facets.admits_ages(query.age, query.age).mask(index.columns)
     if query.recruiting:
-        masks["recruiting"] = index.facet_mask("status", Status.OPEN)
+        masks["recruiting"] = open_mask(index, include_unconfirmed=query.include_unconfirmed)
     return masks
+
+
+def open_mask(index: FacetIndex, *, include_unconfirmed: bool = False) -> np.ndarray:
+    """Rows with an open status ("Recruiting or soon"), less those whose status no source has
+    confirmed since `unconfirmed_before()` — today's cut-off, so a trial goes stale by itself.
+    The ORM's equivalent is params.TrialFilterSet.filter_recruiting."""
+    mask = index.facet_mask("status", Status.OPEN)
+    if not include_unconfirmed:
+        verified = index.columns["status_verified"]  # date ordinals, -1 for none
+        mask = mask & ((verified < 0) | (verified >= unconfirmed_before().toordinal()))
+    return mask
 
 
 def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndarray:

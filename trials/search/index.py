@@ -28,6 +28,8 @@ from trials.search.facets import Facet, Kind
 # The sort keys' columns (every facet's columns are loaded too).
 SORT_COLUMNS = {"updated": "last_updated", "start": "start_date", "enrollment": "enrollment"}
 AGE_COLUMNS = ("min_age", "max_age")
+# For "Recruiting or soon": whether an open status is still believed (engine.open_mask).
+FRESHNESS_COLUMNS = ("status", "status_verified")
 # Rebuild from scratch when this share of rows is dead versions.
 REBUILD_DEAD_SHARE = 0.2
 CHUNK = 20_000
@@ -41,7 +43,7 @@ class FacetIndex:
         self.facets = facets.declared()
         self._by_name = {facet.name: facet for facet in self.facets}
         multi = [facet for facet in self.facets if facet.kind is Kind.MULTI]
-        scalar = ["id", *SORT_COLUMNS.values(), *AGE_COLUMNS]
+        scalar = ["id", *SORT_COLUMNS.values(), *AGE_COLUMNS, *FRESHNESS_COLUMNS]
         scalar += [
             column for facet in self.facets if facet.has_predicates for column in facet.columns
         ]

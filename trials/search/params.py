@@ -14,9 +14,10 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q
 from django.http import QueryDict
 
-from trials.models import Status, Trial
+from trials.models import Status, Trial, unconfirmed_before
 from trials.search import facets
 from trials.search.engine import SORTS, Query
 from trials.search.facets import Facet
@@ -57,6 +58,10 @@ class TrialFilterSet(django_filters.FilterSet):
         method="filter_age", min_value=Decimal(0), max_value=Decimal(130)
     )
     recruiting = django_filters.ChoiceFilter(choices=[("1", "yes")], method="filter_recruiting")
+    # With `recruiting`: keep trials whose open status is no longer confirmed (filter_recruiting).
+    include_unconfirmed = django_filters.ChoiceFilter(
+        choices=[("1", "yes")], method="filter_nothing"
+    )
     sort = django_filters.ChoiceFilter(
         choices=[(s, s) for s in SORTS], method="filter_nothing", empty_label=None
     )
@@ -87,7 +92,15 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs.filter(facets.admits_ages(value, value).where)
 
     def filter_recruiting(self, qs, name, value):
-        return qs.filter(status__in=Status.OPEN) if value else qs
+        """Open statuses, less those not confirmed since the cut-off (engine.open_mask)."""
+        if not value:
+            return qs
+        qs = qs.filter(status__in=Status.OPEN)
+        if self.form.cleaned_data.get("include_unconfirmed") == "1":
+            return qs
+        return qs.filter(
+            Q(status_verified__isnull=True) | Q(status_verified__gte=unconfirmed_before())
+        )
 
     def filter_nothing(self, qs, name, value):
         return qs
@@ -118,6 +131,7 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
         facets={facet.name: cleaned.get(facet.name) or [] for facet in facets.declared()},
         age=float(cleaned["age"]) if cleaned.get("age") is not None else None,
         recruiting=cleaned.get("recruiting") == "1",
+        include_unconfirmed=cleaned.get("include_unconfirmed") == "1",
         sort=cleaned.get("sort") or "",
         page=cleaned.get("page") or 1,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import QueryDict
 
 from trials.search import facets
@@ -23,7 +24,7 @@ SORT_LABELS = {
     "enrollment": "Enrollment",
 }
 # Parameters the patient form sets; every other one rides along in hidden inputs.
-PATIENT_PARAMS = ("age", "sex", "recruiting")
+PATIENT_PARAMS = ("age", "sex", "recruiting", "include_unconfirmed")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def search_page(
         "sort": query.effective_sort(),
         "sex_choices": _sex_choices(query, result),
         "recruiting": query.recruiting,
+        "include_unconfirmed": query.include_unconfirmed,
+        "unconfirmed_years": settings.STATUS_UNCONFIRMED_YEARS,
         "search_hidden": _hidden(params, "q"),
         "patient_hidden": _hidden(params, *PATIENT_PARAMS),
         "sort_hidden": _hidden(params, "sort"),
@@ -122,6 +125,9 @@ def _active(query: Query, result: SearchResult, params: QueryDict) -> dict[str, 
         active["age"] = {"title": "Age", "label": f"{query.age:g} years"}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
+        if query.include_unconfirmed:
+            label = "Including statuses not confirmed recently"
+            active["include_unconfirmed"] = {"title": None, "label": label}
     for facet in facets.declared():
         chosen = [value.label for value in result.facets.get(facet.name, ()) if value.selected]
         if chosen:

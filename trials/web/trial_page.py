@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from trials import freshness
 from trials.models import Phase, Status, Trial
 from trials.search import labels
 from trials.search.facets import label
@@ -61,7 +63,16 @@ SCHEMA_DESIGN = {
     ("masking", "QUADRUPLE"): "TripleBlindedTrial",
 }
 RELATED = 6
-RELATED_FIELDS = ("key", "trial_id", "title", "status", "phases", "conditions", "drugs")
+RELATED_FIELDS = (
+    "key",
+    "trial_id",
+    "title",
+    "status",
+    "status_verified",
+    "phases",
+    "conditions",
+    "drugs",
+)
 
 
 def lookup(key: str) -> Trial:
@@ -86,6 +97,11 @@ def _related(trial: Trial) -> list[Trial]:
         .only(*RELATED_FIELDS)
         .order_by(is_open, F("last_updated").desc(nulls_last=True), "key")[:RELATED]
     )
+
+
+def unconfirmed_words(trial: Trial) -> str:
+    """What the page says instead of an open status no source has confirmed for years."""
+    return f"Status not confirmed since {trial.status_verified:%B %Y} — ask the study team"
 
 
 def _says_more(raw: str | None, *shown: str) -> str | None:
@@ -118,11 +134,12 @@ def _jsonld(request: HttpRequest, trial: Trial, record: dict, conditions: list[d
         data["description"] = record["summary"]
     if ids := [ident["id"] for ident in record.get("identifiers") or [] if ident.get("id")]:
         data["identifier"] = ids
-    data["status"] = (
-        f"https://schema.org/{SCHEMA_STATUS[trial.status]}"
-        if trial.status in SCHEMA_STATUS
-        else label("status", trial.status)
-    )
+    if trial.status_unconfirmed:
+        data["status"] = unconfirmed_words(trial)
+    elif trial.status in SCHEMA_STATUS:
+        data["status"] = f"https://schema.org/{SCHEMA_STATUS[trial.status]}"
+    else:
+        data["status"] = label("status", trial.status)
     if phases := [label("phase", p) for p in trial.phases if p != Phase.NA]:
         data["phase"] = ", ".join(phases)
     if kinds := _design_kinds(record):
@@ -185,8 +202,13 @@ def trial_page(request: HttpRequest, key: str) -> HttpResponse:
         "enrollment_raw": _says_more(
             record.get("enrollment_raw"), *([] if enrollment is None else [str(enrollment)])
         ),
-        "plain_status": PLAIN_STATUS.get(trial.status),
-        "is_open": trial.status in Status.OPEN,
+        "plain_status": (
+            unconfirmed_words(trial) if trial.status_unconfirmed else PLAIN_STATUS.get(trial.status)
+        ),
+        "status_unconfirmed": trial.status_unconfirmed,
+        "unconfirmed_years": settings.STATUS_UNCONFIRMED_YEARS,
+        "is_open": trial.status in Status.OPEN and not trial.status_unconfirmed,
+        "last_synced": freshness.last_synced([trial.pk]).get(trial.pk),
         "phases": [(label("phase", p), PHASE_GLOSSARY.get(p)) for p in trial.phases],
         "glossary": [(label("phase", p), text) for p, text in PHASE_GLOSSARY.items()],
         "conditions": conditions,

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from trials import freshness
 from trials.search import cache, params
 from trials.search.engine import PAGE_SIZE, Hit, search
-from trials.search.index import get_index
+from trials.search.index import get_index, peek
 from trials.web import presenters
 from trials.web.trial_page import lookup
 
@@ -49,13 +50,21 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if result.id_match and not any(query.facets.values()):
         return redirect(result.id_match)
     context = presenters.search_page(query, result, request.GET, errors)
+    # The data version the search has just used (peek: no second look at the change log).
+    version = peek().seq
+    context["registry_updates"] = freshness.registry_updates(version)
+    context["sync_running"] = freshness.sync_in_progress(version)
     return render(request, "trials/search.html", context)
 
 
 # --- JSON API ------------------------------------------------------------------------------
 
 
-def _result_json(request: HttpRequest, trial: Hit) -> dict:
+def _isoformat(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _result_json(request: HttpRequest, trial: Hit, synced: dict) -> dict:
     return {
         "trial_id": trial.trial_id,
         "key": trial.key,
@@ -70,6 +79,9 @@ def _result_json(request: HttpRequest, trial: Hit) -> dict:
         "enrollment": trial.enrollment,
         "start": trial.start_date.isoformat() if trial.start_date else None,
         "last_updated": trial.last_updated.isoformat() if trial.last_updated else None,
+        "status_verified": _isoformat(trial.status_verified),
+        "status_unconfirmed": trial.status_unconfirmed,
+        "last_synced": _isoformat(synced.get(trial.pk)),
         "url": request.build_absolute_uri(trial.get_absolute_url()),
         "api_url": request.build_absolute_uri(reverse("api_trial", args=[trial.key])),
     }
@@ -85,13 +97,14 @@ def api_search(request: HttpRequest) -> JsonResponse:
             {"error": {"parameter": name, "message": message}, "errors": errors}, status=400
         )
     result = search(query)
+    synced = freshness.last_synced(hit.pk for hit in result.trials)
     return JsonResponse(
         {
             "count": result.count,
             "page": result.page,
             "pages": result.pages,
             "page_size": PAGE_SIZE,
-            "results": [_result_json(request, hit) for hit in result.trials],
+            "results": [_result_json(request, hit, synced) for hit in result.trials],
             "facets": {
                 name: [
                     {"value": value.value, "label": value.label, "count": value.count}
@@ -116,6 +129,11 @@ def api_trial(request: HttpRequest, key: str) -> JsonResponse:
         "provenance": trial.provenance,
         "conflicts": trial.conflicts,
         "locked_fields": trial.locked_fields,
+        # The stored column: the most recent date any source gives (a record stored before
+        # the field existed has none of its own).
+        "status_verified": _isoformat(trial.status_verified),
+        "status_unconfirmed": trial.status_unconfirmed,
+        "last_synced": _isoformat(freshness.last_synced([trial.pk]).get(trial.pk)),
     }
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 

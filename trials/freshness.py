@@ -1,0 +1,116 @@
+"""How current the portal's copy of each trial is: when the portal last synced it, and when each
+registry's documents last came in.
+
+When the *source* last confirmed a trial's status is the trial's own `status_verified` column
+(trials/models.py decides when that is too old). When the *portal* last fetched the trial is
+answered here, in one place: the later of the newest time a source record of the trial was
+written (`SourceRecord.imported`) and the last time the ClinicalTrials.gov sync saw it
+(`SyncedStudy.last_synced`, which moves even when the study had not changed). Never a Trial
+column: a daily sync rewriting it would put every trial in the change log every day.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Hashable, Iterable
+
+from django.db import connection
+from django.db.models import Max, OuterRef, Subquery
+from django.db.models.functions import Greatest
+
+from trials.models import SourceRecord, Trial
+from trials.search import cache
+from trials.sync.models import SyncedStudy, SyncRun
+
+# The sync's state (running or not, its last success) is read again after this many seconds: it
+# changes without moving the data version (a sync that finds nothing new writes no trial).
+SYNC_STATE_SECONDS = 30
+
+# Document formats as the search page names where they come from.
+FORMAT_SOURCES = {
+    "ctgov-json": "ClinicalTrials.gov",
+    "ctgov-xml": "ClinicalTrials.gov",
+    "ctgov-page": "ClinicalTrials.gov",
+    "ictrp-xml": "WHO ICTRP",
+    "ictrp-page": "WHO ICTRP",
+    "listing-page": "Listing sites",
+}
+
+
+def last_synced(trial_pks: Iterable[int]) -> dict[int, datetime.datetime]:
+    """Trial pk -> when the portal last copied it from a source (one query)."""
+    pks = list(trial_pks)
+    if not pks:
+        return {}
+
+    def newest(model, field: str) -> Subquery:
+        rows = model.objects.filter(trial_id=OuterRef("pk")).order_by().values("trial_id")
+        return Subquery(rows.annotate(newest=Max(field)).values("newest")[:1])
+
+    rows = (
+        Trial.objects.filter(pk__in=pks)
+        .annotate(newest_import=newest(SourceRecord, "imported"))
+        .annotate(newest_sync=newest(SyncedStudy, "last_synced"))
+        # PostgreSQL's GREATEST skips NULLs: either time alone is the answer.
+        .values_list("pk", Greatest("newest_import", "newest_sync"))
+    )
+    return {pk: when for pk, when in rows if when}
+
+
+# The newest document of each format: a loose index scan over (format, created), so a few index
+# probes per format however many million documents there are.
+_NEWEST_BY_FORMAT = """
+WITH RECURSIVE formats(format) AS (
+    (SELECT format FROM trials_rawdocument ORDER BY format LIMIT 1)
+    UNION ALL
+    SELECT (SELECT d.format FROM trials_rawdocument d WHERE d.format > f.format
+            ORDER BY d.format LIMIT 1)
+    FROM formats f WHERE f.format IS NOT NULL
+)
+SELECT f.format,
+       (SELECT max(d.created) FROM trials_rawdocument d WHERE d.format = f.format)
+FROM formats f WHERE f.format IS NOT NULL
+"""
+
+
+def registry_updates(version: Hashable) -> tuple[tuple[str, datetime.datetime], ...]:
+    """(where from, when its newest document came in), newest first: the search page's "last
+    updated" line. Cached per data version (`version`: the facet index's change-log position)."""
+    key = ("registry updates", version, int(time.time() // SYNC_STATE_SECONDS))
+    found = cache.REGISTRY_UPDATES.get(key)
+    if found is not None:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(_NEWEST_BY_FORMAT)
+        rows = cursor.fetchall()
+    newest: dict[str, datetime.datetime] = {}
+    for fmt, created in rows:
+        name = FORMAT_SOURCES.get(fmt, fmt)
+        if created and (name not in newest or created > newest[name]):
+            newest[name] = created
+    synced = (
+        SyncRun.objects.filter(status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.SKIPPED])
+        .order_by("-finished")
+        .values_list("finished", flat=True)
+        .first()
+    )
+    name = FORMAT_SOURCES["ctgov-json"]
+    if synced and (name not in newest or synced > newest[name]):
+        newest[name] = synced  # a sync that found nothing new still brought the data up to date
+    found = tuple(sorted(newest.items(), key=lambda item: item[1], reverse=True))
+    cache.REGISTRY_UPDATES.put(key, found)
+    return found
+
+
+def sync_in_progress(version: Hashable) -> SyncRun | None:
+    """The ClinicalTrials.gov sync running now, if any: the search page says so (a new portal
+    fills itself in the background). Cached like `registry_updates`."""
+    key = ("sync running", version, int(time.time() // SYNC_STATE_SECONDS))
+    found = cache.REGISTRY_UPDATES.get(key)
+    if found is None:
+        since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+        running = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, started__gte=since)
+        found = (running.order_by("-started").first(),)
+        cache.REGISTRY_UPDATES.put(key, found)
+    return found[0]
