@@ -140,7 +140,7 @@ def test_the_migration_rewrites_unsafe_stored_keys():
 
     from django.apps import apps
 
-    migration = import_module("trials.migrations.0010_url_safe_keys")
+    migration = import_module("trials.migrations.0012_url_safe_keys")
     Trial.objects.create(key="CTRI/2019/02/1", record={}, title="old unsafe key")
     Trial.objects.create(key="CTRI-2019-02-1", record={}, title="its look-alike")
     Trial.objects.create(key="..", record={}, title="dots")

@@ -212,10 +212,10 @@ class TrialAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unlock all curated fields")
     def unlock_all(self, request, queryset):
-        n = sum(
+        count = sum(
             bool(curation.unlock(t, user=request.user)) for t in queryset.exclude(locked_fields=[])
         )
-        self.message_user(request, f"Unlocked the fields of {n} trials.", messages.SUCCESS)
+        self.message_user(request, f"Unlocked the fields of {count} trials.", messages.SUCCESS)
 
     @admin.display(description="title")
     def title_short(self, obj):

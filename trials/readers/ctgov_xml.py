@@ -44,7 +44,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from xml.parsers import expat
 
-from trials.readers import normalize as n
+from trials.readers import normalize
 from trials.readers.ctgov_json import INTERVENTION_TYPES, REGISTRY, STUDY_URL
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
@@ -105,7 +105,7 @@ def parse(data: bytes, limits: Limits = DEFAULT) -> ET.Element:
     One function of ~60 lines: the expat handlers share the tree being built and the depth
     count; split, that state would be passed to each of them."""
     try:
-        text = n.decode_bytes(data)
+        text = normalize.decode_bytes(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ReaderError("binary content") from exc
     # The results section is cut out before parsing: a results-heavy study is mostly that, and
@@ -181,11 +181,11 @@ def parse(data: bytes, limits: Limits = DEFAULT) -> ET.Element:
 
 
 def _text(elem: ET.Element, path: str) -> str | None:
-    return n.clean_text(elem.findtext(path))
+    return normalize.clean_text(elem.findtext(path))
 
 
 def _texts(elem: ET.Element, path: str) -> list[str]:
-    return [t for e in elem.iterfind(path) if (t := n.clean_text(e.text))]
+    return [t for e in elem.iterfind(path) if (t := normalize.clean_text(e.text))]
 
 
 def _enum(value: str | None) -> str | None:
@@ -199,7 +199,7 @@ def textblock(value: str | None) -> str | None:
     """A `<textblock>` as plain text: indentation dropped, hard wrapping undone; paragraphs,
     list items and criteria headings keep their own lines (a heading loses a bullet before it).
     """
-    text = n.clean_text(value)
+    text = normalize.clean_text(value)
     if not text:
         return None
     lines: list[str] = []
@@ -289,12 +289,12 @@ def study_record(
 
 def _date(study: ET.Element, field: str, warnings: list[Warning], *tags: str) -> str | None:
     raw = next((v for tag in tags if (v := _text(study, tag))), None)
-    return n.parse_date(raw, field=field, warnings=warnings)
+    return normalize.parse_date(raw, field=field, warnings=warnings)
 
 
 def _status(record: dict, study: ET.Element, warnings: list[Warning]) -> None:
     record["status_raw"] = _text(study, "overall_status")
-    record["status"] = n.parse_status(record["status_raw"], warnings=warnings)
+    record["status"] = normalize.parse_status(record["status_raw"], warnings=warnings)
     record["registered"] = _date(
         study, "registered", warnings, "study_first_submitted", "firstreceived_date"
     )
@@ -309,23 +309,23 @@ def _status(record: dict, study: ET.Element, warnings: list[Warning]) -> None:
 
 def _design(record: dict, study: ET.Element, warnings: list[Warning]) -> None:
     record["phase_raw"] = _text(study, "phase")
-    record["phases"] = n.parse_phases(record["phase_raw"], warnings=warnings)
+    record["phases"] = normalize.parse_phases(record["phase_raw"], warnings=warnings)
     study_type = _text(study, "study_type")
     if study_type != "N/A":  # older records' "no type given"
-        record["study_type"] = n.parse_study_type(study_type, warnings=warnings)
+        record["study_type"] = normalize.parse_study_type(study_type, warnings=warnings)
     info = study.find("study_design_info")
     if info is not None:
         words = {field: _text(info, field) for field in record["design"]}
     else:
         words = _design_words(_text(study, "study_design"))
     record["design"] = {
-        field: n.design_value(field, words.get(field)) for field in record["design"]
+        field: normalize.design_value(field, words.get(field)) for field in record["design"]
     }
     count = _text(study, "enrollment")
     if count is not None:
         kind = (study.find("enrollment").get("type") or "").strip()
         record["enrollment_raw"] = f"{count} ({kind})" if kind else count
-        record["enrollment"] = n.parse_enrollment(count, warnings=warnings)
+        record["enrollment"] = normalize.parse_enrollment(count, warnings=warnings)
 
 
 def _design_words(line: str | None) -> dict[str, str]:
@@ -388,19 +388,21 @@ def _arms(record: dict, study: ET.Element, vocab: Vocabulary) -> None:
 
 
 def _eligibility(record: dict, study: ET.Element, warnings: list[Warning]) -> None:
-    e = study.find("eligibility")
-    if e is None:
+    eligibility = study.find("eligibility")
+    if eligibility is None:
         return
-    record["criteria"] = n.split_criteria(textblock(e.findtext("criteria/textblock")))
-    record["sex"] = n.parse_sex(_text(e, "gender"), warnings=warnings)
-    record["min_age_years"] = n.parse_age(
-        _text(e, "minimum_age"), field="min_age_years", warnings=warnings
+    record["criteria"] = normalize.split_criteria(
+        textblock(eligibility.findtext("criteria/textblock"))
     )
-    record["max_age_years"] = n.parse_age(
-        _text(e, "maximum_age"), field="max_age_years", warnings=warnings
+    record["sex"] = normalize.parse_sex(_text(eligibility, "gender"), warnings=warnings)
+    record["min_age_years"] = normalize.parse_age(
+        _text(eligibility, "minimum_age"), field="min_age_years", warnings=warnings
     )
-    record["healthy_volunteers"] = n.parse_bool(
-        _text(e, "healthy_volunteers"), field="healthy_volunteers", warnings=warnings
+    record["max_age_years"] = normalize.parse_age(
+        _text(eligibility, "maximum_age"), field="max_age_years", warnings=warnings
+    )
+    record["healthy_volunteers"] = normalize.parse_bool(
+        _text(eligibility, "healthy_volunteers"), field="healthy_volunteers", warnings=warnings
     )
 
 
@@ -428,13 +430,13 @@ def _people_and_places(record: dict, study: ET.Element) -> None:
         if any(v for k, v in contact.items() if k != "role") and contact not in record["contacts"]:
             record["contacts"].append(contact)
     for name in _texts(study, "location_countries/country"):
-        if code := n.country_code(name):
+        if code := normalize.country_code(name):
             record["countries"].append(code)
         else:
             warn(record, unmapped("countries", name))
     for loc in study.iterfind("location"):
         country_name = _text(loc, "facility/address/country")
-        country = n.country_code(country_name)
+        country = normalize.country_code(country_name)
         if country_name and not country:
             message = f"sites: unmapped country {country_name!r}"
             warn(record, unmapped("sites.country", country_name, message))

@@ -147,8 +147,8 @@ class Harvest:
             run.studies += len(studies)
             if chunk.kind == SyncChunk.Kind.RECHECK:
                 run.rechecked += len(studies)
-            for outcome, n in result.counts.values.items():
-                setattr(run, outcome, getattr(run, outcome) + n)
+            for outcome, count in result.counts.values.items():
+                setattr(run, outcome, getattr(run, outcome) + count)
             run.errors = (run.errors + result.errors)[:1000]
             run.requests = self.client.stats.requests
             run.retries = self.client.stats.retries
@@ -296,9 +296,9 @@ def _listed(studies: list) -> dict[str, str]:
     """{NCT ID: last update posted date} of an answer's studies."""
     listed = {}
     for study in studies:
-        p = (study or {}).get("protocolSection") or {} if isinstance(study, dict) else {}
-        nct = (p.get("identificationModule") or {}).get("nctId")
+        protocol = (study or {}).get("protocolSection") or {} if isinstance(study, dict) else {}
+        nct = (protocol.get("identificationModule") or {}).get("nctId")
         if isinstance(nct, str) and nct:
-            struct = (p.get("statusModule") or {}).get("lastUpdatePostDateStruct") or {}
+            struct = (protocol.get("statusModule") or {}).get("lastUpdatePostDateStruct") or {}
             listed[nct] = str(struct.get("date") or "")[:10]
     return listed

@@ -34,8 +34,8 @@ def scope_terms() -> list[str]:
 
 
 def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
-    n = len(part)
-    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
+    size = len(part)
+    return any(words[at : at + size] == part for at in range(len(words) - size + 1))
 
 
 def scope_queries(terms: list[str], budget: int) -> list[str]:
