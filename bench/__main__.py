@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import corpus, db, drive, importer, load, report
+from bench import corpus, db, drive, importer, load, report, sync
 from bench.server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,6 +286,13 @@ def main(argv: list[str]) -> int:
                     f"{imp['peak_rss_mb']} MB; {imp['counts']}; database locale "
                     f"{imp['database_locale']}"
                 )
+            # The sync of as many studies through the fake registry (rate limit off).
+            result["sync"] = synced = sync.run(server, args.import_size)
+            print(
+                f"sync: {synced['studies']} studies through the fake registry in "
+                f"{synced['seconds']}s = {synced['studies_per_s']} studies/s "
+                f"(exit {synced['exit_code']})"
+            )
     finally:
         if args.drop and url:
             db.drop(server, url.rsplit("/", 1)[-1])

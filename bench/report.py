@@ -113,6 +113,16 @@ def checks(result: dict) -> list[tuple[bool, str]]:
                 f"(issue 4; {imp['studies']} studies, exit {imp.get('exit_code')})",
             )
         )
+    synced = result.get("sync") or {}
+    if synced.get("studies_per_s"):
+        out.append(
+            (
+                synced["studies_per_s"] >= IMPORT_TARGET and not synced.get("exit_code"),
+                f"CT.gov sync through the fake registry: {synced['studies_per_s']:.0f} studies/s "
+                f"≥ {IMPORT_TARGET} (issue 13; {synced['studies']} studies, "
+                f"exit {synced.get('exit_code')})",
+            )
+        )
     return out
 
 

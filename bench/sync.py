@@ -1,10 +1,11 @@
 """Sync throughput: `manage.py sync ctgov --full` against the fake registry serving N synthetic
 ClinicalTrials.gov API v2 studies (bench/corpus.py), with the rate limit off.
 
-Not part of `make bench` yet (the lead wires it): `python -m bench.sync [--studies 5000]` under
-`python -m portal.pgembed run --`. A scratch database (`portal_bench_sync`) is created fresh and
-dropped afterwards; the fake registry runs in its own process (`python -m tests.fakes.ctgov`),
-so that the sync process stays single-threaded and reads in its forked reader as imports do.
+`make bench` runs it after the import benchmark, with as many studies (`--import-size`); on its
+own: `python -m bench.sync [--studies 5000]` under `python -m portal.pgembed run --`. A scratch
+database (`portal_bench_sync`) is created fresh and dropped afterwards; the fake registry runs in
+its own process (`python -m tests.fakes.ctgov`), so that the sync process stays single-threaded
+and reads in its forked reader as imports do.
 """
 
 from __future__ import annotations
