@@ -23,6 +23,14 @@ os.environ["SYNC_CTGOV"] = "0"
 os.environ["CTGOV_API_URL"] = "http://127.0.0.1:9/api/v2"
 
 
+def default_signals() -> None:
+    """For subprocesses a test signals (`preexec_fn`): Ctrl-C as a terminal delivers it, even when
+    this run inherited SIGINT ignored (a run started in the background by a shell)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def pytest_configure(config):
     from django.conf import settings
 

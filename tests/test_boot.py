@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from .conftest import ROOT
+from .conftest import ROOT, default_signals
 
 # The test database must be committed to for the subprocesses to see it: transactional.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,6 +85,7 @@ def test_stopping_the_supervisor_leaves_no_worker_behind(signum, tmp_path):
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
+        preexec_fn=default_signals,
     )
     children: dict[int, str] = {}
     before = _sessions()  # others' (a live server's, say), not the supervisor's children's

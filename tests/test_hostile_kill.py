@@ -21,6 +21,8 @@ from django.conf import settings
 
 from bench.corpus import write_ctgov_file
 
+from .conftest import default_signals
+
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = 2500
 # Run as `python -c`: manage.py as it is, or with SIGTERM turned into SystemExit first, as
@@ -145,6 +147,7 @@ def test_a_killed_import_leaves_nothing_behind(scratch, how, code, signum, group
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=default_signals,
     )
     try:
         # Part-way: the reader forked and the import's transaction has written for a while.

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import default_signals
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,7 +36,10 @@ def _start(data: Path, *cmd: str) -> subprocess.Popen:
     env = {**os.environ, "PORTAL_DATA_DIR": str(data)}
     env.pop("DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "portal.pgembed", "run", "--", *cmd], cwd=ROOT, env=env
+        [sys.executable, "-m", "portal.pgembed", "run", "--", *cmd],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=default_signals,
     )
 
 
