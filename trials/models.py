@@ -301,7 +301,7 @@ class Trial(models.Model):
     start_date = models.DateField(null=True, blank=True)
     last_updated = models.DateField(null=True, blank=True)
     # Text fed to the search vector, by weight: title (A); conditions, drugs, IDs (B);
-    # summary (C); criteria and description (D).
+    # summary (C); inclusion criteria and description (D). Never the exclusion criteria.
     text_terms = models.TextField(blank=True, default="")
     text_summary = models.TextField(blank=True, default="")
     text_criteria = models.TextField(blank=True, default="")

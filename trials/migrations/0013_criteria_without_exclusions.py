@@ -1,0 +1,38 @@
+"""Exclusion criteria are no longer search text (issue 14, point 1): a trial that names a
+disease only among who cannot join is not about it. `text_criteria` (weight D of the generated
+`search` vector) becomes the inclusion criteria (or the whole criteria text when the reader
+could not tell inclusion from exclusion) and the description, as
+trials.loading.columns.inclusion_text derives it now; the SQL below is that derivation, copied
+here as a migration must not change when the code does (tests/test_relevance_migration.py runs
+it over imported trials and finds nothing to change). Rows already right are left alone."""
+
+from django.db import migrations
+
+_LIST_LENGTH = """CASE WHEN jsonb_typeof(record->'criteria'->'{part}') = 'array'
+    THEN jsonb_array_length(record->'criteria'->'{part}') ELSE 0 END"""
+
+_INCLUSION = f"""CASE
+    WHEN {_LIST_LENGTH.format(part="inclusion")} > 0 OR {_LIST_LENGTH.format(part="exclusion")} > 0
+    THEN (
+        SELECT string_agg(item.value, E'\\n' ORDER BY item.position)
+        FROM jsonb_array_elements_text(
+            CASE WHEN jsonb_typeof(record->'criteria'->'inclusion') = 'array'
+                THEN record->'criteria'->'inclusion' ELSE '[]'::jsonb END
+        ) WITH ORDINALITY AS item(value, position)
+    )
+    ELSE record->'criteria'->>'text'
+END"""
+
+CRITERIA_TEXT = (
+    f"concat_ws(E'\\n', NULLIF({_INCLUSION}, ''), NULLIF(record->>'description', ''))"
+)
+REBUILD = (
+    f"UPDATE trials_trial SET text_criteria = {CRITERIA_TEXT}"  # noqa: S608 (no input)
+    f" WHERE text_criteria IS DISTINCT FROM {CRITERIA_TEXT}"
+)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("trials", "0012_url_safe_keys")]
+
+    operations = [migrations.RunSQL(REBUILD, migrations.RunSQL.noop)]
