@@ -34,9 +34,12 @@ def report_lines() -> list[str]:
         by_kind.setdefault(kind, []).append(value)
         shown = " ".join(f"{trial}:{grade}" for trial, grade in top[:5]) or "(nothing)"
         lines.append(f"{value:5.3f}  [{kind}] {query!r}  top: {shown}")
-    lines.append("by kind: " + ", ".join(
-        f"{kind} {sum(values) / len(values):.3f} ({len(values)})"
-        for kind, values in sorted(by_kind.items())
-    ))
+    lines.append(
+        "by kind: "
+        + ", ".join(
+            f"{kind} {sum(values) / len(values):.3f} ({len(values)})"
+            for kind, values in sorted(by_kind.items())
+        )
+    )
     lines.append(f"mean nDCG@{CUTOFF} over {len(MEASURED)} queries: {mean():.3f}")
     return lines

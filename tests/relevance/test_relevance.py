@@ -22,9 +22,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.http import QueryDict
 
-
 from tests.relevance import scores
-from trials.models import Identifier, Trial
+from trials.models import Trial
 from trials.search import cache
 from trials.search.engine import search
 from trials.search.params import parse
@@ -34,8 +33,10 @@ pytestmark = pytest.mark.django_db
 
 JUDGMENTS = Path(__file__).with_name("judgments.json")
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-# The issue's target is 0.85 (and no exclusion-only hit); see the module's report.
-THRESHOLD = 0.0
+# The issue's target is 0.85. Until the engine reaches it, a regression guard: the mean last
+# measured (0.671 with exclusion criteria out of the search text; 0.668 before), rounded down by
+# 0.02. Raise it as the engine improves; never lower it to make a change pass.
+THRESHOLD = 0.65
 TOP = scores.CUTOFF
 
 
@@ -79,13 +80,16 @@ def _elsewhere(trial: Trial) -> str:
             for item in record.get("interventions") or []
         ),
         " ".join(arm.get("description") or "" for arm in record.get("arms") or []),
-        " ".join(f"{site.get('facility')} {site.get('city')}" for site in record.get("sites") or []),
+        " ".join(
+            f"{site.get('facility')} {site.get('city')}" for site in record.get("sites") or []
+        ),
     ]
     return " ".join(part for part in parts if part)
 
 
 def exclusion_only(trial: Trial, words: list[str]) -> bool:
-    """True when the query's words are found in the trial's exclusion criteria and nowhere else."""
+    """True when the query's words are found in the trial's exclusion criteria and none of them
+    anywhere else: the trial matched only through who cannot join."""
     patterns = [re.compile(word, re.IGNORECASE) for word in words]
     exclusion = " ".join((trial.record.get("criteria") or {}).get("exclusion") or [])
     elsewhere = _elsewhere(trial)
