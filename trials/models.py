@@ -235,19 +235,21 @@ MATCH_START, MATCH_STOP = "\x02", "\x03"
 
 
 class TrialQuerySet(models.QuerySet):
-    def by_any_id(self, value: str) -> TrialQuerySet:
-        """Trials one of whose identifiers is `value`, however a registry or a paper spells it.
+    def by_any_id(self, value: str, *more: str) -> TrialQuerySet:
+        """Trials one of whose identifiers is `value` (or one of `more`), however a registry or a
+        paper spells it.
 
         A semi-join (`pk IN (...)`) rather than a join: the identifier index finds the few rows,
         and no trial comes back twice."""
-        matching = Identifier.objects.filter(norm=identifier_norm(value)).values("trial_id")
+        norms = {identifier_norm(item) for item in (value, *more)}
+        matching = Identifier.objects.filter(norm__in=norms).values("trial_id")
         return self.filter(pk__in=matching)
 
-    def ranked(self, q: str) -> TrialQuerySet:
+    def ranked(self, q: str, search_type: str = "websearch") -> TrialQuerySet:
         """Annotated with `rank` (cover density, weighted by field, normalised by length: 32)
-        and `headline`, the summary and criteria around the words of `q` (web-search syntax),
-        matches between MATCH_START and MATCH_STOP."""
-        query = SearchQuery(q, search_type="websearch", config="english")
+        and `headline`, the summary and criteria around the words of `q` (web-search syntax, or
+        with search_type "raw" to_tsquery's), matches between MATCH_START and MATCH_STOP."""
+        query = SearchQuery(q, search_type=search_type, config="english")
         # Concat coalesces each part: a missing summary or criteria is empty text.
         text = Concat("text_summary", Value(" "), "text_criteria", output_field=models.TextField())
         return self.annotate(

@@ -86,8 +86,16 @@ def inclusion_text(record: dict) -> str:
     return criteria.get("text") or ""
 
 
+def site_cities(record: dict) -> str:
+    """The sites' cities, each once, in the order of the sites: searchable words ("lupus
+    Bethesda"), weighted as little as the criteria."""
+    cities = [site.get("city") for site in record.get("sites") or []]
+    return " ".join(dict.fromkeys(city for city in cities if city))
+
+
 def _criteria_text(record: dict) -> str:
-    return "\n".join(filter(None, [inclusion_text(record), record.get("description")]))
+    parts = [inclusion_text(record), record.get("description"), site_cities(record)]
+    return "\n".join(filter(None, parts))
 
 
 Derivation = Callable[[dict, Terms], object]

@@ -1,10 +1,11 @@
 """Exclusion criteria are no longer search text (issue 14, point 1): a trial that names a
 disease only among who cannot join is not about it. `text_criteria` (weight D of the generated
 `search` vector) becomes the inclusion criteria (or the whole criteria text when the reader
-could not tell inclusion from exclusion) and the description, as
-trials.loading.columns.inclusion_text derives it now; the SQL below is that derivation, copied
-here as a migration must not change when the code does (tests/test_relevance_migration.py runs
-it over imported trials and finds nothing to change). Rows already right are left alone."""
+could not tell inclusion from exclusion), the description and the sites' cities (point 5:
+"lupus Bethesda"), as trials.loading.columns._criteria_text derives it now. The SQL below is
+that derivation, copied here as a migration must not change when the code does: tests run it
+over the imported seeds (tests/test_search_exclusions.py) and the corpus (tests/relevance) and
+find nothing to change. Rows already right are left alone."""
 
 from django.db import migrations
 
@@ -23,8 +24,22 @@ _INCLUSION = f"""CASE
     ELSE record->'criteria'->>'text'
 END"""
 
+_SITES = """CASE WHEN jsonb_typeof(record->'sites') = 'array'
+    THEN record->'sites' ELSE '[]'::jsonb END"""
+
+_CITIES = f"""(
+    SELECT string_agg(city.name, ' ' ORDER BY city.first)
+    FROM (
+        SELECT site->>'city' AS name, min(position) AS first
+        FROM jsonb_array_elements({_SITES}) WITH ORDINALITY AS place(site, position)
+        WHERE coalesce(site->>'city', '') <> ''
+        GROUP BY site->>'city'
+    ) AS city
+)"""
+
 CRITERIA_TEXT = (
-    f"concat_ws(E'\\n', NULLIF({_INCLUSION}, ''), NULLIF(record->>'description', ''))"
+    f"concat_ws(E'\\n', NULLIF({_INCLUSION}, ''), NULLIF(record->>'description', ''),"
+    f" NULLIF({_CITIES}, ''))"
 )
 REBUILD = (
     f"UPDATE trials_trial SET text_criteria = {CRITERIA_TEXT}"  # noqa: S608 (no input)
