@@ -50,3 +50,19 @@ def test_the_migration_sql_agrees_with_the_loader():
         cursor.execute("UPDATE trials_trial SET text_criteria = 'stale'")
         cursor.execute(rebuild.REBUILD)
         assert cursor.rowcount == Trial.objects.count()
+
+
+def test_snippets_say_which_part_matched(client):
+    Trial.objects.create(
+        key="S1", record={}, title="Study one", text_summary="Pruritus relief in adults."
+    )
+    Trial.objects.create(
+        key="C1", record={}, title="Study two", text_criteria="Adults with chronic pruritus."
+    )
+    hits = {hit.key: hit for hit in _run(q="pruritus").trials}
+    assert hits["S1"].snippet_part == "summary"
+    assert hits["C1"].snippet_part == "criteria"
+    assert any(matched for _, matched in hits["C1"].snippet)
+    page = client.get("/", {"q": "pruritus"}).content.decode()
+    assert "Summary:</span>" in page
+    assert "Inclusion criteria, description:</span>" in page

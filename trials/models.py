@@ -21,8 +21,8 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Lower, Now
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Lower, Now
 from django.urls import reverse
 
 from trials.readers.identifiers import identifier_norm
@@ -246,26 +246,40 @@ class TrialQuerySet(models.QuerySet):
         return self.filter(pk__in=matching)
 
     def ranked(self, q: str, search_type: str = "websearch") -> TrialQuerySet:
-        """Annotated with `rank` (cover density, weighted by field, normalised by length: 32)
-        and `headline`, the summary and criteria around the words of `q` (web-search syntax, or
-        with search_type "raw" to_tsquery's), matches between MATCH_START and MATCH_STOP."""
+        """Annotated with `rank` (cover density, weighted by field, normalised by length: 32),
+        `headline`, the words of `q` (web-search syntax, or with search_type "raw" to_tsquery's)
+        in the summary when it has them, else in the criteria text (inclusion criteria,
+        description), matches between MATCH_START and MATCH_STOP, and `snippet_part`, which
+        of the two the headline shows ("summary" or "criteria")."""
         query = SearchQuery(q, search_type=search_type, config="english")
-        # Concat coalesces each part: a missing summary or criteria is empty text.
-        text = Concat("text_summary", Value(" "), "text_criteria", output_field=models.TextField())
+        in_summary = Q(text_summary__search=query)
         return self.annotate(
             rank=SearchRank(F("search"), query, cover_density=True, normalization=32),
-            headline=SearchHeadline(
-                text,
-                query,
-                config="english",
-                start_sel=MATCH_START,
-                stop_sel=MATCH_STOP,
-                max_words=28,
-                min_words=12,
-                max_fragments=2,
-                fragment_delimiter=" … ",
+            snippet_part=Case(
+                When(in_summary, then=Value("summary")),
+                default=Value("criteria"),
+                output_field=models.TextField(),
+            ),
+            headline=Case(
+                When(in_summary, then=_headline("text_summary", query)),
+                default=_headline("text_criteria", query),
+                output_field=models.TextField(),
             ),
         )
+
+
+def _headline(column: str, query: SearchQuery) -> SearchHeadline:
+    return SearchHeadline(
+        column,
+        query,
+        config="english",
+        start_sel=MATCH_START,
+        stop_sel=MATCH_STOP,
+        max_words=28,
+        min_words=12,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
 
 
 class Trial(models.Model):

@@ -12,7 +12,6 @@ The results are immutable: the web layer's presenters turn them into links and w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -252,34 +251,12 @@ def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray
 
 
 _TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
-# A registry's prefix typed apart from its number ("NCT 04946669").
-_PREFIX = re.compile(r"[A-Za-z]{2,8}")
-# How WHO ICTRP prints an EU trial: one member state's record ("EUCTR2021-000037-14-ES").
-_EU_MEMBER_STATE = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}", re.IGNORECASE)
-MAX_IDS = 20
-
-
-def id_candidates(text: str) -> list[str]:
-    """The registry IDs a query may be, as people paste them: one or several, separated by
-    spaces, commas or semicolons, a prefix apart from its number, any case, an EU trial as
-    one member state's record (issue 14, point 6). Every registry's IDs contain digits."""
-    if not any(ch.isdigit() for ch in text):
-        return []
-    parts: list[str] = []
-    for part in re.split(r"[\s,;]+", text.strip()):
-        if parts and _PREFIX.fullmatch(parts[-1]) and part[:1].isdigit():
-            parts[-1] += part
-        elif part:
-            parts.append(part)
-    found = [part for part in parts if any(ch.isdigit() for ch in part) and len(part) <= 60]
-    found += [match[1] for part in found if (match := _EU_MEMBER_STATE.fullmatch(part))]
-    return found[:MAX_IDS]
 
 
 def _id_match(text: str) -> list[int]:
     """Trials one of whose identifiers is one of the query's IDs (a registry number from a
     paper, or several): one statement, and none for a query without digits."""
-    candidates = id_candidates(text)
+    candidates = words.id_candidates(text)
     if not candidates:
         return []
     return list(Trial.objects.by_any_id(*candidates).order_by().values_list("pk", flat=True))

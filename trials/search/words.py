@@ -16,6 +16,8 @@ The strict query requires every group (one alternative each); the relaxed one, o
 strict one finds nothing, any group, ranked. A query using web-search syntax (quotes, "or", a
 leading "-") is left to `websearch_to_tsquery` as typed.
 
+`id_candidates` reads the registry IDs a query may be, as people paste them.
+
 The result is `to_tsquery` text built only from letters, digits and the operators `& | ( )`:
 registry text never reaches the query parser, and no query can fail to parse.
 """
@@ -52,9 +54,15 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def _typed(text: str) -> list[tuple[str, str]]:
-    """The words of a query: (folded, as typed in lower case). Each is letters and digits only
-    (str.isalnum), so that no word can be a to_tsquery operator."""
-    return [(folded, written.lower()) for folded, written, *_ in tokens(text) if folded.isalnum()]
+    """The words of a query: (folded, as typed in lower case, or folded where lower case is
+    more than letters and digits: "İ"). Each is letters and digits only (str.isalnum), so that
+    no word can be a to_tsquery operator."""
+    typed = []
+    for folded, written, *_ in tokens(text):
+        if folded.isalnum():
+            lower = written.lower()
+            typed.append((folded, lower if lower.isalnum() else folded))
+    return typed
 
 
 @cache
@@ -130,6 +138,40 @@ def read(text: str, relaxed: bool = False) -> TextQuery:
     return TextQuery(RAW, joiner.join(_group_text(group) for group in groups))
 
 
+def is_filler(word: str) -> bool:
+    """Whether a (lower-case) word is one a search drops: filler or child words."""
+    return word in _vocabulary()[1]
+
+
 def can_relax(text: str) -> bool:
     """Whether `text` has a relaxed form that may find more than the strict one."""
     return not _SYNTAX.search(text) and len(_groups(text)) > 1
+
+
+# A registry's prefix typed apart from its number ("NCT 04946669").
+_PREFIX = re.compile(r"[A-Za-z]{2,8}")
+# How WHO ICTRP prints an EU trial: one member state's record ("EUCTR2021-000037-14-ES").
+_EU_MEMBER_STATE = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}", re.IGNORECASE)
+MAX_IDS = 20
+MIN_ID_AMONG_WORDS = 6
+
+
+def id_candidates(text: str) -> list[str]:
+    """The registry IDs a query may be, as people paste them: one or several, separated by
+    spaces, commas or semicolons, a prefix apart from its number, any case, an EU trial as
+    one member state's record (issue 14, point 6). Every registry's IDs contain digits."""
+    if not any(ch.isdigit() for ch in text):
+        return []
+    parts: list[str] = []
+    for part in re.split(r"[\s,;]+", text.strip()):
+        if parts and _PREFIX.fullmatch(parts[-1]) and part[:1].isdigit():
+            parts[-1] += part
+        elif part:
+            parts.append(part)
+    # Beside other words, a short number is a dose or a week, not an ID ("psoriasis 12 weeks").
+    shortest = 1 if len(parts) == 1 else MIN_ID_AMONG_WORDS
+    found = [
+        part for part in parts if any(ch.isdigit() for ch in part) and shortest <= len(part) <= 60
+    ]
+    found += [match[1] for part in found if (match := _EU_MEMBER_STATE.fullmatch(part))]
+    return found[:MAX_IDS]
