@@ -38,8 +38,9 @@ def test_filler_and_child_words_are_dropped():
 
 
 def test_filler_never_empties_a_search():
+    # All filler: nothing is dropped, and the words are read as typed.
     assert words.read("clinical trial study") == words.TextQuery(
-        words.RAW, "((clinical)) & ((trial)) & ((study))"
+        words.WEBSEARCH, "clinical trial study"
     )
 
 
@@ -67,7 +68,8 @@ def test_web_search_syntax_is_left_as_typed(typed):
 
 
 def test_a_relaxed_query_wants_any_group():
-    assert words.read("lupus psoriasis").text == "((lupus)) & ((psoriasis))"
+    # Plain words are read as typed (web-search syntax), as they always were.
+    assert words.read("lupus psoriasis") == words.TextQuery(words.WEBSEARCH, "lupus psoriasis")
     assert words.read("lupus psoriasis", relaxed=True).text == "((lupus)) | ((psoriasis))"
     assert words.can_relax("lupus psoriasis")
     assert not words.can_relax("lupus")

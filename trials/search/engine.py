@@ -231,7 +231,7 @@ def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndar
 def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
     """Ids of the trials matching `text` as people write it (see words.read: all its words, or
     with `relaxed` any), cached until the data changes."""
-    key = (text, relaxed, index.seq)
+    key = ((text, "relaxed") if relaxed else text, index.seq)
     hits = cache.TEXT_HITS.get(key)
     if hits is not None:
         return hits

@@ -132,7 +132,9 @@ def read(text: str, relaxed: bool = False) -> TextQuery:
     if _SYNTAX.search(text):
         return TextQuery(WEBSEARCH, text)
     groups = _groups(text)
-    if not groups:
+    plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
+    if not groups or (plain and not relaxed):
+        # Nothing dropped or added: the words as typed, as the search always read them.
         return TextQuery(WEBSEARCH, text)
     joiner = " | " if relaxed else " & "
     return TextQuery(RAW, joiner.join(_group_text(group) for group in groups))
