@@ -24,8 +24,8 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Lower, Now
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Lower, Now
 from django.urls import reverse
 
 from trials.readers.identifiers import identifier_norm
@@ -260,35 +260,51 @@ MATCH_START, MATCH_STOP = "\x02", "\x03"
 
 
 class TrialQuerySet(models.QuerySet):
-    def by_any_id(self, value: str) -> TrialQuerySet:
-        """Trials one of whose identifiers is `value`, however a registry or a paper spells it.
+    def by_any_id(self, value: str, *more: str) -> TrialQuerySet:
+        """Trials one of whose identifiers is `value` (or one of `more`), however a registry or a
+        paper spells it.
 
         A semi-join (`pk IN (...)`) rather than a join: the identifier index finds the few rows,
         and no trial comes back twice."""
-        matching = Identifier.objects.filter(norm=identifier_norm(value)).values("trial_id")
+        norms = {identifier_norm(item) for item in (value, *more)}
+        matching = Identifier.objects.filter(norm__in=norms).values("trial_id")
         return self.filter(pk__in=matching)
 
-    def ranked(self, q: str) -> TrialQuerySet:
-        """Annotated with `rank` (cover density, weighted by field, normalised by length: 32)
-        and `headline`, the summary and criteria around the words of `q` (web-search syntax),
-        matches between MATCH_START and MATCH_STOP."""
-        query = SearchQuery(q, search_type="websearch", config="english")
-        # Concat coalesces each part: a missing summary or criteria is empty text.
-        text = Concat("text_summary", Value(" "), "text_criteria", output_field=models.TextField())
+    def ranked(self, q: str, search_type: str = "websearch") -> TrialQuerySet:
+        """Annotated with `rank` (cover density, weighted by field, normalised by length: 32),
+        `headline`, the words of `q` (web-search syntax, or with search_type "raw" to_tsquery's)
+        in the summary when it has them, else in the criteria text (inclusion criteria,
+        description), matches between MATCH_START and MATCH_STOP, and `snippet_part`, which
+        of the two the headline shows ("summary" or "criteria")."""
+        query = SearchQuery(q, search_type=search_type, config="english")
+        in_summary = Q(text_summary__search=query)
         return self.annotate(
             rank=SearchRank(F("search"), query, cover_density=True, normalization=32),
-            headline=SearchHeadline(
-                text,
-                query,
-                config="english",
-                start_sel=MATCH_START,
-                stop_sel=MATCH_STOP,
-                max_words=28,
-                min_words=12,
-                max_fragments=2,
-                fragment_delimiter=" … ",
+            snippet_part=Case(
+                When(in_summary, then=Value("summary")),
+                default=Value("criteria"),
+                output_field=models.TextField(),
+            ),
+            headline=Case(
+                When(in_summary, then=_headline("text_summary", query)),
+                default=_headline("text_criteria", query),
+                output_field=models.TextField(),
             ),
         )
+
+
+def _headline(column: str, query: SearchQuery) -> SearchHeadline:
+    return SearchHeadline(
+        column,
+        query,
+        config="english",
+        start_sel=MATCH_START,
+        stop_sel=MATCH_STOP,
+        max_words=28,
+        min_words=12,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
 
 
 class Trial(models.Model):
@@ -328,7 +344,7 @@ class Trial(models.Model):
     # When a source last confirmed the status (the most recent any source gives).
     status_verified = models.DateField(null=True, blank=True)
     # Text fed to the search vector, by weight: title (A); conditions, drugs, IDs (B);
-    # summary (C); criteria and description (D).
+    # summary (C); inclusion criteria and description (D). Never the exclusion criteria.
     text_terms = models.TextField(blank=True, default="")
     text_summary = models.TextField(blank=True, default="")
     text_criteria = models.TextField(blank=True, default="")

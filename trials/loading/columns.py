@@ -76,9 +76,27 @@ def _term_words(record: dict, terms: Terms) -> str:
     return " ".join(word for word in words if word)
 
 
+def inclusion_text(record: dict) -> str:
+    """Who can join: the inclusion criteria, or the whole criteria text when the reader could
+    not tell inclusion from exclusion. Exclusion criteria are never search text: a trial that
+    names a disease only among who cannot join is not about it (issue 14, point 1). The SQL
+    that rebuilt the stored column (migration `criteria_without_exclusions`) mirrors this."""
+    criteria = record.get("criteria") or {}
+    if criteria.get("inclusion") or criteria.get("exclusion"):
+        return "\n".join(criteria.get("inclusion") or [])
+    return criteria.get("text") or ""
+
+
+def site_cities(record: dict) -> str:
+    """The sites' cities, each once, in the order of the sites: searchable words ("lupus
+    Bethesda"), weighted as little as the criteria."""
+    cities = [site.get("city") for site in record.get("sites") or []]
+    return " ".join(dict.fromkeys(city for city in cities if city))
+
+
 def _criteria_text(record: dict) -> str:
-    criteria = (record.get("criteria") or {}).get("text") or ""
-    return "\n".join(filter(None, [criteria, record.get("description")]))
+    parts = [inclusion_text(record), record.get("description"), site_cities(record)]
+    return "\n".join(filter(None, parts))
 
 
 Derivation = Callable[[dict, Terms], object]

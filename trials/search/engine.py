@@ -19,7 +19,7 @@ import numpy as np
 from django.db import connection
 
 from trials.models import MATCH_START, MATCH_STOP, Status, Trial, unconfirmed_before
-from trials.search import cache, facets, spelling
+from trials.search import cache, facets, spelling, words
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 
 PAGE_SIZE = 20
@@ -87,6 +87,8 @@ class SearchResult:
     drop_counts: MappingProxyType[str, int] = MappingProxyType({})
     # With "Recruiting or soon": the open trials left out as no longer confirmed.
     unconfirmed_left_out: int = 0
+    # No trial had every word of the query: these have some of them, best first.
+    relaxed: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,19 +112,24 @@ def search(query: Query) -> SearchResult:
     index = get_index()
     id_pks = _id_match(query.q)
     masks = _masks(index, query, id_pks)
-    corrected_from = None
+    corrected_from, relaxed = None, False
     if "q" in masks and not masks["q"].any() and (better := spelling.correct(query.q)):
         hits = index.rows_of(text_hits(index, better))
         if len(hits):
             corrected_from, query = query.q, replace(query, q=better)
             masks["q"] = np.zeros(index.row_count, bool)
             masks["q"][hits] = True
+    if "q" in masks and not masks["q"].any() and words.can_relax(query.q):
+        # No trial has every word: those with any of them, ranked (issue 14, point 2).
+        hits = index.rows_of(text_hits(index, query.q, relaxed=True))
+        relaxed = bool(len(hits))
+        masks["q"][hits] = True
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     everything = _combine(index, masks)
     count = int(everything.sum())
     pages = max(1, -(-count // PAGE_SIZE))
     page = min(max(query.page, 1), pages)
-    hits = _page_of_hits(index, query, everything, count, page)
+    hits = _page_of_hits(index, query, everything, count, page, relaxed)
     match = None
     if len(id_pks) == 1:
         match = next((hit.trial for hit in hits if hit.pk == id_pks[0]), None)
@@ -141,6 +148,7 @@ def search(query: Query) -> SearchResult:
         suggestion=suggestion if not corrected_from else None,
         drop_counts=MappingProxyType(drops),
         unconfirmed_left_out=_unconfirmed_left_out(index, query, masks),
+        relaxed=relaxed,
     )
 
 
@@ -152,13 +160,19 @@ def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:
 
 
 def _page_of_hits(
-    index: FacetIndex, query: Query, everything: np.ndarray, count: int, page: int
+    index: FacetIndex,
+    query: Query,
+    everything: np.ndarray,
+    count: int,
+    page: int,
+    relaxed: bool = False,
 ) -> tuple[Hit, ...]:
     """The page's trials: ranked by PostgreSQL when few enough, else in the index's order."""
     start = (page - 1) * PAGE_SIZE
     rows = Trial.objects.only(*RESULT_FIELDS)
     if query.q:
-        rows = rows.ranked(query.q)
+        text_query = words.read(query.q, relaxed)
+        rows = rows.ranked(text_query.text, search_type=text_query.search_type)
     if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
         rows = rows.filter(pk__in=index.pks[everything].tolist())
         trials = list(rows.order_by("-rank", "-last_updated", "pk")[start : start + PAGE_SIZE])
@@ -238,18 +252,21 @@ def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndar
     return combined
 
 
-def text_hits(index: FacetIndex, text: str) -> np.ndarray:
-    """Ids of the trials matching `text` (web-search syntax), cached until the data changes."""
-    key = (text, index.seq)
+def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
+    """Ids of the trials matching `text` as people write it (see words.read: all its words, or
+    with `relaxed` any), cached until the data changes."""
+    key = ((text, "relaxed") if relaxed else text, index.seq)
     hits = cache.TEXT_HITS.get(key)
     if hits is not None:
         return hits
+    text_query = words.read(text, relaxed)
+    function = _TSQUERY[text_query.search_type]
     # string_agg: one text value instead of a row per id (a broad word matches 100,000s).
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT string_agg(id::text, ',') FROM trials_trial"
-            " WHERE search @@ websearch_to_tsquery('english', %s)",
-            [text],
+            "SELECT string_agg(id::text, ',') FROM trials_trial"  # noqa: S608 (a constant)
+            f" WHERE search @@ {function}('english', %s)",
+            [text_query.text],
         )
         joined = cursor.fetchone()[0]
     hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
@@ -257,13 +274,16 @@ def text_hits(index: FacetIndex, text: str) -> np.ndarray:
     return hits
 
 
+_TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
+
+
 def _id_match(text: str) -> list[int]:
-    """Trials one of whose identifiers is exactly the query (a registry number from a paper)."""
-    text = text.strip()
-    # Every registry's IDs contain digits; words never need this look-up.
-    if not text or " " in text or len(text) > 60 or not any(ch.isdigit() for ch in text):
+    """Trials one of whose identifiers is one of the query's IDs (a registry number from a
+    paper, or several): one statement, and none for a query without digits."""
+    candidates = words.id_candidates(text)
+    if not candidates:
         return []
-    return list(Trial.objects.by_any_id(text).order_by().values_list("pk", flat=True))
+    return list(Trial.objects.by_any_id(*candidates).order_by().values_list("pk", flat=True))
 
 
 def _fetch(trials, pks: np.ndarray) -> list[Trial]:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from trials.models import Status, Trial, unconfirmed_before
-from trials.search import facets
+from trials.search import facets, words
 from trials.search.engine import SORTS, Query
 from trials.search.facets import Facet
 from trials.search.index import current_values
@@ -46,6 +46,11 @@ class FacetField(forms.MultipleChoiceField):
 
 class FacetFilter(django_filters.MultipleChoiceFilter):
     field_class = FacetField
+
+
+def _text_query(value: str, relaxed: bool = False) -> SearchQuery:
+    text_query = words.read(value, relaxed)
+    return SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
 
 
 class PageFilter(django_filters.Filter):
@@ -86,7 +91,12 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs.filter(facets.get(name).where(value)) if value else qs
 
     def filter_q(self, qs, name, value):
-        return qs.filter(search=SearchQuery(value, search_type="websearch", config="english"))
+        """The engine's text match in the plain ORM: the query as words.read reads it, relaxed
+        to any of its words when no trial has them all (engine.search)."""
+        strict = _text_query(value)
+        if words.can_relax(value) and not Trial.objects.filter(search=strict).exists():
+            return qs.filter(search=_text_query(value, relaxed=True))
+        return qs.filter(search=strict)
 
     def filter_age(self, qs, name, value):
         return qs.filter(facets.admits_ages(value, value).where)
@@ -118,8 +128,8 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
         good = [value for value in dict.fromkeys(values) if value and accepts(facet, value)]
         bad = [value for value in values if value and value not in good]
         if bad:
-            words = facet.name.replace("_", " ")
-            errors[facet.name] = f"unknown {words} {', '.join(repr(value) for value in bad)}"
+            label = facet.name.replace("_", " ")
+            errors[facet.name] = f"unknown {label} {', '.join(repr(value) for value in bad)}"
         clean.setlist(facet.name, good)
     form = TrialFilterSet(data=clean, queryset=Trial.objects.none()).form
     form.is_valid()

@@ -14,6 +14,7 @@ from rapidfuzz.distance import Levenshtein
 
 from trials.models import Condition, Drug, DrugClass
 from trials.search import cache
+from trials.search import words as query_words
 
 MIN_LENGTH = 4
 WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
@@ -46,7 +47,8 @@ def correct(text: str) -> str | None:
         nonlocal changed
         word = match.group(0)
         lower = word.lower()
-        if len(lower) < MIN_LENGTH or lower in words:
+        # Filler words ("trial", "near") are dropped from the search: never "corrected" into one.
+        if len(lower) < MIN_LENGTH or lower in words or query_words.is_filler(lower):
             return word
         best = process.extractOne(
             lower, choices, scorer=Levenshtein.distance, score_cutoff=_max_edits(lower)

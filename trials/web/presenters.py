@@ -70,6 +70,7 @@ def search_page(
         "suggestion": result.suggestion,
         "corrected_from": result.corrected_from,
         "corrected_to": result.corrected_to,
+        "relaxed": result.relaxed,
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }

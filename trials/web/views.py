@@ -104,6 +104,8 @@ def api_search(request: HttpRequest) -> JsonResponse:
             "page": result.page,
             "pages": result.pages,
             "page_size": PAGE_SIZE,
+            # No trial had all the words of `q`: these have some of them, best first.
+            "relaxed": result.relaxed,
             "results": [_result_json(request, hit, synced) for hit in result.trials],
             "facets": {
                 name: [

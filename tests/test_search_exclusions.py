@@ -1,0 +1,68 @@
+"""A word found only in a trial's exclusion criteria is not a match (issue 14, point 1)."""
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+
+from trials.models import Trial
+from trials.search.engine import search
+from trials.search.params import parse
+
+pytestmark = pytest.mark.django_db
+
+rebuild = importlib.import_module("trials.migrations.0014_criteria_without_exclusions")
+
+
+def _run(**params):
+    query_dict = QueryDict(mutable=True)
+    for name, value in params.items():
+        query_dict[name] = value
+    query, errors = parse(query_dict)
+    assert not errors, errors
+    return search(query)
+
+
+@pytest.mark.parametrize("word", ["syphilis", "thrombosis", "muscular dystrophy", "myasthenia"])
+def test_a_word_only_among_who_cannot_join_finds_nothing(word):
+    # Each of these is in a seed trial's exclusion criteria and nowhere else in the trial.
+    result = _run(q=word)
+    assert result.count == 0
+    assert not result.trials
+    assert all(value.count == 0 for values in result.facets.values() for value in values)
+
+
+def test_inclusion_criteria_still_match():
+    # "classification criteria" sits in NCT05488327's inclusion criteria only.
+    record = Trial.objects.get(key="NCT05488327").record
+    inclusion = " ".join(record["criteria"]["inclusion"]).lower()
+    assert "classification" in inclusion
+    assert "NCT05488327" in {hit.key for hit in _run(q="classification").trials}
+
+
+def test_the_migration_sql_agrees_with_the_loader():
+    # Rebuilding the stored text the migration's way changes none of the freshly loaded rows.
+    assert Trial.objects.count() >= 5
+    with connection.cursor() as cursor:
+        cursor.execute(rebuild.REBUILD)
+        assert cursor.rowcount == 0
+        cursor.execute("UPDATE trials_trial SET text_criteria = 'stale'")
+        cursor.execute(rebuild.REBUILD)
+        assert cursor.rowcount == Trial.objects.count()
+
+
+def test_snippets_say_which_part_matched(client):
+    Trial.objects.create(
+        key="S1", record={}, title="Study one", text_summary="Pruritus relief in adults."
+    )
+    Trial.objects.create(
+        key="C1", record={}, title="Study two", text_criteria="Adults with chronic pruritus."
+    )
+    hits = {hit.key: hit for hit in _run(q="pruritus").trials}
+    assert hits["S1"].snippet_part == "summary"
+    assert hits["C1"].snippet_part == "criteria"
+    assert any(matched for _, matched in hits["C1"].snippet)
+    page = client.get("/", {"q": "pruritus"}).content.decode()
+    assert "Summary:</span>" in page
+    assert "Inclusion criteria, description:</span>" in page

@@ -1,0 +1,188 @@
+"""People's words in the search box (issue 14, points 2, 3 and 6): filler, lay terms, drug
+classes, a relaxed search when all words find nothing, and IDs as people paste them."""
+
+import re
+
+import pytest
+from django.http import QueryDict
+
+from trials.models import Trial
+from trials.search import words
+from trials.search.engine import search
+from trials.search.params import TrialFilterSet, parse
+
+# What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
+SAFE = re.compile(r"[\w\s&|()]+")
+
+
+def _run(text: str):
+    data = QueryDict(mutable=True)
+    data["q"] = text
+    query, errors = parse(data)
+    assert not errors, errors
+    return search(query)
+
+
+def _keys(result) -> set[str]:
+    return {hit.key for hit in result.trials}
+
+
+# --- reading the words (no database) ----------------------------------------------------------
+
+
+def test_filler_and_child_words_are_dropped():
+    text = words.read("trial for my daughter with eczema").text
+    assert "eczema" in text and "atopic & dermatitis" in text
+    for filler in ("trial", "daughter", "my"):
+        assert not re.search(rf"\b{filler}\b", text)
+
+
+def test_filler_never_empties_a_search():
+    # All filler: nothing is dropped, and the words are read as typed.
+    assert words.read("clinical trial study") == words.TextQuery(
+        words.WEBSEARCH, "clinical trial study"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "means"),
+    [
+        ("hives", "urticaria"),
+        ("itchy skin", "pruritus"),
+        ("butterfly rash", "cutaneous & lupus"),
+        ("red scaly patches", "psoriasis"),
+        ("JAK inhibitor", "upadacitinib"),
+        ("TNF blockers", "adalimumab"),
+        ("biologic", "dupilumab"),
+    ],
+)
+def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
+    text = words.read(typed).text
+    assert means in text
+    assert SAFE.fullmatch(text)
+
+
+@pytest.mark.parametrize("typed", ['"lupus rash"', "lupus -rash", "lupus or psoriasis"])
+def test_web_search_syntax_is_left_as_typed(typed):
+    assert words.read(typed) == words.TextQuery(words.WEBSEARCH, typed)
+
+
+def test_a_relaxed_query_wants_any_group():
+    # Plain words are read as typed (web-search syntax), as they always were.
+    assert words.read("lupus psoriasis") == words.TextQuery(words.WEBSEARCH, "lupus psoriasis")
+    assert words.read("lupus psoriasis", relaxed=True).text == "((lupus)) | ((psoriasis))"
+    assert words.can_relax("lupus psoriasis")
+    assert not words.can_relax("lupus")
+    assert not words.can_relax("trial for lupus")  # one group once the filler is dropped
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["a&b|c!(d)", "lupus:* <-> 'x'", "\\ ( ) |", "Sjögren’s", "红斑狼疮", "½ ² ℃", "İstanbul"],
+)
+def test_odd_input_gives_only_words_and_our_operators(typed):
+    text_query = words.read(typed)
+    assert text_query.search_type == words.WEBSEARCH or SAFE.fullmatch(text_query.text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ids"),
+    [
+        ("NCT 04946669", ["NCT04946669"]),
+        ("nct04946669", ["nct04946669"]),
+        ("EUCTR2021-000037-14-ES", ["EUCTR2021-000037-14-ES", "EUCTR2021-000037-14"]),
+        ("NCT05843643, NCT05911841", ["NCT05843643", "NCT05911841"]),
+        (
+            "NCT05843643;NCT05911841 ChiCTR1900025376",
+            ["NCT05843643", "NCT05911841", "ChiCTR1900025376"],
+        ),
+        ("lupus", []),
+        ("psoriasis 12 weeks", []),
+        ("2009-016508-21", ["2009-016508-21"]),
+    ],
+)
+def test_ids_as_people_paste_them(typed, ids):
+    assert words.id_candidates(typed) == ids
+
+
+# --- through the engine, over the seed trials ---------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["NCT 04946669", "nct 04946669", " NCT04946669 "])
+def test_an_id_with_a_space_or_in_lower_case_is_found(typed):
+    result = _run(typed)
+    assert result.id_match is not None and result.id_match.key == "NCT04946669"
+
+
+@pytest.mark.django_db
+def test_several_pasted_ids_are_each_found():
+    assert {"NCT05488327", "NCT01408199"} <= _keys(_run("nct05488327, NCT01408199"))
+
+
+@pytest.mark.django_db
+def test_filler_words_find_what_the_word_alone_finds():
+    plain = _run("dermatomyositis")
+    wordy = _run("trial for my daughter with dermatomyositis")
+    assert wordy.count == plain.count > 0
+    assert _keys(wordy) == _keys(plain)
+    assert not wordy.relaxed
+
+
+@pytest.mark.django_db
+def test_a_drug_class_finds_the_trials_of_its_members():
+    # lenalidomide is an IMiD; abatacept a T-cell co-stimulation modulator.
+    assert {"NCT05488327", "NCT01408199", "ChiCTR1900025376"} <= _keys(_run("IMiDs"))
+    assert "NCT04946669" in _keys(_run("costimulation blockers"))
+
+
+@pytest.mark.django_db
+def test_a_lay_word_finds_the_disease_it_means():
+    assert "NCT01408199" in _keys(_run("butterfly rash"))
+
+
+@pytest.mark.django_db
+def test_when_all_words_find_nothing_the_search_relaxes_and_says_so(client):
+    # No seed trial is about pemphigus: all three words together find nothing.
+    result = _run("lenalidomide dermatomyositis pemphigus")
+    assert result.relaxed and result.count > 0
+    assert result.corrected_from is None
+    # The trial with two of the words comes before those with one.
+    assert result.trials[0].key == "NCT05488327"
+    page = client.get("/", {"q": "lenalidomide dermatomyositis pemphigus"})
+    assert "No trial matched all of" in page.content.decode()
+    api = client.get("/api/trials/", {"q": "lenalidomide dermatomyositis pemphigus"}).json()
+    assert api["relaxed"] is True and api["count"] == result.count
+    assert client.get("/api/trials/", {"q": "dermatomyositis"}).json()["relaxed"] is False
+
+
+@pytest.mark.django_db
+def test_a_single_word_that_finds_nothing_does_not_relax():
+    result = _run("pemphigus")
+    assert result.count == 0 and not result.relaxed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["a&b|c!(d)", "lupus:* <-> 'x'", "\\ ( ) |", "红斑狼疮 lupus"])
+def test_odd_input_never_fails(typed):
+    _run(typed)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "trial for my daughter with dermatomyositis",
+        "lenalidomide dermatomyositis pemphigus",
+        "butterfly rash",
+        "IMiDs",
+        "lupus -rash",
+        "pemphigus",
+    ],
+)
+def test_the_orm_reference_counts_what_the_engine_counts(typed):
+    # tests/test_search_exact.py's oracle, for the new ways of reading words.
+    data = QueryDict(mutable=True)
+    data["q"] = typed
+    reference = TrialFilterSet(data=data, queryset=Trial.objects.all()).qs
+    assert _run(typed).count == reference.count()

@@ -1,0 +1,179 @@
+"""What people type, read into a PostgreSQL full-text query (issue 14, point 2).
+
+"trial for my daughter with eczema" should search eczema, and find atopic dermatitis: every word
+of web-search syntax is required, filler words included, and the registries' words are not
+people's. So the words of a query are read in three steps:
+
+1. phrases people say are matched, longest first, against the lay vocabulary
+   (trials/vocab/lay_terms.json: "hives" -> urticaria) and the drug classes (drug_classes.json
+   and drugs.json: "JAK inhibitor" -> upadacitinib, ruxolitinib, ...); each becomes one group
+   whose alternatives are the phrase itself and what it means;
+2. filler and child words left over are dropped, unless nothing else is left (so that they
+   never empty a search);
+3. every other word is a group of its own.
+
+The strict query requires every group (one alternative each); the relaxed one, offered when the
+strict one finds nothing, any group, ranked. A query using web-search syntax (quotes, "or", a
+leading "-") is left to `websearch_to_tsquery` as typed.
+
+`id_candidates` reads the registry IDs a query may be, as people paste them.
+
+The result is `to_tsquery` text built only from letters, digits and the operators `& | ( )`:
+registry text never reaches the query parser, and no query can fail to parse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from trials.readers.vocabulary import VOCAB_DIR, tokens
+
+WEBSEARCH = "websearch"
+RAW = "raw"
+# Web-search syntax a user may mean: a quoted phrase, "or", or a word excluded with "-".
+_SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
+# A phrase of the vocabulary is at most this many words.
+_LONGEST = 8
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """A query's full-text form: the function's search type ("raw": to_tsquery, "websearch":
+    websearch_to_tsquery) and its text."""
+
+    search_type: str
+    text: str
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The words of a vocabulary name: folded (no accents, lower case)."""
+    return tuple(folded for folded, *_ in tokens(text) if folded.isalnum())
+
+
+def _typed(text: str) -> list[tuple[str, str]]:
+    """The words of a query: (folded, as typed in lower case, or folded where lower case is
+    more than letters and digits: "İ"). Each is letters and digits only (str.isalnum), so that
+    no word can be a to_tsquery operator."""
+    typed = []
+    for folded, written, *_ in tokens(text):
+        if folded.isalnum():
+            lower = written.lower()
+            typed.append((folded, lower if lower.isalnum() else folded))
+    return typed
+
+
+@cache
+def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], frozenset[str]]:
+    """Phrase (words) -> its alternatives (each a tuple of words), and the droppable words.
+    Read once per process: the files change with a deployment."""
+    lay = json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))
+    phrases: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+
+    def add(says: list[str], means: list[str]) -> None:
+        alternatives = [_words(name) for name in [*says, *means]]
+        for say in says:
+            known = phrases.setdefault(_words(say), [])
+            known += [words for words in alternatives if words and words not in known]
+
+    for term in lay["terms"]:
+        add(term["say"], term["mean"])
+    drugs = {
+        drug["slug"]: [drug["label"], *drug.get("synonyms", [])]
+        for drug in json.loads((VOCAB_DIR / "drugs.json").read_text(encoding="utf-8"))
+    }
+    for drug_class in json.loads((VOCAB_DIR / "drug_classes.json").read_text(encoding="utf-8")):
+        names = [drug_class["label"], *drug_class.get("synonyms", [])]
+        members = [name for slug in drug_class.get("members", []) for name in drugs.get(slug, [])]
+        add(names, members)
+    droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"]])))
+    frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
+    return frozen, droppable
+
+
+Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
+
+
+def _groups(text: str) -> list[Group]:
+    """The query's groups, in order: vocabulary phrases (the words as typed, then what they
+    mean), then single words; filler dropped unless nothing else is left."""
+    phrases, droppable = _vocabulary()
+    typed = _typed(text)
+    folded = tuple(word for word, _ in typed)
+    groups: list[Group] = []
+    filler: set[int] = set()  # positions in groups of droppable single words
+    start = 0
+    while start < len(typed):
+        for length in range(min(_LONGEST, len(typed) - start), 0, -1):
+            alternatives = phrases.get(folded[start : start + length])
+            if alternatives:
+                as_typed = tuple(written for _, written in typed[start : start + length])
+                groups.append((as_typed, *(alt for alt in alternatives if alt != as_typed)))
+                start += length
+                break
+        else:
+            if folded[start] in droppable:
+                filler.add(len(groups))
+            groups.append(((typed[start][1],),))
+            start += 1
+    if len(filler) < len(groups):
+        groups = [group for position, group in enumerate(groups) if position not in filler]
+    return groups
+
+
+def _group_text(group: Group) -> str:
+    return "(" + " | ".join("(" + " & ".join(words) + ")" for words in group) + ")"
+
+
+def read(text: str, relaxed: bool = False) -> TextQuery:
+    """The full-text query for `text`: all groups required, or with `relaxed` any of them."""
+    if _SYNTAX.search(text):
+        return TextQuery(WEBSEARCH, text)
+    groups = _groups(text)
+    plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
+    if not groups or (plain and not relaxed):
+        # Nothing dropped or added: the words as typed, as the search always read them.
+        return TextQuery(WEBSEARCH, text)
+    joiner = " | " if relaxed else " & "
+    return TextQuery(RAW, joiner.join(_group_text(group) for group in groups))
+
+
+def is_filler(word: str) -> bool:
+    """Whether a (lower-case) word is one a search drops: filler or child words."""
+    return word in _vocabulary()[1]
+
+
+def can_relax(text: str) -> bool:
+    """Whether `text` has a relaxed form that may find more than the strict one."""
+    return not _SYNTAX.search(text) and len(_groups(text)) > 1
+
+
+# A registry's prefix typed apart from its number ("NCT 04946669").
+_PREFIX = re.compile(r"[A-Za-z]{2,8}")
+# How WHO ICTRP prints an EU trial: one member state's record ("EUCTR2021-000037-14-ES").
+_EU_MEMBER_STATE = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}", re.IGNORECASE)
+MAX_IDS = 20
+MIN_ID_AMONG_WORDS = 6
+
+
+def id_candidates(text: str) -> list[str]:
+    """The registry IDs a query may be, as people paste them: one or several, separated by
+    spaces, commas or semicolons, a prefix apart from its number, any case, an EU trial as
+    one member state's record (issue 14, point 6). Every registry's IDs contain digits."""
+    if not any(ch.isdigit() for ch in text):
+        return []
+    parts: list[str] = []
+    for part in re.split(r"[\s,;]+", text.strip()):
+        if parts and _PREFIX.fullmatch(parts[-1]) and part[:1].isdigit():
+            parts[-1] += part
+        elif part:
+            parts.append(part)
+    # Beside other words, a short number is a dose or a week, not an ID ("psoriasis 12 weeks").
+    shortest = 1 if len(parts) == 1 else MIN_ID_AMONG_WORDS
+    found = [
+        part for part in parts if any(ch.isdigit() for ch in part) and shortest <= len(part) <= 60
+    ]
+    found += [match[1] for part in found if (match := _EU_MEMBER_STATE.fullmatch(part))]
+    return found[:MAX_IDS]
