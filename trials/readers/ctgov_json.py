@@ -39,9 +39,9 @@ from trials.readers.ctgov_json_stream import (
 )
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
-from trials.readers.limits import DEFAULT, Limits, check_value
+from trials.readers.limits import Limits, check_value
 from trials.readers.record import TrialRecord, Warning, empty_record, unmapped
-from trials.readers.stream import Source, head_text
+from trials.readers.stream import Source, head_text, records_of
 from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ctgov-json"
@@ -79,9 +79,7 @@ def read(
     vocab: Vocabulary | None = None,
     limits: Limits | None = None,
 ) -> Iterator[TrialRecord]:
-    source = Source.from_bytes(data, limits=limits or DEFAULT)
-    for record, _ in read_source(source, url=url, vocab=vocab):
-        yield record
+    yield from records_of(read_source, data, url=url, vocab=vocab, limits=limits)
 
 
 def read_source(

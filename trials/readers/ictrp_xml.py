@@ -32,7 +32,7 @@ from trials.readers import normalize
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_countries, add_identifier, finish, warn
 from trials.readers.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
-from trials.readers.limits import DEFAULT, LimitExceeded, Limits
+from trials.readers.limits import LimitExceeded, Limits
 from trials.readers.places import euctr_member_state
 from trials.readers.record import (
     PLACEHOLDER_NULLED,
@@ -41,7 +41,7 @@ from trials.readers.record import (
     empty_record,
     warning,
 )
-from trials.readers.stream import Source, iter_text
+from trials.readers.stream import Source, iter_text, records_of
 from trials.readers.vocabulary import Vocabulary
 
 FORMAT = "ictrp-xml"
@@ -70,9 +70,7 @@ def read(
     vocab: Vocabulary | None = None,
     limits: Limits | None = None,
 ) -> Iterator[TrialRecord]:
-    source = Source.from_bytes(data, limits=limits or DEFAULT)
-    for record, _ in read_source(source, url=url, vocab=vocab):
-        yield record
+    yield from records_of(read_source, data, url=url, vocab=vocab, limits=limits)
 
 
 def read_source(

@@ -164,3 +164,11 @@ class _Cp1252Decoder:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             return data.decode("latin-1")
+
+
+def records_of(read_source: Callable, data: bytes, *, url, vocab, limits) -> Iterator:
+    """The records of a document held in memory, read by a format's streaming `read_source`:
+    the `read()` of every format that has one."""
+    source = Source.from_bytes(data, limits=limits or DEFAULT)
+    for record, _ in read_source(source, url=url, vocab=vocab):
+        yield record
