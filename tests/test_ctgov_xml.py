@@ -310,7 +310,11 @@ def _folder_with_other_files(tmp_path: Path) -> Path:
         nct = f"NCT{n:08d}"
         (folder / f"{nct}.xml").write_text(MEMBER.format(n=n, nct=nct, padding=""))
     (folder / "MANIFEST.json").write_text('[{"file": "NCT00000001.xml"}]')
-    (folder / "README").write_text("One XML file per study.\n")
+    # A README that describes the formats by their root elements is still no trial document.
+    (folder / "README").write_text(
+        "One XML file per study (`<clinical_study>`); the WHO export's root is\n"
+        "`<Trials_downloaded_from_ICTRP>`, each trial a `<Trial>` element.\n"
+    )
     (folder / "notes.txt").write_text("downloaded 2023-02-03\n")
     (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(100))
     return folder

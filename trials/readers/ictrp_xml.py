@@ -59,7 +59,12 @@ _HEADING = re.compile(r"^\s*(?:key\s+)?(?:inclusion|exclusion)\s+criteria", re.I
 
 
 def sniff(text: str) -> bool:
+    """An XML document (its first character, past a byte-order mark and spaces, is "<") with
+    the export's root or its <Trial> elements near the top. A text that merely names the root
+    (a README describing the corpus) is not one."""
     head = text[:5000]
+    if not head.lstrip("\ufeff \t\r\n").startswith("<"):
+        return False
     return f"<{ROOT}" in head or bool(re.search(r"<Trial>\s*<", head))
 
 
