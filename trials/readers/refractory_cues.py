@@ -34,7 +34,7 @@ _THERAPY = (
 )
 _THERAPY_WORD = re.compile(rf"\b(?:{_THERAPY})\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w'-]+")
-AFTER_WORDS = 12  # how far after a weak cue its treatment may be named
+AFTER_WORDS = 16  # how far after a weak cue its treatment may be named
 BEFORE_WORDS = 6
 
 # Cues that say little alone (see the module's docstring).
@@ -73,7 +73,7 @@ _OTHER_VERBS = frozenset(
         """
     comply complete do attend follow return provide sign meet use take adhere recover
     swallow thrive obtain give keep report understand perform participate remain stratify halt
-    show demonstrate enroll enrol qualify satisfy be have continue appear capture detect
+    show demonstrate enroll enrol qualify satisfy continue appear capture detect
     identify account consider disclose notify inform contact read speak consent agree abstain
     avoid stop discontinue wash collect submit undergo tolerate
     """,
