@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
+# Version 3 added failed drug classes from generators of their own: the other draws are still
+# seeded with version 2's name, so the records are version 2's plus those (bench/corpus.py).
+DRAWS_VERSION = 2
 SEED = 20240601
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "trials" / "vocab"
 SOURCE_FORMAT = "synthetic"
@@ -254,6 +257,32 @@ def _name(rng: random.Random, item: dict, synonym_share: float) -> str:
     return item["label"]
 
 
+# Of the refractory trials, the share that name a failed drug class too (Zipf over the classes
+# in the vocabulary's order, biologics and TNF inhibitors at the head).
+FAILED_CLASS_SHARE = 0.4
+CLASS_HEAD = ["biologics", "tnf-inhibitors", "corticosteroids", "immunosuppressants"]
+
+
+@cache
+def _classes() -> tuple[list[dict], list[float]]:
+    classes = json.loads((VOCAB_DIR / "drug_classes.json").read_text())
+    classes = _ranked(classes, CLASS_HEAD, SEED + 2)
+    return classes, _zipf_cum(len(classes), 1.0)
+
+
+def class_slugs() -> list[str]:
+    """The vocabulary's drug classes, the head of the failed-class ranking first."""
+    return [item["slug"] for item in _classes()[0]]
+
+
+def _failed_class(prefix: str, i: int) -> dict | None:
+    rng = random.Random(f"{SEED}:failed-class:{prefix}:{i}")
+    if rng.random() >= FAILED_CLASS_SHARE:
+        return None
+    classes, cum = _classes()
+    return classes[_pick(rng, cum)]
+
+
 def trial_id(i: int, prefix: str = "NCT9") -> str:
     return f"{prefix}{i:07d}"
 
@@ -261,7 +290,7 @@ def trial_id(i: int, prefix: str = "NCT9") -> str:
 def make_record(i: int, *, prefix: str = "NCT9") -> dict:
     """Synthetic trial number `i` as a valid trial/1 record."""
     v = vocab()
-    rng = random.Random(f"{SEED}:{GENERATOR_VERSION}:{prefix}:{i}")
+    rng = random.Random(f"{SEED}:{DRAWS_VERSION}:{prefix}:{i}")
     tid = trial_id(i, prefix)
 
     conds = [
@@ -333,6 +362,14 @@ def make_record(i: int, *, prefix: str = "NCT9") -> dict:
         inclusion.insert(1, phrase)
         evidence = [phrase]
         prior = [prior_drug["slug"]]
+        # Version 3: some trials also name a failed class ("… or to biologics"), drawn from a
+        # generator of their own, so that every other field is drawn as in version 2.
+        failed_class = _failed_class(prefix, i)
+        if failed_class:
+            phrase = f"Inadequate response to {failed_class['label'].lower()}"
+            inclusion.insert(2, phrase)
+            evidence.append(phrase)
+            prior.append(failed_class["slug"])
     exclusion = [_sentence(rng, v, 6, 14).rstrip(".") for _ in range(rng.randint(2, 6))]
     criteria_text = (
         "Inclusion Criteria:\n"
@@ -396,7 +433,7 @@ def make_record(i: int, *, prefix: str = "NCT9") -> dict:
             "registry": "ClinicalTrials.gov",
             "url": None,
             "refreshed": updated,
-            "sha256": hashlib.sha256(f"{SEED}:{GENERATOR_VERSION}:{tid}".encode()).hexdigest(),
+            "sha256": hashlib.sha256(f"{SEED}:{DRAWS_VERSION}:{tid}".encode()).hexdigest(),
         },
         "title": title,
         "official_title": f"{title} (Protocol {tid[-5:]})",
@@ -598,5 +635,6 @@ def head_values(k: int = 8) -> dict[str, list[str]]:
     return {
         "condition": [c["slug"] for c in v.conditions[:k]],
         "drug": [d["slug"] for d in v.drugs[:k]],
+        "drug_all": [d["slug"] for d in v.drugs],  # Zipf-ranked, the head first
         "country": [code for code, _, _ in COUNTRIES[:k]],
     }

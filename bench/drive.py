@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -24,7 +25,14 @@ DESCRIPTIONS = {
     "text_facets": "`/?q=…&condition=…&status=…`: text plus facets",
     "page_50": "`/?page=50`: a deep page with no filter",
     "api": "`/api/trials/?condition=…`: the JSON API, one facet",
+    "drug_class": "`/?drug_class=…` (one class, or two: OR): trials testing a drug of the class; "
+    "300 distinct URLs, more than a worker's page cache holds",
+    "prior_therapy": "`/?prior_therapy=…` (a drug or class, or two: OR): trials requiring it to "
+    "have failed; 300 distinct URLs",
 }
+# Distinct URLs of the drug_class and prior_therapy types: more than a worker's page cache
+# holds (SEARCH_PAGE_CACHE, 256), so that cycling through them never answers from it.
+DISTINCT_FACET_URLS = 300
 
 
 def _url(path: str, params: list[tuple[str, str]]) -> str:
@@ -75,7 +83,20 @@ def query_mix() -> dict[str, list[str]]:
         ],
         "page_50": ["/?page=50"],
         "api": [_url("/api/trials/", [("condition", c)]) for c in cond],
+        "drug_class": distinct_values("drug_class", corpus.class_slugs()),
+        "prior_therapy": distinct_values(
+            "prior_therapy", [*head["drug_all"], *corpus.class_slugs()]
+        ),
     }
+
+
+def distinct_values(name: str, values: list[str], n: int = DISTINCT_FACET_URLS) -> list[str]:
+    """`n` URLs each selecting other values of a facet: every value alone, then pairs (OR)."""
+    urls = [_url("/", [(name, value)]) for value in values[:n]]
+    pairs = itertools.combinations(values, 2)
+    while len(urls) < n and (pair := next(pairs, None)):
+        urls.append(_url("/", [(name, pair[0]), (name, pair[1])]))
+    return urls
 
 
 LUA = """
