@@ -107,10 +107,11 @@ def words_filter_queries(n: int = DISTINCT) -> list[str]:
     for i in range(n):
         condition = conditions[i % len(conditions)]
         if i % 2:
-            failed = FAILED[i % len(FAILED)].format(drugs[i % len(drugs)])
+            failed = FAILED[i // 2 % len(FAILED)].format(drugs[i % len(drugs)])
             out.append(_url("/", [("q", f"{condition} {failed}")]))
         else:
-            out.append(_url("/", [("q", f"{condition} {CHILD_WORDS[i % len(CHILD_WORDS)]}")]))
+            child = CHILD_WORDS[i // 2 % len(CHILD_WORDS)]
+            out.append(_url("/", [("q", f"{condition} {child}")]))
     return out
 
 

@@ -282,3 +282,16 @@ def test_the_orm_reference_applies_the_same_readings(child_trials, prior_therapy
 def test_a_child_word_keeps_the_trials_open_to_children(child_trials):
     query, _ = parse(_params(q="trial for my daughter with dermatomyositis"))
     assert [hit.key for hit in search(query).trials] == ["KID-DM"]
+
+
+@pytest.mark.django_db
+def test_a_reading_the_portal_would_refuse_is_not_made(monkeypatch):
+    def odd(words):
+        spans = words.spans([0])
+        yield readings.Reading("age_group", "martian", words.said(0, 0), spans)
+        yield readings.Reading("page", "-3", words.said(0, 0), spans)
+        yield readings.Reading("no_such_parameter", "1", words.said(0, 0), spans)
+
+    monkeypatch.setattr(readings, "RULES", [odd])
+    query, errors = parse(_params(q="lupus"))
+    assert not errors and query.understood == () and query.q == "lupus"

@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from tests.test_search_readings import child_trials, prior_therapy  # noqa: F401 (fixtures)
 from trials.models import Trial
+from trials.search import readings
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,32 @@ def test_a_reading_said_in_registry_like_markup_is_escaped(client):
     Trial.objects.create(key="KID-X", record={}, title="Eczema in kids", min_age=1, max_age=12)
     html = client.get("/", {"q": "<b>eczema</b> kids"}).content.decode()
     assert "<b>eczema</b>" not in html
+
+
+def test_a_rule_appended_to_the_table_reads_a_parameter_that_is_no_facet(client, monkeypatch):
+    # The hook the place reading ("lupus near Bethesda" -> near=Bethesda) will use, shown
+    # with a parameter that exists today: "recruiting now" -> recruiting=1.
+    def recruiting_now(words):
+        for position in range(len(words.tokens) - 1):
+            pair = (words.folded(position), words.folded(position + 1))
+            if pair == ("recruiting", "now"):
+                spans = words.spans([position, position + 1])
+                yield readings.Reading("recruiting", "1", words.said(position, position + 1), spans)
+
+    monkeypatch.setattr(readings, "RULES", [*readings.RULES, recruiting_now])
+    response = client.get("/", {"q": "lupus recruiting now"})
+    assert response.context["query"].recruiting
+    assert response.context["query"].q == "lupus"
+    chips = _chips(response)
+    assert _query(chips["Recruiting or soon recruiting — from “recruiting now”"]) == {
+        "q": ["lupus"]
+    }
+    body = client.get("/api/trials/", {"q": "lupus recruiting now"}).json()
+    assert body["understood"] == [
+        {"parameter": "recruiting", "value": "1", "from": "recruiting now"}
+    ]
+    # An explicit value wins.
+    assert (
+        client.get("/", {"q": "lupus recruiting now", "recruiting": "1"}).context["understood"]
+        == []
+    )

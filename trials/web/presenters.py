@@ -214,13 +214,17 @@ def _chips(
     for name, item in active.items():
         selected = [value for value in result.facets.get(name, ()) if value.selected]
         read = any(key[0] == name for key in said)
-        if len(selected) > 1 or read:
+        if len(selected) > 1 or (read and selected):
             for value in selected:
                 text = f"{item['title']}: {value.label}"
                 if words := said.get((name, value.value)):
                     text += f" — from “{words}”"
                 url = _toggle(explicit if read else params, name, value.value)
                 chips.append({"text": text, "url": url, "read": bool(words)})
+        elif read:  # a parameter that is no facet ("near" read from "lupus near Bethesda")
+            said_here = "; ".join(words for key, words in said.items() if key[0] == name)
+            text = f"{item['text']} — from “{said_here}”"
+            chips.append({"text": text, "url": item["url"], "read": True})
         else:
             chips.append({"text": item["text"], "url": item["url"]})
     return chips
