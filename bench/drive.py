@@ -23,6 +23,10 @@ DESCRIPTIONS = {
     "common_text": "`/?q=…`: a word in ~1% of trials",
     "very_common_text": "`/?q=…`: a word in ~20% of trials",
     "text_facets": "`/?q=…&condition=…&status=…`: text plus facets",
+    "relaxed_text": "`/?q=<drug> zx123`: no trial has all the words, so the search relaxes to any "
+    "(a drug's trials, best first); 300 distinct queries, more than any per-URL cache holds",
+    "words_filters": "`/?q=<condition> <child word>` or `…not responding to <drug>`: words read as "
+    "filters (age group; refractory and prior therapy); 300 distinct queries",
     "page_50": "`/?page=50`: a deep page with no filter",
     "api": "`/api/trials/?condition=…`: the JSON API, one facet",
     "drug_class": "`/?drug_class=…` (one class, or two: OR): trials testing a drug of the class; "
@@ -81,6 +85,8 @@ def query_mix() -> dict[str, list[str]]:
                 "/", [("q", word["very_common"]), ("condition", cond[2]), ("country", country[1])]
             ),
         ],
+        "relaxed_text": relaxed_queries(),
+        "words_filters": words_filter_queries(),
         "page_50": ["/?page=50"],
         "api": [_url("/api/trials/", [("condition", c)]) for c in cond],
         "drug_class": distinct_values("drug_class", corpus.class_slugs()),
@@ -97,6 +103,37 @@ def distinct_values(name: str, values: list[str], n: int = DISTINCT_FACET_URLS) 
     while len(urls) < n and (pair := next(pairs, None)):
         urls.append(_url("/", [(name, pair[0]), (name, pair[1])]))
     return urls
+
+
+# Distinct URLs per type: more than a worker's page and text-hit caches hold (256 each), so
+# that cycling through them never answers from a cache.
+DISTINCT = 300
+CHILD_WORDS = ["daughter", "son", "kids", "child", "teen", "baby", "toddler", "children"]
+FAILED = ["not responding to {}", "failed {}", "resistant to {}", "{} didn't work"]
+
+
+def relaxed_queries(n: int = DISTINCT) -> list[str]:
+    """A drug's name and a word no trial has (five characters: no ID, nothing to respell):
+    every word together finds nothing, and the search relaxes to the drug's trials."""
+    drugs = [drug["label"] for drug in corpus.vocab().drugs]
+    return [_url("/", [("q", f"{drugs[i % len(drugs)]} zx{i:03d}")]) for i in range(n)]
+
+
+def words_filter_queries(n: int = DISTINCT) -> list[str]:
+    """A condition with a child word ("eczema daughter") or a failed drug ("psoriasis not
+    responding to methotrexate"): words the search reads as filters."""
+    conditions = [condition["label"] for condition in corpus.vocab().conditions]
+    drugs = [drug["label"] for drug in corpus.vocab().drugs]
+    out = []
+    for i in range(n):
+        condition = conditions[i % len(conditions)]
+        if i % 2:
+            failed = FAILED[i // 2 % len(FAILED)].format(drugs[i % len(drugs)])
+            out.append(_url("/", [("q", f"{condition} {failed}")]))
+        else:
+            child = CHILD_WORDS[i // 2 % len(CHILD_WORDS)]
+            out.append(_url("/", [("q", f"{condition} {child}")]))
+    return out
 
 
 LUA = """
