@@ -36,12 +36,15 @@ def _rest(text: str) -> str:
 
 
 CHILD = [("age_group", "child")]
-# A failed drug is also a failed member of its classes.
-FAILED_MTX = [
+# A failed drug is also a failed member of its classes; a refractory trial naming no treatment
+# admits whom any failed.
+UNNAMED = ("prior_therapy", "unspecified")
+FAILED_MTX_ONLY = [
     ("refractory", "1"),
     ("prior_therapy", "methotrexate"),
     ("prior_therapy", "immunosuppressants"),
 ]
+FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
 
 
 # --- reading the words (no database) ----------------------------------------------------------
@@ -67,22 +70,22 @@ FAILED_MTX = [
         ("dermatomyositis despite methotrexate", FAILED_MTX, "dermatomyositis"),
         (
             "psoriasis failed two biologics",
-            [("refractory", "1"), ("prior_therapy", "biologics")],
+            [("refractory", "1"), ("prior_therapy", "biologics"), UNNAMED],
             "psoriasis",
         ),
         (
             "steroid-resistant pemphigus",
-            [("refractory", "1"), ("prior_therapy", "corticosteroids")],
+            [("refractory", "1"), ("prior_therapy", "corticosteroids"), UNNAMED],
             "pemphigus",
         ),
         (
             "alopecia JAK inhibitor failure",
-            [("refractory", "1"), ("prior_therapy", "jak-inhibitors")],
+            [("refractory", "1"), ("prior_therapy", "jak-inhibitors"), UNNAMED],
             "alopecia",
         ),
         (
             "failed methotrexate and azathioprine",
-            [*FAILED_MTX, ("prior_therapy", "azathioprine")],
+            [*FAILED_MTX_ONLY, ("prior_therapy", "azathioprine"), UNNAMED],
             "",
         ),
         ("treatment-resistant psoriasis", [("refractory", "1")], "psoriasis"),
@@ -99,6 +102,7 @@ FAILED_MTX = [
                 ("prior_therapy", "dupilumab"),
                 ("prior_therapy", "biologics"),
                 ("prior_therapy", "il-4-il-13-inhibitors"),
+                UNNAMED,
             ],
             "my has eczema,",
         ),
@@ -222,13 +226,15 @@ def test_a_failed_drug_is_read_as_prior_therapy(prior_therapy):
     assert not errors
     assert query.q == "dermatomyositis"
     assert query.facets["refractory"] == ["1"]
-    assert query.facets["prior_therapy"] == ["methotrexate", "immunosuppressants"]
+    # Whom methotrexate failed may join trials asking for a failed immunosuppressant, and
+    # refractory trials that name no treatment.
+    assert query.facets["prior_therapy"] == ["methotrexate", "immunosuppressants", "unspecified"]
 
 
 @pytest.mark.django_db
 def test_reading_twice_changes_nothing(prior_therapy):
     data, found = understand(_params(q="eczema daughter not responding to dupilumab"))
-    assert len(found) == 5  # children, refractory, dupilumab and its two classes
+    assert len(found) == 6  # children, refractory, dupilumab, its two classes, none named
     again, more = understand(data)
     assert more == () and again == data
 

@@ -49,18 +49,18 @@ def test_removing_one_reading_keeps_the_others_explicit(client, prior_therapy): 
     assert _query(chips["Age group: Children (under 18) — from “daughter”"]) == {
         "q": ["lupus"],
         "refractory": ["1"],
-        "prior_therapy": ["methotrexate", "immunosuppressants"],
+        "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
     }
     assert _query(chips[refractory]) == {
         "q": ["lupus"],
         "age_group": ["child"],
-        "prior_therapy": ["methotrexate", "immunosuppressants"],
+        "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
     }
     # The search chip's link keeps the readings as filters.
     assert _query(chips["Search: “lupus”"]) == {
         "age_group": ["child"],
         "refractory": ["1"],
-        "prior_therapy": ["methotrexate", "immunosuppressants"],
+        "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
     }
     html = response.content.decode()
     assert escape("Search without this") in html
@@ -105,6 +105,7 @@ def test_the_api_reports_and_applies_the_readings(client, child_trials, prior_th
             "value": "immunosuppressants",
             "from": "failed methotrexate",
         },
+        {"parameter": "prior_therapy", "value": "unspecified", "from": "failed methotrexate"},
     ]
     assert body["searched"] == "lupus in my"
     explicit = client.get(
@@ -113,7 +114,7 @@ def test_the_api_reports_and_applies_the_readings(client, child_trials, prior_th
             "q": "lupus",
             "age_group": "child",
             "refractory": "1",
-            "prior_therapy": ["methotrexate", "immunosuppressants"],
+            "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
         },
     ).json()
     assert body["count"] == explicit["count"]

@@ -31,7 +31,9 @@ def _seed() -> dict:
     return json.loads(SEEDS.read_text(encoding="utf-8").splitlines()[0])
 
 
-def _load(trial_id: str, drugs=(), prior=(), exclusion=(), title: str = "") -> Trial:
+def _load(
+    trial_id: str, drugs=(), prior=(), exclusion=(), title: str = "", refractory=None
+) -> Trial:
     """A seed record made another trial: its drugs, failed therapies and exclusion criteria."""
     record = copy.deepcopy(_seed())
     record["trial_id"] = trial_id
@@ -42,9 +44,10 @@ def _load(trial_id: str, drugs=(), prior=(), exclusion=(), title: str = "") -> T
         {"name": drug, "type": "DRUG", "description": None, "drug": drug, "is_placebo": False}
         for drug in drugs
     ]
+    refractory = bool(prior) if refractory is None else refractory
     record["refractory"] = {
-        "is_refractory": bool(prior),
-        "evidence": ["Inadequate response."] if prior else [],
+        "is_refractory": refractory,
+        "evidence": ["Inadequate response."] if refractory else [],
         "prior_therapies": list(prior),
     }
     record["criteria"] = {"inclusion": ["Adults"], "exclusion": list(exclusion), "text": None}
@@ -110,14 +113,18 @@ def test_the_seed_trials_have_classes_and_failed_therapies():
 def test_the_migration_fills_stored_trials_as_the_loader_does():
     _load("NCT09100002", drugs=["upadacitinib"], prior=["adalimumab", "methotrexate"])
     _load("NCT09100003", drugs=["dupilumab"], prior=["tnf-inhibitors", "ivig"])
+    _load("NCT09100004", drugs=["dupilumab"], refractory=True)
     loaded = dict(Trial.objects.values_list("key", "drug_classes"))
     failed = dict(Trial.objects.values_list("key", "prior_therapies"))
     assert loaded["NCT09100002"] == ["jak-inhibitors"]
     assert failed["NCT09100003"] == ["biologics", "ivig", "tnf-inhibitors"]
+    # Refractory, naming no treatment: listed as such.
+    assert failed["NCT09100004"] == ["unspecified"]
     with connection.cursor() as cursor:
         cursor.execute("UPDATE trials_trial SET drug_classes = '{}', prior_therapies = '{}'")
         cursor.execute(fill.TESTED_CLASSES)
         cursor.execute(fill.FAILED_THERAPIES)
+        cursor.execute(fill.NONE_NAMED)
     assert dict(Trial.objects.values_list("key", "drug_classes")) == loaded
     assert dict(Trial.objects.values_list("key", "prior_therapies")) == failed
 
@@ -130,6 +137,7 @@ def test_the_migration_fills_stored_trials_as_the_loader_does():
     [
         ("methotrexate", "Failed methotrexate"),
         ("biologics", "Failed a biologic"),
+        ("unspecified", "Refractory, no treatment named"),
         ("il-17-inhibitors", "Failed an IL-17 inhibitor"),
         ("tnf-inhibitors", "Failed a TNF inhibitor"),
         ("immunosuppressants", "Failed an immunosuppressant"),

@@ -30,6 +30,7 @@ from trials.models import TrialCondition as ConditionRow
 from trials.readers.finish import status_verified
 from trials.readers.identifiers import identifier_norm
 from trials.readers.merge import priority
+from trials.readers.refractory import NONE_NAMED
 
 # --- Trial ------------------------------------------------------------------------------------
 
@@ -116,9 +117,14 @@ def failed_therapies(record: dict, terms: Terms) -> list[str]:
     with every class each of them belongs to: a trial for people whose disease resisted
     adalimumab is listed under adalimumab, TNF inhibitors and biologics; one naming
     "anti-TNF agents" under TNF inhibitors and biologics. Never the members of a named class:
-    a trial asking for a failed immunosuppressant does not ask for failed methotrexate. Sorted;
-    the SQL of migration `drug_class_and_prior_therapy` mirrors this."""
-    named = (record.get("refractory") or {}).get("prior_therapies") or []
+    a trial asking for a failed immunosuppressant does not ask for failed methotrexate. A
+    refractory trial naming no treatment has NONE_NAMED. Sorted; the SQL of migration
+    `drug_class_and_prior_therapy` mirrors this."""
+    refractory = record.get("refractory") or {}
+    named = refractory.get("prior_therapies") or []
+    if not named:
+        # Refractory to what it does not say: listed as such (refractory.NONE_NAMED).
+        return [NONE_NAMED] if refractory.get("is_refractory") else []
     classes = {slug for slug in named if terms.is_class(slug)}
     classes |= {cls for slug in named for cls in terms.drug_classes.get(slug, ())}
     wider = {wide for cls in classes for wide in terms.wider_classes.get(cls, ())}

@@ -57,6 +57,11 @@ UPDATE trials_trial AS trial SET prior_therapies = ARRAY(
 )::varchar(100)[]
 WHERE jsonb_typeof({_NAMED}) = 'array' AND jsonb_array_length({_NAMED}) > 0"""
 
+# A refractory trial naming no treatment (trials.readers.refractory.NONE_NAMED; a migration
+# keeps its own copy of the value).
+NONE_NAMED = f"""UPDATE trials_trial AS trial SET prior_therapies = ARRAY['unspecified']
+WHERE trial.is_refractory AND cardinality(trial.prior_therapies) = 0"""
+
 
 class Migration(migrations.Migration):
     dependencies = [("trials", "0014_criteria_without_exclusions")]
@@ -78,6 +83,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(TESTED_CLASSES, migrations.RunSQL.noop),
         migrations.RunSQL(FAILED_THERAPIES, migrations.RunSQL.noop),
+        migrations.RunSQL(NONE_NAMED, migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name="trial",
             index=GinIndex(fields=["drug_classes"], name="trial_drug_classes_gin"),

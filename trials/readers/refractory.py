@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from trials.readers.vocabulary import Vocabulary
 
 MAX_QUOTE = 200
+# The value of the `prior_therapy` facet for a refractory trial that names no treatment that
+# must have failed ("refractory dermatomyositis"): whoever any treatment failed may join it.
+NONE_NAMED = "unspecified"
 MAX_EVIDENCE = 6
 
 _CUE = re.compile(

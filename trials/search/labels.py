@@ -14,6 +14,7 @@ from functools import cache as forever
 import pycountry
 
 from trials.models import Condition, Drug, DrugClass
+from trials.readers.refractory import NONE_NAMED
 from trials.search import cache
 
 
@@ -36,15 +37,18 @@ def term_label(vocabulary_name: str, slug: str) -> str:
 
 
 def is_therapy(slug: str) -> bool:
-    """Whether a slug is a drug's or a drug class's (the values of `prior_therapy`)."""
+    """Whether a slug is a drug's or a drug class's, or NONE_NAMED (the values of
+    `prior_therapy`)."""
     terms = vocabulary()
-    return slug in terms["drug"] or slug in terms["class"]
+    return slug in terms["drug"] or slug in terms["class"] or slug == NONE_NAMED
 
 
 def failed_label(slug: str) -> str:
     """A failed prior therapy in words: "Failed methotrexate", "Failed a biologic", "Failed an
     IL-17 inhibitor", "Failed immunoglobulin therapy" (a class's label, made singular)."""
     terms = vocabulary()
+    if slug == NONE_NAMED:
+        return "Refractory, no treatment named"
     if slug in terms["class"]:
         return f"Failed {_one_of(terms['class'][slug])}"
     return f"Failed {_lower_first(term_label('drug', slug))}"

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
+from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
 
 # Longer text is refused by the form (params: q's max_length); it is not read either.
@@ -198,6 +199,10 @@ def _readings(
         for value in [slug, *words.classes.get(slug, [])]:
             spans = words.spans(range(start, end + 1))
             readings.append(Reading("prior_therapy", value, text, spans))
+    if named:
+        # A refractory trial that names no treatment admits them too.
+        spans = words.spans(range(named[0][0], named[-1][1] + 1))
+        readings.append(Reading("prior_therapy", NONE_NAMED, text, spans))
     return readings
 
 
