@@ -24,7 +24,11 @@ DESCRIPTIONS = {
     "text_facets": "`/?q=…&condition=…&status=…`: text plus facets",
     "page_50": "`/?page=50`: a deep page with no filter",
     "api": "`/api/trials/?condition=…`: the JSON API, one facet",
+    "near": "`/?near=…&within=…`: trials with a site near a place (a city of the corpus's sites, "
+    "by name; ~1,200 distinct URLs, more than the workers' page caches hold)",
 }
+# `within` values of the `near` query type (km).
+NEAR_WITHIN = (10, 25, 50, 100, 200, 400)
 
 
 def _url(path: str, params: list[tuple[str, str]]) -> str:
@@ -75,7 +79,22 @@ def query_mix() -> dict[str, list[str]]:
         ],
         "page_50": ["/?page=50"],
         "api": [_url("/api/trials/", [("condition", c)]) for c in cond],
+        "near": near_urls(),
     }
+
+
+def near_urls() -> list[str]:
+    """Every corpus city by name and country ("Lyon, France"), with each `within`, in the
+    default order (distance) and by last update: distinct places per request, interleaved so
+    that consecutive requests ask for different places."""
+    places = [f"{city}, {name}" for _, name, cities in corpus.COUNTRIES for city in cities]
+    combos = [(within, sort) for sort in ("", "updated") for within in NEAR_WITHIN]
+    urls = []
+    for within, sort in combos:
+        for place in places:
+            params = [("near", place), ("within", str(within))]
+            urls.append(_url("/", params + ([("sort", sort)] if sort else [])))
+    return urls
 
 
 LUA = """

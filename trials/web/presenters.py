@@ -22,9 +22,12 @@ SORT_LABELS = {
     "updated": "Last updated",
     "start": "Start date",
     "enrollment": "Enrollment",
+    "distance": "Distance",
 }
 # Parameters the patient form sets; every other one rides along in hidden inputs.
-PATIENT_PARAMS = ("age", "sex", "recruiting", "include_unconfirmed")
+PATIENT_PARAMS = ("age", "sex", "recruiting", "include_unconfirmed", "near", "within")
+# The patient form's choices of distance (km); `within` takes any number up to the setting.
+WITHIN_CHOICES = (25, 50, 100, 200, 500)
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,14 @@ def search_page(
         "chips": _chips(active, result, params),
         "drops": drops,
         "notices": list(errors.values()),
-        "sorts": [(sort, SORT_LABELS[sort]) for sort in SORTS if sort != "relevance" or query.q],
+        "sorts": [(sort, SORT_LABELS[sort]) for sort in SORTS if _offered(sort, query)],
         "sort": query.effective_sort(),
         "sex_choices": _sex_choices(query, result),
         "recruiting": query.recruiting,
         "include_unconfirmed": query.include_unconfirmed,
+        "near_text": params.get("near", "")[:200],
+        "within_choices": _within_choices(query),
+        "near_choices": _near_choices(params, errors),
         "unconfirmed_years": settings.STATUS_UNCONFIRMED_YEARS,
         "search_hidden": _hidden(params, "q"),
         "patient_hidden": _hidden(params, *PATIENT_PARAMS),
@@ -74,6 +80,31 @@ def search_page(
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }
+
+
+def _offered(sort: str, query: Query) -> bool:
+    return (sort != "relevance" or bool(query.q)) and (sort != "distance" or bool(query.near))
+
+
+def _within_choices(query: Query) -> list[dict]:
+    """The patient form's distances; the one asked for is among them even when not a choice."""
+    values = sorted({*WITHIN_CHOICES, query.within})
+    return [
+        {"value": f"{value:g}", "label": f"{value:g} km", "selected": value == query.within}
+        for value in values
+    ]
+
+
+def _near_choices(params: QueryDict, errors: dict[str, str]) -> list[dict]:
+    """An ambiguous place's places, each a link searching near it instead."""
+    choices = getattr(errors.get("near"), "choices", ())
+    out = []
+    for choice in choices:
+        changed = params.copy()
+        changed.pop("page", None)
+        changed["near"] = choice
+        out.append({"label": choice, "url": _link(changed)})
+    return out
 
 
 def _link(params: QueryDict) -> str:
@@ -92,11 +123,16 @@ def _toggle(params: QueryDict, name: str, value: str) -> str:
     return _link(changed)
 
 
-def _without(params: QueryDict, name: str) -> str:
+def _without(params: QueryDict, *names: str) -> str:
     changed = params.copy()
     changed.pop("page", None)
-    changed.pop(name, None)
+    for name in names:
+        changed.pop(name, None)
     return _link(changed)
+
+
+def _distance_sort(params: QueryDict) -> tuple[str, ...]:
+    return ("sort",) if params.get("sort") == "distance" else ()
 
 
 def _expand(params: QueryDict, name: str | None) -> str:
@@ -124,6 +160,9 @@ def _active(query: Query, result: SearchResult, params: QueryDict) -> dict[str, 
         active["q"] = {"title": "Search", "label": f"“{query.q}”"}
     if query.age is not None:
         active["age"] = {"title": "Age", "label": f"{query.age:g} years"}
+    if query.near:
+        label = f"{query.near_label} (within {query.within:g} km)"
+        active["near"] = {"title": "Near", "label": label}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
         if query.include_unconfirmed:
@@ -137,6 +176,8 @@ def _active(query: Query, result: SearchResult, params: QueryDict) -> dict[str, 
         item["name"] = name
         item["url"] = _without(params, name)
         item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
+    if "near" in active:  # its distance and its order go with it
+        active["near"]["url"] = _without(params, "near", "within", *_distance_sort(params))
     return active
 
 
