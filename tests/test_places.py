@@ -189,3 +189,26 @@ def test_split_near_finds_the_place_at_the_end(typed, words, place):
 )
 def test_split_near_leaves_other_queries_alone(typed):
     assert split_near(typed) == (" ".join(typed.split()), None)
+
+
+def test_the_gazetteer_agrees_with_the_registrys_own_points(corpus):
+    """Over the real ClinicalTrials.gov downloads, whose sites carry the registry's geoPoint:
+    the gazetteer places most of them by name, and where it does, within 50 km of that point
+    (the rest are mostly the registry's own mistakes: "München, DE" 400 km from Munich)."""
+    from trials.readers import detect_format, read_bytes
+
+    sites = placed = agree = 0
+    for path in sorted((corpus / "ctgov-json").rglob("*.json")):
+        data = path.read_bytes()
+        for record in read_bytes(data, fmt=detect_format(data)):
+            for site in record.get("sites") or []:
+                if site.get("lat") is None:
+                    continue
+                sites += 1
+                point = gazetteer.place_site(site["city"], site["region"], site["country"])
+                if point:
+                    placed += 1
+                    agree += gazetteer.distance_km(*point, site["lat"], site["lon"]) <= 50
+    assert sites > 1000
+    assert placed / sites >= 0.9, (placed, sites)
+    assert agree / placed >= 0.97, (agree, placed)

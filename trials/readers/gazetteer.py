@@ -241,6 +241,18 @@ def in_region(candidates: list[City], region: str | None) -> list[City]:
     ]
 
 
+# How registries write a city beside its name: "Lyon Cedex 03", "Kasuga-shi", "Iruma-gun" (not
+# a ward, "Koto-ku": another city may have its bare name).
+_SUFFIX = re.compile(r"(?:\s+cedex\b.*|[-\s](?:shi|si|gun|city)\s*)$", re.IGNORECASE)
+
+
+def _spellings(city: str) -> list[str]:
+    """The city as written, then without a postal or administrative suffix, then its first
+    comma-separated part ("Beijing, Haidian District")."""
+    first = city.split(",")[0]
+    return list(dict.fromkeys([city, _SUFFIX.sub("", city), first, _SUFFIX.sub("", first)]))
+
+
 @lru_cache(maxsize=65536)
 def place_site(
     city: str | None, region: str | None, country: str | None
@@ -248,11 +260,11 @@ def place_site(
     """A site's point from its city, region and country (alpha-2), when they name one place."""
     if not city or not country:
         return None
-    candidates = [found for found in cities_named(city) if found.country == country]
-    if not candidates and "," in city:  # "Beijing, Haidian District"
-        candidates = [
-            found for found in cities_named(city.split(",")[0]) if found.country == country
-        ]
+    candidates = []
+    for name in _spellings(city):
+        candidates = [found for found in cities_named(name) if found.country == country]
+        if candidates:
+            break
     place = one_place(in_region(candidates, region))
     return (place.lat, place.lon) if place else None
 
