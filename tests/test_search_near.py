@@ -262,6 +262,8 @@ def test_the_patient_form_has_the_near_field(client):
     assert '<label for="near">Near (city or ZIP)</label>' in html
     assert 'name="near" value="Barcelona"' in html
     assert '<option value="50" selected>50 km</option>' in html
+    # The default adds no `within` to the URL of a search without a place.
+    assert '<option value="" selected>100 km</option>' in client.get("/").content.decode()
 
 
 def test_near_costs_one_query_for_the_nearest_sites(client, django_assert_num_queries):

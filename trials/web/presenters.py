@@ -13,7 +13,14 @@ from django.conf import settings
 from django.http import QueryDict
 
 from trials.search import facets
-from trials.search.engine import PAGE_SIZE, SORTS, FacetValue, Query, SearchResult
+from trials.search.engine import (
+    DEFAULT_WITHIN_KM,
+    PAGE_SIZE,
+    SORTS,
+    FacetValue,
+    Query,
+    SearchResult,
+)
 
 # Longer facets show this many values and fold the rest into "Show all".
 FACET_SHOWN = 8
@@ -87,10 +94,15 @@ def _offered(sort: str, query: Query) -> bool:
 
 
 def _within_choices(query: Query) -> list[dict]:
-    """The patient form's distances; the one asked for is among them even when not a choice."""
-    values = sorted({*WITHIN_CHOICES, query.within})
+    """The patient form's distances; the one asked for is among them even when not a choice.
+    The default's value is empty, so that the form adds no `within` to a URL without a place."""
+    values = sorted({*WITHIN_CHOICES, DEFAULT_WITHIN_KM, query.within})
     return [
-        {"value": f"{value:g}", "label": f"{value:g} km", "selected": value == query.within}
+        {
+            "value": "" if value == DEFAULT_WITHIN_KM else f"{value:g}",
+            "label": f"{value:g} km",
+            "selected": value == query.within,
+        }
         for value in values
     ]
 
