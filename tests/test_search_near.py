@@ -331,3 +331,22 @@ def test_the_reference_counts_sites_not_rows():
     params["near"] = "0,0"
     assert TrialFilterSet(data=params, queryset=Trial.objects.all()).qs.count() == 1
     assert search(parse(params)[0]).count == 1
+
+
+def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points():
+    import importlib
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migrations = Path(__file__).resolve().parent.parent / "trials" / "migrations"
+    (path,) = migrations.glob("*_place_sites_from_gazetteer.py")  # the lead may renumber it
+    module = importlib.import_module(f"trials.migrations.{path.stem}")
+    Site.objects.update(lat=None, lon=None)  # as stored before the gazetteer
+    Site.objects.filter(trial__trial_id="NCT05488327").update(lat=1.5, lon=2.5)  # a registry's
+    module.place_stored_sites(apps, SimpleNamespace(connection=connection))
+    barcelona = Site.objects.get(trial__trial_id="NCT01408199")
+    assert gazetteer.distance_km(barcelona.lat, barcelona.lon, 41.39, 2.16) < 10
+    assert Site.objects.filter(trial__trial_id="NCT05488327", lat=1.5, lon=2.5).exists()
