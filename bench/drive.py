@@ -33,10 +33,14 @@ DESCRIPTIONS = {
     "300 distinct URLs, more than a worker's page cache holds",
     "prior_therapy": "`/?prior_therapy=…` (a drug or class, or two: OR): trials requiring it to "
     "have failed; 300 distinct URLs",
+    "near": "`/?near=…&within=…`: trials with a site near a place (a city of the corpus's sites, "
+    "by name; ~1,200 distinct URLs, more than the workers' page caches hold)",
 }
 # Distinct URLs of the drug_class and prior_therapy types: more than a worker's page cache
 # holds (SEARCH_PAGE_CACHE, 256), so that cycling through them never answers from it.
 DISTINCT_FACET_URLS = 300
+# `within` values of the `near` query type (km).
+NEAR_WITHIN = (10, 25, 50, 100, 200, 400)
 
 
 def _url(path: str, params: list[tuple[str, str]]) -> str:
@@ -93,6 +97,7 @@ def query_mix() -> dict[str, list[str]]:
         "prior_therapy": distinct_values(
             "prior_therapy", [*head["drug_all"], *corpus.class_slugs()]
         ),
+        "near": near_urls(),
     }
 
 
@@ -134,6 +139,20 @@ def words_filter_queries(n: int = DISTINCT) -> list[str]:
             child = CHILD_WORDS[i // 2 % len(CHILD_WORDS)]
             out.append(_url("/", [("q", f"{condition} {child}")]))
     return out
+
+
+def near_urls() -> list[str]:
+    """Every corpus city by name and country ("Lyon, France"), with each `within`, in the
+    default order (distance) and by last update: distinct places per request, interleaved so
+    that consecutive requests ask for different places."""
+    places = [f"{city}, {name}" for _, name, cities in corpus.COUNTRIES for city in cities]
+    combos = [(within, sort) for sort in ("", "updated") for within in NEAR_WITHIN]
+    urls = []
+    for within, sort in combos:
+        for place in places:
+            params = [("near", place), ("within", str(within))]
+            urls.append(_url("/", params + ([("sort", sort)] if sort else [])))
+    return urls
 
 
 LUA = """

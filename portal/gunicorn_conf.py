@@ -4,8 +4,8 @@ The application is loaded once in the master, which builds the facet index (tria
 before forking the workers: each worker starts with the index, sharing its arrays with the
 others copy-on-write, instead of building its own on its first search (about 12 s and 270 MB
 of peak memory each at a million trials). Workers then keep it fresh from the change log as
-before. The master closes its database connection before forking, so that no worker inherits
-a connection in use.
+before. The offline gazetteer that reads `near=` is loaded there too. The master closes its
+database connection before forking, so that no worker inherits a connection in use.
 """
 
 preload_app = True
@@ -17,11 +17,13 @@ graceful_timeout = 5
 def when_ready(server) -> None:
     from django.db import connections
 
+    from trials.readers import gazetteer
     from trials.search.index import get_index
 
     try:
         index = get_index()
         server.log.info("facet index built in the master: %d trials", index.row_count)
+        gazetteer.load()  # the places people type are read without a first-search pause
     except Exception as exc:  # the workers will build their own on first use
         server.log.warning("facet index not built in the master (%s)", exc)
     finally:

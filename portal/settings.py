@@ -10,6 +10,7 @@ Environment:
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
+- SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
 - STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
@@ -178,6 +179,8 @@ BENCHMARK = env_bool("PORTAL_BENCHMARK")
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
+# The farthest a search near a place reaches (`within`, km); see trials/search/params.py.
+SEARCH_NEAR_MAX_KM = env_int("SEARCH_NEAR_MAX_KM", 1000, minimum=1)
 
 # Background jobs (trials/jobs.py, run by `manage.py procrastinate worker`, which `make run` and
 # `make serve` start beside the web server). The tasks live in trials/jobs.py.

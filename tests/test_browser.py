@@ -49,3 +49,14 @@ def test_the_pages_fit_a_phone(seeded, page):
     page.goto(seeded.url + "/trials/NCT05488327/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(SHOTS / "trial-phone.png"), full_page=False)
+
+
+def test_search_near_a_city_from_the_patient_form(seeded, page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(seeded.url + "/")
+    page.get_by_label("Near (city or ZIP)").fill("Barcelona, Spain")
+    page.get_by_label("Near (city or ZIP)").press("Enter")
+    page.get_by_role("heading", name="1 trial").wait_for()
+    assert "Barcelona" in page.locator(".trial-card .nearest-site").inner_text()
+    assert re.search(r"near=Barcelona", page.url)
+    page.screenshot(path=str(SHOTS / "search-near-desktop.png"), full_page=True)

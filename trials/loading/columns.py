@@ -28,6 +28,7 @@ from trials.loading.vocab_tables import Terms
 from trials.models import Contact, Identifier, Intervention, Site, SourceRecord, Trial
 from trials.models import TrialCondition as ConditionRow
 from trials.readers.finish import status_verified
+from trials.readers.gazetteer import place_site
 from trials.readers.identifiers import identifier_norm
 from trials.readers.merge import priority
 from trials.readers.refractory import NONE_NAMED
@@ -307,6 +308,23 @@ def _cut_rows(model: type[models.Model], field: str, columns: tuple[str, ...]):
 
 
 _SITE = ("facility", "city", "region", "country", "status", "lat", "lon")
+_site_rows_as_given = _cut_rows(Site, "sites", _SITE)
+
+
+def _site_rows(record: dict, terms: Terms, aliases) -> list[tuple]:
+    """The sites, each placed: the registry's coordinates when it gave them, else the point of
+    its city in the offline gazetteer (trials/readers/gazetteer.py) when the city, region and
+    country name one place; else none (the site is then never near anywhere)."""
+    rows = []
+    for row in _site_rows_as_given(record, terms, aliases):
+        *named, lat, lon = row
+        if lat is None or lon is None:
+            _, city, region, country, _ = named
+            lat, lon = place_site(city, region, country) or (None, None)
+        rows.append((*named, lat, lon))
+    return rows
+
+
 _CONTACT = ("name", "role", "email", "phone", "affiliation")
 CHILD_TABLES: dict[type[models.Model], ChildTable] = {
     Identifier: ChildTable(
@@ -316,7 +334,7 @@ CHILD_TABLES: dict[type[models.Model], ChildTable] = {
     Intervention: ChildTable(
         ("trial_id", "name", "type", "description", "drug_id", "is_placebo"), _intervention_rows
     ),
-    Site: ChildTable(("trial_id", *_SITE), _cut_rows(Site, "sites", _SITE)),
+    Site: ChildTable(("trial_id", *_SITE), _site_rows),
     Contact: ChildTable(("trial_id", *_CONTACT), _cut_rows(Contact, "contacts", _CONTACT)),
 }
 

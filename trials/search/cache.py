@@ -122,5 +122,9 @@ PAGES = Store(
 VOCABULARY = Store("vocabulary labels", max_entries=lambda: 1, ttl=30.0)
 LEXICON = Store("spelling lexicon", max_entries=lambda: 1, ttl=60.0)
 
+# Places people typed (`near=`), read through the offline gazetteer (trials/search/places.py):
+# text -> Place, Ambiguous or Unknown. The gazetteer does not change while the process runs.
+PLACES = Store("places", max_entries=lambda: 4096)
+
 # Where each registry's newest document came in (trials/freshness.py): (name, data version).
 REGISTRY_UPDATES = Store("registry updates", max_entries=lambda: 4)

@@ -19,6 +19,7 @@ import numpy as np
 
 from trials.models import MATCH_START, MATCH_STOP, Status, Trial, unconfirmed_before
 from trials.search import facets, spelling, words
+from trials.search.distance import NearestSite
 from trials.search.fulltext import about, passing_mentions, text_hits
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
@@ -27,7 +28,9 @@ PAGE_SIZE = 20
 RANK_LIMIT = 2000
 # A query finding this few trials is checked for typos (see _suggestion).
 SUGGEST_BELOW = 2
-SORTS = ("relevance", *SORT_COLUMNS)
+SORTS = ("relevance", *SORT_COLUMNS, "distance")
+# With `near`, without `within`: how far a site may be, in km.
+DEFAULT_WITHIN_KM = 100.0
 RESULT_FIELDS = (
     "key",
     "trial_id",
@@ -65,6 +68,7 @@ class Hit:
 
     trial: Trial
     snippet: Snippet | None = None
+    nearest_site: NearestSite | None = None
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name == "trial":  # copying and pickling probe these
@@ -116,14 +120,25 @@ class Query:
     def as_typed(self) -> str:
         return self.typed or self.q
 
+    # A place (params.parse reads `near` with trials/search/places.py): (lat, lon), its words.
+    near: tuple[float, float] | None = None
+    near_label: str = ""
+    within: float = DEFAULT_WITHIN_KM
+
     def effective_sort(self) -> str:
-        return self.sort or ("relevance" if self.q else "updated")
+        if self.sort:
+            return self.sort
+        return "relevance" if self.q else "distance" if self.near else "updated"
 
 
 def search(query: Query) -> SearchResult:
     index = get_index()
     id_pks = _id_match(query.q)
     masks = _masks(index, query, id_pks)
+    near = index.sites.around(*query.near, query.within) if query.near else None
+    distances = near.per_row(index.row_count) if near else None
+    if distances is not None:
+        masks["near"] = np.isfinite(distances)
     corrected_from, relaxed = None, False
     passing = passing_mentions(index, query.q) if "q" in masks else 0
     if passing:
@@ -146,7 +161,11 @@ def search(query: Query) -> SearchResult:
     count = int(everything.sum())
     pages = max(1, -(-count // PAGE_SIZE))
     page = min(max(query.page, 1), pages)
-    hits = _page_of_hits(index, query, everything, count, page, relaxed)
+    hits = _page_of_hits(index, query, everything, count, page, relaxed, distances)
+    if near is not None:
+        pks = np.fromiter((hit.pk for hit in hits), np.int64, count=len(hits))
+        nearest = near.nearest_site_of(index.row_for_pk[pks], pks)
+        hits = tuple(replace(hit, nearest_site=nearest.get(hit.pk)) for hit in hits)
     match = None
     if len(id_pks) == 1:
         match = next((hit.trial for hit in hits if hit.pk == id_pks[0]), None)
@@ -184,8 +203,10 @@ def _page_of_hits(
     count: int,
     page: int,
     relaxed: bool = False,
+    distances: np.ndarray | None = None,
 ) -> tuple[Hit, ...]:
-    """The page's trials: ranked by PostgreSQL when few enough, else in the index's order."""
+    """The page's trials: ranked by PostgreSQL when few enough, else in the index's order
+    (with `near`, by distance: nearest site first, then pk)."""
     start = (page - 1) * PAGE_SIZE
     rows = Trial.objects.only(*RESULT_FIELDS)
     if query.q:
@@ -194,6 +215,10 @@ def _page_of_hits(
     if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
         rows = rows.filter(pk__in=index.pks[everything].tolist())
         trials = list(rows.order_by("-rank", "-last_updated", "pk")[start : start + PAGE_SIZE])
+    elif query.effective_sort() == "distance" and distances is not None:
+        found = np.flatnonzero(everything)
+        order = np.lexsort((index.pks[found], distances[found]))
+        trials = _fetch(rows, index.pks[found[order[start : start + PAGE_SIZE]]])
     else:
         sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
         order = index.order(sort)

@@ -23,6 +23,7 @@ from django.db import connection
 
 from trials.search import cache, facets
 from trials.search.columns import Columns, MultiFacet
+from trials.search.distance import SitePoints
 from trials.search.facets import Facet, Kind
 
 # The sort keys' columns (every facet's columns are loaded too).
@@ -52,6 +53,8 @@ class FacetIndex:
         # Multi-valued columns follow the scalar ones in each row.
         self.multi = {facet.name: MultiFacet() for facet in multi}
         self._multi_columns = [facet.column for facet in multi]
+        # Every placed site (distance.py): the trial's row, the site's id, its point.
+        self.sites = SitePoints()
         self.alive = np.zeros(0, bool)
         self.row_for_pk = np.full(1, -1, np.int32)
         self.seq = 0
@@ -84,6 +87,7 @@ class FacetIndex:
             cursor.execute("SELECT coalesce(max(seq), 0) FROM trials_trialchange")
             self.seq = cursor.fetchone()[0]
         self._append_query(self._select("ORDER BY id"), [], stream=True)
+        self._append_sites("", [], stream=True)
         self.checked = time.monotonic()
         _release_freed_memory()
 
@@ -108,6 +112,7 @@ class FacetIndex:
         self.alive[old_rows[old_rows >= 0]] = False
         self.row_for_pk[known] = -1
         self._append_query(self._select("WHERE id = ANY(%s)"), [list(pks)])
+        self._append_sites("AND trial_id = ANY(%s)", [list(pks)])
         if (~self.alive).sum() > REBUILD_DEAD_SHARE * max(self.row_count, 1):
             fresh = FacetIndex()
             fresh.build()
@@ -123,6 +128,23 @@ class FacetIndex:
         self._orders.clear()
         self._base_counts.clear()
         self._predicate_masks.clear()
+
+    def _append_sites(self, where: str, params: list, *, stream: bool = False) -> None:
+        """The placed sites of the trials just appended (a site is placed when it has a point:
+        the registry's, or the gazetteer's for its city)."""
+        sql = (
+            "SELECT trial_id, id, lat, lon FROM trials_site"  # noqa: S608 (a constant)
+            f" WHERE lat IS NOT NULL AND lon IS NOT NULL {where}"
+        )
+        with connection.chunked_cursor() if stream else connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(CHUNK * 4):
+                found = np.array(chunk, dtype=np.float64).reshape(-1, 4)
+                pks = found[:, 0].astype(np.int64)
+                pks = np.where(pks < len(self.row_for_pk), pks, 0)
+                rows = np.where(pks > 0, self.row_for_pk[pks], -1)
+                keep = rows >= 0
+                self.sites.append(rows[keep], found[keep, 1], found[keep, 2], found[keep, 3])
 
     def _append(self, rows: list[tuple]) -> None:
         first = self.row_count

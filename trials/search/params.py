@@ -9,21 +9,38 @@ filters with the plain ORM: the reference the fast engine is tested against.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db.models import F, Func, Q
+from django.db.models import Exists, F, Func, OuterRef, Q, Value
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
 
-from trials.models import Status, Trial, unconfirmed_before
-from trials.search import facets, fulltext, readings, words
-from trials.search.engine import SORTS, Query
+from trials.models import Site, Status, Trial, unconfirmed_before
+from trials.readers.gazetteer import EARTH_RADIUS_KM
+from trials.search import facets, fulltext, places, readings, words
+from trials.search.engine import DEFAULT_WITHIN_KM, SORTS, Query
 from trials.search.facets import Facet
 from trials.search.index import current_values
 from trials.search.readings import Reading
+
+
+class Problem(str):
+    """A parameter's message with a code for the API's error (`{"error": {"code", …}}`), and
+    for an ambiguous place the texts of its places (the page links them)."""
+
+    code: str = "invalid_parameter"
+    choices: tuple[str, ...] = ()
+
+    def __new__(cls, message: str, code: str = "invalid_parameter", choices=()) -> Problem:
+        problem = super().__new__(cls, message)
+        problem.code, problem.choices = code, tuple(choices)
+        return problem
 
 
 def accepts(facet: Facet, value: str) -> bool:
@@ -82,6 +99,8 @@ class TrialFilterSet(django_filters.FilterSet):
         choices=[(s, s) for s in SORTS], method="filter_nothing", empty_label=None
     )
     page = PageFilter(method="filter_nothing", min_value=1)
+    # A place (places.locate) and how far from it, in km (`within`, read by within_km()).
+    near = django_filters.CharFilter(method="filter_near")
 
     class Meta:
         model = Trial
@@ -133,6 +152,16 @@ class TrialFilterSet(django_filters.FilterSet):
             Q(status_verified__isnull=True) | Q(status_verified__gte=unconfirmed_before())
         )
 
+    def filter_near(self, qs, name, value):
+        """Trials with a site within `within` km of the place: the haversine formula of
+        distance.py in SQL, over the stored sites (the reference the index is tested against).
+        An unknown place filters nothing (parse() reports it)."""
+        place = places.locate(value or "")
+        if not value or not isinstance(place, places.Place):
+            return qs
+        within, _ = within_km(self.data.get("within"))
+        return qs.filter(Exists(sites_within(place.lat, place.lon, within)))
+
     def filter_nothing(self, qs, name, value):
         return qs
 
@@ -177,6 +206,54 @@ def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
     return clean, applied
 
 
+def haversine_sql(lat: float, lon: float):
+    """The distance (km) from a point to a site's, as an ORM expression (distance.py's formula)."""
+    two = Value(2.0)
+    half = Power(Sin((Radians(F("lat")) - Radians(Value(lat))) / two), two) + Cos(
+        Radians(Value(lat))
+    ) * Cos(Radians(F("lat"))) * Power(Sin((Radians(F("lon")) - Radians(Value(lon))) / two), two)
+    return Value(2.0 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(Value(1.0), half)))
+
+
+def sites_within(lat: float, lon: float, within: float):
+    return (
+        Site.objects.filter(trial=OuterRef("pk"), lat__isnull=False, lon__isnull=False)
+        .annotate(distance=haversine_sql(lat, lon))
+        .filter(distance__lte=within)
+    )
+
+
+def within_km(raw: str | None) -> tuple[float, Problem | None]:
+    """`within` as km: a number from 1 to SEARCH_NEAR_MAX_KM; the default, and why, otherwise."""
+    if raw is None or not str(raw).strip():
+        return DEFAULT_WITHIN_KM, None
+    limit = settings.SEARCH_NEAR_MAX_KM
+    try:
+        value = float(str(raw).strip()[:40])
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 1 <= value <= limit):
+        shown = str(raw)[:20]
+        message = f"within={shown!r}: a distance in km from 1 to {limit}"
+        return DEFAULT_WITHIN_KM, Problem(f"{message}; {DEFAULT_WITHIN_KM:g} km used")
+    return value, None
+
+
+def _near(data: QueryDict, errors: dict[str, str]) -> places.Place | None:
+    """The place `near` names, if any; a notice naming what was not understood otherwise."""
+    text = data.get("near") or ""
+    if not text.strip():
+        return None
+    place = places.locate(text)
+    if isinstance(place, places.Place):
+        return place
+    if isinstance(place, places.Ambiguous):
+        errors["near"] = Problem(place.message, "ambiguous_place", place.choices)
+    else:
+        errors["near"] = Problem(place.message, "unknown_place")
+    return None
+
+
 def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     """Clean values, and {parameter: message} for whatever was ignored."""
     if not data:
@@ -197,8 +274,18 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     form = TrialFilterSet(data=clean, queryset=Trial.objects.none(), read_words=False).form
     form.is_valid()
     for name, messages in form.errors.items():
-        errors[name] = f"{name}={data.get(name, '')!r}: {' '.join(messages)}"
+        errors[name] = f"{name}={data.get(name, '')[:100]!r}: {' '.join(messages)}"
     cleaned = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    errors.pop("near", None)  # read by _near, which says what it did not understand
+    near = _near(data, errors)
+    within, problem = within_km(data.get("within"))
+    if problem and near:
+        errors["within"] = problem
+    sort = cleaned.get("sort") or ""
+    if sort == "distance" and near is None:
+        if not (data.get("near") or "").strip():
+            errors["sort"] = Problem("sort='distance' needs a place (near=…): default order used")
+        sort = ""
     query = Query(
         q=(cleaned.get("q") or "").strip(),
         typed=typed.strip() if "q" not in form.errors else "",
@@ -207,7 +294,10 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
         age=float(cleaned["age"]) if cleaned.get("age") is not None else None,
         recruiting=cleaned.get("recruiting") == "1",
         include_unconfirmed=cleaned.get("include_unconfirmed") == "1",
-        sort=cleaned.get("sort") or "",
+        sort=sort,
         page=cleaned.get("page") or 1,
+        near=(near.lat, near.lon) if near else None,
+        near_label=near.label if near else "",
+        within=within,
     )
     return query, errors

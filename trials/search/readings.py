@@ -234,13 +234,37 @@ def _backward(words: Words, first: int, end: int):
     return None
 
 
+# Words that put a place after them: "lupus near Bethesda", "eczema around Lyon, France".
+_NEAR_WORDS = {("near",), ("around",), ("nearby",), ("close", "to"), ("in",)}
+
+
+def place(words: Words) -> Iterator[Reading]:
+    """ "lupus near Bethesda" -> near=Bethesda: the query's last words, after "near", "around",
+    "close to" or "in", when the place parser (search/places.py) knows them as one place. An
+    unknown or ambiguous place is not read: its words stay search words (sites' cities are
+    searchable), and no typed sentence makes the API answer 400."""
+    from trials.search import places  # the gazetteer: loaded by the web process, not here
+
+    count = len(words.tokens)
+    for start in range(count - 2, -1, -1):
+        for trigger in _NEAR_WORDS:
+            end = start + len(trigger)
+            found = tuple(words.folded(p) for p in range(start, min(end, count)))
+            if found != trigger or end >= count:
+                continue
+            if any(p in words.taken for p in range(start, count)):
+                return
+            text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
+            located = places.locate(text)
+            if isinstance(located, places.Place):
+                said = words.said(start, count - 1)
+                yield Reading("near", text, said, words.spans(range(start, count)))
+                return
+
+
 # The readings, in order: each rule sees only the words the rules before it left.
-# The hook for places: a rule reading "lupus near Bethesda" as near=Bethesda (the `near`
-# parameter's place parser decides what is a place) is appended here, e.g.
-#     def place(words: Words) -> Iterator[Reading]:
-#         ...yield Reading("near", "Bethesda", "near Bethesda", words.spans(range(i, j + 1)))
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
-RULES: list[Rule] = [child_words, failed_therapy]
+RULES: list[Rule] = [child_words, failed_therapy, place]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
 

@@ -82,6 +82,14 @@ def country(code: str | None) -> str:
 
 
 @register.filter
+def km(value: float | None) -> str:
+    """A distance as the results show it: "12 km", "under 1 km"."""
+    if value is None:
+        return ""
+    return "under 1 km" if value < 0.5 else f"{round(value):,} km"
+
+
+@register.filter
 def years(value) -> str:
     if value is None:
         return ""

@@ -13,7 +13,14 @@ from django.conf import settings
 from django.http import QueryDict
 
 from trials.search import facets
-from trials.search.engine import PAGE_SIZE, SORTS, FacetValue, Query, SearchResult
+from trials.search.engine import (
+    DEFAULT_WITHIN_KM,
+    PAGE_SIZE,
+    SORTS,
+    FacetValue,
+    Query,
+    SearchResult,
+)
 
 # Longer facets show this many values and fold the rest into "Show all".
 FACET_SHOWN = 8
@@ -22,9 +29,12 @@ SORT_LABELS = {
     "updated": "Last updated",
     "start": "Start date",
     "enrollment": "Enrollment",
+    "distance": "Distance",
 }
 # Parameters the patient form sets; every other one rides along in hidden inputs.
-PATIENT_PARAMS = ("age", "sex", "recruiting", "include_unconfirmed")
+PATIENT_PARAMS = ("age", "sex", "recruiting", "include_unconfirmed", "near", "within")
+# The patient form's choices of distance (km); `within` takes any number up to the setting.
+WITHIN_CHOICES = (25, 50, 100, 200, 500)
 
 
 @dataclass(frozen=True)
@@ -61,11 +71,14 @@ def search_page(
         "understood": _understood(query, explicit),
         "drops": drops,
         "notices": list(errors.values()),
-        "sorts": [(sort, SORT_LABELS[sort]) for sort in SORTS if sort != "relevance" or query.q],
+        "sorts": [(sort, SORT_LABELS[sort]) for sort in SORTS if _offered(sort, query)],
         "sort": query.effective_sort(),
         "sex_choices": _sex_choices(query, result),
         "recruiting": query.recruiting,
         "include_unconfirmed": query.include_unconfirmed,
+        "near_text": params.get("near", "")[:200],
+        "within_choices": _within_choices(query),
+        "near_choices": _near_choices(params, errors),
         "unconfirmed_years": settings.STATUS_UNCONFIRMED_YEARS,
         "search_hidden": _hidden(params, "q"),
         "patient_hidden": _hidden(params, *PATIENT_PARAMS),
@@ -78,6 +91,36 @@ def search_page(
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }
+
+
+def _offered(sort: str, query: Query) -> bool:
+    return (sort != "relevance" or bool(query.q)) and (sort != "distance" or bool(query.near))
+
+
+def _within_choices(query: Query) -> list[dict]:
+    """The patient form's distances; the one asked for is among them even when not a choice.
+    The default's value is empty, so that the form adds no `within` to a URL without a place."""
+    values = sorted({*WITHIN_CHOICES, DEFAULT_WITHIN_KM, query.within})
+    return [
+        {
+            "value": "" if value == DEFAULT_WITHIN_KM else f"{value:g}",
+            "label": f"{value:g} km",
+            "selected": value == query.within,
+        }
+        for value in values
+    ]
+
+
+def _near_choices(params: QueryDict, errors: dict[str, str]) -> list[dict]:
+    """An ambiguous place's places, each a link searching near it instead."""
+    choices = getattr(errors.get("near"), "choices", ())
+    out = []
+    for choice in choices:
+        changed = params.copy()
+        changed.pop("page", None)
+        changed["near"] = choice
+        out.append({"label": choice, "url": _link(changed)})
+    return out
 
 
 def _link(params: QueryDict) -> str:
@@ -104,11 +147,16 @@ def _with_q(params: QueryDict, text: str) -> str:
     return _link(changed)
 
 
-def _without(params: QueryDict, name: str) -> str:
+def _without(params: QueryDict, *names: str) -> str:
     changed = params.copy()
     changed.pop("page", None)
-    changed.pop(name, None)
+    for name in names:
+        changed.pop(name, None)
     return _link(changed)
+
+
+def _distance_sort(params: QueryDict) -> tuple[str, ...]:
+    return ("sort",) if params.get("sort") == "distance" else ()
 
 
 def _expand(params: QueryDict, name: str | None) -> str:
@@ -135,6 +183,8 @@ READ_AS = {
     ("age_group", "child"): "Showing trials open to children",
     ("refractory", "1"): "Showing only trials for disease that did not respond to treatment",
 }
+# Readings whose sentence names their value (a place), by parameter.
+READ_AS_VALUE = {"near": "Showing trials with a site near {label}"}
 
 
 def _explicit(params: QueryDict, query: Query) -> QueryDict:
@@ -161,9 +211,9 @@ def _understood(query: Query, explicit: QueryDict) -> list[dict]:
         label = facets.label(reading.parameter, reading.value)
         facet = facets.get(reading.parameter)
         title = facet.title.lower() if facet else reading.parameter
-        sentence = READ_AS.get(
-            (reading.parameter, reading.value), f"Showing trials with {title}: {label}"
-        )
+        sentence = READ_AS.get((reading.parameter, reading.value)) or READ_AS_VALUE.get(
+            reading.parameter, "Showing trials with {title}: {label}"
+        ).format(title=title, label=label)
         url = _toggle(explicit, reading.parameter, reading.value)
         out.append({"sentence": sentence, "said": reading.said, "label": label, "url": url})
     return out
@@ -184,6 +234,9 @@ def _active(
         active["q"] = {"title": "Search", "label": f"“{query.q}”"}
     if query.age is not None:
         active["age"] = {"title": "Age", "label": f"{query.age:g} years"}
+    if query.near:
+        label = f"{query.near_label} (within {query.within:g} km)"
+        active["near"] = {"title": "Near", "label": label}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
         if query.include_unconfirmed:
@@ -197,6 +250,8 @@ def _active(
         item["name"] = name
         item["url"] = _without(explicit if name in read or name == "q" else params, name)
         item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
+    if "near" in active:  # its distance and its order go with it
+        active["near"]["url"] = _without(params, "near", "within", *_distance_sort(params))
     return active
 
 

