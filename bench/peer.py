@@ -28,6 +28,7 @@ FACETS = {
     "phase": ("phases", True),
     "status": ("status", False),
 }
+KNOWN = {"q", "page", "sort", *FACETS}
 ORDER = {"start": "start_date", "enrollment": "enrollment", "updated": "last_updated"}
 QUERY = "websearch_to_tsquery('english', %s)"
 
@@ -41,6 +42,8 @@ def statements(url: str) -> list[tuple[str, list]] | None:
     if path not in ("/", "/api/trials/"):
         return None
     params = parse_qsl(parts.query)
+    if any(name not in KNOWN for name, _ in params):
+        return None  # a parameter the peer cannot translate (near, drug_class, …): not compared
     where, args = ["true"], []
     text = None
     for name, value in params:
