@@ -17,11 +17,11 @@ re-run builds the same corpus. Distributions, roughly what registries show for d
 - text: titles from templates; summaries, descriptions and criteria from a clinical word list
   drawn with Zipf weights. Three words that the word list never produces are planted with fixed
   probabilities, so that full-text queries for them hit ~0.1%, ~1% and ~20% of trials;
-- frequency bands (version 3): lists of made-up words, each word planted independently in ~0.1%,
+- frequency bands (version 4): lists of made-up words, each word planted independently in ~0.1%,
   ~1% or ~20% of trials, so that the bench can search hundreds of *distinct* words of one
   frequency (`band_words()`; the english stemmer leaves each one as it is, checked at build).
 
-The ClinicalTrials.gov studies of the import benchmark stay those of version 2 (no bands), so
+The ClinicalTrials.gov studies of the import benchmark stay those of version 3 (no bands), so
 import rates compare across versions.
 """
 
@@ -37,9 +37,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-GENERATOR_VERSION = 3
-# The import benchmark's studies (make_ctgov_study) are generated as by version 2: same file.
-CTGOV_VERSION = 2
+GENERATOR_VERSION = 4
+# Version 3 added failed drug classes from generators of their own: the other draws are still
+# seeded with version 2's name, so the records are version 2's plus those (bench/corpus.py).
+# Version 4 added the frequency bands' words, from a generator of their own too.
+DRAWS_VERSION = 2
+# The import benchmark's studies (make_ctgov_study) have no band words: version 3's, same file.
+CTGOV_VERSION = 3
 SEED = 20240601
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "trials" / "vocab"
 SOURCE_FORMAT = "synthetic"
@@ -315,14 +319,40 @@ def _name(rng: random.Random, item: dict, synonym_share: float) -> str:
     return item["label"]
 
 
+# Of the refractory trials, the share that name a failed drug class too (Zipf over the classes
+# in the vocabulary's order, biologics and TNF inhibitors at the head).
+FAILED_CLASS_SHARE = 0.4
+CLASS_HEAD = ["biologics", "tnf-inhibitors", "corticosteroids", "immunosuppressants"]
+
+
+@cache
+def _classes() -> tuple[list[dict], list[float]]:
+    classes = json.loads((VOCAB_DIR / "drug_classes.json").read_text())
+    classes = _ranked(classes, CLASS_HEAD, SEED + 2)
+    return classes, _zipf_cum(len(classes), 1.0)
+
+
+def class_slugs() -> list[str]:
+    """The vocabulary's drug classes, the head of the failed-class ranking first."""
+    return [item["slug"] for item in _classes()[0]]
+
+
+def _failed_class(prefix: str, i: int) -> dict | None:
+    rng = random.Random(f"{SEED}:failed-class:{prefix}:{i}")
+    if rng.random() >= FAILED_CLASS_SHARE:
+        return None
+    classes, cum = _classes()
+    return classes[_pick(rng, cum)]
+
+
 def trial_id(i: int, prefix: str = "NCT9") -> str:
     return f"{prefix}{i:07d}"
 
 
-def make_record(i: int, *, prefix: str = "NCT9", version: int = GENERATOR_VERSION) -> dict:
-    """Synthetic trial number `i` as a valid trial/1 record (band words from version 3)."""
+def make_record(i: int, *, prefix: str = "NCT9", bands: bool = True) -> dict:
+    """Synthetic trial number `i` as a valid trial/1 record (with band words unless told not)."""
     v = vocab()
-    rng = random.Random(f"{SEED}:{version}:{prefix}:{i}")
+    rng = random.Random(f"{SEED}:{DRAWS_VERSION}:{prefix}:{i}")
     tid = trial_id(i, prefix)
 
     conds = [
@@ -364,9 +394,11 @@ def make_record(i: int, *, prefix: str = "NCT9", version: int = GENERATOR_VERSIO
         acronym = "".join(rng.choice("ABCDEFGHIKLMNOPRSTUVZ") for _ in range(rng.randint(3, 6)))
         title = f"{title} ({acronym}-{rng.randint(1, 99)})"
     summary = [_sentence(rng, v) for _ in range(rng.randint(2, 5))]
-    # Not into the sentence naming the drug and condition (inserted next): it stays a phrase.
-    bands = _band_picks(rng) if version >= 3 else {}
-    _insert_words(rng, summary, bands.get("rare", []) + bands.get("common", []))
+    # Version 4: band words, from a generator of their own (every other draw as before); not
+    # into the sentence naming the drug and condition (inserted next): it stays a phrase.
+    band_rng = random.Random(f"{SEED}:bands:{prefix}:{i}")
+    picks = _band_picks(band_rng) if bands else {}
+    _insert_words(band_rng, summary, picks.get("rare", []) + picks.get("common", []))
     summary.insert(
         1,
         f"This study evaluates {drug_label.lower()} in participants with {cond_label.lower()}.",
@@ -388,7 +420,7 @@ def make_record(i: int, *, prefix: str = "NCT9", version: int = GENERATOR_VERSIO
         else None
     )
     inclusion = [_sentence(rng, v, 6, 14).rstrip(".") for _ in range(rng.randint(2, 6))]
-    _insert_words(rng, inclusion, bands.get("very_common", []))
+    _insert_words(band_rng, inclusion, picks.get("very_common", []))
     inclusion.insert(0, f"Diagnosis of {cond_label.lower()} for at least 6 months")
     evidence = []
     prior = []
@@ -398,6 +430,14 @@ def make_record(i: int, *, prefix: str = "NCT9", version: int = GENERATOR_VERSIO
         inclusion.insert(1, phrase)
         evidence = [phrase]
         prior = [prior_drug["slug"]]
+        # Version 3: some trials also name a failed class ("… or to biologics"), drawn from a
+        # generator of their own, so that every other field is drawn as in version 2.
+        failed_class = _failed_class(prefix, i)
+        if failed_class:
+            phrase = f"Inadequate response to {failed_class['label'].lower()}"
+            inclusion.insert(2, phrase)
+            evidence.append(phrase)
+            prior.append(failed_class["slug"])
     exclusion = [_sentence(rng, v, 6, 14).rstrip(".") for _ in range(rng.randint(2, 6))]
     criteria_text = (
         "Inclusion Criteria:\n"
@@ -461,7 +501,7 @@ def make_record(i: int, *, prefix: str = "NCT9", version: int = GENERATOR_VERSIO
             "registry": "ClinicalTrials.gov",
             "url": None,
             "refreshed": updated,
-            "sha256": hashlib.sha256(f"{SEED}:{version}:{tid}".encode()).hexdigest(),
+            "sha256": hashlib.sha256(f"{SEED}:{DRAWS_VERSION}:{tid}".encode()).hexdigest(),
         },
         "title": title,
         "official_title": f"{title} (Protocol {tid[-5:]})",
@@ -535,7 +575,7 @@ COUNTRY_NAMES = {code: name for code, name, _ in COUNTRIES}
 
 def make_ctgov_study(i: int) -> dict:
     """Synthetic study `i` in the ClinicalTrials.gov API v2 JSON shape (NCT8xxxxxxx IDs)."""
-    r = make_record(i, prefix="NCT8", version=CTGOV_VERSION)
+    r = make_record(i, prefix="NCT8", bands=False)
 
     def date(value):
         return {"date": value, "type": "ACTUAL"} if value else None
@@ -663,5 +703,6 @@ def head_values(k: int = 8) -> dict[str, list[str]]:
     return {
         "condition": [c["slug"] for c in v.conditions[:k]],
         "drug": [d["slug"] for d in v.drugs[:k]],
+        "drug_all": [d["slug"] for d in v.drugs],  # Zipf-ranked, the head first
         "country": [code for code, _, _ in COUNTRIES[:k]],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -27,8 +28,16 @@ DESCRIPTIONS = {
     "common_text": "`/?q=…`: words each in ~1% of trials (the common band)",
     "very_common_text": "`/?q=…`: words each in ~20% of trials (the very common band)",
     "text_facets": "`/?q=…&condition=…&status=…`, `/?q=…&country=…`: a band word plus facets",
+    "relaxed_text": "`/?q=<drug> zx123`: no trial has all the words, so the search relaxes to any "
+    "(a drug's trials, best first); 300 distinct queries, more than any per-URL cache holds",
+    "words_filters": "`/?q=<condition> <child word>` or `…not responding to <drug>`: words read as "
+    "filters (age group; refractory and prior therapy); 300 distinct queries",
     "pages": "`/?page=…` (and `&sort=…`): pages 2 to the last, no filter",
     "api": "`/api/trials/?…`: the JSON API, a facet value, a word or three facets",
+    "drug_class": "`/?drug_class=…` (one class, or two: OR): trials testing a drug of the class; "
+    "300 distinct URLs, more than a worker's page cache holds",
+    "prior_therapy": "`/?prior_therapy=…` (a drug or class, or two: OR): trials requiring it to "
+    "have failed; 300 distinct URLs",
     "trial_page": "`/trials/<id>/`: the trial page of trials spread over the corpus",
     "api_trial": "`/api/trials/<id>/`: the API's trial detail of other trials",
 }
@@ -40,6 +49,9 @@ MAX_IDS = 2000
 # Other orders than the default (last update): the same hits, another page.
 SORTS = ("start", "enrollment")
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+# Distinct URLs of the drug_class and prior_therapy types: more than a worker's page cache
+# holds (SEARCH_PAGE_CACHE, 256), so that cycling through them never answers from it.
+DISTINCT_FACET_URLS = 300
 
 
 def _url(path: str, params: list[tuple[str, str]]) -> str:
@@ -143,9 +155,56 @@ def query_mix(size: int = 10_000) -> dict[str, list[str]]:
                 facets, [[("q", w)] for w in bands["common"]], three_facet_params()
             )
         ],
+        "relaxed_text": relaxed_queries(),
+        "words_filters": words_filter_queries(),
+        "drug_class": distinct_values("drug_class", corpus.class_slugs()),
+        "prior_therapy": distinct_values(
+            "prior_therapy",
+            [*(drug["slug"] for drug in corpus.vocab().drugs), *corpus.class_slugs()],
+        ),
         "trial_page": [f"/trials/{corpus.trial_id(i)}/" for i in ids[:half]],
         "api_trial": [f"/api/trials/{corpus.trial_id(i)}/" for i in ids[half:]],
     }
+
+
+def distinct_values(name: str, values: list[str], n: int = DISTINCT_FACET_URLS) -> list[str]:
+    """`n` URLs each selecting other values of a facet: every value alone, then pairs (OR)."""
+    urls = [_url("/", [(name, value)]) for value in values[:n]]
+    pairs = itertools.combinations(values, 2)
+    while len(urls) < n and (pair := next(pairs, None)):
+        urls.append(_url("/", [(name, pair[0]), (name, pair[1])]))
+    return urls
+
+
+# Distinct URLs per type: more than a worker's page and text-hit caches hold (256 each), so
+# that cycling through them never answers from a cache.
+DISTINCT = 300
+CHILD_WORDS = ["daughter", "son", "kids", "child", "teen", "baby", "toddler", "children"]
+FAILED = ["not responding to {}", "failed {}", "resistant to {}", "{} didn't work"]
+
+
+def relaxed_queries(n: int = DISTINCT) -> list[str]:
+    """A drug's name and a word no trial has (five characters: no ID, nothing to respell):
+    every word together finds nothing, and the search relaxes to the drug's trials."""
+    drugs = [drug["label"] for drug in corpus.vocab().drugs]
+    return [_url("/", [("q", f"{drugs[i % len(drugs)]} zx{i:03d}")]) for i in range(n)]
+
+
+def words_filter_queries(n: int = DISTINCT) -> list[str]:
+    """A condition with a child word ("eczema daughter") or a failed drug ("psoriasis not
+    responding to methotrexate"): words the search reads as filters."""
+    conditions = [condition["label"] for condition in corpus.vocab().conditions]
+    drugs = [drug["label"] for drug in corpus.vocab().drugs]
+    out = []
+    for i in range(n):
+        condition = conditions[i % len(conditions)]
+        if i % 2:
+            failed = FAILED[i // 2 % len(FAILED)].format(drugs[i % len(drugs)])
+            out.append(_url("/", [("q", f"{condition} {failed}")]))
+        else:
+            child = CHILD_WORDS[i // 2 % len(CHILD_WORDS)]
+            out.append(_url("/", [("q", f"{condition} {child}")]))
+    return out
 
 
 def repeated(mix: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -26,6 +26,8 @@ FACETS = {
     "drug": ("drugs", True),
     "country": ("countries", True),
     "phase": ("phases", True),
+    "drug_class": ("drug_classes", True),
+    "prior_therapy": ("prior_therapies", True),
     "status": ("status", False),
 }
 KNOWN = {"q", "page", "sort", *FACETS}

@@ -25,7 +25,11 @@ DRUGS = ["lenalidomide", "abatacept", "aldesleukin", "dupilumab", "adalimumab", 
 COUNTRIES = ["CN", "ES", "US", "FR", "DE", "JP", "BR"]
 WORDS = ["itch", "rash", "plaque", "blister", "scalp", "nail", "flare"]
 REGISTRIES = ["ClinicalTrials.gov", "ChiCTR", "EudraCT", "ISRCTN"]
+CLASSES = ["biologics", "jak-inhibitors", "il-17-inhibitors", "tnf-inhibitors", "corticosteroids"]
+THERAPIES = ["methotrexate", "biologics", "corticosteroids", "adalimumab", "tnf-inhibitors"]
 COLUMN = {
+    "drug_class": "drug_classes",
+    "prior_therapy": "prior_therapies",
     "condition": "conditions",
     "drug": "drugs",
     "phase": "phases",
@@ -51,10 +55,12 @@ def _verified_dates() -> list[datetime.date | None]:
 
 def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None) -> None:
     """`side`: a generator of its own for the freshness columns, so that the other columns are
-    drawn exactly as before they were added."""
+    drawn exactly as before they were added (the drug classes and failed therapies too, from
+    a third: issue 14)."""
     Trial.objects.all().delete()
     trials = []
     side = side or random.Random(0)
+    therapy = random.Random(14)
     for i in range(n):
         trials.append(
             Trial(
@@ -73,13 +79,22 @@ def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None)
                 study_type=rng.choice([None, *StudyType.values]),
                 registries=rng.sample(REGISTRIES, rng.randint(1, 2)),
                 status_verified=side.choice(_verified_dates()),
+                drug_classes=therapy.sample(CLASSES, therapy.randint(0, 3)),
+                prior_therapies=therapy.sample(THERAPIES, therapy.choice([0, 0, 1, 2])),
             )
         )
     Trial.objects.bulk_create(trials)
 
 
-def _random_params(rng: random.Random, side: random.Random | None = None) -> QueryDict:
+def _random_params(
+    rng: random.Random, side: random.Random | None = None, therapy: random.Random | None = None
+) -> QueryDict:
     params = QueryDict(mutable=True)
+    # From `therapy` (see _corpus): the other parameters are drawn as before.
+    therapy = therapy or random.Random(0)
+    for name, pool in (("drug_class", CLASSES), ("prior_therapy", THERAPIES)):
+        if therapy.random() < 0.3:
+            params.setlist(name, therapy.sample(pool, therapy.randint(1, 2)))
     pools = {
         "condition": CONDITIONS,
         "drug": DRUGS,
@@ -133,9 +148,10 @@ def _reference_counts(params: QueryDict) -> tuple[int, dict]:
 def test_engine_counts_equal_plain_orm_counts():
     rng = random.Random(20261122)
     side = random.Random(20261201)  # status_verified and include_unconfirmed (issue 13)
+    therapy = random.Random(2026120114)  # drug classes and failed therapies (issue 14)
     _corpus(rng, side=side)
     for _ in range(300):  # "a few hundred" combinations (issue 3, point 4)
-        params = _random_params(rng, side)
+        params = _random_params(rng, side, therapy)
         query, errors = parse(params)
         assert not errors, errors
         result = search(query)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from trials.search import cache, engine, index
+from trials.search import cache, engine, fulltext, index
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
         def fetchone(self):
             return [",".join(map(str, answers[self.q]))]
 
-    monkeypatch.setattr(engine.connection, "cursor", Cursor)
+    monkeypatch.setattr(fulltext.connection, "cursor", Cursor)  # text_hits lives there
     for q in ("big", "small", "other"):
         assert list(engine.text_hits(facet_index, q)) == list(answers[q])
     # 1,250 ids were asked for: the oldest answer went; the newest are kept.

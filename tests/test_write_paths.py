@@ -128,6 +128,10 @@ def test_the_orm_path_and_the_copy_path_write_the_same_columns(monkeypatch):
     bulk = _snapshot()
 
     assert one_by_one["PossibleDuplicate"], "the look-alike is flagged"
+    # The columns from the vocabulary tables and the refractory reading are compared too.
+    trials = [dict(row) for row in one_by_one["Trial"]]
+    assert any(trial["drug_classes"] for trial in trials)
+    assert any(trial["prior_therapies"] for trial in trials)
     for table, rows in one_by_one.items():
         assert len(bulk[table]) == len(rows), table
         for orm_row, bulk_row in zip(rows, bulk[table], strict=True):

@@ -332,6 +332,10 @@ class Trial(models.Model):
     study_type = models.CharField(max_length=20, choices=StudyType, null=True, blank=True)
     conditions = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     drugs = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    # The drug classes the trial tests (its drugs' classes) and the drugs and classes it requires
+    # to have failed (the refractory reading, with their classes): trials/loading/columns.py.
+    drug_classes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    prior_therapies = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
     registries = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     sex = models.CharField(max_length=10, choices=Sex, null=True, blank=True)
@@ -370,6 +374,8 @@ class Trial(models.Model):
             # Facet filters (array overlap) and the status filter.
             GinIndex(fields=["conditions"], name="trial_conditions_gin"),
             GinIndex(fields=["drugs"], name="trial_drugs_gin"),
+            GinIndex(fields=["drug_classes"], name="trial_drug_classes_gin"),
+            GinIndex(fields=["prior_therapies"], name="trial_prior_therapies_gin"),
             GinIndex(fields=["phases"], name="trial_phases_gin"),
             GinIndex(fields=["countries"], name="trial_countries_gin"),
             models.Index(fields=["status"], name="trial_status_idx"),

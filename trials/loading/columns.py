@@ -30,6 +30,7 @@ from trials.models import TrialCondition as ConditionRow
 from trials.readers.finish import status_verified
 from trials.readers.identifiers import identifier_norm
 from trials.readers.merge import priority
+from trials.readers.refractory import NONE_NAMED
 
 # --- Trial ------------------------------------------------------------------------------------
 
@@ -99,6 +100,37 @@ def _criteria_text(record: dict) -> str:
     return "\n".join(filter(None, parts))
 
 
+def _drugs(record: dict) -> list[str]:
+    return _unique([item["drug"] for item in record.get("interventions") or [] if item.get("drug")])
+
+
+def classes_of_drugs(record: dict, terms: Terms) -> list[str]:
+    """The drug classes the trial tests: every class of its interventions' drugs, as the
+    vocabulary tables say (an IL-17 inhibitor is in il-17-inhibitors and in biologics, whose
+    members list every biologic). Sorted; the SQL of migration `drug_class_and_prior_therapy`
+    mirrors this."""
+    return sorted({slug for drug in _drugs(record) for slug in terms.drug_classes.get(drug, ())})
+
+
+def failed_therapies(record: dict, terms: Terms) -> list[str]:
+    """What the trial requires to have failed (the refractory reading's drug and class slugs),
+    with every class each of them belongs to: a trial for people whose disease resisted
+    adalimumab is listed under adalimumab, TNF inhibitors and biologics; one naming
+    "anti-TNF agents" under TNF inhibitors and biologics. Never the members of a named class:
+    a trial asking for a failed immunosuppressant does not ask for failed methotrexate. A
+    refractory trial naming no treatment has NONE_NAMED. Sorted; the SQL of migration
+    `drug_class_and_prior_therapy` mirrors this."""
+    refractory = record.get("refractory") or {}
+    named = refractory.get("prior_therapies") or []
+    if not named:
+        # Refractory to what it does not say: listed as such (refractory.NONE_NAMED).
+        return [NONE_NAMED] if refractory.get("is_refractory") else []
+    classes = {slug for slug in named if terms.is_class(slug)}
+    classes |= {cls for slug in named for cls in terms.drug_classes.get(slug, ())}
+    wider = {wide for cls in classes for wide in terms.wider_classes.get(cls, ())}
+    return sorted({*named, *classes, *wider})
+
+
 Derivation = Callable[[dict, Terms], object]
 # Trial column -> its value from the merged record (and the vocabulary terms).
 DERIVED: dict[str, Derivation] = {
@@ -112,9 +144,8 @@ DERIVED: dict[str, Derivation] = {
     "conditions": lambda record, terms: _unique(
         [item["term"] for item in record.get("conditions") or [] if item.get("term")]
     ),
-    "drugs": lambda record, terms: _unique(
-        [item["drug"] for item in record.get("interventions") or [] if item.get("drug")]
-    ),
+    "drugs": lambda record, terms: _drugs(record),
+    "drug_classes": classes_of_drugs,
     "countries": lambda record, terms: sorted(set(record.get("countries") or [])),
     "registries": lambda record, terms: _registries(record),
     "sex": lambda record, terms: record.get("sex"),
@@ -123,6 +154,7 @@ DERIVED: dict[str, Derivation] = {
     "is_refractory": lambda record, terms: bool(
         (record.get("refractory") or {}).get("is_refractory")
     ),
+    "prior_therapies": failed_therapies,
     "enrollment": lambda record, terms: record.get("enrollment"),
     "start_date": lambda record, terms: to_date(record.get("start")),
     "last_updated": lambda record, terms: to_date(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
@@ -101,15 +101,55 @@ def value_mappings() -> Mappings:
 @dataclass(frozen=True)
 class Terms:
     """The vocabulary terms by slug, read once for the length of an import or a curator's
-    action: what the loader's rows point at and the words it adds to the search text."""
+    action: what the loader's rows point at, the words it adds to the search text, and the drug
+    classes (curators' edits count: these are the tables, not the data files)."""
 
     conditions: dict[str, Condition]
     drugs: dict[str, Drug]
+    # Drug slug -> the slugs of its classes (Drug.classes).
+    drug_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Class slug -> the classes holding every one of its members ("tnf-inhibitors" ->
+    # "biologics"): the umbrella classes, read from the memberships themselves.
+    wider_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Terms:
         ensure()
+        memberships = DrugClass.objects.values_list("slug", "drugs__slug")
+        drug_classes, wider_classes = class_maps(memberships)
         return cls(
             {condition.slug: condition for condition in Condition.objects.all()},
             {drug.slug: drug for drug in Drug.objects.all()},
+            drug_classes,
+            wider_classes,
         )
+
+    def is_class(self, slug: str) -> bool:
+        return slug in self.wider_classes
+
+
+def class_maps(
+    memberships: Iterable[tuple[str, str | None]],
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """From (class slug, member drug slug or None) pairs: drug -> its classes, and class -> the
+    other classes whose members include all of its own (every class is a key)."""
+    members: dict[str, set[str]] = {}
+    for class_slug, drug_slug in memberships:
+        members.setdefault(class_slug, set())
+        if drug_slug:
+            members[class_slug].add(drug_slug)
+    drug_classes: dict[str, list[str]] = {}
+    for class_slug in sorted(members):
+        for drug_slug in members[class_slug]:
+            drug_classes.setdefault(drug_slug, []).append(class_slug)
+    wider = {
+        narrow: tuple(
+            sorted(
+                wide
+                for wide, wide_members in members.items()
+                if wide != narrow and drugs and drugs <= wide_members
+            )
+        )
+        for narrow, drugs in members.items()
+    }
+    return {drug: tuple(classes) for drug, classes in drug_classes.items()}, wider

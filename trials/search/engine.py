@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
-from django.db import connection
 
 from trials.models import MATCH_START, MATCH_STOP, Status, Trial, unconfirmed_before
-from trials.search import cache, facets, spelling, words
+from trials.search import facets, spelling, words
+from trials.search.fulltext import about, passing_mentions, text_hits
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
+from trials.search.readings import Reading
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
@@ -89,6 +90,9 @@ class SearchResult:
     unconfirmed_left_out: int = 0
     # No trial had every word of the query: these have some of them, best first.
     relaxed: bool = False
+    # No trial is about the terms the query names: this many mention them only in passing
+    # (summary, description, inclusion criteria), and are neither listed nor counted.
+    passing: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,14 @@ class Query:
     include_unconfirmed: bool = False
     sort: str = ""
     page: int = 1
+    # `q` as typed, when words of it were read as filters (`understood`; params.understand):
+    # `q` is then the words left to search.
+    typed: str = ""
+    understood: tuple[Reading, ...] = ()
+
+    @property
+    def as_typed(self) -> str:
+        return self.typed or self.q
 
     def effective_sort(self) -> str:
         return self.sort or ("relevance" if self.q else "updated")
@@ -113,9 +125,14 @@ def search(query: Query) -> SearchResult:
     id_pks = _id_match(query.q)
     masks = _masks(index, query, id_pks)
     corrected_from, relaxed = None, False
+    passing = passing_mentions(index, query.q) if "q" in masks else 0
+    if passing:
+        masks["q"] = np.zeros(index.row_count, bool)
+        masks["q"][index.rows_of(np.asarray(id_pks, np.int64))] = True
     if "q" in masks and not masks["q"].any() and (better := spelling.correct(query.q)):
         hits = index.rows_of(text_hits(index, better))
-        if len(hits):
+        # A respelling only when trials are about it, not when they mention it in passing.
+        if len(hits) and about(index, better):
             corrected_from, query = query.q, replace(query, q=better)
             masks["q"] = np.zeros(index.row_count, bool)
             masks["q"][hits] = True
@@ -149,6 +166,7 @@ def search(query: Query) -> SearchResult:
         drop_counts=MappingProxyType(drops),
         unconfirmed_left_out=_unconfirmed_left_out(index, query, masks),
         relaxed=relaxed,
+        passing=passing if not count else 0,
     )
 
 
@@ -212,7 +230,8 @@ def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:
     found = int(hits.sum())
     if not 0 < found <= SUGGEST_BELOW or not (better := spelling.correct(text)):
         return None
-    return better if len(index.rows_of(text_hits(index, better))) > found else None
+    more = len(index.rows_of(text_hits(index, better))) > found
+    return better if more and about(index, better) else None
 
 
 def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.ndarray]:
@@ -250,31 +269,6 @@ def _combine(index: FacetIndex, masks: dict, skip: str | None = None) -> np.ndar
         if name != skip:
             combined &= mask
     return combined
-
-
-def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
-    """Ids of the trials matching `text` as people write it (see words.read: all its words, or
-    with `relaxed` any), cached until the data changes."""
-    key = ((text, "relaxed") if relaxed else text, index.seq)
-    hits = cache.TEXT_HITS.get(key)
-    if hits is not None:
-        return hits
-    text_query = words.read(text, relaxed)
-    function = _TSQUERY[text_query.search_type]
-    # string_agg: one text value instead of a row per id (a broad word matches 100,000s).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(id::text, ',') FROM trials_trial"  # noqa: S608 (a constant)
-            f" WHERE search @@ {function}('english', %s)",
-            [text_query.text],
-        )
-        joined = cursor.fetchone()[0]
-    hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
-    cache.TEXT_HITS.put(key, hits)
-    return hits
-
-
-_TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
 
 
 def _id_match(text: str) -> list[int]:

@@ -190,6 +190,18 @@ FACETS: tuple[Facet, ...] = (
         sidebar=3,
         admin=5,
     ),
+    # A trial is in a class when it tests one of the class's drugs (issue 14, point 3): one
+    # testing an IL-17 inhibitor is in "IL-17 inhibitors" and in "Biologics".
+    Facet(
+        "drug_class",
+        "Drug class",
+        Kind.MULTI,
+        "drug_classes",
+        label_of=_term_label("class"),
+        accepts=_in_vocabulary("class"),
+        sidebar=4,
+        admin=6,
+    ),
     Facet(
         "phase",
         "Phase",
@@ -198,7 +210,7 @@ FACETS: tuple[Facet, ...] = (
         _enum_choices(Phase),
         case="upper",
         natural_order=True,
-        sidebar=6,
+        sidebar=8,
         admin=2,
     ),
     Facet(
@@ -219,7 +231,7 @@ FACETS: tuple[Facet, ...] = (
         label_of=labels.country_name,
         accepts=labels.is_country,
         case="upper",
-        sidebar=8,
+        sidebar=10,
         admin=3,
     ),
     Facet(
@@ -229,7 +241,7 @@ FACETS: tuple[Facet, ...] = (
         "study_type",
         _enum_choices(StudyType),
         case="upper",
-        sidebar=7,
+        sidebar=9,
     ),
     # Not in the sidebar: the patient form asks it.
     Facet(
@@ -249,7 +261,7 @@ FACETS: tuple[Facet, ...] = (
         choices=AGE_GROUPS,
         case="lower",
         natural_order=True,
-        sidebar=5,
+        sidebar=7,
     ),
     Facet(
         "refractory",
@@ -257,10 +269,23 @@ FACETS: tuple[Facet, ...] = (
         Kind.BOOLEAN,
         "is_refractory",
         (Choice("1", "Refractory disease only", is_true("is_refractory")),),
-        sidebar=4,
-        admin=7,
+        sidebar=5,
+        admin=8,
     ),
-    Facet("registry", "Source registry", Kind.MULTI, "registries", sidebar=9, admin=6),
+    # What a trial requires to have failed (issue 14, point 4): the refractory reading's drug
+    # and class slugs with their classes (trials/loading/columns.failed_therapies), in words
+    # "Failed methotrexate", "Failed a biologic".
+    Facet(
+        "prior_therapy",
+        "Prior treatment",
+        Kind.MULTI,
+        "prior_therapies",
+        label_of=labels.failed_label,
+        accepts=labels.is_therapy,
+        sidebar=6,
+        admin=9,
+    ),
+    Facet("registry", "Source registry", Kind.MULTI, "registries", sidebar=11, admin=7),
 )
 
 

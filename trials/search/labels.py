@@ -1,27 +1,31 @@
 """Words for the values that have no fixed list: vocabulary terms and countries.
 
-Condition and drug labels come from the vocabulary tables (curators edit them), read once and
-re-read after the cache's TTL (`cache.VOCABULARY`); countries from pycountry. The fixed values
-(phases, statuses, age groups, …) have their labels in their facet's declaration (facets.py).
+Condition, drug and drug-class labels come from the vocabulary tables (curators edit them), read
+once and re-read after the cache's TTL (`cache.VOCABULARY`); countries from pycountry. The fixed
+values (phases, statuses, age groups, …) have their labels in their facet's declaration
+(facets.py). A failed prior therapy reads "Failed methotrexate", "Failed a biologic".
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache as forever
 
 import pycountry
 
-from trials.models import Condition, Drug
+from trials.models import Condition, Drug, DrugClass
+from trials.readers.refractory import NONE_NAMED
 from trials.search import cache
 
 
 def vocabulary() -> dict[str, dict[str, str]]:
-    """{"condition": {slug: label}, "drug": {slug: label}}."""
+    """{"condition": {slug: label}, "drug": {slug: label}, "class": {slug: label}}."""
     labels = cache.VOCABULARY.get("labels")
     if labels is None:
         labels = {
             "condition": dict(Condition.objects.values_list("slug", "label")),
             "drug": dict(Drug.objects.values_list("slug", "label")),
+            "class": dict(DrugClass.objects.values_list("slug", "label")),
         }
         cache.VOCABULARY.put("labels", labels)
     return labels
@@ -30,6 +34,53 @@ def vocabulary() -> dict[str, dict[str, str]]:
 def term_label(vocabulary_name: str, slug: str) -> str:
     """A condition's or drug's label; a slug the vocabulary lacks, made readable."""
     return vocabulary()[vocabulary_name].get(slug) or slug.replace("-", " ").capitalize()
+
+
+def is_therapy(slug: str) -> bool:
+    """Whether a slug is a drug's or a drug class's, or NONE_NAMED (the values of
+    `prior_therapy`)."""
+    terms = vocabulary()
+    return slug in terms["drug"] or slug in terms["class"] or slug == NONE_NAMED
+
+
+def failed_label(slug: str) -> str:
+    """A failed prior therapy in words: "Failed methotrexate", "Failed a biologic", "Failed an
+    IL-17 inhibitor", "Failed immunoglobulin therapy" (a class's label, made singular)."""
+    terms = vocabulary()
+    if slug == NONE_NAMED:
+        return "Refractory, no treatment named"
+    if slug in terms["class"]:
+        return f"Failed {_one_of(terms['class'][slug])}"
+    return f"Failed {_lower_first(term_label('drug', slug))}"
+
+
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: "Methotrexate" -> "methotrexate", "Anti-CD20 antibodies" ->
+    "anti-CD20 antibodies"; a first word spelt with capitals inside (IL-17, FcRn, JAK, T-cell)
+    keeps them."""
+    first = re.split(r"[\s/-]", label, maxsplit=1)[0]
+    if len(first) > 1 and first[1:].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+# Letters whose names start with a vowel sound: "an FcRn blocker", "an IL-17 inhibitor".
+_VOWEL_LETTERS = frozenset("AEFHILMNORSX")
+
+
+def _one_of(label: str) -> str:
+    """One member of a class, from the class's (plural) label: "Biologics" -> "a biologic",
+    "Anti-CD20 antibodies" -> "an anti-CD20 antibody"; a label that is no plural is kept
+    ("immunoglobulin therapy")."""
+    words = _lower_first(label).split(" ")
+    last = words[-1]
+    if not last.endswith("s") or last.endswith("ss") or len(last) < 4:
+        return " ".join(words)
+    words[-1] = last[:-3] + "y" if last.endswith("ies") else last[:-1]
+    phrase = " ".join(words)
+    spelt = phrase[0].isupper()  # an abbreviation, read letter by letter ("IL-17", "TNF")
+    vowel = phrase[0] in _VOWEL_LETTERS if spelt else phrase[0] in "aeiou"
+    return f"{'an' if vowel else 'a'} {phrase}"
 
 
 # pycountry's data never changes while the process runs: no need to expire.

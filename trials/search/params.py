@@ -13,15 +13,17 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db.models import F, Func, Q
 from django.http import QueryDict
 
 from trials.models import Status, Trial, unconfirmed_before
-from trials.search import facets, words
+from trials.search import facets, fulltext, readings, words
 from trials.search.engine import SORTS, Query
 from trials.search.facets import Facet
 from trials.search.index import current_values
+from trials.search.readings import Reading
 
 
 def accepts(facet: Facet, value: str) -> bool:
@@ -53,6 +55,15 @@ def _text_query(value: str, relaxed: bool = False) -> SearchQuery:
     return SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
 
 
+# The parts of the search vector where a trial has the diseases it is about (title, terms,
+# summary), as fulltext.passing_mentions reads them.
+_ABOUT = Func(
+    F("search"),
+    template=f"ts_filter(%(expressions)s, '{fulltext.DISEASE_IN}')",
+    output_field=SearchVectorField(),
+)
+
+
 class PageFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
@@ -76,8 +87,12 @@ class TrialFilterSet(django_filters.FilterSet):
         model = Trial
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, read_words: bool = True, **kwargs) -> None:
+        # The words of `q` read as filters (readings.py), as parse() reads them for the engine.
+        self.understood: tuple[Reading, ...] = ()
+        if read_words and isinstance(data, QueryDict):
+            data, self.understood = understand(data)
+        super().__init__(data, *args, **kwargs)
         # The facets' filters, made here rather than in the class body so that they follow
         # the declarations as they are now (tests declare facets of their own).
         for facet in facets.declared():
@@ -91,12 +106,18 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs.filter(facets.get(name).where(value)) if value else qs
 
     def filter_q(self, qs, name, value):
-        """The engine's text match in the plain ORM: the query as words.read reads it, relaxed
-        to any of its words when no trial has them all (engine.search)."""
+        """The engine's text match in the plain ORM: the query as words.read reads it; none
+        when it names diseases that no trial is about (fulltext.passing_mentions);
+        relaxed to any of its words when no trial has them all (engine.search)."""
         strict = _text_query(value)
-        if words.can_relax(value) and not Trial.objects.filter(search=strict).exists():
+        matching = Trial.objects.filter(search=strict)
+        if words.names_diseases(value) and fulltext.ABOUT_CHECK_MAX >= matching.count() > 0:
+            about = matching.annotate(about=_ABOUT).filter(about=strict)
+            if not about.exists():
+                matching = Trial.objects.none()
+        if words.can_relax(value) and not matching.exists():
             return qs.filter(search=_text_query(value, relaxed=True))
-        return qs.filter(search=strict)
+        return qs.filter(pk__in=matching.values("pk"))
 
     def filter_age(self, qs, name, value):
         return qs.filter(facets.admits_ages(value, value).where)
@@ -116,10 +137,52 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs
 
 
+def _accepted(name: str, value: str) -> bool:
+    """Whether a reading's parameter is one the portal has, and its value one it accepts."""
+    if facet := facets.get(name):
+        return accepts(facet, facet.clean(value))
+    known = TrialFilterSet.base_filters.get(name)
+    if known is None or name == "q":
+        return False
+    try:
+        known.field.clean(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _explicit(data: QueryDict, name: str) -> bool:
+    names = (name, *readings.YIELDS_TO.get(name, ()))
+    return any(value.strip() for other in names for value in data.getlist(other))
+
+
+def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
+    """The parameters with the words of `q` read as filters (readings.py): each reading's
+    words leave `q` and its parameter is set. Explicit URL parameters win; a reading of a
+    parameter or value the portal does not accept is not made (its words stay in `q`)."""
+    typed = data.get("q") or ""
+    applied = tuple(
+        reading
+        for reading in readings.read(typed)
+        if not _explicit(data, reading.parameter) and _accepted(reading.parameter, reading.value)
+    )
+    if not applied:
+        return data, ()
+    clean = data.copy()
+    rest = readings.without(typed, [span for reading in applied for span in reading.spans])
+    # What is left may be only filler ("trials for kids"): then there is nothing to search.
+    clean["q"] = "" if words.only_filler(rest) else rest
+    for reading in applied:
+        clean.appendlist(reading.parameter, reading.value)
+    return clean, applied
+
+
 def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     """Clean values, and {parameter: message} for whatever was ignored."""
     if not data:
         return Query(), {}
+    typed = data.get("q") or ""
+    data, understood = understand(data)
     errors: dict[str, str] = {}
     clean = data.copy()
     # Facet values one at a time, so that one unknown value drops alone, with a notice.
@@ -131,13 +194,15 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
             label = facet.name.replace("_", " ")
             errors[facet.name] = f"unknown {label} {', '.join(repr(value) for value in bad)}"
         clean.setlist(facet.name, good)
-    form = TrialFilterSet(data=clean, queryset=Trial.objects.none()).form
+    form = TrialFilterSet(data=clean, queryset=Trial.objects.none(), read_words=False).form
     form.is_valid()
     for name, messages in form.errors.items():
         errors[name] = f"{name}={data.get(name, '')!r}: {' '.join(messages)}"
     cleaned = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
     query = Query(
         q=(cleaned.get("q") or "").strip(),
+        typed=typed.strip() if "q" not in form.errors else "",
+        understood=understood,
         facets={facet.name: cleaned.get(facet.name) or [] for facet in facets.declared()},
         age=float(cleaned["age"]) if cleaned.get("age") is not None else None,
         recruiting=cleaned.get("recruiting") == "1",

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from trials.readers.vocabulary import VOCAB_DIR, tokens
+from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
 
 WEBSEARCH = "websearch"
 RAW = "raw"
@@ -143,6 +143,31 @@ def read(text: str, relaxed: bool = False) -> TextQuery:
 def is_filler(word: str) -> bool:
     """Whether a (lower-case) word is one a search drops: filler or child words."""
     return word in _vocabulary()[1]
+
+
+def only_filler(text: str) -> bool:
+    """Whether every word of `text` is one a search drops (or there is none)."""
+    return all(is_filler(folded) for folded, _ in _typed(text))
+
+
+def names_diseases(text: str) -> bool:
+    """Whether the query names diseases of the vocabulary and nothing else: every word not
+    filler is part of a condition's name or synonym ("pemphigus", "lupus nephritis trial").
+    Such a query asks for trials about them (fulltext.passing_mentions)."""
+    if _SYNTAX.search(text):
+        return False
+    toks = tokens(text)
+    starts = {token[2]: position for position, token in enumerate(toks)}
+    ends = {token[3]: position for position, token in enumerate(toks)}
+    covered = [False] * len(toks)
+    for mention in Vocabulary.default().find(text, ("condition",)):
+        if mention.start in starts and mention.end in ends:
+            for position in range(starts[mention.start], ends[mention.end] + 1):
+                covered[position] = True
+    droppable = _vocabulary()[1]
+    return any(covered) and all(
+        done or token[0] in droppable for done, token in zip(covered, toks, strict=True)
+    )
 
 
 def can_relax(text: str) -> bool:

@@ -42,7 +42,9 @@ def search_page(
     query: Query, result: SearchResult, params: QueryDict, errors: dict[str, str]
 ) -> dict:
     """The search template's context."""
-    active = _active(query, result, params)
+    explicit = _explicit(params, query)
+    read = {reading.parameter for reading in query.understood}
+    active = _active(query, result, params, explicit, read)
     drops = sorted(
         (
             {**active[name], "count": n}
@@ -54,8 +56,9 @@ def search_page(
     return {
         "query": query,
         "result": result,
-        "facets": sidebar(result, params),
-        "chips": _chips(active, result, params),
+        "facets": sidebar(result, params, explicit, read),
+        "chips": _chips(active, result, query, params, explicit),
+        "understood": _understood(query, explicit),
         "drops": drops,
         "notices": list(errors.values()),
         "sorts": [(sort, SORT_LABELS[sort]) for sort in SORTS if sort != "relevance" or query.q],
@@ -68,6 +71,7 @@ def search_page(
         "patient_hidden": _hidden(params, *PATIENT_PARAMS),
         "sort_hidden": _hidden(params, "sort"),
         "suggestion": result.suggestion,
+        "suggestion_url": _with_q(explicit, result.suggestion) if result.suggestion else None,
         "corrected_from": result.corrected_from,
         "corrected_to": result.corrected_to,
         "relaxed": result.relaxed,
@@ -89,6 +93,14 @@ def _toggle(params: QueryDict, name: str, value: str) -> str:
     changed.setlist(
         name, [v for v in values if v != value] if value in values else [*values, value]
     )
+    return _link(changed)
+
+
+def _with_q(params: QueryDict, text: str) -> str:
+    """The query string searching `text` instead, the rest as it is, page reset."""
+    changed = params.copy()
+    changed.pop("page", None)
+    changed["q"] = text
     return _link(changed)
 
 
@@ -117,8 +129,56 @@ def _hidden(params: QueryDict, *skip: str) -> list[tuple[str, str]]:
     ]
 
 
-def _active(query: Query, result: SearchResult, params: QueryDict) -> dict[str, dict]:
-    """Each active parameter in words, with the link that removes it: chips and the empty page."""
+# What the page says a reading of the search words shows (readings.py); other readings say
+# "Showing trials with <facet title>: <value label>".
+READ_AS = {
+    ("age_group", "child"): "Showing trials open to children",
+    ("refractory", "1"): "Showing only trials for disease that did not respond to treatment",
+}
+
+
+def _explicit(params: QueryDict, query: Query) -> QueryDict:
+    """The parameters with the readings of `q` made explicit and their words taken out of `q`:
+    a link made from these never reads the words again, so removing a reading's chip removes
+    it for good while the other readings stay."""
+    if not query.understood:
+        return params
+    changed = params.copy()
+    changed.pop("page", None)
+    if query.q:
+        changed["q"] = query.q
+    else:
+        changed.pop("q", None)
+    for reading in query.understood:
+        changed.appendlist(reading.parameter, reading.value)
+    return changed
+
+
+def _understood(query: Query, explicit: QueryDict) -> list[dict]:
+    """What the page read from the search words, each with the link that undoes it."""
+    out = []
+    for reading in query.understood:
+        label = facets.label(reading.parameter, reading.value)
+        facet = facets.get(reading.parameter)
+        title = facet.title.lower() if facet else reading.parameter
+        sentence = READ_AS.get(
+            (reading.parameter, reading.value), f"Showing trials with {title}: {label}"
+        )
+        url = _toggle(explicit, reading.parameter, reading.value)
+        out.append({"sentence": sentence, "said": reading.said, "label": label, "url": url})
+    return out
+
+
+def _active(
+    query: Query,
+    result: SearchResult,
+    params: QueryDict,
+    explicit: QueryDict | None = None,
+    read: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, dict]:
+    """Each active parameter in words, with the link that removes it: chips and the empty page.
+    A parameter read from the search words is removed from the explicit parameters."""
+    explicit = params if explicit is None else explicit
     active: dict[str, dict] = {}
     if query.q:
         active["q"] = {"title": "Search", "label": f"“{query.q}”"}
@@ -135,26 +195,47 @@ def _active(query: Query, result: SearchResult, params: QueryDict) -> dict[str, 
             active[facet.name] = {"title": facet.title, "label": " or ".join(chosen)}
     for name, item in active.items():
         item["name"] = name
-        item["url"] = _without(params, name)
+        item["url"] = _without(explicit if name in read or name == "q" else params, name)
         item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
     return active
 
 
-def _chips(active: dict[str, dict], result: SearchResult, params: QueryDict) -> list[dict]:
-    """One removable chip per selected facet value, one per other parameter."""
+def _chips(
+    active: dict[str, dict],
+    result: SearchResult,
+    query: Query,
+    params: QueryDict,
+    explicit: QueryDict,
+) -> list[dict]:
+    """One removable chip per selected facet value, one per other parameter; a value read from
+    the search words says from which."""
+    said = {(reading.parameter, reading.value): reading.said for reading in query.understood}
     chips = []
     for name, item in active.items():
         selected = [value for value in result.facets.get(name, ()) if value.selected]
-        if len(selected) > 1:
+        read = any(key[0] == name for key in said)
+        if len(selected) > 1 or (read and selected):
             for value in selected:
                 text = f"{item['title']}: {value.label}"
-                chips.append({"text": text, "url": _toggle(params, name, value.value)})
+                if words := said.get((name, value.value)):
+                    text += f" — from “{words}”"
+                url = _toggle(explicit if read else params, name, value.value)
+                chips.append({"text": text, "url": url, "read": bool(words)})
+        elif read:  # a parameter that is no facet ("near" read from "lupus near Bethesda")
+            said_here = "; ".join(words for key, words in said.items() if key[0] == name)
+            text = f"{item['text']} — from “{said_here}”"
+            chips.append({"text": text, "url": item["url"], "read": True})
         else:
             chips.append({"text": item["text"], "url": item["url"]})
     return chips
 
 
-def sidebar(result: SearchResult, params: QueryDict) -> list[dict]:
+def sidebar(
+    result: SearchResult,
+    params: QueryDict,
+    explicit: QueryDict | None = None,
+    read: set[str] | frozenset[str] = frozenset(),
+) -> list[dict]:
     """Each sidebar facet's first values (all of them for the one the person expanded), linked.
 
     Only the values shown are given URLs and rendered: a facet with two hundred drugs costs a
@@ -174,11 +255,13 @@ def sidebar(result: SearchResult, params: QueryDict) -> list[dict]:
             rank = {choice.value: position for position, choice in enumerate(facet.choices)}
             values = sorted(values, key=lambda value: rank.get(value.value, len(rank)))
         shown = values if facet.name == expanded else values[:FACET_SHOWN]
+        # A facet set by a reading of the search words toggles it among explicit parameters.
+        base = explicit if explicit is not None and facet.name in read else params
         out.append(
             {
                 "name": facet.name,
                 "title": facet.title,
-                "shown": [_facet_link(params, facet.name, value) for value in shown],
+                "shown": [_facet_link(base, facet.name, value) for value in shown],
                 "more": values[len(shown) :],
                 "count": len(values),
                 "expanded": facet.name == expanded and len(values) > FACET_SHOWN,

@@ -114,6 +114,14 @@ def api_search(request: HttpRequest) -> JsonResponse:
             "page_size": PAGE_SIZE,
             # No trial had all the words of `q`: these have some of them, best first.
             "relaxed": result.relaxed,
+            # Words of `q` read as filters (applied like the parameters), and the words searched.
+            "understood": [
+                {"parameter": reading.parameter, "value": reading.value, "from": reading.said}
+                for reading in query.understood
+            ],
+            "searched": query.q,
+            # No trial is about the terms `q` names: this many mention them only in passing.
+            "mentioned_in_passing": result.passing,
             "results": [_result_json(request, hit, synced) for hit in result.trials],
             "facets": {
                 name: [

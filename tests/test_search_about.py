@@ -1,0 +1,130 @@
+"""Corrections that do not mislead (issue 14, point 7): a respelling is offered or applied only
+when the respelt query finds trials *about* it (the word in their title, conditions, drugs or
+synonyms), and a disease no trial is about is said to be found nowhere, not listed from the
+trials that name it in passing."""
+
+import pytest
+from django.http import QueryDict
+
+from trials.models import Trial
+from trials.search import fulltext
+from trials.search.engine import search
+from trials.search.params import TrialFilterSet, parse
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(text: str):
+    data = QueryDict(mutable=True)
+    data["q"] = text
+    query, errors = parse(data)
+    assert not errors, errors
+    return search(query)
+
+
+def _reference_count(text: str) -> int:
+    data = QueryDict(mutable=True)
+    data["q"] = text
+    return TrialFilterSet(data=data, queryset=Trial.objects.all()).qs.count()
+
+
+@pytest.fixture
+def in_passing():
+    """Two trials that name pemphigus and psoriasis only in passing (description, inclusion
+    criteria): not about either."""
+    Trial.objects.create(
+        key="PASSING-1",
+        record={},
+        title="Suction blisters in healthy volunteers",
+        text_criteria="Blisters are raised as in pemphigus, psoriasis or lupus lesions.",
+    )
+    Trial.objects.create(
+        key="PASSING-2",
+        record={},
+        title="Wound healing after skin biopsy",
+        text_criteria="Inclusion: healthy adults. Unlike pemphigus, biopsies heal within weeks.",
+    )
+
+
+@pytest.fixture
+def about_pemphigus():
+    Trial.objects.create(key="ABOUT-PV", record={}, title="Rituximab in pemphigus vulgaris")
+
+
+def test_a_disease_only_named_in_passing_finds_none(client, in_passing):
+    result = _run("pemphigus")
+    assert result.count == 0 and not result.trials
+    assert result.passing == 2
+    assert result.corrected_from is None and result.suggestion is None
+    assert _reference_count("pemphigus") == 0
+    html = client.get("/", {"q": "pemphigus"}).content.decode()
+    assert "No trials found" in html
+    assert "No trial is about “pemphigus”. 2 trials mention it only in passing" in html
+    assert "Suction blisters" not in html and "Wound healing" not in html
+    body = client.get("/api/trials/", {"q": "pemphigus"}).json()
+    assert body["count"] == 0 and body["results"] == []
+    assert body["mentioned_in_passing"] == 2
+
+
+def test_once_a_trial_is_about_it_the_mentions_are_listed_after_it(in_passing, about_pemphigus):
+    result = _run("pemphigus")
+    assert result.passing == 0
+    assert result.count == 3 == _reference_count("pemphigus")
+    assert result.trials[0].key == "ABOUT-PV"
+
+
+def test_words_that_name_no_disease_keep_their_mentions(in_passing):
+    # "biopsies" is no disease: a trial that has the word matches it.
+    assert {hit.key for hit in _run("biopsies").trials} == {"PASSING-2"}
+    # Nor is a drug: one named in inclusion criteria is a prior treatment people look for.
+    Trial.objects.create(
+        key="PRIOR-MTX", record={}, title="Study", text_criteria="Failed methotrexate."
+    )
+    assert {hit.key for hit in _run("methotrexate").trials} >= {"PRIOR-MTX"}
+
+
+def test_a_disease_in_a_summary_is_what_the_trial_is_about(in_passing):
+    Trial.objects.create(
+        key="SUMMARY-PV", record={}, title="Study", text_summary="Pemphigus patients treated."
+    )
+    assert _run("pemphigus").count == 3
+
+
+def test_a_misspelling_is_not_corrected_into_a_word_only_named_in_passing(client, in_passing):
+    result = _run("pemphigis")
+    assert result.count == 0 and result.corrected_from is None and not result.trials
+    html = client.get("/", {"q": "pemphigis"}).content.decode()
+    assert "showing results for" not in html and "Did you mean" not in html
+
+
+def test_a_misspelling_is_corrected_when_trials_are_about_the_word(in_passing, about_pemphigus):
+    result = _run("pemphigis")
+    assert result.corrected_from == "pemphigis" and result.corrected_to == "pemphigus"
+    assert result.trials[0].key == "ABOUT-PV"
+
+
+def test_psoriosis_is_corrected_only_to_psoriasis_trials(in_passing):
+    assert _run("psoriosis").corrected_from is None
+    Trial.objects.create(key="ABOUT-PSO", record={}, title="Plaque psoriasis and apremilast")
+    result = _run("psoriosis")
+    assert result.corrected_to == "psoriasis"
+    assert result.trials[0].key == "ABOUT-PSO"
+
+
+def test_a_correction_needs_all_its_words_in_what_the_trial_is_about(in_passing):
+    # "lupus pemphigus" is only in a description (PASSING-1): no correction, and the search
+    # relaxes to any word instead.
+    result = _run("lupus pemphigis")
+    assert result.corrected_from is None
+    assert result.relaxed
+
+
+def test_the_about_test_rides_on_the_text_statement(client, django_assert_num_queries, in_passing):
+    client.get("/", {"q": "zyxwvut"})  # builds the index and the spelling lexicon
+    with django_assert_num_queries(2):  # the change-log poll, the ids with the about test
+        client.get("/", {"q": "pemphigus"})
+
+
+def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
+    monkeypatch.setattr(fulltext, "ABOUT_CHECK_MAX", 1)
+    assert _run("pemphigus").count == 2 == _reference_count("pemphigus")

@@ -1,0 +1,303 @@
+"""Words read as filters (issue 14, point 2): child words become the paediatric age filter,
+"not responding to X" and its kin the refractory filter with X as failed prior therapy; each
+reading is a chip that can be removed, the API reports it, and the ORM reference agrees.
+
+`prior_therapy` is another branch's facet (a MULTI column of drug and class slugs). Until it is
+merged these tests declare a stand-in of the same name over the `drugs` column (as
+test_facet_declaration.py declares its own); once the real one exists they use it unchanged.
+"""
+
+import pytest
+from django.http import QueryDict
+
+from trials.models import Trial
+from trials.search import facets, readings
+from trials.search.engine import search
+from trials.search.facets import Facet, Kind
+from trials.search.params import TrialFilterSet, parse, understand
+
+STAND_IN = Facet(
+    "prior_therapy", "Failed prior therapy", Kind.MULTI, "drugs", accepts=lambda slug: True
+)
+
+
+@pytest.fixture
+def prior_therapy(monkeypatch):
+    if facets.get("prior_therapy") is None:
+        monkeypatch.setattr(facets, "FACETS", (*facets.FACETS, STAND_IN))
+
+
+def _read(text: str) -> list[tuple[str, str]]:
+    return [(reading.parameter, reading.value) for reading in readings.read(text)]
+
+
+def _rest(text: str) -> str:
+    return readings.without(text, [span for r in readings.read(text) for span in r.spans])
+
+
+CHILD = [("age_group", "child")]
+# A failed drug is also a failed member of its classes; a refractory trial naming no treatment
+# admits whom any failed.
+UNNAMED = ("prior_therapy", "unspecified")
+FAILED_MTX_ONLY = [
+    ("refractory", "1"),
+    ("prior_therapy", "methotrexate"),
+    ("prior_therapy", "immunosuppressants"),
+]
+FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
+
+
+# --- reading the words (no database) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("trial for my daughter with eczema", CHILD, "trial for my with eczema"),
+        ("psoriasis in kids", CHILD, "psoriasis in"),
+        ("eczema daughter", CHILD, "eczema"),
+        ("my son has vitiligo", CHILD, "my has vitiligo"),
+        ("Baby with eczema", CHILD, "with eczema"),
+        ("teenagers acne", CHILD, "acne"),
+        ("kids and teens with psoriasis", CHILD, "and with psoriasis"),
+        ("dermatomyositis not responding to methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis failed methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("methotrexate-resistant dermatomyositis", FAILED_MTX, "dermatomyositis"),
+        ("methotrexate failure dermatomyositis", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis, methotrexate didn't work", FAILED_MTX, "dermatomyositis,"),
+        ("dermatomyositis refractory to methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis resistant to methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis despite methotrexate", FAILED_MTX, "dermatomyositis"),
+        (
+            "psoriasis failed two biologics",
+            [("refractory", "1"), ("prior_therapy", "biologics"), UNNAMED],
+            "psoriasis",
+        ),
+        (
+            "steroid-resistant pemphigus",
+            [("refractory", "1"), ("prior_therapy", "corticosteroids"), UNNAMED],
+            "pemphigus",
+        ),
+        (
+            "alopecia JAK inhibitor failure",
+            [("refractory", "1"), ("prior_therapy", "jak-inhibitors"), UNNAMED],
+            "alopecia",
+        ),
+        (
+            "failed methotrexate and azathioprine",
+            [*FAILED_MTX_ONLY, ("prior_therapy", "azathioprine"), UNNAMED],
+            "",
+        ),
+        ("treatment-resistant psoriasis", [("refractory", "1")], "psoriasis"),
+        ("psoriasis not responding to treatment", [("refractory", "1")], "psoriasis"),
+        ("psoriasis not responding", [("refractory", "1")], "psoriasis"),
+        # X no vocabulary knows: refractory only, and X stays a search word.
+        ("lupus resistant to sunscreen", [("refractory", "1")], "lupus sunscreen"),
+        ("failed zorblimab", [("refractory", "1")], "zorblimab"),
+        (
+            "my son has eczema, dupilumab not working",
+            [
+                *CHILD,
+                ("refractory", "1"),
+                ("prior_therapy", "dupilumab"),
+                ("prior_therapy", "biologics"),
+                ("prior_therapy", "il-4-il-13-inhibitors"),
+                UNNAMED,
+            ],
+            "my has eczema,",
+        ),
+    ],
+)
+def test_phrasings_are_read_as_filters(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "methotrexate",  # a drug search, not a failure
+        "failed",
+        "failure",
+        "resistant",
+        "refractory lupus",  # the word itself is searched (as before)
+        "heart failure",
+        "insulin resistance",
+        "water resistant sunscreen",
+        "personal sonography",  # "son" only as a whole word
+        "season reason Sonja mason",
+        "kidney childhood",
+        "juvenile dermatomyositis",
+        '"daughter" eczema',  # web-search syntax is taken as typed
+        "eczema -kids",
+        "lupus or failed methotrexate",
+        "",
+    ],
+)
+def test_other_words_are_not_read(typed):
+    assert readings.read(typed) == ()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "failed " * 100,
+        "daughter " * 62,
+        "not responding to " * 30,
+        "x" * 10_000,
+        "failed" + "-" * 400 + "methotrexate",
+        "didn't didn't work work 't",
+        "红斑狼疮 daughter ½ ² İstanbul failed",
+        "\x00\u202e son \ufeff failed",
+    ],
+)
+def test_hostile_input_is_read_quickly_and_safely(typed):
+    found = readings.read(typed)
+    for reading in found:
+        assert all(0 <= start < end <= len(typed) for start, end in reading.spans)
+    readings.without(typed, [span for reading in found for span in reading.spans])
+
+
+def test_long_text_is_not_read():
+    assert readings.read("eczema daughter " + "x" * readings.MAX_LENGTH) == ()
+
+
+def test_one_reading_per_filter_however_often_it_is_said():
+    (child,) = readings.read("kids, son and daughter")
+    assert child.said == "kids, son, daughter"
+    assert len(child.spans) == 3
+
+
+# --- applying them (the parameters) -------------------------------------------------------------
+
+
+def _params(**values) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, value in values.items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    return data
+
+
+@pytest.mark.django_db
+def test_a_reading_sets_its_parameter_and_leaves_the_search_words():
+    query, errors = parse(_params(q="trial for my daughter with eczema"))
+    assert not errors
+    assert query.facets["age_group"] == ["child"]
+    assert query.q == "trial for my with eczema"
+    assert query.typed == "trial for my daughter with eczema"
+    assert [(r.parameter, r.value, r.said) for r in query.understood] == [
+        ("age_group", "child", "daughter")
+    ]
+
+
+@pytest.mark.django_db
+def test_only_filler_left_is_no_search():
+    query, _ = parse(_params(q="trials for kids"))
+    assert query.q == "" and query.facets["age_group"] == ["child"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "explicit",
+    [{"age_group": "adult"}, {"age": "40"}, {"age_group": ["adult", "older_adult"]}],
+)
+def test_explicit_parameters_win_over_readings(explicit):
+    query, errors = parse(_params(q="eczema daughter", **explicit))
+    assert not errors
+    assert query.understood == ()
+    assert "child" not in query.facets["age_group"]
+    assert query.q == "eczema daughter"  # the child word is then dropped like filler
+
+
+@pytest.mark.django_db
+def test_without_the_prior_therapy_facet_the_drug_stays_a_search_word(monkeypatch):
+    monkeypatch.setattr(
+        facets, "FACETS", tuple(f for f in facets.FACETS if f.name != "prior_therapy")
+    )
+    query, errors = parse(_params(q="dermatomyositis not responding to methotrexate"))
+    assert not errors
+    assert [(r.parameter, r.value) for r in query.understood] == [("refractory", "1")]
+    assert query.q == "dermatomyositis methotrexate"
+
+
+@pytest.mark.django_db
+def test_a_failed_drug_is_read_as_prior_therapy(prior_therapy):
+    query, errors = parse(_params(q="dermatomyositis not responding to methotrexate"))
+    assert not errors
+    assert query.q == "dermatomyositis"
+    assert query.facets["refractory"] == ["1"]
+    # Whom methotrexate failed may join trials asking for a failed immunosuppressant, and
+    # refractory trials that name no treatment.
+    assert query.facets["prior_therapy"] == ["methotrexate", "immunosuppressants", "unspecified"]
+
+
+@pytest.mark.django_db
+def test_reading_twice_changes_nothing(prior_therapy):
+    data, found = understand(_params(q="eczema daughter not responding to dupilumab"))
+    assert len(found) == 6  # children, refractory, dupilumab, its two classes, none named
+    again, more = understand(data)
+    assert more == () and again == data
+
+
+# --- the engine and the ORM reference agree -----------------------------------------------------
+
+
+@pytest.fixture
+def child_trials(db):
+    Trial.objects.create(
+        key="KID-DM", record={}, title="Juvenile dermatomyositis in children", min_age=2, max_age=17
+    )
+    Trial.objects.create(
+        key="KID-LUPUS",
+        record={},
+        title="Refractory childhood lupus",
+        min_age=6,
+        max_age=18,
+        is_refractory=True,
+        drugs=["methotrexate"],
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "trial for my daughter with dermatomyositis"},
+        {"q": "dermatomyositis kids"},
+        {"q": "kids"},
+        {"q": "lupus not responding to methotrexate"},
+        {"q": "lupus in my son, failed methotrexate"},
+        {"q": "steroid-resistant dermatomyositis"},
+        {"q": "dermatomyositis daughter", "age_group": "adult"},
+        {"q": "lupus failed methotrexate", "refractory": "1", "prior_therapy": "corticosteroids"},
+        {"q": "failed zorblimab lupus"},
+    ],
+)
+def test_the_orm_reference_applies_the_same_readings(child_trials, prior_therapy, params):
+    data = _params(**params)
+    query, errors = parse(data)
+    assert not errors
+    reference = TrialFilterSet(data=data, queryset=Trial.objects.all()).qs
+    assert sorted(hit.key for hit in search(query).trials) == sorted(
+        reference.values_list("key", flat=True)
+    )
+    assert search(query).count == reference.count()
+
+
+@pytest.mark.django_db
+def test_a_child_word_keeps_the_trials_open_to_children(child_trials):
+    query, _ = parse(_params(q="trial for my daughter with dermatomyositis"))
+    assert [hit.key for hit in search(query).trials] == ["KID-DM"]
+
+
+@pytest.mark.django_db
+def test_a_reading_the_portal_would_refuse_is_not_made(monkeypatch):
+    def odd(words):
+        spans = words.spans([0])
+        yield readings.Reading("age_group", "martian", words.said(0, 0), spans)
+        yield readings.Reading("page", "-3", words.said(0, 0), spans)
+        yield readings.Reading("no_such_parameter", "1", words.said(0, 0), spans)
+
+    monkeypatch.setattr(readings, "RULES", [odd])
+    query, errors = parse(_params(q="lupus"))
+    assert not errors and query.understood == () and query.q == "lupus"

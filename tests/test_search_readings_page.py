@@ -1,0 +1,182 @@
+"""The page and the API say what they read from the search words (issue 14, point 2): each
+reading is a chip whose link removes it for good (the words leave `q`, the other readings
+become explicit parameters), a sentence says where it came from, and the API reports it."""
+
+from urllib.parse import parse_qs
+
+import pytest
+from django.utils.html import escape
+
+from tests.test_search_readings import child_trials, prior_therapy  # noqa: F401 (fixtures)
+from trials.models import Trial
+from trials.search import readings
+
+pytestmark = pytest.mark.django_db
+
+
+def _chips(response) -> dict[str, str]:
+    return {chip["text"]: chip["url"] for chip in response.context["chips"]}
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    return parse_qs(url.lstrip("?"))
+
+
+def test_a_child_word_is_a_chip_and_a_sentence(client, child_trials):  # noqa: F811
+    response = client.get("/", {"q": "trial for my daughter with dermatomyositis"})
+    html = response.content.decode()
+    assert response.context["result"].count == 1
+    assert "Showing trials open to children — from “daughter”." in html
+    chips = _chips(response)
+    chip = "Age group: Children (under 18) — from “daughter”"
+    assert chip in chips
+    # Removing it: the child word is gone from the search, nothing reads it again.
+    assert _query(chips[chip]) == {"q": ["trial for my with dermatomyositis"]}
+    after = client.get("/" + chips[chip])
+    assert after.context["query"].understood == ()
+    assert after.context["result"].count == 4  # the three seed DM trials and the child one
+    # The box keeps what was typed; the search chip shows the words searched.
+    assert 'value="trial for my daughter with dermatomyositis"' in html
+    assert "Search: “trial for my with dermatomyositis”" in chips
+
+
+def test_removing_one_reading_keeps_the_others_explicit(client, prior_therapy):  # noqa: F811
+    response = client.get("/", {"q": "lupus daughter not responding to methotrexate"})
+    chips = _chips(response)
+    said = "from “not responding to methotrexate”"
+    refractory = next(text for text in chips if text.startswith("Population:"))
+    assert refractory.endswith(said)
+    assert _query(chips["Age group: Children (under 18) — from “daughter”"]) == {
+        "q": ["lupus"],
+        "refractory": ["1"],
+        "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
+    }
+    assert _query(chips[refractory]) == {
+        "q": ["lupus"],
+        "age_group": ["child"],
+        "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
+    }
+    # The search chip's link keeps the readings as filters.
+    assert _query(chips["Search: “lupus”"]) == {
+        "age_group": ["child"],
+        "refractory": ["1"],
+        "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
+    }
+    html = response.content.decode()
+    assert escape("Search without this") in html
+    assert "Showing only trials for disease that did not respond to treatment" in html
+
+
+def test_the_sidebar_unselects_a_value_read_from_the_words(client, child_trials):  # noqa: F811
+    response = client.get("/", {"q": "dermatomyositis kids"})
+    ages = next(f for f in response.context["facets"] if f["name"] == "age_group")
+    child = next(link for link in ages["shown"] if link.value == "child")
+    assert child.selected
+    assert _query(child.url) == {"q": ["dermatomyositis"]}
+    # Other facets' links keep the words as typed: the reading goes on.
+    status = next(f for f in response.context["facets"] if f["name"] == "status")
+    assert _query(status["shown"][0].url)["q"] == ["dermatomyositis kids"]
+
+
+def test_an_empty_result_offers_to_drop_the_reading(client):
+    # The seed dermatomyositis trials are all for adults.
+    response = client.get("/", {"q": "dermatomyositis daughter"})
+    assert response.context["result"].count == 0
+    drops = {drop["name"]: drop for drop in response.context["drops"]}
+    assert drops["age_group"]["count"] == 3
+    assert _query(drops["age_group"]["url"]) == {"q": ["dermatomyositis"]}
+
+
+def test_explicit_parameters_make_no_reading_chip(client):
+    response = client.get("/", {"q": "dermatomyositis daughter", "age_group": "adult"})
+    assert response.context["understood"] == []
+    assert "Age group: Adults (18–64)" in _chips(response)
+    assert response.context["result"].count == 3
+
+
+def test_the_api_reports_and_applies_the_readings(client, child_trials, prior_therapy):  # noqa: F811
+    body = client.get("/api/trials/", {"q": "lupus in my son, failed methotrexate"}).json()
+    assert body["understood"] == [
+        {"parameter": "age_group", "value": "child", "from": "son"},
+        {"parameter": "refractory", "value": "1", "from": "failed methotrexate"},
+        {"parameter": "prior_therapy", "value": "methotrexate", "from": "failed methotrexate"},
+        {
+            "parameter": "prior_therapy",
+            "value": "immunosuppressants",
+            "from": "failed methotrexate",
+        },
+        {"parameter": "prior_therapy", "value": "unspecified", "from": "failed methotrexate"},
+    ]
+    assert body["searched"] == "lupus in my"
+    explicit = client.get(
+        "/api/trials/",
+        {
+            "q": "lupus",
+            "age_group": "child",
+            "refractory": "1",
+            "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
+        },
+    ).json()
+    assert body["count"] == explicit["count"]
+    assert [r["key"] for r in body["results"]] == [r["key"] for r in explicit["results"]]
+    assert explicit["understood"] == []
+
+
+def test_readings_cost_no_extra_query(client, django_assert_num_queries, child_trials):  # noqa: F811
+    client.get("/")  # builds the facet index and warms the vocabulary labels
+    # The change-log poll, the matching ids, the ranked page: as without the child word.
+    with django_assert_num_queries(3):
+        response = client.get("/", {"q": "dermatomyositis daughter"})
+    assert response.context["result"].count == 1
+    with django_assert_num_queries(3):
+        client.get("/", {"q": "juvenile dermatomyositis kids", "sex": "female"})
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "failed " * 80,
+        "daughter " * 60 + "x" * 200,
+        "<script>alert(1)</script> daughter",
+        "son\x00failed",
+        "not responding to " * 40,
+    ],
+)
+def test_hostile_words_never_make_a_500(client, q):
+    assert client.get("/", {"q": q}).status_code == 200
+    assert client.get("/api/trials/", {"q": q}).status_code in (200, 400)
+
+
+def test_a_reading_said_in_registry_like_markup_is_escaped(client):
+    Trial.objects.create(key="KID-X", record={}, title="Eczema in kids", min_age=1, max_age=12)
+    html = client.get("/", {"q": "<b>eczema</b> kids"}).content.decode()
+    assert "<b>eczema</b>" not in html
+
+
+def test_a_rule_appended_to_the_table_reads_a_parameter_that_is_no_facet(client, monkeypatch):
+    # The hook the place reading ("lupus near Bethesda" -> near=Bethesda) will use, shown
+    # with a parameter that exists today: "recruiting now" -> recruiting=1.
+    def recruiting_now(words):
+        for position in range(len(words.tokens) - 1):
+            pair = (words.folded(position), words.folded(position + 1))
+            if pair == ("recruiting", "now"):
+                spans = words.spans([position, position + 1])
+                yield readings.Reading("recruiting", "1", words.said(position, position + 1), spans)
+
+    monkeypatch.setattr(readings, "RULES", [*readings.RULES, recruiting_now])
+    response = client.get("/", {"q": "lupus recruiting now"})
+    assert response.context["query"].recruiting
+    assert response.context["query"].q == "lupus"
+    chips = _chips(response)
+    assert _query(chips["Recruiting or soon recruiting — from “recruiting now”"]) == {
+        "q": ["lupus"]
+    }
+    body = client.get("/api/trials/", {"q": "lupus recruiting now"}).json()
+    assert body["understood"] == [
+        {"parameter": "recruiting", "value": "1", "from": "recruiting now"}
+    ]
+    # An explicit value wins.
+    assert (
+        client.get("/", {"q": "lupus recruiting now", "recruiting": "1"}).context["understood"]
+        == []
+    )

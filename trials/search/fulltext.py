@@ -1,0 +1,102 @@
+"""Full text in PostgreSQL: the trials matching a query's words, and whether any is about them.
+
+The stored tsvector (Trial.search, trials/models.py) weighs where a word is: A the title, B
+the conditions, drugs, IDs and their vocabulary synonyms, C the summary, D the inclusion
+criteria, description and sites' cities. Matching uses all four; being *about* a word is having
+it in A or B.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import connection
+
+from trials.search import cache, words
+from trials.search.index import FacetIndex
+
+# A query naming diseases that finds at most this many trials is checked for trials about them
+# (passing_mentions); one finding more is taken to be about them: the check is one look at
+# those few rows, never a scan of a broad word's hits.
+ABOUT_CHECK_MAX = 200
+# Where a trial has the words it is about: a respelling must be in its title, conditions, drugs
+# or their synonyms (A, B); a disease may also be in its summary (C), not only in its
+# description, inclusion criteria or sites' cities (D).
+RESPELT_IN = "{a,b}"
+DISEASE_IN = "{a,b,c}"
+_TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
+
+
+def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
+    """Ids of the trials matching `text` as people write it (see words.read: all its words, or
+    with `relaxed` any), cached until the data changes. For a query naming diseases the same
+    statement says whether one of at most ABOUT_CHECK_MAX hits is about them."""
+    key = ((text, "relaxed") if relaxed else text, index.seq)
+    hits = cache.TEXT_HITS.get(key)
+    if hits is not None:
+        return hits
+    text_query = words.read(text, relaxed)
+    function = _TSQUERY[text_query.search_type]
+    check = not relaxed and words.names_diseases(text)
+    # string_agg: one text value instead of a row per id (a broad word matches 100,000s).
+    # The about test is an init plan, run only when the hits are few (AND stops at false).
+    select = "SELECT string_agg(id::text, ',') AS ids FROM trials_trial"
+    select += f" WHERE search @@ {function}('english', %s)"
+    sql = select
+    if check:
+        # Constants and the function's name only: the words are parameters.
+        about_test = _EXISTS_ABOUT.format(function=function, weights=DISEASE_IN)
+        sql = (
+            f"SELECT ids, length(ids) - length(replace(ids, ',', '')) < {ABOUT_CHECK_MAX}"  # noqa: S608
+            f" AND {about_test} FROM ({select}) AS hits"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [text_query.text] * (3 if check else 1))
+        joined, *flag = cursor.fetchone()
+    hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    cache.TEXT_HITS.put(key, hits)
+    if check and len(hits):
+        found = bool(flag[0]) or len(hits) > ABOUT_CHECK_MAX
+        _remember_about(index, text, DISEASE_IN, found)
+    return hits
+
+
+# Some trial matching the query has its words in the parts of the search vector weighted
+# `weights` (ts_filter keeps only those).
+_EXISTS_ABOUT = (
+    "EXISTS (SELECT 1 FROM trials_trial WHERE search @@ {function}('english', %s)"
+    " AND ts_filter(search, '{weights}') @@ {function}('english', %s))"
+)
+
+
+def _remember_about(index: FacetIndex, text: str, weights: str, found: bool) -> None:
+    key = ((text, "about", weights), index.seq)
+    cache.TEXT_HITS.put(key, np.ones(1 if found else 0, np.int64))
+
+
+def passing_mentions(index: FacetIndex, text: str) -> int:
+    """How many trials name the diseases `text` names when none is about them: "pemphigus"
+    only in a description ("unlike pemphigus, …") or inclusion criteria is no pemphigus trial
+    (issue 14, point 7). 0 when some trial is about them, or the query names something else
+    (a drug in inclusion criteria is a prior treatment people look for: it stays a match)."""
+    found = len(text_hits(index, text))
+    if not 0 < found <= ABOUT_CHECK_MAX or not words.names_diseases(text):
+        return 0
+    return 0 if about(index, text, DISEASE_IN) else found
+
+
+def about(index: FacetIndex, text: str, weights: str = RESPELT_IN) -> bool:
+    """Whether some trial is *about* `text` (read as text_hits reads it): has its words in the
+    parts of its search vector weighted `weights` (by default its title or its conditions,
+    drugs and their synonyms), not only elsewhere. Cached like the hits."""
+    key = ((text, "about", weights), index.seq)
+    known = cache.TEXT_HITS.get(key)
+    if known is not None:
+        return bool(len(known))
+    text_query = words.read(text)
+    function = _TSQUERY[text_query.search_type]
+    with connection.cursor() as cursor:
+        sql = "SELECT " + _EXISTS_ABOUT.format(function=function, weights=weights)
+        cursor.execute(sql, [text_query.text] * 2)
+        found = bool(cursor.fetchone()[0])
+    _remember_about(index, text, weights, found)
+    return found

@@ -1,0 +1,307 @@
+"""Words of the search box read as filters (issue 14, point 2): "understood" readings.
+
+"trial for my daughter with eczema" asks for children's trials; "dermatomyositis not responding
+to methotrexate" for trials of refractory dermatomyositis in people whom methotrexate failed.
+A reading takes some words out of the search text and sets a search parameter instead:
+
+    words                                   parameter        value
+    kid, child, daughter, son, baby, teen…  age_group        child
+    not responding to X, failed X,          refractory       1
+      resistant to X, X-resistant,          prior_therapy    X's slug, when X is a drug or a
+      X failure, X didn't work…                              drug class of the vocabulary, and
+                                                             the classes a drug belongs to
+
+The words are data (trials/vocab/lay_terms.json: `child`, `failed_therapy`). When X is no drug
+or class the vocabulary knows, only `refractory=1` is read and X stays a search word.
+
+`RULES` is the table of readings: each rule is a function from the query's words to readings,
+and sees only the words the rules before it left. params.understand applies the readings
+(explicit URL parameters win; a parameter or value the portal does not accept is not read) and
+the page shows each one as a chip that can be removed. Nothing here knows Django.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+from trials.readers.refractory import NONE_NAMED
+from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
+
+# Longer text is refused by the form (params: q's max_length); it is not read either.
+MAX_LENGTH = 500
+# Web-search syntax ("phrase", or, -word): the person says exactly what to search; not read.
+_SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
+# At most this many words between a failure phrase and the treatment ("failed two biologics").
+_MAX_BETWEEN = 3
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One parameter read from the words `said` (as typed); `spans` are the characters of the
+    query it takes out of the search text."""
+
+    parameter: str
+    value: str
+    said: str
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass
+class Words:
+    """The query's words as the rules see them: tokens (folded, as written, start, end), the
+    vocabulary's mentions by the position of their first token, and the positions taken."""
+
+    text: str
+    tokens: list[tuple[str, str, int, int]]
+    treatments: dict[int, tuple[int, str]]  # first position -> (last position, slug)
+    conditions: dict[int, int]  # first position -> last position
+    classes: dict[str, list[str]]  # drug slug -> the classes it belongs to
+    taken: set[int] = field(default_factory=set)
+
+    def folded(self, position: int) -> str | None:
+        if 0 <= position < len(self.tokens) and position not in self.taken:
+            return self.tokens[position][0]
+        return None
+
+    def said(self, first: int, last: int) -> str:
+        return self.text[self.tokens[first][2] : self.tokens[last][3]]
+
+    def spans(self, positions: range | list[int]) -> tuple[tuple[int, int], ...]:
+        return tuple((self.tokens[p][2], self.tokens[p][3]) for p in positions)
+
+
+Rule = Callable[[Words], Iterator[Reading]]
+
+
+# --- the lay vocabulary's phrases -------------------------------------------------------------
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(folded for folded, *_ in tokens(text))
+
+
+@dataclass(frozen=True)
+class _Lay:
+    child: frozenset[str]
+    before: tuple[tuple[str, ...], ...]  # longest first
+    after: tuple[tuple[str, ...], ...]
+    therapy: tuple[tuple[str, ...], ...]
+    between: frozenset[str]
+
+
+@cache
+def _lay() -> _Lay:
+    data = json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))
+    failed = data["failed_therapy"]
+
+    def phrases(key: str) -> tuple[tuple[str, ...], ...]:
+        return tuple(sorted({_phrase(text) for text in failed[key]}, key=len, reverse=True))
+
+    return _Lay(
+        child=frozenset(_phrase(" ".join(data["child"]))),
+        before=phrases("before"),
+        after=phrases("after"),
+        therapy=phrases("therapy"),
+        between=frozenset(_phrase(" ".join(failed["between"]))),
+    )
+
+
+def _match(words: Words, position: int, phrases: tuple[tuple[str, ...], ...]) -> int | None:
+    """The last position of the longest phrase starting at `position`, or None."""
+    for phrase in phrases:
+        if all(words.folded(position + i) == word for i, word in enumerate(phrase)):
+            return position + len(phrase) - 1
+    return None
+
+
+def _match_ending(words: Words, last: int, phrases: tuple[tuple[str, ...], ...]) -> int | None:
+    """The first position of the longest phrase ending at `last`, or None."""
+    for phrase in phrases:
+        first = last - len(phrase) + 1
+        if first >= 0 and _match(words, first, (phrase,)) == last:
+            return first
+    return None
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def child_words(words: Words) -> Iterator[Reading]:
+    """kid, daughter, teen… -> the paediatric age filter."""
+    child = _lay().child
+    for position, (folded, *_rest) in enumerate(words.tokens):
+        if folded in child and position not in words.taken:
+            said = words.said(position, position)
+            yield Reading("age_group", "child", said, words.spans([position]))
+
+
+def failed_therapy(words: Words) -> Iterator[Reading]:
+    """ "not responding to X", "X-resistant", … -> refractory=1 and prior_therapy=X."""
+    lay = _lay()
+    position = 0
+    while position < len(words.tokens):
+        found = None
+        if (end := _match(words, position, lay.before)) is not None:
+            found = (
+                _forward(words, position, end)
+                or _backward(words, position, end)
+                or _forward(words, position, end, unknown=True)
+            )
+        elif (end := _match(words, position, lay.after)) is not None:
+            found = _backward(words, position, end)
+        if found is None:
+            position += 1
+            continue
+        readings, last = found
+        yield from readings
+        position = last + 1
+
+
+def _treatments_from(words: Words, position: int) -> tuple[list[tuple[int, int, str]], int]:
+    """The treatments named from `position` on ("methotrexate and azathioprine"): (first, last,
+    slug) each, and the last position read."""
+    named: list[tuple[int, int, str]] = []
+    while position in words.treatments and position not in words.taken:
+        last, slug = words.treatments[position]
+        named.append((position, last, slug))
+        position = last + 1
+        if words.folded(position) in ("and", "or", "nor", "then", "plus"):
+            position += 1
+    return named, (named[-1][1] if named else position - 1)
+
+
+def _skip_between(words: Words, position: int, step: int) -> int:
+    for _ in range(_MAX_BETWEEN):
+        folded = words.folded(position)
+        if folded is None or not (folded in _lay().between or folded.isdigit()):
+            break
+        position += step
+    return position
+
+
+def _readings(
+    words: Words, said: tuple[int, int], named: list[tuple[int, int, str]], keep: int | None = None
+) -> list[Reading]:
+    """refractory=1 from the failure words (the words of `said` but the treatments, and `keep`:
+    an unknown word that stays a search word), prior_therapy from each treatment."""
+    first, last = said
+    text = words.said(first, last)
+    treatment = {p for start, end, _slug in named for p in range(start, end + 1)}
+    trigger = [p for p in range(first, last + 1) if p not in treatment and p != keep]
+    readings = [Reading("refractory", "1", text, words.spans(trigger))]
+    for start, end, slug in named:
+        # Whom methotrexate failed, an immunosuppressant failed: a trial asking for either
+        # failure admits them (prior_therapy values combine with OR).
+        for value in [slug, *words.classes.get(slug, [])]:
+            spans = words.spans(range(start, end + 1))
+            readings.append(Reading("prior_therapy", value, text, spans))
+    if named:
+        # A refractory trial that names no treatment admits them too.
+        spans = words.spans(range(named[0][0], named[-1][1] + 1))
+        readings.append(Reading("prior_therapy", NONE_NAMED, text, spans))
+    return readings
+
+
+def _forward(words: Words, first: int, end: int, unknown: bool = False):
+    """A failure phrase before what failed: "failed (two) biologics", "failed treatment"; with
+    `unknown`, "resistant to foo": refractory, and foo stays a search word."""
+    start = _skip_between(words, end + 1, 1)
+    named, last = _treatments_from(words, start)
+    if named:
+        return _readings(words, (first, last), named), last
+    if (therapy := _match(words, start, _lay().therapy)) is not None:
+        return _readings(words, (first, therapy), []), therapy
+    if unknown and words.folded(start) is not None:
+        return _readings(words, (first, start), [], keep=start), end
+    return None
+
+
+def _backward(words: Words, first: int, end: int):
+    """A failure phrase after what failed: "methotrexate-resistant", "steroids didn't work",
+    "treatment failure", "psoriasis not responding"."""
+    before = _skip_between(words, first - 1, -1)
+    for start, (last, slug) in words.treatments.items():
+        if last == before and start not in words.taken:
+            return _readings(words, (start, end), [(start, last, slug)]), end
+    if (therapy_start := _match_ending(words, before, _lay().therapy)) is not None:
+        return _readings(words, (therapy_start, end), []), end
+    if any(last == before for last in words.conditions.values()):
+        return _readings(words, (first, end), []), end
+    return None
+
+
+# The readings, in order: each rule sees only the words the rules before it left.
+# The hook for places: a rule reading "lupus near Bethesda" as near=Bethesda (the `near`
+# parameter's place parser decides what is a place) is appended here, e.g.
+#     def place(words: Words) -> Iterator[Reading]:
+#         ...yield Reading("near", "Bethesda", "near Bethesda", words.spans(range(i, j + 1)))
+# params.understand applies any parameter the FilterSet declares, validated by its own field.
+RULES: list[Rule] = [child_words, failed_therapy]
+# Explicit URL parameters that switch a reading of this parameter off (besides its own name).
+YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
+
+
+def _words(text: str, vocabulary: Vocabulary) -> Words:
+    toks = tokens(text)
+    starts = {token[2]: position for position, token in enumerate(toks)}
+    ends = {token[3]: position for position, token in enumerate(toks)}
+    treatments, conditions = {}, {}
+    for mention in vocabulary.find(text, ("drug", "class", "condition")):
+        if mention.start in starts and mention.end in ends:
+            first, last = starts[mention.start], ends[mention.end]
+            if mention.kind == "condition":
+                conditions[first] = last
+            else:
+                treatments[first] = (last, mention.slug)
+    classes: dict[str, list[str]] = {}
+    for slug, drug_class in vocabulary.drug_classes.items():
+        for member in drug_class.get("members", []):
+            classes.setdefault(member, []).append(slug)
+    return Words(text, toks, treatments, conditions, classes)
+
+
+def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:
+    """Every reading of `text`, in the order of the rules (none for web-search syntax or text
+    longer than the form accepts)."""
+    if not text or len(text) > MAX_LENGTH or _SYNTAX.search(text):
+        return ()
+    words = _words(text, vocabulary or Vocabulary.default())
+    found: list[Reading] = []
+    for rule in RULES:
+        for reading in rule(words):
+            found.append(reading)
+            words.taken.update(
+                position
+                for position, token in enumerate(words.tokens)
+                if any(start <= token[2] and token[3] <= end for start, end in reading.spans)
+            )
+    return merged(found)
+
+
+def merged(found: list[Reading]) -> tuple[Reading, ...]:
+    """One reading per parameter and value ("kids" and "son": one age filter)."""
+    out: dict[tuple[str, str], Reading] = {}
+    for reading in found:
+        key = (reading.parameter, reading.value)
+        if key in out:
+            before = out[key]
+            said = before.said if reading.said in before.said else f"{before.said}, {reading.said}"
+            reading = Reading(*key, said, before.spans + reading.spans)
+        out[key] = reading
+    return tuple(out.values())
+
+
+def without(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` less the characters of `spans`, its spaces tidied and what is left of a word
+    that was taken ("-" of "steroid-resistant", "'" of "didn't") dropped."""
+    kept, position = [], 0
+    for start, end in sorted(spans):
+        kept.append(text[position:start])
+        position = max(position, end)
+    kept.append(text[position:])
+    pieces = " ".join(kept).split()
+    return " ".join(piece for piece in pieces if any(ch.isalnum() for ch in piece))
