@@ -15,11 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from bench import corpus, db, drive, importer, load, report, sync
-from bench.server import Server
+from bench import corpus, db, importer, load, report, sync
+from bench.measure import OUT_DIR, drive_server
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / ".data" / "bench"
 
 
 def parse_size(text: str) -> int:
@@ -57,6 +56,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--keep", action="store_true", help="keep the server up after the run until Ctrl-C"
     )
     p.add_argument("--no-import", action="store_true", help="skip the import benchmark")
+    p.add_argument(
+        "--no-repeated", action="store_true", help="skip the secondary, repeated-URL runs"
+    )
+    p.add_argument(
+        "--no-peer", action="store_true", help="skip the textbook PostgreSQL peer (bench/peer.py)"
+    )
     p.add_argument("--import-only", action="store_true", help="only the import benchmark")
     p.add_argument(
         "--import-size",
@@ -170,77 +175,15 @@ def print_text_hits(hits: dict) -> None:
             f"  {kind:12} {h['word']!r:22} {h['hits']:>8} hits = {h['fraction']:.3%} "
             f"(target {h['target']:.1%})"
         )
-
-
-def hits_for(srv: Server, path: str) -> int | None:
-    """The total the API gives for the same parameters (None for the ceiling)."""
-    if path.startswith("/bench/"):
-        return None
-    api = path if path.startswith("/api/") else "/api/trials/" + path.removeprefix("/")
-    status, body = srv.get(api)
-    if status != 200:
-        return None
-    return json.loads(body).get("count")
-
-
-def drive_server(url: str, args, label: str) -> dict:
-    mix = drive.query_mix()
-    if args.types:
-        wanted = [t.strip() for t in args.types.split(",")]
-        unknown = [t for t in wanted if t not in mix]
-        if unknown:
-            raise SystemExit(f"unknown query types {unknown}; known: {', '.join(mix)}")
-        mix = {t: mix[t] for t in ["ceiling", *wanted] if t in mix}
-    srv = Server(url, args.gunicorn_workers, OUT_DIR / f"gunicorn-{label}.log", args.port)
-    print(f"starting gunicorn ({args.gunicorn_workers} workers) on {srv.base}", flush=True)
-    out: dict = {"runs": {}}
-    try:
-        srv.start()
-        hits = {}
-        broken = []
-        for kind, paths in mix.items():
-            for path in paths:
-                status, _ = srv.get(path)
-                if status != 200:
-                    broken.append(f"{path} answered {status}")
-            counts = [hits_for(srv, p) for p in paths]
-            counts = [c for c in counts if c is not None]
-            hits[kind] = round(sum(counts) / len(counts)) if counts else None
-        if broken:
-            print("\n".join(f"  {line}" for line in broken))
-            print(srv.log_tail())
-            raise SystemExit(
-                f"{len(broken)} benchmark URLs do not answer 200: not measuring a broken server"
-            )
-        all_paths = [p for paths in mix.values() for p in paths]
-        if args.warmup > 0:
-            print(f"warming up: {args.warmup:.0f}s of mixed load", flush=True)
-            drive.run_wrk(srv.base, all_paths, args.warmup, args.concurrency)
-        threads = max(1, min(2, args.concurrency))
+    for band, b in hits.get("bands", {}).items():
+        target = corpus.BANDS[band][0]
         print(
-            f"driving: wrk -t{threads} -c{args.concurrency} -d{args.duration:.0f}s per query type",
-            flush=True,
+            f"  band {band:11} {b['words']:5} words, each its own lexeme: {b['own_lexemes']}; "
+            f"{b['sample']} of them find {b['min']:.3%}–{b['max']:.3%} of trials, median "
+            f"{b['median']:.3%} (target {target:.1%})"
         )
-        for kind, paths in mix.items():
-            r = drive.run_wrk(srv.base, paths, args.duration, args.concurrency)
-            r["hits"] = hits[kind]
-            out["runs"][kind] = r
-            print(
-                f"  {kind:17} p50 {r['p50_ms']:8.1f}  p95 {r['p95_ms']:8.1f}  "
-                f"p99 {r['p99_ms']:8.1f} ms  {r['rps']:7.1f} req/s  errors {r['errors']}",
-                flush=True,
-            )
-        out["memory"] = srv.memory()
-        if args.keep:
-            print(f"--keep: serving {srv.base} from {url.rsplit('/', 1)[-1]}; Ctrl-C stops it")
-            while srv.proc and srv.proc.poll() is None:
-                time.sleep(1)
-    except KeyboardInterrupt:
-        if not args.keep:
-            raise
-    finally:
-        srv.stop()
-    return out
+        if not b["own_lexemes"]:
+            raise SystemExit(f"the english stemmer merges or changes words of band {band}")
 
 
 def main(argv: list[str]) -> int:
@@ -300,7 +243,10 @@ def main(argv: list[str]) -> int:
 
     if result.get("runs"):
         print()
-        print(report.console_table(result["runs"]))
+        print(report.console_table(result["runs"], result.get("peer")))
+        if result.get("repeated"):
+            print("\nRepeated URLs (secondary: each type's first few URLs, cycled):\n")
+            print(report.console_table(result["repeated"]))
         mem = result["memory"]
         print(
             f"web workers RSS after the run: max {mem['workers_max_mb']} MB, "

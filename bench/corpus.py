@@ -16,7 +16,13 @@ re-run builds the same corpus. Distributions, roughly what registries show for d
 - countries: 40, Zipf-ranked (US, CN, DE, ... at the head), 1-5 per trial, each with 1-2 sites;
 - text: titles from templates; summaries, descriptions and criteria from a clinical word list
   drawn with Zipf weights. Three words that the word list never produces are planted with fixed
-  probabilities, so that full-text queries for them hit ~0.1%, ~1% and ~20% of trials.
+  probabilities, so that full-text queries for them hit ~0.1%, ~1% and ~20% of trials;
+- frequency bands (version 4): lists of made-up words, each word planted independently in ~0.1%,
+  ~1% or ~20% of trials, so that the bench can search hundreds of *distinct* words of one
+  frequency (`band_words()`; the english stemmer leaves each one as it is, checked at build).
+
+The ClinicalTrials.gov studies of the import benchmark stay those of version 3 (no bands), so
+import rates compare across versions.
 """
 
 from __future__ import annotations
@@ -31,10 +37,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 # Version 3 added failed drug classes from generators of their own: the other draws are still
 # seeded with version 2's name, so the records are version 2's plus those (bench/corpus.py).
+# Version 4 added the frequency bands' words, from a generator of their own too.
 DRAWS_VERSION = 2
+# The import benchmark's studies (make_ctgov_study) have no band words: version 3's, same file.
+CTGOV_VERSION = 3
 SEED = 20240601
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "trials" / "vocab"
 SOURCE_FORMAT = "synthetic"
@@ -45,6 +54,21 @@ PLANTED = {
     "common": ("teledermatology", 0.01),
     "very_common": ("biomarkers", 0.20),
 }
+
+# band -> (fraction of trials each of its words is planted in, how many words). A trial gets
+# ~1.5 rare, ~6 common and ~48 very common band words: the very common band is what costs text
+# (inserted into the inclusion criteria, weight D); the others go into the summary (C).
+BANDS = {
+    "rare": (0.001, 1500),
+    "common": (0.01, 600),
+    "very_common": (0.20, 240),
+}
+# Made-up words are consonant-vowel syllables, the last vowel a, o or u and never e or y, so
+# that no english (Snowball) suffix rule applies: each word is its own lexeme.
+_CONSONANTS = "bdfgklmnprstvz"
+_VOWELS = "aiou"
+_LAST_VOWELS = "aou"
+BAND_SYLLABLES = 4
 
 # Heads of the Zipf rankings; the rest of each vocabulary follows in a seeded shuffle.
 CONDITION_HEAD = [
@@ -224,6 +248,44 @@ def vocab() -> Vocab:
     )
 
 
+@cache
+def band_words() -> dict[str, list[str]]:
+    """band -> its distinct made-up words (deterministic; no word in two bands)."""
+    rng = random.Random(f"{SEED}:bands")
+    seen = set(WORDS)
+    out: dict[str, list[str]] = {}
+    for band, (_, count) in BANDS.items():
+        words: list[str] = []
+        while len(words) < count:
+            syllables = [
+                rng.choice(_CONSONANTS) + rng.choice(_VOWELS) for _ in range(BAND_SYLLABLES - 1)
+            ]
+            word = "".join(syllables) + rng.choice(_CONSONANTS) + rng.choice(_LAST_VOWELS)
+            if word not in seen:
+                seen.add(word)
+                words.append(word)
+        out[band] = words
+    return out
+
+
+def _band_picks(rng: random.Random) -> dict[str, list[str]]:
+    """Which band words this trial gets: each word independently with its band's share."""
+    return {
+        band: rng.sample(words, rng.binomialvariate(len(words), BANDS[band][0]))
+        for band, words in band_words().items()
+    }
+
+
+def _insert_words(rng: random.Random, sentences: list[str], words: list[str]) -> None:
+    """Each word into a random place of a random sentence (in place; sentences keep their end)."""
+    for word in words:
+        at = rng.randrange(len(sentences))
+        end = "." if sentences[at].endswith(".") else ""
+        parts = sentences[at].removesuffix(end).split()
+        parts.insert(rng.randrange(1, len(parts) + 1), word)
+        sentences[at] = " ".join(parts) + end
+
+
 def _pick(rng: random.Random, cum: list[float]) -> int:
     return bisect(cum, rng.random() * cum[-1])
 
@@ -287,8 +349,8 @@ def trial_id(i: int, prefix: str = "NCT9") -> str:
     return f"{prefix}{i:07d}"
 
 
-def make_record(i: int, *, prefix: str = "NCT9") -> dict:
-    """Synthetic trial number `i` as a valid trial/1 record."""
+def make_record(i: int, *, prefix: str = "NCT9", bands: bool = True) -> dict:
+    """Synthetic trial number `i` as a valid trial/1 record (with band words unless told not)."""
     v = vocab()
     rng = random.Random(f"{SEED}:{DRAWS_VERSION}:{prefix}:{i}")
     tid = trial_id(i, prefix)
@@ -332,6 +394,11 @@ def make_record(i: int, *, prefix: str = "NCT9") -> dict:
         acronym = "".join(rng.choice("ABCDEFGHIKLMNOPRSTUVZ") for _ in range(rng.randint(3, 6)))
         title = f"{title} ({acronym}-{rng.randint(1, 99)})"
     summary = [_sentence(rng, v) for _ in range(rng.randint(2, 5))]
+    # Version 4: band words, from a generator of their own (every other draw as before); not
+    # into the sentence naming the drug and condition (inserted next): it stays a phrase.
+    band_rng = random.Random(f"{SEED}:bands:{prefix}:{i}")
+    picks = _band_picks(band_rng) if bands else {}
+    _insert_words(band_rng, summary, picks.get("rare", []) + picks.get("common", []))
     summary.insert(
         1,
         f"This study evaluates {drug_label.lower()} in participants with {cond_label.lower()}.",
@@ -353,6 +420,7 @@ def make_record(i: int, *, prefix: str = "NCT9") -> dict:
         else None
     )
     inclusion = [_sentence(rng, v, 6, 14).rstrip(".") for _ in range(rng.randint(2, 6))]
+    _insert_words(band_rng, inclusion, picks.get("very_common", []))
     inclusion.insert(0, f"Diagnosis of {cond_label.lower()} for at least 6 months")
     evidence = []
     prior = []
@@ -507,7 +575,7 @@ COUNTRY_NAMES = {code: name for code, name, _ in COUNTRIES}
 
 def make_ctgov_study(i: int) -> dict:
     """Synthetic study `i` in the ClinicalTrials.gov API v2 JSON shape (NCT8xxxxxxx IDs)."""
-    r = make_record(i, prefix="NCT8")
+    r = make_record(i, prefix="NCT8", bands=False)
 
     def date(value):
         return {"date": value, "type": "ACTUAL"} if value else None

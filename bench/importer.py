@@ -59,7 +59,7 @@ def run(server: str, n: int, data_dir: Path) -> dict:
         print(f"import benchmark skipped: {why}")
         return {"skipped": why}
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / f"ctgov-v{corpus.GENERATOR_VERSION}-{n}.json"
+    path = data_dir / f"ctgov-v{corpus.CTGOV_VERSION}-{n}.json"
     if not path.exists():
         print(f"writing {n} synthetic ClinicalTrials.gov API v2 studies to {path}")
         corpus.write_ctgov_file(path, n)

@@ -139,7 +139,38 @@ def text_hits(url: str) -> dict:
                 "hits": n,
                 "fraction": round(n / total, 5) if total else None,
             }
-    return {"trials": total, "text": out}
+        bands = {
+            band: _band_hits(conn, words, total) for band, words in corpus.band_words().items()
+        }
+    return {"trials": total, "text": out, "bands": bands}
+
+
+BAND_SAMPLE = 20
+
+
+def _band_hits(conn, words: list[str], total: int) -> dict:
+    """A band's words as the english configuration reads them (each must be its own lexeme,
+    merged with no other), and the share of trials its first BAND_SAMPLE words find."""
+    lexemes = conn.execute(
+        "SELECT array_agg(lexeme) FROM unnest(to_tsvector('english', %s))", [" ".join(words)]
+    ).fetchone()[0]
+    own = sorted(set(lexemes or [])) == sorted(words)
+    counts = [
+        conn.execute(
+            "SELECT count(*) FROM trials_trial WHERE search @@ websearch_to_tsquery('english', %s)",
+            [word],
+        ).fetchone()[0]
+        for word in words[:BAND_SAMPLE]
+    ]
+    shares = sorted(n / total for n in counts) if total else [0.0]
+    return {
+        "words": len(words),
+        "own_lexemes": own,
+        "sample": len(counts),
+        "min": round(shares[0], 5),
+        "median": round(shares[len(shares) // 2], 5),
+        "max": round(shares[-1], 5),
+    }
 
 
 def vacuum_analyze(url: str) -> None:

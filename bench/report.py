@@ -13,32 +13,56 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _rows(runs: dict) -> list[list[str]]:
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _rows(runs: dict, peer: dict | None = None) -> list[list[str]]:
     ceiling = (runs.get("ceiling") or {}).get("rps")
     rows = []
     for kind, r in runs.items():
         share = r["rps"] / ceiling if ceiling else None
-        rows.append(
-            [
-                kind,
-                "–" if r.get("hits") is None else str(r["hits"]),
-                _fmt(r["p50_ms"]),
-                _fmt(r["p95_ms"]),
-                _fmt(r["p99_ms"]),
-                _fmt(r["rps"], 0),
-                "–" if share is None else f"{share:.0%}",
-                str(r["errors"]),
-            ]
-        )
+        row = [
+            kind,
+            str(r.get("distinct_urls", "–")),
+            str(r["requests"]),
+            _fmt(r.get("repeat"), 2),
+            _ratio(r.get("hit_ratio")),
+            "–" if r.get("hits") is None else str(r["hits"]),
+            _fmt(r["p50_ms"]),
+            _fmt(r["p95_ms"]),
+            _fmt(r["p99_ms"]),
+            _fmt(r["rps"], 0),
+            _ratio(share),
+            str(r["errors"]),
+        ]
+        if peer is not None:
+            row.append(_fmt((peer.get(kind) or {}).get("p95_ms")))
+        rows.append(row)
     return rows
 
 
-HEADER = ["query type", "hits", "p50 ms", "p95 ms", "p99 ms", "req/s", "of ceiling", "errors"]
+HEADER = [
+    "query type",
+    "URLs",
+    "requests",
+    "req/URL",
+    "cache hits",
+    "hits",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "req/s",
+    "of ceiling",
+    "errors",
+]
+PEER_HEADER = "peer p95 ms"
 
 
-def console_table(runs: dict) -> str:
-    rows = [HEADER, *_rows(runs)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+def console_table(runs: dict, peer: dict | None = None) -> str:
+    header = HEADER + ([PEER_HEADER] if peer is not None else [])
+    rows = [header, *_rows(runs, peer)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for n, row in enumerate(rows):
         cells = [row[0].ljust(widths[0])] + [
@@ -50,10 +74,17 @@ def console_table(runs: dict) -> str:
     return "\n".join(lines)
 
 
+def _markdown(runs: dict, peer: dict | None = None) -> list[str]:
+    header = HEADER + ([PEER_HEADER] if peer is not None else [])
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return out + ["| " + " | ".join(row) + " |" for row in _rows(runs, peer)]
+
+
 def markdown_table(result: dict) -> str:
-    runs = result["runs"]
-    out = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
-    out += ["| " + " | ".join(row) + " |" for row in _rows(runs)]
+    out = _markdown(result["runs"], result.get("peer"))
+    if result.get("repeated"):
+        out += ["", "Repeated URLs (secondary: each type's first few URLs, cycled):", ""]
+        out += _markdown(result["repeated"])
     mem = result.get("memory") or {}
     m = result["machine"]
     out.append("")

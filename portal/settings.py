@@ -12,7 +12,8 @@ Environment:
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
 - STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
-- PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench` (only then)
+- PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench`, and say
+                            X-Answer-Cache: hit/miss on search answers (only then)
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
 - CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
 - SYNC_CTGOV, SYNC_CTGOV_*  the ClinicalTrials.gov sync: on/off, rate, retries (see the end)
@@ -173,7 +174,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-# `make bench` sets it for the server it measures; production never serves the ceiling page.
+# `make bench` sets it for the server it measures; production never serves the ceiling page
+# nor the X-Answer-Cache header (trials/web/views.py).
 BENCHMARK = env_bool("PORTAL_BENCHMARK")
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)

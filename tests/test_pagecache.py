@@ -44,3 +44,17 @@ def test_the_cache_is_bounded(client, settings):
     for country in ("ES", "CN", "US", "FR"):
         client.get("/", {"country": country})
     assert len(cache.PAGES) == 2
+
+
+def test_the_benchmark_server_says_whether_the_cache_answered(client, settings):
+    settings.BENCHMARK = True
+    assert client.get("/", {"country": "DE"})["X-Answer-Cache"] == "miss"
+    assert client.get("/", {"country": "DE"})["X-Answer-Cache"] == "hit"
+    assert client.get("/api/trials/", {"country": "DE"})["X-Answer-Cache"] == "miss"
+    settings.SEARCH_PAGE_CACHE = 0
+    assert client.get("/", {"country": "DE"})["X-Answer-Cache"] == "off"
+
+
+def test_production_does_not(client):
+    client.get("/", {"country": "DE"})
+    assert "X-Answer-Cache" not in client.get("/", {"country": "DE"})

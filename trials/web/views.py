@@ -30,16 +30,24 @@ def _cached_by_data_version(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.SEARCH_PAGE_CACHE:
-            return view(request, *args, **kwargs)
+            return _told(view(request, *args, **kwargs), "off")
         key = (request.path, request.META.get("QUERY_STRING", ""), get_index().seq)
         if hit := cache.PAGES.get(key):
-            return HttpResponse(hit[0], content_type=hit[1])
+            return _told(HttpResponse(hit[0], content_type=hit[1]), "hit")
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
             cache.PAGES.put(key, (response.content, response["Content-Type"]))
-        return response
+        return _told(response, "miss")
 
     return wrapper
+
+
+def _told(response: HttpResponse, answer: str) -> HttpResponse:
+    """With PORTAL_BENCHMARK=1 only: say whether the answer cache answered (`make bench` counts
+    the X-Answer-Cache header per query type: hit, miss, or off when the cache is turned off)."""
+    if settings.BENCHMARK:
+        response["X-Answer-Cache"] = answer
+    return response
 
 
 @require_GET

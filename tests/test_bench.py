@@ -1,0 +1,152 @@
+"""`make bench` itself (issue 15, point 1): distinct URLs, the band words, the answer-cache
+count in wrk's script, and the textbook peer's SQL."""
+
+import hashlib
+import http.server
+import json
+import shutil
+import threading
+
+import pytest
+from django.db import connection
+
+from bench import corpus, drive, peer
+
+SEARCH_TYPES = [
+    "one_facet",
+    "three_facets",
+    "rare_text",
+    "common_text",
+    "very_common_text",
+    "text_facets",
+    "pages",
+    "api",
+    "trial_page",
+    "api_trial",
+]
+
+
+@pytest.mark.parametrize("size", [10_000, 100_000])
+def test_every_type_has_hundreds_of_distinct_urls(size):
+    mix = drive.query_mix(size)
+    assert set(mix) == set(drive.DESCRIPTIONS)
+    for kind, urls in mix.items():
+        assert len(set(urls)) == len(urls), kind
+    # Every type but the yardstick and no filter (of which only a few URLs exist).
+    for kind in set(mix) - {"ceiling", "no_filter"}:
+        assert len(mix[kind]) >= 200, kind
+
+
+def test_trial_ids_exist_in_a_corpus_of_that_size():
+    mix = drive.query_mix(1_000)
+    ids = [url.rstrip("/").rsplit("/", 1)[1] for url in mix["trial_page"] + mix["api_trial"]]
+    assert len(set(ids)) == len(ids) == 1_000
+    assert len(mix["trial_page"]) == len(mix["api_trial"]) == 500
+    assert {int(tid.removeprefix("NCT9")) for tid in ids} == set(range(1_000))
+    pages = {int(url.split("page=")[1].split("&")[0]) for url in mix["pages"]}
+    assert max(pages) == 50
+
+
+def test_the_repeated_line_keeps_the_planted_words():
+    again = drive.repeated(drive.query_mix())
+    for band, (word, _) in corpus.PLANTED.items():
+        assert again[f"{band}_text"][0] == f"/?q={word}"
+    assert all(len(urls) <= drive.REPEATED_URLS for urls in again.values())
+
+
+def test_band_words_are_distinct_and_new():
+    bands = corpus.band_words()
+    every = [word for words in bands.values() for word in words]
+    assert len(set(every)) == len(every) == sum(count for _, count in corpus.BANDS.values())
+    planted = {word for word, _ in corpus.PLANTED.values()}
+    assert not set(every) & (set(corpus.WORDS) | planted)
+
+
+@pytest.mark.django_db
+def test_the_english_stemmer_leaves_each_band_word_alone():
+    every = [word for words in corpus.band_words().values() for word in words]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(lexeme) FROM unnest(to_tsvector('english', %s))", [" ".join(every)]
+        )
+        lexemes = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT array_agg(DISTINCT lexeme) FROM unnest(to_tsvector('english', %s))",
+            [" ".join(corpus.WORDS)],
+        )
+        corpus_lexemes = set(cursor.fetchone()[0])
+    assert sorted(lexemes) == sorted(every)
+    assert not corpus_lexemes & set(every)
+
+
+def test_records_carry_band_words_and_the_import_studies_did_not_change():
+    bands = corpus.band_words()
+    record = corpus.make_record(0)
+    plain = corpus.make_record(0, bands=False)
+    # Drawn from a generator of their own: every other field is as without them.
+    assert record["title"] == plain["title"] and record["sites"] == plain["sites"]
+    text = record["summary"] + " " + " ".join(record["criteria"]["inclusion"])
+    assert any(word in text for word in bands["very_common"])
+    # The import benchmark's studies are those of generator version 3 (compare import rates).
+    studies = json.dumps([corpus.make_ctgov_study(i) for i in range(5)], sort_keys=True)
+    assert (
+        hashlib.sha256(studies.encode()).hexdigest()
+        == "890523074fcdc1678738891bd485a664d35ec960350a1ee71eabfda1a24472be"
+    )
+
+
+class _Answers(http.server.BaseHTTPRequestHandler):
+    """Says hit for even paths, miss for odd ones; no header for /none/."""
+
+    seen: list[str] = []
+
+    def do_GET(self):
+        self.seen.append(self.path)
+        self.send_response(200)
+        if not self.path.startswith("/none/"):
+            number = int(self.path.rsplit("/", 1)[1])
+            self.send_header("X-Answer-Cache", "miss" if number % 2 else "hit")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (make bench-deps)")
+def test_wrk_counts_the_answer_cache_header_and_threads_start_apart():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        paths = [f"/p/{n}" for n in range(100_000)]
+        r = drive.run_wrk(base, paths, 1, 2)
+        assert r["requests"] > 10
+        assert r["cache_hits"] + r["cache_misses"] == r["requests"]
+        assert 0.3 < r["hit_ratio"] < 0.7
+        assert r["distinct_urls"] == 100_000
+        # Thread 0 starts at the first URLs, thread 1 half-way through the list (wrk may take
+        # a request or two before the first it sends).
+        asked = {int(path.rsplit("/", 1)[1]) for path in _Answers.seen}
+        assert any(n < 10 for n in asked) and any(50_000 <= n < 50_010 for n in asked)
+        none = drive.run_wrk(base, ["/none/1", "/none/2"], 1, 1)
+        assert none["hit_ratio"] is None and none["cache_hits"] == 0
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.django_db
+def test_the_peer_sql_runs_for_every_type():
+    mix = drive.query_mix(1_000)
+    assert peer.statements("/bench/ceiling") is None
+    assert peer.statements("/?q=lupus&near=Boston") is None  # not translated: not compared
+    with connection.cursor() as cursor:
+        for kind, urls in mix.items():
+            for url in urls[:3]:
+                for sql, args in peer.statements(url) or []:
+                    cursor.execute(sql, args)
+                    cursor.fetchall()
+            if kind in SEARCH_TYPES and kind not in ("trial_page", "api_trial"):
+                # The count, one GROUP BY per facet, a page.
+                assert len(peer.statements(urls[0])) == 2 + len(peer.FACETS)
