@@ -6,12 +6,13 @@ import itertools
 import json
 import math
 import random
+import re
 import shutil
 import subprocess
 import tempfile
 from itertools import zip_longest
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bench import corpus
 
@@ -32,6 +33,10 @@ DESCRIPTIONS = {
     "(a drug's trials, best first); 1,500 distinct queries",
     "words_filters": "`/?q=<condition> <child word>` or `…not responding to <drug>`: words read as "
     "filters (age group; refractory and prior therapy); 1,500 distinct queries",
+    "relaxed_plain": "relaxed_text's yardstick: `/?q=<drug>` alone, a plain text query of the "
+    "same words (filler words the search drops make each URL distinct)",
+    "words_plain": "words_filters' yardstick: `/?q=<condition>` alone, the words left to search "
+    "after the readings, as a plain text query (filler words it drops: distinct URLs)",
     "pages": "`/?page=…` (and `&sort=…`): pages 2 to the last, no filter",
     "api": "`/api/trials/?…`: the JSON API, a facet value, a word or three facets",
     "drug_class": "`/?drug_class=…` (one class, or two: OR): trials testing a drug of the class; "
@@ -160,7 +165,9 @@ def query_mix(size: int = 10_000) -> dict[str, list[str]]:
             )
         ],
         "relaxed_text": relaxed_queries(),
+        "relaxed_plain": plain_queries(relaxed_queries()),
         "words_filters": words_filter_queries(),
+        "words_plain": plain_queries(words_filter_queries()),
         "drug_class": distinct_values("drug_class", corpus.class_slugs()),
         "prior_therapy": distinct_values(
             "prior_therapy",
@@ -186,6 +193,40 @@ def distinct_values(name: str, values: list[str], n: int = DISTINCT_FACET_URLS) 
 DISTINCT = 1500
 CHILD_WORDS = ["daughter", "son", "kids", "child", "teen", "baby", "toddler", "children"]
 FAILED = ["not responding to {}", "failed {}", "resistant to {}", "{} didn't work"]
+
+
+def plain_queries(urls: list[str]) -> list[str]:
+    """The yardstick of a type of worded queries (issue 14, point 9: no slower than a plain text
+    query of the same frequency): each query's first words, up to the word the search reads or
+    relaxes (the condition of "psoriasis daughter", the drug of "adalimumab zxaab"), searched
+    plainly. Filler words make the URLs distinct without changing what is matched."""
+    plain = []
+    for i, url in enumerate(urls):
+        words = parse_qs(urlsplit(url).query)["q"][0]
+        first = _PLAIN_WORDS.match(words)[0].strip()
+        # Filler the search drops ("psoriasis trial" searches psoriasis): a text of its own,
+        # so that the per-worker text-hit cache (keyed by the text) carries no more than it
+        # does for the worded queries.
+        filler = PLAIN_FILLER[i // 7 % len(PLAIN_FILLER)]
+        plain.append(_url("/", [("q", f"{first} {filler}".strip())]))
+    return list(dict.fromkeys(plain))
+
+
+PLAIN_FILLER = (
+    "",
+    "trial",
+    "study",
+    "trials",
+    "studies",
+    "research",
+    "clinical trial",
+    "treatment",
+)
+# The words of a worded query before what the search reads as a filter or relaxes away.
+_PLAIN_WORDS = re.compile(
+    r".*?(?=\s+(?:zx\w+|daughter|son|kids|child|children|teen|baby|toddler|not responding|"
+    r"failed|resistant|\S+ didn't)\b|$)"
+)
 
 
 def relaxed_queries(n: int = DISTINCT) -> list[str]:
