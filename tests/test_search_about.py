@@ -6,20 +6,15 @@ trials that name it in passing."""
 import pytest
 from django.http import QueryDict
 
+from tests.searching import search_text
 from trials.models import Trial
 from trials.search import fulltext
-from trials.search.engine import search
-from trials.search.params import TrialFilterSet, parse
+from trials.search.params import TrialFilterSet
 
 pytestmark = pytest.mark.django_db
 
 
-def _run(text: str):
-    data = QueryDict(mutable=True)
-    data["q"] = text
-    query, errors = parse(data)
-    assert not errors, errors
-    return search(query)
+_run = search_text
 
 
 def _reference_count(text: str) -> int:

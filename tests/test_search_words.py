@@ -6,21 +6,16 @@ import re
 import pytest
 from django.http import QueryDict
 
+from tests.searching import search_text
 from trials.models import Trial
 from trials.search import words
-from trials.search.engine import search
-from trials.search.params import TrialFilterSet, parse
+from trials.search.params import TrialFilterSet
 
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
 SAFE = re.compile(r"[\w\s&|()]+")
 
 
-def _run(text: str):
-    data = QueryDict(mutable=True)
-    data["q"] = text
-    query, errors = parse(data)
-    assert not errors, errors
-    return search(query)
+_run = search_text
 
 
 def _keys(result) -> set[str]:

@@ -21,13 +21,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.http import QueryDict
 
 from tests.relevance import scores
+from tests.searching import search_text
 from trials.models import Trial
 from trials.search import cache
-from trials.search.engine import search
-from trials.search.params import parse
 
 # The database is set up for the module only when its tests are marked as using it.
 pytestmark = pytest.mark.django_db
@@ -98,12 +96,7 @@ def exclusion_only(trial: Trial, words: list[str]) -> bool:
     return in_exclusion and not any(pattern.search(elsewhere) for pattern in patterns)
 
 
-def _run(text: str):
-    data = QueryDict(mutable=True)
-    data["q"] = text
-    query, errors = parse(data)
-    assert not errors, errors
-    return search(query)
+_run = search_text
 
 
 def _stale_rows() -> int:
