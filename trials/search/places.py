@@ -6,10 +6,8 @@
 a `Place`, or why not: `Ambiguous` (several places have the name, none dominates; the choices
 are given) or `Unknown`. It never raises, whatever the text. Answers are cached per worker.
 
-`split_near(q)` finds a place at the end of what was typed in the search box: "lupus near
-Bethesda" is the words "lupus" and the place "Bethesda". Conservative: "near X", "around X",
-"close to X" take X whatever it is (the person said it is a place; an unknown one is then a
-notice); "in X" only when X is one place the gazetteer knows ("psoriasis in children" stays).
+A place typed in the search box ("lupus near Bethesda") is read by search/readings.py's
+`place` rule, which asks `locate` whether the words are one place.
 """
 
 from __future__ import annotations
@@ -141,22 +139,3 @@ def _choice(city: gazetteer.City) -> str:
     """A text that reads back as this city: "Springfield, IL, US" (or its region's name)."""
     region = city.region if city.country == "US" else city.region_name
     return ", ".join(part for part in (city.name, region, city.country) if part)
-
-
-# --- "lupus near Bethesda" ------------------------------------------------------------------
-
-_NEAR = re.compile(r"(?P<words>.*?)\s*\b(?:near|around|close to|nearby)\s+(?P<place>\S.*)", re.I)
-_IN = re.compile(r"(?P<words>.+?)\s+in\s+(?P<place>\S.*)", re.I)
-
-
-def split_near(q: str) -> tuple[str, str | None]:
-    """(the words without the place, the place's text) for a query that ends with a place;
-    (q, None) otherwise. Web-search syntax (quotes) is left alone."""
-    q = " ".join((q or "").split())
-    if '"' in q or len(q) > 500:
-        return q, None
-    if (near := _NEAR.fullmatch(q)) and near.group("place").lower() not in {"me", "here"}:
-        return near.group("words").strip(), near.group("place").strip()
-    if (inside := _IN.fullmatch(q)) and isinstance(locate(inside.group("place")), Place):
-        return inside.group("words").strip(), inside.group("place").strip()
-    return q, None

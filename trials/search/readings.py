@@ -236,6 +236,8 @@ def _backward(words: Words, first: int, end: int):
 
 # Words that put a place after them: "lupus near Bethesda", "eczema around Lyon, France".
 _NEAR_WORDS = {("near",), ("around",), ("nearby",), ("close", "to"), ("in",)}
+# "near me" is no place, though the gazetteer knows ME (Maine).
+_NOT_PLACES = {"me", "here", "home", "us", "you"}
 
 
 def place(words: Words) -> Iterator[Reading]:
@@ -255,6 +257,8 @@ def place(words: Words) -> Iterator[Reading]:
             if any(p in words.taken for p in range(start, count)):
                 return
             text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
+            if text.lower() in _NOT_PLACES:
+                return
             located = places.locate(text)
             if isinstance(located, places.Place):
                 said = words.said(start, count - 1)
