@@ -11,6 +11,9 @@ Environment:
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
+- API_MAX_PAGE_SIZE         the largest `page_size` the API accepts (default 100)
+- API_CACHE_SECONDS         how long a client or proxy may reuse an API answer before it asks
+                            again with its ETag (default 0: always ask; a 304 is cheap)
 - STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench`, and say
                             X-Answer-Cache: hit/miss on search answers (only then)
@@ -183,6 +186,8 @@ SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
 # The farthest a search near a place reaches (`within`, km); see trials/search/params.py.
 SEARCH_NEAR_MAX_KM = env_int("SEARCH_NEAR_MAX_KM", 1000, minimum=1)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 100, minimum=1)
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 0, minimum=0)
 
 # Background jobs (trials/jobs.py, run by `manage.py procrastinate worker`, which `make run` and
 # `make serve` start beside the web server). The tasks live in trials/jobs.py.

@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import TemplateView
+
+from trials.web import api
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
@@ -14,3 +17,16 @@ if settings.BENCHMARK:
     urlpatterns.append(
         path("bench/ceiling", TemplateView.as_view(template_name="ceiling.html"), name="ceiling")
     )
+
+
+def handler404(request, exception=None):
+    """Under /api/, JSON like every API answer (trials/web/api.py); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return api.not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return api.server_error(request)
+    return defaults.server_error(request)

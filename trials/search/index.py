@@ -58,6 +58,7 @@ class FacetIndex:
         self.alive = np.zeros(0, bool)
         self.row_for_pk = np.full(1, -1, np.int32)
         self.seq = 0
+        self.changed_at = None  # when the change at `seq` was made (the API's Last-Modified)
         self.checked = 0.0
         self._orders: dict[str, np.ndarray] = {}
         self._base_counts: dict[str, dict[str, int]] = {}
@@ -84,8 +85,8 @@ class FacetIndex:
 
     def build(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT coalesce(max(seq), 0) FROM trials_trialchange")
-            self.seq = cursor.fetchone()[0]
+            cursor.execute("SELECT seq, at FROM trials_trialchange ORDER BY seq DESC LIMIT 1")
+            self.seq, self.changed_at = cursor.fetchone() or (0, None)
         self._append_query(self._select("ORDER BY id"), [], stream=True)
         self._append_sites("", [], stream=True)
         self.checked = time.monotonic()
@@ -99,14 +100,14 @@ class FacetIndex:
         self.checked = now
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT seq, trial_id FROM trials_trialchange WHERE seq > %s ORDER BY seq",
+                "SELECT seq, trial_id, at FROM trials_trialchange WHERE seq > %s ORDER BY seq",
                 [self.seq],
             )
             changes = cursor.fetchall()
         if not changes:
             return
-        self.seq = changes[-1][0]
-        pks = np.unique(np.fromiter((pk for _, pk in changes), np.int64, count=len(changes)))
+        self.seq, _, self.changed_at = changes[-1]
+        pks = np.unique(np.fromiter((pk for _, pk, _ in changes), np.int64, count=len(changes)))
         known = pks[pks < len(self.row_for_pk)]
         old_rows = self.row_for_pk[known]
         self.alive[old_rows[old_rows >= 0]] = False
