@@ -150,3 +150,38 @@ def test_the_peer_sql_runs_for_every_type():
             if kind in SEARCH_TYPES and kind not in ("trial_page", "api_trial"):
                 # The count, one GROUP BY per facet, a page.
                 assert len(peer.statements(urls[0])) == 2 + len(peer.FACETS)
+
+
+def _minute(number: int, workers_mb: float, errors: int = 0, p95: float = 20.0) -> dict:
+    return {"minute": number, "errors": errors, "p95_ms": p95, "workers_sum_mb": workers_mb}
+
+
+def _soak(minutes: list[dict], size: int = 10_000) -> dict:
+    return {
+        "size": size,
+        "minutes": minutes,
+        "sync": {"exit_code": 0},
+        "import": {"status": "done"},
+    }
+
+
+def test_the_soak_judges_errors_memory_growth_and_p95():
+    from bench import soak
+
+    good = soak.checks(_soak([_minute(1, 400), _minute(2, 430), _minute(3, 439)]))
+    assert all(ok for ok, _ in good), good
+    grown = soak.checks(_soak([_minute(1, 400), _minute(2, 441)]))
+    assert next(line for ok, line in grown if not ok).startswith("soak: web workers' memory")
+    failed = soak.checks(_soak([_minute(1, 400, errors=1), _minute(2, 400)]))
+    assert not failed[0][0]
+    slow = soak.checks(_soak([_minute(1, 400, p95=80.0)], size=100_000))
+    assert any(not ok and "p95" in line for ok, line in slow)
+    broken = _soak([_minute(1, 400)]) | {"import": {"status": "failed"}}
+    assert not all(ok for ok, _ in soak.checks(broken))
+
+
+def test_the_soak_drives_every_type_but_the_yardstick():
+    mix = drive.query_mix(10_000)
+    urls = drive._interleave(*(urls for kind, urls in mix.items() if kind != "ceiling"))
+    assert "/bench/ceiling" not in urls
+    assert len(set(urls)) >= 200 * (len(mix) - 2)
