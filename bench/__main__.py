@@ -244,6 +244,9 @@ def main(argv: list[str]) -> int:
     if result.get("runs"):
         print()
         print(report.console_table(result["runs"], result.get("peer")))
+        if phases := report.phase_table(result["runs"]):
+            print("\nWhere the time goes (server side, mean ms per request; db overlaps):\n")
+            print(phases)
         if result.get("repeated"):
             print("\nRepeated URLs (secondary: each type's first few URLs, cycled):\n")
             print(report.console_table(result["repeated"]))

@@ -180,6 +180,8 @@ LOGGING = {
 # `make bench` sets it for the server it measures; production never serves the ceiling page
 # nor the X-Answer-Cache header (trials/web/views.py).
 BENCHMARK = env_bool("PORTAL_BENCHMARK")
+if BENCHMARK:  # each answer says where its time went (Server-Timing; trials/timing.py)
+    MIDDLEWARE.insert(0, "trials.search.timing.ServerTimingMiddleware")
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.

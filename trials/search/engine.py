@@ -23,6 +23,7 @@ from trials.search.distance import NearestSite
 from trials.search.fulltext import about, passing_mentions, text_hits
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
+from trials.search.timing import timed
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
@@ -133,6 +134,7 @@ class Query:
         return "relevance" if self.q else "distance" if self.near else "updated"
 
 
+@timed("masks")  # the search's own time: masks, combining, distances
 def search(query: Query) -> SearchResult:
     index = get_index()
     id_pks = _id_match(query.q)
@@ -198,6 +200,7 @@ def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:
     return int((_combine(index, masks, skip="recruiting") & left_out).sum())
 
 
+@timed("page")  # the page's trials: ranking and snippets (PostgreSQL), fetching
 def _page_of_hits(
     index: FacetIndex,
     query: Query,
@@ -229,6 +232,7 @@ def _page_of_hits(
     return tuple(Hit(trial, _segments(getattr(trial, "headline", None))) for trial in trials)
 
 
+@timed("counts")
 def _facet_values(
     index: FacetIndex, masks: dict[str, np.ndarray], query: Query
 ) -> MappingProxyType[str, tuple[FacetValue, ...]]:

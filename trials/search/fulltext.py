@@ -13,6 +13,7 @@ from django.db import connection
 
 from trials.search import cache, words
 from trials.search.index import FacetIndex
+from trials.search.timing import timed
 
 # A query naming diseases that finds at most this many trials is checked for trials about them
 # (passing_mentions); one finding more is taken to be about them: the check is one look at
@@ -26,6 +27,7 @@ DISEASE_IN = "{a,b,c}"
 _TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
 
 
+@timed("text")
 def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
     """Ids of the trials matching `text` as people write it (see words.read: all its words, or
     with `relaxed` any), cached until the data changes. For a query naming diseases the same
@@ -73,6 +75,7 @@ def _remember_about(index: FacetIndex, text: str, weights: str, found: bool) -> 
     cache.TEXT_HITS.put(key, np.ones(1 if found else 0, np.int64))
 
 
+@timed("text")
 def passing_mentions(index: FacetIndex, text: str) -> int:
     """How many trials name the diseases `text` names when none is about them: "pemphigus"
     only in a description ("unlike pemphigus, …") or inclusion criteria is no pemphigus trial
@@ -84,6 +87,7 @@ def passing_mentions(index: FacetIndex, text: str) -> int:
     return 0 if about(index, text, DISEASE_IN) else found
 
 
+@timed("text")
 def about(index: FacetIndex, text: str, weights: str = RESPELT_IN) -> bool:
     """Whether some trial is *about* `text` (read as text_hits reads it): has its words in the
     parts of its search vector weighted `weights` (by default its title or its conditions,

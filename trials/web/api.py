@@ -27,6 +27,7 @@ from trials import freshness
 from trials.search import params
 from trials.search.engine import Hit, search
 from trials.search.index import FacetIndex, get_index, peek
+from trials.search.timing import phase
 from trials.web import api_schema
 from trials.web.trial_page import lookup
 from trials.web.views import cached_by_data_version
@@ -197,7 +198,8 @@ def _unknown(request: HttpRequest) -> JsonResponse | None:
 def api_search(request: HttpRequest) -> HttpResponse:
     if refused := _unknown(request):
         return refused
-    query, errors = params.parse(request.GET)
+    with phase("parse"):
+        query, errors = params.parse(request.GET)
     if errors:
         name, message = next(iter(errors.items()))
         code = getattr(message, "code", "invalid_parameter")
@@ -207,6 +209,11 @@ def api_search(request: HttpRequest) -> HttpResponse:
     if query.page > result.pages:
         message = f"page={query.page}: this search has {result.pages} page(s)"
         return error(404, "page_out_of_range", message, "page")
+    with phase("present"):
+        return _search_json(request, query, result)
+
+
+def _search_json(request: HttpRequest, query, result) -> JsonResponse:
     synced = freshness.last_synced(hit.pk for hit in result.trials)
     return JsonResponse(
         {

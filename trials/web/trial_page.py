@@ -18,6 +18,7 @@ from trials import freshness
 from trials.models import Phase, Status, Trial
 from trials.search import labels
 from trials.search.facets import label
+from trials.search.timing import phase, timed
 
 PHASE_GLOSSARY = {
     Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
@@ -85,6 +86,7 @@ def lookup(key: str) -> Trial:
     return trial
 
 
+@timed("related")
 def _related(trial: Trial) -> list[Trial]:
     """Up to six trials of the same condition or drug: open ones first, then the freshest."""
     if not trial.conditions and not trial.drugs:
@@ -180,9 +182,18 @@ def _sites_by_country(record: dict) -> list[tuple[str, list[dict]]]:
 
 @require_GET
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
-    trial = lookup(key)
+    with phase("lookup"):
+        trial = lookup(key)
     if trial.key != key:
         return redirect(trial, permanent=True)
+    context = _context(request, trial)
+    with phase("render"):
+        return render(request, "trials/trial.html", context)
+
+
+@timed("present")
+def _context(request: HttpRequest, trial: Trial) -> dict:
+    """The trial template's context."""
     record = trial.record
     conditions = [
         {**c, "label": label("condition", c["term"]) if c.get("term") else None}
@@ -193,7 +204,7 @@ def trial_page(request: HttpRequest, key: str) -> HttpResponse:
     status_label = label("status", trial.status)
     phase_labels = [label("phase", p) for p in trial.phases]
     enrollment = record.get("enrollment")
-    context = {
+    return {
         "trial": trial,
         "record": record,
         "status_label": status_label,
@@ -225,4 +236,3 @@ def trial_page(request: HttpRequest, key: str) -> HttpResponse:
         "related": _related(trial),
         "jsonld": _jsonld(request, trial, record, conditions),
     }
-    return render(request, "trials/trial.html", context)

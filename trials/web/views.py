@@ -16,6 +16,7 @@ from trials import freshness
 from trials.search import cache, params
 from trials.search.engine import PAGE_SIZE, search
 from trials.search.index import get_index, peek
+from trials.search.timing import phase
 from trials.web import presenters
 
 
@@ -52,17 +53,20 @@ def _told(response: HttpResponse, answer: str) -> HttpResponse:
 @require_GET
 @cached_by_data_version
 def search_page(request: HttpRequest) -> HttpResponse:
-    query, errors = params.parse(request.GET)
+    with phase("parse"):
+        query, errors = params.parse(request.GET)
     errors.pop("page_size", None)  # the API's and the exports': the page shows PAGE_SIZE
     result = search(replace(query, page_size=PAGE_SIZE))
     if result.id_match and not any(query.facets.values()):
         return redirect(result.id_match)
-    context = presenters.search_page(query, result, request.GET, errors)
-    # The data version the search has just used (peek: no second look at the change log).
-    version = peek().seq
-    context["registry_updates"] = freshness.registry_updates(version)
-    context["sync_running"] = freshness.sync_in_progress(version)
-    return render(request, "trials/search.html", context)
+    with phase("present"):
+        context = presenters.search_page(query, result, request.GET, errors)
+        # The data version the search has just used (peek: no second look at the change log).
+        version = peek().seq
+        context["registry_updates"] = freshness.registry_updates(version)
+        context["sync_running"] = freshness.sync_in_progress(version)
+    with phase("render"):
+        return render(request, "trials/search.html", context)
 
 
 @never_cache
