@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal import replicas
 from trials import freshness
 from trials.search import cache, params
 from trials.search.engine import PAGE_SIZE, Hit, search
@@ -51,6 +52,7 @@ def _told(response: HttpResponse, answer: str) -> HttpResponse:
 
 
 @require_GET
+@replicas.readable
 @_cached_by_data_version
 def search_page(request: HttpRequest) -> HttpResponse:
     query, errors = params.parse(request.GET)
@@ -117,6 +119,7 @@ def _nearest_json(site) -> dict | None:
 
 
 @require_GET
+@replicas.readable
 @_cached_by_data_version
 def api_search(request: HttpRequest) -> JsonResponse:
     query, errors = params.parse(request.GET)
@@ -161,6 +164,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@replicas.readable
 def api_trial(request: HttpRequest, key: str) -> JsonResponse:
     trial = lookup(key)
     if trial.key != key:
