@@ -1,0 +1,106 @@
+"""Issue 16 point 5: a real streaming replica serves the public reads (DATABASE_REPLICA_URLS).
+
+A throw-away primary cluster and a hot standby made from it with `pg_basebackup -R`
+(tests/pgcluster.py), a gunicorn server booted as `make serve` boots it, with DATABASE_URL on the
+primary and DATABASE_REPLICA_URLS on the replica. What it shows:
+
+- the reads come from the replica: with the replica's replay paused, an import on the primary
+  stays out of the search and the trial page;
+- read-your-writes: a curator (who has just logged in: a POST) sees the new trial at once;
+- an import on the primary shows through the replica within SEARCH_CACHE_SECONDS plus the
+  replication lag measured (the primary's pg_current_wal_lsn() against the replica's
+  pg_last_wal_replay_lsn()).
+
+Both clusters and the server are stopped whatever happens.
+"""
+
+import os
+import time
+
+import pytest
+
+from portal import pgembed
+
+from .pgcluster import replication_lag, streaming_pair
+from .webservers import ROOT, Server, api_count, get, logged_in, manage
+
+DATA = ROOT / "tests" / "data" / "ctgov-json" / "in"
+FRESHNESS = 1  # SEARCH_CACHE_SECONDS of the server under test
+# What a poll adds on top of the bound: its own interval, the request, a busy shared machine.
+SLACK = 1.5
+
+
+@pytest.fixture
+def cluster_pair():
+    with streaming_pair() as (primary, replica):
+        with primary.connect() as conn:
+            pgembed.create_database(conn, pgembed.DB_NAME)
+        yield primary, replica
+
+
+def _wait_for(condition, timeout: float, what: str) -> float:
+    """Seconds until condition() holds (polled every 50 ms)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(what)
+
+
+def test_reads_come_from_a_streaming_replica_and_a_curator_reads_their_writes(
+    cluster_pair, tmp_path
+):
+    primary, replica = cluster_pair
+    env = {
+        **os.environ,
+        "DATABASE_URL": primary.url(),
+        "DATABASE_REPLICA_URLS": replica.url(),
+        "SEARCH_CACHE_SECONDS": str(FRESHNESS),
+        "SEARCH_PAGE_CACHE": "256",
+        "SECRET_KEY": "replica-test-key",
+        "DJANGO_DEBUG": "0",
+        "IMPORT_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "DJANGO_SUPERUSER_PASSWORD": "a long curator password 16",
+    }
+    on_primary = {**env, "DATABASE_REPLICA_URLS": ""}
+    server = Server(env, tmp_path / "server.log")  # boot migrates and loads the five seeds
+    try:
+        server.wait_ready()
+        manage(on_primary, "createsuperuser", "--noinput", "--username=curator", "--email=c@x.org")
+        replication_lag(primary, replica)
+        assert api_count(server.base) == 5
+        # The server's database sessions for searches are on the replica.
+        sessions = replica.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'portal'"
+            " AND backend_type = 'client backend'"
+        )
+        assert sessions >= 1
+
+        # Replay paused: the replica stays where it is, the primary moves on.
+        replica.query("SELECT pg_wal_replay_pause()::text")
+        manage(on_primary, "import_trials", "--all", str(DATA / "single-study.json"))
+        assert primary.query("SELECT count(*) FROM trials_trial", "portal") == 6
+        time.sleep(FRESHNESS + 0.5)
+        assert api_count(server.base) == 5, "a search read the primary"
+        assert get(f"{server.base}/trials/NCT09000001/")[0] == 404
+        # A curator who has just written (logging in is a POST) reads the primary at once.
+        curator = logged_in(server.base, "curator", env["DJANGO_SUPERUSER_PASSWORD"])
+        status, page = get(f"{server.base}/trials/NCT09000001/", curator)
+        assert status == 200 and b"NCT09000001" in page
+        assert get(f"{server.base}/api/trials/NCT09000001/", curator)[0] == 200
+        assert get(f"{server.base}/trials/NCT09000001/")[0] == 404, "others still read the replica"
+        replica.query("SELECT pg_wal_replay_resume()::text")
+        _wait_for(lambda: api_count(server.base) == 6, FRESHNESS + 10, "replay did not resume")
+
+        # Streaming: an import shows within the freshness bound plus the lag measured.
+        manage(on_primary, "import_trials", "--all", str(DATA / "download-array-2.json"))
+        imported = time.monotonic()
+        lag = replication_lag(primary, replica)
+        _wait_for(lambda: api_count(server.base) == 8, 30, "the import never showed")
+        shown = time.monotonic() - imported
+        print(f"replication lag {lag * 1000:.0f} ms; import visible after {shown:.2f} s")
+        assert shown <= FRESHNESS + lag + SLACK
+        assert get(f"{server.base}/trials/NCT09000002/")[0] == 200
+    finally:
+        server.stop()
