@@ -120,25 +120,29 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def streaming_pair():
-    """(primary, replica): a new primary cluster and a hot standby streaming from it; both
-    stopped and deleted afterwards, whatever happens. Short paths: a unix socket's is limited."""
+def clusters(*, replica: bool):
+    """[primary] or [primary, replica]: a new primary cluster with the portal's empty database,
+    and a hot standby streaming from it; all stopped and deleted afterwards, whatever happens.
+    Under /tmp: a unix socket's path is limited to ~100 bytes."""
     root = Path(tempfile.mkdtemp(prefix="pgrep-"))
     root.chmod(0o755)
-    clusters: list[Cluster] = []
+    started: list[Cluster] = []
     try:
         primary = Cluster(root, "primary")
-        clusters.append(primary)
+        started.append(primary)
         primary._own(root)
         primary.initdb()
         primary.start()
-        replica = Cluster(root, "replica")
-        clusters.append(replica)
-        replica.base_backup_of(primary)
-        replica.start()
-        yield primary, replica
+        with primary.connect() as conn:
+            pgembed.create_database(conn, pgembed.DB_NAME)
+        if replica:
+            standby = Cluster(root, "replica")
+            started.append(standby)
+            standby.base_backup_of(primary)
+            standby.start()
+        yield list(started)
     finally:
-        for cluster in reversed(clusters):
+        for cluster in reversed(started):
             cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
 

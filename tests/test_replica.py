@@ -19,10 +19,8 @@ import time
 
 import pytest
 
-from portal import pgembed
-
-from .pgcluster import replication_lag, streaming_pair
-from .webservers import ROOT, Server, api_count, get, logged_in, manage
+from .pgcluster import clusters, replication_lag
+from .webservers import ROOT, Server, api_count, get, logged_in, manage, wait_for
 
 DATA = ROOT / "tests" / "data" / "ctgov-json" / "in"
 FRESHNESS = 1  # SEARCH_CACHE_SECONDS of the server under test
@@ -32,20 +30,8 @@ SLACK = 1.5
 
 @pytest.fixture
 def cluster_pair():
-    with streaming_pair() as (primary, replica):
-        with primary.connect() as conn:
-            pgembed.create_database(conn, pgembed.DB_NAME)
+    with clusters(replica=True) as (primary, replica):
         yield primary, replica
-
-
-def _wait_for(condition, timeout: float, what: str) -> float:
-    """Seconds until condition() holds (polled every 50 ms)."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(what)
 
 
 def test_reads_come_from_a_streaming_replica_and_a_curator_reads_their_writes(
@@ -91,13 +77,13 @@ def test_reads_come_from_a_streaming_replica_and_a_curator_reads_their_writes(
         assert get(f"{server.base}/api/trials/NCT09000001/", curator)[0] == 200
         assert get(f"{server.base}/trials/NCT09000001/")[0] == 404, "others still read the replica"
         replica.query("SELECT pg_wal_replay_resume()::text")
-        _wait_for(lambda: api_count(server.base) == 6, FRESHNESS + 10, "replay did not resume")
+        wait_for(lambda: api_count(server.base) == 6, FRESHNESS + 10, "replay did not resume")
 
         # Streaming: an import shows within the freshness bound plus the lag measured.
         manage(on_primary, "import_trials", "--all", str(DATA / "download-array-2.json"))
         imported = time.monotonic()
         lag = replication_lag(primary, replica)
-        _wait_for(lambda: api_count(server.base) == 8, 30, "the import never showed")
+        wait_for(lambda: api_count(server.base) == 8, 30, "the import never showed")
         shown = time.monotonic() - imported
         print(f"replication lag {lag * 1000:.0f} ms; import visible after {shown:.2f} s")
         assert shown <= FRESHNESS + lag + SLACK

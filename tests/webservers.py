@@ -87,6 +87,16 @@ class Server:
         self.process.wait()
 
 
+def wait_for(condition, timeout: float, what: str) -> float:
+    """Seconds until condition() holds (polled every 50 ms)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(what)
+
+
 def get(url: str, opener=None) -> tuple[int, bytes]:
     try:
         with (opener or urllib.request.build_opener()).open(url, timeout=30) as response:
