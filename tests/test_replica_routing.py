@@ -75,3 +75,8 @@ def test_the_facet_index_is_loaded_from_the_replica(fake_replica):
 
     with pytest.raises(ConnectionDoesNotExist):
         get_index()
+
+
+def test_healthz_fails_when_the_replica_does_not_answer(fake_replica, client):
+    """A load balancer takes a machine whose replica is down out of service."""
+    assert client.get("/healthz").status_code == 503

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -187,9 +187,12 @@ def api_trial(request: HttpRequest, key: str) -> JsonResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
+    # The primary, and this process's replica when there is one: a load balancer then takes a
+    # machine whose replica is down out of service.
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        for alias in dict.fromkeys([replicas.PRIMARY, replicas.replica_alias()]):
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
     except Exception:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
