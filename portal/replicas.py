@@ -14,8 +14,8 @@ With replicas configured (portal/settings.py makes aliases `replica_1`, `replica
 - Read-your-writes: a request with an unsafe method that was not refused (a curator's save in
   the admin, a login) gets a signed cookie that pins that browser's reads to the primary for
   DATABASE_REPLICA_PIN_SECONDS; a curator sees their own edit at once on the trial page and in
-  the rows of a search. The facet counts follow the replica, within SEARCH_CACHE_SECONDS plus
-  the replication lag.
+  the rows of a search (answered afresh, not from the answer cache). The facet counts follow the
+  replica, within SEARCH_CACHE_SECONDS plus the replication lag.
 
 Each process reads from one replica, chosen at random on first use (a forked gunicorn worker
 keeps its master's): the index it built and the rows it shows come from the same server.
@@ -86,12 +86,17 @@ def pinned(request) -> bool:
     return value is not None
 
 
+def reads_primary(request) -> bool:
+    """Whether this request's reads are pinned to the primary while there are replicas."""
+    return bool(aliases()) and pinned(request)
+
+
 def readable(view):
     """A read-only view: its ORM reads go to a replica unless the client is pinned."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not aliases() or pinned(request):
+        if not aliases() or pinned(request):  # no replica, or the client has just written
             return view(request, *args, **kwargs)
         token = _on_replica.set(True)
         try:

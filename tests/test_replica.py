@@ -6,7 +6,8 @@ primary and DATABASE_REPLICA_URLS on the replica. What it shows:
 
 - the reads come from the replica: with the replica's replay paused, an import on the primary
   stays out of the search and the trial page;
-- read-your-writes: a curator (who has just logged in: a POST) sees the new trial at once;
+- read-your-writes: a curator (who has just logged in: a POST) sees the new trial and their
+  own edit at once;
 - an import on the primary shows through the replica within SEARCH_CACHE_SECONDS plus the
   replication lag measured (the primary's pg_current_wal_lsn() against the replica's
   pg_last_wal_replay_lsn()).
@@ -14,6 +15,7 @@ primary and DATABASE_REPLICA_URLS on the replica. What it shows:
 Both clusters and the server are stopped whatever happens.
 """
 
+import json
 import os
 import time
 
@@ -23,6 +25,14 @@ from .pgcluster import clusters, replication_lag
 from .webservers import ROOT, Server, api_count, get, logged_in, manage, wait_for
 
 DATA = ROOT / "tests" / "data" / "ctgov-json" / "in"
+NEW_TITLE = "Retitled by a curator"
+RETITLE = f"""
+from django.contrib.auth.models import User
+from trials.curation import edit_fields
+from trials.models import Trial
+curator = User.objects.get(username="curator")
+edit_fields(Trial.objects.get(trial_id="NCT01408199"), {{"title": "{NEW_TITLE}"}}, curator)
+"""
 FRESHNESS = 1  # SEARCH_CACHE_SECONDS of the server under test
 # What a poll adds on top of the bound: its own interval, the request, a busy shared machine.
 SLACK = 1.5
@@ -32,6 +42,12 @@ SLACK = 1.5
 def cluster_pair():
     with clusters(replica=True) as (primary, replica):
         yield primary, replica
+
+
+def _title(base: str, trial_id: str, opener=None) -> str:
+    status, body = get(f"{base}/api/trials/", opener)
+    assert status == 200
+    return next(hit["title"] for hit in json.loads(body)["results"] if hit["trial_id"] == trial_id)
 
 
 def test_reads_come_from_a_streaming_replica_and_a_curator_reads_their_writes(
@@ -76,6 +92,10 @@ def test_reads_come_from_a_streaming_replica_and_a_curator_reads_their_writes(
         assert status == 200 and b"NCT09000001" in page
         assert get(f"{server.base}/api/trials/NCT09000001/", curator)[0] == 200
         assert get(f"{server.base}/trials/NCT09000001/")[0] == 404, "others still read the replica"
+        # The curator's edit, saved as the admin saves it: their search rows show it at once.
+        manage(on_primary, "shell", "-c", RETITLE)
+        assert _title(server.base, "NCT01408199", curator) == NEW_TITLE
+        assert _title(server.base, "NCT01408199") != NEW_TITLE
         replica.query("SELECT pg_wal_replay_resume()::text")
         wait_for(lambda: api_count(server.base) == 6, FRESHNESS + 10, "replay did not resume")
 

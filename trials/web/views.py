@@ -26,11 +26,13 @@ def _cached_by_data_version(view):
 
     The search page and the search API are pure functions of the query string and the data:
     the key is the URL and the facet index's change-log position, so an import or a curator's
-    edit (which moves that position) is never hidden by the cache."""
+    edit (which moves that position) is never hidden by the cache. A client pinned to the
+    primary (portal/replicas.py: it has just written) is answered afresh: its rows are newer
+    than those the cached answers were rendered from."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not settings.SEARCH_PAGE_CACHE:
+        if not settings.SEARCH_PAGE_CACHE or replicas.reads_primary(request):
             return _told(view(request, *args, **kwargs), "off")
         key = (request.path, request.META.get("QUERY_STRING", ""), get_index().seq)
         if hit := cache.PAGES.get(key):
