@@ -2,12 +2,18 @@
 that does not exist stands for the replica, so a read sent there fails loudly. The real
 streaming replica is tests/test_replica.py's."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.db import router
 from django.db.utils import ConnectionDoesNotExist
 
 from portal import replicas
 from trials.models import Trial
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +86,26 @@ def test_the_facet_index_is_loaded_from_the_replica(fake_replica):
 def test_healthz_fails_when_the_replica_does_not_answer(fake_replica, client):
     """A load balancer takes a machine whose replica is down out of service."""
     assert client.get("/healthz").status_code == 503
+
+
+def _settings_with(replica_urls: str) -> subprocess.CompletedProcess:
+    code = (
+        "from portal import settings as s; print(s.DATABASE_REPLICAS);"
+        "r = s.DATABASES['replica_2']; print(r['HOST'], r['NAME'], r['TEST']['MIRROR']);"
+        "print(r['OPTIONS'] == s.DATABASES['default']['OPTIONS'])"
+    )
+    env = {**os.environ, "DATABASE_REPLICA_URLS": replica_urls}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_replica_urls_become_aliases_mirrored_in_tests():
+    done = _settings_with("postgres://u@one:5432/portal, postgres://u@two:5433/portal")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == [
+        "['replica_1', 'replica_2']",
+        "two portal default",  # the test runner never creates or migrates a replica
+        "True",  # work_mem and the idle-in-transaction timeout, as on the primary
+    ]
+    assert "DATABASE_REPLICA_URLS" in _settings_with("postgres://u@one/portal,,").stderr
