@@ -134,7 +134,8 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", "") if _replica
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     DATABASE_REPLICAS.append(_alias)
 DATABASE_ROUTERS = ["portal.replicas.ReplicaRouter"]
-# Seconds a client that wrote (an unsafe method: a curator's save) reads from the primary.
+# Seconds a client that wrote (an unsafe method: a curator's save) reads from the primary
+# (0: no pinning; its edits show after the replication lag).
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
