@@ -5,6 +5,10 @@ Environment:
 - SECRET_KEY                required in production; otherwise generated once into .data/secret_key
 - ALLOWED_HOSTS             comma-separated (default: localhost,127.0.0.1,[::1])
 - DATABASE_URL              PostgreSQL URL; unset: the embedded server in .data/pg
+- DATABASE_REPLICA_URLS     comma-separated PostgreSQL URLs of read replicas (default none):
+                            search, trial pages and API reads go there (portal/replicas.py)
+- DATABASE_REPLICA_PIN_SECONDS  after a write (POST...), that client reads the primary this
+                            long: a curator sees their own edit (default 15)
 - DB_WORK_MEM               work_mem of the portal's database connections (default 32MB)
 - DJANGO_HTTPS=1            behind TLS: secure cookies, HSTS, SSL redirect
 - ADMIN_URL                 path of the admin (default "admin/")
@@ -74,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.replicas.pin_writers",  # read-your-writes with replicas; nothing without
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,6 +124,22 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
     "-c idle_in_transaction_session_timeout="
     + env_duration("DB_IDLE_IN_TRANSACTION_TIMEOUT", "5min")
 )
+# Read replicas (portal/replicas.py): aliases replica_1, replica_2, ... with the primary's
+# connection options. Tests mirror them onto the test database (never created or migrated).
+DATABASE_REPLICAS = []
+_replica_urls = os.environ.get("DATABASE_REPLICA_URLS", "").strip()
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", "") if _replica_urls else [], 1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES[_alias]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["portal.replicas.ReplicaRouter"]
+# Seconds a client that wrote (an unsafe method: a curator's save) reads from the primary
+# (0: no pinning; its edits show after the replication lag).
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # In the database, so that every worker and machine shares it: the admin login throttle counts

@@ -21,6 +21,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # other at a closed local port.
 os.environ["SYNC_CTGOV"] = "0"
 os.environ["CTGOV_API_URL"] = "http://127.0.0.1:9/api/v2"
+# Read replicas are the business of the tests that make one (tests/test_replica.py): a
+# developer's DATABASE_REPLICA_URLS reaches neither this process nor the servers tests start.
+os.environ.pop("DATABASE_REPLICA_URLS", None)
 
 
 def default_signals() -> None:
@@ -41,6 +44,7 @@ def pytest_configure(config):
     settings.WHITENOISE_USE_FINDERS = True
     settings.SYNC_CTGOV = False
     settings.CTGOV_API_URL = os.environ["CTGOV_API_URL"]
+    settings.DATABASE_REPLICAS = []
     # Several test runs may share one server (developers, helpers): one test database each.
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_portal_{os.getpid()}"
     if not os.environ.get("DATABASE_URL"):

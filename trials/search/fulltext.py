@@ -9,8 +9,8 @@ it in A or B.
 from __future__ import annotations
 
 import numpy as np
-from django.db import connection
 
+from portal.replicas import search_connection
 from trials.search import cache, words
 from trials.search.index import FacetIndex
 from trials.search.timing import timed
@@ -51,7 +51,7 @@ def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray
             f"SELECT ids, length(ids) - length(replace(ids, ',', '')) < {ABOUT_CHECK_MAX}"  # noqa: S608
             f" AND {about_test} FROM ({select}) AS hits"
         )
-    with connection.cursor() as cursor:
+    with search_connection().cursor() as cursor:
         cursor.execute(sql, [text_query.text] * (3 if check else 1))
         joined, *flag = cursor.fetchone()
     hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
@@ -98,7 +98,7 @@ def about(index: FacetIndex, text: str, weights: str = RESPELT_IN) -> bool:
         return bool(len(known))
     text_query = words.read(text)
     function = _TSQUERY[text_query.search_type]
-    with connection.cursor() as cursor:
+    with search_connection().cursor() as cursor:
         sql = "SELECT " + _EXISTS_ABOUT.format(function=function, weights=weights)
         cursor.execute(sql, [text_query.text] * 2)
         found = bool(cursor.fetchone()[0])

@@ -7,6 +7,8 @@ of record: the index is rebuilt from it, and kept fresh through `trials_trialcha
 a trigger fills on every insert, update and delete of a trial. A worker polls the log's head at
 most every SEARCH_CACHE_SECONDS and reloads just the rows that changed (the old row is marked
 dead, the new version appended), so an import or a curator edit shows within seconds.
+With read replicas (portal/replicas.py) the index is built from, and follows the log on, the
+process's replica: an edit shows within SEARCH_CACHE_SECONDS plus the replication lag.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 
+from portal.replicas import search_connection
 from trials.search import cache, facets
 from trials.search.columns import Columns, MultiFacet
 from trials.search.distance import SitePoints
@@ -80,11 +82,12 @@ class FacetIndex:
 
     def _select(self, where: str) -> str:
         # Column names come from the Trial model (checked by Columns), quoted all the same.
-        select = ", ".join(connection.ops.quote_name(name) for name in self.row_layout())
+        quote = search_connection().ops.quote_name
+        select = ", ".join(quote(name) for name in self.row_layout())
         return f"SELECT {select} FROM trials_trial {where}"  # noqa: S608
 
     def build(self) -> None:
-        with connection.cursor() as cursor:
+        with search_connection().cursor() as cursor:
             cursor.execute("SELECT seq, at FROM trials_trialchange ORDER BY seq DESC LIMIT 1")
             self.seq, self.changed_at = cursor.fetchone() or (0, None)
         self._append_query(self._select("ORDER BY id"), [], stream=True)
@@ -98,7 +101,7 @@ class FacetIndex:
         if now - self.checked < settings.SEARCH_CACHE_SECONDS:
             return
         self.checked = now
-        with connection.cursor() as cursor:
+        with search_connection().cursor() as cursor:
             cursor.execute(
                 "SELECT seq, trial_id, at FROM trials_trialchange WHERE seq > %s ORDER BY seq",
                 [self.seq],
@@ -122,7 +125,8 @@ class FacetIndex:
     def _append_query(self, sql: str, params: list, *, stream: bool = False) -> None:
         # stream: a server-side cursor, so that the rows arrive CHUNK at a time (a million
         # rows fetched at once would hold ~500 MB in the worker while the index is built).
-        with connection.chunked_cursor() if stream else connection.cursor() as cursor:
+        db = search_connection()
+        with db.chunked_cursor() if stream else db.cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(CHUNK):
                 self._append(rows)
@@ -137,7 +141,8 @@ class FacetIndex:
             "SELECT trial_id, id, lat, lon FROM trials_site"  # noqa: S608 (a constant)
             f" WHERE lat IS NOT NULL AND lon IS NOT NULL {where}"
         )
-        with connection.chunked_cursor() if stream else connection.cursor() as cursor:
+        db = search_connection()
+        with db.chunked_cursor() if stream else db.cursor() as cursor:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK * 4):
                 found = np.array(chunk, dtype=np.float64).reshape(-1, 4)

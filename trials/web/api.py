@@ -23,6 +23,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 
+from portal import replicas
 from trials import freshness
 from trials.search import params
 from trials.search.engine import Hit, search
@@ -194,6 +195,7 @@ def _unknown(request: HttpRequest) -> JsonResponse | None:
 
 
 @api_view
+@replicas.readable
 @cached_by_data_version
 def api_search(request: HttpRequest) -> HttpResponse:
     if refused := _unknown(request):
@@ -252,6 +254,7 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
 
 
 @api_view
+@replicas.readable
 def api_trial(request: HttpRequest, key: str) -> HttpResponse:
     trial = lookup(key)
     if trial.key != key:

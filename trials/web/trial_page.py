@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from portal import replicas
 from trials import freshness
 from trials.models import Phase, Status, Trial
 from trials.search import labels
@@ -181,6 +182,7 @@ def _sites_by_country(record: dict) -> list[tuple[str, list[dict]]]:
 
 
 @require_GET
+@replicas.readable
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
     with phase("lookup"):
         trial = lookup(key)

@@ -6,12 +6,13 @@ import functools
 from dataclasses import replace
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal import replicas
 from trials import freshness
 from trials.search import cache, params
 from trials.search.engine import PAGE_SIZE, search
@@ -25,11 +26,13 @@ def cached_by_data_version(view):
 
     The search page and the search API are pure functions of the query string and the data:
     the key is the URL and the facet index's change-log position, so an import or a curator's
-    edit (which moves that position) is never hidden by the cache."""
+    edit (which moves that position) is never hidden by the cache. A client pinned to the
+    primary (portal/replicas.py: it has just written) is answered afresh: its rows are newer
+    than those the cached answers were rendered from."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not settings.SEARCH_PAGE_CACHE:
+        if not settings.SEARCH_PAGE_CACHE or replicas.reads_primary(request):
             return _told(view(request, *args, **kwargs), "off")
         key = (request.path, request.META.get("QUERY_STRING", ""), get_index().seq)
         if hit := cache.PAGES.get(key):
@@ -51,6 +54,7 @@ def _told(response: HttpResponse, answer: str) -> HttpResponse:
 
 
 @require_GET
+@replicas.readable
 @cached_by_data_version
 def search_page(request: HttpRequest) -> HttpResponse:
     with phase("parse"):
@@ -71,9 +75,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
+    # The primary, and this process's replica when there is one: a load balancer then takes a
+    # machine whose replica is down out of service.
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        for alias in dict.fromkeys([replicas.PRIMARY, replicas.replica_alias()]):
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
     except Exception:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
