@@ -7,6 +7,11 @@ Environment:
 - DATABASE_URL              PostgreSQL URL; unset: the embedded server in .data/pg
 - DB_WORK_MEM               work_mem of the portal's database connections (default 32MB)
 - DJANGO_HTTPS=1            behind TLS: secure cookies, HSTS, SSL redirect
+- TRUSTED_PROXY_COUNT       reverse proxies in front that append to X-Forwarded-For (default 0:
+                            the header is ignored, the client is REMOTE_ADDR); portal/client.py
+- ADMIN_REQUIRE_2FA=1       staff log in with a TOTP code as well (django-otp; `manage.py
+                            add_totp USER` gives an account its device)
+- LOGIN_*                   the admin login's failure counters and delays (see the end)
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
@@ -65,6 +70,8 @@ INSTALLED_APPS = [
     "django_filters",
     "procrastinate.contrib.django",  # the job queue's tables, `manage.py procrastinate worker`
     "trials",
+    "django_otp",  # staff logins' second factor (ADMIN_REQUIRE_2FA; trials/admin/login.py)
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -166,6 +174,9 @@ if env_bool("DJANGO_HTTPS"):
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Reverse proxies in front that append the client to X-Forwarded-For: the client is the Nth
+# address from the header's right; 0 ignores the header (portal/client.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 LOGGING = {
     "version": 1,
@@ -213,3 +224,15 @@ READER_MAX_ZIP_MEMBERS = env_int("READER_MAX_ZIP_MEMBERS", 2_000_000, minimum=1)
 # A recruiting-type status not confirmed for this many years is shown as not confirmed and left
 # out of "Recruiting or soon" (ClinicalTrials.gov's rule for "Unknown status"); trials/models.py.
 STATUS_UNCONFIRMED_YEARS = env_int("STATUS_UNCONFIRMED_YEARS", 2, minimum=1)
+# The admin login (trials/admin/login.py): failures counted per account and per address; after
+# a counter's free failures each further one doubles the wait before its next attempt, from
+# LOGIN_DELAY_BASE seconds up to the counter's bound. An account's bound is short, so that an
+# attacker's failures cannot keep the real curator out; an address's is long.
+LOGIN_FREE_FAILURES_ADDRESS = env_int("LOGIN_FREE_FAILURES_ADDRESS", 5, minimum=1)
+LOGIN_FREE_FAILURES_ACCOUNT = env_int("LOGIN_FREE_FAILURES_ACCOUNT", 10, minimum=1)
+LOGIN_DELAY_BASE = env_int("LOGIN_DELAY_BASE", 4, minimum=1)  # seconds, the first wait
+LOGIN_MAX_DELAY_ADDRESS = env_int("LOGIN_MAX_DELAY_ADDRESS", 3600, minimum=1)  # seconds
+LOGIN_MAX_DELAY_ACCOUNT = env_int("LOGIN_MAX_DELAY_ACCOUNT", 60, minimum=1)  # seconds
+LOGIN_FAILURES_KEPT = env_int("LOGIN_FAILURES_KEPT", 86400, minimum=60)  # s after the last
+LOGIN_MAX_PASSWORD = env_int("LOGIN_MAX_PASSWORD", 1024, minimum=64)  # characters
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA")
