@@ -227,6 +227,14 @@ def test_the_real_curator_gets_in_from_elsewhere_after_an_attack(client, victim,
     assert _address_counter(attacker).wait() > settings.LOGIN_MAX_DELAY_ACCOUNT
 
 
+def test_a_burst_on_a_new_name_gets_the_free_attempts_once(victim):
+    # Two workers meet a name nobody has failed on yet, at the same moment.
+    first, second = _address_counter("10.9.0.1"), _address_counter("10.9.0.1")
+    claims = [first.claim(), second.claim(), first.claim(), second.claim(), first.claim()]
+    assert claims == [True] * 5  # the free attempts, shared
+    assert not first.claim() and not second.claim()
+
+
 def test_simultaneous_attempts_cannot_share_one_allowance(victim, clock):
     counter = _address_counter("10.8.0.1")
     for _ in range(5):

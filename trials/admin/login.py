@@ -67,7 +67,11 @@ class FailureCounter:
         digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
         self.key = f"login-failures:{kind}:{digest}"
         self.free, self.max_delay = free, max_delay
-        self.state = cache.get(self.key) or {"failures": 0, "last": 0.0, "id": _token()}
+        self.state = cache.get(self.key)
+        if self.state is None:  # one state for every worker that meets a new name at once
+            fresh = {"failures": 0, "last": 0.0, "id": _token()}
+            cache.add(self.key, fresh, settings.LOGIN_FAILURES_KEPT)
+            self.state = cache.get(self.key) or fresh
 
     def delay(self) -> float:
         excess = self.state["failures"] - self.free
