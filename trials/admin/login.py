@@ -129,7 +129,6 @@ class LoginForm(AdminAuthenticationForm):
         username = self.fields["username"]
         username.validators += [MaxLengthValidator(username.max_length), _no_control_characters]
         password = self.fields["password"]
-        password.max_length = settings.LOGIN_MAX_PASSWORD
         password.validators += [
             MaxLengthValidator(settings.LOGIN_MAX_PASSWORD),
             _no_control_characters,
