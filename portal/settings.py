@@ -11,6 +11,13 @@ Environment:
                             long: a curator sees their own edit (default 15)
 - DB_WORK_MEM               work_mem of the portal's database connections (default 32MB)
 - DJANGO_HTTPS=1            behind TLS: secure cookies, HSTS, SSL redirect
+- DJANGO_HSTS_PRELOAD=1     with DJANGO_HTTPS=1: ask browsers' HSTS preload lists to include the
+                            site (off by default: hard to undo)
+- TRUSTED_PROXY_COUNT       reverse proxies in front that append to X-Forwarded-For (default 0:
+                            the header is ignored, the client is REMOTE_ADDR); portal/client.py
+- ADMIN_REQUIRE_2FA=1       staff log in with a TOTP code as well (django-otp; `manage.py
+                            add_totp USER` gives an account its device)
+- LOGIN_*                   the admin login's failure counters and delays (see the end)
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
@@ -31,6 +38,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
+from django.utils.csp import CSP
 
 from portal import pgembed
 from portal.env import env_bool, env_duration, env_float, env_int, env_list, env_memory
@@ -72,6 +80,8 @@ INSTALLED_APPS = [
     "django_filters",
     "procrastinate.contrib.django",  # the job queue's tables, `manage.py procrastinate worker`
     "trials",
+    "django_otp",  # staff logins' second factor (ADMIN_REQUIRE_2FA; trials/admin/login.py)
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -82,8 +92,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP, below
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -99,6 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # csp_nonce, for Django admin's
             ],
         },
     },
@@ -189,7 +202,26 @@ if env_bool("DJANGO_HTTPS"):
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preload lists are hard to leave: only for a site that asks.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "not preloaded": off by choice, see above
+# Content-Security-Policy on every answer: the portal's pages load scripts, styles and images
+# from the site alone and have no inline script or style (static/). Django admin's own templates
+# mark their few inline elements with the request's nonce ({% csp_nonce_attr %}); the nonce
+# appears in the header only on pages that use it, so the portal's pages get plain 'self'.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Reverse proxies in front that append the client to X-Forwarded-For: the client is the Nth
+# address from the header's right; 0 ignores the header (portal/client.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 LOGGING = {
     "version": 1,
@@ -241,3 +273,15 @@ READER_MAX_ZIP_MEMBERS = env_int("READER_MAX_ZIP_MEMBERS", 2_000_000, minimum=1)
 # A recruiting-type status not confirmed for this many years is shown as not confirmed and left
 # out of "Recruiting or soon" (ClinicalTrials.gov's rule for "Unknown status"); trials/models.py.
 STATUS_UNCONFIRMED_YEARS = env_int("STATUS_UNCONFIRMED_YEARS", 2, minimum=1)
+# The admin login (trials/admin/login.py): failures counted per account and per address; after
+# a counter's free failures each further one doubles the wait before its next attempt, from
+# LOGIN_DELAY_BASE seconds up to the counter's bound. An account's bound is short, so that an
+# attacker's failures cannot keep the real curator out; an address's is long.
+LOGIN_FREE_FAILURES_ADDRESS = env_int("LOGIN_FREE_FAILURES_ADDRESS", 5, minimum=1)
+LOGIN_FREE_FAILURES_ACCOUNT = env_int("LOGIN_FREE_FAILURES_ACCOUNT", 10, minimum=1)
+LOGIN_DELAY_BASE = env_int("LOGIN_DELAY_BASE", 4, minimum=1)  # seconds, the first wait
+LOGIN_MAX_DELAY_ADDRESS = env_int("LOGIN_MAX_DELAY_ADDRESS", 3600, minimum=1)  # seconds
+LOGIN_MAX_DELAY_ACCOUNT = env_int("LOGIN_MAX_DELAY_ACCOUNT", 60, minimum=1)  # seconds
+LOGIN_FAILURES_KEPT = env_int("LOGIN_FAILURES_KEPT", 86400, minimum=60)  # s after the last
+LOGIN_MAX_PASSWORD = env_int("LOGIN_MAX_PASSWORD", 1024, minimum=64)  # characters
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA")

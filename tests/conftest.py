@@ -98,6 +98,40 @@ def browser_type_launch_args():
     }
 
 
+# Reports every Content-Security-Policy violation of a page (document or worker) to the test.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", event => {
+    window.__cspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+        `at ${event.sourceFile}:${event.lineNumber} (${event.sample})`
+    );
+});
+"""
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """What the `page` fixture collected (tests/test_browser_csp.py shows it catches them)."""
+    return []
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """pytest-playwright's page, failing the test on any Content-Security-Policy violation: the
+    page's `securitypolicyviolation` events and the browser's console reports of them."""
+    violations = csp_violations
+    page.expose_function("__cspViolation", lambda report: violations.append(report))
+    page.add_init_script(_CSP_LISTENER)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield page
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def statuses_confirmed(settings):
     """Every open status counts as confirmed: for tests of what an open status says, not of
