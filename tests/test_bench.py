@@ -204,3 +204,13 @@ def test_the_phase_table_lists_the_phases_any_type_has_in_request_order():
     assert rows[2] == ["rare_text", "0.4", "12.5", "14.0", "–", "30.0"]
     assert len(rows) == 3
     assert report.phase_table(runs, markdown=True).startswith("| type | parse | text |")
+
+
+def test_a_corpus_is_migrated_forward_only_when_migrations_were_added():
+    from bench.__main__ import _only_added
+
+    wanted = {"generator_version": "4", "size": "10000", "migrations": "a,b,c"}
+    assert _only_added(wanted | {"migrations": "a,b"}, wanted)
+    assert not _only_added(wanted, wanted)  # nothing to do
+    assert not _only_added(wanted | {"migrations": "a,x"}, wanted)  # one changed or removed
+    assert not _only_added(wanted | {"migrations": "a", "generator_version": "3"}, wanted)
