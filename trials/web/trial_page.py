@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db.models import Case, F, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -19,6 +18,7 @@ from trials import freshness
 from trials.models import Phase, Status, Trial
 from trials.search import labels
 from trials.search.facets import label
+from trials.search.related import related_pks
 from trials.search.timing import phase, timed
 
 PHASE_GLOSSARY = {
@@ -89,17 +89,11 @@ def lookup(key: str) -> Trial:
 
 @timed("related")
 def _related(trial: Trial) -> list[Trial]:
-    """Up to six trials of the same condition or drug: open ones first, then the freshest."""
-    if not trial.conditions and not trial.drugs:
-        return []
-    is_open = Case(When(status__in=Status.OPEN, then=Value(0)), default=Value(1))
-    same = Q(conditions__overlap=trial.conditions) | Q(drugs__overlap=trial.drugs)
-    return list(
-        Trial.objects.filter(same)
-        .exclude(pk=trial.pk)
-        .only(*RELATED_FIELDS)
-        .order_by(is_open, F("last_updated").desc(nulls_last=True), "key")[:RELATED]
-    )
+    """Up to six trials of the same condition or drug: open ones first, then the freshest
+    (trials/search/related.py, from the facet index), fetched in one query."""
+    pks = related_pks(trial.pk, trial.conditions, trial.drugs, RELATED)
+    found = Trial.objects.only(*RELATED_FIELDS).in_bulk(pks) if pks else {}
+    return [found[pk] for pk in pks if pk in found]
 
 
 def unconfirmed_words(trial: Trial) -> str:
