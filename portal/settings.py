@@ -17,6 +17,16 @@ Environment:
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
 - CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
 - SYNC_CTGOV, SYNC_CTGOV_*  the ClinicalTrials.gov sync: on/off, rate, retries (see the end)
+- TRUSTED_PROXY_COUNT       proxies in front that append to X-Forwarded-For (default 0: the
+                            header is ignored, REMOTE_ADDR is the client; portal/clientaddr.py)
+- RATE_LIMIT_PAGES          requests per client address and window on pages (default 120; 0 = off)
+- RATE_LIMIT_API            the same under /api/ (default 120; 0 = off)
+- RATE_LIMIT_EXPORTS        the same under /export/ and /feeds/ (default 20; 0 = off)
+- RATE_LIMIT_WINDOW         the rate limits' window, seconds (default 60); trials/web/ratelimit.py
+- SEARCH_STATEMENT_TIMEOUT  the longest one statement of a search with words may run (a
+                            PostgreSQL duration, default 2s; 0 = no bound); trials/search/timeout.py
+- DB_OUTAGE_RETRY_AFTER     Retry-After (s) of the 503 answered while the database is away
+                            (default 5); portal/outage.py
 """
 
 import os
@@ -70,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files are never counted), before anything else reads the
+    # database: a client over its limit costs one statement.
+    "trials.web.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -213,3 +226,19 @@ READER_MAX_ZIP_MEMBERS = env_int("READER_MAX_ZIP_MEMBERS", 2_000_000, minimum=1)
 # A recruiting-type status not confirmed for this many years is shown as not confirmed and left
 # out of "Recruiting or soon" (ClinicalTrials.gov's rule for "Unknown status"); trials/models.py.
 STATUS_UNCONFIRMED_YEARS = env_int("STATUS_UNCONFIRMED_YEARS", 2, minimum=1)
+
+# Behind this many proxies that each append to X-Forwarded-For, the client's address is the
+# entry that many from the end (portal/clientaddr.py); 0: REMOTE_ADDR, the header ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Requests per client address and RATE_LIMIT_WINDOW seconds, counted in the database (every
+# worker and machine shares the count): 429 with Retry-After beyond (trials/web/ratelimit.py).
+# 0 turns a limit off. A page of the portal costs one request (static files are not counted).
+RATE_LIMIT_PAGES = env_int("RATE_LIMIT_PAGES", 120, minimum=0)
+RATE_LIMIT_API = env_int("RATE_LIMIT_API", 120, minimum=0)
+RATE_LIMIT_EXPORTS = env_int("RATE_LIMIT_EXPORTS", 20, minimum=0)
+RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 60, minimum=1)
+# The longest one statement of a search with words may run before it is cancelled and the page
+# says "search took too long — add a word or a filter" (trials/search/timeout.py); 0: no bound.
+SEARCH_STATEMENT_TIMEOUT = env_duration("SEARCH_STATEMENT_TIMEOUT", "2s")
+# While the database is away pages, the API and /healthz answer 503 with this Retry-After (s).
+DB_OUTAGE_RETRY_AFTER = env_int("DB_OUTAGE_RETRY_AFTER", 5, minimum=1)

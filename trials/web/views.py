@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db import connection
@@ -13,9 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from trials import freshness
-from trials.search import cache, params
-from trials.search.engine import PAGE_SIZE, Hit, search
+from trials.search import cache, params, timeout
+from trials.search.engine import PAGE_SIZE, Hit, Query, SearchResult, search
 from trials.search.index import get_index, peek
+from trials.search.timeout import TOO_SLOW_MESSAGE, TooSlow, bounded
 from trials.web import presenters
 from trials.web.trial_page import lookup
 
@@ -50,11 +52,34 @@ def _told(response: HttpResponse, answer: str) -> HttpResponse:
     return response
 
 
+def _bounded_search(query: Query) -> SearchResult:
+    """search(), its full-text work bounded by SEARCH_STATEMENT_TIMEOUT (timeout.py; raises
+    TooSlow). Without words nothing is searched in the database but the page's rows."""
+    if not query.q or not timeout.active():
+        return search(query)
+    # Built or brought up to date outside the bound (after an import that is real work); the
+    # search's own get_index() then finds it fresh (within SEARCH_CACHE_SECONDS).
+    get_index()
+    with bounded():
+        return search(query)
+
+
+def _too_slow_page(request: HttpRequest, query: Query, errors: dict) -> HttpResponse:
+    """The search page with no results and a notice saying what to do: 503 (not cached)."""
+    empty = SearchResult((), 0, 1, 1, MappingProxyType({}))
+    context = presenters.search_page(query, empty, request.GET, errors)
+    context["too_slow"] = TOO_SLOW_MESSAGE
+    return render(request, "trials/search.html", context, status=503)
+
+
 @require_GET
 @_cached_by_data_version
 def search_page(request: HttpRequest) -> HttpResponse:
     query, errors = params.parse(request.GET)
-    result = search(query)
+    try:
+        result = _bounded_search(query)
+    except TooSlow:
+        return _too_slow_page(request, query, errors)
     if result.id_match and not any(query.facets.values()):
         return redirect(result.id_match)
     context = presenters.search_page(query, result, request.GET, errors)
@@ -127,7 +152,11 @@ def api_search(request: HttpRequest) -> JsonResponse:
         if choices := getattr(message, "choices", ()):
             error["choices"] = list(choices)  # an ambiguous place: texts that are one place each
         return JsonResponse({"error": error, "errors": errors}, status=400)
-    result = search(query)
+    try:
+        result = _bounded_search(query)
+    except TooSlow:
+        body = {"error": {"code": "search_timeout", "message": TOO_SLOW_MESSAGE, "parameter": "q"}}
+        return JsonResponse(body, status=503, json_dumps_params={"ensure_ascii": False})
     synced = freshness.last_synced(hit.pk for hit in result.trials)
     return JsonResponse(
         {
@@ -187,5 +216,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:
-        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+        response = HttpResponse("database unavailable", status=503, content_type="text/plain")
+        response["Retry-After"] = str(settings.DB_OUTAGE_RETRY_AFTER)
+        return response
     return HttpResponse("ok", content_type="text/plain")
