@@ -3,6 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+# Any exception not handled: 503 with Retry-After when the database is away, else the 500 page.
+handler500 = "portal.outage.server_error"
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("trials.web.urls")),
