@@ -11,7 +11,8 @@ postmaster restarted out of band meanwhile (`pg_ctl restart`) is the one stopped
 record of it is read again from postmaster.pid first (`_follow_restarts`).
 
 `python -m portal.pgembed run -- CMD ...` attaches, exports DATABASE_URL, runs CMD, forwards
-SIGINT/SIGTERM to it and stops the server when CMD ends: `make run`, `serve` and `test` use it.
+SIGINT/SIGTERM/SIGHUP to it and stops the server when CMD ends: `make run`, `serve` and `test`
+use it.
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ def attach_if_needed(command: list[str]) -> None:
 
 
 def run(cmd: list[str]) -> int:
-    """Run cmd with the database attached; forward SIGINT/SIGTERM; stop the server after."""
+    """Run cmd with the database attached; forward SIGINT/SIGTERM/SIGHUP; stop the server
+    after."""
     if not os.environ.get("DATABASE_URL"):
         attach()
     child = subprocess.Popen(cmd)  # noqa: S603 - the command line comes from our Makefile
@@ -175,8 +177,9 @@ def run(cmd: list[str]) -> int:
         if child.poll() is None:
             child.send_signal(signum)
 
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
+    # SIGHUP too: a closed terminal must not end this process before it stops the server.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
     while True:
         try:
             return child.wait()

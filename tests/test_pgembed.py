@@ -75,7 +75,7 @@ def data_dir(tmp_path):
         _wait_gone(pid)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_to_the_supervisor_stops_postgres(data_dir, signum):
     marker = data_dir.parent / "started"
     proc = _start(data_dir, "sh", "-c", f"touch {marker}; exec sleep 60")
