@@ -33,13 +33,15 @@ def client_address(request: HttpRequest) -> str:
         return remote
 
 
-def client_key(address: str) -> str:
+def client_key(address: str) -> str | None:
     """What one client is, for counting: an IPv4 address, or an IPv6 address's /64 (one
-    machine or household is given a whole /64, and could otherwise change address at will)."""
+    machine or household is given a whole /64, and could otherwise change address at will).
+    None when there is no address (a server on a unix socket with no trusted proxy set):
+    counting every client under one name would refuse them all together."""
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
-        return address[:64] or "unknown"
+        return None
     if parsed.version == 4:
         return str(parsed)
     if parsed.ipv4_mapped is not None:

@@ -43,6 +43,12 @@ def test_an_ipv6_client_is_counted_by_its_slash_64():
     assert client_key("2001:db8:1:2::1") != client_key("2001:db8:1:3::1")
     assert client_key("::ffff:192.0.2.1") == "192.0.2.1"
     assert client_key("198.51.100.7") == "198.51.100.7"
+    assert client_key("") is None and client_key("unix:/run/portal.sock") is None
+
+
+def test_a_request_without_an_address_is_not_counted(client, settings):
+    settings.RATE_LIMIT_PAGES = 1
+    assert [client.get(TRIAL, REMOTE_ADDR="").status_code for _ in range(3)] == [200] * 3
 
 
 # --- rate limits ----------------------------------------------------------------------------

@@ -12,6 +12,10 @@ RATE_LIMIT_API (/api/), RATE_LIMIT_EXPORTS (/export/, /feeds/), RATE_LIMIT_PAGES
 Not counted: static files (whitenoise answers them before this middleware), /healthz, and the
 admin, which has its own login throttle and serves only signed-in curators.
 
+A request without a client address (a server on a unix socket, no trusted proxy set) is not
+counted: one shared count would refuse every client at once. Behind a proxy, set
+TRUSTED_PROXY_COUNT, or every client is counted as the proxy.
+
 Should the database fail, requests are let through (the view then answers 503 itself: see
 portal/outage.py): the limiter never turns an outage into a refusal of its own.
 """
@@ -76,8 +80,9 @@ class RateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         kind = kind_of(request.path)
         limit = limit_for(kind) if kind else 0
-        if limit:
-            counted = self._count(client_key(client_address(request)), kind)
+        client = client_key(client_address(request)) if limit else None
+        if client is not None:
+            counted = self._count(client, kind)
             if counted and counted[0] > limit:
                 return too_many(request, kind, counted[1])
         return self.get_response(request)
