@@ -14,6 +14,7 @@ Recovery needs no restart: each request takes a connection anew when the last on
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from django.conf import settings
@@ -59,3 +60,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if database_is_away(sys.exc_info()[1]):
         return unavailable(request)
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+class OutageRecords(logging.Filter):
+    """Django's log record of a 503 answered because the database is away: one line (method,
+    path, the database's message), not a traceback per request for as long as it lasts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if getattr(record, "status_code", None) == 503 and database_is_away(error):
+            record.msg = f"{record.msg} (database unavailable: %s)"
+            record.args = (*(record.args or ()), str(error).strip().splitlines()[0][:200])
+            record.exc_info, record.exc_text = None, None
+        return True

@@ -183,7 +183,9 @@ if env_bool("DJANGO_HTTPS"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # While the database is away, a line per 503 rather than a traceback (portal/outage.py).
+    "filters": {"outage": {"()": "portal.outage.OutageRecords"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["outage"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 

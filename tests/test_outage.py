@@ -75,3 +75,17 @@ def test_a_database_error_raised_during_another_counts():
     except RuntimeError as error:
         assert outage.database_is_away(error)
     assert not outage.database_is_away(ValueError("no"))
+
+
+def test_a_503_is_logged_in_one_line(database_away, caplog):
+    import logging
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        database_away.get("/api/trials/")
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    outage.OutageRecords().filter(record)
+    assert record.exc_info is None
+    assert record.getMessage() == (
+        "Service Unavailable: /api/trials/ (database unavailable: connection to server on"
+        ' socket "/tmp/.s.PGSQL.5432" failed)'
+    )
