@@ -192,3 +192,12 @@ def test_a_search_within_the_timeout_is_unchanged(client, settings):
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
+
+
+def test_exports_have_their_own_limit(client, settings):
+    settings.RATE_LIMIT_EXPORTS = 1
+    settings.RATE_LIMIT_PAGES = 100
+    assert client.get("/feeds/recruiting.atom").status_code != 429  # counted: 1
+    assert client.get("/export/trials.csv").status_code == 429
+    assert client.get(TRIAL).status_code == 200
+    assert _hits("127.0.0.1") == [("exports", 2), ("pages", 1)]
