@@ -54,10 +54,15 @@ class Server:
             "--bind",
             f"127.0.0.1:{self.port}",
         ]
-        # PORTAL_BENCHMARK=1: serve the ceiling page, which production never does.
-        # SYNC_CTGOV=0: a job worker beside the server never harvests the real registry (the
-        # soak runs its sync against the fake one itself).
+        # PORTAL_BENCHMARK=1: serve the ceiling page, which production never does. The rate
+        # limits are off: every request of the bench comes from 127.0.0.1. SYNC_CTGOV=0: a job
+        # worker beside the server never harvests the real registry (the soak runs its sync
+        # against the fake one itself).
+        no_limits = {
+            name: "0" for name in ("RATE_LIMIT_PAGES", "RATE_LIMIT_API", "RATE_LIMIT_EXPORTS")
+        }
         env = os.environ | {"DATABASE_URL": self.url, "PORTAL_BENCHMARK": "1", "SYNC_CTGOV": "0"}
+        env |= no_limits
         env.pop("DJANGO_DEBUG", None)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("w") as log:

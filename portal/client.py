@@ -1,5 +1,5 @@
 """The client's address: one definition for whatever counts requests per client (the login
-throttle; rate limits).
+throttle, trials/admin/login.py; the rate limits, trials/web/ratelimit.py).
 
 Behind N reverse proxies that each append the address they saw to X-Forwarded-For
 (`TRUSTED_PROXY_COUNT` = N), the client is the Nth address from the right: the one the outermost
@@ -32,3 +32,19 @@ def client_address(request) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def client_key(address: str) -> str | None:
+    """What one client is, for counting: an IPv4 address, or an IPv6 address's /64 (one
+    machine or household is given a whole /64, and could otherwise change address at will).
+    None when there is no address (a server on a unix socket with no trusted proxy set):
+    counting every client under one name would refuse them all together."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))

@@ -31,6 +31,14 @@ Environment:
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
 - CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
 - SYNC_CTGOV, SYNC_CTGOV_*  the ClinicalTrials.gov sync: on/off, rate, retries (see the end)
+- RATE_LIMIT_PAGES          requests per client address and window on pages (default 120; 0 = off)
+- RATE_LIMIT_API            the same under /api/ (default 120; 0 = off)
+- RATE_LIMIT_EXPORTS        the same under /export/ and /feeds/ (default 20; 0 = off)
+- RATE_LIMIT_WINDOW         the rate limits' window, seconds (default 60); trials/web/ratelimit.py
+- SEARCH_STATEMENT_TIMEOUT  the longest one statement of a search with words may run (a
+                            PostgreSQL duration, default 2s; 0 = no bound); trials/search/timeout.py
+- DB_OUTAGE_RETRY_AFTER     Retry-After (s) of the 503 answered while the database is away
+                            (default 5); portal/outage.py
 """
 
 import os
@@ -87,6 +95,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files are never counted), before anything else reads the
+    # database: a client over its limit costs one statement.
+    "trials.web.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.replicas.pin_writers",  # read-your-writes with replicas; nothing without
     "django.middleware.common.CommonMiddleware",
@@ -226,7 +237,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # While the database is away, a line per 503 rather than a traceback (portal/outage.py).
+    "filters": {"outage": {"()": "portal.outage.OutageRecords"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["outage"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
@@ -285,3 +298,16 @@ LOGIN_MAX_DELAY_ACCOUNT = env_int("LOGIN_MAX_DELAY_ACCOUNT", 60, minimum=1)  # s
 LOGIN_FAILURES_KEPT = env_int("LOGIN_FAILURES_KEPT", 86400, minimum=60)  # s after the last
 LOGIN_MAX_PASSWORD = env_int("LOGIN_MAX_PASSWORD", 1024, minimum=64)  # characters
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA")
+
+# Requests per client address and RATE_LIMIT_WINDOW seconds, counted in the database (every
+# worker and machine shares the count): 429 with Retry-After beyond (trials/web/ratelimit.py).
+# 0 turns a limit off. A page of the portal costs one request (static files are not counted).
+RATE_LIMIT_PAGES = env_int("RATE_LIMIT_PAGES", 120, minimum=0)
+RATE_LIMIT_API = env_int("RATE_LIMIT_API", 120, minimum=0)
+RATE_LIMIT_EXPORTS = env_int("RATE_LIMIT_EXPORTS", 20, minimum=0)
+RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 60, minimum=1)
+# The longest one statement of a search with words may run before it is cancelled and the page
+# says "search took too long — add a word or a filter" (trials/search/timeout.py); 0: no bound.
+SEARCH_STATEMENT_TIMEOUT = env_duration("SEARCH_STATEMENT_TIMEOUT", "2s")
+# While the database is away pages, the API and /healthz answer 503 with this Retry-After (s).
+DB_OUTAGE_RETRY_AFTER = env_int("DB_OUTAGE_RETRY_AFTER", 5, minimum=1)

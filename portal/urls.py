@@ -6,6 +6,10 @@ from django.views.generic import TemplateView
 
 from trials.web import api
 
+# Any exception not handled: 503 with Retry-After when the database is away, else the 500 page
+# (JSON under /api/).
+handler500 = "portal.outage.server_error"
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("trials.web.urls")),
@@ -24,9 +28,3 @@ def handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return api.not_found(request, exception)
     return defaults.page_not_found(request, exception)
-
-
-def handler500(request):
-    if request.path.startswith("/api/"):
-        return api.server_error(request)
-    return defaults.server_error(request)

@@ -150,6 +150,11 @@ def fresh_search_state(settings):
     # The response cache is a transparent layer with tests of its own (test_pagecache.py);
     # elsewhere tests look at each response's context and queries.
     settings.SEARCH_PAGE_CACHE = 0
+    # Likewise the rate limits and the search's statement timeout (each a statement or two
+    # around a request; tests/test_limits.py tests them): off, so that the suite's hundreds of
+    # requests from 127.0.0.1 are never refused and the pinned query counts stay the views'.
+    settings.RATE_LIMIT_PAGES = settings.RATE_LIMIT_API = settings.RATE_LIMIT_EXPORTS = 0
+    settings.SEARCH_STATEMENT_TIMEOUT = "0"
     cache.reset()
     yield
     cache.reset()

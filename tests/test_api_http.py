@@ -87,7 +87,7 @@ def test_a_server_error_under_api_is_json(monkeypatch):
     def broken(query):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api, "search", broken)
+    monkeypatch.setattr(api, "bounded_search", broken)
     response = Client(raise_request_exception=False).get("/api/trials/")
     _error(response, 500, "server_error")
     assert "boom" not in response.content.decode()

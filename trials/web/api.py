@@ -26,12 +26,13 @@ from django.views.decorators.csrf import csrf_exempt
 from portal import replicas
 from trials import freshness
 from trials.search import params
-from trials.search.engine import Hit, search
+from trials.search.engine import Hit
 from trials.search.index import FacetIndex, get_index, peek
+from trials.search.timeout import TOO_SLOW_MESSAGE, TooSlow
 from trials.search.timing import phase
 from trials.web import api_schema
 from trials.web.trial_page import lookup
-from trials.web.views import cached_by_data_version
+from trials.web.views import bounded_search, cached_by_data_version
 
 METHODS = ("GET", "HEAD", "OPTIONS")
 ALLOWED = ", ".join(METHODS)
@@ -207,7 +208,10 @@ def api_search(request: HttpRequest) -> HttpResponse:
         code = getattr(message, "code", "invalid_parameter")
         extra = {"choices": list(message.choices)} if getattr(message, "choices", ()) else {}
         return error(400, code, message, name, errors=errors, **extra)
-    result = search(query)
+    try:
+        result = bounded_search(query)
+    except TooSlow:
+        return error(503, "search_timeout", TOO_SLOW_MESSAGE, "q")
     if query.page > result.pages:
         message = f"page={query.page}: this search has {result.pages} page(s)"
         return error(404, "page_out_of_range", message, "page")

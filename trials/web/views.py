@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db import connections
@@ -14,9 +15,10 @@ from django.views.decorators.http import require_GET
 
 from portal import replicas
 from trials import freshness
-from trials.search import cache, params
-from trials.search.engine import PAGE_SIZE, search
+from trials.search import cache, params, timeout
+from trials.search.engine import PAGE_SIZE, Query, SearchResult, search
 from trials.search.index import get_index, peek
+from trials.search.timeout import TOO_SLOW_MESSAGE, TooSlow, bounded
 from trials.search.timing import phase
 from trials.web import presenters
 
@@ -53,6 +55,26 @@ def _told(response: HttpResponse, answer: str) -> HttpResponse:
     return response
 
 
+def bounded_search(query: Query) -> SearchResult:
+    """search(), its full-text work bounded by SEARCH_STATEMENT_TIMEOUT (timeout.py; raises
+    TooSlow). Without words nothing is searched in the database but the page's rows."""
+    if not query.q or not timeout.active():
+        return search(query)
+    # Built or brought up to date outside the bound (after an import that is real work); the
+    # search's own get_index() then finds it fresh (within SEARCH_CACHE_SECONDS).
+    get_index()
+    with bounded():
+        return search(query)
+
+
+def _too_slow_page(request: HttpRequest, query: Query, errors: dict) -> HttpResponse:
+    """The search page with no results and a notice saying what to do: 503 (not cached)."""
+    empty = SearchResult((), 0, 1, 1, MappingProxyType({}))
+    context = presenters.search_page(query, empty, request.GET, errors)
+    context["too_slow"] = TOO_SLOW_MESSAGE
+    return render(request, "trials/search.html", context, status=503)
+
+
 @require_GET
 @replicas.readable
 @cached_by_data_version
@@ -60,7 +82,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
     with phase("parse"):
         query, errors = params.parse(request.GET)
     errors.pop("page_size", None)  # the API's and the exports': the page shows PAGE_SIZE
-    result = search(replace(query, page_size=PAGE_SIZE))
+    query = replace(query, page_size=PAGE_SIZE)
+    try:
+        result = bounded_search(query)
+    except TooSlow:
+        return _too_slow_page(request, query, errors)
     if result.id_match and not any(query.facets.values()):
         return redirect(result.id_match)
     with phase("present"):
@@ -82,5 +108,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
             with connections[alias].cursor() as cursor:
                 cursor.execute("SELECT 1")
     except Exception:
-        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+        response = HttpResponse("database unavailable", status=503, content_type="text/plain")
+        response["Retry-After"] = str(settings.DB_OUTAGE_RETRY_AFTER)
+        return response
     return HttpResponse("ok", content_type="text/plain")
