@@ -3,11 +3,11 @@ Retry-After (JSON under /api/, a plain page elsewhere, /healthz too), never a 50
 answer needs no database. tests/test_outage_live.py stops a real server under load."""
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
 
 from portal import outage
-from trials.web import trial_page, views
+from trials.web import api, trial_page, views
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,9 @@ def _away(*args, **kwargs):
 def database_away(monkeypatch):
     """Every view's first database call fails as it does when the server is stopped."""
     monkeypatch.setattr(views, "search", _away)
-    monkeypatch.setattr(views, "lookup", _away)
+    monkeypatch.setattr(api, "lookup", _away)
     monkeypatch.setattr(trial_page, "lookup", _away)
-    monkeypatch.setattr(views.connection, "cursor", _away)
+    monkeypatch.setattr(connection, "cursor", _away)
     return Client(raise_request_exception=False)
 
 
