@@ -211,3 +211,12 @@ def test_a_failed_confirmation_mail_is_a_503_and_asks_to_try_later(client, monke
     monkeypatch.setattr(mail.EmailMessage, "send", down)
     response = sign_up(client)
     assert response.status_code == 503 and "could not be sent" in response.content.decode()
+
+
+def test_a_sign_up_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    client.get(SIGNUP, {"condition": "dermatomyositis"})  # the vocabularies, read once
+    # The two throttles' counts, each read then written (DatabaseCache counts its rows and
+    # writes in a savepoint: 6 statements), the same search's alert, the address's alerts, the
+    # insert (in a savepoint: 3).
+    with django_assert_num_queries(17):
+        assert sign_up(client).status_code == 302
