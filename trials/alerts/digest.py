@@ -4,7 +4,8 @@ An alert is due one period (a day or a week, as chosen) after its confirmation, 
 after each look: at most one e-mail a period. A look takes the trials the alert's search finds
 among those changed since its last look, less those it already reported at their current
 version (`AlertReport`: trial and `modified` stamp); a trial that changes after it was reported
-is reported again, once. Nothing found, nothing sent (the look still counts).
+is reported again, once. Nothing found, nothing sent (the look still counts). Reports older
+than the window are deleted: the table holds about a period's worth per alert.
 
 The window reaches back LATE_COMMITS before the last look: a trial's `modified` is stamped when
 its import writes it, but another process sees it only when the import's one transaction
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -47,8 +48,11 @@ def send_due_alerts() -> Outcome:
     """Look at every due alert once; send the digests that have trials. Safe to run often."""
     outcome = Outcome(expired=expire_unconfirmed())
     due = Alert.objects.filter(confirmed__isnull=False, due__lte=timezone.now())
+    alert_ids = list(due.order_by("due").values_list("pk", flat=True))
+    if not alert_ids:
+        return outcome  # no SMTP connection for nothing
     with mail.mailer() as sender:
-        for alert_id in due.order_by("due").values_list("pk", flat=True):
+        for alert_id in alert_ids:
             try:
                 sent = _look(alert_id, sender)
             except Exception:
@@ -74,10 +78,11 @@ def _look(alert_id: int, sender) -> bool:
         )
         if alert is None:
             return False
-        changed = _unreported(alert)
+        window = alert.since or alert.confirmed
+        changed = _unreported(alert, window)
         found = list(changed.values_list("pk", "modified"))
         if found:
-            sender.send_messages([_digest(alert, changed, len(found))])
+            sender.send_messages([_digest(alert, changed, len(found), window)])
             AlertReport.objects.bulk_create(
                 [AlertReport(alert=alert, trial_id=pk, stamp=stamp) for pk, stamp in found],
                 update_conflicts=True,
@@ -87,19 +92,23 @@ def _look(alert_id: int, sender) -> bool:
             alert.last_sent = now
         alert.since, alert.due = now - LATE_COMMITS, now + alert.period
         alert.save(update_fields=["since", "due", "last_sent"])
+        # A version older than the next window can no longer hide a trial (the window's
+        # trials changed after it): forgotten, so that the table holds a period's reports.
+        AlertReport.objects.filter(alert=alert, stamp__lte=alert.since).delete()
         return bool(found)
 
 
-def _unreported(alert: Alert):
-    """The search's trials changed since the last look and not reported at this version."""
-    since = alert.since or alert.confirmed
+def _unreported(alert: Alert, window: datetime):
+    """The search's trials changed since `window` and not reported at this version."""
     reported = AlertReport.objects.filter(
         alert=alert, trial=OuterRef("pk"), stamp__gte=OuterRef("modified")
     )
-    return searches.changed_since(alert.search, since).exclude(Exists(reported))
+    return searches.changed_since(alert.search, window).exclude(Exists(reported))
 
 
-def _digest(alert: Alert, changed, total: int):
+def _digest(alert: Alert, changed, total: int, window: datetime):
+    """The e-mail: the first ALERT_MAX_TRIALS trials, newest change first, the rest counted. A
+    trial is "New" when it came to the portal in the window and the alert never reported it."""
     shown = settings.ALERT_MAX_TRIALS
     earlier = AlertReport.objects.filter(alert=alert, trial=OuterRef("pk"))
     trials = (
@@ -113,7 +122,7 @@ def _digest(alert: Alert, changed, total: int):
             trial_id=trial.trial_id or "",
             status=trial.get_status_display(),
             url=mail.absolute(trial.get_absolute_url()),
-            new=not trial.reported_before and trial.created > alert.confirmed,
+            new=not trial.reported_before and trial.created > window,
         )
         for trial in trials
     ]
