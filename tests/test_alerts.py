@@ -220,3 +220,24 @@ def test_a_sign_up_runs_a_fixed_number_of_queries(client, django_assert_num_quer
     # insert (in a savepoint: 3).
     with django_assert_num_queries(17):
         assert sign_up(client).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        "q=%ZZ&near=%00&within=nan&page=-1&sort=<x>",
+        "age=1e999&recruiting=yes&include_unconfirmed=1&phase=" + "X" * 300,
+        "near=Springfield&within=5000&condition=&condition=dermatomyositis",
+        "&&&==&q",
+    ],
+)
+def test_odd_searches_are_read_as_the_page_reads_them_never_a_500(client, search):
+    assert client.get(SIGNUP + "?" + search).status_code == 200
+    assert sign_up(client, search=search).status_code == 302
+    stored = Alert.objects.get().search
+    assert "page=" not in stored and "sort=" not in stored and "X" * 10 not in stored
+
+
+def test_other_methods_are_refused(client):
+    assert client.put(SIGNUP).status_code == 405
+    assert client.delete("/alerts/unsubscribe/1:abc/").status_code == 405
