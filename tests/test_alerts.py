@@ -241,3 +241,11 @@ def test_odd_searches_are_read_as_the_page_reads_them_never_a_500(client, search
 def test_other_methods_are_refused(client):
     assert client.put(SIGNUP).status_code == 405
     assert client.delete("/alerts/unsubscribe/1:abc/").status_code == 405
+
+
+def test_words_read_as_filters_are_stored_as_their_parameters(client):
+    sign_up(client, search="q=dermatomyositis+not+responding+to+methotrexate+near+Bethesda")
+    stored = Alert.objects.get().search
+    assert stored.startswith("q=dermatomyositis&")
+    assert "refractory=1" in stored and "prior_therapy=methotrexate" in stored
+    assert "near=Bethesda" in stored
