@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from trials.alerts import signup
 from trials.alerts.models import Alert
 from trials.models import Trial
 
@@ -44,6 +45,13 @@ def clock(monkeypatch):
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = "http://testserver"
+
+
+@pytest.fixture(autouse=True)
+def throttle_window(monkeypatch):
+    """The throttles' windows stay put during a test (no count reset at an hour's turn)."""
+    start = signup._clock()
+    monkeypatch.setattr(signup, "_clock", lambda: start)
 
 
 def link_in(message) -> str:

@@ -44,9 +44,13 @@ def normal_email(email: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
+def _clock() -> float:
+    return time.time()
+
+
 def _within_limit(kind: str, who: str, limit: int, seconds: int) -> bool:
     """Count one more attempt in this window; whether it is within the limit."""
-    window = int(time.time() // seconds)
+    window = int(_clock() // seconds)
     key = f"alerts:signup:{kind}:{hashlib.sha256(who.encode()).hexdigest()}:{window}"
     count = cache.get(key, 0) + 1
     cache.set(key, count, seconds)
