@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 4
 DB := $(PY) -m portal.pgembed run --
 
-.PHONY: run serve test bench bench-deps lint format migrations-check ci browser-deps node-deps clean
+.PHONY: run serve test bench soak bench-deps lint format migrations-check ci browser-deps node-deps clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -52,6 +52,10 @@ bench-deps:
 	@command -v wrk >/dev/null || { \
 	  echo "Installing Debian's wrk for the benchmarks"; \
 	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk) >/dev/null; }
+
+# SOAK_ARGS="--size 100k --minutes 10"; see bench/soak.py and docs/benchmarks.md.
+soak: $(VENV)/.installed bench-deps
+	$(DB) $(PY) -m bench.soak $(SOAK_ARGS)
 
 # BENCH_ARGS="--size 100k" etc.; see docs/benchmarks.md.
 bench: $(VENV)/.installed bench-deps

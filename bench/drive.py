@@ -301,6 +301,8 @@ function init(args)
   n = offset or 0
   hits = 0
   misses = 0
+  phases = {}
+  timed = 0
 end
 
 function request()
@@ -316,14 +318,30 @@ function response(status, headers, body)
   elseif answer == "miss" then
     misses = misses + 1
   end
+  -- Where the time went (trials/search/timing.py): "name;dur=ms, ..." summed per phase.
+  local timing = headers["Server-Timing"] or headers["server-timing"]
+  if timing then
+    timed = timed + 1
+    for name, dur in string.gmatch(timing, "([%%w_]+);dur=([%%d%%.]+)") do
+      phases[name] = (phases[name] or 0) + tonumber(dur)
+    end
+  end
 end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  local hit_total, miss_total = 0, 0
+  local hit_total, miss_total, timed_total, totals = 0, 0, 0, {}
   for _, thread in ipairs(threads) do
     hit_total = hit_total + (thread:get("hits") or 0)
     miss_total = miss_total + (thread:get("misses") or 0)
+    timed_total = timed_total + (thread:get("timed") or 0)
+    for name, ms in pairs(thread:get("phases") or {}) do
+      totals[name] = (totals[name] or 0) + ms
+    end
+  end
+  local parts = {}
+  for name, ms in pairs(totals) do
+    table.insert(parts, string.format("\\"%%s\\": %%.3f", name, ms))
   end
   io.write(string.format(
     "BENCHJSON {\\"requests\\": %%d, \\"duration_us\\": %%d, \\"bytes\\": %%d, " ..
@@ -331,11 +349,12 @@ function done(summary, latency, requests)
     "\\"mean_us\\": %%.1f, \\"max_us\\": %%d, " ..
     "\\"connect_errors\\": %%d, \\"read_errors\\": %%d, " ..
     "\\"write_errors\\": %%d, \\"status_errors\\": %%d, \\"timeouts\\": %%d, " ..
-    "\\"cache_hits\\": %%d, \\"cache_misses\\": %%d}\\n",
+    "\\"cache_hits\\": %%d, \\"cache_misses\\": %%d, \\"timed\\": %%d, " ..
+    "\\"phases_total_ms\\": {" .. table.concat(parts, ", ") .. "}}\\n",
     summary.requests, summary.duration, summary.bytes,
     latency:percentile(50), latency:percentile(90), latency:percentile(95),
     latency:percentile(99), latency.mean, latency.max,
-    e.connect, e.read, e.write, e.status, e.timeout, hit_total, miss_total))
+    e.connect, e.read, e.write, e.status, e.timeout, hit_total, miss_total, timed_total))
 end
 """
 
@@ -392,4 +411,11 @@ def run_wrk(base: str, paths: list[str], duration: float, concurrency: int) -> d
         "cache_misses": raw["cache_misses"],
         # None where the answers carry no X-Answer-Cache header (no answer cache there).
         "hit_ratio": round(raw["cache_hits"] / answered, 4) if answered else None,
+        # Mean ms per request by phase, from the answers' Server-Timing (trials/search/timing.py).
+        "phases_ms": {
+            name: round(total / raw["timed"], 2)
+            for name, total in sorted(raw["phases_total_ms"].items())
+        }
+        if raw["timed"]
+        else {},
     }

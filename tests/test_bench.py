@@ -106,6 +106,7 @@ class _Answers(http.server.BaseHTTPRequestHandler):
         if not self.path.startswith("/none/"):
             number = int(self.path.rsplit("/", 1)[1])
             self.send_header("X-Answer-Cache", "miss" if number % 2 else "hit")
+            self.send_header("Server-Timing", "parse;dur=0.50, text;dur=2.25, dbn;dur=3")
         self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"ok")
@@ -130,8 +131,11 @@ def test_wrk_counts_the_answer_cache_header_and_threads_start_apart():
         # a request or two before the first it sends).
         asked = {int(path.rsplit("/", 1)[1]) for path in _Answers.seen}
         assert any(n < 10 for n in asked) and any(50_000 <= n < 50_010 for n in asked)
+        # The phases the answers' Server-Timing said, as means per request.
+        assert r["phases_ms"] == {"dbn": 3.0, "parse": 0.5, "text": 2.25}
         none = drive.run_wrk(base, ["/none/1", "/none/2"], 1, 1)
         assert none["hit_ratio"] is None and none["cache_hits"] == 0
+        assert none["phases_ms"] == {}
     finally:
         server.shutdown()
 
@@ -150,3 +154,63 @@ def test_the_peer_sql_runs_for_every_type():
             if kind in SEARCH_TYPES and kind not in ("trial_page", "api_trial"):
                 # The count, one GROUP BY per facet, a page.
                 assert len(peer.statements(urls[0])) == 2 + len(peer.FACETS)
+
+
+def _minute(number: int, workers_mb: float, errors: int = 0, p95: float = 20.0) -> dict:
+    return {"minute": number, "errors": errors, "p95_ms": p95, "workers_sum_mb": workers_mb}
+
+
+def _soak(minutes: list[dict], size: int = 10_000) -> dict:
+    return {
+        "size": size,
+        "minutes": minutes,
+        "sync": {"exit_code": 0},
+        "import": {"status": "done"},
+    }
+
+
+def test_the_soak_judges_errors_memory_growth_and_p95():
+    from bench import soak
+
+    good = soak.checks(_soak([_minute(1, 400), _minute(2, 430), _minute(3, 439)]))
+    assert all(ok for ok, _ in good), good
+    grown = soak.checks(_soak([_minute(1, 400), _minute(2, 441)]))
+    assert next(line for ok, line in grown if not ok).startswith("soak: web workers' memory")
+    failed = soak.checks(_soak([_minute(1, 400, errors=1), _minute(2, 400)]))
+    assert not failed[0][0]
+    slow = soak.checks(_soak([_minute(1, 400, p95=80.0)], size=100_000))
+    assert any(not ok and "p95" in line for ok, line in slow)
+    broken = _soak([_minute(1, 400)]) | {"import": {"status": "failed"}}
+    assert not all(ok for ok, _ in soak.checks(broken))
+
+
+def test_the_soak_drives_every_type_but_the_yardstick():
+    mix = drive.query_mix(10_000)
+    urls = drive._interleave(*(urls for kind, urls in mix.items() if kind != "ceiling"))
+    assert "/bench/ceiling" not in urls
+    assert len(set(urls)) >= 200 * (len(mix) - 2)
+
+
+def test_the_phase_table_lists_the_phases_any_type_has_in_request_order():
+    from bench import report
+
+    runs = {
+        "ceiling": {"phases_ms": {"db": 0.0, "dbn": 0.0, "total": 0.4}},
+        "rare_text": {"phases_ms": {"total": 30.0, "text": 12.5, "parse": 0.4, "db": 14.0}},
+        "no_timing": {},
+    }
+    rows = report.phase_rows(runs)
+    assert rows[0] == ["type", "parse", "text", "db", "dbn", "total"]
+    assert rows[2] == ["rare_text", "0.4", "12.5", "14.0", "–", "30.0"]
+    assert len(rows) == 3
+    assert report.phase_table(runs, markdown=True).startswith("| type | parse | text |")
+
+
+def test_a_corpus_is_migrated_forward_only_when_migrations_were_added():
+    from bench.__main__ import _only_added
+
+    wanted = {"generator_version": "4", "size": "10000", "migrations": "a,b,c"}
+    assert _only_added(wanted | {"migrations": "a,b"}, wanted)
+    assert not _only_added(wanted, wanted)  # nothing to do
+    assert not _only_added(wanted | {"migrations": "a,x"}, wanted)  # one changed or removed
+    assert not _only_added(wanted | {"migrations": "a", "generator_version": "3"}, wanted)

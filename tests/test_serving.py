@@ -83,7 +83,8 @@ def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
         def fetchone(self):
             return [",".join(map(str, answers[self.q]))]
 
-    monkeypatch.setattr(fulltext.connection, "cursor", Cursor)  # text_hits lives there
+    # text_hits reads through the search connection (the primary here: no replica)
+    monkeypatch.setattr(fulltext.search_connection(), "cursor", Cursor)
     for q in ("big", "small", "other"):
         assert list(engine.text_hits(facet_index, q)) == list(answers[q])
     # 1,250 ids were asked for: the oldest answer went; the newest are kept.

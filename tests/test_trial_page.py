@@ -1,6 +1,7 @@
 """The trial page: every field readable, stable URLs, redirects, escaping."""
 
 import copy
+import datetime
 import json
 import re
 
@@ -108,16 +109,21 @@ def test_snippets_and_json_ld_escape_registry_text(client):
 def test_the_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
     client.get("/trials/NCT05488327/")  # warms the vocabulary labels
     # The trial, when the portal last copied it (freshness.last_synced: its newest source
-    # record, one indexed look-up), then its related trials.
-    with django_assert_num_queries(3):
+    # record, one indexed look-up), the facet index's look at the change log (the related
+    # trials come from the index; at most every SEARCH_CACHE_SECONDS, every request in
+    # tests), then the related trials by id.
+    with django_assert_num_queries(4):
         client.get("/trials/NCT05488327/")
     for n in range(10):
         Trial.objects.create(
             key=f"R{n}", record={}, title=f"Related {n}", conditions=["dermatomyositis"]
         )
-    with django_assert_num_queries(3):
+    # The index reads the ten new trials and their sites as it follows the change log.
+    with django_assert_num_queries(6):
         response = client.get("/trials/NCT05488327/")
     assert len(response.context["related"]) == 6
+    with django_assert_num_queries(4):
+        client.get("/trials/NCT05488327/")
 
 
 def _jsonld(html: str) -> dict:
@@ -188,6 +194,37 @@ def test_related_trials_share_a_condition_or_drug_open_ones_first(client):
     assert len(keys) == 4
     assert keys[-1] == "NCT01408199"  # the only one not recruiting nor about to
     assert "Related trials" in response.content.decode()
+
+
+def test_related_trials_from_the_index_are_the_database_s(client):
+    """The index's answer (trials/search/related.py) is the ORM query it replaced."""
+    from django.db.models import Case, F, Q, Value, When
+
+    from trials.models import Status
+    from trials.search.related import related_pks
+
+    for n in range(12):  # open and closed, dated and not, sharing a condition or a drug
+        Trial.objects.create(
+            key=f"R{n}",
+            record={},
+            title=f"Related {n}",
+            conditions=["dermatomyositis"] if n % 2 else [],
+            drugs=["lenalidomide"] if n % 3 == 0 else [],
+            status=Status.RECRUITING if n % 4 == 0 else Status.COMPLETED,
+            last_updated=None if n % 5 == 0 else datetime.date(2024, 1, 1 + n % 3),
+        )
+    for trial in Trial.objects.all():
+        is_open = Case(When(status__in=Status.OPEN, then=Value(0)), default=Value(1))
+        same = Q(conditions__overlap=trial.conditions) | Q(drugs__overlap=trial.drugs)
+        expected = list(
+            Trial.objects.filter(same)
+            .exclude(pk=trial.pk)
+            .order_by(is_open, F("last_updated").desc(nulls_last=True), "pk")
+            .values_list("pk", flat=True)[:6]
+        )
+        if not trial.conditions and not trial.drugs:
+            expected = []
+        assert related_pks(trial.pk, trial.conditions, trial.drugs, 6) == expected, trial.key
 
 
 @pytest.mark.usefixtures("statuses_confirmed")

@@ -15,10 +15,10 @@ import datetime
 import time
 from collections.abc import Hashable, Iterable
 
-from django.db import connection
 from django.db.models import Max, OuterRef, Subquery
 from django.db.models.functions import Greatest
 
+from portal.replicas import search_connection
 from trials.models import SourceRecord, Trial
 from trials.search import cache
 from trials.sync.models import SyncedStudy, SyncRun
@@ -81,7 +81,7 @@ def registry_updates(version: Hashable) -> tuple[tuple[str, datetime.datetime], 
     found = cache.REGISTRY_UPDATES.get(key)
     if found is not None:
         return found
-    with connection.cursor() as cursor:
+    with search_connection().cursor() as cursor:
         cursor.execute(_NEWEST_BY_FORMAT)
         rows = cursor.fetchall()
     newest: dict[str, datetime.datetime] = {}

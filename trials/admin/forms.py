@@ -1,11 +1,10 @@
-"""Forms of the curators' admin: the trial's curated fields, uploads, mappings, the login."""
+"""Forms of the curators' admin: the trial's curated fields, uploads, mappings (the login is
+trials/admin/login.py)."""
 
 from __future__ import annotations
 
 import pycountry
 from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.cache import cache
 from django.core.validators import RegexValidator
 
 from trials.curation import EDITABLE_FIELDS
@@ -147,43 +146,4 @@ class MapValueForm(forms.Form):
                 raise forms.ValidationError("Choose a country (ISO 3166-1 alpha-2 code).")
             target = country.alpha_2
         data["target"], data["new_label"] = target, label
-        return data
-
-
-# --- Login throttling --------------------------------------------------------------------------
-
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
-
-
-def _throttle_key(request, username: str) -> str:
-    ip = request.META.get("REMOTE_ADDR", "") if request else ""
-    return f"admin-login-failures:{username.strip().lower()}:{ip}"
-
-
-class ThrottledAuthenticationForm(AdminAuthenticationForm):
-    """The admin login, refused for 15 minutes after 5 failures for one username from one IP.
-
-    Counts live in Django's cache; with several server processes, configure a shared cache
-    (CACHES) so that they count together."""
-
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "throttled": "Too many failed logins. Try again in 15 minutes.",
-    }
-
-    def clean(self):
-        key = _throttle_key(self.request, self.data.get("username") or "")
-        if cache.get(key, 0) >= MAX_FAILURES:
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            data = super().clean()
-        except forms.ValidationError:
-            cache.add(key, 0, LOCKOUT_SECONDS)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired in between
-                cache.set(key, 1, LOCKOUT_SECONDS)
-            raise
-        cache.delete(key)
         return data

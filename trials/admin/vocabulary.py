@@ -46,4 +46,4 @@ class RawDocumentAdmin(admin.ModelAdmin):
     @admin.display(description="content (first 5,000 characters)")
     def preview(self, obj):
         text = bytes(obj.content[:5000]).decode("utf-8", errors="replace")
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", text)
+        return format_html('<pre class="raw-preview">{}</pre>', text)

@@ -23,6 +23,7 @@ from trials.search.distance import NearestSite
 from trials.search.fulltext import about, passing_mentions, text_hits
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
+from trials.search.timing import timed
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
@@ -111,6 +112,8 @@ class Query:
     include_unconfirmed: bool = False
     sort: str = ""
     page: int = 1
+    # Trials a page (the API's `page_size`; the search page always shows PAGE_SIZE).
+    page_size: int = PAGE_SIZE
     # `q` as typed, when words of it were read as filters (`understood`; params.understand):
     # `q` is then the words left to search.
     typed: str = ""
@@ -131,6 +134,7 @@ class Query:
         return "relevance" if self.q else "distance" if self.near else "updated"
 
 
+@timed("masks")  # the search's own time: masks, combining, distances
 def search(query: Query) -> SearchResult:
     index = get_index()
     id_pks = _id_match(query.q)
@@ -159,7 +163,7 @@ def search(query: Query) -> SearchResult:
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     everything = _combine(index, masks)
     count = int(everything.sum())
-    pages = max(1, -(-count // PAGE_SIZE))
+    pages = max(1, -(-count // query.page_size))
     page = min(max(query.page, 1), pages)
     hits = _page_of_hits(index, query, everything, count, page, relaxed, distances)
     if near is not None:
@@ -196,6 +200,7 @@ def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:
     return int((_combine(index, masks, skip="recruiting") & left_out).sum())
 
 
+@timed("page")  # the page's trials: ranking and snippets (PostgreSQL), fetching
 def _page_of_hits(
     index: FacetIndex,
     query: Query,
@@ -207,25 +212,27 @@ def _page_of_hits(
 ) -> tuple[Hit, ...]:
     """The page's trials: ranked by PostgreSQL when few enough, else in the index's order
     (with `near`, by distance: nearest site first, then pk)."""
-    start = (page - 1) * PAGE_SIZE
+    size = query.page_size
+    start = (page - 1) * size
     rows = Trial.objects.only(*RESULT_FIELDS)
     if query.q:
         text_query = words.read(query.q, relaxed)
         rows = rows.ranked(text_query.text, search_type=text_query.search_type)
     if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
         rows = rows.filter(pk__in=index.pks[everything].tolist())
-        trials = list(rows.order_by("-rank", "-last_updated", "pk")[start : start + PAGE_SIZE])
+        trials = list(rows.order_by("-rank", "-last_updated", "pk")[start : start + size])
     elif query.effective_sort() == "distance" and distances is not None:
         found = np.flatnonzero(everything)
         order = np.lexsort((index.pks[found], distances[found]))
-        trials = _fetch(rows, index.pks[found[order[start : start + PAGE_SIZE]]])
+        trials = _fetch(rows, index.pks[found[order[start : start + size]]])
     else:
         sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
         order = index.order(sort)
-        trials = _fetch(rows, index.pks[order[everything[order]][start : start + PAGE_SIZE]])
+        trials = _fetch(rows, index.pks[order[everything[order]][start : start + size]])
     return tuple(Hit(trial, _segments(getattr(trial, "headline", None))) for trial in trials)
 
 
+@timed("counts")
 def _facet_values(
     index: FacetIndex, masks: dict[str, np.ndarray], query: Query
 ) -> MappingProxyType[str, tuple[FacetValue, ...]]:

@@ -9,10 +9,11 @@ it in A or B.
 from __future__ import annotations
 
 import numpy as np
-from django.db import connection
 
+from portal.replicas import search_connection
 from trials.search import cache, words
 from trials.search.index import FacetIndex
+from trials.search.timing import timed
 
 # A query naming diseases that finds at most this many trials is checked for trials about them
 # (passing_mentions); one finding more is taken to be about them: the check is one look at
@@ -26,6 +27,7 @@ DISEASE_IN = "{a,b,c}"
 _TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
 
 
+@timed("text")
 def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
     """Ids of the trials matching `text` as people write it (see words.read: all its words, or
     with `relaxed` any), cached until the data changes. For a query naming diseases the same
@@ -49,7 +51,7 @@ def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray
             f"SELECT ids, length(ids) - length(replace(ids, ',', '')) < {ABOUT_CHECK_MAX}"  # noqa: S608
             f" AND {about_test} FROM ({select}) AS hits"
         )
-    with connection.cursor() as cursor:
+    with search_connection().cursor() as cursor:
         cursor.execute(sql, [text_query.text] * (3 if check else 1))
         joined, *flag = cursor.fetchone()
     hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
@@ -73,6 +75,7 @@ def _remember_about(index: FacetIndex, text: str, weights: str, found: bool) -> 
     cache.TEXT_HITS.put(key, np.ones(1 if found else 0, np.int64))
 
 
+@timed("text")
 def passing_mentions(index: FacetIndex, text: str) -> int:
     """How many trials name the diseases `text` names when none is about them: "pemphigus"
     only in a description ("unlike pemphigus, …") or inclusion criteria is no pemphigus trial
@@ -84,6 +87,7 @@ def passing_mentions(index: FacetIndex, text: str) -> int:
     return 0 if about(index, text, DISEASE_IN) else found
 
 
+@timed("text")
 def about(index: FacetIndex, text: str, weights: str = RESPELT_IN) -> bool:
     """Whether some trial is *about* `text` (read as text_hits reads it): has its words in the
     parts of its search vector weighted `weights` (by default its title or its conditions,
@@ -94,7 +98,7 @@ def about(index: FacetIndex, text: str, weights: str = RESPELT_IN) -> bool:
         return bool(len(known))
     text_query = words.read(text)
     function = _TSQUERY[text_query.search_type]
-    with connection.cursor() as cursor:
+    with search_connection().cursor() as cursor:
         sql = "SELECT " + _EXISTS_ABOUT.format(function=function, weights=weights)
         cursor.execute(sql, [text_query.text] * 2)
         found = bool(cursor.fetchone()[0])

@@ -7,6 +7,8 @@ of record: the index is rebuilt from it, and kept fresh through `trials_trialcha
 a trigger fills on every insert, update and delete of a trial. A worker polls the log's head at
 most every SEARCH_CACHE_SECONDS and reloads just the rows that changed (the old row is marked
 dead, the new version appended), so an import or a curator edit shows within seconds.
+With read replicas (portal/replicas.py) the index is built from, and follows the log on, the
+process's replica: an edit shows within SEARCH_CACHE_SECONDS plus the replication lag.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 
+from portal.replicas import search_connection
 from trials.search import cache, facets
 from trials.search.columns import Columns, MultiFacet
 from trials.search.distance import SitePoints
@@ -58,6 +60,7 @@ class FacetIndex:
         self.alive = np.zeros(0, bool)
         self.row_for_pk = np.full(1, -1, np.int32)
         self.seq = 0
+        self.changed_at = None  # when the change at `seq` was made (the API's Last-Modified)
         self.checked = 0.0
         self._orders: dict[str, np.ndarray] = {}
         self._base_counts: dict[str, dict[str, int]] = {}
@@ -79,13 +82,14 @@ class FacetIndex:
 
     def _select(self, where: str) -> str:
         # Column names come from the Trial model (checked by Columns), quoted all the same.
-        select = ", ".join(connection.ops.quote_name(name) for name in self.row_layout())
+        quote = search_connection().ops.quote_name
+        select = ", ".join(quote(name) for name in self.row_layout())
         return f"SELECT {select} FROM trials_trial {where}"  # noqa: S608
 
     def build(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT coalesce(max(seq), 0) FROM trials_trialchange")
-            self.seq = cursor.fetchone()[0]
+        with search_connection().cursor() as cursor:
+            cursor.execute("SELECT seq, at FROM trials_trialchange ORDER BY seq DESC LIMIT 1")
+            self.seq, self.changed_at = cursor.fetchone() or (0, None)
         self._append_query(self._select("ORDER BY id"), [], stream=True)
         self._append_sites("", [], stream=True)
         self.checked = time.monotonic()
@@ -97,16 +101,16 @@ class FacetIndex:
         if now - self.checked < settings.SEARCH_CACHE_SECONDS:
             return
         self.checked = now
-        with connection.cursor() as cursor:
+        with search_connection().cursor() as cursor:
             cursor.execute(
-                "SELECT seq, trial_id FROM trials_trialchange WHERE seq > %s ORDER BY seq",
+                "SELECT seq, trial_id, at FROM trials_trialchange WHERE seq > %s ORDER BY seq",
                 [self.seq],
             )
             changes = cursor.fetchall()
         if not changes:
             return
-        self.seq = changes[-1][0]
-        pks = np.unique(np.fromiter((pk for _, pk in changes), np.int64, count=len(changes)))
+        self.seq, _, self.changed_at = changes[-1]
+        pks = np.unique(np.fromiter((pk for _, pk, _ in changes), np.int64, count=len(changes)))
         known = pks[pks < len(self.row_for_pk)]
         old_rows = self.row_for_pk[known]
         self.alive[old_rows[old_rows >= 0]] = False
@@ -121,7 +125,8 @@ class FacetIndex:
     def _append_query(self, sql: str, params: list, *, stream: bool = False) -> None:
         # stream: a server-side cursor, so that the rows arrive CHUNK at a time (a million
         # rows fetched at once would hold ~500 MB in the worker while the index is built).
-        with connection.chunked_cursor() if stream else connection.cursor() as cursor:
+        db = search_connection()
+        with db.chunked_cursor() if stream else db.cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(CHUNK):
                 self._append(rows)
@@ -136,7 +141,8 @@ class FacetIndex:
             "SELECT trial_id, id, lat, lon FROM trials_site"  # noqa: S608 (a constant)
             f" WHERE lat IS NOT NULL AND lon IS NOT NULL {where}"
         )
-        with connection.chunked_cursor() if stream else connection.cursor() as cursor:
+        db = search_connection()
+        with db.chunked_cursor() if stream else db.cursor() as cursor:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK * 4):
                 found = np.array(chunk, dtype=np.float64).reshape(-1, 4)

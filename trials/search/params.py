@@ -17,6 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db.models import Exists, F, Func, OuterRef, Q, Value
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
@@ -24,7 +25,7 @@ from django.http import QueryDict
 from trials.models import Site, Status, Trial, unconfirmed_before
 from trials.readers.gazetteer import EARTH_RADIUS_KM
 from trials.search import facets, fulltext, places, readings, words
-from trials.search.engine import DEFAULT_WITHIN_KM, SORTS, Query
+from trials.search.engine import DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
 from trials.search.facets import Facet
 from trials.search.index import current_values
 from trials.search.readings import Reading
@@ -99,6 +100,8 @@ class TrialFilterSet(django_filters.FilterSet):
         choices=[(s, s) for s in SORTS], method="filter_nothing", empty_label=None
     )
     page = PageFilter(method="filter_nothing", min_value=1)
+    # Trials a page: the API and the exports (the search page always shows engine.PAGE_SIZE).
+    page_size = PageFilter(method="filter_nothing", min_value=1)
     # A place (places.locate) and how far from it, in km (`within`, read by within_km()).
     near = django_filters.CharFilter(method="filter_near")
 
@@ -254,6 +257,12 @@ def _near(data: QueryDict, errors: dict[str, str]) -> places.Place | None:
     return None
 
 
+def known_parameters() -> tuple[str, ...]:
+    """Every parameter a search takes (the page, the API, exports), in a stable order: the
+    FilterSet's own, `within`, then the facets as declared now."""
+    return (*TrialFilterSet.base_filters, "within", *(facet.name for facet in facets.declared()))
+
+
 def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     """Clean values, and {parameter: message} for whatever was ignored."""
     if not data:
@@ -272,6 +281,8 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
             errors[facet.name] = f"unknown {label} {', '.join(repr(value) for value in bad)}"
         clean.setlist(facet.name, good)
     form = TrialFilterSet(data=clean, queryset=Trial.objects.none(), read_words=False).form
+    form.fields["page_size"].max_value = settings.API_MAX_PAGE_SIZE
+    form.fields["page_size"].validators.append(MaxValueValidator(settings.API_MAX_PAGE_SIZE))
     form.is_valid()
     for name, messages in form.errors.items():
         errors[name] = f"{name}={data.get(name, '')[:100]!r}: {' '.join(messages)}"
@@ -296,6 +307,7 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
         include_unconfirmed=cleaned.get("include_unconfirmed") == "1",
         sort=sort,
         page=cleaned.get("page") or 1,
+        page_size=cleaned.get("page_size") or PAGE_SIZE,
         near=(near.lat, near.lon) if near else None,
         near_label=near.label if near else "",
         within=within,

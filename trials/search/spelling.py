@@ -15,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from trials.models import Condition, Drug, DrugClass
 from trials.search import cache
 from trials.search import words as query_words
+from trials.search.timing import timed
 
 MIN_LENGTH = 4
 WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
@@ -38,6 +39,7 @@ def _max_edits(word: str) -> int:
     return 1 if len(word) < 7 else 2
 
 
+@timed("spelling")
 def correct(text: str) -> str | None:
     """The query with misspelled words replaced, or None when nothing needed correcting."""
     words, choices = _lexicon()

@@ -31,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.client import client_address, client_key
 from trials.alerts import signup
 from trials.alerts.models import Alert
 from trials.alerts.searches import canonical, describe
@@ -85,7 +86,10 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     search = ""
     if form.is_valid():
         search, _ = canonical(QueryDict(form.cleaned_data["search"]))
-    if not signup.client_allowed(request.META.get("REMOTE_ADDR", "")):
+    # The client as the rate limits and the login throttle see it (TRUSTED_PROXY_COUNT); with
+    # no address at all (a unix socket), counted as one, like the e-mail throttle alone.
+    client = client_key(client_address(request)) or ""
+    if not signup.client_allowed(client):
         return _signup_page(request, form, search, 429, throttled=True)
     if not form.is_valid():
         return _signup_page(request, form, search, 400)

@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db.models import Case, F, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from portal import replicas
 from trials import freshness
 from trials.models import Phase, Status, Trial
 from trials.search import labels
 from trials.search.facets import label
+from trials.search.related import related_pks
+from trials.search.timing import phase, timed
 
 PHASE_GLOSSARY = {
     Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
@@ -85,18 +87,13 @@ def lookup(key: str) -> Trial:
     return trial
 
 
+@timed("related")
 def _related(trial: Trial) -> list[Trial]:
-    """Up to six trials of the same condition or drug: open ones first, then the freshest."""
-    if not trial.conditions and not trial.drugs:
-        return []
-    is_open = Case(When(status__in=Status.OPEN, then=Value(0)), default=Value(1))
-    same = Q(conditions__overlap=trial.conditions) | Q(drugs__overlap=trial.drugs)
-    return list(
-        Trial.objects.filter(same)
-        .exclude(pk=trial.pk)
-        .only(*RELATED_FIELDS)
-        .order_by(is_open, F("last_updated").desc(nulls_last=True), "key")[:RELATED]
-    )
+    """Up to six trials of the same condition or drug: open ones first, then the freshest
+    (trials/search/related.py, from the facet index), fetched in one query."""
+    pks = related_pks(trial.pk, trial.conditions, trial.drugs, RELATED)
+    found = Trial.objects.only(*RELATED_FIELDS).in_bulk(pks) if pks else {}
+    return [found[pk] for pk in pks if pk in found]
 
 
 def unconfirmed_words(trial: Trial) -> str:
@@ -179,10 +176,20 @@ def _sites_by_country(record: dict) -> list[tuple[str, list[dict]]]:
 
 
 @require_GET
+@replicas.readable
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
-    trial = lookup(key)
+    with phase("lookup"):
+        trial = lookup(key)
     if trial.key != key:
         return redirect(trial, permanent=True)
+    context = _context(request, trial)
+    with phase("render"):
+        return render(request, "trials/trial.html", context)
+
+
+@timed("present")
+def _context(request: HttpRequest, trial: Trial) -> dict:
+    """The trial template's context."""
     record = trial.record
     conditions = [
         {**c, "label": label("condition", c["term"]) if c.get("term") else None}
@@ -193,7 +200,7 @@ def trial_page(request: HttpRequest, key: str) -> HttpResponse:
     status_label = label("status", trial.status)
     phase_labels = [label("phase", p) for p in trial.phases]
     enrollment = record.get("enrollment")
-    context = {
+    return {
         "trial": trial,
         "record": record,
         "status_label": status_label,
@@ -225,4 +232,3 @@ def trial_page(request: HttpRequest, key: str) -> HttpResponse:
         "related": _related(trial),
         "jsonld": _jsonld(request, trial, record, conditions),
     }
-    return render(request, "trials/trial.html", context)

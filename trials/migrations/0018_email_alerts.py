@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0016_place_sites_from_gazetteer'),
+        ('trials', '0017_rate_limit_counter'),
     ]
 
     operations = [
