@@ -22,11 +22,19 @@ def seeded(live_server):
     return live_server
 
 
-@pytest.mark.parametrize("javascript", [True, False])
-def test_signing_up_from_the_results_and_confirming(seeded, browser, settings, javascript):
+def test_signing_up_from_the_results_and_confirming(seeded, page, settings):
+    """With JavaScript, under the Content-Security-Policy guard of tests/conftest.py's `page`."""
+    _sign_up_and_confirm(seeded, page, settings)
+
+
+def test_signing_up_and_confirming_without_javascript(seeded, browser, settings):
+    context = browser.new_context(java_script_enabled=False)
+    _sign_up_and_confirm(seeded, context.new_page(), settings)
+    context.close()
+
+
+def _sign_up_and_confirm(seeded, page, settings):
     settings.SITE_URL = seeded.url
-    context = browser.new_context(java_script_enabled=javascript)
-    page = context.new_page()
     page.goto(seeded.url + "/?condition=dermatomyositis")
     page.get_by_label("E-mail address").fill("ana@example.org")
     page.get_by_label("Daily").check()
@@ -44,4 +52,3 @@ def test_signing_up_from_the_results_and_confirming(seeded, browser, settings, j
     page.get_by_role("button", name="Confirm the alert").click()
     assert page.get_by_role("heading", name="Your alert is on").is_visible()
     assert Alert.objects.get().confirmed is not None
-    context.close()
