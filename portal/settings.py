@@ -39,12 +39,26 @@ Environment:
                             PostgreSQL duration, default 2s; 0 = no bound); trials/search/timeout.py
 - DB_OUTAGE_RETRY_AFTER     Retry-After (s) of the 503 answered while the database is away
                             (default 5); portal/outage.py
+- SITE_URL                  the portal's address as people reach it, for links in e-mails
+                            (default http://localhost:8000)
+- EMAIL_HOST                SMTP server for e-mails (the alerts); unset: printed to the console
+                            with DJANGO_DEBUG=1, else sent to localhost's MTA
+- EMAIL_PORT, EMAIL_USE_TLS port (default 587) and STARTTLS (default on) of EMAIL_HOST
+- EMAIL_HOST_USER, EMAIL_HOST_PASSWORD   SMTP login, if the server wants one
+- EMAIL_TIMEOUT             seconds an SMTP connection may take (default 30)
+- DEFAULT_FROM_EMAIL        the sender (default "Skin trials finder <alerts@localhost>")
+- ALERT_CONFIRM_HOURS       hours an alert sign-up waits for its confirmation link (default 48)
+- ALERT_SIGNUPS_PER_IP_HOUR, ALERT_SIGNUPS_PER_EMAIL_DAY   sign-ups from one client address an
+                            hour (default 20), to one e-mail address a day (default 3)
+- ALERT_MAX_PER_EMAIL       alerts one e-mail address may have (default 20)
+- ALERT_MAX_TRIALS          trials one alert e-mail lists; the others are counted (default 50)
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
@@ -311,3 +325,38 @@ RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 60, minimum=1)
 SEARCH_STATEMENT_TIMEOUT = env_duration("SEARCH_STATEMENT_TIMEOUT", "2s")
 # While the database is away pages, the API and /healthz answer 503 with this Retry-After (s).
 DB_OUTAGE_RETRY_AFTER = env_int("DB_OUTAGE_RETRY_AFTER", 5, minimum=1)
+
+# E-mail (the alerts, trials/alerts/), through Django's mailers: SMTP when EMAIL_HOST is set or
+# DEBUG is off (then EMAIL_HOST defaults to the machine's own MTA, localhost), printed to the
+# console in development. Tests use Django's in-memory outbox whatever is set here. The EMAIL_*
+# names are environment variables only: Django 6.1 retired the settings of those names.
+_email_host = os.environ.get("EMAIL_HOST", "").strip()
+if _email_host or not DEBUG:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host or "localhost",
+                "port": env_int("EMAIL_PORT", 587, minimum=1),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "timeout": env_int("EMAIL_TIMEOUT", 30, minimum=1),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Skin trials finder <alerts@localhost>"
+# Links in e-mails are absolute: the portal's address as people reach it.
+SITE_URL = (os.environ.get("SITE_URL") or "http://localhost:8000").strip().rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r}: expected an http:// or https:// URL")
+# E-mail alerts (trials/alerts/): how long a sign-up waits for its confirmation; sign-ups an
+# hour from one client address and a day to one e-mail address; alerts per address; trials
+# listed in one e-mail.
+ALERT_CONFIRM_HOURS = env_int("ALERT_CONFIRM_HOURS", 48, minimum=1)
+ALERT_SIGNUPS_PER_IP_HOUR = env_int("ALERT_SIGNUPS_PER_IP_HOUR", 20, minimum=1)
+ALERT_SIGNUPS_PER_EMAIL_DAY = env_int("ALERT_SIGNUPS_PER_EMAIL_DAY", 3, minimum=1)
+ALERT_MAX_PER_EMAIL = env_int("ALERT_MAX_PER_EMAIL", 20, minimum=1)
+ALERT_MAX_TRIALS = env_int("ALERT_MAX_TRIALS", 50, minimum=1)

@@ -18,6 +18,7 @@ PAGES = {
     "filtered search": "/?country=CN&drug=lenalidomide&age=30&sex=female",
     "trial": "/trials/NCT01408199/",
     "empty result": "/?country=ES&status=RECRUITING",
+    "alert sign-up": "/alerts/?condition=dermatomyositis",
     "api reference": "/api/",
 }
 

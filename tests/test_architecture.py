@@ -130,15 +130,22 @@ ALLOWED = {
     "trials.readers": set(),
     "trials.models": {"trials.readers"},
     "trials.lookups": set(),
-    "trials.apps": {"trials.lookups", "trials.sync"},  # registers the sync's models
+    "trials.apps": {"trials.lookups", "trials.sync", "trials.alerts"},  # registers models
     "trials.loading": {"trials.readers", "trials.models"},
     "trials.search": {"trials.readers", "trials.models"},
     "trials.templatetags": {"trials.search", "trials.web", "trials.models"},
     "trials.freshness": {"trials.search", "trials.sync", "trials.models"},
-    "trials.web": {"trials.search", "trials.freshness", "trials.readers", "trials.models"},
+    "trials.web": {
+        "trials.search",
+        "trials.freshness",
+        "trials.readers",
+        "trials.models",
+        "trials.alerts",
+    },
+    "trials.alerts": {"trials.search", "trials.models"},
     "trials.curation": {"trials.loading", "trials.readers", "trials.models"},
     "trials.sync": {"trials.loading", "trials.readers", "trials.models"},
-    "trials.jobs": {"trials.loading", "trials.sync", "trials.models"},
+    "trials.jobs": {"trials.loading", "trials.sync", "trials.models", "trials.alerts"},
     "trials.admin": {
         "trials.web",
         "trials.curation",

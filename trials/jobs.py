@@ -17,6 +17,9 @@ by hand: `manage.py procrastinate worker`. The jobs:
   hour, quietly (logged, and the failed run is in admin), and nothing else is affected.
   `manage.py boot --worker` (make run, make serve) queues one at start when no sync ever
   succeeded, so a new portal fills itself with real trials within minutes.
+- `send_alerts`: every hour (at :43), the e-mail alerts that are due (trials/alerts/digest.py):
+  each confirmed alert's new and changed trials, at most once a day or a week as its owner
+  chose; unconfirmed sign-ups past ALERT_CONFIRM_HOURS are deleted.
 
 Uploads are kept on disk, not in the database: the importer reads paths (files, ZIPs) as it
 streams, a 200 MB upload is never held in memory, and the worker runs on the web server's
@@ -42,6 +45,7 @@ from procrastinate.contrib.django.models import ProcrastinateWorker
 from procrastinate.exceptions import AlreadyEnqueued
 from psycopg.types.json import Jsonb
 
+from trials.alerts.digest import send_due_alerts
 from trials.loading.importer import ImportResult, run_import
 from trials.models import ImportRun
 from trials.sync.ctgov import SyncBusy, run_ctgov_sync
@@ -239,3 +243,19 @@ def queue_first_sync() -> bool:
     except AlreadyEnqueued:  # one is waiting already (its queueing lock)
         return False
     return True
+
+
+# Lock "alerts": two workers never look at the same alerts at once (each alert is also locked).
+@app.periodic(cron="43 * * * *")
+@app.task(name="trials.send_alerts", queueing_lock="send_alerts", lock="alerts")
+def send_alerts(timestamp: int) -> None:
+    """Send the e-mail alerts that are due (trials/alerts/digest.py)."""
+    outcome = send_due_alerts()
+    if outcome.sent or outcome.failed:
+        logger.info(
+            "alerts: %s sent, %s with nothing new, %s failed, %s unconfirmed expired",
+            outcome.sent,
+            outcome.empty,
+            outcome.failed,
+            outcome.expired,
+        )

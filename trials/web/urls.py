@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials.web import api, trial_page, views
+from trials.web import alerts, api, trial_page, views
 
 urlpatterns = [
     path("", views.search_page, name="search"),
@@ -14,4 +14,9 @@ urlpatterns = [
     # finds the trial by that ID and redirects to its URL-safe key.
     path("trials/<path:key>/", trial_page.trial_page, name="trial_by_raw_id"),
     path("healthz", views.healthz, name="healthz"),
+    # E-mail alerts for a search (trials/web/alerts.py).
+    path("alerts/", alerts.signup_view, name="alert_signup"),
+    path("alerts/sent/", alerts.sent_view, name="alert_sent"),
+    path("alerts/confirm/<str:token>/", alerts.confirm_view, name="alert_confirm"),
+    path("alerts/unsubscribe/<str:token>/", alerts.unsubscribe_view, name="alert_unsubscribe"),
 ]
