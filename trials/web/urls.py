@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials.web import trial_page, views
+from trials.web import compare, exports, feeds, trial_page, views
 
 urlpatterns = [
     path("", views.search_page, name="search"),
@@ -12,4 +12,10 @@ urlpatterns = [
     # finds the trial by that ID and redirects to its URL-safe key.
     path("trials/<path:key>/", trial_page.trial_page, name="trial_by_raw_id"),
     path("healthz", views.healthz, name="healthz"),
+    # Taking a search away (issue 17): the search page's parameters, every matching trial.
+    path("export/trials.csv", exports.export, {"fmt": "csv"}, name="export_csv"),
+    path("export/trials.jsonl", exports.export, {"fmt": "jsonl"}, name="export_jsonl"),
+    path("export/trials.ris", exports.export, {"fmt": "ris"}, name="export_ris"),
+    path("feeds/trials.atom", feeds.TrialsFeed(), name="feed"),
+    path("compare/", compare.compare_page, name="compare"),
 ]

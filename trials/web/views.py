@@ -16,7 +16,7 @@ from trials import freshness
 from trials.search import cache, params
 from trials.search.engine import PAGE_SIZE, Hit, search
 from trials.search.index import get_index, peek
-from trials.web import presenters
+from trials.web import exports, presenters
 from trials.web.trial_page import lookup
 
 
@@ -62,6 +62,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
     version = peek().seq
     context["registry_updates"] = freshness.registry_updates(version)
     context["sync_running"] = freshness.sync_in_progress(version)
+    # Taking the results away (issue 17): downloads, the feed, compare, a link to copy.
+    context |= exports.links(request.GET, errors)
+    context["share_url"] = request.build_absolute_uri()
+    context["compare_max"] = settings.COMPARE_MAX_TRIALS
     return render(request, "trials/search.html", context)
 
 
