@@ -10,40 +10,59 @@ number, bool, list of strings or None (JSON), which the CSV writes as text.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from django.db import models
-from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KT, KeyTransform
 
 from trials.models import Sex, status_unconfirmed
 from trials.search import labels
 from trials.search.facets import label
 
-# The record's parts an export reads, as SQL on the stored record: only these leave PostgreSQL,
-# never the whole record (descriptions and criteria are most of its bytes).
+
+@dataclass(frozen=True)
+class RecordPart:
+    """A part of the stored record an export reads: SQL over `part`, the record's top-level
+    keys as `jsonb_to_record` reads them (`keys`: key -> SQL type), once per row."""
+
+    sql: str
+    keys: tuple[tuple[str, str], ...] = ()
+    json: bool = False
+
+
+# What an export reads of the record: only these leave PostgreSQL, never whole records
+# (descriptions and criteria are most of their bytes). All are read from one `jsonb_to_record`
+# per row: every `record->'key'` would decompress the whole record again.
 RECORD_PARTS = {
-    "completion": KT("record__completion"),
-    "summary": KT("record__summary"),
-    "failed_therapies": KeyTransform("prior_therapies", KeyTransform("refractory", "record")),
-    "contact_list": KeyTransform("contacts", "record"),
-    "site_count": RawSQL(
-        "coalesce(jsonb_array_length(CASE WHEN jsonb_typeof(record->'sites') = 'array' "
-        "THEN record->'sites' END), 0)",
-        [],
-        output_field=models.IntegerField(),
+    "completion": RecordPart("part.completion", (("completion", "text"),)),
+    "summary": RecordPart("part.summary", (("summary", "text"),)),
+    "failed_therapies": RecordPart(
+        "part.refractory->'prior_therapies'", (("refractory", "jsonb"),), json=True
     ),
-    "primary_outcomes": RawSQL(
-        "jsonb_path_query_array(record, "
-        '\'$.outcomes[*] ? (@.kind == "primary").measure ? (@.type() == "string")\')',
-        [],
-        output_field=models.JSONField(),
+    "contact_list": RecordPart("part.contacts", (("contacts", "jsonb"),), json=True),
+    "primary_outcomes": RecordPart(
+        "jsonb_path_query_array(part.outcomes, "
+        '\'$[*] ? (@.kind == "primary").measure ? (@.type() == "string")\')',
+        (("outcomes", "jsonb"),),
+        json=True,
+    ),
+    # The sites' child rows (the record's sites, one a row): an index probe, not the record.
+    "site_count": RecordPart(
+        "(SELECT count(*) FROM trials_site site WHERE site.trial_id = trial.id)"
     ),
 }
 
-
 Row = dict
+
+
+@functools.lru_cache(maxsize=8192)
+def cached_label(facet: str, value: str) -> str:
+    return label(facet, value)
+
+
+def forget_labels() -> None:
+    """Labels are remembered for one export at a time (a curator may edit them between two)."""
+    cached_label.cache_clear()
+    _therapy.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -61,7 +80,7 @@ def _iso(value) -> str | None:
 
 
 def _labels(facet: str, field: str) -> Callable[[Row], list[str]]:
-    return lambda row: [label(facet, value) for value in row[field] or []]
+    return lambda row: [cached_label(facet, value) for value in row[field] or []]
 
 
 def therapy_label(slug: str) -> str:
@@ -75,9 +94,12 @@ def therapy_label(slug: str) -> str:
     return labels.failed_label(slug)
 
 
+_therapy = functools.lru_cache(maxsize=4096)(therapy_label)
+
+
 def _failed(row: Row) -> list[str]:
     slugs = row["failed_therapies"]
-    return [therapy_label(slug) for slug in slugs if isinstance(slug, str)] if slugs else []
+    return [_therapy(slug) for slug in slugs if isinstance(slug, str)] if slugs else []
 
 
 def _texts(value) -> list[str]:
@@ -121,7 +143,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("title", "the public title", lambda row: row["title"], ("title",)),
     Column("url", "the trial's page on this portal", lambda row: row["_url"], ("key",)),
     Column("status", "recruitment status, in words (`Recruiting`, `Completed`, …)",
-           lambda row: label("status", row["status"]), ("status",)),
+           lambda row: cached_label("status", row["status"]), ("status",)),
     Column("status_verified", "when a source last confirmed the status (ISO date)",
            lambda row: _iso(row["status_verified"]), ("status_verified",)),
     Column("status_unconfirmed",
@@ -130,7 +152,7 @@ COLUMNS: tuple[Column, ...] = (
            ("status", "status_verified")),
     Column("phases", "phases in words", _labels("phase", "phases"), ("phases",)),
     Column("study_type", "interventional, observational or expanded access",
-           lambda row: label("study_type", row["study_type"]) if row["study_type"] else None,
+           lambda row: cached_label("study_type", row["study_type"]) if row["study_type"] else None,
            ("study_type",)),
     Column("conditions", "conditions (the vocabulary's labels)",
            _labels("condition", "conditions"), ("conditions",)),
@@ -168,7 +190,7 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 
 
-def needs(columns=COLUMNS, *more: str) -> tuple[list[str], dict]:
+def needs(columns=COLUMNS, *more: str) -> tuple[list[str], dict[str, RecordPart]]:
     """(Trial columns, {name: record part}) that `columns` (and `more`) read."""
     wanted = dict.fromkeys(["pk", *(need for column in columns for need in column.needs), *more])
     fields = [name for name in wanted if name not in RECORD_PARTS]

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 
 import orjson
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -31,13 +32,14 @@ from trials.models import Trial
 from trials.search import facets, params
 from trials.search.engine import PAGE_SIZE, Matches, matching
 from trials.web import export_columns
-from trials.web.export_columns import COLUMNS, Row
+from trials.web.export_columns import COLUMNS, RecordPart, Row, cached_label
 
 # Rows fetched (and written) at a time: one query each.
 CHUNK = 500
 MAX_PAGE_SIZE = 100
 # What a spreadsheet may read as the start of a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = "".join(FORMULA_START)
 # The URL parameters that only the page's own display uses: never part of an export's link.
 DISPLAY_ONLY = ("page", "page_size", "expand")
 
@@ -48,15 +50,20 @@ def neutralise(cell: str) -> str:
 
 
 def csv_cell(value: object) -> str:
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value and value[0] in _FORMULA else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
-    if isinstance(value, list | tuple):
-        value = "; ".join(str(item) for item in value)
-    return neutralise(str(value))
+    if kind is list or kind is tuple:
+        return csv_cell("; ".join(str(item) for item in value))
+    if kind is float:
+        return f"{value:g}"
+    if kind is int:
+        return str(value)
+    return csv_cell(str(value))
 
 
 def cut_note(count: int, exported: int) -> str:
@@ -71,18 +78,44 @@ def cut_note(count: int, exported: int) -> str:
 # --- Fetching ---------------------------------------------------------------------------------
 
 
+def statement(fields: list[str], parts: dict[str, RecordPart]) -> str:
+    """The rows of an array of ids (`%s`) as one SELECT: the Trial columns, then the record's
+    parts, read from one `jsonb_to_record` of the record per row."""
+    columns = [
+        f"trial.{connection.ops.quote_name(Trial._meta.get_field(name).column)}"
+        if name != "pk"
+        else "trial.id"
+        for name in fields
+    ]
+    keys = dict(key for part in parts.values() for key in part.keys)
+    sql = f"SELECT {', '.join([*columns, *(part.sql for part in parts.values())])}"
+    sql += f" FROM {Trial._meta.db_table} trial"
+    if keys:
+        shape = ", ".join(f"{connection.ops.quote_name(key)} {kind}" for key, kind in keys.items())
+        sql += f" CROSS JOIN LATERAL jsonb_to_record(trial.record) AS part({shape})"
+    return sql + " WHERE trial.id = ANY(%s::bigint[])"
+
+
 def rows(matches: Matches, trial_url: Callable[[str], str], *needs: str) -> Iterator[list[Row]]:
     """The matched trials' rows, in order, a chunk at a time: the columns' needs and `needs`,
     `_url` (the trial page's absolute URL) and, with `near`, `_nearest` (its nearest site)."""
     fields, parts = export_columns.needs(COLUMNS, "key", *needs)
+    names = [*fields, *parts]
+    json_parts = [names.index(name) for name, part in parts.items() if part.json]
+    sql = statement(fields, parts)
+    export_columns.forget_labels()  # labels are read once per export (curators edit them)
     for start in range(0, len(matches.pks), CHUNK):
         chunk = matches.pks[start : start + CHUNK]
-        found = {
-            row["pk"]: row
-            for row in Trial.objects.filter(pk__in=chunk.tolist())
-            .order_by()
-            .values(*fields, **parts)
-        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [chunk.tolist()])
+            fetched = cursor.fetchall()
+        found = {}
+        for line in fetched:
+            row = dict(zip(names, line, strict=True))
+            for index in json_parts:
+                if isinstance(text := line[index], str | bytes):
+                    row[names[index]] = orjson.loads(text)
+            found[row["pk"]] = row
         nearest = matches.nearest_sites(chunk)
         out = []
         for pk in chunk.tolist():
@@ -142,8 +175,8 @@ def ris_record(row: Row) -> str:
     lines += [("DP", "Skin trials finder"), ("UR", row["_url"])]
     if row["summary"]:
         lines.append(("AB", row["summary"]))
-    keywords = [*(facets.label("condition", c) for c in row["conditions"] or [])]
-    keywords += [facets.label("drug", d) for d in row["drugs"] or []]
+    keywords = [*(cached_label("condition", c) for c in row["conditions"] or [])]
+    keywords += [cached_label("drug", d) for d in row["drugs"] or []]
     lines += [("KW", keyword) for keyword in dict.fromkeys(keywords)]
     lines.append(("N1", _ris_note(row)))
     text = "".join(f"{tag}  - {_ris_text(value)}\r\n" for tag, value in lines if value)

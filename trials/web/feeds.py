@@ -19,8 +19,9 @@ import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Count
 from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -29,7 +30,6 @@ from django.utils.html import format_html, format_html_join
 from trials.models import Trial, status_unconfirmed
 from trials.search import facets, labels, params
 from trials.search.engine import Query, matching
-from trials.web.export_columns import RECORD_PARTS
 from trials.web.exports import download_params
 
 # A trial changed this soon after it was first stored is still "new" (the loader's writes).
@@ -86,7 +86,7 @@ def _matching_pks(query: Query) -> list[int] | None:
 def recent(query: Query, limit: int) -> list[Trial]:
     """The matched trials most recently added or changed: one query (with the search's own)."""
     trials = Trial.objects.only(*FEED_FIELDS).annotate(
-        site_count=RECORD_PARTS["site_count"], completion=RECORD_PARTS["completion"]
+        site_count=Count("sites"), completion=KT("record__completion")
     )
     pks = _matching_pks(query)
     if pks is not None:
