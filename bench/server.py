@@ -26,8 +26,11 @@ def free_port() -> int:
 class Server:
     """gunicorn portal.wsgi behind `manage.py boot --collectstatic` (which migrates first)."""
 
-    def __init__(self, url: str, workers: int, log: Path, port: int | None = None) -> None:
+    def __init__(
+        self, url: str, workers: int, log: Path, port: int | None = None, env: dict | None = None
+    ) -> None:
         self.url = url
+        self.env = env or {}
         self.workers = workers
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -51,7 +54,7 @@ class Server:
             f"127.0.0.1:{self.port}",
         ]
         # PORTAL_BENCHMARK=1: serve the ceiling page, which production never does.
-        env = os.environ | {"DATABASE_URL": self.url, "PORTAL_BENCHMARK": "1"}
+        env = os.environ | {"DATABASE_URL": self.url, "PORTAL_BENCHMARK": "1"} | self.env
         env.pop("DJANGO_DEBUG", None)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("w") as log:
