@@ -235,3 +235,11 @@ def test_the_results_page_links_the_downloads_and_the_feed(client):
 def test_a_place_the_page_could_not_read_is_left_out_of_the_links(client):
     response = client.get("/", {"near": "Nowhereville Zzz", "within": "50", "sort": "distance"})
     assert response.context["downloads"][0]["url"] == "/export/trials.csv"
+
+
+def test_head_gives_the_headers_without_reading_rows(client, django_assert_num_queries):
+    client.get("/")
+    with django_assert_num_queries(1):  # the change-log poll: no chunk is read
+        response = client.head("/export/trials.csv", {"country": "CN"})
+    assert response.status_code == 200 and response["X-Export-Count"] == "3"
+    assert not response.content

@@ -277,7 +277,10 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     note = cut_note(found.count, len(found.pks)) if cut else None
     if fmt == "jsonl" and note:
         note = {"exported": len(found.pks), "matching": found.count, "limit": cap, "note": note}
-    response = StreamingHttpResponse(writer(chunks, note), content_type=content_type)
+    if request.method == "HEAD":  # the headers only: no rows are read
+        response = HttpResponse(content_type=content_type)
+    else:
+        response = StreamingHttpResponse(writer(chunks, note), content_type=content_type)
     day = datetime.date.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="trials-{day}.{fmt}"'
     response["X-Total-Count"] = str(found.count)
