@@ -140,3 +140,10 @@ def test_the_search_page_links_its_feed(client):
         '<link rel="alternate" type="application/atom+xml" '
         'title="New and changed trials for this search" href="/feeds/trials.atom?country=CN">'
     ) in html
+
+
+def test_a_search_of_everything_reads_no_ids(client, django_assert_num_queries):
+    client.get("/")
+    client.get("/feeds/trials.atom")
+    with django_assert_num_queries(1):  # the entries: no search, no change-log poll
+        assert len(_entries(_feed(client, sort="updated", page="3"))) == 5

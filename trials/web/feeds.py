@@ -78,7 +78,8 @@ class SearchFeed:
 
 def _matching_pks(query: Query) -> list[int] | None:
     """The pks the search finds; None when it finds every trial (no parameter at all)."""
-    if query == Query():
+    narrowed = query.q or any(query.facets.values()) or query.near or query.recruiting
+    if not narrowed and query.age is None:
         return None
     return matching(query, limit=2**62).pks.tolist()
 
