@@ -80,6 +80,7 @@ def test_the_newest_change_comes_first_and_says_what_the_trial_is_now(client, se
     assert first.findtext(f"{ATOM}title").startswith("Changed: Study To Evaluate")
     summary = first.findtext(f"{ATOM}summary")
     assert "Changed on the portal" in summary and "first seen" in summary
+    assert "a source or a curator&#x27;s edit changed the portal&#x27;s copy" in summary
     assert "<li>Status: Completed</li>" in summary
     assert "<li>Status confirmed by the registry: 3 Aug 2011</li>" in summary
     assert "<li>Sites: 1 site in Spain</li>" in summary
@@ -147,3 +148,17 @@ def test_a_search_of_everything_reads_no_ids(client, django_assert_num_queries):
     client.get("/feeds/trials.atom")
     with django_assert_num_queries(1):  # the entries: no search, no change-log poll
         assert len(_entries(_feed(client, sort="updated", page="3"))) == 5
+
+
+def test_a_change_says_what_the_registry_dates_show(client):
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    Trial.objects.update(created=week_ago, modified=week_ago)
+    today = timezone.now().date()
+    Trial.objects.filter(trial_id="NCT01408199").update(
+        modified=timezone.now(), last_updated=today, status_verified=today
+    )
+    client.get("/")
+    (entry,) = _entries(_feed(client, country="ES"))
+    summary = entry.findtext(f"{ATOM}summary")
+    assert f"the registry updated its record on {today:%-d %b %Y}" in summary
+    assert f"the registry confirmed the status on {today:%-d %b %Y}" in summary

@@ -106,15 +106,27 @@ def _day(value) -> str:
     return f"{value:%-d %b %Y}" if value else ""
 
 
+def _since_first_seen(trial: Trial) -> str:
+    """What the registry's own dates say changed since the portal first stored the trial."""
+    first = trial.created.date()
+    said = []
+    if trial.last_updated and trial.last_updated >= first:
+        said.append(f"the registry updated its record on {_day(trial.last_updated)}")
+    if trial.status_verified and trial.status_verified >= first:
+        said.append(f"the registry confirmed the status on {_day(trial.status_verified)}")
+    return "; ".join(said) or "a source or a curator's edit changed the portal's copy"
+
+
 def summary_html(trial: Trial) -> str:
     """What the entry says: new or changed and when; status, sites, dates. Escaped HTML."""
     if is_new(trial):
         lead = format_html("<p>New on the portal {}.</p>", _day(trial.created))
     else:
         lead = format_html(
-            "<p>Changed on the portal {} (first seen {}).</p>",
+            "<p>Changed on the portal {} (first seen {}): {}.</p>",
             _day(trial.modified),
             _day(trial.created),
+            _since_first_seen(trial),
         )
     status = facets.label("status", trial.status)
     if status_unconfirmed(trial.status, trial.status_verified):
