@@ -31,8 +31,8 @@ from django.views.decorators.http import require_safe
 from trials.models import Trial
 from trials.search import facets, params
 from trials.search.engine import PAGE_SIZE, Matches, matching
-from trials.web import export_columns
-from trials.web.export_columns import COLUMNS, RecordPart, Row, cached_label
+from trials.web import export_columns, ris
+from trials.web.export_columns import COLUMNS, RecordPart, Row
 
 # Rows fetched (and written) at a time: one query each.
 CHUNK = 500
@@ -153,56 +153,6 @@ def jsonl_lines(chunks: Iterator[list[Row]], note: dict | None) -> Iterator[byte
         yield orjson.dumps({"truncated": note}) + b"\n"
 
 
-RIS_NEEDS = ("summary", "registries", "start_date", "last_updated", "sponsor")
-
-
-def _ris_text(value: object) -> str:
-    """One line: a value holding a line break would start a tag of its own."""
-    return " ".join(str(value).split())
-
-
-def ris_record(row: Row) -> str:
-    """A trial as an RIS record (type DBASE: an entry of an online database)."""
-    lines = [("TY", "DBASE"), ("ID", row["trial_id"] or row["key"]), ("TI", row["title"])]
-    if row["trial_id"]:
-        lines.append(("AN", row["trial_id"]))
-    if row["sponsor"]:
-        lines.append(("AU", row["sponsor"]))
-    if start := row["start_date"]:
-        lines += [("PY", str(start.year)), ("DA", start.strftime("%Y/%m/%d"))]
-    for registry in row["registries"] or []:
-        lines.append(("DB", registry))
-    lines += [("DP", "Skin trials finder"), ("UR", row["_url"])]
-    if row["summary"]:
-        lines.append(("AB", row["summary"]))
-    keywords = [*(cached_label("condition", c) for c in row["conditions"] or [])]
-    keywords += [cached_label("drug", d) for d in row["drugs"] or []]
-    lines += [("KW", keyword) for keyword in dict.fromkeys(keywords)]
-    lines.append(("N1", _ris_note(row)))
-    text = "".join(f"{tag}  - {_ris_text(value)}\r\n" for tag, value in lines if value)
-    return text + "ER  - \r\n\r\n"
-
-
-def _ris_note(row: Row) -> str:
-    by_name = {column.name: column for column in COLUMNS}
-    facts = ["status", "status_verified", "phases", "enrollment", "countries"]
-    facts += ["failed_therapies_required", "last_updated"]
-    parts = []
-    for name in facts:
-        text = csv_cell(by_name[name].value(row)).lstrip("'")
-        if text:
-            parts.append(f"{name.replace('_', ' ').capitalize()}: {text}")
-    return "; ".join(parts)
-
-
-def ris_lines(chunks: Iterator[list[Row]], note: str | None) -> Iterator[bytes]:
-    for chunk in chunks:
-        yield "".join(ris_record(row) for row in chunk).encode()
-    if note:
-        record = f"TY  - GEN\r\nTI  - Export cut\r\nN1  - {_ris_text(note)}\r\nER  - \r\n"
-        yield record.encode()
-
-
 def _drain(buffer: io.StringIO) -> bytes:
     data = buffer.getvalue().encode()
     buffer.seek(0)
@@ -214,7 +164,7 @@ FORMATS = {
     # name: (content type, writer, the record parts the writer reads beyond the columns)
     "csv": ("text/csv; charset=utf-8", csv_lines, ()),
     "jsonl": ("application/jsonl; charset=utf-8", jsonl_lines, ()),
-    "ris": ("application/x-research-info-systems; charset=utf-8", ris_lines, RIS_NEEDS),
+    "ris": ("application/x-research-info-systems; charset=utf-8", ris.ris_lines, ris.RIS_NEEDS),
 }
 
 
