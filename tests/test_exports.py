@@ -243,3 +243,10 @@ def test_head_gives_the_headers_without_reading_rows(client, django_assert_num_q
         response = client.head("/export/trials.csv", {"country": "CN"})
     assert response.status_code == 200 and response["X-Export-Count"] == "3"
     assert not response.content
+
+
+def test_the_menu_says_when_a_download_would_be_cut(client, settings):
+    assert "Download all 5 trials:" in client.get("/").content.decode()
+    settings.EXPORT_MAX_TRIALS = 2
+    html = client.get("/").content.decode()
+    assert "Download the first 2 of the 5 trials (an export holds at most 2" in html
