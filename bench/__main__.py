@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import corpus, db, importer, load, report, sync
+from bench import corpus, db, export, importer, load, report, sync
 from bench.measure import OUT_DIR, drive_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +61,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--no-peer", action="store_true", help="skip the textbook PostgreSQL peer (bench/peer.py)"
+    )
+    p.add_argument(
+        "--no-export",
+        action="store_true",
+        help="skip the export line (every trial as CSV and JSON Lines; `--types export` alone "
+        "runs only it)",
     )
     p.add_argument("--import-only", action="store_true", help="only the import benchmark")
     p.add_argument(
@@ -271,6 +277,8 @@ def main(argv: list[str]) -> int:
             f"sum {mem['workers_sum_mb']} MB ({len(mem['workers_mb'])} workers; "
             f"master {mem['master_mb']} MB)"
         )
+        for fmt, measured in (result.get("export") or {}).items():
+            print(export.line(fmt, measured))
         print("\nMarkdown for docs/benchmarks.md:\n")
         print(report.markdown_table(result))
     lines = report.checks(result)

@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 
-from bench import drive, peer
+from bench import drive, export, peer
 from bench.server import Server
 
 OUT_DIR = Path(__file__).resolve().parent.parent / ".data" / "bench"
@@ -86,16 +86,20 @@ def drive_types(srv: Server, mix: dict, hits: dict, args, title: str) -> dict:
 
 def drive_server(url: str, args, label: str) -> dict:
     mix = drive.query_mix(args.size)
+    exporting = not args.no_export
     if args.types:
         wanted = [t.strip() for t in args.types.split(",")]
-        unknown = [t for t in wanted if t not in mix]
+        exporting = exporting and "export" in wanted
+        unknown = [t for t in wanted if t not in mix and t != "export"]
         if unknown:
             raise SystemExit(f"unknown query types {unknown}; known: {', '.join(mix)}")
         mix = {t: mix[t] for t in ["ceiling", *wanted] if t in mix}
     again = drive.repeated(mix)
     # The URLs asked for before the run (checked, warm-up) are in the answer cache: left out.
     fresh = {kind: unseen(paths) for kind, paths in mix.items()}
-    srv = Server(url, args.gunicorn_workers, OUT_DIR / f"gunicorn-{label}.log", args.port)
+    # The export line downloads every trial: the server's cap is the corpus size.
+    env = {"EXPORT_MAX_TRIALS": str(args.size)}
+    srv = Server(url, args.gunicorn_workers, OUT_DIR / f"gunicorn-{label}.log", args.port, env)
     print(f"starting gunicorn ({args.gunicorn_workers} workers) on {srv.base}", flush=True)
     out: dict = {"runs": {}}
     try:
@@ -109,6 +113,9 @@ def drive_server(url: str, args, label: str) -> dict:
         out["runs"] = drive_types(srv, fresh, hits, args, "distinct URLs")
         if not args.no_repeated:
             out["repeated"] = drive_types(srv, again, hits, args, "repeated URLs (secondary)")
+        if exporting:
+            print("exports: every trial, one download at a time (bench/export.py)", flush=True)
+            out["export"] = export.run(srv.base, srv.worker_pids)
         out["memory"] = srv.memory()
         if args.keep:
             print(f"--keep: serving {srv.base} from {url.rsplit('/', 1)[-1]}; Ctrl-C stops it")

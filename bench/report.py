@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench import export
+
 MEMORY_LIMIT_MB = 400
 IMPORT_TARGET = 1000  # records/s (issue 4)
 
@@ -145,6 +147,9 @@ def markdown_table(result: dict) -> str:
         f"gunicorn {result['gunicorn_workers']} workers, worker RSS after the run: "
         f"max {_fmt(mem.get('workers_max_mb'), 0)} MB, sum {_fmt(mem.get('workers_sum_mb'), 0)} MB."
     )
+    for fmt, measured in (result.get("export") or {}).items():
+        out.append("")
+        out.append("Export:" + export.line(fmt, measured).removeprefix("  export"))
     return "\n".join(out)
 
 
@@ -184,6 +189,8 @@ def checks(result: dict) -> list[tuple[bool, str]]:
                 f"≤ {MEMORY_LIMIT_MB}{note}",
             )
         )
+    if result.get("export"):
+        out += export.checks(size, result["export"])
     imp = result.get("import") or {}
     if imp.get("records_per_s"):
         out.append(

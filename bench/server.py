@@ -27,10 +27,17 @@ class Server:
     """gunicorn portal.wsgi behind `manage.py boot --collectstatic` (which migrates first)."""
 
     def __init__(
-        self, url: str, workers: int, log: Path, port: int | None = None, worker: bool = False
+        self,
+        url: str,
+        workers: int,
+        log: Path,
+        port: int | None = None,
+        worker: bool = False,
+        env: dict | None = None,
     ) -> None:
         self.url = url
         self.job_worker = worker  # `boot --worker`: the job worker beside gunicorn
+        self.env = env or {}
         self.workers = workers
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -62,7 +69,7 @@ class Server:
             name: "0" for name in ("RATE_LIMIT_PAGES", "RATE_LIMIT_API", "RATE_LIMIT_EXPORTS")
         }
         env = os.environ | {"DATABASE_URL": self.url, "PORTAL_BENCHMARK": "1", "SYNC_CTGOV": "0"}
-        env |= no_limits
+        env |= no_limits | self.env
         env.pop("DJANGO_DEBUG", None)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("w") as log:

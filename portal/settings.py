@@ -25,6 +25,9 @@ Environment:
 - API_MAX_PAGE_SIZE         the largest `page_size` the API accepts (default 100)
 - API_CACHE_SECONDS         how long a client or proxy may reuse an API answer before it asks
                             again with its ETag (default 0: always ask; a 304 is cheap)
+- EXPORT_MAX_TRIALS         trials an export (/export/trials.csv, .jsonl, .ris) holds (10000)
+- FEED_MAX_ENTRIES          entries of a search's Atom feed (/feeds/trials.atom; default 50)
+- COMPARE_MAX_TRIALS        trials the compare page puts side by side (default 4)
 - STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench`, and say
                             X-Answer-Cache: hit/miss on search answers (only then)
@@ -270,6 +273,12 @@ SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
 SEARCH_NEAR_MAX_KM = env_int("SEARCH_NEAR_MAX_KM", 1000, minimum=1)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 100, minimum=1)
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 0, minimum=0)
+# Taking a search away (issue 17): an export holds at most this many trials and says so when it
+# was cut (trials/web/exports.py); a feed this many entries, the newest changes first
+# (trials/web/feeds.py); the compare page this many trials side by side (trials/web/compare.py).
+EXPORT_MAX_TRIALS = env_int("EXPORT_MAX_TRIALS", 10_000, minimum=1)
+FEED_MAX_ENTRIES = env_int("FEED_MAX_ENTRIES", 50, minimum=1)
+COMPARE_MAX_TRIALS = env_int("COMPARE_MAX_TRIALS", 4, minimum=2)
 
 # Background jobs (trials/jobs.py, run by `manage.py procrastinate worker`, which `make run` and
 # `make serve` start beside the web server). The tasks live in trials/jobs.py.

@@ -214,3 +214,36 @@ def test_a_corpus_is_migrated_forward_only_when_migrations_were_added():
     assert not _only_added(wanted, wanted)  # nothing to do
     assert not _only_added(wanted | {"migrations": "a,x"}, wanted)  # one changed or removed
     assert not _only_added(wanted | {"migrations": "a", "generator_version": "3"}, wanted)
+
+
+def test_the_export_checks_judge_time_completeness_and_memory():
+    from bench import export
+
+    fast = {"seconds": 12.0, "trials": 100_000, "matching": 100_000, "truncated": False}
+    lines = export.checks(100_000, {"csv": fast | {"rss_growth_mb": 3.0}})
+    assert [ok for ok, _ in lines] == [True, True]
+    slow = fast | {"seconds": 31.0, "rss_growth_mb": 80.0}
+    assert [ok for ok, _ in export.checks(100_000, {"csv": slow})] == [False, False]
+    cut = fast | {"trials": 10_000, "truncated": True, "rss_growth_mb": 1.0}
+    assert not export.checks(100_000, {"jsonl": cut})[0][0]
+    assert "informational" in export.checks(10_000, {"csv": fast | {"rss_growth_mb": 1}})[0][1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_line_downloads_every_trial_and_watches_memory(live_server):
+    import os
+
+    from django.core.management import call_command
+
+    from bench import export
+    from trials.models import Trial
+
+    from .conftest import SEEDS
+
+    if not Trial.objects.exists():
+        call_command("import_trials", str(SEEDS), verbosity=0)
+    measured = export.download(live_server.url, "/export/trials.csv", lambda: [os.getpid()])
+    assert measured["trials"] == measured["matching"] == 5 and not measured["truncated"]
+    assert measured["bytes"] > 1000 and measured["seconds"] > 0
+    assert measured["rss_before_mb"] > 0 and measured["rss_peak_mb"] >= measured["rss_before_mb"]
+    assert "5 trials" in export.line("csv", measured)

@@ -19,7 +19,7 @@ import numpy as np
 
 from trials.models import MATCH_START, MATCH_STOP, Status, Trial, unconfirmed_before
 from trials.search import facets, spelling, words
-from trials.search.distance import NearestSite
+from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, text_hits
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
@@ -134,8 +134,26 @@ class Query:
         return "relevance" if self.q else "distance" if self.near else "updated"
 
 
-@timed("masks")  # the search's own time: masks, combining, distances
-def search(query: Query) -> SearchResult:
+@dataclass(frozen=True)
+class _Matched:
+    """What a query matches, before any page is cut: the masks, their combination, and what
+    the search did to the query (respelt, relaxed) on the way."""
+
+    index: FacetIndex
+    query: Query
+    masks: dict[str, np.ndarray]
+    everything: np.ndarray
+    id_pks: list[int]
+    near: Proximity | None
+    distances: np.ndarray | None
+    corrected_from: str | None
+    relaxed: bool
+    passing: int
+    suggestion: str | None
+
+
+@timed("masks")  # the match's own time: masks, combining, distances
+def _match(query: Query) -> _Matched:
     index = get_index()
     id_pks = _id_match(query.q)
     masks = _masks(index, query, id_pks)
@@ -162,20 +180,41 @@ def search(query: Query) -> SearchResult:
         masks["q"][hits] = True
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     everything = _combine(index, masks)
-    count = int(everything.sum())
+    return _Matched(
+        index,
+        query,
+        masks,
+        everything,
+        id_pks,
+        near,
+        distances,
+        corrected_from,
+        relaxed,
+        passing,
+        suggestion,
+    )
+
+
+def search(query: Query) -> SearchResult:
+    matched = _match(query)
+    index, masks, near, query = matched.index, matched.masks, matched.near, matched.query
+    count = int(matched.everything.sum())
     pages = max(1, -(-count // query.page_size))
     page = min(max(query.page, 1), pages)
-    hits = _page_of_hits(index, query, everything, count, page, relaxed, distances)
+    hits = _page_of_hits(
+        index, query, matched.everything, count, page, matched.relaxed, matched.distances
+    )
     if near is not None:
         pks = np.fromiter((hit.pk for hit in hits), np.int64, count=len(hits))
         nearest = near.nearest_site_of(index.row_for_pk[pks], pks)
         hits = tuple(replace(hit, nearest_site=nearest.get(hit.pk)) for hit in hits)
     match = None
-    if len(id_pks) == 1:
-        match = next((hit.trial for hit in hits if hit.pk == id_pks[0]), None)
+    if len(matched.id_pks) == 1:
+        match = next((hit.trial for hit in hits if hit.pk == matched.id_pks[0]), None)
     drops = (
         {name: int(_combine(index, masks, skip=name).sum()) for name in masks} if not count else {}
     )
+    corrected_from = matched.corrected_from
     return SearchResult(
         hits,
         count,
@@ -185,12 +224,53 @@ def search(query: Query) -> SearchResult:
         match,
         corrected_from=corrected_from,
         corrected_to=query.q if corrected_from else None,
-        suggestion=suggestion if not corrected_from else None,
+        suggestion=matched.suggestion if not corrected_from else None,
         drop_counts=MappingProxyType(drops),
         unconfirmed_left_out=_unconfirmed_left_out(index, query, masks),
-        relaxed=relaxed,
-        passing=passing if not count else 0,
+        relaxed=matched.relaxed,
+        passing=matched.passing if not count else 0,
     )
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Every trial a query finds, not a page of them (exports, feeds): their pks in the order
+    the search page lists them, up to a limit, and how many there are in all."""
+
+    count: int
+    pks: np.ndarray
+    # With `near`: the sites in range, for each trial's nearest (Proximity.nearest_site_of).
+    near: Proximity | None
+    index: FacetIndex
+
+    def nearest_sites(self, pks: np.ndarray) -> dict[int, NearestSite]:
+        """{pk: its nearest site} for some of the pks (one query); {} without `near`."""
+        if self.near is None or not len(pks):
+            return {}
+        return self.near.nearest_site_of(self.index.row_for_pk[pks], pks)
+
+
+def matching(query: Query, limit: int) -> Matches:
+    """The trials `query` finds, in the page's order (relevance, a sort, distance), at most
+    `limit` of them. The same masks as `search`: only the cutting into pages differs."""
+    matched = _match(query)
+    index, query, everything = matched.index, matched.query, matched.everything
+    count = int(everything.sum())
+    sort = query.effective_sort()
+    if sort == "relevance" and query.q and count <= RANK_LIMIT:
+        text_query = words.read(query.q, matched.relaxed)
+        ranked = Trial.objects.ranked(text_query.text, search_type=text_query.search_type)
+        ranked = ranked.filter(pk__in=index.pks[everything].tolist())
+        ordered = ranked.order_by("-rank", "-last_updated", "pk").values_list("pk", flat=True)
+        pks = np.fromiter(ordered[:limit], np.int64)
+    elif sort == "distance" and matched.distances is not None:
+        found = np.flatnonzero(everything)
+        order = np.lexsort((index.pks[found], matched.distances[found]))
+        pks = index.pks[found[order[:limit]]]
+    else:
+        order = index.order(sort if sort != "relevance" else "updated")
+        pks = index.pks[order[everything[order]][:limit]]
+    return Matches(count, np.asarray(pks, np.int64), matched.near, index)
 
 
 def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:

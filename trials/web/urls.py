@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials.web import alerts, api, trial_page, views
+from trials.web import alerts, api, compare, exports, feeds, trial_page, views
 
 urlpatterns = [
     path("", views.search_page, name="search"),
@@ -19,4 +19,10 @@ urlpatterns = [
     path("alerts/sent/", alerts.sent_view, name="alert_sent"),
     path("alerts/confirm/<str:token>/", alerts.confirm_view, name="alert_confirm"),
     path("alerts/unsubscribe/<str:token>/", alerts.unsubscribe_view, name="alert_unsubscribe"),
+    # Taking a search away (issue 17): the search page's parameters, every matching trial.
+    path("export/trials.csv", exports.export, {"fmt": "csv"}, name="export_csv"),
+    path("export/trials.jsonl", exports.export, {"fmt": "jsonl"}, name="export_jsonl"),
+    path("export/trials.ris", exports.export, {"fmt": "ris"}, name="export_ris"),
+    path("feeds/trials.atom", feeds.TrialsFeed(), name="feed"),
+    path("compare/", compare.compare_page, name="compare"),
 ]

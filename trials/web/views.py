@@ -20,7 +20,7 @@ from trials.search.engine import PAGE_SIZE, Query, SearchResult, search
 from trials.search.index import get_index, peek
 from trials.search.timeout import TOO_SLOW_MESSAGE, TooSlow, bounded
 from trials.search.timing import phase
-from trials.web import presenters
+from trials.web import exports, presenters
 
 
 def cached_by_data_version(view):
@@ -95,6 +95,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
         version = peek().seq
         context["registry_updates"] = freshness.registry_updates(version)
         context["sync_running"] = freshness.sync_in_progress(version)
+        # Taking the results away (issue 17): downloads, the feed, compare, a link to copy.
+        context |= exports.links(request.GET, errors)
+        context["share_url"] = request.build_absolute_uri()
+        context["compare_max"] = settings.COMPARE_MAX_TRIALS
     with phase("render"):
         return render(request, "trials/search.html", context)
 
