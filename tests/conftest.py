@@ -74,6 +74,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def seeded(live_server):
+    """The live server with the seed trials (a transactional test before may have flushed
+    them): the browser tests' server."""
+    from trials.models import Trial
+
+    if not Trial.objects.exists():
+        call_command("import_trials", str(SEEDS), verbosity=0)
+    return live_server
+
+
+@pytest.fixture
 def corpus():
     if not CORPUS.exists():
         pytest.skip(f"the shared corpus is not here ({CORPUS}); CI has it")

@@ -3,11 +3,8 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
-from trials.models import Trial
-
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,13 +18,6 @@ PAGES = {
     "alert sign-up": "/alerts/?condition=dermatomyositis",
     "api reference": "/api/",
 }
-
-
-@pytest.fixture
-def seeded(live_server):
-    if not Trial.objects.exists():
-        call_command("import_trials", str(SEEDS), verbosity=0)
-    return live_server
 
 
 @pytest.fixture(scope="session")

@@ -5,21 +5,10 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 
 from trials.alerts.models import Alert
-from trials.models import Trial
-
-from .conftest import SEEDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def seeded(live_server):
-    if not Trial.objects.exists():
-        call_command("import_trials", str(SEEDS), verbosity=0)
-    return live_server
 
 
 def test_signing_up_from_the_results_and_confirming(seeded, page, settings):

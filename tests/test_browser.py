@@ -3,21 +3,11 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
-from trials.models import Trial
-
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT
 
 SHOTS = ROOT / "docs" / "screenshots"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def seeded(live_server):
-    if not Trial.objects.exists():
-        call_command("import_trials", str(SEEDS), verbosity=0)
-    return live_server
 
 
 def test_filter_by_country_and_open_the_trial(seeded, page):

@@ -4,22 +4,11 @@ page, which passes axe-core's WCAG 2.2 AA checks and prints without its controls
 import re
 
 import pytest
-from django.core.management import call_command
 
-from trials.models import Trial
-
-from .conftest import SEEDS
 from .test_accessibility import _audit, _explain, axe_source  # noqa: F401 - a fixture
 from .test_browser import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def seeded(live_server):
-    if not Trial.objects.exists():
-        call_command("import_trials", str(SEEDS), verbosity=0)
-    return live_server
 
 
 def _pick_two(page, base: str) -> None:
