@@ -99,7 +99,7 @@ def drive_server(url: str, args, label: str) -> dict:
     fresh = {kind: unseen(paths) for kind, paths in mix.items()}
     # The export line downloads every trial: the server's cap is the corpus size.
     env = {"EXPORT_MAX_TRIALS": str(args.size)}
-    srv = Server(url, args.gunicorn_workers, OUT_DIR / f"gunicorn-{label}.log", args.port, env)
+    srv = Server(url, args.gunicorn_workers, OUT_DIR / f"gunicorn-{label}.log", args.port, env=env)
     print(f"starting gunicorn ({args.gunicorn_workers} workers) on {srv.base}", flush=True)
     out: dict = {"runs": {}}
     try:
