@@ -162,3 +162,31 @@ def test_a_change_says_what_the_registry_dates_show(client):
     summary = entry.findtext(f"{ATOM}summary")
     assert f"the registry updated its record on {today:%-d %b %Y}" in summary
     assert f"the registry confirmed the status on {today:%-d %b %Y}" in summary
+
+
+def test_a_change_says_what_changed_from_what(client):
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    Trial.objects.update(created=week_ago, modified=week_ago)
+    trial = Trial.objects.get(trial_id="NCT01408199")  # COMPLETED, in Spain
+    trial.status, trial.countries = "RECRUITING", ["ES", "FR"]
+    trial.start_date = datetime.date(2026, 3, 1)
+    trial.save()
+    (entry,) = _entries(_feed(client, country="ES"))
+    summary = entry.findtext(f"{ATOM}summary")
+    assert "What changed:" in summary
+    assert "Status: Recruiting (was Completed)" in summary
+    assert "Countries with sites: Spain, France (was Spain)" in summary
+    assert "Start: 1 Mar 2026 (was" in summary
+    # A change that leaves the followed fields alone keeps the last one's words.
+    Trial.objects.filter(pk=trial.pk).update(title="Only the title changed")
+    (entry,) = _entries(_feed(client, country="ES"))
+    assert "Status: Recruiting (was Completed)" in entry.findtext(f"{ATOM}summary")
+
+
+def test_the_trigger_keeps_the_fields_the_model_names():
+    from importlib import import_module
+
+    from trials.models import TrialChange
+
+    migration = import_module("trials.migrations.0019_trial_change_before")
+    assert migration.FOLLOWED == TrialChange.FOLLOWED

@@ -511,11 +511,30 @@ class SourceRecord(models.Model):
 
 
 class TrialChange(models.Model):
-    """Filled by a database trigger on every write to a trial; search workers follow it."""
+    """Filled by a database trigger on every write to a trial; search workers follow it.
+
+    An update that changes what a feed reader follows (status, countries, start, the
+    registry's last update, when the status was confirmed) keeps those fields' values from
+    before it in `before` (only the changed ones; "" for none): the search's Atom feed says
+    what changed (trials/web/feeds.py)."""
+
+    # The fields `before` keeps (the trigger's list: trials/migrations/0019_trial_change_before).
+    FOLLOWED = ("status", "countries", "start_date", "last_updated", "status_verified")
 
     seq = models.BigAutoField(primary_key=True)
     trial_id = models.BigIntegerField()
     at = models.DateTimeField(db_default=Now())
+    before = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # A trial's latest change that changed a followed field (the feed's sub-query).
+            models.Index(
+                fields=["trial_id", "-seq"],
+                condition=Q(before__isnull=False),
+                name="trialchange_before_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.seq}: trial {self.trial_id}"

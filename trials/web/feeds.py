@@ -19,7 +19,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import BooleanField, Count
+from django.db.models import BooleanField, Count, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
@@ -27,11 +27,19 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 
-from trials.models import Trial, status_unconfirmed
+from trials.models import Trial, TrialChange, status_unconfirmed
 from trials.search import facets, labels, params
 from trials.search.engine import Query, matching
 from trials.web.exports import download_params
 
+# The words for TrialChange.FOLLOWED's fields in "What changed".
+CHANGED_WORDS = {
+    "status": "Status",
+    "countries": "Countries with sites",
+    "start_date": "Start",
+    "last_updated": "Registry's last update",
+    "status_verified": "Status confirmed by the registry",
+}
 # A trial changed this soon after it was first stored is still "new" (the loader's writes).
 NEW_WITHIN = datetime.timedelta(minutes=10)
 FEED_FIELDS = (
@@ -86,8 +94,12 @@ def _matching_pks(query: Query) -> list[int] | None:
 
 def recent(query: Query, limit: int) -> list[Trial]:
     """The matched trials most recently added or changed: one query (with the search's own)."""
+    # The trial's latest change of a followed field, as it was before (TrialChange.before).
+    before = TrialChange.objects.filter(trial_id=OuterRef("pk"), before__isnull=False)
     trials = Trial.objects.only(*FEED_FIELDS).annotate(
-        site_count=Count("sites"), completion=KT("record__completion")
+        site_count=Count("sites"),
+        completion=KT("record__completion"),
+        before=Subquery(before.order_by("-seq").values("before")[:1]),
     )
     pks = _matching_pks(query)
     if pks is not None:
@@ -117,6 +129,35 @@ def _since_first_seen(trial: Trial) -> str:
     return "; ".join(said) or "a source or a curator's edit changed the portal's copy"
 
 
+def _was(field: str, value) -> str:
+    """A followed field's value from TrialChange.before, in words."""
+    if value in ("", None, []):
+        return "none"
+    if field == "status":
+        return facets.label("status", value)
+    if field == "countries":
+        return ", ".join(labels.country_name(code) for code in value)
+    return _day(datetime.date.fromisoformat(value))
+
+
+def what_changed(trial: Trial) -> list[tuple[str, str]]:
+    """(field's words, "now (was before)") for each followed field the trial's latest change of
+    one changed (TrialChange.before, annotated by recent())."""
+    before = getattr(trial, "before", None) or {}
+    now = {
+        "status": facets.label("status", trial.status),
+        "countries": ", ".join(labels.country_name(c) for c in trial.countries) or "none",
+        "start_date": _day(trial.start_date) or "none",
+        "last_updated": _day(trial.last_updated) or "none",
+        "status_verified": _day(trial.status_verified) or "none",
+    }
+    return [
+        (CHANGED_WORDS[field], f"{now[field]} (was {_was(field, before[field])})")
+        for field in TrialChange.FOLLOWED
+        if field in before
+    ]
+
+
 def summary_html(trial: Trial) -> str:
     """What the entry says: new or changed and when; status, sites, dates. Escaped HTML."""
     if is_new(trial):
@@ -128,6 +169,9 @@ def summary_html(trial: Trial) -> str:
             _day(trial.created),
             _since_first_seen(trial),
         )
+    if changes := what_changed(trial):
+        changed = format_html_join("", "<li>{}: {}</li>", changes)
+        lead += format_html("<p>What changed:</p><ul>{}</ul>", changed)
     status = facets.label("status", trial.status)
     if status_unconfirmed(trial.status, trial.status_verified):
         status += " — not confirmed recently: ask the study team"
