@@ -164,8 +164,8 @@ def _soak(minutes: list[dict], size: int = 10_000) -> dict:
     return {
         "size": size,
         "minutes": minutes,
-        "sync": {"exit_code": 0},
-        "import": {"status": "done"},
+        "syncs": [0, 0],
+        "imports": ["done"],
     }
 
 
@@ -180,8 +180,9 @@ def test_the_soak_judges_errors_memory_growth_and_p95():
     assert not failed[0][0]
     slow = soak.checks(_soak([_minute(1, 400, p95=80.0)], size=100_000))
     assert any(not ok and "p95" in line for ok, line in slow)
-    broken = _soak([_minute(1, 400)]) | {"import": {"status": "failed"}}
+    broken = _soak([_minute(1, 400)]) | {"imports": ["done", "failed"]}
     assert not all(ok for ok, _ in soak.checks(broken))
+    assert not all(ok for ok, _ in soak.checks(_soak([_minute(1, 400)]) | {"syncs": [0, 1]}))
 
 
 def test_the_soak_drives_every_type_but_the_yardstick():
