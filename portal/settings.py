@@ -22,6 +22,8 @@ Environment:
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
+- CACHE_MAX_ENTRIES         entries the database cache (the throttles' counters) keeps before
+                            culling (default 1000000)
 - API_MAX_PAGE_SIZE         the largest `page_size` the API accepts (default 100)
 - API_CACHE_SECONDS         how long a client or proxy may reuse an API answer before it asks
                             again with its ETag (default 0: always ask; a 304 is cheap)
@@ -185,10 +187,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # In the database, so that every worker and machine shares it: the admin login throttle counts
 # failures here.
+# MAX_ENTRIES: the throttles' counters must not be culled by an attacker who fills the table
+# (Django's default, 300, drops a third of the entries past it: many addresses' failures would
+# evict the count of the account they aim at).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "portal_cache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 1_000_000, minimum=1000)},
     }
 }
 

@@ -292,3 +292,13 @@ def test_without_the_setting_the_login_is_as_before(client, victim, settings):
     assert 'name="otp_token"' not in client.get(LOGIN).content.decode()
     assert logged_in(attempt(client, "victim", PASSWORD))
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_throttle_counts_are_not_culled_by_a_flood_of_keys():
+    from django.conf import settings
+    from django.core.cache import cache
+
+    # Django's DatabaseCache culls a third of its entries past MAX_ENTRIES (default 300):
+    # a flood of addresses could otherwise push out the count of the account attacked.
+    assert settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] >= 100_000
+    assert cache._max_entries == settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"]
