@@ -30,7 +30,7 @@ from django.views.decorators.http import require_safe
 
 from trials.models import Trial
 from trials.search import facets, params
-from trials.search.engine import PAGE_SIZE, Matches, matching
+from trials.search.engine import Matches, matching
 from trials.web import export_columns, ris
 from trials.web.export_columns import COLUMNS, RecordPart, Row
 
@@ -174,43 +174,18 @@ def _bad(name: str, message: str) -> HttpResponse:
     return HttpResponse(f"{name}: {message}\n", status=400, content_type="text/plain")
 
 
-def _page(data: QueryDict) -> tuple[tuple[int, int] | None, HttpResponse | None]:
-    """(page, page size) when the export asks for one page; an answer naming a bad value."""
-    if "page" not in data and "page_size" not in data:
-        return None, None
-    values = {}
-    for name, default, limit in (
-        ("page", 1, None),
-        ("page_size", PAGE_SIZE, settings.API_MAX_PAGE_SIZE),
-    ):
-        raw = (data.get(name) or "").strip()
-        if not raw:
-            values[name] = default
-            continue
-        if not raw.isdigit() or int(raw) < 1 or (limit and int(raw) > limit):
-            return None, _bad(
-                name, f"{raw[:20]!r}: a whole number from 1" + (f" to {limit}" if limit else "")
-            )
-        values[name] = int(raw)
-    return (values["page"], values["page_size"]), None
-
-
 @require_safe
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     content_type, writer, extra = FORMATS[fmt]
-    page, problem = _page(request.GET)
-    if problem:
-        return problem
-    data = request.GET.copy()
-    for name in ("page", "page_size"):
-        data.pop(name, None)  # read above: the engine's own `page` would be a page of 20
-    query, errors = params.parse(data)
+    # `page` and `page_size` are validated with the rest (params.parse: 1 to API_MAX_PAGE_SIZE).
+    query, errors = params.parse(request.GET)
     if errors:
         name, message = next(iter(errors.items()))
         return _bad(name, message)
     cap = settings.EXPORT_MAX_TRIALS
+    page = "page" in request.GET or "page_size" in request.GET  # one page, not every trial
     if page:
-        number, size = page
+        number, size = query.page, query.page_size
         found = matching(query, limit=number * size)
         if number > 1 and len(found.pks) <= (number - 1) * size:
             return HttpResponse(
