@@ -259,7 +259,16 @@ def _copy(source):
 MATCH_START, MATCH_STOP = "\x02", "\x03"
 
 
+# The Trial columns only the text search reads (see Trial.text_terms): pages need none of them.
+SEARCH_ONLY_FIELDS = ("text_terms", "text_summary", "text_criteria", "search")
+
+
 class TrialQuerySet(models.QuerySet):
+    def for_display(self) -> TrialQuerySet:
+        """Without the columns only the text search reads (its stored text and tsvector: the
+        bulk of a row): a trial page or an API answer loads half the bytes."""
+        return self.defer(*SEARCH_ONLY_FIELDS)
+
     def by_any_id(self, value: str, *more: str) -> TrialQuerySet:
         """Trials one of whose identifiers is `value` (or one of `more`), however a registry or a
         paper spells it.

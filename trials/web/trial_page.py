@@ -81,7 +81,8 @@ def lookup(key: str) -> Trial:
     """The trial whose key or one of whose identifiers is `key`; Http404 when none is."""
     if "\x00" in key or len(key) > 200:  # PostgreSQL text cannot hold NUL; no ID is that long
         raise Http404("Not a trial ID")
-    trial = Trial.objects.filter(key=key).first() or Trial.objects.by_any_id(key).first()
+    trials = Trial.objects.for_display()
+    trial = trials.filter(key=key).first() or trials.by_any_id(key).first()
     if trial is None:
         raise Http404(f"No trial with the ID {key}")
     return trial
