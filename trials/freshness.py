@@ -15,8 +15,7 @@ import datetime
 import time
 from collections.abc import Hashable, Iterable
 
-from django.db.models import Max, OuterRef, Subquery
-from django.db.models.functions import Greatest
+from django.db import connections
 
 from portal.replicas import search_connection
 from trials.models import SourceRecord, Trial
@@ -39,23 +38,24 @@ FORMAT_SOURCES = {
 
 
 def last_synced(trial_pks: Iterable[int]) -> dict[int, datetime.datetime]:
-    """Trial pk -> when the portal last copied it from a source (one query)."""
+    """Trial pk -> when the portal last copied it from a source (one query).
+
+    Written in SQL: the same query built by the ORM (two correlated aggregate subqueries) took
+    ~6 ms of Python to compile for 0.2 ms of PostgreSQL, a fifth of a trial page's time."""
     pks = list(trial_pks)
     if not pks:
         return {}
-
-    def newest(model, field: str) -> Subquery:
-        rows = model.objects.filter(trial_id=OuterRef("pk")).order_by().values("trial_id")
-        return Subquery(rows.annotate(newest=Max(field)).values("newest")[:1])
-
-    rows = (
-        Trial.objects.filter(pk__in=pks)
-        .annotate(newest_import=newest(SourceRecord, "imported"))
-        .annotate(newest_sync=newest(SyncedStudy, "last_synced"))
-        # PostgreSQL's GREATEST skips NULLs: either time alone is the answer.
-        .values_list("pk", Greatest("newest_import", "newest_sync"))
-    )
-    return {pk: when for pk, when in rows if when}
+    # PostgreSQL's GREATEST skips NULLs: either time alone is the answer.
+    sql = f"""
+        SELECT t.id, GREATEST(
+            (SELECT max(s.imported) FROM {SourceRecord._meta.db_table} s WHERE s.trial_id = t.id),
+            (SELECT max(y.last_synced) FROM {SyncedStudy._meta.db_table} y
+             WHERE y.trial_id = t.id))
+        FROM unnest(%s::bigint[]) AS t(id)
+    """  # noqa: S608 - table names from the models, values as parameters
+    with connections[Trial.objects.db].cursor() as cursor:
+        cursor.execute(sql, [pks])
+        return {pk: when for pk, when in cursor.fetchall() if when}
 
 
 # The newest document of each format: a loose index scan over (format, created), so a few index
