@@ -7,7 +7,9 @@ in Python (the sidebar has a hundred of them); the template's page links use `{%
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import QueryDict
@@ -129,14 +131,26 @@ def _link(params: QueryDict) -> str:
 
 def _toggle(params: QueryDict, name: str, value: str) -> str:
     """The query string with `value` added to or removed from parameter `name`, page reset."""
-    changed = params.copy()
-    changed.pop("page", None)
-    changed.pop("expand", None)
-    values = changed.getlist(name)
-    changed.setlist(
-        name, [v for v in values if v != value] if value in values else [*values, value]
-    )
-    return _link(changed)
+    return _toggler(params, name)(value)
+
+
+def _toggler(params: QueryDict, name: str) -> Callable[[str], str]:
+    """`_toggle` for many values of one parameter: the other parameters are encoded once (the
+    sidebar links sixty values; a QueryDict copy each cost a tenth of the page). The string is
+    QueryDict.urlencode's: parameters in their order, a new one last."""
+    kept = [(key, values) for key, values in params.lists() if key not in ("page", "expand")]
+    keys = [key for key, _ in kept]
+    at = keys.index(name) if name in keys else len(kept)
+    current = kept[at][1] if at < len(kept) else []
+    head = urlencode([(key, v) for key, values in kept[:at] for v in values])
+    tail = urlencode([(key, v) for key, values in kept[at + 1 :] for v in values])
+
+    def toggle(value: str) -> str:
+        values = [v for v in current if v != value] if value in current else [*current, value]
+        middle = urlencode([(name, v) for v in values])
+        return "?" + "&".join(part for part in (head, middle, tail) if part)
+
+    return toggle
 
 
 def _with_q(params: QueryDict, text: str) -> str:
@@ -312,11 +326,12 @@ def sidebar(
         shown = values if facet.name == expanded else values[:FACET_SHOWN]
         # A facet set by a reading of the search words toggles it among explicit parameters.
         base = explicit if explicit is not None and facet.name in read else params
+        toggle = _toggler(base, facet.name)
         out.append(
             {
                 "name": facet.name,
                 "title": facet.title,
-                "shown": [_facet_link(base, facet.name, value) for value in shown],
+                "shown": [_facet_link(toggle, value) for value in shown],
                 "more": values[len(shown) :],
                 "count": len(values),
                 "expanded": facet.name == expanded and len(values) > FACET_SHOWN,
@@ -326,9 +341,8 @@ def sidebar(
     return out
 
 
-def _facet_link(params: QueryDict, name: str, value: FacetValue) -> FacetLink:
-    url = _toggle(params, name, value.value)
-    return FacetLink(value.value, value.label, value.count, value.selected, url)
+def _facet_link(toggle: Callable[[str], str], value: FacetValue) -> FacetLink:
+    return FacetLink(value.value, value.label, value.count, value.selected, toggle(value.value))
 
 
 def _sex_choices(query: Query, result: SearchResult) -> list[dict]:
