@@ -19,13 +19,18 @@ SPARSE = 8
 
 
 class MultiFacet:
-    """A multi-valued column as (row, value id) pairs, with per-value postings built on demand."""
+    """A multi-valued column as (row, value id) pairs, with per-value postings built on demand.
+
+    Held for counting: `rows` in numpy's index type (a gather with int32 indexes converts them
+    first) and each value id doubled in `vals2`, so that counting values over a mask is one
+    bincount of `vals2 + mask[rows]` with no boolean selection (half the time of selecting the
+    masked pairs first)."""
 
     def __init__(self) -> None:
         self.values: list[str] = []
         self.ids: dict[str, int] = {}
-        self.rows = np.zeros(0, np.int32)
-        self.vals = np.zeros(0, np.int32)
+        self.rows = np.zeros(0, np.intp)
+        self.vals2 = np.zeros(0, np.int32)
         self._postings: tuple[np.ndarray, np.ndarray] | None = None
         self._starts: np.ndarray | None = None
 
@@ -39,8 +44,8 @@ class MultiFacet:
                     self.values.append(value)
                 rows.append(first_row + offset)
                 vals.append(value_id)
-        self.rows = np.concatenate([self.rows, np.asarray(rows, np.int32)])
-        self.vals = np.concatenate([self.vals, np.asarray(vals, np.int32)])
+        self.rows = np.concatenate([self.rows, np.asarray(rows, np.intp)])
+        self.vals2 = np.concatenate([self.vals2, np.asarray(vals, np.int32) * 2])
         self._postings = None
         self._starts = None
 
@@ -58,7 +63,8 @@ class MultiFacet:
         """How many rows in `mask` have each value (values with none left out)."""
         hits = np.flatnonzero(mask)
         if len(hits) * SPARSE > len(mask):
-            picked = self.vals[mask[self.rows]]
+            counted = np.bincount(self.vals2 + mask[self.rows], minlength=2 * len(self.values))
+            counted = counted[1::2]
         else:
             # Few hits: gather just their values through row offsets (rows are appended in
             # order, so `rows` is sorted) instead of testing every (row, value) pair.
@@ -66,8 +72,8 @@ class MultiFacet:
             first = starts[hits]
             lengths = starts[hits + 1] - first
             before = np.cumsum(lengths) - lengths
-            picked = self.vals[np.arange(lengths.sum()) + np.repeat(first - before, lengths)]
-        counted = np.bincount(picked, minlength=len(self.values))
+            picked = self.vals2[np.arange(lengths.sum()) + np.repeat(first - before, lengths)]
+            counted = np.bincount(picked // 2, minlength=len(self.values))
         return {self.values[i]: int(counted[i]) for i in np.flatnonzero(counted)}
 
     def _row_starts(self, row_count: int) -> np.ndarray:
@@ -77,8 +83,8 @@ class MultiFacet:
 
     def _posting_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if self._postings is None:
-            order = np.argsort(self.vals, kind="stable")
-            starts = np.searchsorted(self.vals[order], np.arange(len(self.values) + 1))
+            order = np.argsort(self.vals2, kind="stable")
+            starts = np.searchsorted(self.vals2[order], np.arange(len(self.values) + 1) * 2)
             self._postings = (self.rows[order], starts)
         return self._postings
 
