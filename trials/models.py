@@ -24,7 +24,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Lower, Now
 from django.urls import reverse
 
@@ -286,8 +286,15 @@ class TrialQuerySet(models.QuerySet):
         description), matches between MATCH_START and MATCH_STOP, and `snippet_part`, which
         of the two the headline shows ("summary" or "criteria")."""
         query = SearchQuery(q, search_type=search_type, config="english")
-        in_summary = Q(text_summary__search=query)
-        return self.annotate(
+        # The summary's words are the search vector's weight C: testing the stored vector is
+        # a filter, where to_tsvector(text_summary) parsed the text again for every row.
+        summary_words = Func(
+            F("search"),
+            template="ts_filter(%(expressions)s, '{c}')",
+            output_field=SearchVectorField(),
+        )
+        in_summary = Q(summary_words=query)
+        return self.alias(summary_words=summary_words).annotate(
             rank=SearchRank(F("search"), query, cover_density=True, normalization=32),
             snippet_part=Case(
                 When(in_summary, then=Value("summary")),
