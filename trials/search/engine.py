@@ -260,7 +260,7 @@ def matching(query: Query, limit: int) -> Matches:
     if sort == "relevance" and query.q and count <= RANK_LIMIT:
         text_query = words.read(query.q, matched.relaxed)
         ranked = Trial.objects.ranked(text_query.text, search_type=text_query.search_type)
-        ranked = ranked.filter(pk__in=index.pks[everything].tolist())
+        ranked = ranked.with_pks(index.pks[everything].tolist())
         ordered = ranked.order_by("-rank", "-last_updated", "pk").values_list("pk", flat=True)
         pks = np.fromiter(ordered[:limit], np.int64)
     elif sort == "distance" and matched.distances is not None:
@@ -299,7 +299,7 @@ def _page_of_hits(
         text_query = words.read(query.q, relaxed)
         rows = rows.ranked(text_query.text, search_type=text_query.search_type)
     if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
-        rows = rows.filter(pk__in=index.pks[everything].tolist())
+        rows = rows.with_pks(index.pks[everything].tolist())
         trials = list(rows.order_by("-rank", "-last_updated", "pk")[start : start + size])
     elif query.effective_sort() == "distance" and distances is not None:
         found = np.flatnonzero(everything)

@@ -19,8 +19,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import BooleanField, Count, OuterRef, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -103,10 +102,7 @@ def recent(query: Query, limit: int) -> list[Trial]:
     )
     pks = _matching_pks(query)
     if pks is not None:
-        # One array parameter, however many trials match (pk__in writes one per value).
-        trials = trials.filter(
-            RawSQL("trials_trial.id = ANY(%s::bigint[])", (pks,), output_field=BooleanField())
-        )
+        trials = trials.with_pks(pks)
     return list(trials.order_by("-modified", "-pk")[:limit])
 
 
