@@ -1,17 +1,17 @@
-"""Template helpers. Registry text is untrusted: every helper here escapes what it is given."""
+"""The templates' own filters, registered in the Jinja2 environment (portal/jinja.py).
+
+Registry text is untrusted: every helper here escapes what it is given; one returning HTML
+returns it escaped and marked safe (format_html), which Jinja2 outputs as it is (`__html__`)."""
 
 import datetime
 from urllib.parse import quote
 
-from django import template
 from django.utils.html import format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 
 from trials.search import labels
 from trials.search.facets import label
 from trials.web.links import http_url as _http_url
-
-register = template.Library()
 
 # Where each registry shows a trial, by the registry names trials/readers/identifiers.py gives.
 REGISTRY_URLS = {
@@ -44,7 +44,6 @@ FORMAT_LABELS = {
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-@register.filter
 def registry_url(identifier: dict) -> str | None:
     """The registry's public page for a registry ID; None for sponsor and other IDs."""
     registry = identifier.get("registry") or ""
@@ -58,30 +57,25 @@ def registry_url(identifier: dict) -> str | None:
     return _http_url(REGISTRY_URLS[registry].format(id=quote(value, safe="")))
 
 
-@register.filter
 def http_url(value) -> str | None:
     """The value when it is an http(s) URL, else None: a registry URL is a link only then
     (`javascript:`, `data:` and the like are shown as text; see trials/web/links.py)."""
     return _http_url(value)
 
 
-@register.filter
 def facet_label(value: str, facet: str) -> str:
     return label(facet, value)
 
 
-@register.filter
 def phase_tag(value: str) -> str:
     """A phase as a tag beside others: `Phase 2`, and `Phase: not applicable` for NA."""
     return "Phase: not applicable" if value == "NA" else label("phase", value)
 
 
-@register.filter
 def country(code: str | None) -> str:
     return labels.country_name(code) if code else ""
 
 
-@register.filter
 def km(value: float | None) -> str:
     """A distance as the results show it: "12 km", "under 1 km"."""
     if value is None:
@@ -89,26 +83,22 @@ def km(value: float | None) -> str:
     return "under 1 km" if value < 0.5 else f"{round(value):,} km"
 
 
-@register.filter
 def years(value) -> str:
     if value is None:
         return ""
     return f"{value:g}"
 
 
-@register.filter
 def humanize_enum(value: str | None) -> str:
     if value == "NA":
         return "Not applicable"
     return (value or "").replace("_", " ").replace("-", " ").capitalize()
 
 
-@register.filter
 def source_format(value: str | None) -> str:
     return FORMAT_LABELS.get(value or "", value or "unknown source")
 
 
-@register.filter
 def source_name(source: dict | None) -> str:
     """`ClinicalTrials.gov web page`, or `ChiCTR, via WHO ICTRP web page`."""
     source = source or {}
@@ -119,7 +109,6 @@ def source_name(source: dict | None) -> str:
     return label[:1].upper() + label[1:]
 
 
-@register.filter
 def plain_value(value) -> str:
     """A conflicting field's value in words: lists joined, enums humanized, None 'not given'."""
     if value is None or value == [] or value == "":
@@ -134,7 +123,6 @@ def plain_value(value) -> str:
     return humanize_enum(text) if text.isupper() and " " not in text else text
 
 
-@register.filter
 def isodate(value: str | None):
     """`2011-08-03` as <time datetime="2011-08-03">3 Aug 2011</time>; `2011-08` as Aug 2011."""
     if not value:
@@ -152,7 +140,6 @@ def isodate(value: str | None):
     return format_html('<time datetime="{}">{}</time>', text, shown)
 
 
-@register.filter
 def jsonld(value: dict):
     """A `<script type="application/ld+json">` element for structured data.
 
@@ -166,7 +153,6 @@ def jsonld(value: dict):
     return mark_safe('<script type="application/ld+json">' + html[len(opening) :])  # noqa: S308
 
 
-@register.simple_tag
 def facet_items(facet: dict) -> str:
     """A facet's values as list items. Built in Python: the search page shows about a hundred
     of them, and a template include per value cost more than the search itself. format_html
