@@ -2,7 +2,7 @@
 
 Jinja2 compiles a template to Python; Django's template language interprets its node tree on
 every render. The search page (20 trial cards, about 900 nodes) and the trial page render about
-1.7 times faster, with the same HTML (docs/architecture.md has the numbers). Django admin and
+twice as fast, with the same HTML (docs/architecture.md has the numbers). Django admin and
 the alert e-mails stay Django templates (templates/), the second engine in settings.TEMPLATES.
 
 The environment reads like the Django templates it replaced, to give the same HTML:
