@@ -132,6 +132,16 @@ ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
+    # The public pages (jinja2/): Jinja2, first, so render(), the 404 handler and
+    # portal/outage.py find them (portal/jinja.py says why). Admin and the alert e-mails:
+    # Django templates (templates/, and the apps' own), the engine after it.
+    {
+        "NAME": "jinja2",
+        "BACKEND": "portal.jinja.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "portal.jinja.environment"},
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

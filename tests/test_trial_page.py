@@ -10,7 +10,7 @@ import pytest
 from trials.loading.loader import Loader
 from trials.models import RawDocument, Trial
 from trials.readers import identifiers
-from trials.templatetags.trials_tags import isodate, plain_value, registry_url
+from trials.web.filters import isodate, plain_value, registry_url
 
 pytestmark = pytest.mark.django_db
 
@@ -339,7 +339,7 @@ def test_snippet_text_is_escaped_before_matches_are_marked(client, monkeypatch):
 
 
 def test_sources_are_named_by_registry_and_format():
-    from trials.templatetags.trials_tags import source_name
+    from trials.web.filters import source_name
 
     assert source_name({"format": "ctgov-page", "registry": "ClinicalTrials.gov"}) == (
         "ClinicalTrials.gov web page"

@@ -5,7 +5,7 @@ Why: a registry field that is meant to be a web address (ICTRP's `web_address`, 
 trial page when clicked; `data:` and `vbscript:` do the like. Browsers strip leading
 whitespace and control characters and ignore case in the scheme, so the check does too.
 Every place a registry URL becomes an href goes through `http_url` (the template filter of
-the same name in trials_tags, the admin's source list).
+the same name in trials/web/filters.py, the admin's source list).
 """
 
 from urllib.parse import urlsplit

@@ -1,17 +1,18 @@
-"""Template helpers. Registry text is untrusted: every helper here escapes what it is given."""
+"""The templates' own filters, registered in the Jinja2 environment (portal/jinja.py).
+
+Registry text is untrusted: every helper here escapes what it is given; one returning HTML
+returns it escaped and marked safe (format_html), which Jinja2 outputs as it is (`__html__`)."""
 
 import datetime
+import html
 from urllib.parse import quote
 
-from django import template
-from django.utils.html import format_html, format_html_join, json_script
+from django.utils.html import format_html, json_script
 from django.utils.safestring import mark_safe
 
 from trials.search import labels
 from trials.search.facets import label
 from trials.web.links import http_url as _http_url
-
-register = template.Library()
 
 # Where each registry shows a trial, by the registry names trials/readers/identifiers.py gives.
 REGISTRY_URLS = {
@@ -44,7 +45,6 @@ FORMAT_LABELS = {
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-@register.filter
 def registry_url(identifier: dict) -> str | None:
     """The registry's public page for a registry ID; None for sponsor and other IDs."""
     registry = identifier.get("registry") or ""
@@ -58,30 +58,25 @@ def registry_url(identifier: dict) -> str | None:
     return _http_url(REGISTRY_URLS[registry].format(id=quote(value, safe="")))
 
 
-@register.filter
 def http_url(value) -> str | None:
     """The value when it is an http(s) URL, else None: a registry URL is a link only then
     (`javascript:`, `data:` and the like are shown as text; see trials/web/links.py)."""
     return _http_url(value)
 
 
-@register.filter
 def facet_label(value: str, facet: str) -> str:
     return label(facet, value)
 
 
-@register.filter
 def phase_tag(value: str) -> str:
     """A phase as a tag beside others: `Phase 2`, and `Phase: not applicable` for NA."""
     return "Phase: not applicable" if value == "NA" else label("phase", value)
 
 
-@register.filter
 def country(code: str | None) -> str:
     return labels.country_name(code) if code else ""
 
 
-@register.filter
 def km(value: float | None) -> str:
     """A distance as the results show it: "12 km", "under 1 km"."""
     if value is None:
@@ -89,26 +84,22 @@ def km(value: float | None) -> str:
     return "under 1 km" if value < 0.5 else f"{round(value):,} km"
 
 
-@register.filter
 def years(value) -> str:
     if value is None:
         return ""
     return f"{value:g}"
 
 
-@register.filter
 def humanize_enum(value: str | None) -> str:
     if value == "NA":
         return "Not applicable"
     return (value or "").replace("_", " ").replace("-", " ").capitalize()
 
 
-@register.filter
 def source_format(value: str | None) -> str:
     return FORMAT_LABELS.get(value or "", value or "unknown source")
 
 
-@register.filter
 def source_name(source: dict | None) -> str:
     """`ClinicalTrials.gov web page`, or `ChiCTR, via WHO ICTRP web page`."""
     source = source or {}
@@ -119,7 +110,6 @@ def source_name(source: dict | None) -> str:
     return label[:1].upper() + label[1:]
 
 
-@register.filter
 def plain_value(value) -> str:
     """A conflicting field's value in words: lists joined, enums humanized, None 'not given'."""
     if value is None or value == [] or value == "":
@@ -134,7 +124,6 @@ def plain_value(value) -> str:
     return humanize_enum(text) if text.isupper() and " " not in text else text
 
 
-@register.filter
 def isodate(value: str | None):
     """`2011-08-03` as <time datetime="2011-08-03">3 Aug 2011</time>; `2011-08` as Aug 2011."""
     if not value:
@@ -152,7 +141,6 @@ def isodate(value: str | None):
     return format_html('<time datetime="{}">{}</time>', text, shown)
 
 
-@register.filter
 def jsonld(value: dict):
     """A `<script type="application/ld+json">` element for structured data.
 
@@ -166,33 +154,38 @@ def jsonld(value: dict):
     return mark_safe('<script type="application/ld+json">' + html[len(opening) :])  # noqa: S308
 
 
-@register.simple_tag
+def escape(value) -> str:
+    """Django's conditional_escape, the same text (`html.escape`; safe HTML as it is), without
+    its lazy-string wrapper: the pages escape hundreds of values a render."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+FACET_ITEM = (
+    '<li><a href="{url}" class="facet-value{selected}" data-facet="{name}" data-value="{value}"'
+    '{current}><span class="check" aria-hidden="true"></span>'
+    '<span class="facet-label">{label}{note}</span>'
+    '<span class="count">{count}<span class="visually-hidden"> trial{plural}</span></span></a></li>'
+)
+SELECTED_NOTE = '<span class="visually-hidden"> (selected; follow to remove)</span>'
+
+
 def facet_items(facet: dict) -> str:
     """A facet's values as list items. Built in Python: the search page shows about a hundred
-    of them, and a template include per value cost more than the search itself. format_html
-    escapes every value (registry text included) before it is marked safe."""
-    name = facet["name"]
-    return format_html_join(
-        "",
-        '<li><a href="{}" class="facet-value{}" data-facet="{}" data-value="{}"{}>'
-        '<span class="check" aria-hidden="true"></span>'
-        '<span class="facet-label">{}{}</span>'
-        '<span class="count">{}<span class="visually-hidden"> trial{}</span></span></a></li>',
-        (
-            (
-                v.url,
-                " selected" if v.selected else "",
-                name,
-                v.value,
-                mark_safe(' aria-current="true"') if v.selected else "",
-                v.label,
-                mark_safe(SELECTED_NOTE) if v.selected else "",  # noqa: S308 - constant
-                v.count,
-                "" if v.count == 1 else "s",
-            )
-            for v in facet["shown"]
-        ),
+    of them, and a template include per value cost more than the search itself. Every value
+    (registry text included) is escaped before the whole is marked safe."""
+    name = escape(facet["name"])
+    items = (
+        FACET_ITEM.format(
+            url=escape(v.url),
+            selected=" selected" if v.selected else "",
+            name=name,
+            value=escape(v.value),
+            current=' aria-current="true"' if v.selected else "",
+            label=escape(v.label),
+            note=SELECTED_NOTE if v.selected else "",
+            count=escape(v.count),
+            plural="" if v.count == 1 else "s",
+        )
+        for v in facet["shown"]
     )
-
-
-SELECTED_NOTE = '<span class="visually-hidden"> (selected; follow to remove)</span>'
+    return mark_safe("".join(items))  # noqa: S308 - every value escaped above

@@ -1,0 +1,47 @@
+"""The public pages' Jinja2 environment (portal/jinja.py) reads like Django's template language."""
+
+import pytest
+from django.template import RequestContext, engines
+from django.template import Template as DjangoTemplate
+from django.test import RequestFactory
+from django.utils.html import escape as django_escape
+from django.utils.safestring import mark_safe
+
+from portal import jinja
+
+HOSTILE = ["<script>alert('x')</script>", 'a "quoted" & <b>', "plain", "", "&#39;", 12, None]
+
+
+def _render(source: str, **context) -> str:
+    return engines["jinja2"].from_string(source).render(context)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_output_is_escaped_as_django_escapes_it(value):
+    assert _render("{{ value }}", value=value) == django_escape(value)
+    assert jinja.escape(value) == django_escape(value)
+
+
+def test_safe_html_is_output_as_it_is():
+    assert _render("{{ value }}", value=mark_safe("<b>a</b>")) == "<b>a</b>"
+
+
+def test_linebreaks_escapes_registry_text():
+    html = _render("{{ text|linebreaks }}", text="<script>x</script>\n\nnext")
+    assert html == "<p>&lt;script&gt;x&lt;/script&gt;</p>\n\n<p>next</p>"
+
+
+def test_a_missing_variable_prints_nothing_and_is_none_as_in_django():
+    source = "[{{ record.criteria.text }}]{% if record.age is not none %}given{% endif %}"
+    assert _render(source, record={}) == "[]"
+    assert _render("{{ missing|default('Not given') }}") == "Not given"
+
+
+@pytest.mark.parametrize(
+    "query", ["", "page=3&q=a+b", "country=ES&country=CN&page=2", "q=%3Cx%3E&include_unconfirmed=0"]
+)
+def test_querystring_is_django_s_tag(query):
+    request = RequestFactory().get("/?" + query)
+    django = DjangoTemplate("{% querystring include_unconfirmed=1 page=None %}")
+    ours = _render("{{ querystring(request, include_unconfirmed=1, page=None) }}", request=request)
+    assert ours == django.render(RequestContext(request))
