@@ -248,3 +248,31 @@ def test_the_export_line_downloads_every_trial_and_watches_memory(live_server):
     assert measured["bytes"] > 1000 and measured["seconds"] > 0
     assert measured["rss_before_mb"] > 0 and measured["rss_peak_mb"] >= measured["rss_before_mb"]
     assert "5 trials" in export.line("csv", measured)
+
+
+def test_the_targets_are_issue_15s_per_type():
+    """p95 50 ms (30 for the trial page), a share of the ceiling's throughput (25% for facet
+    types, 10% for text types), and a text type within the peer's p95 plus the ceiling's."""
+    from bench import report
+
+    def run(p95, rps):
+        return {"p95_ms": p95, "rps": rps, "errors": 0}
+
+    result = {
+        "size": 100_000,
+        "runs": {
+            "ceiling": run(10.0, 1000.0),
+            "one_facet": run(45.0, 260.0),
+            "common_text": run(45.0, 90.0),
+            "trial_page": run(31.0, 300.0),
+        },
+        "peer": {"common_text": {"p95_ms": 30.0}},
+    }
+    verdicts = {line: ok for ok, line in report.checks(result)}
+    assert verdicts["one_facet: p95 45.0 ms ≤ 50 (100k target)"]
+    assert verdicts["one_facet: 26% of ceiling ≥ 25% (100k target)"]
+    assert not verdicts["common_text: 9% of ceiling ≥ 10% (100k target)"]
+    assert not verdicts["common_text: p95 45.0 ms ≤ peer's 30.0 + ceiling's 10.0 (100k target)"]
+    assert not verdicts["trial_page: p95 31.0 ms ≤ 30 (100k target)"]
+    at_1m = report.checks(result | {"size": 1_000_000})
+    assert all(ok for ok, _ in at_1m) and len(at_1m) == 3
