@@ -29,7 +29,6 @@ from trials.web import filters
 DJANGO_FILTERS = {
     "capfirst": defaultfilters.capfirst,
     "cut": defaultfilters.cut,
-    "date": defaultfilters.date,
     "default": defaultfilters.default,
     "floatformat": defaultfilters.floatformat,
     "length": defaultfilters.length,
@@ -42,6 +41,7 @@ OUR_FILTERS = {
     name: getattr(filters, name)
     for name in (
         "country",
+        "date",
         "facet_label",
         "http_url",
         "humanize_enum",

@@ -45,3 +45,20 @@ def test_querystring_is_django_s_tag(query):
     django = DjangoTemplate("{% querystring include_unconfirmed=1 page=None %}")
     ours = _render("{{ querystring(request, include_unconfirmed=1, page=None) }}", request=request)
     assert ours == django.render(RequestContext(request))
+
+
+@pytest.mark.parametrize("fmt", ["j M Y", "F Y", "Y-m-d"])
+def test_the_date_filter_writes_what_django_s_writes(fmt):
+    import datetime
+
+    from django.template import defaultfilters
+
+    from trials.web.filters import date
+
+    start = datetime.date(1999, 12, 25)
+    for offset in range(0, 800, 7):
+        day = start + datetime.timedelta(days=offset)
+        assert date(day, fmt) == defaultfilters.date(day, fmt)
+    moment = datetime.datetime(2026, 12, 1, 23, 30, tzinfo=datetime.UTC)
+    assert date(moment, fmt) == defaultfilters.date(moment, fmt)
+    assert date(None, fmt) == defaultfilters.date(None, fmt)

@@ -7,6 +7,7 @@ import datetime
 import html
 from urllib.parse import quote
 
+from django.template import defaultfilters
 from django.utils.html import format_html, json_script
 from django.utils.safestring import mark_safe
 
@@ -43,6 +44,34 @@ FORMAT_LABELS = {
     "listing-page": "trial listing website",
 }
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+FULL_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+# The two ways the pages write a date, by Django's format letters (the pages are in English).
+DATE_FORMATS = {
+    "j M Y": lambda day: f"{day.day} {MONTHS[day.month - 1]} {day.year}",
+    "F Y": lambda day: f"{FULL_MONTHS[day.month - 1]} {day.year}",
+}
+
+
+def date(value, arg: str | None = None) -> str:
+    """Django's `date` filter, with the pages' two formats of a plain date written directly:
+    Django's goes through its localisation machinery, a tenth of the search page's render.
+    Datetimes (time zones) and other formats are Django's."""
+    if type(value) is datetime.date and arg in DATE_FORMATS:
+        return DATE_FORMATS[arg](value)
+    return defaultfilters.date(value, arg)
 
 
 def registry_url(identifier: dict) -> str | None:
