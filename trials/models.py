@@ -273,6 +273,8 @@ class TrialQuerySet(models.QuerySet):
     def with_pks(self, pks: list[int]) -> TrialQuerySet:
         """The trials whose ids are `pks`, as one array parameter: `pk__in` writes a
         placeholder per id, and binding a thousand of them cost more Python than the query."""
+        if not pks:  # as pk__in=[]: no query at all
+            return self.none()
         sql = f"{self.model._meta.db_table}.id = ANY(%s::bigint[])"  # the ids a parameter
         return self.filter(RawSQL(sql, (pks,), output_field=models.BooleanField()))  # noqa: S611
 
