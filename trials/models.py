@@ -297,13 +297,8 @@ class TrialQuerySet(models.QuerySet):
         query = SearchQuery(q, search_type=search_type, config="english")
         # The summary's words are the search vector's weight C: testing the stored vector is
         # a filter, where to_tsvector(text_summary) parsed the text again for every row.
-        summary_words = Func(
-            F("search"),
-            template="ts_filter(%(expressions)s, '{c}')",
-            output_field=SearchVectorField(),
-        )
         in_summary = Q(summary_words=query)
-        return self.alias(summary_words=summary_words).annotate(
+        return self.alias(summary_words=search_parts("{c}")).annotate(
             rank=SearchRank(F("search"), query, cover_density=True, normalization=32),
             snippet_part=Case(
                 When(in_summary, then=Value("summary")),
@@ -316,6 +311,15 @@ class TrialQuerySet(models.QuerySet):
                 output_field=models.TextField(),
             ),
         )
+
+
+def search_parts(weights: str) -> Func:
+    """The parts of Trial.search weighted `weights` (`{a,b}`: title and terms), as a vector."""
+    return Func(
+        F("search"),
+        template=f"ts_filter(%(expressions)s, '{weights}')",
+        output_field=SearchVectorField(),
+    )
 
 
 def _headline(column: str, query: SearchQuery) -> SearchHeadline:

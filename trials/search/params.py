@@ -15,14 +15,14 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
-from django.db.models import Exists, F, Func, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
 
-from trials.models import Site, Status, Trial, unconfirmed_before
+from trials.models import Site, Status, Trial, search_parts, unconfirmed_before
 from trials.readers.gazetteer import EARTH_RADIUS_KM
 from trials.search import facets, fulltext, places, readings, words
 from trials.search.engine import DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
@@ -75,11 +75,7 @@ def _text_query(value: str, relaxed: bool = False) -> SearchQuery:
 
 # The parts of the search vector where a trial has the diseases it is about (title, terms,
 # summary), as fulltext.passing_mentions reads them.
-_ABOUT = Func(
-    F("search"),
-    template=f"ts_filter(%(expressions)s, '{fulltext.DISEASE_IN}')",
-    output_field=SearchVectorField(),
-)
+_ABOUT = search_parts(fulltext.DISEASE_IN)
 
 
 class PageFilter(django_filters.Filter):
