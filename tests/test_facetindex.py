@@ -1,4 +1,5 @@
-"""The facet index's counting paths agree: the full scan and the sparse gather."""
+"""The facet index's counting paths agree: the full scan (whole or in slices) and the sparse
+gather."""
 
 import random
 
@@ -22,6 +23,7 @@ def test_sparse_and_dense_counts_agree(monkeypatch, density):
     for row in np.flatnonzero(mask):
         for v in lists[row]:
             expected[v] = expected.get(v, 0) + 1
-    for sparse in (1, 10**9):  # force each path in turn
+    for sparse, at_once in [(1, 10**9), (10**9, 10**9), (10**9, 7)]:  # each path in turn
         monkeypatch.setattr(columns, "SPARSE", sparse)
+        monkeypatch.setattr(columns, "PAIRS_AT_ONCE", at_once)  # slices: one, or many
         assert facet.counts(mask) == expected
