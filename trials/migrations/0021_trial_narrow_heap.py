@@ -14,7 +14,8 @@ would not fit in a page.
 
 Rows stored before keep their layout until they are rewritten: the migration rewrites them
 (VACUUM FULL, which cannot run in a transaction: the migration is not atomic). It holds an
-exclusive lock on trials_trial meanwhile, about a minute per 100,000 trials (docs/deploy.md).
+exclusive lock on trials_trial meanwhile: 75 s at 100,000 trials, 25 min at a million
+(docs/deploy.md).
 """
 
 from django.db import migrations
