@@ -20,6 +20,7 @@ from trials.search.facets import label
 from trials.search.related import related_pks
 from trials.search.timing import phase, timed
 from trials.web import trial_rows
+from trials.web.filters import humanize_enum, isodate, source_name
 
 PHASE_GLOSSARY = {
     Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
@@ -178,6 +179,21 @@ def _sites_by_country(record: dict) -> list[tuple[str, list[dict]]]:
     return sorted(grouped.items())
 
 
+def _provenance_rows(provenance: dict, conflicts: dict) -> list[tuple[str, bool, str, str]]:
+    """(field, whether the sources disagree on it, its source's name, when that source was
+    refreshed) per field, as the sources panel shows them. A trial's fields mostly come from
+    one or two sources: each distinct source is named once, not once a field."""
+    shown: dict[tuple, tuple[str, str]] = {}
+    rows = []
+    for field, source in sorted(provenance.items()):
+        source = source or {}
+        key = (source.get("format"), source.get("registry"), source.get("refreshed"))
+        if key not in shown:
+            shown[key] = (source_name(source), isodate(source.get("refreshed")) or "—")
+        rows.append((humanize_enum(field), field in conflicts, *shown[key]))
+    return rows
+
+
 @require_GET
 @replicas.readable
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
@@ -230,7 +246,7 @@ def _context(request: HttpRequest, trial: Trial) -> dict:
             (c for c in contacts if c.get("phone") or c.get("email")), next(iter(contacts), None)
         ),
         "sources": record.get("sources") or [],
-        "provenance": [(f, p, f in conflicts) for f, p in sorted(trial.provenance.items())],
+        "provenance": _provenance_rows(trial.provenance, conflicts),
         "conflicts": conflicts,
         "related": _related(trial),
         "jsonld": _jsonld(request, trial, record, conditions),
