@@ -17,6 +17,7 @@ from portal import replicas
 from trials.models import Phase, Status, Trial
 from trials.search import labels
 from trials.search.facets import label
+from trials.search.index import peek
 from trials.search.related import related_pks
 from trials.search.timing import phase, timed
 from trials.web import trial_rows
@@ -66,16 +67,6 @@ SCHEMA_DESIGN = {
     ("masking", "QUADRUPLE"): "TripleBlindedTrial",
 }
 RELATED = 6
-RELATED_FIELDS = (
-    "key",
-    "trial_id",
-    "title",
-    "status",
-    "status_verified",
-    "phases",
-    "conditions",
-    "drugs",
-)
 
 
 def lookup(key: str) -> Trial:
@@ -94,10 +85,13 @@ def lookup(key: str) -> Trial:
 @timed("related")
 def _related(trial: Trial) -> list[Trial]:
     """Up to six trials of the same condition or drug: open ones first, then the freshest
-    (trials/search/related.py, from the facet index), fetched in one query."""
-    return trial_rows.cards(
-        related_pks(trial.pk, trial.conditions, trial.drugs, RELATED), RELATED_FIELDS
-    )
+    (trials/search/related.py, from the facet index), their cards from one query or the
+    cache of cards (trials/web/trial_rows.py)."""
+    pks = related_pks(trial.pk, trial.conditions, trial.drugs, RELATED)
+    if not pks:
+        return []
+    index = peek()  # as related_pks left it: its position in the change log is the version
+    return trial_rows.cards(pks, index.seq if index else None)
 
 
 def unconfirmed_words(trial: Trial) -> str:

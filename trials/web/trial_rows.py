@@ -1,5 +1,5 @@
 """The trial page's two queries, written in SQL: the trial (with when the portal last copied
-it) and its related trials' cards.
+it) and its related trials' cards (kept per data version: most pages share them).
 
 Built by the ORM (`.filter(key=…).first()`, `.in_bulk(…)`) each cost 1-1.5 ms of Python,
 compiling the query and reading its columns, for a few tenths of a millisecond in PostgreSQL: a
@@ -12,20 +12,38 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Hashable
 
 from django.db import connections
 from django.db.models import Field
 from django.db.models.expressions import Col
 
 from trials import freshness
-from trials.models import SEARCH_ONLY_FIELDS, Trial
+from trials.models import SEARCH_ONLY_FIELDS, Identifier, Trial
 from trials.readers.identifiers import identifier_norm
+from trials.search import cache
 
 TABLE = Trial._meta.db_table
 # What the page and the API show of a trial: every column but the text search's own (as
 # TrialQuerySet.for_display()).
 DISPLAY_FIELDS = tuple(
     field.attname for field in Trial._meta.concrete_fields if field.name not in SEARCH_ONLY_FIELDS
+)
+# What a related trial's card shows (and its id), in the model's order (Model.from_db reads
+# the values of fewer columns than the model has in that order).
+_CARD = {
+    "id",
+    "key",
+    "trial_id",
+    "title",
+    "status",
+    "status_verified",
+    "phases",
+    "conditions",
+    "drugs",
+}
+CARD_FIELDS = tuple(
+    field.attname for field in Trial._meta.concrete_fields if field.attname in _CARD
 )
 
 
@@ -68,8 +86,6 @@ def _trial(db: str, names: tuple[str, ...], row: tuple) -> Trial:
 def _lookup_sql() -> str:
     # The trial whose key is the first parameter, else the first (by id) of those with an
     # identifier whose norm is the second (TrialQuerySet.by_any_id(…).first()).
-    from trials.models import Identifier
-
     return f"""
         SELECT {_select(DISPLAY_FIELDS)}, {freshness.last_synced_sql("t.id")}
         FROM {TABLE} t
@@ -91,17 +107,26 @@ def find(key: str) -> tuple[Trial, datetime.datetime | None] | None:
     return _trial(db, DISPLAY_FIELDS, row[:-1]), row[-1]
 
 
-def cards(pks: list[int], names: tuple[str, ...]) -> list[Trial]:
-    """The trials whose ids are `pks`, in that order, with only the `names` columns (one
-    query; Trial.objects.only(*names).in_bulk(pks))."""
-    if not pks:
-        return []
-    wanted = {"id", *names}
-    # In the model's order, as Model.from_db reads the values of fewer columns than it has.
-    names = tuple(field.attname for field in Trial._meta.concrete_fields if field.attname in wanted)
-    db = Trial.objects.db
-    sql = f"SELECT {_select(names)} FROM {TABLE} t WHERE t.id = ANY(%s::bigint[])"  # noqa: S608
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, [pks])
-        found = {row[0]: _trial(db, names, row) for row in cursor.fetchall()}
+def cards(pks: list[int], version: Hashable | None) -> list[Trial]:
+    """The trials whose ids are `pks`, in that order, with the columns of a related trial's
+    card (CARD_FIELDS) and none other: from the cache of cards at data version `version` (the
+    facet index's change-log position, read before this call; None: no cache), the others in
+    one query.
+
+    The cache serves a trial only while the change log has not moved past `version`: an edit
+    or an import shows on the cards once the index follows the log, as it shows in which trials
+    are related (SEARCH_CACHE_SECONDS)."""
+    found = {}
+    if version is not None:
+        found = {pk: card for pk in pks if (card := cache.RELATED_CARDS.get((pk, version)))}
+    if missing := [pk for pk in pks if pk not in found]:
+        db = Trial.objects.db
+        sql = f"SELECT {_select(CARD_FIELDS)} FROM {TABLE} t WHERE t.id = ANY(%s::bigint[])"  # noqa: S608
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, [missing])
+            rows = cursor.fetchall()
+        for row in rows:
+            found[row[0]] = card = _trial(db, CARD_FIELDS, row)
+            if version is not None:
+                cache.RELATED_CARDS.put((card.pk, version), card)
     return [found[pk] for pk in pks if pk in found]
