@@ -109,9 +109,9 @@ def find(key: str) -> tuple[Trial, datetime.datetime | None] | None:
 
 def cards(pks: list[int], version: Hashable | None) -> list[Trial]:
     """The trials whose ids are `pks`, in that order, with the columns of a related trial's
-    card (CARD_FIELDS) and none other: from the cache of cards at data version `version` (the
-    facet index's change-log position, read before this call; None: no cache), the others in
-    one query.
+    card (CARD_FIELDS) and none other, and its `page_url` and `status_label`: from the cache
+    of cards at data version `version` (the facet index's change-log position, read before
+    this call; None: no cache), the others in one query.
 
     The cache serves a trial only while the change log has not moved past `version`: an edit
     or an import shows on the cards once the index follows the log, as it shows in which trials
@@ -127,6 +127,9 @@ def cards(pks: list[int], version: Hashable | None) -> list[Trial]:
             rows = cursor.fetchall()
         for row in rows:
             found[row[0]] = card = _trial(db, CARD_FIELDS, row)
+            # What depends on the row alone, made once for as long as the card is kept.
+            card.page_url = card.get_absolute_url()
+            card.status_label = card.get_status_display()
             if version is not None:
                 cache.RELATED_CARDS.put((card.pk, version), card)
     return [found[pk] for pk in pks if pk in found]
