@@ -364,3 +364,15 @@ def test_sources_are_named_by_registry_and_format():
 def test_odd_ids_in_the_url_are_404_not_500(client, key):
     assert client.get(f"/trials/{key}/").status_code == 404
     assert client.get(f"/api/trials/{key}/").status_code == 404
+
+
+def test_the_provenance_rows_escape_registry_text():
+    from trials.web.trial_page import _provenance_rows
+
+    source = {"format": "ictrp-page", "registry": "<b>Evil</b> & co", "refreshed": "2012-01-15"}
+    html = _provenance_rows({"title": source, "sponsor": None}, {"title": []})
+    assert "<b>" not in html
+    assert "<td>&lt;b&gt;Evil&lt;/b&gt; &amp; co, via WHO ICTRP web page</td>" in html
+    assert '<td>Title <span class="disagree">(disputed)</span></td>' in html
+    assert '<time datetime="2012-01-15">15 Jan 2012</time>' in html
+    assert "<tr><td>Sponsor</td><td>Unknown source</td><td>—</td></tr>" in html
