@@ -82,10 +82,12 @@ def test_registry_text_is_escaped_everywhere(client):
     record["identifiers"][0]["id"] = "NCT01408199"
     doc = RawDocument.objects.create(sha256="e" * 64, content=b"x", size=1, name="evil", format="x")
     Loader().load(record, doc)
-    for url in ("/trials/NCT01408199/", "/", "/?q=evil", "/?q=alert"):
+    # NCT05488327's related trials include it: its title on a card (trials/web/trial_parts.py).
+    for url in ("/trials/NCT01408199/", "/trials/NCT05488327/", "/", "/?q=evil", "/?q=alert"):
         html = client.get(url).content.decode()
         assert evil not in html, url
     assert "&lt;script&gt;" in client.get("/trials/NCT01408199/").content.decode()
+    assert "Evil &lt;script&gt;" in client.get("/trials/NCT05488327/").content.decode()
 
 
 def test_snippets_and_json_ld_escape_registry_text(client):
@@ -367,10 +369,10 @@ def test_odd_ids_in_the_url_are_404_not_500(client, key):
 
 
 def test_the_provenance_rows_escape_registry_text():
-    from trials.web.trial_page import _provenance_rows
+    from trials.web.trial_parts import provenance_rows
 
     source = {"format": "ictrp-page", "registry": "<b>Evil</b> & co", "refreshed": "2012-01-15"}
-    html = _provenance_rows({"title": source, "sponsor": None}, {"title": []})
+    html = provenance_rows({"title": source, "sponsor": None}, {"title": []})
     assert "<b>" not in html
     assert "<td>&lt;b&gt;Evil&lt;/b&gt; &amp; co, via WHO ICTRP web page</td>" in html
     assert '<td>Title <span class="disagree">(disputed)</span></td>' in html

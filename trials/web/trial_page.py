@@ -11,7 +11,6 @@ import re
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from portal import replicas
@@ -21,8 +20,7 @@ from trials.search.facets import label
 from trials.search.index import peek
 from trials.search.related import related_pks
 from trials.search.timing import phase, timed
-from trials.web import trial_rows
-from trials.web.filters import escape, humanize_enum, isodate, source_name
+from trials.web import trial_parts, trial_rows
 
 PHASE_GLOSSARY = {
     Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
@@ -174,37 +172,6 @@ def _sites_by_country(record: dict) -> list[tuple[str, list[dict]]]:
     return sorted(grouped.items())
 
 
-PROVENANCE_ROW = "<tr><td>{field}{disputed}</td><td>{source}</td><td>{refreshed}</td></tr>"
-DISPUTED = ' <span class="disagree">(disputed)</span>'
-
-
-def _provenance_rows(provenance: dict, conflicts: dict) -> str:
-    """The sources panel's table of which source gave each field, as rows of HTML: a field,
-    whether the sources disagree on it, its source's name and when that source was refreshed.
-    Built in Python (as filters.facet_items): a trial has a row for each of its ~25 fields, and
-    each is escaped here (filters.escape, the templates' own) before the whole is marked safe.
-    A trial's fields mostly come from one or two sources: each is named once, not once a field.
-    """
-    shown: dict[tuple, tuple[str, str]] = {}
-    rows = []
-    for field, source in sorted(provenance.items()):
-        source = source or {}
-        key = (source.get("format"), source.get("registry"), source.get("refreshed"))
-        if key not in shown:
-            refreshed = isodate(source.get("refreshed")) or "—"
-            shown[key] = (escape(source_name(source)), escape(refreshed))
-        name, refreshed = shown[key]
-        rows.append(
-            PROVENANCE_ROW.format(
-                field=escape(humanize_enum(field)),
-                disputed=DISPUTED if field in conflicts else "",
-                source=name,
-                refreshed=refreshed,
-            )
-        )
-    return mark_safe("".join(rows))  # noqa: S308 - every value escaped above
-
-
 @require_GET
 @replicas.readable
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
@@ -257,8 +224,9 @@ def _context(request: HttpRequest, trial: Trial) -> dict:
             (c for c in contacts if c.get("phone") or c.get("email")), next(iter(contacts), None)
         ),
         "sources": record.get("sources") or [],
-        "provenance": _provenance_rows(trial.provenance, conflicts),
+        "provenance": trial_parts.provenance_rows(trial.provenance, conflicts),
         "conflicts": conflicts,
-        "related": _related(trial),
+        "related": (related := _related(trial)),
+        "related_items": trial_parts.related_items(related),
         "jsonld": _jsonld(request, trial, record, conditions),
     }
