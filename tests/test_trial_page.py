@@ -82,10 +82,12 @@ def test_registry_text_is_escaped_everywhere(client):
     record["identifiers"][0]["id"] = "NCT01408199"
     doc = RawDocument.objects.create(sha256="e" * 64, content=b"x", size=1, name="evil", format="x")
     Loader().load(record, doc)
-    for url in ("/trials/NCT01408199/", "/", "/?q=evil", "/?q=alert"):
+    # NCT05488327's related trials include it: its title on a card (trials/web/trial_parts.py).
+    for url in ("/trials/NCT01408199/", "/trials/NCT05488327/", "/", "/?q=evil", "/?q=alert"):
         html = client.get(url).content.decode()
         assert evil not in html, url
     assert "&lt;script&gt;" in client.get("/trials/NCT01408199/").content.decode()
+    assert "Evil &lt;script&gt;" in client.get("/trials/NCT05488327/").content.decode()
 
 
 def test_snippets_and_json_ld_escape_registry_text(client):
@@ -107,23 +109,33 @@ def test_snippets_and_json_ld_escape_registry_text(client):
 
 
 def test_the_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
-    client.get("/trials/NCT05488327/")  # warms the vocabulary labels
-    # The trial, when the portal last copied it (freshness.last_synced: its newest source
-    # record, one indexed look-up), the facet index's look at the change log (the related
-    # trials come from the index; at most every SEARCH_CACHE_SECONDS, every request in
-    # tests), then the related trials by id.
-    with django_assert_num_queries(4):
+    client.get("/trials/NCT05488327/")  # warms the vocabulary labels and the related cards
+    # The trial with when the portal last copied it (freshness.last_synced: its newest source
+    # record, one indexed look-up, in the same query) and the facet index's look at the
+    # change log (the related trials come from the index; at most every SEARCH_CACHE_SECONDS,
+    # every request in tests); their cards are kept while the log has not moved.
+    with django_assert_num_queries(2):
         client.get("/trials/NCT05488327/")
     for n in range(10):
         Trial.objects.create(
             key=f"R{n}", record={}, title=f"Related {n}", conditions=["dermatomyositis"]
         )
-    # The index reads the ten new trials and their sites as it follows the change log.
-    with django_assert_num_queries(6):
+    # The index reads the ten new trials and their sites as it follows the change log, then
+    # the cards at the new position of the log are read by id.
+    with django_assert_num_queries(5):
         response = client.get("/trials/NCT05488327/")
     assert len(response.context["related"]) == 6
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         client.get("/trials/NCT05488327/")
+
+
+def test_an_edit_of_a_related_trial_shows_on_its_card(client):
+    assert "NCT04946669" in client.get("/trials/NCT05488327/").content.decode()
+    related = Trial.objects.get(key="NCT04946669")
+    related.title = "Renamed <b>by a curator</b>"
+    related.save()  # the change log moves: the cards kept for its old position are not served
+    html = client.get("/trials/NCT05488327/").content.decode()
+    assert "Renamed &lt;b&gt;by a curator&lt;/b&gt;" in html
 
 
 def _jsonld(html: str) -> dict:
@@ -354,3 +366,15 @@ def test_sources_are_named_by_registry_and_format():
 def test_odd_ids_in_the_url_are_404_not_500(client, key):
     assert client.get(f"/trials/{key}/").status_code == 404
     assert client.get(f"/api/trials/{key}/").status_code == 404
+
+
+def test_the_provenance_rows_escape_registry_text():
+    from trials.web.trial_parts import provenance_rows
+
+    source = {"format": "ictrp-page", "registry": "<b>Evil</b> & co", "refreshed": "2012-01-15"}
+    html = provenance_rows({"title": source, "sponsor": None}, {"title": []})
+    assert "<b>" not in html
+    assert "<td>&lt;b&gt;Evil&lt;/b&gt; &amp; co, via WHO ICTRP web page</td>" in html
+    assert '<td>Title <span class="disagree">(disputed)</span></td>' in html
+    assert '<time datetime="2012-01-15">15 Jan 2012</time>' in html
+    assert "<tr><td>Sponsor</td><td>Unknown source</td><td>—</td></tr>" in html

@@ -37,6 +37,17 @@ FORMAT_SOURCES = {
 }
 
 
+def last_synced_sql(trial_id: str) -> str:
+    """The SQL expression of when the portal last copied the trial whose id is the SQL
+    `trial_id` (a column or a parameter): the later of its newest source record and the
+    sync's last sight of it. PostgreSQL's GREATEST skips NULLs: either time alone is the
+    answer, and NULL when neither is known."""
+    return f"""GREATEST(
+        (SELECT max(s.imported) FROM {SourceRecord._meta.db_table} s WHERE s.trial_id = {trial_id}),
+        (SELECT max(y.last_synced) FROM {SyncedStudy._meta.db_table} y
+         WHERE y.trial_id = {trial_id}))"""  # noqa: S608 - table names from the models
+
+
 def last_synced(trial_pks: Iterable[int]) -> dict[int, datetime.datetime]:
     """Trial pk -> when the portal last copied it from a source (one query).
 
@@ -45,14 +56,7 @@ def last_synced(trial_pks: Iterable[int]) -> dict[int, datetime.datetime]:
     pks = list(trial_pks)
     if not pks:
         return {}
-    # PostgreSQL's GREATEST skips NULLs: either time alone is the answer.
-    sql = f"""
-        SELECT t.id, GREATEST(
-            (SELECT max(s.imported) FROM {SourceRecord._meta.db_table} s WHERE s.trial_id = t.id),
-            (SELECT max(y.last_synced) FROM {SyncedStudy._meta.db_table} y
-             WHERE y.trial_id = t.id))
-        FROM unnest(%s::bigint[]) AS t(id)
-    """  # noqa: S608 - table names from the models, values as parameters
+    sql = f"SELECT t.id, {last_synced_sql('t.id')} FROM unnest(%s::bigint[]) AS t(id)"  # noqa: S608
     with connections[Trial.objects.db].cursor() as cursor:
         cursor.execute(sql, [pks])
         return {pk: when for pk, when in cursor.fetchall() if when}

@@ -126,5 +126,11 @@ LEXICON = Store("spelling lexicon", max_entries=lambda: 1, ttl=60.0)
 # text -> Place, Ambiguous or Unknown. The gazetteer does not change while the process runs.
 PLACES = Store("places", max_entries=lambda: 4096)
 
+RELATED_CARDS_ENTRIES = 2048
+# The trial page's related trials (trials/web/trial_rows.py): (trial id, data version) -> the
+# Trial with the columns its card shows. Most pages' related trials are the few newest open
+# trials of a common condition: fetched again for each page, they were a query a page.
+RELATED_CARDS = Store("related trial cards", max_entries=lambda: RELATED_CARDS_ENTRIES)
+
 # Where each registry's newest document came in (trials/freshness.py): (name, data version).
 REGISTRY_UPDATES = Store("registry updates", max_entries=lambda: 4)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from trials.models import Status
-from trials.search.index import get_index
+from trials.search.index import FacetIndex, get_index
+
+# The rows of the first slice of the "updated" order read for related trials; each next is 4x.
+FIRST_SLICE = 1024
 
 
 def related_pks(pk: int, conditions: list[str], drugs: list[str], limit: int) -> list[int]:
@@ -28,8 +31,31 @@ def related_pks(pk: int, conditions: list[str], drugs: list[str], limit: int) ->
     same &= index.alive
     own = index.rows_of(np.asarray([pk], np.int64))
     same[own] = False
+    return index.pks[_first_open_then_others(index, same, limit)].tolist()
+
+
+def _first_open_then_others(index: FacetIndex, same: np.ndarray, limit: int) -> np.ndarray:
+    """The rows of `same`, in the index's "updated" order, open ones first, `limit` of them.
+
+    Read in growing slices of that order, stopping once `limit` open rows are found: a common
+    condition has them in its first thousand rows, where testing all 100k rows cost ~1.5 ms.
+    Until then the others are kept too, for when fewer than `limit` rows are open."""
     order = index.order("updated")
-    candidates = order[same[order]]
-    is_open = index.facet_mask("status", Status.OPEN)[candidates]
-    chosen = np.concatenate([candidates[is_open][:limit], candidates[~is_open][:limit]])[:limit]
-    return index.pks[chosen].tolist()
+    status = index.columns["status"]
+    codes = index.columns.codes["status"]
+    is_open_code = np.zeros(max(codes.values()) + 1, bool)
+    is_open_code[[codes[value] for value in Status.OPEN if value in codes]] = True
+    opened, others = [], []
+    found = 0
+    start, size = 0, FIRST_SLICE
+    while start < len(order) and found < limit:
+        rows = order[start : start + size]
+        rows = rows[same[rows]]
+        is_open = is_open_code[status[rows]]
+        opened.append(rows[is_open])
+        others.append(rows[~is_open])
+        found += len(opened[-1])
+        start, size = start + size, size * 4
+    if not opened:
+        return np.zeros(0, np.intp)
+    return np.concatenate([np.concatenate(opened)[:limit], np.concatenate(others)[:limit]])[:limit]

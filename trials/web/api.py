@@ -274,7 +274,7 @@ def api_trial(request: HttpRequest, key: str) -> HttpResponse:
         # the field existed has none of its own).
         "status_verified": _isoformat(trial.status_verified),
         "status_unconfirmed": trial.status_unconfirmed,
-        "last_synced": _isoformat(freshness.last_synced([trial.pk]).get(trial.pk)),
+        "last_synced": _isoformat(trial.last_synced),
     }
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 

@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from portal import replicas
-from trials import freshness
 from trials.models import Phase, Status, Trial
 from trials.search import labels
 from trials.search.facets import label
+from trials.search.index import peek
 from trials.search.related import related_pks
 from trials.search.timing import phase, timed
+from trials.web import trial_parts, trial_rows
 
 PHASE_GLOSSARY = {
     Phase.EARLY_PHASE1: "A first, very small study in people, before phase 1.",
@@ -65,36 +66,31 @@ SCHEMA_DESIGN = {
     ("masking", "QUADRUPLE"): "TripleBlindedTrial",
 }
 RELATED = 6
-RELATED_FIELDS = (
-    "key",
-    "trial_id",
-    "title",
-    "status",
-    "status_verified",
-    "phases",
-    "conditions",
-    "drugs",
-)
 
 
 def lookup(key: str) -> Trial:
-    """The trial whose key or one of whose identifiers is `key`; Http404 when none is."""
+    """The trial whose key or one of whose identifiers is `key`; Http404 when none is. Its
+    `last_synced` is when the portal last copied it (freshness.last_synced), from the same
+    query (trials/web/trial_rows.py)."""
     if "\x00" in key or len(key) > 200:  # PostgreSQL text cannot hold NUL; no ID is that long
         raise Http404("Not a trial ID")
-    trials = Trial.objects.for_display()
-    trial = trials.filter(key=key).first() or trials.by_any_id(key).first()
-    if trial is None:
+    found = trial_rows.find(key)
+    if found is None:
         raise Http404(f"No trial with the ID {key}")
+    trial, trial.last_synced = found
     return trial
 
 
 @timed("related")
 def _related(trial: Trial) -> list[Trial]:
     """Up to six trials of the same condition or drug: open ones first, then the freshest
-    (trials/search/related.py, from the facet index), fetched in one query."""
+    (trials/search/related.py, from the facet index), their cards from one query or the
+    cache of cards (trials/web/trial_rows.py)."""
     pks = related_pks(trial.pk, trial.conditions, trial.drugs, RELATED)
-    found = Trial.objects.only(*RELATED_FIELDS).in_bulk(pks) if pks else {}
-    return [found[pk] for pk in pks if pk in found]
+    if not pks:
+        return []
+    index = peek()  # as related_pks left it: its position in the change log is the version
+    return trial_rows.cards(pks, index.seq if index else None)
 
 
 def unconfirmed_words(trial: Trial) -> str:
@@ -216,7 +212,7 @@ def _context(request: HttpRequest, trial: Trial) -> dict:
         "status_unconfirmed": trial.status_unconfirmed,
         "unconfirmed_years": settings.STATUS_UNCONFIRMED_YEARS,
         "is_open": trial.status in Status.OPEN and not trial.status_unconfirmed,
-        "last_synced": freshness.last_synced([trial.pk]).get(trial.pk),
+        "last_synced": trial.last_synced,
         "phases": [(label("phase", p), PHASE_GLOSSARY.get(p)) for p in trial.phases],
         "glossary": [(label("phase", p), text) for p, text in PHASE_GLOSSARY.items()],
         "conditions": conditions,
@@ -228,8 +224,9 @@ def _context(request: HttpRequest, trial: Trial) -> dict:
             (c for c in contacts if c.get("phone") or c.get("email")), next(iter(contacts), None)
         ),
         "sources": record.get("sources") or [],
-        "provenance": [(f, p, f in conflicts) for f, p in sorted(trial.provenance.items())],
+        "provenance": trial_parts.provenance_rows(trial.provenance, conflicts),
         "conflicts": conflicts,
-        "related": _related(trial),
+        "related": (related := _related(trial)),
+        "related_items": trial_parts.related_items(related),
         "jsonld": _jsonld(request, trial, record, conditions),
     }
