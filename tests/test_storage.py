@@ -45,3 +45,12 @@ def test_the_long_columns_leave_the_row():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'trials_trial'::regclass")
         assert "toast_tuple_target=128" in cursor.fetchone()[0]
+
+
+def test_the_text_match_has_room_for_an_exact_bitmap():
+    # trials_matching_ids (migrations 0020, 0022): through the GIN index always, with work_mem
+    # for an exact bitmap of a broad word's rows (a lossy one re-reads every row's vector).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'trials_matching_ids'")
+        settings = set(cursor.fetchone()[0])
+    assert {"enable_seqscan=off", "work_mem=32MB"} <= settings
