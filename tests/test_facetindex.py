@@ -23,7 +23,6 @@ def test_sparse_and_dense_counts_agree(monkeypatch, density):
     for row in np.flatnonzero(mask):
         for v in lists[row]:
             expected[v] = expected.get(v, 0) + 1
-    for sparse, at_once in [(1, 10**9), (10**9, 10**9), (10**9, 7)]:  # each path in turn
+    for sparse in (1, 10**9):  # force each path in turn
         monkeypatch.setattr(columns, "SPARSE", sparse)
-        monkeypatch.setattr(columns, "PAIRS_AT_ONCE", at_once)  # slices: one, or many
         assert facet.counts(mask) == expected
