@@ -327,8 +327,9 @@ def _facet_values(
         selected = set(query.facets.get(facet.name) or [])
         for value in selected:
             counts.setdefault(value, 0)
+        label = facet.labeller()
         values = [
-            FacetValue(value, facet.label(value), count, value in selected)
+            FacetValue(value, label(value), count, value in selected)
             for value, count in counts.items()
         ]
         values.sort(key=lambda item: (not item.selected, -item.count, item.label.lower()))

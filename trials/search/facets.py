@@ -87,6 +87,19 @@ class Facet:
                 return choice.label
         return self.label_of(value) if self.label_of else value
 
+    def labeller(self) -> Callable[[str], str]:
+        """`label` for the many values of a request: each value's label is made once for each
+        reading of the vocabulary (labels.memo)."""
+        known = labels.memo(self)
+
+        def label(value: str) -> str:
+            found = known.get(value)
+            if found is None:
+                found = known[value] = self.label(value)
+            return found
+
+        return label
+
     def choice(self, value: str) -> Choice | None:
         return next((choice for choice in self.choices if choice.value == value), None)
 

@@ -9,6 +9,7 @@ values (phases, statuses, age groups, …) have their labels in their facet's de
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import cache as forever
 
 import pycountry
@@ -18,17 +19,43 @@ from trials.readers.refractory import NONE_NAMED
 from trials.search import cache
 
 
+@dataclass
+class _Reading:
+    """The vocabulary tables as read once, and the labels made from them since."""
+
+    terms: dict[str, dict[str, str]]
+    # id(owner) -> (owner, {value: label}): see memo().
+    made: dict[int, tuple[object, dict[str, str]]] = field(default_factory=dict)
+
+
+def _reading() -> _Reading:
+    reading = cache.VOCABULARY.get("labels")
+    if reading is None:
+        reading = _Reading(
+            {
+                "condition": dict(Condition.objects.values_list("slug", "label")),
+                "drug": dict(Drug.objects.values_list("slug", "label")),
+                "class": dict(DrugClass.objects.values_list("slug", "label")),
+            }
+        )
+        cache.VOCABULARY.put("labels", reading)
+    return reading
+
+
 def vocabulary() -> dict[str, dict[str, str]]:
     """{"condition": {slug: label}, "drug": {slug: label}, "class": {slug: label}}."""
-    labels = cache.VOCABULARY.get("labels")
-    if labels is None:
-        labels = {
-            "condition": dict(Condition.objects.values_list("slug", "label")),
-            "drug": dict(Drug.objects.values_list("slug", "label")),
-            "class": dict(DrugClass.objects.values_list("slug", "label")),
-        }
-        cache.VOCABULARY.put("labels", labels)
-    return labels
+    return _reading().terms
+
+
+def memo(owner: object) -> dict[str, str]:
+    """A place for the labels `owner` (a facet) makes, {value: label}, kept as long as the
+    vocabulary read now: a new reading (after the cache's TTL, or a curator's edit) starts
+    empty. The search page labels every value of every facet, hundreds a request."""
+    made = _reading().made
+    entry = made.get(id(owner))
+    if entry is None or entry[0] is not owner:  # the owner is kept, so its id is not reused
+        entry = made[id(owner)] = (owner, {})
+    return entry[1]
 
 
 def term_label(vocabulary_name: str, slug: str) -> str:
