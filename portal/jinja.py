@@ -20,6 +20,7 @@ from django.template.backends import jinja2 as backend
 from django.templatetags.static import static
 from django.test.signals import template_rendered
 from django.urls import reverse
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
 from trials.web import filters
@@ -79,14 +80,37 @@ def _none(value) -> bool:
     return value is None or isinstance(value, jinja2.Undefined)
 
 
+class _CodeGenerator(CodeGenerator):
+    """Compiles `{{ value }}` to `environment.finalize(value)`, not Jinja's
+    `escape(environment.finalize(value))`: our finalize (`escape` above) has escaped the value
+    and made it Markup, which Jinja's escape would only copy into a second Markup, a few hundred
+    times a search page. Anywhere autoescaping can change inside a template (`{% autoescape %}`),
+    Jinja's own code is written."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        eval_ctx = frame.eval_ctx
+        if eval_ctx.autoescape and not eval_ctx.volatile and finalize.src == _FINALIZE:
+            self.write("(" + _FINALIZE)  # _output_child_post closes both
+            return
+        super()._output_child_pre(node, frame, finalize)
+
+
+# How Jinja's compiler calls a finalize that takes the value alone.
+_FINALIZE = "environment.finalize("
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+
+
 def environment(**options) -> jinja2.Environment:
     options.pop("autoescape", None)  # always on: registry text is untrusted
     options.update(
         undefined=jinja2.ChainableUndefined,  # `record.criteria.text` with no criteria: ""
-        finalize=escape,  # Django's escaping; then Jinja's finds it safe
+        finalize=escape,  # Django's escaping, as Markup (output as it is: _CodeGenerator)
         keep_trailing_newline=True,  # a template's text as it is, like Django's
     )
-    env = jinja2.Environment(autoescape=True, **options)
+    env = _Environment(autoescape=True, **options)
     env.globals.update(url=url, static=static, querystring=querystring)
     env.globals["facet_items"] = filters.facet_items
     env.filters.update(DJANGO_FILTERS)
