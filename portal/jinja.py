@@ -41,9 +41,11 @@ DJANGO_FILTERS = {
 OUR_FILTERS = {
     name: getattr(filters, name)
     for name in (
+        "countries",
         "country",
         "date",
         "facet_label",
+        "facet_labels",
         "http_url",
         "humanize_enum",
         "isodate",

@@ -12,6 +12,7 @@ from django.utils.html import format_html, json_script
 from django.utils.safestring import mark_safe
 
 from trials.search import labels
+from trials.search.facets import get as get_facet
 from trials.search.facets import label
 from trials.web.links import http_url as _http_url
 
@@ -97,6 +98,15 @@ def facet_label(value: str, facet: str) -> str:
     return label(facet, value)
 
 
+def facet_labels(values: list[str], facet: str) -> str:
+    """A list of a facet's values in words, `Psoriasis, Atopic dermatitis`: one output for the
+    list (the same HTML as a loop writing each label and a comma, at a fraction of the cost;
+    escaping the joined text escapes each label)."""
+    declared = get_facet(facet)
+    label_of = declared.labeller() if declared else str
+    return ", ".join(map(label_of, values))
+
+
 def phase_tag(value: str) -> str:
     """A phase as a tag beside others: `Phase 2`, and `Phase: not applicable` for NA."""
     return "Phase: not applicable" if value == "NA" else label("phase", value)
@@ -104,6 +114,11 @@ def phase_tag(value: str) -> str:
 
 def country(code: str | None) -> str:
     return labels.country_name(code) if code else ""
+
+
+def countries(codes: list[str]) -> str:
+    """Countries in words, separated by commas (as facet_labels)."""
+    return ", ".join(map(country, codes))
 
 
 def km(value: float | None) -> str:
