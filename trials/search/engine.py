@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,8 +53,10 @@ RESULT_FIELDS = (
 Snippet = tuple[tuple[str, bool], ...]
 
 
-@dataclass(frozen=True)
-class FacetValue:
+class FacetValue(NamedTuple):
+    """A facet's value, counted. A named tuple, not a frozen dataclass: a search makes one for
+    every value of every facet (hundreds), and a tuple is several times cheaper to make."""
+
     value: str
     label: str
     count: int
