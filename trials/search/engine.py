@@ -271,8 +271,8 @@ def matching(query: Query, limit: int) -> Matches:
         order = np.lexsort((index.pks[found], matched.distances[found]))
         pks = index.pks[found[order[:limit]]]
     else:
-        order = index.order(sort if sort != "relevance" else "updated")
-        pks = index.pks[order[everything[order]][:limit]]
+        sort = sort if sort != "relevance" else "updated"
+        pks = index.pks[index.first_in_order(sort, everything, limit)]
     return Matches(count, np.asarray(pks, np.int64), matched.near, index)
 
 
@@ -310,8 +310,8 @@ def _page_of_hits(
         trials = _fetch(rows, index.pks[found[order[start : start + size]]])
     else:
         sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
-        order = index.order(sort)
-        trials = _fetch(rows, index.pks[order[everything[order]][start : start + size]])
+        page_rows = index.first_in_order(sort, everything, start + size)[start:]
+        trials = _fetch(rows, index.pks[page_rows])
     return tuple(Hit(trial, _segments(getattr(trial, "headline", None))) for trial in trials)
 
 
