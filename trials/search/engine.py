@@ -24,6 +24,7 @@ from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, text_hits
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
+from trials.search.rows import by_pk
 from trials.search.timing import timed
 
 PAGE_SIZE = 20
@@ -307,11 +308,11 @@ def _page_of_hits(
     elif query.effective_sort() == "distance" and distances is not None:
         found = np.flatnonzero(everything)
         order = np.lexsort((index.pks[found], distances[found]))
-        trials = _fetch(rows, index.pks[found[order[start : start + size]]])
+        trials = _fetch(rows, index.pks[found[order[start : start + size]]], query)
     else:
         sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
         page_rows = index.first_in_order(sort, everything, start + size)[start:]
-        trials = _fetch(rows, index.pks[page_rows])
+        trials = _fetch(rows, index.pks[page_rows], query)
     return tuple(Hit(trial, _segments(getattr(trial, "headline", None))) for trial in trials)
 
 
@@ -396,11 +397,15 @@ def _id_match(text: str) -> list[int]:
     return list(Trial.objects.by_any_id(*candidates).order_by().values_list("pk", flat=True))
 
 
-def _fetch(trials, pks: np.ndarray) -> list[Trial]:
+def _fetch(trials, pks: np.ndarray, query: Query) -> list[Trial]:
+    """The trials of `pks`, in that order: with words through the ranked QuerySet `trials`
+    (their snippets), without them read directly (rows.by_pk: no query compiling)."""
     if not len(pks):
         return []
-    by_pk = trials.in_bulk(pks.tolist())
-    return [by_pk[pk] for pk in pks.tolist() if pk in by_pk]
+    if not query.q:
+        return by_pk(pks.tolist(), RESULT_FIELDS)
+    found = trials.in_bulk(pks.tolist())
+    return [found[pk] for pk in pks.tolist() if pk in found]
 
 
 def _segments(headline: str | None) -> Snippet | None:
