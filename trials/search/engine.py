@@ -202,7 +202,7 @@ def _match(query: Query) -> _Matched:
 def search(query: Query) -> SearchResult:
     matched = _match(query)
     index, masks, near, query = matched.index, matched.masks, matched.near, matched.query
-    count = int(matched.everything.sum())
+    count = int(np.count_nonzero(matched.everything))
     pages = max(1, -(-count // query.page_size))
     page = min(max(query.page, 1), pages)
     hits = _page_of_hits(
@@ -259,7 +259,7 @@ def matching(query: Query, limit: int) -> Matches:
     `limit` of them. The same masks as `search`: only the cutting into pages differs."""
     matched = _match(query)
     index, query, everything = matched.index, matched.query, matched.everything
-    count = int(everything.sum())
+    count = int(np.count_nonzero(everything))
     sort = query.effective_sort()
     if sort == "relevance" and query.q and count <= RANK_LIMIT:
         text_query = words.read(query.q, matched.relaxed)
@@ -323,11 +323,14 @@ def _facet_values(
     """Each facet's values: counted under every filter but the facet's own, selected first,
     then the biggest counts."""
     out = {}
+    # A facet with no filter of its own counts under every filter: one mask for all of them.
+    everything = _combine(index, masks) if masks else None
     for facet in index.facets:
-        others = [name for name in masks if name != facet.name]
-        counts = dict(
-            index.counts(facet.name, _combine(index, masks, facet.name) if others else None)
-        )
+        if facet.name not in masks:
+            mask = everything
+        else:  # every filter but its own (None: no other, the index's own counts)
+            mask = _combine(index, masks, facet.name) if len(masks) > 1 else None
+        counts = dict(index.counts(facet.name, mask))
         selected = set(query.facets.get(facet.name) or [])
         for value in selected:
             counts.setdefault(value, 0)

@@ -212,7 +212,7 @@ class FacetIndex:
             values = list(codes)  # in code order; code 0 is NULL, not counted
             return {values[code]: int(counted[code]) for code in np.flatnonzero(counted) if code}
         counts = {
-            choice.value: int((mask & self._predicate_mask(facet, choice.value)).sum())
+            choice.value: int(np.count_nonzero(mask & self._predicate_mask(facet, choice.value)))
             for choice in facet.choices
         }
         return {value: count for value, count in counts.items() if count}
