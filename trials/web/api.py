@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from portal import replicas
 from trials import freshness
+from trials.models import trial_url
 from trials.search import params
 from trials.search.engine import Hit
 from trials.search.index import FacetIndex, get_index, peek
@@ -153,7 +154,7 @@ def _result_json(request: HttpRequest, trial: Hit, synced: dict) -> dict:
         "status_unconfirmed": trial.status_unconfirmed,
         "last_synced": _isoformat(synced.get(trial.pk)),
         "url": request.build_absolute_uri(trial.get_absolute_url()),
-        "api_url": request.build_absolute_uri(reverse("api_trial", args=[trial.key])),
+        "api_url": request.build_absolute_uri(trial_url("api_trial", trial.key)),
         # With `near`: the site nearest the place (distance in km, one decimal); else null.
         "nearest_site": _nearest_json(trial.nearest_site),
     }
