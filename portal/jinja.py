@@ -83,16 +83,17 @@ def _none(value) -> bool:
 
 
 class _CodeGenerator(CodeGenerator):
-    """Compiles `{{ value }}` to `environment.finalize(value)`, not Jinja's
-    `escape(environment.finalize(value))`: our finalize (`escape` above) has escaped the value
-    and made it Markup, which Jinja's escape would only copy into a second Markup, a few hundred
-    times a search page. Anywhere autoescaping can change inside a template (`{% autoescape %}`),
-    Jinja's own code is written."""
+    """Compiles `{{ value }}` to `environment.escaped(value)`, not Jinja's
+    `escape(environment.finalize(value))`: our finalize (`escape` above) escapes the value and
+    makes it Markup, which Jinja's escape would only copy into a second Markup, a few hundred
+    times a search page; `escaped` is the same escaping, as the text alone. Anywhere
+    autoescaping can change inside a template (`{% autoescape %}`), Jinja's own code is
+    written."""
 
     def _output_child_pre(self, node, frame, finalize) -> None:
         eval_ctx = frame.eval_ctx
         if eval_ctx.autoescape and not eval_ctx.volatile and finalize.src == _FINALIZE:
-            self.write("(" + _FINALIZE)  # _output_child_post closes both
+            self.write("(environment.escaped(")  # _output_child_post closes both
             return
         super()._output_child_pre(node, frame, finalize)
 
@@ -103,6 +104,7 @@ _FINALIZE = "environment.finalize("
 
 class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
+    escaped = staticmethod(filters.escape)  # what `{{ value }}` outputs (_CodeGenerator)
 
 
 def environment(**options) -> jinja2.Environment:
