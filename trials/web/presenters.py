@@ -8,8 +8,8 @@ in Python (the sidebar has a hundred of them); the template's page links use `{%
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from typing import NamedTuple
+from urllib.parse import quote_plus, urlencode
 
 from django.conf import settings
 from django.http import QueryDict
@@ -39,9 +39,9 @@ PATIENT_PARAMS = ("age", "sex", "recruiting", "include_unconfirmed", "near", "wi
 WITHIN_CHOICES = (25, 50, 100, 200, 500)
 
 
-@dataclass(frozen=True)
-class FacetLink:
-    """A facet value as the sidebar shows it: the engine's value and the link that toggles it."""
+class FacetLink(NamedTuple):
+    """A facet value as the sidebar shows it: the engine's value and the link that toggles it.
+    (A named tuple: several times cheaper to make than a frozen dataclass, ~70 a page.)"""
 
     value: str
     label: str
@@ -144,10 +144,11 @@ def _toggler(params: QueryDict, name: str) -> Callable[[str], str]:
     current = kept[at][1] if at < len(kept) else []
     head = urlencode([(key, v) for key, values in kept[:at] for v in values])
     tail = urlencode([(key, v) for key, values in kept[at + 1 :] for v in values])
+    key = quote_plus(name)
 
     def toggle(value: str) -> str:
         values = [v for v in current if v != value] if value in current else [*current, value]
-        middle = urlencode([(name, v) for v in values])
+        middle = "&".join(f"{key}={quote_plus(v)}" for v in values)  # urlencode's text
         return "?" + "&".join(part for part in (head, middle, tail) if part)
 
     return toggle
@@ -173,12 +174,18 @@ def _distance_sort(params: QueryDict) -> tuple[str, ...]:
     return ("sort",) if params.get("sort") == "distance" else ()
 
 
-def _expand(params: QueryDict, name: str | None) -> str:
-    changed = params.copy()
-    changed.pop("expand", None)
-    if name:
-        changed["expand"] = name
-    return _link(changed) + (f"#facet-{name}" if name else "")
+def _expander(params: QueryDict) -> Callable[[str | None], str]:
+    """The query string expanding facet `name` (None: none), as `QueryDict.urlencode` writes it
+    with `expand` set last; the other parameters are encoded once for the sidebar's facets."""
+    pairs = [(key, v) for key, values in params.lists() if key != "expand" for v in values]
+    kept = urlencode(pairs)
+
+    def expand(name: str | None) -> str:
+        if not name:
+            return "?" + kept
+        return f"?{kept}{'&' if kept else ''}expand={quote_plus(name)}#facet-{name}"
+
+    return expand
 
 
 def _hidden(params: QueryDict, *skip: str) -> list[tuple[str, str]]:
@@ -316,6 +323,7 @@ def sidebar(
         key=lambda facet: facet.sidebar,
     )
     out = []
+    expand = _expander(params)
     for facet in shown_facets:
         values = result.facets.get(facet.name)
         if values is None:
@@ -335,7 +343,7 @@ def sidebar(
                 "more": values[len(shown) :],
                 "count": len(values),
                 "expanded": facet.name == expanded and len(values) > FACET_SHOWN,
-                "toggle_url": _expand(params, None if facet.name == expanded else facet.name),
+                "toggle_url": expand(None if facet.name == expanded else facet.name),
             }
         )
     return out
