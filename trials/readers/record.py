@@ -228,5 +228,7 @@ def empty_record(fmt: str, data: bytes) -> TrialRecord:
 
 def ordered(record: dict) -> dict:
     """The record with schema fields first, in schema order, then any added fields."""
+    if tuple(record) == FIELDS:  # in order already (an empty_record filled in)
+        return record
     head = {k: record[k] for k in FIELDS if k in record}
     return head | {k: v for k, v in record.items() if k not in head}
