@@ -298,8 +298,10 @@ def _cut_rows(model: type[models.Model], field: str, columns: tuple[str, ...]):
     def rows(record: dict, terms: Terms, aliases) -> list[tuple]:
         return [
             tuple(
-                value[:length] if isinstance(value := item.get(name), str) and length else value
-                for name, length in lengths
+                [
+                    value[:length] if isinstance(value := item.get(name), str) and length else value
+                    for name, length in lengths
+                ]
             )
             for item in record.get(field) or []
         ]

@@ -81,20 +81,29 @@ _MICROSECOND = datetime.timedelta(microseconds=1)
 _ELEMENT_OIDS = {"varchar": 1043, "text": 25}
 
 
+# Each encoder below writes None as NULL itself: fields are encoded by the hundred per record,
+# and one call a field is most of what they cost.
+_LENGTH = struct.Struct("!i").pack
+
+
 def _sized(data: bytes) -> bytes:
-    return struct.pack("!i", len(data)) + data
+    return _LENGTH(len(data)) + data
 
 
 def _packer(fmt: str) -> Callable[[object], bytes]:
     pack = struct.Struct("!i" + fmt).pack
     size = struct.calcsize("!" + fmt)
-    return lambda value: pack(size, value)
+    return lambda value: _NULL if value is None else pack(size, value)
 
 
 def _binary_array(element_oid: int) -> Callable[[list], bytes]:
-    def encode(values: list) -> bytes:
+    empty = _sized(struct.pack("!iii", 0, 0, element_oid))
+
+    def encode(values: list | None) -> bytes:
+        if values is None:
+            return _NULL
         if not values:
-            return _sized(struct.pack("!iii", 0, 0, element_oid))
+            return empty
         items = [_NULL if v is None else _sized(v.encode()) for v in values]
         header = struct.pack("!iiiii", 1, None in values, element_oid, len(values), 1)
         return _sized(header + b"".join(items))
@@ -104,13 +113,27 @@ def _binary_array(element_oid: int) -> Callable[[list], bytes]:
 
 def _json(model_field: models.JSONField) -> Callable[[object], bytes]:
     prep = model_field.get_prep_value  # ProvenanceField's compact form
+
     # jsonb's binary form: a version byte, then the text. orjson writes what json.dumps does
     # (without its spaces) for str keys and standard types.
-    return lambda value: _sized(b"\x01" + orjson.dumps(prep(value)))
+    def encode(value: object) -> bytes:
+        if value is None:
+            return _NULL
+        data = orjson.dumps(prep(value))
+        return _LENGTH(len(data) + 1) + b"\x01" + data
+
+    return encode
 
 
-def _binary_text(value: str) -> bytes:
-    return _sized(value.encode())
+def _binary_text(value: str | None) -> bytes:
+    if value is None:
+        return _NULL
+    data = value.encode()
+    return _LENGTH(len(data)) + data
+
+
+def _binary_bytes(value: bytes | None) -> bytes:
+    return _NULL if value is None else _LENGTH(len(value)) + value
 
 
 _BIGINT = _packer("q")
@@ -122,11 +145,13 @@ _BINARY = {
     "smallint": _packer("h"),
     "boolean": _packer("?"),
     "double precision": _packer("d"),
-    "bytea": _sized,
+    "bytea": _binary_bytes,
     "text": _binary_text,
     "varchar": _binary_text,
-    "date": lambda value: _INTEGER((value - _PG_DATE_EPOCH).days),
-    "timestamp with time zone": lambda value: _BIGINT((value - _PG_EPOCH) // _MICROSECOND),
+    "date": lambda value: _NULL if value is None else _INTEGER((value - _PG_DATE_EPOCH).days),
+    "timestamp with time zone": lambda value: (
+        _NULL if value is None else _BIGINT((value - _PG_EPOCH) // _MICROSECOND)
+    ),
 }
 
 
@@ -134,14 +159,12 @@ def binary_encoder(model_field: models.Field) -> Callable[[object], bytes]:
     """value -> the field in COPY's binary format, by the column's type (NULL for None)."""
     db_type = re.sub(r"\(\d+\)", "", model_field.db_type(connection) or "")
     if isinstance(model_field, models.JSONField):
-        encode = _json(model_field)
-    elif db_type.endswith("[]") and db_type[:-2] in _ELEMENT_OIDS:
-        encode = _binary_array(_ELEMENT_OIDS[db_type[:-2]])
-    elif db_type in _BINARY:
-        encode = _BINARY[db_type]
-    else:
-        raise TypeError(f"no COPY binary form for {model_field!r} ({db_type})")
-    return lambda value: _NULL if value is None else encode(value)
+        return _json(model_field)
+    if db_type.endswith("[]") and db_type[:-2] in _ELEMENT_OIDS:
+        return _binary_array(_ELEMENT_OIDS[db_type[:-2]])
+    if db_type in _BINARY:
+        return _BINARY[db_type]
+    raise TypeError(f"no COPY binary form for {model_field!r} ({db_type})")
 
 
 def binary_fields(data: bytes) -> list[bytes | None]:
@@ -171,7 +194,12 @@ class Layout:
         """The rest of a row: `values` by attribute name (an instance's __dict__), or in
         the order of `rest`."""
         if isinstance(values, dict):
-            values = [values[name] for name in self.rest]
+            return b"".join(
+                [
+                    encode(values[name])
+                    for name, encode in zip(self.rest, self.rest_encoders, strict=True)
+                ]
+            )
         return b"".join([encode(v) for encode, v in zip(self.rest_encoders, values, strict=True)])
 
     def prefixes(self, keys: Iterable[Sequence], *fixed) -> list[bytes]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from trials.loading.copy import copy_binary, layout, reserve_ids
 from trials.models import RawDocument
+from trials.readers.record import sha256_hex
 
 DOCUMENT_LAYOUT = layout(RawDocument, "id")
 
@@ -50,7 +51,7 @@ def prepare_document(raw: bytes, name: str, fmt: str | None) -> PreparedDocument
     """What `store_documents()` stores for an input, computed without the database (the
     importer's reader process prepares them)."""
     values = {
-        "sha256": hashlib.sha256(raw).hexdigest(),
+        "sha256": sha256_hex(raw),  # the record's own bytes were hashed just before
         "content": raw,
         "size": len(raw),
         "name": name[:500],

@@ -68,7 +68,10 @@ def lookalike_key(title: str, record: dict) -> tuple[str, str] | None:
 
 def fold_sponsor(text: str | None) -> str:
     """A sponsor name as compared: case, punctuation and spacing do not matter."""
-    return " ".join(re.sub(r"[^\w]+", " ", (text or "").lower()).split())
+    return " ".join(_NOT_WORD.sub(" ", (text or "").lower()).split())
+
+
+_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def flag_lookalikes(trials: list[Trial]) -> None:

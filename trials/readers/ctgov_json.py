@@ -33,13 +33,14 @@ from collections.abc import Iterator
 from trials.readers import normalize
 from trials.readers.ctgov_json_stream import (
     array_items,
-    canonical_bytes,
+    canonical_bytes,  # noqa: F401 (a study's own bytes: ctgov_json.canonical_bytes)
+    checked_bytes,
     load_one,
     search_answer_items,
 )
 from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
-from trials.readers.limits import Limits, check_value
+from trials.readers.limits import Limits
 from trials.readers.record import TrialRecord, Warning, empty_record, unmapped
 from trials.readers.stream import Source, head_text, records_of
 from trials.readers.vocabulary import Vocabulary
@@ -90,8 +91,7 @@ def read_source(
     head = head_text(source).lstrip("\ufeff \t\r\n")
     if head.startswith("{") and not _SEARCH_KEYS.match(head):
         study = load_one(source.read())
-        check_value(study, source.limits, "the study")
-        raw = canonical_bytes(study)
+        raw = checked_bytes(study, source.limits, "the study")
         yield study_record(study, raw, url=url, vocab=vocab), raw
         return
     if head.startswith("["):
@@ -101,8 +101,7 @@ def read_source(
     for number, study in enumerate(studies, start=1):
         if not isinstance(study, dict) or "protocolSection" not in study:
             raise ReaderError(f"study {number} is not a ClinicalTrials.gov study object")
-        check_value(study, source.limits, f"study {number}")
-        raw = canonical_bytes(study)
+        raw = checked_bytes(study, source.limits, f"study {number}")
         yield study_record(study, raw, vocab=vocab), raw
 
 

@@ -9,7 +9,7 @@ import ijson
 import orjson
 
 from trials.readers.errors import ReaderError
-from trials.readers.limits import LimitExceeded
+from trials.readers.limits import LimitExceeded, Limits, check_value
 from trials.readers.stream import Source, iter_text
 from trials.readers.text import decode_bytes
 
@@ -18,16 +18,55 @@ def canonical_bytes(study: dict) -> bytes:
     """A study's own bytes, the same whichever document it came in (one study, a download,
     a search answer), so that the same study imported twice is the same record: what
     `json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` writes."""
+    return _canonical(study, _orjson_bytes(study))
+
+
+def checked_bytes(study: dict, limits: Limits, what: str) -> bytes:
+    """`canonical_bytes(study)` of a study within `limits` (`check_value`, which raises
+    LimitExceeded naming `what`). Walking the study is needless when its bytes show it within
+    them: no string of it is longer than the bytes, nor does it nest deeper than they do."""
+    data = _orjson_bytes(study)
+    if data is None or len(data) > limits.string_chars or not _nests_within(data, limits.depth):
+        check_value(study, limits, what)
+    return _canonical(study, data)
+
+
+def _orjson_bytes(study: dict) -> bytes | None:
+    """orjson's bytes of the study (sorted keys), or None where it cannot write them (integers
+    past 64 bits, lone surrogates, nesting past its own limit)."""
     try:
-        # orjson writes the same, four times faster, except for floats below 1e-4 ("1e-05"
-        # there, "0.00001" here), which always leave one of these marks in its output.
-        data = orjson.dumps(study, option=orjson.OPT_SORT_KEYS)
-        if not _small_float(data):
-            return data
-    except (TypeError, orjson.JSONEncodeError):  # integers past 64 bits
-        pass
+        return orjson.dumps(study, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
+def _canonical(study: dict, data: bytes | None) -> bytes:
+    # orjson writes what json.dumps does, four times faster, except for floats below 1e-4
+    # ("1e-05" there, "0.00001" here), which always leave one of these marks in its output.
+    if data is not None and not _small_float(data):
+        return data
     text = json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
+
+
+_BRACKETS_AND_QUOTES = bytes(set(range(256)) - set(b'{}[]"'))
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+
+
+def _nests_within(data: bytes, depth: int) -> bool:
+    """Whether JSON `data` nests arrays and objects at most `depth` deep (the outermost is 1).
+    Most studies have fewer brackets than that in all; others are measured with substring
+    operations: escaped backslashes and quotes out, then all but brackets and quotes, then the
+    strings; each pass of removing the innermost empty pairs then takes one level off."""
+    if data.count(b"[") + data.count(b"{") <= depth:
+        return True
+    marks = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _BRACKETS_AND_QUOTES)
+    brackets = b"".join(marks.split(b'"')[::2]).translate(_SQUARE)
+    for _ in range(depth):
+        brackets = brackets.replace(b"[]", b"")
+        if not brackets:
+            return True
+    return False
 
 
 def _small_float(data: bytes) -> bool:

@@ -50,33 +50,44 @@ def _ymd(year: int, month: int, day: int | None) -> str | None:
         return None
 
 
+_TIME_OF_DAY = re.compile(r"\s*(?:T|\s)\d{1,2}:\d{2}(?::\d{2})?.*$")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_YMD_DOTS = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_YMD_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_YM = re.compile(r"(\d{4})-(\d{1,2})")
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_MONTH_DAY_YEAR = re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})")
+_DAY_MONTH_YEAR = re.compile(
+    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})"
+)
+_MONTH_YEAR = re.compile(_MONTH + r",?\s+(?P<y>\d{4})")
+
+
 def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
     value = raw.strip().rstrip(".")
-    value = re.sub(r"\s*(?:T|\s)\d{1,2}:\d{2}(?::\d{2})?.*$", "", value)  # drop a time of day
-    if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value):
+    value = _TIME_OF_DAY.sub("", value)  # drop a time of day
+    if match := _YMD.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
-    if match := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", value):
+    if match := _YMD_DOTS.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
-    if match := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", value):
+    if match := _YMD_DIGITS.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
-    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
+    if match := _YM.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), None)
-    if match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", value):
+    if match := _DMY.fullmatch(value):
         day, month, year = int(match[1]), int(match[2]), int(match[3])
         if month > 12 >= day:  # written month first after all; say so, it is unusual here
             message = f"{field}: read {raw!r} as month/day/year"
             _warn(warnings, warning(field, DATE_READ_MONTH_FIRST, raw, message))
             day, month = month, day
         return _ymd(year, month, day)
-    if match := re.fullmatch(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", value):
+    if match := _MONTH_DAY_YEAR.fullmatch(value):
         mon = _MONTHS.get(match["mon"].lower())
         return _ymd(int(match["y"]), mon, int(match["d"])) if mon else None
-    if match := re.fullmatch(
-        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})", value
-    ):
+    if match := _DAY_MONTH_YEAR.fullmatch(value):
         mon = _MONTHS.get(match["mon"].lower())
         return _ymd(int(match["y"]), mon, int(match["d"])) if mon else None
-    if match := re.fullmatch(_MONTH + r",?\s+(?P<y>\d{4})", value):
+    if match := _MONTH_YEAR.fullmatch(value):
         mon = _MONTHS.get(match["mon"].lower())
         return _ymd(int(match["y"]), mon, None) if mon else None
     return None

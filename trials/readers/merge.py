@@ -57,6 +57,11 @@ def priority(record: dict) -> int:
 
 
 def is_empty(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is list:  # the common values first, without comparisons
+        return not value
+    if kind is dict:
+        return all(is_empty(v) for v in value.values())
     if value is None or value == [] or value == "":
         return True
     if isinstance(value, dict):

@@ -118,6 +118,13 @@ _POST_MARKET = {"post market", "post marketing", "postmarketing", "post marketin
 _EU_MATRIX = re.compile(r"\(phase\s*(i{1,3}|iv)\)\s*:\s*(yes|no)", re.IGNORECASE)
 
 
+_EARLY_PHASE = re.compile(r"early\s*phase\s*(?:1|i)\b")
+_LETTER_THEN_DIGIT = re.compile(r"(?<=[a-z])(?=\d)")
+_PHASE_WORD = re.compile(r"\b(?:phase|phases|ph|fase|stage)\b")
+_NUMERAL = re.compile(r"\b(iv|iii|ii|i|[0-4])(?:[ab])?\b")
+_PHASE_LIST = re.compile(r"\b(?:iv|iii|ii|i|[0-4])(?:[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]")
+
+
 def _sorted_phases(values: set[str]) -> list[str]:
     return [p for p in PHASE_ORDER if p in values]
 
@@ -144,13 +151,13 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
     if folded in _POST_MARKET or folded.startswith("post market"):
         return ["PHASE4"]
     found: set[str] = set()
-    rest, early = re.subn(r"early\s*phase\s*(?:1|i)\b", " ", folded)
+    rest, early = _EARLY_PHASE.subn(" ", folded)
     if early:
         found.add("EARLY_PHASE1")
-    rest = re.sub(r"(?<=[a-z])(?=\d)", " ", rest)  # "phase1" -> "phase 1"
-    rest = re.sub(r"\b(?:phase|phases|ph|fase|stage)\b", " ", rest)
-    numerals = re.findall(r"\b(iv|iii|ii|i|[0-4])(?:[ab])?\b", rest)
-    leftover = re.sub(r"\b(?:iv|iii|ii|i|[0-4])(?:[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]", "", rest)
+    rest = _LETTER_THEN_DIGIT.sub(" ", rest)  # "phase1" -> "phase 1"
+    rest = _PHASE_WORD.sub(" ", rest)
+    numerals = _NUMERAL.findall(rest)
+    leftover = _PHASE_LIST.sub("", rest)
     if leftover or not (numerals or found):
         _warn(warnings, unmapped("phases", text))
         return []
@@ -164,6 +171,13 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
 ENROLLMENT_PLACEHOLDERS = {99999999, 9999999, 999999, 99999}
 
 
+_GROUP_COUNT = re.compile(r":\s*(\d[\d,]*)")
+_COUNT = re.compile(
+    r"^\s*(?:approx\w*\.?\s*|about\s+|n\s*=\s*)?(\d{1,3}(?:[ ,.]\d{3})+|\d+)\b", re.I
+)
+_THOUSANDS = re.compile(r"[ ,.]")
+
+
 def parse_enrollment(
     raw: str | None, *, zero_is_placeholder: bool = False, warnings: Warnings = None
 ) -> int | None:
@@ -172,13 +186,11 @@ def parse_enrollment(
     text = _one_line(raw)
     if not text:
         return None
-    groups = re.findall(r":\s*(\d[\d,]*)", text)
+    groups = _GROUP_COUNT.findall(text)
     if (groups and ";" in text) or len(groups) > 1:
         value = sum(int(g.replace(",", "")) for g in groups)
-    elif match := re.match(
-        r"^\s*(?:approx\w*\.?\s*|about\s+|n\s*=\s*)?(\d{1,3}(?:[ ,.]\d{3})+|\d+)\b", text, re.I
-    ):
-        value = int(re.sub(r"[ ,.]", "", match[1]))
+    elif match := _COUNT.match(text):
+        value = int(_THOUSANDS.sub("", match[1]))
     else:
         message = f"enrollment: unreadable {text!r}"
         _warn(warnings, warning("enrollment", UNREADABLE_VALUE, text, message))

@@ -8,7 +8,7 @@ table of frequent trial-site cities used only when an address names no country a
 import json
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -25,16 +25,21 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
+_THE = re.compile(r"^the\s+")
+_SPACES = re.compile(r"\s+")
+
+
 def _fold(value: str) -> str:
     value = value.replace("\u2019", "'").lower().strip()
-    value = re.sub(r"^the\s+", "", value)
-    return re.sub(r"\s+", " ", value).strip(" .,;")
+    value = _THE.sub("", value)
+    return _SPACES.sub(" ", value).strip(" .,;")
 
 
 def _ascii(value: str) -> str:
     return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
 
 
+@lru_cache(maxsize=4096)  # sites name the same few countries over and over
 def country_code(name: str | None, *, codes: bool = True) -> str | None:
     """Alpha-2 for a country name, official name, common name or (with `codes`) alpha-2/3 code."""
     if not name or not name.strip():

@@ -188,6 +188,21 @@ def condition_is_intervention(name: str) -> Warning:
     return warning("conditions", CONDITION_IS_INTERVENTION, name, message)
 
 
+_LAST_HASHED: tuple[bytes, str] = (b"", hashlib.sha256(b"").hexdigest())
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of `data` (hex). The last bytes hashed are remembered: a record's own bytes
+    are hashed for its source here, then again by the importer for its stored document."""
+    global _LAST_HASHED
+    last = _LAST_HASHED
+    if last[0] is data:
+        return last[1]
+    digest = hashlib.sha256(data).hexdigest()
+    _LAST_HASHED = (data, digest)
+    return digest
+
+
 def empty_record(fmt: str, data: bytes) -> TrialRecord:
     """Every field at its "the source says nothing" value: null, [] or an all-null object."""
     record: dict = dict.fromkeys(FIELDS)
@@ -199,7 +214,7 @@ def empty_record(fmt: str, data: bytes) -> TrialRecord:
         "registry": None,
         "url": None,
         "refreshed": None,
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256": sha256_hex(data),
         "register_url": None,
     }
     record["criteria"] = {"inclusion": [], "exclusion": [], "text": None}
@@ -213,5 +228,7 @@ def empty_record(fmt: str, data: bytes) -> TrialRecord:
 
 def ordered(record: dict) -> dict:
     """The record with schema fields first, in schema order, then any added fields."""
+    if tuple(record) == FIELDS:  # in order already (an empty_record filled in)
+        return record
     head = {k: record[k] for k in FIELDS if k in record}
     return head | {k: v for k, v in record.items() if k not in head}

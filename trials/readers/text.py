@@ -14,9 +14,12 @@ def warn(warnings: Warnings, warning: Warning) -> None:
         warnings.append(warning)
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+
+
 def fold(value: str) -> str:
     """Lower case with punctuation folded to single spaces, for comparing registry words."""
-    return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+    return _NOT_ALPHANUMERIC.sub(" ", value.lower()).strip()
 
 
 def decode_bytes(data: bytes) -> str:
@@ -46,6 +49,7 @@ _BR = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:p|div|li|ul|ol|span|b|i|strong|em)\b[^>]*>", re.IGNORECASE)
 # CT.gov's Markdown-ish criteria escape `<`, `>` and friends with a backslash.
 _MD_ESCAPE = re.compile(r"\\([<>*_\[\]#~`\\-])")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def clean_text(value: str | None) -> str | None:
@@ -65,7 +69,7 @@ def clean_text(value: str | None) -> str | None:
     text = _MD_ESCAPE.sub(r"\1", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = _BLANK_LINES.sub("\n\n", text).strip()
     return text or None
 
 

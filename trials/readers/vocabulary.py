@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Self
 
@@ -34,6 +34,11 @@ def _fold(token: str) -> str:
 def tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(folded, as written, start, end) for each word of `text`."""
     return [(_fold(m[0]), m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+# A record's intervention and condition names are matched several times (placebo, drug,
+# condition) and registries repeat them: their tokens are remembered (callers only read them).
+_name_tokens = lru_cache(maxsize=4096)(tokens)
 
 
 def _is_abbreviation(name: str) -> bool:
@@ -171,7 +176,7 @@ class Vocabulary:
         the longest term inside it that is no abbreviation."""
         if not name or not name.strip():
             return None
-        toks = tokens(name)
+        toks = _name_tokens(name)
         if entry := self._lookup(toks, kinds, abbreviations=True, any_case=True):
             return entry
         best: tuple[int, int, _Entry] | None = None
@@ -204,7 +209,7 @@ class Vocabulary:
 
     def is_placebo(self, name: str | None) -> bool:
         """Placebo, sham procedure, vehicle cream: the comparator that is no active treatment."""
-        return bool(name) and any(t[0] in _PLACEBO_WORDS for t in tokens(name))
+        return bool(name) and any(t[0] in _PLACEBO_WORDS for t in _name_tokens(name))
 
     def refractory(self, record: dict) -> dict:
         """The portal's reading of whether the trial enrols refractory patients; see
