@@ -5,7 +5,8 @@ Built by the ORM (`.filter(key=…).first()`, `.in_bulk(…)`) each cost 1-1.5 m
 compiling the query and reading its columns, for a few tenths of a millisecond in PostgreSQL: a
 third of the page's time at 100k trials. Here the SQL is written once per process and the rows
 become Trial instances as the ORM makes them (the same converters, `Model.from_db`), the
-columns not selected deferred.
+columns not selected deferred. The cards are read as the search page reads its page of trials
+(trials/search/rows.by_pk).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db.models.expressions import Col
 from trials import freshness
 from trials.models import SEARCH_ONLY_FIELDS, Identifier, Trial
 from trials.readers.identifiers import identifier_norm
-from trials.search import cache
+from trials.search import cache, rows
 
 TABLE = Trial._meta.db_table
 # What the page and the API show of a trial: every column but the text search's own (as
@@ -29,10 +30,8 @@ TABLE = Trial._meta.db_table
 DISPLAY_FIELDS = tuple(
     field.attname for field in Trial._meta.concrete_fields if field.name not in SEARCH_ONLY_FIELDS
 )
-# What a related trial's card shows (and its id), in the model's order (Model.from_db reads
-# the values of fewer columns than the model has in that order).
-_CARD = {
-    "id",
+# What a related trial's card shows (besides its id).
+CARD_FIELDS = (
     "key",
     "trial_id",
     "title",
@@ -41,9 +40,6 @@ _CARD = {
     "phases",
     "conditions",
     "drugs",
-}
-CARD_FIELDS = tuple(
-    field.attname for field in Trial._meta.concrete_fields if field.attname in _CARD
 )
 
 
@@ -120,13 +116,8 @@ def cards(pks: list[int], version: Hashable | None) -> list[Trial]:
     if version is not None:
         found = {pk: card for pk in pks if (card := cache.RELATED_CARDS.get((pk, version)))}
     if missing := [pk for pk in pks if pk not in found]:
-        db = Trial.objects.db
-        sql = f"SELECT {_select(CARD_FIELDS)} FROM {TABLE} t WHERE t.id = ANY(%s::bigint[])"  # noqa: S608
-        with connections[db].cursor() as cursor:
-            cursor.execute(sql, [missing])
-            rows = cursor.fetchall()
-        for row in rows:
-            found[row[0]] = card = _trial(db, CARD_FIELDS, row)
+        for card in rows.by_pk(missing, CARD_FIELDS):
+            found[card.pk] = card
             # What depends on the row alone, made once for as long as the card is kept.
             card.page_url = card.get_absolute_url()
             card.status_label = card.get_status_display()
