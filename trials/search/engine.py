@@ -18,7 +18,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from trials.models import MATCH_START, MATCH_STOP, Status, Trial, unconfirmed_before
+from trials.models import (
+    MATCH_START,
+    MATCH_STOP,
+    Status,
+    Trial,
+    headline_part,
+    unconfirmed_before,
+)
 from trials.search import facets, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, text_hits
@@ -74,6 +81,8 @@ class Hit:
     trial: Trial
     snippet: Snippet | None = None
     nearest_site: NearestSite | None = None
+    # Which text the snippet is from: "summary" or "criteria" (models.HEADLINE_PARTS).
+    snippet_part: str | None = None
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name == "trial":  # copying and pickling probe these
@@ -313,7 +322,12 @@ def _page_of_hits(
         sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
         page_rows = index.first_in_order(sort, everything, start + size)[start:]
         trials = _fetch(rows, index.pks[page_rows], query)
-    return tuple(Hit(trial, _segments(getattr(trial, "headline", None))) for trial in trials)
+    return tuple(_hit(trial) for trial in trials)
+
+
+def _hit(trial: Trial) -> Hit:
+    part, headline = headline_part(getattr(trial, "headline", None))
+    return Hit(trial, _segments(headline), snippet_part=part)
 
 
 @timed("counts")
