@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -131,6 +132,47 @@ def _ensure_database(url: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if not exists:
             create_database(conn, DB_NAME)
+        _configure(conn)
+
+
+# The embedded server's shared buffers: a quarter of the machine's memory, between PostgreSQL's
+# default (128 MB) and 4 GB. The default holds a tenth of the trials table and its TOAST at 100k
+# trials, so that a search with new words copies its rows in from the operating system's cache
+# (docs/benchmarks.md, session 10: text searches' p95 −10 to −28%). PORTAL_PG_SHARED_BUFFERS
+# ("1GB", "512MB") overrides it. A server of your own keeps its own settings (docs/deploy.md).
+SHARED_BUFFERS_MB = (128, 4096)
+_SIZE = re.compile(r"[1-9][0-9]{0,6}(?:kB|MB|GB)")
+
+
+def shared_buffers() -> str:
+    """The embedded server's shared_buffers, as PostgreSQL writes sizes."""
+    wanted = os.environ.get("PORTAL_PG_SHARED_BUFFERS", "").strip()
+    if wanted:
+        if not _SIZE.fullmatch(wanted):
+            raise SystemExit(
+                f"PORTAL_PG_SHARED_BUFFERS: not a size such as 1GB or 512MB: {wanted!r}"
+            )
+        return wanted
+    try:
+        memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError):
+        return f"{SHARED_BUFFERS_MB[0]}MB"
+    low, high = SHARED_BUFFERS_MB
+    return f"{max(low, min(memory_mb // 4, high))}MB"
+
+
+def _configure(conn) -> None:
+    """Ask for shared_buffers() when the server's configuration asks for another size. It takes
+    a restart: the server uses it from its next start (each `make` command starts it)."""
+    from psycopg import sql
+
+    wanted = shared_buffers()
+    configured = conn.execute(
+        "SELECT setting FROM pg_file_settings WHERE name = 'shared_buffers'"
+        " AND sourcefile LIKE '%%postgresql.auto.conf' ORDER BY seqno DESC LIMIT 1"
+    ).fetchone()
+    if configured is None or configured[0] != wanted:
+        conn.execute(sql.SQL("ALTER SYSTEM SET shared_buffers = {}").format(sql.Literal(wanted)))
 
 
 # Text search lower-cases every word it indexes or highlights. With PostgreSQL's own Unicode

@@ -108,6 +108,32 @@ def test_a_server_orphaned_by_kill_9_is_reused_then_stopped(data_dir):
     assert _wait_gone(orphan), "the orphan was not stopped by the next run"
 
 
+def test_the_server_sizes_its_shared_buffers_from_its_next_start(data_dir, monkeypatch):
+    monkeypatch.setenv("PORTAL_PG_SHARED_BUFFERS", "144MB")
+    show = (
+        "import os, psycopg; from portal.pgembed import _libpq;"
+        " print(psycopg.connect(_libpq(os.environ['DATABASE_URL']))"
+        ".execute('SHOW shared_buffers').fetchone()[0])"
+    )
+    seen = []
+    for _ in range(2):
+        out = data_dir.parent / "shown"
+        proc = _start(data_dir, "sh", "-c", f'{sys.executable} -c "{show}" > {out}')
+        assert proc.wait(timeout=60) == 0
+        seen.append(out.read_text().strip())
+    assert seen == ["128MB", "144MB"]  # PostgreSQL's default, then the size asked for
+
+
+def test_shared_buffers_are_a_quarter_of_memory_within_bounds(monkeypatch):
+    monkeypatch.delenv("PORTAL_PG_SHARED_BUFFERS", raising=False)
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    low, high = pgembed.SHARED_BUFFERS_MB
+    assert pgembed.shared_buffers() == f"{max(low, min(memory_mb // 4, high))}MB"
+    monkeypatch.setenv("PORTAL_PG_SHARED_BUFFERS", "1GB'; DROP TABLE x; --")
+    with pytest.raises(SystemExit, match="PORTAL_PG_SHARED_BUFFERS"):
+        pgembed.shared_buffers()
+
+
 @pytest.mark.django_db
 def test_databases_are_created_with_the_builtin_locale():
     """The portal's and the benchmark's databases use PostgreSQL's builtin C.UTF-8 locale
