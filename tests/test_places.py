@@ -124,6 +124,26 @@ def test_folding():
     assert gazetteer.fold("Łódź") == "lodz"
 
 
+def test_the_stored_table_reads_back_as_built_and_a_broken_one_is_built_again(
+    tmp_path, monkeypatch
+):
+    names = ("Paris", "Springfield", "Sao Paulo", "St. Louis", "Milano", "Łódź", "xyzzy", "")
+    monkeypatch.setattr(gazetteer, "_CACHE_DIR", tmp_path)
+    gazetteer._table.cache_clear()
+    try:
+        built = [gazetteer.cities_named(name) for name in names]  # built, and stored
+        (stored,) = tmp_path.glob("*.npz")
+        gazetteer._table.cache_clear()
+        assert [gazetteer.cities_named(name) for name in names] == built  # read back
+        assert [len(found) for found in built[:3]] == [10, 15, 4] and built[-1] == []
+        assert built[2][0] == ("São Paulo", "BR", "27", -23.5475, -46.63611, 12400232)
+        stored.write_bytes(b"PK\x03\x04 not a zip")
+        gazetteer._table.cache_clear()
+        assert [gazetteer.cities_named(name) for name in names] == built
+    finally:
+        gazetteer._table.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("city", "region", "country", "lat", "lon"),
     [
