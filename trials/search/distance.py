@@ -94,7 +94,7 @@ class SitePoints:
 
     def __init__(self) -> None:
         self.rows = np.zeros(0, np.int32)
-        self.site_ids = np.zeros(0, np.int64)
+        self.site_ids = np.zeros(0, np.int32)
         self.lat = np.zeros(0, np.float64)
         self.lon = np.zeros(0, np.float64)
         self._sorted = True
@@ -104,7 +104,10 @@ class SitePoints:
 
     def append(self, rows: np.ndarray, site_ids: np.ndarray, lat: np.ndarray, lon: np.ndarray):
         self.rows = np.concatenate([self.rows, rows.astype(np.int32)])
-        self.site_ids = np.concatenate([self.site_ids, site_ids.astype(np.int64)])
+        site_ids = np.concatenate([self.site_ids, site_ids.astype(np.int64)])
+        # Ids as int32 while they fit (a third of the sites' memory at 1M trials: ~12 MB).
+        fits = not len(site_ids) or int(site_ids.max()) < 2**31
+        self.site_ids = site_ids.astype(np.int32) if fits else site_ids
         self.lat = np.concatenate([self.lat, lat.astype(np.float64)])
         self.lon = np.concatenate([self.lon, lon.astype(np.float64)])
         self._sorted = not len(self.rows) or bool(np.all(self.lat[1:] >= self.lat[:-1]))
