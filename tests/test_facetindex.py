@@ -26,3 +26,18 @@ def test_sparse_and_dense_counts_agree(monkeypatch, density):
     for sparse in (1, 10**9):  # force each path in turn
         monkeypatch.setattr(columns, "SPARSE", sparse)
         assert facet.counts(mask) == expected
+
+
+def test_rows_without_values_and_masks_of_values():
+    # Rows with no values, at the end too, and rows the facet never saw (a longer index).
+    lists = [["a"], [], ["b", "a"], [], ["c"], [], []]
+    facet = MultiFacet()
+    facet.append(0, lists[:3])
+    facet.append(3, lists[3:])
+    assert facet.starts.tolist() == [0, 1, 1, 3, 3, 4, 4, 4]
+    assert facet.mask(9, ["a", "c", "zzz"]).tolist() == [1, 0, 1, 0, 1, 0, 0, 0, 0]
+    everything = np.ones(9, bool)
+    assert facet.counts(everything) == {"a": 2, "b": 1, "c": 1}
+    few = np.zeros(100, bool)
+    few[[2, 50]] = True  # sparse: a hit past the rows the facet has
+    assert facet.counts(few) == {"a": 1, "b": 1}

@@ -19,37 +19,40 @@ SPARSE = 8
 
 
 class MultiFacet:
-    """A multi-valued column as (row, value id) pairs, with per-value postings built on demand.
+    """A multi-valued column as (row, value id) pairs in row order, with per-value postings.
 
-    Held as int32 (at a million trials, ~10 million pairs): `rows`, and each value id doubled
-    in `vals2`. Counting values over many rows reads the postings (each value's rows, one run
-    after another): one gather of the mask's bytes (`take`, as fast with int32 indexes) and one
-    `np.add.reduceat` over the values' runs, faster than a bincount of `vals2 + mask[rows]`.
-    Every value id has at least one pair (an id is made for a pair), so no run is empty. For
-    few hits the hits' own pairs are gathered instead."""
+    Held as int32 (at a million trials, ~10 million pairs): each pair's value id in `vals`,
+    and where each row's pairs start in `starts` (one more than the rows: the last ends there),
+    the pairs' rows themselves implied. Counting values over many rows reads the postings (each
+    value's rows, one run after another): one gather of the mask's bytes (`take`, as fast with
+    int32 indexes) and one `np.add.reduceat` over the values' runs. Every value id has at least
+    one pair (an id is made for a pair), so no run is empty. For few hits the hits' own pairs
+    are gathered instead, through `starts`."""
 
     def __init__(self) -> None:
         self.values: list[str] = []
         self.ids: dict[str, int] = {}
-        self.rows = np.zeros(0, np.int32)
-        self.vals2 = np.zeros(0, np.int32)
+        self.vals = np.zeros(0, np.int32)
+        self.starts = np.zeros(1, np.int32)
         self._postings: tuple[np.ndarray, np.ndarray] | None = None
-        self._starts: np.ndarray | None = None
 
     def append(self, first_row: int, lists: list[list[str]]) -> None:
-        rows, vals = [], []
-        for offset, values in enumerate(lists):
+        """The values of rows `first_row`, `first_row + 1`, …: the rows after the last one
+        appended (rows between, if any, have none)."""
+        vals, lengths = [], []
+        for values in lists:
+            lengths.append(len(values or ()))
             for value in values or ():
                 value_id = self.ids.get(value)
                 if value_id is None:
                     value_id = self.ids[value] = len(self.values)
                     self.values.append(value)
-                rows.append(first_row + offset)
                 vals.append(value_id)
-        self.rows = np.concatenate([self.rows, np.asarray(rows, np.int32)])
-        self.vals2 = np.concatenate([self.vals2, np.asarray(vals, np.int32) * 2])
+        self.starts = self._starts_to(first_row)
+        ends = self.starts[-1] + np.cumsum(lengths, dtype=np.int64)
+        self.starts = np.concatenate([self.starts, ends.astype(np.int32)])
+        self.vals = np.concatenate([self.vals, np.asarray(vals, np.int32)])
         self._postings = None
-        self._starts = None
 
     def mask(self, row_count: int, selected: Sequence[str]) -> np.ndarray:
         """Rows having any of the selected values."""
@@ -70,30 +73,35 @@ class MultiFacet:
             gathered = mask.view(np.uint8).take(postings)  # one byte a pair
             counted = np.add.reduceat(gathered, starts[:-1], dtype=np.intp)
         else:
-            # Few hits: gather just their values through row offsets (rows are appended in
-            # order, so `rows` is sorted) instead of testing every (row, value) pair.
+            # Few hits: gather just their values through the row starts.
             hits = np.flatnonzero(mask)
-            starts = self._row_starts(len(mask))
+            starts = self._starts_to(len(mask))
             first = starts[hits]
             lengths = starts[hits + 1] - first
             before = np.cumsum(lengths) - lengths
-            picked = self.vals2[np.arange(lengths.sum()) + np.repeat(first - before, lengths)]
-            counted = np.bincount(picked // 2, minlength=len(self.values))
+            picked = self.vals[np.arange(lengths.sum()) + np.repeat(first - before, lengths)]
+            counted = np.bincount(picked, minlength=len(self.values))
         found = np.flatnonzero(counted)
         names = map(self.values.__getitem__, found.tolist())
         return dict(zip(names, counted[found].tolist(), strict=True))
 
-    def _row_starts(self, row_count: int) -> np.ndarray:
-        if self._starts is None or len(self._starts) != row_count + 1:
-            starts = np.searchsorted(self.rows, np.arange(row_count + 1))
-            self._starts = starts.astype(np.int32)
-        return self._starts
+    def prepare(self, row_count: int) -> None:
+        """Make the postings now (FacetIndex.prepare)."""
+        self._posting_arrays()
+
+    def _starts_to(self, row_count: int) -> np.ndarray:
+        """`starts` for `row_count` rows: rows past the last appended have no pairs."""
+        missing = row_count + 1 - len(self.starts)
+        if missing <= 0:
+            return self.starts
+        return np.concatenate([self.starts, np.full(missing, self.starts[-1], np.int32)])
 
     def _posting_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if self._postings is None:
-            order = np.argsort(self.vals2, kind="stable")
-            starts = np.searchsorted(self.vals2[order], np.arange(len(self.values) + 1) * 2)
-            self._postings = (self.rows[order], starts)
+            order = np.argsort(self.vals, kind="stable")
+            starts = np.searchsorted(self.vals[order], np.arange(len(self.values) + 1))
+            rows = np.repeat(np.arange(len(self.starts) - 1, dtype=np.int32), np.diff(self.starts))
+            self._postings = (rows[order], starts)
         return self._postings
 
 

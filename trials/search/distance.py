@@ -112,6 +112,9 @@ class SitePoints:
         self.lon = np.concatenate([self.lon, lon.astype(np.float64)])
         self._sorted = not len(self.rows) or bool(np.all(self.lat[1:] >= self.lat[:-1]))
 
+    def prepare(self) -> None:
+        self._sort()
+
     def _sort(self) -> None:
         # Stable and mostly sorted already (a refresh appends a few): close to one pass.
         if not self._sorted:

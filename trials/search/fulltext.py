@@ -55,6 +55,8 @@ def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray
         cursor.execute(sql, [text_query.text] * (3 if check else 1))
         joined, *flag = cursor.fetchone()
     hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    if not len(hits) or hits.max() < 2**31:
+        hits = hits.astype(np.int32)  # half the cache's bytes while ids fit
     cache.TEXT_HITS.put(key, hits)
     if check and len(hits):
         found = bool(flag[0]) or len(hits) > ABOUT_CHECK_MAX

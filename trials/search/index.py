@@ -94,8 +94,22 @@ class FacetIndex:
             self.seq, self.changed_at = cursor.fetchone() or (0, None)
         self._append_query(self._select("ORDER BY id"), [], stream=True)
         self._append_sites("", [], stream=True)
+        self.prepare()
         self.checked = time.monotonic()
         _release_freed_memory()
+
+    def prepare(self) -> None:
+        """Make now what searches would make on first use: the sites sorted by latitude, each
+        multi-valued facet's postings and row starts, the orders of the sorts. Made in
+        gunicorn's master (portal/gunicorn_conf.py), they are shared by the workers, and the
+        temporary arrays that making them takes are freed before the workers fork: made in each
+        worker, they left ~170 MB more resident in each at 1M trials (docs/benchmarks.md,
+        session 10)."""
+        self.sites.prepare()
+        for multi in self.multi.values():
+            multi.prepare(self.row_count)
+        for sort in SORT_COLUMNS:
+            self.order(sort)
 
     def refresh(self) -> None:
         """Apply the changes logged since the last look (at most every SEARCH_CACHE_SECONDS)."""
@@ -242,7 +256,8 @@ class FacetIndex:
         """Rows sorted by a key, largest first, missing values last, ties by pk."""
         if sort not in self._orders:
             key = self.columns[SORT_COLUMNS.get(sort, "last_updated")]
-            self._orders[sort] = np.lexsort((self.pks, -key.astype(np.int64)))
+            order = np.lexsort((self.pks, -key.astype(np.int64)))
+            self._orders[sort] = order.astype(np.int32)  # half lexsort's int64
         return self._orders[sort]
 
 
