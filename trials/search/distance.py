@@ -1,8 +1,8 @@
 """Distances from a place to the trials' sites, in the facet index (issue 14, point 5).
 
 The index holds every placed site (a registry's own coordinates, or the gazetteer's point for
-its city, set at load time: trials/loading/columns.py) as arrays — the trial's row, the site's
-id, latitude, longitude — sorted by latitude. A search near a place takes the band of latitudes
+its city, set at load time: trials/loading/columns.py) as arrays — the trial's row, latitude,
+longitude — sorted by latitude. A search near a place takes the band of latitudes
 a site within range must lie in (exact: a great circle is never shorter than the difference of
 latitude), computes the haversine distance on that band only, and reduces it to each trial's
 nearest site. The ORM's equivalent, the reference it is tested against, is
@@ -46,11 +46,12 @@ class NearestSite:
 
 @dataclass(frozen=True)
 class Proximity:
-    """The sites within range of a place: their rows, ids and distances (km)."""
+    """The sites within `within_km` of a place (`origin`): their rows and distances (km)."""
 
     rows: np.ndarray
-    site_ids: np.ndarray
     distances: np.ndarray
+    origin: tuple[float, float]
+    within_km: float
 
     def per_row(self, row_count: int) -> np.ndarray:
         """Each row's nearest site's distance; infinity for a row with none in range."""
@@ -58,34 +59,34 @@ class Proximity:
         np.minimum.at(nearest, self.rows, self.distances)
         return nearest
 
-    def nearest_sites(self, rows: np.ndarray) -> dict[int, tuple[int, float]]:
-        """{row: (site id, distance)} of the nearest site of each of `rows` (ties: lowest id)."""
-        picked = np.isin(self.rows, rows)
-        if not picked.any():
-            return {}
-        site_rows, ids, distances = self.rows[picked], self.site_ids[picked], self.distances[picked]
-        order = np.lexsort((ids, distances, site_rows))
-        first = np.ones(len(order), bool)
-        first[1:] = site_rows[order][1:] != site_rows[order][:-1]
-        chosen = order[first]
-        return {
-            int(row): (int(site), float(distance))
-            for row, site, distance in zip(
-                site_rows[chosen], ids[chosen], distances[chosen], strict=True
-            )
-        }
-
     def nearest_site_of(self, rows: np.ndarray, pks: np.ndarray) -> dict[int, NearestSite]:
-        """{trial pk: its nearest site} for a page's trials (their rows): one query."""
-        nearest = self.nearest_sites(rows)
+        """{trial pk: its nearest site} for some trials (their rows), those with a site in
+        range: one query. The index keeps no site ids (11 MB at 1M trials): the trials' placed
+        sites are read, and their distances computed again as the index computed them (the
+        same formula, the same stored points), the nearest first, ties to the lowest id."""
+        in_range = set(self.rows[np.isin(self.rows, rows)].tolist())
+        wanted = [
+            pk for row, pk in zip(rows.tolist(), pks.tolist(), strict=True) if row in in_range
+        ]
+        if not wanted:
+            return {}
         fields = ("facility", "city", "region", "country")
-        sites = Site.objects.only(*fields).in_bulk([site for site, _ in nearest.values()])
+        placed = (
+            Site.objects.filter(trial_id__in=wanted, lat__isnull=False, lon__isnull=False)
+            .order_by("trial_id", "id")
+            .values_list("trial_id", "lat", "lon", *fields)
+        )
+        by_trial: dict[int, list[tuple]] = {}
+        for site in placed:
+            by_trial.setdefault(site[0], []).append(site)
         out = {}
-        for row, pk in zip(rows.tolist(), pks.tolist(), strict=True):
-            site_id, distance = nearest.get(row, (None, 0.0))
-            if (site := sites.get(site_id)) is not None:
-                values = {name: getattr(site, name) for name in fields}
-                out[pk] = NearestSite(**values, distance_km=distance)
+        for pk, sites in by_trial.items():
+            points = np.array([site[1:3] for site in sites], np.float64)
+            distances = haversine_km(*self.origin, points[:, 0], points[:, 1])
+            nearest = int(np.argmin(distances))  # the first of equals: the lowest id
+            if distances[nearest] <= self.within_km:
+                values = dict(zip(fields, sites[nearest][3:], strict=True))
+                out[pk] = NearestSite(**values, distance_km=float(distances[nearest]))
         return out
 
 
@@ -94,7 +95,6 @@ class SitePoints:
 
     def __init__(self) -> None:
         self.rows = np.zeros(0, np.int32)
-        self.site_ids = np.zeros(0, np.int32)
         self.lat = np.zeros(0, np.float64)
         self.lon = np.zeros(0, np.float64)
         self._sorted = True
@@ -102,12 +102,8 @@ class SitePoints:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def append(self, rows: np.ndarray, site_ids: np.ndarray, lat: np.ndarray, lon: np.ndarray):
+    def append(self, rows: np.ndarray, lat: np.ndarray, lon: np.ndarray):
         self.rows = np.concatenate([self.rows, rows.astype(np.int32)])
-        site_ids = np.concatenate([self.site_ids, site_ids.astype(np.int64)])
-        # Ids as int32 while they fit (a third of the sites' memory at 1M trials: ~12 MB).
-        fits = not len(site_ids) or int(site_ids.max()) < 2**31
-        self.site_ids = site_ids.astype(np.int32) if fits else site_ids
         self.lat = np.concatenate([self.lat, lat.astype(np.float64)])
         self.lon = np.concatenate([self.lon, lon.astype(np.float64)])
         self._sorted = not len(self.rows) or bool(np.all(self.lat[1:] >= self.lat[:-1]))
@@ -119,7 +115,7 @@ class SitePoints:
         # Stable and mostly sorted already (a refresh appends a few): close to one pass.
         if not self._sorted:
             order = np.argsort(self.lat, kind="stable")
-            self.rows, self.site_ids = self.rows[order], self.site_ids[order]
+            self.rows = self.rows[order]
             self.lat, self.lon = self.lat[order], self.lon[order]
             self._sorted = True
 
@@ -131,6 +127,4 @@ class SitePoints:
         high = int(np.searchsorted(self.lat, lat + band, side="right"))
         distances = haversine_km(lat, lon, self.lat[low:high], self.lon[low:high])
         inside = distances <= within_km
-        return Proximity(
-            self.rows[low:high][inside], self.site_ids[low:high][inside], distances[inside]
-        )
+        return Proximity(self.rows[low:high][inside], distances[inside], (lat, lon), within_km)

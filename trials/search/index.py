@@ -57,7 +57,7 @@ class FacetIndex:
         # Multi-valued columns follow the scalar ones in each row.
         self.multi = {facet.name: MultiFacet() for facet in multi}
         self._multi_columns = [facet.column for facet in multi]
-        # Every placed site (distance.py): the trial's row, the site's id, its point.
+        # Every placed site (distance.py): the trial's row, its point.
         self.sites = SitePoints()
         self.alive = np.zeros(0, bool)
         self.row_for_pk = np.full(1, -1, np.int32)
@@ -154,7 +154,7 @@ class FacetIndex:
         """The placed sites of the trials just appended (a site is placed when it has a point:
         the registry's, or the gazetteer's for its city)."""
         sql = (
-            "SELECT trial_id, id, lat, lon FROM trials_site"  # noqa: S608 (a constant)
+            "SELECT trial_id, lat, lon FROM trials_site"  # noqa: S608 (a constant)
             f" WHERE lat IS NOT NULL AND lon IS NOT NULL {where}"
         )
         db = search_connection()
@@ -162,7 +162,7 @@ class FacetIndex:
             cursor.execute(sql, params)
             parts = []
             while chunk := cursor.fetchmany(CHUNK * 4):
-                found = np.array(chunk, dtype=np.float64).reshape(-1, 4)
+                found = np.array(chunk, dtype=np.float64).reshape(-1, 3)
                 pks = found[:, 0].astype(np.int64)
                 pks = np.where(pks < len(self.row_for_pk), pks, 0)
                 rows = np.where(pks > 0, self.row_for_pk[pks], -1)
@@ -170,8 +170,8 @@ class FacetIndex:
                 parts[-1][:, 0] = rows[rows >= 0]
         # Appended once: growing the arrays chunk by chunk copied them ~40 times at 1M trials
         # and left the allocator's heap fragmented (the worker's resident memory).
-        found = np.concatenate(parts) if parts else np.zeros((0, 4))
-        self.sites.append(found[:, 0], found[:, 1], found[:, 2], found[:, 3])
+        found = np.concatenate(parts) if parts else np.zeros((0, 3))
+        self.sites.append(found[:, 0], found[:, 1], found[:, 2])
 
     def _append(self, rows: list[tuple]) -> None:
         first = self.row_count
