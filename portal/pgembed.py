@@ -138,8 +138,9 @@ def _ensure_database(url: str) -> None:
 # The embedded server's shared buffers: a quarter of the machine's memory, between PostgreSQL's
 # default (128 MB) and 4 GB. The default holds a tenth of the trials table and its TOAST at 100k
 # trials, so that a search with new words copies its rows in from the operating system's cache
-# (docs/benchmarks.md, session 10: text searches' p95 −10 to −28%). PORTAL_PG_SHARED_BUFFERS
-# ("1GB", "512MB") overrides it. A server of your own keeps its own settings (docs/deploy.md).
+# (docs/benchmarks.md, session 10: a common word's p95 89 -> 64 ms at 100k).
+# PORTAL_PG_SHARED_BUFFERS ("1GB", "512MB") overrides it. A server of your own keeps its own
+# settings (docs/deploy.md).
 SHARED_BUFFERS_MB = (128, 4096)
 _SIZE = re.compile(r"[1-9][0-9]{0,6}(?:kB|MB|GB)")
 
