@@ -85,7 +85,7 @@ class MultiFacet:
         names = map(self.values.__getitem__, found.tolist())
         return dict(zip(names, counted[found].tolist(), strict=True))
 
-    def prepare(self, row_count: int) -> None:
+    def prepare(self) -> None:
         """Make the postings now (FacetIndex.prepare)."""
         self._posting_arrays()
 

@@ -107,7 +107,7 @@ class FacetIndex:
         session 10)."""
         self.sites.prepare()
         for multi in self.multi.values():
-            multi.prepare(self.row_count)
+            multi.prepare()
         for sort in SORT_COLUMNS:
             self.order(sort)
 
