@@ -135,21 +135,24 @@ class _Table:
     ARRAYS += ("population", "keys", "key_starts", "rows")
 
     def __init__(self, arrays: dict[str, np.ndarray]):
-        for name in self.ARRAYS:
-            setattr(self, name, arrays[name])
-        self._names = str(self.names[()])  # one string: every city's name, end to end
-        self._regions = str(self.regions[()])
-        self.name_starts = self.name_starts.tolist()  # read an item at a time: as Python ints
-        self.region_starts = self.region_starts.tolist()
+        self.country, self.lat, self.lon = arrays["country"], arrays["lat"], arrays["lon"]
+        self.population, self.keys = arrays["population"], arrays["keys"]
+        self.key_starts, self.rows = arrays["key_starts"], arrays["rows"]
+        # Names and regions end to end in one string each, and where each starts (Python ints:
+        # read an item at a time).
+        self.names, self.name_starts = str(arrays["names"][()]), arrays["name_starts"].tolist()
+        self.regions = str(arrays["regions"][()])
+        self.region_starts = arrays["region_starts"].tolist()
 
     def cities(self, rows: np.ndarray) -> list[City]:
+        at = rows.tolist()
         names, regions = self.name_starts, self.region_starts
         return [
-            City(self._names[names[row] : names[row + 1]], *rest)
+            City(self.names[names[row] : names[row + 1]], *rest)
             for row, *rest in zip(
-                rows.tolist(),
+                at,
                 self.country[rows].tolist(),
-                [self._regions[regions[row] : regions[row + 1]] for row in rows.tolist()],
+                [self.regions[regions[row] : regions[row + 1]] for row in at],
                 self.lat[rows].tolist(),
                 self.lon[rows].tolist(),
                 self.population[rows].tolist(),

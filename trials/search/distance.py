@@ -109,9 +109,7 @@ class SitePoints:
         self._sorted = not len(self.rows) or bool(np.all(self.lat[1:] >= self.lat[:-1]))
 
     def prepare(self) -> None:
-        self._sort()
-
-    def _sort(self) -> None:
+        """Sort by latitude, as `around` needs (FacetIndex.prepare does it before forking)."""
         # Stable and mostly sorted already (a refresh appends a few): close to one pass.
         if not self._sorted:
             order = np.argsort(self.lat, kind="stable")
@@ -121,7 +119,7 @@ class SitePoints:
 
     def around(self, lat: float, lon: float, within_km: float) -> Proximity:
         """The sites within `within_km` of (lat, lon), from the band of latitudes only."""
-        self._sort()
+        self.prepare()
         band = math.degrees(within_km / EARTH_RADIUS_KM) + _BAND_SLACK
         low = int(np.searchsorted(self.lat, lat - band, side="left"))
         high = int(np.searchsorted(self.lat, lat + band, side="right"))

@@ -100,7 +100,7 @@ class FacetIndex:
 
     def prepare(self) -> None:
         """Make now what searches would make on first use: the sites sorted by latitude, each
-        multi-valued facet's postings and row starts, the orders of the sorts. Made in
+        multi-valued facet's postings, the orders of the sorts. Made in
         gunicorn's master (portal/gunicorn_conf.py), they are shared by the workers, and the
         temporary arrays that making them takes are freed before the workers fork: made in each
         worker, they left ~170 MB more resident in each at 1M trials (docs/benchmarks.md,
@@ -166,8 +166,9 @@ class FacetIndex:
                 pks = found[:, 0].astype(np.int64)
                 pks = np.where(pks < len(self.row_for_pk), pks, 0)
                 rows = np.where(pks > 0, self.row_for_pk[pks], -1)
-                parts.append(found[rows >= 0])
-                parts[-1][:, 0] = rows[rows >= 0]
+                keep = rows >= 0
+                found[:, 0] = rows
+                parts.append(found[keep])
         # Appended once: growing the arrays chunk by chunk copied them ~40 times at 1M trials
         # and left the allocator's heap fragmented (the worker's resident memory).
         found = np.concatenate(parts) if parts else np.zeros((0, 3))
