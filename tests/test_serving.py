@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from trials.search import cache, engine, fulltext, index
+from trials.search import cache, fulltext, index
 
 pytestmark = pytest.mark.django_db
 
@@ -83,12 +83,13 @@ def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
         def fetchone(self):
             return [",".join(map(str, answers[self.q]))]
 
-    # text_hits reads through the search connection (the primary here: no replica)
+    # text_rows reads through the search connection (the primary here: no replica)
     monkeypatch.setattr(fulltext.search_connection(), "cursor", Cursor)
+    monkeypatch.setattr(facet_index, "rows_of", lambda pks: pks)  # ids as rows: no trials here
     for q in ("big", "small", "other"):
-        assert list(engine.text_hits(facet_index, q)) == list(answers[q])
+        assert list(fulltext.text_rows(facet_index, q)) == list(answers[q])
     # 1,250 ids were asked for: the oldest answer went; the newest are kept.
     assert [q for q, _ in cache.TEXT_HITS] == ["small", "other"]
     monkeypatch.setattr(cache, "TEXT_HITS_IDS", 10)
-    engine.text_hits(facet_index, "big")
+    fulltext.text_rows(facet_index, "big")
     assert [q for q, _ in cache.TEXT_HITS] == ["big"]  # the newest stays, however big

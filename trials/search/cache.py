@@ -95,11 +95,10 @@ def reset() -> None:
 INDEX = Store("facet index", max_entries=lambda: 1)
 
 TEXT_HITS_ENTRIES = 256
-# And at most this many ids in all (4 bytes each while ids fit in int32, else 8): a word in a
-# fifth of a million trials has 200,000 of them, and 256 such answers would be 200 MB in every
-# worker.
+# And at most this many rows in all (int32): a word in a fifth of a million trials has 200,000
+# of them, and 256 such answers would be 200 MB in every worker.
 TEXT_HITS_IDS = 4_000_000
-# Full-text matches, (query, data version) -> trial ids (trials/search/engine.py).
+# Full-text matches, (query, data version) -> the facet index's rows (trials/search/fulltext.py).
 TEXT_HITS = Store(
     "text hits",
     max_entries=lambda: TEXT_HITS_ENTRIES,

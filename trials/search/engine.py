@@ -28,7 +28,7 @@ from trials.models import (
 )
 from trials.search import facets, spelling, words
 from trials.search.distance import NearestSite, Proximity
-from trials.search.fulltext import about, passing_mentions, text_hits
+from trials.search.fulltext import about, passing_mentions, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
 from trials.search.rows import by_pk
@@ -180,7 +180,7 @@ def _match(query: Query) -> _Matched:
         masks["q"] = np.zeros(index.row_count, bool)
         masks["q"][index.rows_of(np.asarray(id_pks, np.int64))] = True
     if "q" in masks and not masks["q"].any() and (better := spelling.correct(query.q)):
-        hits = index.rows_of(text_hits(index, better))
+        hits = text_rows(index, better)
         # A respelling only when trials are about it, not when they mention it in passing.
         if len(hits) and about(index, better):
             corrected_from, query = query.q, replace(query, q=better)
@@ -188,7 +188,7 @@ def _match(query: Query) -> _Matched:
             masks["q"][hits] = True
     if "q" in masks and not masks["q"].any() and words.can_relax(query.q):
         # No trial has every word: those with any of them, ranked (issue 14, point 2).
-        hits = index.rows_of(text_hits(index, query.q, relaxed=True))
+        hits = text_rows(index, query.q, relaxed=True)
         relaxed = bool(len(hits))
         masks["q"][hits] = True
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
@@ -364,7 +364,7 @@ def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:
     found = int(hits.sum())
     if not 0 < found <= SUGGEST_BELOW or not (better := spelling.correct(text)):
         return None
-    more = len(index.rows_of(text_hits(index, better))) > found
+    more = len(text_rows(index, better)) > found
     return better if more and about(index, better) else None
 
 
@@ -373,7 +373,7 @@ def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.n
     masks: dict[str, np.ndarray] = {}
     if query.q:
         text = np.zeros(index.row_count, bool)
-        text[index.rows_of(text_hits(index, query.q))] = True
+        text[text_rows(index, query.q)] = True
         text[index.rows_of(np.asarray(id_pks, np.int64))] = True
         masks["q"] = text
     for facet in index.facets:

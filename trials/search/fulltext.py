@@ -13,6 +13,7 @@ import numpy as np
 from portal.replicas import search_connection
 from trials.search import cache, words
 from trials.search.index import FacetIndex
+from trials.search.lexemes import quoted
 from trials.search.timing import timed
 
 # A query naming diseases that finds at most this many trials is checked for trials about them
@@ -28,17 +29,27 @@ _TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
 
 
 @timed("text")
-def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
-    """Ids of the trials matching `text` as people write it (see words.read: all its words, or
-    with `relaxed` any), cached until the data changes. For a query naming diseases the same
-    statement says whether one of at most ABOUT_CHECK_MAX hits is about them."""
+def text_rows(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
+    """The facet index's rows of the trials matching `text` as people write it (see
+    words.read: all its words, or with `relaxed` any), cached until the data changes. Common
+    words are matched in the index itself (lexemes.py), others through the GIN index. For a
+    query naming diseases the same statement says whether one of at most ABOUT_CHECK_MAX hits
+    is about them."""
     key = ((text, "relaxed") if relaxed else text, index.seq)
-    hits = cache.TEXT_HITS.get(key)
-    if hits is not None:
-        return hits
+    rows = cache.TEXT_HITS.get(key)
+    if rows is not None:
+        return rows
     text_query = words.read(text, relaxed)
     function = _TSQUERY[text_query.search_type]
     check = not relaxed and words.names_diseases(text)
+    rows = _in_process(index, function, text_query.text)
+    if rows is not None:
+        cache.TEXT_HITS.put(key, rows)
+        if check and len(rows) > ABOUT_CHECK_MAX:
+            _remember_about(index, text, DISEASE_IN, True)
+        elif check and len(rows):
+            about(index, text, DISEASE_IN)
+        return rows
     # The ids as one text value (a broad word matches 100,000s), through the GIN index
     # (migration 0020). The about test is an init plan, run only when the hits are few (AND
     # stops at false).
@@ -54,14 +65,42 @@ def text_hits(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray
     with search_connection().cursor() as cursor:
         cursor.execute(sql, [text_query.text] * (3 if check else 1))
         joined, *flag = cursor.fetchone()
-    hits = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
-    if not len(hits) or hits.max() < 2**31:
-        hits = hits.astype(np.int32)  # half the cache's bytes while ids fit
-    cache.TEXT_HITS.put(key, hits)
+    hits = _ids(joined)
+    rows = index.rows_of(hits)
+    cache.TEXT_HITS.put(key, rows)
     if check and len(hits):
         found = bool(flag[0]) or len(hits) > ABOUT_CHECK_MAX
         _remember_about(index, text, DISEASE_IN, found)
-    return hits
+    return rows
+
+
+def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | None:
+    """The live rows matching a query through the index's own lexemes (lexemes.py), or None
+    when PostgreSQL should answer it whole. PostgreSQL reads the words into a tsquery, and
+    the rows of its rare lexemes."""
+    if not len(index.lexemes):
+        return None
+    with search_connection().cursor() as cursor:
+        cursor.execute(f"SELECT {function}('english', %s)::text", [text])
+        tsquery = cursor.fetchone()[0]
+
+        def read(lexemes: list[str]) -> list[np.ndarray]:
+            cursor.execute(
+                "SELECT trials_matching_ids(q) FROM unnest(%s::tsquery[]) WITH ORDINALITY"
+                " AS lexemes(q, n) ORDER BY n",
+                [[quoted(lexeme) for lexeme in lexemes]],
+            )
+            return [index.rows_of(_ids(joined)) for (joined,) in cursor.fetchall()]
+
+        mask = index.lexemes.match(tsquery, read)
+    if mask is None:
+        return None
+    return np.flatnonzero(mask[: index.row_count] & index.alive).astype(np.int32)
+
+
+def _ids(joined: str | None) -> np.ndarray:
+    """trials_matching_ids' answer as ids."""
+    return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
 
 
 # Some trial matching the query has its words in the parts of the search vector weighted
@@ -83,7 +122,7 @@ def passing_mentions(index: FacetIndex, text: str) -> int:
     only in a description ("unlike pemphigus, …") or inclusion criteria is no pemphigus trial
     (issue 14, point 7). 0 when some trial is about them, or the query names something else
     (a drug in inclusion criteria is a prior treatment people look for: it stays a match)."""
-    found = len(text_hits(index, text))
+    found = len(text_rows(index, text))
     if not 0 < found <= ABOUT_CHECK_MAX or not words.names_diseases(text):
         return 0
     return 0 if about(index, text, DISEASE_IN) else found
@@ -91,7 +130,7 @@ def passing_mentions(index: FacetIndex, text: str) -> int:
 
 @timed("text")
 def about(index: FacetIndex, text: str, weights: str = RESPELT_IN) -> bool:
-    """Whether some trial is *about* `text` (read as text_hits reads it): has its words in the
+    """Whether some trial is *about* `text` (read as text_rows reads it): has its words in the
     parts of its search vector weighted `weights` (by default its title or its conditions,
     drugs and their synonyms), not only elsewhere. Cached like the hits."""
     key = ((text, "about", weights), index.seq)

@@ -27,6 +27,7 @@ from trials.search import cache, facets
 from trials.search.columns import Columns, MultiFacet
 from trials.search.distance import SitePoints
 from trials.search.facets import Facet, Kind
+from trials.search.lexemes import LexemeIndex
 
 # The sort keys' columns (every facet's columns are loaded too).
 SORT_COLUMNS = {"updated": "last_updated", "start": "start_date", "enrollment": "enrollment"}
@@ -59,6 +60,8 @@ class FacetIndex:
         self._multi_columns = [facet.column for facet in multi]
         # Every placed site (distance.py): the trial's row, its point.
         self.sites = SitePoints()
+        # The most frequent lexemes' rows (lexemes.py), for matching common words here.
+        self.lexemes = LexemeIndex()
         self.alive = np.zeros(0, bool)
         self.row_for_pk = np.full(1, -1, np.int32)
         self.seq = 0
@@ -82,10 +85,14 @@ class FacetIndex:
         """The Trial columns of a row as the index reads them: scalar ones, then the arrays."""
         return [*self.columns.names, *self._multi_columns]
 
-    def _select(self, where: str) -> str:
+    def _select(self, where: str, lexemes: bool = False) -> str:
+        """The index's columns of trials, then with `lexemes` their vectors' lexemes (for
+        LexemeIndex.append: read in the same statement, so of the same row versions)."""
         # Column names come from the Trial model (checked by Columns), quoted all the same.
         quote = search_connection().ops.quote_name
         select = ", ".join(quote(name) for name in self.row_layout())
+        if lexemes:
+            select += ", tsvector_to_array(search)"
         return f"SELECT {select} FROM trials_trial {where}"  # noqa: S608
 
     def build(self) -> None:
@@ -94,6 +101,8 @@ class FacetIndex:
             self.seq, self.changed_at = cursor.fetchone() or (0, None)
         self._append_query(self._select("ORDER BY id"), [], stream=True)
         self._append_sites("", [], stream=True)
+        with search_connection().cursor() as cursor:
+            self.lexemes.build(cursor, self.rows_of, self.row_count)
         self.prepare()
         self.checked = time.monotonic()
         release_freed_memory()
@@ -131,7 +140,7 @@ class FacetIndex:
         old_rows = self.row_for_pk[known]
         self.alive[old_rows[old_rows >= 0]] = False
         self.row_for_pk[known] = -1
-        self._append_query(self._select("WHERE id = ANY(%s)"), [list(pks)])
+        self._append_query(self._select("WHERE id = ANY(%s)", len(self.lexemes) > 0), [list(pks)])
         self._append_sites("AND trial_id = ANY(%s)", [list(pks)])
         if (~self.alive).sum() > REBUILD_DEAD_SHARE * max(self.row_count, 1):
             fresh = FacetIndex()
@@ -180,6 +189,10 @@ class FacetIndex:
         for position, name in enumerate(self.multi, len(self.columns.names)):
             self.multi[name].append(first, [row[position] for row in rows])
         self.alive = np.concatenate([self.alive, np.ones(len(rows), bool)])
+        # A row past the layout's columns is its vector's lexemes (_select's `lexemes`).
+        layout = len(self.columns.names) + len(self.multi)
+        lexemes = (row[layout] if len(row) > layout else () for row in rows)
+        self.lexemes.append(first, self.row_count, lexemes)
         pks = self.pks[first:]
         if len(pks) and pks.max() >= len(self.row_for_pk):
             grown = np.full(int(pks.max()) * 2 + 1, -1, np.int32)

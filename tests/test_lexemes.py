@@ -1,0 +1,192 @@
+"""The most frequent lexemes matched in process (trials/search/lexemes.py): the same trials as
+PostgreSQL's `search @@ query`, for every query form it takes, and fresh after edits."""
+
+import random
+
+import numpy as np
+import pytest
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+
+from trials.models import Trial
+from trials.search import fulltext, index, words
+from trials.search.engine import search
+from trials.search.lexemes import _chosen, _parse, _Unsupported, quoted
+from trials.search.params import parse
+
+from .test_search_exact import FACETS, WORDS, _corpus, _random_params, _reference_counts
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("'a'", ("lexeme", "a")),
+        ("'a' & 'b' | 'c'", ("or", ("and", ("lexeme", "a"), ("lexeme", "b")), ("lexeme", "c"))),
+        ("'a' & ( 'b' | 'c' )", ("and", ("lexeme", "a"), ("or", ("lexeme", "b"), ("lexeme", "c")))),
+        ("!'a' & !!'b'", ("and", ("not", ("lexeme", "a")), ("not", ("not", ("lexeme", "b"))))),
+        ("'o''brien' & 'a\\\\b'", ("and", ("lexeme", "o'brien"), ("lexeme", "a\\b"))),
+        ("", None),
+    ],
+)
+def test_tsquery_text_is_read_with_postgresql_precedence(text, tree):
+    assert _parse(text) == tree
+
+
+@pytest.mark.parametrize(
+    "text", ["'a' <-> 'b'", "'a' <2> 'b'", "'a':*", "'a':AB & 'b'", "'a' &", "( 'a'", "'a' 'b'"]
+)
+def test_phrases_prefixes_weights_and_broken_forms_are_left_to_postgresql(text):
+    with pytest.raises(_Unsupported):
+        _parse(text)
+
+
+@pytest.mark.django_db
+def test_a_lexeme_is_quoted_as_postgresql_reads_it_back():
+    with connection.cursor() as cursor:
+        for lexeme in ["plain", "o'brien", "back\\slash", "a b"]:
+            cursor.execute("SELECT %s::tsquery::text", [quoted(lexeme)])
+            (text,) = cursor.fetchone()
+            assert _parse(text) == ("lexeme", lexeme)
+
+
+def _sql_rows(facet_index, text: str, relaxed: bool = False) -> list[int]:
+    text_query = words.read(text, relaxed)
+    query = SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
+    pks = Trial.objects.filter(search=query).values_list("pk", flat=True)
+    return sorted(facet_index.rows_of(np.asarray(list(pks), np.int64)).tolist())
+
+
+def _analyzed(settings) -> index.FacetIndex:
+    """The index over an analyzed test corpus, every lexeme in pg_stats kept."""
+    settings.TEXT_INDEX_MIN_ROWS = 1
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE trials_trial")
+    facet_index = index.get_index()
+    assert len(facet_index.lexemes) > 5
+    return facet_index
+
+
+QUERIES = [
+    *WORDS,
+    "itch rash",
+    "itch or plaque",
+    "scalp -nail",
+    "-flare",
+    "study itch or rash -blister",
+    '"itch rash"',  # a phrase: PostgreSQL's
+    "itch zzzunknown",  # a lexeme not kept: PostgreSQL's
+]
+
+
+@pytest.mark.django_db
+def test_kept_lexemes_match_the_same_trials_as_postgresql(settings):
+    _corpus(random.Random(5), n=200)
+    facet_index = _analyzed(settings)
+    answered_here = 0
+    for text in QUERIES:
+        text_query = words.read(text)
+        function = fulltext._TSQUERY[text_query.search_type]
+        answered_here += fulltext._in_process(facet_index, function, text_query.text) is not None
+        assert sorted(fulltext.text_rows(facet_index, text).tolist()) == _sql_rows(
+            facet_index, text
+        ), text
+    assert answered_here == len(QUERIES) - 1  # all but the phrase
+    assert sorted(fulltext.text_rows(facet_index, "itch rash", relaxed=True).tolist()) == (
+        _sql_rows(facet_index, "itch rash", relaxed=True)
+    )
+
+
+@pytest.mark.django_db
+def test_edits_new_trials_and_deletions_show_in_the_kept_lexemes(settings):
+    _corpus(random.Random(6), n=120)
+    facet_index = _analyzed(settings)
+    without = Trial.objects.exclude(title__contains="itch").order_by("pk")[0]
+    with_itch = Trial.objects.filter(title__contains="itch").order_by("pk")[0]
+    Trial.objects.filter(pk=without.pk).update(title="itch again")
+    Trial.objects.filter(pk=with_itch.pk).update(title="nothing here")
+    Trial.objects.filter(title__contains="rash").order_by("pk")[0].delete()
+    Trial.objects.create(key="NEW1", record={}, title="itch and rash, new")
+    facet_index = index.get_index()  # refreshed from the change log
+    for text in ["itch", "rash", "itch rash", "-itch", "itch or rash"]:
+        assert sorted(fulltext.text_rows(facet_index, text).tolist()) == _sql_rows(
+            facet_index, text
+        ), text
+    assert fulltext._in_process(facet_index, "websearch_to_tsquery", "itch") is not None
+
+
+@pytest.mark.django_db
+def test_no_memory_for_lexemes_no_lexemes(settings):
+    _corpus(random.Random(7), n=50)
+    settings.TEXT_INDEX_MIN_ROWS = 1
+    settings.TEXT_INDEX_MB = 0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE trials_trial")
+    facet_index = index.get_index()
+    assert len(facet_index.lexemes) == 0
+    assert fulltext._in_process(facet_index, "websearch_to_tsquery", "itch") is None
+    assert sorted(fulltext.text_rows(facet_index, "itch").tolist()) == _sql_rows(
+        facet_index, "itch"
+    )
+
+
+@pytest.mark.django_db
+def test_the_budget_keeps_the_most_frequent_lexemes(settings):
+    _corpus(random.Random(8), n=400)
+    settings.TEXT_INDEX_MIN_ROWS = 1
+    settings.TEXT_INDEX_MB = 1
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE trials_trial")
+        facet_index = index.get_index()
+        # A mebibyte at 400 rows (50 bytes a lexeme) holds every lexeme pg_stats names; with
+        # room for two, the two most frequent.
+        settings.TEXT_INDEX_MB = 100 / (1024 * 1024)
+        two, left_out = _chosen(cursor, facet_index.row_count)
+    assert len(facet_index.lexemes) > 2
+    assert len(two) == 2
+    assert "studi" in two  # every title says "study"
+    assert left_out == facet_index.lexemes.slots.keys() - set(two)
+
+
+@pytest.mark.django_db
+def test_engine_counts_stay_exact_with_lexemes_kept(settings):
+    """The oracle of test_search_exact, its words matched here."""
+    rng = random.Random(20261202)
+    _corpus(rng, side=random.Random(3))
+    _analyzed(settings)
+    therapy = random.Random(4)
+    asked = 0
+    while asked < 80:
+        params = _random_params(rng, random.Random(asked), therapy)
+        if "q" not in params:
+            continue
+        asked += 1
+        query, errors = parse(params)
+        assert not errors, errors
+        result = search(query)
+        total, facets = _reference_counts(params)
+        assert result.count == total, params.urlencode()
+        for name in FACETS:
+            got = {v.value: v.count for v in result.facets[name] if v.count}
+            assert got == facets[name], f"{name} for ?{params.urlencode()}"
+
+
+@pytest.mark.django_db
+def test_a_frequent_lexeme_the_budget_left_out_sends_the_query_to_postgresql(settings):
+    _corpus(random.Random(9), n=300)
+    settings.TEXT_INDEX_MIN_ROWS = 1
+    settings.TEXT_INDEX_MB = 38 * 3 / (1024 * 1024)  # three lexemes at 300 rows
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE trials_trial")
+    facet_index = index.get_index()
+    kept, left_out = set(facet_index.lexemes.slots), facet_index.lexemes.left_out
+    assert len(kept) == 3 and left_out
+    one_kept, one_left = sorted(kept)[0], sorted(left_out)[0]
+    for text, here in [
+        (f"{one_kept} -{one_left}", False),
+        (f"{one_kept} or zzzunknown", True),  # a lexeme pg_stats does not list: read alone
+        ("zzzunknown", False),  # nothing kept: PostgreSQL's one statement
+    ]:
+        answer = fulltext._in_process(
+            facet_index, "to_tsquery", text.replace(" -", " & !").replace(" or ", " | ")
+        )
+        assert (answer is not None) == here, text

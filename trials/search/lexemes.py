@@ -1,0 +1,244 @@
+"""The most frequent lexemes' trials, held in process: a common word matched without PostgreSQL.
+
+A word in a fifth of the trials is matched through the search vector's GIN index and then the
+heap page of every match is visited for its id: ~13 ms at 100k trials, ~400 ms at a million
+(docs/benchmarks.md, session 11). The facet index (index.py) instead keeps, for the lexemes
+PostgreSQL's own statistics name as the most frequent in Trial.search (`pg_stats`'
+most_common_elems: up to 1,000 with the default statistics target), one bit per index row, as
+many lexemes as TEXT_INDEX_MB holds (a lexeme costs a bit a row: 12.5 kB at 100k trials), none
+found in fewer than TEXT_INDEX_MIN_ROWS trials (the GIN index answers those in a millisecond or
+two).
+
+A query is answered here when its tsquery (PostgreSQL reads the words: the english
+configuration's stemming and stop words, one short statement) joins lexemes by &, | and ! (no
+phrase, prefix or weight) and some of them are kept here: the others, rarer than any that
+pg_stats lists (or than TEXT_INDEX_MIN_ROWS), are read through the GIN index one by one in a
+second statement (a query about itching is its words and a dozen synonyms, most of them rare).
+Its rows are then the same as `search @@ query`'s. Any other query goes to PostgreSQL whole, as
+before, and so does one whose lexemes pg_stats lists as frequent but that the budget left out
+(reading those alone would cost what the kept ones save).
+
+Rows appended to the facet index (a changed or new trial) get their bits from their stored
+vectors in the same refresh; dead rows keep theirs, and every answer is limited to live rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from django.conf import settings
+
+# Below this share of the trials a lexeme is not worth its bits: the GIN index answers it in a
+# millisecond or two (and pg_stats lists lexemes down to ~1% at 100k trials).
+_TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')(:[*A-Da-d]+)?|(&|\||!|\(|\)|<(?:-|\d+)>))")
+
+
+class LexemeIndex:
+    """Bits per row for the most frequent lexemes (packed, one array row per lexeme)."""
+
+    def __init__(self) -> None:
+        self.slots: dict[str, int] = {}
+        # pg_stats' frequent lexemes not kept (the budget's): a query with one goes to
+        # PostgreSQL whole.
+        self.left_out: frozenset[str] = frozenset()
+        self.bits = np.zeros((0, 0), np.uint8)
+        self.row_count = 0
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    @property
+    def nbytes(self) -> int:
+        return self.bits.nbytes
+
+    def build(self, cursor, rows_of, row_count: int) -> None:
+        """Choose the lexemes (pg_stats) and read each one's trials through the GIN index;
+        `rows_of` maps trial ids to the facet index's rows."""
+        chosen, self.left_out = _chosen(cursor, row_count)
+        self.row_count = row_count
+        self.bits = np.zeros((len(chosen), _bytes_for(row_count)), np.uint8)
+        for slot, lexeme in enumerate(chosen):
+            cursor.execute("SELECT trials_matching_ids(%s::tsquery)", [quoted(lexeme)])
+            joined = cursor.fetchone()[0]
+            ids = np.fromstring(joined, np.int64, sep=",") if joined else np.zeros(0, np.int64)
+            self._set(slot, rows_of(ids))
+        self.slots = {lexeme: slot for slot, lexeme in enumerate(chosen)}
+
+    def append(self, first: int, row_count: int, lexemes_by_row: Iterable[Iterable[str]]) -> None:
+        """Rows `first`… (just appended to the facet index, `row_count` rows now), each with
+        its vector's lexemes."""
+        if not self.slots:
+            self.row_count = row_count
+            return
+        needed = _bytes_for(row_count)
+        if needed > self.bits.shape[1]:
+            grown = np.zeros((len(self.slots), needed + needed // 8), np.uint8)
+            grown[:, : self.bits.shape[1]] = self.bits
+            self.bits = grown
+        for row, lexemes in enumerate(lexemes_by_row, first):
+            for lexeme in lexemes:
+                slot = self.slots.get(lexeme)
+                if slot is not None:
+                    self.bits[slot, row >> 3] |= 0x80 >> (row & 7)
+        self.row_count = row_count
+
+    def match(
+        self, tsquery: str, read: Callable[[list[str]], list[np.ndarray]]
+    ) -> np.ndarray | None:
+        """The rows (a bool mask, dead rows included) matching a tsquery's text form, or None
+        when PostgreSQL should answer it whole (see the module's text). `read(lexemes)` gives
+        the rows of lexemes not kept here, in order."""
+        if not self.slots:
+            return None
+        try:
+            tree = _parse(tsquery)
+        except _Unsupported:
+            return None
+        if tree is None:
+            return None
+        leaves = set(_leaves(tree))
+        others = sorted(leaves - self.slots.keys())
+        if len(others) == len(leaves) or not self.left_out.isdisjoint(others):
+            return None
+        extra = {}
+        for lexeme, rows in zip(others, read(others) if others else [], strict=True):
+            mask = np.zeros(self.bits.shape[1] * 8, bool)
+            mask[rows] = True
+            extra[lexeme] = np.packbits(mask)
+        packed = self._evaluate(tree, extra)
+        return np.unpackbits(packed, count=self.row_count).view(bool)
+
+    def _set(self, slot: int, rows: np.ndarray) -> None:
+        mask = np.zeros(self.bits.shape[1] * 8, bool)
+        mask[rows] = True
+        self.bits[slot] = np.packbits(mask)
+
+    def _evaluate(self, node, extra: dict[str, np.ndarray]) -> np.ndarray:
+        kind = node[0]
+        if kind == "lexeme":
+            slot = self.slots.get(node[1])
+            return extra[node[1]] if slot is None else self.bits[slot]
+        if kind == "not":
+            return ~self._evaluate(node[1], extra)
+        left, right = self._evaluate(node[1], extra), self._evaluate(node[2], extra)
+        return left & right if kind == "and" else left | right
+
+
+def quoted(lexeme: str) -> str:
+    """A lexeme as a tsquery's text (its own quotes doubled, backslashes escaped)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _unquote(token: str) -> str:
+    return token[1:-1].replace("''", "'").replace("\\\\", "\\")
+
+
+def _bytes_for(row_count: int) -> int:
+    return (row_count + 7) // 8
+
+
+def _chosen(cursor, row_count: int) -> tuple[list[str], frozenset[str]]:
+    """The lexemes to keep: pg_stats' most common in Trial.search, most frequent first, found
+    in at least TEXT_INDEX_MIN_ROWS trials, as many as TEXT_INDEX_MB holds; and those of them
+    the budget left out."""
+    budget = settings.TEXT_INDEX_MB * 1024 * 1024
+    if budget <= 0 or row_count == 0:
+        return [], frozenset()
+    cursor.execute(
+        "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+        " WHERE tablename = 'trials_trial' AND attname = 'search'"
+        " AND schemaname = current_schema()"
+    )
+    found = cursor.fetchone()
+    if not found or not found[0]:
+        return [], frozenset()
+    lexemes, shares = found
+    # The shares array ends with three figures of its own (least, most, nulls).
+    ranked = sorted(zip(lexemes, shares[: len(lexemes)], strict=True), key=lambda pair: -pair[1])
+    most = budget // max(_bytes_for(row_count), 1)
+    wanted = [
+        lexeme for lexeme, share in ranked if share * row_count >= settings.TEXT_INDEX_MIN_ROWS
+    ]
+    return wanted[: int(most)], frozenset(wanted[int(most) :])
+
+
+class _Unsupported(Exception):
+    """A tsquery with a phrase, a prefix, a weight or a form this parser does not read."""
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, at = [], 0
+    while at < len(text):
+        match = _TOKEN.match(text, at)
+        if not match:
+            if text[at:].strip():
+                raise _Unsupported(text)
+            break
+        lexeme, suffix, operator = match.groups()
+        if suffix or (operator and operator.startswith("<")):
+            raise _Unsupported(text)
+        out.append(("lexeme", _unquote(lexeme)) if lexeme else ("op", operator))
+        at = match.end()
+    return out
+
+
+def _parse(text: str):
+    """A tsquery's text form as a tree: ("lexeme", l), ("not", x), ("and"|"or", a, b); None
+    for an empty query. Precedence as PostgreSQL's: ! then & then |."""
+    tokens = _tokens(text)
+    if not tokens:
+        return None
+    at = 0
+
+    def peek():
+        return tokens[at] if at < len(tokens) else None
+
+    def take():
+        nonlocal at
+        at += 1
+        return tokens[at - 1]
+
+    def either():
+        node = both()
+        while peek() == ("op", "|"):
+            take()
+            node = ("or", node, both())
+        return node
+
+    def both():
+        node = single()
+        while peek() == ("op", "&"):
+            take()
+            node = ("and", node, single())
+        return node
+
+    def single():
+        token = take() if peek() else None
+        if token is None:
+            raise _Unsupported(text)
+        if token == ("op", "!"):
+            return ("not", single())
+        if token == ("op", "("):
+            node = either()
+            if peek() != ("op", ")"):
+                raise _Unsupported(text)
+            take()
+            return node
+        if token[0] == "lexeme":
+            return token
+        raise _Unsupported(text)
+
+    tree = either()
+    if at != len(tokens):
+        raise _Unsupported(text)
+    return tree
+
+
+def _leaves(node) -> Iterable[str]:
+    if node[0] == "lexeme":
+        yield node[1]
+    else:
+        for child in node[1:]:
+            yield from _leaves(child)
