@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from trials.models import Trial
 from trials.search import fulltext, index, words
@@ -190,3 +191,15 @@ def test_a_frequent_lexeme_the_budget_left_out_sends_the_query_to_postgresql(set
             facet_index, "to_tsquery", text.replace(" -", " & !").replace(" or ", " | ")
         )
         assert (answer is not None) == here, text
+
+
+@pytest.mark.django_db
+def test_words_beginning_no_kept_lexeme_skip_the_reading_statement(settings):
+    _corpus(random.Random(10), n=100)
+    facet_index = _analyzed(settings)
+    assert facet_index.lexemes.may_hold("Plaques")  # 'plaqu'
+    assert facet_index.lexemes.may_hold("zzz or scalps")
+    assert not facet_index.lexemes.may_hold("zzzunknown qqqq")
+    with CaptureQueriesContext(connection) as queries:
+        assert fulltext._in_process(facet_index, "websearch_to_tsquery", "zzzunknown") is None
+    assert not queries.captured_queries

@@ -78,7 +78,7 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
     """The live rows matching a query through the index's own lexemes (lexemes.py), or None
     when PostgreSQL should answer it whole. PostgreSQL reads the words into a tsquery, and
     the rows of its rare lexemes."""
-    if not len(index.lexemes):
+    if not index.lexemes.may_hold(text):
         return None
     with search_connection().cursor() as cursor:
         cursor.execute(f"SELECT {function}('english', %s)::text", [text])

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from portal.replicas import search_connection
 from trials.search import cache, facets
-from trials.search.columns import Columns, MultiFacet
+from trials.search.columns import SPARSE, Columns, MultiFacet
 from trials.search.distance import SitePoints
 from trials.search.facets import Facet, Kind
 from trials.search.lexemes import LexemeIndex
@@ -276,9 +276,11 @@ class FacetIndex:
 
 
 def _counts_under(codes: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """How many rows of `mask` have each code below `n`: one bincount of code + n·in-mask,
-    whose upper half is the answer. Selecting the codes by the mask first (codes[mask]) cost
-    three times as much (0.34 of 0.39 ms at 100k rows)."""
+    """How many rows of `mask` have each code below `n`. Few hits: their codes, counted. Many:
+    one bincount of code + n·in-mask, whose upper half is the answer; selecting the codes of a
+    third of 100k rows by the mask cost three times as much (0.34 of 0.39 ms)."""
+    if np.count_nonzero(mask) * SPARSE <= len(mask):
+        return np.bincount(codes[mask], minlength=n)
     if n <= 127:  # codes and n·mask add within a byte
         combined = codes.view(np.uint8) + mask.view(np.uint8) * np.uint8(n)
     else:

@@ -30,8 +30,9 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from django.conf import settings
 
-# Below this share of the trials a lexeme is not worth its bits: the GIN index answers it in a
-# millisecond or two (and pg_stats lists lexemes down to ~1% at 100k trials).
+# may_hold: the characters of a word's beginning that its stem keeps.
+PREFIX = 4
+_WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')(:[*A-Da-d]+)?|(&|\||!|\(|\)|<(?:-|\d+)>))")
 
 
@@ -40,6 +41,7 @@ class LexemeIndex:
 
     def __init__(self) -> None:
         self.slots: dict[str, int] = {}
+        self.prefixes: frozenset[str] = frozenset()
         # pg_stats' frequent lexemes not kept (the budget's): a query with one goes to
         # PostgreSQL whole.
         self.left_out: frozenset[str] = frozenset()
@@ -65,6 +67,16 @@ class LexemeIndex:
             ids = np.fromstring(joined, np.int64, sep=",") if joined else np.zeros(0, np.int64)
             self._set(slot, rows_of(ids))
         self.slots = {lexeme: slot for slot, lexeme in enumerate(chosen)}
+        self.prefixes = frozenset(
+            lexeme[:length] for lexeme in chosen for length in range(1, PREFIX + 1)
+        )
+
+    def may_hold(self, text: str) -> bool:
+        """Whether a word of `text` (a query as typed, or to_tsquery's text) may stem to a
+        lexeme kept here: its first PREFIX characters begin one. A stem keeps a word's
+        beginning (english Snowball: "biomarkers" 'biomark', "studies" 'studi'), so False
+        spares the statement that reads the words; a wrong True costs only that."""
+        return any(word[:PREFIX] in self.prefixes for word in _WORD.findall(text.lower()))
 
     def append(self, first: int, row_count: int, lexemes_by_row: Iterable[Iterable[str]]) -> None:
         """Rows `first`… (just appended to the facet index, `row_count` rows now), each with
