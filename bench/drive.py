@@ -27,7 +27,8 @@ DESCRIPTIONS = {
     "combinations of three facets",
     "rare_text": "`/?q=…`: words each in ~0.1% of trials (the rare band)",
     "common_text": "`/?q=…`: words each in ~1% of trials (the common band)",
-    "very_common_text": "`/?q=…`: words each in ~20% of trials (the very common band)",
+    "very_common_text": "`/?q=…`: words each in ~20% of trials (the very common band), then "
+    "each with every sort (240 words alone were fewer URLs than a run asks for)",
     "text_facets": "`/?q=…&condition=…&status=…`, `/?q=…&country=…`: a band word plus facets",
     "relaxed_text": "`/?q=<drug> zx123`: no trial has all the words, so the search relaxes to any "
     "(a drug's trials, best first); 1,500 distinct queries",
@@ -153,8 +154,14 @@ def query_mix(size: int = 10_000) -> dict[str, list[str]]:
         "three_facets": [_url("/", p) for p in three_facet_params()],
         **{
             f"{band}_text": [_url("/", [("q", w)]) for w in [planted[band], *bands[band]]]
-            for band in ("rare", "common", "very_common")
+            for band in ("rare", "common")
         },
+        # The band's 240 words, then each in every order: a run makes more requests than 240.
+        "very_common_text": [
+            _url("/", [("q", w), *sort])
+            for sort in [[], *([("sort", s)] for s in SORTS)]
+            for w in [planted["very_common"], *bands["very_common"]]
+        ],
         "text_facets": [_url("/", p) for p in text_facet_params()],
         "pages": [_url("/", [("page", str(k))]) for k in pages]
         + [_url("/", [("page", str(k)), ("sort", s)]) for s in SORTS for k in pages],
