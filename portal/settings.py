@@ -23,7 +23,7 @@ Environment:
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
 - TEXT_INDEX_MB             memory each web worker gives the most frequent words' trials, to
-                            match them without PostgreSQL (default 32; 0 = off);
+                            match them without PostgreSQL (default 16; 0 = off);
                             trials/search/lexemes.py
 - TEXT_INDEX_MIN_ROWS       a word in fewer trials than this is left to PostgreSQL (default 500)
 - CACHE_MAX_ENTRIES         entries the database cache (the throttles' counters) keeps before
@@ -291,7 +291,7 @@ SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
 # The farthest a search near a place reaches (`within`, km); see trials/search/params.py.
 SEARCH_NEAR_MAX_KM = env_int("SEARCH_NEAR_MAX_KM", 1000, minimum=1)
-TEXT_INDEX_MB = env_int("TEXT_INDEX_MB", 32, minimum=0)
+TEXT_INDEX_MB = env_int("TEXT_INDEX_MB", 16, minimum=0)
 TEXT_INDEX_MIN_ROWS = env_int("TEXT_INDEX_MIN_ROWS", 500, minimum=1)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 100, minimum=1)
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 0, minimum=0)
