@@ -13,7 +13,7 @@ import numpy as np
 from portal.replicas import search_connection
 from trials.search import cache, words
 from trials.search.index import FacetIndex
-from trials.search.lexemes import quoted
+from trials.search.lexemes import ids_of, quoted
 from trials.search.timing import timed
 
 # A query naming diseases that finds at most this many trials is checked for trials about them
@@ -65,7 +65,7 @@ def text_rows(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray
     with search_connection().cursor() as cursor:
         cursor.execute(sql, [text_query.text] * (3 if check else 1))
         joined, *flag = cursor.fetchone()
-    hits = _ids(joined)
+    hits = ids_of(joined)
     rows = index.rows_of(hits)
     cache.TEXT_HITS.put(key, rows)
     if check and len(hits):
@@ -90,17 +90,12 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
                 " AS lexemes(q, n) ORDER BY n",
                 [[quoted(lexeme) for lexeme in lexemes]],
             )
-            return [index.rows_of(_ids(joined)) for (joined,) in cursor.fetchall()]
+            return [index.rows_of(ids_of(joined)) for (joined,) in cursor.fetchall()]
 
         mask = index.lexemes.match(tsquery, read)
     if mask is None:
         return None
     return np.flatnonzero(mask[: index.row_count] & index.alive).astype(np.int32)
-
-
-def _ids(joined: str | None) -> np.ndarray:
-    """trials_matching_ids' answer as ids."""
-    return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
 
 
 # Some trial matching the query has its words in the parts of the search vector weighted

@@ -63,9 +63,7 @@ class LexemeIndex:
         self.bits = np.zeros((len(chosen), _bytes_for(row_count)), np.uint8)
         for slot, lexeme in enumerate(chosen):
             cursor.execute("SELECT trials_matching_ids(%s::tsquery)", [quoted(lexeme)])
-            joined = cursor.fetchone()[0]
-            ids = np.fromstring(joined, np.int64, sep=",") if joined else np.zeros(0, np.int64)
-            self._set(slot, rows_of(ids))
+            self.bits[slot] = self._packed(rows_of(ids_of(cursor.fetchone()[0])))
         self.slots = {lexeme: slot for slot, lexeme in enumerate(chosen)}
         self.prefixes = frozenset(
             lexeme[:length] for lexeme in chosen for length in range(1, PREFIX + 1)
@@ -114,18 +112,16 @@ class LexemeIndex:
         others = sorted(leaves - self.slots.keys())
         if len(others) == len(leaves) or not self.left_out.isdisjoint(others):
             return None
-        extra = {}
-        for lexeme, rows in zip(others, read(others) if others else [], strict=True):
-            mask = np.zeros(self.bits.shape[1] * 8, bool)
-            mask[rows] = True
-            extra[lexeme] = np.packbits(mask)
+        found = read(others) if others else []
+        extra = {lexeme: self._packed(rows) for lexeme, rows in zip(others, found, strict=True)}
         packed = self._evaluate(tree, extra)
         return np.unpackbits(packed, count=self.row_count).view(bool)
 
-    def _set(self, slot: int, rows: np.ndarray) -> None:
+    def _packed(self, rows: np.ndarray) -> np.ndarray:
+        """`rows` as a lexeme's bits."""
         mask = np.zeros(self.bits.shape[1] * 8, bool)
         mask[rows] = True
-        self.bits[slot] = np.packbits(mask)
+        return np.packbits(mask)
 
     def _evaluate(self, node, extra: dict[str, np.ndarray]) -> np.ndarray:
         kind = node[0]
@@ -136,6 +132,11 @@ class LexemeIndex:
             return ~self._evaluate(node[1], extra)
         left, right = self._evaluate(node[1], extra), self._evaluate(node[2], extra)
         return left & right if kind == "and" else left | right
+
+
+def ids_of(joined: str | None) -> np.ndarray:
+    """trials_matching_ids' answer (ids joined by commas, NULL for none) as an array."""
+    return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
 
 
 def quoted(lexeme: str) -> str:
