@@ -6,7 +6,15 @@ others copy-on-write, instead of building its own on its first search (about 12 
 of peak memory each at a million trials). Workers then keep it fresh from the change log as
 before. The offline gazetteer that reads `near=` is loaded there too. The master closes its
 database connection before forking, so that no worker inherits a connection in use.
+
+Then it freezes its objects out of the garbage collector's reach (gc.freeze, as Python's
+documentation advises before forking), and each worker freezes what its first requests made
+(compiled templates, memos): a full collection otherwise went through every one of them, ~37 ms
+at 100k trials, and a request that set one off waited (docs/benchmarks.md, session 11). Frozen
+objects are never collected; what they hold was held for the process's life anyway.
 """
+
+import gc
 
 preload_app = True
 # A worker that goes quiet this long is restarted; building an index happens in the master.
@@ -28,6 +36,8 @@ def when_ready(server) -> None:
         server.log.warning("facet index not built in the master (%s)", exc)
     finally:
         connections.close_all()
+        gc.collect()
+        gc.freeze()
 
 
 # A worker gives the memory its searches freed back every this many requests (malloc_trim: a
@@ -39,6 +49,8 @@ _served = 0
 def post_request(worker, req, environ, resp) -> None:
     global _served
     _served += 1
+    if _served == TRIM_EVERY:
+        gc.freeze()
     if _served % TRIM_EVERY == 0:
         from trials.search.index import release_freed_memory
 
