@@ -1,5 +1,5 @@
-"""How trials_trial is stored (migrations 0021, 0023): the columns searches read stay in the
-row, and the search vector that ranking reads; the long texts go to the TOAST table."""
+"""How trials_trial is stored (migration 0021): the columns searches read stay in the row, the
+long ones go to the TOAST table, so that a broad word's matches visit few heap pages."""
 
 import importlib
 
@@ -37,14 +37,9 @@ def test_what_searches_read_stays_in_the_row():
     assert set(narrow.INLINE) <= {name for name, kind in storage.items() if kind == "m"}
 
 
-def test_the_search_vector_stays_in_the_row():
-    assert _storage()["search"] == "m"  # MAIN: out of the row only if it fits no page
-
-
 def test_the_long_columns_leave_the_row():
     storage = _storage()
-    texts = [name for name in SEARCH_ONLY_FIELDS if name != "search"]
-    for name in (*texts, "record", "provenance", "conflicts"):
+    for name in (*SEARCH_ONLY_FIELDS, "record", "provenance", "conflicts"):
         # EXTENDED (compressed, then moved out) or EXTERNAL (moved out as it is)
         assert storage[_column(name)] in ("x", "e"), name
     with connection.cursor() as cursor:
