@@ -11,11 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from trials.models import Trial
 from trials.search import fulltext, index, words
-from trials.search.engine import search
 from trials.search.lexemes import _chosen, _parse, _Unsupported, quoted
-from trials.search.params import parse
 
-from .test_search_exact import FACETS, WORDS, _corpus, _random_params, _reference_counts
+from .test_search_exact import WORDS, _corpus, _random_params, assert_counts_exact
 
 
 @pytest.mark.parametrize(
@@ -57,13 +55,16 @@ def _sql_rows(facet_index, text: str, relaxed: bool = False) -> list[int]:
     return sorted(facet_index.rows_of(np.asarray(list(pks), np.int64)).tolist())
 
 
-def _analyzed(settings) -> index.FacetIndex:
-    """The index over an analyzed test corpus, every lexeme in pg_stats kept."""
+def _analyzed(settings, mebibytes: float | None = None) -> index.FacetIndex:
+    """The index over an analyzed test corpus, every lexeme in pg_stats kept that
+    `mebibytes` (by default the setting's) holds."""
     settings.TEXT_INDEX_MIN_ROWS = 1
+    if mebibytes is not None:
+        settings.TEXT_INDEX_MB = mebibytes
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE trials_trial")
     facet_index = index.get_index()
-    assert len(facet_index.lexemes) > 5
+    assert len(facet_index.lexemes) > 5 or mebibytes is not None
     return facet_index
 
 
@@ -118,11 +119,7 @@ def test_edits_new_trials_and_deletions_show_in_the_kept_lexemes(settings):
 @pytest.mark.django_db
 def test_no_memory_for_lexemes_no_lexemes(settings):
     _corpus(random.Random(7), n=50)
-    settings.TEXT_INDEX_MIN_ROWS = 1
-    settings.TEXT_INDEX_MB = 0
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE trials_trial")
-    facet_index = index.get_index()
+    facet_index = _analyzed(settings, mebibytes=0)
     assert len(facet_index.lexemes) == 0
     assert fulltext._in_process(facet_index, "websearch_to_tsquery", "itch") is None
     assert sorted(fulltext.text_rows(facet_index, "itch").tolist()) == _sql_rows(
@@ -133,14 +130,11 @@ def test_no_memory_for_lexemes_no_lexemes(settings):
 @pytest.mark.django_db
 def test_the_budget_keeps_the_most_frequent_lexemes(settings):
     _corpus(random.Random(8), n=400)
-    settings.TEXT_INDEX_MIN_ROWS = 1
-    settings.TEXT_INDEX_MB = 1
+    # A mebibyte at 400 rows (50 bytes a lexeme) holds every lexeme pg_stats names; with room
+    # for two, the two most frequent.
+    facet_index = _analyzed(settings, mebibytes=1)
+    settings.TEXT_INDEX_MB = 100 / (1024 * 1024)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE trials_trial")
-        facet_index = index.get_index()
-        # A mebibyte at 400 rows (50 bytes a lexeme) holds every lexeme pg_stats names; with
-        # room for two, the two most frequent.
-        settings.TEXT_INDEX_MB = 100 / (1024 * 1024)
         two, left_out = _chosen(cursor, facet_index.row_count)
     assert len(facet_index.lexemes) > 2
     assert len(two) == 2
@@ -161,24 +155,13 @@ def test_engine_counts_stay_exact_with_lexemes_kept(settings):
         if "q" not in params:
             continue
         asked += 1
-        query, errors = parse(params)
-        assert not errors, errors
-        result = search(query)
-        total, facets = _reference_counts(params)
-        assert result.count == total, params.urlencode()
-        for name in FACETS:
-            got = {v.value: v.count for v in result.facets[name] if v.count}
-            assert got == facets[name], f"{name} for ?{params.urlencode()}"
+        assert_counts_exact(params)
 
 
 @pytest.mark.django_db
 def test_a_frequent_lexeme_the_budget_left_out_sends_the_query_to_postgresql(settings):
     _corpus(random.Random(9), n=300)
-    settings.TEXT_INDEX_MIN_ROWS = 1
-    settings.TEXT_INDEX_MB = 38 * 3 / (1024 * 1024)  # three lexemes at 300 rows
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE trials_trial")
-    facet_index = index.get_index()
+    facet_index = _analyzed(settings, mebibytes=38 * 3 / (1024 * 1024))  # three lexemes
     kept, left_out = set(facet_index.lexemes.slots), facet_index.lexemes.left_out
     assert len(kept) == 3 and left_out
     one_kept, one_left = sorted(kept)[0], sorted(left_out)[0]
