@@ -97,3 +97,14 @@ def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
     monkeypatch.setattr(cache, "TEXT_HITS_IDS", 10)
     fulltext.text_rows(facet_index, "big")
     assert [q for q, _ in cache.TEXT_HITS] == ["big"]  # the newest stays, however big
+
+
+def test_workers_freeze_their_first_requests_objects_and_trim_memory_regularly(monkeypatch):
+    conf = _conf()
+    frozen, trimmed = [], []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(conf._served))
+    monkeypatch.setattr(index, "release_freed_memory", lambda: trimmed.append(conf._served))
+    for _ in range(3 * conf.TRIM_EVERY):
+        conf.post_request(None, None, None, None)
+    assert frozen == [conf.TRIM_EVERY]  # once, after the first requests
+    assert trimmed == [conf.TRIM_EVERY, 2 * conf.TRIM_EVERY, 3 * conf.TRIM_EVERY]
