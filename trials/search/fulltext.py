@@ -92,10 +92,10 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
             )
             return [index.rows_of(ids_of(joined)) for (joined,) in cursor.fetchall()]
 
-        mask = index.lexemes.match(tsquery, read)
+        mask = index.lexemes.match(tsquery, read, index.row_count)
     if mask is None:
         return None
-    return np.flatnonzero(mask[: index.row_count] & index.alive).astype(np.int32)
+    return np.flatnonzero(mask & index.alive).astype(np.int32)
 
 
 # Some trial matching the query has its words in the parts of the search vector weighted

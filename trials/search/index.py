@@ -190,7 +190,7 @@ class FacetIndex:
             self.multi[name].append(first, [row[position] for row in rows])
         self.alive = np.concatenate([self.alive, np.ones(len(rows), bool)])
         # A row past the layout's columns is its vector's lexemes (_select's `lexemes`).
-        layout = len(self.columns.names) + len(self.multi)
+        layout = len(self.row_layout())
         lexemes = (row[layout] if len(row) > layout else () for row in rows)
         self.lexemes.append(first, self.row_count, lexemes)
         pks = self.pks[first:]

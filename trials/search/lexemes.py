@@ -46,7 +46,6 @@ class LexemeIndex:
         # PostgreSQL whole.
         self.left_out: frozenset[str] = frozenset()
         self.bits = np.zeros((0, 0), np.uint8)
-        self.row_count = 0
 
     def __len__(self) -> int:
         return len(self.slots)
@@ -59,7 +58,6 @@ class LexemeIndex:
         """Choose the lexemes (pg_stats) and read each one's trials through the GIN index;
         `rows_of` maps trial ids to the facet index's rows."""
         chosen, self.left_out = _chosen(cursor, row_count)
-        self.row_count = row_count
         self.bits = np.zeros((len(chosen), _bytes_for(row_count)), np.uint8)
         for slot, lexeme in enumerate(chosen):
             cursor.execute("SELECT trials_matching_ids(%s::tsquery)", [quoted(lexeme)])
@@ -83,26 +81,28 @@ class LexemeIndex:
         """Rows `first`… (just appended to the facet index, `row_count` rows now), each with
         its vector's lexemes."""
         if not self.slots:
-            self.row_count = row_count
             return
         needed = _bytes_for(row_count)
         if needed > self.bits.shape[1]:
             grown = np.zeros((len(self.slots), needed + needed // 8), np.uint8)
             grown[:, : self.bits.shape[1]] = self.bits
             self.bits = grown
-        for row, lexemes in enumerate(lexemes_by_row, first):
-            for lexeme in lexemes:
-                slot = self.slots.get(lexeme)
-                if slot is not None:
-                    self.bits[slot, row >> 3] |= 0x80 >> (row & 7)
-        self.row_count = row_count
+        pairs = [
+            (slot, row)
+            for row, lexemes in enumerate(lexemes_by_row, first)
+            for slot in map(self.slots.get, lexemes)
+            if slot is not None
+        ]
+        if pairs:
+            slots, rows = np.array(pairs, np.intp).T
+            np.bitwise_or.at(self.bits, (slots, rows >> 3), (0x80 >> (rows & 7)).astype(np.uint8))
 
     def match(
-        self, tsquery: str, read: Callable[[list[str]], list[np.ndarray]]
+        self, tsquery: str, read: Callable[[list[str]], list[np.ndarray]], row_count: int
     ) -> np.ndarray | None:
-        """The rows (a bool mask, dead rows included) matching a tsquery's text form, or None
-        when PostgreSQL should answer it whole (see the module's text). `read(lexemes)` gives
-        the rows of lexemes not kept here, in order."""
+        """The first `row_count` rows' mask (dead rows included) for a tsquery's text form, or
+        None when PostgreSQL should answer it whole (see the module's text). `read(lexemes)`
+        gives the rows of lexemes not kept here, in order."""
         if not self.slots:
             return None
         try:
@@ -118,7 +118,7 @@ class LexemeIndex:
         found = read(others) if others else []
         extra = {lexeme: self._packed(rows) for lexeme, rows in zip(others, found, strict=True)}
         packed = self._evaluate(tree, extra)
-        return np.unpackbits(packed, count=self.row_count).view(bool)
+        return np.unpackbits(packed, count=row_count).view(bool)
 
     def _packed(self, rows: np.ndarray) -> np.ndarray:
         """`rows` as a lexeme's bits."""
