@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
     build = time.perf_counter() - started
     index.order("updated")
     for facet in ("condition", "drug", "country", "phase"):
-        index.multi[facet]._posting_arrays()
+        index.multi[facet].prepare()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     after = _rss_mb()
 

@@ -6,8 +6,9 @@ import random
 import numpy as np
 import pytest
 
+from trials.models import Trial
 from trials.search import columns
-from trials.search.columns import MultiFacet
+from trials.search.columns import Columns, MultiFacet
 
 
 @pytest.mark.parametrize("density", [0.0, 0.001, 0.05, 0.2, 0.9, 1.0])
@@ -23,9 +24,28 @@ def test_sparse_and_dense_counts_agree(monkeypatch, density):
     for row in np.flatnonzero(mask):
         for v in lists[row]:
             expected[v] = expected.get(v, 0) + 1
-    for sparse in (1, 10**9):  # force each path in turn
+    # Every path in turn: the hits' own pairs, or all postings as runs, bitmaps or both.
+    for sparse, dense in ((1, 1), (10**9, 1), (10**9, 10**9), (10**9, 8)):
         monkeypatch.setattr(columns, "SPARSE", sparse)
+        monkeypatch.setattr(columns, "DENSE", dense)
+        facet._postings = None
         assert facet.counts(mask) == expected
+        for values in (["a"], ["b", "j"], ["zzz"]):
+            rows = [row for row, held in enumerate(lists) if set(held) & set(values)]
+            assert np.flatnonzero(facet.mask(n + 3, values)).tolist() == rows
+
+
+def test_values_in_many_rows_are_bitmaps_and_few_runs():
+    lists = [["common"] + (["rare"] if row % 50 == 0 else []) for row in range(1000)]
+    facet = MultiFacet()
+    facet.append(0, lists)
+    postings = facet._posting_arrays()
+    assert [facet.values[i] for i in postings.dense_ids] == ["common"]
+    assert [facet.values[i] for i in postings.sparse_ids] == ["rare"]
+    assert postings.rows.tolist() == list(range(0, 1000, 50))
+    mask = np.zeros(1200, bool)  # longer than the facet's rows: rows appended since
+    mask[::3] = True
+    assert facet.counts(mask) == {"common": 334, "rare": 7}
 
 
 def test_rows_without_values_and_masks_of_values():
@@ -41,3 +61,23 @@ def test_rows_without_values_and_masks_of_values():
     few = np.zeros(100, bool)
     few[[2, 50]] = True  # sparse: a hit past the rows the facet has
     assert facet.counts(few) == {"a": 1, "b": 1}
+
+
+@pytest.mark.parametrize("density", [0.0, 0.01, 0.3, 1.0])
+def test_single_valued_counts_by_codes_and_by_bitmaps(monkeypatch, density):
+    statuses = [value for value, _ in Trial._meta.get_field("status").choices]
+    rng = random.Random(5)
+    values = [rng.choice([*statuses, None]) for _ in range(3000)]
+    column = Columns(["status"])
+    column.extend([(value,) for value in values[:1000]])
+    column.bit_rows("status")  # made, then the rows grow: made again
+    column.extend([(value,) for value in values[1000:]])
+    mask = np.random.default_rng(6).random(len(values)) < density
+    codes = column.codes["status"]
+    expected = np.bincount(
+        [codes[value] for value, kept in zip(values, mask, strict=True) if kept],
+        minlength=len(codes),
+    )
+    for sparse in (1, 10**9):
+        monkeypatch.setattr(columns, "SPARSE", sparse)
+        assert column.counts("status", mask).tolist() == expected.tolist()

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from portal.replicas import search_connection
 from trials.search import cache, facets
-from trials.search.columns import SPARSE, Columns, MultiFacet
+from trials.search.columns import Columns, MultiFacet
 from trials.search.distance import SitePoints
 from trials.search.facets import Facet, Kind
 from trials.search.lexemes import LexemeIndex
@@ -109,7 +109,7 @@ class FacetIndex:
 
     def prepare(self) -> None:
         """Make now what searches would make on first use: the sites sorted by latitude, each
-        multi-valued facet's postings, the orders of the sorts. Made in
+        facet's postings or bitmaps, the orders of the sorts. Made in
         gunicorn's master (portal/gunicorn_conf.py), they are shared by the workers, and the
         temporary arrays that making them takes are freed before the workers fork: made in each
         worker, they left ~170 MB more resident in each at 1M trials (docs/benchmarks.md,
@@ -117,6 +117,9 @@ class FacetIndex:
         self.sites.prepare()
         for multi in self.multi.values():
             multi.prepare()
+        for facet in self.facets:
+            if facet.kind is Kind.SINGLE:
+                self.columns.bit_rows(facet.column)
         for sort in SORT_COLUMNS:
             self.order(sort)
 
@@ -241,7 +244,7 @@ class FacetIndex:
             return self.multi[name].counts(mask)
         if facet.kind is Kind.SINGLE:
             codes = self.columns.codes[facet.column]
-            counted = _counts_under(self.columns[facet.column], mask, len(codes))
+            counted = self.columns.counts(facet.column, mask)
             values = list(codes)  # in code order; code 0 is NULL, not counted
             return {values[code]: int(counted[code]) for code in np.flatnonzero(counted) if code}
         counts = {
@@ -273,19 +276,6 @@ class FacetIndex:
             order = np.lexsort((self.pks, -key.astype(np.int64)))
             self._orders[sort] = order.astype(np.int32)  # half lexsort's int64
         return self._orders[sort]
-
-
-def _counts_under(codes: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """How many rows of `mask` have each code below `n`. Few hits: their codes, counted. Many:
-    one bincount of code + n·in-mask, whose upper half is the answer; selecting the codes of a
-    third of 100k rows by the mask cost three times as much (0.34 of 0.39 ms)."""
-    if np.count_nonzero(mask) * SPARSE <= len(mask):
-        return np.bincount(codes[mask], minlength=n)
-    if n <= 127:  # codes and n·mask add within a byte
-        combined = codes.view(np.uint8) + mask.view(np.uint8) * np.uint8(n)
-    else:
-        combined = codes.astype(np.intp) + mask * n
-    return np.bincount(combined, minlength=2 * n)[n:]
 
 
 _lock = threading.Lock()
