@@ -31,7 +31,7 @@ from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
-from trials.search.rows import by_pk
+from trials.search.rows import RANKED_ORDER, by_pk, ranked_by_pk
 from trials.search.timing import timed
 
 PAGE_SIZE = 20
@@ -274,7 +274,7 @@ def matching(query: Query, limit: int) -> Matches:
         text_query = words.read(query.q, matched.relaxed)
         ranked = Trial.objects.ranked(text_query.text, search_type=text_query.search_type)
         ranked = ranked.with_pks(index.pks[everything].tolist())
-        ordered = ranked.order_by("-rank", "-last_updated", "pk").values_list("pk", flat=True)
+        ordered = ranked.order_by(*RANKED_ORDER).values_list("pk", flat=True)
         pks = np.fromiter(ordered[:limit], np.int64)
     elif sort == "distance" and matched.distances is not None:
         found = np.flatnonzero(everything)
@@ -307,21 +307,20 @@ def _page_of_hits(
     (with `near`, by distance: nearest site first, then pk)."""
     size = query.page_size
     start = (page - 1) * size
-    rows = Trial.objects.only(*RESULT_FIELDS)
-    if query.q:
-        text_query = words.read(query.q, relaxed)
-        rows = rows.ranked(text_query.text, search_type=text_query.search_type)
-    if query.effective_sort() == "relevance" and query.q and count <= RANK_LIMIT:
-        rows = rows.with_pks(index.pks[everything].tolist())
-        trials = list(rows.order_by("-rank", "-last_updated", "pk")[start : start + size])
+    text_query = words.read(query.q, relaxed) if query.q else None
+    if text_query and query.effective_sort() == "relevance" and count <= RANK_LIMIT:
+        pks = index.pks[everything].tolist()
+        trials = ranked_by_pk(
+            RESULT_FIELDS, text_query.text, text_query.search_type, pks, slice(start, start + size)
+        )
     elif query.effective_sort() == "distance" and distances is not None:
         found = np.flatnonzero(everything)
         order = np.lexsort((index.pks[found], distances[found]))
-        trials = _fetch(rows, index.pks[found[order[start : start + size]]], query)
+        trials = _fetch(index.pks[found[order[start : start + size]]], text_query)
     else:
         sort = query.effective_sort() if query.effective_sort() != "relevance" else "updated"
         page_rows = index.first_in_order(sort, everything, start + size)[start:]
-        trials = _fetch(rows, index.pks[page_rows], query)
+        trials = _fetch(index.pks[page_rows], text_query)
     return tuple(_hit(trial) for trial in trials)
 
 
@@ -414,15 +413,16 @@ def _id_match(text: str) -> list[int]:
     return list(Trial.objects.by_any_id(*candidates).order_by().values_list("pk", flat=True))
 
 
-def _fetch(trials, pks: np.ndarray, query: Query) -> list[Trial]:
-    """The trials of `pks`, in that order: with words through the ranked QuerySet `trials`
-    (their snippets), without them read directly (rows.by_pk: no query compiling)."""
+def _fetch(pks: np.ndarray, text_query: words.TextQuery | None) -> list[Trial]:
+    """The trials of `pks`, in that order: with words ranked, with their snippets, without
+    them read directly (rows.py: neither compiles a QuerySet)."""
     if not len(pks):
         return []
-    if not query.q:
+    if text_query is None:
         return by_pk(pks.tolist(), RESULT_FIELDS)
-    found = trials.in_bulk(pks.tolist())
-    return [found[pk] for pk in pks.tolist() if pk in found]
+    found = ranked_by_pk(RESULT_FIELDS, text_query.text, text_query.search_type, pks.tolist())
+    by_key = {trial.pk: trial for trial in found}
+    return [by_key[pk] for pk in pks.tolist() if pk in by_key]
 
 
 def _segments(headline: str | None) -> Snippet | None:
