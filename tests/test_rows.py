@@ -3,7 +3,7 @@ and snippet as the ORM's own statement (TrialQuerySet.ranked), for any words and
 
 import pytest
 
-from trials.models import Trial
+from trials.models import RANKED_ORDER, Trial
 from trials.search import engine, rows
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def _orm(words, search_type, pks, page=None):
     found = Trial.objects.only(*FIELDS).ranked(words, search_type=search_type).with_pks(pks)
     if page is None:
         return list(found)
-    return list(found.order_by(*rows.RANKED_ORDER)[page])
+    return list(found.order_by(*RANKED_ORDER)[page])
 
 
 def _as_compared(found):

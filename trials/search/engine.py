@@ -21,6 +21,7 @@ import numpy as np
 from trials.models import (
     MATCH_START,
     MATCH_STOP,
+    RANKED_ORDER,
     Status,
     Trial,
     headline_part,
@@ -31,7 +32,7 @@ from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
-from trials.search.rows import RANKED_ORDER, by_pk, ranked_by_pk
+from trials.search.rows import by_pk, ranked_by_pk
 from trials.search.timing import timed
 
 PAGE_SIZE = 20

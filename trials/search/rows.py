@@ -13,7 +13,7 @@ and binds each search's own (the compiling took 1.6 ms a search, a tenth of a co
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connections, router
@@ -57,25 +57,23 @@ def by_pk(pks: list[int], names: Iterable[str]) -> list[Trial]:
 # (found by value: unlike the statement's other parameters) and the ids (found by identity).
 _WORDS = "\x00words"
 _PKS: list[int] = [0]
-# The page's order when ranked: best first, then the most recently updated.
-RANKED_ORDER = ("-rank", "-last_updated", "pk")
 
 
-@cache
-def _ranked_statement(names: tuple[str, ...], search_type: str, ordered: bool) -> tuple:
-    """The ranked statement over a list of ids (TrialQuerySet.ranked, with_pks), best first
-    with `ordered` (then LIMIT and OFFSET are its last two parameters), and its parameters with
-    the places of the words and of the ids."""
-    trials = Trial.objects.only(*names).ranked(_WORDS, search_type=search_type).with_pks(_PKS)
-    if ordered:
-        trials = trials.order_by(*RANKED_ORDER)
+@lru_cache(maxsize=256)
+def _ranked_statement(names: tuple[str, ...], search_type: str, page: slice | None) -> tuple:
+    """The ranked statement over a list of ids (TrialQuerySet.ranked), with `page` the page
+    `page` of them best first (TrialQuerySet.best_first: Django writes its bounds into the
+    statement, hence one a page), and its parameters with the places of the words and ids."""
+    trials = Trial.objects.only(*names)
+    if page is None:
+        trials = trials.ranked(_WORDS, search_type=search_type).with_pks(_PKS)
+    else:
+        trials = trials.best_first(_WORDS, search_type, _PKS, page)
     sql, params = trials.query.sql_with_params()
     words_at = tuple(i for i, param in enumerate(params) if param == _WORDS)
     pks_at = tuple(i for i, param in enumerate(params) if param is _PKS)
     if not words_at or len(pks_at) != 1:
         raise TypeError("rows.ranked_by_pk: the placeholders were not found in the statement")
-    if ordered:
-        sql += " LIMIT %s OFFSET %s"
     return sql, tuple(params), words_at, pks_at[0]
 
 
@@ -91,11 +89,9 @@ def ranked_by_pk(
     them in no order."""
     if not pks:
         return []
-    sql, template, words_at, pks_at = _ranked_statement(tuple(names), search_type, page is not None)
+    sql, template, words_at, pks_at = _ranked_statement(tuple(names), search_type, page)
     params: list[Any] = list(template)
     for place in words_at:
         params[place] = words
     params[pks_at] = pks
-    if page is not None:
-        params += [page.stop - page.start, page.start]
     return list(Trial.objects.raw(sql, params))
