@@ -317,10 +317,9 @@ class TrialQuerySet(models.QuerySet):
         if not pks:
             return self.none()
         query = SearchQuery(q, search_type=search_type, config="english")
-        rank = SearchRank(F("search"), query, cover_density=True, normalization=32)
         page_ids = (
             RankVector.objects.filter(PkAmong(pks))
-            .annotate(rank=rank)
+            .annotate(rank=_rank("search", query))
             .order_by(*RANKED_ORDER)  # its pk is the trial's
             .values("trial_id")[page]
         )
@@ -353,7 +352,7 @@ class TrialQuerySet(models.QuerySet):
         in_summary = Q(summary_words=query)
         summary, criteria = (Value(mark) for mark in HEADLINE_PARTS)
         return self.alias(summary_words=search_parts("{c}", RANKED_VECTOR)).annotate(
-            rank=SearchRank(F(RANKED_VECTOR), query, cover_density=True, normalization=32),
+            rank=_rank(RANKED_VECTOR, query),
             headline=Case(
                 When(in_summary, then=Concat(summary, _headline("text_summary", query))),
                 default=Concat(criteria, _headline("text_criteria", query)),
@@ -366,6 +365,11 @@ class TrialQuerySet(models.QuerySet):
 RANKED_VECTOR = "rank_vector__search"
 # The order of ranked trials: best first, then the most recently updated.
 RANKED_ORDER = ("-rank", "-last_updated", "pk")
+
+
+def _rank(vector: str, query: SearchQuery) -> SearchRank:
+    """How well a trial's vector matches: cover density, weighted by field, rank / (rank + 1)."""
+    return SearchRank(F(vector), query, cover_density=True, normalization=32)
 
 
 class PkAmong(models.Expression):
