@@ -27,7 +27,7 @@ from trials.models import (
     headline_part,
     unconfirmed_before,
 )
-from trials.search import facets, spelling, words
+from trials.search import facets, labels, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
@@ -344,18 +344,57 @@ def _facet_values(
             mask = everything
         else:  # every filter but its own (None: no other, the index's own counts)
             mask = _combine(index, masks, facet.name) if len(masks) > 1 else None
-        counts = dict(index.counts(facet.name, mask))
         selected = set(query.facets.get(facet.name) or [])
-        for value in selected:
-            counts.setdefault(value, 0)
-        label = facet.labeller()
-        values = [
-            FacetValue(value, label(value), count, value in selected)
-            for value, count in counts.items()
-        ]
-        values.sort(key=lambda item: (not item.selected, -item.count, item.label.lower()))
-        out[facet.name] = tuple(values)
+        if mask is None:  # the index's own counts: their values made once (_all_values)
+            values = _selected_first(_all_values(index, facet), selected, facet.labeller())
+        else:
+            values = _counted_values(index.counts(facet.name, mask), selected, facet.labeller())
+        out[facet.name] = values
     return MappingProxyType(out)
+
+
+def _counted_values(counts: dict[str, int], selected: set[str], label) -> tuple[FacetValue, ...]:
+    """FacetValues of `counts` (and the selected values, counted or not): selected first, then
+    the biggest counts, then by label."""
+    counts = dict(counts)
+    for value in selected:
+        counts.setdefault(value, 0)
+    values = [
+        FacetValue(value, label(value), count, value in selected) for value, count in counts.items()
+    ]
+    values.sort(key=lambda item: (not item.selected, -item.count, item.label.lower()))
+    return tuple(values)
+
+
+def _all_values(index: FacetIndex, facet: facets.Facet) -> tuple[FacetValue, ...]:
+    """A facet's values counted over every live row, none selected: the same for every search
+    with no filter but the facet's own (a page of all trials, one facet chosen), so made once
+    for the index's rows as they are and the vocabulary's labels as read (labels.memo)."""
+    known = labels.memo(facet)
+    held = index.derived.get(("values", facet.name))
+    if held is None or held[0] is not known:
+        values = _counted_values(index.counts(facet.name, None), set(), facet.labeller())
+        held = index.derived[("values", facet.name)] = (known, values)
+    return held[1]
+
+
+def _selected_first(
+    values: tuple[FacetValue, ...], selected: set[str], label
+) -> tuple[FacetValue, ...]:
+    """`values` (none selected, in _counted_values' order) with `selected` marked and first."""
+    if not selected:
+        return values
+    counted = {value.value: value for value in values if value.value in selected}
+    first = sorted(
+        (
+            counted[value]._replace(selected=True)
+            if value in counted
+            else FacetValue(value, label(value), 0, True)
+            for value in selected
+        ),
+        key=lambda item: (-item.count, item.label.lower(), item.value),
+    )
+    return (*first, *(value for value in values if value.value not in selected))
 
 
 def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:

@@ -69,6 +69,9 @@ class FacetIndex:
         self.checked = 0.0
         self._orders: dict[str, np.ndarray] = {}
         self._base_counts: dict[str, dict[str, int]] = {}
+        # What callers derive from the index's rows as they are (the engine's facet values over
+        # every row): emptied whenever rows change.
+        self.derived: dict = {}
         self._predicate_masks: dict[tuple[str, str], np.ndarray] = {}
 
     @property
@@ -160,6 +163,7 @@ class FacetIndex:
                 self._append(rows)
         self._orders.clear()
         self._base_counts.clear()
+        self.derived.clear()
         self._predicate_masks.clear()
 
     def _append_sites(self, where: str, params: list, *, stream: bool = False) -> None:

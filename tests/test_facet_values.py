@@ -1,0 +1,52 @@
+"""A facet's values over every live row (a search with no filter but the facet's own) are made
+once for the index's rows and the vocabulary's labels (engine._all_values): they must follow
+both, and mark and order a selection as counting afresh would."""
+
+import pytest
+
+from trials.models import Condition, Trial
+from trials.search import cache, engine
+from trials.search.engine import Query, search
+from trials.search.index import get_index
+
+pytestmark = pytest.mark.django_db
+
+
+def _condition_values(*selected: str):
+    facets = {"condition": list(selected)} if selected else {}
+    return search(Query(facets=facets)).facets["condition"]
+
+
+def _counted_afresh(*selected: str):
+    """The values as _counted_values makes them from the index's counts (no reuse)."""
+    index = get_index()
+    facet = next(facet for facet in index.facets if facet.name == "condition")
+    counts = index.counts("condition", None)
+    return engine._counted_values(counts, set(selected), facet.labeller())
+
+
+def test_values_over_every_row_follow_the_rows_the_labels_and_the_selection():
+    Condition.objects.update_or_create(slug="fv-psoriasis", defaults={"label": "FV psoriasis"})
+    Condition.objects.update_or_create(slug="fv-vitiligo", defaults={"label": "FV vitiligo"})
+    cache.reset()
+    Trial.objects.create(key="FV-1", record={}, title="One", conditions=["fv-psoriasis"])
+    before = {value.value: value for value in _condition_values()}
+    assert before["fv-psoriasis"].count == 1 and "fv-vitiligo" not in before
+    Trial.objects.create(
+        key="FV-2", record={}, title="Two", conditions=["fv-psoriasis", "fv-vitiligo"]
+    )
+    after = {value.value: value for value in _condition_values()}
+    assert after["fv-psoriasis"].count == 2 and after["fv-vitiligo"].count == 1
+    assert _condition_values() == _counted_afresh()
+
+    Condition.objects.filter(slug="fv-vitiligo").update(label="FV vitiligo, segmental")
+    cache.VOCABULARY.clear()  # the vocabulary read again (its TTL, a curator's edit)
+    relabelled = {value.value: value.label for value in _condition_values()}
+    assert relabelled["fv-vitiligo"] == "FV vitiligo, segmental"
+
+    for selected in (["fv-vitiligo"], ["fv-vitiligo", "fv-psoriasis"], ["fv-none", "fv-vitiligo"]):
+        values = _condition_values(*selected)
+        assert values == _counted_afresh(*selected)
+        assert [value.value for value in values if value.selected] == [
+            value.value for value in values[: len(selected)]
+        ]
