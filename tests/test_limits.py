@@ -194,6 +194,28 @@ def test_a_search_within_the_timeout_is_unchanged(client, settings):
         assert cursor.fetchone()[0] == "0"
 
 
+def test_the_bound_is_set_where_the_full_text_runs(monkeypatch, settings):
+    # With replicas the full text runs on this process's replica (search_connection), not on
+    # the default connection: the bound must be there.
+    from trials.search import timeout
+
+    settings.SEARCH_STATEMENT_TIMEOUT = "1500ms"
+    asked = []
+
+    def search_connection():
+        asked.append(True)
+        return connection
+
+    monkeypatch.setattr(timeout, "search_connection", search_connection)
+    with timeout.bounded(), connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "1500ms"
+    assert asked
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+
+
 def test_exports_have_their_own_limit(client, settings):
     settings.RATE_LIMIT_EXPORTS = 1
     settings.RATE_LIMIT_PAGES = 100

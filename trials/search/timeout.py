@@ -5,7 +5,9 @@ for words in every trial); a flood of distinct queries must not tie up the datab
 everyone. Inside `bounded()` each statement may run at most SEARCH_STATEMENT_TIMEOUT (a
 PostgreSQL duration, `0` = no bound): `SET LOCAL statement_timeout` in a transaction of its
 own, so the bound ends with the search. A statement cancelled by it raises `TooSlow`, which the
-page and the API turn into "search took too long — add a word or a filter".
+page and the API turn into "search took too long — add a word or a filter". The bound is set on
+the connection the full text runs on (`search_connection()`: this process's replica, when
+there are replicas).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from contextlib import contextmanager
 
 import psycopg
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
+
+from portal.replicas import search_connection
 
 TOO_SLOW_MESSAGE = "Search took too long — add a word or a filter to narrow it."
 _OFF = re.compile(r"0+\s*[a-z]*")
@@ -37,9 +41,10 @@ def bounded() -> Iterator[None]:
         yield
         return
     limit = settings.SEARCH_STATEMENT_TIMEOUT
+    connection = search_connection()
     nested = connection.in_atomic_block  # a caller's transaction (tests): restore it after
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT current_setting('statement_timeout'),"
