@@ -18,11 +18,17 @@ def _condition_values(*selected: str):
 
 
 def _counted_afresh(*selected: str):
-    """The values as _counted_values makes them from the index's counts (no reuse)."""
+    """The values from the index's counts, ordered here: selected first (uncounted ones with
+    0), then the biggest counts, then by label."""
     index = get_index()
     facet = next(facet for facet in index.facets if facet.name == "condition")
-    counts = index.counts("condition", None)
-    return engine._counted_values(counts, set(selected), facet.labeller())
+    label = facet.labeller()
+    counts = {**dict.fromkeys(selected, 0), **index.counts("condition", None)}
+    values = [
+        engine.FacetValue(value, label(value), count, value in selected)
+        for value, count in counts.items()
+    ]
+    return tuple(sorted(values, key=lambda v: (not v.selected, -v.count, v.label.lower(), v.value)))
 
 
 def test_values_over_every_row_follow_the_rows_the_labels_and_the_selection():

@@ -57,7 +57,7 @@ class MultiFacet:
         self.ids: dict[str, int] = {}
         self.vals = np.zeros(0, np.int32)
         self.starts = np.zeros(1, np.int32)
-        self._postings: tuple[np.ndarray, np.ndarray] | None = None
+        self._postings: Postings | None = None
 
     def append(self, first_row: int, lists: list[list[str]]) -> None:
         """The values of rows `first_row`, `first_row + 1`, …: the rows after the last one
@@ -150,12 +150,11 @@ def _postings(vals: np.ndarray, row_starts: np.ndarray, value_count: int) -> Pos
     lengths = np.diff(starts)
     dense = lengths * DENSE >= held
     dense_ids = np.flatnonzero(dense)
-    bits = np.zeros((len(dense_ids), -(-held // 64)), np.uint64)
+    bits = np.zeros((len(dense_ids), _words_for(held)), np.uint64)
     flags = np.zeros(held, bool)
     for place, value_id in enumerate(dense_ids.tolist()):
         flags[rows[starts[value_id] : starts[value_id + 1]]] = True
-        packed = np.packbits(flags, bitorder="little")
-        bits[place].view(np.uint8)[: len(packed)] = packed
+        bits[place] = _as_words(flags, bits.shape[1])
         flags[:] = False
     sparse_ids = np.flatnonzero(~dense)
     kept = np.repeat(~dense, lengths)
@@ -163,11 +162,22 @@ def _postings(vals: np.ndarray, row_starts: np.ndarray, value_count: int) -> Pos
     return Postings(dense_ids, bits, held, sparse_ids, rows[kept], sparse_starts)
 
 
+def _words_for(row_count: int) -> int:
+    return -(-row_count // 64)
+
+
+def _as_words(flags: np.ndarray, words: int) -> np.ndarray:
+    """A row of booleans as a bitmap of `words` 64-bit words: bit r (of word r // 64, from the
+    lowest) is row r; the rows past `flags` are 0."""
+    packed = np.packbits(flags, bitorder="little")
+    bitmap = np.zeros(words, np.uint64)
+    bitmap.view(np.uint8)[: len(packed)] = packed
+    return bitmap
+
+
 def _popcounts(bits: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """How many rows of `mask` each bitmap of `bits` has (mask as long as the bitmaps' rows)."""
-    packed = np.packbits(mask, bitorder="little")
-    words = np.zeros(bits.shape[1], np.uint64)
-    words.view(np.uint8)[: len(packed)] = packed
+    words = _as_words(mask, bits.shape[1])
     step = max(1, BITS_BLOCK // max(1, words.nbytes))
     counts = [
         np.bitwise_count(bits[first : first + step] & words).sum(axis=1, dtype=np.intp)
@@ -230,10 +240,9 @@ class Columns:
         """A column with choices as one bitmap a code (as Postings.bits), made on first use."""
         if name not in self._bits:
             codes = self.arrays[name]
-            bits = np.zeros((len(self.codes[name]), -(-len(codes) // 64)), np.uint64)
+            bits = np.zeros((len(self.codes[name]), _words_for(len(codes))), np.uint64)
             for code in range(len(bits)):
-                packed = np.packbits(codes == code, bitorder="little")
-                bits[code].view(np.uint8)[: len(packed)] = packed
+                bits[code] = _as_words(codes == code, bits.shape[1])
             self._bits[name] = bits
         return self._bits[name]
 

@@ -345,24 +345,19 @@ def _facet_values(
         else:  # every filter but its own (None: no other, the index's own counts)
             mask = _combine(index, masks, facet.name) if len(masks) > 1 else None
         selected = set(query.facets.get(facet.name) or [])
+        label = facet.labeller()
         if mask is None:  # the index's own counts: their values made once (_all_values)
-            values = _selected_first(_all_values(index, facet), selected, facet.labeller())
+            values = _all_values(index, facet)
         else:
-            values = _counted_values(index.counts(facet.name, mask), selected, facet.labeller())
-        out[facet.name] = values
+            values = _counted_values(index.counts(facet.name, mask), label)
+        out[facet.name] = _selected_first(values, selected, label)
     return MappingProxyType(out)
 
 
-def _counted_values(counts: dict[str, int], selected: set[str], label) -> tuple[FacetValue, ...]:
-    """FacetValues of `counts` (and the selected values, counted or not): selected first, then
-    the biggest counts, then by label."""
-    counts = dict(counts)
-    for value in selected:
-        counts.setdefault(value, 0)
-    values = [
-        FacetValue(value, label(value), count, value in selected) for value, count in counts.items()
-    ]
-    values.sort(key=lambda item: (not item.selected, -item.count, item.label.lower()))
+def _counted_values(counts: dict[str, int], label) -> tuple[FacetValue, ...]:
+    """FacetValues of `counts`, none selected: the biggest counts first, then by label."""
+    values = [FacetValue(value, label(value), count, False) for value, count in counts.items()]
+    values.sort(key=lambda item: (-item.count, item.label.lower()))
     return tuple(values)
 
 
@@ -373,7 +368,7 @@ def _all_values(index: FacetIndex, facet: facets.Facet) -> tuple[FacetValue, ...
     known = labels.memo(facet)
     held = index.derived.get(("values", facet.name))
     if held is None or held[0] is not known:
-        values = _counted_values(index.counts(facet.name, None), set(), facet.labeller())
+        values = _counted_values(index.counts(facet.name, None), facet.labeller())
         held = index.derived[("values", facet.name)] = (known, values)
     return held[1]
 
@@ -381,7 +376,8 @@ def _all_values(index: FacetIndex, facet: facets.Facet) -> tuple[FacetValue, ...
 def _selected_first(
     values: tuple[FacetValue, ...], selected: set[str], label
 ) -> tuple[FacetValue, ...]:
-    """`values` (none selected, in _counted_values' order) with `selected` marked and first."""
+    """`values` (none selected, in _counted_values' order) with `selected` marked and first,
+    in the same order (uncounted ones with 0)."""
     if not selected:
         return values
     counted = {value.value: value for value in values if value.value in selected}
