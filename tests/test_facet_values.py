@@ -5,7 +5,7 @@ both, and mark and order a selection as counting afresh would."""
 import pytest
 
 from trials.models import Condition, Trial
-from trials.search import cache, engine
+from trials.search import cache, engine, labels
 from trials.search.engine import Query, search
 from trials.search.index import get_index
 
@@ -56,3 +56,24 @@ def test_values_over_every_row_follow_the_rows_the_labels_and_the_selection():
         assert [value.value for value in values if value.selected] == [
             value.value for value in values[: len(selected)]
         ]
+
+
+def test_a_re_read_vocabulary_keeps_the_labels_made_while_its_terms_are_the_same():
+    """After the vocabulary's TTL the tables are read again; the labels (and the values made
+    from them) are kept when nothing changed, and made again when a label did."""
+    Condition.objects.update_or_create(slug="fv-acne", defaults={"label": "FV acne"})
+    cache.reset()
+    Trial.objects.create(key="FV-3", record={}, title="Three", conditions=["fv-acne"])
+    facet = next(facet for facet in get_index().facets if facet.name == "condition")
+    _condition_values()
+    made = labels.memo(facet)
+    assert made.get("fv-acne") == "FV acne"
+
+    cache.VOCABULARY.clear()  # the TTL: read again, the same terms
+    assert labels.memo(facet) is made
+    assert {value.value: value.label for value in _condition_values()}["fv-acne"] == "FV acne"
+
+    Condition.objects.filter(slug="fv-acne").update(label="FV acne vulgaris")
+    cache.VOCABULARY.clear()
+    assert labels.memo(facet) is not made
+    assert {v.value: v.label for v in _condition_values()}["fv-acne"] == "FV acne vulgaris"
