@@ -16,6 +16,9 @@ from trials.search.lexemes import _chosen, _parse, _Unsupported, quoted
 from .test_search_exact import WORDS, _corpus, _random_params, assert_counts_exact
 
 
+A = ("lexeme", "a")
+
+
 @pytest.mark.parametrize(
     ("text", "tree"),
     [
@@ -25,6 +28,13 @@ from .test_search_exact import WORDS, _corpus, _random_params, assert_counts_exa
         ("!'a' & !!'b'", ("and", ("not", ("lexeme", "a")), ("not", ("not", ("lexeme", "b"))))),
         ("'o''brien' & 'a\\\\b'", ("and", ("lexeme", "o'brien"), ("lexeme", "a\\b"))),
         ("", None),
+        ("'a' <-> 'b'", ("phrase", ("lexeme", "a"), ("lexeme", "b"))),
+        (
+            "'a' <2> 'b' & 'c' | 'd'",
+            ("or", ("and", ("phrase", A, ("lexeme", "b")), ("lexeme", "c")), ("lexeme", "d")),
+        ),
+        ("'a' <-> ( 'b' | 'c' )", ("phrase", A, ("or", ("lexeme", "b"), ("lexeme", "c")))),
+        ("!'a' & 'b' <-> 'c'", ("and", ("not", A), ("phrase", ("lexeme", "b"), ("lexeme", "c")))),
     ],
 )
 def test_tsquery_text_is_read_with_postgresql_precedence(text, tree):
@@ -32,9 +42,19 @@ def test_tsquery_text_is_read_with_postgresql_precedence(text, tree):
 
 
 @pytest.mark.parametrize(
-    "text", ["'a' <-> 'b'", "'a' <2> 'b'", "'a':*", "'a':AB & 'b'", "'a' &", "( 'a'", "'a' 'b'"]
+    "text",
+    [
+        "'a':*",
+        "'a':AB & 'b'",
+        "'a' &",
+        "( 'a'",
+        "'a' 'b'",
+        "!( 'a' <-> 'b' )",  # a phrase's words all present is no superset of its negation
+        "'a' <-> !'b'",  # nor of a phrase holding a negation ('a' then another word)
+        "!( 'c' & 'a' <-> 'b' )",
+    ],
 )
-def test_phrases_prefixes_weights_and_broken_forms_are_left_to_postgresql(text):
+def test_prefixes_weights_negated_phrases_and_broken_forms_are_left_to_postgresql(text):
     with pytest.raises(_Unsupported):
         _parse(text)
 
@@ -75,8 +95,10 @@ QUERIES = [
     "scalp -nail",
     "-flare",
     "study itch or rash -blister",
-    '"itch rash"',  # a phrase: PostgreSQL's
-    "itch zzzunknown",  # a lexeme not kept: PostgreSQL's
+    '"itch rash"',  # a phrase: its words here, their order in the trials' vectors
+    '"rash itch" plaque',
+    'itch -"rash plaque"',  # a negated phrase: PostgreSQL's
+    "itch zzzunknown",  # a lexeme not kept: read through the GIN index
 ]
 
 
@@ -92,10 +114,25 @@ def test_kept_lexemes_match_the_same_trials_as_postgresql(settings):
         assert sorted(fulltext.text_rows(facet_index, text).tolist()) == _sql_rows(
             facet_index, text
         ), text
-    assert answered_here == len(QUERIES) - 1  # all but the phrase
+    assert answered_here == len(QUERIES) - 1  # all but the negated phrase
     assert sorted(fulltext.text_rows(facet_index, "itch rash", relaxed=True).tolist()) == (
         _sql_rows(facet_index, "itch rash", relaxed=True)
     )
+
+
+@pytest.mark.django_db
+def test_a_phrase_with_more_trials_to_check_than_the_limit_goes_to_postgresql(
+    settings, monkeypatch
+):
+    _corpus(random.Random(5), n=200)
+    facet_index = _analyzed(settings)
+    text_query = words.read('"itch rash"')
+    function = fulltext._TSQUERY[text_query.search_type]
+    assert fulltext._in_process(facet_index, function, text_query.text) is not None
+    monkeypatch.setattr(fulltext, "PHRASE_CHECK_MAX", 1)  # more than one trial has both words
+    assert fulltext._in_process(facet_index, function, text_query.text) is None
+    rows = sorted(fulltext.text_rows(facet_index, '"itch rash"').tolist())
+    assert rows == _sql_rows(facet_index, '"itch rash"')
 
 
 @pytest.mark.django_db

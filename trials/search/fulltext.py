@@ -26,6 +26,9 @@ ABOUT_CHECK_MAX = 200
 RESPELT_IN = "{a,b}"
 DISEASE_IN = "{a,b,c}"
 _TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
+# A phrase matched in process is checked in the vectors of the trials having all its words, up
+# to this many; more go to the GIN index whole (which then checks as many, and more slowly).
+PHRASE_CHECK_MAX = 20_000
 
 
 @timed("text")
@@ -92,10 +95,22 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
             )
             return [index.rows_of(ids_of(joined)) for (joined,) in cursor.fetchall()]
 
-        mask = index.lexemes.match(tsquery, read, index.row_count)
-    if mask is None:
-        return None
-    return np.flatnonzero(mask & index.alive).astype(np.int32)
+        found = index.lexemes.match(tsquery, read, index.row_count)
+        if found is None:
+            return None
+        rows = np.flatnonzero(found.mask & index.alive).astype(np.int32)
+        if found.exact or not len(rows):
+            return rows
+        if len(rows) > PHRASE_CHECK_MAX:
+            return None
+        # A phrase: which of the trials with all its words have them in its order, read
+        # from their vectors as RankVector holds them (uncompressed: trials/models.py).
+        cursor.execute(
+            "SELECT string_agg(trial_id::text, ',') FROM trials_rankvector"
+            " WHERE trial_id = ANY(%s) AND search @@ %s::tsquery",
+            [index.pks[rows].tolist(), tsquery],
+        )
+        return np.sort(index.rows_of(ids_of(cursor.fetchone()[0])))
 
 
 # Some trial matching the query has its words in the parts of the search vector weighted

@@ -10,13 +10,18 @@ found in fewer than TEXT_INDEX_MIN_ROWS trials (the GIN index answers those in a
 two).
 
 A query is answered here when its tsquery (PostgreSQL reads the words: the english
-configuration's stemming and stop words, one short statement) joins lexemes by &, | and ! (no
-phrase, prefix or weight) and some of them are kept here: the others, rarer than any that
-pg_stats lists (or than TEXT_INDEX_MIN_ROWS), are read through the GIN index one by one in a
-second statement (a query about itching is its words and a dozen synonyms, most of them rare).
-Its rows are then the same as `search @@ query`'s. Any other query goes to PostgreSQL whole, as
-before, and so does one whose lexemes pg_stats lists as frequent but that the budget left out
-(reading those alone would cost what the kept ones save).
+configuration's stemming and stop words, one short statement) joins lexemes by &, |, ! and
+phrase operators (no prefix or weight) and some of them are kept here: the others, rarer than
+any that pg_stats lists (or than TEXT_INDEX_MIN_ROWS), are read through the GIN index one by one
+in a second statement (a query about itching is its words and a dozen synonyms, most of them
+rare). Its rows are then the same as `search @@ query`'s. A phrase ("graft-versus-host" is
+'graft-versus-host' <-> 'graft' <-> 'versus' <-> 'host') needs the words' positions, which bits
+do not have: here its words are required together (every trial the phrase matches, and more),
+and `Match.exact` is False: the caller checks those few trials' stored vectors (the GIN index
+would check the same trials, reading them compressed). A phrase may not be negated nor hold a
+negation (then "all its words" would not include every match). Any other query goes to
+PostgreSQL whole, as before, and so does one whose lexemes pg_stats lists as frequent but that
+the budget left out (reading those alone would cost what the kept ones save).
 
 Rows appended to the facet index (a changed or new trial) get their bits from their stored
 vectors in the same refresh; dead rows keep theirs, and every answer is limited to live rows.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import numpy as np
 from django.conf import settings
@@ -34,6 +40,14 @@ from django.conf import settings
 PREFIX = 4
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')(:[*A-Da-d]+)?|(&|\||!|\(|\)|<(?:-|\d+)>))")
+
+
+class Match(NamedTuple):
+    """The rows' mask (dead rows included) for a query; `exact` False: rows with all the words
+    of a phrase, which may not have them in its order (their vectors say)."""
+
+    mask: np.ndarray
+    exact: bool
 
 
 class LexemeIndex:
@@ -99,10 +113,10 @@ class LexemeIndex:
 
     def match(
         self, tsquery: str, read: Callable[[list[str]], list[np.ndarray]], row_count: int
-    ) -> np.ndarray | None:
-        """The first `row_count` rows' mask (dead rows included) for a tsquery's text form, or
-        None when PostgreSQL should answer it whole (see the module's text). `read(lexemes)`
-        gives the rows of lexemes not kept here, in order."""
+    ) -> Match | None:
+        """The first `row_count` rows' Match for a tsquery's text form, or None when
+        PostgreSQL should answer it whole (see the module's text). `read(lexemes)` gives the
+        rows of lexemes not kept here, in order."""
         if not self.slots:
             return None
         try:
@@ -118,7 +132,7 @@ class LexemeIndex:
         found = read(others) if others else []
         extra = {lexeme: self._packed(rows) for lexeme, rows in zip(others, found, strict=True)}
         packed = self._evaluate(tree, extra)
-        return np.unpackbits(packed, count=row_count).view(bool)
+        return Match(np.unpackbits(packed, count=row_count).view(bool), not _has(tree, "phrase"))
 
     def _packed(self, rows: np.ndarray) -> np.ndarray:
         """`rows` as a lexeme's bits."""
@@ -134,7 +148,7 @@ class LexemeIndex:
         if kind == "not":
             return ~self._evaluate(node[1], extra)
         left, right = self._evaluate(node[1], extra), self._evaluate(node[2], extra)
-        return left & right if kind == "and" else left | right
+        return left | right if kind == "or" else left & right  # a phrase: all its words
 
 
 def ids_of(joined: str | None) -> np.ndarray:
@@ -181,7 +195,8 @@ def _chosen(cursor, row_count: int) -> tuple[list[str], frozenset[str]]:
 
 
 class _Unsupported(Exception):
-    """A tsquery with a phrase, a prefix, a weight or a form this parser does not read."""
+    """A tsquery with a prefix, a weight, a negated phrase or a form this parser does not
+    read."""
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -193,16 +208,19 @@ def _tokens(text: str) -> list[tuple[str, str]]:
                 raise _Unsupported(text)
             break
         lexeme, suffix, operator = match.groups()
-        if suffix or (operator and operator.startswith("<")):
+        if suffix:
             raise _Unsupported(text)
+        if operator and operator.startswith("<"):
+            operator = _FOLLOWED_BY  # at any distance: here, all the phrase's words
         out.append(("lexeme", _unquote(lexeme)) if lexeme else ("op", operator))
         at = match.end()
     return out
 
 
 def _parse(text: str):
-    """A tsquery's text form as a tree: ("lexeme", l), ("not", x), ("and"|"or", a, b); None
-    for an empty query. Precedence as PostgreSQL's: ! then & then |."""
+    """A tsquery's text form as a tree: ("lexeme", l), ("not", x), ("and"|"or"|"phrase", a,
+    b); None for an empty query. Precedence as PostgreSQL's: ! then <-> then & then |. A
+    phrase holding a negation, or negated, is _Unsupported."""
     tokens = _tokens(text)
     if not tokens:
         return None
@@ -224,10 +242,17 @@ def _parse(text: str):
         return node
 
     def both():
-        node = single()
+        node = phrase()
         while peek() == ("op", "&"):
             take()
-            node = ("and", node, single())
+            node = ("and", node, phrase())
+        return node
+
+    def phrase():
+        node = single()
+        while peek() == ("op", _FOLLOWED_BY):
+            take()
+            node = ("phrase", node, single())
         return node
 
     def single():
@@ -247,9 +272,27 @@ def _parse(text: str):
         raise _Unsupported(text)
 
     tree = either()
-    if at != len(tokens):
+    if at != len(tokens) or _negated_phrase(tree):
         raise _Unsupported(text)
     return tree
+
+
+_FOLLOWED_BY = "<->"
+
+
+def _has(node, kind: str) -> bool:
+    return node[0] == kind or (node[0] != "lexeme" and any(_has(n, kind) for n in node[1:]))
+
+
+def _negated_phrase(node) -> bool:
+    """Whether a phrase is under a negation or holds one."""
+    if node[0] == "lexeme":
+        return False
+    if node[0] == "not" and _has(node[1], "phrase"):
+        return True
+    if node[0] == "phrase" and _has(node, "not"):
+        return True
+    return any(_negated_phrase(child) for child in node[1:])
 
 
 def _leaves(node) -> Iterable[str]:
