@@ -4,6 +4,7 @@ classes, a relaxed search when all words find nothing, and IDs as people paste t
 import re
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
 
 from tests.searching import search_text
@@ -27,7 +28,7 @@ def _keys(result) -> set[str]:
 
 def test_filler_and_child_words_are_dropped():
     text = words.read("trial for my daughter with eczema").text
-    assert "eczema" in text and "atopic & dermatitis" in text
+    assert "(eczema)" in text and "(dermatitis)" in text
     for filler in ("trial", "daughter", "my"):
         assert not re.search(rf"\b{filler}\b", text)
 
@@ -44,7 +45,7 @@ def test_filler_never_empties_a_search():
     [
         ("hives", "urticaria"),
         ("itchy skin", "pruritus"),
-        ("butterfly rash", "cutaneous & lupus"),
+        ("butterfly rash", "(lupus)"),  # "cutaneous lupus" too, which "lupus" implies
         ("red scaly patches", "psoriasis"),
         ("JAK inhibitor", "upadacitinib"),
         ("TNF blockers", "adalimumab"),
@@ -55,6 +56,83 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     text = words.read(typed).text
     assert means in text
     assert SAFE.fullmatch(text)
+
+
+@pytest.mark.parametrize(
+    ("group", "kept"),
+    [
+        (
+            [("eczema",), ("atopic", "eczema"), ("atopic", "dermatitis"), ("dermatitis",)],
+            [("eczema",), ("dermatitis",)],
+        ),
+        ([("atopic", "eczema"), ("eczema", "atopic"), ("hand", "eczema")], None),
+        ([("itchy", "skin"), ("pruritus",)], None),
+        # An alternative of stop words alone vanishes from PostgreSQL's query: it implies nothing.
+        ([("the",), ("the", "eczema")], None),
+        (
+            [("out", "of", "it"), ("out", "of", "it", "rash"), ("rash",)],
+            [("out", "of", "it"), ("rash",)],
+        ),
+    ],
+)
+def test_an_alternative_another_one_implies_is_left_out(group, kept):
+    expected = (
+        {
+            ("atopic", "eczema"): [("atopic", "eczema"), ("hand", "eczema")],  # the same words once
+        }.get(group[0], group)
+        if kept is None
+        else kept
+    )
+    assert list(words.needed(tuple(group))) == expected
+
+
+@pytest.mark.django_db
+def test_the_stop_words_are_the_server_s_for_every_word_of_the_vocabulary():
+    phrases, droppable = words._vocabulary()
+    every = {
+        w
+        for phrase, alternatives in phrases.items()
+        for alt in (phrase, *alternatives)
+        for w in alt
+    }
+    every |= words.STOP_WORDS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(w) FROM unnest(%s::text[]) AS w WHERE to_tsvector('english', w) = ''",
+            [sorted(every)],
+        )
+        dropped = set(cursor.fetchone()[0])
+    assert dropped == words.STOP_WORDS
+
+
+@pytest.mark.django_db
+def test_leaving_implied_alternatives_out_matches_and_ranks_the_same():
+    texts = [
+        "Hand eczema since childhood, atopic eczema in the family; atopic dermatitis treated.",
+        "Atopic dermatitis of the hands. Eczema elsewhere, hand dermatitis too.",
+        "Hand and foot eczema; contact dermatitis. Atopic history.",
+        "A hand study: dermatitis, eczema, atopic eczema, atopic dermatitis, hand eczema.",
+        "Psoriasis of the hand.",
+    ]
+    for n, text in enumerate(texts):
+        Trial.objects.create(key=f"IMPLIED-{n}", record={}, title=f"Trial {n}", text_summary=text)
+    groups = words._groups("hand eczema")
+    assert any(len(words.needed(group)) < len(group) for group in groups)
+    full = " & ".join(
+        "(" + " | ".join("(" + " & ".join(alt) + ")" for alt in group) + ")" for group in groups
+    )
+    short = words.read("hand eczema").text
+    assert short != full
+    sql = (
+        "SELECT key, ts_rank_cd(search, to_tsquery('english', %s), 32) FROM trials_trial"
+        " WHERE key LIKE 'IMPLIED-%%' AND search @@ to_tsquery('english', %s) ORDER BY key"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [full, full])
+        ranked_full = cursor.fetchall()
+        cursor.execute(sql, [short, short])
+        assert cursor.fetchall() == ranked_full
+    assert len(ranked_full) == 4
 
 
 @pytest.mark.parametrize("typed", ['"lupus rash"', "lupus -rash", "lupus or psoriasis"])

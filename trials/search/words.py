@@ -123,8 +123,39 @@ def _groups(text: str) -> list[Group]:
     return groups
 
 
+# The words PostgreSQL's english configuration drops from a query (its stop list,
+# tsearch_data/english.stop; tests/test_search_words.py checks this list against the server).
+STOP_WORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom this
+    that these those am is are was were be been being have has had having do does did doing a an
+    the and but if or because as until while of at by for with about against between into
+    through during before after above below to from up down in out on off over under again
+    further then once here there when where why how all any both each few more most other some
+    such no nor not only own same so than too very s t can will just don should now""".split()
+)
+
+
+def needed(group: Group) -> Group:
+    """The group's alternatives but those another one implies: "atopic eczema" goes where
+    "eczema" is one (any trial with both words has the one), as does a second spelling of the
+    same words. The group then matches the same trials and ranks them the same (cover density
+    sees the words whose truth makes the query's), with fewer words to rank by. An alternative
+    of stop words alone implies nothing: PostgreSQL leaves it out of the query."""
+    sets = [frozenset(words) for words in group]
+    kept = []
+    for position, words in enumerate(sets):
+        implied = any(
+            (other < words or (other == words and earlier < position)) and not other <= STOP_WORDS
+            for earlier, other in enumerate(sets)
+        )
+        if not implied:
+            kept.append(group[position])
+    return tuple(kept)
+
+
 def _group_text(group: Group) -> str:
-    return "(" + " | ".join("(" + " & ".join(words) + ")" for words in group) + ")"
+    return "(" + " | ".join("(" + " & ".join(words) + ")" for words in needed(group)) + ")"
 
 
 def read(text: str, relaxed: bool = False) -> TextQuery:
