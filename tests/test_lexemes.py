@@ -15,7 +15,6 @@ from trials.search.lexemes import _chosen, _parse, _Unsupported, quoted
 
 from .test_search_exact import WORDS, _corpus, _random_params, assert_counts_exact
 
-
 A = ("lexeme", "a")
 
 

@@ -88,7 +88,7 @@ def test_an_alternative_another_one_implies_is_left_out(group, kept):
 
 @pytest.mark.django_db
 def test_the_stop_words_are_the_server_s_for_every_word_of_the_vocabulary():
-    phrases, droppable = words._vocabulary()
+    phrases, _ = words._vocabulary()
     every = {
         w
         for phrase, alternatives in phrases.items()
