@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from trials.models import Trial
 from trials.search import fulltext, index, words
-from trials.search.lexemes import _chosen, _parse, _Unsupported, quoted
+from trials.search.lexemes import _chosen, _parse, _Unsupported, quoted, wider
 
 from .test_search_exact import WORDS, _corpus, _random_params, assert_counts_exact
 
@@ -210,6 +210,29 @@ def test_a_frequent_lexeme_the_budget_left_out_sends_the_query_to_postgresql(set
             facet_index, "to_tsquery", text.replace(" -", " & !").replace(" or ", " | ")
         )
         assert (answer is not None) == here, text
+    # A phrase with a word left out: its words through the GIN index, their order in
+    # RankVector's vectors (fulltext._phrases), the same trials as PostgreSQL's.
+    word_kept = sorted(kept & set(WORDS))[0]
+    word_left = sorted(left_out & set(WORDS))[0]  # titles hold two of WORDS side by side
+    for text in (f'"{word_kept} {word_left}"', f'"{word_left} {word_kept}" {word_kept}'):
+        function, query = "websearch_to_tsquery", text
+        assert fulltext._in_process(facet_index, function, query) is not None, text
+        rows = sorted(fulltext.text_rows(facet_index, text).tolist())
+        assert rows == _sql_rows(facet_index, text), text
+        assert 0 < len(rows) < len(_sql_rows(facet_index, f"{word_kept} {word_left}")), text
+
+
+@pytest.mark.parametrize(
+    ("tsquery", "superset"),
+    [
+        ("'a' <-> 'b' & 'c'", "( ( 'a' & 'b' ) & 'c' )"),
+        ("'a' <2> ( 'b' | 'c' ) | !'d'", "( ( 'a' & ( 'b' | 'c' ) ) | !'d' )"),
+        ("'a' & 'b'", None),  # no phrase: nothing wider to ask for
+        ("!( 'a' <-> 'b' )", None),
+    ],
+)
+def test_a_phrase_widens_to_its_words_together(tsquery, superset):
+    assert wider(tsquery) == superset
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ import numpy as np
 from portal.replicas import search_connection
 from trials.search import cache, words
 from trials.search.index import FacetIndex
-from trials.search.lexemes import ids_of, quoted
+from trials.search.lexemes import ids_of, quoted, wider
 from trials.search.timing import timed
 
 # A query naming diseases that finds at most this many trials is checked for trials about them
@@ -97,7 +97,7 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
 
         found = index.lexemes.match(tsquery, read, index.row_count)
         if found is None:
-            return None
+            return _phrases(cursor, index, tsquery)
         rows = np.flatnonzero(found.mask & index.alive).astype(np.int32)
         if found.exact or not len(rows):
             return rows
@@ -111,6 +111,23 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
             [index.pks[rows].tolist(), tsquery],
         )
         return np.sort(index.rows_of(ids_of(cursor.fetchone()[0])))
+
+
+def _phrases(cursor, index: FacetIndex, tsquery: str) -> np.ndarray | None:
+    """The rows matching a query with phrases whose words the index does not hold (rare ones,
+    or frequent ones the budget left out), or None for any other query. The GIN index finds
+    the trials with each phrase's words (lexemes.wider: exact, no vector read), and their
+    vectors in RankVector say which have them in order. The GIN index alone would test each
+    of those trials' vectors too, read compressed from trials_trial: ~8x slower."""
+    if (superset := wider(tsquery)) is None:
+        return None
+    cursor.execute(
+        "SELECT string_agg(trial_id::text, ',') FROM trials_rankvector WHERE trial_id ="
+        " ANY(string_to_array(trials_matching_ids(%s::tsquery), ',')::bigint[])"
+        " AND search @@ %s::tsquery",
+        [superset, tsquery],
+    )
+    return np.sort(index.rows_of(ids_of(cursor.fetchone()[0])))
 
 
 # Some trial matching the query has its words in the parts of the search vector weighted

@@ -151,6 +151,27 @@ class LexemeIndex:
         return left | right if kind == "or" else left & right  # a phrase: all its words
 
 
+def wider(tsquery: str) -> str | None:
+    """A tsquery with phrases as the same query with each phrase's words required together
+    (every trial it matches, and those with the words in another order): a query the GIN index
+    answers without reading a single vector. None for a query with no phrase, or one this
+    module does not read (see _parse)."""
+    try:
+        tree = _parse(tsquery)
+    except _Unsupported:
+        return None
+    return _text(tree) if tree is not None and _has(tree, "phrase") else None
+
+
+def _text(node) -> str:
+    kind = node[0]
+    if kind == "lexeme":
+        return quoted(node[1])
+    if kind == "not":
+        return "!" + _text(node[1])
+    return f"( {_text(node[1])} {'|' if kind == 'or' else '&'} {_text(node[2])} )"
+
+
 def ids_of(joined: str | None) -> np.ndarray:
     """trials_matching_ids' answer (ids joined by commas, NULL for none) as an array."""
     return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
