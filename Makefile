@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 4
 DB := $(PY) -m portal.pgembed run --
 
-.PHONY: run serve test bench soak bench-deps lint format migrations-check ci browser-deps node-deps clean
+.PHONY: run serve test bench soak profile bench-deps lint format migrations-check ci browser-deps node-deps clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -60,6 +60,11 @@ soak: $(VENV)/.installed bench-deps
 # BENCH_ARGS="--size 100k" etc.; see docs/benchmarks.md.
 bench: $(VENV)/.installed bench-deps
 	$(DB) $(PY) -m bench $(BENCH_ARGS)
+
+# PROFILE_ARGS="words_plain [--size 100k] [--top 12] [--cprofile]": one query type timed in one
+# process, its slowest URLs and their phases (bench/inprocess.py).
+profile: $(VENV)/.installed
+	$(DB) $(PY) -m bench.inprocess $(PROFILE_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
