@@ -37,6 +37,7 @@ def main() -> None:
     p.add_argument("--top", type=int, default=12, help="how many of the slowest URLs to print")
     p.add_argument("--limit", type=int, default=0, help="only the type's first N URLs")
     p.add_argument("--cprofile", action="store_true", help="profile the timed pass")
+    p.add_argument("--lines", type=int, default=40, help="the profile's lines (by cumulative)")
     args = p.parse_args()
 
     url = db.with_database(db.server_url(), f"portal_bench_{size_label(args.size).lower()}")
@@ -82,7 +83,7 @@ def main() -> None:
         shown = " ".join(f"{name} {ms:.1f}" for name, ms in phases.items() if name != "dbn")
         print(f"{took:7.1f}  {path[:64]:64}  {shown}")
     if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.lines)
 
 
 if __name__ == "__main__":
