@@ -37,7 +37,8 @@ def main() -> None:
     p.add_argument("--top", type=int, default=12, help="how many of the slowest URLs to print")
     p.add_argument("--limit", type=int, default=0, help="only the type's first N URLs")
     p.add_argument("--cprofile", action="store_true", help="profile the timed pass")
-    p.add_argument("--lines", type=int, default=40, help="the profile's lines (by cumulative)")
+    p.add_argument("--lines", type=int, default=40, help="how many of the profile's lines")
+    p.add_argument("--sort", default="cumulative", help="the profile's order (or tottime, …)")
     args = p.parse_args()
 
     url = db.with_database(db.server_url(), f"portal_bench_{size_label(args.size).lower()}")
@@ -83,7 +84,7 @@ def main() -> None:
         shown = " ".join(f"{name} {ms:.1f}" for name, ms in phases.items() if name != "dbn")
         print(f"{took:7.1f}  {path[:64]:64}  {shown}")
     if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.lines)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
 
 
 if __name__ == "__main__":
