@@ -136,26 +136,38 @@ such no nor not only own same so than too very s t can will just don should now"
 STOP_WORDS = frozenset(_STOP_LIST.split())
 
 
-def needed(group: Group) -> Group:
-    """The group's alternatives but those another one implies: "atopic eczema" goes where
-    "eczema" is one (any trial with both words has the one), as does a second spelling of the
-    same words. The group then matches the same trials and ranks them the same (cover density
-    sees the words whose truth makes the query's), with fewer words to rank by. An alternative
-    of stop words alone implies nothing: PostgreSQL leaves it out of the query."""
-    sets = [frozenset(words) for words in group]
+def needed(groups: list[Group]) -> list[Group]:
+    """Each group's alternatives but those another one of the group implies and whose words
+    the query keeps elsewhere: "atopic eczema" goes where "eczema" is one and "atopic" is in
+    another alternative ("atopic dermatitis"). Any trial with the words of the one has the
+    other's, so the query matches the same trials; and its words, and so the positions cover
+    density ranks by, stay the same, so it ranks them the same (tests/test_search_words.py
+    checks both), with fewer operands to test. (Leaving out a word's last alternative would
+    change ranks: its positions inside a cover count.) An alternative of stop words alone
+    implies nothing: PostgreSQL leaves it out of the query."""
     kept = []
-    for position, words in enumerate(sets):
-        implied = any(
-            (other < words or (other == words and earlier < position)) and not other <= STOP_WORDS
-            for earlier, other in enumerate(sets)
+    for group in groups:  # the same words twice: once (the first)
+        seen: set[frozenset[str]] = set()
+        kept.append(
+            [alt for alt in group if not (frozenset(alt) in seen or seen.add(frozenset(alt)))]
         )
-        if not implied:
-            kept.append(group[position])
-    return tuple(kept)
+    for group in kept:
+        for alternative in reversed(group[:]):  # the last first: the words as typed stay
+            words = frozenset(alternative)
+            # A strictly smaller implier: the smallest of a chain is never left out, so every
+            # alternative left out stays implied by one kept.
+            if not any(frozenset(o) < words and not frozenset(o) <= STOP_WORDS for o in group):
+                continue
+            position = next(n for n, other in enumerate(group) if other is alternative)
+            del group[position]
+            elsewhere = {word for alternatives in kept for alt in alternatives for word in alt}
+            if not words - STOP_WORDS <= elsewhere:
+                group.insert(position, alternative)  # its words' only place: kept
+    return [tuple(group) for group in kept]
 
 
 def _group_text(group: Group) -> str:
-    return "(" + " | ".join("(" + " & ".join(words) + ")" for words in needed(group)) + ")"
+    return "(" + " | ".join("(" + " & ".join(words) + ")" for words in group) + ")"
 
 
 def read(text: str, relaxed: bool = False) -> TextQuery:
@@ -168,7 +180,7 @@ def read(text: str, relaxed: bool = False) -> TextQuery:
         # Nothing dropped or added: the words as typed, as the search always read them.
         return TextQuery(WEBSEARCH, text)
     joiner = " | " if relaxed else " & "
-    return TextQuery(RAW, joiner.join(_group_text(group) for group in groups))
+    return TextQuery(RAW, joiner.join(_group_text(group) for group in needed(groups)))
 
 
 def is_filler(word: str) -> bool:
