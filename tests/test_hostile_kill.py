@@ -184,3 +184,27 @@ def test_the_re_run_equals_a_clean_import(scratch):
         _manage(url, PLAIN, "flush", "--no-input").check_returncode()
     assert snapshots[0] == snapshots[1]
     assert len(snapshots[0][0]) == STUDIES and snapshots[0][3] == 1
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped one
+def test_a_ctrl_c_python_ignores_inside_a_del_still_ends_the_import():
+    """Python drops the KeyboardInterrupt of a SIGINT that comes while a `__del__` runs (a
+    model instance freed): the import would go on and commit. The signal is remembered, and the
+    import's check raises it."""
+    from trials.loading.importer import _ctrl_c_kept
+
+    class Freed:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # the handler runs here, and its exception is "ignored"
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), _ctrl_c_kept() as check:
+            Freed()  # made and freed at once
+            check()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with _ctrl_c_kept() as check:
+            check()  # no signal: nothing
+    finally:
+        signal.signal(signal.SIGINT, before)
