@@ -41,6 +41,7 @@ def download(base: str, path: str, pids: Callable[[], list[int]]) -> dict:
     """GET base+path to the end, timed, with the memory of `pids` before and at its peak."""
     before = {pid: mb for pid in pids() if (mb := _rss_mb(pid)) is not None}
     sampler = _Sampler(pids)
+    sampler.peak.update(before)  # the peak is never below the start (memory freed meanwhile)
     sampler.start()
     began = time.perf_counter()
     size = 0
