@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -147,23 +148,21 @@ def needed(groups: list[Group]) -> list[Group]:
     implies nothing: PostgreSQL leaves it out of the query."""
     kept = []
     for group in groups:  # the same words twice: once (the first)
-        seen: set[frozenset[str]] = set()
-        kept.append(
-            [alt for alt in group if not (frozenset(alt) in seen or seen.add(frozenset(alt)))]
-        )
+        seen: dict[frozenset[str], tuple[str, ...]] = {}
+        for alternative in group:
+            seen.setdefault(frozenset(alternative), alternative)
+        kept.append(seen)
+    # How many kept alternatives hold each word: one may go while its words are held twice.
+    held = Counter(word for group in kept for words in group for word in words)
     for group in kept:
-        for alternative in reversed(group[:]):  # the last first: the words as typed stay
-            words = frozenset(alternative)
+        for words in reversed(list(group)):  # the last first: the words as typed stay
             # A strictly smaller implier: the smallest of a chain is never left out, so every
             # alternative left out stays implied by one kept.
-            if not any(frozenset(o) < words and not frozenset(o) <= STOP_WORDS for o in group):
-                continue
-            position = next(n for n, other in enumerate(group) if other is alternative)
-            del group[position]
-            elsewhere = {word for alternatives in kept for alt in alternatives for word in alt}
-            if not words - STOP_WORDS <= elsewhere:
-                group.insert(position, alternative)  # its words' only place: kept
-    return [tuple(group) for group in kept]
+            implied = any(other < words and not other <= STOP_WORDS for other in group)
+            if implied and all(held[word] > 1 for word in words - STOP_WORDS):
+                del group[words]
+                held.subtract(words)
+    return [tuple(group.values()) for group in kept]
 
 
 def _group_text(group: Group) -> str:
