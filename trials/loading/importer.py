@@ -104,7 +104,7 @@ def _ctrl_c_kept():
     that raises KeyboardInterrupt once the signal has come. Python raises KeyboardInterrupt
     wherever the main thread is; inside an object's `__del__` (a model instance freed) the
     exception is only printed ("Exception ignored in …") and the import went on to commit
-    (tests/test_hostile_kill.py, about one run in five). The signal is remembered too, and the
+    (tests/test_hostile_kill.py, about one run in four). The signal is remembered too, and the
     import checks it after every batch and before its transaction ends. Outside the main
     thread, or under another handler than Python's own, nothing changes."""
     came: list[int] = []

@@ -103,14 +103,7 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
             return rows
         if len(rows) > PHRASE_CHECK_MAX:
             return None
-        # A phrase: which of the trials with all its words have them in its order, read
-        # from their vectors as RankVector holds them (uncompressed: trials/models.py).
-        cursor.execute(
-            "SELECT string_agg(trial_id::text, ',') FROM trials_rankvector"
-            " WHERE trial_id = ANY(%s) AND search @@ %s::tsquery",
-            [index.pks[rows].tolist(), tsquery],
-        )
-        return np.sort(index.rows_of(ids_of(cursor.fetchone()[0])))
+        return _in_order(cursor, index, "%s", index.pks[rows].tolist(), tsquery)
 
 
 def _phrases(cursor, index: FacetIndex, tsquery: str) -> np.ndarray | None:
@@ -122,11 +115,18 @@ def _phrases(cursor, index: FacetIndex, tsquery: str) -> np.ndarray | None:
     took 22 ms so, 8 ms this way (docs/benchmarks.md, session 13)."""
     if (superset := wider(tsquery)) is None:
         return None
+    found = "string_to_array(trials_matching_ids(%s::tsquery), ',')::bigint[]"
+    return _in_order(cursor, index, found, superset, tsquery)
+
+
+def _in_order(cursor, index: FacetIndex, ids: str, param, tsquery: str) -> np.ndarray:
+    """The rows of the trials among `ids` (an SQL array of trial ids, with one parameter:
+    `param`) whose vectors, as RankVector holds them (uncompressed: trials/models.py), match
+    `tsquery`: those that have a phrase's words in its order."""
     cursor.execute(
-        "SELECT string_agg(trial_id::text, ',') FROM trials_rankvector WHERE trial_id ="
-        " ANY(string_to_array(trials_matching_ids(%s::tsquery), ',')::bigint[])"
-        " AND search @@ %s::tsquery",
-        [superset, tsquery],
+        "SELECT string_agg(trial_id::text, ',') FROM trials_rankvector"  # noqa: S608 - ours
+        f" WHERE trial_id = ANY({ids}) AND search @@ %s::tsquery",
+        [param, tsquery],
     )
     return np.sort(index.rows_of(ids_of(cursor.fetchone()[0])))
 
