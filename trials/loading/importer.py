@@ -100,33 +100,42 @@ def run_import(
 
 @contextmanager
 def _ctrl_c_kept():
-    """Ctrl-C (SIGINT) ends an import whatever Python was doing when it came: yields a check
-    that raises KeyboardInterrupt once the signal has come. Python raises KeyboardInterrupt
-    wherever the main thread is; inside an object's `__del__` (a model instance freed) the
-    exception is only printed ("Exception ignored in …") and the import went on to commit
-    (tests/test_hostile_kill.py, about one run in four). The signal is remembered too, and the
-    import checks it after every batch and before its transaction ends. Outside the main
-    thread, or under another handler than Python's own, nothing changes."""
-    came: list[int] = []
+    """A signal that ends an import through a Python handler (Ctrl-C's KeyboardInterrupt; a
+    SIGTERM that pgembed or a caller turns into SystemExit) ends it whatever Python was doing
+    when it came: yields a check that raises the handler's exception once the signal has come.
+    Python runs a handler wherever the main thread is; inside an object's `__del__` (a model
+    instance freed) its exception is only printed ("Exception ignored in …") and the import went
+    on to commit (tests/test_hostile_kill.py, about one run in four). The signal is remembered
+    too, and the import checks it after every batch and before its transaction ends. Outside
+    the main thread, or for a signal without a Python handler, nothing changes."""
+    came: list[tuple] = []
 
     def check() -> None:
         if came:
-            raise KeyboardInterrupt
+            handler, signum = came[0]
+            handler(signum, None)  # raises, as it did when the signal came
 
-    main = threading.current_thread() is threading.main_thread()
-    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    if threading.current_thread() is not threading.main_thread():
         yield check
         return
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
 
-    def remember(signum, frame):
-        came.append(signum)
-        raise KeyboardInterrupt
+    def remembering(handler):
+        def remember(signum, frame):
+            came.append((handler, signum))
+            handler(signum, frame)
 
-    signal.signal(signal.SIGINT, remember)
+        return remember
+
+    for signum, handler in before.items():
+        if callable(handler):
+            signal.signal(signum, remembering(handler))
     try:
         yield check
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for signum, handler in before.items():
+            if callable(handler):
+                signal.signal(signum, handler)
 
 
 @contextmanager
