@@ -114,6 +114,53 @@ def test_a_correction_needs_all_its_words_in_what_the_trial_is_about(in_passing)
     assert result.relaxed
 
 
+def test_relaxing_brings_back_no_trial_that_names_the_diseases_only_in_passing(client):
+    # A registry's criteria not split into inclusion and exclusion: "No history of …" is read
+    # as inclusion text. Relaxed to any of the words, the query still wants trials about them.
+    Trial.objects.create(
+        key="NO-HISTORY",
+        record={},
+        title="Cytokines in mastocytosis",
+        text_criteria="No history of autoimmune disease such as vasculitis, pyoderma gangrenosum.",
+    )
+    result = _run("pyoderma gangrenosum")
+    assert (result.count, result.passing, result.relaxed) == (0, 1, False)
+    assert _reference_count("pyoderma gangrenosum") == 0
+    html = client.get("/", {"q": "pyoderma gangrenosum"}).content.decode()
+    assert "No trial is about “pyoderma gangrenosum”. 1 trial mentions it only in passing" in html
+
+
+def test_a_relaxed_query_naming_diseases_lists_trials_about_some_of_them(in_passing):
+    Trial.objects.create(key="ABOUT-PSO", record={}, title="Plaque psoriasis and apremilast")
+    # PASSING-1 names both, in its criteria only; ABOUT-PSO is about one of them.
+    result = _run("psoriasis pemphigus")
+    assert result.relaxed
+    assert [hit.key for hit in result.trials] == ["ABOUT-PSO"]
+    assert _reference_count("psoriasis pemphigus") == 1
+    # Words that are not all diseases relax to any of them, wherever they are.
+    assert {hit.key for hit in _run("psoriasis biopsies").trials} >= {"PASSING-1", "PASSING-2"}
+
+
+@pytest.mark.parametrize("typed", ["alopecia", "hair loss", "alopecia trials"])
+def test_one_word_of_a_disease_name_or_peoples_words_for_one_ask_what_a_trial_is_about(
+    client, typed
+):
+    # "alopecia" is no condition of the vocabulary on its own (alopecia areata, frontal
+    # fibrosing alopecia are), "hair loss" is what people say for it: a lung cancer trial whose
+    # inclusion criteria allow alopecia left from chemotherapy is no alopecia trial.
+    Trial.objects.create(
+        key="NSCLC-1",
+        record={},
+        title="Afatinib in lung cancer",
+        text_criteria="Toxicities of prior chemotherapy resolved to grade 1 (except alopecia).",
+    )
+    result = _run(typed)
+    assert (result.count, result.passing) == (0, 1)
+    assert _reference_count(typed) == 0
+    Trial.objects.create(key="ABOUT-AA", record={}, title="Baricitinib in alopecia areata")
+    assert _run(typed).trials[0].key == "ABOUT-AA"
+
+
 def test_the_about_test_rides_on_the_text_statement(client, django_assert_num_queries, in_passing):
     client.get("/", {"q": "zyxwvut"})  # builds the index and the spelling lexicon
     with django_assert_num_queries(2):  # the change-log poll, the ids with the about test

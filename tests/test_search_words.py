@@ -164,10 +164,30 @@ def test_web_search_syntax_is_left_as_typed(typed):
 def test_a_relaxed_query_wants_any_group():
     # Plain words are read as typed (web-search syntax), as they always were.
     assert words.read("lupus psoriasis") == words.TextQuery(words.WEBSEARCH, "lupus psoriasis")
-    assert words.read("lupus psoriasis", relaxed=True).text == "((lupus)) | ((psoriasis))"
+    assert words.read("lupus biopsy", relaxed=True).text == "((lupus)) | ((biopsy))"
+    # Diseases alone: trials about some of them (the vector's title, conditions, summary).
+    assert words.read("lupus psoriasis", relaxed=True).text == "((lupus:ABC)) | ((psoriasis:ABC))"
     assert words.can_relax("lupus psoriasis")
     assert not words.can_relax("lupus")
     assert not words.can_relax("trial for lupus")  # one group once the filler is dropped
+
+
+@pytest.mark.parametrize(
+    ("typed", "diseases"),
+    [
+        ("pemphigus", True),
+        ("lupus nephritis trial", True),
+        ("alopecia", True),  # a word of alopecia areata's name, alone
+        ("hair loss", True),  # people's words for alopecia
+        ("itchy skin in kids", True),
+        ("alopecia methotrexate", False),
+        ("biopsies", False),
+        ("JAK inhibitor", False),
+        ('"alopecia"', False),
+    ],
+)
+def test_what_names_diseases(typed, diseases):
+    assert words.names_diseases(typed) is diseases
 
 
 @pytest.mark.parametrize(

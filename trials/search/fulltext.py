@@ -24,7 +24,7 @@ ABOUT_CHECK_MAX = 200
 # or their synonyms (A, B); a disease may also be in its summary (C), not only in its
 # description, inclusion criteria or sites' cities (D).
 RESPELT_IN = "{a,b}"
-DISEASE_IN = "{a,b,c}"
+DISEASE_IN = "{" + ",".join(words.ABOUT_WEIGHTS.lower()) + "}"  # {a,b,c}
 _TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
 # A phrase matched in process is checked in the vectors of the trials having all its words, up
 # to this many; more go to the GIN index whole (which then checks as many, and more slowly).

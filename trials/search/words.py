@@ -18,8 +18,9 @@ leading "-") is left to `websearch_to_tsquery` as typed.
 
 `id_candidates` reads the registry IDs a query may be, as people paste them.
 
-The result is `to_tsquery` text built only from letters, digits and the operators `& | ( )`:
-registry text never reaches the query parser, and no query can fail to parse.
+The result is `to_tsquery` text built only from letters, digits, the operators `& | ( )` and
+the weight label `:ABC` (a relaxed query naming diseases): registry text never reaches the
+query parser, and no query can fail to parse.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -34,6 +36,10 @@ from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
 
 WEBSEARCH = "websearch"
 RAW = "raw"
+# Where a trial has the diseases it is about: its title (A), conditions and their synonyms (B),
+# summary (C); not its description, inclusion criteria or sites' cities (D). The search
+# vector's weights (trials/models.py), as to_tsquery writes them.
+ABOUT_WEIGHTS = "ABC"
 # Web-search syntax a user may mean: a quoted phrase, "or", or a word excluded with "-".
 _SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
 # A phrase of the vocabulary is at most this many words.
@@ -67,10 +73,16 @@ def _typed(text: str) -> list[tuple[str, str]]:
 
 
 @cache
+def _lay_terms() -> dict:
+    """lay_terms.json, read once per process: the files change with a deployment."""
+    return json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))
+
+
+@cache
 def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], frozenset[str]]:
     """Phrase (words) -> its alternatives (each a tuple of words), and the droppable words.
     Read once per process: the files change with a deployment."""
-    lay = json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))
+    lay = _lay_terms()
     phrases: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
 
     def add(says: list[str], means: list[str]) -> None:
@@ -97,6 +109,21 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 
 
+def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int, int]]:
+    """(start, length) of each phrase of `known` (tuples of words) in the words `folded`, the
+    longest at each place, not overlapping; (start, 0) for each word of none."""
+    start = 0
+    while start < len(folded):
+        for length in range(min(_LONGEST, len(folded) - start), 0, -1):
+            if folded[start : start + length] in known:
+                yield start, length
+                start += length
+                break
+        else:
+            yield start, 0
+            start += 1
+
+
 def _groups(text: str) -> list[Group]:
     """The query's groups, in order: vocabulary phrases (the words as typed, then what they
     mean), then single words; filler dropped unless nothing else is left."""
@@ -105,20 +132,15 @@ def _groups(text: str) -> list[Group]:
     folded = tuple(word for word, _ in typed)
     groups: list[Group] = []
     filler: set[int] = set()  # positions in groups of droppable single words
-    start = 0
-    while start < len(typed):
-        for length in range(min(_LONGEST, len(typed) - start), 0, -1):
-            alternatives = phrases.get(folded[start : start + length])
-            if alternatives:
-                as_typed = tuple(written for _, written in typed[start : start + length])
-                groups.append((as_typed, *(alt for alt in alternatives if alt != as_typed)))
-                start += length
-                break
+    for start, length in _phrases_in(folded, phrases):
+        if length:
+            as_typed = tuple(written for _, written in typed[start : start + length])
+            alternatives = phrases[folded[start : start + length]]
+            groups.append((as_typed, *(alt for alt in alternatives if alt != as_typed)))
         else:
             if folded[start] in droppable:
                 filler.add(len(groups))
             groups.append(((typed[start][1],),))
-            start += 1
     if len(filler) < len(groups):
         groups = [group for position, group in enumerate(groups) if position not in filler]
     return groups
@@ -165,8 +187,11 @@ def needed(groups: list[Group]) -> list[Group]:
     return [tuple(group.values()) for group in kept]
 
 
-def _group_text(group: Group) -> str:
-    return "(" + " | ".join("(" + " & ".join(words) + ")" for words in group) + ")"
+def _group_text(group: Group, weights: str = "") -> str:
+    """A group as to_tsquery text, each word limited to the vector's parts `weights` ("ABC")."""
+    suffix = f":{weights}" if weights else ""
+    alternatives = ("(" + " & ".join(word + suffix for word in words) + ")" for words in group)
+    return "(" + " | ".join(alternatives) + ")"
 
 
 def read(text: str, relaxed: bool = False) -> TextQuery:
@@ -179,7 +204,11 @@ def read(text: str, relaxed: bool = False) -> TextQuery:
         # Nothing dropped or added: the words as typed, as the search always read them.
         return TextQuery(WEBSEARCH, text)
     joiner = " | " if relaxed else " & "
-    return TextQuery(RAW, joiner.join(_group_text(group) for group in needed(groups)))
+    # A query naming diseases asks for trials about them (names_diseases): relaxed, about
+    # some of them, each word in the parts of a trial that say what it is about (ABOUT_WEIGHTS),
+    # not in who cannot join or a history to rule out ("no history of pyoderma gangrenosum").
+    weights = ABOUT_WEIGHTS if relaxed and names_diseases(text) else ""
+    return TextQuery(RAW, joiner.join(_group_text(group, weights) for group in needed(groups)))
 
 
 def is_filler(word: str) -> bool:
@@ -193,9 +222,11 @@ def only_filler(text: str) -> bool:
 
 
 def names_diseases(text: str) -> bool:
-    """Whether the query names diseases of the vocabulary and nothing else: every word not
-    filler is part of a condition's name or synonym ("pemphigus", "lupus nephritis trial").
-    Such a query asks for trials about them (fulltext.passing_mentions)."""
+    """Whether the query names diseases and nothing else: every word not filler is part of a
+    condition's name or synonym ("pemphigus", "lupus nephritis trial"), or of a phrase people
+    say for diseases ("hair loss": alopecia; lay_terms.json), or the query is one word of a
+    condition's name ("alopecia", of alopecia areata; "vasculitis"). Such a query asks for
+    trials about them (fulltext.passing_mentions; relaxed, `read`)."""
     if _SYNTAX.search(text):
         return False
     toks = tokens(text)
@@ -206,10 +237,43 @@ def names_diseases(text: str) -> bool:
         if mention.start in starts and mention.end in ends:
             for position in range(starts[mention.start], ends[mention.end] + 1):
                 covered[position] = True
+    folded = tuple(token[0] for token in toks)
+    for start, length in _phrases_in(folded, _disease_phrases()):
+        covered[start : start + length] = [True] * length
     droppable = _vocabulary()[1]
+    kept = [word for done, word in zip(covered, folded, strict=True) if word not in droppable]
+    if len(kept) == 1 and kept[0] in _condition_words():
+        return True
     return any(covered) and all(
-        done or token[0] in droppable for done, token in zip(covered, toks, strict=True)
+        done or word in droppable for done, word in zip(covered, folded, strict=True)
     )
+
+
+@cache
+def _condition_words() -> frozenset[str]:
+    """The words of the vocabulary's condition names and synonyms (folded), stop words aside."""
+    conditions = Vocabulary.default().conditions.values()
+    names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
+    return frozenset(word for name in names for word in _words(name)) - STOP_WORDS
+
+
+@cache
+def _disease_phrases() -> frozenset[tuple[str, ...]]:
+    """The phrases people say (lay_terms.json) that mean a disease: one of their meanings is a
+    condition's name or synonym, or one word of one."""
+    vocabulary = Vocabulary.default()
+    found = set()
+    for term in _lay_terms()["terms"]:
+        for meaning in term["mean"]:
+            words = _words(meaning)
+            whole = any(
+                (m.start, m.end) == (0, len(meaning))
+                for m in vocabulary.find(meaning, ("condition",))
+            )
+            if whole or (len(words) == 1 and words[0] in _condition_words()):
+                found.update(_words(say) for say in term["say"])
+                break
+    return frozenset(phrase for phrase in found if phrase)
 
 
 def can_relax(text: str) -> bool:
