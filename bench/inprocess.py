@@ -80,6 +80,11 @@ def main() -> None:
         f"p50 {ms[len(ms) // 2]:.1f}, p90 {ms[int(len(ms) * 0.9)]:.1f}, "
         f"p95 {ms[int(len(ms) * 0.95)]:.1f}"
     )
+    means: dict[str, float] = {}
+    for _took, _path, phases in timed:
+        for name, value in phases.items():
+            means[name] = means.get(name, 0.0) + value / len(timed)
+    print("mean phases: " + " ".join(f"{n} {v:.2f}" for n, v in means.items() if n != "dbn"))
     for took, path, phases in sorted(timed, reverse=True)[: args.top]:
         shown = " ".join(f"{name} {ms:.1f}" for name, ms in phases.items() if name != "dbn")
         print(f"{took:7.1f}  {path[:64]:64}  {shown}")
