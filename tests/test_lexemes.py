@@ -44,7 +44,8 @@ def test_tsquery_text_is_read_with_postgresql_precedence(text, tree):
     "text",
     [
         "'a':*",
-        "'a':AB & 'b'",
+        "'a':*AB & 'b'",
+        "!'a':AB & 'b'",  # all trials with 'a' anywhere are no superset of a negated weight
         "'a' &",
         "( 'a'",
         "'a' 'b'",
@@ -117,6 +118,31 @@ def test_kept_lexemes_match_the_same_trials_as_postgresql(settings):
     assert sorted(fulltext.text_rows(facet_index, "itch rash", relaxed=True).tolist()) == (
         _sql_rows(facet_index, "itch rash", relaxed=True)
     )
+
+
+def test_a_weighted_lexeme_is_read_as_the_lexeme_anywhere():
+    assert _parse("'a':AB & 'b'") == ("and", ("lexeme", "a", "AB"), ("lexeme", "b"))
+    assert wider("'a':ABC | 'b':ABC") == "( 'a' | 'b' )"
+
+
+@pytest.mark.django_db
+def test_weighted_lexemes_match_the_same_trials_as_postgresql(settings):
+    """A relaxed query naming diseases wants its words in a trial's title, conditions or
+    summary (words.ABOUT_WEIGHTS): the bits find the trials with the words anywhere, their
+    vectors in RankVector which have them there."""
+    _corpus(random.Random(5), n=200)
+    for i, (summary, criteria) in enumerate([("itch", "rash"), ("", "itch plaque"), ("rash", "")]):
+        Trial.objects.create(
+            key=f"W{i}", record={}, title="W", text_summary=summary, text_criteria=criteria
+        )
+    facet_index = _analyzed(settings)
+    for tsquery in ["'itch':A", "'itch':ABC | 'rash':ABC", "'itch':C & 'rash':D", "'itch':D"]:
+        expected = Trial.objects.filter(search=SearchQuery(tsquery, search_type="raw"))
+        want = sorted(facet_index.rows_of(np.asarray(list(expected.values_list("pk", flat=True)))))
+        assert fulltext._in_process(facet_index, "to_tsquery", tsquery) is not None, tsquery
+        found = fulltext._in_process(facet_index, "to_tsquery", tsquery)
+        assert sorted(found.tolist()) == [int(row) for row in want], tsquery
+    assert fulltext._in_process(facet_index, "to_tsquery", "'itch' & !'rash':D") is None
 
 
 @pytest.mark.django_db

@@ -130,6 +130,18 @@ def test_relaxing_brings_back_no_trial_that_names_the_diseases_only_in_passing(c
     assert "No trial is about “pyoderma gangrenosum”. 1 trial mentions it only in passing" in html
 
 
+def test_diseases_each_named_in_passing_by_another_trial_are_counted_as_mentions(client):
+    for key, disease in [("NO-PG", "pyoderma gangrenosum"), ("NO-HS", "hidradenitis")]:
+        Trial.objects.create(
+            key=key, record={}, title="Study", text_criteria=f"No history of {disease}."
+        )
+    result = _run("pyoderma gangrenosum hidradenitis")
+    assert (result.count, result.passing, result.relaxed) == (0, 2, False)
+    assert _reference_count("pyoderma gangrenosum hidradenitis") == 0
+    body = client.get("/api/trials/", {"q": "pyoderma gangrenosum hidradenitis"}).json()
+    assert body["mentioned_in_passing"] == 2
+
+
 def test_a_relaxed_query_naming_diseases_lists_trials_about_some_of_them(in_passing):
     Trial.objects.create(key="ABOUT-PSO", record={}, title="Plaque psoriasis and apremilast")
     # PASSING-1 names both, in its criteria only; ABOUT-PSO is about one of them.

@@ -14,6 +14,7 @@ from trials.search.params import TrialFilterSet
 
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
 SAFE = re.compile(r"[\w\s&|()]+")
+WEIGHTED = re.compile(r"(?:[\w\s&|()]|:ABC\b)+")  # a relaxed query naming diseases
 
 
 _run = search_text
@@ -180,7 +181,13 @@ def test_a_relaxed_query_wants_any_group():
         ("alopecia", True),  # a word of alopecia areata's name, alone
         ("hair loss", True),  # people's words for alopecia
         ("itchy skin in kids", True),
+        ("alopecia psoriasis", True),
+        ("Behçet's", True),  # the possessive's "s" is a stop word
         ("alopecia methotrexate", False),
+        ("adult", False),  # a word of "adult-onset Still disease" that names none alone
+        ("hand psoriasis", False),
+        ("BP", True),  # bullous pemphigoid's abbreviation, written as the vocabulary has it
+        ("bp", False),  # lower case, as blood pressure's too: no word of a condition's name
         ("biopsies", False),
         ("JAK inhibitor", False),
         ('"alopecia"', False),
@@ -197,6 +204,8 @@ def test_what_names_diseases(typed, diseases):
 def test_odd_input_gives_only_words_and_our_operators(typed):
     text_query = words.read(typed)
     assert text_query.search_type == words.WEBSEARCH or SAFE.fullmatch(text_query.text)
+    for relaxed in (words.read(f"{typed} lupus", True), words.read(f"{typed} itchy", True)):
+        assert relaxed.search_type == words.WEBSEARCH or WEIGHTED.fullmatch(relaxed.text)
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,8 @@ def tokens(text: str) -> list[tuple[str, str, int, int]]:
 _name_tokens = lru_cache(maxsize=4096)(tokens)
 
 
-def _is_abbreviation(name: str) -> bool:
+def is_abbreviation(name: str) -> bool:
+    """A synonym of at most five letters written with capitals after the first ("DM", "IL-2")."""
     letters = [c for c in name if c.isalpha()]
     return 0 < len(letters) <= 5 and (
         all(c.isupper() for c in letters) or any(c.isupper() for c in letters[1:])
@@ -92,7 +93,7 @@ class Vocabulary:
         if not toks:
             return
         key = tuple(t[0] for t in toks)
-        exact = tuple(t[1] for t in toks) if _is_abbreviation(name) else None
+        exact = tuple(t[1] for t in toks) if is_abbreviation(name) else None
         entries = self._index.setdefault(key, [])
         entry = _Entry(kind, slug, exact)
         if entry not in entries and not any(e.kind == kind and e.slug == slug for e in entries):

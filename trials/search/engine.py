@@ -29,7 +29,7 @@ from trials.models import (
 )
 from trials.search import facets, labels, spelling, words
 from trials.search.distance import NearestSite, Proximity
-from trials.search.fulltext import about, passing_mentions, text_rows
+from trials.search.fulltext import about, passing_mentions, passing_mentions_relaxed, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
 from trials.search.rows import by_pk, ranked_by_pk
@@ -192,6 +192,8 @@ def _match(query: Query) -> _Matched:
         hits = text_rows(index, query.q, relaxed=True)
         relaxed = bool(len(hits))
         masks["q"][hits] = True
+        if not relaxed and not passing:  # no trial is about any of the diseases it names
+            passing = passing_mentions_relaxed(index, query.q)
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     everything = _combine(index, masks)
     return _Matched(

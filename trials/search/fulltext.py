@@ -32,17 +32,20 @@ PHRASE_CHECK_MAX = 20_000
 
 
 @timed("text")
-def text_rows(index: FacetIndex, text: str, relaxed: bool = False) -> np.ndarray:
+def text_rows(
+    index: FacetIndex, text: str, relaxed: bool = False, anywhere: bool = False
+) -> np.ndarray:
     """The facet index's rows of the trials matching `text` as people write it (see
-    words.read: all its words, or with `relaxed` any), cached until the data changes. Common
-    words are matched in the index itself (lexemes.py), others through the GIN index. For a
-    query naming diseases the same statement says whether one of at most ABOUT_CHECK_MAX hits
-    is about them."""
-    key = ((text, "relaxed") if relaxed else text, index.seq)
+    words.read: all its words, or with `relaxed` any; `anywhere`: diseases not only where a
+    trial says what it is about), cached until the data changes. Common words are matched in
+    the index itself (lexemes.py), others through the GIN index. For a query naming diseases
+    the same statement says whether one of at most ABOUT_CHECK_MAX hits is about them."""
+    mode = ("relaxed", "anywhere")[anywhere] if relaxed else None
+    key = ((text, mode) if mode else text, index.seq)
     rows = cache.TEXT_HITS.get(key)
     if rows is not None:
         return rows
-    text_query = words.read(text, relaxed)
+    text_query = words.read(text, relaxed, anywhere)
     function = _TSQUERY[text_query.search_type]
     check = not relaxed and words.names_diseases(text)
     rows = _in_process(index, function, text_query.text)
@@ -154,6 +157,16 @@ def passing_mentions(index: FacetIndex, text: str) -> int:
     if not 0 < found <= ABOUT_CHECK_MAX or not words.names_diseases(text):
         return 0
     return 0 if about(index, text, DISEASE_IN) else found
+
+
+@timed("text")
+def passing_mentions_relaxed(index: FacetIndex, text: str) -> int:
+    """passing_mentions for a query whose relaxed form found nothing: how many trials name
+    some of the diseases `text` names, none being about any of them (the relaxed query of
+    diseases wants them where a trial says what it is about: words.read)."""
+    if not words.names_diseases(text):
+        return 0
+    return len(text_rows(index, text, relaxed=True, anywhere=True))
 
 
 @timed("text")

@@ -11,15 +11,17 @@ two).
 
 A query is answered here when its tsquery (PostgreSQL reads the words: the english
 configuration's stemming and stop words, one short statement) joins lexemes by &, |, ! and
-phrase operators (no prefix or weight) and some of them are kept here: the others, rarer than
+phrase operators (no prefix) and some of them are kept here: the others, rarer than
 any that pg_stats lists (or than TEXT_INDEX_MIN_ROWS), are read through the GIN index one by one
 in a second statement (a query about itching is its words and a dozen synonyms, most of them
 rare). Its rows are then the same as `search @@ query`'s. A phrase ("graft-versus-host" is
 'graft-versus-host' <-> 'graft' <-> 'versus' <-> 'host') needs the words' positions, which bits
 do not have: here its words are required together (every trial the phrase matches, and more),
 and `Match.exact` is False: the caller checks those few trials' stored vectors (the GIN index
-would check the same trials, reading them compressed). A phrase may not be negated nor hold a
-negation (then "all its words" would not include every match). Any other query goes to
+would check the same trials, reading them compressed). So is a weighted lexeme ('lupus':ABC, a
+relaxed query naming diseases: words.read), read here as the lexeme anywhere. A phrase may not
+be negated nor hold a negation, nor a weighted lexeme be negated (then the bits would not
+include every match). Any other query goes to
 PostgreSQL whole, as before, and so does one whose lexemes pg_stats lists as frequent but that
 the budget left out (reading those alone would cost what the kept ones save).
 
@@ -132,7 +134,7 @@ class LexemeIndex:
         found = read(others) if others else []
         extra = {lexeme: self._packed(rows) for lexeme, rows in zip(others, found, strict=True)}
         packed = self._evaluate(tree, extra)
-        return Match(np.unpackbits(packed, count=row_count).view(bool), not _has(tree, "phrase"))
+        return Match(np.unpackbits(packed, count=row_count).view(bool), not _inexact(tree))
 
     def _packed(self, rows: np.ndarray) -> np.ndarray:
         """`rows` as a lexeme's bits."""
@@ -160,7 +162,7 @@ def wider(tsquery: str) -> str | None:
         tree = _parse(tsquery)
     except _Unsupported:
         return None
-    return _text(tree) if tree is not None and _has(tree, "phrase") else None
+    return _text(tree) if tree is not None and _inexact(tree) else None
 
 
 def _text(node) -> str:
@@ -216,7 +218,7 @@ def _chosen(cursor, row_count: int) -> tuple[list[str], frozenset[str]]:
 
 
 class _Unsupported(Exception):
-    """A tsquery with a prefix, a weight, a negated phrase or a form this parser does not
+    """A tsquery with a prefix, a negated phrase or weight, or a form this parser does not
     read."""
 
 
@@ -229,11 +231,20 @@ def _tokens(text: str) -> list[tuple[str, str]]:
                 raise _Unsupported(text)
             break
         lexeme, suffix, operator = match.groups()
-        if suffix:
+        if suffix and "*" in suffix:  # a prefix: the lexemes it stands for are not listed
             raise _Unsupported(text)
         if operator and operator.startswith("<"):
             operator = _FOLLOWED_BY  # at any distance: here, all the phrase's words
-        out.append(("lexeme", _unquote(lexeme)) if lexeme else ("op", operator))
+        if lexeme:
+            # A weight (`'lupus':ABC`: in those parts of a vector only) is read as the lexeme
+            # anywhere, every trial it matches and more (Match.exact False).
+            out.append(
+                ("lexeme", _unquote(lexeme), suffix[1:].upper())
+                if suffix
+                else ("lexeme", _unquote(lexeme))
+            )
+        else:
+            out.append(("op", operator))
         at = match.end()
     return out
 
@@ -305,11 +316,20 @@ def _has(node, kind: str) -> bool:
     return node[0] == kind or (node[0] != "lexeme" and any(_has(n, kind) for n in node[1:]))
 
 
+def _inexact(node) -> bool:
+    """Whether the bits match more than the query: it has a phrase (its words in any order)
+    or a weighted lexeme (anywhere in a trial's vector)."""
+    if node[0] == "lexeme":
+        return len(node) > 2
+    return node[0] == "phrase" or any(_inexact(child) for child in node[1:])
+
+
 def _negated_phrase(node) -> bool:
-    """Whether a phrase is under a negation or holds one."""
+    """Whether a phrase or a weighted lexeme is under a negation, or a phrase holds one (the
+    bits would then match less than the query, not more)."""
     if node[0] == "lexeme":
         return False
-    if node[0] == "not" and _has(node[1], "phrase"):
+    if node[0] == "not" and _inexact(node[1]):
         return True
     if node[0] == "phrase" and _has(node, "not"):
         return True

@@ -32,7 +32,7 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
+from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, is_abbreviation, tokens
 
 WEBSEARCH = "websearch"
 RAW = "raw"
@@ -194,8 +194,9 @@ def _group_text(group: Group, weights: str = "") -> str:
     return "(" + " | ".join(alternatives) + ")"
 
 
-def read(text: str, relaxed: bool = False) -> TextQuery:
-    """The full-text query for `text`: all groups required, or with `relaxed` any of them."""
+def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
+    """The full-text query for `text`: all groups required, or with `relaxed` any of them
+    (naming diseases: about them, unless `anywhere`)."""
     if _SYNTAX.search(text):
         return TextQuery(WEBSEARCH, text)
     groups = _groups(text)
@@ -207,7 +208,7 @@ def read(text: str, relaxed: bool = False) -> TextQuery:
     # A query naming diseases asks for trials about them (names_diseases): relaxed, about
     # some of them, each word in the parts of a trial that say what it is about (ABOUT_WEIGHTS),
     # not in who cannot join or a history to rule out ("no history of pyoderma gangrenosum").
-    weights = ABOUT_WEIGHTS if relaxed and names_diseases(text) else ""
+    weights = ABOUT_WEIGHTS if relaxed and not anywhere and names_diseases(text) else ""
     return TextQuery(RAW, joiner.join(_group_text(group, weights) for group in needed(groups)))
 
 
@@ -222,11 +223,12 @@ def only_filler(text: str) -> bool:
 
 
 def names_diseases(text: str) -> bool:
-    """Whether the query names diseases and nothing else: every word not filler is part of a
-    condition's name or synonym ("pemphigus", "lupus nephritis trial"), or of a phrase people
-    say for diseases ("hair loss": alopecia; lay_terms.json), or the query is one word of a
-    condition's name ("alopecia", of alopecia areata; "vasculitis"). Such a query asks for
-    trials about them (fulltext.passing_mentions; relaxed, `read`)."""
+    """Whether the query names diseases and nothing else: every word not filler (nor a stop
+    word: "Behçet's") is part of a condition's name or synonym ("pemphigus", "lupus nephritis
+    trial"), of a phrase people say for diseases ("hair loss": alopecia; lay_terms.json), or a
+    word of a condition's name that names diseases alone ("alopecia", of alopecia areata;
+    "vasculitis"; not "chronic": `not_diseases_alone`). Such a query asks for trials about
+    them (fulltext.passing_mentions; relaxed, `read`)."""
     if _SYNTAX.search(text):
         return False
     toks = tokens(text)
@@ -240,10 +242,9 @@ def names_diseases(text: str) -> bool:
     folded = tuple(token[0] for token in toks)
     for start, length in _phrases_in(folded, _disease_phrases()):
         covered[start : start + length] = [True] * length
-    droppable = _vocabulary()[1]
-    kept = [word for done, word in zip(covered, folded, strict=True) if word not in droppable]
-    if len(kept) == 1 and kept[0] in _condition_words():
-        return True
+    words = _condition_words()
+    covered = [done or word in words for done, word in zip(covered, folded, strict=True)]
+    droppable = _vocabulary()[1] | STOP_WORDS
     return any(covered) and all(
         done or word in droppable for done, word in zip(covered, folded, strict=True)
     )
@@ -251,10 +252,14 @@ def names_diseases(text: str) -> bool:
 
 @cache
 def _condition_words() -> frozenset[str]:
-    """The words of the vocabulary's condition names and synonyms (folded), stop words aside."""
+    """The words of the vocabulary's condition names and synonyms that name diseases alone
+    (folded): not abbreviations ("BP" is also blood pressure), stop words, filler, nor the
+    curators' `not_diseases_alone`."""
     conditions = Vocabulary.default().conditions.values()
     names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
-    return frozenset(word for name in names for word in _words(name)) - STOP_WORDS
+    found = {word for name in names if not is_abbreviation(name) for word in _words(name)}
+    generic = set(_lay_terms()["not_diseases_alone"]) | _vocabulary()[1] | STOP_WORDS
+    return frozenset(found - generic)
 
 
 @cache
