@@ -301,3 +301,57 @@ def test_a_reading_the_portal_would_refuse_is_not_made(monkeypatch):
     monkeypatch.setattr(readings, "RULES", [odd])
     query, errors = parse(_params(q="lupus"))
     assert not errors and query.understood == () and query.q == "lupus"
+
+
+# --- A country typed in the search box ("dermatomyositis China") ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "rest"),
+    [
+        ("dermatomyositis China", "CN", "dermatomyositis"),
+        ("eczema trials in Germany", "DE", "eczema trials"),
+        ("Eczema Germany", "DE", "Eczema"),  # after a condition, whatever its case
+        ("psoriasis in the UK", "GB", "psoriasis"),
+        ("skin cancer United Kingdom", "GB", "skin cancer"),
+        ("psoriasis in India", "IN", "psoriasis"),  # the country, not a town named India
+        ("vitiligo from South Korea", "KR", "vitiligo"),
+        ("Japan", "JP", ""),
+    ],
+)
+def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):
+    assert _read(typed) == [("country", code)]
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "lupus New Jersey",  # not Jersey
+        "pemphigus Papua New Guinea Smith",  # not at the end
+        "acne Georgia",  # the US state as often
+        "trials for us",
+        "lupus near Lebanon",  # near: a place (ambiguous here), not the country
+        "Germany psoriasis",  # at the end only
+        "lupus in",
+        '"psoriasis Germany"',
+    ],
+)
+def test_other_words_are_no_country(typed):
+    assert "country" not in {parameter for parameter, _ in _read(typed)}, typed
+
+
+@pytest.mark.django_db
+def test_a_typed_country_keeps_the_trials_with_a_site_there(client):
+    for key, countries in [("IN-CN", ["CN"]), ("IN-US", ["US"])]:
+        Trial.objects.create(key=key, record={}, title="Dermatomyositis study", countries=countries)
+    response = client.get("/", {"q": "dermatomyositis China"})
+    found = response.context["result"].trials
+    assert "IN-CN" in {hit.key for hit in found} and "IN-US" not in {hit.key for hit in found}
+    assert all("CN" in hit.countries for hit in found)
+    (understood,) = response.context["understood"]
+    assert understood["sentence"] == "Showing trials with a site in China"
+    assert understood["said"] == "China"
+    body = client.get("/api/trials/", {"q": "dermatomyositis China"}).json()
+    assert body["understood"] == [{"parameter": "country", "value": "CN", "from": "China"}]
+    assert body["count"] == len(found)

@@ -58,6 +58,18 @@ def country_code(name: str | None, *, codes: bool = True) -> str | None:
     return None
 
 
+@cache
+def country_name_ends() -> frozenset[str]:
+    """The last word (folded) of every country name country_code knows (no codes): a text
+    whose last word is none of these names no country, without a look-up."""
+    aliases, _ = _tables()
+    names = list(aliases)
+    for country in pycountry.countries:
+        names += [getattr(country, key, "") for key in ("name", "official_name", "common_name")]
+    words = (_ascii(_fold(name)).replace("'", " ").split() for name in names if name)
+    return frozenset(parts[-1] for parts in words if parts)
+
+
 def country_from_city(city: str | None) -> str | None:
     if not city:
         return None

@@ -6,6 +6,7 @@ A reading takes some words out of the search text and sets a search parameter in
 
     words                                   parameter        value
     kid, child, daughter, son, baby, teen…  age_group        child
+    (in) Germany, China… at the end         country          DE, CN…
     not responding to X, failed X,          refractory       1
       resistant to X, X-resistant,          prior_therapy    X's slug, when X is a drug or a
       X failure, X didn't work…                              drug class of the vocabulary, and
@@ -259,6 +260,8 @@ def place(words: Words) -> Iterator[Reading]:
             text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
             if text.lower() in _NOT_PLACES:
                 return
+            if trigger == ("in",) and _country_code(text):
+                return  # "psoriasis in India": the country (a town is named India too)
             located = places.locate(text)
             if isinstance(located, places.Place):
                 said = words.said(start, count - 1)
@@ -266,9 +269,66 @@ def place(words: Words) -> Iterator[Reading]:
                 return
 
 
+# Words that may stand before a country: "psoriasis trials in Germany" ("near X" asks for a
+# place: the place rule's, or the words stay search words).
+_COUNTRY_WORDS = {"in", "from"}
+# Country names as often something else: the US state; "us", the pronoun.
+_NOT_COUNTRIES = {"georgia", "us"}
+# A country has at most this many words ("Democratic Republic of the Congo": 5).
+_COUNTRY_WORDS_MAX = 5
+
+
+def country(words: Words) -> Iterator[Reading]:
+    """ "dermatomyositis China", "eczema trials in Germany" -> country=CN, DE: the query's last
+    words when they name one country (trials/readers/places.country_code, no codes: "in" is
+    not India), after "in" or "from", a word in lower case, a condition or a treatment, or
+    alone (not after "near": a place); not when a capitalised word before them makes them
+    part of another name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea)."""
+    from trials.readers.places import country_name_ends
+
+    count = len(words.tokens)
+    if not count or words.tokens[-1][0] not in country_name_ends():
+        return
+    for first in range(max(count - _COUNTRY_WORDS_MAX, 0), count):
+        if any(p in words.taken for p in range(first, count)):
+            continue
+        text = words.text[words.tokens[first][2] : words.tokens[-1][3]]
+        if not (code := _country_code(text)):
+            continue
+        before = first - 1
+        if before >= 0 and (before in words.taken or not _ends_a_phrase(words, before)):
+            return
+        if words.folded(before) in ("near", "around", "to"):  # "close to"
+            return
+        start = before if words.folded(before) in _COUNTRY_WORDS else first
+        yield Reading(
+            "country", code, words.said(start, count - 1), words.spans(range(start, count))
+        )
+        return
+
+
+def _country_code(text: str) -> str | None:
+    """The country `text` names in full (no codes), unless it is as often something else."""
+    from trials.readers.places import country_code
+
+    return None if text.lower() in _NOT_COUNTRIES else country_code(text, codes=False)
+
+
+def _ends_a_phrase(words: Words, position: int) -> bool:
+    """Whether the word at `position` cannot begin a name the next words continue: a word
+    before a place, in lower case, or the end of a condition or treatment the query names."""
+    folded, written, *_ = words.tokens[position]
+    return (
+        folded in _COUNTRY_WORDS
+        or written == written.lower()
+        or position in words.conditions.values()
+        or any(last == position for last, _slug in words.treatments.values())
+    )
+
+
 # The readings, in order: each rule sees only the words the rules before it left.
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
-RULES: list[Rule] = [child_words, failed_therapy, place]
+RULES: list[Rule] = [child_words, failed_therapy, place, country]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
 

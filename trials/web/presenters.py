@@ -205,7 +205,10 @@ READ_AS = {
     ("refractory", "1"): "Showing only trials for disease that did not respond to treatment",
 }
 # Readings whose sentence names their value (a place), by parameter.
-READ_AS_VALUE = {"near": "Showing trials with a site near {label}"}
+READ_AS_VALUE = {
+    "near": "Showing trials with a site near {label}",
+    "country": "Showing trials with a site in {label}",
+}
 
 
 def _explicit(params: QueryDict, query: Query) -> QueryDict:
