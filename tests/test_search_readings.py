@@ -355,3 +355,56 @@ def test_a_typed_country_keeps_the_trials_with_a_site_there(client):
     body = client.get("/api/trials/", {"q": "dermatomyositis China"}).json()
     assert body["understood"] == [{"parameter": "country", "value": "CN", "from": "China"}]
     assert body["count"] == len(found)
+
+
+# --- Recruiting and phase words ("recruiting psoriasis trials", "phase 3 lupus") ------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("recruiting psoriasis trials", [("recruiting", "1")], "psoriasis trials"),
+        ("eczema trials now enrolling", [("recruiting", "1")], "eczema trials"),
+        ("lupus accepting new patients", [("recruiting", "1")], "lupus"),
+        ("phase 3 psoriasis", [("phase", "PHASE3")], "psoriasis"),
+        ("lupus phase II/III", [("phase", "PHASE2"), ("phase", "PHASE3")], "lupus"),
+        ("phase3 acne", [("phase", "PHASE3")], "acne"),
+        ("dupilumab phase 2b", [("phase", "PHASE2")], "dupilumab"),
+        ("early phase 1 eczema", [("phase", "EARLY_PHASE1")], "eczema"),
+        (
+            "recruiting phase 2 dermatomyositis in China",
+            [("recruiting", "1"), ("phase", "PHASE2"), ("country", "CN")],
+            "dermatomyositis",
+        ),
+    ],
+)
+def test_recruiting_and_phase_words_are_read_as_filters(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
+    "typed", ["not recruiting lupus", "no longer enrolling", "phase", "stage 3 melanoma", "phases"]
+)
+def test_other_recruiting_and_phase_words_are_not_read(typed):
+    assert {parameter for parameter, _ in _read(typed)} & {"recruiting", "phase"} == set()
+
+
+@pytest.mark.django_db
+def test_recruiting_and_a_phase_typed_filter_the_trials(client):
+    for key, status, phases in [
+        ("OPEN-3", "RECRUITING", ["PHASE3"]),
+        ("DONE-3", "COMPLETED", ["PHASE3"]),
+        ("OPEN-2", "RECRUITING", ["PHASE2"]),
+    ]:
+        Trial.objects.create(
+            key=key, record={}, title="Vitiligo study", status=status, phases=phases
+        )
+    response = client.get("/", {"q": "recruiting phase 3 vitiligo trials"})
+    assert [hit.key for hit in response.context["result"].trials] == ["OPEN-3"]
+    sentences = [u["sentence"] for u in response.context["understood"]]
+    assert sentences == [
+        "Showing trials recruiting now or soon",
+        "Showing trials with phase: Phase 3",
+    ]
+    assert response.context["query"].q == "vitiligo trials"

@@ -9,7 +9,6 @@ from django.utils.html import escape
 
 from tests.test_search_readings import child_trials, prior_therapy  # noqa: F401 (fixtures)
 from trials.models import Trial
-from trials.search import readings
 
 pytestmark = pytest.mark.django_db
 
@@ -153,30 +152,21 @@ def test_a_reading_said_in_registry_like_markup_is_escaped(client):
     assert "<b>eczema</b>" not in html
 
 
-def test_a_rule_appended_to_the_table_reads_a_parameter_that_is_no_facet(client, monkeypatch):
-    # The hook the place reading ("lupus near Bethesda" -> near=Bethesda) will use, shown
-    # with a parameter that exists today: "recruiting now" -> recruiting=1.
-    def recruiting_now(words):
-        for position in range(len(words.tokens) - 1):
-            pair = (words.folded(position), words.folded(position + 1))
-            if pair == ("recruiting", "now"):
-                spans = words.spans([position, position + 1])
-                yield readings.Reading("recruiting", "1", words.said(position, position + 1), spans)
-
-    monkeypatch.setattr(readings, "RULES", [*readings.RULES, recruiting_now])
-    response = client.get("/", {"q": "lupus recruiting now"})
+def test_recruiting_words_read_a_parameter_that_is_no_facet(client):
+    # readings.recruiting_words: "now recruiting" -> recruiting=1, the patients' switch.
+    response = client.get("/", {"q": "lupus now recruiting"})
     assert response.context["query"].recruiting
     assert response.context["query"].q == "lupus"
     chips = _chips(response)
-    assert _query(chips["Recruiting or soon recruiting — from “recruiting now”"]) == {
+    assert _query(chips["Recruiting or soon recruiting — from “now recruiting”"]) == {
         "q": ["lupus"]
     }
-    body = client.get("/api/trials/", {"q": "lupus recruiting now"}).json()
+    body = client.get("/api/trials/", {"q": "lupus now recruiting"}).json()
     assert body["understood"] == [
-        {"parameter": "recruiting", "value": "1", "from": "recruiting now"}
+        {"parameter": "recruiting", "value": "1", "from": "now recruiting"}
     ]
     # An explicit value wins.
     assert (
-        client.get("/", {"q": "lupus recruiting now", "recruiting": "1"}).context["understood"]
+        client.get("/", {"q": "lupus now recruiting", "recruiting": "1"}).context["understood"]
         == []
     )

@@ -7,6 +7,8 @@ A reading takes some words out of the search text and sets a search parameter in
     words                                   parameter        value
     kid, child, daughter, son, baby, teen…  age_group        child
     (in) Germany, China… at the end         country          DE, CN…
+    recruiting, now enrolling…              recruiting       1
+    phase 3, phase II, phase 2/3…           phase            PHASE3, PHASE2…
     not responding to X, failed X,          refractory       1
       resistant to X, X-resistant,          prior_therapy    X's slug, when X is a drug or a
       X failure, X didn't work…                              drug class of the vocabulary, and
@@ -88,6 +90,7 @@ def _phrase(text: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class _Lay:
     child: frozenset[str]
+    recruiting: tuple[tuple[str, ...], ...]  # longest first
     before: tuple[tuple[str, ...], ...]  # longest first
     after: tuple[tuple[str, ...], ...]
     therapy: tuple[tuple[str, ...], ...]
@@ -104,6 +107,7 @@ def _lay() -> _Lay:
 
     return _Lay(
         child=frozenset(_phrase(" ".join(data["child"]))),
+        recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
         before=phrases("before"),
         after=phrases("after"),
         therapy=phrases("therapy"),
@@ -138,6 +142,55 @@ def child_words(words: Words) -> Iterator[Reading]:
         if folded in child and position not in words.taken:
             said = words.said(position, position)
             yield Reading("age_group", "child", said, words.spans([position]))
+
+
+def recruiting_words(words: Words) -> Iterator[Reading]:
+    """ "recruiting", "now enrolling", "accepting new patients"… -> the recruiting filter; not
+    "not recruiting" (nor "no longer enrolling")."""
+    position = 0
+    while position < len(words.tokens):
+        last = _match(words, position, _lay().recruiting)
+        if last is None:
+            position += 1
+            continue
+        if words.folded(position - 1) not in ("not", "longer", "no"):
+            said = words.said(position, last)
+            yield Reading("recruiting", "1", said, words.spans(range(position, last + 1)))
+        position = last + 1
+
+
+# "phase 3", "phase II", "phase 2/3", "phase IIb", "phase3", "early phase 1".
+_PHASE_NUMERAL = re.compile(r"(?:iv|iii|ii|i|[0-4])[ab]?")
+_PHASE_JOINED = re.compile(r"phase[0-4][ab]?")
+
+
+def phase_words(words: Words) -> Iterator[Reading]:
+    """ "phase 3", "phase II", "phase 2/3"… -> the phase filter, each phase as registries'
+    phases are read (normalize.parse_phases: "phase 0" is early phase 1)."""
+    from trials.readers.normalize import parse_phases
+
+    position = 0
+    while position < len(words.tokens):
+        folded = words.folded(position)
+        last = None
+        if folded == "phase":
+            last = position
+            while _PHASE_NUMERAL.fullmatch(words.folded(last + 1) or "") or (
+                words.folded(last + 1) in ("and", "or", "to")
+                and _PHASE_NUMERAL.fullmatch(words.folded(last + 2) or "")
+            ):
+                last += 1
+            last = None if last == position else last
+        elif folded and _PHASE_JOINED.fullmatch(folded):
+            last = position
+        if last is None:
+            position += 1
+            continue
+        first = position - 1 if words.folded(position - 1) == "early" else position
+        said = words.said(first, last)
+        for value in parse_phases(said):
+            yield Reading("phase", value, said, words.spans(range(first, last + 1)))
+        position = last + 1
 
 
 def failed_therapy(words: Words) -> Iterator[Reading]:
@@ -328,7 +381,7 @@ def _ends_a_phrase(words: Words, position: int) -> bool:
 
 # The readings, in order: each rule sees only the words the rules before it left.
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
-RULES: list[Rule] = [child_words, failed_therapy, place, country]
+RULES: list[Rule] = [child_words, recruiting_words, phase_words, failed_therapy, place, country]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
 

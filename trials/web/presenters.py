@@ -203,6 +203,7 @@ def _hidden(params: QueryDict, *skip: str) -> list[tuple[str, str]]:
 READ_AS = {
     ("age_group", "child"): "Showing trials open to children",
     ("refractory", "1"): "Showing only trials for disease that did not respond to treatment",
+    ("recruiting", "1"): "Showing trials recruiting now or soon",
 }
 # Readings whose sentence names their value (a place), by parameter.
 READ_AS_VALUE = {
