@@ -147,9 +147,11 @@ def child_words(words: Words) -> Iterator[Reading]:
 def recruiting_words(words: Words) -> Iterator[Reading]:
     """ "recruiting", "now enrolling", "accepting new patients"… -> the recruiting filter; not
     "not recruiting" (nor "no longer enrolling")."""
+    phrases = _lay().recruiting
+    firsts = {phrase[0] for phrase in phrases}
     position = 0
     while position < len(words.tokens):
-        last = _match(words, position, _lay().recruiting)
+        last = _match(words, position, phrases) if words.folded(position) in firsts else None
         if last is None:
             position += 1
             continue
