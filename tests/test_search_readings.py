@@ -12,7 +12,7 @@ from django.http import QueryDict
 
 from trials.models import Trial
 from trials.search import facets, readings
-from trials.search.engine import search
+from trials.search.engine import matching, search
 from trials.search.facets import Facet, Kind
 from trials.search.params import TrialFilterSet, parse, understand
 
@@ -408,3 +408,49 @@ def test_recruiting_and_a_phase_typed_filter_the_trials(client):
         "Showing trials with phase: Phase 3",
     ]
     assert response.context["query"].q == "vitiligo trials"
+
+
+# --- A search for children's trials lists the trials for the young only first ---------------
+
+
+@pytest.fixture
+def vitiligo_trials(db):
+    """Two adult-and-child trials that rank high (the word twice in the title), two for
+    children only that rank lower."""
+    for key, title, max_age in [
+        ("ANY-1", "Vitiligo: a vitiligo cream", None),
+        ("ANY-2", "Vitiligo and vitiligo light", 75),
+        ("YOUNG-1", "Children with vitiligo", 17),
+        ("YOUNG-2", "Teenagers and their vitiligo", 21),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, min_age=8, max_age=max_age)
+
+
+def _keys(result) -> list[str]:
+    return [hit.key for hit in result.trials]
+
+
+def _search(params: dict):
+    data = QueryDict(mutable=True)
+    data.update(params)
+    query, errors = parse(data)
+    assert not errors, errors
+    return search(query)
+
+
+def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_trials):
+    assert _keys(_search({"q": "vitiligo"}))[:2] == ["ANY-1", "ANY-2"]
+    for params in ({"q": "vitiligo in kids"}, {"q": "vitiligo", "age": "9"}):
+        found = _keys(_search(params))
+        assert set(found[:2]) == {"YOUNG-1", "YOUNG-2"} and set(found[2:]) == {"ANY-1", "ANY-2"}
+        # Page by page (the API's page size), and in an export, the same order.
+        paged = [
+            key
+            for page in (1, 2, 3, 4)
+            for key in _keys(_search({**params, "page_size": "1", "page": str(page)}))
+        ]
+        assert paged == found
+        data = QueryDict(mutable=True)
+        data.update(params)
+        query, _ = parse(data)
+        assert [Trial.objects.get(pk=pk).key for pk in matching(query, 10).pks] == found

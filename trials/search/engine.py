@@ -37,6 +37,11 @@ from trials.search.timing import timed
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
+# A search for children's trials (age_group=child: chosen, or read from "kids", "my daughter";
+# or an age under 18) ranks the trials for the young only (the oldest they admit at most this)
+# before the others: a parent typing "psoriasis in kids" wants a paediatric trial before an
+# adult one that also admits 16-year-olds. Each tier is ranked as before.
+YOUNG_ONLY_MAX_AGE = 21
 # A query finding this few trials is checked for typos (see _suggestion).
 SUGGEST_BELOW = 2
 SORTS = ("relevance", *SORT_COLUMNS, "distance")
@@ -266,6 +271,41 @@ class Matches:
         return self.near.nearest_site_of(self.index.row_for_pk[pks], pks)
 
 
+def _tiers(index: FacetIndex, query: Query, everything: np.ndarray) -> list[np.ndarray]:
+    """The matching rows as masks in the order relevance lists them (YOUNG_ONLY_MAX_AGE)."""
+    for_children = "child" in query.facets.get("age_group", ()) or (
+        query.age is not None and query.age < 18
+    )
+    if not for_children:
+        return [everything]
+    with np.errstate(invalid="ignore"):  # no oldest age given: not for the young only
+        young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
+    return [young, everything & ~young]
+
+
+def _ranked(index, query, everything, text_query, start: int, stop: int, names=None) -> list:
+    """The trials `start:stop` of the matches ranked best first, tier by tier (_tiers): with
+    `names` as Trials with those fields and snippets (ranked_by_pk), else their pks."""
+    found: list = []
+    for mask in _tiers(index, query, everything):
+        size = int(np.count_nonzero(mask))
+        if start >= size:
+            start, stop = start - size, stop - size
+            continue
+        pks = index.pks[mask].tolist()
+        if names is None:
+            ranked = Trial.objects.ranked(text_query.text, search_type=text_query.search_type)
+            ordered = ranked.with_pks(pks).order_by(*RANKED_ORDER).values_list("pk", flat=True)
+            found += list(ordered[start:stop])
+        else:
+            page = slice(start, stop)
+            found += ranked_by_pk(names, text_query.text, text_query.search_type, pks, page)
+        start, stop = 0, stop - size
+        if stop <= 0:
+            break
+    return found
+
+
 def matching(query: Query, limit: int) -> Matches:
     """The trials `query` finds, in the page's order (relevance, a sort, distance), at most
     `limit` of them. The same masks as `search`: only the cutting into pages differs."""
@@ -275,10 +315,7 @@ def matching(query: Query, limit: int) -> Matches:
     sort = query.effective_sort()
     if sort == "relevance" and query.q and count <= RANK_LIMIT:
         text_query = words.read(query.q, matched.relaxed)
-        ranked = Trial.objects.ranked(text_query.text, search_type=text_query.search_type)
-        ranked = ranked.with_pks(index.pks[everything].tolist())
-        ordered = ranked.order_by(*RANKED_ORDER).values_list("pk", flat=True)
-        pks = np.fromiter(ordered[:limit], np.int64)
+        pks = np.asarray(_ranked(index, query, everything, text_query, 0, limit), np.int64)
     elif sort == "distance" and matched.distances is not None:
         found = np.flatnonzero(everything)
         order = np.lexsort((index.pks[found], matched.distances[found]))
@@ -312,10 +349,7 @@ def _page_of_hits(
     start = (page - 1) * size
     text_query = words.read(query.q, relaxed) if query.q else None
     if text_query and query.effective_sort() == "relevance" and count <= RANK_LIMIT:
-        pks = index.pks[everything].tolist()
-        trials = ranked_by_pk(
-            RESULT_FIELDS, text_query.text, text_query.search_type, pks, slice(start, start + size)
-        )
+        trials = _ranked(index, query, everything, text_query, start, start + size, RESULT_FIELDS)
     elif query.effective_sort() == "distance" and distances is not None:
         found = np.flatnonzero(everything)
         order = np.lexsort((index.pks[found], distances[found]))
