@@ -454,3 +454,43 @@ def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_t
         data.update(params)
         query, _ = parse(data)
         assert [Trial.objects.get(pk=pk).key for pk in matching(query, 10).pks] == found
+
+
+# --- Whom the trial is for ("lupus trials for women", "eczema in elderly") -----------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("lupus trials for women", [("sex", "female")], "lupus trials for"),
+        ("pregnant women with lupus", [("sex", "female")], "pregnant with lupus"),
+        ("psoriasis in men", [("sex", "male")], "psoriasis in"),
+        ("women's health", [("sex", "female")], "health"),
+        ("adult psoriasis", [("age_group", "adult")], "psoriasis"),
+        ("eczema in elderly", [("age_group", "older_adult")], "eczema in"),
+        ("psoriasis older adults", [("age_group", "older_adult")], "psoriasis"),
+        (
+            "kids and adults with eczema",
+            [("age_group", "child"), ("age_group", "adult")],
+            "and with eczema",
+        ),
+    ],
+)
+def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize("typed", ["Adult-onset Still disease", "adult onset still disease"])
+def test_a_word_of_a_conditions_name_is_not_read_as_whom(typed):
+    assert _read(typed) == []
+
+
+@pytest.mark.django_db
+def test_women_typed_keep_the_trials_open_to_women(client):
+    for key, sex in [("F-ONLY", "FEMALE"), ("M-ONLY", "MALE"), ("ALL", "ALL")]:
+        Trial.objects.create(key=key, record={}, title="Morphea study", sex=sex)
+    response = client.get("/", {"q": "morphea in women"})
+    assert {hit.key for hit in response.context["result"].trials} == {"F-ONLY", "ALL"}
+    (understood,) = response.context["understood"]
+    assert understood["sentence"] == "Showing trials open to women"

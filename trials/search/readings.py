@@ -7,6 +7,7 @@ A reading takes some words out of the search text and sets a search parameter in
     words                                   parameter        value
     kid, child, daughter, son, baby, teen…  age_group        child
     (in) Germany, China… at the end         country          DE, CN…
+    women, men; adults, elderly…            sex, age_group   female, male; adult, older_adult
     recruiting, now enrolling…              recruiting       1
     phase 3, phase II, phase 2/3…           phase            PHASE3, PHASE2…
     not responding to X, failed X,          refractory       1
@@ -91,6 +92,9 @@ def _phrase(text: str) -> tuple[str, ...]:
 class _Lay:
     child: frozenset[str]
     recruiting: tuple[tuple[str, ...], ...]  # longest first
+    people: tuple[
+        tuple[tuple[str, ...], str, str], ...
+    ]  # (phrase, parameter, value), longest first
     before: tuple[tuple[str, ...], ...]  # longest first
     after: tuple[tuple[str, ...], ...]
     therapy: tuple[tuple[str, ...], ...]
@@ -108,6 +112,17 @@ def _lay() -> _Lay:
     return _Lay(
         child=frozenset(_phrase(" ".join(data["child"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
+        people=tuple(
+            sorted(
+                {
+                    (_phrase(say), p["parameter"], p["value"])
+                    for p in data["people"]
+                    for say in p["say"]
+                },
+                key=lambda item: len(item[0]),
+                reverse=True,
+            )
+        ),
         before=phrases("before"),
         after=phrases("after"),
         therapy=phrases("therapy"),
@@ -159,6 +174,24 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
             said = words.said(position, last)
             yield Reading("recruiting", "1", said, words.spans(range(position, last + 1)))
         position = last + 1
+
+
+def people_words(words: Words) -> Iterator[Reading]:
+    """ "women", "men", "adults", "elderly"… -> sex=female, sex=male, age_group=adult,
+    age_group=older_adult (lay_terms.json `people`); not a word inside a condition's name
+    ("adult-onset Still disease")."""
+    inside = {p for first, last in words.conditions.items() for p in range(first, last + 1)}
+    people = _lay().people
+    position = 0
+    while position < len(words.tokens):
+        for phrase, parameter, value in people:
+            last = _match(words, position, (phrase,))
+            if last is not None and not inside.intersection(range(position, last + 1)):
+                said = words.said(position, last)
+                yield Reading(parameter, value, said, words.spans(range(position, last + 1)))
+                position = last
+                break
+        position += 1
 
 
 # "phase 3", "phase II", "phase 2/3", "phase IIb", "phase3", "early phase 1".
@@ -383,7 +416,15 @@ def _ends_a_phrase(words: Words, position: int) -> bool:
 
 # The readings, in order: each rule sees only the words the rules before it left.
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
-RULES: list[Rule] = [child_words, recruiting_words, phase_words, failed_therapy, place, country]
+RULES: list[Rule] = [
+    child_words,
+    people_words,
+    recruiting_words,
+    phase_words,
+    failed_therapy,
+    place,
+    country,
+]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
 
@@ -440,11 +481,19 @@ def merged(found: list[Reading]) -> tuple[Reading, ...]:
 
 def without(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` less the characters of `spans`, its spaces tidied and what is left of a word
-    that was taken ("-" of "steroid-resistant", "'" of "didn't") dropped."""
+    that was taken ("-" of "steroid-resistant", "'" of "didn't", "'s" of "women's") dropped."""
     kept, position = [], 0
     for start, end in sorted(spans):
         kept.append(text[position:start])
         position = max(position, end)
     kept.append(text[position:])
     pieces = " ".join(kept).split()
-    return " ".join(piece for piece in pieces if any(ch.isalnum() for ch in piece))
+    return " ".join(
+        piece
+        for piece in pieces
+        if any(ch.isalnum() for ch in piece) and not _POSSESSIVE.fullmatch(piece)
+    )
+
+
+# What is left of a taken word's possessive ("women's health": "'s").
+_POSSESSIVE = re.compile(r"['’]s")

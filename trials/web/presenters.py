@@ -202,6 +202,10 @@ def _hidden(params: QueryDict, *skip: str) -> list[tuple[str, str]]:
 # "Showing trials with <facet title>: <value label>".
 READ_AS = {
     ("age_group", "child"): "Showing trials open to children",
+    ("age_group", "adult"): "Showing trials open to adults",
+    ("age_group", "older_adult"): "Showing trials open to older adults (65 and over)",
+    ("sex", "female"): "Showing trials open to women",
+    ("sex", "male"): "Showing trials open to men",
     ("refractory", "1"): "Showing only trials for disease that did not respond to treatment",
     ("recruiting", "1"): "Showing trials recruiting now or soon",
 }
