@@ -149,6 +149,12 @@ def test_other_words_are_not_read(typed):
         "didn't didn't work work 't",
         "红斑狼疮 daughter ½ ² İstanbul failed",
         "\x00\u202e son \ufeff failed",
+        "phase " * 80 + "3",
+        "phase 1 and " * 40,
+        "in " * 120 + "Germany",
+        "women men adults elderly " * 20,
+        "now recruiting " * 30,
+        "Papua New Guinea " * 25,
     ],
 )
 def test_hostile_input_is_read_quickly_and_safely(typed):
