@@ -487,7 +487,10 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
     assert _rest(typed) == rest
 
 
-@pytest.mark.parametrize("typed", ["Adult-onset Still disease", "adult onset still disease"])
+@pytest.mark.parametrize(
+    "typed",
+    ["Adult-onset Still disease", "adult onset still disease", "male pattern baldness"],
+)
 def test_a_word_of_a_conditions_name_is_not_read_as_whom(typed):
     assert _read(typed) == []
 
