@@ -277,6 +277,11 @@ def child_trials(db):
         {"q": "dermatomyositis daughter", "age_group": "adult"},
         {"q": "lupus failed methotrexate", "refractory": "1", "prior_therapy": "corticosteroids"},
         {"q": "failed zorblimab lupus"},
+        {"q": "dermatomyositis China"},
+        {"q": "lupus women phase 3 recruiting"},
+        {"q": "recruiting now"},
+        {"q": "kids dermatomyositis phase 2 in Germany"},
+        {"q": "elderly lupus"},
     ],
 )
 def test_the_orm_reference_applies_the_same_readings(child_trials, prior_therapy, params):
@@ -341,6 +346,8 @@ def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):
         "Germany psoriasis",  # at the end only
         "lupus in",
         '"psoriasis Germany"',
+        "rash from turkey",  # the food
+        "psoriasis Jersey",  # New Jersey, as often: only "in Jersey"
     ],
 )
 def test_other_words_are_no_country(typed):
@@ -377,6 +384,16 @@ def test_a_typed_country_keeps_the_trials_with_a_site_there(client):
         ("phase3 acne", [("phase", "PHASE3")], "acne"),
         ("dupilumab phase 2b", [("phase", "PHASE2")], "dupilumab"),
         ("early phase 1 eczema", [("phase", "EARLY_PHASE1")], "eczema"),
+        ("not yet recruiting lupus", [("recruiting", "1")], "lupus"),  # soon open
+        (
+            "psoriasis recruiting now near Boston",
+            [("recruiting", "1"), ("near", "Boston")],
+            "psoriasis",
+        ),
+        ("phase 3 Spain", [("phase", "PHASE3"), ("country", "ES")], ""),
+        ("psoriasis kids Germany", [("age_group", "child"), ("country", "DE")], "psoriasis"),
+        ("psoriasis Isle of Man", [("country", "IM")], "psoriasis"),
+        ("psoriasis in Turkey", [("country", "TR")], "psoriasis"),
         (
             "recruiting phase 2 dermatomyositis in China",
             [("recruiting", "1"), ("phase", "PHASE2"), ("country", "CN")],
@@ -390,7 +407,16 @@ def test_recruiting_and_phase_words_are_read_as_filters(typed, read, rest):
 
 
 @pytest.mark.parametrize(
-    "typed", ["not recruiting lupus", "no longer enrolling", "phase", "stage 3 melanoma", "phases"]
+    "typed",
+    [
+        "not recruiting lupus",
+        "no longer enrolling",
+        "stopped recruiting",
+        "recruiting completed",
+        "phase",
+        "stage 3 melanoma",
+        "phases",
+    ],
 )
 def test_other_recruiting_and_phase_words_are_not_read(typed):
     assert {parameter for parameter, _ in _read(typed)} & {"recruiting", "phase"} == set()
@@ -456,6 +482,10 @@ def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_t
             for key in _keys(_search({**params, "page_size": "1", "page": str(page)}))
         ]
         assert paged == found
+        # A page that straddles the two tiers, and one past the end.
+        result = _search({**params, "page_size": "3", "page": "1"})
+        assert _keys(result) == found[:3] and result.count == 4
+        assert _keys(_search({**params, "page_size": "3", "page": "2"})) == found[3:]
         data = QueryDict(mutable=True)
         data.update(params)
         query, _ = parse(data)

@@ -159,6 +159,12 @@ def child_words(words: Words) -> Iterator[Reading]:
             yield Reading("age_group", "child", said, words.spans([position]))
 
 
+# Recruiting words that say a trial is *not* open: "not recruiting", "no longer enrolling",
+# "stopped recruiting", "recruiting completed".
+_NOT_OPEN_BEFORE = {"not", "longer", "no", "stopped", "finished", "completed", "closed", "ended"}
+_NOT_OPEN_AFTER = {"completed", "closed", "finished", "stopped", "ended", "terminated"}
+
+
 def recruiting_words(words: Words) -> Iterator[Reading]:
     """ "recruiting", "now enrolling", "accepting new patients"… -> the recruiting filter; not
     "not recruiting" (nor "no longer enrolling")."""
@@ -170,7 +176,8 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
         if last is None:
             position += 1
             continue
-        if words.folded(position - 1) not in ("not", "longer", "no"):
+        before, after = words.folded(position - 1), words.folded(last + 1)
+        if before not in _NOT_OPEN_BEFORE and after not in _NOT_OPEN_AFTER:
             said = words.said(position, last)
             yield Reading("recruiting", "1", said, words.spans(range(position, last + 1)))
         position = last + 1
@@ -362,36 +369,44 @@ def place(words: Words) -> Iterator[Reading]:
 _COUNTRY_WORDS = {"in", "from"}
 # Country names as often something else: the US state; "us", the pronoun.
 _NOT_COUNTRIES = {"georgia", "us"}
+# Country names that are also common words or names: read only after "in" ("in Turkey").
+_AMBIGUOUS = {"turkey", "jersey", "chad", "niger", "jordan", "guinea", "chile"}
 # A country has at most this many words ("Democratic Republic of the Congo": 5).
 _COUNTRY_WORDS_MAX = 5
 
 
 def country(words: Words) -> Iterator[Reading]:
     """ "dermatomyositis China", "eczema trials in Germany" -> country=CN, DE: the query's last
-    words when they name one country (trials/readers/places.country_code, no codes: "in" is
-    not India), after "in" or "from", a word in lower case, a condition or a treatment, or
-    alone (not after "near": a place); not when a capitalised word before them makes them
-    part of another name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea)."""
+    words (those another rule took aside: "psoriasis kids Germany") when they name one country
+    (trials/readers/places.country_code, no codes: "in" is not India), after "in" or "from", a
+    word in lower case, a condition, a treatment or a word another rule took, or alone (not
+    after "near": a place); not when a capitalised word before them makes them part of another
+    name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea). A country's name that is
+    as often a word (`_AMBIGUOUS`: "turkey", "jersey", "chad") is read only as "in Turkey"."""
     from trials.readers.places import country_name_ends
 
-    count = len(words.tokens)
-    if not count or words.tokens[-1][0] not in country_name_ends():
+    end = len(words.tokens) - 1
+    while end >= 0 and end in words.taken:
+        end -= 1
+    if end < 0 or words.tokens[end][0] not in country_name_ends():
         return
-    for first in range(max(count - _COUNTRY_WORDS_MAX, 0), count):
-        if any(p in words.taken for p in range(first, count)):
+    for first in range(max(end + 1 - _COUNTRY_WORDS_MAX, 0), end + 1):
+        if any(p in words.taken for p in range(first, end + 1)):
             continue
-        text = words.text[words.tokens[first][2] : words.tokens[-1][3]]
+        text = words.text[words.tokens[first][2] : words.tokens[end][3]]
         if not (code := _country_code(text)):
             continue
         before = first - 1
-        if before >= 0 and (before in words.taken or not _ends_a_phrase(words, before)):
+        free = before >= 0 and before not in words.taken
+        if free and not _ends_a_phrase(words, before):
             return
-        if words.folded(before) in ("near", "around", "to"):  # "close to"
+        if free and words.folded(before) in ("near", "around", "to"):  # "close to"
             return
-        start = before if words.folded(before) in _COUNTRY_WORDS else first
-        yield Reading(
-            "country", code, words.said(start, count - 1), words.spans(range(start, count))
-        )
+        trigger = free and words.folded(before) in _COUNTRY_WORDS
+        if text.lower() in _AMBIGUOUS and not (trigger and words.folded(before) == "in"):
+            return
+        start = before if trigger else first
+        yield Reading("country", code, words.said(start, end), words.spans(range(start, end + 1)))
         return
 
 
@@ -418,12 +433,12 @@ def _ends_a_phrase(words: Words, position: int) -> bool:
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
 RULES: list[Rule] = [
     child_words,
-    people_words,
     recruiting_words,
     phase_words,
     failed_therapy,
+    country,  # before people ("Isle of Man" is no men) and places ("in India" no town)
+    people_words,  # before places: "psoriasis in men" is no town named Men
     place,
-    country,
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}

@@ -218,8 +218,9 @@ def is_filler(word: str) -> bool:
 
 
 def only_filler(text: str) -> bool:
-    """Whether every word of `text` is one a search drops (or there is none)."""
-    return all(is_filler(folded) for folded, _ in _typed(text))
+    """Whether every word of `text` is one a search drops, filler or a stop word
+    PostgreSQL drops ("now" left by "recruiting now near Boston"), or there is none."""
+    return all(is_filler(folded) or folded in STOP_WORDS for folded, _ in _typed(text))
 
 
 def names_diseases(text: str) -> bool:
