@@ -40,7 +40,8 @@ RANK_LIMIT = 2000
 # A search for children's trials (age_group=child: chosen, or read from "kids", "my daughter";
 # or an age under 18) ranks the trials for the young only (the oldest they admit at most this)
 # before the others: a parent typing "psoriasis in kids" wants a paediatric trial before an
-# adult one that also admits 16-year-olds. Each tier is ranked as before.
+# adult one that also admits 16-year-olds. Each tier is ranked as before. Only where relevance
+# ranks (words, at most RANK_LIMIT matches): other orders are the one chosen.
 YOUNG_ONLY_MAX_AGE = 21
 # A query finding this few trials is checked for typos (see _suggestion).
 SUGGEST_BELOW = 2
