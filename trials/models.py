@@ -600,6 +600,12 @@ class Site(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
 
+    class Meta:
+        indexes = [
+            # The sites of a US state (search/regions.py: `region=Maryland`), any case.
+            models.Index(Lower("region"), name="site_us_region_idx", condition=Q(country="US")),
+        ]
+
     def __str__(self) -> str:
         return ", ".join(filter(None, [self.facility, self.city, self.country]))
 

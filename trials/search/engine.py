@@ -27,11 +27,12 @@ from trials.models import (
     headline_part,
     unconfirmed_before,
 )
-from trials.search import facets, labels, spelling, words
+from trials.search import facets, labels, regions, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, passing_mentions_relaxed, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.readings import Reading
+from trials.search.regions import State
 from trials.search.rows import by_pk, ranked_by_pk
 from trials.search.timing import timed
 
@@ -147,6 +148,8 @@ class Query:
     near: tuple[float, float] | None = None
     near_label: str = ""
     within: float = DEFAULT_WITHIN_KM
+    # A US state (regions.py): trials with a site in it.
+    region: State | None = None
 
     def effective_sort(self) -> str:
         if self.sort:
@@ -181,6 +184,8 @@ def _match(query: Query) -> _Matched:
     distances = near.per_row(index.row_count) if near else None
     if distances is not None:
         masks["near"] = np.isfinite(distances)
+    if query.region:
+        masks["region"] = regions.mask(index, query.region)
     corrected_from, relaxed = None, False
     passing = passing_mentions(index, query.q) if "q" in masks else 0
     if passing:

@@ -25,7 +25,7 @@ from django.http import QueryDict
 
 from trials.models import Site, Status, Trial, search_parts, unconfirmed_before
 from trials.readers.gazetteer import EARTH_RADIUS_KM
-from trials.search import facets, fulltext, places, readings, words
+from trials.search import facets, fulltext, places, readings, regions, words
 from trials.search.engine import DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
 from trials.search.facets import Facet
 from trials.search.index import current_values
@@ -101,6 +101,8 @@ class TrialFilterSet(django_filters.FilterSet):
     page_size = PageFilter(method="filter_nothing", min_value=1)
     # A place (places.locate) and how far from it, in km (`within`, read by within_km()).
     near = django_filters.CharFilter(method="filter_near")
+    # A US state, by name or code (regions.py): trials with a site in it.
+    region = django_filters.CharFilter(method="filter_region", max_length=60)
 
     class Meta:
         model = Trial
@@ -161,6 +163,12 @@ class TrialFilterSet(django_filters.FilterSet):
             return qs
         within, _ = within_km(self.data.get("within"))
         return qs.filter(Exists(sites_within(place.lat, place.lon, within)))
+
+    def filter_region(self, qs, name, value):
+        """Trials with a site in the state (regions.where); an unknown one filters nothing
+        (parse() reports it)."""
+        chosen = regions.state(value)
+        return qs.filter(regions.where(chosen)) if chosen else qs
 
     def filter_nothing(self, qs, name, value):
         return qs
@@ -314,6 +322,10 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     within, problem = within_km(data.get("within"))
     if problem and near:
         errors["within"] = problem
+    region = regions.state(cleaned.get("region"))
+    if cleaned.get("region") and region is None:
+        shown = str(cleaned["region"])[:60]
+        errors["region"] = f"region={shown!r}: a US state, by its name or two-letter code"
     sort = cleaned.get("sort") or ""
     if sort == "distance" and near is None:
         if not (data.get("near") or "").strip():
@@ -333,5 +345,6 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
         near=(near.lat, near.lon) if near else None,
         near_label=near.label if near else "",
         within=within,
+        region=region,
     )
     return query, errors

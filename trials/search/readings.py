@@ -7,6 +7,7 @@ A reading takes some words out of the search text and sets a search parameter in
     words                                   parameter        value
     kid, child, daughter, son, baby, teen…  age_group        child
     (in) Germany, China… at the end         country          DE, CN…
+    (in) Maryland, Texas… at the end        region           Maryland, Texas…
     women, men; adults, elderly…            sex, age_group   female, male; adult, older_adult
     recruiting, now enrolling…              recruiting       1
     phase 3, phase II, phase 2/3…           phase            PHASE3, PHASE2…
@@ -355,8 +356,8 @@ def place(words: Words) -> Iterator[Reading]:
             text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
             if text.lower() in _NOT_PLACES:
                 return
-            if trigger == ("in",) and _country_code(text):
-                return  # "psoriasis in India": the country (a town is named India too)
+            if trigger == ("in",) and (_country_code(text) or _state_name(text)):
+                return  # "in India", "in Virginia": the country, the state (towns share names)
             located = places.locate(text)
             if isinstance(located, places.Place):
                 said = words.said(start, count - 1)
@@ -369,6 +370,8 @@ def place(words: Words) -> Iterator[Reading]:
 _COUNTRY_WORDS = {"in", "from"}
 # Country names as often something else: the US state; "us", the pronoun.
 _NOT_COUNTRIES = {"georgia", "us"}
+# US states' names as often a person's or a city's: read only after "in" ("in Virginia").
+_AMBIGUOUS_STATES = {"washington", "virginia"}
 # Country names that are also common words or names: read only after "in" ("in Turkey").
 _AMBIGUOUS = {"turkey", "jersey", "chad", "niger", "jordan", "guinea", "chile"}
 # A country has at most this many words ("Democratic Republic of the Congo": 5).
@@ -378,36 +381,74 @@ _COUNTRY_WORDS_MAX = 5
 def country(words: Words) -> Iterator[Reading]:
     """ "dermatomyositis China", "eczema trials in Germany" -> country=CN, DE: the query's last
     words (those another rule took aside: "psoriasis kids Germany") when they name one country
-    (trials/readers/places.country_code, no codes: "in" is not India), after "in" or "from", a
-    word in lower case, a condition, a treatment or a word another rule took, or alone (not
-    after "near": a place); not when a capitalised word before them makes them part of another
-    name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea). A country's name that is
-    as often a word (`_AMBIGUOUS`: "turkey", "jersey", "chad") is read only as "in Turkey"."""
+    (trials/readers/places.country_code, no codes: "in" is not India; `_at_the_end`). A
+    country's name that is as often a word (`_AMBIGUOUS`: "turkey", "jersey", "chad") is read
+    only as "in Turkey"."""
     from trials.readers.places import country_name_ends
 
+    found = _at_the_end(words, country_name_ends(), _country_code, _COUNTRY_WORDS_MAX, _AMBIGUOUS)
+    if found:
+        yield Reading("country", *found)
+
+
+def us_state(words: Words) -> Iterator[Reading]:
+    """ "psoriasis trials in Maryland", "lupus Texas" -> region=Maryland (regions.py: trials
+    with a site in the state): a US state's name at the end, read as a country is; after the
+    place rule ("in New York": the city). A name that is as often a person's or a city's
+    (`_AMBIGUOUS_STATES`: "Washington", "Virginia") only as "in Virginia"."""
+    from trials.search import regions
+
+    def name(text: str) -> str | None:
+        chosen = regions.state(text) if text.lower() in regions.names() else None
+        return chosen.name if chosen else None
+
+    ends = frozenset(state.split()[-1] for state in regions.names())
+    found = _at_the_end(words, ends, name, 3, _AMBIGUOUS_STATES)
+    if found:
+        yield Reading("region", *found)
+
+
+def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | None:
+    """(value, said, spans) for the query's last words (those another rule took aside) when
+    `value_of` knows them (at most `most` words; the last one of `ends`), after "in" or "from",
+    a word in lower case, a condition, a treatment or a word another rule took, or alone (not
+    after "near": a place); not when a capitalised word before them makes them part of another
+    name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea); a name of `ambiguous`
+    only after "in". None otherwise."""
     end = len(words.tokens) - 1
     while end >= 0 and end in words.taken:
         end -= 1
-    if end < 0 or words.tokens[end][0] not in country_name_ends():
-        return
-    for first in range(max(end + 1 - _COUNTRY_WORDS_MAX, 0), end + 1):
+    if end < 0 or words.tokens[end][0] not in ends:
+        return None
+    for first in range(max(end + 1 - most, 0), end + 1):
         if any(p in words.taken for p in range(first, end + 1)):
             continue
         text = words.text[words.tokens[first][2] : words.tokens[end][3]]
-        if not (code := _country_code(text)):
+        if not (value := value_of(text)):
             continue
         before = first - 1
         free = before >= 0 and before not in words.taken
         if free and not _ends_a_phrase(words, before):
-            return
+            return None
         if free and words.folded(before) in ("near", "around", "to"):  # "close to"
-            return
+            return None
         trigger = free and words.folded(before) in _COUNTRY_WORDS
-        if text.lower() in _AMBIGUOUS and not (trigger and words.folded(before) == "in"):
-            return
+        if text.lower() in ambiguous and not (trigger and words.folded(before) == "in"):
+            return None
         start = before if trigger else first
-        yield Reading("country", code, words.said(start, end), words.spans(range(start, end + 1)))
-        return
+        return value, words.said(start, end), words.spans(range(start, end + 1))
+    return None
+
+
+def _state_name(text: str) -> bool:
+    """Whether `text` is a US state's name that names no better-known city ("New York")."""
+    from trials.search import regions
+
+    return text.lower() in regions.names() and text.lower() not in _STATE_CITIES
+
+
+# States people name for their city more often: "eczema in New York" is near the city.
+_STATE_CITIES = {"new york"}
 
 
 def _country_code(text: str) -> str | None:
@@ -439,6 +480,7 @@ RULES: list[Rule] = [
     country,  # before people ("Isle of Man" is no men) and places ("in India" no town)
     people_words,  # before places: "psoriasis in men" is no town named Men
     place,
+    us_state,  # after places: "in New York" is the city
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}

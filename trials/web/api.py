@@ -227,6 +227,7 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             "count": result.count,
             # With `near`: the place understood, and how far from it (km).
             "near": _near_json(query),
+            "region": query.region.name if query.region else None,
             "page": result.page,
             "pages": result.pages,
             "page_size": query.page_size,

@@ -36,6 +36,8 @@ DESCRIPTIONS = {
     "`within` km of it. An unknown or ambiguous place is a 400 (`unknown_place`, "
     "`ambiguous_place`, with `choices`).",
     "within": "With `near`: how far a site may be, in km (default 100).",
+    "region": "A US state, by its name or two-letter code (`Maryland`, `MD`): trials with a "
+    "site in it, as the sites' region says. An unknown state is a 400.",
 }
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -225,6 +227,10 @@ _SEARCH = {
         "page_size": {"type": "integer", "minimum": 1},
         "next": {"type": ["string", "null"], "description": "The next page's URL."},
         "previous": {"type": ["string", "null"], "description": "The previous page's URL."},
+        "region": {
+            "type": ["string", "null"],
+            "description": "With `region`: the US state understood, by its name.",
+        },
         "near": {
             "oneOf": [
                 {"type": "null"},

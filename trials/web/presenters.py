@@ -213,6 +213,7 @@ READ_AS = {
 READ_AS_VALUE = {
     "near": "Showing trials with a site near {label}",
     "country": "Showing trials with a site in {label}",
+    "region": "Showing trials with a site in {label}",
 }
 
 
@@ -266,6 +267,8 @@ def _active(
     if query.near:
         label = f"{query.near_label} (within {query.within:g} km)"
         active["near"] = {"title": "Near", "label": label}
+    if query.region:
+        active["region"] = {"title": "State", "label": query.region.name}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
         if query.include_unconfirmed:

