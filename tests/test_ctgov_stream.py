@@ -5,9 +5,11 @@ buffer everywhere (tiny chunks) and the document everywhere (truncations)."""
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
+from trials import readers
 from trials.readers import ctgov_json, ctgov_json_stream, stream
 from trials.readers.errors import ReaderError
 
@@ -124,3 +126,36 @@ def test_canonical_bytes_match_json_dumps_over_the_corpus():
             assert ctgov_json.canonical_bytes(study) == _json_canonical(study), path
             studies += 1
     assert studies > 500
+
+
+_SINGLE = Path(__file__).parent / "data" / "ctgov-json" / "in" / "single-study.json"
+
+
+def _study(**changes) -> dict:
+    study = json.loads(_SINGLE.read_text(encoding="utf-8"))
+    for path, value in changes.items():
+        module, key = path.split("__")
+        study["protocolSection"].setdefault(module, {})[key] = value
+    return study
+
+
+def test_one_value_where_a_list_belongs_is_a_list_of_one():
+    study = _study(conditionsModule__conditions="Atopic Dermatitis")
+    (record,) = readers.read_bytes(json.dumps(study).encode())
+    names = [c["name"] for c in record["conditions"]]
+    assert "Atopic Dermatitis" in names and all(len(name) > 1 for name in names)
+    study = _study(sponsorCollaboratorsModule__collaborators=[None, {"name": "Sanofi"}, "x"])
+    (record,) = readers.read_bytes(json.dumps(study).encode())
+    assert record["collaborators"] == ["Sanofi"]
+
+
+def test_a_study_no_reader_can_make_sense_of_is_a_reader_error_naming_what_failed():
+    study = _study(eligibilityModule__minimumAge=18)
+    with pytest.raises(ReaderError, match=r"could not be read \(TypeError"):
+        list(readers.read_bytes(json.dumps(study).encode()))
+    download = {"studies": [_study(), study, _study()]}
+    read = []
+    with pytest.raises(ReaderError, match=r"1 of 3 study records could not be read.*study 2"):
+        for record in readers.read_bytes(json.dumps(download).encode()):
+            read.append(record)
+    assert len(read) == 2  # the one before and the one after

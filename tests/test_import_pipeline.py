@@ -109,14 +109,36 @@ def test_a_crash_in_the_reader_process_stops_the_import_and_writes_nothing(tmp_p
     path = _download(tmp_path)
     before, runs = _state(), ImportRun.objects.count()
 
-    def broken(study, raw, **kwargs):
-        raise KeyError("a reader bug")
+    def broken(record, mappings):
+        raise KeyError("a bug of the reader process, outside any reader")
 
-    monkeypatch.setattr("trials.readers.ctgov_json.study_record", broken)
+    monkeypatch.setattr("trials.loading.importer.apply_value_mappings", broken)
     with pytest.raises(RuntimeError, match=r"(?s)the reader process failed:.*KeyError"):
         _run(path, monkeypatch, fork=True)
     assert _state() == before
     assert ImportRun.objects.count() == runs
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_study_the_reader_cannot_read_fails_alone(tmp_path, monkeypatch, fork):
+    """A value of a type the API never writes (`"collaborators": [null]`, `"minimumAge": 18`)
+    in one study of a download: the others load, and the import names the one left out."""
+    data = json.loads(SINGLE.read_text(encoding="utf-8"))
+    good = []
+    for i in range(4):
+        study = json.loads(json.dumps(data))
+        study["protocolSection"]["identificationModule"]["nctId"] = f"NCT0966{i:04d}"
+        good.append(study)
+    good[1]["protocolSection"]["sponsorCollaboratorsModule"] = {"leadSponsor": "not an object"}
+    good[2]["protocolSection"]["eligibilityModule"] = {"minimumAge": 18}
+    download = tmp_path / "mixed.json"
+    download.write_text(json.dumps({"studies": good}), encoding="utf-8")
+    result = _run(download, monkeypatch, fork=fork, keep_all=True)
+    assert result.counts.values["created"] + result.counts.values["updated"] == 2
+    ((name, reason),) = result.errors
+    assert name == str(download)
+    assert reason.startswith("2 of 4 study records could not be read (the others were): study 2")
+    assert "NCT09660001" in reason and "NCT09660002" in reason
 
 
 def test_a_reader_process_that_dies_stops_the_import_and_writes_nothing(tmp_path, monkeypatch):

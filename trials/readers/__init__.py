@@ -76,9 +76,14 @@ def read_source(
     `fmt` forces a format (no sniffing); `url` is where the document came from — recorded as
     `source.url`, and a registry ID in it is the trial ID when the text names none. The
     source's `limits` hold: an input over one is a ReaderError naming it, as is one that runs
-    the reader out of stack or memory (RecursionError, MemoryError), so that the batch goes on."""
+    the reader out of stack or memory (RecursionError, MemoryError), so that the batch goes on;
+    so is any other failure of a reader on a document it cannot make sense of (a value of a type
+    the format never has). In a download or an export, such a record is left out and the others
+    are read, then one ReaderError names them (errors.BadRecords)."""
     try:
         yield from _read_source(source, fmt=fmt, url=url, vocab=vocab)
+    except ReaderError:
+        raise
     except RecursionError:
         depth = source.limits.depth
         raise ReaderError(
@@ -86,6 +91,8 @@ def read_source(
         ) from None
     except MemoryError:
         raise ReaderError("too large to read in memory (MemoryError)") from None
+    except Exception as exc:  # an unreadable document fails alone
+        raise ReaderError(f"could not be read ({type(exc).__name__}: {exc})") from exc
 
 
 def _read_source(source: Source, *, fmt, url, vocab) -> Iterator[tuple[TrialRecord, bytes]]:

@@ -38,7 +38,7 @@ from trials.readers.ctgov_json_stream import (
     load_one,
     search_answer_items,
 )
-from trials.readers.errors import ReaderError
+from trials.readers.errors import BadRecords, ReaderError
 from trials.readers.finish import add_identifier, finish, warn
 from trials.readers.limits import Limits
 from trials.readers.record import TrialRecord, Warning, empty_record, unmapped
@@ -98,11 +98,35 @@ def read_source(
         studies = array_items(source)
     else:
         studies = search_answer_items(source, "studies.item")
+    bad = BadRecords("study")
     for number, study in enumerate(studies, start=1):
         if not isinstance(study, dict) or "protocolSection" not in study:
             raise ReaderError(f"study {number} is not a ClinicalTrials.gov study object")
         raw = checked_bytes(study, source.limits, f"study {number}")
-        yield study_record(study, raw, vocab=vocab), raw
+        record = bad.read(_nct_id(study), study_record, study, raw, vocab=vocab)
+        if record is not None:
+            yield record, raw
+    bad.check()
+
+
+def _values(value) -> list:
+    """A list of plain values as the API writes it; one value written alone is a list of one
+    ("conditions": "Atopic Dermatitis" is no list of 17 letters); nulls are left out."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if item is not None and not isinstance(item, dict | list)]
+
+
+def _objects(value) -> list[dict]:
+    """A list of objects as the API writes it; what is not an object in it is left out."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _nct_id(study: dict) -> str:
+    """The study's NCT ID as it is written, for a message."""
+    ident = (study.get("protocolSection") or {}) if isinstance(study, dict) else {}
+    ident = ident.get("identificationModule") if isinstance(ident, dict) else None
+    return str((ident or {}).get("nctId") or "no NCT ID") if isinstance(ident, dict) else "?"
 
 
 def study_record(
@@ -120,10 +144,10 @@ def study_record(
     if nct:
         record["source"]["url"] = record["source"]["register_url"] = STUDY_URL.format(nct)
     add_identifier(record, nct)
-    for alias in ident.get("nctIdAliases") or []:
+    for alias in _values(ident.get("nctIdAliases")):
         add_identifier(record, alias)
     add_identifier(record, (ident.get("orgStudyIdInfo") or {}).get("id"), kind="org")
-    for secondary in ident.get("secondaryIdInfos") or []:
+    for secondary in _objects(ident.get("secondaryIdInfos")):
         add_identifier(record, secondary.get("id"), kind="other")
     record["title"] = _text(ident.get("briefTitle"))
     record["official_title"] = _text(ident.get("officialTitle"))
@@ -132,11 +156,13 @@ def study_record(
     _status(record, protocol.get("statusModule") or {}, warnings)
     sponsors = protocol.get("sponsorCollaboratorsModule") or {}
     record["sponsor"] = _text((sponsors.get("leadSponsor") or {}).get("name"))
-    record["collaborators"] = [_text(c.get("name")) for c in sponsors.get("collaborators") or []]
+    record["collaborators"] = [
+        _text(c.get("name")) for c in _objects(sponsors.get("collaborators"))
+    ]
     description = protocol.get("descriptionModule") or {}
     record["summary"] = normalize.clean_text(description.get("briefSummary"))
     record["description"] = normalize.clean_text(description.get("detailedDescription"))
-    for name in (protocol.get("conditionsModule") or {}).get("conditions") or []:
+    for name in _values((protocol.get("conditionsModule") or {}).get("conditions")):
         if _text(name):
             record["conditions"].append({"name": _text(name), "term": None})
     _design(record, protocol.get("designModule") or {}, warnings)
@@ -144,7 +170,7 @@ def study_record(
     _outcomes(record, protocol.get("outcomesModule") or {})
     _eligibility(record, protocol.get("eligibilityModule") or {}, warnings)
     _people_and_places(record, protocol.get("contactsLocationsModule") or {})
-    for ref in (protocol.get("referencesModule") or {}).get("references") or []:
+    for ref in _objects((protocol.get("referencesModule") or {}).get("references")):
         if _text(ref.get("citation")) or _text(ref.get("pmid")):
             record["references"].append(
                 {"citation": _text(ref.get("citation")), "pmid": _text(ref.get("pmid"))}
@@ -180,7 +206,7 @@ def _status(record: dict, status_module: dict, warnings: list[Warning]) -> None:
 
 
 def _design(record: dict, design_module: dict, warnings: list[Warning]) -> None:
-    phases = [str(p) for p in design_module.get("phases") or []]
+    phases = [str(p) for p in _values(design_module.get("phases"))]
     record["phase_raw"] = ", ".join(phases) or None
     found: set[str] = set()
     for phase in phases:
@@ -213,8 +239,10 @@ def _design(record: dict, design_module: dict, warnings: list[Warning]) -> None:
 
 
 def _arms(record: dict, module: dict, vocab: Vocabulary) -> None:
-    for arm in module.get("armGroups") or []:
-        names = [_TYPE_PREFIX.sub("", str(x)).strip() for x in arm.get("interventionNames") or []]
+    for arm in _objects(module.get("armGroups")):
+        names = [
+            _TYPE_PREFIX.sub("", str(x)).strip() for x in _values(arm.get("interventionNames"))
+        ]
         record["arms"].append(
             {
                 "label": _text(arm.get("label")),
@@ -223,7 +251,7 @@ def _arms(record: dict, module: dict, vocab: Vocabulary) -> None:
                 "interventions": names,
             }
         )
-    for item in module.get("interventions") or []:
+    for item in _objects(module.get("interventions")):
         name = _text(item.get("name"))
         if not name:
             continue
@@ -235,7 +263,7 @@ def _arms(record: dict, module: dict, vocab: Vocabulary) -> None:
         drug = None
         if not vocab.is_placebo(name):
             # "REGN668" with otherNames ["Dupixent"]: the other names identify the drug.
-            for candidate in [name, *(item.get("otherNames") or [])]:
+            for candidate in [name, *_values(item.get("otherNames"))]:
                 if drug := vocab.match_drug(str(candidate)):
                     break
         record["interventions"].append(
@@ -251,7 +279,7 @@ def _arms(record: dict, module: dict, vocab: Vocabulary) -> None:
 
 def _outcomes(record: dict, module: dict) -> None:
     for kind in ("primary", "secondary"):
-        for item in module.get(f"{kind}Outcomes") or []:
+        for item in _objects(module.get(f"{kind}Outcomes")):
             if measure := _text(item.get("measure")):
                 record["outcomes"].append(
                     {"kind": kind, "measure": measure, "time_frame": _text(item.get("timeFrame"))}
@@ -287,11 +315,14 @@ def _contact(item: dict, *, affiliation: str | None = None) -> dict:
 
 
 def _people_and_places(record: dict, module: dict) -> None:
-    for item in [*(module.get("centralContacts") or []), *(module.get("overallOfficials") or [])]:
+    for item in [
+        *_objects(module.get("centralContacts")),
+        *_objects(module.get("overallOfficials")),
+    ]:
         contact = _contact(item)
         if any(contact.values()) and contact not in record["contacts"]:
             record["contacts"].append(contact)
-    for loc in module.get("locations") or []:
+    for loc in _objects(module.get("locations")):
         country_name = _text(loc.get("country"))
         country = normalize.country_code(country_name)
         if country_name and not country:

@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 from trials.readers import normalize
-from trials.readers.errors import ReaderError
+from trials.readers.errors import BadRecords, ReaderError
 from trials.readers.finish import add_countries, add_identifier, finish, warn
 from trials.readers.ictrp_page import NOT_A_CONDITION, interventions, outcomes, register_name
 from trials.readers.limits import LimitExceeded, Limits
@@ -83,11 +83,16 @@ def read_source(
 ) -> Iterator[tuple[dict, bytes]]:
     """(record, the trial's own raw bytes) for each `<Trial>` of the export, each within the
     source's limits (bytes, nesting, text length)."""
+    bad = BadRecords("trial")
     for trial in _trials(source):
         _check_texts(trial, source.limits)
         trial.tail = None
         raw = (_HEADER + ET.tostring(trial, encoding="unicode") + _FOOTER).encode("utf-8")
-        yield trial_record(trial, raw, url=url, vocab=vocab), raw
+        label = (trial.findtext("TrialID") or "no TrialID").strip()
+        record = bad.read(label, trial_record, trial, raw, url=url, vocab=vocab)
+        if record is not None:
+            yield record, raw
+    bad.check()
 
 
 def _trials(source: Source) -> Iterator[ET.Element]:
