@@ -174,6 +174,9 @@ ENROLLMENT_CASES = [
     ("10 participants", False, 10, False),
     ("20", False, 20, False),
     ("intervention group:15;control group:15;", False, 30, False),
+    ("Planned Sample Size: 100; UK Sample Size: 100", False, 100, False),  # ISRCTN: no 200
+    ("Total: 100; Group A: 50; Group B: 50", False, 100, False),
+    ("Target number of participants: 60", False, 60, False),
     ("1,200", False, 1200, False),
     ("1 200", False, 1200, False),
     ("0", True, None, True),
@@ -202,6 +205,9 @@ def test_enrollment(raw, zero, expected, warned):
         ("no limit", None),
         ("", None),
         ("18Y", 18),
+        ("18.00 Year(s)", 18),  # CTRI
+        ("18 Year(s)", 18),  # PACTR
+        ("6 Month(s)", 0.5),
     ],
 )
 def test_age(raw, expected):
@@ -227,6 +233,9 @@ def test_ages_from_criteria_text(text, expected):
     ("raw", "expected"),
     [
         ("Both", "ALL"),
+        ("Both males and females", "ALL"),  # ANZCTR
+        ("Both, male and female", "ALL"),  # DRKS
+        ("Men and women", "ALL"),
         ("All", "ALL"),
         ("ALL", "ALL"),
         ("Female", "FEMALE"),
@@ -258,6 +267,9 @@ def test_sex(raw, expected):
         ("UK", "GB"),
         ("United States", "US"),
         ("Viet Nam", "VN"),
+        ("Bolivia (Plurinational State of)", "BO"),  # WHO's spellings
+        ("Venezuela (Bolivarian Republic of)", "VE"),
+        ("Macedonia, the former Yugoslav Republic of", "MK"),
         ("Atlantis", None),
     ],
 )

@@ -172,6 +172,12 @@ ENROLLMENT_PLACEHOLDERS = {99999999, 9999999, 999999, 99999}
 
 
 _GROUP_COUNT = re.compile(r":\s*(\d[\d,]*)")
+# A count that is the whole, among per-group or per-country ones: ISRCTN's "Planned Sample Size:
+# 100; UK Sample Size: 100" is 100 participants, not 200.
+_TOTAL_COUNT = re.compile(
+    r"\b(?:total|overall|planned sample size|target(?: sample)?(?: size)?)\s*:\s*(\d[\d,]*)",
+    re.IGNORECASE,
+)
 _COUNT = re.compile(
     r"^\s*(?:approx\w*\.?\s*|about\s+|n\s*=\s*)?(\d{1,3}(?:[ ,.]\d{3})+|\d+)\b", re.I
 )
@@ -182,13 +188,19 @@ def parse_enrollment(
     raw: str | None, *, zero_is_placeholder: bool = False, warnings: Warnings = None
 ) -> int | None:
     """Participants as an int. Per-group counts ("intervention group:15;control group:15;") are
-    summed. `zero_is_placeholder` is for listing sites that print 0 for every trial."""
+    summed, unless one is labelled the total ("Total: 100; …", ISRCTN's "Planned Sample Size");
+    one labelled count is that count ("Target number of participants: 60").
+    `zero_is_placeholder` is for listing sites that print 0 for every trial."""
     text = _one_line(raw)
     if not text:
         return None
     groups = _GROUP_COUNT.findall(text)
-    if (groups and ";" in text) or len(groups) > 1:
+    if total := _TOTAL_COUNT.search(text):  # "Total: 100; Group A: 50; Group B: 50"
+        value = int(total[1].replace(",", ""))
+    elif (groups and ";" in text) or len(groups) > 1:
         value = sum(int(g.replace(",", "")) for g in groups)
+    elif groups and not _COUNT.match(text):
+        value = int(groups[0].replace(",", ""))
     elif match := _COUNT.match(text):
         value = int(_THOUSANDS.sub("", match[1]))
     else:
@@ -243,6 +255,7 @@ def parse_age(
     text = _one_line(raw)
     if not text or _fold(text) in _NO_AGE_LIMIT:
         return None
+    text = text.replace("(s)", "s").replace("(S)", "S")  # CTRI's, PACTR's "18.00 Year(s)"
     match = _AGE.fullmatch(text.strip())
     if not match:
         message = f"{field}: unreadable age {text!r}"
@@ -260,12 +273,22 @@ def parse_age(
     return int(value) if value == int(value) else round(value, 2)
 
 
+# Both sexes as registries write it (after an optional "both": ANZCTR's "Both males and
+# females", DRKS's "Both, male and female").
+_BOTH_SEXES = {
+    "all", "both", "either", "m f", "f m", "all sexes", "any",
+    "male and female", "female and male", "males and females", "females and males",
+    "men and women", "women and men",
+}  # fmt: skip
+
+
 def parse_sex(raw: str | None, *, warnings: Warnings = None) -> str | None:
     text = _one_line(raw)
     if not text:
         return None
     folded = _fold(text)
-    if folded in {"all", "both", "male and female", "female and male", "m f", "f m", "either"}:
+    folded = folded.removeprefix("both ").removesuffix(" participants")
+    if folded in _BOTH_SEXES:
         return "ALL"
     if folded in {"female", "females", "women", "f", "female only"}:
         return "FEMALE"
