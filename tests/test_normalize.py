@@ -389,6 +389,35 @@ def test_criteria_split_on_numbers_and_bullets_joining_wrapped_lines():
     assert result["text"] == CRITERIA
 
 
+@pytest.mark.parametrize(
+    ("text", "inclusion", "exclusion"),
+    [
+        ("INCLUSION:\n1. Adults\nEXCLUSION:\n1. Pregnancy", ["Adults"], ["Pregnancy"]),
+        (
+            "Criteria for inclusion:\n- adults\nCriteria for exclusion:\n- lupus",
+            ["adults"],
+            ["lupus"],
+        ),
+        (
+            "1. Inclusion criteria\n(1) adults\n2. Exclusion criteria\n(1) lupus",
+            ["adults"],
+            ["lupus"],
+        ),
+        ("纳入标准：\n1. 年龄18～65岁\n排除标准：\n1. 妊娠", ["年龄18～65岁"], ["妊娠"]),  # ChiCTR
+        # An exclusion heading after a sentence on the same line.
+        (
+            "Inclusion Criteria: adults over 18. Exclusion Criteria: lupus",
+            ["adults over 18."],
+            ["lupus"],
+        ),
+        ("Inclusion of patients with psoriasis is planned.", [], []),  # no heading
+    ],
+)
+def test_the_headings_registries_write_split_the_criteria(text, inclusion, exclusion):
+    result = n.split_criteria(text)
+    assert (result["inclusion"], result["exclusion"]) == (inclusion, exclusion)
+
+
 def test_criteria_without_headings_are_kept_as_text_only():
     assert n.split_criteria("Adults with psoriasis") == {
         "inclusion": [],

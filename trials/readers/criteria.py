@@ -8,9 +8,20 @@ import re
 
 from trials.readers.record import Criteria
 
+# A heading starts a line (numbered or not: "1. Inclusion criteria"), or follows the end of a
+# sentence on the line before it ("… 18 years. Exclusion criteria: …"). Registries write
+# "Inclusion criteria", "Key inclusion criteria", "Criteria for inclusion:", "INCLUSION:" (the
+# colon then needed: "Inclusion of patients …" is no heading) and ChiCTR's 纳入标准 / 排除标准.
 _HEADING = re.compile(
-    r"^\s*(?:key\s+)?(inclusion|exclusion)\s+criteria\s*[:：]?\s*", re.IGNORECASE | re.MULTILINE
+    r"(?:^\s*(?:\d{1,2}[.)]\s*)?|(?<=[.;。；])[ \t]*)"
+    r"(?:(?:key|main|principal)\s+)?"
+    r"(?:(?P<a>inclusion|exclusion)\s+criteria\s*[:：]?"
+    r"|criteria\s+for\s+(?P<b>inclusion|exclusion)\s*[:：]?"
+    r"|(?P<c>inclusion|exclusion)\s*[:：]"
+    r"|(?P<d>纳入|入选|排除)标准\s*[:：]?)\s*",
+    re.IGNORECASE | re.MULTILINE,
 )
+_KIND = {"纳入": "inclusion", "入选": "inclusion", "排除": "exclusion"}
 # A marker must be followed by a space or a letter, so "2.0 cm" is no item and "1.Age" is.
 _MARKER = re.compile(
     r"^\s*(?:[*•·▪◦-]\s*)?(?:\(\d{1,2}\)|\d{1,2}[.)、．](?!\d)|[a-z][.)](?=\s))\s*"
@@ -59,6 +70,7 @@ def split_criteria(text: str | None) -> Criteria:
     headings = list(_HEADING.finditer(text))
     for position, match in enumerate(headings):
         end = headings[position + 1].start() if position + 1 < len(headings) else len(text)
-        kind = match[1].lower()
+        word = match["a"] or match["b"] or match["c"] or match["d"]
+        kind = _KIND.get(word) or word.lower()
         result[kind] += _items(text[match.end() : end])
     return result
