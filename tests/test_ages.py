@@ -179,3 +179,28 @@ def test_listing_page_fragments_are_recognised_and_plain_text_is_not():
     assert detect_format(fragment.encode()) == "listing-page"
     assert detect_format(b"Inclusion Criteria:\n- Adults aged 18 to 75 years\n") is None
     assert detect_format(b"Lead Sponsor: a company that sells things\n") is None
+
+
+_IRCT = b"""<?xml version='1.0' encoding='UTF-8' ?>
+<Trials_downloaded_from_ICTRP><Trial>
+<TrialID>IRCT20190515043601N2</TrialID><Source_Register>IRCT</Source_Register>
+<Public_title>Effect of methotrexate on psoriasis</Public_title>
+<Recruitment_Status>Recruiting</Recruitment_Status><Condition>Psoriasis</Condition>
+<Inclusion_gender>Both males and females</Inclusion_gender>
+<Intervention>Intervention 1: Intervention group: Methotrexate 15 mg weekly. Intervention 2:
+Control group: Placebo tablets weekly.</Intervention>
+</Trial></Trials_downloaded_from_ICTRP>"""
+
+
+def test_irct_numbered_interventions_are_each_their_own():
+    """IRCT writes its interventions on one line, numbered: methotrexate is no placebo."""
+    from trials.readers import read_bytes
+
+    (record,) = read_bytes(_IRCT, fmt="ictrp-xml")
+    found = [(i["name"], i["drug"], i["is_placebo"]) for i in record["interventions"]]
+    assert found == [
+        ("Methotrexate 15 mg weekly.", "methotrexate", False),
+        ("Placebo tablets weekly.", None, True),
+    ]
+    assert [arm["label"] for arm in record["arms"]] == ["Intervention group", "Control group"]
+    assert record["sex"] == "ALL"

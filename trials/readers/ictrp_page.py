@@ -182,8 +182,14 @@ def _contacts(record: dict, lines: list[str]) -> None:
     record["contacts"] = [c for c in contacts if any(c.values())]
 
 
+# IRCT numbers its interventions in one line: "Intervention 1: Intervention group: Methotrexate
+# 15 mg weekly. Intervention 2: Control group: Placebo tablets weekly."
+_NUMBERED_INTERVENTION = re.compile(r"(?:^|(?<=[.;]))\s*\bIntervention\s+\d+\s*:\s*", re.IGNORECASE)
+
+
 def interventions(record: dict, lines: list[str]) -> None:
     arms: dict[str, list[str]] = {}
+    lines = [part for line in lines for part in _NUMBERED_INTERVENTION.split(line)]
     for part in (p.strip() for line in lines for p in line.split(";")):
         if not part:
             continue
