@@ -1,5 +1,6 @@
 """Dates as registries write them (`2019-08-25`, `25/08/2019`, `August 25, 2019`, `20190825`,
-`2019-08`) to ISO 8601 `YYYY-MM-DD`, or `YYYY-MM` when the source gives only a month."""
+`2019-08`, `Aug-2019`, `08/2019`, `2019/08`) to ISO 8601 `YYYY-MM-DD`, or `YYYY-MM` when the
+source gives only a month (a year alone is no date the record holds: null, with a warning)."""
 
 import re
 from datetime import date
@@ -60,7 +61,9 @@ _MONTH_DAY_YEAR = re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?
 _DAY_MONTH_YEAR = re.compile(
     r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})"
 )
-_MONTH_YEAR = re.compile(_MONTH + r",?\s+(?P<y>\d{4})")
+_MONTH_YEAR = re.compile(_MONTH + r"(?:,?\s+|\s*[/-]\s*)(?P<y>\d{4})")  # "March 2021", "Mar-2021"
+_M_Y = re.compile(r"(\d{1,2})[/.-](\d{4})")  # "03/2021"
+_Y_M = re.compile(r"(\d{4})[/.](\d{1,2})")  # "2021/03"
 
 
 def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
@@ -72,8 +75,10 @@ def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
     if match := _YMD_DIGITS.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
-    if match := _YM.fullmatch(value):
+    if match := _YM.fullmatch(value) or _Y_M.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), None)
+    if match := _M_Y.fullmatch(value):
+        return _ymd(int(match[2]), int(match[1]), None)
     if match := _DMY.fullmatch(value):
         day, month, year = int(match[1]), int(match[2]), int(match[3])
         if month > 12 >= day:  # written month first after all; say so, it is unusual here
