@@ -169,19 +169,11 @@ _NOT_OPEN_AFTER = {"completed", "closed", "finished", "stopped", "ended", "termi
 def recruiting_words(words: Words) -> Iterator[Reading]:
     """ "recruiting", "now enrolling", "accepting new patients"… -> the recruiting filter; not
     "not recruiting" (nor "no longer enrolling")."""
-    phrases = _lay().recruiting
-    firsts = {phrase[0] for phrase in phrases}
-    position = 0
-    while position < len(words.tokens):
-        last = _match(words, position, phrases) if words.folded(position) in firsts else None
-        if last is None:
-            position += 1
-            continue
-        before, after = words.folded(position - 1), words.folded(last + 1)
+    for first, last, _ in _phrases_found(words, _lay().recruiting):
+        before, after = words.folded(first - 1), words.folded(last + 1)
         if before not in _NOT_OPEN_BEFORE and after not in _NOT_OPEN_AFTER:
-            said = words.said(position, last)
-            yield Reading("recruiting", "1", said, words.spans(range(position, last + 1)))
-        position = last + 1
+            said = words.said(first, last)
+            yield Reading("recruiting", "1", said, words.spans(range(first, last + 1)))
 
 
 def people_words(words: Words) -> Iterator[Reading]:
@@ -190,15 +182,27 @@ def people_words(words: Words) -> Iterator[Reading]:
     ("adult-onset Still disease")."""
     inside = {p for first, last in words.conditions.items() for p in range(first, last + 1)}
     people = _lay().people
+    for first, last, which in _phrases_found(words, tuple(phrase for phrase, *_ in people)):
+        if not inside.intersection(range(first, last + 1)):
+            _, parameter, value = people[which]
+            said = words.said(first, last)
+            yield Reading(parameter, value, said, words.spans(range(first, last + 1)))
+
+
+def _phrases_found(
+    words: Words, phrases: tuple[tuple[str, ...], ...]
+) -> Iterator[tuple[int, int, int]]:
+    """(first, last position, index in `phrases`) of each phrase found among the words no rule
+    took, the longest at each place (`phrases` longest first), not overlapping."""
+    firsts = {phrase[0] for phrase in phrases}
     position = 0
     while position < len(words.tokens):
-        for phrase, parameter, value in people:
-            last = _match(words, position, (phrase,))
-            if last is not None and not inside.intersection(range(position, last + 1)):
-                said = words.said(position, last)
-                yield Reading(parameter, value, said, words.spans(range(position, last + 1)))
-                position = last
-                break
+        if words.folded(position) in firsts:
+            for which, phrase in enumerate(phrases):
+                if (last := _match(words, position, (phrase,))) is not None:
+                    yield position, last, which
+                    position = last
+                    break
         position += 1
 
 
@@ -399,11 +403,10 @@ def us_state(words: Words) -> Iterator[Reading]:
     from trials.search import regions
 
     def name(text: str) -> str | None:
-        chosen = regions.state(text) if text.lower() in regions.names() else None
+        chosen = regions.named(text)
         return chosen.name if chosen else None
 
-    ends = frozenset(state.split()[-1] for state in regions.names())
-    found = _at_the_end(words, ends, name, 3, _AMBIGUOUS_STATES)
+    found = _at_the_end(words, regions.name_ends(), name, 3, _AMBIGUOUS_STATES)
     if found:
         yield Reading("region", *found)
 
@@ -444,7 +447,7 @@ def _state_name(text: str) -> bool:
     """Whether `text` is a US state's name that names no better-known city ("New York")."""
     from trials.search import regions
 
-    return text.lower() in regions.names() and text.lower() not in _STATE_CITIES
+    return regions.named(text) is not None and text.lower() not in _STATE_CITIES
 
 
 # States people name for their city more often: "eczema in New York" is near the city.

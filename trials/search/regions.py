@@ -56,9 +56,21 @@ def state(text: str | None) -> State | None:
     return _states().get(" ".join((text or "").replace(".", "").split()).lower())
 
 
+@cache
 def names() -> frozenset[str]:
     """Every state's name in lower case ("new york", "district of columbia")."""
     return frozenset(s.name.lower() for s in _states().values())
+
+
+@cache
+def name_ends() -> frozenset[str]:
+    """The last word of every state's name ("york", "columbia")."""
+    return frozenset(name.split()[-1] for name in names())
+
+
+def named(text: str) -> State | None:
+    """The state whose whole name `text` is (any case; not its code)."""
+    return state(text) if text.lower() in names() else None
 
 
 def mask(index, chosen: State) -> np.ndarray:

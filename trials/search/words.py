@@ -245,10 +245,16 @@ def names_diseases(text: str) -> bool:
         covered[start : start + length] = [True] * length
     words = _condition_words()
     covered = [done or word in words for done, word in zip(covered, folded, strict=True)]
-    droppable = _vocabulary()[1] | STOP_WORDS
+    droppable = _not_naming()
     return any(covered) and all(
         done or word in droppable for done, word in zip(covered, folded, strict=True)
     )
+
+
+@cache
+def _not_naming() -> frozenset[str]:
+    """Words a query naming diseases may hold besides them: filler, child words, stop words."""
+    return _vocabulary()[1] | STOP_WORDS
 
 
 @cache
