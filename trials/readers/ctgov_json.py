@@ -123,10 +123,10 @@ def _objects(value) -> list[dict]:
 
 
 def _nct_id(study: dict) -> str:
-    """The study's NCT ID as it is written, for a message."""
-    ident = (study.get("protocolSection") or {}) if isinstance(study, dict) else {}
-    ident = ident.get("identificationModule") if isinstance(ident, dict) else None
-    return str((ident or {}).get("nctId") or "no NCT ID") if isinstance(ident, dict) else "?"
+    """The study's NCT ID as it is written, for a message (the study may be malformed)."""
+    section = study.get("protocolSection")
+    ident = section.get("identificationModule") if isinstance(section, dict) else None
+    return str(ident.get("nctId") or "no NCT ID") if isinstance(ident, dict) else "no NCT ID"
 
 
 def study_record(
