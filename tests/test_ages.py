@@ -43,7 +43,15 @@ PHRASINGS = [
     ("Are 18 (eighteen) years of age or older at the time of surgery.", (18, None)),
     ("1. Age 18-75 years old (including 18 and 75 years old);", (18, 75)),
     ("Female aged 18-45", (18, 45)),
-    ("患者年龄18岁以上", (None, None)),  # no direction word the reader knows: nothing guessed
+    # Chinese and Japanese ("以上" at least, "以下" at most, "未満" under)
+    ("患者年龄18岁以上", (18, None)),
+    ("1. 年龄18～65岁，性别不限；", (18, 65)),
+    ("年龄在18至70岁之间；", (18, 70)),
+    ("年龄不小于18周岁，不超过65周岁", (18, 65)),
+    ("1) 年龄≥18岁", (18, None)),
+    ("20歳以上75歳未満の患者", (20, 74)),
+    ("16歳以上", (16, None)),
+    ("年龄大于18岁", (18, None)),
 ]
 
 
@@ -138,6 +146,13 @@ def test_eu_age_groups_fill_what_the_prose_does_not_say():
         ("No limit", "max_age_years", None),
         ("Not limited", "max_age_years", None),
         ("N/A", "min_age_years", None),
+        # a strict maximum is one unit below it; a strict minimum stays (as in ages.py)
+        ("< 75", "max_age_years", 74),
+        ("<75age old", "max_age_years", 74),
+        ("75歳未満", "max_age_years", 74),
+        ("<= 75", "max_age_years", 75),
+        ("< 6Month", "max_age_years", 0.42),
+        ("> 20", "min_age_years", 20),
     ],
 )
 def test_ictrp_age_spellings(raw, field, expected):

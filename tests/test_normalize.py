@@ -51,6 +51,14 @@ STATUS_CASES = {
     "Active, not recruiting": "ACTIVE_NOT_RECRUITING",
     "UNKNOWN": "UNKNOWN",
     "Approved for marketing": "APPROVED_FOR_MARKETING",
+    # other registers' words (IRCT, CTRI, LTR, jRCT, ChiCTR as ICTRP relays them)
+    "Recruitment completed": "ACTIVE_NOT_RECRUITING",
+    "Recruitment complete": "ACTIVE_NOT_RECRUITING",
+    "Closed to Recruitment of Participants": "ACTIVE_NOT_RECRUITING",
+    "Open to Recruitment": "RECRUITING",
+    "Not recruiting yet": "NOT_YET_RECRUITING",
+    "Recruitment stopped": "TERMINATED",
+    "Recruitment ended": "ACTIVE_NOT_RECRUITING",
 }
 
 
@@ -95,6 +103,12 @@ PHASE_CASES = [
     ("IIa", ["PHASE2"], False),
     ("Phase IIb", ["PHASE2"], False),
     ("IIIb", ["PHASE3"], False),
+    ("Phase III b", ["PHASE3"], False),
+    ("Phase 3 study", ["PHASE3"], False),
+    ("Phase II clinical trial", ["PHASE2"], False),
+    ("Phase II–III", ["PHASE2", "PHASE3"], False),
+    ("Ⅱ期", ["PHASE2"], False),
+    ("Phase Ⅲ", ["PHASE3"], False),
     ("0", ["EARLY_PHASE1"], False),
     ("Phase 0", ["EARLY_PHASE1"], False),
     ("Early Phase 1", ["EARLY_PHASE1"], False),
@@ -413,7 +427,45 @@ def test_criteria_split_on_numbers_and_bullets_joining_wrapped_lines():
             ["adults over 18."],
             ["lupus"],
         ),
+        # … or after any word, when the heading has its colon
+        (
+            "Inclusion Criteria: - adults with AD - EASI>16 Exclusion Criteria: - pregnancy",
+            ["adults with AD - EASI>16"],
+            ["pregnancy"],
+        ),
+        (
+            "Inclusion: adults with psoriasis Exclusion: pregnancy",
+            ["adults with psoriasis"],
+            ["pregnancy"],
+        ),
+        # capitalised headings after one or two words, at the start of a line
+        (
+            "Subject Inclusion Criteria:\n- adults\nSubject Exclusion Criteria\n- lupus",
+            ["adults"],
+            ["lupus"],
+        ),
+        (
+            "Cardiomyopathy Inclusion Criteria (UK only):\n- adults\n"
+            "Cardiomyopathy Exclusion Criteria (UK only):\n- lupus",
+            ["adults"],
+            ["lupus"],
+        ),
+        ("* Inclusion Criteria:\n* adults\n* Exclusion Criteria:\n* lupus", ["adults"], ["lupus"]),
+        # a lead-in naming the criteria is no heading
+        (
+            "Inclusion Criteria:\nA subject must meet all the following inclusion criteria:\n"
+            "1. adults\nExclusion Criteria:\nSubjects meeting any of these exclusion criteria:\n"
+            "1. lupus",
+            ["adults"],
+            ["lupus"],
+        ),
         ("Inclusion of patients with psoriasis is planned.", [], []),  # no heading
+        # a lower-case "exclusion:" inside a sentence is no heading
+        (
+            "Inclusion criteria: adults (reason for exclusion: none)",
+            ["adults (reason for exclusion: none)"],
+            [],
+        ),
     ],
 )
 def test_the_headings_registries_write_split_the_criteria(text, inclusion, exclusion):
@@ -449,6 +501,23 @@ def test_criteria_without_headings_are_kept_as_text_only():
         (
             "Controlled: no Randomised: no Open: yes Single blind: no Double blind: no",
             ("NON_RANDOMIZED", None, "NONE", None),
+        ),
+        # CTRI: words, then labels; the masking is the number of roles blinded
+        (
+            "Randomized, Parallel Group, Placebo Controlled Trial Method of generating "
+            "randomization sequence:Computer generated randomization Blinding and "
+            "masking:Participant and Investigator Blinded",
+            ("RANDOMIZED", "PARALLEL", "DOUBLE", None),
+        ),
+        ("Single Arm Trial Blinding and masking:Open Label", (None, "SINGLE_GROUP", "NONE", None)),
+        (
+            "Non-randomized, Multiple Arm Trial Blinding and masking:Outcome Assessor Blinded",
+            ("NON_RANDOMIZED", None, "SINGLE", None),
+        ),
+        (
+            "Randomized, Crossover Trial Blinding and masking:Participant, Investigator, "
+            "Outcome Assessor and Date-entry Operator Blinded",
+            ("RANDOMIZED", "CROSSOVER", "QUADRUPLE", None),
         ),
     ],
 )

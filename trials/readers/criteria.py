@@ -8,12 +8,21 @@ import re
 
 from trials.readers.record import Criteria
 
-# A heading starts a line (numbered or not: "1. Inclusion criteria"), or follows the end of a
-# sentence on the line before it ("… 18 years. Exclusion criteria: …"). Registries write
-# "Inclusion criteria", "Key inclusion criteria", "Criteria for inclusion:", "INCLUSION:" (the
-# colon then needed: "Inclusion of patients …" is no heading) and ChiCTR's 纳入标准 / 排除标准.
+# A heading starts a line (numbered or bulleted or not: "1. Inclusion criteria"), or follows
+# the end of a sentence ("… 18 years. Exclusion criteria: …"). Registries write "Inclusion
+# criteria", "Key inclusion criteria", "Criteria for inclusion:", "INCLUSION:" (the colon then
+# needed: "Inclusion of patients …" is no heading) and ChiCTR's 纳入标准 / 排除标准.
+# A heading after other words counts only capitalised and whole: at the start of a line after
+# one or two capitalised words ("Subject Exclusion Criteria", "Pre-Operative Exclusion
+# Criteria:"), or after any word with its colon ("… EASI > 16 Exclusion Criteria: …",
+# "Polyneuropathy Inclusion Criteria (UK only):", "Inclusion: adults Exclusion: pregnancy").
+# "… meets the following inclusion criteria:" is a lead-in, not a heading.
+_CAPITALISED = r"(?-i:Inclusion|INCLUSION|Exclusion|EXCLUSION)"
+_QUALIFIER = r"\s*(?:\([^)\n]{0,40}\)\s*)?"  # "(UK only)"
+_NAMED = rf"(?-i:(?:[A-Z][\w/-]*[ \t]+){{1,2}})(?={_CAPITALISED}\s+criteria{_QUALIFIER}(?:[:：]|$))"
+_MID_LINE = rf"(?<=[^\s*•·▪◦-])[ \t]+(?={_CAPITALISED}(?:\s+criteria)?{_QUALIFIER}[:：])"
 _HEADING = re.compile(
-    r"(?:^\s*(?:\d{1,2}[.)]\s*)?|(?<=[.;。；])[ \t]*)"
+    rf"(?:^\s*(?:[*•·▪◦-]\s*)?(?:\d{{1,2}}[.)]\s*)?(?:{_NAMED})?|(?<=[.;。；])[ \t]*|{_MID_LINE})"
     r"(?:(?:key|main|principal)\s+)?"
     r"(?:(?P<a>inclusion|exclusion)\s+criteria\s*[:：]?"
     r"|criteria\s+for\s+(?P<b>inclusion|exclusion)\s*[:：]?"

@@ -92,6 +92,30 @@ _LABELLED = re.compile(
 )
 
 
+# Who is blinded, as CTRI and others list them ("Participant, Investigator and Outcome Assessor
+# Blinded"): the number of roles is ClinicalTrials.gov's masking (SINGLE … QUADRUPLE).
+_ROLES = (
+    r"\b(?:participants?|subjects?|patients?)\b",
+    r"\b(?:care ?providers?|caregivers?)\b",
+    r"\binvestigators?\b",
+    r"\boutcomes? assessors?\b",
+    r"\b(?:dat[ae] ?entry operators?|data analysts?|statisticians?)\b",
+)
+_MASKING_BY_COUNT = (None, "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE")
+_BLINDED = re.compile(r"\b(?:blinded|masked)\b")
+
+
+def _matched(field: str, folded: str) -> str | None:
+    """The first of a field's patterns the folded words match (masking: by roles blinded)."""
+    if field == "masking" and _BLINDED.search(folded):
+        roles = sum(1 for role in _ROLES if re.search(role, folded))
+        if roles:
+            return _MASKING_BY_COUNT[min(roles, 4)]
+    return next(
+        (value for pattern, value in _DESIGN_PATTERNS[field] if re.search(pattern, folded)), None
+    )
+
+
 def design_value(field: str, raw: str | None) -> str | None:
     """One design field from an enum name ("SINGLE_GROUP") or words ("Single Group Assignment")."""
     text = _one_line(raw)
@@ -107,10 +131,7 @@ def design_value(field: str, raw: str | None) -> str | None:
         return "NONE"
     if field == "primary_purpose" and folded == "other":
         return "OTHER"
-    for pattern, value in _DESIGN_PATTERNS[field]:
-        if re.search(pattern, folded):
-            return value
-    return None
+    return _matched(field, folded)
 
 
 _EU_DESIGN = re.compile(r"([A-Za-z][A-Za-z -]*?)\s*:\s*(yes|no)\b", re.IGNORECASE)
@@ -146,15 +167,17 @@ def parse_design(raw: str | None, *, warnings: Warnings = None) -> Design:
     labelled = {k.lower().replace(" ", "_"): v for k, v in _LABELLED.findall(text)}
     if len(eu_pairs := _EU_DESIGN.findall(text)) >= 2:
         _eu_design(eu_pairs, design)
-    elif labelled:
+    else:
         for field, value in labelled.items():
             design[field] = design_value(field, value)
-    else:
-        folded = _fold(text)
-        for field, patterns in _DESIGN_PATTERNS.items():
-            design[field] = next((v for p, v in patterns if re.search(p, folded)), None)
-        if design["allocation"] == "NA":  # a bare "N/A" is not an allocation statement
-            design["allocation"] = None
+        # The words outside the labels ("Randomized, Parallel Group Trial … Blinding and
+        # masking: …", CTRI's) speak of the fields the labels do not.
+        folded = _fold(_LABELLED.sub(" ", text))
+        for field in _DESIGN_PATTERNS:
+            if design[field] is None and field not in labelled:
+                design[field] = _matched(field, folded)
+        if design["allocation"] == "NA" and "allocation" not in labelled:
+            design["allocation"] = None  # a bare "N/A" is not an allocation statement
     if not any(design.values()):
         _warn(warnings, unmapped("design", text))
     return design

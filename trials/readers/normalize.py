@@ -9,6 +9,7 @@ modules and are re-exported here so that readers have one import point.
 
 import json
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -120,9 +121,10 @@ _EU_MATRIX = re.compile(r"\(phase\s*(i{1,3}|iv)\)\s*:\s*(yes|no)", re.IGNORECASE
 
 _EARLY_PHASE = re.compile(r"early\s*phase\s*(?:1|i)\b")
 _LETTER_THEN_DIGIT = re.compile(r"(?<=[a-z])(?=\d)")
-_PHASE_WORD = re.compile(r"\b(?:phase|phases|ph|fase|stage)\b")
-_NUMERAL = re.compile(r"\b(iv|iii|ii|i|[0-4])(?:[ab])?\b")
-_PHASE_LIST = re.compile(r"\b(?:iv|iii|ii|i|[0-4])(?:[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]")
+# "Phase 3 study", "phase II clinical trial" (ChiCTR's "II期" folds to "ii")
+_PHASE_WORD = re.compile(r"\b(?:phase|phases|ph|fase|stage|clinical|trials?|stud(?:y|ies))\b")
+_NUMERAL = re.compile(r"\b(iv|iii|ii|i|[0-4])(?:\s?[ab])?\b")  # "IIIb", "Phase III b"
+_PHASE_LIST = re.compile(r"\b(?:iv|iii|ii|i|[0-4])(?:\s?[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]")
 
 
 def _sorted_phases(values: set[str]) -> list[str]:
@@ -143,7 +145,7 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
             message = f"phases: no phase marked yes in {text!r}"
             _warn(warnings, warning("phases", NO_PHASE_MARKED, text, message))
         return _sorted_phases(found)
-    folded = _fold(text.replace("_", " "))
+    folded = _fold(unicodedata.normalize("NFKC", text).replace("_", " "))  # "Ⅱ" is "II"
     if folded in _NOT_APPLICABLE:
         return ["NA"]
     if folded in _NOT_GIVEN:
@@ -239,7 +241,7 @@ _AGE = re.compile(
     r"(?P<cmp>[<>]=?|[≥≤])?\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<plus>\+)?\s*\(?\s*"
     r"(?P<unit>y|years?|yrs?|age|m|months?|w|weeks?|d|days?|岁|歳)?\s*\)?"
     r"(?:[\s-]*(?:old|of\s+age))?"
-    r"\s*(?P<open>\+|(?:and|or)\s+(?:older|over|above|more)|over|以上)?",
+    r"\s*(?P<open>\+|(?:and|or)\s+(?:older|over|above|more)|over|以上)?(?P<below>未満)?",
     re.IGNORECASE,
 )
 
@@ -251,7 +253,8 @@ def parse_age(
     "N/A", "No limit" and the export placeholder 99999 -> None. ICTRP relays JPRN's and
     ChiCTR's spellings too: ">= 20age old", "18years-old", "60(Year)", "18岁". An open-ended
     group as a maximum ("65+", an EU age group) and a maximum of 0 (some registers' "no limit")
-    mean no upper limit: None."""
+    mean no upper limit: None. A strict maximum ("< 75", jRCT's "75歳未満") is one unit below
+    it, in completed years as ClinicalTrials.gov's fields are (`ages.py` reads prose alike)."""
     text = _one_line(raw)
     if not text or _fold(text) in _NO_AGE_LIMIT:
         return None
@@ -269,7 +272,10 @@ def parse_age(
         return None  # "65+" or "0" as a maximum: no upper limit
     unit = (match["unit"] or "y").lower().rstrip("s")
     unit = "y" if unit in ("yr", "age", "岁", "歳") else unit
-    value = float(match["number"]) / _AGE_UNITS.get(unit, 1)
+    number = float(match["number"])
+    if field == "max_age_years" and (match["cmp"] == "<" or match["below"]) and number >= 1:
+        number -= 1
+    value = number / _AGE_UNITS.get(unit, 1)
     return int(value) if value == int(value) else round(value, 2)
 
 
