@@ -104,6 +104,8 @@ PHASE_CASES = [
     ("Phase IIb", ["PHASE2"], False),
     ("IIIb", ["PHASE3"], False),
     ("Phase III b", ["PHASE3"], False),
+    ("Phase 1 to 3", ["PHASE1", "PHASE2", "PHASE3"], False),
+    ("Phase I-III", ["PHASE1", "PHASE2", "PHASE3"], False),
     ("Phase 3 study", ["PHASE3"], False),
     ("Phase II clinical trial", ["PHASE2"], False),
     ("Phase II–III", ["PHASE2", "PHASE3"], False),

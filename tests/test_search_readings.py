@@ -384,6 +384,9 @@ def test_a_typed_country_keeps_the_trials_with_a_site_there(client):
         ("phase3 acne", [("phase", "PHASE3")], "acne"),
         ("dupilumab phase 2b", [("phase", "PHASE2")], "dupilumab"),
         ("early phase 1 eczema", [("phase", "EARLY_PHASE1")], "eczema"),
+        # a range is every phase in it; "or" between phases is no web-search OR
+        ("phase 1 to 3 acne", [("phase", p) for p in ("PHASE1", "PHASE2", "PHASE3")], "acne"),
+        ("phase 1 or 2 lupus", [("phase", "PHASE1"), ("phase", "PHASE2")], "lupus"),
         ("not yet recruiting lupus", [("recruiting", "1")], "lupus"),  # soon open
         (
             "psoriasis recruiting now near Boston",
@@ -440,6 +443,13 @@ def test_recruiting_and_a_phase_typed_filter_the_trials(client):
         "Showing trials with phase: Phase 3",
     ]
     assert response.context["query"].q == "vitiligo trials"
+    response = client.get("/", {"q": "vitiligo phase 2 or 3"})
+    assert sorted(hit.key for hit in response.context["result"].trials) == [
+        "DONE-3",
+        "OPEN-2",
+        "OPEN-3",
+    ]
+    assert response.context["query"].q == "vitiligo"
 
 
 # --- A search for children's trials lists the trials for the young only first ---------------
@@ -505,6 +515,9 @@ def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_t
         ("adult psoriasis", [("age_group", "adult")], "psoriasis"),
         ("eczema in elderly", [("age_group", "older_adult")], "eczema in"),
         ("psoriasis older adults", [("age_group", "older_adult")], "psoriasis"),
+        ("older women with lupus", [("sex", "female"), ("age_group", "older_adult")], "with lupus"),
+        ("eczema in elderly patients", [("age_group", "older_adult")], "eczema in"),
+        ("senior men psoriasis", [("sex", "male"), ("age_group", "older_adult")], "psoriasis"),
         (
             "kids and adults with eczema",
             [("age_group", "child"), ("age_group", "adult")],

@@ -127,6 +127,12 @@ _NUMERAL = re.compile(r"\b(iv|iii|ii|i|[0-4])(?:\s?[ab])?\b")  # "IIIb", "Phase 
 _PHASE_LIST = re.compile(r"\b(?:iv|iii|ii|i|[0-4])(?:\s?[ab])?\b|\b(?:and|or|to)\b|[\s/+,&-]")
 
 
+# "Phase 1 to 3", "Phase I-III": every phase between, both ends included.
+_PHASE_RANGE = re.compile(
+    r"\b(iv|iii|ii|i|[0-4])[ab]?\s*(?:-|–|—|\bto\b)\s*(?:phase\s*)?(iv|iii|ii|i|[0-4])[ab]?\b"
+)
+
+
 def _sorted_phases(values: set[str]) -> list[str]:
     return [p for p in PHASE_ORDER if p in values]
 
@@ -164,6 +170,8 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
         _warn(warnings, unmapped("phases", text))
         return []
     found |= {_PHASE_NAMES[_ROMAN[n]] for n in numerals}
+    for low, high in _PHASE_RANGE.findall(unicodedata.normalize("NFKC", text).lower()):
+        found |= {_PHASE_NAMES[n] for n in range(_ROMAN[low] + 1, _ROMAN[high])}
     return _sorted_phases(found)
 
 

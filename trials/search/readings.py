@@ -40,6 +40,10 @@ from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
 MAX_LENGTH = 500
 # Web-search syntax ("phrase", or, -word): the person says exactly what to search; not read.
 _SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
+# … but "phase 1 or 2" is a phase filter (phase_words), not an OR of words.
+_PHASE_OR = re.compile(
+    r"\bphase\s*(?:iv|iii|ii|i|[0-4])[ab]?\s+or\s+(?=(?:iv|iii|ii|i|[0-4])[ab]?\b)", re.IGNORECASE
+)
 # At most this many words between a failure phrase and the treatment ("failed two biologics").
 _MAX_BETWEEN = 3
 
@@ -96,6 +100,7 @@ class _Lay:
     people: tuple[
         tuple[tuple[str, ...], str, str], ...
     ]  # (phrase, parameter, value), longest first
+    people_before: dict[str, tuple[str, str]]  # "older" (before "women") -> (parameter, value)
     before: tuple[tuple[str, ...], ...]  # longest first
     after: tuple[tuple[str, ...], ...]
     therapy: tuple[tuple[str, ...], ...]
@@ -124,6 +129,11 @@ def _lay() -> _Lay:
                 reverse=True,
             )
         ),
+        people_before={
+            word: (p["parameter"], p["value"])
+            for p in data["people"]
+            for word in p.get("before_people", ())
+        },
         before=phrases("before"),
         after=phrases("after"),
         therapy=phrases("therapy"),
@@ -178,15 +188,20 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
 
 def people_words(words: Words) -> Iterator[Reading]:
     """ "women", "men", "adults", "elderly"… -> sex=female, sex=male, age_group=adult,
-    age_group=older_adult (lay_terms.json `people`); not a word inside a condition's name
-    ("adult-onset Still disease")."""
+    age_group=older_adult (lay_terms.json `people`; "older women" is both); not a word inside a
+    condition's name ("adult-onset Still disease")."""
     inside = {p for first, last in words.conditions.items() for p in range(first, last + 1)}
-    people = _lay().people
+    lay = _lay()
+    people = lay.people
     for first, last, which in _phrases_found(words, tuple(phrase for phrase, *_ in people)):
         if not inside.intersection(range(first, last + 1)):
             _, parameter, value = people[which]
             said = words.said(first, last)
             yield Reading(parameter, value, said, words.spans(range(first, last + 1)))
+            # "older women": the word before says more of whom ("older" adults)
+            before = lay.people_before.get(words.folded(first - 1) or "")
+            if before and before[0] != parameter and first - 1 not in inside:
+                yield Reading(*before, words.said(first - 1, first - 1), words.spans([first - 1]))
 
 
 def _phrases_found(
@@ -511,7 +526,7 @@ def _words(text: str, vocabulary: Vocabulary) -> Words:
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:
     """Every reading of `text`, in the order of the rules (none for web-search syntax or text
     longer than the form accepts)."""
-    if not text or len(text) > MAX_LENGTH or _SYNTAX.search(text):
+    if not text or len(text) > MAX_LENGTH or _SYNTAX.search(_PHASE_OR.sub(" ", text)):
         return ()
     words = _words(text, vocabulary or Vocabulary.default())
     found: list[Reading] = []
