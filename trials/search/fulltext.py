@@ -45,9 +45,20 @@ def text_rows(
     rows = cache.TEXT_HITS.get(key)
     if rows is not None:
         return rows
+    if relaxed and not anywhere and (about_part := words.about_part(text)) is not None:
+        # Relaxed, a query naming diseases among other words lists the trials about them.
+        rows = _rows(index, ((text, "about part"), index.seq), text, about_part, check=False)
+        if len(rows):
+            cache.TEXT_HITS.put(key, rows)
+            return rows
     text_query = words.read(text, relaxed, anywhere)
+    return _rows(index, key, text, text_query, check=not relaxed and words.names_diseases(text))
+
+
+def _rows(index, key, text: str, text_query: words.TextQuery, check: bool) -> np.ndarray:
+    """text_rows' rows of `text_query`, put in the cache under `key`; with `check`, whether
+    some are about the diseases `text` names is remembered too."""
     function = _TSQUERY[text_query.search_type]
-    check = not relaxed and words.names_diseases(text)
     rows = _in_process(index, function, text_query.text)
     if rows is not None:
         cache.TEXT_HITS.put(key, rows)

@@ -129,7 +129,8 @@ class TrialFilterSet(django_filters.FilterSet):
     def filter_q(self, qs, name, value):
         """The engine's text match in the plain ORM: the query as words.read reads it; none
         when it names diseases that no trial is about (fulltext.passing_mentions);
-        relaxed to any of its words when no trial has them all (engine.search)."""
+        relaxed when no trial has them all (engine.search): to the trials about the diseases
+        it names among other words (words.about_part), else to any of its words."""
         strict = _text_query(value)
         matching = Trial.objects.filter(search=strict)
         if words.names_diseases(value) and fulltext.ABOUT_CHECK_MAX >= matching.count() > 0:
@@ -137,6 +138,12 @@ class TrialFilterSet(django_filters.FilterSet):
             if not about.exists():
                 matching = Trial.objects.none()
         if words.can_relax(value) and not matching.exists():
+            if (about_part := words.about_part(value)) is not None:
+                about = SearchQuery(
+                    about_part.text, search_type=about_part.search_type, config="english"
+                )
+                if Trial.objects.filter(search=about).exists():
+                    return qs.filter(search=about)
             return qs.filter(search=_text_query(value, relaxed=True))
         return qs.filter(pk__in=matching.values("pk"))
 

@@ -212,6 +212,28 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     return TextQuery(RAW, joiner.join(_group_text(group, weights) for group in needed(groups)))
 
 
+def about_part(text: str) -> TextQuery | None:
+    """A relaxed query's first try when the query names diseases among other words ("painful
+    boils in my armpits", "itchy skin on my elbows"): the trials about every disease it names
+    (each of those groups where a trial says what it is about: ABOUT_WEIGHTS), whatever its
+    other words, which then only rank them. None when it names no disease, or only diseases
+    (read: relaxed, about any of them)."""
+    if _SYNTAX.search(text):
+        return None
+    groups = needed(_groups(text))
+    diseases = [group for group in groups if _is_disease(group)]
+    if not diseases or len(diseases) == len(groups):
+        return None
+    return TextQuery(RAW, " & ".join(_group_text(group, ABOUT_WEIGHTS) for group in diseases))
+
+
+def _is_disease(group: Group) -> bool:
+    """Whether a group names a disease: a phrase people say for one (lay_terms.json), or one
+    word of a condition's name that names diseases alone."""
+    said = group[0]
+    return said in _disease_phrases() or (len(said) == 1 and said[0] in _condition_words())
+
+
 def is_filler(word: str) -> bool:
     """Whether a (lower-case) word is one a search drops: filler or child words."""
     return word in _vocabulary()[1]
