@@ -101,6 +101,25 @@ def test_a_long_criterion_full_of_numbers_is_read_in_one_pass():
     assert ages_from_criteria(text) == (18, 65)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "1. Aged 12 years or older\n2. Adolescent subjects (12 to 17 years of age) must "
+            "weigh at least 40 kg",
+            (12, None),
+        ),
+        (
+            "Adults aged 65 years and older, or aged 18 to 64 years with a chronic condition",
+            (18, None),
+        ),
+        ("1. Age ≥ 18 years\n2. Age ≤ 75 years", (18, 75)),  # a maximum stated on its own
+    ],
+)
+def test_a_group_open_upwards_leaves_no_maximum(text, expected):
+    assert ages_from_criteria(text) == expected
+
+
 def test_criteria_for_several_groups_give_their_span():
     text = (
         "Inclusion criteria:\n1. Volunteers aged 21 to 85\n2. Patients aged 6 to 85 with dysphagia"
@@ -148,6 +167,14 @@ def test_eu_age_groups_fill_what_the_prose_does_not_say():
         ("N/A", "min_age_years", None),
         # a strict maximum is one unit below it; a strict minimum stays (as in ages.py)
         ("< 75", "max_age_years", 74),
+        ("72 Hours", "max_age_years", 0.01),  # ClinicalTrials.gov, ANZCTR
+        ("24 Hours", "min_age_years", 0),
+        ("18 años", "min_age_years", 18),
+        ("18 anos", "min_age_years", 18),
+        ("18 Jahre", "min_age_years", 18),
+        ("18周岁", "min_age_years", 18),
+        ("75歳以下", "max_age_years", 75),
+        ("65 years or younger", "max_age_years", 65),
         ("<75age old", "max_age_years", 74),
         ("75歳未満", "max_age_years", 74),
         ("<= 75", "max_age_years", 75),

@@ -59,6 +59,12 @@ STATUS_CASES = {
     "Not recruiting yet": "NOT_YET_RECRUITING",
     "Recruitment stopped": "TERMINATED",
     "Recruitment ended": "ACTIVE_NOT_RECRUITING",
+    "Recruiting complete, study complete": "COMPLETED",  # DRKS
+    "Recruiting complete, follow-up continuing": "ACTIVE_NOT_RECRUITING",
+    "Preinitiation": "NOT_YET_RECRUITING",  # UMIN
+    "Complete: follow-up complete": "COMPLETED",
+    "Pending (Not yet recruiting)": "NOT_YET_RECRUITING",  # TCTR
+    "Reclutando": "RECRUITING",  # RPCEC
 }
 
 
@@ -259,6 +265,12 @@ def test_ages_from_criteria_text(text, expected):
         ("ALL", "ALL"),
         ("Female", "FEMALE"),
         ("Male", "MALE"),
+        ("Male/Female", "ALL"),
+        ("Ambos", "ALL"),  # RPCEC, REBEC
+        ("Alle", "ALL"),  # DRKS in German
+        ("男女均可", "ALL"),  # ChiCTR
+        ("男女両方", "ALL"),  # jRCT
+        ("女性", "FEMALE"),
         ("", None),
     ],
 )
@@ -501,6 +513,10 @@ def test_criteria_without_headings_are_kept_as_text_only():
         ("Randomized parallel controlled trial", ("RANDOMIZED", "PARALLEL", None, None)),
         ("Single arm", (None, "SINGLE_GROUP", None, None)),
         (
+            "Allocation: Randomized. Masking: Single (Outcomes Assessor)",
+            ("RANDOMIZED", None, "SINGLE", None),
+        ),
+        (
             "Controlled: no Randomised: no Open: yes Single blind: no Double blind: no",
             ("NON_RANDOMIZED", None, "NONE", None),
         ),
@@ -570,6 +586,11 @@ def test_study_type(raw, expected):
         ("Chronic Hand Eczema", "hand-eczema"),
         ("Acne Inversa", "hidradenitis-suppurativa"),
         ("Scleroderma", "systemic-sclerosis"),
+        # MeSH's inverted names, as ClinicalTrials.gov lists them
+        ("Scleroderma, Circumscribed", "morphea"),
+        ("Scleroderma, Localized", "morphea"),
+        ("Scleroderma, Systemic", "systemic-sclerosis"),
+        ("Dermatitis, Atopic", "atopic-dermatitis"),
         ("Sjögren's syndrome", "sjogren-syndrome"),
         ("Behçet's disease", "behcet-disease"),
         ("Hypertension", None),
@@ -577,6 +598,19 @@ def test_study_type(raw, expected):
 )
 def test_condition_matching(name, slug):
     assert V.match_condition(name) == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("an IL-13 inhibitor", "il-4-il-13-inhibitors"),  # the vocabulary says "IL-13 inhibitors"
+        ("oral retinoid", "retinoids"),  # … "oral retinoids"
+        ("a TNF blockers study", "tnf-inhibitors"),  # … "TNF blocker"
+        ("anti-IL-36", "il-36-inhibitors"),
+    ],
+)
+def test_a_drug_class_is_named_in_either_number(text, slug):
+    assert [m.slug for m in V.find(text, ("class",))] == [slug]
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,17 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
             [*FAILED_MTX_ONLY, ("prior_therapy", "azathioprine"), UNNAMED],
             "",
         ),
+        # a word that may stand between, but starts the treatment's name
+        (
+            "atopic dermatitis not controlled with topical steroids",
+            [("refractory", "1"), ("prior_therapy", "corticosteroids"), UNNAMED],
+            "atopic dermatitis",
+        ),
+        (
+            "psoriasis failed IL-13 inhibitor",
+            [("refractory", "1"), ("prior_therapy", "il-4-il-13-inhibitors"), UNNAMED],
+            "psoriasis",
+        ),
         ("treatment-resistant psoriasis", [("refractory", "1")], "psoriasis"),
         ("psoriasis not responding to treatment", [("refractory", "1")], "psoriasis"),
         ("psoriasis not responding", [("refractory", "1")], "psoriasis"),

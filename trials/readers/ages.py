@@ -331,6 +331,7 @@ def ages_from_criteria(text: str | None) -> tuple[Age, Age]:
         return None, None
     minimums: set[float] = set()
     maximums: set[float] = set()
+    open_ended = maximum_alone = False  # a statement of a minimum only; of a maximum only
     lead = ""  # "… if the subject meets any of the following:" governs the items under it
     for item in _inclusion_items(text):
         under_lead = bool(lead) and item[:1].islower()
@@ -346,10 +347,14 @@ def ages_from_criteria(text: str | None) -> tuple[Age, Age]:
                 minimums.add(low)
             if high is not None:
                 maximums.add(high)
+            open_ended |= high is None
+            maximum_alone |= low is None
     # Criteria for several groups ("volunteers 21 to 85", "patients 6 to 85") give the span of
-    # all of them: nobody the trial takes is outside it.
+    # all of them: nobody the trial takes is outside it. A group open upwards ("aged 65 and
+    # older, or 18 to 64 with …", "12 or older … adolescents (12 to 17) must weigh …") leaves
+    # no maximum, unless a maximum is stated on its own ("≥ 18 years", "≤ 75 years").
     low = _clean(min(minimums)) if minimums else None
-    high = _clean(max(maximums)) if maximums else None
+    high = _clean(max(maximums)) if maximums and not (open_ended and not maximum_alone) else None
     if groups := _eu_age_groups(text):
         # Prose is exact and comes first; the groups fill a bound it does not give.
         low = groups[0] if low is None else low

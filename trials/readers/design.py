@@ -129,6 +129,8 @@ def design_value(field: str, raw: str | None) -> str | None:
         return "NA"
     if field == "masking" and folded.startswith("none"):
         return "NONE"
+    if field == "masking" and folded.split()[:1] == ["single"]:  # "Single (Outcomes Assessor)"
+        return "SINGLE"
     if field == "primary_purpose" and folded == "other":
         return "OTHER"
     return _matched(field, folded)

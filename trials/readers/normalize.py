@@ -224,7 +224,10 @@ def parse_enrollment(
     return value
 
 
-_AGE_UNITS = {"y": 1, "year": 1, "m": 12, "month": 12, "w": 52, "week": 52, "d": 365, "day": 365}
+_AGE_UNITS = {
+    "y": 1, "year": 1, "m": 12, "month": 12, "w": 52, "week": 52, "d": 365, "day": 365,
+    "hour": 8760, "h": 8760, "minute": 525600, "min": 525600,
+}  # fmt: skip
 _NO_AGE_LIMIT = {
     "n a",
     "na",
@@ -247,9 +250,11 @@ _NO_AGE_LIMIT = {
 _AGE_PLACEHOLDERS = {999, 9999, 99999, 999999}
 _AGE = re.compile(
     r"(?P<cmp>[<>]=?|[≥≤])?\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<plus>\+)?\s*\(?\s*"
-    r"(?P<unit>y|years?|yrs?|age|m|months?|w|weeks?|d|days?|岁|歳)?\s*\)?"
+    r"(?P<unit>y|years?|yrs?|age|m|months?|w|weeks?|d|days?|hours?|h|minutes?|min|"
+    r"años|anos|jahre|周岁|岁|歳)?\s*\)?"
     r"(?:[\s-]*(?:old|of\s+age))?"
-    r"\s*(?P<open>\+|(?:and|or)\s+(?:older|over|above|more)|over|以上)?(?P<below>未満)?",
+    r"\s*(?P<open>\+|(?:and|or)\s+(?:older|over|above|more)|over|以上)?(?P<below>未満)?"
+    r"(?:以下|\s*(?:or|and)\s+(?:younger|under|below|less))?",
     re.IGNORECASE,
 )
 
@@ -279,7 +284,7 @@ def parse_age(
     if field == "max_age_years" and (match["plus"] or match["open"] or not float(match["number"])):
         return None  # "65+" or "0" as a maximum: no upper limit
     unit = (match["unit"] or "y").lower().rstrip("s")
-    unit = "y" if unit in ("yr", "age", "岁", "歳") else unit
+    unit = "y" if unit in ("yr", "age", "岁", "周岁", "歳", "año", "ano", "jahre") else unit
     number = float(match["number"])
     if field == "max_age_years" and (match["cmp"] == "<" or match["below"]) and number >= 1:
         number -= 1
@@ -290,7 +295,8 @@ def parse_age(
 # Both sexes as registries write it (after an optional "both": ANZCTR's "Both males and
 # females", DRKS's "Both, male and female").
 _BOTH_SEXES = {
-    "all", "both", "either", "m f", "f m", "all sexes", "any",
+    "all", "both", "either", "m f", "f m", "all sexes", "any", "male female", "female male",
+    "ambos", "ambos os sexos", "ambos sexos", "alle", "beide",
     "male and female", "female and male", "males and females", "females and males",
     "men and women", "women and men",
 }  # fmt: skip
@@ -300,6 +306,8 @@ def parse_sex(raw: str | None, *, warnings: Warnings = None) -> str | None:
     text = _one_line(raw)
     if not text:
         return None
+    if "男" in text or "女" in text:  # ChiCTR's, jRCT's: 男女均可, 男女両方, 女性
+        return "ALL" if "男" in text and "女" in text else "MALE" if "男" in text else "FEMALE"
     folded = _fold(text)
     folded = folded.removeprefix("both ").removesuffix(" participants")
     if folded in _BOTH_SEXES:

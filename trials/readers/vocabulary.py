@@ -60,6 +60,22 @@ class Mention:
     end: int
 
 
+# "Head, Modifier" (MeSH's order): one comma, a few words each side.
+_INVERTED = re.compile(r"([^,()]{3,40}),\s*([^,()]{3,40})")
+# A class name's last word, whose other number names the class too: "IL-13 inhibitor" is
+# "IL-13 inhibitors", "oral retinoids" "oral retinoid".
+_COUNTABLE = re.compile(r"(?<=[a-z]{3})(s?)$")
+
+
+def other_number(name: str) -> str | None:
+    """A drug class's name with its last word in the other number ("JAK inhibitor" ->
+    "JAK inhibitors", "biologics" -> "biologic"), or None when it ends in no lower-case word
+    of four letters or more (an abbreviation: "TNFi", "anti-IL-13")."""
+    if not (match := _COUNTABLE.search(name)) or is_abbreviation(name):
+        return None
+    return name[: match.start()] if match[1] else name + "s"
+
+
 @dataclass(frozen=True)
 class _Entry:
     kind: str
@@ -89,6 +105,11 @@ class Vocabulary:
             self._span[key[0]] = max(self._span.get(key[0], 0), len(key))
 
     def _add(self, kind: str, slug: str, name: str) -> None:
+        if kind == "class" and (other := other_number(name)):
+            self._add_one(kind, slug, other)
+        self._add_one(kind, slug, name)
+
+    def _add_one(self, kind: str, slug: str, name: str) -> None:
         toks = tokens(name)
         if not toks:
             return
@@ -179,6 +200,17 @@ class Vocabulary:
             return None
         toks = _name_tokens(name)
         if entry := self._lookup(toks, kinds, abbreviations=True, any_case=True):
+            return entry
+        # MeSH's inverted names, as ClinicalTrials.gov lists them: "Scleroderma, Circumscribed"
+        # is circumscribed scleroderma (morphea), not scleroderma.
+        if (inverted := _INVERTED.fullmatch(name.strip())) and (
+            entry := self._lookup(
+                _name_tokens(f"{inverted[2]} {inverted[1]}"),
+                kinds,
+                abbreviations=False,
+                any_case=True,
+            )
+        ):
             return entry
         best: tuple[int, int, _Entry] | None = None
         for position in range(len(toks)):

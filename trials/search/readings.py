@@ -291,9 +291,15 @@ def _treatments_from(words: Words, position: int) -> tuple[list[tuple[int, int, 
 
 
 def _skip_between(words: Words, position: int, step: int) -> int:
+    """The position past the words that may stand between a failure phrase and what failed
+    ("failed two biologics"), going `step`; never into a treatment's name ("topical" of
+    "not controlled with topical steroids")."""
+    ends = {last for last, _slug in words.treatments.values()}
     for _ in range(_MAX_BETWEEN):
         folded = words.folded(position)
         if folded is None or not (folded in _lay().between or folded.isdigit()):
+            break
+        if position in (words.treatments if step > 0 else ends):
             break
         position += step
     return position

@@ -32,7 +32,13 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, is_abbreviation, tokens
+from trials.readers.vocabulary import (
+    VOCAB_DIR,
+    Vocabulary,
+    is_abbreviation,
+    other_number,
+    tokens,
+)
 
 WEBSEARCH = "websearch"
 RAW = "raw"
@@ -99,6 +105,7 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     }
     for drug_class in json.loads((VOCAB_DIR / "drug_classes.json").read_text(encoding="utf-8")):
         names = [drug_class["label"], *drug_class.get("synonyms", [])]
+        names += [other for name in names if (other := other_number(name)) and other not in names]
         members = [name for slug in drug_class.get("members", []) for name in drugs.get(slug, [])]
         add(names, members)
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"]])))
