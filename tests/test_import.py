@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from trials.loading.loader import Loader
 from trials.models import ImportRun, RawDocument, SourceRecord, Trial
+from trials.readers.identifiers import identifier_entry
 
 from .conftest import SEEDS
 
@@ -95,6 +96,31 @@ def test_records_sharing_an_identifier_become_one_trial():
     assert trial.provenance["enrollment"]["format"] == "ctgov-json"
     assert trial.record["sponsor"] == ictrp["sponsor"]
     assert {c["value"] for c in trial.conflicts["enrollment"]} == {20, 22}
+
+
+@pytest.mark.parametrize(
+    ("relayed", "bare"),
+    [
+        ("EUCTR2013-002987-17", "2013-002987-17"),
+        ("JPRN-jRCT2071210009", "jRCT2071210009"),
+        ("JPRN-UMIN000012345", "UMIN000012345"),
+        ("CTIS2022-502888-38-00", "2022-502888-38-00"),
+    ],
+)
+def test_a_number_a_relay_prefixes_is_the_same_trial(relayed, bare):
+    trial = Trial.objects.get(trial_id="NCT04946669")
+    trials = Trial.objects.count()
+    registered = copy.deepcopy(trial.sources.get().record)
+    registered["identifiers"].append(identifier_entry(bare))
+    document = _doc()
+    assert Loader().load(registered, document) == "updated"
+    relay = copy.deepcopy(registered)
+    relay["trial_id"] = relayed
+    relay["identifiers"] = [identifier_entry(relayed)]
+    relay["source"] = {**relay["source"], "format": "ictrp-xml", "registry": "ICTRP"}
+    assert Loader().load(relay, document) == "updated"
+    assert trial.sources.count() == 2
+    assert Trial.objects.count() == trials
 
 
 def test_a_record_linking_two_trials_merges_them_and_keeps_redirects(client):

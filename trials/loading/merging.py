@@ -11,20 +11,19 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Lower
 
 from trials.models import Identifier, PossibleDuplicate, Trial
-from trials.readers.identifiers import identifier_norm
+from trials.readers.identifiers import identifier_norm, relay_norms
 from trials.readers.merge import is_empty
 
 
 def merge_norms(record: dict) -> set[str]:
-    """The identifiers that make two records one trial: registry IDs (never sponsors' numbers)."""
-    norms = {
-        identifier_norm(ident["id"])
-        for ident in record.get("identifiers") or []
-        if ident.get("kind") == "registry"
-    }
+    """The identifiers that make two records one trial: registry IDs (never sponsors' numbers),
+    each with and without a relay's prefix (identifiers.relay_norms)."""
+    ids = [
+        ident["id"] for ident in record.get("identifiers") or [] if ident.get("kind") == "registry"
+    ]
     if record.get("trial_id"):
-        norms.add(identifier_norm(record["trial_id"]))
-    return norms
+        ids.append(record["trial_id"])
+    return {form for value in ids for form in relay_norms(identifier_norm(value))}
 
 
 def matching_trials(record: dict) -> list[Trial]:

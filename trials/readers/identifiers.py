@@ -158,3 +158,23 @@ def ids_in_text(text: str | None) -> list[str]:
 def identifier_norm(value: str) -> str:
     """How identifiers are compared: case, spaces and dashes around the edges do not matter."""
     return "".join(value.split()).upper().strip("-")
+
+
+# The prefix WHO ICTRP (or a register) writes before another register's number: EUCTR before a
+# EudraCT number, JPRN- before jRCT, UMIN and JapicCTI numbers, CTIS before an EU CT number.
+_RELAYED = (
+    ("EUCTR", re.compile(r"\d{4}-\d{6}-\d{2}")),
+    ("CTIS", re.compile(r"\d{4}-5\d{5}-\d{2}-\d{2}")),
+    ("JPRN-", re.compile(r"(?:JRCT[A-Z]?\d{9,10}|UMIN\d{9}|JAPIC(?:CTI)?-?\d{6})")),
+)
+
+
+def relay_norms(norm: str) -> set[str]:
+    """A normalized registry ID with and without the prefix a relay writes before it
+    (`EUCTR2013-002987-17` and `2013-002987-17`, `JPRN-JRCT2071210009` and `JRCT2071210009`):
+    one trial, however a source writes its number, so records of it merge."""
+    for prefix, number in _RELAYED:
+        bare = norm.removeprefix(prefix)
+        if number.fullmatch(bare):
+            return {bare, prefix + bare}
+    return {norm}
