@@ -127,3 +127,30 @@ def test_rules_that_generalise(sentence, evidence):
     record["conditions"] = [{"name": "Psoriasis", "term": "psoriasis"}]
     record["criteria"] = {"inclusion": [sentence], "exclusion": [], "text": None}
     assert read_refractory(record, V)["is_refractory"] is evidence
+
+
+@pytest.mark.parametrize(
+    ("field", "sentence", "refractory"),
+    [
+        # the trial's own treatment failing, and its rescue
+        (
+            "description",
+            "Participants with an inadequate response to study treatment at Week 16 may be "
+            "rescued with topical corticosteroids.",
+            False,
+        ),
+        # whom the trial excludes
+        (
+            "summary",
+            "Patients who have failed previous biologic therapy, including dupilumab, will be "
+            "excluded.",
+            False,
+        ),
+        ("inclusion", "Has not failed any biologic therapy", False),
+        ("inclusion", "Failed at least one biologic therapy", True),
+    ],
+)
+def test_look_alikes_written_for_other_trials(field, sentence, refractory):
+    """Held-out phrasings (not from the corpus) of sentences that are no refractory evidence."""
+    item = {"conditions": ["Atopic dermatitis"], "field": field, "sentence": sentence}
+    assert read_refractory(_record(item), V)["is_refractory"] is refractory

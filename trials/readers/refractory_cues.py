@@ -19,7 +19,9 @@ A cue counts unless a rule says why not:
   "resistance inevitably emerges", "X is approved for refractory …"), other studies and the
   laboratory ("Lee et al", "studies have shown", "preclinical", "cell lines"), research into
   resistance mechanisms, and what happens during the trial ("non-responders during the
-  open-label period").
+  open-label period", "an inadequate response to study treatment at Week 16 may be rescued"),
+  and whom it excludes ("those who failed … will be excluded").
+- A cue said not to hold ("has not failed any biologic").
 """
 
 from __future__ import annotations
@@ -105,9 +107,30 @@ _DURING_TRIAL = re.compile(
 )
 
 
+# The trial's own treatment failing, or its rescue ("an inadequate response to study treatment
+# at Week 16 may be rescued with …"); who is excluded ("those who failed … will be excluded").
+_OWN_TREATMENT = re.compile(
+    r"\b(?:to|with|on)\s+(?:the\s+)?(?:study|investigational|trial)\s+"
+    r"(?:treatment|drug|medication|product|intervention|therapy)\b|\bat\s+week\s+\d+"
+    r"|\brescue[ds]?\b|\bIMP\b",
+    re.IGNORECASE,
+)
+_EXCLUDED = re.compile(
+    r"\b(?:will|would|shall|are|is|to)\s+be\s+excluded\b|\bare\s+excluded\b", re.IGNORECASE
+)
+# A cue said not to hold ("has not failed any biologic", "no prior failure of …").
+_NEGATED_BEFORE = re.compile(r"\b(?:not|no|never|without)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
 def about_this_trial(sentence: str) -> bool:
-    """False for background, literature, the laboratory and what happens during the trial."""
-    return not _NOT_THIS_TRIAL.search(sentence) and not _MECHANISM.search(sentence)
+    """False for background, literature, the laboratory and what happens during the trial,
+    its own treatment's failure or rescue, and whom it excludes."""
+    return not (
+        _NOT_THIS_TRIAL.search(sentence)
+        or _MECHANISM.search(sentence)
+        or _OWN_TREATMENT.search(sentence)
+        or _EXCLUDED.search(sentence)
+    )
 
 
 def counts(cue: re.Match, sentence: str, treatments: list) -> bool:
@@ -115,8 +138,11 @@ def counts(cue: re.Match, sentence: str, treatments: list) -> bool:
     mentions of the sentence (vocabulary.Mention)."""
     text = cue[0]
     after = sentence[cue.end() :]
-    if _WAIVED.search(after) or _DURING_TRIAL.search(sentence[: cue.start()]):
+    before = sentence[: cue.start()]
+    if _WAIVED.search(after) or _DURING_TRIAL.search(before):
         return False
+    if _NEGATED_BEFORE.search(before) and re.match(r"fail|refract|resist", text, re.IGNORECASE):
+        return False  # "has not failed …" (but "no response" is one)
     if _FAILURE_NOUN.search(text) and (
         _OUTCOME_BEFORE.search(sentence[: cue.start()]) or _OUTCOME_AFTER.search(after)
     ):
