@@ -202,6 +202,14 @@ ENROLLMENT_CASES = [
     ("Planned Sample Size: 100; UK Sample Size: 100", False, 100, False),  # ISRCTN: no 200
     ("Total: 100; Group A: 50; Group B: 50", False, 100, False),
     ("Target number of participants: 60", False, 60, False),
+    (  # CTRI
+        'Total Sample Size="60" Sample Size from India="60" Final Enrollment numbers achieved '
+        "(Total)= Applicable only for Completed/Terminated trials",
+        False,
+        60,
+        False,
+    ),
+    ("试验组：30；对照组：30；", False, 60, False),  # ChiCTR's groups
     ("1,200", False, 1200, False),
     ("1 200", False, 1200, False),
     ("0", True, None, True),

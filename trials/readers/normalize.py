@@ -181,11 +181,12 @@ def parse_phases(raw: str | None, *, warnings: Warnings = None) -> list[str]:
 ENROLLMENT_PLACEHOLDERS = {99999999, 9999999, 999999, 99999}
 
 
-_GROUP_COUNT = re.compile(r":\s*(\d[\d,]*)")
+_GROUP_COUNT = re.compile(r"[:=：]\s*\"?(\d[\d,]*)")  # "group: 30", CTRI's 'Size="60"', "组：30"
 # A count that is the whole, among per-group or per-country ones: ISRCTN's "Planned Sample Size:
 # 100; UK Sample Size: 100" is 100 participants, not 200.
 _TOTAL_COUNT = re.compile(
-    r"\b(?:total|overall|planned sample size|target(?: sample)?(?: size)?)\s*:\s*(\d[\d,]*)",
+    r"\b(?:total(?: sample size)?|overall|planned sample size|target(?: sample)?(?: size)?)"
+    r"\s*[:=：]\s*\"?(\d[\d,]*)",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
@@ -207,7 +208,7 @@ def parse_enrollment(
     groups = _GROUP_COUNT.findall(text)
     if total := _TOTAL_COUNT.search(text):  # "Total: 100; Group A: 50; Group B: 50"
         value = int(total[1].replace(",", ""))
-    elif (groups and ";" in text) or len(groups) > 1:
+    elif (groups and (";" in text or "；" in text)) or len(groups) > 1:
         value = sum(int(g.replace(",", "")) for g in groups)
     elif groups and not _COUNT.match(text):
         value = int(groups[0].replace(",", ""))
