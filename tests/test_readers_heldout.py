@@ -2,8 +2,12 @@
 wrote from real registers' habits): each case a small document and the value a reader must give.
 """
 
+import pytest
+
 from trials.readers import ictrp_page
+from trials.readers.finish import add_identifier
 from trials.readers.places import country_from_address
+from trials.readers.record import empty_record
 
 _PAGE = """World Health Organization site
 Main
@@ -54,3 +58,26 @@ def test_a_us_state_and_zip_code_make_an_address_american():
     assert country_from_address("Dartmouth, Lebanon, NH 03756") == "US"
     assert country_from_address("Tbilisi, Georgia 0179") == "GE"
     assert country_from_address("Beirut, Lebanon") == "LB"
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"),
+    [
+        (
+            "EudraCT/CTIS number: 2020-001234-56; ClinicalTrials.gov number: NCT04567890",
+            [("2020-001234-56", "registry"), ("NCT04567890", "registry")],
+        ),
+        (
+            "2020-001234-57, NCT04567891, IRAS 281234",
+            [("2020-001234-57", "registry"), ("NCT04567891", "registry"), ("IRAS 281234", "other")],
+        ),
+        ("DRKS-ID: DRKS00012345", [("DRKS00012345", "registry")]),
+        ("CTRI/2020/01/022345 [Registered on: 2020/01/15]", [("CTRI/2020/01/022345", "registry")]),
+        # no registry ID in it: one value, commas and all
+        ("ABC-123, Amendment 2", [("ABC-123, Amendment 2", "other")]),
+    ],
+)
+def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
+    record = empty_record("ictrp-xml", b"")
+    add_identifier(record, value, kind="other")
+    assert [(i["id"], i["kind"]) for i in record["identifiers"]] == ids

@@ -5,6 +5,7 @@ vocabulary terms, the trial's own ID from a URL, identifiers primary-first, coun
 refractory reading — so that two formats saying the same thing give the same record.
 """
 
+from trials.readers.identifiers import identifier_parts
 from trials.readers.normalize import classify_identifier, identifier_entry, ids_in_text
 from trials.readers.places import countries_in
 from trials.readers.record import (
@@ -25,10 +26,12 @@ def warn(record: TrialRecord, warning: Warning) -> None:
 
 
 def add_identifier(record: dict, value: str | None, *, kind: str | None = None) -> None:
-    """Add an ID the source names for this trial (junk is ignored, duplicates merged)."""
-    entry = identifier_entry(value, kind=kind)
-    if entry and all(i["id"] != entry["id"] for i in record["identifiers"]):
-        record["identifiers"].append(entry)
+    """Add the IDs a value of the source names for this trial (identifier_parts: several in one
+    value are each one; junk is ignored, duplicates merged)."""
+    for part in identifier_parts(value):
+        entry = identifier_entry(part, kind=kind)
+        if entry and all(i["id"] != entry["id"] for i in record["identifiers"]):
+            record["identifiers"].append(entry)
 
 
 def add_countries(record: dict, value: str | None) -> None:

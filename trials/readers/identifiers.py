@@ -155,6 +155,31 @@ def ids_in_text(text: str | None) -> list[str]:
     return seen
 
 
+_LABEL = re.compile(r"^[^:：]{1,40}[:：]\s*")  # "ClinicalTrials.gov number: ", "DRKS-ID: "
+_REMARK = re.compile(r"\s*[\[(][^\])]*[\])]\s*$")  # "… [Registered on: 2020/01/15]"
+
+
+def identifier_parts(value: str | None) -> list[str]:
+    """The IDs of one value as registers write secondary IDs: one ID, or several with labels
+    ("EudraCT/CTIS number: 2020-001234-56; ClinicalTrials.gov number: NCT04567890",
+    "2020-001234-57, NCT04567891, IRAS 281234"). A value holding no registry ID is one."""
+    if not value or _match(value):
+        return [value] if value else []
+    found, any_registry = [], False
+    for piece in re.split(r"[;,；]", value):
+        piece = piece.strip()
+        bare = _REMARK.sub("", piece)
+        for candidate in (piece, bare, _LABEL.sub("", piece), _LABEL.sub("", bare)):
+            if candidate and _match(candidate):
+                found.append(candidate)
+                any_registry = True
+                break
+        else:
+            if piece:
+                found.append(piece)
+    return found if any_registry else [value]
+
+
 def identifier_norm(value: str) -> str:
     """How identifiers are compared: case, spaces and dashes around the edges do not matter."""
     return "".join(value.split()).upper().strip("-")
