@@ -1,6 +1,8 @@
 """Dates as registries write them (`2019-08-25`, `25/08/2019`, `August 25, 2019`, `20190825`,
-`2019-08`, `Aug-2019`, `08/2019`, `2019/08`) to ISO 8601 `YYYY-MM-DD`, or `YYYY-MM` when the
-source gives only a month (a year alone is no date the record holds: null, with a warning)."""
+`2019-08`, `Aug-2019`, `08/2019`, `2019/08`, `15-Mar-21`, `2021年4月15日`, month names in
+Spanish, Portuguese, German and French: `15 de marzo de 2021`, `15. März 2021`) to ISO 8601
+`YYYY-MM-DD`, or `YYYY-MM` when the source gives only a month (a year alone is no date the
+record holds: null, with a warning)."""
 
 import re
 from datetime import date
@@ -21,24 +23,25 @@ _MONTHS = {
     name: i
     for i, names in enumerate(
         [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
+            # English, then Spanish, Portuguese, German, French (REBEC, RPCEC, DRKS, …)
+            ("january", "jan", "enero", "janeiro", "januar", "janvier"),
+            ("february", "feb", "febrero", "fevereiro", "februar", "février", "fevrier"),
+            ("march", "mar", "marzo", "março", "marco", "märz", "maerz", "mars"),
+            ("april", "apr", "abril", "avril"),
+            ("may", "mayo", "maio", "mai"),
+            ("june", "jun", "junio", "junho", "juni", "juin"),
+            ("july", "jul", "julio", "julho", "juli", "juillet"),
+            ("august", "aug", "agosto", "août", "aout"),
+            ("september", "sep", "sept", "septiembre", "setiembre", "setembro", "septembre"),
+            ("october", "oct", "octubre", "outubro", "oktober", "okt", "octobre"),
+            ("november", "nov", "noviembre", "novembro", "novembre"),
+            ("december", "dec", "diciembre", "dezembro", "dezember", "dez", "décembre"),
         ],
         start=1,
     )
     for name in names
 }
-_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
+_MONTH = r"(?P<mon>[^\W\d_]{3,10})\.?"
 
 
 def _ymd(year: int, month: int, day: int | None) -> str | None:
@@ -59,8 +62,11 @@ _YM = re.compile(r"(\d{4})-(\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _MONTH_DAY_YEAR = re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})")
 _DAY_MONTH_YEAR = re.compile(
-    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})"
+    r"(?P<d>\d{1,2})(?:st|nd|rd|th|\.)?[\s-]+" + _MONTH + r"[\s,-]+(?P<y>\d{4})"
 )
+_DAY_MON_YY = re.compile(r"(?P<d>\d{1,2})-" + _MONTH + r"-(?P<y>\d{2})")  # "15-Mar-21"
+_CJK = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")  # "2021年4月15日"
+_OF = re.compile(r"\s+(?:de|del)\s+", re.IGNORECASE)  # "15 de marzo de 2021"
 _MONTH_YEAR = re.compile(_MONTH + r"(?:,?\s+|\s*[/-]\s*)(?P<y>\d{4})")  # "March 2021", "Mar-2021"
 _M_Y = re.compile(r"(\d{1,2})[/.-](\d{4})")  # "03/2021"
 _Y_M = re.compile(r"(\d{4})[/.](\d{1,2})")  # "2021/03"
@@ -69,6 +75,12 @@ _Y_M = re.compile(r"(\d{4})[/.](\d{1,2})")  # "2021/03"
 def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
     value = raw.strip().rstrip(".")
     value = _TIME_OF_DAY.sub("", value)  # drop a time of day
+    value = _OF.sub(" ", value)
+    if match := _CJK.fullmatch(value):
+        return _ymd(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)
+    if match := _DAY_MON_YY.fullmatch(value):
+        mon, year = _MONTHS.get(match["mon"].lower()), int(match["y"])
+        return _ymd(year + (2000 if year < 70 else 1900), mon, int(match["d"])) if mon else None
     if match := _YMD.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
     if match := _YMD_DOTS.fullmatch(value):
