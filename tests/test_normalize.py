@@ -314,6 +314,8 @@ def test_sex(raw, expected):
         ("United States", "US"),
         ("Viet Nam", "VN"),
         ("Bolivia (Plurinational State of)", "BO"),  # WHO's spellings
+        ("Virgin Islands (U.S.)", "VI"),  # ClinicalTrials.gov
+        ("U.S. Virgin Islands", "VI"),
         ("Venezuela (Bolivarian Republic of)", "VE"),
         ("Macedonia, the former Yugoslav Republic of", "MK"),
         ("Atlantis", None),
