@@ -8,6 +8,7 @@ from trials.readers import ictrp_page
 from trials.readers.finish import add_identifier
 from trials.readers.places import country_from_address
 from trials.readers.record import empty_record
+from trials.readers.vocabulary import Vocabulary
 
 _PAGE = """World Health Organization site
 Main
@@ -81,3 +82,16 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
     record = empty_record("ictrp-xml", b"")
     add_identifier(record, value, kind="other")
     assert [(i["id"], i["kind"]) for i in record["identifiers"]] == ids
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Lupus vulgaris", "lupus-vulgaris"),  # skin tuberculosis, not lupus erythematosus
+        ("Eczema herpeticum", "eczema-herpeticum"),  # an infection, not atopic dermatitis
+        ("Neurodermitis", "atopic-dermatitis"),  # German
+        ("Psoríase", "psoriasis"),  # Portuguese
+    ],
+)
+def test_condition_names_of_other_diseases_and_languages(name, slug):
+    assert Vocabulary.default().match_condition(name) == slug
