@@ -365,6 +365,11 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
         ("vitiligo in Barcelona, Spain", "Barcelona, Spain", "vitiligo"),
         ("trials near 20892", "20892", "trials"),
         ("near Bethesda", "Bethesda", ""),
+        # a city and its US state at the end, "near" or not
+        ("psoriasis Boston MA", "Boston, MA", "psoriasis"),
+        ("hidradenitis near Houston TX", "Houston, TX", "hidradenitis"),
+        ("eczema Houston, Texas", "Houston, Texas", "eczema"),
+        ("lupus Salt Lake City UT", "Salt Lake City, UT", "lupus"),
     ],
 )
 def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest):
@@ -386,6 +391,9 @@ def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest
         "lupus near me",
         '"lupus near Bethesda"',  # web-search syntax: searched as typed
         "Bethesda",  # a site's city is a search word, not a place filter
+        "psoriasis Boston",  # … without its state too
+        "lupus trials in",  # "IN" is Indiana, but no city "trials" there
+        "eczema Springfield ME",  # no Springfield in Maine the gazetteer knows
     ],
 )
 def test_other_words_after_near_or_in_are_no_place(typed):

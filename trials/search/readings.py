@@ -390,6 +390,34 @@ def place(words: Words) -> Iterator[Reading]:
                 return
 
 
+def city_and_state(words: Words) -> Iterator[Reading]:
+    """ "psoriasis Boston MA", "eczema Houston, Texas" -> near="Boston, MA": the query's last
+    words, a US state's code or name after a city the gazetteer knows in that state (after
+    "near", "around" or "in" too). With its state said, a city is a place; alone, it stays a
+    search word (sites' cities are searchable: "psoriasis Boston")."""
+    from trials.search import places, regions  # the gazetteer: loaded by the web process
+
+    end = len(words.tokens) - 1
+    inside = {p for first, last in words.conditions.items() for p in range(first, last + 1)}
+    for state_first in (end, end - 1):  # "MA", "Texas"; "New York"
+        state = words.text[words.tokens[max(state_first, 0)][2] : words.tokens[end][3]]
+        if state_first < 1 or regions.state(state) is None:
+            continue
+        for first in range(max(state_first - 3, 0), state_first):  # the longest city first
+            span = range(first, end + 1)
+            if any(p in words.taken or p in inside for p in span):
+                continue
+            city = words.text[words.tokens[first][2] : words.tokens[state_first - 1][3]]
+            if isinstance(places.locate(f"{city}, {state}"), places.Place):
+                start = first - 1 if words.folded(first - 1) in _PLACE_WORDS else first
+                said = words.said(start, end)
+                yield Reading("near", f"{city}, {state}", said, words.spans(range(start, end + 1)))
+                return
+
+
+_PLACE_WORDS = {"near", "around", "in"}
+
+
 # Words that may stand before a country: "psoriasis trials in Germany" ("near X" asks for a
 # place: the place rule's, or the words stay search words).
 _COUNTRY_WORDS = {"in", "from"}
@@ -504,6 +532,7 @@ RULES: list[Rule] = [
     country,  # before people ("Isle of Man" is no men) and places ("in India" no town)
     people_words,  # before places: "psoriasis in men" is no town named Men
     place,
+    city_and_state,  # before states: "Houston, Texas" is the city
     us_state,  # after places: "in New York" is the city
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
