@@ -214,15 +214,23 @@ def run(cmd: list[str]) -> int:
     after."""
     if not os.environ.get("DATABASE_URL"):
         attach()
-    child = subprocess.Popen(cmd)  # noqa: S603 - the command line comes from our Makefile
+    child: subprocess.Popen | None = None
+    early: list[int] = []  # signals that came before the command started
 
     def forward(signum, frame):
-        if child.poll() is None:
+        if child is None:
+            early.append(signum)
+        elif child.poll() is None:
             child.send_signal(signum)
 
     # SIGHUP too: a closed terminal must not end this process before it stops the server.
+    # The handlers come first: a signal between the start and them would end this process
+    # and leave the server running.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
+    child = subprocess.Popen(cmd)  # noqa: S603 - the command line comes from our Makefile
+    for signum in early:
+        child.send_signal(signum)
     while True:
         try:
             return child.wait()
