@@ -477,6 +477,8 @@ def vitiligo_trials(db):
         ("YOUNG-2", "Teenagers and their vitiligo", 21),
     ]:
         Trial.objects.create(key=key, record={}, title=title, min_age=8, max_age=max_age)
+    # The best words of all, and no ages stated: last for a children's search.
+    Trial.objects.create(key="NO-AGES", record={}, title="Vitiligo, vitiligo, vitiligo")
 
 
 def _keys(result) -> list[str]:
@@ -492,20 +494,21 @@ def _search(params: dict):
 
 
 def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_trials):
-    assert _keys(_search({"q": "vitiligo"}))[:2] == ["ANY-1", "ANY-2"]
+    assert _keys(_search({"q": "vitiligo"}))[:3] == ["NO-AGES", "ANY-1", "ANY-2"]
     for params in ({"q": "vitiligo in kids"}, {"q": "vitiligo", "age": "9"}):
         found = _keys(_search(params))
-        assert set(found[:2]) == {"YOUNG-1", "YOUNG-2"} and set(found[2:]) == {"ANY-1", "ANY-2"}
+        assert set(found[:2]) == {"YOUNG-1", "YOUNG-2"}
+        assert set(found[2:4]) == {"ANY-1", "ANY-2"} and found[4] == "NO-AGES"
         # Page by page (the API's page size), and in an export, the same order.
         paged = [
             key
-            for page in (1, 2, 3, 4)
+            for page in (1, 2, 3, 4, 5)
             for key in _keys(_search({**params, "page_size": "1", "page": str(page)}))
         ]
         assert paged == found
         # A page that straddles the two tiers, and one past the end.
         result = _search({**params, "page_size": "3", "page": "1"})
-        assert _keys(result) == found[:3] and result.count == 4
+        assert _keys(result) == found[:3] and result.count == 5
         assert _keys(_search({**params, "page_size": "3", "page": "2"})) == found[3:]
         data = QueryDict(mutable=True)
         data.update(params)

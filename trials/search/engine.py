@@ -41,7 +41,8 @@ RANK_LIMIT = 2000
 # A search for children's trials (age_group=child: chosen, or read from "kids", "my daughter";
 # or an age under 18) ranks the trials for the young only (the oldest they admit at most this)
 # before the others: a parent typing "psoriasis in kids" wants a paediatric trial before an
-# adult one that also admits 16-year-olds. Each tier is ranked as before. Only where relevance
+# adult one that also admits 16-year-olds; and those that state ages before those that state
+# none (whom they take is unknown). Each tier is ranked as before. Only where relevance
 # ranks (words, at most RANK_LIMIT matches): other orders are the one chosen.
 YOUNG_ONLY_MAX_AGE = 21
 # A query finding this few trials is checked for typos (see _suggestion).
@@ -286,7 +287,14 @@ def _tiers(index: FacetIndex, query: Query, everything: np.ndarray) -> list[np.n
         return [everything]
     with np.errstate(invalid="ignore"):  # no oldest age given: not for the young only
         young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
-    return [young, everything & ~young]
+    # Then those that say which ages they take (and so take the child), before those that say
+    # none: "no ages given" admits a child to the filter, not to the trial.
+    stated = (
+        everything
+        & ~young
+        & ~(np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"]))
+    )
+    return [young, stated, everything & ~young & ~stated]
 
 
 def _ranked(index, query, everything, text_query, start: int, stop: int, names=None) -> list:
