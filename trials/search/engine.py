@@ -117,6 +117,9 @@ class SearchResult:
     unconfirmed_left_out: int = 0
     # No trial had every word of the query: these have some of them, best first.
     relaxed: bool = False
+    # Few trials had every word (words.FILL_BELOW): this many, listed first; after them, those
+    # with some of the words (counted in `count`). None when the query was not filled.
+    all_words: int | None = None
     # No trial is about the terms the query names: this many mention them only in passing
     # (summary, description, inclusion criteria), and are neither listed nor counted.
     passing: int = 0
@@ -174,6 +177,8 @@ class _Matched:
     relaxed: bool
     passing: int
     suggestion: str | None
+    # The rows with every word of a query filled with partial matches (words.FILL_BELOW).
+    all_words: np.ndarray | None = None
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -207,6 +212,9 @@ def _match(query: Query) -> _Matched:
         if not relaxed and not passing:  # no trial is about any of the diseases it names
             passing = passing_mentions_relaxed(index, query.q)
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
+    all_words = None
+    if "q" in masks and not (relaxed or passing or corrected_from or id_pks):
+        all_words = _filled(index, query.q, masks)  # not a registry ID's trial either
     everything = _combine(index, masks)
     return _Matched(
         index,
@@ -220,7 +228,25 @@ def _match(query: Query) -> _Matched:
         relaxed,
         passing,
         suggestion,
+        all_words,
     )
+
+
+def _filled(index: FacetIndex, text: str, masks: dict[str, np.ndarray]) -> np.ndarray | None:
+    """When fewer than words.FILL_BELOW trials have every word of `text`, the trials with some
+    of them (its relaxed form: those about the diseases it names, else any word) join the
+    match, after them: masks["q"] becomes both, and the rows with every word are returned.
+    None when the query is not filled (enough trials, no other trial, or words.fills says
+    no)."""
+    strict = masks["q"]
+    if not 0 < int(np.count_nonzero(strict)) < words.FILL_BELOW or not words.fills(text):
+        return None
+    more = np.zeros(index.row_count, bool)
+    more[text_rows(index, text, relaxed=True)] = True
+    if not (more & ~strict).any():
+        return None
+    masks["q"] = strict | more
+    return strict
 
 
 def search(query: Query) -> SearchResult:
@@ -229,9 +255,7 @@ def search(query: Query) -> SearchResult:
     count = int(np.count_nonzero(matched.everything))
     pages = max(1, -(-count // query.page_size))
     page = min(max(query.page, 1), pages)
-    hits = _page_of_hits(
-        index, query, matched.everything, count, page, matched.relaxed, matched.distances
-    )
+    hits = _page_of_hits(index, query, matched, count, page)
     if near is not None:
         pks = np.fromiter((hit.pk for hit in hits), np.int64, count=len(hits))
         nearest = near.nearest_site_of(index.row_for_pk[pks], pks)
@@ -257,6 +281,11 @@ def search(query: Query) -> SearchResult:
         unconfirmed_left_out=_unconfirmed_left_out(index, query, masks),
         relaxed=matched.relaxed,
         passing=matched.passing if not count else 0,
+        all_words=(
+            int(np.count_nonzero(matched.everything & matched.all_words))
+            if matched.all_words is not None
+            else None
+        ),
     )
 
 
@@ -278,8 +307,18 @@ class Matches:
         return self.near.nearest_site_of(self.index.row_for_pk[pks], pks)
 
 
-def _tiers(index: FacetIndex, query: Query, everything: np.ndarray) -> list[np.ndarray]:
-    """The matching rows as masks in the order relevance lists them (YOUNG_ONLY_MAX_AGE)."""
+def _tiers(
+    index: FacetIndex, query: Query, everything: np.ndarray, all_words: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """The matching rows as masks in the order relevance lists them: those with every word
+    first (a filled query: words.FILL_BELOW), then for a children's search by age
+    (YOUNG_ONLY_MAX_AGE)."""
+    if all_words is not None:
+        return [
+            tier & part
+            for part in (all_words, ~all_words)
+            for tier in _tiers(index, query, everything)
+        ]
     for_children = "child" in query.facets.get("age_group", ()) or (
         query.age is not None and query.age < 18
     )
@@ -297,11 +336,12 @@ def _tiers(index: FacetIndex, query: Query, everything: np.ndarray) -> list[np.n
     return [young, stated, everything & ~young & ~stated]
 
 
-def _ranked(index, query, everything, text_query, start: int, stop: int, names=None) -> list:
+def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) -> list:
     """The trials `start:stop` of the matches ranked best first, tier by tier (_tiers): with
     `names` as Trials with those fields and snippets (ranked_by_pk), else their pks."""
     found: list = []
-    for mask in _tiers(index, query, everything):
+    index, query = matched.index, matched.query
+    for mask in _tiers(index, query, matched.everything, matched.all_words):
         size = int(np.count_nonzero(mask))
         if start >= size:
             start, stop = start - size, stop - size
@@ -328,8 +368,8 @@ def matching(query: Query, limit: int) -> Matches:
     count = int(np.count_nonzero(everything))
     sort = query.effective_sort()
     if sort == "relevance" and query.q and count <= RANK_LIMIT:
-        text_query = words.read(query.q, matched.relaxed)
-        pks = np.asarray(_ranked(index, query, everything, text_query, 0, limit), np.int64)
+        text_query = _text_query(matched)
+        pks = np.asarray(_ranked(matched, text_query, 0, limit), np.int64)
     elif sort == "distance" and matched.distances is not None:
         found = np.flatnonzero(everything)
         order = np.lexsort((index.pks[found], matched.distances[found]))
@@ -347,23 +387,24 @@ def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:
     return int((_combine(index, masks, skip="recruiting") & left_out).sum())
 
 
+def _text_query(matched: _Matched) -> words.TextQuery:
+    """What ranks and highlights the matches: the query's words, in its relaxed form when
+    some matches have only some of them (relaxed, or filled)."""
+    return words.read(matched.query.q, matched.relaxed or matched.all_words is not None)
+
+
 @timed("page")  # the page's trials: ranking and snippets (PostgreSQL), fetching
 def _page_of_hits(
-    index: FacetIndex,
-    query: Query,
-    everything: np.ndarray,
-    count: int,
-    page: int,
-    relaxed: bool = False,
-    distances: np.ndarray | None = None,
+    index: FacetIndex, query: Query, matched: _Matched, count: int, page: int
 ) -> tuple[Hit, ...]:
     """The page's trials: ranked by PostgreSQL when few enough, else in the index's order
     (with `near`, by distance: nearest site first, then pk)."""
     size = query.page_size
     start = (page - 1) * size
-    text_query = words.read(query.q, relaxed) if query.q else None
+    everything, distances = matched.everything, matched.distances
+    text_query = _text_query(matched) if query.q else None
     if text_query and query.effective_sort() == "relevance" and count <= RANK_LIMIT:
-        trials = _ranked(index, query, everything, text_query, start, start + size, RESULT_FIELDS)
+        trials = _ranked(matched, text_query, start, start + size, RESULT_FIELDS)
     elif query.effective_sort() == "distance" and distances is not None:
         found = np.flatnonzero(everything)
         order = np.lexsort((index.pks[found], distances[found]))

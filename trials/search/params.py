@@ -74,6 +74,16 @@ def _text_query(value: str, relaxed: bool = False) -> SearchQuery:
     return SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
 
 
+def _relaxed(value: str) -> Q:
+    """The relaxed match of `value` (fulltext.text_rows): the trials about the diseases it
+    names among other words when some are, else those with any of its words."""
+    if (about_part := words.about_part(value)) is not None:
+        about = SearchQuery(about_part.text, search_type=about_part.search_type, config="english")
+        if Trial.objects.filter(search=about).exists():
+            return Q(search=about)
+    return Q(search=_text_query(value, relaxed=True))
+
+
 # The parts of the search vector where a trial has the diseases it is about (title, terms,
 # summary), as fulltext.passing_mentions reads them.
 _ABOUT = search_parts(fulltext.DISEASE_IN)
@@ -130,21 +140,24 @@ class TrialFilterSet(django_filters.FilterSet):
         """The engine's text match in the plain ORM: the query as words.read reads it; none
         when it names diseases that no trial is about (fulltext.passing_mentions);
         relaxed when no trial has them all (engine.search): to the trials about the diseases
-        it names among other words (words.about_part), else to any of its words."""
+        it names among other words (words.about_part), else to any of its words; and with
+        its relaxed matches too when fewer than words.FILL_BELOW have them all."""
         strict = _text_query(value)
         matching = Trial.objects.filter(search=strict)
         if words.names_diseases(value) and fulltext.ABOUT_CHECK_MAX >= matching.count() > 0:
             about = matching.annotate(about=_ABOUT).filter(about=strict)
             if not about.exists():
                 matching = Trial.objects.none()
-        if words.can_relax(value) and not matching.exists():
-            if (about_part := words.about_part(value)) is not None:
-                about = SearchQuery(
-                    about_part.text, search_type=about_part.search_type, config="english"
-                )
-                if Trial.objects.filter(search=about).exists():
-                    return qs.filter(search=about)
-            return qs.filter(search=_text_query(value, relaxed=True))
+        if not words.can_relax(value):
+            return qs.filter(pk__in=matching.values("pk"))
+        found = matching.count()
+        if not found:
+            return qs.filter(_relaxed(value))
+        pasted = words.id_candidates(value)  # a registry ID's trial is never filled
+        if pasted and Trial.objects.by_any_id(*pasted).exists():
+            return qs.filter(pk__in=matching.values("pk"))
+        if found < words.FILL_BELOW and words.fills(value):
+            return qs.filter(Q(pk__in=matching.values("pk")) | _relaxed(value))
         return qs.filter(pk__in=matching.values("pk"))
 
     def filter_age(self, qs, name, value):

@@ -399,7 +399,7 @@ def city_and_state(words: Words) -> Iterator[Reading]:
 
     end = len(words.tokens) - 1
     inside = {p for first, last in words.conditions.items() for p in range(first, last + 1)}
-    for state_first in (end, end - 1):  # "MA", "Texas"; "New York"
+    for state_first in (end, end - 1) if end > 0 else ():  # "MA", "Texas"; "New York"
         state = words.text[words.tokens[max(state_first, 0)][2] : words.tokens[end][3]]
         if state_first < 1 or regions.state(state) is None:
             continue

@@ -50,6 +50,10 @@ ABOUT_WEIGHTS = "ABC"
 _SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
 # A phrase of the vocabulary is at most this many words.
 _LONGEST = 8
+# A query of several words that fewer trials than this have all of is filled: after them, the
+# trials with some of its words (its relaxed form), so that "fingers turn white in the cold"
+# also lists the Raynaud's trials that do not say "cold" (engine._filled, the page says so).
+FILL_BELOW = 10
 
 
 @dataclass(frozen=True)
@@ -315,6 +319,13 @@ def _disease_phrases() -> frozenset[tuple[str, ...]]:
                 found.update(_words(say) for say in term["say"])
                 break
     return frozenset(phrase for phrase in found if phrase)
+
+
+def fills(text: str) -> bool:
+    """Whether a query few trials have all the words of also lists those with some of them
+    (FILL_BELOW): a query of several words, not web-search syntax, and not only the name of
+    diseases, whose words are one thing ("psoriatic arthritis" is no arthritis)."""
+    return can_relax(text) and not names_diseases(text)
 
 
 def can_relax(text: str) -> bool:

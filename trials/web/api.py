@@ -235,6 +235,8 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             "previous": _page_url(request, result.page - 1) if result.page > 1 else None,
             # No trial had all the words of `q`: these have some of them, best first.
             "relaxed": result.relaxed,
+            # Few trials had every word of `q`: this many, listed first; then those with some.
+            "all_words": result.all_words,
             # Words of `q` read as filters (applied like the parameters), and the words searched.
             "understood": [
                 {"parameter": reading.parameter, "value": reading.value, "from": reading.said}

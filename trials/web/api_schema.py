@@ -249,6 +249,14 @@ _SEARCH = {
             "type": "boolean",
             "description": "No trial had every word of `q`: these have some of them.",
         },
+        "all_words": {
+            "type": ["integer", "null"],
+            "description": (
+                "Fewer than 10 trials had every word of `q`: this many (within the other "
+                "filters), listed first; after them, and in `count`, trials with some of its "
+                "words. Null when every listed trial has every word."
+            ),
+        },
         "understood": {
             "type": "array",
             "items": {

@@ -90,6 +90,7 @@ def search_page(
         "corrected_from": result.corrected_from,
         "corrected_to": result.corrected_to,
         "relaxed": result.relaxed,
+        "all_words": result.all_words,
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }

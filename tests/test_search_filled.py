@@ -1,0 +1,69 @@
+"""A query of several words that few trials have all of is filled (words.FILL_BELOW): those
+trials first, then the trials with some of its words, and the page and the API say so. Engine
+and ORM reference alike."""
+
+import pytest
+from django.http import QueryDict
+
+from tests.searching import search_text
+from trials.models import Trial
+from trials.search import words
+from trials.search.params import TrialFilterSet
+
+pytestmark = pytest.mark.django_db
+
+
+def _reference_keys(text: str) -> set[str]:
+    data = QueryDict(mutable=True)
+    data["q"] = text
+    found = TrialFilterSet(data=data, queryset=Trial.objects.all()).qs
+    return set(found.values_list("key", flat=True))
+
+
+@pytest.fixture
+def raynaud():
+    """One trial with every word of the query; two about the disease its words mean, without
+    "cold"; one with "cold" alone."""
+    for key, title in [
+        ("ALL-WORDS", "Raynaud's phenomenon: fingers turn white in the cold"),
+        ("ABOUT-1", "Iloprost for Raynaud's phenomenon"),
+        ("ABOUT-2", "Botulinum toxin in Raynaud phenomenon"),
+        ("COLD-ONLY", "Cold exposure after knee surgery"),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title)
+
+
+def test_few_trials_with_every_word_are_listed_first_then_those_with_some(raynaud, client):
+    result = search_text("fingers turn white in the cold")
+    keys = [hit.key for hit in result.trials]
+    # Naming a disease ("fingers turn white": Raynaud's), the relaxed form wants trials about it.
+    assert keys[0] == "ALL-WORDS" and set(keys[1:]) == {"ABOUT-1", "ABOUT-2"}
+    assert (result.count, result.all_words, result.relaxed) == (3, 1, False)
+    assert _reference_keys("fingers turn white in the cold") == set(keys)
+    html = client.get("/", {"q": "fingers turn white in the cold"}).content.decode()
+    assert "1 trial matches all of “fingers turn white in the cold” and is listed first" in html
+    body = client.get("/api/trials/", {"q": "fingers turn white in the cold"}).json()
+    assert (body["count"], body["all_words"]) == (3, 1)
+    assert body["results"][0]["key"] == "ALL-WORDS"
+
+
+def test_a_query_enough_trials_have_all_of_is_not_filled(raynaud):
+    for number in range(words.FILL_BELOW):
+        Trial.objects.create(key=f"MORE-{number}", record={}, title="Raynaud's in the cold")
+    result = search_text("raynaud cold")
+    assert result.all_words is None
+    assert {hit.key for hit in result.trials} == {"ALL-WORDS", *(f"MORE-{n}" for n in range(10))}
+    assert _reference_keys("raynaud cold") == {hit.key for hit in result.trials}
+
+
+def test_one_word_and_web_search_syntax_are_never_filled(raynaud):
+    for typed in ("iloprost", '"fingers turn white" cold'):
+        assert search_text(typed).all_words is None
+
+
+def test_a_registry_ids_trial_is_never_filled(raynaud):
+    # A seed trial's ID with its prefix apart; the prefix is a word of another trial.
+    Trial.objects.create(key="OTHER", record={}, title="Psoriasis (its NCT number to come)")
+    result = search_text("NCT 04946669")
+    assert result.all_words is None
+    assert [hit.trial.trial_id for hit in result.trials] == ["NCT04946669"]
