@@ -112,6 +112,26 @@ def test_merging_keeps_the_most_recent_confirmation():
     assert provenance["status_verified"]["format"] == "listing-page"
 
 
+def test_a_confirmation_of_another_status_vouches_for_nothing():
+    registry = {
+        "source": {"format": "ctgov-json"},
+        "status": "RECRUITING",
+        "status_verified": "2023-01",
+    }
+    relay = {
+        "source": {"format": "ictrp-xml"},
+        "status": "ACTIVE_NOT_RECRUITING",
+        "status_verified": "2024-06-10",
+    }
+    merged, provenance, conflicts = merge([registry, relay])
+    assert (merged["status"], merged["status_verified"]) == ("RECRUITING", "2023-01")
+    assert provenance["status_verified"]["format"] == "ctgov-json"
+    assert len(conflicts["status"]) == 2
+    # The same status, confirmed later by the other source: its date.
+    relay["status"] = "RECRUITING"
+    assert merge([registry, relay])[0]["status_verified"] == "2024-06-10"
+
+
 # --- Stored -------------------------------------------------------------------------------
 
 

@@ -4,7 +4,8 @@ Rules (research.md, "what earlier projects got wrong"): sources are ranked (the 
 then ICTRP, then listing sites); each field comes from the best-ranked source that gives a value,
 so a thinner source never blanks a field; identifiers and countries are the union; where sources
 give different values for a field that people compare, the disagreement is recorded; when the
-status was last confirmed (`status_verified`) is the most recent date any source gives.
+status was last confirmed (`status_verified`) is the most recent date a source giving the same
+status gives (a source saying another status confirms nothing of it).
 """
 
 from __future__ import annotations
@@ -109,6 +110,13 @@ def merge(records: list[dict]) -> tuple[dict, dict, dict]:
             continue
         if field in LATEST_FIELDS:  # ISO dates: the text order is the time order
             given = sorted(given, key=lambda pair: str(pair[1]), reverse=True)
+            # The date vouches for the status shown: a source saying another status confirms
+            # nothing of it ("Not recruiting" refreshed in 2024 is no 2024 confirmation of
+            # "Recruiting").
+            # None agreeing (the shown status has no date): the oldest, the least confirmed.
+            status = next((r["status"] for r in records if not is_empty(r.get("status"))), None)
+            agreeing = [(r, v) for r, v in given if r.get("status") == status]
+            given = agreeing or given[-1:]
         winner, value = given[0]
         merged[field] = value
         provenance[field] = _provenance(winner)
