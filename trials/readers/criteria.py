@@ -20,9 +20,8 @@ from trials.readers.record import Criteria
 _CAPITALISED = r"(?-i:Inclusion|INCLUSION|Exclusion|EXCLUSION)"
 _QUALIFIER = r"\s*(?:\([^)\n]{0,40}\)\s*)?"  # "(UK only)"
 _NAMED = rf"(?-i:(?:[A-Z][\w/-]*[ \t]+){{1,2}})(?={_CAPITALISED}\s+criteria{_QUALIFIER}(?:[:：]|$))"
-_MID_LINE = rf"(?<=[^\s*•·▪◦-])[ \t]+(?={_CAPITALISED}(?:\s+criteria)?{_QUALIFIER}[:：])"
 _HEADING = re.compile(
-    rf"(?:^\s*(?:[*•·▪◦-]\s*)?(?:\d{{1,2}}[.)]\s*)?(?:{_NAMED})?|(?<=[.;。；])[ \t]*|{_MID_LINE})"
+    rf"(?:^\s*(?:[*•·▪◦-]\s*)?(?:\d{{1,2}}[.)]\s*)?(?:{_NAMED})?|(?<=[.;。；])[ \t]*)"
     r"(?:(?:key|main|principal)\s+)?"
     r"(?:(?P<a>inclusion|exclusion)\s+criteria\s*[:：]?"
     r"|criteria\s+for\s+(?P<b>inclusion|exclusion)\s*[:：]?"
@@ -30,6 +29,11 @@ _HEADING = re.compile(
     r"|(?P<d>纳入|入选|排除)标准\s*[:：]?)\s*",
     re.IGNORECASE | re.MULTILINE,
 )
+# After any word: the capitalised word found by str.find (a scan of the text in C; a regex
+# tried at every space made splitting twice as slow), then this at its place.
+_MID_LINE_WORDS = ("Inclusion", "INCLUSION", "Exclusion", "EXCLUSION")
+_MID_LINE = re.compile(rf"(?P<c>{_CAPITALISED})(?:\s+criteria)?{_QUALIFIER}[:：]\s*", re.IGNORECASE)
+_NOT_BEFORE_MID_LINE = frozenset(" \t\n\r*•·▪◦-")
 _KIND = {"纳入": "inclusion", "入选": "inclusion", "排除": "exclusion"}
 # A marker must be followed by a space or a letter, so "2.0 cm" is no item and "1.Age" is.
 _MARKER = re.compile(
@@ -76,10 +80,28 @@ def split_criteria(text: str | None) -> Criteria:
     result: dict = {"inclusion": [], "exclusion": [], "text": text or None}
     if not text:
         return result
-    headings = list(_HEADING.finditer(text))
-    for position, match in enumerate(headings):
-        end = headings[position + 1].start() if position + 1 < len(headings) else len(text)
-        word = match["a"] or match["b"] or match["c"] or match["d"]
-        kind = _KIND.get(word) or word.lower()
-        result[kind] += _items(text[match.end() : end])
+    headings = _headings(text)
+    for position, (_start, end, kind) in enumerate(headings):
+        stop = headings[position + 1][0] if position + 1 < len(headings) else len(text)
+        result[kind] += _items(text[end:stop])
     return result
+
+
+def _headings(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of each heading, in the text's order."""
+    found = []
+    for match in _HEADING.finditer(text):
+        word = match["a"] or match["b"] or match["c"] or match["d"]
+        found.append((match.start(), match.end(), _KIND.get(word) or word.lower()))
+    for word in _MID_LINE_WORDS:
+        at = text.find(word)
+        while at > 0:
+            first = at  # the spaces before the word, and what stands before them
+            while first > 0 and text[first - 1] in " \t":
+                first -= 1
+            after_a_word = first < at and first > 0 and text[first - 1] not in _NOT_BEFORE_MID_LINE
+            inside = any(start <= at < end for start, end, _ in found)
+            if after_a_word and not inside and (match := _MID_LINE.match(text, at)):
+                found.append((first, match.end(), match["c"].lower()))
+            at = text.find(word, at + 1)
+    return sorted(found)

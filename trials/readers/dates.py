@@ -75,12 +75,6 @@ _Y_M = re.compile(r"(\d{4})[/.](\d{1,2})")  # "2021/03"
 def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
     value = raw.strip().rstrip(".")
     value = _TIME_OF_DAY.sub("", value)  # drop a time of day
-    value = _OF.sub(" ", value)
-    if match := _CJK.fullmatch(value):
-        return _ymd(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)
-    if match := _DAY_MON_YY.fullmatch(value):
-        mon, year = _MONTHS.get(match["mon"].lower()), int(match["y"])
-        return _ymd(year + (2000 if year < 70 else 1900), mon, int(match["d"])) if mon else None
     if match := _YMD.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
     if match := _YMD_DOTS.fullmatch(value):
@@ -107,6 +101,18 @@ def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
     if match := _MONTH_YEAR.fullmatch(value):
         mon = _MONTHS.get(match["mon"].lower())
         return _ymd(int(match["y"]), mon, None) if mon else None
+    return _rarer(value)
+
+
+def _rarer(value: str) -> str | None:
+    """The rarer spellings, tried last: "2021年4月15日", "15-Mar-21", "15 de marzo de 2021"."""
+    if match := _CJK.fullmatch(value):
+        return _ymd(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)
+    if match := _DAY_MON_YY.fullmatch(value):
+        mon, year = _MONTHS.get(match["mon"].lower()), int(match["y"])
+        return _ymd(year + (2000 if year < 70 else 1900), mon, int(match["d"])) if mon else None
+    if (of := _OF.sub(" ", value)) != value:
+        return _parse_date_value(of, "", None)
     return None
 
 

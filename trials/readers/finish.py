@@ -5,6 +5,8 @@ vocabulary terms, the trial's own ID from a URL, identifiers primary-first, coun
 refractory reading — so that two formats saying the same thing give the same record.
 """
 
+import re
+
 from trials.readers.identifiers import identifier_parts
 from trials.readers.normalize import classify_identifier, identifier_entry, ids_in_text
 from trials.readers.places import countries_in
@@ -25,11 +27,17 @@ def warn(record: TrialRecord, warning: Warning) -> None:
         record["warnings"].append(warning)
 
 
+_SEVERAL = re.compile(r"[;,:；：]")  # what stands between IDs, or after a label
+
+
 def add_identifier(record: dict, value: str | None, *, kind: str | None = None) -> None:
     """Add the IDs a value of the source names for this trial (identifier_parts: several in one
     value are each one; junk is ignored, duplicates merged)."""
-    for part in identifier_parts(value):
-        entry = identifier_entry(part, kind=kind)
+    entries = [identifier_entry(value, kind=kind)]
+    # Only a value that is no registry ID as a whole may hold several (the common case: one).
+    if entries[0] is not None and entries[0]["kind"] != "registry" and _SEVERAL.search(value):
+        entries = [identifier_entry(part, kind=kind) for part in identifier_parts(value)]
+    for entry in entries:
         if entry and all(i["id"] != entry["id"] for i in record["identifiers"]):
             record["identifiers"].append(entry)
 
