@@ -241,7 +241,7 @@ def about_part(text: str) -> TextQuery | None:
 def _is_disease(group: Group) -> bool:
     """Whether a group names a disease: a phrase people say for one (lay_terms.json), or one
     word of a condition's name that names diseases alone."""
-    said = group[0]
+    said = _words(" ".join(group[0]))  # folded, as the vocabulary's words are ("sjögren")
     return said in _disease_phrases() or (len(said) == 1 and said[0] in _condition_words())
 
 
