@@ -51,6 +51,10 @@ def test_filler_never_empties_a_search():
         ("JAK inhibitor", "upadacitinib"),
         ("TNF blockers", "adalimumab"),
         ("biologic", "dupilumab"),
+        # stop words between a phrase's words ("rash on face"), said as people say it
+        ("rash on my face", "cutaneous & lupus"),
+        ("painful lumps in my armpits", "hidradenitis & suppurativa"),
+        ("an IL-13 inhibitor", "lebrikizumab"),  # a class in the other number
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):

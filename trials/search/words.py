@@ -98,7 +98,9 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     def add(says: list[str], means: list[str]) -> None:
         alternatives = [_words(name) for name in [*says, *means]]
         for say in says:
-            known = phrases.setdefault(_words(say), [])
+            if not (key := _key(_words(say))):
+                continue
+            known = phrases.setdefault(key, [])
             known += [words for words in alternatives if words and words not in known]
 
     for term in lay["terms"]:
@@ -120,13 +122,27 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 
 
+def _key(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A phrase as it is matched: without the stop words ("rash on face" is ("rash", "face")),
+    so that "rash on my face" says it too."""
+    return tuple(word for word in words if word not in STOP_WORDS)
+
+
 def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int, int]]:
-    """(start, length) of each phrase of `known` (tuples of words) in the words `folded`, the
-    longest at each place, not overlapping; (start, 0) for each word of none."""
-    start = 0
-    while start < len(folded):
-        for length in range(min(_LONGEST, len(folded) - start), 0, -1):
-            if folded[start : start + length] in known:
+    """(start, length) of each phrase of `known` (_key: tuples of words without stop words) in
+    the words `folded`, stop words between its words skipped ("rash on my face"), the longest
+    at each place, not overlapping; (start, 0) for each word of none."""
+    start, count = 0, len(folded)
+    while start < count:
+        content: list[int] = []  # the positions of the words a phrase from here may hold
+        position = start
+        while folded[start] not in STOP_WORDS and position < count and len(content) < _LONGEST:
+            if folded[position] not in STOP_WORDS:
+                content.append(position)
+            position += 1
+        for size in range(len(content), 0, -1):
+            if tuple(folded[p] for p in content[:size]) in known:
+                length = content[size - 1] - start + 1
                 yield start, length
                 start += length
                 break
@@ -146,7 +162,7 @@ def _groups(text: str) -> list[Group]:
     for start, length in _phrases_in(folded, phrases):
         if length:
             as_typed = tuple(written for _, written in typed[start : start + length])
-            alternatives = phrases[folded[start : start + length]]
+            alternatives = phrases[_key(folded[start : start + length])]
             groups.append((as_typed, *(alt for alt in alternatives if alt != as_typed)))
         else:
             if folded[start] in droppable:
@@ -316,7 +332,7 @@ def _disease_phrases() -> frozenset[tuple[str, ...]]:
                 for m in vocabulary.find(meaning, ("condition",))
             )
             if whole or (len(words) == 1 and words[0] in _condition_words()):
-                found.update(_words(say) for say in term["say"])
+                found.update(_key(_words(say)) for say in term["say"])
                 break
     return frozenset(phrase for phrase in found if phrase)
 
