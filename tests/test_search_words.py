@@ -55,6 +55,8 @@ def test_filler_never_empties_a_search():
         ("rash on my face", "cutaneous & lupus"),
         ("painful lumps in my armpits", "hidradenitis & suppurativa"),
         ("an IL-13 inhibitor", "lebrikizumab"),  # a class in the other number
+        ("my skin is getting hard and tight", "scleroderma"),
+        ("sores that won't heal", "pyoderma & gangrenosum"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
