@@ -148,6 +148,10 @@ def test_rules_that_generalise(sentence, evidence):
         ),
         ("inclusion", "Has not failed any biologic therapy", False),
         ("inclusion", "Failed at least one biologic therapy", True),
+        # what a refractory disease is also said to be
+        ("inclusion", "Lesions must not have responded to 3 months of topical steroids", True),
+        ("inclusion", "Response to steroids with inability to taper the dose", True),
+        ("summary", "A study in steroid-dependent atopic dermatitis.", True),
     ],
 )
 def test_look_alikes_written_for_other_trials(field, sentence, refractory):

@@ -46,7 +46,10 @@ _CUE = re.compile(
     r"(?:response|responders?|responded|responding|controlled|(?:disease\s+)?control)\b"
     r"|\bnon-?responders?\b|\bunresponsive\s+to\b|\bfailed\s+to\s+respond\b"
     r"|\bnot\s+respond(?:ed|ing)?\s+(?:well\s+|adequately\s+|sufficiently\s+)?to\b"
-    r"|\bhave\s+not\s+responded\b"
+    r"|\bhave\s+not\s+responded\b|\bnot\s+have\s+responded\b"
+    # "inability to taper steroids", "steroid-dependent": the disease needs what should stop
+    r"|\b(?:inability|unable|not\s+able)\s+to\s+taper\b"
+    r"|\b(?:steroid|corticosteroid|glucocorticoid|prednisone)[- ]dependen(?:t|ce|cy)\b"
     r"|\bfail(?:ed|ing)\b|\bfailure\s+(?:of|to|with|on)\b"
     r"|\b(?:treatment|therapy|therapeutic)\s+failure\b"
     r"|\bdespite\s+(?:\w+\s+){0,3}?(?:treatments?|therapy|therapies|use|administration|"
@@ -82,6 +85,8 @@ _CUE_WORDS = (
     "despite",
     "lack",
     "loss",
+    "taper",
+    "dependen",
 )
 # A sentence ends at ". " before a capital, or at a period glued to the next capital after a
 # word, digit or percent ("…intolerance to treatment.Treatment failure…", "…>25%.Treatment").
