@@ -56,6 +56,8 @@ def test_filler_never_empties_a_search():
         ("painful lumps in my armpits", "hidradenitis & suppurativa"),
         ("an IL-13 inhibitor", "lebrikizumab"),  # a class in the other number
         ("my skin is getting hard and tight", "scleroderma"),
+        ("topical JAK cream", "ruxolitinib"),  # a class by its target alone
+        ("IL-17 psoriasis", "secukinumab"),
         ("sores that won't heal", "pyoderma & gangrenosum"),
     ],
 )
