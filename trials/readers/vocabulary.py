@@ -76,6 +76,12 @@ def other_number(name: str) -> str | None:
     return name[: match.start()] if match[1] else name + "s"
 
 
+def with_other_numbers(names: list[str]) -> list[str]:
+    """A drug class's names and each in the other number (other_number), for every reader of
+    the class vocabulary: the readers' Vocabulary and the search's phrases."""
+    return names + [other for name in names if (other := other_number(name)) and other not in names]
+
+
 @dataclass(frozen=True)
 class _Entry:
     kind: str
@@ -96,7 +102,7 @@ class Vocabulary:
         ):
             for item in items:
                 names = [item["label"], item["slug"].replace("-", " "), *item.get("synonyms", [])]
-                for name in names:
+                for name in with_other_numbers(names) if kind == "class" else names:
                     self._add(kind, item["slug"], name)
         # The longest term starting with each word: most words start none, and are passed by
         # with one look-up.
@@ -105,11 +111,6 @@ class Vocabulary:
             self._span[key[0]] = max(self._span.get(key[0], 0), len(key))
 
     def _add(self, kind: str, slug: str, name: str) -> None:
-        if kind == "class" and (other := other_number(name)):
-            self._add_one(kind, slug, other)
-        self._add_one(kind, slug, name)
-
-    def _add_one(self, kind: str, slug: str, name: str) -> None:
         toks = tokens(name)
         if not toks:
             return

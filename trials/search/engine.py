@@ -328,12 +328,9 @@ def _tiers(
         young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
     # Then those that say which ages they take (and so take the child), before those that say
     # none: "no ages given" admits a child to the filter, not to the trial.
-    stated = (
-        everything
-        & ~young
-        & ~(np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"]))
-    )
-    return [young, stated, everything & ~young & ~stated]
+    unstated = np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"])
+    rest = everything & ~young
+    return [young, rest & ~unstated, rest & unstated]
 
 
 def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) -> list:

@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
@@ -70,6 +70,13 @@ class Words:
     conditions: dict[int, int]  # first position -> last position
     classes: dict[str, list[str]]  # drug slug -> the classes it belongs to
     taken: set[int] = field(default_factory=set)
+
+    @cached_property
+    def in_conditions(self) -> frozenset[int]:
+        """The positions inside a condition's name ("adult-onset Still disease")."""
+        return frozenset(
+            p for first, last in self.conditions.items() for p in range(first, last + 1)
+        )
 
     def folded(self, position: int) -> str | None:
         if 0 <= position < len(self.tokens) and position not in self.taken:
@@ -190,7 +197,7 @@ def people_words(words: Words) -> Iterator[Reading]:
     """ "women", "men", "adults", "elderly"… -> sex=female, sex=male, age_group=adult,
     age_group=older_adult (lay_terms.json `people`; "older women" is both); not a word inside a
     condition's name ("adult-onset Still disease")."""
-    inside = {p for first, last in words.conditions.items() for p in range(first, last + 1)}
+    inside = words.in_conditions
     lay = _lay()
     people = lay.people
     for first, last, which in _phrases_found(words, tuple(phrase for phrase, *_ in people)):
@@ -398,14 +405,14 @@ def city_and_state(words: Words) -> Iterator[Reading]:
     from trials.search import places, regions  # the gazetteer: loaded by the web process
 
     end = len(words.tokens) - 1
-    inside = {p for first, last in words.conditions.items() for p in range(first, last + 1)}
-    for state_first in (end, end - 1) if end > 0 else ():  # "MA", "Texas"; "New York"
-        state = words.text[words.tokens[max(state_first, 0)][2] : words.tokens[end][3]]
-        if state_first < 1 or regions.state(state) is None:
+    for state_first in (end, end - 1):  # "MA", "Texas"; "New York"
+        if state_first < 1:
+            continue
+        state = words.text[words.tokens[state_first][2] : words.tokens[end][3]]
+        if regions.state(state) is None:
             continue
         for first in range(max(state_first - 3, 0), state_first):  # the longest city first
-            span = range(first, end + 1)
-            if any(p in words.taken or p in inside for p in span):
+            if any(p in words.taken or p in words.in_conditions for p in range(first, end + 1)):
                 continue
             city = words.text[words.tokens[first][2] : words.tokens[state_first - 1][3]]
             if isinstance(places.locate(f"{city}, {state}"), places.Place):

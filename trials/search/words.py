@@ -36,8 +36,8 @@ from trials.readers.vocabulary import (
     VOCAB_DIR,
     Vocabulary,
     is_abbreviation,
-    other_number,
     tokens,
+    with_other_numbers,
 )
 
 WEBSEARCH = "websearch"
@@ -110,8 +110,7 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
         for drug in json.loads((VOCAB_DIR / "drugs.json").read_text(encoding="utf-8"))
     }
     for drug_class in json.loads((VOCAB_DIR / "drug_classes.json").read_text(encoding="utf-8")):
-        names = [drug_class["label"], *drug_class.get("synonyms", [])]
-        names += [other for name in names if (other := other_number(name)) and other not in names]
+        names = with_other_numbers([drug_class["label"], *drug_class.get("synonyms", [])])
         members = [name for slug in drug_class.get("members", []) for name in drugs.get(slug, [])]
         add(names, members)
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"]])))
