@@ -68,6 +68,19 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis refractory to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis resistant to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis despite methotrexate", FAILED_MTX, "dermatomyositis"),
+        # people's ways of saying it, apostrophes or not, a verb between
+        ("dermatomyositis, methotrexate doesnt help", FAILED_MTX, "dermatomyositis,"),
+        ("methotrexate is not working for dermatomyositis", FAILED_MTX, "for dermatomyositis"),
+        ("dermatomyositis no improvement with methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("methotrexate has not helped my dermatomyositis", FAILED_MTX, "my dermatomyositis"),
+        ("eczema, creams don't help", [("refractory", "1")], "eczema,"),
+        ("my psoriasis pills are not effective", [("refractory", "1")], "my psoriasis"),
+        (
+            "eczema, steroid creams didnt help",
+            [("refractory", "1"), ("prior_therapy", "corticosteroids"), UNNAMED],
+            "eczema,",
+        ),
+        ("I tried methotrexate for lupus", [], "I tried methotrexate for lupus"),
         (
             "psoriasis failed two biologics",
             [("refractory", "1"), ("prior_therapy", "biologics"), UNNAMED],

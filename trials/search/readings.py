@@ -357,6 +357,10 @@ def _backward(words: Words, first: int, end: int):
         if last == before and start not in words.taken:
             return _readings(words, (start, end), [(start, last, slug)]), end
     if (therapy_start := _match_ending(words, before, _lay().therapy)) is not None:
+        # "steroid creams didn't help": the treatment named just before the therapy word.
+        for start, (last, slug) in words.treatments.items():
+            if last == therapy_start - 1 and start not in words.taken:
+                return _readings(words, (start, end), [(start, last, slug)]), end
         return _readings(words, (therapy_start, end), []), end
     if any(last == before for last in words.conditions.values()):
         return _readings(words, (first, end), []), end
