@@ -1,8 +1,11 @@
 """rows.py reads a page's trials without compiling a QuerySet: the same trials, fields, rank
 and snippet as the ORM's own statement (TrialQuerySet.ranked), for any words and ids."""
 
+import numpy as np
 import pytest
+from django.db import connection
 
+from trials.ids import Ids, ids
 from trials.models import RANKED_ORDER, Trial
 from trials.search import engine, rows
 
@@ -69,3 +72,17 @@ def test_ranked_by_pk_reads_only_the_ids_given(trials):
     found = rows.ranked_by_pk(FIELDS, "lupus", "websearch", trials[:1], slice(0, 20))
     assert [t.pk for t in found] == trials[:1]
     assert found[0].headline.startswith(("s", "c"))  # HEADLINE_PARTS: which text it shows
+
+
+def test_ids_bind_as_one_bigint_array_of_integers_only():
+    # trials/ids.py: a search's hits bound as one parameter, dumped by joining them.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::bigint[]", [Ids([3, 1, 2])])
+        assert cursor.fetchone()[0] == [3, 1, 2]
+        cursor.execute("SELECT cardinality(%s::bigint[])", [Ids(np.arange(1400))])
+        assert cursor.fetchone()[0] == 1400
+        cursor.execute("SELECT %s::bigint[]", [Ids()])
+        assert cursor.fetchone()[0] == []
+        with pytest.raises(ValueError):  # never text: nothing else reaches the statement
+            cursor.execute("SELECT %s::bigint[]", [Ids(["1}; SELECT 1"])])
+    assert ids(already := Ids([1])) is already and ids([1]) == Ids([1])

@@ -18,6 +18,7 @@ from collections.abc import Hashable, Iterable
 from django.db import connections
 
 from portal.replicas import search_connection
+from trials.ids import Ids
 from trials.models import SourceRecord, Trial
 from trials.search import cache
 from trials.sync.models import SyncedStudy, SyncRun
@@ -53,7 +54,7 @@ def last_synced(trial_pks: Iterable[int]) -> dict[int, datetime.datetime]:
 
     Written in SQL: the same query built by the ORM (two correlated aggregate subqueries) took
     ~6 ms of Python to compile for 0.2 ms of PostgreSQL, a fifth of a trial page's time."""
-    pks = list(trial_pks)
+    pks = Ids(trial_pks)
     if not pks:
         return {}
     sql = f"SELECT t.id, {last_synced_sql('t.id')} FROM unnest(%s::bigint[]) AS t(id)"  # noqa: S608

@@ -29,6 +29,7 @@ from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Concat, Lower, Now
 from django.urls import get_script_prefix, get_urlconf, reverse
 
+from trials.ids import ids
 from trials.readers.identifiers import identifier_norm
 
 
@@ -381,7 +382,7 @@ class PkAmong(models.Expression):
 
     def __init__(self, pks: list[int]) -> None:
         super().__init__()
-        self.pks = pks
+        self.pks = ids(pks)  # one parameter, dumped quickly
         self.column = F("pk")
 
     def get_source_expressions(self) -> list:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from portal.replicas import search_connection
+from trials.ids import Ids
 from trials.search import cache, words
 from trials.search.index import FacetIndex
 from trials.search.lexemes import ids_of, quoted, wider
@@ -117,7 +118,7 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
             return rows
         if len(rows) > PHRASE_CHECK_MAX:
             return None
-        return _in_order(cursor, index, "%s", index.pks[rows].tolist(), tsquery)
+        return _in_order(cursor, index, "%s::bigint[]", Ids(index.pks[rows].tolist()), tsquery)
 
 
 def _phrases(cursor, index: FacetIndex, tsquery: str) -> np.ndarray | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connections, router
 
+from trials.ids import Ids, ids
 from trials.models import Trial
 
 
@@ -33,7 +34,7 @@ def _statement(names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     columns = ", ".join(quote(field.column) for field in fields)
     sql = (
         f"SELECT {columns} FROM {quote(meta.db_table)}"  # noqa: S608 - names from the model
-        f" WHERE {quote(meta.pk.column)} = ANY(%s)"
+        f" WHERE {quote(meta.pk.column)} = ANY(%s::bigint[])"
     )
     return sql, tuple(field.attname for field in fields)
 
@@ -46,7 +47,7 @@ def by_pk(pks: list[int], names: Iterable[str]) -> list[Trial]:
     sql, attnames = _statement(tuple(names))
     alias = router.db_for_read(Trial)
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [pks])
+        cursor.execute(sql, [ids(pks)])
         found = cursor.fetchall()
     trials = (Trial.from_db(alias, attnames, row) for row in found)
     by_key = {trial.pk: trial for trial in trials}
@@ -56,7 +57,7 @@ def by_pk(pks: list[int], names: Iterable[str]) -> list[Trial]:
 # What the ORM writes the ranked statement with, to be replaced by each search's own: the words
 # (found by value: unlike the statement's other parameters) and the ids (found by identity).
 _WORDS = "\x00words"
-_PKS: list[int] = [0]
+_PKS = Ids([0])
 
 
 @lru_cache(maxsize=256)
@@ -93,5 +94,5 @@ def ranked_by_pk(
     params: list[Any] = list(template)
     for place in words_at:
         params[place] = words
-    params[pks_at] = pks
+    params[pks_at] = ids(pks)
     return list(Trial.objects.raw(sql, params))

@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from trials.ids import Ids
 from trials.models import Trial
 from trials.search import facets, params
 from trials.search.engine import Matches, matching
@@ -106,7 +107,7 @@ def rows(matches: Matches, trial_url: Callable[[str], str], *needs: str) -> Iter
     for start in range(0, len(matches.pks), CHUNK):
         chunk = matches.pks[start : start + CHUNK]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [chunk.tolist()])
+            cursor.execute(sql, [Ids(chunk.tolist())])
             fetched = cursor.fetchall()
         found = {}
         for line in fetched:
