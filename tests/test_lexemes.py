@@ -70,15 +70,18 @@ def test_a_lexeme_is_quoted_as_postgresql_reads_it_back():
 
 def _sql_rows(facet_index, text: str, relaxed: bool = False) -> list[int]:
     """PostgreSQL's answer to what text_rows reads `text` as (relaxed: first the trials about
-    the diseases it names among other words, words.about_part, when there are some)."""
+    the diseases it names among other words, words.about_choice, when there are some)."""
     text_query = words.read(text, relaxed)
-    if relaxed and (about_part := words.about_part(text)) is not None:
-        about = SearchQuery(about_part.text, search_type=about_part.search_type, config="english")
-        if Trial.objects.filter(search=about).exists():
-            text_query = about_part
+    if relaxed and (about_part := words.about_choice(text, _found)) is not None:
+        text_query = about_part
     query = SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
     pks = Trial.objects.filter(search=query).values_list("pk", flat=True)
     return sorted(facet_index.rows_of(np.asarray(list(pks), np.int64)).tolist())
+
+
+def _found(text_query: words.TextQuery) -> int:
+    query = SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
+    return Trial.objects.filter(search=query).count()
 
 
 def _analyzed(settings, mebibytes: float | None = None) -> index.FacetIndex:

@@ -8,7 +8,7 @@ from django.http import QueryDict
 
 from tests.searching import search_text
 from trials.models import Trial
-from trials.search import fulltext
+from trials.search import fulltext, words
 from trials.search.params import TrialFilterSet
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +189,74 @@ def test_the_about_test_rides_on_the_text_statement(client, django_assert_num_qu
 def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
     monkeypatch.setattr(fulltext, "ABOUT_CHECK_MAX", 1)
     assert _run("pemphigus").count == 2 == _reference_count("pemphigus")
+
+
+@pytest.mark.parametrize(
+    ("typed", "means"),
+    [
+        ("thick silvery patches on my knees and lower back", ["psoriasis"]),
+        ("the skin on my hands is getting tight", ["scleroderma"]),
+        ("painful lumps in armpits and groin that burst", ["hidradenitis suppurativa"]),
+        ("fingers go white then blue in the cold", ["raynaud"]),
+        ("purple rash on eyelids and i cant climb stairs", ["dermatomyositis"]),
+        ("silvery", []),  # one cue of two: no sign
+        ("patches on my knees", []),
+        ("lumps in the breast", []),  # no cue of hidradenitis's places
+    ],
+)
+def test_signs_described_in_any_order_and_words_mean_their_diseases(typed, means):
+    found = [" ".join(group[0]) for group in words.signs(typed)]
+    assert found[: len(means)] == means and (found or not means)
+    assert bool(found) == bool(means)
+
+
+@pytest.fixture
+def described():
+    """Trials about psoriasis, hidradenitis, scars, lupus of the skin and lupus, and one that
+    says "silvery" and "knees" without being about psoriasis."""
+    for key, title, summary in [
+        ("PSO", "Apremilast in plaque psoriasis", "Plaques on elbows and knees."),
+        ("HS", "Secukinumab in hidradenitis suppurativa", "Nodules in the axillae."),
+        ("SCAR", "Laser for acne scars", "Scars, scars and scars after acne."),
+        ("CLE", "Anifrolumab in discoid lupus", "Cutaneous lupus with scarring."),
+        ("SLE-1", "Belimumab in systemic lupus", "Lupus flares."),
+        ("SLE-2", "Hydroxychloroquine in lupus", "Lupus."),
+        ("KNEE", "Knee replacement", "Silvery implants in knees and the lower back."),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, text_summary=summary)
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "listed", "left_out"),
+    [
+        # The sign's disease, not the knee implant that has the words.
+        ("thick silvery patches on my knees and lower back", "PSO", {"PSO"}, {"KNEE"}),
+        # Scars is a condition's word too, but no sign: hidradenitis alone, not scar trials.
+        ("painful lumps in armpits and groin that leave scars", "HS", {"HS"}, {"SCAR"}),
+        # Lupus by a phrase, scarring by a sign: lupus of the skin first, then lupus.
+        (
+            "lupus rash on my face thats leaving scars",
+            "CLE",
+            {"CLE", "SLE-1", "SLE-2"},
+            {"SCAR", "PSO"},
+        ),
+    ],
+)
+def test_a_sentence_lists_the_trials_about_what_it_describes(
+    described, typed, first, listed, left_out
+):
+    result = _run(typed)
+    ours = {"PSO", "HS", "SCAR", "CLE", "SLE-1", "SLE-2", "KNEE"}  # beside the seed trials
+    keys = [hit.key for hit in result.trials if hit.key in ours]
+    assert result.relaxed and keys[0] == first, keys
+    assert set(keys) == listed and not set(keys) & left_out
+    assert _reference_count(typed) == result.count  # the plain ORM's reading agrees
+
+
+def test_every_sign_has_two_cues_or_more_of_single_words_and_means_something():
+    # lay_terms.json `signs`, for curators to edit: a cue of one word alone would read every
+    # query with it as the disease ("silvery", "knees").
+    for sign in words._lay_terms()["signs"]:
+        assert len(sign["cues"]) >= 2 and sign["mean"], sign
+        for cue in sign["cues"]:
+            assert cue and all(len(words._words(word)) == 1 for word in cue), sign

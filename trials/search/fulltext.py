@@ -46,10 +46,13 @@ def text_rows(
     rows = cache.TEXT_HITS.get(key)
     if rows is not None:
         return rows
-    if relaxed and not anywhere and (about_part := words.about_part(text)) is not None:
+    if relaxed and not anywhere:
         # Relaxed, a query naming diseases among other words lists the trials about them.
-        rows = _rows(index, ((text, "about part"), index.seq), text, about_part, check=False)
-        if len(rows):
+        def about_rows(part: words.TextQuery) -> np.ndarray:
+            return _rows(index, ((part.text, "about part"), index.seq), text, part, check=False)
+
+        if (about_part := words.about_choice(text, lambda part: len(about_rows(part)))) is not None:
+            rows = about_rows(about_part)  # cached: about_choice read it
             cache.TEXT_HITS.put(key, rows)
             return rows
     text_query = words.read(text, relaxed, anywhere)

@@ -70,18 +70,24 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
 
 
 def _text_query(value: str, relaxed: bool = False) -> SearchQuery:
-    text_query = words.read(value, relaxed)
-    return SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
+    return _search_query(words.read(value, relaxed))
 
 
 def _relaxed(value: str) -> Q:
     """The relaxed match of `value` (fulltext.text_rows): the trials about the diseases it
     names among other words when some are, else those with any of its words."""
-    if (about_part := words.about_part(value)) is not None:
-        about = SearchQuery(about_part.text, search_type=about_part.search_type, config="english")
-        if Trial.objects.filter(search=about).exists():
-            return Q(search=about)
+    if (about_part := words.about_choice(value, _found)) is not None:
+        return Q(search=_search_query(about_part))
     return Q(search=_text_query(value, relaxed=True))
+
+
+def _search_query(text_query: words.TextQuery) -> SearchQuery:
+    return SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
+
+
+def _found(text_query: words.TextQuery) -> int:
+    """How many trials `text_query` matches, counted up to words.FILL_BELOW."""
+    return Trial.objects.filter(search=_search_query(text_query))[: words.FILL_BELOW].count()
 
 
 # The parts of the search vector where a trial has the diseases it is about (title, terms,
@@ -140,7 +146,7 @@ class TrialFilterSet(django_filters.FilterSet):
         """The engine's text match in the plain ORM: the query as words.read reads it; none
         when it names diseases that no trial is about (fulltext.passing_mentions);
         relaxed when no trial has them all (engine.search): to the trials about the diseases
-        it names among other words (words.about_part), else to any of its words; and with
+        it names among other words (words.about_choice), else to any of its words; and with
         its relaxed matches too when fewer than words.FILL_BELOW have them all."""
         strict = _text_query(value)
         matching = Trial.objects.filter(search=strict)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -230,6 +230,8 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     if not groups or (plain and not relaxed):
         # Nothing dropped or added: the words as typed, as the search always read them.
         return TextQuery(WEBSEARCH, text)
+    if relaxed:  # the diseases its signs mean rank, and match, too
+        groups += [group for group in signs(text) if group not in groups]
     joiner = " | " if relaxed else " & "
     # A query naming diseases asks for trials about them (names_diseases): relaxed, about
     # some of them, each word in the parts of a trial that say what it is about (ABOUT_WEIGHTS),
@@ -238,19 +240,89 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     return TextQuery(RAW, joiner.join(_group_text(group, weights) for group in needed(groups)))
 
 
-def about_part(text: str) -> TextQuery | None:
-    """A relaxed query's first try when the query names diseases among other words ("painful
-    boils in my armpits", "itchy skin on my elbows"): the trials about every disease it names
-    (each of those groups where a trial says what it is about: ABOUT_WEIGHTS), whatever its
-    other words, which then only rank them. None when it names no disease, or only diseases
-    (read: relaxed, about any of them)."""
+def about_parts(text: str) -> list[tuple[TextQuery, int]]:
+    """A relaxed query's first tries when the query names diseases among other words ("painful
+    boils in my armpits", "itchy skin on my elbows") or describes their signs ("thick silvery
+    patches on my knees": psoriasis, lay_terms.json `signs`), each wider than the one before,
+    with how many trials it must match to be the one listed (about_choice): the trials about
+    every disease it names (each of those groups where a trial says what it is about:
+    ABOUT_WEIGHTS), FILL_BELOW of them when it names several; when it also has single words
+    of conditions' names, about every one it names by a phrase or by its signs (FILL_BELOW),
+    then about any of those (any: "lupus rash on my face leaving scars" is lupus, not lupus
+    and scars, nor scars alone); about any disease it names. Its other words then only rank
+    them. [] when it names no disease, or only diseases (read: relaxed, about any of them)."""
     if _SYNTAX.search(text):
-        return None
+        return []
     groups = needed(_groups(text))
-    diseases = [group for group in groups if _is_disease(group)]
-    if not diseases or len(diseases) == len(groups):
-        return None
-    return TextQuery(RAW, " & ".join(_group_text(group, ABOUT_WEIGHTS) for group in diseases))
+    named = [group for group in groups if _is_disease(group)]
+    described = [group for group in signs(text) if group not in named]
+    diseases = named + described
+    if not diseases or (len(named) == len(groups) and not described):
+        return []
+
+    def about(tier: list[Group], joiner: str = " & ") -> TextQuery:
+        return TextQuery(RAW, joiner.join(_group_text(group, ABOUT_WEIGHTS) for group in tier))
+
+    parts = [(about(diseases), FILL_BELOW if len(diseases) > 1 else 1)]
+    strong = [group for group in named if len(group[0]) > 1] + described
+    if strong and len(strong) < len(diseases):
+        parts.append((about(strong), FILL_BELOW if len(strong) > 1 else 1))
+        if len(strong) > 1:
+            parts.append((about(strong, " | "), 1))
+    if len(diseases) > 1:
+        parts.append((about(diseases, " | "), 1))
+    return parts
+
+
+def about_choice(text: str, found: Callable[[TextQuery], int]) -> TextQuery | None:
+    """Which of about_parts(text) relaxed matching lists: the first that `found` (how many
+    trials a part matches; it may stop counting at FILL_BELOW) says matches enough, else the
+    widest that matches some; None when none matches any."""
+    chosen = None
+    for part, enough in about_parts(text):
+        count = found(part)
+        if count:
+            chosen = part
+        if count >= enough:
+            break
+    return chosen
+
+
+def _singular(word: str) -> str:
+    """A folded word without an English plural's ending, as signs' cues are compared."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
+@cache
+def _signs() -> tuple[tuple[tuple[frozenset[str], ...], Group], ...]:
+    """lay_terms.json's `signs`: (each of its cues' words, singular; the group of what it
+    means, one alternative per meaning)."""
+    read = []
+    for sign in _lay_terms().get("signs", []):
+        cues = tuple(
+            frozenset(_singular(word) for said in cue for word in _words(said))
+            for cue in sign["cues"]
+        )
+        read.append((cues, tuple(words for m in sign["mean"] if (words := _words(m)))))
+    return tuple(read)
+
+
+def signs(text: str) -> list[Group]:
+    """What the signs a query describes mean, a group each (the diseases of a sign, in
+    lay_terms.json's order): the signs with a word of the query in each of their cues, in any
+    order and with any words between ("skin on my hands is getting tight": scleroderma)."""
+    said = {_singular(folded) for folded, _ in _typed(text)}
+    found: list[Group] = []
+    for cues, meaning in _signs():
+        if meaning not in found and all(cue & said for cue in cues):
+            found.append(meaning)
+    return found
 
 
 def _is_disease(group: Group) -> bool:
