@@ -260,3 +260,20 @@ def test_every_sign_has_two_cues_or_more_of_single_words_and_means_something():
         assert len(sign["cues"]) >= 2 and sign["mean"], sign
         for cue in sign["cues"]:
             assert cue and all(len(words._words(word)) == 1 for word in cue), sign
+
+
+def test_a_typo_in_a_sentence_is_respelt_before_its_words_are_relaxed(described):
+    # "psoriasys flares in winter": no trial has every word respelt either; the relaxed
+    # search is of the respelt words (psoriasis is what trials are about), not of the typo.
+    result = _run("psoriasys flares in winter")
+    assert result.corrected_from == "psoriasys flares in winter" and result.relaxed
+    assert result.trials[0].key == "PSO"
+    # A respelling no trial is about is no reason to respell.
+    assert _run("pemphigis flares in winter").corrected_from is None  # no pemphigus trial
+
+
+def test_a_common_misspelling_of_eczema_and_a_jak1_inhibitor_are_read():
+    Trial.objects.create(key="AD-1", record={}, title="Dupilumab injections in atopic dermatitis")
+    assert _run("excema injections for adults").trials[0].key == "AD-1"
+    (drug_class, *_) = words._groups("JAK1 inhibitor systemic lupus")
+    assert ("upadacitinib",) in drug_class and drug_class[0] == ("jak1", "inhibitor")

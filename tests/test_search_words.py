@@ -233,6 +233,9 @@ def test_odd_input_gives_only_words_and_our_operators(typed):
         ("lupus", []),
         ("psoriasis 12 weeks", []),
         ("2009-016508-21", ["2009-016508-21"]),
+        ("NCT 4946669", ["NCT4946669", "NCT04946669"]),  # its leading zero left out
+        ("nct123", ["nct123", "NCT00000123"]),
+        ("NCT123456789", ["NCT123456789"]),  # no NCT number: left as typed
     ],
 )
 def test_ids_as_people_paste_them(typed, ids):
@@ -243,7 +246,7 @@ def test_ids_as_people_paste_them(typed, ids):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("typed", ["NCT 04946669", "nct 04946669", " NCT04946669 "])
+@pytest.mark.parametrize("typed", ["NCT 04946669", "nct 04946669", " NCT04946669 ", "NCT 4946669"])
 def test_an_id_with_a_space_or_in_lower_case_is_found(typed):
     result = _run(typed)
     assert result.id_match is not None and result.id_match.key == "NCT04946669"

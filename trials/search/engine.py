@@ -197,6 +197,7 @@ def _match(query: Query) -> _Matched:
     if passing:
         masks["q"] = np.zeros(index.row_count, bool)
         masks["q"][index.rows_of(np.asarray(id_pks, np.int64))] = True
+    better = None
     if "q" in masks and not masks["q"].any() and (better := spelling.correct(query.q)):
         hits = text_rows(index, better)
         # A respelling only when trials are about it, not when they mention it in passing.
@@ -205,8 +206,15 @@ def _match(query: Query) -> _Matched:
             masks["q"] = np.zeros(index.row_count, bool)
             masks["q"][hits] = True
     if "q" in masks and not masks["q"].any() and words.can_relax(query.q):
-        # No trial has every word: those with any of them, ranked (issue 14, point 2).
-        hits = text_rows(index, query.q, relaxed=True)
+        # No trial has every word: those with any of them, ranked (issue 14, point 2); those
+        # of the respelt words ("excema injections for adults") when trials are about each
+        # word respelt.
+        if better and _respelt_about(index, query.q, better):
+            hits = text_rows(index, better, relaxed=True)
+            if len(hits):
+                corrected_from, query = query.q, replace(query, q=better)
+        if not corrected_from:
+            hits = text_rows(index, query.q, relaxed=True)
         relaxed = bool(len(hits))
         masks["q"][hits] = True
         if not relaxed and not passing:  # no trial is about any of the diseases it names
@@ -479,6 +487,14 @@ def _selected_first(
         key=lambda item: (-item.count, item.label.lower(), item.value),
     )
     return (*first, *(value for value in values if value.value not in selected))
+
+
+def _respelt_about(index: FacetIndex, text: str, better: str) -> bool:
+    """Whether some trial is about each word spelling.correct changed in `text` (`better`):
+    a relaxed search of the respelt words lists what the person meant, not what the typo
+    happens to be close to."""
+    changed = spelling.changed_words(text, better)
+    return bool(changed) and all(about(index, word) for word in changed)
 
 
 def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:

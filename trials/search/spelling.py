@@ -62,3 +62,9 @@ def correct(text: str) -> str | None:
 
     corrected = WORD.sub(fix, text)
     return corrected if changed else None
+
+
+def changed_words(text: str, corrected: str) -> list[str]:
+    """The words of `corrected` (correct's answer for `text`) that correct changed."""
+    pairs = zip(WORD.findall(text), WORD.findall(corrected), strict=False)
+    return [fixed for typed, fixed in pairs if typed != fixed]

@@ -424,6 +424,7 @@ def can_relax(text: str) -> bool:
 _PREFIX = re.compile(r"[A-Za-z]{2,8}")
 # How WHO ICTRP prints an EU trial: one member state's record ("EUCTR2021-000037-14-ES").
 _EU_MEMBER_STATE = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}", re.IGNORECASE)
+_SHORT_NCT = re.compile(r"NCT(\d{1,7})", re.IGNORECASE)
 MAX_IDS = 20
 MIN_ID_AMONG_WORDS = 6
 
@@ -446,4 +447,6 @@ def id_candidates(text: str) -> list[str]:
         part for part in parts if any(ch.isdigit() for ch in part) and shortest <= len(part) <= 60
     ]
     found += [match[1] for part in found if (match := _EU_MEMBER_STATE.fullmatch(part))]
+    # An NCT number with its leading zeros left out ("NCT 5843643"): NCT IDs have 8 digits.
+    found += ["NCT" + match[1].zfill(8) for part in found if (match := _SHORT_NCT.fullmatch(part))]
     return found[:MAX_IDS]
