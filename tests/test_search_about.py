@@ -277,3 +277,15 @@ def test_a_common_misspelling_of_eczema_and_a_jak1_inhibitor_are_read():
     assert _run("excema injections for adults").trials[0].key == "AD-1"
     (drug_class, *_) = words._groups("JAK1 inhibitor systemic lupus")
     assert ("upadacitinib",) in drug_class and drug_class[0] == ("jak1", "inhibitor")
+
+
+def test_each_about_part_is_read_once(monkeypatch, described):
+    read = []
+    rows = fulltext._rows
+    monkeypatch.setattr(
+        fulltext,
+        "_rows",
+        lambda index, key, *args, **kw: read.append(key) or rows(index, key, *args, **kw),
+    )
+    assert _run("lupus rash on my face thats leaving scars").relaxed
+    assert read and len(read) == len(set(read)), read

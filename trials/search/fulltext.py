@@ -49,10 +49,14 @@ def text_rows(
     if relaxed and not anywhere:
         # Relaxed, a query naming diseases among other words lists the trials about them.
         def about_rows(part: words.TextQuery) -> np.ndarray:
-            return _rows(index, ((part.text, "about part"), index.seq), text, part, check=False)
+            part_key = ((part.text, "about part"), index.seq)
+            found = cache.TEXT_HITS.get(part_key)
+            if found is None:
+                found = _rows(index, part_key, text, part, check=False)
+            return found
 
         if (about_part := words.about_choice(text, lambda part: len(about_rows(part)))) is not None:
-            rows = about_rows(about_part)  # cached: about_choice read it
+            rows = about_rows(about_part)  # from the cache: about_choice read it
             cache.TEXT_HITS.put(key, rows)
             return rows
     text_query = words.read(text, relaxed, anywhere)
