@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from trials.models import Trial
 from trials.search import fulltext, index, words
-from trials.search.lexemes import _chosen, _parse, _Unsupported, quoted, wider
+from trials.search.lexemes import Unsupported, _chosen, parse, quoted, wider
 
 from .test_search_exact import WORDS, _corpus, _random_params, assert_counts_exact
 
@@ -37,7 +37,7 @@ A = ("lexeme", "a")
     ],
 )
 def test_tsquery_text_is_read_with_postgresql_precedence(text, tree):
-    assert _parse(text) == tree
+    assert parse(text) == tree
 
 
 @pytest.mark.parametrize(
@@ -55,8 +55,8 @@ def test_tsquery_text_is_read_with_postgresql_precedence(text, tree):
     ],
 )
 def test_prefixes_weights_negated_phrases_and_broken_forms_are_left_to_postgresql(text):
-    with pytest.raises(_Unsupported):
-        _parse(text)
+    with pytest.raises(Unsupported):
+        parse(text)
 
 
 @pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_a_lexeme_is_quoted_as_postgresql_reads_it_back():
         for lexeme in ["plain", "o'brien", "back\\slash", "a b"]:
             cursor.execute("SELECT %s::tsquery::text", [quoted(lexeme)])
             (text,) = cursor.fetchone()
-            assert _parse(text) == ("lexeme", lexeme)
+            assert parse(text) == ("lexeme", lexeme)
 
 
 def _sql_rows(facet_index, text: str, relaxed: bool = False) -> list[int]:
@@ -130,7 +130,7 @@ def test_kept_lexemes_match_the_same_trials_as_postgresql(settings):
 
 
 def test_a_weighted_lexeme_is_read_as_the_lexeme_anywhere():
-    assert _parse("'a':AB & 'b'") == ("and", ("lexeme", "a", "AB"), ("lexeme", "b"))
+    assert parse("'a':AB & 'b'") == ("and", ("lexeme", "a", "AB"), ("lexeme", "b"))
     assert wider("'a':ABC | 'b':ABC") == "( 'a' | 'b' )"
 
 

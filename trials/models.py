@@ -317,7 +317,7 @@ class TrialQuerySet(models.QuerySet):
         trial row too took as long as ranking them."""
         if not pks:
             return self.none()
-        query = SearchQuery(q, search_type=search_type, config="english")
+        query = text_query(q, search_type)
         page_ids = (
             RankVector.objects.filter(PkAmong(pks))
             .annotate(rank=_rank("search", query))
@@ -347,7 +347,7 @@ class TrialQuerySet(models.QuerySet):
         for the page's rows only. A second column saying which part (the same test of the
         summary's words, but cheap to the planner) was computed for every match before the
         sort: 43 of 52 ms for a word in 1,000 trials."""
-        query = SearchQuery(q, search_type=search_type, config="english")
+        query = text_query(q, search_type)
         # The summary's words are the search vector's weight C: testing the stored vector is
         # a filter, where to_tsvector(text_summary) parsed the text again for every row.
         in_summary = Q(summary_words=query)
@@ -360,6 +360,29 @@ class TrialQuerySet(models.QuerySet):
                 output_field=models.TextField(),
             ),
         )
+
+
+# A search type of TrialQuerySet.ranked and best_first besides SearchQuery's ("raw",
+# "websearch", …): the text is a tsquery as PostgreSQL writes one (its lexemes stemmed already),
+# cast, not read again (search.rank_query).
+TSQUERY = "tsquery"
+
+
+class _TsQuery(SearchQuery):
+    """A tsquery's text, cast: a SearchQuery (so that a vector's `=` lookup takes it as one)
+    without a parsing function."""
+
+    template = "%(expressions)s::tsquery"
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value, search_type="raw")  # no config: the function is not called
+
+
+def text_query(q: str, search_type: str) -> SearchQuery:
+    """The query expression of `q` read as `search_type`."""
+    if search_type == TSQUERY:
+        return _TsQuery(q)
+    return SearchQuery(q, search_type=search_type, config="english")
 
 
 # Trial.search as ranking reads it: from RankVector's rows, not from TOAST.

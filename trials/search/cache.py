@@ -106,6 +106,11 @@ TEXT_HITS = Store(
     weigh=len,
 )
 
+# PostgreSQL's tsquery of a query's words, (function, words) -> its text (rank_query.py), and
+# the query that ranks a query's matches, (query, data version) -> a words.TextQuery.
+TSQUERIES = Store("tsqueries", max_entries=lambda: 4096)
+RANK_QUERIES = Store("rank queries", max_entries=lambda: 4096)
+
 PAGE_TTL = 60.0
 PAGE_BYTES = 32 * 1024 * 1024
 # Rendered search answers, (path, query string, data version) -> (body, content type). The TTL

@@ -31,6 +31,7 @@ from trials.search import facets, labels, regions, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, passing_mentions_relaxed, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
+from trials.search.rank_query import rank_query
 from trials.search.readings import Reading
 from trials.search.regions import State
 from trials.search.rows import by_pk, ranked_by_pk
@@ -394,8 +395,10 @@ def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:
 
 def _text_query(matched: _Matched) -> words.TextQuery:
     """What ranks and highlights the matches: the query's words, in its relaxed form when
-    some matches have only some of them (relaxed, or filled)."""
-    return words.read(matched.query.q, matched.relaxed or matched.all_words is not None)
+    some matches have only some of them (relaxed, or filled), less what ranks nothing
+    (rank_query.py)."""
+    text_query = words.read(matched.query.q, matched.relaxed or matched.all_words is not None)
+    return rank_query(matched.index, text_query)
 
 
 @timed("page")  # the page's trials: ranking and snippets (PostgreSQL), fetching

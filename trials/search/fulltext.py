@@ -78,18 +78,21 @@ def _rows(index, key, text: str, text_query: words.TextQuery, check: bool) -> np
     # The ids as one text value (a broad word matches 100,000s), through the GIN index
     # (migration 0020). The about test is an init plan, run only when the hits are few (AND
     # stops at false).
-    select = f"SELECT trials_matching_ids({function}('english', %s)) AS ids"
+    # PostgreSQL's reading of the words comes too: what ranks the matches reads it
+    # (rank_query.py).
+    select = f"SELECT trials_matching_ids(q) AS ids, q::text AS tsquery FROM {function}('english', %s) AS q"  # noqa: S608, E501 - the function's name only
     sql = select
     if check:
         # Constants and the function's name only: the words are parameters.
         about_test = _EXISTS_ABOUT.format(function=function, weights=DISEASE_IN)
         sql = (
-            f"SELECT ids, length(ids) - length(replace(ids, ',', '')) < {ABOUT_CHECK_MAX}"  # noqa: S608
-            f" AND {about_test} FROM ({select}) AS hits"
+            f"SELECT ids, tsquery, length(ids) - length(replace(ids, ',', ''))"  # noqa: S608
+            f" < {ABOUT_CHECK_MAX} AND {about_test} FROM ({select}) AS hits"
         )
     with search_connection().cursor() as cursor:
         cursor.execute(sql, [text_query.text] * (3 if check else 1))
-        joined, *flag = cursor.fetchone()
+        joined, tsquery, *flag = cursor.fetchone()
+    cache.TSQUERIES.put((function, text_query.text), tsquery)
     hits = ids_of(joined)
     rows = index.rows_of(hits)
     cache.TEXT_HITS.put(key, rows)
@@ -108,6 +111,7 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
     with search_connection().cursor() as cursor:
         cursor.execute(f"SELECT {function}('english', %s)::text", [text])
         tsquery = cursor.fetchone()[0]
+        cache.TSQUERIES.put((function, text), tsquery)  # what ranks the matches reads it too
 
         def read(lexemes: list[str]) -> list[np.ndarray]:
             cursor.execute(

@@ -62,6 +62,7 @@ class LexemeIndex:
         # PostgreSQL whole.
         self.left_out: frozenset[str] = frozenset()
         self.bits = np.zeros((0, 0), np.uint8)
+        self._counts: dict[int, int] = {}  # slot -> rows with the lexeme (share)
 
     def __len__(self) -> int:
         return len(self.slots)
@@ -79,6 +80,7 @@ class LexemeIndex:
             cursor.execute("SELECT trials_matching_ids(%s::tsquery)", [quoted(lexeme)])
             self.bits[slot] = self._packed(rows_of(ids_of(cursor.fetchone()[0])))
         self.slots = {lexeme: slot for slot, lexeme in enumerate(chosen)}
+        self._counts = {}
         self.prefixes = frozenset(lexeme[:PREFIX] for lexeme in chosen)
 
     def may_hold(self, text: str) -> bool:
@@ -110,8 +112,19 @@ class LexemeIndex:
             if slot is not None
         ]
         if pairs:
+            self._counts = {}
             slots, rows = np.array(pairs, np.intp).T
             np.bitwise_or.at(self.bits, (slots, rows >> 3), (0x80 >> (rows & 7)).astype(np.uint8))
+
+    def share(self, lexeme: str, row_count: int) -> float:
+        """The share of the `row_count` rows with `lexeme` (dead ones counted: near enough);
+        0 for a lexeme not kept here (rarer than any kept, or left out by the budget)."""
+        slot = self.slots.get(lexeme)
+        if slot is None or not row_count:
+            return 0.0
+        if (count := self._counts.get(slot)) is None:
+            count = self._counts[slot] = int(np.bitwise_count(self.bits[slot]).sum())
+        return count / row_count
 
     def match(
         self, tsquery: str, read: Callable[[list[str]], list[np.ndarray]], row_count: int
@@ -122,8 +135,8 @@ class LexemeIndex:
         if not self.slots:
             return None
         try:
-            tree = _parse(tsquery)
-        except _Unsupported:
+            tree = parse(tsquery)
+        except Unsupported:
             return None
         if tree is None:
             return None
@@ -157,12 +170,23 @@ def wider(tsquery: str) -> str | None:
     """A tsquery with phrases as the same query with each phrase's words required together
     (every trial it matches, and those with the words in another order): a query the GIN index
     answers without reading a single vector. None for a query with no phrase, or one this
-    module does not read (see _parse)."""
+    module does not read (see parse)."""
     try:
-        tree = _parse(tsquery)
-    except _Unsupported:
+        tree = parse(tsquery)
+    except Unsupported:
         return None
     return _text(tree) if tree is not None and _inexact(tree) else None
+
+
+def tsquery_text(node) -> str:
+    """A parse() tree as a tsquery's text (its phrases as `<->`, its weights kept)."""
+    kind = node[0]
+    if kind == "lexeme":
+        return quoted(node[1]) + (f":{node[2]}" if len(node) > 2 else "")
+    if kind == "not":
+        return "!" + tsquery_text(node[1])
+    operator = {"or": "|", "and": "&", "phrase": _FOLLOWED_BY}[kind]
+    return f"( {tsquery_text(node[1])} {operator} {tsquery_text(node[2])} )"
 
 
 def _text(node) -> str:
@@ -217,7 +241,7 @@ def _chosen(cursor, row_count: int) -> tuple[list[str], frozenset[str]]:
     return wanted[: int(most)], frozenset(wanted[int(most) :])
 
 
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """A tsquery with a prefix, a negated phrase or weight, or a form this parser does not
     read."""
 
@@ -228,11 +252,11 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         match = _TOKEN.match(text, at)
         if not match:
             if text[at:].strip():
-                raise _Unsupported(text)
+                raise Unsupported(text)
             break
         lexeme, suffix, operator = match.groups()
         if suffix and "*" in suffix:  # a prefix: the lexemes it stands for are not listed
-            raise _Unsupported(text)
+            raise Unsupported(text)
         if operator and operator.startswith("<"):
             operator = _FOLLOWED_BY  # at any distance: here, all the phrase's words
         if lexeme:
@@ -249,10 +273,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _parse(text: str):
+def parse(text: str):
     """A tsquery's text form as a tree: ("lexeme", l), ("not", x), ("and"|"or"|"phrase", a,
     b); None for an empty query. Precedence as PostgreSQL's: ! then <-> then & then |. A
-    phrase holding a negation, or negated, is _Unsupported."""
+    phrase holding a negation, or negated, is Unsupported."""
     tokens = _tokens(text)
     if not tokens:
         return None
@@ -290,22 +314,22 @@ def _parse(text: str):
     def single():
         token = take() if peek() else None
         if token is None:
-            raise _Unsupported(text)
+            raise Unsupported(text)
         if token == ("op", "!"):
             return ("not", single())
         if token == ("op", "("):
             node = either()
             if peek() != ("op", ")"):
-                raise _Unsupported(text)
+                raise Unsupported(text)
             take()
             return node
         if token[0] == "lexeme":
             return token
-        raise _Unsupported(text)
+        raise Unsupported(text)
 
     tree = either()
     if at != len(tokens) or _negated_phrase(tree):
-        raise _Unsupported(text)
+        raise Unsupported(text)
     return tree
 
 

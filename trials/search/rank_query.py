@@ -1,0 +1,127 @@
+"""What ranks a search's matches: its query, less what costs ranking time and tells it little.
+
+`ts_rank_cd` (TrialQuerySet.ranked) tests the query at every position of its words in each
+match, and its cost grows with the query's operands and their positions: ranking the 1,371
+matches of "graft-versus-host disease" took 16 ms, `disease` alone 4 (docs/benchmarks.md,
+session 17). Two parts of a query cost most and change the order least:
+
+- a hyphenated word is a phrase of the whole and its parts ('graft-versus-host' <-> 'graft' <->
+  'versus' <-> 'host'): the whole alone is in the same trials, at the same places;
+- a word most trials have ('diseas' in nine trials of ten at 100k): beside rarer words it
+  orders nothing, and it has the most positions to test.
+
+The matches are those of the whole query (fulltext.py): only their order is read from this one,
+as a tsquery PostgreSQL wrote (models.TSQUERY). A query this module does not read (see
+lexemes.parse) ranks as typed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from portal.replicas import search_connection
+from trials.models import TSQUERY
+from trials.search import cache, lexemes, words
+from trials.search.index import FacetIndex
+
+# A word in more than this share of the trials ranks nothing beside rarer words of the query.
+RANK_COMMON = 0.5
+_DISTANCE = re.compile(r"<\d+>")
+_WORDS = re.compile(r"[^\W_]+")
+_TO_TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
+
+
+def rank_query(index: FacetIndex, text_query: words.TextQuery) -> words.TextQuery:
+    """The query that ranks the matches of `text_query` (see the module's text)."""
+    if text_query.search_type not in _TO_TSQUERY or not _may_simplify(text_query.text):
+        return text_query
+    key = ((text_query.search_type, text_query.text, "rank"), index.seq)
+    ranked = cache.RANK_QUERIES.get(key)
+    if ranked is None:
+        ranked = _simpler(index, tsquery_of(text_query)) or text_query
+        cache.RANK_QUERIES.put(key, ranked)
+    return ranked
+
+
+def _may_simplify(text: str) -> bool:
+    """Whether `text` has words to leave out: several, or a hyphenated one (a single word
+    ranks as it is, without a statement to read it)."""
+    return "-" in text or len(_WORDS.findall(text)) > 1
+
+
+def tsquery_of(text_query: words.TextQuery) -> str:
+    """The tsquery PostgreSQL reads `text_query` as, in its text form (cached: it depends on
+    the words alone)."""
+    function = _TO_TSQUERY[text_query.search_type]
+    key = (function, text_query.text)
+    tsquery = cache.TSQUERIES.get(key)
+    if tsquery is None:
+        with search_connection().cursor() as cursor:
+            cursor.execute(f"SELECT {function}('english', %s)::text", [text_query.text])
+            tsquery = cursor.fetchone()[0]
+        cache.TSQUERIES.put(key, tsquery)
+    return tsquery
+
+
+def _simpler(index: FacetIndex, tsquery: str) -> words.TextQuery | None:
+    if _DISTANCE.search(tsquery):  # parse reads `<2>` as `<->`: not for ranking
+        return None
+    try:
+        tree = lexemes.parse(tsquery)
+    except lexemes.Unsupported:
+        return None
+    if tree is None:
+        return None
+    simpler = _simplify(tree, lambda lexeme: index.lexemes.share(lexeme, index.row_count))
+    if simpler == tree:
+        return None
+    return words.TextQuery(TSQUERY, lexemes.tsquery_text(simpler))
+
+
+def _simplify(node, share):
+    kind = node[0]
+    if kind == "lexeme":
+        return node
+    if kind == "phrase":
+        return _whole_word(node) or ("phrase", *(_simplify(child, share) for child in node[1:]))
+    if kind != "and":
+        return (kind, *(_simplify(child, share) for child in node[1:]))
+    parts = [_simplify(child, share) for child in _and_parts(node)]
+    rarer = [part for part in parts if not (part[0] == "lexeme" and share(part[1]) > RANK_COMMON)]
+    kept = rarer or parts
+    joined = kept[0]
+    for part in kept[1:]:
+        joined = ("and", joined, part)
+    return joined
+
+
+def _and_parts(node) -> list:
+    if node[0] != "and":
+        return [node]
+    return [*_and_parts(node[1]), *_and_parts(node[2])]
+
+
+def _phrase_leaves(node) -> list | None:
+    if node[0] == "lexeme":
+        return [node]
+    if node[0] != "phrase":
+        return None
+    left, right = _phrase_leaves(node[1]), _phrase_leaves(node[2])
+    return None if left is None or right is None else left + right
+
+
+def _whole_word(node):
+    """A hyphenated word's phrase ('graft-versus-host' <-> 'graft' <-> 'versus' <-> 'host') as
+    its whole ('graft-versus-host'); None for any other phrase."""
+    leaves = _phrase_leaves(node)
+    if not leaves or "-" not in leaves[0][1]:
+        return None
+    whole, *parts = leaves
+    pieces = whole[1].split("-")
+    # Its parts as the english configuration stems them ('adult' is left out of 'adult-onset').
+    if len(parts) > len(pieces) or any(
+        part[2:] != whole[2:] or not any(piece[:3] == part[1][:3] for piece in pieces)
+        for part in parts
+    ):
+        return None
+    return whole
