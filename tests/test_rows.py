@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from trials.ids import Ids, ids
-from trials.models import RANKED_ORDER, Trial
+from trials.models import RANKED_ORDER, Ids, Trial, ids
 from trials.search import engine, rows
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +74,7 @@ def test_ranked_by_pk_reads_only_the_ids_given(trials):
 
 
 def test_ids_bind_as_one_bigint_array_of_integers_only():
-    # trials/ids.py: a search's hits bound as one parameter, dumped by joining them.
+    # models.Ids: a search's hits bound as one parameter, dumped by joining them.
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::bigint[]", [Ids([3, 1, 2])])
         assert cursor.fetchone()[0] == [3, 1, 2]

@@ -84,8 +84,8 @@ def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
         def execute(self, sql, params):
             self.q = params[0]
 
-        def fetchone(self):
-            return [",".join(map(str, answers[self.q]))]
+        def fetchone(self):  # the ids, and PostgreSQL's reading of the words
+            return [",".join(map(str, answers[self.q])), f"'{self.q}'"]
 
     # text_rows reads through the search connection (the primary here: no replica)
     monkeypatch.setattr(fulltext.search_connection(), "cursor", Cursor)

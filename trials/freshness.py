@@ -18,8 +18,7 @@ from collections.abc import Hashable, Iterable
 from django.db import connections
 
 from portal.replicas import search_connection
-from trials.ids import Ids
-from trials.models import SourceRecord, Trial
+from trials.models import Ids, SourceRecord, Trial
 from trials.search import cache
 from trials.sync.models import SyncedStudy, SyncRun
 

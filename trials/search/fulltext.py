@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from portal.replicas import search_connection
-from trials.ids import Ids
+from trials.models import Ids
 from trials.search import cache, words
 from trials.search.index import FacetIndex
 from trials.search.lexemes import ids_of, quoted, wider

@@ -18,8 +18,7 @@ from typing import Any
 
 from django.db import connections, router
 
-from trials.ids import Ids, ids
-from trials.models import Trial
+from trials.models import Ids, Trial, ids
 
 
 @cache

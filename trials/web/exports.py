@@ -28,8 +28,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from trials.ids import Ids
-from trials.models import Trial
+from trials.models import Ids, Trial
 from trials.search import facets, params
 from trials.search.engine import Matches, matching
 from trials.web import export_columns, ris
