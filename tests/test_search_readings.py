@@ -74,6 +74,13 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis no improvement with methotrexate", FAILED_MTX, "dermatomyositis"),
         ("methotrexate has not helped my dermatomyositis", FAILED_MTX, "my dermatomyositis"),
         ("eczema, creams don't help", [("refractory", "1")], "eczema,"),
+        # every treatment failed, none named
+        (
+            "hives every day for months nothing works",
+            [("refractory", "1")],
+            "hives every day for months",
+        ),
+        ("psoriasis, tried everything", [("refractory", "1")], "psoriasis,"),
         ("my psoriasis pills are not effective", [("refractory", "1")], "my psoriasis"),
         (
             "eczema, steroid creams didnt help",
@@ -141,6 +148,8 @@ def test_phrasings_are_read_as_filters(typed, read, rest):
     "typed",
     [
         "methotrexate",  # a drug search, not a failure
+        "nothing",
+        "methotrexate works",
         "failed",
         "failure",
         "resistant",

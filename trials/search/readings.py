@@ -112,6 +112,7 @@ class _Lay:
     after: tuple[tuple[str, ...], ...]
     therapy: tuple[tuple[str, ...], ...]
     between: frozenset[str]
+    nothing: tuple[tuple[str, ...], ...]  # "nothing works": every treatment failed
 
 
 @cache
@@ -145,6 +146,7 @@ def _lay() -> _Lay:
         after=phrases("after"),
         therapy=phrases("therapy"),
         between=frozenset(_phrase(" ".join(failed["between"]))),
+        nothing=phrases("nothing"),
     )
 
 
@@ -276,6 +278,8 @@ def failed_therapy(words: Words) -> Iterator[Reading]:
             )
         elif (end := _match(words, position, lay.after)) is not None:
             found = _backward(words, position, end)
+        elif (end := _match(words, position, lay.nothing)) is not None:
+            found = _readings(words, (position, end), []), end  # "nothing works": none named
         if found is None:
             position += 1
             continue
