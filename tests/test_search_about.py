@@ -289,3 +289,27 @@ def test_each_about_part_is_read_once(monkeypatch, described):
     )
     assert _run("lupus rash on my face thats leaving scars").relaxed
     assert read and len(read) == len(set(read)), read
+
+
+@pytest.mark.parametrize(
+    ("typed", "means"),
+    [
+        # A disease named by its name wins over the signs its words describe.
+        ("psoriasis on my palms, cracking and bleeding", []),
+        ("hives and swollen lips", []),  # "hives" means urticaria: named
+        # A disease compared to is not named: the signs say what it is.
+        ("cheeks red and bumpy like acne, worse after wine", ["rosacea"]),
+        ("cracked bleeding fingers", ["hand eczema"]),
+    ],
+)
+def test_signs_give_way_to_a_disease_named(typed, means):
+    assert [" ".join(group[0]) for group in words._described(typed)] == means
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelt"),
+    [("DLE", ("discoid", "lupus", "erythematosus")), ("PsA", ("psoriatic", "arthritis"))],
+)
+def test_a_conditions_abbreviation_means_the_synonym_it_abbreviates(typed, spelt):
+    (group,) = words._groups(typed)
+    assert group[0] == (typed.lower(),) and spelt in group

@@ -150,6 +150,10 @@ def test_phrasings_are_read_as_filters(typed, read, rest):
         "methotrexate",  # a drug search, not a failure
         "nothing",
         "methotrexate works",
+        "eczema since i was a kid",  # the person's past, not whom the trial is for
+        "psoriasis as a child",
+        "acne since childhood",
+        "eczema when I was a teenager",
         "failed",
         "failure",
         "resistant",

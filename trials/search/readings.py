@@ -170,10 +170,18 @@ def _match_ending(words: Words, last: int, phrases: tuple[tuple[str, ...], ...])
 # --- the rules ----------------------------------------------------------------------------------
 
 
+# A child word after these is the person's past, not who the trial is for: "eczema since I was
+# a kid", "as a child", "when I was a teenager", "since childhood".
+_PAST = {("was", "a"), ("were", "a"), ("as", "a"), ("since",), ("since", "a"), ("was",)}
+
+
 def child_words(words: Words) -> Iterator[Reading]:
-    """kid, daughter, teen… -> the paediatric age filter."""
+    """kid, daughter, teen… -> the paediatric age filter; not "since I was a kid"."""
     child = _lay().child
     for position, (folded, *_rest) in enumerate(words.tokens):
+        before = tuple(words.folded(p) for p in (position - 2, position - 1))
+        if before[1:] in _PAST or before in _PAST:
+            continue
         if folded in child and position not in words.taken:
             said = words.said(position, position)
             yield Reading("age_group", "child", said, words.spans([position]))

@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 from trials.readers.vocabulary import (
     VOCAB_DIR,
@@ -113,12 +114,32 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
         names = with_other_numbers([drug_class["label"], *drug_class.get("synonyms", [])])
         members = [name for slug in drug_class.get("members", []) for name in drugs.get(slug, [])]
         add(names, members)
+    # A condition's abbreviation means the synonym it abbreviates ("DLE": discoid lupus
+    # erythematosus, "PsA": psoriatic arthritis), which then ranks the trials that spell it out.
+    conditions = json.loads((VOCAB_DIR / "conditions.json").read_text(encoding="utf-8"))
+    for condition in conditions:
+        names = [condition["label"], *condition.get("synonyms", [])]
+        for short in filter(is_abbreviation, names):
+            spelt = [name for name in names if _initials(name) == _capitals(short)]
+            if spelt and len(_words(short)) == 1:
+                add([short], spelt)
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
 
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
+
+
+def _capitals(abbreviation: str) -> str:
+    """An abbreviation's capitals, lower case ("PsA": "pa", "SSc": "ss")."""
+    return "".join(c for c in abbreviation if c.isupper()).lower()
+
+
+def _initials(name: str) -> str:
+    """The first letters of a name's words, hyphenated ones apart, lower case ("adult-onset
+    Still's disease": "aosd")."""
+    return "".join(word[0] for word in re.findall(r"[^\W\d_]+", name.replace("'s", ""))).lower()
 
 
 def _key(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -231,7 +252,7 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
         # Nothing dropped or added: the words as typed, as the search always read them.
         return TextQuery(WEBSEARCH, text)
     if relaxed:  # the diseases its signs mean rank, and match, too
-        groups += [group for group in signs(text) if group not in groups]
+        groups += [group for group in _described(text) if group not in groups]
     joiner = " | " if relaxed else " & "
     # A query naming diseases asks for trials about them (names_diseases): relaxed, about
     # some of them, each word in the parts of a trial that say what it is about (ABOUT_WEIGHTS),
@@ -255,7 +276,7 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
         return []
     groups = needed(_groups(text))
     named = [group for group in groups if _is_disease(group)]
-    described = [group for group in signs(text) if group not in named]
+    described = [group for group in _described(text) if group not in named]
     diseases = named + described
     if not diseases or (len(named) == len(groups) and not described):
         return []
@@ -311,6 +332,30 @@ def _signs() -> tuple[tuple[tuple[frozenset[str], ...], Group], ...]:
         )
         read.append((cues, tuple(words for m in sign["mean"] if (words := _words(m)))))
     return tuple(read)
+
+
+def _described(text: str) -> list[Group]:
+    """The diseases a query's signs mean, when it names no disease by a condition's whole name
+    or a phrase meaning one ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
+    the hand eczema its cracking hands describe); a disease it compares to ("red and bumpy
+    like acne") names none."""
+    groups = _groups(text)
+    folded = [word for word, _ in _typed(text)]
+    compared = {after for word, after in pairwise(folded) if word == "like"}
+    names = _condition_names()
+    for group in groups:
+        naming = _is_disease(group) and _words(" ".join(group[0]))[0] not in compared
+        if naming and any(_key(alternative) in names for alternative in group):
+            return []
+    return [group for group in signs(text) if group not in groups]
+
+
+@cache
+def _condition_names() -> frozenset[tuple[str, ...]]:
+    """The vocabulary's condition names and synonyms (not abbreviations), as _key reads them."""
+    conditions = Vocabulary.default().conditions.values()
+    names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
+    return frozenset(_key(_words(name)) for name in names if not is_abbreviation(name))
 
 
 def signs(text: str) -> list[Group]:
