@@ -586,3 +586,53 @@ def test_women_typed_keep_the_trials_open_to_women(client):
     assert {hit.key for hit in response.context["result"].trials} == {"F-ONLY", "ALL"}
     (understood,) = response.context["understood"]
     assert understood["sentence"] == "Showing trials open to women"
+
+
+# --- a treatment failure few trials ask for fills the list ----------------------------------------
+
+
+@pytest.fixture
+def dermatomyositis_trials(db):
+    Trial.objects.create(
+        key="DM-REF",
+        record={},
+        title="Dermatomyositis refractory to methotrexate",
+        is_refractory=True,
+        prior_therapies=["methotrexate", "immunosuppressants"],
+    )
+    for n in (1, 2):
+        Trial.objects.create(key=f"DM-{n}", record={}, title=f"Dermatomyositis study {n}")
+    Trial.objects.create(key="PSO-REF", record={}, title="Plaque psoriasis", is_refractory=True)
+
+
+OURS = {"DM-REF", "DM-1", "DM-2", "PSO-REF"}
+
+
+def _reference(**params) -> set[str]:
+    data = _params(**params)
+    return set(
+        TrialFilterSet(data=data, queryset=Trial.objects.all()).qs.values_list("key", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_a_failure_few_trials_ask_for_lists_them_first_then_the_others(
+    client, dermatomyositis_trials
+):
+    typed = "dermatomyositis not responding to methotrexate"
+    result = search(parse(_params(q=typed))[0])
+    keys = [hit.key for hit in result.trials if hit.key in OURS]
+    assert keys[0] == "DM-REF" and set(keys) == {"DM-REF", "DM-1", "DM-2"}
+    assert result.read_first is not None and result.read_first < result.count
+    assert _reference(q=typed) & OURS == {"DM-REF", "DM-1", "DM-2"}
+    assert len(_reference(q=typed)) == result.count  # the ORM reference fills alike
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "listed first; after them, trials that do not ask it" in html or (
+        "listed first; after it, trials that do not ask it" in html
+    )
+    body = client.get("/api/trials/", {"q": typed}).json()
+    assert body["read_first"] == result.read_first and body["count"] == result.count
+    # Chosen as parameters, the filters are kept whatever they leave.
+    explicit = search(parse(_params(q="dermatomyositis", refractory="1"))[0])
+    assert explicit.read_first is None
+    assert {hit.key for hit in explicit.trials} & OURS == {"DM-REF"}

@@ -27,7 +27,7 @@ from trials.models import (
     headline_part,
     unconfirmed_before,
 )
-from trials.search import facets, labels, regions, spelling, words
+from trials.search import facets, labels, readings, regions, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import about, passing_mentions, passing_mentions_relaxed, text_rows
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
@@ -124,6 +124,10 @@ class SearchResult:
     # No trial is about the terms the query names: this many mention them only in passing
     # (summary, description, inclusion criteria), and are neither listed nor counted.
     passing: int = 0
+    # Few trials (words.FILL_BELOW) met the treatment failure read from the words ("prednisone
+    # didn't help": readings.READ_FILLED): this many, listed first; after them, the query's other
+    # trials (counted in `count`). None when the search was not filled so.
+    read_first: int | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,8 @@ class _Matched:
     suggestion: str | None
     # The rows with every word of a query filled with partial matches (words.FILL_BELOW).
     all_words: np.ndarray | None = None
+    # The rows meeting the filters read from the words when the search was filled without them.
+    read_first: np.ndarray | None = None
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -225,6 +231,9 @@ def _match(query: Query) -> _Matched:
     if "q" in masks and not (relaxed or passing or corrected_from or id_pks):
         all_words = _filled(index, query.q, masks)  # not a registry ID's trial either
     everything = _combine(index, masks)
+    read_first = None
+    if (wider := _read_filled(index, query, masks, everything)) is not None:
+        masks, read_first, everything = wider[0], everything, wider[1]
     return _Matched(
         index,
         query,
@@ -238,7 +247,25 @@ def _match(query: Query) -> _Matched:
         passing,
         suggestion,
         all_words,
+        read_first,
     )
+
+
+def _read_filled(
+    index: FacetIndex, query: Query, masks: dict[str, np.ndarray], everything: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    """The masks without the READ_FILLED filters read from the words, and what they match,
+    when fewer than words.FILL_BELOW trials meet those filters and more trials have the words;
+    None otherwise (no such reading, enough trials, or no words left to search)."""
+    read = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
+    read &= masks.keys()
+    if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
+        return None
+    kept = {name: mask for name, mask in masks.items() if name not in read}
+    wider = _combine(index, kept)
+    if not (wider & ~everything).any():
+        return None
+    return kept, wider
 
 
 def _filled(index: FacetIndex, text: str, masks: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -295,6 +322,9 @@ def search(query: Query) -> SearchResult:
             if matched.all_words is not None
             else None
         ),
+        read_first=(
+            int(np.count_nonzero(matched.read_first)) if matched.read_first is not None else None
+        ),
     )
 
 
@@ -317,11 +347,22 @@ class Matches:
 
 
 def _tiers(
-    index: FacetIndex, query: Query, everything: np.ndarray, all_words: np.ndarray | None = None
+    index: FacetIndex,
+    query: Query,
+    everything: np.ndarray,
+    all_words: np.ndarray | None = None,
+    read_first: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """The matching rows as masks in the order relevance lists them: those with every word
-    first (a filled query: words.FILL_BELOW), then for a children's search by age
+    """The matching rows as masks in the order relevance lists them: those meeting the filters
+    read from the words first (a search filled without them: _read_filled), then those with
+    every word (a filled query: words.FILL_BELOW), then for a children's search by age
     (YOUNG_ONLY_MAX_AGE)."""
+    if read_first is not None:
+        return [
+            tier & part
+            for part in (read_first, ~read_first)
+            for tier in _tiers(index, query, everything, all_words)
+        ]
     if all_words is not None:
         return [
             tier & part
@@ -347,7 +388,7 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
     `names` as Trials with those fields and snippets (ranked_by_pk), else their pks."""
     found: list = []
     index, query = matched.index, matched.query
-    for mask in _tiers(index, query, matched.everything, matched.all_words):
+    for mask in _tiers(index, query, matched.everything, matched.all_words, matched.read_first):
         size = int(np.count_nonzero(mask))
         if start >= size:
             start, stop = start - size, stop - size

@@ -138,6 +138,22 @@ class TrialFilterSet(django_filters.FilterSet):
             facet_filter.parent = self
             self.filters[facet.name] = facet_filter
 
+    def filter_queryset(self, queryset):
+        """The engine's match (engine._read_filled): a treatment failure read from the words
+        that fewer than words.FILL_BELOW trials meet is left out when more trials have the
+        words (the engine lists those that meet it first)."""
+        filtered = super().filter_queryset(queryset)
+        read = {reading.parameter for reading in self.understood} & set(readings.READ_FILLED)
+        if not read or not self.form.cleaned_data.get("q") or self.errors:
+            return filtered
+        if filtered[: words.FILL_BELOW].count() >= words.FILL_BELOW:
+            return filtered
+        data = self.data.copy()
+        for name in read:
+            data.pop(name, None)
+        wider = TrialFilterSet(data, queryset=queryset, read_words=False).qs
+        return wider if wider.count() > filtered.count() else filtered
+
     def filter_facet(self, qs, name, value):
         # django-filter passes the field name, which is the facet's name.
         return qs.filter(facets.get(name).where(value)) if value else qs

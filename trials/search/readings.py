@@ -48,6 +48,13 @@ _PHASE_OR = re.compile(
 _MAX_BETWEEN = 3
 
 
+# Filters read from the words that few registry records can meet (a treatment failure): a
+# search that finds fewer than words.FILL_BELOW trials with them lists those first, then its
+# trials without them, and says so (engine._read_filled, params.TrialFilterSet). A filter
+# chosen as a parameter is never relaxed.
+READ_FILLED = ("refractory", "prior_therapy")
+
+
 @dataclass(frozen=True)
 class Reading:
     """One parameter read from the words `said` (as typed); `spans` are the characters of the

@@ -112,7 +112,13 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     }
     for drug_class in json.loads((VOCAB_DIR / "drug_classes.json").read_text(encoding="utf-8")):
         names = with_other_numbers([drug_class["label"], *drug_class.get("synonyms", [])])
-        members = [name for slug in drug_class.get("members", []) for name in drugs.get(slug, [])]
+        # Not the members' abbreviations: "RTX" (rituximab) is also a renal transplant.
+        members = [
+            name
+            for slug in drug_class.get("members", [])
+            for name in drugs.get(slug, [])
+            if not is_abbreviation(name)
+        ]
         add(names, members)
     # A condition's abbreviation means the synonym it abbreviates ("DLE": discoid lupus
     # erythematosus, "PsA": psoriatic arthritis), which then ranks the trials that spell it out.

@@ -257,6 +257,15 @@ _SEARCH = {
                 "words. Null when every listed trial has every word."
             ),
         },
+        "read_first": {
+            "type": ["integer", "null"],
+            "description": (
+                "Fewer than 10 trials met the treatment failure read from `q` (`understood`: "
+                "refractory, prior_therapy): this many, listed first; after them, and in "
+                "`count`, the search's trials without that filter. Null when every listed "
+                "trial meets it, or none was read."
+            ),
+        },
         "understood": {
             "type": "array",
             "items": {

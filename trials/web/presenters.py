@@ -23,6 +23,7 @@ from trials.search.engine import (
     Query,
     SearchResult,
 )
+from trials.search.readings import READ_FILLED
 
 # Longer facets show this many values and fold the rest into "Show all".
 FACET_SHOWN = 8
@@ -91,6 +92,8 @@ def search_page(
         "corrected_to": result.corrected_to,
         "relaxed": result.relaxed,
         "all_words": result.all_words,
+        "read_first": result.read_first,
+        "read_first_said": _failure_said(query) if result.read_first is not None else "",
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }
@@ -233,6 +236,12 @@ def _explicit(params: QueryDict, query: Query) -> QueryDict:
     for reading in query.understood:
         changed.appendlist(reading.parameter, reading.value)
     return changed
+
+
+def _failure_said(query: Query) -> str:
+    """The words a treatment failure was read from ("prednisone didn't help")."""
+    said = [r.said for r in query.understood if r.parameter in READ_FILLED]
+    return said[0] if said else ""
 
 
 def _understood(query: Query, explicit: QueryDict) -> list[dict]:
