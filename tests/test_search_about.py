@@ -233,6 +233,8 @@ def described():
         ("thick silvery patches on my knees and lower back", "PSO", {"PSO"}, {"KNEE"}),
         # Scars is a condition's word too, but no sign: hidradenitis alone, not scar trials.
         ("painful lumps in armpits and groin that leave scars", "HS", {"HS"}, {"SCAR"}),
+        # People's word for it ("boils") names it as strongly as a phrase: not scars either.
+        ("painful boils that keep coming back and leave scars", "HS", {"HS"}, {"SCAR"}),
         # Lupus by a phrase, scarring by a sign: lupus of the skin first, then lupus.
         (
             "lupus rash on my face thats leaving scars",

@@ -324,3 +324,18 @@ def test_the_orm_reference_counts_what_the_engine_counts(typed):
     data["q"] = typed
     reference = TrialFilterSet(data=data, queryset=Trial.objects.all()).qs
     assert _run(typed).count == reference.count()
+
+
+@pytest.mark.parametrize(
+    ("typed", "relaxes"),
+    [
+        ("lebrikizumab or dupilumab atopic dermatitis", True),  # "or" as people write it
+        ('"red scaly" eczema', False),  # a quoted phrase: exactly that
+        ("eczema -kids", False),  # a word excluded: never brought back
+    ],
+)
+def test_a_query_whose_only_syntax_is_or_relaxes_like_any_other(typed, relaxes):
+    assert words.can_relax(typed) is relaxes
+    relaxed = words.read(typed, relaxed=True)
+    assert (relaxed.search_type == words.RAW and " or " not in relaxed.text) is relaxes
+    assert words.read(typed).search_type == words.WEBSEARCH  # as typed first

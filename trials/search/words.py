@@ -49,6 +49,11 @@ RAW = "raw"
 ABOUT_WEIGHTS = "ABC"
 # Web-search syntax a user may mean: a quoted phrase, "or", or a word excluded with "-".
 _SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
+# Of it, what is never relaxed: a quoted phrase, an excluded word. A query whose only syntax is
+# "or" ("lebrikizumab or dupilumab atopic dermatitis", as people write) that finds nothing as
+# typed is relaxed like any other: any of its words.
+_EXACT_SYNTAX = re.compile(r"\"|(^|\s)-\w")
+_OR = re.compile(r"\sor\s", re.IGNORECASE)
 # A phrase of the vocabulary is at most this many words.
 _LONGEST = 8
 # A query of several words that fewer trials than this have all of is filled: after them, the
@@ -251,7 +256,9 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     """The full-text query for `text`: all groups required, or with `relaxed` any of them
     (naming diseases: about them, unless `anywhere`)."""
     if _SYNTAX.search(text):
-        return TextQuery(WEBSEARCH, text)
+        if not relaxed or _EXACT_SYNTAX.search(text):
+            return TextQuery(WEBSEARCH, text)
+        text = _OR.sub(" ", text)
     groups = _groups(text)
     plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
     if not groups or (plain and not relaxed):
@@ -291,7 +298,9 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
         return TextQuery(RAW, joiner.join(_group_text(group, ABOUT_WEIGHTS) for group in tier))
 
     parts = [(about(diseases), FILL_BELOW if len(diseases) > 1 else 1)]
-    strong = [group for group in named if len(group[0]) > 1] + described
+    # Strong: a phrase of the vocabulary (people's words, "boils"; several words) or signs;
+    # weak: a single word of a condition's name ("scars").
+    strong = [group for group in named if len(group) > 1 or len(group[0]) > 1] + described
     if strong and len(strong) < len(diseases):
         parts.append((about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
@@ -468,7 +477,9 @@ def fills(text: str) -> bool:
 
 def can_relax(text: str) -> bool:
     """Whether `text` has a relaxed form that may find more than the strict one."""
-    return not _SYNTAX.search(text) and len(_groups(text)) > 1
+    if _SYNTAX.search(text):
+        return not _EXACT_SYNTAX.search(text) and len(_groups(_OR.sub(" ", text))) > 1
+    return len(_groups(text)) > 1
 
 
 # A registry's prefix typed apart from its number ("NCT 04946669").
