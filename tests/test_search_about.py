@@ -298,7 +298,10 @@ def test_each_about_part_is_read_once(monkeypatch, described):
     [
         # A disease named by its name wins over the signs its words describe.
         ("psoriasis on my palms, cracking and bleeding", []),
-        ("hives and swollen lips", []),  # "hives" means urticaria: named
+        ("hives that itch all day", []),  # "hives" means urticaria: named
+        # … but a sign with the disease named among its cues refines it.
+        ("psoriasis with painful swollen fingers", ["psoriatic arthritis"]),
+        ("hives and swollen lips", ["angioedema"]),
         # A disease compared to is not named: the signs say what it is.
         ("cheeks red and bumpy like acne, worse after wine", ["rosacea"]),
         ("cracked bleeding fingers", ["hand eczema"]),

@@ -358,11 +358,23 @@ def _described(text: str) -> list[Group]:
     folded = [word for word, _ in _typed(text)]
     compared = {after for word, after in pairwise(folded) if word == "like"}
     names = _condition_names()
+    described = [group for group in signs(text) if group not in groups]
     for group in groups:
         naming = _is_disease(group) and _words(" ".join(group[0]))[0] not in compared
         if naming and any(_key(alternative) in names for alternative in group):
-            return []
-    return [group for group in signs(text) if group not in groups]
+            # Only a sign that has the disease named among its cues refines it ("psoriasis"
+            # with swollen fingers is psoriatic arthritis).
+            named = {_singular(word) for alternative in group for word in alternative}
+            return [meaning for meaning in described if _refines(text, meaning, named)]
+    return described
+
+
+def _refines(text: str, meaning: Group, named: set[str]) -> bool:
+    """Whether a sign of `text` that means `meaning` has one of the `named` words as a cue."""
+    return any(
+        cues_meaning == meaning and any(cue & named for cue in cues)
+        for cues, cues_meaning in _signs()
+    )
 
 
 @cache
