@@ -118,7 +118,7 @@ def test_kept_lexemes_match_the_same_trials_as_postgresql(settings):
     answered_here = 0
     for text in QUERIES:
         text_query = words.read(text)
-        function = fulltext._TSQUERY[text_query.search_type]
+        function = words.FUNCTIONS[text_query.search_type]
         answered_here += fulltext._in_process(facet_index, function, text_query.text) is not None
         assert sorted(fulltext.text_rows(facet_index, text).tolist()) == _sql_rows(
             facet_index, text
@@ -161,7 +161,7 @@ def test_a_phrase_with_more_trials_to_check_than_the_limit_goes_to_postgresql(
     _corpus(random.Random(5), n=200)
     facet_index = _analyzed(settings)
     text_query = words.read('"itch rash"')
-    function = fulltext._TSQUERY[text_query.search_type]
+    function = words.FUNCTIONS[text_query.search_type]
     assert fulltext._in_process(facet_index, function, text_query.text) is not None
     monkeypatch.setattr(fulltext, "PHRASE_CHECK_MAX", 1)  # more than one trial has both words
     assert fulltext._in_process(facet_index, function, text_query.text) is None

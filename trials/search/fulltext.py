@@ -26,7 +26,6 @@ ABOUT_CHECK_MAX = 200
 # description, inclusion criteria or sites' cities (D).
 RESPELT_IN = "{a,b}"
 DISEASE_IN = "{" + ",".join(words.ABOUT_WEIGHTS.lower()) + "}"  # {a,b,c}
-_TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
 # A phrase matched in process is checked in the vectors of the trials having all its words, up
 # to this many; more go to the GIN index whole (which then checks as many, and more slowly).
 PHRASE_CHECK_MAX = 20_000
@@ -66,7 +65,7 @@ def text_rows(
 def _rows(index, key, text: str, text_query: words.TextQuery, check: bool) -> np.ndarray:
     """text_rows' rows of `text_query`, put in the cache under `key`; with `check`, whether
     some are about the diseases `text` names is remembered too."""
-    function = _TSQUERY[text_query.search_type]
+    function = words.FUNCTIONS[text_query.search_type]
     rows = _in_process(index, function, text_query.text)
     if rows is not None:
         cache.TEXT_HITS.put(key, rows)
@@ -202,7 +201,7 @@ def about(index: FacetIndex, text: str, weights: str = RESPELT_IN) -> bool:
     if known is not None:
         return bool(len(known))
     text_query = words.read(text)
-    function = _TSQUERY[text_query.search_type]
+    function = words.FUNCTIONS[text_query.search_type]
     with search_connection().cursor() as cursor:
         sql = "SELECT " + _EXISTS_ABOUT.format(function=function, weights=weights)
         cursor.execute(sql, [text_query.text] * 2)

@@ -24,6 +24,7 @@ from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sq
 from django.http import QueryDict
 
 from trials.models import Site, Status, Trial, search_parts, unconfirmed_before
+from trials.models import text_query as text_query_expression
 from trials.readers.gazetteer import EARTH_RADIUS_KM
 from trials.search import facets, fulltext, places, readings, regions, words
 from trials.search.engine import DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
@@ -82,7 +83,7 @@ def _relaxed(value: str) -> Q:
 
 
 def _search_query(text_query: words.TextQuery) -> SearchQuery:
-    return SearchQuery(text_query.text, search_type=text_query.search_type, config="english")
+    return text_query_expression(text_query.text, text_query.search_type)
 
 
 def _found(text_query: words.TextQuery) -> int:

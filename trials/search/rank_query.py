@@ -28,12 +28,11 @@ from trials.search.index import FacetIndex
 RANK_COMMON = 0.5
 _DISTANCE = re.compile(r"<\d+>")
 _WORDS = re.compile(r"[^\W_]+")
-_TO_TSQUERY = {words.RAW: "to_tsquery", words.WEBSEARCH: "websearch_to_tsquery"}
 
 
 def rank_query(index: FacetIndex, text_query: words.TextQuery) -> words.TextQuery:
     """The query that ranks the matches of `text_query` (see the module's text)."""
-    if text_query.search_type not in _TO_TSQUERY or not _may_simplify(text_query.text):
+    if text_query.search_type not in words.FUNCTIONS or not _may_simplify(text_query.text):
         return text_query
     key = ((text_query.search_type, text_query.text, "rank"), index.seq)
     ranked = cache.RANK_QUERIES.get(key)
@@ -52,7 +51,7 @@ def _may_simplify(text: str) -> bool:
 def tsquery_of(text_query: words.TextQuery) -> str:
     """The tsquery PostgreSQL reads `text_query` as, in its text form (cached: it depends on
     the words alone)."""
-    function = _TO_TSQUERY[text_query.search_type]
+    function = words.FUNCTIONS[text_query.search_type]
     key = (function, text_query.text)
     tsquery = cache.TSQUERIES.get(key)
     if tsquery is None:

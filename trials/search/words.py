@@ -43,6 +43,8 @@ from trials.readers.vocabulary import (
 
 WEBSEARCH = "websearch"
 RAW = "raw"
+# The PostgreSQL function that reads a TextQuery of each search type.
+FUNCTIONS = {RAW: "to_tsquery", WEBSEARCH: "websearch_to_tsquery"}
 # Where a trial has the diseases it is about: its title (A), conditions and their synonyms (B),
 # summary (C); not its description, inclusion criteria or sites' cities (D). The search
 # vector's weights (trials/models.py), as to_tsquery writes them.
@@ -256,9 +258,10 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     """The full-text query for `text`: all groups required, or with `relaxed` any of them
     (naming diseases: about them, unless `anywhere`)."""
     if _SYNTAX.search(text):
-        if not relaxed or _EXACT_SYNTAX.search(text):
+        unsyntaxed = _without_or(text) if relaxed else None
+        if unsyntaxed is None:
             return TextQuery(WEBSEARCH, text)
-        text = _OR.sub(" ", text)
+        text = unsyntaxed
     groups = _groups(text)
     plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
     if not groups or (plain and not relaxed):
@@ -352,49 +355,51 @@ def _signs() -> tuple[tuple[tuple[frozenset[str], ...], Group], ...]:
 def _described(text: str) -> list[Group]:
     """The diseases a query's signs mean, when it names no disease by a condition's whole name
     or a phrase meaning one ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
-    the hand eczema its cracking hands describe); a disease it compares to ("red and bumpy
-    like acne") names none."""
+    the hand eczema its cracking hands describe), but for a sign with the disease named among
+    its cues, which refines it ("psoriasis" with swollen fingers: psoriatic arthritis); a
+    disease it compares to ("red and bumpy like acne") names none."""
     groups = _groups(text)
     folded = [word for word, _ in _typed(text)]
     compared = {after for word, after in pairwise(folded) if word == "like"}
     names = _condition_names()
-    described = [group for group in signs(text) if group not in groups]
+    named: set[str] = set()
     for group in groups:
         naming = _is_disease(group) and _words(" ".join(group[0]))[0] not in compared
         if naming and any(_key(alternative) in names for alternative in group):
-            # Only a sign that has the disease named among its cues refines it ("psoriasis"
-            # with swollen fingers is psoriatic arthritis).
-            named = {_singular(word) for alternative in group for word in alternative}
-            return [meaning for meaning in described if _refines(text, meaning, named)]
-    return described
-
-
-def _refines(text: str, meaning: Group, named: set[str]) -> bool:
-    """Whether a sign of `text` that means `meaning` has one of the `named` words as a cue."""
-    return any(
-        cues_meaning == meaning and any(cue & named for cue in cues)
-        for cues, cues_meaning in _signs()
-    )
+            named |= {_singular(word) for alternative in group for word in alternative}
+    found = [
+        meaning
+        for cues, meaning in _signs_in(text)
+        if meaning not in groups and (not named or any(cue & named for cue in cues))
+    ]
+    return list(dict.fromkeys(found))
 
 
 @cache
 def _condition_names() -> frozenset[tuple[str, ...]]:
     """The vocabulary's condition names and synonyms (not abbreviations), as _key reads them."""
+    return frozenset(_key(_words(name)) for name in _full_condition_names())
+
+
+def _full_condition_names() -> list[str]:
+    """The vocabulary's condition names and synonyms but abbreviations ("BP" is also blood
+    pressure)."""
     conditions = Vocabulary.default().conditions.values()
     names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
-    return frozenset(_key(_words(name)) for name in names if not is_abbreviation(name))
+    return [name for name in names if not is_abbreviation(name)]
 
 
 def signs(text: str) -> list[Group]:
     """What the signs a query describes mean, a group each (the diseases of a sign, in
     lay_terms.json's order): the signs with a word of the query in each of their cues, in any
     order and with any words between ("skin on my hands is getting tight": scleroderma)."""
+    return list(dict.fromkeys(meaning for _cues, meaning in _signs_in(text)))
+
+
+def _signs_in(text: str) -> list[tuple[tuple[frozenset[str], ...], Group]]:
+    """The signs (cues, meaning) with a word of `text` in each of their cues."""
     said = {_singular(folded) for folded, _ in _typed(text)}
-    found: list[Group] = []
-    for cues, meaning in _signs():
-        if meaning not in found and all(cue & said for cue in cues):
-            found.append(meaning)
-    return found
+    return [(cues, meaning) for cues, meaning in _signs() if all(cue & said for cue in cues)]
 
 
 def _is_disease(group: Group) -> bool:
@@ -454,9 +459,7 @@ def _condition_words() -> frozenset[str]:
     """The words of the vocabulary's condition names and synonyms that name diseases alone
     (folded): not abbreviations ("BP" is also blood pressure), stop words, filler, nor the
     curators' `not_diseases_alone`."""
-    conditions = Vocabulary.default().conditions.values()
-    names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
-    found = {word for name in names if not is_abbreviation(name) for word in _words(name)}
+    found = {word for name in _full_condition_names() for word in _words(name)}
     generic = set(_lay_terms()["not_diseases_alone"]) | _vocabulary()[1] | STOP_WORDS
     return frozenset(found - generic)
 
@@ -489,9 +492,14 @@ def fills(text: str) -> bool:
 
 def can_relax(text: str) -> bool:
     """Whether `text` has a relaxed form that may find more than the strict one."""
-    if _SYNTAX.search(text):
-        return not _EXACT_SYNTAX.search(text) and len(_groups(_OR.sub(" ", text))) > 1
-    return len(_groups(text)) > 1
+    words = _without_or(text) if _SYNTAX.search(text) else text
+    return words is not None and len(_groups(words)) > 1
+
+
+def _without_or(text: str) -> str | None:
+    """A web-search query whose only syntax is "or" without it (its words, relaxed: any of
+    them); None for one with a quoted phrase or an excluded word (never relaxed)."""
+    return None if _EXACT_SYNTAX.search(text) else _OR.sub(" ", text)
 
 
 # A registry's prefix typed apart from its number ("NCT 04946669").
