@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 STUDIES = 2500
 # Run as `python -c`: manage.py as it is, or with SIGTERM turned into SystemExit first, as
 # pgembed does when manage.py starts the embedded server itself.
+# SIGUSR1 makes the process write its threads' stacks to stderr: what a test that times out
+# shows (_ended).
 PLAIN = (
+    "import faulthandler, signal; faulthandler.register(signal.SIGUSR1, all_threads=True); "
     "import runpy, sys; sys.argv = ['manage.py', *sys.argv[1:]]; "
     "runpy.run_path('manage.py', run_name='__main__')"
 )
@@ -35,6 +38,7 @@ HANDLED = (
     "import signal; from portal import pgembed; "
     "signal.signal(signal.SIGTERM, pgembed._terminate_normally); " + PLAIN
 )
+ENDS_WITHIN = 60  # seconds a killed import has to end in
 
 
 def _server() -> dict:
@@ -162,7 +166,7 @@ def test_a_killed_import_leaves_nothing_behind(scratch, how, code, signum, group
             os.killpg(process.pid, signum)
         else:
             os.kill(process.pid, signum)
-        process.communicate(timeout=60)  # no deadlock: it ends
+        _ended(process, how)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -171,6 +175,19 @@ def test_a_killed_import_leaves_nothing_behind(scratch, how, code, signum, group
     assert _wait(lambda: not _sessions(name), 10), f"{how}: sessions left {_sessions(name)}"
     trials, sources, ids, runs = _snapshot(url)
     assert (len(trials), sources, ids, runs) == (0, 0, 0, 0), f"{how}: something was committed"
+
+
+def _ended(process: subprocess.Popen, how: str) -> None:
+    """The process ends (no deadlock), or the test fails with the stacks of its threads and of
+    its reader's."""
+    try:
+        process.communicate(timeout=ENDS_WITHIN)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGUSR1)
+        time.sleep(1)
+        os.killpg(process.pid, signal.SIGKILL)
+        _out, err = process.communicate()
+        pytest.fail(f"{how}: still running {ENDS_WITHIN} s after it, at:\n{err.decode()[-12000:]}")
 
 
 def test_the_re_run_equals_a_clean_import(scratch):

@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -216,20 +216,23 @@ class _Importer:
         run.save()
         self.result.run = run
 
-    def _consume(self, events: Iterable[tuple]) -> None:
-        """Load what reading gives, in batches."""
+    def _consume(self, events: Iterator[tuple]) -> None:
+        """Load what reading gives, in batches. `events` is closed whatever ends the load, so
+        that a reader process is stopped at once: left to the garbage collector (an exception's
+        frames in a cycle), the close came during the interpreter's shutdown."""
         # The first batch is small, so that the database starts while the reader goes on.
         batch = FIRST_BATCH
-        for kind, *event in events:
-            if kind == "record":
-                self.batch.append(event)
-                if len(self.batch) >= batch:
-                    self._flush()
-                    batch = BATCH
-            elif kind == "skip":
-                self._skip(*event)
-            else:
-                self._fail(*event)
+        with closing(events):
+            for kind, *event in events:
+                if kind == "record":
+                    self.batch.append(event)
+                    if len(self.batch) >= batch:
+                        self._flush()
+                        batch = BATCH
+                elif kind == "skip":
+                    self._skip(*event)
+                else:
+                    self._fail(*event)
         self._flush()
 
     def _events(self, paths: list[str]) -> Iterator[tuple]:

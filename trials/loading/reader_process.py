@@ -18,6 +18,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 
@@ -27,6 +28,9 @@ from collections.abc import Callable, Iterator
 FIRST_CHUNK = 100
 CHUNK = 250
 AHEAD = 4
+# How long stopping waits for the reader to go, and for the thread that takes its chunks to
+# end, before it kills the one and leaves the other (a daemon thread ends with the process).
+STOP_WAIT = 5.0
 END = "end"  # the event that ends a document of a streaming reader (in_streaming_reader)
 
 
@@ -129,16 +133,25 @@ def _received(child, receiver, life_write: int) -> Iterator[tuple]:
                 raise RuntimeError(f"the reader process failed:\n{chunk}")
             yield from chunk
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()  # the pipe's other end is closed now: the taker ends
-        while taker.is_alive():
+        _stop(child)  # the pipe's other end is closed now: the taker ends
+        deadline = time.monotonic() + STOP_WAIT
+        while taker.is_alive() and time.monotonic() < deadline:
             try:  # make room for its last put
                 inbox.get_nowait()
             except queue.Empty:
                 taker.join(0.1)
         receiver.close()
         os.close(life_write)
+
+
+def _stop(child) -> None:
+    """End the reader: SIGTERM, then SIGKILL if it has not gone within STOP_WAIT seconds."""
+    if child.is_alive():
+        child.terminate()
+        child.join(STOP_WAIT)
+    if child.is_alive():
+        child.kill()
+    child.join()
 
 
 def _pump(get: Callable[[], object], put: Callable[[object], None]) -> None:
