@@ -10,7 +10,7 @@ test_facet_declaration.py declares its own); once the real one exists they use i
 import pytest
 from django.http import QueryDict
 
-from trials.models import Trial
+from trials.models import Sex, Trial
 from trials.search import facets, readings
 from trials.search.engine import matching, search
 from trials.search.facets import Facet, Kind
@@ -540,6 +540,27 @@ def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_t
         data.update(params)
         query, _ = parse(data)
         assert [Trial.objects.get(pk=pk).key for pk in matching(query, 10).pks] == found
+
+
+def test_a_search_for_one_sex_ranks_the_trials_for_it_only_first(db):
+    """The women-only trial ranks lower on its words; a search for women lists it first, then
+    those for all; the men-only one is not open to women. A search for both sexes, or none,
+    keeps the order of the words."""
+    for key, title, sex in [
+        ("ALL-1", "Morphea: morphea and morphea", Sex.ALL),
+        ("UNSAID", "Morphea and morphea", None),
+        ("WOMEN", "Morphea in pregnancy", Sex.FEMALE),
+        ("MEN", "Morphea morphea in men", Sex.MALE),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, sex=sex)
+    assert _keys(_search({"q": "morphea"}))[0] == "ALL-1"
+    for params in ({"q": "morphea trials for women"}, {"q": "morphea", "sex": "female"}):
+        assert _keys(_search(params)) == ["WOMEN", "ALL-1", "UNSAID"], params
+    assert _keys(_search({"q": "morphea in men"}))[0] == "MEN"
+    data = QueryDict("q=morphea&sex=female&sex=male")
+    query, errors = parse(data)
+    both = _keys(search(query))
+    assert not errors and both[0] == "ALL-1" and set(both) == {"ALL-1", "UNSAID", "WOMEN", "MEN"}
 
 
 # --- Whom the trial is for ("lupus trials for women", "eczema in elderly") -----------------

@@ -22,6 +22,7 @@ from trials.models import (
     MATCH_START,
     MATCH_STOP,
     RANKED_ORDER,
+    Sex,
     Status,
     Trial,
     headline_part,
@@ -356,7 +357,7 @@ def _tiers(
     """The matching rows as masks in the order relevance lists them: those meeting the filters
     read from the words first (a search filled without them: _read_filled), then those with
     every word (a filled query: words.FILL_BELOW), then for a children's search by age
-    (YOUNG_ONLY_MAX_AGE)."""
+    (YOUNG_ONLY_MAX_AGE), then for a search for one sex the trials for it only."""
     if read_first is not None:
         return [
             tier & part
@@ -369,18 +370,25 @@ def _tiers(
             for part in (all_words, ~all_words)
             for tier in _tiers(index, query, everything)
         ]
+    tiers = [everything]
     for_children = "child" in query.facets.get("age_group", ()) or (
         query.age is not None and query.age < 18
     )
-    if not for_children:
-        return [everything]
-    with np.errstate(invalid="ignore"):  # no oldest age given: not for the young only
-        young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
-    # Then those that say which ages they take (and so take the child), before those that say
-    # none: "no ages given" admits a child to the filter, not to the trial.
-    unstated = np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"])
-    rest = everything & ~young
-    return [young, rest & ~unstated, rest & unstated]
+    if for_children:
+        with np.errstate(invalid="ignore"):  # no oldest age given: not for the young only
+            young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
+        # Then those that say which ages they take (and so take the child), before those that
+        # say none: "no ages given" admits a child to the filter, not to the trial.
+        unstated = np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"])
+        rest = everything & ~young
+        tiers = [young, rest & ~unstated, rest & unstated]
+    # A search for one sex ("lupus studies for women"; sex=female) ranks the trials for that
+    # sex only before those for all, within each tier above.
+    sexes = query.facets.get("sex", ())
+    if len(sexes) == 1:
+        only = index.columns.is_in("sex", [Sex[sexes[0].upper()].value])
+        tiers = [tier & part for tier in tiers for part in (only, ~only)]
+    return tiers
 
 
 def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) -> list:
