@@ -318,3 +318,52 @@ def test_signs_give_way_to_a_disease_named(typed, means):
 def test_a_conditions_abbreviation_means_the_synonym_it_abbreviates(typed, spelt):
     (group,) = words._groups(typed)
     assert group[0] == (typed.lower(),) and spelt in group
+
+
+# --- A disease no trial is about: the trials about its group ---------------------------------
+
+
+@pytest.fixture
+def blistering_diseases():
+    """A trial about blistering diseases as a group (the vocabulary's parent of pemphigus and
+    pemphigoid), one about psoriasis."""
+    Trial.objects.create(
+        key="GROUP-1",
+        record={},
+        title="Suction blisters in blistering diseases",
+        conditions=["autoimmune-blistering-diseases"],
+        text_terms="Vesiculobullous Skin Disease Autoimmune blistering diseases",
+    )
+    Trial.objects.create(key="PSO-1", record={}, title="Plaque psoriasis", conditions=["psoriasis"])
+
+
+def test_a_disease_no_trial_is_about_lists_the_trials_about_its_group(
+    client, in_passing, blistering_diseases
+):
+    for typed in ("pemphigus", "pemphigus vulgaris", "bullous pemphigoid"):
+        result = _run(typed)
+        assert [hit.key for hit in result.trials] == ["GROUP-1"], typed
+        assert result.broader_from == typed
+        assert result.broader_to == "Autoimmune blistering diseases"
+        assert result.passing == 0 and not result.relaxed
+        assert _reference_count(typed) == 1
+    html = client.get("/", {"q": "pemphigus"}).content.decode()
+    assert "No trial is about “pemphigus”: showing trials about" in html
+    assert "autoimmune blistering diseases</strong>, the group of diseases" in html
+    assert "Suction blisters in blistering diseases" in html
+    body = client.get("/api/trials/", {"q": "pemphigus"}).json()
+    assert body["broader"] == {"from": "pemphigus", "to": "Autoimmune blistering diseases"}
+    assert [r["key"] for r in body["results"]] == ["GROUP-1"]
+
+
+def test_the_group_is_listed_only_when_no_trial_is_about_the_disease(
+    in_passing, blistering_diseases, about_pemphigus
+):
+    result = _run("pemphigus")
+    assert result.broader_from is None and result.trials[0].key == "ABOUT-PV"
+    assert "GROUP-1" not in {hit.key for hit in result.trials}
+    assert _run("psoriasis").broader_from is None  # no group: a disease of its own
+    # Not for a disease among other words, nor a disease of no group.
+    assert words.broader("pemphigus and psoriasis") is None
+    assert words.broader("psoriasis") is None
+    assert words.broader("rituximab") is None

@@ -129,6 +129,11 @@ class SearchResult:
     # didn't help": readings.READ_FILLED): this many, listed first; after them, the query's other
     # trials (counted in `count`). None when the search was not filled so.
     read_first: int | None = None
+    # No trial was about the diseases the query names (as typed: `broader_from`); these are
+    # about the group they belong to (`broader_to`, searched instead: "pemphigus": autoimmune
+    # blistering diseases).
+    broader_from: str | None = None
+    broader_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,9 @@ class _Matched:
     all_words: np.ndarray | None = None
     # The rows meeting the filters read from the words when the search was filled without them.
     read_first: np.ndarray | None = None
+    # The query as typed, when no trial was about the diseases it names and their group's name
+    # (words.broader) was searched instead: `query.q`.
+    broader_from: str | None = None
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -227,9 +235,19 @@ def _match(query: Query) -> _Matched:
         masks["q"][hits] = True
         if not relaxed and not passing:  # no trial is about any of the diseases it names
             passing = passing_mentions_relaxed(index, query.q)
+    broader_from = None
+    if "q" in masks and not masks["q"].any() and not corrected_from:
+        # No trial is about the diseases it names: those about their group, if any
+        # ("pemphigus": autoimmune blistering diseases; the condition facet's trials), ranked
+        # by the group's name.
+        group = words.broader(query.q)
+        if group and (wider := index.facet_mask("condition", [group[0]])).any():
+            broader_from, query = query.q, replace(query, q=group[1])
+            masks["q"] = wider
+            passing = 0
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     all_words = None
-    if "q" in masks and not (relaxed or passing or corrected_from or id_pks):
+    if "q" in masks and not (relaxed or passing or corrected_from or broader_from or id_pks):
         all_words = _filled(index, query.q, masks)  # not a registry ID's trial either
     everything = _combine(index, masks)
     read_first = None
@@ -249,6 +267,7 @@ def _match(query: Query) -> _Matched:
         suggestion,
         all_words,
         read_first,
+        broader_from,
     )
 
 
@@ -326,6 +345,8 @@ def search(query: Query) -> SearchResult:
         read_first=(
             int(np.count_nonzero(matched.read_first)) if matched.read_first is not None else None
         ),
+        broader_from=matched.broader_from,
+        broader_to=query.q if matched.broader_from else None,
     )
 
 

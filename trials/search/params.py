@@ -74,6 +74,14 @@ def _text_query(value: str, relaxed: bool = False) -> SearchQuery:
     return _search_query(words.read(value, relaxed))
 
 
+def _broader(text: str):
+    """The pks of the trials about the group of the diseases `text` names (words.broader),
+    which the engine lists when no trial is about them; none without such a group."""
+    if not (group := words.broader(text)):
+        return Trial.objects.none().values("pk")
+    return Trial.objects.filter(conditions__contains=[group[0]]).values("pk")
+
+
 def _relaxed(value: str) -> Q:
     """The relaxed match of `value` (fulltext.text_rows): the trials about the diseases it
     names among other words when some are, else those with any of its words."""
@@ -164,7 +172,8 @@ class TrialFilterSet(django_filters.FilterSet):
         when it names diseases that no trial is about (fulltext.passing_mentions);
         relaxed when no trial has them all (engine.search): to the trials about the diseases
         it names among other words (words.about_choice), else to any of its words; and with
-        its relaxed matches too when fewer than words.FILL_BELOW have them all."""
+        its relaxed matches too when fewer than words.FILL_BELOW have them all; when nothing
+        matches, the trials about the group of the diseases it names (words.broader)."""
         strict = _text_query(value)
         matching = Trial.objects.filter(search=strict)
         if words.names_diseases(value) and fulltext.ABOUT_CHECK_MAX >= matching.count() > 0:
@@ -172,10 +181,11 @@ class TrialFilterSet(django_filters.FilterSet):
             if not about.exists():
                 matching = Trial.objects.none()
         if not words.can_relax(value):
-            return qs.filter(pk__in=matching.values("pk"))
+            return qs.filter(pk__in=matching.values("pk") if matching.exists() else _broader(value))
         found = matching.count()
         if not found:
-            return qs.filter(_relaxed(value))
+            relaxed = Trial.objects.filter(_relaxed(value))
+            return qs.filter(pk__in=relaxed.values("pk") if relaxed.exists() else _broader(value))
         pasted = words.id_candidates(value)  # a registry ID's trial is never filled
         if pasted and Trial.objects.by_any_id(*pasted).exists():
             return qs.filter(pk__in=matching.values("pk"))

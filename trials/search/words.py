@@ -448,6 +448,24 @@ def names_diseases(text: str) -> bool:
     )
 
 
+def broader(text: str) -> tuple[str, str] | None:
+    """The group the diseases a query names belong to (conditions.json `parent`: "pemphigus",
+    "bullous pemphigoid": autoimmune blistering diseases), as (slug, label), when it names
+    diseases and nothing else (names_diseases), all of one group: the condition whose trials
+    a search about them that finds none lists instead. None otherwise."""
+    if not names_diseases(text):
+        return None
+    vocabulary = Vocabulary.default()
+    parents = {
+        (vocabulary.condition(mention.slug) or {}).get("parent")
+        for mention in vocabulary.find(text, ("condition",))
+    }
+    if len(parents) != 1 or None in parents:
+        return None
+    slug = parents.pop()
+    return slug, (vocabulary.condition(slug) or {}).get("label") or slug
+
+
 @cache
 def _not_naming() -> frozenset[str]:
     """Words a query naming diseases may hold besides them: filler, child words, stop words."""

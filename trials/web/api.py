@@ -248,6 +248,12 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             "searched": query.q,
             # No trial is about the terms `q` names: this many mention them only in passing.
             "mentioned_in_passing": result.passing,
+            # No trial is about the diseases `q` names: these are about their group's name.
+            "broader": (
+                {"from": result.broader_from, "to": result.broader_to}
+                if result.broader_from
+                else None
+            ),
             "results": [_result_json(request, hit, synced) for hit in result.trials],
             "facets": {
                 name: [

@@ -279,6 +279,16 @@ _SEARCH = {
         },
         "searched": {"type": "string"},
         "mentioned_in_passing": {"type": "integer", "minimum": 0},
+        "broader": {
+            "type": ["object", "null"],
+            "required": ["from", "to"],
+            "properties": {"from": {"type": "string"}, "to": {"type": "string"}},
+            "description": (
+                "No trial is about the diseases `q` names (`from`, as typed): the results are "
+                "the trials about the group they belong to (`to`, searched instead: "
+                "'pemphigus': 'Autoimmune blistering diseases'). Null otherwise."
+            ),
+        },
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
         "facets": {
             "type": "object",

@@ -90,6 +90,8 @@ def search_page(
         "suggestion_url": _with_q(explicit, result.suggestion) if result.suggestion else None,
         "corrected_from": result.corrected_from,
         "corrected_to": result.corrected_to,
+        "broader_from": result.broader_from,
+        "broader_to": result.broader_to,
         "relaxed": result.relaxed,
         "all_words": result.all_words,
         "read_first": result.read_first,
