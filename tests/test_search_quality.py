@@ -75,6 +75,18 @@ def test_a_correct_word_is_not_corrected():
     assert _run(q="lenalidomide").corrected_from is None
 
 
+def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
+    from trials.search import spelling
+
+    # Two letters swapped are one typo ("ezcema"); a word of people's (lay_terms.json) or one
+    # the trials have is none, however close to a vocabulary word ("scaly": scalp).
+    assert spelling.correct("ezcema") == "eczema"
+    assert spelling.correct("lupis rash scaly") == "lupus rash scaly"
+    assert spelling.correct("lupis lark") == "lupus bark"  # no trial has "lark" yet
+    Trial.objects.create(key="LARK", record={}, title="Lark song and eczema")
+    assert spelling.correct("lupis lark") == "lupus lark"
+
+
 def test_snippets_mark_the_matched_words():
     result = _run(q="thalidomide")
     trial = next(t for t in result.trials if t.key == "NCT01408199")

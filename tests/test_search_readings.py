@@ -592,6 +592,35 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
 
 
 @pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("my 8 year old has psoriasis", [("age", "8")], "my has psoriasis"),
+        ("my 8-year-old has psoriasis", [("age", "8")], "my has psoriasis"),
+        ("psoriasis aged 70", [("age", "70")], "psoriasis"),
+        ("8yo eczema", [("age", "8")], "eczema"),
+        ("eczema 8 y/o", [("age", "8")], "eczema"),
+        ("eczema 18 months old", [("age", "1.5")], "eczema"),
+        ("eczema for my 14 year old son", [("age", "14"), ("age_group", "child")], "eczema for my"),
+        ("8 years of eczema", [], "8 years of eczema"),  # how long, not how old
+        ("eczema 300 years old", [], "eczema 300 years old"),
+    ],
+)
+def test_a_persons_age_is_read_as_the_age_filter(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.django_db
+def test_an_age_typed_keeps_the_trials_open_at_that_age(client):
+    for key, low, high in [("CHILD", 2, 17), ("ADULT", 18, 65), ("ANY", None, None)]:
+        Trial.objects.create(key=key, record={}, title="Morphea study", min_age=low, max_age=high)
+    response = client.get("/", {"q": "morphea in my 8 year old"})
+    assert [hit.key for hit in response.context["result"].trials] == ["CHILD", "ANY"]
+    (understood,) = response.context["understood"]
+    assert understood["sentence"] == "Showing trials open to people aged 8"
+
+
+@pytest.mark.parametrize(
     "typed",
     ["Adult-onset Still disease", "adult onset still disease", "male pattern baldness"],
 )

@@ -215,6 +215,43 @@ def child_words(words: Words) -> Iterator[Reading]:
             yield Reading("age_group", "child", said, words.spans([position]))
 
 
+# "8 year old", "8-year-old", "14 years old", "18 months old", "aged 8", "age 8", "8yo", "8 y/o":
+# a person's age, in years or months.
+_YEARS = {"year", "years", "yr", "yrs"}
+_MONTHS = {"month", "months", "mo", "mos"}
+_AGED = {"aged", "age"}
+_YEARS_OLD = re.compile(r"(\d{1,3})yo")
+OLDEST_AGE_READ = 120
+
+
+def age_words(words: Words) -> Iterator[Reading]:
+    """ "my 8 year old", "aged 70", "a 14-year-old son" -> the age filter (age=8): trials whose
+    age range admits that age; not "8 years of eczema" (how long, not how old)."""
+    count = len(words.tokens)
+    for position in range(count):
+        folded = words.folded(position)
+        if folded is None:
+            continue
+        if (found := _YEARS_OLD.fullmatch(folded)) is not None:
+            years, last = float(found[1]), position
+        elif folded.isdigit() and len(folded) <= 3:
+            unit, after = words.folded(position + 1), words.folded(position + 2)
+            if unit in _YEARS | _MONTHS and after == "old":
+                years, last = int(folded) / (12 if unit in _MONTHS else 1), position + 2
+            elif (unit, after) == ("y", "o"):
+                years, last = float(folded), position + 2
+            elif words.folded(position - 1) in _AGED:
+                years, last, position = float(folded), position, position - 1
+            else:
+                continue
+        else:
+            continue
+        if years <= OLDEST_AGE_READ:
+            value = f"{years:g}" if years >= 1 else f"{years:.2f}"
+            span = range(position, last + 1)
+            yield Reading("age", value, words.said(position, last), words.spans(span))
+
+
 # Recruiting words that say a trial is *not* open: "not recruiting", "no longer enrolling",
 # "stopped recruiting", "recruiting completed".
 _NOT_OPEN_BEFORE = {"not", "longer", "no", "stopped", "finished", "completed", "closed", "ended"}
@@ -576,6 +613,7 @@ def _ends_a_phrase(words: Words, position: int) -> bool:
 # The readings, in order: each rule sees only the words the rules before it left.
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
 RULES: list[Rule] = [
+    age_words,  # before child words: "my 14 year old son" is 14
     child_words,
     recruiting_words,
     phase_words,

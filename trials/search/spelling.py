@@ -2,15 +2,18 @@
 
 Patients misspell disease and drug names ("dermatomyosits", "lenalidomid"). When a query finds
 nothing, each unknown word of four letters or more is replaced by the closest vocabulary word
-(rapidfuzz), if one is close enough; the engine then runs the corrected query.
+(rapidfuzz), if one is close enough (edits counted with two letters swapped as one: "ezcema"),
+and no trial has the word as typed ("back" is a word, not a typo of "bark"); the engine then
+runs the corrected query.
 """
 
 from __future__ import annotations
 
 import re
 
+from django.db import connection
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from trials.models import Condition, Drug, DrugClass
 from trials.search import cache
@@ -22,14 +25,15 @@ WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
 
 
 def _lexicon() -> tuple[set[str], list[str]]:
-    """The vocabularies' words of MIN_LENGTH letters or more: as a set, and sorted."""
+    """The vocabularies' words of MIN_LENGTH letters or more (people's words too): as a set,
+    and sorted."""
     lexicon = cache.LEXICON.get("words")
     if lexicon is None:
-        words: set[str] = set()
+        texts = list(query_words.lay_texts())  # people's words: "scaly" is no "scalp"
         for model in (Condition, Drug, DrugClass):
             for label, synonyms in model.objects.values_list("label", "synonyms"):
-                for text in [label, *synonyms]:
-                    words.update(w.lower() for w in WORD.findall(text) if len(w) >= MIN_LENGTH)
+                texts += [label, *synonyms]
+        words = {w.lower() for text in texts for w in WORD.findall(text) if len(w) >= MIN_LENGTH}
         lexicon = (words, sorted(words))
         cache.LEXICON.put("words", lexicon)
     return lexicon
@@ -43,25 +47,38 @@ def _max_edits(word: str) -> int:
 def correct(text: str) -> str | None:
     """The query with misspelled words replaced, or None when nothing needed correcting."""
     words, choices = _lexicon()
-    changed = False
-
-    def fix(match: re.Match) -> str:
-        nonlocal changed
-        word = match.group(0)
-        lower = word.lower()
+    fixes: dict[str, str] = {}
+    for word in {w.lower() for w in WORD.findall(text)}:
         # Filler words ("trial", "near") are dropped from the search: never "corrected" into one.
-        if len(lower) < MIN_LENGTH or lower in words or query_words.is_filler(lower):
-            return word
-        best = process.extractOne(
-            lower, choices, scorer=Levenshtein.distance, score_cutoff=_max_edits(lower)
-        )
-        if best is None:
-            return word
-        changed = True
-        return best[0]
+        if len(word) < MIN_LENGTH or word in words or query_words.is_filler(word):
+            continue
+        best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word))
+        if best is not None:
+            fixes[word] = best[0]
+    # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
+    for word in _in_trials(fixes):
+        del fixes[word]
+    if not fixes:
+        return None
+    return WORD.sub(lambda match: fixes.get(match.group(0).lower(), match.group(0)), text)
 
-    corrected = WORD.sub(fix, text)
-    return corrected if changed else None
+
+def _in_trials(fixes: dict[str, str]) -> list[str]:
+    """The words of `fixes` (typed -> respelt) that some trial's search text has, stemmed
+    otherwise than their respelling ("psoriasys" stems as "psoriasis" does: respelt, it is
+    the same search and reads as the disease). One statement; none when nothing is asked."""
+    if not fixes:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT typed FROM unnest(%s::text[], %s::text[]) AS fix(typed, respelt)"
+            " WHERE plainto_tsquery('english', typed)::text"
+            " <> plainto_tsquery('english', respelt)::text"
+            " AND EXISTS (SELECT 1 FROM trials_trial"
+            " WHERE search @@ plainto_tsquery('english', typed))",
+            [list(fixes), list(fixes.values())],
+        )
+        return [word for (word,) in cursor.fetchall()]
 
 
 def changed_words(text: str, corrected: str) -> list[str]:

@@ -96,6 +96,22 @@ def _lay_terms() -> dict:
     return json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))
 
 
+def lay_texts() -> Iterator[str]:
+    """Every phrase and word of lay_terms.json (its `about` aside): people's words."""
+
+    def strings(value) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    return strings({key: value for key, value in _lay_terms().items() if key != "about"})
+
+
 @cache
 def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], frozenset[str]]:
     """Phrase (words) -> its alternatives (each a tuple of words), and the droppable words.

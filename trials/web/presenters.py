@@ -220,6 +220,7 @@ READ_AS_VALUE = {
     "near": "Showing trials with a site near {label}",
     "country": "Showing trials with a site in {label}",
     "region": "Showing trials with a site in {label}",
+    "age": "Showing trials open to people aged {label}",
 }
 
 
