@@ -68,6 +68,8 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis refractory to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis resistant to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis despite methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis flaring even on methotrexate", FAILED_MTX, "dermatomyositis flaring"),
+        ("dermatomyositis even with methotrexate", FAILED_MTX, "dermatomyositis"),
         # people's ways of saying it, apostrophes or not, a verb between
         ("dermatomyositis, methotrexate doesnt help", FAILED_MTX, "dermatomyositis,"),
         ("methotrexate is not working for dermatomyositis", FAILED_MTX, "for dermatomyositis"),
