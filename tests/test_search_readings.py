@@ -11,7 +11,7 @@ import pytest
 from django.http import QueryDict
 
 from trials.models import Sex, Trial
-from trials.search import facets, readings
+from trials.search import facets, readings, words
 from trials.search.engine import matching, search
 from trials.search.facets import Facet, Kind
 from trials.search.params import TrialFilterSet, parse, understand
@@ -394,19 +394,32 @@ def test_other_words_are_no_country(typed):
 
 
 @pytest.mark.django_db
-def test_a_typed_country_keeps_the_trials_with_a_site_there(client):
+def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
     for key, countries in [("IN-CN", ["CN"]), ("IN-US", ["US"])]:
-        Trial.objects.create(key=key, record={}, title="Dermatomyositis study", countries=countries)
-    response = client.get("/", {"q": "dermatomyositis China"})
-    found = response.context["result"].trials
-    assert "IN-CN" in {hit.key for hit in found} and "IN-US" not in {hit.key for hit in found}
-    assert all("CN" in hit.countries for hit in found)
+        Trial.objects.create(key=key, record={}, title="Morphea study", countries=countries)
+    response = client.get("/", {"q": "morphea China"})
+    result = response.context["result"]
+    keys = [hit.key for hit in result.trials]
+    # Fewer than words.FILL_BELOW trials have a site there: they come first, then the others.
+    assert keys.index("IN-CN") < keys.index("IN-US") and result.read_first == 1
+    assert all("CN" in hit.countries for hit in result.trials[: result.read_first])
     (understood,) = response.context["understood"]
     assert understood["sentence"] == "Showing trials with a site in China"
     assert understood["said"] == "China"
-    body = client.get("/api/trials/", {"q": "dermatomyositis China"}).json()
+    html = response.content.decode()
+    assert "1 trial has a site where you said (“China”) and is listed first" in html
+    assert "after it, trials elsewhere" in html
+    body = client.get("/api/trials/", {"q": "morphea China"}).json()
     assert body["understood"] == [{"parameter": "country", "value": "CN", "from": "China"}]
-    assert body["count"] == len(found)
+    assert body["count"] == result.count and body["read_first"] == 1
+    assert _reference(q="morphea China") == set(keys)
+    # Enough trials there: only those; the country chosen as a parameter is never filled.
+    for number in range(words.FILL_BELOW):
+        Trial.objects.create(key=f"CN-{number}", record={}, title="Morphea trial", countries=["CN"])
+    found = {hit.key for hit in _search({"q": "morphea China", "page_size": "50"}).trials}
+    assert "IN-US" not in found and "IN-CN" in found
+    chosen = _search({"q": "morphea", "country": "CN", "page_size": "50"})
+    assert chosen.read_first is None and "IN-US" not in {hit.key for hit in chosen.trials}
 
 
 # --- Recruiting and phase words ("recruiting psoriasis trials", "phase 3 lupus") ------------

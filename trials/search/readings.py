@@ -48,11 +48,14 @@ _PHASE_OR = re.compile(
 _MAX_BETWEEN = 3
 
 
-# Filters read from the words that few registry records can meet (a treatment failure): a
-# search that finds fewer than words.FILL_BELOW trials with them lists those first, then its
-# trials without them, and says so (engine._read_filled, params.TrialFilterSet). A filter
+# Filters read from the words that few registry records can meet (a treatment failure) or few
+# trials may have near the person (a place): a search that finds fewer than words.FILL_BELOW
+# trials with them lists those first, then its trials without them, and says so
+# (engine._read_filled, params.TrialFilterSet; the page and the API's `read_first`). A filter
 # chosen as a parameter is never relaxed.
-READ_FILLED = ("refractory", "prior_therapy")
+FAILURE_READ = ("refractory", "prior_therapy")
+PLACE_READ = ("country", "region", "near")
+READ_FILLED = FAILURE_READ + PLACE_READ
 
 
 @dataclass(frozen=True)

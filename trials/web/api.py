@@ -237,8 +237,8 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             "relaxed": result.relaxed,
             # Few trials had every word of `q`: this many, listed first; then those with some.
             "all_words": result.all_words,
-            # Few trials met a treatment failure read from `q` ("prednisone didn't help"): this
-            # many, listed first; then the search's trials without it.
+            # Few trials met a treatment failure or a place read from `q` ("prednisone didn't
+            # help", "in Japan"): this many, listed first; then the search's trials without it.
             "read_first": result.read_first,
             # Words of `q` read as filters (applied like the parameters), and the words searched.
             "understood": [

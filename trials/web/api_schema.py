@@ -260,10 +260,10 @@ _SEARCH = {
         "read_first": {
             "type": ["integer", "null"],
             "description": (
-                "Fewer than 10 trials met the treatment failure read from `q` (`understood`: "
-                "refractory, prior_therapy): this many, listed first; after them, and in "
-                "`count`, the search's trials without that filter. Null when every listed "
-                "trial meets it, or none was read."
+                "Fewer than 10 trials met the treatment failure or the place read from `q` "
+                "(`understood`: refractory, prior_therapy; country, region, near): this many, "
+                "listed first; after them, and in `count`, the search's trials without those "
+                "filters. Null when every listed trial meets them, or none was read."
             ),
         },
         "understood": {

@@ -23,7 +23,7 @@ from trials.search.engine import (
     Query,
     SearchResult,
 )
-from trials.search.readings import READ_FILLED
+from trials.search.readings import PLACE_READ, READ_FILLED
 
 # Longer facets show this many values and fold the rest into "Show all".
 FACET_SHOWN = 8
@@ -95,7 +95,7 @@ def search_page(
         "relaxed": result.relaxed,
         "all_words": result.all_words,
         "read_first": result.read_first,
-        "read_first_said": _failure_said(query) if result.read_first is not None else "",
+        "read_first_by": _filled_by(query) if result.read_first is not None else None,
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }
@@ -241,10 +241,16 @@ def _explicit(params: QueryDict, query: Query) -> QueryDict:
     return changed
 
 
-def _failure_said(query: Query) -> str:
-    """The words a treatment failure was read from ("prednisone didn't help")."""
-    said = [r.said for r in query.understood if r.parameter in READ_FILLED]
-    return said[0] if said else ""
+def _filled_by(query: Query) -> dict:
+    """What a search filled without the filters read from its words (readings.READ_FILLED)
+    says of them: the words they were read from ("prednisone didn't help", "in Japan"), and
+    whether they are a treatment failure, a place, or both."""
+    read = [r for r in query.understood if r.parameter in READ_FILLED]
+    kinds = {"place" if r.parameter in PLACE_READ else "failure" for r in read}
+    return {
+        "said": "”, “".join(dict.fromkeys(r.said for r in read)),
+        "kind": kinds.pop() if len(kinds) == 1 else "both",
+    }
 
 
 def _understood(query: Query, explicit: QueryDict) -> list[dict]:
