@@ -67,3 +67,15 @@ def test_a_registry_ids_trial_is_never_filled(raynaud):
     result = search_text("NCT 04946669")
     assert result.all_words is None
     assert [hit.trial.trial_id for hit in result.trials] == ["NCT04946669"]
+
+
+def test_a_respelt_query_is_filled_as_its_right_spelling_is(raynaud):
+    # "raynaud ilopost": no trial has "ilopost"; respelt "iloprost", one trial has every word
+    # and the others about Raynaud's follow, as for the query spelt right.
+    right = search_text("raynaud iloprost")
+    respelt = search_text("raynaud ilopost")
+    assert respelt.corrected_from == "raynaud ilopost"
+    assert respelt.corrected_to == "raynaud iloprost"
+    assert [hit.key for hit in respelt.trials] == [hit.key for hit in right.trials]
+    assert respelt.all_words == right.all_words == 1
+    assert respelt.trials[0].key == "ABOUT-1"

@@ -247,7 +247,7 @@ def _match(query: Query) -> _Matched:
             passing = 0
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     all_words = None
-    if "q" in masks and not (relaxed or passing or corrected_from or broader_from or id_pks):
+    if "q" in masks and not (relaxed or passing or broader_from or id_pks):
         all_words = _filled(index, query.q, masks)  # not a registry ID's trial either
     everything = _combine(index, masks)
     read_first = None
