@@ -367,3 +367,13 @@ def test_the_group_is_listed_only_when_no_trial_is_about_the_disease(
     assert words.broader("pemphigus and psoriasis") is None
     assert words.broader("psoriasis") is None
     assert words.broader("rituximab") is None
+
+
+def test_a_disease_said_in_peoples_words_leaves_the_other_signs_described():
+    # "fingers turn white" is people's phrase for Raynaud's, not a condition's name as typed:
+    # the skin getting tight on the hands still describes scleroderma.
+    text = "fingers turn white in the cold and the skin on my hands is getting hard and tight"
+    described = words._described(text)
+    assert any(("scleroderma",) in group for group in described), described
+    # A condition's name typed still wins over the signs beside it.
+    assert words._described("psoriasis on my palms, cracking and bleeding") == []

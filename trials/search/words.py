@@ -370,7 +370,7 @@ def _signs() -> tuple[tuple[tuple[frozenset[str], ...], Group], ...]:
 
 def _described(text: str) -> list[Group]:
     """The diseases a query's signs mean, when it names no disease by a condition's whole name
-    or a phrase meaning one ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
+    as typed ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
     the hand eczema its cracking hands describe), but for a sign with the disease named among
     its cues, which refines it ("psoriasis" with swollen fingers: psoriatic arthritis); a
     disease it compares to ("red and bumpy like acne") names none."""
@@ -381,7 +381,7 @@ def _described(text: str) -> list[Group]:
     named: set[str] = set()
     for group in groups:
         naming = _is_disease(group) and _words(" ".join(group[0]))[0] not in compared
-        if naming and any(_key(alternative) in names for alternative in group):
+        if naming and _key(group[0]) in names:  # as typed: "fingers turn white" names none
             named |= {_singular(word) for alternative in group for word in alternative}
     found = [
         meaning
