@@ -243,13 +243,15 @@ def test_an_expired_page_token_restarts_its_query(fake, clock):
 
 def test_a_run_killed_half_way_is_continued_without_duplicates(fake, clock):
     def kill(run, chunk):
-        if run.pages == 2:
+        # Half-way through a query of several pages (wherever the vocabulary's terms put the
+        # query boundaries), past its first page.
+        if run.pages >= 2 and chunk.page_token:
             raise Killed
 
     with pytest.raises(Killed):
         sync(clock, after_page=kill)
     killed = SyncRun.objects.first()
-    assert killed.status == "running" and killed.pages == 2
+    assert killed.status == "running" and killed.pages >= 2
     loaded = _ours().count()
     assert 0 < loaded < len(SKIN)
     start = len(fake.requests)

@@ -64,7 +64,9 @@ def scratch(django_db_blocker):
 
 def test_sigkill_half_way_then_a_clean_continuation(scratch):
     fake = FakeRegistry().start()
-    fake.put(*(study(nct, conditions=["Psoriasis"]) for nct in STUDIES))
+    # A term of the first scope query (they go in alphabetical order), so that the first pages
+    # hold studies wherever the vocabulary's other terms put the queries' boundaries.
+    fake.put(*(study(nct, conditions=["Acne Vulgaris"]) for nct in STUDIES))
     held, release = threading.Event(), threading.Event()
 
     def hold_the_fourth_page(request):
