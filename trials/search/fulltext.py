@@ -58,6 +58,12 @@ def text_rows(
             rows = about_rows(about_part)  # from the cache: about_choice read it
             cache.TEXT_HITS.put(key, rows)
             return rows
+        if words.about_parts(text):
+            # It names or describes diseases no trial is about ("white patches on my skin" with
+            # no vitiligo trial): none, not every trial with one of its other words.
+            rows = np.zeros(0, np.int32)
+            cache.TEXT_HITS.put(key, rows)
+            return rows
     text_query = words.read(text, relaxed, anywhere)
     return _rows(index, key, text, text_query, check=not relaxed and words.names_diseases(text))
 

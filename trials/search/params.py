@@ -84,9 +84,12 @@ def _broader(text: str):
 
 def _relaxed(value: str) -> Q:
     """The relaxed match of `value` (fulltext.text_rows): the trials about the diseases it
-    names among other words when some are, else those with any of its words."""
+    names or describes among other words when some are (none when none is), else those with
+    any of its words."""
     if (about_part := words.about_choice(value, _found)) is not None:
         return Q(search=_search_query(about_part))
+    if words.about_parts(value):
+        return Q(pk__in=[])
     return Q(search=_text_query(value, relaxed=True))
 
 

@@ -303,7 +303,8 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     of conditions' names, about every one it names by a phrase or by its signs (FILL_BELOW),
     then about any of those (any: "lupus rash on my face leaving scars" is lupus, not lupus
     and scars, nor scars alone); about any disease it names. Its other words then only rank
-    them. [] when it names no disease, or only diseases (read: relaxed, about any of them)."""
+    them: no trial about any, none is listed (fulltext.text_rows), not those with its other
+    words. [] when it names no disease, or only diseases (read: relaxed, about any of them)."""
     if _SYNTAX.search(text):
         return []
     groups = needed(_groups(text))
