@@ -7,10 +7,12 @@ merged these tests declare a stand-in of the same name over the `drugs` column (
 test_facet_declaration.py declares its own); once the real one exists they use it unchanged.
 """
 
+import datetime
+
 import pytest
 from django.http import QueryDict
 
-from trials.models import Sex, Trial
+from trials.models import Sex, Trial, unconfirmed_before
 from trials.search import facets, readings, words
 from trials.search.engine import matching, search
 from trials.search.facets import Facet, Kind
@@ -70,6 +72,10 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis despite methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis flaring even on methotrexate", FAILED_MTX, "dermatomyositis flaring"),
         ("dermatomyositis even with methotrexate", FAILED_MTX, "dermatomyositis"),
+        # clinicians' shorthand: an inadequate responder
+        ("dermatomyositis MTX-IR", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis methotrexate inadequate responders", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis methotrexate non-responders", FAILED_MTX, "dermatomyositis"),
         # people's ways of saying it, apostrophes or not, a verb between
         ("dermatomyositis, methotrexate doesnt help", FAILED_MTX, "dermatomyositis,"),
         ("methotrexate is not working for dermatomyositis", FAILED_MTX, "for dermatomyositis"),
@@ -488,7 +494,12 @@ def test_recruiting_and_a_phase_typed_filter_the_trials(client):
             key=key, record={}, title="Vitiligo study", status=status, phases=phases
         )
     response = client.get("/", {"q": "recruiting phase 3 vitiligo trials"})
-    assert [hit.key for hit in response.context["result"].trials] == ["OPEN-3"]
+    # One open trial: it first, then the others of the phase (a status read fills the list:
+    # test_recruiting_typed_that_few_trials_are_lists_them_first_then_the_others).
+    assert [hit.key for hit in response.context["result"].trials] == ["OPEN-3", "DONE-3"]
+    assert response.context["result"].read_first == 1
+    chosen = client.get("/", {"q": "phase 3 vitiligo trials", "recruiting": "1"})
+    assert [hit.key for hit in chosen.context["result"].trials] == ["OPEN-3"]
     sentences = [u["sentence"] for u in response.context["understood"]]
     assert sentences == [
         "Showing trials recruiting now or soon",
@@ -502,6 +513,40 @@ def test_recruiting_and_a_phase_typed_filter_the_trials(client):
         "OPEN-3",
     ]
     assert response.context["query"].q == "vitiligo"
+
+
+@pytest.mark.django_db
+def test_recruiting_typed_that_few_trials_are_lists_them_first_then_the_others(client):
+    """ "lupus trials still recruiting": the open ones first, then those whose open status is no
+    longer confirmed, then the closed; the page and the API say so, the ORM reference agrees."""
+    stale = unconfirmed_before() - datetime.timedelta(days=30)
+    for key, status, verified, title in [
+        ("OPEN", "RECRUITING", None, "Lichen planus study"),
+        ("STALE", "RECRUITING", stale, "Lichen planus lichen planus trial"),
+        ("DONE", "COMPLETED", None, "Lichen planus, lichen planus, lichen planus"),
+    ]:
+        Trial.objects.create(
+            key=key, record={}, title=title, status=status, status_verified=verified
+        )
+    typed = "lichen planus trials still recruiting"
+    result = _search({"q": typed})
+    assert _keys(result) == ["OPEN", "STALE", "DONE"]
+    assert result.read_first == 1 and result.count == 3 and result.unconfirmed_left_out == 0
+    assert _reference(q=typed) == {"OPEN", "STALE", "DONE"}
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "1 trial is recruiting or about to, as you asked (“still recruiting”)" in html
+    body = client.get("/api/trials/", {"q": typed}).json()
+    assert [t["key"] for t in body["results"]] == ["OPEN", "STALE", "DONE"]
+    assert body["read_first"] == 1
+    # None open: the others, said so.
+    Trial.objects.filter(key="OPEN").update(status="COMPLETED")
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "No trial is recruiting now, as you asked (“still recruiting”)" in html
+    assert _keys(_search({"q": typed})) == ["STALE", "DONE", "OPEN"]  # then by their words
+    # Chosen as a parameter, the filter is kept whatever it leaves.
+    chosen = _search({"q": "lichen planus", "recruiting": "1"})
+    assert _keys(chosen) == [] and chosen.read_first is None
+    assert chosen.unconfirmed_left_out == 1
 
 
 # --- A search for children's trials lists the trials for the young only first ---------------

@@ -71,6 +71,10 @@ def test_an_unknown_state_is_said_and_filters_nothing(client, sited):
         ("lupus Texas", "Texas", "lupus"),
         ("lupus in Virginia", "Virginia", "lupus"),  # the state, not a town named Virginia
         ("psoriasis kids North Carolina", "North Carolina", "psoriasis"),
+        # its code in capitals, at the end
+        ("lupus trials MD", "Maryland", "lupus trials"),
+        ("psoriasis study NY", "New York", "psoriasis study"),
+        ("eczema in TX", "Texas", "eczema"),
     ],
 )
 def test_a_state_at_the_end_of_the_words_is_read(typed, state, rest):
@@ -82,7 +86,19 @@ def test_a_state_at_the_end_of_the_words_is_read(typed, state, rest):
 
 @pytest.mark.parametrize(
     "typed",
-    ["eczema in New York", "lupus Washington", "eczema ok", "lupus near Maryland Heights"],
+    [
+        "eczema in New York",
+        "lupus Washington",
+        "eczema ok",
+        "lupus near Maryland Heights",
+        # codes: in lower case, not at the end, or as often an abbreviation of medicine
+        "lupus trials md",
+        "MD lupus",
+        "lupus MS",  # multiple sclerosis
+        "dupilumab SC",  # subcutaneous
+        "psoriasis AK",  # actinic keratosis
+        "lupus LA",  # lupus anticoagulant; Los Angeles
+    ],
 )
 def test_other_words_are_no_state(typed):
     assert "region" not in {r.parameter for r in readings.read(typed)}

@@ -60,6 +60,7 @@ def test_filler_never_empties_a_search():
         ("topical JAK cream", "ruxolitinib"),  # a class by its target alone
         ("IL-17 psoriasis", "secukinumab"),
         ("sores that won't heal", "pyoderma & gangrenosum"),
+        ("eczema studies for darker skin", "ethnic & skin"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):

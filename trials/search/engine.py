@@ -125,9 +125,10 @@ class SearchResult:
     # No trial is about the terms the query names: this many mention them only in passing
     # (summary, description, inclusion criteria), and are neither listed nor counted.
     passing: int = 0
-    # Few trials (words.FILL_BELOW) met the treatment failure read from the words ("prednisone
-    # didn't help": readings.READ_FILLED): this many, listed first; after them, the query's other
-    # trials (counted in `count`). None when the search was not filled so.
+    # Few trials (words.FILL_BELOW) met the failure, place or status read from the words
+    # ("prednisone didn't help", "in Japan", "still recruiting": readings.READ_FILLED): this
+    # many, listed first; after them, the query's other trials (counted in `count`). None when
+    # the search was not filled so.
     read_first: int | None = None
     # No trial was about the diseases the query names (as typed: `broader_from`); these are
     # about the group they belong to (`broader_to`, searched instead: "pemphigus": autoimmune
@@ -382,7 +383,7 @@ def _tiers(
     if read_first is not None:
         return [
             tier & part
-            for part in (read_first, ~read_first)
+            for part in _read_parts(index, query, read_first)
             for tier in _tiers(index, query, everything, all_words)
         ]
     if all_words is not None:
@@ -410,6 +411,17 @@ def _tiers(
         only = index.columns.is_in("sex", [Sex[sexes[0].upper()].value])
         tiers = [tier & part for tier in tiers for part in (only, ~only)]
     return tiers
+
+
+def _read_parts(index: FacetIndex, query: Query, read_first: np.ndarray) -> list[np.ndarray]:
+    """A search filled without the filters read from its words (_read_filled): the rows that
+    meet them, then the rest; for "recruiting" read ("lupus trials still recruiting") the open
+    trials whose status is no longer confirmed before the others."""
+    rest = ~read_first
+    if not query.recruiting or "recruiting" not in {r.parameter for r in query.understood}:
+        return [read_first, rest]
+    unconfirmed = rest & open_mask(index, include_unconfirmed=True)
+    return [read_first, unconfirmed, rest & ~unconfirmed]
 
 
 def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) -> list:
@@ -457,8 +469,8 @@ def matching(query: Query, limit: int) -> Matches:
 
 
 def _unconfirmed_left_out(index: FacetIndex, query: Query, masks: dict) -> int:
-    if not query.recruiting or query.include_unconfirmed:
-        return 0
+    if not query.recruiting or query.include_unconfirmed or "recruiting" not in masks:
+        return 0  # no filter, or a recruiting search filled without it (_read_filled)
     left_out = open_mask(index, include_unconfirmed=True) & ~masks["recruiting"]
     return int((_combine(index, masks, skip="recruiting") & left_out).sum())
 

@@ -151,8 +151,8 @@ class TrialFilterSet(django_filters.FilterSet):
             self.filters[facet.name] = facet_filter
 
     def filter_queryset(self, queryset):
-        """The engine's match (engine._read_filled): a treatment failure read from the words
-        that fewer than words.FILL_BELOW trials meet is left out when more trials have the
+        """The engine's match (engine._read_filled): a failure, place or status read from the
+        words that fewer than words.FILL_BELOW trials meet is left out when more trials have the
         words (the engine lists those that meet it first)."""
         filtered = super().filter_queryset(queryset)
         read = {reading.parameter for reading in self.understood} & set(readings.READ_FILLED)

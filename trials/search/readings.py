@@ -49,13 +49,21 @@ _MAX_BETWEEN = 3
 
 
 # Filters read from the words that few registry records can meet (a treatment failure) or few
-# trials may have near the person (a place): a search that finds fewer than words.FILL_BELOW
-# trials with them lists those first, then its trials without them, and says so
+# trials may have near the person (a place), or that few trials of a disease still meet (open
+# now: "lupus trials still recruiting"): a search that finds fewer than words.FILL_BELOW
+# trials with them lists those first, then its trials without them (after a recruiting search's
+# first, the open trials whose status is no longer confirmed), and says so
 # (engine._read_filled, params.TrialFilterSet; the page and the API's `read_first`). A filter
 # chosen as a parameter is never relaxed.
 FAILURE_READ = ("refractory", "prior_therapy")
 PLACE_READ = ("country", "region", "near")
-READ_FILLED = FAILURE_READ + PLACE_READ
+STATUS_READ = ("recruiting",)
+# Each such filter, and its kind as the page names it.
+READ_FILLED = {
+    **dict.fromkeys(FAILURE_READ, "failure"),
+    **dict.fromkeys(PLACE_READ, "place"),
+    **dict.fromkeys(STATUS_READ, "status"),
+}
 
 
 @dataclass(frozen=True)
@@ -547,8 +555,37 @@ def us_state(words: Words) -> Iterator[Reading]:
         return chosen.name if chosen else None
 
     found = _at_the_end(words, regions.name_ends(), name, 3, _AMBIGUOUS_STATES)
+    if not found:
+        found = _at_the_end(words, _state_codes(), _state_of_code, 1, ())
     if found:
         yield Reading("region", *found)
+
+
+# US states' codes that are as often an abbreviation of medicine or of something else: "MS"
+# (multiple sclerosis), "SC" (subcutaneous), "AK" (actinic keratosis), "GA" (granuloma
+# annulare), "LA" (Los Angeles; lupus anticoagulant), "IN", "OR", "ME" (words)…
+_AMBIGUOUS_CODES = {
+    "AK", "AL", "AR", "CO", "CT", "DE", "GA", "HI", "IA", "ID", "IN", "KS", "LA", "ME", "MI",
+    "MS", "OK", "OR", "PA", "SC", "SD", "VA",
+}  # fmt: skip
+
+
+@cache
+def _state_codes() -> frozenset[str]:
+    """The codes of US states read at the query's end, folded ("md", "tx")."""
+    from trials.search import regions
+
+    return frozenset(code.lower() for code in regions.codes() if code not in _AMBIGUOUS_CODES)
+
+
+def _state_of_code(text: str) -> str | None:
+    """The state a code written in capitals names ("lupus trials MD": Maryland); not "md"."""
+    from trials.search import regions
+
+    if len(text) != 2 or not text.isupper() or text in _AMBIGUOUS_CODES:
+        return None
+    chosen = regions.state(text)
+    return chosen.name if chosen else None
 
 
 def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | None:

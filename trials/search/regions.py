@@ -62,6 +62,12 @@ def names() -> frozenset[str]:
 
 
 @cache
+def codes() -> frozenset[str]:
+    """Every state's two-letter code ("MD", "DC")."""
+    return frozenset(s.code for s in _states().values())
+
+
+@cache
 def name_ends() -> frozenset[str]:
     """The last word of every state's name ("york", "columbia")."""
     return frozenset(name.split()[-1] for name in names())

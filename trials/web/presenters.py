@@ -23,7 +23,7 @@ from trials.search.engine import (
     Query,
     SearchResult,
 )
-from trials.search.readings import PLACE_READ, READ_FILLED
+from trials.search.readings import READ_FILLED
 
 # Longer facets show this many values and fold the rest into "Show all".
 FACET_SHOWN = 8
@@ -244,12 +244,12 @@ def _explicit(params: QueryDict, query: Query) -> QueryDict:
 def _filled_by(query: Query) -> dict:
     """What a search filled without the filters read from its words (readings.READ_FILLED)
     says of them: the words they were read from ("prednisone didn't help", "in Japan"), and
-    whether they are a treatment failure, a place, or both."""
+    whether they are a treatment failure, a place, a status, or several."""
     read = [r for r in query.understood if r.parameter in READ_FILLED]
-    kinds = {"place" if r.parameter in PLACE_READ else "failure" for r in read}
+    kinds = {READ_FILLED[r.parameter] for r in read}
     return {
         "said": "”, “".join(dict.fromkeys(r.said for r in read)),
-        "kind": kinds.pop() if len(kinds) == 1 else "both",
+        "kind": kinds.pop() if len(kinds) == 1 else "several",
     }
 
 
