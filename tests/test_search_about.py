@@ -201,6 +201,8 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("painful lumps in armpits and groin that burst", ["hidradenitis suppurativa"]),
         ("fingers go white then blue in the cold", ["raynaud"]),
         ("purple rash on eyelids and i cant climb stairs", ["dermatomyositis"]),
+        ("my eyes feel gritty and my mouth is so dry", ["sjogren"]),
+        ("red rash on my cheeks and nose, my joints ache", ["lupus"]),
         ("silvery", []),  # one cue of two: no sign
         ("patches on my knees", []),
         ("lumps in the breast", []),  # no cue of hidradenitis's places

@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Self
 
@@ -142,6 +142,15 @@ class Vocabulary:
 
     def drug(self, slug: str | None) -> dict | None:
         return self.drugs.get(slug) if slug else None
+
+    @cached_property
+    def classes_of(self) -> dict[str, list[str]]:
+        """Drug slug -> the slugs of the classes it is a member of."""
+        classes: dict[str, list[str]] = {}
+        for slug, drug_class in self.drug_classes.items():
+            for member in drug_class.get("members", []):
+                classes.setdefault(member, []).append(slug)
+        return classes
 
     def related_conditions(self, first: str, second: str) -> bool:
         """Same term, or one is the other's parent (juvenile DM and DM are related)."""

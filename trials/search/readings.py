@@ -680,11 +680,7 @@ def _words(text: str, vocabulary: Vocabulary) -> Words:
                 conditions[first] = last
             else:
                 treatments[first] = (last, mention.slug)
-    classes: dict[str, list[str]] = {}
-    for slug, drug_class in vocabulary.drug_classes.items():
-        for member in drug_class.get("members", []):
-            classes.setdefault(member, []).append(slug)
-    return Words(text, toks, treatments, conditions, classes)
+    return Words(text, toks, treatments, conditions, vocabulary.classes_of)
 
 
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:
