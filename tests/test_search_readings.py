@@ -515,6 +515,52 @@ def test_recruiting_and_a_phase_typed_filter_the_trials(client):
     assert response.context["query"].q == "vitiligo"
 
 
+CLOSED = [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "ACTIVE_NOT_RECRUITING")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("completed psoriasis studies", [("status", "COMPLETED")], "psoriasis studies"),
+        ("psoriasis trials completed", [("status", "COMPLETED")], "psoriasis trials"),
+        ("lupus trials that were terminated", [("status", "TERMINATED")], "lupus trials that were"),
+        ("withdrawn methotrexate trials", [("status", "WITHDRAWN")], "methotrexate trials"),
+        ("past eczema trials", CLOSED, "eczema trials"),
+    ],
+)
+def test_words_for_closed_trials_beside_a_word_for_trials_are_the_status_filter(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "patients who completed the parent study",  # no word for trials beside it
+        "psoriasis completed",
+        "eczema stopped working",
+        "older adults with eczema",
+    ],
+)
+def test_other_words_for_closed_trials_are_not_read(typed):
+    assert "status" not in {parameter for parameter, _ in _read(typed)}
+
+
+@pytest.mark.django_db
+def test_a_status_typed_that_few_trials_have_lists_them_first_then_the_others(client):
+    for key, status in [("DONE", "COMPLETED"), ("OPEN", "RECRUITING"), ("ENDED", "TERMINATED")]:
+        Trial.objects.create(key=key, record={}, title="Morphea study", status=status)
+    typed = "completed morphea studies"
+    result = _search({"q": typed})
+    assert _keys(result)[0] == "DONE" and set(_keys(result)) == {"DONE", "OPEN", "ENDED"}
+    assert result.read_first == 1 and _reference(q=typed) == {"DONE", "OPEN", "ENDED"}
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "1 trial has the status you asked for (“completed”)" in html
+    assert "Showing trials with recruitment status: Completed" in html
+    chosen = _search({"q": "morphea", "status": "COMPLETED"})
+    assert _keys(chosen) == ["DONE"] and chosen.read_first is None
+
+
 @pytest.mark.django_db
 def test_recruiting_typed_that_few_trials_are_lists_them_first_then_the_others(client):
     """ "lupus trials still recruiting": the open ones first, then those whose open status is no

@@ -49,20 +49,21 @@ _MAX_BETWEEN = 3
 
 
 # Filters read from the words that few registry records can meet (a treatment failure) or few
-# trials may have near the person (a place), or that few trials of a disease still meet (open
-# now: "lupus trials still recruiting"): a search that finds fewer than words.FILL_BELOW
-# trials with them lists those first, then its trials without them (after a recruiting search's
-# first, the open trials whose status is no longer confirmed), and says so
+# trials may have near the person (a place), or that few trials of a disease may meet (open
+# now: "lupus trials still recruiting"; a status: "completed psoriasis studies"): a search
+# that finds fewer than words.FILL_BELOW trials with them lists those first, then its trials
+# without them (after a recruiting search's first, the open trials whose status is no longer
+# confirmed), and says so
 # (engine._read_filled, params.TrialFilterSet; the page and the API's `read_first`). A filter
 # chosen as a parameter is never relaxed.
 FAILURE_READ = ("refractory", "prior_therapy")
 PLACE_READ = ("country", "region", "near")
-STATUS_READ = ("recruiting",)
 # Each such filter, and its kind as the page names it.
 READ_FILLED = {
     **dict.fromkeys(FAILURE_READ, "failure"),
     **dict.fromkeys(PLACE_READ, "place"),
-    **dict.fromkeys(STATUS_READ, "status"),
+    "recruiting": "recruiting",
+    "status": "status",  # "completed psoriasis studies" (closed_words)
 }
 
 
@@ -122,6 +123,7 @@ def _phrase(text: str) -> tuple[str, ...]:
 class _Lay:
     child: frozenset[str]
     recruiting: tuple[tuple[str, ...], ...]  # longest first
+    closed: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # (phrase, statuses), longest first
     people: tuple[
         tuple[tuple[str, ...], str, str], ...
     ]  # (phrase, parameter, value), longest first
@@ -144,6 +146,13 @@ def _lay() -> _Lay:
     return _Lay(
         child=frozenset(_phrase(" ".join(data["child"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
+        closed=tuple(
+            sorted(
+                {(_phrase(say), tuple(c["status"])) for c in data["closed"] for say in c["say"]},
+                key=lambda item: len(item[0]),
+                reverse=True,
+            )
+        ),
         people=tuple(
             sorted(
                 {
@@ -277,6 +286,37 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
         if before not in _NOT_OPEN_BEFORE and after not in _NOT_OPEN_AFTER:
             said = words.said(first, last)
             yield Reading("recruiting", "1", said, words.spans(range(first, last + 1)))
+
+
+# Words for trials, which a word for a closed trial stands beside ("completed studies"), and the
+# words that may come between ("trials that were terminated").
+_STUDY_WORDS = {"trial", "trials", "study", "studies", "research"}
+_LINKING = {"that", "which", "are", "were", "is", "was", "have", "has", "been", "already", "now"}
+
+
+def closed_words(words: Words) -> Iterator[Reading]:
+    """ "completed psoriasis studies", "lupus trials that were terminated" -> status=COMPLETED,
+    TERMINATED… (lay_terms.json `closed`): a word for a closed trial beside a word for trials,
+    the diseases or treatments named between; not "patients who completed the parent study"."""
+    closed = _lay().closed
+    for first, last, which in _phrases_found(words, tuple(phrase for phrase, _ in closed)):
+        if _beside_a_study_word(words, first, last):
+            said = words.said(first, last)
+            for status in closed[which][1]:
+                yield Reading("status", status, said, words.spans(range(first, last + 1)))
+
+
+def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
+    named = words.in_conditions | {
+        p for start, (end, _slug) in words.treatments.items() for p in range(start, end + 1)
+    }
+    after = last + 1
+    while after in named:
+        after += 1
+    before = first - 1
+    while words.folded(before) in _LINKING:
+        before -= 1
+    return words.folded(after) in _STUDY_WORDS or words.folded(before) in _STUDY_WORDS
 
 
 def people_words(words: Words) -> Iterator[Reading]:
@@ -656,6 +696,7 @@ RULES: list[Rule] = [
     age_words,  # before child words: "my 14 year old son" is 14
     child_words,
     recruiting_words,
+    closed_words,
     phase_words,
     failed_therapy,
     country,  # before people ("Isle of Man" is no men) and places ("in India" no town)

@@ -262,7 +262,7 @@ _SEARCH = {
             "description": (
                 "Fewer than 10 trials met the treatment failure, the place or the status read "
                 "from `q` (`understood`: refractory, prior_therapy; country, region, near; "
-                "recruiting): this many, "
+                "recruiting, status): this many, "
                 "listed first; after them, and in `count`, the search's trials without those "
                 "filters. Null when every listed trial meets them, or none was read."
             ),
