@@ -446,6 +446,8 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         ("phase 1 to 3 acne", [("phase", p) for p in ("PHASE1", "PHASE2", "PHASE3")], "acne"),
         ("phase 1 or 2 lupus", [("phase", "PHASE1"), ("phase", "PHASE2")], "lupus"),
         ("not yet recruiting lupus", [("recruiting", "1")], "lupus"),  # soon open
+        ("upcoming lupus trials", [("recruiting", "1")], "lupus trials"),
+        ("psoriasis trials still open", [("recruiting", "1")], "psoriasis trials"),
         (
             "psoriasis recruiting now near Boston",
             [("recruiting", "1"), ("near", "Boston")],
@@ -471,6 +473,8 @@ def test_recruiting_and_phase_words_are_read_as_filters(typed, read, rest):
     "typed",
     [
         "not recruiting lupus",
+        "open label psoriasis",
+        "open wounds",
         "no longer enrolling",
         "stopped recruiting",
         "recruiting completed",
