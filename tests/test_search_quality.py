@@ -66,7 +66,8 @@ def test_typos_find_the_right_trials(typo, fixed, expected):
     assert expected <= _keys(result)
 
 
-@pytest.mark.parametrize("typo", ["dermatomyosits", "abatacep", "lupis"])
+# ("dermatomyosits" stems as the French "dermatomyosite", a synonym its trials hold: found.)
+@pytest.mark.parametrize("typo", ["dermatomyostis", "abatacep", "lupis"])
 def test_a_misspelling_that_finds_nothing_is_corrected(typo):
     assert _run(q=typo).corrected_from == typo
 

@@ -61,6 +61,10 @@ def test_filler_never_empties_a_search():
         ("IL-17 psoriasis", "secukinumab"),
         ("sores that won't heal", "pyoderma & gangrenosum"),
         ("eczema studies for darker skin", "ethnic & skin"),
+        # a condition's name in another language, or another name of it, means its name
+        ("Schuppenflechte", "psoriasis"),
+        ("sclérodermie", "systemic & sclerosis"),
+        ("localized scleroderma", "morphea"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
@@ -340,3 +344,16 @@ def test_a_query_whose_only_syntax_is_or_relaxes_like_any_other(typed, relaxes):
     relaxed = words.read(typed, relaxed=True)
     assert (relaxed.search_type == words.RAW and " or " not in relaxed.text) is relaxes
     assert words.read(typed).search_type == words.WEBSEARCH  # as typed first
+
+
+@pytest.mark.parametrize(
+    ("typed", "not_meant"),
+    [
+        ("juvenile dermatomyositis", "(dermatomyositis)"),  # narrower: not every DM trial
+        ("CREST syndrome", "systemic"),  # an abbreviation in it: a kind, not another name
+    ],
+)
+def test_a_synonym_sharing_a_word_or_made_of_abbreviations_is_not_its_conditions_name(
+    typed, not_meant
+):
+    assert not_meant not in words.read(typed).text

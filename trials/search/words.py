@@ -152,6 +152,14 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             spelt = [name for name in names if _initials(name) == _capitals(short)]
             if spelt and len(_words(short)) == 1:
                 add([short], spelt)
+        # A synonym that shares no word with the condition's name means that name too: another
+        # language's ("Schuppenflechte", "sclérodermie"), another name ("localized scleroderma":
+        # morphea). One sharing a word is narrower or wider ("juvenile dermatomyositis"); one
+        # with capitals inside a word is made of abbreviations ("SSc-ILD").
+        named = set(_words(condition["label"])) - STOP_WORDS
+        for name in condition.get("synonyms", []):
+            if not named & set(_words(name)) and not _capitals_inside(name):
+                add([name], [condition["label"]])
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
@@ -169,6 +177,11 @@ def _initials(name: str) -> str:
     """The first letters of a name's words, hyphenated ones apart, lower case ("adult-onset
     Still's disease": "aosd")."""
     return "".join(word[0] for word in re.findall(r"[^\W\d_]+", name.replace("'s", ""))).lower()
+
+
+def _capitals_inside(name: str) -> bool:
+    """Whether a word of `name` has a capital after its first letter ("SSc-ILD", "PsA")."""
+    return any(letter.isupper() for word in name.split() for letter in word[1:])
 
 
 def _key(words: tuple[str, ...]) -> tuple[str, ...]:
