@@ -236,26 +236,24 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept"})
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
 )
-LATER_SYNONYMS = frozenset(
-    {"chronic discoid lupus erythematosus", "CDLE"}
-    # session 19: the field's diseases in Spanish, French, German, Italian, Portuguese
-    | {
-        "Schuppenflechte", "psoriasi", "dermatite atopique", "dermatite atopica",
-        "eczéma atopique", "atopische Dermatitis", "atopisches Ekzem", "esclerodermia",
-        "sclérodermie", "Sklerodermie", "sclerodermia", "esclerosis sistémica",
-        "sclérose systémique", "systemische Sklerose", "sclerosi sistemica",
-        "esclerose sistêmica", "dermatomiositis", "dermatomyosite", "dermatomiosite",
-        "lupus eritematoso sistémico", "lupus érythémateux systémique",
-        "systemischer Lupus erythematodes", "lupus eritematoso sistemico", "lupus cutáneo",
-        "lupus cutané", "kutaner Lupus erythematodes", "lupus cutaneo",
-        "hidrosadenitis supurativa", "hidradénite suppurée", "idrosadenite suppurativa",
-        "hidradenite supurativa", "urticaire chronique", "urticaria crónica",
-        "chronische Urtikaria", "orticaria cronica", "pelade", "kreisrunder Haarausfall",
-        "pénfigo", "pênfigo", "pemfigo", "penfigoide ampolloso", "pemphigoïde bulleuse",
-        "bullöses Pemphigoid", "pemfigoide bolloso", "pioderma gangrenoso",
-        "pyodermite gangréneuse", "Pyoderma gangraenosum", "vitíligo",
-    }  # fmt: skip
-)
+# Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
+OTHER_LANGUAGES = frozenset({
+    "Schuppenflechte", "psoriasi", "dermatite atopique", "dermatite atopica",
+    "eczéma atopique", "atopische Dermatitis", "atopisches Ekzem", "esclerodermia",
+    "sclérodermie", "Sklerodermie", "sclerodermia", "esclerosis sistémica",
+    "sclérose systémique", "systemische Sklerose", "sclerosi sistemica",
+    "esclerose sistêmica", "dermatomiositis", "dermatomyosite", "dermatomiosite",
+    "lupus eritematoso sistémico", "lupus érythémateux systémique",
+    "systemischer Lupus erythematodes", "lupus eritematoso sistemico", "lupus cutáneo",
+    "lupus cutané", "kutaner Lupus erythematodes", "lupus cutaneo",
+    "hidrosadenitis supurativa", "hidradénite suppurée", "idrosadenite suppurativa",
+    "hidradenite supurativa", "urticaire chronique", "urticaria crónica",
+    "chronische Urtikaria", "orticaria cronica", "pelade", "kreisrunder Haarausfall",
+    "pénfigo", "pênfigo", "pemfigo", "penfigoide ampolloso", "pemphigoïde bulleuse",
+    "bullöses Pemphigoid", "pemfigoide bolloso", "pioderma gangrenoso",
+    "pyodermite gangréneuse", "Pyoderma gangraenosum", "vitíligo",
+})  # fmt: skip
+LATER_SYNONYMS = frozenset({"chronic discoid lupus erythematosus", "CDLE"}) | OTHER_LANGUAGES
 
 
 @cache
