@@ -214,6 +214,14 @@ def test_signs_described_in_any_order_and_words_mean_their_diseases(typed, means
     assert bool(found) == bool(means)
 
 
+def test_a_sign_whose_words_another_diseases_signs_all_have_is_not_read():
+    # "itchy" "patches" on the "elbows" describe atopic dermatitis too; the scaly, silvery
+    # patches on elbows, knees and scalp say psoriasis.
+    typed = "thick scaly silvery patches on my elbows knees and scalp, itchy"
+    assert [" ".join(group[0]) for group in words.signs(typed)] == ["psoriasis"]
+    assert "atopic dermatitis" in [" ".join(g[0]) for g in words.signs("itchy patches on elbows")]
+
+
 @pytest.fixture
 def described():
     """Trials about psoriasis, hidradenitis, scars, lupus of the skin and lupus, and one that

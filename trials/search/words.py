@@ -338,6 +338,10 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
         parts.append((about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
             parts.append((about(strong, " | "), 1))
+    if described and named:
+        # The signs described say more than a symptom that many diseases have ("thick scaly
+        # patches on my elbows, itchy": psoriasis, not every itchy disease).
+        parts.append((about(described, " | "), FILL_BELOW))
     if len(diseases) > 1:
         parts.append((about(diseases, " | "), 1))
     return parts
@@ -427,9 +431,20 @@ def signs(text: str) -> list[Group]:
 
 
 def _signs_in(text: str) -> list[tuple[tuple[frozenset[str], ...], Group]]:
-    """The signs (cues, meaning) with a word of `text` in each of their cues."""
+    """The signs (cues, meaning) with a word of `text` in each of their cues, but those whose
+    words the signs of another meaning all have, and more ("thick scaly silvery patches on my
+    elbows, itchy": psoriasis, not the itchy patches on the elbows of atopic dermatitis)."""
     said = {_singular(folded) for folded, _ in _typed(text)}
-    return [(cues, meaning) for cues, meaning in _signs() if all(cue & said for cue in cues)]
+    found = [(cues, meaning) for cues, meaning in _signs() if all(cue & said for cue in cues)]
+    matched: dict[Group, set[str]] = {}
+    for cues, meaning in found:
+        matched.setdefault(meaning, set()).update(*(cue & said for cue in cues))
+    covered = {
+        meaning
+        for meaning, words in matched.items()
+        if any(words < other for what, other in matched.items() if what != meaning)
+    }
+    return [(cues, meaning) for cues, meaning in found if meaning not in covered]
 
 
 def _is_disease(group: Group) -> bool:
