@@ -220,6 +220,10 @@ def test_a_sign_whose_words_another_diseases_signs_all_have_is_not_read():
     typed = "thick scaly silvery patches on my elbows knees and scalp, itchy"
     assert [" ".join(group[0]) for group in words.signs(typed)] == ["psoriasis"]
     assert "atopic dermatitis" in [" ".join(g[0]) for g in words.signs("itchy patches on elbows")]
+    # Relaxed, the trials about psoriasis are tried before those about any itchy disease.
+    parts = [part.text for part, _enough in words.about_parts(typed)]
+    alone = parts.index("((psoriasis:ABC))")
+    assert "urticaria" in parts[-1] and alone < len(parts) - 1
 
 
 @pytest.fixture
