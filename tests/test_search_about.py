@@ -416,3 +416,10 @@ def test_a_sentence_describing_a_disease_no_trial_is_about_lists_none(client, de
     # Once a trial is about it, it is listed.
     Trial.objects.create(key="VIT", record={}, title="Ruxolitinib cream in vitiligo")
     assert [hit.key for hit in _run(typed).trials] == ["VIT"]
+
+
+def test_a_conditions_abbreviation_among_other_words_names_its_disease():
+    # "LN" (lupus nephritis) among a clinician's words: relaxed, the trials about it, not any
+    # trial with "induction" or "IV".
+    parts = [part.text for part, _enough in words.about_parts("LN induction IV CYC")]
+    assert parts and "lupus:ABC & nephritis:ABC" in parts[0] and "induction" not in parts[0]

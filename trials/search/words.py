@@ -451,7 +451,12 @@ def _is_disease(group: Group) -> bool:
     """Whether a group names a disease: a phrase people say for one (lay_terms.json), or one
     word of a condition's name that names diseases alone."""
     said = _words(" ".join(group[0]))  # folded, as the vocabulary's words are ("sjögren")
-    return said in _disease_phrases() or (len(said) == 1 and said[0] in _condition_words())
+    return (
+        said in _disease_phrases()
+        or (len(said) == 1 and said[0] in _condition_words())
+        # a condition's abbreviation, which means its name ("JDM": juvenile dermatomyositis)
+        or any(_key(alternative) in _condition_names() for alternative in group[1:])
+    )
 
 
 def is_filler(word: str) -> bool:
