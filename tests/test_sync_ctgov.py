@@ -30,6 +30,10 @@ SKIN = {
     "NCT90000005": ["Pemphigus Vulgaris"],
     "NCT90000006": ["Vitiligo"],
     "NCT90000007": ["Alopecia Areata"],
+    # Psoriasis alone is more than one page (SYNC_CTGOV_PAGE_SIZE 3 below), wherever the
+    # vocabulary's terms put the boundaries between queries.
+    "NCT90000011": ["Psoriasis Vulgaris"],
+    "NCT90000012": ["Scalp Psoriasis"],
 }
 OTHER = {"NCT90000101": ["Asthma"], "NCT90000102": ["Heart Failure"]}
 
