@@ -329,11 +329,33 @@ def test_signs_give_way_to_a_disease_named(typed, means):
 
 @pytest.mark.parametrize(
     ("typed", "spelt"),
-    [("DLE", ("discoid", "lupus", "erythematosus")), ("PsA", ("psoriatic", "arthritis"))],
+    [
+        ("DLE", ("discoid", "lupus", "erythematosus")),
+        ("PsA", ("psoriatic", "arthritis")),
+        # Not each word's initial: letters from inside a word too.
+        ("JDM", ("juvenile", "dermatomyositis")),
+        ("PsO", ("psoriasis",)),
+        ("LPP", ("lichen", "planopilaris")),
+    ],
 )
 def test_a_conditions_abbreviation_means_the_synonym_it_abbreviates(typed, spelt):
     (group,) = words._groups(typed)
     assert group[0] == (typed.lower(),) and spelt in group
+
+
+@pytest.mark.parametrize(
+    ("capitals", "name", "abbreviates"),
+    [
+        ("dm", "dermatomyositis", True),
+        ("jdm", "juvenile dermatomyositis", True),
+        ("pso", "plaque psoriasis", False),  # no capital for "plaque"
+        ("jdm", "dermatomyositis", False),  # no word for "j"
+        ("dm", "juvenile dermatomyositis", False),
+        ("md", "dermatomyositis", False),  # in order
+    ],
+)
+def test_an_abbreviation_takes_letters_in_order_from_each_word(capitals, name, abbreviates):
+    assert words._abbreviates(capitals, name) is abbreviates
 
 
 # --- A disease no trial is about: the trials about its group ---------------------------------

@@ -144,12 +144,18 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
         ]
         add(names, members)
     # A condition's abbreviation means the synonym it abbreviates ("DLE": discoid lupus
-    # erythematosus, "PsA": psoriatic arthritis), which then ranks the trials that spell it out.
+    # erythematosus, "PsA": psoriatic arthritis), which then ranks the trials that spell it out;
+    # failing its initials, the names it takes letters from in order ("JDM": juvenile
+    # dermatomyositis, "PsO": psoriasis).
     conditions = json.loads((VOCAB_DIR / "conditions.json").read_text(encoding="utf-8"))
     for condition in conditions:
         names = [condition["label"], *condition.get("synonyms", [])]
         for short in filter(is_abbreviation, names):
-            spelt = [name for name in names if _initials(name) == _capitals(short)]
+            spelt = [name for name in names if _initials(name) == _capitals(short)] or [
+                name
+                for name in names
+                if not is_abbreviation(name) and _abbreviates(_capitals(short), name)
+            ]
             if spelt and len(_words(short)) == 1:
                 add([short], spelt)
         # A synonym that shares no word with the condition's name means that name too: another
@@ -177,6 +183,29 @@ def _initials(name: str) -> str:
     """The first letters of a name's words, hyphenated ones apart, lower case ("adult-onset
     Still's disease": "aosd")."""
     return "".join(word[0] for word in re.findall(r"[^\W\d_]+", name.replace("'s", ""))).lower()
+
+
+def _abbreviates(capitals: str, name: str) -> bool:
+    """Whether `capitals` are each word's first letter of `name`, in order, each followed by
+    none or more letters from inside that word ("dm": "dermatomyositis", "jdm": "juvenile
+    dermatomyositis"; not "pso": "plaque psoriasis", whose "plaque" gives no capital)."""
+    names = [word.lower() for word in re.findall(r"[^\W\d_]+", name.replace("'s", ""))]
+
+    def spells(letters: str, at: int) -> bool:
+        if at == len(names):
+            return not letters
+        word = names[at]
+        if not letters or letters[0] != word[0]:
+            return False
+        for taken in range(len(letters)):
+            inside = iter(word[1:])
+            if all(letter in inside for letter in letters[1 : 1 + taken]) and spells(
+                letters[1 + taken :], at + 1
+            ):
+                return True
+        return False
+
+    return spells(capitals, 0)
 
 
 def _capitals_inside(name: str) -> bool:
