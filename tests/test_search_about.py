@@ -394,6 +394,25 @@ def test_a_disease_no_trial_is_about_lists_the_trials_about_its_group(
     assert [r["key"] for r in body["results"]] == ["GROUP-1"]
 
 
+def test_a_groups_name_finds_its_members_trials():
+    """The name "myositis" (idiopathic inflammatory myopathies) finds the dermatomyositis
+    trials, whose text never says "myositis" as a word."""
+    Trial.objects.create(
+        key="DM-1",
+        record={},
+        title="A new drug for dermatomyositis",
+        conditions=["dermatomyositis"],
+        text_terms="Dermatomyositis",
+    )
+    Trial.objects.create(key="PSO-1", record={}, title="Plaque psoriasis", conditions=["psoriasis"])
+    found = {hit.key for hit in _run("myositis").trials}
+    assert "DM-1" in found and "PSO-1" not in found
+    (group,) = words._groups("myositis")
+    assert {("dermatomyositis",), ("polymyositis",)} <= set(group)
+    # Not a member whose name says the group's: "psoriasis" is still a single word.
+    assert words._groups("psoriasis") == [(("psoriasis",),)]
+
+
 def test_the_group_is_listed_only_when_no_trial_is_about_the_disease(
     in_passing, blistering_diseases, about_pemphigus
 ):

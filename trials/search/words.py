@@ -166,6 +166,22 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
         for name in condition.get("synonyms", []):
             if not named & set(_words(name)) and not _capitals_inside(name):
                 add([name], [condition["label"]])
+    # A group's names mean its members' too ("myositis": dermatomyositis, polymyositis), but
+    # for a member's name that says the group's ("generalized pustular psoriasis").
+    members: dict[str, list[str]] = {}
+    for condition in conditions:
+        if condition.get("parent"):
+            members.setdefault(condition["parent"], []).append(condition["label"])
+    for condition in conditions:
+        for name in [condition["label"], *condition.get("synonyms", [])]:
+            said = _key(_words(name))
+            unsaid = [
+                member
+                for member in members.get(condition["slug"], [])
+                if not _says(_key(_words(member)), said)
+            ]
+            if said and unsaid:
+                add([name], unsaid)
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
@@ -206,6 +222,12 @@ def _abbreviates(capitals: str, name: str) -> bool:
         return False
 
     return spells(capitals, 0)
+
+
+def _says(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` is among `words`, its words together."""
+    size = len(phrase)
+    return any(words[at : at + size] == phrase for at in range(len(words) - size + 1))
 
 
 def _capitals_inside(name: str) -> bool:
