@@ -200,6 +200,7 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("the skin on my hands is getting tight", ["scleroderma"]),
         ("painful lumps in armpits and groin that burst", ["hidradenitis suppurativa"]),
         ("fingers go white then blue in the cold", ["raynaud"]),
+        ("sores on my fingertips that wont heal", ["digital ulcers"]),
         ("purple rash on eyelids and i cant climb stairs", ["dermatomyositis"]),
         ("my eyes feel gritty and my mouth is so dry", ["sjogren"]),
         ("red rash on my cheeks and nose, my joints ache", ["lupus"]),

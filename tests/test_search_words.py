@@ -73,6 +73,16 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     assert SAFE.fullmatch(text)
 
 
+def test_a_phrase_skips_two_stop_words_between_its_words_no_more():
+    def said(text):
+        return {alternative for group in words._groups(text) for alternative in group}
+
+    assert ("herpes", "labialis") in said("cold sores on my lip")
+    assert ("herpes", "labialis") in said("cold on the sores")  # two skipped
+    # Four: another clause, not a phrase.
+    assert ("herpes", "labialis") not in said("its cold and now i have sores on my fingertips")
+
+
 @pytest.mark.parametrize(
     ("groups", "kept"),
     [

@@ -241,6 +241,11 @@ def _key(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(word for word in words if word not in STOP_WORDS)
 
 
+# Stop words a phrase's words may have between them ("rash on my face"), no more ("cold and now
+# i have sores" is no cold sore).
+_SKIPPED = 2
+
+
 def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int, int]]:
     """(start, length) of each phrase of `known` (_key: tuples of words without stop words) in
     the words `folded`, stop words between its words skipped ("rash on my face"), the longest
@@ -248,10 +253,13 @@ def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int
     start, count = 0, len(folded)
     while start < count:
         content: list[int] = []  # the positions of the words a phrase from here may hold
-        position = start
+        position, skipped = start, 0
         while folded[start] not in STOP_WORDS and position < count and len(content) < _LONGEST:
             if folded[position] not in STOP_WORDS:
                 content.append(position)
+                skipped = 0
+            elif (skipped := skipped + 1) > _SKIPPED:
+                break
             position += 1
         for size in range(len(content), 0, -1):
             if tuple(folded[p] for p in content[:size]) in known:
