@@ -652,6 +652,22 @@ def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_t
         assert [Trial.objects.get(pk=pk).key for pk in matching(query, 10).pks] == found
 
 
+def test_a_search_for_a_teenager_ranks_the_trials_that_take_one_first(db):
+    """A search for "my teenage son": the trial for 2-12 ranks best on its words but cannot
+    take him; the one for 12 and over can; the one that states no ages comes between."""
+    for key, title, min_age, max_age in [
+        ("YOUNGER", "Eczema: eczema cream for eczema", 2, 12),
+        ("TEENS", "Eczema in adolescents", 12, None),
+        ("UNSTATED", "Eczema and eczema", None, None),
+        ("ADULTS", "Eczema eczema eczema in adults", 18, 65),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, min_age=min_age, max_age=max_age)
+    assert _keys(_search({"q": "eczema for my teenage son"})) == ["TEENS", "UNSTATED", "YOUNGER"]
+    assert _keys(_search({"q": "eczema in teens"})) == ["TEENS", "UNSTATED", "YOUNGER"]
+    # A child of no age said: the trials for the young only first, as before.
+    assert _keys(_search({"q": "eczema for my son"}))[0] == "YOUNGER"
+
+
 def test_a_search_for_one_sex_ranks_the_trials_for_it_only_first(db):
     """The women-only trial ranks lower on its words; a search for women lists it first, then
     those for all; the men-only one is not open to women. A search for both sexes, or none,

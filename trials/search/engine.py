@@ -47,6 +47,9 @@ RANK_LIMIT = 2000
 # none (whom they take is unknown). Each tier is ranked as before. Only where relevance
 # ranks (words, at most RANK_LIMIT matches): other orders are the one chosen.
 YOUNG_ONLY_MAX_AGE = 21
+# A teenager's ages: a search said with a word for one (lay_terms.json `teen`) ranks the trials
+# that take someone of these ages first.
+TEEN_AGES = (13, 17)
 # A query finding this few trials is checked for typos (see _suggestion).
 SUGGEST_BELOW = 2
 SORTS = ("relevance", *SORT_COLUMNS, "distance")
@@ -404,6 +407,14 @@ def _tiers(
         unstated = np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"])
         rest = everything & ~young
         tiers = [young, rest & ~unstated, rest & unstated]
+        if any(readings.says_teen(reading) for reading in query.understood):
+            # A teenager ("my teenage son"): the trials that take one first, then those that
+            # say no ages, then those for younger children only.
+            with np.errstate(invalid="ignore"):
+                too_old = index.columns["max_age"] < TEEN_AGES[0]
+                too_young = index.columns["min_age"] > TEEN_AGES[1]
+            takes = everything & ~too_old & ~too_young
+            tiers = [takes & ~unstated, everything & unstated, everything & ~takes & ~unstated]
     # A search for one sex ("lupus studies for women"; sex=female) ranks the trials for that
     # sex only before those for all, within each tier above.
     sexes = query.facets.get("sex", ())

@@ -121,7 +121,8 @@ def _phrase(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Lay:
-    child: frozenset[str]
+    child: frozenset[str]  # the teen words too
+    teen: frozenset[str]
     recruiting: tuple[tuple[str, ...], ...]  # longest first
     closed: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # (phrase, statuses), longest first
     people: tuple[
@@ -144,7 +145,8 @@ def _lay() -> _Lay:
         return tuple(sorted({_phrase(text) for text in failed[key]}, key=len, reverse=True))
 
     return _Lay(
-        child=frozenset(_phrase(" ".join(data["child"]))),
+        child=frozenset(_phrase(" ".join([*data["child"], *data["teen"]]))),
+        teen=frozenset(_phrase(" ".join(data["teen"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
         closed=tuple(
             sorted(
@@ -233,6 +235,11 @@ def child_words(words: Words) -> Iterator[Reading]:
         if folded in child and position not in words.taken:
             said = words.said(position, position)
             yield Reading("age_group", "child", said, words.spans([position]))
+
+
+def says_teen(reading: Reading) -> bool:
+    """Whether a paediatric reading was said with a word for a teenager ("my teenage son")."""
+    return reading.parameter == "age_group" and bool(set(_phrase(reading.said)) & _lay().teen)
 
 
 # "8 year old", "8-year-old", "14 years old", "18 months old", "aged 8", "age 8", "8yo", "8 y/o":

@@ -182,7 +182,7 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             ]
             if said and unsaid:
                 add([name], unsaid)
-    droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"]])))
+    droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"], *lay["teen"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
 
