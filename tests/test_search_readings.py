@@ -79,6 +79,7 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         # people's ways of saying it, apostrophes or not, a verb between
         ("dermatomyositis, methotrexate doesnt help", FAILED_MTX, "dermatomyositis,"),
         ("methotrexate is not working for dermatomyositis", FAILED_MTX, "for dermatomyositis"),
+        ("dermatomyositis, methotrexate arent working", FAILED_MTX, "dermatomyositis,"),
         ("dermatomyositis no improvement with methotrexate", FAILED_MTX, "dermatomyositis"),
         ("methotrexate has not helped my dermatomyositis", FAILED_MTX, "my dermatomyositis"),
         ("eczema, creams don't help", [("refractory", "1")], "eczema,"),
