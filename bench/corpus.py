@@ -235,6 +235,9 @@ def _ranked(items: list[dict], head: list[str], seed: int) -> list[dict]:
 LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept"})
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
+    # Session 20: the autoinflammatory diseases.
+    | {"autoinflammatory-diseases", "familial-mediterranean-fever", "traps"}
+    | {"cryopyrin-associated-periodic-syndromes", "mevalonate-kinase-deficiency"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

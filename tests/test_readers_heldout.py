@@ -91,6 +91,12 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Eczema herpeticum", "eczema-herpeticum"),  # an infection, not atopic dermatitis
         ("Neurodermitis", "atopic-dermatitis"),  # German
         ("Psoríase", "psoriasis"),  # Portuguese
+        # The autoinflammatory diseases (a German registry's FMF trials)
+        ("Familial Mediterranean Fever", "familial-mediterranean-fever"),
+        ("FMF", "familial-mediterranean-fever"),
+        ("Muckle-Wells syndrome", "cryopyrin-associated-periodic-syndromes"),
+        ("Periodic fever syndromes", "autoinflammatory-diseases"),
+        ("TRAPS", "traps"),  # its name says "tumor necrosis factor": no TNF-inhibitor query's
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):
