@@ -203,6 +203,7 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("sores on my fingertips that wont heal", ["digital ulcers"]),
         ("brown patches on my cheeks from the sun", ["melasma"]),
         ("sweating too much from my armpits", ["hyperhidrosis"]),
+        ("painful red bumps on my shins", ["erythema nodosum"]),
         ("my palms are always sweaty", ["hyperhidrosis"]),
         ("purple rash on eyelids and i cant climb stairs", ["dermatomyositis"]),
         ("my eyes feel gritty and my mouth is so dry", ["sjogren"]),
