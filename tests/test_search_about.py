@@ -219,6 +219,24 @@ def test_signs_described_in_any_order_and_words_mean_their_diseases(typed, means
     assert bool(found) == bool(means)
 
 
+def test_signs_described_that_no_trial_is_about_are_named_on_the_page(client):
+    typed = "painful red bumps on my shins"
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "No trials found" in html
+    assert (
+        "Your words describe <strong>erythema nodosum</strong>: no trial here is about it now."
+        in html
+    )
+    Trial.objects.create(
+        key="EN-1",
+        record={},
+        title="Colchicine for erythema nodosum",
+        text_terms="Erythema nodosum",
+    )
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "Colchicine for erythema nodosum" in html and "Your words describe" not in html
+
+
 def test_a_sign_whose_words_another_diseases_signs_all_have_is_not_read():
     # "itchy" "patches" on the "elbows" describe atopic dermatitis too; the scaly, silvery
     # patches on elbows, knees and scalp say psoriasis.

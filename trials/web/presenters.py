@@ -14,7 +14,7 @@ from urllib.parse import quote_plus, urlencode
 from django.conf import settings
 from django.http import QueryDict
 
-from trials.search import facets
+from trials.search import facets, words
 from trials.search.engine import (
     DEFAULT_WITHIN_KM,
     PAGE_SIZE,
@@ -93,12 +93,21 @@ def search_page(
         "broader_from": result.broader_from,
         "broader_to": result.broader_to,
         "relaxed": result.relaxed,
+        "described": _described(query, result),
         "all_words": result.all_words,
         "read_first": result.read_first,
         "read_first_by": _filled_by(query) if result.read_first is not None else None,
         "first": (result.page - 1) * PAGE_SIZE + 1,
         "last": (result.page - 1) * PAGE_SIZE + len(result.trials),
     }
+
+
+def _described(query: Query, result) -> list[str]:
+    """When nothing is found for words that describe signs (lay_terms.json `signs`), the
+    diseases they describe, so that the page can say no trial is about them; else []."""
+    if result.count or result.passing or not query.q:
+        return []
+    return [" ".join(group[0]) for group in words.signs(query.q)]
 
 
 def _offered(sort: str, query: Query) -> bool:
