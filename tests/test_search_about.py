@@ -436,6 +436,22 @@ def test_a_groups_name_finds_its_members_trials():
     assert words._groups("psoriasis") == [(("psoriasis",),)]
 
 
+def test_a_disease_no_trial_is_about_among_other_words_lists_its_groups_trials(
+    client, blistering_diseases
+):
+    result = _run("rituximab for pemphigus")
+    assert [hit.key for hit in result.trials] == ["GROUP-1"]
+    assert (result.broader_from, result.broader_to) == (
+        "pemphigus",
+        "Autoimmune blistering diseases",
+    )
+    assert _reference_count("rituximab for pemphigus") == 1  # exports and feeds alike
+    html = client.get("/", {"q": "rituximab for pemphigus"}).content.decode()
+    assert "No trial is about “pemphigus”: showing trials about" in html
+    # A disease of no group among other words: nothing, as before.
+    assert _run("rituximab for psoriasis").broader_from is None
+
+
 def test_the_group_is_listed_only_when_no_trial_is_about_the_disease(
     in_passing, blistering_diseases, about_pemphigus
 ):

@@ -241,12 +241,12 @@ def _match(query: Query) -> _Matched:
             passing = passing_mentions_relaxed(index, query.q)
     broader_from = None
     if "q" in masks and not masks["q"].any() and not corrected_from:
-        # No trial is about the diseases it names: those about their group, if any
-        # ("pemphigus": autoimmune blistering diseases; the condition facet's trials), ranked
-        # by the group's name.
+        # No trial is about the diseases it names, alone or among other words ("rituximab
+        # pemphigus"): those about their group, if any ("pemphigus": autoimmune blistering
+        # diseases; the condition facet's trials), ranked by the group's name.
         group = words.broader(query.q)
         if group and (wider := index.facet_mask("condition", [group[0]])).any():
-            broader_from, query = query.q, replace(query, q=group[1])
+            broader_from, query = group[2], replace(query, q=group[1])
             masks["q"] = wider
             passing = 0
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None

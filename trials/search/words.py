@@ -557,22 +557,23 @@ def names_diseases(text: str) -> bool:
     )
 
 
-def broader(text: str) -> tuple[str, str] | None:
+def broader(text: str) -> tuple[str, str, str] | None:
     """The group the diseases a query names belong to (conditions.json `parent`: "pemphigus",
     "bullous pemphigoid": autoimmune blistering diseases), as (slug, label), when it names
-    diseases and nothing else (names_diseases), all of one group: the condition whose trials
-    a search about them that finds none lists instead. None otherwise."""
-    if not names_diseases(text):
+    diseases, all of one group, and nothing else (names_diseases) or other words beside them
+    ("rituximab pemphigus": about_parts): the condition whose trials a search about them that
+    finds none lists instead, as (slug, label, the diseases as typed). None otherwise."""
+    only = names_diseases(text)
+    if not only and not about_parts(text):
         return None
     vocabulary = Vocabulary.default()
-    parents = {
-        (vocabulary.condition(mention.slug) or {}).get("parent")
-        for mention in vocabulary.find(text, ("condition",))
-    }
+    mentions = vocabulary.find(text, ("condition",))
+    parents = {(vocabulary.condition(mention.slug) or {}).get("parent") for mention in mentions}
     if len(parents) != 1 or None in parents:
         return None
     slug = parents.pop()
-    return slug, (vocabulary.condition(slug) or {}).get("label") or slug
+    said = text if only else " and ".join(dict.fromkeys(mention.text for mention in mentions))
+    return slug, (vocabulary.condition(slug) or {}).get("label") or slug, said
 
 
 @cache
