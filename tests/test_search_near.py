@@ -370,6 +370,10 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
         ("hidradenitis near Houston TX", "Houston, TX", "hidradenitis"),
         ("eczema Houston, Texas", "Houston, Texas", "eczema"),
         ("lupus Salt Lake City UT", "Salt Lake City, UT", "lupus"),
+        # in the other languages the vocabulary knows diseases in
+        ("ensayo psoriasis en Madrid", "Madrid", "ensayo psoriasis"),
+        ("ensaio psoríase em Lisboa", "Lisboa", "ensaio psoríase"),
+        ("lupus près de Lyon", "Lyon", "lupus"),
     ],
 )
 def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest):

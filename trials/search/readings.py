@@ -502,8 +502,20 @@ def _backward(words: Words, first: int, end: int):
     return None
 
 
-# Words that put a place after them: "lupus near Bethesda", "eczema around Lyon, France".
-_NEAR_WORDS = {("near",), ("around",), ("nearby",), ("close", "to"), ("in",)}
+# Words that put a place after them: "lupus near Bethesda", "eczema around Lyon, France", and
+# in the other languages the vocabulary knows diseases in ("psoriasis en Madrid", "près de Lyon").
+_IN_WORDS = {("in",), ("en",), ("em",)}  # not "à": folded, it is "a" ("since I was a kid")
+_NEAR_WORDS = {
+    ("near",),
+    ("around",),
+    ("nearby",),
+    ("close", "to"),
+    ("cerca", "de"),
+    ("pres", "de"),
+    ("perto", "de"),
+    ("vicino", "a"),
+    *_IN_WORDS,
+}
 # "near me" is no place, though the gazetteer knows ME (Maine).
 _NOT_PLACES = {"me", "here", "home", "us", "you"}
 
@@ -527,7 +539,7 @@ def place(words: Words) -> Iterator[Reading]:
             text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
             if text.lower() in _NOT_PLACES:
                 return
-            if trigger == ("in",) and (_country_code(text) or _state_name(text)):
+            if trigger in _IN_WORDS and (_country_code(text) or _state_name(text)):
                 return  # "in India", "in Virginia": the country, the state (towns share names)
             located = places.locate(text)
             if isinstance(located, places.Place):
