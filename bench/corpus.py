@@ -238,6 +238,7 @@ LATER_CONDITIONS = frozenset(
     # Session 20: the autoinflammatory diseases.
     | {"autoinflammatory-diseases", "familial-mediterranean-fever", "traps"}
     | {"cryopyrin-associated-periodic-syndromes", "mevalonate-kinase-deficiency"}
+    | {"inclusion-body-myositis"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({
@@ -256,7 +257,13 @@ OTHER_LANGUAGES = frozenset({
     "bullöses Pemphigoid", "pemfigoide bolloso", "pioderma gangrenoso",
     "pyodermite gangréneuse", "Pyoderma gangraenosum", "vitíligo",
 })  # fmt: skip
-LATER_SYNONYMS = frozenset({"chronic discoid lupus erythematosus", "CDLE"}) | OTHER_LANGUAGES
+LATER_SYNONYMS = (
+    frozenset({"chronic discoid lupus erythematosus", "CDLE"})
+    | OTHER_LANGUAGES
+    # Session 20
+    | {"RA-ILD", "rheumatoid arthritis-associated interstitial lung disease"}
+    | {"pulmonary fibrosis", "lung fibrosis"}
+)
 
 
 @cache

@@ -97,6 +97,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Muckle-Wells syndrome", "cryopyrin-associated-periodic-syndromes"),
         ("Periodic fever syndromes", "autoinflammatory-diseases"),
         ("TRAPS", "traps"),  # its name says "tumor necrosis factor": no TNF-inhibitor query's
+        ("sIBM", "inclusion-body-myositis"),
+        ("RA-ILD", "interstitial-lung-disease"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):

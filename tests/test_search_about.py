@@ -204,6 +204,8 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("brown patches on my cheeks from the sun", ["melasma"]),
         ("sweating too much from my armpits", ["hyperhidrosis"]),
         ("painful red bumps on my shins", ["erythema nodosum"]),
+        ("the eye doctor says she has inflammation inside her eyes", ["uveitis"]),
+        ("skin on my chest is tight and hard after radiation", ["radiation dermatitis"]),
         ("my palms are always sweaty", ["hyperhidrosis"]),
         ("purple rash on eyelids and i cant climb stairs", ["dermatomyositis"]),
         ("my eyes feel gritty and my mouth is so dry", ["sjogren"]),
@@ -415,6 +417,12 @@ def test_a_disease_no_trial_is_about_lists_the_trials_about_its_group(
     body = client.get("/api/trials/", {"q": "pemphigus"}).json()
     assert body["broader"] == {"from": "pemphigus", "to": "Autoimmune blistering diseases"}
     assert [r["key"] for r in body["results"]] == ["GROUP-1"]
+
+
+@pytest.mark.parametrize("typed", ["sjogrens", "raynauds", "behcets"])
+def test_a_possessive_typed_without_its_apostrophe_names_the_disease(typed):
+    assert words.names_diseases(typed)
+    assert words.names_diseases(f"{typed} trial")
 
 
 def test_a_groups_name_finds_its_members_trials():

@@ -374,6 +374,7 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
         ("ensayo psoriasis en Madrid", "Madrid", "ensayo psoriasis"),
         ("ensaio psoríase em Lisboa", "Lisboa", "ensaio psoríase"),
         ("lupus près de Lyon", "Lyon", "lupus"),
+        ("essai psoriasis à Lyon", "Lyon", "essai psoriasis"),
     ],
 )
 def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest):

@@ -65,6 +65,7 @@ def test_filler_never_empties_a_search():
         ("Schuppenflechte", "psoriasis"),
         ("sclérodermie", "systemic & sclerosis"),
         ("localized scleroderma", "morphea"),
+        ("birth control pills and lupus", "oral & contraceptives"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):

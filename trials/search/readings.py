@@ -503,8 +503,10 @@ def _backward(words: Words, first: int, end: int):
 
 
 # Words that put a place after them: "lupus near Bethesda", "eczema around Lyon, France", and
-# in the other languages the vocabulary knows diseases in ("psoriasis en Madrid", "près de Lyon").
-_IN_WORDS = {("in",), ("en",), ("em",)}  # not "à": folded, it is "a" ("since I was a kid")
+# in the other languages the vocabulary knows diseases in ("psoriasis en Madrid", "à Lyon").
+# French "à" as typed: folded, it is "a" ("since I was a kid").
+_A_GRAVE = ("à",)
+_IN_WORDS = {("in",), ("en",), ("em",), _A_GRAVE}
 _NEAR_WORDS = {
     ("near",),
     ("around",),
@@ -532,6 +534,8 @@ def place(words: Words) -> Iterator[Reading]:
         for trigger in _NEAR_WORDS:
             end = start + len(trigger)
             found = tuple(words.folded(p) for p in range(start, min(end, count)))
+            if trigger == _A_GRAVE:  # folded, "à" is "a": the word as typed
+                found = tuple(words.said(p, p).lower() for p in range(start, min(end, count)))
             if found != trigger or end >= count:
                 continue
             if any(p in words.taken for p in range(start, count)):

@@ -588,6 +588,12 @@ def _condition_words() -> frozenset[str]:
     (folded): not abbreviations ("BP" is also blood pressure), stop words, filler, nor the
     curators' `not_diseases_alone`."""
     found = {word for name in _full_condition_names() for word in _words(name)}
+    # A possessive typed without its apostrophe ("sjogrens", "raynauds", "behcets").
+    found |= {
+        _words(owner)[0] + "s"
+        for name in _full_condition_names()
+        for owner in re.findall(r"(\w+)['’]s\b", name)
+    }
     generic = set(_lay_terms()["not_diseases_alone"]) | _vocabulary()[1] | STOP_WORDS
     return frozenset(found - generic)
 
