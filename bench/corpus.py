@@ -238,7 +238,7 @@ LATER_CONDITIONS = frozenset(
     # Session 20: the autoinflammatory diseases.
     | {"autoinflammatory-diseases", "familial-mediterranean-fever", "traps"}
     | {"cryopyrin-associated-periodic-syndromes", "mevalonate-kinase-deficiency"}
-    | {"inclusion-body-myositis"}
+    | {"inclusion-body-myositis", "juvenile-idiopathic-arthritis"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -99,6 +99,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("TRAPS", "traps"),  # its name says "tumor necrosis factor": no TNF-inhibitor query's
         ("sIBM", "inclusion-body-myositis"),
         ("RA-ILD", "interstitial-lung-disease"),
+        ("Juvenile Rheumatoid Arthritis", "juvenile-idiopathic-arthritis"),
+        ("Arthritis, Juvenile", "juvenile-idiopathic-arthritis"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):

@@ -419,6 +419,12 @@ def test_a_disease_no_trial_is_about_lists_the_trials_about_its_group(
     assert [r["key"] for r in body["results"]] == ["GROUP-1"]
 
 
+@pytest.mark.parametrize("word", ["receptor", "tumor", "fever", "body", "mediterranean"])
+def test_words_of_long_condition_names_that_name_no_disease_alone(word):
+    # "IL-36 receptor antibody …": TRAPS's name has "receptor", no query's disease
+    assert not words.names_diseases(word)
+
+
 @pytest.mark.parametrize("typed", ["sjogrens", "raynauds", "behcets"])
 def test_a_possessive_typed_without_its_apostrophe_names_the_disease(typed):
     assert words.names_diseases(typed)
