@@ -105,3 +105,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):
     assert Vocabulary.default().match_condition(name) == slug
+
+
+@pytest.mark.parametrize("name", ["Dehydroepiandrosterone", "DHEA", "Prasterone", "GL701"])
+def test_dhea_by_any_of_its_names_is_prasterone(name):
+    assert Vocabulary.default().match_drug(name) == "prasterone"

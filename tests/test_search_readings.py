@@ -80,6 +80,12 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis, methotrexate doesnt help", FAILED_MTX, "dermatomyositis,"),
         ("methotrexate is not working for dermatomyositis", FAILED_MTX, "for dermatomyositis"),
         ("dermatomyositis, methotrexate arent working", FAILED_MTX, "dermatomyositis,"),
+        # a pregnant woman's baby is not whom she searches for
+        (
+            "pregnant with lupus, worried about the baby",
+            [],
+            "pregnant with lupus, worried about the baby",
+        ),
         ("dermatomyositis no improvement with methotrexate", FAILED_MTX, "dermatomyositis"),
         ("methotrexate has not helped my dermatomyositis", FAILED_MTX, "my dermatomyositis"),
         ("eczema, creams don't help", [("refractory", "1")], "eczema,"),

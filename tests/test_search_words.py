@@ -66,6 +66,8 @@ def test_filler_never_empties_a_search():
         ("sclérodermie", "systemic & sclerosis"),
         ("localized scleroderma", "morphea"),
         ("birth control pills and lupus", "oral & contraceptives"),
+        ("my baby could get heart block", "congenital & heart & block"),
+        ("is hormone replacement safe with lupus", "estrogen"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):

@@ -225,9 +225,17 @@ def _match_ending(words: Words, last: int, phrases: tuple[tuple[str, ...], ...])
 _PAST = {("was", "a"), ("were", "a"), ("as", "a"), ("since",), ("since", "a"), ("was",)}
 
 
+# A pregnant woman's baby is not whom she searches for ("pregnant with anti-Ro antibodies,
+# worried the baby could get heart block": the trials take the mother).
+_PREGNANT = {"pregnant", "pregnancy", "expecting", "prenatal", "unborn", "fetus", "fetal"}
+
+
 def child_words(words: Words) -> Iterator[Reading]:
-    """kid, daughter, teen… -> the paediatric age filter; not "since I was a kid"."""
+    """kid, daughter, teen… -> the paediatric age filter; not "since I was a kid", nor a
+    pregnant woman's baby."""
     child = _lay().child
+    if any(folded in _PREGNANT for folded, *_rest in words.tokens):
+        return
     for position, (folded, *_rest) in enumerate(words.tokens):
         before = tuple(words.folded(p) for p in (position - 2, position - 1))
         if before[1:] in _PAST or before in _PAST:
