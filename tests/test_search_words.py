@@ -67,6 +67,7 @@ def test_filler_never_empties_a_search():
         ("localized scleroderma", "morphea"),
         ("birth control pills and lupus", "oral & contraceptives"),
         ("my baby could get heart block", "congenital & heart & block"),
+        ("UVA-1 for lupus", "uva1"),
         ("is hormone replacement safe with lupus", "estrogen"),
     ],
 )
