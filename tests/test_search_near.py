@@ -375,6 +375,9 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
         ("ensaio psoríase em Lisboa", "Lisboa", "ensaio psoríase"),
         ("lupus près de Lyon", "Lyon", "lupus"),
         ("essai psoriasis à Lyon", "Lyon", "essai psoriasis"),
+        # after a word for trials, a place the gazetteer knows as one (the site says "Cologne")
+        ("Lupus Studie Köln", "Köln", "Lupus Studie"),
+        ("eczema trials Lyon", "Lyon", "eczema trials"),
     ],
 )
 def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest):

@@ -515,7 +515,18 @@ def _backward(words: Words, first: int, end: int):
 # French "à" as typed: folded, it is "a" ("since I was a kid").
 _A_GRAVE = ("à",)
 _IN_WORDS = {("in",), ("en",), ("em",), _A_GRAVE}
+# A word for trials just before a known place names where ("Lupus Studie Köln", "eczema
+# trials Lisbon"): not a disease's word. As with "in", a country or a US state is left to
+# the country and region rules.
+_PLACE_AFTER = {
+    (word,)
+    for word in (
+        *_STUDY_WORDS, "studie", "studien", "ensayo", "ensayos", "estudio", "estudios", "essai",
+        "essais", "etude", "etudes", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios",
+    )
+}  # fmt: skip
 _NEAR_WORDS = {
+    *_PLACE_AFTER,
     ("near",),
     ("around",),
     ("nearby",),
@@ -551,12 +562,15 @@ def place(words: Words) -> Iterator[Reading]:
             text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
             if text.lower() in _NOT_PLACES:
                 return
-            if trigger in _IN_WORDS and (_country_code(text) or _state_name(text)):
+            if (trigger in _IN_WORDS or trigger in _PLACE_AFTER) and (
+                _country_code(text) or _state_name(text)
+            ):
                 return  # "in India", "in Virginia": the country, the state (towns share names)
             located = places.locate(text)
             if isinstance(located, places.Place):
-                said = words.said(start, count - 1)
-                yield Reading("near", text, said, words.spans(range(start, count)))
+                first = end if trigger in _PLACE_AFTER else start  # the study word stays
+                said = words.said(first, count - 1)
+                yield Reading("near", text, said, words.spans(range(first, count)))
                 return
 
 
