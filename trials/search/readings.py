@@ -546,7 +546,7 @@ def place(words: Words) -> Iterator[Reading]:
     "close to" or "in", when the place parser (search/places.py) knows them as one place. An
     unknown or ambiguous place is not read: its words stay search words (sites' cities are
     searchable), and no typed sentence makes the API answer 400."""
-    from trials.search import places  # the gazetteer: loaded by the web process, not here
+    from trials.search import places, regions  # the gazetteer: loaded by the web process
 
     count = len(words.tokens)
     for start in range(count - 2, -1, -1):
@@ -562,10 +562,10 @@ def place(words: Words) -> Iterator[Reading]:
             text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
             if text.lower() in _NOT_PLACES:
                 return
-            if (trigger in _IN_WORDS or trigger in _PLACE_AFTER) and (
-                _country_code(text) or _state_name(text)
-            ):
+            if trigger in _IN_WORDS and (_country_code(text) or _state_name(text)):
                 return  # "in India", "in Virginia": the country, the state (towns share names)
+            if trigger in _PLACE_AFTER and (_country_code(text) or regions.state(text)):
+                return  # "study Germany", "study NY": the country, the state (their own rules)
             located = places.locate(text)
             if isinstance(located, places.Place):
                 first = end if trigger in _PLACE_AFTER else start  # the study word stays
