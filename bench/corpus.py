@@ -239,6 +239,7 @@ LATER_CONDITIONS = frozenset(
     | {"autoinflammatory-diseases", "familial-mediterranean-fever", "traps"}
     | {"cryopyrin-associated-periodic-syndromes", "mevalonate-kinase-deficiency"}
     | {"inclusion-body-myositis", "juvenile-idiopathic-arthritis"}
+    | {"reactive-arthritis", "actinic-keratosis", "xeroderma-pigmentosum"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -101,6 +101,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("RA-ILD", "interstitial-lung-disease"),
         ("Juvenile Rheumatoid Arthritis", "juvenile-idiopathic-arthritis"),
         ("Arthritis, Juvenile", "juvenile-idiopathic-arthritis"),
+        ("Reactive Arthritis", "reactive-arthritis"),
+        ("Actinic Keratoses", "actinic-keratosis"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):
