@@ -400,13 +400,9 @@ def _tiers(
         query.age is not None and query.age < 18
     )
     if for_children:
-        with np.errstate(invalid="ignore"):  # no oldest age given: not for the young only
-            young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
-        # Then those that say which ages they take (and so take the child), before those that
-        # say none: "no ages given" admits a child to the filter, not to the trial.
+        # Those that say which ages they take (and so take the child) before those that say
+        # none: "no ages given" admits a child to the filter, not to the trial.
         unstated = np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"])
-        rest = everything & ~young
-        tiers = [young, rest & ~unstated, rest & unstated]
         if any(readings.says_teen(reading) for reading in query.understood):
             # A teenager ("my teenage son"): the trials that take one first, then those that
             # say no ages, then those for younger children only.
@@ -415,6 +411,11 @@ def _tiers(
                 too_young = index.columns["min_age"] > TEEN_AGES[1]
             takes = everything & ~too_old & ~too_young
             tiers = [takes & ~unstated, everything & unstated, everything & ~takes & ~unstated]
+        else:
+            with np.errstate(invalid="ignore"):  # no oldest age given: not for the young only
+                young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
+            rest = everything & ~young
+            tiers = [young, rest & ~unstated, rest & unstated]
     # A search for one sex ("lupus studies for women"; sex=female) ranks the trials for that
     # sex only before those for all, within each tier above.
     sexes = query.facets.get("sex", ())

@@ -195,17 +195,22 @@ def _capitals(abbreviation: str) -> str:
     return "".join(c for c in abbreviation if c.isupper()).lower()
 
 
+def _name_words(name: str) -> list[str]:
+    """A name's words as its initials are read: hyphenated ones apart, no possessive "'s",
+    lower case ("adult-onset Still's disease": adult, onset, still, disease)."""
+    return [word.lower() for word in re.findall(r"[^\W\d_]+", name.replace("'s", ""))]
+
+
 def _initials(name: str) -> str:
-    """The first letters of a name's words, hyphenated ones apart, lower case ("adult-onset
-    Still's disease": "aosd")."""
-    return "".join(word[0] for word in re.findall(r"[^\W\d_]+", name.replace("'s", ""))).lower()
+    """The first letters of a name's words ("adult-onset Still's disease": "aosd")."""
+    return "".join(word[0] for word in _name_words(name))
 
 
 def _abbreviates(capitals: str, name: str) -> bool:
     """Whether `capitals` are each word's first letter of `name`, in order, each followed by
     none or more letters from inside that word ("dm": "dermatomyositis", "jdm": "juvenile
     dermatomyositis"; not "pso": "plaque psoriasis", whose "plaque" gives no capital)."""
-    names = [word.lower() for word in re.findall(r"[^\W\d_]+", name.replace("'s", ""))]
+    names = _name_words(name)
 
     def spells(letters: str, at: int) -> bool:
         if at == len(names):
