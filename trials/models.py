@@ -328,6 +328,34 @@ class TrialQuerySet(models.QuerySet):
         )
         return self.ranked(q, search_type).filter(pk__in=page_ids).order_by(*RANKED_ORDER)
 
+    def covered_first(
+        self, q: str, search_type: str, pks: list[int], parts: list[tuple[str, float]], page: slice
+    ) -> list[int]:
+        """The ids of the page `page` of the trials of `pks`, best first by their rank for `q`
+        plus the weights of the `parts` (tsqueries' texts) each trial's vector matches (a
+        relaxed list's words weighed by their rarity: search.engine.COVERAGE), then the most
+        recently updated. Like best_first, from RankVector's rows alone."""
+        if not pks:
+            return []
+        query = text_query(q, search_type)
+        covered = sum(
+            (
+                Case(
+                    When(Q(search=text_query(part, TSQUERY)), then=Value(weight)),
+                    default=Value(0.0),
+                    output_field=models.FloatField(),
+                )
+                for part, weight in parts
+            ),
+            start=Value(0.0, output_field=models.FloatField()),
+        )
+        return list(
+            RankVector.objects.filter(PkAmong(pks))
+            .annotate(score=_rank("search", query) + covered)
+            .order_by("-score", "-last_updated", "pk")
+            .values_list("trial_id", flat=True)[page]
+        )
+
     def by_any_id(self, value: str, *more: str) -> TrialQuerySet:
         """Trials one of whose identifiers is `value` (or one of `more`), however a registry or a
         paper spells it.

@@ -28,11 +28,17 @@ from trials.models import (
     headline_part,
     unconfirmed_before,
 )
-from trials.search import facets, labels, readings, regions, spelling, words
+from trials.search import facets, labels, lexemes, readings, regions, spelling, words
 from trials.search.distance import NearestSite, Proximity
-from trials.search.fulltext import about, passing_mentions, passing_mentions_relaxed, text_rows
+from trials.search.fulltext import (
+    about,
+    passing_mentions,
+    passing_mentions_relaxed,
+    query_rows,
+    text_rows,
+)
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
-from trials.search.rank_query import rank_query
+from trials.search.rank_query import rank_query, tsquery_of
 from trials.search.readings import Reading
 from trials.search.regions import State
 from trials.search.rows import by_pk, ranked_by_pk
@@ -40,6 +46,14 @@ from trials.search.timing import timed
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
+# A list of trials with only some of the query's words (relaxed, or filled: words.FILL_BELOW)
+# ranks each trial by its rank (0 to 1) plus up to this much for the words it is about (in its
+# title, conditions or drugs: COVERAGE_IN), each word weighing by its rarity among all trials
+# (inverse document frequency): "SC fludarabine for refractory autoimmune disease" lists the
+# fludarabine trials before those about autoimmune disease. Relevance set: 0.900 without,
+# 0.906-0.910 from 0.3 to 4 (docs/benchmarks.md, session 21).
+COVERAGE = 1.0
+COVERAGE_IN = "AB"
 # A search for children's trials (age_group=child: chosen, or read from "kids", "my daughter";
 # or an age under 18) ranks the trials for the young only (the oldest they admit at most this)
 # before the others: a parent typing "psoriasis in kids" wants a paediatric trial before an
@@ -425,6 +439,26 @@ def _tiers(
     return tiers
 
 
+def _coverage(index: FacetIndex, text: str) -> list[tuple[str, float]] | None:
+    """The parts of a relaxed query (its words, each with its synonyms) as tsqueries limited to
+    where a trial says what it is about (COVERAGE_IN), each weighing COVERAGE by its rarity
+    among all trials (inverse document frequency) over their sum; None for a query of fewer
+    than two parts PostgreSQL keeps (stop words are none)."""
+    parts = [(part, tsquery) for part in words.relaxed_parts(text) if (tsquery := tsquery_of(part))]
+    if len(parts) < 2:
+        return None
+    live = max(int(np.count_nonzero(index.alive)), 1)
+    rarity = [
+        float(np.log1p((live - found + 0.5) / (found + 0.5)))
+        for found in (len(query_rows(index, part)) for part, _ in parts)
+    ]
+    total = sum(rarity)
+    return [
+        (lexemes.weighted(tsquery, COVERAGE_IN), COVERAGE * weight / total)
+        for (_, tsquery), weight in zip(parts, rarity, strict=True)
+    ]
+
+
 def _read_parts(index: FacetIndex, query: Query, read_first: np.ndarray) -> list[np.ndarray]:
     """A search filled without the filters read from its words (_read_filled): the rows that
     meet them, then the rest; for "recruiting" read ("lupus trials still recruiting") the open
@@ -441,13 +475,29 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
     `names` as Trials with those fields and snippets (ranked_by_pk), else their pks."""
     found: list = []
     index, query = matched.index, matched.query
-    for mask in _tiers(index, query, matched.everything, matched.all_words, matched.read_first):
+    tiers = _tiers(index, query, matched.everything, matched.all_words, matched.read_first)
+    coverage = None
+    if matched.relaxed or matched.all_words is not None:
+        coverage = _coverage(index, query.q)
+    for mask in tiers:
         size = int(np.count_nonzero(mask))
         if start >= size:
             start, stop = start - size, stop - size
             continue
         pks = index.pks[mask].tolist()
-        if names is None:
+        if coverage is not None:
+            order = Trial.objects.covered_first(
+                text_query.text, text_query.search_type, pks, coverage, slice(start, stop)
+            )
+            if names is None:
+                found += order
+            else:
+                by_key = {
+                    trial.pk: trial
+                    for trial in ranked_by_pk(names, text_query.text, text_query.search_type, order)
+                }
+                found += [by_key[pk] for pk in order if pk in by_key]
+        elif names is None:
             ranked = Trial.objects.ranked(text_query.text, search_type=text_query.search_type)
             ordered = ranked.with_pks(pks).order_by(*RANKED_ORDER).values_list("pk", flat=True)
             found += list(ordered[start:stop])

@@ -68,6 +68,16 @@ def text_rows(
     return _rows(index, key, text, text_query, check=not relaxed and words.names_diseases(text))
 
 
+def query_rows(index: FacetIndex, text_query: words.TextQuery) -> np.ndarray:
+    """The facet index's rows matching `text_query` (read as it is), cached until the data
+    changes."""
+    key = ((text_query.text, text_query.search_type, "query"), index.seq)
+    rows = cache.TEXT_HITS.get(key)
+    if rows is None:
+        rows = _rows(index, key, text_query.text, text_query, check=False)
+    return rows
+
+
 def _rows(index, key, text: str, text_query: words.TextQuery, check: bool) -> np.ndarray:
     """text_rows' rows of `text_query`, put in the cache under `key`; with `check`, whether
     some are about the diseases `text` names is remembered too."""

@@ -208,6 +208,19 @@ def quoted(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+_LEXEME = re.compile(r"('(?:[^']|'')*')(:[*A-Da-d]+)?")
+
+
+def weighted(tsquery: str, weights: str) -> str:
+    """A tsquery's text with each lexeme limited to the vector's parts `weights` ("AB")."""
+
+    def limited(match: re.Match) -> str:
+        prefix = "*" if match[2] and "*" in match[2] else ""
+        return f"{match[1]}:{prefix}{weights}"
+
+    return _LEXEME.sub(limited, tsquery)
+
+
 def _unquote(token: str) -> str:
     return token[1:-1].replace("''", "'").replace("\\\\", "\\")
 

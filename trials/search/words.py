@@ -370,6 +370,20 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     return TextQuery(RAW, joiner.join(_group_text(group, weights) for group in needed(groups)))
 
 
+def relaxed_parts(text: str, weights: str = "") -> list[TextQuery]:
+    """The groups of read(text, relaxed=True), each its own query limited to the vector's parts
+    `weights` (the parts whose rarity weighs a relaxed list's order: engine.COVERAGE); []
+    where read keeps the words as typed (web-search syntax)."""
+    if _SYNTAX.search(text):
+        unsyntaxed = _without_or(text)
+        if unsyntaxed is None:
+            return []
+        text = unsyntaxed
+    groups = _groups(text)
+    groups += [group for group in _described(text) if group not in groups]
+    return [TextQuery(RAW, _group_text(group, weights)) for group in needed(groups)]
+
+
 def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     """A relaxed query's first tries when the query names diseases among other words ("painful
     boils in my armpits", "itchy skin on my elbows") or describes their signs ("thick silvery

@@ -1,0 +1,65 @@
+"""A list of trials with only some of a query's words ranks the rarer words higher (inverse
+document frequency: engine.COVERAGE): "fludarabine" says more than "disease"."""
+
+import pytest
+from django.db import connection
+
+from tests.searching import search_text
+from trials.models import Trial
+from trials.search import engine, lexemes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def autoimmune():
+    """One fludarabine trial; trials about autoimmune disease, many more about a disease."""
+    Trial.objects.create(key="FLUDARABINE", record={}, title="Subcutaneous fludarabine")
+    for number in range(5):
+        Trial.objects.create(
+            key=f"AUTOIMMUNE-{number}", record={}, title=f"Autoimmune disease registry {number}"
+        )
+    for number in range(15):
+        Trial.objects.create(key=f"DISEASE-{number}", record={}, title=f"Disease cohort {number}")
+
+
+def test_the_rarest_words_trial_comes_first_among_those_with_some_words(autoimmune):
+    result = search_text("fludarabine for autoimmune disease")
+    keys = [hit.key for hit in result.trials]
+    assert result.relaxed and result.count >= 21  # and the seed trials' diseases
+    assert keys[0] == "FLUDARABINE"
+    assert {key.split("-")[0] for key in keys[1:6]} == {"AUTOIMMUNE"}
+
+
+def test_without_the_words_rarity_the_most_words_came_first(autoimmune, monkeypatch):
+    # What the rarity changes (and so what the test above can catch): ranked by cover density
+    # alone, two of the three words beat the rarest one.
+    monkeypatch.setattr(engine, "COVERAGE", 0.0)
+    keys = [hit.key for hit in search_text("fludarabine for autoimmune disease").trials]
+    assert keys.index("FLUDARABINE") > 0
+
+
+def test_a_word_only_in_who_may_join_weighs_no_rarity(autoimmune):
+    # Rarity counts where a trial says what it is about (title, conditions, drugs): a trial
+    # naming fludarabine only in its text ranks by cover density alone.
+    Trial.objects.filter(key="FLUDARABINE").update(
+        title="Subcutaneous injections", text_criteria="Prior fludarabine allowed"
+    )
+    assert [hit.key for hit in search_text("fludarabine").trials] == ["FLUDARABINE"]
+    keys = [hit.key for hit in search_text("fludarabine for autoimmune disease").trials]
+    assert keys[0] != "FLUDARABINE"
+
+
+@pytest.mark.parametrize(
+    ("tsquery", "expected"),
+    [
+        ("'a'", "'a':AB"),
+        ("'a':C & 'b' | 'c':*", "'a':AB & 'b':AB | 'c':*AB"),
+        ("'o''brien' <-> 'x'", "'o''brien':AB <-> 'x':AB"),
+    ],
+)
+def test_a_tsquery_is_limited_to_parts_of_the_vector(tsquery, expected):
+    assert lexemes.weighted(tsquery, "AB") == expected
+    with connection.cursor() as cursor:  # PostgreSQL reads it as written
+        cursor.execute("SELECT %s::tsquery::text", [expected])
+        assert cursor.fetchone()[0] == expected
