@@ -282,3 +282,29 @@ def test_words_beginning_no_kept_lexeme_skip_the_reading_statement(settings):
     with CaptureQueriesContext(connection) as queries:
         assert fulltext._in_process(facet_index, "websearch_to_tsquery", "zzzunknown") is None
     assert not queries.captured_queries
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("analyzed", [True, False])
+def test_words_are_counted_as_postgresql_counts_them(settings, analyzed):
+    # The counts that weigh a relaxed list's words by their rarity (engine._coverage): from the
+    # kept lexemes when the index holds them all, else PostgreSQL's; cached, and fresh after
+    # the data changes.
+    _corpus(random.Random(6), n=200)
+    facet_index = _analyzed(settings) if analyzed else index.get_index()
+    texts = ("itch", "rash & plaque", "zzzunknown", "the")
+    parts = [words.TextQuery(words.RAW, text) for text in texts]
+    parts += words.relaxed_parts("itch or nail scalp")
+    expected = [_found(part) for part in parts]
+    with CaptureQueriesContext(connection) as first:
+        assert [count for _, count in fulltext.counts(facet_index, parts)] == expected
+    with CaptureQueriesContext(connection) as again:
+        assert [count for _, count in fulltext.counts(facet_index, parts)] == expected
+    assert len(first) <= 2 and len(again) == 0
+    assert [tsquery for tsquery, _ in fulltext.counts(facet_index, parts)][2:4] == [
+        "'zzzunknown'",
+        "",
+    ]
+    Trial.objects.filter(key="X0").update(title="itch itch")
+    changed = index.get_index()
+    assert [count for _, count in fulltext.counts(changed, parts)] == [_found(p) for p in parts]

@@ -110,6 +110,9 @@ TEXT_HITS = Store(
 # the query that ranks a query's matches, (query, data version) -> a words.TextQuery.
 TSQUERIES = Store("tsqueries", max_entries=lambda: 4096)
 RANK_QUERIES = Store("rank queries", max_entries=lambda: 4096)
+# How many trials a tsquery matches, (tsquery, data version) -> count (fulltext.counts: how
+# rare the words of a relaxed list are).
+COUNTS = Store("word counts", max_entries=lambda: 4096)
 
 PAGE_TTL = 60.0
 PAGE_BYTES = 32 * 1024 * 1024

@@ -32,13 +32,13 @@ from trials.search import facets, labels, lexemes, readings, regions, spelling, 
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import (
     about,
+    counts,
     passing_mentions,
     passing_mentions_relaxed,
-    query_rows,
     text_rows,
 )
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
-from trials.search.rank_query import rank_query, tsquery_of
+from trials.search.rank_query import rank_query
 from trials.search.readings import Reading
 from trials.search.regions import State
 from trials.search.rows import by_pk, ranked_by_pk
@@ -442,20 +442,18 @@ def _tiers(
 def _coverage(index: FacetIndex, text: str) -> list[tuple[str, float]] | None:
     """The parts of a relaxed query (its words, each with its synonyms) as tsqueries limited to
     where a trial says what it is about (COVERAGE_IN), each weighing COVERAGE by its rarity
-    among all trials (inverse document frequency) over their sum; None for a query of fewer
-    than two parts PostgreSQL keeps (stop words are none)."""
-    parts = [(part, tsquery) for part in words.relaxed_parts(text) if (tsquery := tsquery_of(part))]
-    if len(parts) < 2:
+    among all trials (inverse document frequency) over their sum; None unless two parts or
+    more match trials (a part no trial has orders nothing)."""
+    parts = counts(index, words.relaxed_parts(text))
+    found = [(tsquery, count) for tsquery, count in parts if count]
+    if len(found) < 2:
         return None
     live = max(int(np.count_nonzero(index.alive)), 1)
-    rarity = [
-        float(np.log1p((live - found + 0.5) / (found + 0.5)))
-        for found in (len(query_rows(index, part)) for part, _ in parts)
-    ]
+    rarity = [float(np.log1p(max(live - count + 0.5, 0.5) / (count + 0.5))) for _, count in found]
     total = sum(rarity)
     return [
         (lexemes.weighted(tsquery, COVERAGE_IN), COVERAGE * weight / total)
-        for (_, tsquery), weight in zip(parts, rarity, strict=True)
+        for (tsquery, _), weight in zip(found, rarity, strict=True)
     ]
 
 

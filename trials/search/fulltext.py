@@ -68,14 +68,63 @@ def text_rows(
     return _rows(index, key, text, text_query, check=not relaxed and words.names_diseases(text))
 
 
-def query_rows(index: FacetIndex, text_query: words.TextQuery) -> np.ndarray:
-    """The facet index's rows matching `text_query` (read as it is), cached until the data
-    changes."""
-    key = ((text_query.text, text_query.search_type, "query"), index.seq)
-    rows = cache.TEXT_HITS.get(key)
-    if rows is None:
-        rows = _rows(index, key, text_query.text, text_query, check=False)
-    return rows
+def counts(index: FacetIndex, parts: list[words.TextQuery]) -> list[tuple[str, int]]:
+    """Each of `parts` (to_tsquery's texts) as PostgreSQL reads it (a tsquery's text; '' for
+    stop words alone) and how many trials it matches, cached until the data changes. What the
+    index's own lexemes hold (lexemes.py) is counted there, the rest in one statement that also
+    reads the words not read before (and a second for those the index turned out not to hold:
+    a frequent word's trials are not counted in PostgreSQL)."""
+    texts = list(dict.fromkeys(part.text for part in parts))
+    tsqueries = {text: cache.TSQUERIES.get(("to_tsquery", text)) for text in texts}
+    found: dict[str, int] = {}
+    for text, tsquery in tsqueries.items():
+        if tsquery is not None and (count := _count(index, tsquery)) is not None:
+            found[text] = count
+    asked = [text for text in texts if text not in found]
+    left = []
+    if asked:
+        # Counted here: the words the index's lexemes cannot hold (they begin none of them).
+        counted = [n for n, text in enumerate(asked, 1) if not index.lexemes.may_hold(text)]
+        with search_connection().cursor() as cursor:
+            cursor.execute(
+                "SELECT q::text, CASE WHEN n = ANY(%s) THEN (SELECT count(*) FROM trials_trial"
+                " WHERE search @@ q) END FROM unnest(%s::text[]) WITH ORDINALITY AS t(p, n),"
+                " to_tsquery('english', p) AS q ORDER BY n",
+                [counted, asked],
+            )
+            for text, (tsquery, count) in zip(asked, cursor.fetchall(), strict=True):
+                tsqueries[text] = tsquery
+                cache.TSQUERIES.put(("to_tsquery", text), tsquery)
+                if count is None:
+                    count = _count(index, tsquery)
+                if count is None:
+                    left.append(text)
+                else:
+                    found[text] = count
+                    cache.COUNTS.put((tsquery, index.seq), count)
+    if left:
+        with search_connection().cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM trials_trial WHERE search @@ q::tsquery)"
+                " FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, n) ORDER BY n",
+                [[tsqueries[text] for text in left]],
+            )
+            for text, (count,) in zip(left, cursor.fetchall(), strict=True):
+                found[text] = count
+                cache.COUNTS.put((tsqueries[text], index.seq), count)
+    return [(tsqueries[part.text], found[part.text]) for part in parts]
+
+
+def _count(index: FacetIndex, tsquery: str) -> int | None:
+    """A tsquery's count from the cache or the index's lexemes (0 for stop words alone)."""
+    if not tsquery:
+        return 0
+    count = cache.COUNTS.get((tsquery, index.seq))
+    if count is None:
+        count = index.lexemes.count(tsquery, index.alive)
+        if count is not None:
+            cache.COUNTS.put((tsquery, index.seq), count)
+    return count
 
 
 def _rows(index, key, text: str, text_query: words.TextQuery, check: bool) -> np.ndarray:

@@ -149,6 +149,20 @@ class LexemeIndex:
         packed = self._evaluate(tree, extra)
         return Match(np.unpackbits(packed, count=row_count).view(bool), not _inexact(tree))
 
+    def count(self, tsquery: str, alive: np.ndarray) -> int | None:
+        """How many of the rows `alive` (a mask) match a tsquery's text, or None unless every
+        lexeme of it is kept here and it has no phrase."""
+        if not self.slots:
+            return None
+        try:
+            tree = parse(tsquery)
+        except Unsupported:
+            return None
+        if tree is None or _inexact(tree) or not self.slots.keys() >= set(_leaves(tree)):
+            return None
+        packed = self._evaluate(tree, {})
+        return int(np.count_nonzero(np.unpackbits(packed, count=len(alive)).view(bool) & alive))
+
     def _packed(self, rows: np.ndarray) -> np.ndarray:
         """`rows` as a lexeme's bits."""
         mask = np.zeros(self.bits.shape[1] * 8, bool)
