@@ -10,6 +10,7 @@ from django.http import QueryDict
 
 from tests.searching import search_text
 from trials.models import Trial
+from trials.readers.vocabulary import Vocabulary
 from trials.search import words
 from trials.search.params import TrialFilterSet
 
@@ -291,6 +292,27 @@ def test_a_drug_class_finds_the_trials_of_its_members():
     # lenalidomide is an IMiD; abatacept a T-cell co-stimulation modulator.
     assert {"NCT05488327", "NCT01408199", "ChiCTR1900025376"} <= _keys(_run("IMiDs"))
     assert "NCT04946669" in _keys(_run("costimulation blockers"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "slug"),
+    [
+        ("IL-17 blockade", "il-17-inhibitors"),
+        ("TNF antagonists", "tnf-inhibitors"),
+        ("C5 inhibition", "complement-inhibitors"),
+        ("anti-CD20 inhibition", None),  # an action on "anti-CD20" is no name of it
+        ("malarials inhibitors", None),  # "anti-malarials" names no target
+    ],
+)
+def test_a_class_named_by_its_action_is_named_by_the_other_words_for_it(typed, slug):
+    # Both readers of the class vocabulary: the records' (a trial's "IL-17 blockade") and the
+    # search's ("C5 inhibition" finds eculizumab's trials).
+    found = Vocabulary.default().find(typed, ("class",))
+    assert [mention.slug for mention in found if mention.text == typed] == ([slug] if slug else [])
+    members = [
+        alternative for group in words._groups(typed) for alternative in group if len(group) > 1
+    ]
+    assert (("eculizumab",) in members) == (slug == "complement-inhibitors")
 
 
 @pytest.mark.django_db

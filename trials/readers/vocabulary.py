@@ -76,10 +76,44 @@ def other_number(name: str) -> str | None:
     return name[: match.start()] if match[1] else name + "s"
 
 
+# A class named by what its drugs do to a target ("IL-17 inhibitors", "anti-TNF") is named as
+# well by the other words for it: "IL-17 blockade", "TNF antagonists", "C5 inhibition".
+_ACTIONS = (
+    "inhibitor",
+    "inhibitors",
+    "inhibition",
+    "blocker",
+    "blockers",
+    "blockade",
+    "antagonist",
+    "antagonists",
+)
+_ACTION = re.compile(
+    r"^(?P<target>.+?)\s+(?:inhibitors?|inhibition|blockers?|blockade|antagonists?)$", re.I
+)
+_ANTI = re.compile(r"^anti-(?P<target>[^\s]+)$", re.I)
+
+
+def _action_names(name: str) -> list[str]:
+    """The class's other names for the same action on its target ("IL-17 inhibitors":
+    "IL-17 blockade", "IL-17 inhibition"…; "anti-C5": "C5 inhibitors"…); none for a name of
+    no action, or "anti-" before no target's abbreviation ("anti-malarials")."""
+    match = _ACTION.match(name) or _ANTI.match(name)
+    if not match or (name.lower().startswith("anti-") and not is_abbreviation(match["target"])):
+        return []
+    return [f"{match['target']} {action}" for action in _ACTIONS]
+
+
 def with_other_numbers(names: list[str]) -> list[str]:
-    """A drug class's names and each in the other number (other_number), for every reader of
-    the class vocabulary: the readers' Vocabulary and the search's phrases."""
-    return names + [other for name in names if (other := other_number(name)) and other not in names]
+    """A drug class's names, each in the other number (other_number) and, for a class named
+    by its action on a target, that action in other words (_action_names), for every reader
+    of the class vocabulary: the readers' Vocabulary and the search's phrases."""
+    named = list(names)
+    for name in names:
+        for other in [other_number(name), *_action_names(name)]:
+            if other and other.lower() not in {known.lower() for known in named}:
+                named.append(other)
+    return named
 
 
 @dataclass(frozen=True)
