@@ -37,6 +37,8 @@ Environment:
 - STATUS_UNCONFIRMED_YEARS  years after which an open status counts as unconfirmed (default 2)
 - PORTAL_BENCHMARK=1        serve `/bench/ceiling`, the yardstick page of `make bench`, and say
                             X-Answer-Cache: hit/miss on search answers (only then)
+- JOB_WORKER_NICE           how much lower the job worker's CPU priority is than the web
+                            server's under `manage.py boot --worker` (default 10; 0 = the same)
 - IMPORT_UPLOAD_DIR         where admin uploads wait for their import job (default .data/uploads)
 - CTGOV_API_URL             ClinicalTrials.gov API v2 base URL (default the public one)
 - SYNC_CTGOV, SYNC_CTGOV_*  the ClinicalTrials.gov sync: on/off, rate, retries (see the end)
@@ -270,6 +272,9 @@ SECURE_CSP = {
 # Reverse proxies in front that append the client to X-Forwarded-For: the client is the Nth
 # address from the header's right; 0 ignores the header (portal/client.py).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# The job worker (imports, syncs) yields the CPU to the web server's requests (`nice`): an
+# import's reading and normalizing never slows a search by more than its share.
+JOB_WORKER_NICE = env_int("JOB_WORKER_NICE", 10, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from .conftest import ROOT, default_signals
@@ -103,7 +104,9 @@ def test_stopping_the_supervisor_leaves_no_worker_behind(signum, tmp_path):
         worker = next(pid for pid, cmd in children.items() if "procrastinate worker" in cmd)
         # The worker is up when it has registered itself (its heartbeat row).
         _wait(lambda: _registered_workers() > 0, 60, "the worker did not register in the database")
-        assert any("sleep 120" in cmd for cmd in children.values())
+        server_pid = next(pid for pid, cmd in children.items() if "sleep 120" in cmd)
+        # The worker yields the CPU to the server (settings.JOB_WORKER_NICE).
+        assert _nice(worker) - _nice(server_pid) == settings.JOB_WORKER_NICE == 10
 
         boot.send_signal(signum)
         boot.wait(timeout=60)
@@ -122,6 +125,11 @@ def test_stopping_the_supervisor_leaves_no_worker_behind(signum, tmp_path):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         boot.wait()
+
+
+def _nice(pid: int) -> int:
+    """A process's nice value (proc(5): /proc/PID/stat's 19th field)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
 
 
 def _registered_workers() -> int:

@@ -14,6 +14,7 @@ worker`, trials/jobs.py) side by side, each in a process group of its own, and
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -90,25 +91,33 @@ class Command(BaseCommand):
             os.execvp(opts["command"][0], opts["command"])  # noqa: S606 - our own Makefile line
         self.stdout.write("Starting the job worker beside the server (trials/jobs.py)")
         sys.stdout.flush()
-        sys.exit(supervise(opts["command"], worker_command()))
+        nice = (0, settings.JOB_WORKER_NICE)
+        sys.exit(supervise(opts["command"], worker_command(), nice=nice))
 
 
-def _in_child() -> None:  # pragma: no cover - runs in the child before exec
+def _in_child(nice: int = 0) -> None:  # pragma: no cover - runs in the child before exec
     """In a child before exec: the stop signals unblocked (blocked in the supervisor while it
-    starts its children), and SIGTERM when the supervisor dies (PR_SET_PDEATHSIG = 1)."""
+    starts its children), SIGTERM when the supervisor dies (PR_SET_PDEATHSIG = 1), and its
+    CPU priority lowered by `nice`."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+    if nice:
+        os.nice(nice)
 
 
-def supervise(*commands: list[str], grace: float = GRACE) -> int:
+def supervise(*commands: list[str], grace: float = GRACE, nice: tuple[int, ...] = ()) -> int:
     """Run the commands side by side until one ends or a stop signal comes; stop them all
-    (no process left behind); the first command's exit status (128 + N after signal N)."""
+    (no process left behind); the first command's exit status (128 + N after signal N).
+    `nice`: how much lower each command's CPU priority is (by position; none: the same)."""
     stopping: list[int] = []
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # none lost while starting
+    lowered = [*nice, *[0] * len(commands)]
     children = [
-        subprocess.Popen(cmd, process_group=0, preexec_fn=_in_child)  # noqa: S603
-        for cmd in commands
+        subprocess.Popen(  # noqa: S603
+            cmd, process_group=0, preexec_fn=functools.partial(_in_child, lowered[position])
+        )
+        for position, cmd in enumerate(commands)
     ]
 
     def on_signal(signum, frame):
