@@ -3,10 +3,12 @@ document frequency: engine.COVERAGE): "fludarabine" says more than "disease"."""
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 
 from tests.searching import search_text
 from trials.models import Trial
-from trials.search import engine, lexemes
+from trials.search import cache, engine, lexemes
+from trials.search.params import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def test_the_rarest_words_trial_comes_first_among_those_with_some_words(autoimmu
     result = search_text("fludarabine for autoimmune disease")
     keys = [hit.key for hit in result.trials]
     assert result.relaxed and result.count >= 21  # and the seed trials' diseases
-    assert keys[0] == "FLUDARABINE"
+    assert keys[0] == "FLUDARABINE", keys
     assert {key.split("-")[0] for key in keys[1:6]} == {"AUTOIMMUNE"}
 
 
@@ -39,15 +41,28 @@ def test_without_the_words_rarity_the_most_words_came_first(autoimmune, monkeypa
     assert keys.index("FLUDARABINE") > 0
 
 
-def test_a_word_only_in_who_may_join_weighs_no_rarity(autoimmune):
-    # Rarity counts where a trial says what it is about (title, conditions, drugs): a trial
-    # naming fludarabine only in its text ranks by cover density alone.
+def _criteria_only_rank() -> int:
+    """Where the fludarabine trial comes when only its criteria name fludarabine."""
     Trial.objects.filter(key="FLUDARABINE").update(
         title="Subcutaneous injections", text_criteria="Prior fludarabine allowed"
     )
     assert [hit.key for hit in search_text("fludarabine").trials] == ["FLUDARABINE"]
-    keys = [hit.key for hit in search_text("fludarabine for autoimmune disease").trials]
-    assert keys[0] != "FLUDARABINE"
+    query, errors = parse(QueryDict("q=fludarabine+for+autoimmune+disease"))
+    assert not errors
+    found = engine.matching(query, limit=100)
+    fludarabine = Trial.objects.get(key="FLUDARABINE").pk
+    return found.pks.tolist().index(fludarabine)
+
+
+def test_a_word_only_in_who_may_join_weighs_less_than_one_a_trial_is_about(autoimmune, monkeypatch):
+    # Where a trial has a word counts (engine.COVERAGE_IN): naming fludarabine only in its
+    # criteria, a trial weighs a quarter of one whose title names it: the trials about
+    # autoimmune disease come first. Counted alike anywhere, it would come before some.
+    where = _criteria_only_rank()
+    assert where >= 5
+    monkeypatch.setattr(engine, "COVERAGE_IN", (("", 1.0),))
+    cache.reset()
+    assert _criteria_only_rank() < where
 
 
 @pytest.mark.parametrize(

@@ -329,7 +329,12 @@ class TrialQuerySet(models.QuerySet):
         return self.ranked(q, search_type).filter(pk__in=page_ids).order_by(*RANKED_ORDER)
 
     def covered_first(
-        self, q: str, search_type: str, pks: list[int], parts: list[tuple[str, float]], page: slice
+        self,
+        q: str,
+        search_type: str,
+        pks: list[int],
+        parts: list[tuple[tuple[str, float], ...]],
+        page: slice,
     ) -> list[int]:
         """The ids of the page `page` of the trials of `pks`, best first by their rank for `q`
         plus the weights of the `parts` (tsqueries' texts) each trial's vector matches (a
@@ -341,11 +346,14 @@ class TrialQuerySet(models.QuerySet):
         covered = sum(
             (
                 Case(
-                    When(Q(search=text_query(part, TSQUERY)), then=Value(weight)),
+                    *(
+                        When(Q(search=text_query(tsquery, TSQUERY)), then=Value(weight))
+                        for tsquery, weight in part
+                    ),
                     default=Value(0.0),
                     output_field=models.FloatField(),
                 )
-                for part, weight in parts
+                for part in parts
             ),
             start=Value(0.0, output_field=models.FloatField()),
         )

@@ -47,13 +47,19 @@ from trials.search.timing import timed
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
 # A list of trials with only some of the query's words (relaxed, or filled: words.FILL_BELOW)
-# ranks each trial by its rank (0 to 1) plus up to this much for the words it is about (in its
-# title, conditions or drugs: COVERAGE_IN), each word weighing by its rarity among all trials
-# (inverse document frequency): "SC fludarabine for refractory autoimmune disease" lists the
-# fludarabine trials before those about autoimmune disease. Relevance set: 0.900 without,
-# 0.906-0.910 from 0.3 to 4 (docs/benchmarks.md, session 21).
+# ranks each trial by its rank (0 to 1) plus up to this much for the words it has (where it
+# has them: COVERAGE_IN), each word weighing by its rarity among all trials (inverse document
+# frequency): "SC fludarabine for refractory autoimmune disease" lists the fludarabine trials
+# before those about autoimmune disease. Relevance set: 0.900 without, 0.906-0.910 from 0.3
+# to 4 (docs/benchmarks.md, session 21).
 COVERAGE = 1.0
-COVERAGE_IN = "AB"
+# Where a trial has a word counts: in its title, conditions or drugs (A, B: what it is about)
+# all of the word's weight, in its summary (C) half, only in its description, criteria or sites
+# (D) a quarter, as ts_rank_cd weighs those parts against B (0.4, 0.2, 0.1).
+COVERAGE_IN = (("AB", 1.0), ("ABC", 0.5), ("", 0.25))
+# How much more a rarer word weighs: its inverse document frequency to this power (2: the
+# relevance set 0.909 and the tenth blind set 0.679, against 0.909 and 0.669 with 1).
+RARITY_POWER = 2
 # A search for children's trials (age_group=child: chosen, or read from "kids", "my daughter";
 # or an age under 18) ranks the trials for the young only (the oldest they admit at most this)
 # before the others: a parent typing "psoriasis in kids" wants a paediatric trial before an
@@ -439,20 +445,26 @@ def _tiers(
     return tiers
 
 
-def _coverage(index: FacetIndex, text: str) -> list[tuple[str, float]] | None:
-    """The parts of a relaxed query (its words, each with its synonyms) as tsqueries limited to
-    where a trial says what it is about (COVERAGE_IN), each weighing COVERAGE by its rarity
-    among all trials (inverse document frequency) over their sum; None unless two parts or
-    more match trials (a part no trial has orders nothing)."""
+def _coverage(index: FacetIndex, text: str) -> list[tuple[tuple[str, float], ...]] | None:
+    """The parts of a relaxed query (its words, each with its synonyms), each weighing COVERAGE
+    by its rarity among all trials (RARITY_POWER) over their sum, as tsqueries limited to the
+    parts of a trial where it counts (COVERAGE_IN: the first a trial matches gives the weight);
+    None unless two parts or more match trials (a part no trial has orders nothing)."""
     parts = counts(index, words.relaxed_parts(text))
     found = [(tsquery, count) for tsquery, count in parts if count]
     if len(found) < 2:
         return None
     live = max(int(np.count_nonzero(index.alive)), 1)
-    rarity = [float(np.log1p(max(live - count + 0.5, 0.5) / (count + 0.5))) for _, count in found]
-    total = sum(rarity)
+    rarity = [
+        float(np.log1p(max(live - count + 0.5, 0.5) / (count + 0.5))) ** RARITY_POWER
+        for _, count in found
+    ]
+    scale = COVERAGE / sum(rarity)
     return [
-        (lexemes.weighted(tsquery, COVERAGE_IN), COVERAGE * weight / total)
+        tuple(
+            (lexemes.weighted(tsquery, where) if where else tsquery, part * weight * scale)
+            for where, part in COVERAGE_IN
+        )
         for (tsquery, _), weight in zip(found, rarity, strict=True)
     ]
 
