@@ -393,3 +393,19 @@ def test_a_synonym_sharing_a_word_or_made_of_abbreviations_is_not_its_conditions
     typed, not_meant
 ):
     assert not_meant not in words.read(typed).text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "text"),
+    [
+        ("CDASI", "Change in Cutaneous Dermatomyositis Disease Area and Severity Index"),
+        ("PASI 75", "Proportion reaching 75% improvement in Psoriasis Area and Severity Index"),
+        ("mRSS", "Change in the modified Rodnan skin score at week 52"),
+    ],
+)
+def test_an_outcome_measure_finds_the_trials_that_spell_it_out(typed, text):
+    # lay_terms.json: a measure clinicians search by means its full name.
+    Trial.objects.create(key="SPELT", record={}, title="A trial", text_summary=text)
+    Trial.objects.create(key="OTHER", record={}, title="Another trial", text_summary="75 adults")
+    assert [hit.key for hit in search_text(typed).trials][:1] == ["SPELT"]
