@@ -240,6 +240,8 @@ LATER_CONDITIONS = frozenset(
     | {"cryopyrin-associated-periodic-syndromes", "mevalonate-kinase-deficiency"}
     | {"inclusion-body-myositis", "juvenile-idiopathic-arthritis"}
     | {"reactive-arthritis", "actinic-keratosis", "xeroderma-pigmentosum"}
+    # Session 21.
+    | {"axial-spondyloarthritis"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

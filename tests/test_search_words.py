@@ -222,6 +222,8 @@ def test_a_relaxed_query_wants_any_group():
         ("biopsies", False),
         ("JAK inhibitor", False),
         ('"alopecia"', False),
+        ("spondylitis", True),  # axial spondyloarthritis's other name
+        ("Morbus Bechterew", True),
     ],
 )
 def test_what_names_diseases(typed, diseases):
