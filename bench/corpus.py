@@ -241,7 +241,7 @@ LATER_CONDITIONS = frozenset(
     | {"inclusion-body-myositis", "juvenile-idiopathic-arthritis"}
     | {"reactive-arthritis", "actinic-keratosis", "xeroderma-pigmentosum"}
     # Session 21.
-    | {"axial-spondyloarthritis"}
+    | {"axial-spondyloarthritis", "antiphospholipid-syndrome"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -224,6 +224,8 @@ def test_a_relaxed_query_wants_any_group():
         ('"alopecia"', False),
         ("spondylitis", True),  # axial spondyloarthritis's other name
         ("Morbus Bechterew", True),
+        ("antiphospholipid", True),
+        ("antibodies", False),  # a word of "antiphospholipid antibody syndrome", no disease alone
     ],
 )
 def test_what_names_diseases(typed, diseases):
@@ -404,10 +406,13 @@ def test_a_synonym_sharing_a_word_or_made_of_abbreviations_is_not_its_conditions
         ("CDASI", "Change in Cutaneous Dermatomyositis Disease Area and Severity Index"),
         ("PASI 75", "Proportion reaching 75% improvement in Psoriasis Area and Severity Index"),
         ("mRSS", "Change in the modified Rodnan skin score at week 52"),
+        ("blood clots", "Patients with a history of deep vein thrombosis"),
+        ("miscarriages", "Women with recurrent miscarriage and lupus"),
     ],
 )
 def test_an_outcome_measure_finds_the_trials_that_spell_it_out(typed, text):
-    # lay_terms.json: a measure clinicians search by means its full name.
+    # lay_terms.json: a measure clinicians search by means its full name; people's words for
+    # what happened to them, the words registries use.
     Trial.objects.create(key="SPELT", record={}, title="A trial", text_summary=text)
     Trial.objects.create(key="OTHER", record={}, title="Another trial", text_summary="75 adults")
     assert [hit.key for hit in search_text(typed).trials][:1] == ["SPELT"]
