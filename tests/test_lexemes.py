@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from trials.models import Trial
-from trials.search import fulltext, index, words
+from trials.search import fulltext, index, lexemes, words
 from trials.search.lexemes import Unsupported, _chosen, parse, quoted, wider
 
 from .test_search_exact import WORDS, _corpus, _random_params, assert_counts_exact
@@ -308,3 +308,29 @@ def test_words_are_counted_as_postgresql_counts_them(settings, analyzed):
     Trial.objects.filter(key="X0").update(title="itch itch")
     changed = index.get_index()
     assert [count for _, count in fulltext.counts(changed, parts)] == [_found(p) for p in parts]
+
+
+def test_a_tsquery_too_long_to_walk_is_left_to_postgresql():
+    many = " | ".join(quoted(f"w{number}") for number in range(lexemes.MAX_LEXEMES + 1))
+    with pytest.raises(Unsupported):
+        parse(many)
+    assert parse(" | ".join(quoted(f"w{n}") for n in range(lexemes.MAX_LEXEMES)))
+
+
+# Words with synonyms (people's words, drug classes), 500 characters of them: the relaxed query
+# is hundreds of lexemes (it once took the ranking's tree walk past Python's recursion limit).
+LONG_SENTENCE = (
+    "mouth injection rash itch ulcer scalp silver tight hair psoriasis steroid wound patch lupus"
+    " loss cheek pain biologic nail knee face fever child eye fatigue rash tight plaque skin"
+    " finger redness sore biologic cheek fever arm white itch flaky wound pain finger blue blue"
+    " cream sore white scalp elbow leg cream loss flaky plaque silver injection knee eye joint"
+    " cold arm child dry patch cold ulcer sun leg fatigue sun elbow swelling nail face swelling"
+    " mouth skin psoriasis steroid lupus"
+)
+
+
+@pytest.mark.django_db
+def test_a_sentence_of_hundreds_of_lexemes_is_answered(client):
+    _corpus(random.Random(7), n=50)
+    assert client.get("/", {"q": LONG_SENTENCE}).status_code == 200
+    assert client.get("/api/trials/", {"q": LONG_SENTENCE}).status_code == 200

@@ -307,6 +307,8 @@ def parse(text: str):
     tokens = _tokens(text)
     if not tokens:
         return None
+    if sum(kind == "lexeme" for kind, *_ in tokens) > MAX_LEXEMES:
+        raise Unsupported(text)  # its tree would be too deep for the functions that walk it
     at = 0
 
     def peek():
@@ -361,6 +363,10 @@ def parse(text: str):
 
 
 _FOLLOWED_BY = "<->"
+# The most lexemes a tsquery read here may have: a tree is as deep as its operands are many
+# (a long relaxed sentence, each word with its synonyms, is hundreds), and the functions that
+# walk it recurse. A longer query is PostgreSQL's alone (matched and ranked as it is).
+MAX_LEXEMES = 150
 
 
 def _has(node, kind: str) -> bool:
