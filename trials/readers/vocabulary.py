@@ -104,7 +104,7 @@ def _action_names(name: str) -> list[str]:
     return [f"{match['target']} {action}" for action in _ACTIONS]
 
 
-def with_other_numbers(names: list[str]) -> list[str]:
+def class_names(names: list[str]) -> list[str]:
     """A drug class's names, each in the other number (other_number) and, for a class named
     by its action on a target, that action in other words (_action_names), for every reader
     of the class vocabulary: the readers' Vocabulary and the search's phrases."""
@@ -136,7 +136,7 @@ class Vocabulary:
         ):
             for item in items:
                 names = [item["label"], item["slug"].replace("-", " "), *item.get("synonyms", [])]
-                for name in with_other_numbers(names) if kind == "class" else names:
+                for name in class_names(names) if kind == "class" else names:
                     self._add(kind, item["slug"], name)
         # The longest term starting with each word: most words start none, and are passed by
         # with one look-up.

@@ -95,13 +95,10 @@ def counts(index: FacetIndex, parts: list[words.TextQuery]) -> list[tuple[str, i
             for text, (tsquery, count) in zip(asked, cursor.fetchall(), strict=True):
                 tsqueries[text] = tsquery
                 cache.TSQUERIES.put(("to_tsquery", text), tsquery)
-                if count is None:
-                    count = _count(index, tsquery)
-                if count is None:
+                if count is None and (count := _count(index, tsquery)) is None:
                     left.append(text)
                 else:
-                    found[text] = count
-                    cache.COUNTS.put((tsquery, index.seq), count)
+                    found[text] = _counted(index, tsquery, count)
     if left:
         with search_connection().cursor() as cursor:
             cursor.execute(
@@ -110,8 +107,7 @@ def counts(index: FacetIndex, parts: list[words.TextQuery]) -> list[tuple[str, i
                 [[tsqueries[text] for text in left]],
             )
             for text, (count,) in zip(left, cursor.fetchall(), strict=True):
-                found[text] = count
-                cache.COUNTS.put((tsqueries[text], index.seq), count)
+                found[text] = _counted(index, tsqueries[text], count)
     return [(tsqueries[part.text], found[part.text]) for part in parts]
 
 
@@ -120,10 +116,14 @@ def _count(index: FacetIndex, tsquery: str) -> int | None:
     if not tsquery:
         return 0
     count = cache.COUNTS.get((tsquery, index.seq))
-    if count is None:
-        count = index.lexemes.count(tsquery, index.alive)
-        if count is not None:
-            cache.COUNTS.put((tsquery, index.seq), count)
+    if count is None and (count := index.lexemes.count(tsquery, index.alive)) is not None:
+        _counted(index, tsquery, count)
+    return count
+
+
+def _counted(index: FacetIndex, tsquery: str, count: int) -> int:
+    """`count`, remembered as the tsquery's until the data changes."""
+    cache.COUNTS.put((tsquery, index.seq), count)
     return count
 
 

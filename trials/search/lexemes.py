@@ -132,13 +132,7 @@ class LexemeIndex:
         """The first `row_count` rows' Match for a tsquery's text form, or None when
         PostgreSQL should answer it whole (see the module's text). `read(lexemes)` gives the
         rows of lexemes not kept here, in order."""
-        if not self.slots:
-            return None
-        try:
-            tree = parse(tsquery)
-        except Unsupported:
-            return None
-        if tree is None:
+        if (tree := self._tree(tsquery)) is None:
             return None
         leaves = set(_leaves(tree))
         others = sorted(leaves - self.slots.keys())
@@ -152,16 +146,21 @@ class LexemeIndex:
     def count(self, tsquery: str, alive: np.ndarray) -> int | None:
         """How many of the rows `alive` (a mask) match a tsquery's text, or None unless every
         lexeme of it is kept here and it has no phrase."""
-        if not self.slots:
-            return None
-        try:
-            tree = parse(tsquery)
-        except Unsupported:
-            return None
+        tree = self._tree(tsquery)
         if tree is None or _inexact(tree) or not self.slots.keys() >= set(_leaves(tree)):
             return None
         packed = self._evaluate(tree, {})
         return int(np.count_nonzero(np.unpackbits(packed, count=len(alive)).view(bool) & alive))
+
+    def _tree(self, tsquery: str):
+        """A tsquery's parse() tree, or None when nothing is kept here or the query is empty
+        or one this module does not read."""
+        if not self.slots:
+            return None
+        try:
+            return parse(tsquery)
+        except Unsupported:
+            return None
 
     def _packed(self, rows: np.ndarray) -> np.ndarray:
         """`rows` as a lexeme's bits."""

@@ -36,9 +36,9 @@ from itertools import pairwise
 from trials.readers.vocabulary import (
     VOCAB_DIR,
     Vocabulary,
+    class_names,
     is_abbreviation,
     tokens,
-    with_other_numbers,
 )
 
 WEBSEARCH = "websearch"
@@ -134,7 +134,7 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
         for drug in json.loads((VOCAB_DIR / "drugs.json").read_text(encoding="utf-8"))
     }
     for drug_class in json.loads((VOCAB_DIR / "drug_classes.json").read_text(encoding="utf-8")):
-        names = with_other_numbers([drug_class["label"], *drug_class.get("synonyms", [])])
+        names = class_names([drug_class["label"], *drug_class.get("synonyms", [])])
         # Not the members' abbreviations: "RTX" (rituximab) is also a renal transplant.
         members = [
             name
@@ -350,38 +350,47 @@ def _group_text(group: Group, weights: str = "") -> str:
 def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     """The full-text query for `text`: all groups required, or with `relaxed` any of them
     (naming diseases: about them, unless `anywhere`)."""
-    if _SYNTAX.search(text):
-        unsyntaxed = _without_or(text) if relaxed else None
-        if unsyntaxed is None:
-            return TextQuery(WEBSEARCH, text)
-        text = unsyntaxed
-    groups = _groups(text)
+    if relaxed:
+        found = _relaxed_groups(text)
+        if found is None or not found[1]:
+            return TextQuery(WEBSEARCH, text if found is None else found[0])
+        text, groups = found
+        # A query naming diseases asks for trials about them (names_diseases): relaxed, about
+        # some of them, each word in the parts of a trial that say what it is about
+        # (ABOUT_WEIGHTS), not in who cannot join or a history to rule out ("no history of
+        # pyoderma gangrenosum").
+        weights = ABOUT_WEIGHTS if not anywhere and names_diseases(text) else ""
+        return TextQuery(RAW, " | ".join(_group_text(group, weights) for group in groups))
+    groups = [] if _SYNTAX.search(text) else _groups(text)
     plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
-    if not groups or (plain and not relaxed):
+    if not groups or plain:
         # Nothing dropped or added: the words as typed, as the search always read them.
         return TextQuery(WEBSEARCH, text)
-    if relaxed:  # the diseases its signs mean rank, and match, too
+    return TextQuery(RAW, " & ".join(_group_text(group) for group in needed(groups)))
+
+
+def _relaxed_groups(text: str) -> tuple[str, list[Group]] | None:
+    """The words a relaxed query reads ("or" left out) and their groups (needed), with those
+    of the diseases its signs mean (they rank, and match, too); None for web-search syntax
+    that is never relaxed (a quoted phrase, an excluded word)."""
+    if _SYNTAX.search(text):
+        unsyntaxed = _without_or(text)
+        if unsyntaxed is None:
+            return None
+        text = unsyntaxed
+    groups = _groups(text)
+    if groups:
         groups += [group for group in _described(text) if group not in groups]
-    joiner = " | " if relaxed else " & "
-    # A query naming diseases asks for trials about them (names_diseases): relaxed, about
-    # some of them, each word in the parts of a trial that say what it is about (ABOUT_WEIGHTS),
-    # not in who cannot join or a history to rule out ("no history of pyoderma gangrenosum").
-    weights = ABOUT_WEIGHTS if relaxed and not anywhere and names_diseases(text) else ""
-    return TextQuery(RAW, joiner.join(_group_text(group, weights) for group in needed(groups)))
+    return text, needed(groups)
 
 
 def relaxed_parts(text: str, weights: str = "") -> list[TextQuery]:
     """The groups of read(text, relaxed=True), each its own query limited to the vector's parts
     `weights` (the parts whose rarity weighs a relaxed list's order: engine.COVERAGE); []
     where read keeps the words as typed (web-search syntax)."""
-    if _SYNTAX.search(text):
-        unsyntaxed = _without_or(text)
-        if unsyntaxed is None:
-            return []
-        text = unsyntaxed
-    groups = _groups(text)
-    groups += [group for group in _described(text) if group not in groups]
-    return [TextQuery(RAW, _group_text(group, weights)) for group in needed(groups)]
+    found = _relaxed_groups(text)
+    groups = found[1] if found else []
+    return [TextQuery(RAW, _group_text(group, weights)) for group in groups]
 
 
 def about_parts(text: str) -> list[tuple[TextQuery, int]]:
