@@ -518,3 +518,43 @@ def test_a_conditions_abbreviation_among_other_words_names_its_disease():
     # trial with "induction" or "IV".
     parts = [part.text for part, _enough in words.about_parts("LN induction IV CYC")]
     assert parts and "lupus:ABC & nephritis:ABC" in parts[0] and "induction" not in parts[0]
+
+
+def test_a_category_of_diseases_means_its_conditions():
+    """ "autoimmune disease" (lay_terms.json `categories`) finds a trial about lupus whose text
+    never says "autoimmune", and "cyclosporine for autoimmune disease patients" lists the
+    cyclosporine trial in lupus, not a cyclosporine trial in no disease of the category."""
+    Trial.objects.create(
+        key="SLE-CSA",
+        record={},
+        title="Cyclosporine in lupus nephropathy",
+        conditions=["lupus-nephritis"],
+        text_terms="Lupus nephritis cyclosporine",
+    )
+    Trial.objects.create(
+        key="TX-CSA",
+        record={},
+        title="Cyclosporine after kidney transplant",
+        text_terms="kidney transplant cyclosporine",
+    )
+    Trial.objects.create(key="AUTO", record={}, title="Vaccines in autoimmune disease")
+    found = {hit.key for hit in _run("autoimmune diseases").trials}
+    assert {"SLE-CSA", "AUTO"} <= found and "TX-CSA" not in found
+    found = [hit.key for hit in _run("cyclosporine for autoimmune disease patients").trials]
+    assert found[0] == "SLE-CSA" and "TX-CSA" not in found
+    (group,) = words._groups("inflammatory skin conditions")
+    assert {("psoriasis",), ("hidradenitis", "suppurativa"), ("acne",)} <= set(group)
+    # It names diseases: alone, it asks for trials about them.
+    assert words.names_diseases("rheumatic disease")
+
+
+def test_every_category_names_conditions_of_the_vocabulary():
+    import json
+
+    from trials.search.words import VOCAB_DIR
+
+    slugs = {c["slug"] for c in json.loads((VOCAB_DIR / "conditions.json").read_text())}
+    categories = json.loads((VOCAB_DIR / "lay_terms.json").read_text())["categories"]
+    assert categories
+    for category in categories:
+        assert category["say"] and set(category["conditions"]) <= slugs, category["say"][0]

@@ -182,6 +182,11 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             ]
             if said and unsaid:
                 add([name], unsaid)
+    # A category of diseases ("autoimmune disease", "inflammatory skin diseases") means its
+    # conditions' names, which each trial about one has among its terms (the B part).
+    labels = {condition["slug"]: condition["label"] for condition in conditions}
+    for category in lay["categories"]:
+        add(category["say"], [labels[slug] for slug in category["conditions"]])
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"], *lay["teen"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
@@ -628,10 +633,11 @@ def _condition_words() -> frozenset[str]:
 
 @cache
 def _disease_phrases() -> frozenset[tuple[str, ...]]:
-    """The phrases people say (lay_terms.json) that mean a disease: one of their meanings is a
-    condition's name or synonym, or one word of one."""
+    """The phrases people say (lay_terms.json) that mean a disease: a category's, or a term one
+    of whose meanings is a condition's name or synonym, or one word of one."""
     vocabulary = Vocabulary.default()
-    found = set()
+    categories = _lay_terms()["categories"]
+    found = {_key(_words(say)) for category in categories for say in category["say"]}
     for term in _lay_terms()["terms"]:
         for meaning in term["mean"]:
             words = _words(meaning)
