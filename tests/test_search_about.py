@@ -211,6 +211,8 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("purple rash on eyelids and i cant climb stairs", ["dermatomyositis"]),
         ("my eyes feel gritty and my mouth is so dry", ["sjogren"]),
         ("red rash on my cheeks and nose, my joints ache", ["lupus"]),
+        ("my knuckles swell and stay stiff for hours every morning", ["rheumatoid arthritis"]),
+        ("my fingers are swollen", []),  # two cues of three
         ("silvery", []),  # one cue of two: no sign
         ("patches on my knees", []),
         ("lumps in the breast", []),  # no cue of hidradenitis's places

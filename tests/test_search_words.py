@@ -78,6 +78,13 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     assert SAFE.fullmatch(text)
 
 
+def test_a_weaker_word_means_the_term_but_the_term_not_it():
+    """"welts" means hives, but "hives" does not mean "welts": a sleep trial's "WELT-IP"
+    device is no urticaria trial."""
+    assert "urticaria" in words.read("welts").text
+    assert "welt" not in words.read("hives").text
+
+
 def test_a_phrase_skips_two_stop_words_between_its_words_no_more():
     def said(text):
         return {alternative for group in words._groups(text) for alternative in group}
