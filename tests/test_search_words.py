@@ -79,7 +79,7 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
 
 
 def test_a_weaker_word_means_the_term_but_the_term_not_it():
-    """"welts" means hives, but "hives" does not mean "welts": a sleep trial's "WELT-IP"
+    """ "welts" means hives, but "hives" does not mean "welts": a sleep trial's "WELT-IP"
     device is no urticaria trial."""
     assert "urticaria" in words.read("welts").text
     assert "welt" not in words.read("hives").text
