@@ -242,6 +242,8 @@ LATER_CONDITIONS = frozenset(
     | {"reactive-arthritis", "actinic-keratosis", "xeroderma-pigmentosum"}
     # Session 21.
     | {"axial-spondyloarthritis", "antiphospholipid-syndrome"}
+    # Session 22.
+    | {"neonatal-lupus", "fibromyalgia"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

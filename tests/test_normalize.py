@@ -610,6 +610,10 @@ def test_study_type(raw, expected):
         ("Dermatitis, Atopic", "atopic-dermatitis"),
         ("Sjögren's syndrome", "sjogren-syndrome"),
         ("Behçet's disease", "behcet-disease"),
+        # a mother's antibodies in her baby: not the mother's systemic lupus
+        ("Neonatal Lupus", "neonatal-lupus"),
+        ("Congenital Heart Block", "neonatal-lupus"),
+        ("Fibromyalgia", "fibromyalgia"),
         ("Hypertension", None),
     ],
 )
