@@ -86,6 +86,8 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     assert spelling.correct("lupis lark") == "lupus bark"  # no trial has "lark" yet
     Trial.objects.create(key="LARK", record={}, title="Lark song and eczema")
     assert spelling.correct("lupis lark") == "lupus lark"
+    # A stop word is no typo: PostgreSQL drops it, so no trial has it ("then" is no "teen").
+    assert spelling.correct("lupis then clots") == "lupus then clots"
 
 
 def test_snippets_mark_the_matched_words():

@@ -49,8 +49,14 @@ def correct(text: str) -> str | None:
     words, choices = _lexicon()
     fixes: dict[str, str] = {}
     for word in {w.lower() for w in WORD.findall(text)}:
-        # Filler words ("trial", "near") are dropped from the search: never "corrected" into one.
-        if len(word) < MIN_LENGTH or word in words or query_words.is_filler(word):
+        # Filler words ("trial", "near") are dropped from the search: never "corrected" into one;
+        # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
+        if (
+            len(word) < MIN_LENGTH
+            or word in words
+            or query_words.is_filler(word)
+            or word in query_words.STOP_WORDS
+        ):
             continue
         best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word))
         if best is not None:
