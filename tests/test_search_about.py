@@ -560,3 +560,36 @@ def test_every_category_names_conditions_of_the_vocabulary():
     assert categories
     for category in categories:
         assert category["say"] and set(category["conditions"]) <= slugs, category["say"][0]
+
+
+@pytest.fixture
+def clots_and_lupus():
+    Trial.objects.create(
+        key="APS-1",
+        record={},
+        title="Genetics of antiphospholipid syndrome",
+        conditions=["antiphospholipid-syndrome"],
+    )
+    for number in range(3):
+        Trial.objects.create(
+            key=f"SLE-{number}", record={}, title=f"Lupus pregnancy cohort {number}"
+        )
+
+
+def test_few_trials_about_what_is_named_most_closely_come_before_the_other_diseases(
+    client, clots_and_lupus
+):
+    """Relaxed, "lupus … antiphospholipid antibodies … lost two pregnancies" lists the trial
+    about antiphospholipid syndrome (named by a phrase: most closely) first, then the lupus
+    trials (fulltext.about_first), not the one trial alone."""
+    typed = "i have lupus and antiphospholipid antibodies, lost two pregnancies, any research?"
+    result = _run(typed)
+    keys = [hit.key for hit in result.trials]
+    assert result.relaxed and result.about_first == 1
+    assert keys[0] == "APS-1" and {"SLE-0", "SLE-1", "SLE-2"} <= set(keys[1:])
+    assert _reference_count(typed) == result.count  # exports and feeds alike
+    page = client.get("/", {"q": typed}).content.decode()
+    assert "1 trial about what it names most closely is listed first" in page
+    assert client.get("/api/trials/", {"q": typed}).json()["about_first"] == 1
+    # Enough trials about it: no other disease's trials.
+    assert _run("lupus").about_first is None

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from tests.searching import search_text
 from trials.models import Trial
 from trials.readers.vocabulary import Vocabulary
-from trials.search import words
+from trials.search import readings, words
 from trials.search.params import TrialFilterSet
 
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
@@ -391,6 +391,34 @@ def test_a_query_whose_only_syntax_is_or_relaxes_like_any_other(typed, relaxes):
     relaxed = words.read(typed, relaxed=True)
     assert (relaxed.search_type == words.RAW and " or " not in relaxed.text) is relaxes
     assert words.read(typed).search_type == words.WEBSEARCH  # as typed first
+
+
+def test_a_persons_sentence_says_or_as_a_word_and_is_read():
+    """ "or" is web-search syntax in a query of keywords, a word in a person's sentence: the
+    sentence's people, ages and diseases are read as in any other."""
+    assert words.has_syntax("lebrikizumab or dupilumab atopic dermatitis")
+    assert words.has_syntax("axial spondyloarthritis (ankylosing spondylitis or nr-axSpA)")
+    sentence = "my 10 year old daughter has arthritis, could calcium or fish oil help her?"
+    assert not words.has_syntax(sentence)
+    assert words.read(sentence).search_type == words.RAW
+    assert any(reading.parameter == "age" for reading in readings.read(sentence))
+    assert not readings.read("lebrikizumab or dupilumab for children")  # keywords: as typed
+    assert words.has_syntax('my "red scaly" eczema')  # a quoted phrase is always syntax
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "dropped"),
+    [
+        ("rheumatologist says its fibromyalgia not arthritis", "fibromyalgia", "arthritis"),
+        ("it isn't lupus, my rash is rosacea", "rosacea", "lupus"),
+        ("not rheumatoid arthritis but psoriasis", "psoriasis", "rheumatoid"),
+        ("psoriasis not responding to creams", "psoriasis", None),  # no disease after "not"
+    ],
+)
+def test_a_disease_the_person_says_they_do_not_have_is_not_searched(typed, kept, dropped):
+    said = {word for group in words._groups(typed) for words_ in group for word in words_}
+    assert kept in said
+    assert dropped is None or dropped not in said
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from trials.search import facets, labels, lexemes, readings, regions, spelling, 
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import (
     about,
+    about_first,
     counts,
     passing_mentions,
     passing_mentions_relaxed,
@@ -153,6 +154,10 @@ class SearchResult:
     # many, listed first; after them, the query's other trials (counted in `count`). None when
     # the search was not filled so.
     read_first: int | None = None
+    # Relaxed, few trials (words.FILL_BELOW) were about what the query names most closely: this
+    # many, listed first; after them, those about one of the other diseases it names
+    # (fulltext.about_first). None when the list was not filled so.
+    about_first: int | None = None
     # No trial was about the diseases the query names (as typed: `broader_from`); these are
     # about the group they belong to (`broader_to`, searched instead: "pemphigus": autoimmune
     # blistering diseases).
@@ -219,6 +224,8 @@ class _Matched:
     # The query as typed, when no trial was about the diseases it names and their group's name
     # (words.broader) was searched instead: `query.q`.
     broader_from: str | None = None
+    # The rows about what a relaxed query names most closely, when filled (fulltext.about_first).
+    about_first: np.ndarray | None = None
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -233,6 +240,7 @@ def _match(query: Query) -> _Matched:
     if query.region:
         masks["region"] = regions.mask(index, query.region)
     corrected_from, relaxed = None, False
+    about_listed = None
     passing = passing_mentions(index, query.q) if "q" in masks else 0
     if passing:
         masks["q"] = np.zeros(index.row_count, bool)
@@ -257,6 +265,9 @@ def _match(query: Query) -> _Matched:
             hits = text_rows(index, query.q, relaxed=True)
         relaxed = bool(len(hits))
         masks["q"][hits] = True
+        if relaxed and (first := about_first(index, query.q)) is not None:
+            about_listed = np.zeros(index.row_count, bool)
+            about_listed[first] = True  # listed first (_tiers)
         if not relaxed and not passing:  # no trial is about any of the diseases it names
             passing = passing_mentions_relaxed(index, query.q)
     broader_from = None
@@ -292,6 +303,7 @@ def _match(query: Query) -> _Matched:
         all_words,
         read_first,
         broader_from,
+        about_listed,
     )
 
 
@@ -370,6 +382,11 @@ def search(query: Query) -> SearchResult:
             int(np.count_nonzero(matched.read_first)) if matched.read_first is not None else None
         ),
         broader_from=matched.broader_from,
+        about_first=(
+            int(np.count_nonzero(matched.everything & matched.about_first))
+            if matched.about_first is not None
+            else None
+        ),
         broader_to=query.q if matched.broader_from else None,
     )
 
@@ -398,11 +415,20 @@ def _tiers(
     everything: np.ndarray,
     all_words: np.ndarray | None = None,
     read_first: np.ndarray | None = None,
+    about_first: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """The matching rows as masks in the order relevance lists them: those meeting the filters
-    read from the words first (a search filled without them: _read_filled), then those with
+    """The matching rows as masks in the order relevance lists them: those about what a relaxed
+    query names most closely first (a list filled with those about its other diseases:
+    fulltext.about_first), then those meeting the filters read from the words (a search filled
+    without them: _read_filled), then those with
     every word (a filled query: words.FILL_BELOW), then for a children's search by age
     (YOUNG_ONLY_MAX_AGE), then for a search for one sex the trials for it only."""
+    if about_first is not None:
+        return [
+            tier & part
+            for part in (about_first, ~about_first)
+            for tier in _tiers(index, query, everything, all_words, read_first)
+        ]
     if read_first is not None:
         return [
             tier & part
@@ -485,7 +511,14 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
     `names` as Trials with those fields and snippets (ranked_by_pk), else their pks."""
     found: list = []
     index, query = matched.index, matched.query
-    tiers = _tiers(index, query, matched.everything, matched.all_words, matched.read_first)
+    tiers = _tiers(
+        index,
+        query,
+        matched.everything,
+        matched.all_words,
+        matched.read_first,
+        matched.about_first,
+    )
     coverage = None
     if matched.relaxed or matched.all_words is not None:
         coverage = _coverage(index, query.q)

@@ -47,15 +47,8 @@ def text_rows(
         return rows
     if relaxed and not anywhere:
         # Relaxed, a query naming diseases among other words lists the trials about them.
-        def about_rows(part: words.TextQuery) -> np.ndarray:
-            part_key = ((part.text, "about part"), index.seq)
-            found = cache.TEXT_HITS.get(part_key)
-            if found is None:
-                found = _rows(index, part_key, text, part, check=False)
-            return found
-
-        if (about_part := words.about_choice(text, lambda part: len(about_rows(part)))) is not None:
-            rows = about_rows(about_part)  # from the cache: about_choice read it
+        if (lists := _about_lists(index, text)) is not None:
+            rows = lists[1]
             cache.TEXT_HITS.put(key, rows)
             return rows
         if words.about_parts(text):
@@ -66,6 +59,37 @@ def text_rows(
             return rows
     text_query = words.read(text, relaxed, anywhere)
     return _rows(index, key, text, text_query, check=not relaxed and words.names_diseases(text))
+
+
+def about_first(index: FacetIndex, text: str) -> np.ndarray | None:
+    """The rows a relaxed query naming diseases lists first, when fewer than FILL_BELOW trials
+    are about what it names most closely (words.about_choice) and more are about one of the
+    diseases it names: those trials join the list after them ("lupus … antiphospholipid
+    antibodies … lost two pregnancies": the antiphospholipid syndrome trials, then the lupus
+    trials). None when the list is not filled so."""
+    lists = _about_lists(index, text)
+    return lists[0] if lists is not None and len(lists[0]) < len(lists[1]) else None
+
+
+def _about_lists(index: FacetIndex, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows of the about part chosen (words.about_choice) and those relaxed matching lists
+    (the same, or with fewer than FILL_BELOW, those of the widest part too: about any disease
+    named); None when no part matches any trial."""
+
+    def about_rows(part: words.TextQuery) -> np.ndarray:
+        part_key = ((part.text, "about part"), index.seq)
+        found = cache.TEXT_HITS.get(part_key)
+        if found is None:
+            found = _rows(index, part_key, text, part, check=False)
+        return found
+
+    if (listed := words.about_listed(text, lambda part: len(about_rows(part)))) is None:
+        return None
+    chosen, widest = listed
+    rows = about_rows(chosen)  # from the cache: about_listed read it
+    if widest is None:
+        return rows, rows
+    return rows, np.union1d(rows, about_rows(widest)).astype(rows.dtype, copy=False)
 
 
 def counts(index: FacetIndex, parts: list[words.TextQuery]) -> list[tuple[str, int]]:

@@ -84,10 +84,12 @@ def _broader(text: str):
 
 def _relaxed(value: str) -> Q:
     """The relaxed match of `value` (fulltext.text_rows): the trials about the diseases it
-    names or describes among other words when some are (none when none is), else those with
-    any of its words."""
-    if (about_part := words.about_choice(value, _found)) is not None:
-        return Q(search=_search_query(about_part))
+    names or describes among other words when some are (none when none is; with the trials
+    about any of them when few are: words.about_listed), else those with any of its words."""
+    if (listed := words.about_listed(value, _found)) is not None:
+        chosen, widest = listed
+        match = Q(search=_search_query(chosen))
+        return match if widest is None else match | Q(search=_search_query(widest))
     if words.about_parts(value):
         return Q(pk__in=[])
     return Q(search=_text_query(value, relaxed=True))

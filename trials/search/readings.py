@@ -35,12 +35,12 @@ from functools import cache, cached_property
 
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
+from trials.search.words import has_syntax
 
 # Longer text is refused by the form (params: q's max_length); it is not read either.
 MAX_LENGTH = 500
-# Web-search syntax ("phrase", or, -word): the person says exactly what to search; not read.
-_SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
-# … but "phase 1 or 2" is a phase filter (phase_words), not an OR of words.
+# Web-search syntax ("phrase", or, -word; words.has_syntax): the person says exactly what to
+# search; not read … but "phase 1 or 2" is a phase filter (phase_words), not an OR of words.
 _PHASE_OR = re.compile(
     r"\bphase\s*(?:iv|iii|ii|i|[0-4])[ab]?\s+or\s+(?=(?:iv|iii|ii|i|[0-4])[ab]?\b)", re.IGNORECASE
 )
@@ -772,7 +772,7 @@ def _words(text: str, vocabulary: Vocabulary) -> Words:
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:
     """Every reading of `text`, in the order of the rules (none for web-search syntax or text
     longer than the form accepts)."""
-    if not text or len(text) > MAX_LENGTH or _SYNTAX.search(_PHASE_OR.sub(" ", text)):
+    if not text or len(text) > MAX_LENGTH or has_syntax(_PHASE_OR.sub(" ", text)):
         return ()
     words = _words(text, vocabulary or Vocabulary.default())
     found: list[Reading] = []

@@ -49,13 +49,23 @@ FUNCTIONS = {RAW: "to_tsquery", WEBSEARCH: "websearch_to_tsquery"}
 # summary (C); not its description, inclusion criteria or sites' cities (D). The search
 # vector's weights (trials/models.py), as to_tsquery writes them.
 ABOUT_WEIGHTS = "ABC"
-# Web-search syntax a user may mean: a quoted phrase, "or", or a word excluded with "-".
-_SYNTAX = re.compile(r"\"|(^|\s)-\w|\sor\s", re.IGNORECASE)
-# Of it, what is never relaxed: a quoted phrase, an excluded word. A query whose only syntax is
-# "or" ("lebrikizumab or dupilumab atopic dermatitis", as people write) that finds nothing as
-# typed is relaxed like any other: any of its words.
+# Web-search syntax (has_syntax): a quoted phrase, an excluded word, "or". Of it, what is never
+# relaxed: a quoted phrase, an excluded word. A query whose only syntax is "or" ("lebrikizumab
+# or dupilumab atopic dermatitis", as people write) that finds nothing as typed is relaxed like
+# any other: any of its words.
 _EXACT_SYNTAX = re.compile(r"\"|(^|\s)-\w")
 _OR = re.compile(r"\sor\s", re.IGNORECASE)
+# A person speaking of themselves ("I", "my", "we") writes a sentence, whose "or" is a word
+# ("is there some study or app i could try"), not web-search syntax: it is read as any other.
+_FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|my|me|we|our)\b", re.IGNORECASE)
+
+
+def has_syntax(text: str) -> bool:
+    """Whether `text` is web-search syntax: a quoted phrase, an excluded word ("-word"), or
+    "or" but in a person's sentence (_FIRST_PERSON)."""
+    return bool(_EXACT_SYNTAX.search(text) or (_OR.search(text) and not _FIRST_PERSON.search(text)))
+
+
 # A phrase of the vocabulary is at most this many words.
 _LONGEST = 8
 # A query of several words that fewer trials than this have all of is filled: after them, the
@@ -282,11 +292,40 @@ def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int
             start += 1
 
 
+# The words before a disease that say the person does not have it ("fibromyalgia, not
+# arthritis"; "isn't", "isnt"), as tokens fold them.
+_NEGATIONS = (("not",), ("isnt",), ("isn", "t"), ("nor",))
+_NEGATED = re.compile(r"\b(?:not|isn'?t|nor)\b", re.IGNORECASE)
+
+
+def _without_negated(text: str) -> str:
+    """`text` without the diseases it says the person does not have: a condition's name (or
+    synonym), or a word of one that names diseases alone, right after a negation
+    (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia)."""
+    if not _NEGATED.search(text):
+        return text
+    toks = tokens(text)
+    names = {m.start: m.end for m in Vocabulary.default().find(text, ("condition",))}
+    cut = []
+    for at, token in enumerate(toks):
+        for negation in _NEGATIONS:
+            before = toks[max(at - len(negation), 0) : at]
+            if tuple(folded for folded, *_ in before) == negation and len(before) == len(negation):
+                end = names.get(token[2]) or (token[3] if token[0] in _condition_words() else 0)
+                if end:
+                    cut.append((before[0][2], end))
+                break
+    for start, end in reversed(cut):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 def _groups(text: str) -> list[Group]:
     """The query's groups, in order: vocabulary phrases (the words as typed, then what they
-    mean), then single words; filler dropped unless nothing else is left."""
+    mean), then single words; filler dropped unless nothing else is left; no disease the
+    person says they do not have (_without_negated)."""
     phrases, droppable = _vocabulary()
-    typed = _typed(text)
+    typed = _typed(_without_negated(text))
     folded = tuple(word for word, _ in typed)
     groups: list[Group] = []
     filler: set[int] = set()  # positions in groups of droppable single words
@@ -366,7 +405,7 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
         # pyoderma gangrenosum").
         weights = ABOUT_WEIGHTS if not anywhere and names_diseases(text) else ""
         return TextQuery(RAW, " | ".join(_group_text(group, weights) for group in groups))
-    groups = [] if _SYNTAX.search(text) else _groups(text)
+    groups = [] if has_syntax(text) else _groups(text)
     plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
     if not groups or plain:
         # Nothing dropped or added: the words as typed, as the search always read them.
@@ -378,7 +417,7 @@ def _relaxed_groups(text: str) -> tuple[str, list[Group]] | None:
     """The words a relaxed query reads ("or" left out) and their groups (needed), with those
     of the diseases its signs mean (they rank, and match, too); None for web-search syntax
     that is never relaxed (a quoted phrase, an excluded word)."""
-    if _SYNTAX.search(text):
+    if has_syntax(text):
         unsyntaxed = _without_or(text)
         if unsyntaxed is None:
             return None
@@ -410,33 +449,50 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     and scars, nor scars alone); about any disease it names. Its other words then only rank
     them: no trial about any, none is listed (fulltext.text_rows), not those with its other
     words. [] when it names no disease, or only diseases (read: relaxed, about any of them)."""
-    if _SYNTAX.search(text):
+    if (found := _diseases(text)) is None:
         return []
-    groups = needed(_groups(text))
-    named = [group for group in groups if _is_disease(group)]
-    described = [group for group in _described(text) if group not in named]
+    named, described = found
     diseases = named + described
-    if not diseases or (len(named) == len(groups) and not described):
-        return []
-
-    def about(tier: list[Group], joiner: str = " & ") -> TextQuery:
-        return TextQuery(RAW, joiner.join(_group_text(group, ABOUT_WEIGHTS) for group in tier))
-
-    parts = [(about(diseases), FILL_BELOW if len(diseases) > 1 else 1)]
+    parts = [(_about(diseases), FILL_BELOW if len(diseases) > 1 else 1)]
     # Strong: a phrase of the vocabulary (people's words, "boils"; several words) or signs;
     # weak: a single word of a condition's name ("scars").
     strong = [group for group in named if len(group) > 1 or len(group[0]) > 1] + described
     if strong and len(strong) < len(diseases):
-        parts.append((about(strong), FILL_BELOW if len(strong) > 1 else 1))
+        parts.append((_about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
-            parts.append((about(strong, " | "), 1))
+            parts.append((_about(strong, " | "), 1))
     if described and named:
         # The signs described say more than a symptom that many diseases have ("thick scaly
         # patches on my elbows, itchy": psoriasis, not every itchy disease).
-        parts.append((about(described, " | "), FILL_BELOW))
+        parts.append((_about(described, " | "), FILL_BELOW))
     if len(diseases) > 1:
-        parts.append((about(diseases, " | "), 1))
+        parts.append((_about(diseases, " | "), 1))
     return parts
+
+
+def _diseases(text: str) -> tuple[list[Group], list[Group]] | None:
+    """The groups of a relaxed query that name diseases, and those its signs describe (not
+    named); None when it names or describes none, or names only diseases (about_parts)."""
+    if has_syntax(text):
+        return None
+    groups = needed(_groups(text))
+    named = [group for group in groups if _is_disease(group)]
+    described = [group for group in _described(text) if group not in named]
+    if not (named or described) or (len(named) == len(groups) and not described):
+        return None
+    return named, described
+
+
+def _about(tier: list[Group], joiner: str = " & ") -> TextQuery:
+    """The trials about every disease of `tier` (or with `joiner` " | ", any)."""
+    return TextQuery(RAW, joiner.join(_group_text(group, ABOUT_WEIGHTS) for group in tier))
+
+
+def _named_whole(group: Group) -> bool:
+    """Whether a group names a disease by a phrase of the vocabulary or signs (several words,
+    or alternatives: "boils"), or by a condition's whole name ("lupus"), not by one word of
+    one ("scars", of "acne scars")."""
+    return len(group) > 1 or len(group[0]) > 1 or _key(group[0]) in _condition_names()
 
 
 def about_choice(text: str, found: Callable[[TextQuery], int]) -> TextQuery | None:
@@ -451,6 +507,23 @@ def about_choice(text: str, found: Callable[[TextQuery], int]) -> TextQuery | No
         if count >= enough:
             break
     return chosen
+
+
+def about_listed(
+    text: str, found: Callable[[TextQuery], int]
+) -> tuple[TextQuery, TextQuery | None] | None:
+    """The about part relaxed matching lists (about_choice) and, when it matches fewer than
+    FILL_BELOW trials, the trials about any disease the query names whole (_named_whole: not
+    "scars" of "leaving scars"), which join the list after them (fulltext.about_first); None
+    when no part matches any trial."""
+    if (chosen := about_choice(text, found)) is None:
+        return None
+    named, described = _diseases(text) or ([], [])
+    whole = [group for group in named if _named_whole(group)] + described
+    wider = _about(whole, " | ")
+    if len(whole) < 2 or wider == chosen or found(chosen) >= FILL_BELOW:
+        return chosen, None
+    return chosen, wider
 
 
 def _singular(word: str) -> str:
@@ -569,7 +642,7 @@ def names_diseases(text: str) -> bool:
     word of a condition's name that names diseases alone ("alopecia", of alopecia areata;
     "vasculitis"; not "chronic": `not_diseases_alone`). Such a query asks for trials about
     them (fulltext.passing_mentions; relaxed, `read`)."""
-    if _SYNTAX.search(text):
+    if has_syntax(text):
         return False
     toks = tokens(text)
     starts = {token[2]: position for position, token in enumerate(toks)}
@@ -660,7 +733,7 @@ def fills(text: str) -> bool:
 
 def can_relax(text: str) -> bool:
     """Whether `text` has a relaxed form that may find more than the strict one."""
-    words = _without_or(text) if _SYNTAX.search(text) else text
+    words = _without_or(text) if has_syntax(text) else text
     return words is not None and len(_groups(words)) > 1
 
 

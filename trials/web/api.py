@@ -240,6 +240,9 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             # Few trials met a treatment failure or a place read from `q` ("prednisone didn't
             # help", "in Japan"): this many, listed first; then the search's trials without it.
             "read_first": result.read_first,
+            # Relaxed, few trials were about what `q` names most closely: this many, listed
+            # first; then those about one of the other diseases it names.
+            "about_first": result.about_first,
             # Words of `q` read as filters (applied like the parameters), and the words searched.
             "understood": [
                 {"parameter": reading.parameter, "value": reading.value, "from": reading.said}

@@ -267,6 +267,15 @@ _SEARCH = {
                 "filters. Null when every listed trial meets them, or none was read."
             ),
         },
+        "about_first": {
+            "type": ["integer", "null"],
+            "description": (
+                "`relaxed`, and fewer than 10 trials were about what `q` names most closely "
+                "(the diseases it names together, or those it names by a phrase or describes): "
+                "this many, listed first; after them, and in `count`, trials about one of the "
+                "other diseases it names. Null when the list was not filled so."
+            ),
+        },
         "understood": {
             "type": "array",
             "items": {

@@ -95,6 +95,7 @@ def search_page(
         "relaxed": result.relaxed,
         "described": _described(query, result),
         "all_words": result.all_words,
+        "about_first": result.about_first,
         "read_first": result.read_first,
         "read_first_by": _filled_by(query) if result.read_first is not None else None,
         "first": (result.page - 1) * PAGE_SIZE + 1,
