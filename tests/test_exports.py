@@ -199,6 +199,9 @@ def test_one_page_of_an_export(client):
         ({"page_size": "101"}, 400, "page_size"),
         ({"page": "0"}, 400, "page"),
         ({"page": "9", "page_size": "2"}, 404, "page"),
+        # page × page_size past a bigint: a 404 like any page past the last, not a 500
+        ({"q": "lupus", "page": "461168601842738791"}, 404, "page"),
+        ({"page": "92233720368547759", "page_size": "100"}, 404, "page"),
     ],
 )
 def test_bad_parameters_are_named_never_a_500(client, params, status, named):

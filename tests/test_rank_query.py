@@ -59,3 +59,25 @@ def test_the_rank_query_is_postgresqls_reading_and_ranks_as_the_whole_would(sett
         result = search_text("graft-versus-host disease")
     assert [hit.key for hit in result.trials] == ["RQ-GVHD"]
     assert any("::tsquery" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_query_of_hundreds_of_operands_ranks_by_its_distinct_ones():
+    """500 characters of drug classes and kinds of disease, each meaning dozens of names: the
+    same lexemes over and over (one such query made ts_rank_cd ask PostgreSQL for 1 GB)."""
+    limit = rank_query.RANK_MAX_OPERANDS
+    many = " | ".join(
+        f"('disease':ABC & 'w{n % 40}')" for n in range(rank_query.RANK_REPEATED_OVER)
+    )
+    bounded = rank_query._bounded(many)
+    assert bounded is not None and bounded.search_type == "tsquery"
+    operands = bounded.text.split(" | ")
+    assert len(operands) == 41 and operands[0] == "'disease':ABC"
+    distinct = " | ".join(f"'w{n}'" for n in range(limit + 5))
+    assert len(rank_query._bounded(distinct).text.split(" | ")) == limit
+    assert rank_query._bounded("'lupus' & 'nephriti'") is None  # a query of a few: as it is
+
+
+def test_a_group_said_twice_is_one_group():
+    said = "lupus autoimmune disease autoimmune disease autoimmune disease tofacitinib"
+    groups = words._groups(said)
+    assert len(groups) == len(set(groups)) == 3

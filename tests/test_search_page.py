@@ -90,6 +90,12 @@ def test_a_registry_id_in_the_box_goes_to_the_trial(client):
         {"page": "99999"},
         {"q": '"unbalanced quote -or'},
         {"q": "x" * 600},
+        # PostgreSQL's tsquery stack holds ~32 nested minus signs
+        {"q": "-" * 40},
+        {"q": "psoriasis " + "- " * 50 + "lupus"},
+        # a kind of disease said thrice (dozens of names each) once made ranking ask for 1 GB
+        {"q": "lupus autoimmune disease autoimmune disease autoimmune disease tofacitinib"},
+        {"q": "autoimmune disease rheumatic disease JAK inhibitors TNF blockers", "page": "2"},
     ],
 )
 def test_malformed_parameters_never_make_a_500(client, params):

@@ -66,6 +66,19 @@ def test_an_id_in_other_case_redirects_too(client):
     assert response.status_code == 301
 
 
+@pytest.mark.parametrize("typed", ["NCT1408199", "NCT 01408199", "nct1408199"])
+def test_an_id_as_the_search_box_takes_it_redirects_to_the_trial(client, typed):
+    response = client.get(f"/trials/{typed}/")
+    assert response.status_code == 301
+    assert response["Location"] == "/trials/NCT01408199/"
+
+
+def test_the_pages_answer_head_as_get(client):
+    assert client.head("/trials/NCT01408199/").status_code == 200
+    assert client.head("/", {"q": "lupus"}).status_code == 200
+    assert client.post("/trials/NCT01408199/").status_code == 405
+
+
 def test_an_unknown_id_is_404(client):
     assert client.get("/trials/NCT00000001/").status_code == 404
 

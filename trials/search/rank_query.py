@@ -26,6 +26,15 @@ from trials.search.index import FacetIndex
 
 # A word in more than this share of the trials ranks nothing beside rarer words of the query.
 RANK_COMMON = 0.5
+# A query of more operands than this (500 characters of drug classes and kinds of disease, each
+# meaning dozens of names) ranks by its first distinct operands, this many, any of them:
+# ts_rank_cd keeps, for every position of a matched word in a trial, room for every item of the
+# query, and 1,400 operands asked PostgreSQL for a gigabyte (a 500). "biologic" alone is ~200.
+RANK_MAX_OPERANDS = 2 * lexemes.MAX_LEXEMES
+# … and so does a query of more than RANK_REPEATED_OVER operands most of which say the same
+# words again (a kind of disease said over and over: 206 operands of 48 lexemes, the same 500).
+RANK_REPEATED_OVER = 100
+_OPERAND = re.compile(r"'(?:[^']|'')*'(?::[A-D*]+)?")
 _DISTANCE = re.compile(r"<\d+>")
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -37,9 +46,22 @@ def rank_query(index: FacetIndex, text_query: words.TextQuery) -> words.TextQuer
     key = ((text_query.search_type, text_query.text, "rank"), index.seq)
     ranked = cache.RANK_QUERIES.get(key)
     if ranked is None:
-        ranked = _simpler(index, tsquery_of(text_query)) or text_query
+        tsquery = tsquery_of(text_query)
+        ranked = _bounded(tsquery) or _simpler(index, tsquery) or text_query
         cache.RANK_QUERIES.put(key, ranked)
     return ranked
+
+
+def _bounded(tsquery: str) -> words.TextQuery | None:
+    """A tsquery of more than RANK_MAX_OPERANDS operands, or of more than RANK_REPEATED_OVER
+    most of them repeated, as its first distinct operands (the words as typed come first in
+    each group), at most RANK_MAX_OPERANDS, any of them; None for any other."""
+    operands = _OPERAND.findall(tsquery)
+    distinct = len(set(operands))
+    repeated = len(operands) > RANK_REPEATED_OVER and len(operands) > 2 * distinct
+    if len(operands) <= RANK_MAX_OPERANDS and not repeated:
+        return None
+    return words.TextQuery(TSQUERY, " | ".join(list(dict.fromkeys(operands))[:RANK_MAX_OPERANDS]))
 
 
 def _may_simplify(text: str) -> bool:

@@ -60,6 +60,16 @@ _OR = re.compile(r"\sor\s", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|my|me|we|our)\b", re.IGNORECASE)
 
 
+# websearch_to_tsquery nests each "-" in the one after it ("- - psoriasis" is !!psoriasis), and
+# PostgreSQL's parser holds about 32 ("tsquery stack too small": a 500); a run says what one does.
+_MINUSES = re.compile(r"-(?:\s*-)+")
+
+
+def _websearch(text: str) -> TextQuery:
+    """`text` for websearch_to_tsquery, each run of minus signs made one."""
+    return TextQuery(WEBSEARCH, _MINUSES.sub("-", text))
+
+
 def has_syntax(text: str) -> bool:
     """Whether `text` is web-search syntax: a quoted phrase, an excluded word ("-word"), or
     "or" but in a person's sentence (_FIRST_PERSON)."""
@@ -340,7 +350,9 @@ def _groups(text: str) -> list[Group]:
             groups.append(((typed[start][1],),))
     if len(filler) < len(groups):
         groups = [group for position, group in enumerate(groups) if position not in filler]
-    return groups
+    # A group said twice asks nothing more (and a category's, said thrice, made ranking ask
+    # PostgreSQL for a gigabyte).
+    return list(dict.fromkeys(groups))
 
 
 # The words PostgreSQL's english configuration drops from a query (its stop list,
@@ -397,7 +409,7 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     if relaxed:
         found = _relaxed_groups(text)
         if found is None or not found[1]:
-            return TextQuery(WEBSEARCH, text if found is None else found[0])
+            return _websearch(text if found is None else found[0])
         text, groups = found
         # A query naming diseases asks for trials about them (names_diseases): relaxed, about
         # some of them, each word in the parts of a trial that say what it is about
@@ -409,7 +421,7 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
     if not groups or plain:
         # Nothing dropped or added: the words as typed, as the search always read them.
-        return TextQuery(WEBSEARCH, text)
+        return _websearch(text)
     return TextQuery(RAW, " & ".join(_group_text(group) for group in needed(groups)))
 
 

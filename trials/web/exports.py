@@ -39,6 +39,8 @@ CHUNK = 500
 # What a spreadsheet may read as the start of a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA = "".join(FORMULA_START)
+# No search has more trials than this: the most an export's page asks for (a LIMIT is a bigint).
+PAGE_LIMIT_MAX = 2**31 - 1
 # The URL parameters that only the page's own display uses: never part of an export's link.
 DISPLAY_ONLY = ("page", "page_size", "expand")
 
@@ -186,7 +188,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     page = "page" in request.GET or "page_size" in request.GET  # one page, not every trial
     if page:
         number, size = query.page, query.page_size
-        found = matching(query, limit=number * size)
+        # Never more than the trials there are: page 10**17's LIMIT overflowed a bigint (a 500).
+        found = matching(query, limit=min(number * size, PAGE_LIMIT_MAX))
         if number > 1 and len(found.pks) <= (number - 1) * size:
             return HttpResponse(
                 f"page: {number} is past the last page\n", status=404, content_type="text/plain"

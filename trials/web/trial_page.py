@@ -11,11 +11,11 @@ import re
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from portal import replicas
 from trials.models import Phase, Status, Trial
-from trials.search import labels
+from trials.search import labels, words
 from trials.search.facets import label
 from trials.search.index import peek
 from trials.search.related import related_pks
@@ -75,6 +75,11 @@ def lookup(key: str) -> Trial:
     if "\x00" in key or len(key) > 200:  # PostgreSQL text cannot hold NUL; no ID is that long
         raise Http404("Not a trial ID")
     found = trial_rows.find(key)
+    # An ID as the search box takes it, the page redirects to ("NCT 4318938", an EU trial as
+    # WHO ICTRP prints it: "EUCTR2021-000037-14-ES").
+    for candidate in [] if found is not None else words.id_candidates(key)[:3]:
+        if candidate != key and (found := trial_rows.find(candidate)) is not None:
+            break
     if found is None:
         raise Http404(f"No trial with the ID {key}")
     trial, trial.last_synced = found
@@ -172,7 +177,7 @@ def _sites_by_country(record: dict) -> list[tuple[str, list[dict]]]:
     return sorted(grouped.items())
 
 
-@require_GET
+@require_safe
 @replicas.readable
 def trial_page(request: HttpRequest, key: str) -> HttpResponse:
     with phase("lookup"):

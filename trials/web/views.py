@@ -11,7 +11,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from portal import replicas
 from trials import freshness
@@ -75,7 +75,7 @@ def _too_slow_page(request: HttpRequest, query: Query, errors: dict) -> HttpResp
     return render(request, "trials/search.html", context, status=503)
 
 
-@require_GET
+@require_safe
 @replicas.readable
 @cached_by_data_version
 def search_page(request: HttpRequest) -> HttpResponse:
