@@ -195,9 +195,25 @@ def test_leaving_implied_alternatives_out_matches_and_ranks_the_same(typed):
         assert len(short) < len(full)
 
 
-@pytest.mark.parametrize("typed", ['"lupus rash"', "lupus -rash", "lupus or psoriasis"])
+@pytest.mark.parametrize("typed", ['"lupus rash"', "lupus -rash", 'lupus or "skin rash"'])
 def test_web_search_syntax_is_left_as_typed(typed):
     assert words.read(typed) == words.TextQuery(words.WEBSEARCH, typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # either drug, and atopic dermatitis (websearch_to_tsquery: lebrikizumab, or the rest)
+        (
+            "lebrikizumab or dupilumab atopic dermatitis",
+            "((lebrikizumab) | (dupilumab)) & ((atopic)) & ((dermatitis))",
+        ),
+        ("lupus or psoriasis", "((lupus) | (psoriasis))"),
+        ("vaccines on biologics for psoriasis or AD", "(psoriasis) | (ad) | (atopic & dermatitis)"),
+    ],
+)
+def test_or_makes_one_group_of_the_words_either_side(typed, read):
+    assert read in words.read(typed).text and words.read(typed).search_type == words.RAW
 
 
 def test_a_relaxed_query_wants_any_group():
@@ -390,7 +406,8 @@ def test_a_query_whose_only_syntax_is_or_relaxes_like_any_other(typed, relaxes):
     assert words.can_relax(typed) is relaxes
     relaxed = words.read(typed, relaxed=True)
     assert (relaxed.search_type == words.RAW and " or " not in relaxed.text) is relaxes
-    assert words.read(typed).search_type == words.WEBSEARCH  # as typed first
+    # As typed first: web-search syntax, or "or" between groups (words._or_groups).
+    assert words.read(typed).search_type == (words.RAW if relaxes else words.WEBSEARCH)
 
 
 def test_a_persons_sentence_says_or_as_a_word_and_is_read():

@@ -417,12 +417,29 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
         # pyoderma gangrenosum").
         weights = ABOUT_WEIGHTS if not anywhere and names_diseases(text) else ""
         return TextQuery(RAW, " | ".join(_group_text(group, weights) for group in groups))
-    groups = [] if has_syntax(text) else _groups(text)
+    groups = _or_groups(text) if has_syntax(text) else _groups(text)
     plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
     if not groups or plain:
         # Nothing dropped or added: the words as typed, as the search always read them.
         return _websearch(text)
     return TextQuery(RAW, " & ".join(_group_text(group) for group in needed(groups)))
+
+
+def _or_groups(text: str) -> list[Group]:
+    """The groups of a query whose only syntax is "or", each "or" making one group of the words
+    either side ("lebrikizumab or dupilumab atopic dermatitis": either drug, and atopic
+    dermatitis; websearch_to_tsquery read it as lebrikizumab, or dupilumab and atopic
+    dermatitis); [] for any other syntax (the words as typed, websearch_to_tsquery's)."""
+    if _EXACT_SYNTAX.search(text):
+        return []
+    groups: list[Group] = []
+    for part in _OR.split(text):
+        found = _groups(part)
+        if groups and found:
+            groups[-1] = tuple(dict.fromkeys((*groups[-1], *found[0])))
+            found = found[1:]
+        groups += found
+    return list(dict.fromkeys(groups))
 
 
 def _relaxed_groups(text: str) -> tuple[str, list[Group]] | None:
