@@ -205,6 +205,7 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("sweating too much from my armpits", ["hyperhidrosis"]),
         ("painful red bumps on my shins", ["erythema nodosum"]),
         ("rough scaly spots on my bald scalp from years in the sun", ["actinic keratosis"]),
+        ("brown age spots from years in the sun", ["melasma"]),  # no rough or scaly spot: no AK
         ("the eye doctor says she has inflammation inside her eyes", ["uveitis"]),
         ("skin on my chest is tight and hard after radiation", ["radiation dermatitis"]),
         ("my palms are always sweaty", ["hyperhidrosis"]),
