@@ -449,6 +449,8 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         ("phase3 acne", [("phase", "PHASE3")], "acne"),
         ("dupilumab phase 2b", [("phase", "PHASE2")], "dupilumab"),
         ("early phase 1 eczema", [("phase", "EARLY_PHASE1")], "eczema"),
+        ("psoriasis post-marketing studies", [("phase", "PHASE4")], "psoriasis studies"),
+        ("postmarketing lupus", [("phase", "PHASE4")], "lupus"),
         # a range is every phase in it; "or" between phases is no web-search OR
         ("phase 1 to 3 acne", [("phase", p) for p in ("PHASE1", "PHASE2", "PHASE3")], "acne"),
         ("phase 1 or 2 lupus", [("phase", "PHASE1"), ("phase", "PHASE2")], "lupus"),
@@ -736,6 +738,10 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("eczema for my 14 year old son", [("age", "14"), ("age_group", "child")], "eczema for my"),
         ("8 years of eczema", [], "8 years of eczema"),  # how long, not how old
         ("eczema 300 years old", [], "eczema 300 years old"),
+        ("im 19 and my acne is back", [("age", "19")], "and my acne is back"),
+        ("I'm 38 with lupus", [("age", "38")], "with lupus"),
+        ("i am 60, psoriasis", [("age", "60")], "psoriasis"),
+        ("im 20 weeks pregnant, lupus", [], "im 20 weeks pregnant, lupus"),  # weeks: no age
     ],
 )
 def test_a_persons_age_is_read_as_the_age_filter(typed, read, rest):

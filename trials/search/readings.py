@@ -255,6 +255,11 @@ def says_teen(reading: Reading) -> bool:
 _YEARS = {"year", "years", "yr", "yrs"}
 _MONTHS = {"month", "months", "mo", "mos"}
 _AGED = {"aged", "age"}
+# "im 38", "I'm 19", "i am 60": a person's age said after "I am", unless a unit follows
+# ("I'm 20 weeks pregnant").
+_I_AM = (("im",), ("i", "m"), ("i", "am"))
+_NOT_YEARS = {"week", "weeks", "wk", "wks", "day", "days", "kg", "kgs", "lb", "lbs", "pounds"}
+_NOT_YEARS |= {"stone", "mg", "percent", "times", "hours", "hour", "cm", "inches", "feet", "ft"}
 _YEARS_OLD = re.compile(r"(\d{1,3})yo")
 OLDEST_AGE_READ = 120
 
@@ -277,6 +282,8 @@ def age_words(words: Words) -> Iterator[Reading]:
                 years, last = float(folded), position + 2
             elif words.folded(position - 1) in _AGED:
                 years, last, position = float(folded), position, position - 1
+            elif unit not in _NOT_YEARS and (said := _after_i_am(words, position)) is not None:
+                years, last, position = float(folded), position, said
             else:
                 continue
         else:
@@ -285,6 +292,17 @@ def age_words(words: Words) -> Iterator[Reading]:
             value = f"{years:g}" if years >= 1 else f"{years:.2f}"
             span = range(position, last + 1)
             yield Reading("age", value, words.said(position, last), words.spans(span))
+
+
+def _after_i_am(words: Words, position: int) -> int | None:
+    """Where "I am" (_I_AM) begins when it is right before `position`; None otherwise."""
+    for said in _I_AM:
+        first = position - len(said)
+        if first >= 0 and all(
+            words.folded(first + offset) == word for offset, word in enumerate(said)
+        ):
+            return first
+    return None
 
 
 # Recruiting words that say a trial is *not* open: "not recruiting", "no longer enrolling",
@@ -376,7 +394,8 @@ _PHASE_JOINED = re.compile(r"phase[0-4][ab]?")
 
 def phase_words(words: Words) -> Iterator[Reading]:
     """ "phase 3", "phase II", "phase 2/3"… -> the phase filter, each phase as registries'
-    phases are read (normalize.parse_phases: "phase 0" is early phase 1)."""
+    phases are read (normalize.parse_phases: "phase 0" is early phase 1); "post-marketing" is
+    phase 4."""
     from trials.readers.normalize import parse_phases
 
     position = 0
@@ -393,6 +412,15 @@ def phase_words(words: Words) -> Iterator[Reading]:
             last = None if last == position else last
         elif folded and _PHASE_JOINED.fullmatch(folded):
             last = position
+        elif folded == "postmarketing" or (
+            folded == "post" and words.folded(position + 1) == "marketing"
+        ):
+            # A post-marketing study is phase 4's ("psoriasis post-marketing studies").
+            last = position + (folded == "post")
+            said = words.said(position, last)
+            yield Reading("phase", "PHASE4", said, words.spans(range(position, last + 1)))
+            position = last + 1
+            continue
         if last is None:
             position += 1
             continue
