@@ -70,6 +70,9 @@ def test_filler_never_empties_a_search():
         ("my baby could get heart block", "congenital & heart & block"),
         ("UVA-1 for lupus", "uva1"),
         ("is hormone replacement safe with lupus", "estrogen"),
+        ("i tested positive for the gene, no symptoms yet", "carriers"),
+        ("i tested positive for the gene, no symptoms yet", "asymptomatic"),
+        ("lupus and sticky blood", "antiphospholipid & syndrome"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
