@@ -207,6 +207,15 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     labels = {condition["slug"]: condition["label"] for condition in conditions}
     for category in lay["categories"]:
         add(category["say"], [labels[slug] for slug in category["conditions"]])
+    # … but not inside a condition's own name ("mixed connective tissue disease" is one
+    # disease, not "mixed" and every connective tissue disease): such a name is a phrase of
+    # its own, which the longest match prefers.
+    said = {_key(_words(say)) for category in lay["categories"] for say in category["say"]}
+    for condition in conditions:
+        for name in [condition["label"], *condition.get("synonyms", [])]:
+            key = _key(_words(name))
+            if key not in said and any(_says(key, say) for say in said):
+                add([name], [])
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"], *lay["teen"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
@@ -648,8 +657,9 @@ def _is_disease(group: Group) -> bool:
     return (
         said in _disease_phrases()
         or (len(said) == 1 and said[0] in _condition_words())
-        # a condition's abbreviation, which means its name ("JDM": juvenile dermatomyositis)
-        or any(_key(alternative) in _condition_names() for alternative in group[1:])
+        # a condition's name kept whole ("mixed connective tissue disease"), or its
+        # abbreviation, which means its name ("JDM": juvenile dermatomyositis)
+        or any(_key(alternative) in _condition_names() for alternative in group)
     )
 
 
