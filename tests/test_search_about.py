@@ -549,6 +549,10 @@ def test_a_category_of_diseases_means_its_conditions():
     assert {("psoriasis",), ("hidradenitis", "suppurativa"), ("acne",)} <= set(group)
     # It names diseases: alone, it asks for trials about them.
     assert words.names_diseases("rheumatic disease")
+    # Not inside a condition's own name: one disease, not "mixed" and every such disease.
+    assert words._groups("mixed connective tissue disease") == [
+        (("mixed", "connective", "tissue", "disease"),)
+    ]
 
 
 def test_every_category_names_conditions_of_the_vocabulary():
