@@ -74,6 +74,8 @@ def test_filler_never_empties_a_search():
         ("i tested positive for the gene, no symptoms yet", "asymptomatic"),
         ("lupus and sticky blood", "antiphospholipid & syndrome"),
         ("im healthy, can i volunteer for a skin study", "healthy & subjects"),
+        ("my lupus went to my kidneys and my pee is foamy", "lupus & nephritis"),
+        ("my lupus went to my kidneys and my pee is foamy", "proteinuria"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
