@@ -76,6 +76,7 @@ def test_filler_never_empties_a_search():
         ("im healthy, can i volunteer for a skin study", "healthy & subjects"),
         ("my lupus went to my kidneys and my pee is foamy", "lupus & nephritis"),
         ("my lupus went to my kidneys and my pee is foamy", "proteinuria"),
+        ("a bad rash from chemo", "acneiform & rash"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
