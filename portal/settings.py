@@ -48,6 +48,8 @@ Environment:
 - RATE_LIMIT_WINDOW         the rate limits' window, seconds (default 60); trials/web/ratelimit.py
 - SEARCH_STATEMENT_TIMEOUT  the longest one statement of a search with words may run (a
                             PostgreSQL duration, default 2s; 0 = no bound); trials/search/timeout.py
+- SEARCH_TIME_BUDGET        seconds all of a search's statements may take together before it
+                            stops with the same message (default 3)
 - DB_OUTAGE_RETRY_AFTER     Retry-After (s) of the 503 answered while the database is away
                             (default 5); portal/outage.py
 - SITE_URL                  the portal's address as people reach it, for links in e-mails
@@ -359,6 +361,10 @@ RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 60, minimum=1)
 # The longest one statement of a search with words may run before it is cancelled and the page
 # says "search took too long — add a word or a filter" (trials/search/timeout.py); 0: no bound.
 SEARCH_STATEMENT_TIMEOUT = env_duration("SEARCH_STATEMENT_TIMEOUT", "2s")
+# … and the longest all of a search's statements may run together: past it (seconds) the
+# search starts no other statement and says the same; with the bound above, a search never
+# takes much more than the two together.
+SEARCH_TIME_BUDGET = env_float("SEARCH_TIME_BUDGET", 3.0, minimum=0.0)
 # While the database is away pages, the API and /healthz answer 503 with this Retry-After (s).
 DB_OUTAGE_RETRY_AFTER = env_int("DB_OUTAGE_RETRY_AFTER", 5, minimum=1)
 

@@ -183,6 +183,26 @@ def test_the_api_past_the_statement_timeout_answers_a_stable_code(client, slow_t
     assert "add a word or a filter" in error["message"]
 
 
+def test_a_search_past_its_time_budget_stops_and_says_to_narrow_it(client, settings):
+    """Each statement within its bound, but together past SEARCH_TIME_BUDGET: the search starts
+    no other statement (a hostile 500-character query took 19 s so, in statements each under
+    2 s)."""
+    settings.SEARCH_STATEMENT_TIMEOUT = "5s"
+    settings.SEARCH_TIME_BUDGET = 0.15
+
+    def slow(execute, sql, params, many, context):
+        if "pg_sleep" not in sql:  # the sleep's own statement comes through here too
+            context["cursor"].execute("SELECT pg_sleep(0.06)")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(slow):
+        response = client.get("/", {"q": "dermatomyositis methotrexate"})
+        assert response.status_code == 503
+        assert "Search took too long — add a word or a filter" in response.content.decode()
+        settings.SEARCH_TIME_BUDGET = 60.0
+        assert client.get("/", {"q": "dermatomyositis methotrexate"}).status_code == 200
+
+
 def test_a_search_within_the_timeout_is_unchanged(client, settings):
     settings.SEARCH_STATEMENT_TIMEOUT = "5s"
     bounded = client.get("/api/trials/", {"q": "dermatomyositis"}).json()
