@@ -249,3 +249,10 @@ def test_words_read_as_filters_are_stored_as_their_parameters(client):
     assert stored.startswith("q=dermatomyositis&")
     assert "refractory=1" in stored and "prior_therapy=methotrexate" in stored
     assert "near=Bethesda" in stored
+
+
+def test_the_alert_pages_answer_head_as_get(client):
+    assert client.head("/alerts/", {"q": "psoriasis"}).status_code == 200
+    assert client.head("/alerts/sent/").status_code == 200
+    assert client.head("/alerts/confirm/not-a-token/").status_code == 404  # as GET answers
+    assert client.put("/alerts/").status_code == 405

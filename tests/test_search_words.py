@@ -278,7 +278,10 @@ def test_odd_input_gives_only_words_and_our_operators(typed):
     [
         ("NCT 04946669", ["NCT04946669"]),
         ("nct04946669", ["nct04946669"]),
-        ("EUCTR2021-000037-14-ES", ["EUCTR2021-000037-14-ES", "EUCTR2021-000037-14"]),
+        (
+            "EUCTR2021-000037-14-ES",
+            ["EUCTR2021-000037-14-ES", "EUCTR2021-000037-14", "2021-000037-14"],
+        ),
         ("NCT05843643, NCT05911841", ["NCT05843643", "NCT05911841"]),
         (
             "NCT05843643;NCT05911841 ChiCTR1900025376",
@@ -290,6 +293,13 @@ def test_odd_input_gives_only_words_and_our_operators(typed):
         ("NCT 4946669", ["NCT4946669", "NCT04946669"]),  # its leading zero left out
         ("nct123", ["nct123", "NCT00000123"]),
         ("NCT123456789", ["NCT123456789"]),  # no NCT number: left as typed
+        ("NCT004318938", ["NCT004318938", "NCT04318938"]),  # a leading zero too many
+        # as WHO ICTRP stores Japanese registries' IDs; an EU CT number without CTIS's prefix;
+        # a EudraCT number with the EUCTR prefix
+        ("UMIN000008396", ["UMIN000008396", "JPRN-UMIN000008396"]),
+        ("jRCTs031210288", ["jRCTs031210288", "JPRN-jRCTs031210288"]),
+        ("2023-507385-11-00", ["2023-507385-11-00", "CTIS2023-507385-11-00"]),
+        ("EUCTR2022-003405-30", ["EUCTR2022-003405-30", "2022-003405-30"]),
     ],
 )
 def test_ids_as_people_paste_them(typed, ids):

@@ -314,13 +314,14 @@ def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int
 # The words before a disease that say the person does not have it ("fibromyalgia, not
 # arthritis"; "isn't", "isnt"), as tokens fold them.
 _NEGATIONS = (("not",), ("isnt",), ("isn", "t"), ("nor",))
-_NEGATED = re.compile(r"\b(?:not|isn'?t|nor)\b", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:not|isn['’]?t|nor)\b", re.IGNORECASE)
 
 
 def _without_negated(text: str) -> str:
     """`text` without the diseases it says the person does not have: a condition's name (or
     synonym), or a word of one that names diseases alone, right after a negation
-    (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia)."""
+    (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia). Not when nothing else
+    would be left ("not lupus", "isn't lupus": searched as lupus, not as nothing)."""
     if not _NEGATED.search(text):
         return text
     toks = tokens(text)
@@ -334,9 +335,11 @@ def _without_negated(text: str) -> str:
                 if end:
                     cut.append((before[0][2], end))
                 break
+    kept = text
     for start, end in reversed(cut):
-        text = text[:start] + " " + text[end:]
-    return text
+        kept = kept[:start] + " " + kept[end:]
+    left = [folded for folded, _ in _typed(kept) if folded not in STOP_WORDS]
+    return kept if any(folded not in ("isnt", "isn", "nor") for folded in left) else text
 
 
 def _groups(text: str) -> list[Group]:
@@ -787,6 +790,13 @@ _PREFIX = re.compile(r"[A-Za-z]{2,8}")
 # How WHO ICTRP prints an EU trial: one member state's record ("EUCTR2021-000037-14-ES").
 _EU_MEMBER_STATE = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}", re.IGNORECASE)
 _SHORT_NCT = re.compile(r"NCT(\d{1,7})", re.IGNORECASE)
+# … with a leading zero too many ("NCT004318938"); how WHO ICTRP prints Japanese registries'
+# IDs ("JPRN-UMIN000008396", "JPRN-jRCTs031210288"); an EU CT number without CTIS's prefix
+# ("2023-507385-11-00"); a EudraCT number with the EUCTR prefix ("EUCTR2022-003405-30").
+_LONG_NCT = re.compile(r"NCT0+(\d{8})", re.IGNORECASE)
+_JAPANESE = re.compile(r"(?:UMIN\d{9}|jRCT[a-z]?\d{6,10})", re.IGNORECASE)
+_EU_CT_NUMBER = re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}")
+_EUCTR = re.compile(r"EUCTR(\d{4}-\d{6}-\d{2})", re.IGNORECASE)
 MAX_IDS = 20
 MIN_ID_AMONG_WORDS = 6
 
@@ -811,4 +821,19 @@ def id_candidates(text: str) -> list[str]:
     found += [match[1] for part in found if (match := _EU_MEMBER_STATE.fullmatch(part))]
     # An NCT number with its leading zeros left out ("NCT 5843643"): NCT IDs have 8 digits.
     found += ["NCT" + match[1].zfill(8) for part in found if (match := _SHORT_NCT.fullmatch(part))]
-    return found[:MAX_IDS]
+    found += [form for part in found for form in _other_forms(part)]
+    return list(dict.fromkeys(found))[:MAX_IDS]
+
+
+def _other_forms(part: str) -> list[str]:
+    """The forms a registry ID typed as `part` is stored under, besides its own."""
+    forms = []
+    if match := _LONG_NCT.fullmatch(part):
+        forms.append("NCT" + match[1])
+    if _JAPANESE.fullmatch(part):
+        forms.append("JPRN-" + part)
+    if _EU_CT_NUMBER.fullmatch(part):
+        forms.append("CTIS" + part)
+    if match := _EUCTR.fullmatch(part):
+        forms.append(match[1])
+    return forms

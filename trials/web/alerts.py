@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.client import client_address, client_key
 from trials.alerts import signup
@@ -74,9 +74,9 @@ def _signup_page(request: HttpRequest, form: AlertForm, search: str, status: int
 
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup_view(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         search, notices = canonical(request.GET)
         form = AlertForm(initial={"search": search})
         return _signup_page(request, form, search, 200, notices=list(notices.values()))
@@ -104,20 +104,20 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     return redirect("alert_sent")
 
 
-@require_GET
+@require_safe
 def sent_view(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/sent.html", {"hours": settings.ALERT_CONFIRM_HOURS})
 
 
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     alert = signup.pending(token)
     if alert is None:
         return render(request, "alerts/gone.html", {"confirming": True}, status=404)
     context = {"alert": alert, "search": describe(alert.search)}
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, "alerts/confirm.html", context)
     signup.confirm(alert)
     context["unsubscribe_token"] = signup.unsubscribe_token(alert)
@@ -126,7 +126,7 @@ def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     alert_id = signup.unsubscribe_id(token)
     if alert_id is None:
