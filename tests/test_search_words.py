@@ -427,6 +427,12 @@ def test_a_query_whose_only_syntax_is_or_relaxes_like_any_other(typed, relaxes):
     assert words.read(typed).search_type == (words.RAW if relaxes else words.WEBSEARCH)
 
 
+def test_or_between_two_diseases_in_a_sentence_is_a_choice():
+    assert words._groups("I have lupus or psoriasis") == [(("lupus",), ("psoriasis",))]
+    # … between other words, a word like any other
+    assert (("or",),) in words._groups("is there a study or app for my lupus")
+
+
 def test_a_persons_sentence_says_or_as_a_word_and_is_read():
     """ "or" is web-search syntax in a query of keywords, a word in a person's sentence: the
     sentence's people, ages and diseases are read as in any other."""
