@@ -73,8 +73,8 @@ def about_first(index: FacetIndex, text: str) -> np.ndarray | None:
 
 def _about_lists(index: FacetIndex, text: str) -> tuple[np.ndarray, np.ndarray] | None:
     """The rows of the about part chosen (words.about_choice) and those relaxed matching lists
-    (the same, or with fewer than FILL_BELOW, those of the widest part too: about any disease
-    named); None when no part matches any trial."""
+    (the same, or with fewer than FILL_BELOW, those about any disease named whole too:
+    words.about_listed); None when no part matches any trial."""
 
     def about_rows(part: words.TextQuery) -> np.ndarray:
         part_key = ((part.text, "about part"), index.seq)

@@ -28,9 +28,9 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 
 from trials.readers.vocabulary import (
@@ -314,17 +314,18 @@ def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int
 # The words before a disease that say the person does not have it ("fibromyalgia, not
 # arthritis"; "isn't", "isnt"), as tokens fold them.
 _NEGATIONS = (("not",), ("isnt",), ("isn", "t"), ("nor",))
-_NEGATED = re.compile(r"\b(?:not|isn['’]?t|nor)\b", re.IGNORECASE)
+_NEGATION_WORDS = frozenset(word for negation in _NEGATIONS for word in negation) - {"t"}
 
 
+@lru_cache(maxsize=1024)  # _groups reads a query several times a search
 def _without_negated(text: str) -> str:
     """`text` without the diseases it says the person does not have: a condition's name (or
     synonym), or a word of one that names diseases alone, right after a negation
     (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia). Not when nothing else
     would be left ("not lupus", "isn't lupus": searched as lupus, not as nothing)."""
-    if not _NEGATED.search(text):
-        return text
     toks = tokens(text)
+    if not any(folded in _NEGATION_WORDS for folded, *_ in toks):
+        return text
     names = {m.start: m.end for m in Vocabulary.default().find(text, ("condition",))}
     cut = []
     for at, token in enumerate(toks):
@@ -339,7 +340,7 @@ def _without_negated(text: str) -> str:
     for start, end in reversed(cut):
         kept = kept[:start] + " " + kept[end:]
     left = [folded for folded, _ in _typed(kept) if folded not in STOP_WORDS]
-    return kept if any(folded not in ("isnt", "isn", "nor") for folded in left) else text
+    return kept if any(folded not in _NEGATION_WORDS for folded in left) else text
 
 
 def _groups(text: str) -> list[Group]:
@@ -499,11 +500,11 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     if (found := _diseases(text)) is None:
         return []
     named, described = found
-    diseases = named + described
+    diseases = [*named, *described]
     parts = [(_about(diseases), FILL_BELOW if len(diseases) > 1 else 1)]
     # Strong: a phrase of the vocabulary (people's words, "boils"; several words) or signs;
     # weak: a single word of a condition's name ("scars").
-    strong = [group for group in named if len(group) > 1 or len(group[0]) > 1] + described
+    strong = [*(group for group in named if _strong(group)), *described]
     if strong and len(strong) < len(diseases):
         parts.append((_about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
@@ -517,7 +518,8 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     return parts
 
 
-def _diseases(text: str) -> tuple[list[Group], list[Group]] | None:
+@lru_cache(maxsize=1024)  # about_parts and about_listed, for text_rows and about_first
+def _diseases(text: str) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
     """The groups of a relaxed query that name diseases, and those its signs describe (not
     named); None when it names or describes none, or names only diseases (about_parts)."""
     if has_syntax(text):
@@ -527,19 +529,24 @@ def _diseases(text: str) -> tuple[list[Group], list[Group]] | None:
     described = [group for group in _described(text) if group not in named]
     if not (named or described) or (len(named) == len(groups) and not described):
         return None
-    return named, described
+    return tuple(named), tuple(described)
 
 
-def _about(tier: list[Group], joiner: str = " & ") -> TextQuery:
+def _about(tier: Sequence[Group], joiner: str = " & ") -> TextQuery:
     """The trials about every disease of `tier` (or with `joiner` " | ", any)."""
     return TextQuery(RAW, joiner.join(_group_text(group, ABOUT_WEIGHTS) for group in tier))
 
 
+def _strong(group: Group) -> bool:
+    """Whether a group names a disease by a phrase of the vocabulary or signs: several words,
+    or alternatives ("boils"); weak: a single word of a condition's name ("scars")."""
+    return len(group) > 1 or len(group[0]) > 1
+
+
 def _named_whole(group: Group) -> bool:
-    """Whether a group names a disease by a phrase of the vocabulary or signs (several words,
-    or alternatives: "boils"), or by a condition's whole name ("lupus"), not by one word of
-    one ("scars", of "acne scars")."""
-    return len(group) > 1 or len(group[0]) > 1 or _key(group[0]) in _condition_names()
+    """Whether a group names a disease strongly (_strong) or by a condition's whole name
+    ("lupus"), not by one word of one ("scars", of "acne scars")."""
+    return _strong(group) or _key(group[0]) in _condition_names()
 
 
 def about_choice(text: str, found: Callable[[TextQuery], int]) -> TextQuery | None:
@@ -565,8 +572,8 @@ def about_listed(
     when no part matches any trial."""
     if (chosen := about_choice(text, found)) is None:
         return None
-    named, described = _diseases(text) or ([], [])
-    whole = [group for group in named if _named_whole(group)] + described
+    named, described = _diseases(text) or ((), ())
+    whole = [group for group in named if _named_whole(group)] + list(described)
     wider = _about(whole, " | ")
     if len(whole) < 2 or wider == chosen or found(chosen) >= FILL_BELOW:
         return chosen, None
