@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import random
+import re
 from bisect import bisect
 from dataclasses import dataclass
 from functools import cache
@@ -250,6 +251,8 @@ LATER_CONDITIONS = frozenset(
     | {"neonatal-lupus", "fibromyalgia", "amyloidosis", "transthyretin-amyloidosis"}
     | {"cutaneous-amyloidosis", "inflammatory-bowel-disease", "crohns-disease"}
     | {"ulcerative-colitis"}
+    # Session 23.
+    | {"herpes-labialis"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({
@@ -274,14 +277,23 @@ LATER_SYNONYMS = (
     # Session 20
     | {"RA-ILD", "rheumatoid arthritis-associated interstitial lung disease"}
     | {"pulmonary fibrosis", "lung fibrosis"}
+    # Session 23
+    | {"blistering skin disease", "blistering skin condition", "blistering skin conditions"}
 )
+# Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @cache
 def vocab() -> Vocab:
     conditions = json.loads((VOCAB_DIR / "conditions.json").read_text())
     conditions = [
-        {**c, "synonyms": [s for s in c.get("synonyms", []) if s not in LATER_SYNONYMS]}
+        {
+            **c,
+            "synonyms": [
+                s for s in c.get("synonyms", []) if s not in LATER_SYNONYMS and not _CJK.search(s)
+            ],
+        }
         for c in conditions
         if c["slug"] not in LATER_CONDITIONS
     ]

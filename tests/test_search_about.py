@@ -344,6 +344,7 @@ def test_each_about_part_is_read_once(monkeypatch, described):
         # A disease named by its name wins over the signs its words describe.
         ("psoriasis on my palms, cracking and bleeding", []),
         ("hives that itch all day", []),  # "hives" means urticaria: named
+        ("cold sores on my lip every month", []),  # herpes labialis, not sores in the mouth
         # … but a sign with the disease named among its cues refines it.
         ("psoriasis with painful swollen fingers", ["psoriatic arthritis"]),
         ("hives and swollen lips", ["angioedema"]),
@@ -549,6 +550,10 @@ def test_a_category_of_diseases_means_its_conditions():
     assert {("psoriasis",), ("hidradenitis", "suppurativa"), ("acne",)} <= set(group)
     # It names diseases: alone, it asks for trials about them.
     assert words.names_diseases("rheumatic disease")
+    # "skin diseases" means every condition conditions.json marks a skin disease.
+    (group,) = words._groups("skin diseases")
+    assert {("psoriasis",), ("vitiligo",), ("herpes", "labialis")} <= set(group)
+    assert ("rheumatoid", "arthritis") not in group
     # Not inside a condition's own name: one disease, not "mixed" and every such disease.
     assert words._groups("mixed connective tissue disease") == [
         (("mixed", "connective", "tissue", "disease"),)
@@ -564,7 +569,8 @@ def test_every_category_names_conditions_of_the_vocabulary():
     categories = json.loads((VOCAB_DIR / "lay_terms.json").read_text())["categories"]
     assert categories
     for category in categories:
-        assert category["say"] and set(category["conditions"]) <= slugs, category["say"][0]
+        named = words.category_conditions(category)
+        assert category["say"] and named and set(named) <= slugs, category["say"][0]
 
 
 @pytest.fixture

@@ -539,6 +539,10 @@ CLOSED = [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "ACTIVE_
         ("lupus trials that were terminated", [("status", "TERMINATED")], "lupus trials that were"),
         ("withdrawn methotrexate trials", [("status", "WITHDRAWN")], "methotrexate trials"),
         ("past eczema trials", CLOSED, "eczema trials"),
+        # a kind of disease, or of trial, between
+        ("withdrawn skin disease studies", [("status", "WITHDRAWN")], "skin disease studies"),
+        ("withdrawn dermatology studies", [("status", "WITHDRAWN")], "dermatology studies"),
+        ("completed clinical trials", [("status", "COMPLETED")], "clinical trials"),
     ],
 )
 def test_words_for_closed_trials_beside_a_word_for_trials_are_the_status_filter(typed, read, rest):

@@ -12,7 +12,7 @@ from tests.searching import search_text
 from trials.models import Trial
 from trials.readers.vocabulary import Vocabulary
 from trials.search import readings, words
-from trials.search.params import TrialFilterSet
+from trials.search.params import TrialFilterSet, parse
 
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
 SAFE = re.compile(r"[\w\s&|()]+")
@@ -77,12 +77,46 @@ def test_filler_never_empties_a_search():
         ("my lupus went to my kidneys and my pee is foamy", "lupus & nephritis"),
         ("my lupus went to my kidneys and my pee is foamy", "proteinuria"),
         ("a bad rash from chemo", "acneiform & rash"),
+        # Chinese, Japanese and Korean names of the field's diseases, as typed, without spaces
+        ("银屑病", "psoriasis"),
+        ("アトピー性皮膚炎", "atopic & dermatitis"),
+        ("아토피피부염", "atopic & dermatitis"),
+        ("红斑狼疮", "lupus"),
+        ("my skin is super oily", "sebum"),
+        ("breakouts on my back", "acne"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     text = words.read(typed).text
     assert means in text
     assert SAFE.fullmatch(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "spaced"),
+    [
+        ("银屑病临床试验", "银屑病 临床试验"),  # psoriasis, clinical trial
+        ("我女儿有湿疹", "我 女儿 有 湿疹"),  # my daughter has eczema
+        ("アトピー性皮膚炎の治験", "アトピー性皮膚炎 の 治験"),
+        ("건선임상시험", "건선 임상시험"),
+        ("dupilumab 特应性皮炎 Beijing", "dupilumab 特应性皮炎 Beijing"),
+        ("psoriasis in Berlin", "psoriasis in Berlin"),  # nothing to cut: as typed
+        ("银屑病生物制剂", "银屑病 生物制剂"),  # an unknown run stays whole
+    ],
+)
+def test_chinese_japanese_and_korean_are_cut_into_the_vocabularys_words(typed, spaced):
+    assert words.spaced(typed) == spaced
+
+
+def test_unspaced_queries_search_their_diseases_and_read_their_filters():
+    data = QueryDict(mutable=True)
+    data["q"] = "我女儿有湿疹"  # my daughter has eczema
+    query, _ = parse(data)
+    assert query.facets["age_group"] == ["child"]
+    assert query.as_typed == "我女儿有湿疹"  # shown as typed
+    assert "dermatitis" in words.read(query.q).text
+    data["q"] = "系统性红斑狼疮招募"  # systemic lupus erythematosus, recruiting
+    assert parse(data)[0].recruiting
 
 
 def test_a_weaker_word_means_the_term_but_the_term_not_it():

@@ -26,9 +26,12 @@ _PLACEBO_WORDS = {"placebo", "placebos", "sham", "vehicle", "dummy"}
 
 
 def _fold(token: str) -> str:
+    """A word without its accents, in lower case ("Psoríase": "psoriase"); letters with no
+    accent to drop stay as they are (Chinese, Japanese, Korean, Greek, Cyrillic: "银屑病")."""
     if token.isascii():
         return token.lower()
-    return unicodedata.normalize("NFKD", token).encode("ascii", "ignore").decode().lower()
+    decomposed = unicodedata.normalize("NFKD", token)
+    return "".join([c for c in decomposed if not unicodedata.combining(c)]).lower()
 
 
 def tokens(text: str) -> list[tuple[str, str, int, int]]:

@@ -255,7 +255,10 @@ def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
     """The parameters with the words of `q` read as filters (readings.py): each reading's
     words leave `q` and its parameter is set. Explicit URL parameters win; a reading of a
     parameter or value the portal does not accept is not made (its words stay in `q`)."""
-    typed = data.get("q") or ""
+    typed = words.spaced(data.get("q") or "")
+    if typed != (data.get("q") or ""):  # Chinese, Japanese or Korean: words cut apart
+        data = data.copy()
+        data["q"] = typed
     applied = tuple(
         reading
         for reading in readings.read(typed)

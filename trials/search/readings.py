@@ -134,6 +134,7 @@ class _Lay:
     therapy: tuple[tuple[str, ...], ...]
     between: frozenset[str]
     nothing: tuple[tuple[str, ...], ...]  # "nothing works": every treatment failed
+    kinds: tuple[tuple[str, ...], ...]  # kinds of disease ("skin diseases"), longest first
 
 
 @cache
@@ -148,6 +149,13 @@ def _lay() -> _Lay:
         child=frozenset(_phrase(" ".join([*data["child"], *data["teen"]]))),
         teen=frozenset(_phrase(" ".join(data["teen"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
+        kinds=tuple(
+            sorted(
+                {_phrase(say) for c in data["categories"] for say in c["say"]},
+                key=len,
+                reverse=True,
+            )
+        ),
         closed=tuple(
             sorted(
                 {(_phrase(say), tuple(c["status"])) for c in data["closed"] for say in c["say"]},
@@ -325,12 +333,20 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
 # words that may come between ("trials that were terminated").
 _STUDY_WORDS = {"trial", "trials", "study", "studies", "research"}
 _LINKING = {"that", "which", "are", "were", "is", "was", "have", "has", "been", "already", "now"}
+# Words for the kind of trial, which may stand between too ("completed clinical trials",
+# "withdrawn dermatology studies").
+_STUDY_KINDS = {
+    "clinical", "medical", "drug", "device", "research", "interventional", "observational",
+    "dermatology", "dermatologic", "dermatological", "skin", "rheumatology", "rheumatologic",
+    "rheumatological",
+}  # fmt: skip
 
 
 def closed_words(words: Words) -> Iterator[Reading]:
     """ "completed psoriasis studies", "lupus trials that were terminated" -> status=COMPLETED,
     TERMINATED… (lay_terms.json `closed`): a word for a closed trial beside a word for trials,
-    the diseases or treatments named between; not "patients who completed the parent study"."""
+    the diseases (or a kind of them: "withdrawn dermatology studies") or treatments named
+    between; not "patients who completed the parent study"."""
     closed = _lay().closed
     for first, last, which in _phrases_found(words, tuple(phrase for phrase, _ in closed)):
         if _beside_a_study_word(words, first, last):
@@ -343,8 +359,11 @@ def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
     named = words.in_conditions | {
         p for start, (end, _slug) in words.treatments.items() for p in range(start, end + 1)
     }
+    named |= {
+        p for start, end, _ in _phrases_found(words, _lay().kinds) for p in range(start, end + 1)
+    }
     after = last + 1
-    while after in named:
+    while after in named or words.folded(after) in _STUDY_KINDS:
         after += 1
     before = first - 1
     while words.folded(before) in _LINKING:

@@ -206,7 +206,7 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     # conditions' names, which each trial about one has among its terms (the B part).
     labels = {condition["slug"]: condition["label"] for condition in conditions}
     for category in lay["categories"]:
-        add(category["say"], [labels[slug] for slug in category["conditions"]])
+        add(category["say"], [labels[slug] for slug in category_conditions(category)])
     # … but not inside a condition's own name ("mixed connective tissue disease" is one
     # disease, not "mixed" and every connective tissue disease): such a name is a phrase of
     # its own, which the longest match prefers.
@@ -221,7 +221,62 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     return frozen, droppable
 
 
+# Chinese and Japanese are written without spaces between words, and Korean often joins them:
+# a run of their letters is cut around each name the vocabulary knows (spaced).
+_UNSPACED = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
+)
+
+
+@cache
+def _unspaced_names() -> tuple[frozenset[str], int]:
+    """The runs of such letters in the vocabulary's names and people's words (conditions.json,
+    drugs.json, drug_classes.json, lay_terms.json), and the longest's length."""
+    texts = [*lay_texts()]
+    for name in ("conditions.json", "drugs.json", "drug_classes.json"):
+        for entry in json.loads((VOCAB_DIR / name).read_text(encoding="utf-8")):
+            texts += [entry["label"], *entry.get("synonyms", [])]
+    names = frozenset(run for text in texts for run in _UNSPACED.findall(text))
+    return names, max(map(len, names), default=0)
+
+
+def spaced(text: str) -> str:
+    """`text` with a space before and after each name of the vocabulary written in Chinese,
+    Japanese or Korean letters, the longest at each place ("银屑病临床试验": "银屑病 临床试验"),
+    so that each is a word as it is in the vocabulary; other text as it was."""
+    if not _UNSPACED.search(text):
+        return text
+    names, longest = _unspaced_names()
+
+    def cut(match: re.Match) -> str:
+        run, parts, at, unknown = match[0], [], 0, 0
+        while at < len(run):
+            size = next(
+                (n for n in range(min(longest, len(run) - at), 0, -1) if run[at : at + n] in names),
+                0,
+            )
+            if not size:
+                at += 1
+                continue
+            parts += [run[unknown:at], run[at : at + size]]
+            at = unknown = at + size
+        parts.append(run[unknown:])
+        return " " + " ".join(part for part in parts if part) + " "
+
+    return " ".join(_UNSPACED.sub(cut, text).split())
+
+
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
+
+
+def category_conditions(category: dict) -> list[str]:
+    """The conditions (slugs) a kind of disease of lay_terms.json `categories` means: its
+    `conditions`, and with `"skin": true` every condition conditions.json marks a skin disease
+    ("skin diseases", "dermatology")."""
+    slugs = list(category.get("conditions", []))
+    if category.get("skin"):
+        slugs += [c["slug"] for c in Vocabulary.default().conditions.values() if c.get("skin")]
+    return list(dict.fromkeys(slugs))
 
 
 def _capitals(abbreviation: str) -> str:
@@ -619,7 +674,14 @@ def _described(text: str) -> list[Group]:
     for group in groups:
         naming = _is_disease(group) and _words(" ".join(group[0]))[0] not in compared
         if naming and _key(group[0]) in names:  # as typed: "fingers turn white" names none
-            named |= {_singular(word) for alternative in group for word in alternative}
+            # its words that name diseases: "sore" of "cold sores" is no cue's disease
+            generic = _generic_words()
+            named |= {
+                _singular(word)
+                for alternative in group
+                for word in alternative
+                if word not in generic
+            }
     found = [
         meaning
         for cues, meaning in _signs_in(text)
@@ -744,6 +806,13 @@ def _not_naming() -> frozenset[str]:
 
 
 @cache
+def _generic_words() -> frozenset[str]:
+    """Words of conditions' names that name no disease alone (lay_terms.json
+    `not_diseases_alone`: "chronic", "sores"), filler and stop words."""
+    return frozenset(_lay_terms()["not_diseases_alone"]) | _vocabulary()[1] | STOP_WORDS
+
+
+@cache
 def _condition_words() -> frozenset[str]:
     """The words of the vocabulary's condition names and synonyms that name diseases alone
     (folded): not abbreviations ("BP" is also blood pressure), stop words, filler, nor the
@@ -755,8 +824,7 @@ def _condition_words() -> frozenset[str]:
         for name in _full_condition_names()
         for owner in re.findall(r"(\w+)['’]s\b", name)
     }
-    generic = set(_lay_terms()["not_diseases_alone"]) | _vocabulary()[1] | STOP_WORDS
-    return frozenset(found - generic)
+    return frozenset(found - _generic_words())
 
 
 @cache
