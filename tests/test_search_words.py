@@ -99,6 +99,8 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
         ("我女儿有湿疹", "我 女儿 有 湿疹"),  # my daughter has eczema
         ("アトピー性皮膚炎の治験", "アトピー性皮膚炎 の 治験"),
         ("건선임상시험", "건선 임상시험"),
+        ("건선이 있는데", "건선 이 있는데"),  # a particle after a name: a word of its own
+        ("乾癬の治験はありますか", "乾癬 の 治験 は ありますか"),
         ("dupilumab 特应性皮炎 Beijing", "dupilumab 特应性皮炎 Beijing"),
         ("psoriasis in Berlin", "psoriasis in Berlin"),  # nothing to cut: as typed
         ("银屑病生物制剂", "银屑病 生物制剂"),  # an unknown run stays whole
