@@ -84,6 +84,7 @@ def test_filler_never_empties_a_search():
         ("红斑狼疮", "lupus"),
         ("my skin is super oily", "sebum"),
         ("breakouts on my back", "acne"),
+        ("steroid-sparing agent in lupus", "steroid & dependent"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
