@@ -159,6 +159,15 @@ def test_phrasings_are_read_as_filters(typed, read, rest):
     assert _rest(typed) == rest
 
 
+def test_or_is_read_as_words_beside_places_and_statuses():
+    """ "or" (websearch syntax outside a person's sentence) keeps the places and statuses it is
+    said with; the "or" that joined a word taken goes with it."""
+    assert _read("psoriasis or eczema in Seoul") == [("near", "Seoul")]
+    assert _rest("psoriasis or eczema in Seoul") == "psoriasis or eczema"
+    assert _rest("completed or terminated lupus trials") == "lupus trials"
+    assert readings.without("lupus or X", [(9, 10)]) == "lupus"
+
+
 @pytest.mark.parametrize(
     "typed",
     [
@@ -182,7 +191,8 @@ def test_phrasings_are_read_as_filters(typed, read, rest):
         "juvenile dermatomyositis",
         '"daughter" eczema',  # web-search syntax is taken as typed
         "eczema -kids",
-        "lupus or failed methotrexate",
+        "lupus or failed methotrexate",  # with "or", no failure is read
+        "women of childbearing potential must use contraception",  # criteria, not women
         "",
     ],
 )
@@ -543,6 +553,17 @@ CLOSED = [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "ACTIVE_
         ("withdrawn skin disease studies", [("status", "WITHDRAWN")], "skin disease studies"),
         ("withdrawn dermatology studies", [("status", "WITHDRAWN")], "dermatology studies"),
         ("completed clinical trials", [("status", "COMPLETED")], "clinical trials"),
+        # joined by "or", "and" or a comma, they stand together beside the word for trials
+        (
+            "completed or terminated lupus trials",
+            [("status", "COMPLETED"), ("status", "TERMINATED")],
+            "lupus trials",
+        ),
+        (
+            "lupus trials completed, terminated or withdrawn",
+            [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "WITHDRAWN")],
+            "lupus trials",
+        ),
     ],
 )
 def test_words_for_closed_trials_beside_a_word_for_trials_are_the_status_filter(typed, read, rest):

@@ -479,7 +479,11 @@ def test_a_persons_sentence_says_or_as_a_word_and_is_read():
     assert not words.has_syntax(sentence)
     assert words.read(sentence).search_type == words.RAW
     assert any(reading.parameter == "age" for reading in readings.read(sentence))
-    assert not readings.read("lebrikizumab or dupilumab for children")  # keywords: as typed
+    # Keywords with "or": who the trials are for is read, a failure is not (readings.read).
+    assert [r.parameter for r in readings.read("lebrikizumab or dupilumab for children")] == [
+        "age_group"
+    ]
+    assert not readings.read("psoriasis or eczema, methotrexate didn't work")
     assert words.has_syntax('my "red scaly" eczema')  # a quoted phrase is always syntax
 
 

@@ -32,18 +32,17 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from itertools import pairwise
 
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
-from trials.search.words import has_syntax
+from trials.search.words import has_exact_syntax, has_syntax
 
 # Longer text is refused by the form (params: q's max_length); it is not read either.
 MAX_LENGTH = 500
-# Web-search syntax ("phrase", or, -word; words.has_syntax): the person says exactly what to
-# search; not read … but "phase 1 or 2" is a phase filter (phase_words), not an OR of words.
-_PHASE_OR = re.compile(
-    r"\bphase\s*(?:iv|iii|ii|i|[0-4])[ab]?\s+or\s+(?=(?:iv|iii|ii|i|[0-4])[ab]?\b)", re.IGNORECASE
-)
+# A quoted phrase or an excluded word (words.has_exact_syntax): the person says exactly what to
+# search; not read. "or" is read ("completed or terminated lupus trials", "psoriasis or eczema
+# in Seoul"; "phase 1 or 2" is a phase filter, phase_words).
 # At most this many words between a failure phrase and the treatment ("failed two biologics").
 _MAX_BETWEEN = 3
 
@@ -348,11 +347,28 @@ def closed_words(words: Words) -> Iterator[Reading]:
     the diseases (or a kind of them: "withdrawn dermatology studies") or treatments named
     between; not "patients who completed the parent study"."""
     closed = _lay().closed
-    for first, last, which in _phrases_found(words, tuple(phrase for phrase, _ in closed)):
-        if _beside_a_study_word(words, first, last):
+    found = list(_phrases_found(words, tuple(phrase for phrase, _ in closed)))
+    beside = [_beside_a_study_word(words, first, last) for first, last, _ in found]
+    # Those joined by "or" stand together: "completed or terminated lupus trials".
+    changed = True
+    while changed:
+        changed = False
+        for at, (one, other) in enumerate(pairwise(found)):
+            if beside[at] != beside[at + 1] and _joined(words, one, other):
+                beside[at] = beside[at + 1] = changed = True
+    for (first, last, which), ok in zip(found, beside, strict=True):
+        if ok:
             said = words.said(first, last)
             for status in closed[which][1]:
                 yield Reading("status", status, said, words.spans(range(first, last + 1)))
+
+
+def _joined(words: Words, one: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
+    """Whether two phrases found, one after the other, are joined by "or", "and" or a comma
+    ("completed or terminated", "completed, terminated")."""
+    if other[0] == one[1] + 1:
+        return words.text[words.tokens[one[1]][3] : words.tokens[other[0]][2]].strip() == ","
+    return other[0] == one[1] + 2 and words.folded(one[1] + 1) in ("or", "and")
 
 
 def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
@@ -371,15 +387,21 @@ def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
     return words.folded(after) in _STUDY_WORDS or words.folded(before) in _STUDY_WORDS
 
 
+# "women of childbearing potential", "of child-bearing potential", "of reproductive potential".
+_POTENTIAL = {"childbearing", "child", "reproductive"}
+
+
 def people_words(words: Words) -> Iterator[Reading]:
     """ "women", "men", "adults", "elderly"… -> sex=female, sex=male, age_group=adult,
     age_group=older_adult (lay_terms.json `people`; "older women" is both); not a word inside a
-    condition's name ("adult-onset Still disease")."""
+    condition's name ("adult-onset Still disease"), nor criteria's "women of childbearing
+    potential" (who must use contraception, in a trial for anyone)."""
     inside = words.in_conditions
     lay = _lay()
     people = lay.people
     for first, last, which in _phrases_found(words, tuple(phrase for phrase, *_ in people)):
-        if not inside.intersection(range(first, last + 1)):
+        potential = words.folded(last + 1) == "of" and words.folded(last + 2) in _POTENTIAL
+        if not inside.intersection(range(first, last + 1)) and not potential:
             _, parameter, value = people[which]
             said = words.said(first, last)
             yield Reading(parameter, value, said, words.spans(range(first, last + 1)))
@@ -819,11 +841,15 @@ def _words(text: str, vocabulary: Vocabulary) -> Words:
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:
     """Every reading of `text`, in the order of the rules (none for web-search syntax or text
     longer than the form accepts)."""
-    if not text or len(text) > MAX_LENGTH or has_syntax(_PHASE_OR.sub(" ", text)):
+    if not text or len(text) > MAX_LENGTH or has_exact_syntax(text):
         return ()
+    # With "or" (but in a person's sentence), who and where the trials are for are read, not a
+    # failure: "axial spondyloarthritis (ankylosing spondylitis or non-radiographic) with
+    # inadequate response to NSAIDs" is the words' search, the refractory filter lost its trial.
+    rules = [rule for rule in RULES if rule is not failed_therapy] if has_syntax(text) else RULES
     words = _words(text, vocabulary or Vocabulary.default())
     found: list[Reading] = []
-    for rule in RULES:
+    for rule in rules:
         for reading in rule(words):
             found.append(reading)
             words.taken.update(
@@ -855,11 +881,18 @@ def without(text: str, spans: list[tuple[int, int]]) -> str:
         kept.append(text[position:start])
         position = max(position, end)
     kept.append(text[position:])
-    pieces = " ".join(kept).split()
+    pieces = [
+        piece
+        for piece in " ".join(kept).split()
+        if any(ch.isalnum() for ch in piece) and not _POSSESSIVE.fullmatch(piece)
+    ]
+    # An "or" that joined a word taken joins nothing: "completed or terminated lupus trials"
+    # is "lupus trials", "psoriasis or eczema in Seoul or Busan" "psoriasis or eczema".
+    joins = [piece.lower() == "or" for piece in pieces]
     return " ".join(
         piece
-        for piece in pieces
-        if any(ch.isalnum() for ch in piece) and not _POSSESSIVE.fullmatch(piece)
+        for at, piece in enumerate(pieces)
+        if not joins[at] or (0 < at < len(pieces) - 1 and not joins[at - 1] and not joins[at + 1])
     )
 
 

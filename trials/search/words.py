@@ -70,6 +70,11 @@ def _websearch(text: str) -> TextQuery:
     return TextQuery(WEBSEARCH, _MINUSES.sub("-", text))
 
 
+def has_exact_syntax(text: str) -> bool:
+    """Whether `text` has a quoted phrase or an excluded word ("-word")."""
+    return bool(_EXACT_SYNTAX.search(text))
+
+
 def has_syntax(text: str) -> bool:
     """Whether `text` is web-search syntax: a quoted phrase, an excluded word ("-word"), or
     "or" but in a person's sentence (_FIRST_PERSON)."""
