@@ -236,6 +236,8 @@ def _ranked(items: list[dict], head: list[str], seed: int) -> list[dict]:
 LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}) | frozenset(
     # Session 22: transthyretin amyloidosis's drugs.
     {"tafamidis", "acoramidis", "diflunisal", "patisiran", "vutrisiran", "inotersen", "eplontersen"}
+    # Session 23: co-stimulation modulators.
+    | {"ruplizumab", "belatacept"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CONDITIONS = frozenset(
@@ -279,6 +281,10 @@ LATER_SYNONYMS = (
     | {"pulmonary fibrosis", "lung fibrosis"}
     # Session 23
     | {"blistering skin disease", "blistering skin condition", "blistering skin conditions"}
+    | {"costimulation blockade", "co-stimulation blockade", "costimulatory blockade"}
+    | {"costimulation modulators", "co-stimulation modulators", "T-cell costimulation blockade"}
+    | {"T cell costimulation blockade", "T-cell costimulation blockers", "anti-CD40 ligand"}
+    | {"costimulation inhibitors", "CD40L antagonists", "anti-CD40L", "anti-CD154"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn.
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -394,7 +400,11 @@ CLASS_HEAD = ["biologics", "tnf-inhibitors", "corticosteroids", "immunosuppressa
 @cache
 def _classes() -> tuple[list[dict], list[float]]:
     classes = json.loads((VOCAB_DIR / "drug_classes.json").read_text())
-    classes = [item for item in classes if item["slug"] not in LATER_CLASSES]
+    classes = [
+        {**item, "synonyms": [s for s in item.get("synonyms", []) if s not in LATER_SYNONYMS]}
+        for item in classes
+        if item["slug"] not in LATER_CLASSES
+    ]
     classes = _ranked(classes, CLASS_HEAD, SEED + 2)
     return classes, _zipf_cum(len(classes), 1.0)
 

@@ -63,7 +63,9 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 # thirteenth, fourteenth and fifteenth reviewer's 36 (0.922, 0.700, 0.665 on session 22's first
 # engine; 0.922, 0.700, 0.743 on first sight; 0.915, 0.868, 0.843 after); 0.908 over 343 with a
 # sixteenth reviewer's 12 (0.645 on session 23's first engine, 0.925 after: Chinese, Japanese
-# and Korean names, skin diseases as a kind).
+# and Korean names, skin diseases as a kind); 0.903 over 355 with a seventeenth reviewer's
+# clinicians' 12 (0.708 on first sight, 0.795 after readings in queries with "or" and the
+# co-stimulation modulators' names).
 THRESHOLD = 0.85
 TOP = scores.CUTOFF
 
