@@ -553,6 +553,7 @@ CLOSED = [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "ACTIVE_
         ("withdrawn skin disease studies", [("status", "WITHDRAWN")], "skin disease studies"),
         ("withdrawn dermatology studies", [("status", "WITHDRAWN")], "dermatology studies"),
         ("completed clinical trials", [("status", "COMPLETED")], "clinical trials"),
+        ("lupus trials terminated early", [("status", "TERMINATED")], "lupus trials"),
         # joined by "or", "and" or a comma, they stand together beside the word for trials
         (
             "completed or terminated lupus trials",
