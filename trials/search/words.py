@@ -425,10 +425,16 @@ def _groups(text: str) -> list[Group]:
         groups = [group for position, group in enumerate(groups) if position not in filler]
     # In a person's sentence "or" is a word, but between two diseases it is a choice ("I have
     # lupus or psoriasis"): one group of both.
-    for at in range(len(groups) - 2, 0, -1):
+    at = len(groups) - 2
+    while at > 0:
         before, word, after = groups[at - 1 : at + 2]
         if word == (("or",),) and _is_disease(before) and _is_disease(after):
+            # one group where three were ("lupus or psoriasis or eczema": the next "or" is
+            # then just before it)
             groups[at - 1 : at + 2] = [tuple(dict.fromkeys((*before, *after)))]
+            at -= 2
+        else:
+            at -= 1
     # A group said twice asks nothing more (and a category's, said thrice, made ranking ask
     # PostgreSQL for a gigabyte).
     return list(dict.fromkeys(groups))
