@@ -166,6 +166,8 @@ def test_or_is_read_as_words_beside_places_and_statuses():
     assert _rest("psoriasis or eczema in Seoul") == "psoriasis or eczema"
     assert _rest("completed or terminated lupus trials") == "lupus trials"
     assert readings.without("lupus or X", [(9, 10)]) == "lupus"
+    # A reading between two "or": one "or" is left, between the words either side.
+    assert _rest("psoriasis or phase 3 or eczema") == "psoriasis or eczema"
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,33 @@ def test_chinese_japanese_and_korean_are_cut_into_the_vocabularys_words(typed, s
     assert words.spaced(typed) == spaced
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("ｌｕｐｕｓ ｔｒｉａｌｓ", "lupus trials"),  # full-width letters, from CJK keyboards
+        ("ｱﾄﾋﾟｰ性皮膚炎", "アトピー性皮膚炎"),  # half-width katakana
+        ("湿\u200b疹", "湿疹"),  # a zero-width space inside a word
+        ("lupus\u202e nephritis", "lupus nephritis"),  # a direction mark
+        ("lupus\tnephritis\n", "lupus nephritis "),  # a tab or line break is a space
+        ("psoriasis", "psoriasis"),
+    ],
+)
+def test_a_query_is_read_with_compatibility_forms_folded_and_invisible_characters_dropped(
+    typed, read
+):
+    assert words.normalized(typed) == read
+
+
+def test_a_query_the_form_accepts_is_never_made_too_long_by_cutting_its_words():
+    """500 characters of Chinese fit the form; cut into words they would not: read uncut."""
+    data = QueryDict(mutable=True)
+    data["q"] = "湿疹" * 250
+    query, errors = parse(data)
+    assert not errors and query.q == "湿疹" * 250
+    data["q"] = "ｌｕｐｕｓ"
+    assert parse(data)[0].q == "lupus" and parse(data)[0].as_typed == "ｌｕｐｕｓ"
+
+
 def test_unspaced_queries_search_their_diseases_and_read_their_filters():
     data = QueryDict(mutable=True)
     data["q"] = "我女儿有湿疹"  # my daughter has eczema

@@ -255,10 +255,20 @@ def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
     """The parameters with the words of `q` read as filters (readings.py): each reading's
     words leave `q` and its parameter is set. Explicit URL parameters win; a reading of a
     parameter or value the portal does not accept is not made (its words stay in `q`)."""
-    typed = words.spaced(data.get("q") or "")
-    if typed != (data.get("q") or ""):  # Chinese, Japanese or Korean: words cut apart
+    typed = data.get("q") or ""
+    # Full-width letters folded, invisible characters dropped, Chinese, Japanese or Korean
+    # cut into words: what the words are read from, while it fits the form's length.
+    read = next(
+        (
+            text
+            for text in (words.spaced(words.normalized(typed)), words.normalized(typed))
+            if len(text) <= readings.MAX_LENGTH
+        ),
+        typed,
+    )
+    if read != typed:
         data = data.copy()
-        data["q"] = typed
+        data["q"] = typed = read
     applied = tuple(
         reading
         for reading in readings.read(typed)

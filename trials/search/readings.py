@@ -887,13 +887,16 @@ def without(text: str, spans: list[tuple[int, int]]) -> str:
         if any(ch.isalnum() for ch in piece) and not _POSSESSIVE.fullmatch(piece)
     ]
     # An "or" that joined a word taken joins nothing: "completed or terminated lupus trials"
-    # is "lupus trials", "psoriasis or eczema in Seoul or Busan" "psoriasis or eczema".
-    joins = [piece.lower() == "or" for piece in pieces]
-    return " ".join(
-        piece
-        for at, piece in enumerate(pieces)
-        if not joins[at] or (0 < at < len(pieces) - 1 and not joins[at - 1] and not joins[at + 1])
-    )
+    # is "lupus trials", "psoriasis or eczema in Seoul or Busan" "psoriasis or eczema", and
+    # "psoriasis or phase 3 or eczema" "psoriasis or eczema".
+    left: list[str] = []
+    for piece in pieces:
+        joins = piece.lower() == "or"
+        if not (joins and (not left or left[-1].lower() == "or")):
+            left.append(piece)
+    if left and left[-1].lower() == "or":
+        left.pop()
+    return " ".join(left)
 
 
 # What is left of a taken word's possessive ("women's health": "'s").

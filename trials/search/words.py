@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
@@ -243,6 +244,21 @@ def _unspaced_names() -> tuple[frozenset[str], int]:
             texts += [entry["label"], *entry.get("synonyms", [])]
     names = frozenset(run for text in texts for run in _UNSPACED.findall(text))
     return names, max(map(len, names), default=0)
+
+
+# What a line break or tab is in a query: a space.
+_SPACES = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c", " "))
+
+
+def normalized(text: str) -> str:
+    """`text` as a query's words are read: compatibility forms folded (NFKC: full-width
+    "ｌｕｐｕｓ" is "lupus", half-width "ｱﾄﾋﾟｰ" is "アトピー"), line breaks and tabs spaces, and
+    characters nobody sees dropped (zero-width spaces and joiners, direction marks, other
+    controls; but NUL, which the form refuses)."""
+    if text.isascii() and text.isprintable():
+        return text
+    text = unicodedata.normalize("NFKC", text).translate(_SPACES)
+    return "".join(c for c in text if c == "\x00" or unicodedata.category(c) not in ("Cc", "Cf"))
 
 
 def spaced(text: str) -> str:
