@@ -477,6 +477,10 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         ("phase 3 Spain", [("phase", "PHASE3"), ("country", "ES")], ""),
         ("psoriasis kids Germany", [("age_group", "child"), ("country", "DE")], "psoriasis"),
         ("psoriasis Isle of Man", [("country", "IM")], "psoriasis"),
+        # a country's name in its own letters (countries.json)
+        ("lupus in 中国", [("country", "CN")], "lupus"),
+        ("乾癬 日本", [("country", "JP")], "乾癬"),
+        ("lupus in россия", [("country", "RU")], "lupus"),
         ("psoriasis in Turkey", [("country", "TR")], "psoriasis"),
         (
             "recruiting phase 2 dermatomyositis in China",

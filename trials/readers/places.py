@@ -66,7 +66,9 @@ def country_name_ends() -> frozenset[str]:
     names = list(aliases)
     for country in pycountry.countries:
         names += [getattr(country, key, "") for key in ("name", "official_name", "common_name")]
-    words = (_ascii(_fold(name)).replace("'", " ").split() for name in names if name)
+    # Both as written and without accents: "中国", "Россия", "Türkiye" and "turkiye".
+    forms = {form for name in names if name for form in (_fold(name), _ascii(_fold(name)))}
+    words = (form.replace("'", " ").split() for form in forms)
     return frozenset(parts[-1] for parts in words if parts)
 
 
