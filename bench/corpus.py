@@ -254,7 +254,7 @@ LATER_CONDITIONS = frozenset(
     | {"cutaneous-amyloidosis", "inflammatory-bowel-disease", "crohns-disease"}
     | {"ulcerative-colitis"}
     # Session 23.
-    | {"herpes-labialis"}
+    | {"herpes-labialis", "common-warts"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({
@@ -285,6 +285,7 @@ LATER_SYNONYMS = (
     | {"costimulation modulators", "co-stimulation modulators", "T-cell costimulation blockade"}
     | {"T cell costimulation blockade", "T-cell costimulation blockers", "anti-CD40 ligand"}
     | {"costimulation inhibitors", "CD40L antagonists", "anti-CD40L", "anti-CD154"}
+    | {"raised scar", "raised scars", "thick scar", "thick scars", "lumpy scar", "lumpy scars"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn.
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")

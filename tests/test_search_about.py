@@ -208,6 +208,7 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("brown age spots from years in the sun", ["melasma"]),  # no rough or scaly spot: no AK
         ("the eye doctor says she has inflammation inside her eyes", ["uveitis"]),
         ("skin on my chest is tight and hard after radiation", ["radiation dermatitis"]),
+        ("bone marrow transplant and now my skin is rashy", ["graft versus host disease"]),
         ("my palms are always sweaty", ["hyperhidrosis"]),
         ("purple rash on eyelids and i cant climb stairs", ["dermatomyositis"]),
         ("my eyes feel gritty and my mouth is so dry", ["sjogren"]),
@@ -345,6 +346,7 @@ def test_each_about_part_is_read_once(monkeypatch, described):
         ("psoriasis on my palms, cracking and bleeding", []),
         ("hives that itch all day", []),  # "hives" means urticaria: named
         ("cold sores on my lip every month", []),  # herpes labialis, not sores in the mouth
+        ("thick scaly silvery patches on my elbows", ["psoriasis"]),  # "thick" is no keloid
         # … but a sign with the disease named among its cues refines it.
         ("psoriasis with painful swollen fingers", ["psoriatic arthritis"]),
         ("hives and swollen lips", ["angioedema"]),

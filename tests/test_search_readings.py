@@ -195,6 +195,7 @@ def test_or_is_read_as_words_beside_places_and_statuses():
         "eczema -kids",
         "lupus or failed methotrexate",  # with "or", no failure is read
         "women of childbearing potential must use contraception",  # criteria, not women
+        "some kind of spondylitis",  # German "Kind" is no child word: English "kind"
         "",
     ],
 )

@@ -85,6 +85,11 @@ def test_filler_never_empties_a_search():
         ("my skin is super oily", "sebum"),
         ("breakouts on my back", "acne"),
         ("steroid-sparing agent in lupus", "steroid & dependent"),
+        ("familiäres Mittelmeerfieber", "familial & mediterranean & fever"),
+        ("verrugas en las manos", "common & warts"),
+        ("crows feet", "periorbital & wrinkles"),
+        ("tatuagem", "tattoo"),
+        ("raised scar", "keloid"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
@@ -524,6 +529,7 @@ def test_a_persons_sentence_says_or_as_a_word_and_is_read():
         ("rheumatologist says its fibromyalgia not arthritis", "fibromyalgia", "arthritis"),
         ("it isn't lupus, my rash is rosacea", "rosacea", "lupus"),
         ("not rheumatoid arthritis but psoriasis", "psoriasis", "rheumatoid"),
+        ("psoriasis without arthritis", "psoriasis", "arthritis"),
         ("psoriasis not responding to creams", "psoriasis", None),  # no disease after "not"
     ],
 )

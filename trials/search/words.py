@@ -389,7 +389,11 @@ def _phrases_in(folded: tuple[str, ...], known: Container) -> Iterator[tuple[int
 
 # The words before a disease that say the person does not have it ("fibromyalgia, not
 # arthritis"; "isn't", "isnt"), as tokens fold them.
-_NEGATIONS = (("not",), ("isnt",), ("isn", "t"), ("nor",))
+_NEGATIONS = (
+    ("not",), ("isnt",), ("isn", "t"), ("nor",),
+    # "psoriasis without arthritis", "without leaving a scar"; Portuguese, Spanish, French, German
+    ("without",), ("sem",), ("sin",), ("sans",), ("ohne",),
+)  # fmt: skip
 _NEGATION_WORDS = frozenset(word for negation in _NEGATIONS for word in negation) - {"t"}
 
 
