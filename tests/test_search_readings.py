@@ -482,6 +482,9 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         ("lupus in 中国", [("country", "CN")], "lupus"),
         ("乾癬 日本", [("country", "JP")], "乾癬"),
         ("lupus in россия", [("country", "RU")], "lupus"),
+        # countries joined by "or" or "and": each
+        ("lupus in Germany or France", [("country", "DE"), ("country", "FR")], "lupus"),
+        ("eczema in Germany and Austria", [("country", "DE"), ("country", "AT")], "eczema"),
         ("psoriasis in Turkey", [("country", "TR")], "psoriasis"),
         (
             "recruiting phase 2 dermatomyositis in China",

@@ -692,9 +692,28 @@ def country(words: Words) -> Iterator[Reading]:
     only as "in Turkey"."""
     from trials.readers.places import country_name_ends
 
-    found = _at_the_end(words, country_name_ends(), _country_code, _COUNTRY_WORDS_MAX, _AMBIGUOUS)
-    if found:
-        yield Reading("country", *found)
+    ends = country_name_ends()
+    read: list[Reading] = []
+    found = _at_the_end(words, ends, _country_code, _COUNTRY_WORDS_MAX, _AMBIGUOUS)
+    while found:
+        read.append(Reading("country", *found))
+        # The countries before it, joined by "or", "and" or a comma: "in Germany or France".
+        at = [p for p, token in enumerate(words.tokens) if (token[2], token[3]) in found[2]]
+        words.taken.update(at)
+        joiner = at[0] - 1
+        if joiner < 0 or joiner in words.taken:
+            break
+        between = words.text[words.tokens[joiner][3] : words.tokens[at[0]][2]].strip()
+        joined: tuple[tuple[int, int], ...] = ()
+        if words.folded(joiner) in ("or", "and"):  # taken with the country before it
+            words.taken.add(joiner)
+            joined = words.spans([joiner])
+        elif between != ",":
+            break
+        found = _at_the_end(words, ends, _country_code, _COUNTRY_WORDS_MAX, _AMBIGUOUS)
+        if found:
+            found = (*found[:2], found[2] + joined)
+    yield from reversed(read)  # in the order they were said
 
 
 def us_state(words: Words) -> Iterator[Reading]:
