@@ -286,6 +286,8 @@ LATER_SYNONYMS = (
     | {"T cell costimulation blockade", "T-cell costimulation blockers", "anti-CD40 ligand"}
     | {"costimulation inhibitors", "CD40L antagonists", "anti-CD40L", "anti-CD154"}
     | {"raised scar", "raised scars", "thick scar", "thick scars", "lumpy scar", "lumpy scars"}
+    | {"lupus nephropathy", "membranous lupus nephritis", "membranous lupus nephropathy"}
+    | {"class V lupus nephritis"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn.
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")

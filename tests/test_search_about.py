@@ -606,3 +606,28 @@ def test_few_trials_about_what_is_named_most_closely_come_before_the_other_disea
     assert client.get("/api/trials/", {"q": typed}).json()["about_first"] == 1
     # Enough trials about it: no other disease's trials.
     assert _run("lupus").about_first is None
+
+
+def test_trials_tagged_with_a_condition_named_come_before_those_with_its_words():
+    """ "cutaneous lupus": a trial tagged cutaneous lupus before one whose title has both words
+    from two other diseases (a transplant trial for systemic lupus and cutaneous vasculitis)."""
+    Trial.objects.create(
+        key="MIXED",
+        record={},
+        title="Cutaneous vasculitis and lupus: stem cells for cutaneous and systemic disease",
+        conditions=["systemic-lupus-erythematosus", "cutaneous-vasculitis"],
+        text_terms="Systemic lupus erythematosus Cutaneous vasculitis",
+    )
+    Trial.objects.create(
+        key="CLE",
+        record={},
+        title="A cream for skin lesions",
+        conditions=["cutaneous-lupus-erythematosus"],
+        text_terms="Cutaneous lupus erythematosus",
+    )
+    found = [hit.key for hit in _run("cutaneous lupus").trials]
+    assert [key for key in found if key in ("CLE", "MIXED")] == ["CLE", "MIXED"]
+    # Not when the query describes signs: what they mean ranks (about-lists), not a name
+    # said in passing ("red and flushed with little pimples but it isnt normal acne").
+    assert words.named_conditions("it isnt normal acne") == ("acne",)
+    assert words.signs("cheeks and nose red and flushed with little pimples")

@@ -442,6 +442,12 @@ def _tiers(
             for tier in _tiers(index, query, everything)
         ]
     tiers = [everything]
+    # The trials tagged with a condition the query names before those that only say its words
+    # ("cutaneous lupus": not a transplant trial for systemic lupus and cutaneous vasculitis).
+    if query.q and (named := words.named_conditions(query.q)) and not words.signs(query.q):
+        tagged = index.facet_mask("condition", list(named))
+        if (everything & tagged).any():
+            tiers = [everything & tagged, everything & ~tagged]
     for_children = "child" in query.facets.get("age_group", ()) or (
         query.age is not None and query.age < 18
     )
@@ -456,12 +462,12 @@ def _tiers(
                 too_old = index.columns["max_age"] < TEEN_AGES[0]
                 too_young = index.columns["min_age"] > TEEN_AGES[1]
             takes = everything & ~too_old & ~too_young
-            tiers = [takes & ~unstated, everything & unstated, everything & ~takes & ~unstated]
+            parts = [takes & ~unstated, unstated, ~takes & ~unstated]
         else:
             with np.errstate(invalid="ignore"):  # no oldest age given: not for the young only
-                young = everything & (index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE)
-            rest = everything & ~young
-            tiers = [young, rest & ~unstated, rest & unstated]
+                young = index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE
+            parts = [young, ~young & ~unstated, ~young & unstated]
+        tiers = [tier & part for tier in tiers for part in parts]
     # A search for one sex ("lupus studies for women"; sex=female) ranks the trials for that
     # sex only before those for all, within each tier above.
     sexes = query.facets.get("sex", ())

@@ -949,3 +949,15 @@ def _other_forms(part: str) -> list[str]:
     if match := _EUCTR.fullmatch(part):
         forms.append(match[1])
     return forms
+
+
+@lru_cache(maxsize=1024)
+def named_conditions(text: str) -> tuple[str, ...]:
+    """The vocabulary's conditions (slugs) a query names by a name or synonym, with the
+    conditions of their group ("myositis": dermatomyositis, polymyositis)."""
+    if has_exact_syntax(text):
+        return ()
+    vocabulary = Vocabulary.default()
+    named = {m.slug for m in vocabulary.find(_without_negated(text), ("condition",))}
+    children = {slug for slug, c in vocabulary.conditions.items() if c.get("parent") in named}
+    return tuple(sorted(named | children))
