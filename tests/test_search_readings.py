@@ -564,6 +564,11 @@ CLOSED = [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "ACTIVE_
         ("withdrawn dermatology studies", [("status", "WITHDRAWN")], "dermatology studies"),
         ("completed clinical trials", [("status", "COMPLETED")], "clinical trials"),
         ("lupus trials terminated early", [("status", "TERMINATED")], "lupus trials"),
+        (
+            "laser studies active but not recruiting",
+            [("status", "ACTIVE_NOT_RECRUITING")],
+            "laser studies",
+        ),
         # joined by "or", "and" or a comma, they stand together beside the word for trials
         (
             "completed or terminated lupus trials",

@@ -89,6 +89,8 @@ def test_filler_never_empties_a_search():
         ("verrugas en las manos", "common & warts"),
         ("crows feet", "periorbital & wrinkles"),
         ("tatuagem", "tattoo"),
+        ("machine to melt stubborn belly fat", "cryolipolysis"),
+        ("picosecond laser", "picoway"),
         ("raised scar", "keloid"),
     ],
 )
