@@ -91,6 +91,7 @@ def test_filler_never_empties_a_search():
         ("tatuagem", "tattoo"),
         ("machine to melt stubborn belly fat", "cryolipolysis"),
         ("picosecond laser", "picoway"),
+        ("monoclonal antibody for psoriasis", "adalimumab"),  # every "-mab" drug
         ("raised scar", "keloid"),
     ],
 )

@@ -169,6 +169,10 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             if not is_abbreviation(name)
         ]
         add(names, members)
+    # Monoclonal antibodies are named by their stem ("-mab": INN): "monoclonal antibody" means
+    # every drug of the vocabulary so named.
+    mabs = [names[0] for names in drugs.values() if _MAB.search(names[0])]
+    add(["monoclonal antibody", "monoclonal antibodies", "mAb", "mAbs"], mabs)
     # A condition's abbreviation means the synonym it abbreviates ("DLE": discoid lupus
     # erythematosus, "PsA": psoriatic arthritis), which then ranks the trials that spell it out;
     # failing its initials, the names it takes letters from in order ("JDM": juvenile
@@ -288,6 +292,7 @@ def spaced(text: str) -> str:
 
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
+_MAB = re.compile(r"mab\b", re.IGNORECASE)  # a monoclonal antibody's name: "adalimumab"
 
 
 def category_conditions(category: dict) -> list[str]:
