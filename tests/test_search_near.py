@@ -248,8 +248,15 @@ def test_hostile_near_never_makes_a_500(client, params):
 
 def test_a_bad_within_is_a_notice_and_the_default(client):
     response = client.get("/", {"near": "Barcelona, Spain", "within": "5000"})
-    assert "within=&#x27;5000&#x27;: a distance in km from 1 to 1000" in response.content.decode()
+    html = response.content.decode()
+    assert "within=&#x27;5000&#x27;: a distance in km from 1 to 1000; 100 km used" in html
     assert response.context["query"].within == 100
+    # The API refuses it: its message says nothing of what the page does instead.
+    body = client.get("/api/trials/", {"near": "Barcelona, Spain", "within": "nan"}).json()
+    assert body["error"]["message"] == "within='nan': a distance in km from 1 to 1000"
+    assert body["errors"]["within"] == body["error"]["message"]
+    body = client.get("/api/trials/", {"sort": "distance"}).json()
+    assert body["error"]["message"] == "sort='distance' needs a place (near=…)"
 
 
 def test_sort_by_distance_without_a_place_is_a_notice(client):

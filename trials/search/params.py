@@ -34,15 +34,20 @@ from trials.search.readings import Reading
 
 
 class Problem(str):
-    """A parameter's message with a code for the API's error (`{"error": {"code", …}}`), and
-    for an ambiguous place the texts of its places (the page links them)."""
+    """A parameter's message with a code for the API's error (`{"error": {"code", …}}`), for
+    an ambiguous place the texts of its places (the page links them), and what the page did
+    instead (`instead`: "100 km used"), which the page's notice says after the message and the
+    API, which refuses the request, does not (`refused`)."""
 
     code: str = "invalid_parameter"
     choices: tuple[str, ...] = ()
+    refused: str = ""
 
-    def __new__(cls, message: str, code: str = "invalid_parameter", choices=()) -> Problem:
-        problem = super().__new__(cls, message)
-        problem.code, problem.choices = code, tuple(choices)
+    def __new__(
+        cls, message: str, code: str = "invalid_parameter", choices=(), instead: str = ""
+    ) -> Problem:
+        problem = super().__new__(cls, f"{message}; {instead}" if instead else message)
+        problem.code, problem.choices, problem.refused = code, tuple(choices), message
         return problem
 
 
@@ -314,7 +319,7 @@ def within_km(raw: str | None) -> tuple[float, Problem | None]:
     if not (math.isfinite(value) and 1 <= value <= limit):
         shown = str(raw)[:20]
         message = f"within={shown!r}: a distance in km from 1 to {limit}"
-        return DEFAULT_WITHIN_KM, Problem(f"{message}; {DEFAULT_WITHIN_KM:g} km used")
+        return DEFAULT_WITHIN_KM, Problem(message, instead=f"{DEFAULT_WITHIN_KM:g} km used")
     return value, None
 
 
@@ -400,7 +405,9 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     sort = cleaned.get("sort") or ""
     if sort == "distance" and near is None:
         if not (data.get("near") or "").strip():
-            errors["sort"] = Problem("sort='distance' needs a place (near=…): default order used")
+            errors["sort"] = Problem(
+                "sort='distance' needs a place (near=…)", instead="default order used"
+            )
         sort = ""
     query = Query(
         q=(cleaned.get("q") or "").strip(),

@@ -208,7 +208,9 @@ def api_search(request: HttpRequest) -> HttpResponse:
         name, message = next(iter(errors.items()))
         code = getattr(message, "code", "invalid_parameter")
         extra = {"choices": list(message.choices)} if getattr(message, "choices", ()) else {}
-        return error(400, code, message, name, errors=errors, **extra)
+        # Refused, not what the page does instead ("100 km used"): Problem.refused.
+        said = {key: getattr(text, "refused", "") or text for key, text in errors.items()}
+        return error(400, code, said[name], name, errors=said, **extra)
     try:
         result = bounded_search(query)
     except TooSlow:
