@@ -240,12 +240,17 @@ _UNSPACED = re.compile(
 
 @cache
 def _unspaced_names() -> tuple[frozenset[str], int]:
-    """The runs of such letters in the vocabulary's names and people's words (conditions.json,
-    drugs.json, drug_classes.json, lay_terms.json), and the longest's length."""
+    """The runs of such letters in the vocabulary's names (conditions, drugs, drug classes)
+    and people's words (lay_terms.json), and the longest's length."""
+    vocabulary = Vocabulary.default()
+    entries = [
+        *vocabulary.conditions.values(),
+        *vocabulary.drugs.values(),
+        *vocabulary.drug_classes.values(),
+    ]
     texts = [*lay_texts()]
-    for name in ("conditions.json", "drugs.json", "drug_classes.json"):
-        for entry in json.loads((VOCAB_DIR / name).read_text(encoding="utf-8")):
-            texts += [entry["label"], *entry.get("synonyms", [])]
+    for entry in entries:
+        texts += [entry["label"], *entry.get("synonyms", [])]
     names = frozenset(run for text in texts for run in _UNSPACED.findall(text))
     return names, max(map(len, names), default=0)
 
@@ -706,12 +711,12 @@ def _described(text: str) -> list[Group]:
     folded = [word for word, _ in _typed(text)]
     compared = {after for word, after in pairwise(folded) if word == "like"}
     names = _condition_names()
+    generic = _generic_words()
     named: set[str] = set()
     for group in groups:
         naming = _is_disease(group) and _words(" ".join(group[0]))[0] not in compared
         if naming and _key(group[0]) in names:  # as typed: "fingers turn white" names none
             # its words that name diseases: "sore" of "cold sores" is no cue's disease
-            generic = _generic_words()
             named |= {
                 _singular(word)
                 for alternative in group
