@@ -27,6 +27,7 @@ from trials.loading.copy import layout
 from trials.loading.vocab_tables import Terms
 from trials.models import Contact, Identifier, Intervention, Site, SourceRecord, Trial
 from trials.models import TrialCondition as ConditionRow
+from trials.readers.design import design_words
 from trials.readers.finish import status_verified
 from trials.readers.gazetteer import place_site
 from trials.readers.identifiers import identifier_norm
@@ -64,7 +65,8 @@ def _registries(record: dict) -> list[str]:
 
 
 def _term_words(record: dict, terms: Terms) -> str:
-    """Conditions, drugs and IDs as written, plus the vocabulary's labels and synonyms."""
+    """Conditions, drugs and IDs as written, plus the vocabulary's labels and synonyms, and the
+    words for its design (design.DESIGN_WORDS)."""
     words = [record.get("official_title"), record.get("acronym"), record.get("sponsor")]
     for condition in record.get("conditions") or []:
         words.append(condition.get("name"))
@@ -75,6 +77,7 @@ def _term_words(record: dict, terms: Terms) -> str:
         if term := terms.drugs.get(intervention.get("drug")):
             words += [term.label, *term.synonyms]
     words += [ident["id"] for ident in record.get("identifiers") or []]
+    words += design_words(record.get("design"))
     return " ".join(word for word in words if word)
 
 

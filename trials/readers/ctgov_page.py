@@ -18,6 +18,7 @@ from trials.readers.errors import ReaderError
 from trials.readers.finish import add_identifier, finish, warn
 from trials.readers.limits import Limits
 from trials.readers.record import (
+    DESIGN_FIELDS,
     VALUES_READ_BY_SHAPE,
     TrialRecord,
     empty_record,
@@ -206,7 +207,7 @@ def _by_shape(record: dict, lines: list[str]) -> None:
             dates.append(line)
         elif line in ("ALL", "FEMALE", "MALE") and record["sex"] is None:
             record["sex"] = line
-        for field in ("allocation", "intervention_model", "masking", "primary_purpose"):
+        for field in DESIGN_FIELDS:
             if field == "allocation" and line not in ("RANDOMIZED", "NON_RANDOMIZED"):
                 continue  # "NA" alone could be a phase as well
             if record["design"][field] is None and line == line.upper():

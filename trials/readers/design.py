@@ -3,7 +3,7 @@ register's free text, all to ClinicalTrials.gov's enums."""
 
 import re
 
-from trials.readers.record import Design, unmapped
+from trials.readers.record import DESIGN_FIELDS, Design, unmapped
 from trials.readers.text import Warnings
 from trials.readers.text import fold as _fold
 from trials.readers.text import one_line as _one_line
@@ -85,6 +85,36 @@ _DESIGN_ENUMS = {
         "OTHER",
     },
 }
+# The words a searcher uses for a design, added to a trial's search text (its terms, weight B)
+# where its title or summary may not say them ("randomized crossover trials"). One word each,
+# never a hyphenated one that would also index its parts ("non-randomized" would index
+# "randomized"; "single-arm" would index "arm"); a triple-blind trial is double-blind too.
+# Treatment, other and unknown purposes say nothing a searcher asks for.
+DESIGN_WORDS: dict[tuple[str, str], str] = {
+    ("allocation", "RANDOMIZED"): "randomized",
+    ("allocation", "NON_RANDOMIZED"): "nonrandomized",
+    ("intervention_model", "CROSSOVER"): "crossover",
+    ("intervention_model", "FACTORIAL"): "factorial",
+    ("masking", "NONE"): "open-label",
+    ("masking", "SINGLE"): "single-blind",
+    ("masking", "DOUBLE"): "double-blind",
+    ("masking", "TRIPLE"): "double-blind triple-blind",
+    ("masking", "QUADRUPLE"): "double-blind",
+    ("primary_purpose", "PREVENTION"): "prevention",
+    ("primary_purpose", "DIAGNOSTIC"): "diagnostic",
+    ("primary_purpose", "SCREENING"): "screening",
+    ("primary_purpose", "SUPPORTIVE_CARE"): "supportive care",
+}
+
+
+def design_words(design: dict | None) -> list[str]:
+    """DESIGN_WORDS of a record's design, in the order of DESIGN_FIELDS (a record read back
+    from jsonb has its keys in another order)."""
+    design = design or {}
+    pairs = ((field, design.get(field)) for field in DESIGN_FIELDS)
+    return [DESIGN_WORDS[pair] for pair in pairs if pair in DESIGN_WORDS]
+
+
 _LABELLED = re.compile(
     r"(allocation|intervention model|primary purpose|masking)\s*:\s*(.*?)(?=(?:\.\s+|;\s*|$)"
     r"(?:allocation|intervention model|primary purpose|masking|$))",
@@ -162,7 +192,7 @@ def parse_design(raw: str | None, *, warnings: Warnings = None) -> Design:
     """Design from free text: ICTRP's relay of CT.gov ("Allocation: N/A. Intervention model:
     Single Group Assignment. …") or ChiCTR's words ("Parallel", "Randomized parallel controlled
     trial"). Fields the text does not speak of stay None; text giving nothing is warned."""
-    design = dict.fromkeys(("allocation", "intervention_model", "masking", "primary_purpose"))
+    design = dict.fromkeys(DESIGN_FIELDS)
     text = _one_line(raw)
     if not text:
         return design

@@ -49,6 +49,9 @@ class Design(TypedDict):
     primary_purpose: str | None
 
 
+DESIGN_FIELDS = tuple(Design.__annotations__)  # in the schema's order
+
+
 class Site(TypedDict):
     facility: str | None
     city: str | None
@@ -219,9 +222,7 @@ def empty_record(fmt: str, data: bytes) -> TrialRecord:
     }
     record["criteria"] = {"inclusion": [], "exclusion": [], "text": None}
     record["status"] = "UNKNOWN"
-    record["design"] = dict.fromkeys(
-        ("allocation", "intervention_model", "masking", "primary_purpose")
-    )
+    record["design"] = dict.fromkeys(DESIGN_FIELDS)
     record["refractory"] = {"is_refractory": False, "evidence": [], "prior_therapies": []}
     return typing.cast(TrialRecord, record)
 

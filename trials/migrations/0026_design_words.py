@@ -1,0 +1,45 @@
+"""A trial's search terms (`text_terms`, weight B of the generated `search` vector) end with the
+words a searcher uses for its design ("randomized crossover trials", "open-label"), as
+trials.loading.columns._term_words derives them now from trials.readers.design.DESIGN_WORDS.
+The words are copied here, as a migration must not change when the code does; they are
+appended to stored trials that do not end with them already, so that running it over freshly
+loaded trials changes nothing (tests/test_search_design.py)."""
+
+from django.db import migrations
+
+# (field, value) -> words, in the order of the record's design fields.
+_WORDS = {
+    "allocation": {"RANDOMIZED": "randomized", "NON_RANDOMIZED": "nonrandomized"},
+    "intervention_model": {"CROSSOVER": "crossover", "FACTORIAL": "factorial"},
+    "masking": {
+        "NONE": "open-label",
+        "SINGLE": "single-blind",
+        "DOUBLE": "double-blind",
+        "TRIPLE": "double-blind triple-blind",
+        "QUADRUPLE": "double-blind",
+    },
+    "primary_purpose": {
+        "PREVENTION": "prevention",
+        "DIAGNOSTIC": "diagnostic",
+        "SCREENING": "screening",
+        "SUPPORTIVE_CARE": "supportive care",
+    },
+}
+
+
+def _case(field: str, words: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN '{value}' THEN '{word}'" for value, word in words.items())
+    return f"CASE record->'design'->>'{field}' {whens} END"
+
+
+DESIGN_WORDS = "concat_ws(' ', " + ", ".join(_case(f, w) for f, w in _WORDS.items()) + ")"
+REBUILD = f"""UPDATE trials_trial
+SET text_terms = concat_ws(' ', NULLIF(text_terms, ''), {DESIGN_WORDS})
+WHERE {DESIGN_WORDS} <> '' AND text_terms <> {DESIGN_WORDS}
+    AND right(text_terms, length({DESIGN_WORDS}) + 1) <> ' ' || {DESIGN_WORDS}"""  # noqa: S608
+
+
+class Migration(migrations.Migration):
+    dependencies = [("trials", "0025_site_us_region_index")]
+
+    operations = [migrations.RunSQL(REBUILD, migrations.RunSQL.noop)]
