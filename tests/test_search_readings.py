@@ -485,6 +485,13 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         # countries joined by "or" or "and": each
         ("lupus in Germany or France", [("country", "DE"), ("country", "FR")], "lupus"),
         ("eczema in Germany and Austria", [("country", "DE"), ("country", "AT")], "eczema"),
+        # a list with commas, capitalised: each (a city before a comma is the place rule's)
+        (
+            "lupus trials in Spain, Italy and France",
+            [("country", "ES"), ("country", "IT"), ("country", "FR")],
+            "lupus trials",
+        ),
+        ("lupus Paris, France", [], "lupus Paris, France"),
         ("psoriasis in Turkey", [("country", "TR")], "psoriasis"),
         (
             "recruiting phase 2 dermatomyositis in China",
@@ -579,6 +586,19 @@ CLOSED = [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "ACTIVE_
             "lupus trials completed, terminated or withdrawn",
             [("status", "COMPLETED"), ("status", "TERMINATED"), ("status", "WITHDRAWN")],
             "lupus trials",
+        ),
+        # with an open one: the open statuses among them, not a filter no trial meets
+        (
+            "recruiting or completed lupus trials",
+            [("status", s) for s in ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")]
+            + [("status", "COMPLETED")],
+            "lupus trials",
+        ),
+        (
+            "completed, recruiting or terminated eczema trials",
+            [("status", s) for s in ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")]
+            + [("status", "COMPLETED"), ("status", "TERMINATED")],
+            "eczema trials",
         ),
     ],
 )

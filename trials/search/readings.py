@@ -88,6 +88,9 @@ class Words:
     conditions: dict[int, int]  # first position -> last position
     classes: dict[str, list[str]]  # drug slug -> the classes it belongs to
     taken: set[int] = field(default_factory=set)
+    # The first positions of the closed-status phrases an open one was joined to ("recruiting
+    # or completed"): statuses said together (recruiting_words, closed_words).
+    with_open: set[int] = field(default_factory=set)
 
     @cached_property
     def in_conditions(self) -> frozenset[int]:
@@ -321,11 +324,25 @@ _NOT_OPEN_AFTER = {"completed", "closed", "finished", "stopped", "ended", "termi
 def recruiting_words(words: Words) -> Iterator[Reading]:
     """ "recruiting", "now enrolling", "accepting new patients"… -> the recruiting filter; not
     "not recruiting" (nor "no longer enrolling")."""
-    for first, last, _ in _phrases_found(words, _lay().recruiting):
+    closed = list(_phrases_found(words, tuple(phrase for phrase, _ in _lay().closed)))
+    for found in _phrases_found(words, _lay().recruiting):
+        first, last, _ = found
         before, after = words.folded(first - 1), words.folded(last + 1)
+        if first and words.text[words.tokens[first - 1][3] : words.tokens[first][2]].strip():
+            before = None  # "completed, recruiting": a list, not "completed recruiting"
         if before not in _NOT_OPEN_BEFORE and after not in _NOT_OPEN_AFTER:
-            said = words.said(first, last)
-            yield Reading("recruiting", "1", said, words.spans(range(first, last + 1)))
+            said, spans = words.said(first, last), words.spans(range(first, last + 1))
+            joined = [c for c in closed if _joined(words, found, c) or _joined(words, c, found)]
+            if joined:
+                # "recruiting or completed lupus trials": either, so the open statuses among
+                # the statuses (closed_words reads the other), not a filter no trial meets.
+                from trials.models import Status
+
+                words.with_open.update(first for first, _, _ in joined)
+                for status in Status.OPEN:
+                    yield Reading("status", status.value, said, spans)
+            else:
+                yield Reading("recruiting", "1", said, spans)
 
 
 # Words for trials, which a word for a closed trial stands beside ("completed studies"), and the
@@ -348,7 +365,10 @@ def closed_words(words: Words) -> Iterator[Reading]:
     between; not "patients who completed the parent study"."""
     closed = _lay().closed
     found = list(_phrases_found(words, tuple(phrase for phrase, _ in closed)))
-    beside = [_beside_a_study_word(words, first, last) for first, last, _ in found]
+    beside = [
+        first in words.with_open or _beside_a_study_word(words, first, last)
+        for first, last, _ in found
+    ]
     # Those joined by "or" stand together: "completed or terminated lupus trials".
     changed = True
     while changed:
@@ -781,7 +801,7 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
             continue
         before = first - 1
         free = before >= 0 and before not in words.taken
-        if free and not _ends_a_phrase(words, before):
+        if free and not (_ends_a_phrase(words, before) or _listed(words, before, ends)):
             return None
         if free and words.folded(before) in ("near", "around", "to"):  # "close to"
             return None
@@ -809,6 +829,16 @@ def _country_code(text: str) -> str | None:
     from trials.readers.places import country_code
 
     return None if text.lower() in _NOT_COUNTRIES else country_code(text, codes=False)
+
+
+def _listed(words: Words, position: int, ends) -> bool:
+    """Whether the word at `position` may end another name of the same list, a comma after it:
+    "Spain, Italy and France" (not "Paris, France": Paris ends no country's name)."""
+    after = words.tokens[position + 1][2]
+    return (
+        words.tokens[position][0] in ends
+        and words.text[words.tokens[position][3] : after].strip() == ","
+    )
 
 
 def _ends_a_phrase(words: Words, position: int) -> bool:
