@@ -482,6 +482,12 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         ("lupus in 中国", [("country", "CN")], "lupus"),
         ("乾癬 日本", [("country", "JP")], "乾癬"),
         ("lupus in россия", [("country", "RU")], "lupus"),
+        # Chinese, Japanese and Korean name the place first ("中国银屑病" once words.spaced)
+        ("中国 银屑病", [("country", "CN")], "银屑病"),
+        ("한국 건선", [("country", "KR")], "건선"),
+        # countries in the languages people search in
+        ("psoriasis en Alemania", [("country", "DE")], "psoriasis en"),
+        ("lupus Frankreich", [("country", "FR")], "lupus"),
         # countries joined by "or" or "and": each
         ("lupus in Germany or France", [("country", "DE"), ("country", "FR")], "lupus"),
         ("eczema in Germany and Austria", [("country", "DE"), ("country", "AT")], "eczema"),

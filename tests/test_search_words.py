@@ -113,6 +113,7 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
         ("dupilumab 特应性皮炎 Beijing", "dupilumab 特应性皮炎 Beijing"),
         ("psoriasis in Berlin", "psoriasis in Berlin"),  # nothing to cut: as typed
         ("银屑病生物制剂", "银屑病 生物制剂"),  # an unknown run stays whole
+        ("中国生物制剂", "中国 生物制剂"),  # a country's name is cut too: China, biologics
     ],
 )
 def test_chinese_japanese_and_korean_are_cut_into_the_vocabularys_words(typed, spaced):

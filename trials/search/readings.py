@@ -36,7 +36,7 @@ from itertools import pairwise
 
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
-from trials.search.words import has_exact_syntax, has_syntax
+from trials.search.words import has_exact_syntax, has_syntax, unspaced
 
 # Longer text is refused by the form (params: q's max_length); it is not read either.
 MAX_LENGTH = 500
@@ -733,7 +733,17 @@ def country(words: Words) -> Iterator[Reading]:
         found = _at_the_end(words, ends, _country_code, _COUNTRY_WORDS_MAX, _AMBIGUOUS)
         if found:
             found = (*found[:2], found[2] + joined)
+    if not read and (first := _first_free(words)) is not None:
+        # Chinese, Japanese and Korean name the place first: "中国 银屑病" (China psoriasis).
+        written = words.tokens[first][1]
+        if unspaced(written) and (code := _country_code(written)):
+            words.taken.add(first)
+            read.append(Reading("country", code, written, words.spans([first])))
     yield from reversed(read)  # in the order they were said
+
+
+def _first_free(words: Words) -> int | None:
+    return next((p for p in range(len(words.tokens)) if p not in words.taken), None)
 
 
 def us_state(words: Words) -> Iterator[Reading]:

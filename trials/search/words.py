@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
 
+from trials.readers.places import country_name_ends
 from trials.readers.vocabulary import (
     VOCAB_DIR,
     Vocabulary,
@@ -240,15 +241,15 @@ _UNSPACED = re.compile(
 
 @cache
 def _unspaced_names() -> tuple[frozenset[str], int]:
-    """The runs of such letters in the vocabulary's names (conditions, drugs, drug classes)
-    and people's words (lay_terms.json), and the longest's length."""
+    """The runs of such letters in the vocabulary's names (conditions, drugs, drug classes),
+    people's words (lay_terms.json) and countries' names, and the longest's length."""
     vocabulary = Vocabulary.default()
     entries = [
         *vocabulary.conditions.values(),
         *vocabulary.drugs.values(),
         *vocabulary.drug_classes.values(),
     ]
-    texts = [*lay_texts()]
+    texts = [*lay_texts(), *country_name_ends()]  # "中国银屑病": China, psoriasis
     for entry in entries:
         texts += [entry["label"], *entry.get("synonyms", [])]
     names = frozenset(run for text in texts for run in _UNSPACED.findall(text))
@@ -268,6 +269,11 @@ def normalized(text: str) -> str:
         return text
     text = unicodedata.normalize("NFKC", text).translate(_SPACES)
     return "".join(c for c in text if c == "\x00" or unicodedata.category(c) not in ("Cc", "Cf"))
+
+
+def unspaced(word: str) -> bool:
+    """Whether `word` is written in the letters of a language written without spaces."""
+    return bool(_UNSPACED.fullmatch(word))
 
 
 def spaced(text: str) -> str:
