@@ -544,6 +544,20 @@ def test_a_disease_the_person_says_they_do_not_have_is_not_searched(typed, kept,
 
 
 @pytest.mark.parametrize(
+    ("typed", "searched"),
+    [
+        ("psoriasis no placebo", "((psoriasis)) & ((open)) & ((label))"),
+        ("i dont want to end up on placebo", "((open)) & ((label))"),
+        ("psoriasis trial without a placebo arm", "((psoriasis)) & ((open)) & ((label))"),
+        ("placebo-controlled psoriasis", "placebo-controlled psoriasis"),  # wanted: as typed
+    ],
+)
+def test_a_placebo_refused_is_the_open_label_trials(typed, searched):
+    # Every word as typed, or the words read: "no placebo" was searched as "placebo".
+    assert words.read(typed).text == searched
+
+
+@pytest.mark.parametrize(
     ("typed", "not_meant"),
     [
         ("juvenile dermatomyositis", "(dermatomyositis)"),  # narrower: not every DM trial

@@ -413,12 +413,24 @@ _NEGATIONS = (
 _NEGATION_WORDS = frozenset(word for negation in _NEGATIONS for word in negation) - {"t"}
 
 
+# A person who does not want a placebo ("no placebo", "i dont want to end up on placebo")
+# wants the trials where everyone is treated: open-label ones (design.DESIGN_WORDS).
+_PLACEBO_REFUSED = re.compile(
+    r"\b(?:no|not|without|never|avoid|don'?t want|do not want|rather not)\s+(?:\w+\s+){0,4}?"
+    r"placebos?\b(?:[- ](?:arms?|groups?|controlled|control)\b)?",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=1024)  # _groups reads a query several times a search
 def _without_negated(text: str) -> str:
     """`text` without the diseases it says the person does not have: a condition's name (or
     synonym), or a word of one that names diseases alone, right after a negation
     (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia). Not when nothing else
-    would be left ("not lupus", "isn't lupus": searched as lupus, not as nothing)."""
+    would be left ("not lupus", "isn't lupus": searched as lupus, not as nothing). A placebo
+    refused is the open-label trials (_PLACEBO_REFUSED)."""
+    if "placebo" in text.lower():
+        text = _PLACEBO_REFUSED.sub(" open-label ", text)
     toks = tokens(text)
     if not any(folded in _NEGATION_WORDS for folded, *_ in toks):
         return text
@@ -539,7 +551,8 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
         weights = ABOUT_WEIGHTS if not anywhere and names_diseases(text) else ""
         return TextQuery(RAW, " | ".join(_group_text(group, weights) for group in groups))
     groups = _or_groups(text) if has_syntax(text) else _groups(text)
-    plain = len(groups) == len(_typed(text)) and all(len(group) == 1 for group in groups)
+    typed = [(written,) for _, written in _typed(text)]
+    plain = [group[0] for group in groups] == typed and all(len(group) == 1 for group in groups)
     if not groups or plain:
         # Nothing dropped or added: the words as typed, as the search always read them.
         return _websearch(text)
