@@ -892,3 +892,30 @@ def test_a_failure_few_trials_ask_for_lists_them_first_then_the_others(
     explicit = search(parse(_params(q="dermatomyositis", refractory="1"))[0])
     assert explicit.read_first is None
     assert {hit.key for hit in explicit.trials} & OURS == {"DM-REF"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # a place at the end of a clause, not only of the query
+        ("lupus trials in Germany that are recruiting", [("recruiting", "1"), ("country", "DE")]),
+        (
+            "is there a lupus study in Texas that is recruiting",
+            [("recruiting", "1"), ("region", "Texas")],
+        ),
+        ("any eczema trials in Boston for kids", [("age_group", "child"), ("near", "Boston")]),
+        ("psoriasis trials in France for adults", [("age_group", "adult"), ("country", "FR")]),
+        ("my mom has lupus. any study in Mexico? she is 60", [("age", "60"), ("country", "MX")]),
+        ("¿hay algún estudio en México que esté abierto?", [("country", "MX")]),  # "en" no town
+        # words typed in lower case that the gazetteer knows as towns are words
+        ("eczema flares in summer", []),
+        ("i got eczema in college", []),
+        ("lupus rash in sun", []),
+        ("lupus near me", []),
+        # … but a town by its own name, or any place after "near"
+        ("psoriasis trials in boston", [("near", "boston")]),
+        ("eczema near nyc", [("near", "nyc")]),
+    ],
+)
+def test_places_are_read_at_the_end_of_each_clause(typed, read):
+    assert _read(typed) == read

@@ -91,6 +91,11 @@ class Words:
     # The first positions of the closed-status phrases an open one was joined to ("recruiting
     # or completed"): statuses said together (recruiting_words, closed_words).
     with_open: set[int] = field(default_factory=set)
+    # The last position a rule reading the query's end looks at: a clause's (_in_clauses).
+    end: int | None = None
+
+    def last(self) -> int:
+        return len(self.tokens) - 1 if self.end is None else self.end
 
     @cached_property
     def in_conditions(self) -> frozenset[int]:
@@ -137,6 +142,8 @@ class _Lay:
     between: frozenset[str]
     nothing: tuple[tuple[str, ...], ...]  # "nothing works": every treatment failed
     kinds: tuple[tuple[str, ...], ...]  # kinds of disease ("skin diseases"), longest first
+    filler: frozenset[str]  # words a search drops ("en", "for"): no place's name
+    not_places: frozenset[str]  # words typed in lower case that are no place ("summer")
 
 
 @cache
@@ -151,6 +158,8 @@ def _lay() -> _Lay:
         child=frozenset(_phrase(" ".join([*data["child"], *data["teen"]]))),
         teen=frozenset(_phrase(" ".join(data["teen"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
+        filler=frozenset(_phrase(" ".join(data["filler"]))),
+        not_places=frozenset(data["not_places"]),
         kinds=tuple(
             sorted(
                 {_phrase(say) for c in data["categories"] for say in c["say"]},
@@ -267,7 +276,11 @@ _MONTHS = {"month", "months", "mo", "mos"}
 _AGED = {"aged", "age"}
 # "im 38", "I'm 19", "i am 60": a person's age said after "I am", unless a unit follows
 # ("I'm 20 weeks pregnant").
-_I_AM = (("im",), ("i", "m"), ("i", "am"))
+# "I'm 34", and of the person the search is for: "she is 60", "he's 8".
+_I_AM = (
+    ("im",), ("i", "m"), ("i", "am"), ("she", "is"), ("he", "is"), ("shes",), ("hes",),
+    ("she", "s"), ("he", "s"),
+)  # fmt: skip
 _NOT_YEARS = {"week", "weeks", "wk", "wks", "day", "days", "kg", "kgs", "lb", "lbs", "pounds"}
 _NOT_YEARS |= {"stone", "mg", "percent", "times", "hours", "hour", "cm", "inches", "feet", "ft"}
 _YEARS_OLD = re.compile(r"(\d{1,3})yo")
@@ -626,8 +639,6 @@ _NEAR_WORDS = {
     ("vicino", "a"),
     *_IN_WORDS,
 }
-# "near me" is no place, though the gazetteer knows ME (Maine).
-_NOT_PLACES = {"me", "here", "home", "us", "you"}
 
 
 def place(words: Words) -> Iterator[Reading]:
@@ -637,7 +648,7 @@ def place(words: Words) -> Iterator[Reading]:
     searchable), and no typed sentence makes the API answer 400."""
     from trials.search import places, regions  # the gazetteer: loaded by the web process
 
-    count = len(words.tokens)
+    count = words.last() + 1
     for start in range(count - 2, -1, -1):
         for trigger in _NEAR_WORDS:
             end = start + len(trigger)
@@ -648,9 +659,12 @@ def place(words: Words) -> Iterator[Reading]:
                 continue
             if any(p in words.taken for p in range(start, count)):
                 return
-            text = words.text[words.tokens[end][2] : words.tokens[-1][3]]
-            if text.lower() in _NOT_PLACES:
-                return
+            text = words.text[words.tokens[end][2] : words.tokens[count - 1][3]]
+            if end == count - 1 and words.folded(end) in _lay().filler:
+                continue  # "¿hay algún estudio en …": "en" is no town
+            near = trigger not in _IN_WORDS and trigger not in _PLACE_AFTER  # "near", …
+            if text == text.lower() and not _a_town_in_lower_case(text, near):
+                continue  # "eczema flares in summer", "near me"
             if trigger in _IN_WORDS and (_country_code(text) or _state_name(text)):
                 return  # "in India", "in Virginia": the country, the state (towns share names)
             if trigger in _PLACE_AFTER and (_country_code(text) or regions.state(text)):
@@ -663,6 +677,21 @@ def place(words: Words) -> Iterator[Reading]:
                 return
 
 
+def _a_town_in_lower_case(text: str, near: bool) -> bool:
+    """Whether words typed in lower case may be read as a town: not a word of `not_places`
+    (lay_terms.json), and one word after "in" or a word for trials only by a town's own name
+    (GeoNames' other names for a town include airport codes and words: "for" is Fortaleza,
+    "summer" a town in New Jersey; "near nyc" asks for a place)."""
+    from trials.readers import gazetteer
+
+    folded = gazetteer.fold(text)
+    if folded in _lay().not_places:
+        return False
+    if near or " " in folded:
+        return True
+    return any(gazetteer.fold(city.name) == folded for city in gazetteer.cities_named(text))
+
+
 def city_and_state(words: Words) -> Iterator[Reading]:
     """ "psoriasis Boston MA", "eczema Houston, Texas" -> near="Boston, MA": the query's last
     words, a US state's code or name after a city the gazetteer knows in that state (after
@@ -670,7 +699,7 @@ def city_and_state(words: Words) -> Iterator[Reading]:
     search word (sites' cities are searchable: "psoriasis Boston")."""
     from trials.search import places, regions  # the gazetteer: loaded by the web process
 
-    end = len(words.tokens) - 1
+    end = words.last()
     for state_first in (end, end - 1):  # "MA", "Texas"; "New York"
         if state_first < 1:
             continue
@@ -798,7 +827,7 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
     after "near": a place); not when a capitalised word before them makes them part of another
     name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea); a name of `ambiguous`
     only after "in". None otherwise."""
-    end = len(words.tokens) - 1
+    end = words.last()
     while end >= 0 and end in words.taken:
         end -= 1
     if end < 0 or words.tokens[end][0] not in ends:
@@ -863,6 +892,58 @@ def _ends_a_phrase(words: Words, position: int) -> bool:
     )
 
 
+# What ends a clause: a sentence's or a question's end, or a word opening the next clause
+# ("lupus trials in Germany that are recruiting", "¿hay algún estudio en México que esté
+# abierto?"); and the words a clause may trail after its place ("eczema trials in Boston for
+# kids", the kids read already).
+_CLAUSE_END = re.compile(r"[.?!;:¿¡]")
+_CLAUSE_OPENERS = {
+    "that", "which", "who", "where", "whose", "que", "qui", "quien", "donde", "dove", "che",
+    "onde", "die", "der", "das", "dass", "wo", "welche",
+}  # fmt: skip
+_CLAUSE_TAIL = {"for", "please", "now", "currently", "still", "too", "also", "para", "pour", "für"}
+
+
+def _clause_ends(words: Words) -> list[int]:
+    """The last position of each clause, the query's last clause first: where a rule reading
+    a place at the end of the words looks (`Words.end`), past the words other rules took and
+    a clause's trailing words."""
+    count = len(words.tokens)
+    ends = []
+    for position in range(count - 1, -1, -1):
+        if position < count - 1:
+            between = words.text[words.tokens[position][3] : words.tokens[position + 1][2]]
+            opener = words.tokens[position + 1][0] in _CLAUSE_OPENERS
+            if not (opener or _CLAUSE_END.search(between)):
+                continue
+        end = position
+        while end >= 0 and (end in words.taken or words.folded(end) in _CLAUSE_TAIL):
+            end -= 1
+        if end >= 0 and end not in ends:
+            ends.append(end)
+    return ends
+
+
+def _in_clauses(rule: Rule) -> Rule:
+    """`rule`, which reads the end of the words, read at the end of each clause in turn (the
+    last first) until it reads something there."""
+
+    def each(words: Words) -> Iterator[Reading]:
+        for end in _clause_ends(words):
+            words.end = end
+            try:
+                found = list(rule(words))
+            finally:
+                words.end = None
+            if found:
+                yield from found
+                return
+
+    each.__name__ = rule.__name__
+    each.__doc__ = rule.__doc__
+    return each
+
+
 # The readings, in order: each rule sees only the words the rules before it left.
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
 RULES: list[Rule] = [
@@ -872,11 +953,12 @@ RULES: list[Rule] = [
     closed_words,
     phase_words,
     failed_therapy,
-    country,  # before people ("Isle of Man" is no men) and places ("in India" no town)
+    _in_clauses(country),  # before people ("Isle of Man" is no men), places ("in India")
     people_words,  # before places: "psoriasis in men" is no town named Men
-    place,
-    city_and_state,  # before states: "Houston, Texas" is the city
-    us_state,  # after places: "in New York" is the city
+    _in_clauses(country),  # again, past the people read: "psoriasis trials in France for adults"
+    _in_clauses(place),
+    _in_clauses(city_and_state),  # before states: "Houston, Texas" is the city
+    _in_clauses(us_state),  # after places: "in New York" is the city
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}

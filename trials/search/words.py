@@ -937,6 +937,7 @@ _SHORT_NCT = re.compile(r"NCT(\d{1,7})", re.IGNORECASE)
 _LONG_NCT = re.compile(r"NCT0+(\d{8})", re.IGNORECASE)
 _JAPANESE = re.compile(r"(?:UMIN\d{9}|jRCT[a-z]?\d{6,10})", re.IGNORECASE)
 _EU_CT_NUMBER = re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}")
+_EU_CT_SHORT = re.compile(r"\d{4}-5\d{5}-\d{2}")  # an EU CT number's numbers start with 5
 _EUCTR = re.compile(r"EUCTR(\d{4}-\d{6}-\d{2})", re.IGNORECASE)
 MAX_IDS = 20
 MIN_ID_AMONG_WORDS = 6
@@ -975,6 +976,10 @@ def _other_forms(part: str) -> list[str]:
         forms.append("JPRN-" + part)
     if _EU_CT_NUMBER.fullmatch(part):
         forms.append("CTIS" + part)
+        if part.endswith("-00"):  # the EU CT number as some registries store it, cut short
+            forms.append(part[:-3])
+    if _EU_CT_SHORT.fullmatch(part):  # … and as typed from one of those
+        forms += [part + "-00", "CTIS" + part + "-00"]
     if match := _EUCTR.fullmatch(part):
         forms.append(match[1])
     return forms
