@@ -255,6 +255,8 @@ LATER_CONDITIONS = frozenset(
     | {"ulcerative-colitis"}
     # Session 23.
     | {"herpes-labialis", "common-warts"}
+    # Session 24.
+    | {"palmoplantar-keratoderma", "keratosis-pilaris"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

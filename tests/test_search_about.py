@@ -627,7 +627,15 @@ def test_trials_tagged_with_a_condition_named_come_before_those_with_its_words()
     )
     found = [hit.key for hit in _run("cutaneous lupus").trials]
     assert [key for key in found if key in ("CLE", "MIXED")] == ["CLE", "MIXED"]
-    # Not when the query describes signs: what they mean ranks (about-lists), not a name
-    # said in passing ("red and flushed with little pimples but it isnt normal acne").
-    assert words.named_conditions("it isnt normal acne") == ("acne",)
+    # Not a disease denied, hedged or not ("red and flushed with little pimples but it isnt
+    # normal acne"); not when the signs described refine the one named ("psoriasis" with
+    # swollen fingers: psoriatic arthritis, words.described).
+    assert words.named_conditions("red flushed pimples but it isnt normal acne") == ()
+    assert words.named_conditions("itchy rash, not just eczema") == ()
     assert words.signs("cheeks and nose red and flushed with little pimples")
+    assert words.described("psoriasis and swollen painful fingers") != []
+    # A diagnosis said outweighs the signs: "derm says its keratoderma" (hard skin: scleroderma)
+    assert words.named_conditions("hard skin, derm says its keratoderma") == (
+        "palmoplantar-keratoderma",
+    )
+    assert words.described("hard skin, derm says its keratoderma") == []

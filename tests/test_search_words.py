@@ -598,3 +598,24 @@ def test_a_sentence_with_several_ors_between_diseases_is_searched():
     """ "my son has eczema or psoriasis or lupus" answered 500 (the hostile round of session 23)."""
     for typed in ("I have lupus or psoriasis or eczema", "we have eczema or psoriasis or lupus"):
         assert search_text(typed).count  # the seed trials about lupus: searched, not a crash
+
+
+def test_a_diagnosis_said_is_a_strong_name_among_signs():
+    """ "thick hard skin on my palms, derm says its keratoderma": the trials about keratoderma
+    are among those a relaxed list may be about, not only the hard skin's (scleroderma)."""
+    typed = "thick painful hard skin on my palms, derm says its keratoderma"
+    assert "keratoderma" in words._diagnosed(typed)
+    parts = [part.text for part, _ in words.about_parts(typed)]
+    assert any("keratoderma" in text and "scleroderma" not in text for text in parts) or any(
+        "keratoderma" in text and "|" in text for text in parts
+    )
+    assert not words._diagnosed("thick painful hard skin on my palms and soles")
+
+
+def test_a_sign_said_much_more_of_outweighs_one_barely_said():
+    typed = (
+        "the skin on my palms and the soles of my feet is super thick and yellowish and cracks"
+        " open. my dad and my grandma had the exact same thing"
+    )
+    meant = words.signs(typed)
+    assert meant and all("keratoderma" in " ".join(w for alt in g for w in alt) for g in meant)

@@ -443,8 +443,9 @@ def _tiers(
         ]
     tiers = [everything]
     # The trials tagged with a condition the query names before those that only say its words
-    # ("cutaneous lupus": not a transplant trial for systemic lupus and cutaneous vasculitis).
-    if query.q and (named := words.named_conditions(query.q)) and not words.signs(query.q):
+    # ("cutaneous lupus": not a transplant trial for systemic lupus and cutaneous vasculitis);
+    # not when signs described refine them ("psoriasis" with swollen fingers: words.described).
+    if query.q and (named := words.named_conditions(query.q)) and not words.described(query.q):
         tagged = index.facet_mask("condition", list(named))
         if (everything & tagged).any():
             tiers = [everything & tagged, everything & ~tagged]

@@ -411,6 +411,8 @@ _NEGATIONS = (
     ("without",), ("sem",), ("sin",), ("sans",), ("ohne",),
 )  # fmt: skip
 _NEGATION_WORDS = frozenset(word for negation in _NEGATIONS for word in negation) - {"t"}
+# Words that may stand between a negation and the disease it denies.
+_HEDGES = {"normal", "just", "really", "regular", "typical", "simple", "ordinary", "usual", "plain"}
 
 
 # A person who does not want a placebo ("no placebo", "i dont want to end up on placebo")
@@ -437,12 +439,21 @@ def _without_negated(text: str) -> str:
     names = {m.start: m.end for m in Vocabulary.default().find(text, ("condition",))}
     cut = []
     for at, token in enumerate(toks):
-        for negation in _NEGATIONS:
-            before = toks[max(at - len(negation), 0) : at]
-            if tuple(folded for folded, *_ in before) == negation and len(before) == len(negation):
-                end = names.get(token[2]) or (token[3] if token[0] in _condition_words() else 0)
-                if end:
-                    cut.append((before[0][2], end))
+        # "it isn't normal acne", "not just eczema": a word or two of hedging between
+        hedged = at
+        while hedged > 0 and at - hedged < 2 and toks[hedged - 1][0] in _HEDGES:
+            hedged -= 1
+        for skip in range(at - hedged + 1):
+            found = False
+            for negation in _NEGATIONS:
+                before = toks[max(at - skip - len(negation), 0) : at - skip]
+                if tuple(f for f, *_ in before) == negation and len(before) == len(negation):
+                    end = names.get(token[2]) or (token[3] if token[0] in _condition_words() else 0)
+                    if end:
+                        cut.append((before[0][2], end))
+                    found = True
+                    break
+            if found:
                 break
     kept = text
     for start, end in reversed(cut):
@@ -617,9 +628,14 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     named, described = found
     diseases = [*named, *described]
     parts = [(_about(diseases), FILL_BELOW if len(diseases) > 1 else 1)]
-    # Strong: a phrase of the vocabulary (people's words, "boils"; several words) or signs;
-    # weak: a single word of a condition's name ("scars").
-    strong = [*(group for group in named if _strong(group)), *described]
+    # Strong: a phrase of the vocabulary (people's words, "boils"; several words), signs, or
+    # a condition's whole name given as the diagnosis ("derm says its keratoderma"); weak: a
+    # single word of a condition's name ("scars").
+    diagnosed = _diagnosed(text)
+    strong = [
+        *(g for g in named if _strong(g) or (_named_whole(g) and set(g[0]) & diagnosed)),
+        *described,
+    ]
     if strong and len(strong) < len(diseases):
         parts.append((_about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
@@ -650,6 +666,23 @@ def _diseases(text: str) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
 def _about(tier: Sequence[Group], joiner: str = " & ") -> TextQuery:
     """The trials about every disease of `tier` (or with `joiner` " | ", any)."""
     return TextQuery(RAW, joiner.join(_group_text(group, ABOUT_WEIGHTS) for group in tier))
+
+
+# What a person says before the name of their diagnosis: "my derm says its keratoderma",
+# "dermatologist called it morphea", "I was diagnosed with lupus".
+_DIAGNOSIS = re.compile(
+    r"\b(?:says?|said|called it|calls it|diagnosed(?: me)? with|diagnosis (?:is|of|was)|told me"
+    r"(?: i have| it is| its| it's)?|thinks? (?:it is|its|it's|i have))\s+"
+    r"(?:(?:it is|its|it's|i have|a|an|with)\s+)?((?:[\w'-]+\s*){1,3})",
+    re.IGNORECASE,
+)
+
+
+def _diagnosed(text: str) -> set[str]:
+    """The words (folded) just after a person says what their diagnosis is (_DIAGNOSIS)."""
+    if not _DIAGNOSIS.search(text):
+        return set()
+    return {folded for match in _DIAGNOSIS.finditer(text) for folded, _ in _typed(match[1])}
 
 
 def _strong(group: Group) -> bool:
@@ -720,6 +753,12 @@ def _signs() -> tuple[tuple[tuple[frozenset[str], ...], Group], ...]:
     return tuple(read)
 
 
+def described(text: str) -> list[Group]:
+    """The diseases the signs a query describes mean, but those a disease it names overrules
+    (_described)."""
+    return _described(text)
+
+
 def _described(text: str) -> list[Group]:
     """The diseases a query's signs mean, when it names no disease by a condition's whole name
     as typed ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
@@ -771,6 +810,10 @@ def signs(text: str) -> list[Group]:
     return list(dict.fromkeys(meaning for _cues, meaning in _signs_in(text)))
 
 
+# How many more of a sign's words a query must say for it to outweigh another (_signs_in).
+OUTWEIGHS = 3
+
+
 def _signs_in(text: str) -> list[tuple[tuple[frozenset[str], ...], Group]]:
     """The signs (cues, meaning) with a word of `text` in each of their cues, but those whose
     words the signs of another meaning all have, and more ("thick scaly silvery patches on my
@@ -785,6 +828,10 @@ def _signs_in(text: str) -> list[tuple[tuple[frozenset[str], ...], Group]]:
         for meaning, words in matched.items()
         if any(words < other for what, other in matched.items() if what != meaning)
     }
+    # A sign the query says much more of outweighs one it barely says ("thick yellow cracking
+    # palms and soles, my dad had the same": keratoderma, not the cracked hands of eczema).
+    most = max((len(words) for words in matched.values()), default=0)
+    covered |= {meaning for meaning, words in matched.items() if len(words) <= most - OUTWEIGHS}
     return [(cues, meaning) for cues, meaning in found if meaning not in covered]
 
 
