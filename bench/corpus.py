@@ -240,6 +240,7 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     | {"ruplizumab", "belatacept"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
+LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
     # Session 20: the autoinflammatory diseases.

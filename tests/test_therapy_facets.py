@@ -71,7 +71,12 @@ def _run(**params):
 
 def test_a_trial_is_in_the_classes_of_the_drugs_it_tests():
     trial = _load("NCT09100001", drugs=["secukinumab", "methotrexate"])
-    assert trial.drug_classes == ["biologics", "il-17-inhibitors", "immunosuppressants"]
+    assert trial.drug_classes == [
+        "biologics",
+        "il-17-inhibitors",
+        "immunosuppressants",
+        "interleukin-inhibitors",  # every IL class's drugs ("interleukin drugs")
+    ]
     assert trial.prior_therapies == []
 
 
