@@ -619,3 +619,17 @@ def test_a_sign_said_much_more_of_outweighs_one_barely_said():
     )
     meant = words.signs(typed)
     assert meant and all("keratoderma" in " ".join(w for alt in g for w in alt) for g in meant)
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("painful acne-like rash from tarceva", set()),  # likened to acne: no acne
+        ("a lupus like rash on my arms", set()),
+        ("autoinflammatory diseases like FMF", {"familial-mediterranean-fever"}),  # such as
+        ("i feel like psoriasis is getting worse", {"psoriasis"}),
+    ],
+)
+def test_a_disease_something_is_likened_to_is_not_named(typed, named):
+    assert named <= set(words.named_conditions(typed))
+    assert named or not words.named_conditions(typed)

@@ -656,7 +656,8 @@ def _diseases(text: str) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
     if has_syntax(text):
         return None
     groups = needed(_groups(text))
-    named = [group for group in groups if _is_disease(group)]
+    likened = _likened(text)
+    named = [group for group in groups if _is_disease(group) and not set(group[0]) & likened]
     described = [group for group in _described(text) if group not in named]
     if not (named or described) or (len(named) == len(groups) and not described):
         return None
@@ -1032,6 +1033,28 @@ def _other_forms(part: str) -> list[str]:
     return forms
 
 
+# A disease a query likens something to names none: "an acne-like rash", "a lupus like rash"
+# (not "diseases like FMF": such as).
+_LIKENED = re.compile(r"([\w']+)(?:-| +)like\b(?: +([\w']+))?", re.IGNORECASE)
+
+
+def _likened(text: str) -> set[str]:
+    """The words (as typed) right before "-like", or before " like" and no disease's word:
+    what something is likened to."""
+    if "like" not in text.lower():
+        return set()
+    found = set()
+    for match in _LIKENED.finditer(text):
+        hyphened = text[match.end(1)] == "-"
+        after = (match[2] or "").lower()
+        disease = after in _condition_words() or (
+            after and Vocabulary.default().find(match[2], ("condition",))
+        )
+        if hyphened or not disease:
+            found.add(match[1])
+    return found
+
+
 @lru_cache(maxsize=1024)
 def named_conditions(text: str) -> tuple[str, ...]:
     """The vocabulary's conditions (slugs) a query names by a name or synonym, with the
@@ -1039,6 +1062,12 @@ def named_conditions(text: str) -> tuple[str, ...]:
     if has_exact_syntax(text):
         return ()
     vocabulary = Vocabulary.default()
-    named = {m.slug for m in vocabulary.find(_without_negated(text), ("condition",))}
+    kept = _without_negated(text)
+    likened = {word.lower() for word in _likened(kept)}
+    named = {
+        m.slug
+        for m in vocabulary.find(kept, ("condition",))
+        if kept[: m.end].split()[-1].lower() not in likened  # "an acne-like rash" is no acne
+    }
     children = {slug for slug, c in vocabulary.conditions.items() if c.get("parent") in named}
     return tuple(sorted(named | children))
