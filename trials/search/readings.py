@@ -276,10 +276,15 @@ _MONTHS = {"month", "months", "mo", "mos"}
 _AGED = {"aged", "age"}
 # "im 38", "I'm 19", "i am 60": a person's age said after "I am", unless a unit follows
 # ("I'm 20 weeks pregnant").
-# "I'm 34", and of the person the search is for: "she is 60", "he's 8".
+# "I'm 34", and of the person the search is for: "she is 60", "he's 8", "my son is 17".
+_PERSONS = (
+    "she", "he", "son", "daughter", "kid", "child", "boy", "girl", "baby", "mom", "mum", "mother",
+    "dad", "father", "wife", "husband", "sister", "brother", "grandma", "grandmother",
+    "grandpa", "grandfather", "girlfriend", "boyfriend", "partner", "friend",
+)  # fmt: skip
 _I_AM = (
-    ("im",), ("i", "m"), ("i", "am"), ("she", "is"), ("he", "is"), ("shes",), ("hes",),
-    ("she", "s"), ("he", "s"),
+    ("im",), ("i", "m"), ("i", "am"), ("shes",), ("hes",), ("she", "s"), ("he", "s"),
+    *((person, "is") for person in _PERSONS),
 )  # fmt: skip
 _NOT_YEARS = {"week", "weeks", "wk", "wks", "day", "days", "kg", "kgs", "lb", "lbs", "pounds"}
 _NOT_YEARS |= {"stone", "mg", "percent", "times", "hours", "hour", "cm", "inches", "feet", "ft"}
