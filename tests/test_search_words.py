@@ -633,3 +633,34 @@ def test_a_sign_said_much_more_of_outweighs_one_barely_said():
 def test_a_disease_something_is_likened_to_is_not_named(typed, named):
     assert named <= set(words.named_conditions(typed))
     assert named or not words.named_conditions(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "drugs", "classes"),
+    [
+        ("psoriasis cream no steroids", (), ("corticosteroids",)),
+        ("eczema without any biologics", (), ("biologics",)),
+        ("i dont want methotrexate for my lupus", ("methotrexate",), ()),
+        ("lupus not responding to methotrexate", (), ()),  # a failure, not a refusal
+        ("methotrexate for lupus", (), ()),
+    ],
+)
+def test_a_treatment_refused_is_read(typed, drugs, classes):
+    assert words.refused(typed) == (drugs, classes)
+
+
+@pytest.mark.django_db
+def test_trials_testing_a_treatment_refused_come_last():
+    from trials.models import Trial
+    from trials.search import cache
+
+    Trial.objects.create(
+        key="WITH", record={}, title="Pruritus cream: a steroid cream for pruritus",
+        drugs=["prednisone"], drug_classes=["corticosteroids"],
+    )  # fmt: skip
+    Trial.objects.create(
+        key="WITHOUT", record={}, title="Pruritus", text_criteria="A cream of oats; steroids"
+    )
+    cache.reset()
+    found = [hit.key for hit in _run("pruritus cream no steroids").trials]
+    assert found.index("WITHOUT") < found.index("WITH")

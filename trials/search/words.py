@@ -424,6 +424,45 @@ _PLACEBO_REFUSED = re.compile(
 )
 
 
+# What a person says before a treatment they do not want ("psoriasis cream no steroids",
+# "without biologics", "don't want methotrexate"): a word or two may stand between ("no more
+# oral steroids"). Not "not": "not responding to methotrexate" is a failure (readings).
+_REFUSING = re.compile(
+    r"\b(?:no|without|never|avoid|avoiding|sin|sem|sans|ohne|free of|(?:do not|don'?t|dont) want"
+    r"(?: to (?:take|use|get|be on))?|rather not|instead of|other than|alternatives? to)"
+    r"\s+(?:(?:more|any|oral|topical|systemic|the|a|an|more of the)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1024)
+def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The drugs and the drug classes (slugs) a query says the person does not want, as
+    (drugs, classes): trials testing them are listed after the others (engine._tiers). Their
+    names stay search words: a trial for those who failed them says them too."""
+    drugs: list[str] = []
+    classes: list[str] = []
+    for mention in _refusals(text):
+        (classes if mention.kind == "class" else drugs).append(mention.slug)
+    return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
+
+
+def _refusals(text: str) -> list:
+    """The vocabulary's drug and class mentions right after _REFUSING."""
+    lower = text.lower()
+    if not any(cue in lower for cue in _REFUSAL_CUES):
+        return []
+    return [
+        mention
+        for mention in Vocabulary.default().find(text, ("drug", "class"))
+        if _REFUSING.search(text[max(0, mention.start - 40) : mention.start])
+    ]
+
+
+_REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "ohne", "free of",
+                 "want", "rather", "instead", "other than", "alternative")  # fmt: skip
+
+
 @lru_cache(maxsize=1024)  # _groups reads a query several times a search
 def _without_negated(text: str) -> str:
     """`text` without the diseases it says the person does not have: a condition's name (or
