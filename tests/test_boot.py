@@ -51,7 +51,10 @@ def _descendants(pid: int) -> dict[int, str]:
         parent = frontier.pop()
         for child, ppid in parents.items():
             if ppid == parent and child not in found:
-                cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+                try:
+                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+                except OSError:  # it ended since the listing: no descendant now
+                    continue
                 found[child] = cmdline.decode(errors="replace")
                 frontier.append(child)
     return found
