@@ -376,6 +376,11 @@ def test_odd_input_gives_only_words_and_our_operators(typed):
             ["2023-507385-11-00", "CTIS2023-507385-11-00", "2023-507385-11"],
         ),
         ("2023-505976-31", ["2023-505976-31", "2023-505976-31-00", "CTIS2023-505976-31-00"]),
+        # with CTIS's prefix: the EU CT number alone, as registries store it
+        (
+            "CTIS2023-503951-81-00",
+            ["CTIS2023-503951-81-00", "2023-503951-81-00", "2023-503951-81"],
+        ),
         ("EUCTR2022-003405-30", ["EUCTR2022-003405-30", "2022-003405-30"]),
     ],
 )
@@ -664,3 +669,13 @@ def test_trials_testing_a_treatment_refused_come_last():
     cache.reset()
     found = [hit.key for hit in _run("pruritus cream no steroids").trials]
     assert found.index("WITHOUT") < found.index("WITH")
+
+
+def test_every_id_pasted_is_looked_up_with_its_other_forms():
+    """Eight EU CT numbers cut short: their forms with "-00" were cut by the cap on IDs."""
+    typed = " ".join(f"2023-5039{n:02d}-81" for n in range(12))
+    ids = words.id_candidates(typed)
+    assert all(f"2023-5039{n:02d}-81-00" in ids for n in range(12))
+    assert len(words.id_candidates(" ".join(f"NCT0000{n:04d}" for n in range(80)))) == (
+        words.MAX_IDS
+    )

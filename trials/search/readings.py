@@ -144,6 +144,7 @@ class _Lay:
     kinds: tuple[tuple[str, ...], ...]  # kinds of disease ("skin diseases"), longest first
     filler: frozenset[str]  # words a search drops ("en", "for"): no place's name
     not_places: frozenset[str]  # words typed in lower case that are no place ("summer")
+    times: frozenset[str]  # months and days: no place whatever their case ("in March")
 
 
 @cache
@@ -160,6 +161,7 @@ def _lay() -> _Lay:
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
         filler=frozenset(_phrase(" ".join(data["filler"]))),
         not_places=frozenset(data["not_places"]),
+        times=frozenset(data["times"]),
         kinds=tuple(
             sorted(
                 {_phrase(say) for c in data["categories"] for say in c["say"]},
@@ -274,6 +276,8 @@ def says_teen(reading: Reading) -> bool:
 _YEARS = {"year", "years", "yr", "yrs"}
 _MONTHS = {"month", "months", "mo", "mos"}
 _AGED = {"aged", "age"}
+# Before "age 8": when, not how old ("started at age 8", "since age 8", "diagnosed at age 8").
+_PAST_AGE = {"since", "started", "began", "diagnosed", "from", "until", "till"}
 # "im 38", "I'm 19", "i am 60": a person's age said after "I am", unless a unit follows
 # ("I'm 20 weeks pregnant").
 # "I'm 34", and of the person the search is for: "she is 60", "he's 8", "my son is 17".
@@ -303,23 +307,31 @@ def age_words(words: Words) -> Iterator[Reading]:
         if (found := _YEARS_OLD.fullmatch(folded)) is not None:
             years, last = float(found[1]), position
         elif folded.isdigit() and len(folded) <= 3:
+            number = position
             unit, after = words.folded(position + 1), words.folded(position + 2)
             if unit in _YEARS | _MONTHS and after == "old":
                 years, last = int(folded) / (12 if unit in _MONTHS else 1), position + 2
             elif (unit, after) == ("y", "o"):
                 years, last = float(folded), position + 2
             elif words.folded(position - 1) in _AGED:
+                if words.folded(position - 2) in _PAST_AGE or words.folded(position - 3) in (
+                    _PAST_AGE
+                ):
+                    continue  # "eczema started at age 8", "since age 8": the past
                 years, last, position = float(folded), position, position - 1
             elif unit not in _NOT_YEARS and (said := _after_i_am(words, position)) is not None:
                 years, last, position = float(folded), position, said
             else:
                 continue
+            if unit in _MONTHS and last == number:
+                years, last = years / 12, last + 1  # "my baby is 6 months", "aged 12 months"
         else:
             continue
-        if years <= OLDEST_AGE_READ:
+        if 0 < years <= OLDEST_AGE_READ:
             value = f"{years:g}" if years >= 1 else f"{years:.2f}"
             span = range(position, last + 1)
             yield Reading("age", value, words.said(position, last), words.spans(span))
+            return  # one age: the first said ("my son is 17 and I am 45" is 17)
 
 
 def _after_i_am(words: Words, position: int) -> int | None:
@@ -401,12 +413,17 @@ def closed_words(words: Words) -> Iterator[Reading]:
                 yield Reading("status", status, said, words.spans(range(first, last + 1)))
 
 
+# "or" and "and" in the languages the vocabulary knows diseases in ("en Francia, Italia y
+# Alemania").
+_JOINERS = {"or", "and", "y", "o", "e", "ou", "et", "und", "oder"}
+
+
 def _joined(words: Words, one: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
     """Whether two phrases found, one after the other, are joined by "or", "and" or a comma
     ("completed or terminated", "completed, terminated")."""
     if other[0] == one[1] + 1:
         return words.text[words.tokens[one[1]][3] : words.tokens[other[0]][2]].strip() == ","
-    return other[0] == one[1] + 2 and words.folded(one[1] + 1) in ("or", "and")
+    return other[0] == one[1] + 2 and words.folded(one[1] + 1) in _JOINERS
 
 
 def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
@@ -667,9 +684,14 @@ def place(words: Words) -> Iterator[Reading]:
             text = words.text[words.tokens[end][2] : words.tokens[count - 1][3]]
             if end == count - 1 and words.folded(end) in _lay().filler:
                 continue  # "¿hay algún estudio en …": "en" is no town
+            if any(words.folded(p) in _NOT_THERE for p in (start - 1, start - 2)):
+                return  # "not near Paris", "anywhere but in Lyon"
             near = trigger not in _IN_WORDS and trigger not in _PLACE_AFTER  # "near", …
-            if text == text.lower() and not _a_town_in_lower_case(text, near):
+            lower = text == text.lower() and any(ch.isalpha() for ch in text)  # not a ZIP
+            if lower and not _a_town_in_lower_case(text, near):
                 continue  # "eczema flares in summer", "near me"
+            if text.lower() in _lay().times:
+                continue  # "eczema started in March"
             if trigger in _IN_WORDS and (_country_code(text) or _state_name(text)):
                 return  # "in India", "in Virginia": the country, the state (towns share names)
             if trigger in _PLACE_AFTER and (_country_code(text) or regions.state(text)):
@@ -682,19 +704,27 @@ def place(words: Words) -> Iterator[Reading]:
                 return
 
 
+# A town of this many people may be named in lower case by another of its names after "near"
+# ("near nyc"); a smaller one only by its own ("near nails" is no Niles, Ohio).
+BIG_CITY = 1_000_000
+
+
 def _a_town_in_lower_case(text: str, near: bool) -> bool:
     """Whether words typed in lower case may be read as a town: not a word of `not_places`
-    (lay_terms.json), and one word after "in" or a word for trials only by a town's own name
-    (GeoNames' other names for a town include airport codes and words: "for" is Fortaleza,
-    "summer" a town in New Jersey; "near nyc" asks for a place)."""
+    (lay_terms.json), and one word only by a town's own name (GeoNames' other names for a town
+    include airport codes and words: "for" is Fortaleza, "summer" a town in New Jersey), or
+    after "near" a big city by any of its names ("near nyc")."""
     from trials.readers import gazetteer
 
     folded = gazetteer.fold(text)
     if folded in _lay().not_places:
         return False
-    if near or " " in folded:
+    if " " in folded:
         return True
-    return any(gazetteer.fold(city.name) == folded for city in gazetteer.cities_named(text))
+    cities = gazetteer.cities_named(text)
+    if near and any(city.population >= BIG_CITY for city in cities):
+        return True  # "near nyc", "near la"
+    return any(gazetteer.fold(city.name) == folded for city in cities)
 
 
 def city_and_state(words: Words) -> Iterator[Reading]:
@@ -727,7 +757,7 @@ _PLACE_WORDS = {"near", "around", "in"}
 
 # Words that may stand before a country: "psoriasis trials in Germany" ("near X" asks for a
 # place: the place rule's, or the words stay search words).
-_COUNTRY_WORDS = {"in", "from"}
+_COUNTRY_WORDS = {"in", "from", "en", "em"}
 # Country names as often something else: the US state; "us", the pronoun.
 _NOT_COUNTRIES = {"georgia", "us"}
 # US states' names as often a person's or a city's: read only after "in" ("in Virginia").
@@ -759,7 +789,7 @@ def country(words: Words) -> Iterator[Reading]:
             break
         between = words.text[words.tokens[joiner][3] : words.tokens[at[0]][2]].strip()
         joined: tuple[tuple[int, int], ...] = ()
-        if words.folded(joiner) in ("or", "and"):  # taken with the country before it
+        if words.folded(joiner) in _JOINERS:  # taken with the country before it
             words.taken.add(joiner)
             joined = words.spans([joiner])
         elif between != ",":
@@ -770,7 +800,9 @@ def country(words: Words) -> Iterator[Reading]:
     if not read and (first := _first_free(words)) is not None:
         # Chinese, Japanese and Korean name the place first: "中国 银屑病" (China psoriasis).
         written = words.tokens[first][1]
-        if unspaced(written) and (code := _country_code(written)):
+        # … before a name the vocabulary knows: not "日本脑炎" (Japanese encephalitis)
+        named_next = first + 1 in words.conditions or first + 1 in words.treatments
+        if unspaced(written) and named_next and (code := _country_code(written)):
             words.taken.add(first)
             read.append(Reading("country", code, written, words.spans([first])))
     yield from reversed(read)  # in the order they were said
@@ -847,6 +879,10 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
         free = before >= 0 and before not in words.taken
         if free and not (_ends_a_phrase(words, before) or _listed(words, before, ends)):
             return None
+        if free and words.folded(before) == "of":
+            return None  # "Lupus Foundation of America", "balsam of Peru"
+        if _not_there(words, first):
+            return None  # "lupus not in Spain", "outside Spain"
         if free and words.folded(before) in ("near", "around", "to"):  # "close to"
             return None
         trigger = free and words.folded(before) in _COUNTRY_WORDS
@@ -873,6 +909,17 @@ def _country_code(text: str) -> str | None:
     from trials.readers.places import country_code
 
     return None if text.lower() in _NOT_COUNTRIES else country_code(text, codes=False)
+
+
+# Words before a place that say it is not where: "not in Spain", "outside Spain", "anywhere
+# but Spain", "except in France".
+_NOT_THERE = {"not", "outside", "except", "excluding", "besides", "beyond", "but", "than", "sauf"}
+
+
+def _not_there(words: Words, first: int) -> bool:
+    """Whether one of the two words before the place's (or its "in"'s) says it is not there."""
+    start = first - 1 if words.folded(first - 1) in _COUNTRY_WORDS else first
+    return any(words.folded(p) in _NOT_THERE for p in (start - 1, start - 2))
 
 
 def _listed(words: Words, position: int, ends) -> bool:
@@ -906,20 +953,34 @@ _CLAUSE_OPENERS = {
     "that", "which", "who", "where", "whose", "que", "qui", "quien", "donde", "dove", "che",
     "onde", "die", "der", "das", "dass", "wo", "welche",
 }  # fmt: skip
-_CLAUSE_TAIL = {"for", "please", "now", "currently", "still", "too", "also", "para", "pour", "für"}
+_CLAUSE_TAIL = {
+    "for", "please", "now", "currently", "still", "too", "also", "para", "pour", "für", "and",
+    "or",
+}  # fmt: skip
+# A full stop after these is an abbreviation's, no clause's end ("St. Louis", "Dr. Smith").
+_ABBREVIATED = {"st", "dr", "mt", "ft", "jr", "sr", "mr", "mrs", "ms", "prof", "vs", "no", "ste"}
+# How many clauses, the last first, the rules reading a place at their end look at: a query of
+# 250 one-letter clauses took 0.85 s when every clause was read.
+MAX_CLAUSES = 6
 
 
 def _clause_ends(words: Words) -> list[int]:
-    """The last position of each clause, the query's last clause first: where a rule reading
-    a place at the end of the words looks (`Words.end`), past the words other rules took and
-    a clause's trailing words."""
+    """The last position of each clause, the query's last clause first (MAX_CLAUSES at most):
+    where a rule reading a place at the end of the words looks (`Words.end`), past the words
+    other rules took and a clause's trailing words."""
     count = len(words.tokens)
-    ends = []
+    ends: list[int] = []
     for position in range(count - 1, -1, -1):
+        if len(ends) == MAX_CLAUSES:
+            break
         if position < count - 1:
             between = words.text[words.tokens[position][3] : words.tokens[position + 1][2]]
             opener = words.tokens[position + 1][0] in _CLAUSE_OPENERS
-            if not (opener or _CLAUSE_END.search(between)):
+            folded = words.tokens[position][0]
+            stop = _CLAUSE_END.search(between) and not (
+                between.strip() == "." and (len(folded) < 2 or folded in _ABBREVIATED)
+            )
+            if not (opener or stop):
                 continue
         end = position
         while end >= 0 and (end in words.taken or words.folded(end) in _CLAUSE_TAIL):

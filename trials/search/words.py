@@ -1026,7 +1026,7 @@ _JAPANESE = re.compile(r"(?:UMIN\d{9}|jRCT[a-z]?\d{6,10})", re.IGNORECASE)
 _EU_CT_NUMBER = re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}")
 _EU_CT_SHORT = re.compile(r"\d{4}-5\d{5}-\d{2}")  # an EU CT number's numbers start with 5
 _EUCTR = re.compile(r"EUCTR(\d{4}-\d{6}-\d{2})", re.IGNORECASE)
-MAX_IDS = 20
+MAX_IDS = 50  # registry IDs read from one query (each with its other forms)
 MIN_ID_AMONG_WORDS = 6
 
 
@@ -1046,17 +1046,20 @@ def id_candidates(text: str) -> list[str]:
     shortest = 1 if len(parts) == 1 else MIN_ID_AMONG_WORDS
     found = [
         part for part in parts if any(ch.isdigit() for ch in part) and shortest <= len(part) <= 60
-    ]
+    ][:MAX_IDS]
     found += [match[1] for part in found if (match := _EU_MEMBER_STATE.fullmatch(part))]
     # An NCT number with its leading zeros left out ("NCT 5843643"): NCT IDs have 8 digits.
     found += ["NCT" + match[1].zfill(8) for part in found if (match := _SHORT_NCT.fullmatch(part))]
     found += [form for part in found for form in _other_forms(part)]
-    return list(dict.fromkeys(found))[:MAX_IDS]
+    return list(dict.fromkeys(found))  # each ID typed (MAX_IDS) with its other forms
 
 
 def _other_forms(part: str) -> list[str]:
     """The forms a registry ID typed as `part` is stored under, besides its own."""
     forms = []
+    if part[:4].upper() == "CTIS" and _EU_CT_NUMBER.fullmatch(part[4:]):
+        part = part[4:]  # "CTIS2023-503951-81-00", stored as the EU CT number alone
+        forms.append(part)
     if match := _LONG_NCT.fullmatch(part):
         forms.append("NCT" + match[1])
     if _JAPANESE.fullmatch(part):
