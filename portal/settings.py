@@ -68,6 +68,7 @@ Environment:
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -165,10 +166,14 @@ TEMPLATES = [
     },
 ]
 
+# The development server answers each request in a thread of its own: a connection kept for
+# reuse outlives its thread, and a burst of requests ran out of the server's connections ("too
+# many clients": 503s for a minute; session 24's hostile round). Kept only under gunicorn.
+_RUNSERVER = len(sys.argv) > 1 and sys.argv[1] == "runserver"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or pgembed.predicted_url(),
-        conn_max_age=env_int("CONN_MAX_AGE", 60, minimum=0),
+        conn_max_age=env_int("CONN_MAX_AGE", 0 if _RUNSERVER else 60, minimum=0),
         conn_health_checks=True,
     )
 }

@@ -23,6 +23,13 @@ if settings.BENCHMARK:
     )
 
 
+def handler400(request, exception=None):
+    """Under /api/, JSON like every API answer ("too many parameters"); elsewhere Django's."""
+    if request.path.startswith("/api/"):
+        return api.bad_request(request, exception)
+    return defaults.bad_request(request, exception)
+
+
 def handler404(request, exception=None):
     """Under /api/, JSON like every API answer (trials/web/api.py); elsewhere Django's page."""
     if request.path.startswith("/api/"):

@@ -74,3 +74,14 @@ def test_healthz_says_503_when_the_database_does_not_answer(client, monkeypatch)
     monkeypatch.setattr(connection, "cursor", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
+
+
+def test_too_many_parameters_is_a_json_400_under_the_api(client):
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters before any view: the
+    API answered with Django's HTML page (session 24's hostile round)."""
+    query = "&".join(["country=ES"] * 1001)
+    response = client.get(f"/api/trials/?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    page = client.get(f"/?{query}")
+    assert page.status_code == 400

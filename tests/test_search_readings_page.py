@@ -2,6 +2,8 @@
 reading is a chip whose link removes it for good (the words leave `q`, the other readings
 become explicit parameters), a sentence says where it came from, and the API reports it."""
 
+import html
+import re
 from urllib.parse import parse_qs
 
 import pytest
@@ -175,3 +177,21 @@ def test_recruiting_words_read_a_parameter_that_is_no_facet(client):
         client.get("/", {"q": "lupus now recruiting", "recruiting": "1"}).context["understood"]
         == []
     )
+
+
+def test_a_nul_in_the_words_is_refused_before_anything_is_read_from_them(client):
+    """ "lupus in \\x00Spain": Spain was read and taken out, the rest passed the form, and the
+    NUL was echoed in the page's title, box and hidden fields (session 24's hostile round)."""
+    page = client.get("/", {"q": "lupus in \x00Spain"})
+    assert page.status_code == 200 and "\x00" not in page.content.decode()
+    api = client.get("/api/trials/", {"q": "lupus in \x00Spain"})
+    assert api.status_code == 400 and api.json()["error"]["parameter"] == "q"
+
+
+def test_the_chip_of_a_place_read_from_the_words_removes_it(client):
+    """Its link was the page's own URL: the place was read again (session 24's hostile round)."""
+    page = client.get("/", {"q": "psoriasis near Paris"}).content.decode()
+    chip = re.search(r'<a class="chip" href="([^"]*)"><span class="visually-hidden">Remove '
+                     r'filter </span>Near', page)  # fmt: skip
+    assert chip, "a Near chip"
+    assert html.unescape(chip[1]) == "?q=psoriasis"

@@ -261,6 +261,8 @@ def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
     words leave `q` and its parameter is set. Explicit URL parameters win; a reading of a
     parameter or value the portal does not accept is not made (its words stay in `q`)."""
     typed = data.get("q") or ""
+    if "\x00" in typed:
+        return data, ()  # the form refuses it whole, not what reading would leave of it
     # Full-width letters folded, invisible characters dropped, Chinese, Japanese or Korean
     # cut into words: what the words are read from, while it fits the form's length.
     read = next(

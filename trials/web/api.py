@@ -319,6 +319,14 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _headers(error(404, "not_found", f"nothing at {request.path[:200]}"), None, None)
 
 
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """handler400 for /api/ (portal/urls.py): a request Django refuses before any view reads
+    it (more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters, a malformed host), in JSON."""
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    message = f"the request was refused: at most {limit} parameters, each a plain value"
+    return _headers(error(400, "bad_request", message), None, None)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500 for /api/ (portal/urls.py)."""
     message = "the server failed to answer; try again, and tell us if it goes on"

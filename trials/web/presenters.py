@@ -205,9 +205,10 @@ def _expander(params: QueryDict) -> Callable[[str | None], str]:
 
 
 def _hidden(params: QueryDict, *skip: str) -> list[tuple[str, str]]:
-    """(name, value) pairs for a GET form to carry every parameter but `skip` and the page."""
+    """(name, value) pairs for a GET form to carry every parameter but `skip` and the page
+    (without NUL characters: no parameter accepts them, and a page must not carry them)."""
     return [
-        (name, value)
+        (name, value.replace("\x00", ""))
         for name, values in params.lists()
         if name not in skip and name != "page"
         for value in values
@@ -311,8 +312,9 @@ def _active(
         item["name"] = name
         item["url"] = _without(explicit if name in read or name == "q" else params, name)
         item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
-    if "near" in active:  # its distance and its order go with it
-        active["near"]["url"] = _without(params, "near", "within", *_distance_sort(params))
+    if "near" in active:  # its distance and its order go with it (read: from the words too)
+        base = explicit if "near" in read else params
+        active["near"]["url"] = _without(base, "near", "within", *_distance_sort(params))
     return active
 
 
