@@ -23,8 +23,8 @@ migration = importlib.import_module("trials.migrations.0026_design_words")
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds.jsonl"
 
 
-def _load(trial_id: str, title: str, **design) -> Trial:
-    """The first seed record made another trial with this title and design."""
+def _load(trial_id: str, title: str, arms=(), **design) -> Trial:
+    """The first seed record made another trial with this title, design and kinds of arm."""
     record = json.loads(SEEDS.read_text(encoding="utf-8").splitlines()[0])
     record = copy.deepcopy(record)
     record["trial_id"] = trial_id
@@ -32,6 +32,10 @@ def _load(trial_id: str, title: str, **design) -> Trial:
     record["title"] = record["official_title"] = title
     record["summary"] = record["description"] = "Tofacitinib for pruritus of unknown origin."
     record["design"] = dict.fromkeys(DESIGN_FIELDS) | design
+    record["arms"] = [
+        {"label": kind.title(), "type": kind, "description": None, "interventions": []}
+        for kind in arms
+    ]
     record["source"] = {**record["source"], "url": f"https://example.org/{trial_id}"}
     loader = Loader()
     document = loader.document(json.dumps(record).encode(), trial_id, "ctgov-json")
@@ -88,3 +92,19 @@ def test_the_migration_gives_stored_trials_the_words_the_loader_does():
     trial.refresh_from_db()
     assert trial.text_terms.endswith(" crossover")
     assert {hit.trial_id for hit in search_text("crossover").trials} >= {"NCT09200004"}
+
+
+def test_the_kinds_of_arm_are_found_by_their_words():
+    _load("NCT09200005", "Pruritus study E", arms=["EXPERIMENTAL", "PLACEBO_COMPARATOR"])
+    _load("NCT09200006", "Pruritus study F", arms=["EXPERIMENTAL", "ACTIVE_COMPARATOR"])
+    ours = {"NCT09200005", "NCT09200006"}
+    for text, wanted in (
+        ("placebo-controlled pruritus", "NCT09200005"),
+        ("active comparator pruritus", "NCT09200006"),
+    ):
+        result = search_text(text)
+        every_word = result.trials[: result.all_words] if result.all_words else result.trials
+        assert {hit.trial_id for hit in every_word} & ours == {wanted}, text
+    with connection.cursor() as cursor:
+        cursor.execute(migration.REBUILD)
+        assert cursor.rowcount == 0  # the migration's SQL says the same

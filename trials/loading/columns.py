@@ -27,7 +27,7 @@ from trials.loading.copy import layout
 from trials.loading.vocab_tables import Terms
 from trials.models import Contact, Identifier, Intervention, Site, SourceRecord, Trial
 from trials.models import TrialCondition as ConditionRow
-from trials.readers.design import design_words
+from trials.readers.design import ARM_WORDS, design_words
 from trials.readers.finish import status_verified
 from trials.readers.gazetteer import place_site
 from trials.readers.identifiers import identifier_norm
@@ -78,6 +78,8 @@ def _term_words(record: dict, terms: Terms) -> str:
             words += [term.label, *term.synonyms]
     words += [ident["id"] for ident in record.get("identifiers") or []]
     words += design_words(record.get("design"))
+    arm_types = {arm.get("type") for arm in record.get("arms") or []}
+    words += [ARM_WORDS[kind] for kind in ARM_WORDS if kind in arm_types]
     return " ".join(word for word in words if word)
 
 

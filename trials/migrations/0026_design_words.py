@@ -1,6 +1,8 @@
 """A trial's search terms (`text_terms`, weight B of the generated `search` vector) end with the
-words a searcher uses for its design ("randomized crossover trials", "open-label"), as
-trials.loading.columns._term_words derives them now from trials.readers.design.DESIGN_WORDS.
+words a searcher uses for its design and its kinds of arm ("randomized crossover trials",
+"open-label", "placebo-controlled"), as
+trials.loading.columns._term_words derives them now from trials.readers.design.DESIGN_WORDS
+and ARM_WORDS.
 The words are copied here, as a migration must not change when the code does; they are
 appended to stored trials that do not end with them already, so that running it over freshly
 loaded trials changes nothing (tests/test_search_design.py)."""
@@ -32,7 +34,30 @@ def _case(field: str, words: dict[str, str]) -> str:
     return f"CASE record->'design'->>'{field}' {whens} END"
 
 
-DESIGN_WORDS = "concat_ws(' ', " + ", ".join(_case(f, w) for f, w in _WORDS.items()) + ")"
+# The kinds of arm a trial has, in this order (trials.readers.design.ARM_WORDS).
+_ARM_WORDS = {
+    "ACTIVE_COMPARATOR": "active-comparator",
+    "PLACEBO_COMPARATOR": "placebo-controlled",
+    "SHAM_COMPARATOR": "sham-controlled",
+}
+_ARMS = """CASE WHEN jsonb_typeof(record->'arms') = 'array'
+    THEN record->'arms' ELSE '[]'::jsonb END"""
+
+
+def _arm(kind: str, word: str) -> str:
+    return (
+        f"CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements({_ARMS}) AS arm"
+        f" WHERE arm->>'type' = '{kind}') THEN '{word}' END"
+    )
+
+
+DESIGN_WORDS = (
+    "concat_ws(' ', "
+    + ", ".join(
+        [*(_case(f, w) for f, w in _WORDS.items()), *(_arm(k, w) for k, w in _ARM_WORDS.items())]
+    )
+    + ")"
+)
 REBUILD = f"""UPDATE trials_trial
 SET text_terms = concat_ws(' ', NULLIF(text_terms, ''), {DESIGN_WORDS})
 WHERE {DESIGN_WORDS} <> '' AND text_terms <> {DESIGN_WORDS}

@@ -107,6 +107,14 @@ DESIGN_WORDS: dict[tuple[str, str], str] = {
 }
 
 
+# The words for the kinds of arm a trial has (ClinicalTrials.gov's arm types), in this order.
+ARM_WORDS: dict[str, str] = {
+    "ACTIVE_COMPARATOR": "active-comparator",
+    "PLACEBO_COMPARATOR": "placebo-controlled",
+    "SHAM_COMPARATOR": "sham-controlled",
+}
+
+
 def design_words(design: dict | None) -> list[str]:
     """DESIGN_WORDS of a record's design, in the order of DESIGN_FIELDS (a record read back
     from jsonb has its keys in another order)."""
