@@ -72,7 +72,10 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 # 0.908 with design words, a placebo refused, places read at each clause's end, a diagnosis
 # said and likened diseases (session 24); 0.898 over 415 with a twenty-first reviewer's 12 on
 # the less common diseases (0.719 on first sight, 0.839 after) and a twenty-second's patients'
-# sentences (0.472 on first sight, 0.619 after).
+# sentences (0.472 on first sight, 0.619 after); 0.885 over 438 with a twenty-third and
+# twenty-fourth reviewer's clinicians' 23 (0.640 and 0.637 on first sight, 0.642 and 0.640 after:
+# criteria on background drugs and past cancers, extensions and biopsies, which the records'
+# structured fields hold little of).
 THRESHOLD = 0.85
 TOP = scores.CUTOFF
 
