@@ -50,7 +50,7 @@ _ARMS = """CASE WHEN jsonb_typeof(record->'arms') = 'array'
 
 def _arm(kind: str, word: str) -> str:
     return (
-        f"CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements({_ARMS}) AS arm"
+        f"CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements({_ARMS}) AS arm"  # noqa: S608
         f" WHERE arm->>'type' = '{kind}') THEN '{word}' END"
     )
 
