@@ -938,6 +938,7 @@ def test_places_are_read_at_the_end_of_each_clause(typed, read):
         ("lupus anywhere but Spain", []),
         ("lupus biologic available in Europe but not in the US", []),
         ("psoriasis not near Paris", []),
+        ("neither recruiting nor completed lupus", []),
         # a country in a name
         ("balsam of Peru", []),
         ("Lupus Foundation of America", []),

@@ -347,7 +347,9 @@ def _after_i_am(words: Words, position: int) -> int | None:
 
 # Recruiting words that say a trial is *not* open: "not recruiting", "no longer enrolling",
 # "stopped recruiting", "recruiting completed".
-_NOT_OPEN_BEFORE = {"not", "longer", "no", "stopped", "finished", "completed", "closed", "ended"}
+_NOT_OPEN_BEFORE = {
+    "not", "longer", "no", "stopped", "finished", "completed", "closed", "ended", "neither", "nor",
+}  # fmt: skip
 _NOT_OPEN_AFTER = {"completed", "closed", "finished", "stopped", "ended", "terminated"}
 
 
