@@ -982,3 +982,19 @@ def test_a_query_of_many_clauses_reads_only_its_last_ones():
 )
 def test_ages_as_the_hostile_round_typed_them(typed, read):
     assert _read(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        # the words outside a quoted phrase or an excluded word are read; those are not
+        ('"cutaneous lupus" in Spain', [("country", "ES")], '"cutaneous lupus"'),
+        ("lupus -nephritis in Spain", [("country", "ES")], "lupus -nephritis"),
+        ('"lupus in Spain"', [], '"lupus in Spain"'),
+        ("lupus -Spain", [], "lupus -Spain"),
+        ('"lupus in Spain', [], '"lupus in Spain'),  # an open quote runs to the end
+    ],
+)
+def test_web_search_syntax_keeps_its_words_and_the_rest_is_read(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest

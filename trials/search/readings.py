@@ -1050,13 +1050,17 @@ def _words(text: str, vocabulary: Vocabulary) -> Words:
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:
     """Every reading of `text`, in the order of the rules (none for web-search syntax or text
     longer than the form accepts)."""
-    if not text or len(text) > MAX_LENGTH or has_exact_syntax(text):
+    if not text or len(text) > MAX_LENGTH:
         return ()
     # With "or" (but in a person's sentence), who and where the trials are for are read, not a
     # failure: "axial spondyloarthritis (ankylosing spondylitis or non-radiographic) with
     # inadequate response to NSAIDs" is the words' search, the refractory filter lost its trial.
     rules = [rule for rule in RULES if rule is not failed_therapy] if has_syntax(text) else RULES
     words = _words(text, vocabulary or Vocabulary.default())
+    if has_exact_syntax(text):
+        # A quoted phrase and an excluded word are searched as typed: only the words outside
+        # them are read ('"cutaneous lupus" in Spain', "lupus -nephritis in Spain").
+        words.taken.update(_syntax_positions(words))
     found: list[Reading] = []
     for rule in rules:
         for reading in rule(words):
@@ -1067,6 +1071,22 @@ def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]
                 if any(start <= token[2] and token[3] <= end for start, end in reading.spans)
             )
     return merged(found)
+
+
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+def _syntax_positions(words: Words) -> set[int]:
+    """The positions of the words inside quotes (an open quote runs to the end) and of those
+    a "-" excludes ("-nephritis"; not "steroid-resistant")."""
+    spans = [match.span() for match in _QUOTED.finditer(words.text)]
+    taken = set()
+    for position, (_, _, start, _end) in enumerate(words.tokens):
+        quoted = any(first <= start < last for first, last in spans)
+        excluded = start > 0 and words.text[start - 1] == "-"
+        if quoted or (excluded and (start < 2 or words.text[start - 2].isspace())):
+            taken.add(position)
+    return taken
 
 
 def merged(found: list[Reading]) -> tuple[Reading, ...]:
