@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs
 
 import pytest
+from django.http import QueryDict
 from django.utils.html import escape
 
 from tests.test_search_readings import child_trials, prior_therapy  # noqa: F401 (fixtures)
@@ -195,3 +196,15 @@ def test_the_chip_of_a_place_read_from_the_words_removes_it(client):
                      r'filter </span>Near', page)  # fmt: skip
     assert chip, "a Near chip"
     assert html.unescape(chip[1]) == "?q=psoriasis"
+
+
+def test_a_town_in_a_state_read_too_is_who_asks_not_where():
+    """ "studies in louisiana? we live in baton rouge": near Baton Rouge and in Louisiana, no
+    trial was; the state is the filter, the town's words go (session 24's blind set 22)."""
+    from trials.search.params import understand
+
+    data = QueryDict(mutable=True)
+    data["q"] = "lupus studies in louisiana? we live in baton rouge"
+    clean, applied = understand(data)
+    assert [(r.parameter, r.value) for r in applied] == [("region", "Louisiana")]
+    assert "baton" not in clean["q"] and "near" not in clean

@@ -285,11 +285,27 @@ def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
         return data, ()
     clean = data.copy()
     rest = readings.without(typed, [span for reading in applied for span in reading.spans])
+    # "studies in Louisiana? we live in Baton Rouge": the state is where, the town who asks —
+    # near it and in the state, no trial was; its words go, its place is not a filter.
+    applied = tuple(reading for reading in applied if not _within_a_read_state(reading, applied))
     # What is left may be only filler ("trials for kids"): then there is nothing to search.
     clean["q"] = "" if words.only_filler(rest) else rest
     for reading in applied:
         clean.appendlist(reading.parameter, reading.value)
     return clean, applied
+
+
+def _within_a_read_state(reading: readings.Reading, applied: tuple) -> bool:
+    """Whether `reading` is a place read from the words that lies in a US state read too."""
+    if reading.parameter != "near":
+        return False
+    states = [other.value for other in applied if other.parameter == "region"]
+    if not states:
+        return False
+    located = places.locate(reading.value)
+    if not isinstance(located, places.Place):
+        return False
+    return any(f", {state}, " in f"{located.label}, " for state in states)
 
 
 def haversine_sql(lat: float, lon: float):
