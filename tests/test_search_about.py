@@ -356,7 +356,7 @@ def test_each_about_part_is_read_once(monkeypatch, described):
     ],
 )
 def test_signs_give_way_to_a_disease_named(typed, means):
-    assert [" ".join(group[0]) for group in words._described(typed)] == means
+    assert [" ".join(group[0]) for group in words.described(typed)] == means
 
 
 @pytest.mark.parametrize(
@@ -490,10 +490,10 @@ def test_a_disease_said_in_peoples_words_leaves_the_other_signs_described():
     # "fingers turn white" is people's phrase for Raynaud's, not a condition's name as typed:
     # the skin getting tight on the hands still describes scleroderma.
     text = "fingers turn white in the cold and the skin on my hands is getting hard and tight"
-    described = words._described(text)
+    described = words.described(text)
     assert any(("scleroderma",) in group for group in described), described
     # A condition's name typed still wins over the signs beside it.
-    assert words._described("psoriasis on my palms, cracking and bleeding") == []
+    assert words.described("psoriasis on my palms, cracking and bleeding") == []
 
 
 def test_no_generic_word_of_a_conditions_name_names_a_disease_alone():

@@ -27,7 +27,7 @@ from trials.loading.copy import layout
 from trials.loading.vocab_tables import Terms
 from trials.models import Contact, Identifier, Intervention, Site, SourceRecord, Trial
 from trials.models import TrialCondition as ConditionRow
-from trials.readers.design import ARM_WORDS, design_words
+from trials.readers.design import arm_words, design_words
 from trials.readers.finish import status_verified
 from trials.readers.gazetteer import place_site
 from trials.readers.identifiers import identifier_norm
@@ -66,7 +66,7 @@ def _registries(record: dict) -> list[str]:
 
 def _term_words(record: dict, terms: Terms) -> str:
     """Conditions, drugs and IDs as written, plus the vocabulary's labels and synonyms, and the
-    words for its design (design.DESIGN_WORDS)."""
+    words for its design and kinds of arm (design.DESIGN_WORDS, ARM_WORDS)."""
     words = [record.get("official_title"), record.get("acronym"), record.get("sponsor")]
     for condition in record.get("conditions") or []:
         words.append(condition.get("name"))
@@ -77,9 +77,7 @@ def _term_words(record: dict, terms: Terms) -> str:
         if term := terms.drugs.get(intervention.get("drug")):
             words += [term.label, *term.synonyms]
     words += [ident["id"] for ident in record.get("identifiers") or []]
-    words += design_words(record.get("design"))
-    arm_types = {arm.get("type") for arm in record.get("arms") or []}
-    words += [ARM_WORDS[kind] for kind in ARM_WORDS if kind in arm_types]
+    words += design_words(record.get("design")) + arm_words(record.get("arms"))
     return " ".join(word for word in words if word)
 
 

@@ -115,6 +115,12 @@ ARM_WORDS: dict[str, str] = {
 }
 
 
+def arm_words(arms: list | None) -> list[str]:
+    """ARM_WORDS of the kinds of arm a record's arms are, in ARM_WORDS' order."""
+    kinds = {arm.get("type") for arm in arms or []}
+    return [word for kind, word in ARM_WORDS.items() if kind in kinds]
+
+
 def design_words(design: dict | None) -> list[str]:
     """DESIGN_WORDS of a record's design, in the order of DESIGN_FIELDS (a record read back
     from jsonb has its keys in another order)."""

@@ -452,10 +452,7 @@ def _tiers(
     if query.q and any(refused := words.refused(query.q)):
         # Trials testing what the person does not want last ("psoriasis cream no steroids").
         drugs, classes = refused
-        tested = index.facet_mask("drug", list(drugs)) if drugs else None
-        if classes:
-            in_classes = index.facet_mask("drug_class", list(classes))
-            tested = in_classes if tested is None else tested | in_classes
+        tested = index.facet_mask("drug", drugs) | index.facet_mask("drug_class", classes)
         tiers = [tier & part for tier in tiers for part in (~tested, tested)]
     for_children = "child" in query.facets.get("age_group", ()) or (
         query.age is not None and query.age < 18

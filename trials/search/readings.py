@@ -36,7 +36,7 @@ from itertools import pairwise
 
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
-from trials.search.words import has_exact_syntax, has_syntax, unspaced
+from trials.search.words import has_exact_syntax, has_syntax, is_filler, unspaced
 
 # Longer text is refused by the form (params: q's max_length); it is not read either.
 MAX_LENGTH = 500
@@ -142,7 +142,6 @@ class _Lay:
     between: frozenset[str]
     nothing: tuple[tuple[str, ...], ...]  # "nothing works": every treatment failed
     kinds: tuple[tuple[str, ...], ...]  # kinds of disease ("skin diseases"), longest first
-    filler: frozenset[str]  # words a search drops ("en", "for"): no place's name
     not_places: frozenset[str]  # words typed in lower case that are no place ("summer")
     times: frozenset[str]  # months and days: no place whatever their case ("in March")
 
@@ -159,7 +158,6 @@ def _lay() -> _Lay:
         child=frozenset(_phrase(" ".join([*data["child"], *data["teen"]]))),
         teen=frozenset(_phrase(" ".join(data["teen"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
-        filler=frozenset(_phrase(" ".join(data["filler"]))),
         not_places=frozenset(data["not_places"]),
         times=frozenset(data["times"]),
         kinds=tuple(
@@ -314,9 +312,7 @@ def age_words(words: Words) -> Iterator[Reading]:
             elif (unit, after) == ("y", "o"):
                 years, last = float(folded), position + 2
             elif words.folded(position - 1) in _AGED:
-                if words.folded(position - 2) in _PAST_AGE or words.folded(position - 3) in (
-                    _PAST_AGE
-                ):
+                if any(words.folded(p) in _PAST_AGE for p in (position - 2, position - 3)):
                     continue  # "eczema started at age 8", "since age 8": the past
                 years, last, position = float(folded), position, position - 1
             elif unit not in _NOT_YEARS and (said := _after_i_am(words, position)) is not None:
@@ -684,9 +680,9 @@ def place(words: Words) -> Iterator[Reading]:
             if any(p in words.taken for p in range(start, count)):
                 return
             text = words.text[words.tokens[end][2] : words.tokens[count - 1][3]]
-            if end == count - 1 and words.folded(end) in _lay().filler:
+            if end == count - 1 and is_filler(words.folded(end)):
                 continue  # "¿hay algún estudio en …": "en" is no town
-            if any(words.folded(p) in _NOT_THERE for p in (start - 1, start - 2)):
+            if _not_there(words, start):
                 return  # "not near Paris", "anywhere but in Lyon"
             near = trigger not in _IN_WORDS and trigger not in _PLACE_AFTER  # "near", …
             lower = text == text.lower() and any(ch.isalpha() for ch in text)  # not a ZIP
@@ -919,7 +915,8 @@ _NOT_THERE = {"not", "outside", "except", "excluding", "besides", "beyond", "but
 
 
 def _not_there(words: Words, first: int) -> bool:
-    """Whether one of the two words before the place's (or its "in"'s) says it is not there."""
+    """Whether one of the two words before the place's first word (or its "in") says it is not
+    there."""
     start = first - 1 if words.folded(first - 1) in _COUNTRY_WORDS else first
     return any(words.folded(p) in _NOT_THERE for p in (start - 1, start - 2))
 

@@ -442,25 +442,30 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     names stay search words: a trial for those who failed them says them too."""
     drugs: list[str] = []
     classes: list[str] = []
-    for mention in _refusals(text):
-        (classes if mention.kind == "class" else drugs).append(mention.slug)
-    return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
-
-
-def _refusals(text: str) -> list:
-    """The vocabulary's drug and class mentions right after _REFUSING."""
     lower = text.lower()
-    if not any(cue in lower for cue in _REFUSAL_CUES):
-        return []
-    return [
-        mention
-        for mention in Vocabulary.default().find(text, ("drug", "class"))
-        if _REFUSING.search(text[max(0, mention.start - 40) : mention.start])
-    ]
+    if any(cue in lower for cue in _REFUSAL_CUES):  # a few substring tests before the regexes
+        for mention in Vocabulary.default().find(text, ("drug", "class")):
+            if _REFUSING.search(text[max(0, mention.start - 40) : mention.start]):
+                (classes if mention.kind == "class" else drugs).append(mention.slug)
+    return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
 
 
 _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "ohne", "free of",
                  "want", "rather", "instead", "other than", "alternative")  # fmt: skip
+
+
+def _negation_before(toks: list, at: int) -> int | None:
+    """Where a negation (_NEGATIONS) right before the token at `at` begins, a word or two of
+    hedging between allowed ("it isn't normal acne", "not just eczema"); None if none is."""
+    hedged = at
+    while hedged > 0 and at - hedged < 2 and toks[hedged - 1][0] in _HEDGES:
+        hedged -= 1
+    for end in range(at, hedged - 1, -1):
+        for negation in _NEGATIONS:
+            start = end - len(negation)
+            if start >= 0 and tuple(folded for folded, *_ in toks[start:end]) == negation:
+                return start
+    return None
 
 
 @lru_cache(maxsize=1024)  # _groups reads a query several times a search
@@ -478,22 +483,10 @@ def _without_negated(text: str) -> str:
     names = {m.start: m.end for m in Vocabulary.default().find(text, ("condition",))}
     cut = []
     for at, token in enumerate(toks):
-        # "it isn't normal acne", "not just eczema": a word or two of hedging between
-        hedged = at
-        while hedged > 0 and at - hedged < 2 and toks[hedged - 1][0] in _HEDGES:
-            hedged -= 1
-        for skip in range(at - hedged + 1):
-            found = False
-            for negation in _NEGATIONS:
-                before = toks[max(at - skip - len(negation), 0) : at - skip]
-                if tuple(f for f, *_ in before) == negation and len(before) == len(negation):
-                    end = names.get(token[2]) or (token[3] if token[0] in _condition_words() else 0)
-                    if end:
-                        cut.append((before[0][2], end))
-                    found = True
-                    break
-            if found:
-                break
+        negation = _negation_before(toks, at)
+        end = names.get(token[2]) or (token[3] if token[0] in _condition_words() else 0)
+        if negation is not None and end:
+            cut.append((toks[negation][2], end))
     kept = text
     for start, end in reversed(cut):
         kept = kept[:start] + " " + kept[end:]
@@ -637,7 +630,7 @@ def _relaxed_groups(text: str) -> tuple[str, list[Group]] | None:
         text = unsyntaxed
     groups = _groups(text)
     if groups:
-        groups += [group for group in _described(text) if group not in groups]
+        groups += [group for group in described(text) if group not in groups]
     return text, needed(groups)
 
 
@@ -697,10 +690,10 @@ def _diseases(text: str) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
     groups = needed(_groups(text))
     likened = _likened(text)
     named = [group for group in groups if _is_disease(group) and not set(group[0]) & likened]
-    described = [group for group in _described(text) if group not in named]
-    if not (named or described) or (len(named) == len(groups) and not described):
+    meant = [group for group in described(text) if group not in named]
+    if not (named or meant) or (len(named) == len(groups) and not meant):
         return None
-    return tuple(named), tuple(described)
+    return tuple(named), tuple(meant)
 
 
 def _about(tier: Sequence[Group], joiner: str = " & ") -> TextQuery:
@@ -794,12 +787,6 @@ def _signs() -> tuple[tuple[tuple[frozenset[str], ...], Group], ...]:
 
 
 def described(text: str) -> list[Group]:
-    """The diseases the signs a query describes mean, but those a disease it names overrules
-    (_described)."""
-    return _described(text)
-
-
-def _described(text: str) -> list[Group]:
     """The diseases a query's signs mean, when it names no disease by a condition's whole name
     as typed ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
     the hand eczema its cracking hands describe), but for a sign with the disease named among
