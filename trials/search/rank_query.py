@@ -105,6 +105,8 @@ def _simplify(node, share):
         return node
     if kind == "phrase":
         return _whole_word(node) or ("phrase", *(_simplify(child, share) for child in node[1:]))
+    if kind == "or":
+        return _alternatives(node, share)
     if kind != "and":
         return (kind, *(_simplify(child, share) for child in node[1:]))
     parts = [_simplify(child, share) for child in _and_parts(node)]
@@ -114,6 +116,38 @@ def _simplify(node, share):
     for part in kept[1:]:
         joined = ("and", joined, part)
     return joined
+
+
+def _alternatives(node, share):
+    """An OR of alternatives without those said twice or holding one said alone: `'a' | 'a' &
+    'b'` ranks as `'a'` (a drug's synonyms list its name alone and in phrases). ts_rank_cd's
+    covers are the shortest spans where the query holds: where `'a' & 'b'` holds `'a'` alone
+    already did, at the same place or before, so the covers and the rank are the same — and its
+    cost, which grows with the query's operands, is a fraction (a drug with its 25 names:
+    31 → 5 ms for 535 matches)."""
+    parts = list(dict.fromkeys(_simplify(child, share) for child in _or_parts(node)))
+    alone = {part for part in parts if part[0] == "lexeme"}
+    kept = [part for part in parts if part[0] == "lexeme" or not _required(part) & alone]
+    joined = kept[0]
+    for part in kept[1:]:
+        joined = ("or", joined, part)
+    return joined
+
+
+def _or_parts(node) -> list:
+    if node[0] != "or":
+        return [node]
+    return [*_or_parts(node[1]), *_or_parts(node[2])]
+
+
+def _required(node) -> set:
+    """The lexemes (with their weights) every match of `node` has: its words joined by AND
+    and phrases, not those of an alternative or a negation within it."""
+    if node[0] == "lexeme":
+        return {node}
+    if node[0] in ("and", "phrase"):
+        return _required(node[1]) | _required(node[2])
+    return set()
 
 
 def _and_parts(node) -> list:
