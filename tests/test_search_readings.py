@@ -500,6 +500,11 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         ),
         ("lupus Paris, France", [], "lupus Paris, France"),
         ("psoriasis in Turkey", [("country", "TR")], "psoriasis"),
+        # … and after another country in a list, "in" before the first
+        ("lupus in Argentina and Chile", [("country", "AR"), ("country", "CL")], "lupus"),
+        ("eczema in Greece, Turkey", [("country", "GR"), ("country", "TR")], "eczema"),
+        ("psoriasis turkey", [], "psoriasis turkey"),
+        ("lupus and chile", [], "lupus and chile"),
         (
             "recruiting phase 2 dermatomyositis in China",
             [("recruiting", "1"), ("phase", "PHASE2"), ("country", "CN")],

@@ -884,7 +884,11 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
         if free and words.folded(before) in ("near", "around", "to"):  # "close to"
             return None
         trigger = free and words.folded(before) in _COUNTRY_WORDS
-        if text.lower() in ambiguous and not (trigger and words.folded(before) == "in"):
+        if (
+            text.lower() in ambiguous
+            and not (trigger and words.folded(before) == "in")
+            and not _next_in_a_list(words, first, ends, value_of, most)
+        ):
             return None
         start = before if trigger else first
         return value, words.said(start, end), words.spans(range(start, end + 1))
@@ -919,6 +923,23 @@ def _not_there(words: Words, first: int) -> bool:
     there."""
     start = first - 1 if words.folded(first - 1) in _COUNTRY_WORDS else first
     return any(words.folded(p) in _NOT_THERE for p in (start - 1, start - 2))
+
+
+def _next_in_a_list(words: Words, first: int, ends, value_of, most: int) -> bool:
+    """Whether the name at `first` follows another `value_of` knows, after a comma or a joiner:
+    "Argentina and Chile", "Greece, Turkey" (a name as often a word is one there too)."""
+    before = first - 1
+    if before >= 0 and words.folded(before) in _JOINERS:
+        before -= 1
+    elif not (before >= 0 and _listed(words, before, ends)):
+        return False
+    if before < 0 or words.tokens[before][0] not in ends:
+        return False
+    end = words.tokens[before][3]
+    return any(
+        value_of(words.text[words.tokens[start][2] : end])
+        for start in range(max(before + 1 - most, 0), before + 1)
+    )
 
 
 def _listed(words: Words, position: int, ends) -> bool:
