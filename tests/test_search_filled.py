@@ -79,3 +79,22 @@ def test_a_respelt_query_is_filled_as_its_right_spelling_is(raynaud):
     assert [hit.key for hit in respelt.trials] == [hit.key for hit in right.trials]
     assert respelt.all_words == right.all_words == 1
     assert respelt.trials[0].key == "ABOUT-1"
+
+
+def test_diseases_named_apart_are_filled_with_those_about_either():
+    """ "cutaneous vasculitis in SLE": the trial about both first, then those about either
+    disease; a disease's name alone ("lupus nephritis") is never filled with its words'."""
+    for key, title in [
+        ("BOTH", "Cutaneous vasculitis in systemic lupus erythematosus"),
+        ("SLE-1", "Belimumab in systemic lupus erythematosus"),
+        ("SLE-2", "Anifrolumab for SLE"),
+        ("VASC", "Rituximab for cutaneous vasculitis"),
+        ("NEPHRITIS", "Nephritis after streptococcal infection"),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title)
+    result = search_text("cutaneous vasculitis in SLE")
+    keys = [hit.key for hit in result.trials if not hit.trial.trial_id]  # not the seeds'
+    assert keys[0] == "BOTH" and set(keys[1:]) == {"SLE-1", "SLE-2", "VASC"}
+    assert result.all_words == 1 and not result.relaxed
+    assert search_text("lupus nephritis").all_words is None
+    assert words.fills("cutaneous vasculitis in SLE") and not words.fills("lupus nephritis")

@@ -948,6 +948,10 @@ def test_places_are_read_at_the_end_of_each_clause(typed, read):
         ("balsam of Peru", []),
         ("Lupus Foundation of America", []),
         ("日本脑炎", []),  # Japanese encephalitis: no disease the vocabulary names after Japan
+        # a disease the vocabulary names is the patient's, no place ("SLE": Sleaford's code)
+        ("cutaneous vasculitis in SLE", []),
+        ("itch in AD", []),
+        ("uveitis in JIA", []),
         # months, and words and body parts the gazetteer knows as towns
         ("eczema started in March", []),
         ("acne in august", []),

@@ -684,6 +684,8 @@ def place(words: Words) -> Iterator[Reading]:
                 continue  # "¿hay algún estudio en …": "en" is no town
             if _not_there(words, start):
                 return  # "not near Paris", "anywhere but in Lyon"
+            if any(p in words.in_conditions for p in range(end, count)):
+                return  # "cutaneous vasculitis in SLE", "itch in AD": the patient's disease
             near = trigger not in _IN_WORDS and trigger not in _PLACE_AFTER  # "near", …
             lower = text == text.lower() and any(ch.isalpha() for ch in text)  # not a ZIP
             if lower and not _a_town_in_lower_case(text, near):

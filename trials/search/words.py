@@ -984,8 +984,20 @@ def _disease_phrases() -> frozenset[tuple[str, ...]]:
 def fills(text: str) -> bool:
     """Whether a query few trials have all the words of also lists those with some of them
     (FILL_BELOW): a query of several words, not web-search syntax, and not only the name of
-    diseases, whose words are one thing ("psoriatic arthritis" is no arthritis)."""
-    return can_relax(text) and not names_diseases(text)
+    diseases, whose words are one thing ("psoriatic arthritis" is no arthritis) — unless it
+    names several apart ("cutaneous vasculitis in SLE": then those about either)."""
+    return can_relax(text) and (not names_diseases(text) or _names_apart(text))
+
+
+def _names_apart(text: str) -> bool:
+    """Whether `text` names two conditions or more by words apart, not one name within
+    another's ("lupus nephritis" names lupus nephritis alone)."""
+    mentions = Vocabulary.default().find(_without_negated(text), ("condition",))
+    return any(
+        first.end <= second.start and first.slug != second.slug
+        for first in mentions
+        for second in mentions
+    )
 
 
 def can_relax(text: str) -> bool:
