@@ -258,6 +258,8 @@ LATER_CONDITIONS = frozenset(
     | {"herpes-labialis", "common-warts"}
     # Session 24.
     | {"palmoplantar-keratoderma", "keratosis-pilaris"}
+    # Session 25.
+    | {"disorders-of-keratinization"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -103,6 +103,9 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Arthritis, Juvenile", "juvenile-idiopathic-arthritis"),
         ("Reactive Arthritis", "reactive-arthritis"),
         ("Actinic Keratoses", "actinic-keratosis"),
+        # The disorders of keratinization (ichthyosis, keratoderma: its members)
+        ("Cutaneous Disorders of Keratinization", "disorders-of-keratinization"),
+        ("Disorders of cornification", "disorders-of-keratinization"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):

@@ -639,3 +639,19 @@ def test_trials_tagged_with_a_condition_named_come_before_those_with_its_words()
         "palmoplantar-keratoderma",
     )
     assert words.described("hard skin, derm says its keratoderma") == []
+
+
+def test_ichthyosis_no_trial_is_about_lists_the_disorders_of_keratinization():
+    """ "ichthyosis": no trial about it here; the trial about disorders of keratinization
+    (their group: conditions.json) is listed, saying so."""
+    Trial.objects.create(
+        key="KERAT",
+        record={},
+        title="Oral acitretin for cutaneous disorders of keratinization",
+        conditions=["disorders-of-keratinization"],
+        text_terms="Disorders of keratinization",
+    )
+    result = _run("ichthyosis")
+    assert [hit.key for hit in result.trials] == ["KERAT"]
+    assert (result.broader_from, result.broader_to) == ("ichthyosis", "Disorders of keratinization")
+    assert "palmoplantar-keratoderma" in words.named_conditions("disorders of keratinization")
