@@ -293,6 +293,10 @@ LATER_SYNONYMS = (
     | {"raised scar", "raised scars", "thick scar", "thick scars", "lumpy scar", "lumpy scars"}
     | {"lupus nephropathy", "membranous lupus nephritis", "membranous lupus nephropathy"}
     | {"class V lupus nephritis"}
+    # Session 25
+    | {"Behcet", "Behçet", "Behcets", "Behçets", "Behcet's", "Behçet's", "Morbus Behcet"}
+    | {"Morbus Behçet", "enfermedad de Behçet", "enfermedad de Behcet", "maladie de Behçet"}
+    | {"malattia di Behçet", "doença de Behçet"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn.
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")

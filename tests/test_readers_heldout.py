@@ -106,6 +106,9 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         # The disorders of keratinization (ichthyosis, keratoderma: its members)
         ("Cutaneous Disorders of Keratinization", "disorders-of-keratinization"),
         ("Disorders of cornification", "disorders-of-keratinization"),
+        # Behçet's by its name alone, as people and German registries write it
+        ("Behcets", "behcet-disease"),
+        ("Morbus Behçet", "behcet-disease"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):
