@@ -278,6 +278,18 @@ OTHER_LANGUAGES = frozenset({
     "bullöses Pemphigoid", "pemfigoide bolloso", "pioderma gangrenoso",
     "pyodermite gangréneuse", "Pyoderma gangraenosum", "vitíligo",
 })  # fmt: skip
+# Session 25: the field's diseases in Polish, none drawn.
+POLISH = frozenset({
+    "atopowe zapalenie skóry", "atopowym zapaleniem skóry", "atopowego zapalenia skóry",
+    "wyprysk atopowy", "łuszczyca", "łuszczycy", "łuszczycą", "łuszczyca plackowata",
+    "toczeń rumieniowaty układowy", "tocznia rumieniowatego układowego", "toczeń układowy",
+    "twardzina układowa", "twardziny układowej", "twardzina", "zapalenie skórno-mięśniowe",
+    "zapalenia skórno-mięśniowego", "trądzik odwrócony",
+    "ropne zapalenie apokrynowych gruczołów potowych", "toczeń skórny",
+    "toczeń rumieniowaty skórny", "toczeń rumieniowaty krążkowy", "pęcherzyca",
+    "pemfigoid pęcherzowy", "bielactwo nabyte", "bielactwo", "łysienie plackowate",
+    "pokrzywka przewlekła",
+})  # fmt: skip
 LATER_SYNONYMS = (
     frozenset({"chronic discoid lupus erythematosus", "CDLE"})
     | OTHER_LANGUAGES
@@ -297,6 +309,7 @@ LATER_SYNONYMS = (
     | {"Behcet", "Behçet", "Behcets", "Behçets", "Behcet's", "Behçet's", "Morbus Behcet"}
     | {"Morbus Behçet", "enfermedad de Behçet", "enfermedad de Behcet", "maladie de Behçet"}
     | {"malattia di Behçet", "doença de Behçet"}
+    | POLISH
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn.
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")

@@ -109,6 +109,10 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         # Behçet's by its name alone, as people and German registries write it
         ("Behcets", "behcet-disease"),
         ("Morbus Behçet", "behcet-disease"),
+        # Polish, the language of many European trials' sites
+        ("Atopowe zapalenie skóry", "atopic-dermatitis"),
+        ("Łuszczyca plackowata", "psoriasis"),
+        ("Twardzina układowa", "systemic-sclerosis"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):

@@ -489,6 +489,11 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
         # countries in the languages people search in
         ("psoriasis en Alemania", [("country", "DE")], "psoriasis"),
         ("lupus Frankreich", [("country", "FR")], "lupus"),
+        (
+            "atopowe zapalenie skóry badanie kliniczne Łódź",
+            [("near", "Łódź")],
+            "atopowe zapalenie skóry badanie kliniczne",
+        ),
         # countries joined by "or" or "and": each
         ("lupus in Germany or France", [("country", "DE"), ("country", "FR")], "lupus"),
         ("eczema in Germany and Austria", [("country", "DE"), ("country", "AT")], "eczema"),

@@ -645,6 +645,7 @@ _PLACE_AFTER = {
     for word in (
         *_STUDY_WORDS, "studie", "studien", "ensayo", "ensayos", "estudio", "estudios", "essai",
         "essais", "etude", "etudes", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios",
+        "badanie", "badania", "kliniczne",
     )
 }  # fmt: skip
 _NEAR_WORDS = {
