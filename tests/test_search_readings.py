@@ -449,6 +449,24 @@ def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
     assert chosen.read_first is None and "IN-US" not in {hit.key for hit in chosen.trials}
 
 
+@pytest.mark.django_db
+def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_those_meeting_none():
+    """ "morphea trials in China still recruiting", no trial both: those open elsewhere and
+    those closed in China (one of the two) before those closed elsewhere."""
+    for key, countries, status in [
+        ("CLOSED-US", ["US"], "COMPLETED"),
+        ("OPEN-US", ["US"], "RECRUITING"),
+        ("CLOSED-CN", ["CN"], "COMPLETED"),
+    ]:
+        Trial.objects.create(
+            key=key, record={}, title="Morphea study", countries=countries, status=status
+        )
+    result = _search({"q": "morphea trials in China still recruiting"})
+    keys = [hit.key for hit in result.trials]
+    assert result.read_first == 0
+    assert set(keys[:2]) == {"OPEN-US", "CLOSED-CN"} and keys[2] == "CLOSED-US"
+
+
 # --- Recruiting and phase words ("recruiting psoriasis trials", "phase 3 lupus") ------------
 
 

@@ -219,13 +219,15 @@ class _Matched:
     suggestion: str | None
     # The rows with every word of a query filled with partial matches (words.FILL_BELOW).
     all_words: np.ndarray | None = None
-    # The rows meeting the filters read from the words when the search was filled without them.
+    # The rows meeting the filters read from the words when the search was filled without them,
+    # and for each kind of filter read (readings.READ_FILLED) the rows meeting it.
     read_first: np.ndarray | None = None
     # The query as typed, when no trial was about the diseases it names and their group's name
     # (words.broader) was searched instead: `query.q`.
     broader_from: str | None = None
     # The rows about what a relaxed query names most closely, when filled (fulltext.about_first).
     about_first: np.ndarray | None = None
+    read_met: tuple[np.ndarray, ...] = ()  # see read_first
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -285,9 +287,9 @@ def _match(query: Query) -> _Matched:
     if "q" in masks and not (relaxed or passing or broader_from or id_pks):
         all_words = _filled(index, query.q, masks)  # not a registry ID's trial either
     everything = _combine(index, masks)
-    read_first = None
+    read_first, read_met = None, ()
     if (wider := _read_filled(index, query, masks, everything)) is not None:
-        masks, read_first, everything = wider[0], everything, wider[1]
+        masks, read_first, everything, read_met = wider[0], everything, wider[1], wider[2]
     return _Matched(
         index,
         query,
@@ -304,15 +306,17 @@ def _match(query: Query) -> _Matched:
         read_first,
         broader_from,
         about_listed,
+        read_met,
     )
 
 
 def _read_filled(
     index: FacetIndex, query: Query, masks: dict[str, np.ndarray], everything: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
-    """The masks without the READ_FILLED filters read from the words, and what they match,
-    when fewer than words.FILL_BELOW trials meet those filters and more trials have the words;
-    None otherwise (no such reading, enough trials, or no words left to search)."""
+) -> tuple[dict[str, np.ndarray], np.ndarray, tuple[np.ndarray, ...]] | None:
+    """The masks without the READ_FILLED filters read from the words, what they match, and the
+    rows meeting each kind of filter left out (a place, a status, a failure: all of its
+    filters), when fewer than words.FILL_BELOW trials meet those filters and more trials have
+    the words; None otherwise (no such reading, enough trials, or no words left to search)."""
     read = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
     read &= masks.keys()
     if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
@@ -321,7 +325,14 @@ def _read_filled(
     wider = _combine(index, kept)
     if not (wider & ~everything).any():
         return None
-    return kept, wider
+    met: dict[str, np.ndarray] = {}
+    for name in sorted(read):
+        # "still recruiting": an open trial whose status is no longer confirmed meets it here
+        # (listed after those confirmed: they are `everything`).
+        mask = open_mask(index, include_unconfirmed=True) if name == "recruiting" else masks[name]
+        kind = readings.READ_FILLED[name]
+        met[kind] = met[kind] & mask if kind in met else mask
+    return kept, wider, tuple(met.values())
 
 
 def _filled(index: FacetIndex, text: str, masks: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -416,6 +427,7 @@ def _tiers(
     all_words: np.ndarray | None = None,
     read_first: np.ndarray | None = None,
     about_first: np.ndarray | None = None,
+    read_met: tuple[np.ndarray, ...] = (),
 ) -> list[np.ndarray]:
     """The matching rows as masks in the order relevance lists them: those about what a relaxed
     query names most closely first (a list filled with those about its other diseases:
@@ -427,12 +439,12 @@ def _tiers(
         return [
             tier & part
             for part in (about_first, ~about_first)
-            for tier in _tiers(index, query, everything, all_words, read_first)
+            for tier in _tiers(index, query, everything, all_words, read_first, read_met=read_met)
         ]
     if read_first is not None:
         return [
             tier & part
-            for part in _read_parts(index, query, read_first)
+            for part in _read_parts(read_first, read_met)
             for tier in _tiers(index, query, everything, all_words)
         ]
     if all_words is not None:
@@ -507,15 +519,17 @@ def _coverage(index: FacetIndex, text: str) -> list[tuple[tuple[str, float], ...
     ]
 
 
-def _read_parts(index: FacetIndex, query: Query, read_first: np.ndarray) -> list[np.ndarray]:
+def _read_parts(read_first: np.ndarray, read_met: tuple[np.ndarray, ...]) -> list[np.ndarray]:
     """A search filled without the filters read from its words (_read_filled): the rows that
-    meet them, then the rest; for "recruiting" read ("lupus trials still recruiting") the open
-    trials whose status is no longer confirmed before the others."""
+    meet them, then the others by how many kinds of them they meet ("skin disease studies in
+    Bethesda still recruiting": those open elsewhere or closed in Bethesda before those
+    neither); for "recruiting" read, the open trials whose status is no longer confirmed meet
+    it here, after those confirmed."""
     rest = ~read_first
-    if not query.recruiting or "recruiting" not in {r.parameter for r in query.understood}:
+    if not read_met:
         return [read_first, rest]
-    unconfirmed = rest & open_mask(index, include_unconfirmed=True)
-    return [read_first, unconfirmed, rest & ~unconfirmed]
+    met = np.sum(read_met, axis=0, dtype=np.int8)
+    return [read_first, *(rest & (met == count) for count in range(len(read_met), -1, -1))]
 
 
 def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) -> list:
@@ -530,6 +544,7 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
         matched.all_words,
         matched.read_first,
         matched.about_first,
+        matched.read_met,
     )
     coverage = None
     if matched.relaxed or matched.all_words is not None:
