@@ -651,7 +651,17 @@ def test_ichthyosis_no_trial_is_about_lists_the_disorders_of_keratinization():
         conditions=["disorders-of-keratinization"],
         text_terms="Disorders of keratinization",
     )
-    result = _run("ichthyosis")
-    assert [hit.key for hit in result.trials] == ["KERAT"]
-    assert (result.broader_from, result.broader_to) == ("ichthyosis", "Disorders of keratinization")
+    for typed in ("ichthyosis", "ichthyosis studies for my son"):
+        result = _run(typed)
+        assert [hit.key for hit in result.trials] == ["KERAT"]
+        assert (result.broader_from, result.broader_to) == (
+            "ichthyosis",  # the disease, not the query's other words
+            "Disorders of keratinization",
+        )
     assert "palmoplantar-keratoderma" in words.named_conditions("disorders of keratinization")
+    # Misspelt, alone or at a sentence's end: respelt, then its group's trials.
+    for typed in ("icthyosis", "he has dry scaly skin, the doctor called it icthyosis"):
+        result = _run(typed)
+        assert [hit.key for hit in result.trials] == ["KERAT"], typed
+        assert result.corrected_from == typed and "ichthyosis" in result.corrected_to
+        assert result.broader_from == "ichthyosis"

@@ -228,6 +228,8 @@ class _Matched:
     # The rows about what a relaxed query names most closely, when filled (fulltext.about_first).
     about_first: np.ndarray | None = None
     read_met: tuple[np.ndarray, ...] = ()  # see read_first
+    # The query respelt, when it was (`query.q` unless its group was searched instead).
+    corrected_to: str | None = None
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -255,10 +257,15 @@ def _match(query: Query) -> _Matched:
             corrected_from, query = query.q, replace(query, q=better)
             masks["q"] = np.zeros(index.row_count, bool)
             masks["q"][hits] = True
+        elif not len(hits) and _respelt_group(index, query.q, better):
+            # Respelt, it names a disease no trial is about but whose group trials are
+            # ("icthyosis", "the doctor called it icthyosis"): that group's, below.
+            corrected_from, query = query.q, replace(query, q=better)
     if "q" in masks and not masks["q"].any() and words.can_relax(query.q):
         # No trial has every word: those with any of them, ranked (issue 14, point 2); those
         # of the respelt words ("excema injections for adults") when trials are about each
         # word respelt.
+        hits = np.zeros(0, np.int32)
         if better and _respelt_about(index, query.q, better):
             hits = text_rows(index, better, relaxed=True)
             if len(hits):
@@ -270,10 +277,11 @@ def _match(query: Query) -> _Matched:
         if relaxed and (first := about_first(index, query.q)) is not None:
             about_listed = np.zeros(index.row_count, bool)
             about_listed[first] = True  # listed first (_tiers)
-        if not relaxed and not passing:  # no trial is about any of the diseases it names
-            passing = passing_mentions_relaxed(index, query.q)
+        if not relaxed and not passing and not corrected_from:
+            passing = passing_mentions_relaxed(index, query.q)  # no trial is about its diseases
+    corrected_to = query.q if corrected_from else None
     broader_from = None
-    if "q" in masks and not masks["q"].any() and not corrected_from:
+    if "q" in masks and not masks["q"].any():
         # No trial is about the diseases it names, alone or among other words ("rituximab
         # pemphigus"): those about their group, if any ("pemphigus": autoimmune blistering
         # diseases; the condition facet's trials), ranked by the group's name.
@@ -307,6 +315,7 @@ def _match(query: Query) -> _Matched:
         broader_from,
         about_listed,
         read_met,
+        corrected_to,
     )
 
 
@@ -378,7 +387,7 @@ def search(query: Query) -> SearchResult:
         _facet_values(index, masks, query),
         match,
         corrected_from=corrected_from,
-        corrected_to=query.q if corrected_from else None,
+        corrected_to=matched.corrected_to,
         suggestion=matched.suggestion if not corrected_from else None,
         drop_counts=MappingProxyType(drops),
         unconfirmed_left_out=_unconfirmed_left_out(index, query, masks),
@@ -712,6 +721,15 @@ def _respelt_about(index: FacetIndex, text: str, better: str) -> bool:
     happens to be close to."""
     changed = spelling.changed_words(text, better)
     return bool(changed) and all(about(index, word) for word in changed)
+
+
+def _respelt_group(index: FacetIndex, text: str, better: str) -> bool:
+    """Whether the respelling `better` names a disease `text` does not, one of a group
+    (words.broader) that trials are about."""
+    if not set(words.named_conditions(better)) - set(words.named_conditions(text)):
+        return False
+    group = words.broader(better)
+    return group is not None and bool(index.facet_mask("condition", [group[0]]).any())
 
 
 def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:

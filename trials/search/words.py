@@ -920,8 +920,7 @@ def broader(text: str) -> tuple[str, str, str] | None:
     diseases, all of one group, and nothing else (names_diseases) or other words beside them
     ("rituximab pemphigus": about_parts): the condition whose trials a search about them that
     finds none lists instead, as (slug, label, the diseases as typed). None otherwise."""
-    only = names_diseases(text)
-    if not only and not about_parts(text):
+    if not names_diseases(text) and not about_parts(text):
         return None
     vocabulary = Vocabulary.default()
     mentions = vocabulary.find(text, ("condition",))
@@ -929,7 +928,8 @@ def broader(text: str) -> tuple[str, str, str] | None:
     if len(parents) != 1 or None in parents:
         return None
     slug = parents.pop()
-    said = text if only else " and ".join(dict.fromkeys(mention.text for mention in mentions))
+    # The diseases as typed, without the query's other words ("ichthyosis studies for kids").
+    said = " and ".join(dict.fromkeys(mention.text for mention in mentions))
     return slug, (vocabulary.condition(slug) or {}).get("label") or slug, said
 
 
