@@ -121,3 +121,36 @@ def test_a_typed_state_is_a_removable_chip_and_in_the_api(client, sited):
     assert body["understood"] == [
         {"parameter": "region", "value": "Maryland", "from": "in Maryland"}
     ]
+
+
+@pytest.fixture
+def provinces():
+    """Trials with sites in Ontario, in Québec (as written with its accent), in Western
+    Australia, and one in Ontario, California (a city, no province)."""
+    for key, sites in [
+        ("ON", [("CA", "Ontario")]),
+        ("QC", [("CA", "Québec")]),
+        ("WA-AU", [("AU", "Western Australia")]),
+        ("ONTARIO-CA-US", [("US", "California")]),
+    ]:
+        trial = Trial.objects.create(key=key, record={}, title="Psoriasis study")
+        for country, region in sites:
+            Site.objects.create(trial=trial, country=country, region=region, city="Ontario")
+
+
+def test_a_canadian_province_or_australian_state_keeps_the_trials_with_a_site_in_it(
+    client, provinces
+):
+    assert _keys(region="Ontario") == {"ON"}
+    assert _keys(region="quebec") == _keys(region="Québec") == {"QC"}
+    assert _keys(region="Western Australia") == {"WA-AU"}
+    assert _keys(region="WA") == set()  # a code is a US state's (Washington)
+    # Read from the words: the province, not the Californian town of Ontario.
+    found = [(r.parameter, r.value) for r in readings.read("psoriasis trials in Ontario")]
+    assert found == [("region", "Ontario")]
+    response = client.get("/", {"q": "psoriasis trials in Ontario"})
+    assert "Province: Ontario — from “in Ontario”" in [
+        chip["text"] for chip in response.context["chips"]
+    ]
+    assert client.get("/api/trials/", {"region": "Queensland"}).status_code == 200
+    assert client.get("/api/trials/", {"region": "Bavaria"}).status_code == 400

@@ -228,7 +228,7 @@ class TrialFilterSet(django_filters.FilterSet):
         return qs.filter(Exists(sites_within(place.lat, place.lon, within)))
 
     def filter_region(self, qs, name, value):
-        """Trials with a site in the state (regions.where); an unknown one filters nothing
+        """Trials with a site in the region (regions.where); an unknown one filters nothing
         (parse() reports it)."""
         chosen = regions.state(value)
         return qs.filter(regions.where(chosen)) if chosen else qs
@@ -419,7 +419,10 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     region = regions.state(cleaned.get("region"))
     if cleaned.get("region") and region is None:
         shown = str(cleaned["region"])[:60]
-        errors["region"] = f"region={shown!r}: a US state, by its name or two-letter code"
+        errors["region"] = (
+            f"region={shown!r}: a US state (its name or two-letter code), or a Canadian "
+            "province or Australian state (its name)"
+        )
     sort = cleaned.get("sort") or ""
     if sort == "distance" and near is None:
         if not (data.get("near") or "").strip():

@@ -36,8 +36,9 @@ DESCRIPTIONS = {
     "`within` km of it. An unknown or ambiguous place is a 400 (`unknown_place`, "
     "`ambiguous_place`, with `choices`).",
     "within": "With `near`: how far a site may be, in km (default 100).",
-    "region": "A US state, by its name or two-letter code (`Maryland`, `MD`): trials with a "
-    "site in it, as the sites' region says. An unknown state is a 400.",
+    "region": "A US state, by its name or two-letter code (`Maryland`, `MD`), or a Canadian "
+    "province or Australian state by its name (`Ontario`, `Queensland`): trials with a site in "
+    "it, as the sites' region says. An unknown region is a 400.",
 }
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -229,7 +230,7 @@ _SEARCH = {
         "previous": {"type": ["string", "null"], "description": "The previous page's URL."},
         "region": {
             "type": ["string", "null"],
-            "description": "With `region`: the US state understood, by its name.",
+            "description": "With `region`: the state or province understood, by its name.",
         },
         "near": {
             "oneOf": [

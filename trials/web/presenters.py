@@ -298,7 +298,8 @@ def _active(
         label = f"{query.near_label} (within {query.within:g} km)"
         active["near"] = {"title": "Near", "label": label}
     if query.region:
-        active["region"] = {"title": "State", "label": query.region.name}
+        title = "Province" if query.region.country == "CA" else "State"
+        active["region"] = {"title": title, "label": query.region.name}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
         if query.include_unconfirmed:
