@@ -544,6 +544,12 @@ def test_a_persons_sentence_says_or_as_a_word_and_is_read():
         ("not rheumatoid arthritis but psoriasis", "psoriasis", "rheumatoid"),
         ("psoriasis without arthritis", "psoriasis", "arthritis"),
         ("psoriasis not responding to creams", "psoriasis", None),  # no disease after "not"
+        # "without" a few words before what the person wants to be spared, in their language
+        ("tattoo removal without leaving a scar", "tattoo", "scar"),
+        ("quero tirar uma tatuagem sem ficar cicatriz", "tatuagem", "cicatriz"),
+        ("quitar tatuaje sin dejar cicatriz", "tatuaje", "cicatriz"),
+        # … not across other words: "placebo" is no bridge
+        ("trials without placebo for lupus", "lupus", None),
     ],
 )
 def test_a_disease_the_person_says_they_do_not_have_is_not_searched(typed, kept, dropped):

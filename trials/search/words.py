@@ -413,6 +413,15 @@ _NEGATIONS = (
 _NEGATION_WORDS = frozenset(word for negation in _NEGATIONS for word in negation) - {"t"}
 # Words that may stand between a negation and the disease it denies.
 _HEDGES = {"normal", "just", "really", "regular", "typical", "simple", "ordinary", "usual", "plain"}
+# … and between "without" (in five languages) and what the person wants to be spared: "without
+# leaving a scar", "sem ficar cicatriz", "sin dejar cicatrices", "sans laisser de cicatrice".
+_WITHOUT = frozenset({"without", "sem", "sin", "sans", "ohne"})
+_SPARED_BRIDGES = {
+    "leaving", "leave", "getting", "get", "causing", "cause", "having", "a", "any", "ficar",
+    "deixar", "dejar", "quedar", "quede", "laisser", "avoir", "de", "une", "un", "uma", "um",
+    "una", "marcas", "marks", "mark",
+}  # fmt: skip
+_MAX_BRIDGES = 3
 
 
 # A person who does not want a placebo ("no placebo", "i dont want to end up on placebo")
@@ -465,6 +474,11 @@ def _negation_before(toks: list, at: int) -> int | None:
             start = end - len(negation)
             if start >= 0 and tuple(folded for folded, *_ in toks[start:end]) == negation:
                 return start
+    bridged = at
+    while bridged > 0 and at - bridged < _MAX_BRIDGES and toks[bridged - 1][0] in _SPARED_BRIDGES:
+        bridged -= 1
+    if bridged < at and bridged > 0 and toks[bridged - 1][0] in _WITHOUT:
+        return bridged - 1
     return None
 
 
@@ -484,7 +498,8 @@ def _without_negated(text: str) -> str:
     cut = []
     for at, token in enumerate(toks):
         negation = _negation_before(toks, at)
-        end = names.get(token[2]) or (token[3] if token[0] in _condition_words() else 0)
+        named = token[0] in _condition_words() or (token[0],) in _disease_phrases()
+        end = names.get(token[2]) or (token[3] if named else 0)
         if negation is not None and end:
             cut.append((toks[negation][2], end))
     kept = text
