@@ -259,7 +259,7 @@ LATER_CONDITIONS = frozenset(
     # Session 24.
     | {"palmoplantar-keratoderma", "keratosis-pilaris"}
     # Session 25.
-    | {"disorders-of-keratinization"}
+    | {"disorders-of-keratinization", "port-wine-stain"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -113,6 +113,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Atopowe zapalenie skóry", "atopic-dermatitis"),
         ("Łuszczyca plackowata", "psoriasis"),
         ("Twardzina układowa", "systemic-sclerosis"),
+        ("Port Wine Stain", "port-wine-stain"),
+        ("Capillary Malformation", "port-wine-stain"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):
