@@ -98,3 +98,28 @@ def test_diseases_named_apart_are_filled_with_those_about_either():
     assert result.all_words == 1 and not result.relaxed
     assert search_text("lupus nephritis").all_words is None
     assert words.fills("cutaneous vasculitis in SLE") and not words.fills("lupus nephritis")
+
+
+def test_a_drug_few_trials_test_is_filled_with_its_class(client):
+    """ "infliximab": its trial first, then those of the other TNF inhibitors (their class,
+    words.same_class); not "biologics" (too broad a class), and not a drug among other words."""
+    for key, title, drugs, classes in [
+        ("INFLIXIMAB", "Infliximab in sarcoidosis", ["infliximab"], ["tnf-inhibitors"]),
+        ("ADALIMUMAB", "Adalimumab in uveitis", ["adalimumab"], ["tnf-inhibitors"]),
+        ("DUPILUMAB", "Dupilumab in eczema", ["dupilumab"], ["il-4-il-13-inhibitors"]),
+    ]:
+        Trial.objects.create(
+            key=key, record={}, title=title, drugs=drugs, drug_classes=[*classes, "biologics"]
+        )
+    result = search_text("infliximab")
+    keys = [hit.key for hit in result.trials]
+    assert keys == ["INFLIXIMAB", "ADALIMUMAB"]
+    assert (result.class_first, result.same_class) == (1, "TNF inhibitors")
+    assert _reference_keys("infliximab") == set(keys)
+    html = client.get("/", {"q": "infliximab"}).content.decode()
+    assert "1 trial matches “infliximab” and is listed first" in html
+    assert "after it, trials of other TNF inhibitors" in html
+    body = client.get("/api/trials/", {"q": "infliximab"}).json()
+    assert (body["class_first"], body["same_class"], body["count"]) == (1, "TNF inhibitors", 2)
+    assert search_text("infliximab sarcoidosis").class_first is None
+    assert words.same_class("biologics") is None and words.same_class("infliximab or x") is None

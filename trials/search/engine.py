@@ -163,6 +163,11 @@ class SearchResult:
     # blistering diseases).
     broader_from: str | None = None
     broader_to: str | None = None
+    # Few trials (words.FILL_BELOW) test the drugs a query names and nothing else: this many,
+    # listed first; after them (counted in `count`) the trials of other drugs of their class
+    # (`same_class`, its label: words.same_class). None when the search was not filled so.
+    class_first: int | None = None
+    same_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,10 @@ class _Matched:
     read_met: tuple[np.ndarray, ...] = ()  # see read_first
     # The query respelt, when it was (`query.q` unless its group was searched instead).
     corrected_to: str | None = None
+    # The rows testing the drugs a query names, when filled with their class's (_class_filled),
+    # and the class's label.
+    class_first: np.ndarray | None = None
+    same_class: str | None = None
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -294,6 +303,9 @@ def _match(query: Query) -> _Matched:
     all_words = None
     if "q" in masks and not (relaxed or passing or broader_from or id_pks):
         all_words = _filled(index, query.q, masks)  # not a registry ID's trial either
+    class_first, same_class = None, None
+    if "q" in masks and not (relaxed or passing or broader_from or id_pks) and all_words is None:
+        class_first, same_class = _class_filled(index, query.q, masks)
     everything = _combine(index, masks)
     read_first, read_met = None, ()
     if (wider := _read_filled(index, query, masks, everything)) is not None:
@@ -316,7 +328,28 @@ def _match(query: Query) -> _Matched:
         about_listed,
         read_met,
         corrected_to,
+        class_first,
+        same_class,
     )
+
+
+def _class_filled(
+    index: FacetIndex, text: str, masks: dict[str, np.ndarray]
+) -> tuple[np.ndarray | None, str | None]:
+    """When fewer than words.FILL_BELOW trials match a query naming drugs and nothing else
+    ("infliximab"), the trials of the other drugs of their class (words.same_class) join the
+    match, after them: masks["q"] becomes both; the rows matching the words and the class's
+    label are returned. (None, None) when not filled so."""
+    strict = masks["q"]
+    if not 0 < int(np.count_nonzero(strict)) < words.FILL_BELOW:
+        return None, None
+    if (chosen := words.same_class(text)) is None:
+        return None, None
+    more = index.facet_mask("drug_class", [chosen[0]])
+    if not (more & ~strict & index.alive).any():
+        return None, None
+    masks["q"] = strict | more
+    return strict, chosen[1]
 
 
 def _read_filled(
@@ -402,6 +435,12 @@ def search(query: Query) -> SearchResult:
             int(np.count_nonzero(matched.read_first)) if matched.read_first is not None else None
         ),
         broader_from=matched.broader_from,
+        class_first=(
+            int(np.count_nonzero(matched.everything & matched.class_first))
+            if matched.class_first is not None
+            else None
+        ),
+        same_class=matched.same_class,
         about_first=(
             int(np.count_nonzero(matched.everything & matched.about_first))
             if matched.about_first is not None
@@ -550,7 +589,7 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
         index,
         query,
         matched.everything,
-        matched.all_words,
+        matched.all_words if matched.all_words is not None else matched.class_first,
         matched.read_first,
         matched.about_first,
         matched.read_met,

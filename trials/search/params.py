@@ -182,8 +182,9 @@ class TrialFilterSet(django_filters.FilterSet):
         when it names diseases that no trial is about (fulltext.passing_mentions);
         relaxed when no trial has them all (engine.search): to the trials about the diseases
         it names among other words (words.about_choice), else to any of its words; and with
-        its relaxed matches too when fewer than words.FILL_BELOW have them all; when nothing
-        matches, the trials about the group of the diseases it names (words.broader)."""
+        its relaxed matches too when fewer than words.FILL_BELOW have them all (a query naming
+        drugs alone: with its drugs' class's trials, words.same_class); when nothing matches,
+        the trials about the group of the diseases it names (words.broader)."""
         strict = _text_query(value)
         matching = Trial.objects.filter(search=strict)
         if words.names_diseases(value) and fulltext.ABOUT_CHECK_MAX >= matching.count() > 0:
@@ -191,7 +192,15 @@ class TrialFilterSet(django_filters.FilterSet):
             if not about.exists():
                 matching = Trial.objects.none()
         if not words.can_relax(value):
-            return qs.filter(pk__in=matching.values("pk") if matching.exists() else _broader(value))
+            if not matching.exists():
+                return qs.filter(pk__in=_broader(value))
+            chosen = words.same_class(value)
+            if chosen and matching[: words.FILL_BELOW].count() < words.FILL_BELOW:
+                # Filled with the trials of its drugs' class (engine._class_filled).
+                return qs.filter(
+                    Q(pk__in=matching.values("pk")) | facets.get("drug_class").where([chosen[0]])
+                )
+            return qs.filter(pk__in=matching.values("pk"))
         found = matching.count()
         if not found:
             relaxed = Trial.objects.filter(_relaxed(value))

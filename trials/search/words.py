@@ -1127,3 +1127,37 @@ def named_conditions(text: str) -> tuple[str, ...]:
     }
     children = {slug for slug, c in vocabulary.conditions.items() if c.get("parent") in named}
     return tuple(sorted(named | children))
+
+
+# A drug class a query naming only drugs is filled with (same_class): at most this many
+# drugs ("biologics", 68, and "interleukin inhibitors", 32, say too little of a drug).
+SAME_CLASS_MAX = 20
+
+
+@lru_cache(maxsize=1024)
+def same_class(text: str) -> tuple[str, str] | None:
+    """(slug, label) of the drug class a query naming drugs and nothing else ("infliximab",
+    "Remicade trials") is filled with when few trials test them (engine: listed after them):
+    the smallest class all of them belong to, of two to SAME_CLASS_MAX drugs. None otherwise
+    (a class named, a disease or any other word, web-search syntax)."""
+    if has_syntax(text):
+        return None
+    vocabulary = Vocabulary.default()
+    mentions = vocabulary.find(text, ("drug", "class", "condition"))
+    if not mentions or any(mention.kind != "drug" for mention in mentions):
+        return None
+    left = text
+    for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
+        left = left[: mention.start] + " " + left[mention.end :]
+    if any(word not in _not_naming() for word in _words(left)):
+        return None
+    shared = set.intersection(*(set(vocabulary.classes_of.get(m.slug, ())) for m in mentions))
+    sizes = {
+        slug: len(vocabulary.drug_classes[slug].get("members", ()))
+        for slug in shared
+        if 2 <= len(vocabulary.drug_classes[slug].get("members", ())) <= SAME_CLASS_MAX
+    }
+    if not sizes:
+        return None
+    slug = min(sizes, key=lambda slug: (sizes[slug], slug))
+    return slug, vocabulary.drug_classes[slug].get("label") or slug

@@ -239,6 +239,10 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             "relaxed": result.relaxed,
             # Few trials had every word of `q`: this many, listed first; then those with some.
             "all_words": result.all_words,
+            # Few trials matched `q`, which names drugs alone: this many, listed first; then
+            # the trials of other drugs of their class (`same_class`, its name).
+            "class_first": result.class_first,
+            "same_class": result.same_class,
             # Few trials met a treatment failure or a place read from `q` ("prednisone didn't
             # help", "in Japan"): this many, listed first; then the search's trials without it.
             "read_first": result.read_first,

@@ -258,6 +258,19 @@ _SEARCH = {
                 "words. Null when every listed trial has every word."
             ),
         },
+        "class_first": {
+            "type": ["integer", "null"],
+            "description": (
+                "`q` names drugs and nothing else, and fewer than 10 trials matched it: this "
+                "many (within the other filters), listed first; after them, and in `count`, "
+                "the trials of other drugs of their class (`same_class`). Null when the list "
+                "was not filled so."
+            ),
+        },
+        "same_class": {
+            "type": ["string", "null"],
+            "description": "With `class_first`: the drug class the list was filled with.",
+        },
         "read_first": {
             "type": ["integer", "null"],
             "description": (

@@ -95,6 +95,8 @@ def search_page(
         "relaxed": result.relaxed,
         "described": _described(query, result),
         "all_words": result.all_words,
+        "class_first": result.class_first,
+        "same_class": result.same_class,
         "about_first": result.about_first,
         "read_first": result.read_first,
         "read_first_by": _filled_by(query) if result.read_first is not None else None,
