@@ -107,9 +107,17 @@ def test_a_drug_few_trials_test_is_filled_with_its_class(client):
         ("INFLIXIMAB", "Infliximab in sarcoidosis", ["infliximab"], ["tnf-inhibitors"]),
         ("ADALIMUMAB", "Adalimumab in uveitis", ["adalimumab"], ["tnf-inhibitors"]),
         ("DUPILUMAB", "Dupilumab in eczema", ["dupilumab"], ["il-4-il-13-inhibitors"]),
+        ("ETANERCEPT", "Etanercept in uveitis", ["etanercept"], ["tnf-inhibitors"]),
     ]:
+        # The etanercept trial turns away those treated with Remicade (infliximab): not one
+        # for them (nor one the exclusion-only check would flag).
+        criteria = {"exclusion": ["Prior Remicade"]} if key == "ETANERCEPT" else {}
         Trial.objects.create(
-            key=key, record={}, title=title, drugs=drugs, drug_classes=[*classes, "biologics"]
+            key=key,
+            record={"criteria": criteria},
+            title=title,
+            drugs=drugs,
+            drug_classes=[*classes, "biologics"],
         )
     result = search_text("infliximab")
     keys = [hit.key for hit in result.trials]

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from portal.replicas import search_connection
 from trials.models import (
     MATCH_START,
     MATCH_STOP,
@@ -26,9 +27,10 @@ from trials.models import (
     Status,
     Trial,
     headline_part,
+    ids,
     unconfirmed_before,
 )
-from trials.search import facets, labels, lexemes, readings, regions, spelling, words
+from trials.search import cache, facets, labels, lexemes, readings, regions, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import (
     about,
@@ -345,11 +347,30 @@ def _class_filled(
         return None, None
     if (chosen := words.same_class(text)) is None:
         return None, None
-    more = index.facet_mask("drug_class", [chosen[0]])
-    if not (more & ~strict & index.alive).any():
+    more = index.facet_mask("drug_class", [chosen[0]]) & ~strict & index.alive
+    if more.any():
+        more[_excluding(index, text, more)] = False  # those turning its takers away: none
+    if not more.any():
         return None, None
     masks["q"] = strict | more
     return strict, chosen[1]
+
+
+def _excluding(index: FacetIndex, text: str, rows: np.ndarray) -> np.ndarray:
+    """The rows of `rows` (a mask) whose exclusion criteria name the drugs `text` names
+    (words.drug_names_pattern), cached until the data changes."""
+    key = ((text, "excluding its drugs"), index.seq)
+    found = cache.TEXT_HITS.get(key)
+    if found is None:
+        with search_connection().cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM trials_trial WHERE id = ANY(%s)"
+                " AND record->'criteria'->>'exclusion' ~* %s",
+                [ids(index.pks[rows].tolist()), words.drug_names_pattern(text)],
+            )
+            found = index.rows_of(np.fromiter((row[0] for row in cursor), np.int64))
+        cache.TEXT_HITS.put(key, found)
+    return found
 
 
 def _read_filled(

@@ -20,6 +20,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
 
@@ -197,9 +198,13 @@ class TrialFilterSet(django_filters.FilterSet):
             chosen = words.same_class(value)
             if chosen and matching[: words.FILL_BELOW].count() < words.FILL_BELOW:
                 # Filled with the trials of its drugs' class (engine._class_filled).
-                return qs.filter(
-                    Q(pk__in=matching.values("pk")) | facets.get("drug_class").where([chosen[0]])
+                # Not those whose exclusion criteria name its drugs.
+                excluding = RawSQL(
+                    "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s",
+                    [words.drug_names_pattern(value)],
                 )
+                siblings = facets.get("drug_class").where([chosen[0]]) & ~Q(pk__in=excluding)
+                return qs.filter(Q(pk__in=matching.values("pk")) | siblings)
             return qs.filter(pk__in=matching.values("pk"))
         found = matching.count()
         if not found:

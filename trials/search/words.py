@@ -1161,3 +1161,17 @@ def same_class(text: str) -> tuple[str, str] | None:
         return None
     slug = min(sizes, key=lambda slug: (sizes[slug], slug))
     return slug, vocabulary.drug_classes[slug].get("label") or slug
+
+
+def drug_names_pattern(text: str) -> str:
+    """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `text` names
+    (labels, synonyms, as typed), each whole: the trials of their class whose exclusion criteria
+    name them are not listed for them (engine._class_filled: a lebrikizumab trial that turns
+    away those treated with dupilumab is none for "dupilumab")."""
+    vocabulary = Vocabulary.default()
+    names: set[str] = set()
+    for mention in vocabulary.find(text, ("drug",)):
+        drug = vocabulary.drug(mention.slug) or {}
+        names.update([mention.text, drug.get("label") or "", *drug.get("synonyms", [])])
+    escaped = sorted((re.sub(r"([^\w\s])", r"\\\1", name) for name in names if name), key=len)
+    return r"\y(" + "|".join(reversed(escaped)) + r")\y"
