@@ -31,6 +31,7 @@ from trials.readers.design import arm_words, design_words
 from trials.readers.finish import status_verified
 from trials.readers.gazetteer import place_site
 from trials.readers.identifiers import identifier_norm
+from trials.readers.instruments import instrument_words
 from trials.readers.merge import priority
 from trials.readers.refractory import NONE_NAMED
 
@@ -65,8 +66,9 @@ def _registries(record: dict) -> list[str]:
 
 
 def _term_words(record: dict, terms: Terms) -> str:
-    """Conditions, drugs and IDs as written, plus the vocabulary's labels and synonyms, and the
-    words for its design and kinds of arm (design.DESIGN_WORDS, ARM_WORDS)."""
+    """Conditions, drugs and IDs as written, plus the vocabulary's labels and synonyms, the
+    words for its design and kinds of arm (design.DESIGN_WORDS, ARM_WORDS), and the acronyms of
+    the instruments its outcomes are measured with (readers.instruments)."""
     words = [record.get("official_title"), record.get("acronym"), record.get("sponsor")]
     for condition in record.get("conditions") or []:
         words.append(condition.get("name"))
@@ -78,6 +80,7 @@ def _term_words(record: dict, terms: Terms) -> str:
             words += [term.label, *term.synonyms]
     words += [ident["id"] for ident in record.get("identifiers") or []]
     words += design_words(record.get("design")) + arm_words(record.get("arms"))
+    words += instrument_words(record.get("outcomes"))
     return " ".join(word for word in words if word)
 
 

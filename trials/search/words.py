@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
 
+from trials.readers.instruments import instruments
 from trials.readers.places import country_name_ends
 from trials.readers.vocabulary import (
     VOCAB_DIR,
@@ -227,6 +228,10 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             key = _key(_words(name))
             if key not in said and any(_says(key, say) for say in said):
                 add([name], [])
+    # An outcome instrument's names mean its acronym, which the trials measured with it have
+    # among their terms ("dermatology life quality index": DLQI; readers.instruments).
+    for instrument in instruments():
+        add([*instrument.get("names", []), *instrument.get("also", [])], [instrument["acronym"]])
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"], *lay["teen"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
