@@ -131,3 +131,15 @@ def test_a_drug_few_trials_test_is_filled_with_its_class(client):
     assert (body["class_first"], body["same_class"], body["count"]) == (1, "TNF inhibitors", 2)
     assert search_text("infliximab sarcoidosis").class_first is None
     assert words.same_class("biologics") is None and words.same_class("infliximab or x") is None
+
+
+def test_a_drug_whose_class_has_too_many_other_trials_is_not_filled(monkeypatch):
+    for key, drugs in [("INFLIXIMAB", ["infliximab"]), ("ADALIMUMAB", ["adalimumab"])]:
+        Trial.objects.create(
+            key=key, record={}, title=f"{key.title()} study", drugs=drugs,
+            drug_classes=["tnf-inhibitors"],
+        )  # fmt: skip
+    monkeypatch.setattr(words, "SAME_CLASS_TRIALS_MAX", 0)
+    result = search_text("infliximab")
+    assert [hit.key for hit in result.trials] == ["INFLIXIMAB"] and result.class_first is None
+    assert _reference_keys("infliximab") == {"INFLIXIMAB"}

@@ -348,8 +348,9 @@ def _class_filled(
     if (chosen := words.same_class(text)) is None:
         return None, None
     more = index.facet_mask("drug_class", [chosen[0]]) & ~strict & index.alive
-    if more.any():
-        more[_excluding(index, text, more)] = False  # those turning its takers away: none
+    if not 0 < int(np.count_nonzero(more)) <= words.SAME_CLASS_TRIALS_MAX:
+        return None, None
+    more[_excluding(index, text, more)] = False  # those turning its takers away: none
     if not more.any():
         return None, None
     masks["q"] = strict | more

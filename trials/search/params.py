@@ -197,14 +197,19 @@ class TrialFilterSet(django_filters.FilterSet):
                 return qs.filter(pk__in=_broader(value))
             chosen = words.same_class(value)
             if chosen and matching[: words.FILL_BELOW].count() < words.FILL_BELOW:
-                # Filled with the trials of its drugs' class (engine._class_filled).
-                # Not those whose exclusion criteria name its drugs.
-                excluding = RawSQL(
-                    "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s",
-                    [words.drug_names_pattern(value)],
-                )
-                siblings = facets.get("drug_class").where([chosen[0]]) & ~Q(pk__in=excluding)
-                return qs.filter(Q(pk__in=matching.values("pk")) | siblings)
+                # Filled with the trials of its drugs' class (engine._class_filled), at most
+                # SAME_CLASS_TRIALS_MAX of them, not those whose exclusion criteria name its
+                # drugs.
+                others = Trial.objects.filter(facets.get("drug_class").where([chosen[0]]))
+                others = others.exclude(pk__in=matching.values("pk"))
+                most = words.SAME_CLASS_TRIALS_MAX
+                if others[: most + 1].count() <= most:
+                    excluding = RawSQL(
+                        "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s",
+                        [words.drug_names_pattern(value)],
+                    )
+                    siblings = others.exclude(pk__in=excluding).values("pk")
+                    return qs.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=siblings))
             return qs.filter(pk__in=matching.values("pk"))
         found = matching.count()
         if not found:

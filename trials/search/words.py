@@ -1137,6 +1137,9 @@ def named_conditions(text: str) -> tuple[str, ...]:
 # A drug class a query naming only drugs is filled with (same_class): at most this many
 # drugs ("biologics", 68, and "interleukin inhibitors", 32, say too little of a drug).
 SAME_CLASS_MAX = 20
+# … and of at most this many other trials: each one's exclusion criteria are read (a class of
+# 11,827 trials at 100k took 1.2 s), and a list of thousands is no neighbourhood.
+SAME_CLASS_TRIALS_MAX = 500
 
 
 @lru_cache(maxsize=1024)
