@@ -289,6 +289,20 @@ POLISH = frozenset({
     "toczeń rumieniowaty skórny", "toczeń rumieniowaty krążkowy", "pęcherzyca",
     "pemfigoid pęcherzowy", "bielactwo nabyte", "bielactwo", "łysienie plackowate",
     "pokrzywka przewlekła",
+    # … and more of the field's diseases in other languages (session 25).
+    "artrite psoriásica", "artritis psoriásica", "arthrite psoriasique", "rhumatisme psoriasique",
+    "Psoriasisarthritis", "artrite psoriasica",
+    "łuszczycowe zapalenie stawów", "artropatia psoriasica", "syndrome de Gougerot-Sjögren",
+    "Gougerot-Sjögren", "síndrome de Sjögren", "sindrome di Sjögren", "Sjögren-Syndrom",
+    "zespół Sjögrena", "artritis reumatoide", "artrite reumatoide", "polyarthrite rhumatoïde",
+    "rheumatoide Arthritis", "reumatoidalne zapalenie stawów", "osiowa spondyloartropatia",
+    "spondyloartropatia osiowa", "zesztywniające zapalenie stawów kręgosłupa",
+    "axiale Spondyloarthritis", "spondyloarthrite axiale", "espondiloartritis axial",
+    "spondiloartrite assiale", "espondiloartrite axial", "ankylosierende Spondylitis",
+    "Ailevi Akdeniz Ateşi", "Akdeniz ateşi", "rodzinna gorączka śródziemnomorska",
+    "artrite idiopática juvenil", "artritis idiopática juvenil", "arthrite juvénile idiopathique",
+    "juvenile idiopathische Arthritis", "artrite idiopatica giovanile",
+    "młodzieńcze idiopatyczne zapalenie stawów",
 })  # fmt: skip
 LATER_SYNONYMS = (
     frozenset({"chronic discoid lupus erythematosus", "CDLE"})

@@ -115,6 +115,12 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Twardzina układowa", "systemic-sclerosis"),
         ("Port Wine Stain", "port-wine-stain"),
         ("Capillary Malformation", "port-wine-stain"),
+        # the rheumatic neighbours in the languages their sites' patients write
+        ("Artrite psoriásica", "psoriatic-arthritis"),
+        ("Osiowa spondyloartropatia", "axial-spondyloarthritis"),
+        ("Syndrome de Gougerot-Sjögren", "sjogren-syndrome"),
+        ("Artrite idiopatica giovanile", "juvenile-idiopathic-arthritis"),
+        ("Ailevi Akdeniz Ateşi", "familial-mediterranean-fever"),
     ],
 )
 def test_condition_names_of_other_diseases_and_languages(name, slug):
