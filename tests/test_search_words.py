@@ -109,6 +109,8 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
         ("アトピー性皮膚炎の治験", "アトピー性皮膚炎 の 治験"),
         ("건선임상시험", "건선 임상시험"),
         ("건선이 있는데", "건선 이 있는데"),  # a particle after a name: a word of its own
+        # … only at a word's end: none inside a word ("이" in hydroxychloroquine, steroids)
+        ("하이드록시클로로퀸이랑 스테로이드", "하이드록시클로로퀸이랑 스테로이드"),
         ("乾癬の治験はありますか", "乾癬 の 治験 は ありますか"),
         ("dupilumab 特应性皮炎 Beijing", "dupilumab 特应性皮炎 Beijing"),
         ("psoriasis in Berlin", "psoriasis in Berlin"),  # nothing to cut: as typed

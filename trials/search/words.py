@@ -296,6 +296,8 @@ def spaced(text: str) -> str:
                 (n for n in range(min(longest, len(run) - at), 0, -1) if run[at : at + n] in names),
                 0,
             )
+            if size == 1 and _HANGUL.match(run[at]) and at + 1 < len(run):
+                size = 0  # a Korean particle ends a word: "이" inside "하이드록시…" is none
             if not size:
                 at += 1
                 continue
@@ -306,6 +308,8 @@ def spaced(text: str) -> str:
 
     return " ".join(_UNSPACED.sub(cut, text).split())
 
+
+_HANGUL = re.compile("[\uac00-\ud7af]")
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 _MAB = re.compile(r"mab\b", re.IGNORECASE)  # a monoclonal antibody's name: "adalimumab"
