@@ -169,6 +169,10 @@ def test_or_is_read_as_words_beside_places_and_statuses():
     assert readings.without("lupus or X", [(9, 10)]) == "lupus"
     # A reading between two "or": one "or" is left, between the words either side.
     assert _rest("psoriasis or phase 3 or eczema") == "psoriasis or eczema"
+    # An "or" between two words taken goes with them: no choice between the words beside.
+    assert _rest("biologics for children or teens with skin disease") == (
+        "biologics for with skin disease"
+    )
 
 
 @pytest.mark.parametrize(

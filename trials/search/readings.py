@@ -1128,7 +1128,12 @@ def without(text: str, spans: list[tuple[int, int]]) -> str:
     that was taken ("-" of "steroid-resistant", "'" of "didn't", "'s" of "women's") dropped."""
     kept, position = [], 0
     for start, end in sorted(spans):
-        kept.append(text[position:start])
+        between = text[position:start]
+        # A joiner between two words taken joined them: "for children or teens with" is "for
+        # with", not "for or with" (an "or" choosing between "for" and "with").
+        if position and between.strip(" ,").lower() in _JOINED_TAKEN:
+            between = " "
+        kept.append(between)
         position = max(position, end)
     kept.append(text[position:])
     pieces = [
@@ -1148,6 +1153,8 @@ def without(text: str, spans: list[tuple[int, int]]) -> str:
         left.pop()
     return " ".join(left)
 
+
+_JOINED_TAKEN = {"or", "and", "/", "&", ""}
 
 # What is left of a taken word's possessive ("women's health": "'s").
 _POSSESSIVE = re.compile(r"['’]s")
