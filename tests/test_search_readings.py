@@ -61,7 +61,7 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("my son has vitiligo", CHILD, "my has vitiligo"),
         ("Baby with eczema", CHILD, "with eczema"),
         ("teenagers acne", CHILD, "acne"),
-        ("kids and teens with psoriasis", CHILD, "and with psoriasis"),
+        ("kids and teens with psoriasis", CHILD, "with psoriasis"),
         ("dermatomyositis not responding to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis failed methotrexate", FAILED_MTX, "dermatomyositis"),
         ("methotrexate-resistant dermatomyositis", FAILED_MTX, "dermatomyositis"),
@@ -817,7 +817,7 @@ def test_a_search_for_one_sex_ranks_the_trials_for_it_only_first(db):
         (
             "kids and adults with eczema",
             [("age_group", "child"), ("age_group", "adult")],
-            "and with eczema",
+            "with eczema",
         ),
     ],
 )
