@@ -48,16 +48,28 @@ def patterns() -> list[tuple[str, str | None, str | None]]:
     return found
 
 
+# A text's words as the patterns' boundaries cut them: runs of letters, runs of digits.
+_RUNS = re.compile(r"[A-Za-z]+|[0-9]+")
+
+
 @cache
-def _compiled() -> tuple[tuple[str, re.Pattern | None, re.Pattern | None], ...]:
-    return tuple(
-        (
-            acronym,
-            re.compile(exact) if exact else None,
-            re.compile(anycase, re.IGNORECASE) if anycase else None,
+def _compiled() -> tuple[tuple[str, tuple[frozenset[str], ...], re.Pattern], ...]:
+    """Per instrument: its acronym, the words each of its acronyms (as written) and names (in
+    lower case) is made of — a text that names it has all the words of one, set look-ups
+    before any pattern (the import's cost) — and its pattern (acronyms or names)."""
+    found = []
+    for instrument, (acronym, exact, anycase) in zip(instruments(), patterns(), strict=True):
+        scoped = [f"(?-i:{exact})" if exact else None, f"(?:{anycase})" if anycase else None]
+        acronyms = [acronym, *instrument.get("also", [])]
+        names = [name.lower() for name in instrument.get("names", [])]
+        found.append(
+            (
+                acronym,
+                tuple(frozenset(_RUNS.findall(literal)) for literal in [*acronyms, *names]),
+                re.compile("|".join(p for p in scoped if p), re.IGNORECASE),
+            )
         )
-        for acronym, exact, anycase in patterns()
-    )
+    return tuple(found)
 
 
 def measures_text(outcomes: list | None) -> str:
@@ -75,8 +87,23 @@ def instrument_words(outcomes: list | None) -> list[str]:
     text = measures_text(outcomes)
     if not text:
         return []
+    runs = set(_RUNS.findall(text))
+    runs |= {run.lower() for run in runs}  # a name's words in any case
+    compiled, by_word = _compiled(), _by_word()
+    candidates = sorted({at for run in runs for at in by_word.get(run, ())})
     return [
-        acronym
-        for acronym, exact, anycase in _compiled()
-        if (exact and exact.search(text)) or (anycase and anycase.search(text))
+        compiled[at][0]
+        for at in candidates
+        if any(words <= runs for words in compiled[at][1]) and compiled[at][2].search(text)
     ]
+
+
+@cache
+def _by_word() -> dict[str, tuple[int, ...]]:
+    """A word -> the instruments (their places in _compiled) one of whose literals has it."""
+    found: dict[str, set[int]] = {}
+    for at, (_, literals, _) in enumerate(_compiled()):
+        for words in literals:
+            for word in words:
+                found.setdefault(word, set()).add(at)
+    return {word: tuple(sorted(places)) for word, places in found.items()}
