@@ -51,7 +51,7 @@ REGIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "07": ("Nova Scotia", "NS"),
         "08": ("Ontario", "ON"),
         "09": ("Prince Edward Island", "PE", "PEI"),
-        "10": ("Quebec", "QC"),
+        "10": ("Quebec", "QC", "Québec"),
         "11": ("Saskatchewan", "SK"),
         "12": ("Yukon", "YT"),
         "13": ("Northwest Territories", "NT"),

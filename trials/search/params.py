@@ -80,6 +80,25 @@ def _text_query(value: str, relaxed: bool = False) -> SearchQuery:
     return _search_query(words.read(value, relaxed))
 
 
+def _same_class(matching, value: str):
+    """The engine's class fill (engine._class_filled): when fewer than words.FILL_BELOW trials
+    match `value`, which names drugs alone, the pks of the other trials of their class
+    (words.same_class), at most SAME_CLASS_TRIALS_MAX of them, less those whose exclusion
+    criteria name its drugs; None when not filled so."""
+    chosen = words.same_class(value)
+    if not chosen or matching[: words.FILL_BELOW].count() >= words.FILL_BELOW:
+        return None
+    others = Trial.objects.filter(facets.get("drug_class").where([chosen[0]]))
+    others = others.exclude(pk__in=matching.values("pk"))
+    if others[: words.SAME_CLASS_TRIALS_MAX + 1].count() > words.SAME_CLASS_TRIALS_MAX:
+        return None
+    excluding = RawSQL(
+        "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s",
+        [words.drug_names_pattern(value)],
+    )
+    return others.exclude(pk__in=excluding).values("pk")
+
+
 def _broader(text: str):
     """The pks of the trials about the group of the diseases `text` names (words.broader),
     which the engine lists when no trial is about them; none without such a group."""
@@ -195,21 +214,8 @@ class TrialFilterSet(django_filters.FilterSet):
         if not words.can_relax(value):
             if not matching.exists():
                 return qs.filter(pk__in=_broader(value))
-            chosen = words.same_class(value)
-            if chosen and matching[: words.FILL_BELOW].count() < words.FILL_BELOW:
-                # Filled with the trials of its drugs' class (engine._class_filled), at most
-                # SAME_CLASS_TRIALS_MAX of them, not those whose exclusion criteria name its
-                # drugs.
-                others = Trial.objects.filter(facets.get("drug_class").where([chosen[0]]))
-                others = others.exclude(pk__in=matching.values("pk"))
-                most = words.SAME_CLASS_TRIALS_MAX
-                if others[: most + 1].count() <= most:
-                    excluding = RawSQL(
-                        "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s",
-                        [words.drug_names_pattern(value)],
-                    )
-                    siblings = others.exclude(pk__in=excluding).values("pk")
-                    return qs.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=siblings))
+            if (siblings := _same_class(matching, value)) is not None:
+                return qs.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=siblings))
             return qs.filter(pk__in=matching.values("pk"))
         found = matching.count()
         if not found:

@@ -109,13 +109,9 @@ def _simplify(node, share):
         return _alternatives(node, share)
     if kind != "and":
         return (kind, *(_simplify(child, share) for child in node[1:]))
-    parts = [_simplify(child, share) for child in _and_parts(node)]
+    parts = [_simplify(child, share) for child in _parts(node, "and")]
     rarer = [part for part in parts if not (part[0] == "lexeme" and share(part[1]) > RANK_COMMON)]
-    kept = rarer or parts
-    joined = kept[0]
-    for part in kept[1:]:
-        joined = ("and", joined, part)
-    return joined
+    return _joined("and", rarer or parts)
 
 
 def _alternatives(node, share):
@@ -125,19 +121,9 @@ def _alternatives(node, share):
     already did, at the same place or before, so the covers and the rank are the same — and its
     cost, which grows with the query's operands, is a fraction (a drug with its 25 names:
     31 → 5 ms for 535 matches)."""
-    parts = list(dict.fromkeys(_simplify(child, share) for child in _or_parts(node)))
+    parts = list(dict.fromkeys(_simplify(child, share) for child in _parts(node, "or")))
     alone = {part for part in parts if part[0] == "lexeme"}
-    kept = [part for part in parts if part[0] == "lexeme" or not _required(part) & alone]
-    joined = kept[0]
-    for part in kept[1:]:
-        joined = ("or", joined, part)
-    return joined
-
-
-def _or_parts(node) -> list:
-    if node[0] != "or":
-        return [node]
-    return [*_or_parts(node[1]), *_or_parts(node[2])]
+    return _joined("or", [p for p in parts if p[0] == "lexeme" or not _required(p) & alone])
 
 
 def _required(node) -> set:
@@ -150,10 +136,19 @@ def _required(node) -> set:
     return set()
 
 
-def _and_parts(node) -> list:
-    if node[0] != "and":
+def _parts(node, kind: str) -> list:
+    """The operands a chain of `kind` ("and", "or") joins, in order."""
+    if node[0] != kind:
         return [node]
-    return [*_and_parts(node[1]), *_and_parts(node[2])]
+    return [*_parts(node[1], kind), *_parts(node[2], kind)]
+
+
+def _joined(kind: str, parts: list):
+    """`parts` joined by `kind` again, left to right (as PostgreSQL writes a chain)."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = (kind, joined, part)
+    return joined
 
 
 def _phrase_leaves(node) -> list | None:

@@ -58,8 +58,6 @@ def _states() -> dict[str, State]:
         found[code.lower()] = found[name.lower()] = State(code, name)
     for country in OTHER_COUNTRIES:
         for name, code, *others in REGIONS[country].values():
-            if name == "Quebec":
-                others = [*others, "Québec"]
             chosen = State(code, name, country, tuple(others))
             for spelling in (name, *others):
                 if len(spelling) > 3:  # not a code: "PEI" is no more than "WA"

@@ -1164,14 +1164,11 @@ def same_class(text: str) -> tuple[str, str] | None:
     if any(word not in _not_naming() for word in _words(left)):
         return None
     shared = set.intersection(*(set(vocabulary.classes_of.get(m.slug, ())) for m in mentions))
-    sizes = {
-        slug: len(vocabulary.drug_classes[slug].get("members", ()))
-        for slug in shared
-        if 2 <= len(vocabulary.drug_classes[slug].get("members", ())) <= SAME_CLASS_MAX
-    }
-    if not sizes:
+    sizes = {slug: len(vocabulary.drug_classes[slug].get("members", ())) for slug in shared}
+    small = [(size, slug) for slug, size in sizes.items() if 2 <= size <= SAME_CLASS_MAX]
+    if not small:
         return None
-    slug = min(sizes, key=lambda slug: (sizes[slug], slug))
+    _, slug = min(small)
     return slug, vocabulary.drug_classes[slug].get("label") or slug
 
 
@@ -1185,5 +1182,5 @@ def drug_names_pattern(text: str) -> str:
     for mention in vocabulary.find(text, ("drug",)):
         drug = vocabulary.drug(mention.slug) or {}
         names.update([mention.text, drug.get("label") or "", *drug.get("synonyms", [])])
-    escaped = sorted((re.sub(r"([^\w\s])", r"\\\1", name) for name in names if name), key=len)
-    return r"\y(" + "|".join(reversed(escaped)) + r")\y"
+    escaped = [re.sub(r"([^\w\s])", r"\\\1", name) for name in names if name]
+    return r"\y(" + "|".join(sorted(escaped, key=len, reverse=True)) + r")\y"
