@@ -304,6 +304,43 @@ POLISH = frozenset({
     "juvenile idiopathische Arthritis", "artrite idiopatica giovanile",
     "młodzieńcze idiopatyczne zapalenie stawów",
 })  # fmt: skip
+# Session 26: the field's diseases in nineteen more languages (Latin letters; names in other
+# scripts are left out by _NOT_LATIN), none drawn.
+MORE_LANGUAGES = frozenset({
+    "lupénka", "lupénky", "lupénkou", "psoriáza", "psoriázy", "psoriázou", "pikkelysömör",
+    "pikkelysömörös", "psoriaasi", "psoriaasin", "psoriazis", "psoriazisul", "psoriazisului",
+    "sedef hastalığı", "sedef", "atopická dermatitida", "atopické dermatitidy", "atopický ekzém",
+    "ekzém", "ekzému", "atópiás dermatitisz", "atópiás ekcéma", "ekcéma", "ekcémás",
+    "atopiskt eksem", "atopisk dermatit", "eksem", "böjveckseksem", "atopisk eksem", "børneeksem",
+    "atooppinen ihottuma", "atooppinen ekseema", "dermatită atopică", "dermatita atopică",
+    "dermatita atopica", "eczemă", "eczema atopică", "chàm", "dermatitis atopik", "eksim",
+    "eksim atopik", "atopik dermatit", "egzama", "ekzama", "constitutioneel eczeem",
+    "atopisch eczeem", "eczeem", "systémový lupus erythematodes", "systémového lupusu",
+    "szisztémás lupus erythematosus", "systemisk lupus erythematosus",
+    "systeeminen lupus erythematosus", "punahukka", "lupus eritematos sistemic",
+    "lupus eritematosus sistemik", "sistemik lupus eritematozus",
+    "systemische lupus erythematodes", "kožní lupus", "diskoidní lupus", "lupus cutanat",
+    "lupus discoid", "kutan lupus", "diskoid lupus", "deri lupusu", "lupus kulit",
+    "dermatomyozitida", "dermatomyozitidy", "dermatomyozitidou", "dermatomyosit", "dermatomyositt",
+    "dermatomyosiitti", "dermatomiozită", "dermatomiozita", "viêm da cơ", "dermatomiyozit",
+    "systémová sklerodermie", "systémová skleróza", "szisztémás szklerózis", "szkleroderma",
+    "systemisk skleros", "systemisk sklerose", "sklerodermi", "systeeminen skleroosi",
+    "skleroderma", "sclerodermie sistemică", "scleroză sistemică", "sclerodermie",
+    "sklerosis sistemik", "sistemik skleroz", "systemische sclerose", "Sjögrenův syndrom",
+    "Sjögren-szindróma", "Sjögrens syndrom", "Sjøgrens syndrom", "Sjögrenin oireyhtymä",
+    "sindromul Sjögren", "Sjögren sendromu", "syndroom van Sjögren", "hidradenitida",
+    "svettkörtelinflammation", "hidradenită supurativă", "hidradenitis süpürativa", "pemfigus",
+    "pemfigusz", "bulózní pemfigoid", "bullózus pemphigoid", "pemfigoid bulos", "büllöz pemfigoid",
+    "ložisková alopecie", "körkörös hajhullás", "fläckvis håravfall", "pälvikalju",
+    "alopecie areata", "saçkıran", "kringvormige haaruitval", "kopřivka", "chronická kopřivka",
+    "csalánkiütés", "nässelutslag", "nældefeber", "elveblest", "nokkosihottuma", "urticarie",
+    "urticarie cronică", "mày đay", "biduran", "kurdeşen", "ürtiker", "netelroos",
+    "pyodermia gangrenosum", "pioderma gangrenos", "lichen ruber planus", "rozacee", "rozasea",
+    "akné", "jerawat", "sivilce", "psoriatická artritida", "artritis psoriasica",
+    "artrită psoriazică", "psoriatik artrit", "revmatoidní artritida", "reumatoid artritisz",
+    "reumatoid artrit", "poliartrită reumatoidă", "reumatoide artritis", "morfea",
+    "lupusová nefritida", "nefrită lupică",
+})  # fmt: skip
 LATER_SYNONYMS = (
     frozenset({"chronic discoid lupus erythematosus", "CDLE"})
     | OTHER_LANGUAGES
@@ -324,9 +361,12 @@ LATER_SYNONYMS = (
     | {"Morbus Behçet", "enfermedad de Behçet", "enfermedad de Behcet", "maladie de Behçet"}
     | {"malattia di Behçet", "doença de Behçet"}
     | POLISH
+    | MORE_LANGUAGES
 )
-# Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn.
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn; session 26: nor
+# any in another script than Latin (Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, and
+# Vietnamese's own letters).
+_NOT_LATIN = re.compile("[^\x00-\u024f]")
 
 
 @cache
@@ -336,7 +376,9 @@ def vocab() -> Vocab:
         {
             **c,
             "synonyms": [
-                s for s in c.get("synonyms", []) if s not in LATER_SYNONYMS and not _CJK.search(s)
+                s
+                for s in c.get("synonyms", [])
+                if s not in LATER_SYNONYMS and not _NOT_LATIN.search(s)
             ],
         }
         for c in conditions

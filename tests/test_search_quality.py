@@ -88,6 +88,10 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     assert spelling.correct("lupis lark") == "lupus lark"
     # A stop word is no typo: PostgreSQL drops it, so no trial has it ("then" is no "teen").
     assert spelling.correct("lupis then clots") == "lupus then clots"
+    # Words are read whole, in any letters: "psoríase" is no "psor" to respell, and "lupis" is
+    # "lupus", not the "lupic" of the Romanian "nefrită lupică" cut at its "ă".
+    assert spelling.correct("artrite psoriásica e psoríase") is None
+    assert spelling.correct("lupis") == "lupus"
 
 
 def test_snippets_mark_the_matched_words():

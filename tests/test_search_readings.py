@@ -842,6 +842,16 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("I'm 38 with lupus", [("age", "38")], "with lupus"),
         ("i am 60, psoriasis", [("age", "60")], "psoriasis"),
         ("im 20 weeks pregnant, lupus", [], "im 20 weeks pregnant, lupus"),  # weeks: no age
+        # Other languages: the number and the word for years say an age, not how long
+        ("mi hija de 8 años tiene eczema", [("age", "8"), *CHILD], "mi de tiene eczema"),
+        ("доньці 8 років, атопічний дерматит", [("age", "8"), *CHILD], "атопічний дерматит"),
+        ("8 éves lányom ekcéma", [("age", "8"), *CHILD], "ekcéma"),
+        ("mio figlio ha 8 anni", [("age", "8"), *CHILD], "mio ha"),
+        ("bé 8 tuổi bị chàm", [("age", "8")], "bé bị chàm"),
+        ("psoriasis desde hace 8 años", [], "psoriasis desde hace 8 años"),
+        ("seit 8 Jahren Neurodermitis", [], "seit 8 Jahren Neurodermitis"),
+        ("8 años con psoriasis", [], "8 años con psoriasis"),
+        ("94-AR-0194", [], "94-AR-0194"),  # an identifier, not 94 years (Swedish "år")
     ],
 )
 def test_a_persons_age_is_read_as_the_age_filter(typed, read, rest):

@@ -292,6 +292,22 @@ _NOT_YEARS = {"week", "weeks", "wk", "wks", "day", "days", "kg", "kgs", "lb", "l
 _NOT_YEARS |= {"stone", "mg", "percent", "times", "hours", "hour", "cm", "inches", "feet", "ft"}
 _YEARS_OLD = re.compile(r"(\d{1,3})yo")
 OLDEST_AGE_READ = 120
+# Other languages say an age with the number and the word for years alone ("mi hija de 8
+# años", "доньці 8 років", "8 éves lányom", "con tôi 8 tuổi"), as folded: Spanish, Portuguese,
+# French, German, Italian, Polish, Czech, Russian, Ukrainian, Hungarian, the Nordic languages,
+# Finnish, Greek, Romanian, Turkish, Dutch, Vietnamese, Indonesian.
+_YEARS_ABROAD = {
+    "anos", "ans", "jahre", "jahrige", "jahriger", "jahrigen", "anni", "lat", "let", "roku",
+    "лет", "год", "года", "років", "роки", "рік", "eves", "ar", "aar", "vuotias", "vuotiaan",
+    "ετων", "χρονων", "ani", "yasinda", "yasında", "yasindaki", "yasındaki", "jaar", "tuoi",
+    "tahun",
+}  # fmt: skip
+# … but not how long ("desde hace 8 años", "seit 8 Jahren", "8 años con psoriasis").
+_FOR_YEARS = {
+    "hace", "desde", "durante", "depuis", "pendant", "seit", "seid", "da", "per", "od",
+    "przez", "уже", "вже", "already", "since", "for", "sinds", "sedan", "i", "gia", "ja",
+}  # fmt: skip
+_WITH = {"con", "com", "avec", "mit", "z", "с", "з", "with", "met", "med", "ile"}
 
 
 def age_words(words: Words) -> Iterator[Reading]:
@@ -311,6 +327,13 @@ def age_words(words: Words) -> Iterator[Reading]:
                 years, last = int(folded) / (12 if unit in _MONTHS else 1), position + 2
             elif (unit, after) == ("y", "o"):
                 years, last = float(folded), position + 2
+            elif (
+                unit in _YEARS_ABROAD
+                and after not in _WITH
+                and not (after or "").isdigit()  # an identifier: "94-AR-0194"
+                and not {words.folded(position - 1), words.folded(position - 2)} & _FOR_YEARS
+            ):
+                years, last = float(folded), position + 1
             elif words.folded(position - 1) in _AGED:
                 if any(words.folded(p) in _PAST_AGE for p in (position - 2, position - 3)):
                     continue  # "eczema started at age 8", "since age 8": the past

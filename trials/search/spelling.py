@@ -21,7 +21,9 @@ from trials.search import words as query_words
 from trials.search.timing import timed
 
 MIN_LENGTH = 4
-WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
+# A word whole, in any letters: "lupică" (Romanian) is no "lupic", which "lupis" would be one
+# letter from, and "psoríase" no "psor" to respell. Only words in ASCII letters are respelt.
+WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-)*[^\W\d_]")
 
 
 def _lexicon() -> tuple[set[str], list[str]]:
@@ -53,6 +55,7 @@ def correct(text: str) -> str | None:
         # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
         if (
             len(word) < MIN_LENGTH
+            or not word.isascii()
             or word in words
             or query_words.is_filler(word)
             or word in query_words.STOP_WORDS

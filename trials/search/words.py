@@ -237,10 +237,10 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     return frozen, droppable
 
 
-# Chinese and Japanese are written without spaces between words, and Korean often joins them:
-# a run of their letters is cut around each name the vocabulary knows (spaced).
+# Chinese, Japanese and Thai are written without spaces between words, and Korean often joins
+# them: a run of their letters is cut around each name the vocabulary knows (spaced).
 _UNSPACED = re.compile(
-    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
+    "[\u0e00-\u0e7f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
 )
 
 
