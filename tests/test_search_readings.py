@@ -490,6 +490,17 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         # a range is every phase in it; "or" between phases is no web-search OR
         ("phase 1 to 3 acne", [("phase", p) for p in ("PHASE1", "PHASE2", "PHASE3")], "acne"),
         ("phase 1 or 2 lupus", [("phase", "PHASE1"), ("phase", "PHASE2")], "lupus"),
+        # a kind of study (lay_terms.json `study_types`)
+        (
+            "observational registry for psoriasis",
+            [("study_type", "OBSERVATIONAL")],
+            "for psoriasis",
+        ),
+        ("real world dupilumab", [("study_type", "OBSERVATIONAL")], "dupilumab"),
+        ("lupus, just blood tests", [("study_type", "OBSERVATIONAL")], "lupus,"),
+        ("compassionate use of anifrolumab", [("study_type", "EXPANDED_ACCESS")], "of anifrolumab"),
+        # … not what trials say of themselves, found as words
+        ("natural history of myositis", [], "natural history of myositis"),
         ("not yet recruiting lupus", [("recruiting", "1")], "lupus"),  # soon open
         ("upcoming lupus trials", [("recruiting", "1")], "lupus trials"),
         ("psoriasis trials still open", [("recruiting", "1")], "psoriasis trials"),
@@ -1044,3 +1055,15 @@ def test_ages_as_the_hostile_round_typed_them(typed, read):
 def test_web_search_syntax_keeps_its_words_and_the_rest_is_read(typed, read, rest):
     assert _read(typed) == read
     assert _rest(typed) == rest
+
+
+@pytest.mark.django_db
+def test_a_combined_phase_said_lists_the_trials_in_all_its_phases_first():
+    # The better words first: without the combined phase, the phase 2 trial would lead.
+    Trial.objects.create(key="P2", record={}, title="Rosacea rosacea rosacea", phases=["PHASE2"])
+    Trial.objects.create(key="P23", record={}, title="Rosacea", phases=["PHASE2", "PHASE3"])
+    Trial.objects.create(key="P3", record={}, title="Rosacea rosacea", phases=["PHASE3"])
+    Trial.objects.create(key="P1", record={}, title="Rosacea", phases=["PHASE1"])
+    assert _keys(_search({"q": "phase II/III rosacea"})) == ["P23", "P2", "P3"]
+    # "or" is either: by the words alone
+    assert _keys(_search({"q": "phase 2 or 3 rosacea"})) == ["P2", "P3", "P23"]

@@ -82,6 +82,15 @@ def test_filler_never_empties_a_search():
         ("アトピー性皮膚炎", "atopic & dermatitis"),
         ("아토피피부염", "atopic & dermatitis"),
         ("红斑狼疮", "lupus"),
+        # … and in the other languages and scripts people search in (session 26)
+        ("псориаз, мази не помогают", "psoriasis"),
+        ("συστηματικός ερυθηματώδης λύκος", "lupus"),
+        ("ניסוי קליני זאבת עורית", "cutaneous & lupus"),
+        ("تصلب الجلد الجهازي", "systemic & sclerosis"),
+        ("सोरायसिस का नया इलाज", "psoriasis"),
+        ("viêm da cơ địa", "atopic & dermatitis"),
+        ("dermatomyozitida nereaguje na kortikoidy", "dermatomyositis"),
+        ("pikkelysömör", "psoriasis"),
         ("my skin is super oily", "sebum"),
         ("breakouts on my back", "acne"),
         ("steroid-sparing agent in lupus", "steroid & dependent"),
@@ -93,6 +102,7 @@ def test_filler_never_empties_a_search():
         ("picosecond laser", "picoway"),
         ("monoclonal antibody for psoriasis", "adalimumab"),  # every "-mab" drug
         ("raised scar", "keloid"),
+        ("small molecule kinase inhibitor for lupus", "upadacitinib"),  # JAK, TYK2, BTK
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
@@ -116,9 +126,10 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
         ("psoriasis in Berlin", "psoriasis in Berlin"),  # nothing to cut: as typed
         ("银屑病生物制剂", "银屑病 生物制剂"),  # an unknown run stays whole
         ("中国生物制剂", "中国 生物制剂"),  # a country's name is cut too: China, biologics
+        ("โรคพุ่มพวงมีงานวิจัยไหม", "โรคพุ่มพวง มี งานวิจัย ไหม"),  # Thai: lupus, any research?
     ],
 )
-def test_chinese_japanese_and_korean_are_cut_into_the_vocabularys_words(typed, spaced):
+def test_chinese_japanese_korean_and_thai_are_cut_into_the_vocabularys_words(typed, spaced):
     assert words.spaced(typed) == spaced
 
 

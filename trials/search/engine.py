@@ -12,6 +12,7 @@ The results are immutable: the web layer's presenters turn them into links and w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import NamedTuple
@@ -562,7 +563,32 @@ def _tiers(
     if len(sexes) == 1:
         only = index.columns.is_in("sex", [Sex[sexes[0].upper()].value])
         tiers = [tier & part for tier in tiers for part in (only, ~only)]
+    # A combined phase said ("phase II/III trials"): the trials in every phase of it before
+    # those in one (the filter takes either).
+    if combined := _combined_phases(query):
+        every = np.logical_and.reduce([index.facet_mask("phase", [phase]) for phase in combined])
+        tiers = [tier & part for tier in tiers for part in (every, ~every)]
     return tiers
+
+
+def _combined_phases(query: Query) -> tuple[str, ...]:
+    """The phases of a combined phase the query's words said ("phase 2/3", "phase I-II"; not
+    "phase 2 or 3"), when the phase filter is theirs."""
+    said: dict[str, list[str]] = {}
+    for reading in query.understood:
+        if reading.parameter == "phase":
+            said.setdefault(reading.said, []).append(reading.value)
+    for text, phases in said.items():
+        if (
+            len(phases) > 1
+            and _COMBINED.search(text)
+            and set(phases) == set(query.facets.get("phase", ()))
+        ):
+            return tuple(phases)
+    return ()
+
+
+_COMBINED = re.compile(r"\w\s*[/-]\s*\w")
 
 
 def _coverage(index: FacetIndex, text: str) -> list[tuple[tuple[str, float], ...]] | None:

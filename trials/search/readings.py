@@ -136,6 +136,7 @@ class _Lay:
         tuple[tuple[str, ...], str, str], ...
     ]  # (phrase, parameter, value), longest first
     people_before: dict[str, tuple[str, str]]  # "older" (before "women") -> (parameter, value)
+    study_types: tuple[tuple[tuple[str, ...], str, str], ...]  # as people
     before: tuple[tuple[str, ...], ...]  # longest first
     after: tuple[tuple[str, ...], ...]
     therapy: tuple[tuple[str, ...], ...]
@@ -144,6 +145,13 @@ class _Lay:
     kinds: tuple[tuple[str, ...], ...]  # kinds of disease ("skin diseases"), longest first
     not_places: frozenset[str]  # words typed in lower case that are no place ("summer")
     times: frozenset[str]  # months and days: no place whatever their case ("in March")
+
+
+def _parameter_phrases(entries: list[dict]) -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    """(phrase, parameter, value) of each thing said of lay_terms.json entries that each mean a
+    parameter's value (`people`, `study_types`), longest first."""
+    found = {(_phrase(say), e["parameter"], e["value"]) for e in entries for say in e["say"]}
+    return tuple(sorted(found, key=lambda item: len(item[0]), reverse=True))
 
 
 @cache
@@ -174,17 +182,8 @@ def _lay() -> _Lay:
                 reverse=True,
             )
         ),
-        people=tuple(
-            sorted(
-                {
-                    (_phrase(say), p["parameter"], p["value"])
-                    for p in data["people"]
-                    for say in p["say"]
-                },
-                key=lambda item: len(item[0]),
-                reverse=True,
-            )
-        ),
+        people=_parameter_phrases(data["people"]),
+        study_types=_parameter_phrases(data["study_types"]),
         people_before={
             word: (p["parameter"], p["value"])
             for p in data["people"]
@@ -485,6 +484,17 @@ def people_words(words: Words) -> Iterator[Reading]:
             before = lay.people_before.get(words.folded(first - 1) or "")
             if before and before[0] != parameter and first - 1 not in inside:
                 yield Reading(*before, words.said(first - 1, first - 1), words.spans([first - 1]))
+
+
+def study_type_words(words: Words) -> Iterator[Reading]:
+    """ "observational study", "registry", "natural history", "just blood tests",
+    "compassionate use"… -> the study type filter (lay_terms.json `study_types`)."""
+    study_types = _lay().study_types
+    for first, last, which in _phrases_found(words, tuple(phrase for phrase, *_ in study_types)):
+        _, parameter, value = study_types[which]
+        yield Reading(
+            parameter, value, words.said(first, last), words.spans(range(first, last + 1))
+        )
 
 
 def _phrases_found(
@@ -1064,6 +1074,7 @@ RULES: list[Rule] = [
     recruiting_words,
     closed_words,
     phase_words,
+    study_type_words,
     failed_therapy,
     _in_clauses(country),  # before people ("Isle of Man" is no men), places ("in India")
     people_words,  # before places: "psoriasis in men" is no town named Men
