@@ -214,6 +214,19 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ("my eyes feel gritty and my mouth is so dry", ["sjogren"]),
         ("red rash on my cheeks and nose, my joints ache", ["lupus"]),
         ("my knuckles swell and stay stiff for hours every morning", ["rheumatoid arthritis"]),
+        # session 26's blind set 31
+        ("my fingernails are full of tiny pits and crumbling", ["nail psoriasis"]),
+        ("my fingers and toes are swelling up like sausages", ["psoriatic arthritis"]),
+        ("ring shaped red rash every time im in the sun", ["subacute cutaneous lupus"]),
+        ("violet rash across my upper back and shoulders", ["dermatomyositis"]),
+        ("pus bumps on palms and souls that peel", ["palmoplantar pustulosis"]),
+        ("a sore on my nose that scabs over and never heals", ["basal cell carcinoma"]),
+        (
+            "hive like rash with a fever and achy knees in the cold",
+            ["cryopyrin associated periodic syndromes"],
+        ),
+        ("the sides of my fingers look like a mechanics hands", ["antisynthetase syndrome"]),
+        ("my thighs are weak and my CK is high", ["myositis"]),
         ("my fingers are swollen", []),  # two cues of three
         ("silvery", []),  # one cue of two: no sign
         ("patches on my knees", []),
@@ -665,3 +678,21 @@ def test_ichthyosis_no_trial_is_about_lists_the_disorders_of_keratinization():
         assert [hit.key for hit in result.trials] == ["KERAT"], typed
         assert result.corrected_from == typed and "ichthyosis" in result.corrected_to
         assert result.broader_from == "ichthyosis"
+
+
+@pytest.mark.django_db
+def test_the_signs_described_come_first_when_too_few_trials_are_about_them_alone():
+    # "scaly rash" is people's word for psoriasis; a ring-shaped rash brought out by the sun
+    # describes subacute cutaneous lupus (lay_terms.json signs). Too few trials are about the
+    # lupus to be listed alone: they come first, then the psoriasis trials the words favour.
+    for key in ("PSO-1", "PSO-2", "PSO-3"):
+        Trial.objects.create(
+            key=key, record={}, title="Red scaly rash on the arms: psoriasis", conditions=[]
+        )
+    Trial.objects.create(key="SCLE", record={}, title="Subacute cutaneous lupus erythematosus")
+    Trial.objects.create(key="CLE", record={}, title="Cutaneous lupus and hydroxychloroquine")
+    result = _run("ring shaped red scaly rash on my arms every time im in the sun")
+    keys = [hit.key for hit in result.trials]
+    psoriasis = [keys.index(key) for key in ("PSO-1", "PSO-2", "PSO-3")]
+    # … the seed trials about cutaneous lupus among the first, too
+    assert {"SCLE", "CLE"} <= set(keys[: min(psoriasis)])

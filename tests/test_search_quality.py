@@ -92,6 +92,8 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     # "lupus", not the "lupic" of the Romanian "nefrită lupică" cut at its "ă".
     assert spelling.correct("artrite psoriásica e psoríase") is None
     assert spelling.correct("lupis") == "lupus"
+    # A known word's plural is a word too: "joints" is not respelt "joint"
+    assert spelling.correct("lupis joints") == "lupus joints"
 
 
 def test_snippets_mark_the_matched_words():

@@ -41,6 +41,13 @@ def _lexicon() -> tuple[set[str], list[str]]:
     return lexicon
 
 
+def _plural_of(word: str, words: set[str]) -> bool:
+    """Whether `word` is a known word's plural ("joints", "marks"): a word, not a typo."""
+    return word.endswith("s") and (
+        word[:-1] in words or (word.endswith("es") and word[:-2] in words)
+    )
+
+
 def _max_edits(word: str) -> int:
     return 1 if len(word) < 7 else 2
 
@@ -57,6 +64,7 @@ def correct(text: str) -> str | None:
             len(word) < MIN_LENGTH
             or not word.isascii()
             or word in words
+            or _plural_of(word, words)
             or query_words.is_filler(word)
             or word in query_words.STOP_WORDS
         ):

@@ -778,6 +778,11 @@ def about_listed(
     if (chosen := about_choice(text, found)) is None:
         return None
     named, described = _diseases(text) or ((), ())
+    # The signs described, when too few trials are about them to be listed alone, come first
+    # ("ring shaped red scaly rash … in the sun": the few trials about the cutaneous lupus
+    # they describe, then those about that or the psoriasis its "scaly rash" says).
+    if described and named and (signs := _about(described, " | ")) != chosen and found(signs):
+        return signs, chosen
     whole = [group for group in named if _named_whole(group)] + list(described)
     wider = _about(whole, " | ")
     if len(whole) < 2 or wider == chosen or found(chosen) >= FILL_BELOW:
