@@ -490,6 +490,17 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         # a range is every phase in it; "or" between phases is no web-search OR
         ("phase 1 to 3 acne", [("phase", p) for p in ("PHASE1", "PHASE2", "PHASE3")], "acne"),
         ("phase 1 or 2 lupus", [("phase", "PHASE1"), ("phase", "PHASE2")], "lupus"),
+        # the sex of the person asking, over the other said of the trials
+        (
+            "im a man with sjogrens, are they all women only",
+            [("sex", "male")],
+            "im a with sjogrens, are they all women only",
+        ),
+        (
+            "lupus studies for women and men",
+            [("sex", "female"), ("sex", "male")],
+            "lupus studies for",
+        ),
         # a kind of study (lay_terms.json `study_types`)
         (
             "observational registry for psoriasis",

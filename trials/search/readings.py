@@ -474,16 +474,30 @@ def people_words(words: Words) -> Iterator[Reading]:
     inside = words.in_conditions
     lay = _lay()
     people = lay.people
-    for first, last, which in _phrases_found(words, tuple(phrase for phrase, *_ in people)):
+    found = list(_phrases_found(words, tuple(phrase for phrase, *_ in people)))
+    # "im a man … are they all women only": the sex of the person asking, not the other
+    own = {people[which][2] for first, _, which in found if _of_oneself(words, first)}
+    for first, last, which in found:
         potential = words.folded(last + 1) == "of" and words.folded(last + 2) in _POTENTIAL
+        _, parameter, value = people[which]
+        if parameter == "sex" and len(own) == 1 and value not in own:
+            continue
         if not inside.intersection(range(first, last + 1)) and not potential:
-            _, parameter, value = people[which]
             said = words.said(first, last)
             yield Reading(parameter, value, said, words.spans(range(first, last + 1)))
             # "older women": the word before says more of whom ("older" adults)
             before = lay.people_before.get(words.folded(first - 1) or "")
             if before and before[0] != parameter and first - 1 not in inside:
                 yield Reading(*before, words.said(first - 1, first - 1), words.spans([first - 1]))
+
+
+def _of_oneself(words: Words, first: int) -> bool:
+    """Whether the words before `first` say the person asking is it: "im a", "i am a",
+    "as a" ("im a man with sjogrens")."""
+    if words.folded(first - 1) != "a":
+        return False
+    before = (words.folded(first - 3), words.folded(first - 2))
+    return before[1] in ("im", "as") or before in (("i", "am"), ("i", "m"))
 
 
 def study_type_words(words: Words) -> Iterator[Reading]:
