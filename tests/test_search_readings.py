@@ -1078,3 +1078,12 @@ def test_a_combined_phase_said_lists_the_trials_in_all_its_phases_first():
     assert _keys(_search({"q": "phase II/III rosacea"})) == ["P23", "P2", "P3"]
     # "or" is either: by the words alone
     assert _keys(_search({"q": "phase 2 or 3 rosacea"})) == ["P2", "P3", "P23"]
+
+
+@pytest.mark.django_db
+def test_someone_pregnant_sees_the_trials_that_turn_pregnant_women_away_last():
+    away = {"criteria": {"inclusion": ["Adults"], "exclusion": ["Pregnant or nursing women"]}}
+    Trial.objects.create(key="AWAY", record=away, title="Keloid keloid keloid pregnancy")
+    Trial.objects.create(key="TAKES", record={}, title="Keloid cohort")
+    assert _keys(_search({"q": "keloid"})) == ["AWAY", "TAKES"]
+    assert _keys(_search({"q": "im pregnant and have keloids"})) == ["TAKES", "AWAY"]

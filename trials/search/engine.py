@@ -12,6 +12,7 @@ The results are immutable: the web layer's presenters turn them into links and w
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -351,24 +352,26 @@ def _class_filled(
     more = index.facet_mask("drug_class", [chosen[0]]) & ~strict & index.alive
     if not 0 < int(np.count_nonzero(more)) <= words.SAME_CLASS_TRIALS_MAX:
         return None, None
-    more[_excluding(index, text, more)] = False  # those turning its takers away: none
+    more[_excluding(index, words.drug_names_pattern(text), more)] = False  # turning them away
     if not more.any():
         return None, None
     masks["q"] = strict | more
     return strict, chosen[1]
 
 
-def _excluding(index: FacetIndex, text: str, rows: np.ndarray) -> np.ndarray:
-    """The rows of `rows` (a mask) whose exclusion criteria name the drugs `text` names
-    (words.drug_names_pattern), cached until the data changes."""
-    key = ((text, "excluding its drugs"), index.seq)
+def _excluding(index: FacetIndex, pattern: str, rows: np.ndarray) -> np.ndarray:
+    """The rows of `rows` (a mask) whose exclusion criteria match `pattern` (a regular
+    expression, any case: the drugs a query names, words.drug_names_pattern; pregnancy),
+    cached until the data changes."""
+    chosen = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
+    key = ((pattern, chosen, "excluding"), index.seq)
     found = cache.TEXT_HITS.get(key)
     if found is None:
         with search_connection().cursor() as cursor:
             cursor.execute(
                 "SELECT id FROM trials_trial WHERE id = ANY(%s)"
                 " AND record->'criteria'->>'exclusion' ~* %s",
-                [ids(index.pks[rows].tolist()), words.drug_names_pattern(text)],
+                [ids(index.pks[rows].tolist()), pattern],
             )
             found = index.rows_of(np.fromiter((row[0] for row in cursor), np.int64))
         cache.TEXT_HITS.put(key, found)
@@ -537,6 +540,12 @@ def _tiers(
         drugs, classes = refused
         tested = index.facet_mask("drug", drugs) | index.facet_mask("drug_class", classes)
         tiers = [tier & part for tier in tiers for part in (~tested, tested)]
+    if query.q and words.says_pregnant(query.q):
+        # Someone pregnant ("any study that takes pregnant women?"): the trials whose exclusion
+        # criteria turn pregnant women away after the others.
+        away = np.zeros_like(everything)
+        away[_excluding(index, words.PREGNANCY_EXCLUDED, everything)] = True
+        tiers = [tier & part for tier in tiers for part in (~away, away)]
     for_children = "child" in query.facets.get("age_group", ()) or (
         query.age is not None and query.age < 18
     )

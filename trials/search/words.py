@@ -1177,6 +1177,18 @@ def same_class(text: str) -> tuple[str, str] | None:
     return slug, vocabulary.drug_classes[slug].get("label") or slug
 
 
+# A person who is pregnant, or asks for trials that take pregnant women.
+_PREGNANT = re.compile(r"\b(?:pregnant|pregnancy|expecting a baby|weeks along)\b", re.IGNORECASE)
+# What exclusion criteria say when they turn pregnant women away (PostgreSQL's ~*).
+PREGNANCY_EXCLUDED = r"pregnan"
+
+
+def says_pregnant(text: str) -> bool:
+    """Whether a query says pregnancy ("im 14 weeks pregnant", "studies that accept pregnant
+    women"): the trials that exclude it are listed after the others (engine._tiers)."""
+    return bool(_PREGNANT.search(text))
+
+
 def drug_names_pattern(text: str) -> str:
     """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `text` names
     (labels, synonyms, as typed), each whole: the trials of their class whose exclusion criteria
