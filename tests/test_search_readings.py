@@ -527,6 +527,12 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         ("lupus in 中国", [("country", "CN")], "lupus"),
         ("乾癬 日本", [("country", "JP")], "乾癬"),
         ("lupus in россия", [("country", "RU")], "lupus"),
+        # a big city named in its own letters, wherever it stands (the one big city of its name)
+        ("псориаз Москва", [("near", "Moscow, RU")], "псориаз"),
+        ("λύκος Ηράκλειο Κρήτης", [("near", "Irákleion, GR")], "λύκος Κρήτης"),
+        ("광주 근처 아토피", [("near", "Gwangju, KR")], "근처 아토피"),
+        ("אקזמה ירושלים", [("near", "Jerusalem, IL")], "אקזמה"),
+        ("зимой псориаз хуже", [], "зимой псориаз хуже"),
         # Chinese, Japanese and Korean name the place first ("中国银屑病" once words.spaced)
         ("中国 银屑病", [("country", "CN")], "银屑病"),
         ("한국 건선", [("country", "KR")], "건선"),

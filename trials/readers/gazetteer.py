@@ -93,18 +93,13 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
-    """A place name as it is looked up: "St. Étienne" and "saint-etienne" are one. Letters
-    outside the Latin script are dropped (the gazetteer indexes Latin-script names only)."""
+    """A place name as it is looked up: "St. Étienne" and "saint-etienne" are one, as are
+    "Ηράκλειο" and "ηρακλειο" (letters of other scripts are kept, without their accents)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-        text = text.encode("ascii", "ignore").decode()
+        text = "".join(c for c in text if not unicodedata.combining(c))
     words = _NOT_WORD.sub(" ", text.lower()).split()
     return " ".join([_SHORT.get(word, word) for word in words])
-
-
-def _latin(name: str) -> bool:
-    """Whether a name is written in the Latin script (its first letter, cheaply)."""
-    return name[:1] < "\u0250"
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -120,7 +115,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 # The table built from the package's data, kept between processes (building it reads 30 MB of
 # JSON and folds 400,000 names: seconds; reading it back: milliseconds).
 _CACHE_DIR = Path(__file__).resolve().parent.parent.parent / ".data" / "gazetteer"
-_TABLE_VERSION = 2  # bump when _build changes what it makes
+_TABLE_VERSION = 3  # bump when _build changes what it makes
 
 
 class _Table:
@@ -199,7 +194,7 @@ def _build() -> dict[str, np.ndarray]:
     rows_of: dict[str, list[int]] = defaultdict(list)
     for row, item in enumerate(ordered):
         keys = {fold(item["name"])}
-        keys.update(fold(alt) for alt in item.get("alternatenames") or () if _latin(alt))
+        keys.update(fold(alt) for alt in item.get("alternatenames") or ())
         for key in keys:
             if key:
                 rows_of[key].append(row)

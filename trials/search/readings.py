@@ -775,6 +775,36 @@ def _a_town_in_lower_case(text: str, near: bool) -> bool:
     return any(gazetteer.fold(city.name) == folded for city in cities)
 
 
+# A city named in letters other than Latin ("Москва", "Ηράκλειο", "北京", "서울", "ירושלים") is
+# read as the place wherever it stands (the rules above know no "near" in those languages),
+# when a city of at least this many people has the name: a smaller town's name in such
+# letters is as often a word.
+NATIVE_CITY = 100_000
+
+
+def native_place(words: Words) -> Iterator[Reading]:
+    """ "псориаз Москва", "北京 银屑病", "광주 아토피" -> near=Москва, 北京, 광주: a word in
+    letters other than Latin that names a city of NATIVE_CITY people or more, not inside a
+    condition's name; the first such."""
+    from trials.readers import gazetteer
+    from trials.search import places  # the gazetteer: loaded by the web process
+
+    for position in range(len(words.tokens)):
+        said = words.said(position, position)
+        if (
+            words.folded(position) is None
+            or position in words.in_conditions
+            or said[:1] < "\u0370"  # Latin letters, digits: the rules above read those
+        ):
+            continue
+        big = [city for city in gazetteer.cities_named(said) if city.population >= NATIVE_CITY]
+        # The one big city of the name ("Ηράκλειο": Heraklion, not the town near Athens).
+        value = said if len(big) != 1 else f"{big[0].name}, {big[0].country}"
+        if big and isinstance(places.locate(value), places.Place):
+            yield Reading("near", value, said, words.spans([position]))
+            return
+
+
 def city_and_state(words: Words) -> Iterator[Reading]:
     """ "psoriasis Boston MA", "eczema Houston, Texas" -> near="Boston, MA": the query's last
     words, a US state's code or name after a city the gazetteer knows in that state (after
@@ -1096,6 +1126,7 @@ RULES: list[Rule] = [
     _in_clauses(place),
     _in_clauses(city_and_state),  # before states: "Houston, Texas" is the city
     _in_clauses(us_state),  # after places: "in New York" is the city
+    native_place,
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
