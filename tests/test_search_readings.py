@@ -531,6 +531,7 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         ("псориаз Москва", [("near", "Moscow, RU")], "псориаз"),
         ("λύκος Ηράκλειο Κρήτης", [("near", "Irákleion, GR")], "λύκος Κρήτης"),
         ("광주 근처 아토피", [("near", "Gwangju, KR")], "근처 아토피"),
+        ("서울에서 건선 임상시험", [("near", "Seoul, KR")], "건선 임상시험"),
         ("אקזמה ירושלים", [("near", "Jerusalem, IL")], "אקזמה"),
         ("зимой псориаз хуже", [], "зимой псориаз хуже"),
         # Chinese, Japanese and Korean name the place first ("中国银屑病" once words.spaced)

@@ -780,6 +780,8 @@ def _a_town_in_lower_case(text: str, near: bool) -> bool:
 # when a city of at least this many people has the name: a smaller town's name in such
 # letters is as often a word.
 NATIVE_CITY = 100_000
+# Korean writes "in", "near", "of" joined to the place's name ("서울에서", "부산 근처의").
+_KOREAN_AT = re.compile("(?:에서|에|의|근처)$")
 
 
 def native_place(words: Words) -> Iterator[Reading]:
@@ -797,9 +799,10 @@ def native_place(words: Words) -> Iterator[Reading]:
             or said[:1] < "\u0370"  # Latin letters, digits: the rules above read those
         ):
             continue
-        big = [city for city in gazetteer.cities_named(said) if city.population >= NATIVE_CITY]
+        name = _KOREAN_AT.sub("", said) or said  # "서울에서": in Seoul
+        big = [city for city in gazetteer.cities_named(name) if city.population >= NATIVE_CITY]
         # The one big city of the name ("Ηράκλειο": Heraklion, not the town near Athens).
-        value = said if len(big) != 1 else f"{big[0].name}, {big[0].country}"
+        value = name if len(big) != 1 else f"{big[0].name}, {big[0].country}"
         if big and isinstance(places.locate(value), places.Place):
             yield Reading("near", value, said, words.spans([position]))
             return
