@@ -1094,3 +1094,42 @@ def test_someone_pregnant_sees_the_trials_that_turn_pregnant_women_away_last():
     Trial.objects.create(key="TAKES", record={}, title="Keloid cohort")
     assert _keys(_search({"q": "keloid"})) == ["AWAY", "TAKES"]
     assert _keys(_search({"q": "im pregnant and have keloids"})) == ["TAKES", "AWAY"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "asked", "refused"),
+    [
+        (
+            "arthritis study with pills instead of shots or infusions",
+            {"oral"},
+            {"infused", "injected"},
+        ),
+        ("is there a cream for discoid lupus? dont want more pills", {"topical"}, {"oral"}),
+        ("psoriasis as an iv infusion, i cant inject myself", {"infused"}, {"injected"}),
+        ("no needles please, lupus", set(), {"infused", "injected"}),
+        (
+            "ya no aguanto más sueros ni inyecciones, ¿algún estudio con pastillas?",
+            {"oral"},
+            {"infused", "injected"},
+        ),
+        # a route said of what failed asks for none
+        ("my psoriasis creams do nothing anymore", set(), set()),
+    ],
+)
+def test_how_a_treatment_is_taken_is_read_as_asked_or_refused(typed, asked, refused):
+    assert words.routes_asked(typed) == (frozenset(asked), frozenset(refused))
+
+
+@pytest.mark.django_db
+def test_a_route_asked_for_lists_the_trials_given_so_first_and_the_refused_last():
+    def trial(key, given):
+        record = {"interventions": [{"name": "Drug X", "description": given}]}
+        Trial.objects.create(key=key, record=record, title="Keloid keloid study " + key)
+
+    trial("PILL", "Taken orally as tablets once a day")
+    trial("SHOT", "Subcutaneous injection every two weeks")
+    trial("OTHER", "Laser sessions")
+    found = _keys(_search({"q": "keloid study with pills instead of injections"}))
+    assert found[0] == "PILL" and found[-1] == "SHOT"
+    found = _keys(_search({"q": "keloid study, no needles"}))
+    assert found[-1] == "SHOT"

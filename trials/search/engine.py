@@ -51,6 +51,9 @@ from trials.search.timing import timed
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
+# The most matching trials whose interventions a route asked for or refused is looked for in
+# (engine._tiers): beyond, the words alone order them.
+ROUTE_ROWS_MAX = 2000
 # A list of trials with only some of the query's words (relaxed, or filled: words.FILL_BELOW)
 # ranks each trial by its rank (0 to 1) plus up to this much for the words it has (where it
 # has them: COVERAGE_IN), each word weighing by its rarity among all trials (inverse document
@@ -359,20 +362,35 @@ def _class_filled(
     return strict, chosen[1]
 
 
+# What _saying looks in: a record's exclusion criteria; its interventions and arms (how a
+# treatment is given). One statement each.
+_EXCLUSION, _TREATMENTS = "exclusion", "treatments"
+_SAYING = {
+    _EXCLUSION: (
+        "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->'criteria'->>'exclusion' ~* %s"
+    ),
+    _TREATMENTS: (
+        "SELECT id FROM trials_trial WHERE id = ANY(%s)"
+        " AND concat(record->>'interventions', record->>'arms') ~* %s"
+    ),
+}
+
+
 def _excluding(index: FacetIndex, pattern: str, rows: np.ndarray) -> np.ndarray:
     """The rows of `rows` (a mask) whose exclusion criteria match `pattern` (a regular
-    expression, any case: the drugs a query names, words.drug_names_pattern; pregnancy),
-    cached until the data changes."""
+    expression, any case: the drugs a query names, words.drug_names_pattern; pregnancy)."""
+    return _saying(index, _EXCLUSION, pattern, rows)
+
+
+def _saying(index: FacetIndex, where: str, pattern: str, rows: np.ndarray) -> np.ndarray:
+    """The rows of `rows` (a mask) whose record's part `where` (_EXCLUSION, _TREATMENTS)
+    matches `pattern`, in one statement, cached until the data changes."""
     chosen = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
-    key = ((pattern, chosen, "excluding"), index.seq)
+    key = ((where, pattern, chosen), index.seq)
     found = cache.TEXT_HITS.get(key)
     if found is None:
         with search_connection().cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM trials_trial WHERE id = ANY(%s)"
-                " AND record->'criteria'->>'exclusion' ~* %s",
-                [ids(index.pks[rows].tolist()), pattern],
-            )
+            cursor.execute(_SAYING[where], [ids(index.pks[rows].tolist()), pattern])
             found = index.rows_of(np.fromiter((row[0] for row in cursor), np.int64))
         cache.TEXT_HITS.put(key, found)
     return found
@@ -546,6 +564,15 @@ def _tiers(
         away = np.zeros_like(everything)
         away[_excluding(index, words.PREGNANCY_EXCLUDED, everything)] = True
         tiers = [tier & part for tier in tiers for part in (~away, away)]
+    asked, refused = words.routes_asked(query.q) if query.q else ((), ())
+    if (asked or refused) and int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX:
+        # How the treatment is taken ("pills instead of shots", "a cream for discoid lupus"):
+        # the trials giving it so first, those giving it as refused last.
+        for route, first in [*((r, True) for r in asked), *((r, False) for r in refused)]:
+            given = np.zeros_like(everything)
+            given[_saying(index, _TREATMENTS, words.ROUTES[route], everything)] = True
+            parts = (given, ~given) if first else (~given, given)
+            tiers = [tier & part for tier in tiers for part in parts]
     for_children = "child" in query.facets.get("age_group", ()) or (
         query.age is not None and query.age < 18
     )

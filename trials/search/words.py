@@ -436,9 +436,18 @@ _MAX_BRIDGES = 3
 # A person who does not want a placebo ("no placebo", "i dont want to end up on placebo")
 # wants the trials where everyone is treated: open-label ones (design.DESIGN_WORDS).
 _PLACEBO_REFUSED = re.compile(
-    r"\b(?:no|not|without|never|avoid|don'?t want|do not want|rather not)\s+(?:\w+\s+){0,4}?"
-    r"placebos?\b(?:[- ](?:arms?|groups?|controlled|control)\b)?",
+    r"\b(?:no|not|without|never|avoid|don'?t want|dont want|do not want|rather not)\s+"
+    r"(?:\w+\s+){0,5}?(?:placebos?|sugar pills?|dummy pills?|fake pills?)"
+    r"\b(?:[- ](?:arms?|groups?|controlled|control)\b)?"
+    # … and who wants everyone treated: "a trial where everyone gets the real medicine"
+    r"|\b(?:everyone|everybody|all patients|all participants)\s+(?:gets?|receives?)\s+"
+    r"(?:the\s+)?(?:real|active|actual|study)\s+(?:medicine|medication|drug|treatment)s?\b",
     re.IGNORECASE,
+)
+
+
+_PLACEBO_SAID = re.compile(
+    r"placebo|sugar pill|dummy pill|fake pill|everyone|everybody|all pa", re.IGNORECASE
 )
 
 
@@ -498,7 +507,7 @@ def _without_negated(text: str) -> str:
     (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia). Not when nothing else
     would be left ("not lupus", "isn't lupus": searched as lupus, not as nothing). A placebo
     refused is the open-label trials (_PLACEBO_REFUSED)."""
-    if "placebo" in text.lower():
+    if _PLACEBO_SAID.search(text):
         text = _PLACEBO_REFUSED.sub(" open-label ", text)
     toks = tokens(text)
     if not any(folded in _NEGATION_WORDS for folded, *_ in toks):
@@ -1175,6 +1184,73 @@ def same_class(text: str) -> tuple[str, str] | None:
         return None
     _, slug = min(small)
     return slug, vocabulary.drug_classes[slug].get("label") or slug
+
+
+# How a treatment is taken (its route), as a trial's interventions and arms say it (PostgreSQL's
+# ~*, \m and \M a word's start and end) and as people ask for it or refuse it.
+ROUTES: dict[str, str] = {
+    "oral": r"\m(?:oral|orally|tablets?|capsules?|pills?|by mouth)\M",
+    "infused": r"\m(?:intravenous\w*|infusions?|infused|i\.v\.)\M",
+    "injected": (
+        r"\m(?:inject\w*|subcutaneous\w*|intramuscular\w*|auto-?injectors?|syringes?"
+        r"|prefilled pens?)\M"
+    ),
+    "topical": r"\m(?:topical\w*|creams?|ointments?|gels?|foams?|lotions?|shampoos?)\M",
+}
+_ROUTE_WORDS = {
+    "oral": (
+        r"pills?|tablets?|capsules?|by mouth|orally|oral (?:drugs?|medicines?|medications?"
+        r"|treatments?)|pastillas|comprimidos|tabletas|comprimés|tabletten"
+    ),
+    "infused": r"infusions?|iv|drips?|intravenous|infusiones|sueros|perfusions?|infusionen",
+    "injected": (
+        r"shots?|injections?|injectables?|inject\w*|jabs?|self-injections?|inyecciones|piqûres"
+        r"|spritzen"
+    ),
+    "topical": r"creams?|ointments?|lotions?|gels?|topicals?|cremas?|pomadas?|crèmes?|salben?",
+}
+# Words for either way of a needle ("no needles"): infused and injected.
+_NEEDLES = r"needles?|agujas|aiguilles|nadeln"
+_ANY_ROUTE = "|".join([*_ROUTE_WORDS.values(), _NEEDLES])
+# "no needles", "i hate needles", "instead of shots or infusions", "sick of taking pills and
+# putting on creams", "ya no aguanto más sueros ni inyecciones": a few words may stand before
+# the first, and a list may follow.
+_REFUSING_ROUTE = re.compile(
+    r"\b(?:no|not|without|never|hate|avoid|avoiding|instead of|rather than|afraid of|scared of"
+    r"|terrified of|sick of|tired of|fed up with|no more|cant|can'?t|don'?t want|dont want"
+    r"|do not want|sin|ni|sans|ohne|kein\w*)\b(?:\s+\w+){0,4}?\s+(?:" + _ANY_ROUTE + r")\b"
+    r"(?:\s+(?:" + _ANY_ROUTE + r")\b)*"
+    r"(?:\s*(?:,|\bor\b|\band\b|\bnor\b|\bni\b|\bo\b|\by\b|/)\s*(?:\w+\s+){0,2}?"
+    r"(?:" + _ANY_ROUTE + r")\b)*"
+)
+
+
+_ASKING_ROUTE = re.compile(
+    r"\b(?:is there an?|are there|any|an?|looking for an?|want an?|prefer|just|only|con|with)"
+    r"\s+(?:\w+\s+){0,2}?(?:" + _ANY_ROUTE + r")\b"
+)
+
+
+def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The routes a query asks for and those it refuses ("pills instead of shots": oral,
+    injected): trials given so are listed first, and last (engine._tiers). A route both
+    asked for and refused ("an iv infusion at the clinic, i cant inject myself") is asked."""
+    text = text.lower()
+    refusals = [match[0] for match in _REFUSING_ROUTE.finditer(text)]
+    kept = _REFUSING_ROUTE.sub(" ", text)
+
+    def said(part: str) -> set[str]:
+        found = {r for r, words in _ROUTE_WORDS.items() if re.search(rf"\b(?:{words})\b", part)}
+        if re.search(rf"\b(?:{_NEEDLES})\b", part):
+            found |= {"infused", "injected"}
+        return found
+
+    # Asked for: said beside a refusal ("pills instead of shots"), or asked for as a thing
+    # ("is there a cream", "any pills", "just by mouth", "as an iv infusion"); not a route
+    # said of what failed ("the steroid creams do nothing").
+    asked = said(kept) if refusals else set().union(*map(said, _ASKING_ROUTE.findall(kept)))
+    refused = set().union(*map(said, refusals)) if refusals else set()
+    return frozenset(asked), frozenset(refused - asked)
 
 
 # A person who is pregnant, or asks for trials that take pregnant women.
