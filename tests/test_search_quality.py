@@ -94,6 +94,9 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     assert spelling.correct("lupis") == "lupus"
     # A known word's plural is a word too: "joints" is not respelt "joint"
     assert spelling.correct("lupis joints") == "lupus joints"
+    # Two words typed without their space are two words
+    assert spelling.correct("rheumatoidarthritis") == "rheumatoid arthritis"
+    assert spelling.correct("psoriaticarthritis trials") == "psoriatic arthritis trials"
 
 
 def test_snippets_mark_the_matched_words():

@@ -41,6 +41,15 @@ def _lexicon() -> tuple[set[str], list[str]]:
     return lexicon
 
 
+def _two_words(word: str, words: set[str]) -> str | None:
+    """Two vocabulary words typed without the space between ("rheumatoidarthritis",
+    "psoriaticarthritis"): each of MIN_LENGTH letters or more, the longest first word."""
+    for cut in range(len(word) - MIN_LENGTH, MIN_LENGTH - 1, -1):
+        if word[:cut] in words and word[cut:] in words:
+            return f"{word[:cut]} {word[cut:]}"
+    return None
+
+
 def _plural_of(word: str, words: set[str]) -> bool:
     """Whether `word` is a known word's plural ("joints", "marks"): a word, not a typo."""
     return word.endswith("s") and (
@@ -68,6 +77,9 @@ def correct(text: str) -> str | None:
             or query_words.is_filler(word)
             or word in query_words.STOP_WORDS
         ):
+            continue
+        if split := _two_words(word, words):
+            fixes[word] = split
             continue
         best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word))
         if best is not None:
@@ -100,5 +112,5 @@ def _in_trials(fixes: dict[str, str]) -> list[str]:
 
 def changed_words(text: str, corrected: str) -> list[str]:
     """The words of `corrected` (correct's answer for `text`) that correct changed."""
-    pairs = zip(WORD.findall(text), WORD.findall(corrected), strict=False)
-    return [fixed for typed, fixed in pairs if typed != fixed]
+    typed = set(WORD.findall(text))  # a word may be respelt as two ("rheumatoidarthritis")
+    return [word for word in WORD.findall(corrected) if word not in typed]
