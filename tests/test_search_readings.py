@@ -545,6 +545,12 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
             [("near", "Łódź")],
             "atopowe zapalenie skóry badanie kliniczne",
         ),
+        # … after statuses joined by "or" ("recruiting or starting soon")
+        (
+            "biologics in south korea recruiting or starting soon",
+            [("recruiting", "1"), ("country", "KR")],
+            "biologics",
+        ),
         # countries joined by "or" or "and": each
         ("lupus in Germany or France", [("country", "DE"), ("country", "FR")], "lupus"),
         ("eczema in Germany and Austria", [("country", "DE"), ("country", "AT")], "eczema"),

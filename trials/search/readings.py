@@ -946,7 +946,10 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
     name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea); a name of `ambiguous`
     only after "in". None otherwise."""
     end = words.last()
-    while end >= 0 and end in words.taken:
+    # past what other rules took, and an "or" between two such ("recruiting or starting soon")
+    while end >= 0 and (
+        end in words.taken or (words.tokens[end][0] in _JOINERS and end - 1 in words.taken)
+    ):
         end -= 1
     if end < 0 or words.tokens[end][0] not in ends:
         return None
