@@ -445,3 +445,16 @@ def test_the_api_reads_a_typed_place_and_never_answers_400_for_it(client):
     assert body["read_first"] == 1 and body["results"][0]["trial_id"] == "NCT09990001"
     unknown = client.get("/api/trials/", {"q": "lupus near Xyzzyville"})
     assert unknown.status_code == 200 and unknown.json()["understood"] == []
+
+
+def test_near_a_place_no_trial_is_near_lists_those_in_its_wider_region_first(client):
+    # No trial within reach of Gwangju: the one in Seoul (~270 km) before the one in Paris,
+    # whose words rank better; the one at Bethesda's sites last as well.
+    seoul, paris = _bethesda_trial("NCT09990003"), _bethesda_trial("NCT09990004")
+    Site.objects.filter(trial=seoul).update(lat=37.57, lon=126.98)
+    Site.objects.filter(trial=paris).update(lat=48.85, lon=2.35)
+    Trial.objects.filter(pk=paris.pk).update(title="A lupus lupus lupus trial")
+    response = client.get("/", {"q": "lupus near Gwangju, South Korea"})
+    result = response.context["result"]
+    ids = [hit.trial_id for hit in result.trials]
+    assert result.read_first == 0 and ids.index(seoul.trial_id) < ids.index(paris.trial_id)

@@ -81,6 +81,9 @@ TEEN_AGES = (13, 17)
 # A query finding this few trials is checked for typos (see _suggestion).
 SUGGEST_BELOW = 2
 SORTS = ("relevance", *SORT_COLUMNS, "distance")
+# A search filled without its `near` (no trial within reach): the trials with a site this close
+# (km) are listed before the others.
+NEAR_FILL_KM = 600
 # With `near`, without `within`: how far a site may be, in km.
 DEFAULT_WITHIN_KM = 100.0
 RESULT_FIELDS = (
@@ -418,6 +421,11 @@ def _read_filled(
         mask = open_mask(index, include_unconfirmed=True) if name == "recruiting" else masks[name]
         kind = readings.READ_FILLED[name]
         met[kind] = met[kind] & mask if kind in met else mask
+    if "near" in read and query.near and not (masks["near"] & wider).any():
+        # Near none: those with a site in the wider region come before those without
+        # ("lupus near Gwangju": the trials in Seoul before those in Ohio).
+        around = index.sites.around(*query.near, NEAR_FILL_KM).per_row(index.row_count)
+        met["nearby"] = np.isfinite(around)
     return kept, wider, tuple(met.values())
 
 
