@@ -887,6 +887,8 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("seit 8 Jahren Neurodermitis", [], "seit 8 Jahren Neurodermitis"),
         ("8 años con psoriasis", [], "8 años con psoriasis"),
         ("94-AR-0194", [], "94-AR-0194"),  # an identifier, not 94 years (Swedish "år")
+        ("我 女儿 8岁 湿疹", [("age", "8"), *CHILD], "我 湿疹"),
+        ("어머니가 55세이신데 루푸스", [("age", "55")], "어머니가 루푸스"),
     ],
 )
 def test_a_persons_age_is_read_as_the_age_filter(typed, read, rest):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -301,6 +302,17 @@ _YEARS_ABROAD = {
     "ετων", "χρονων", "ani", "yasinda", "yasında", "yasindaki", "yasındaki", "jaar", "tuoi",
     "tahun",
 }  # fmt: skip
+# Chinese, Japanese and Korean: the number and the sign for years of age ("8岁", "8歳",
+# "55세이신데": a Korean ending joined to it).
+_YEARS_CJK = {"岁", "歲", "歳", "才", "세", "살"}
+_AGE_CJK = re.compile(r"(\d{1,3})[岁歲歳才세살]\w*")  # "8岁", "55세이신데" as one word
+
+
+def _nfc(folded: str) -> str:
+    """A folded word composed again (folding splits Korean syllables into their letters)."""
+    return unicodedata.normalize("NFC", folded)
+
+
 # … but not how long ("desde hace 8 años", "seit 8 Jahren", "8 años con psoriasis").
 _FOR_YEARS = {
     "hace", "desde", "durante", "depuis", "pendant", "seit", "seid", "da", "per", "od",
@@ -317,7 +329,7 @@ def age_words(words: Words) -> Iterator[Reading]:
         folded = words.folded(position)
         if folded is None:
             continue
-        if (found := _YEARS_OLD.fullmatch(folded)) is not None:
+        if (found := _YEARS_OLD.fullmatch(folded) or _AGE_CJK.fullmatch(_nfc(folded))) is not None:
             years, last = float(found[1]), position
         elif folded.isdigit() and len(folded) <= 3:
             number = position
@@ -327,7 +339,7 @@ def age_words(words: Words) -> Iterator[Reading]:
             elif (unit, after) == ("y", "o"):
                 years, last = float(folded), position + 2
             elif (
-                unit in _YEARS_ABROAD
+                (unit in _YEARS_ABROAD or _nfc(unit or "")[:1] in _YEARS_CJK)
                 and after not in _WITH
                 and not (after or "").isdigit()  # an identifier: "94-AR-0194"
                 and not {words.folded(position - 1), words.folded(position - 2)} & _FOR_YEARS
