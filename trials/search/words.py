@@ -1231,6 +1231,20 @@ _ASKING_ROUTE = re.compile(
 )
 
 
+# Each route's words, and the needles that are two routes', as whole words.
+_ROUTE_SAID = {route: re.compile(rf"\b(?:{said})\b") for route, said in _ROUTE_WORDS.items()}
+_NEEDLES_SAID = re.compile(rf"\b(?:{_NEEDLES})\b")
+
+
+def _routes_said(part: str) -> set[str]:
+    """The routes whose words `part` (in lower case) says."""
+    found = {route for route, said in _ROUTE_SAID.items() if said.search(part)}
+    if _NEEDLES_SAID.search(part):
+        found |= {"infused", "injected"}
+    return found
+
+
+@lru_cache(maxsize=1024)  # engine._tiers asks once per tier it splits
 def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The routes a query asks for and those it refuses ("pills instead of shots": oral,
     injected): trials given so are listed first, and last (engine._tiers). A route both
@@ -1239,17 +1253,15 @@ def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
     refusals = [match[0] for match in _REFUSING_ROUTE.finditer(text)]
     kept = _REFUSING_ROUTE.sub(" ", text)
 
-    def said(part: str) -> set[str]:
-        found = {r for r, words in _ROUTE_WORDS.items() if re.search(rf"\b(?:{words})\b", part)}
-        if re.search(rf"\b(?:{_NEEDLES})\b", part):
-            found |= {"infused", "injected"}
-        return found
-
     # Asked for: said beside a refusal ("pills instead of shots"), or asked for as a thing
     # ("is there a cream", "any pills", "just by mouth", "as an iv infusion"); not a route
     # said of what failed ("the steroid creams do nothing").
-    asked = said(kept) if refusals else set().union(*map(said, _ASKING_ROUTE.findall(kept)))
-    refused = set().union(*map(said, refusals)) if refusals else set()
+    asked = (
+        _routes_said(kept)
+        if refusals
+        else set().union(*map(_routes_said, _ASKING_ROUTE.findall(kept)))
+    )
+    refused = set().union(*map(_routes_said, refusals))
     return frozenset(asked), frozenset(refused - asked)
 
 
