@@ -199,3 +199,38 @@ def test_the_gazetteer_agrees_with_the_registrys_own_points(corpus):
     assert sites > 1000
     assert placed / sites >= 0.9, (placed, sites)
     assert agree / placed >= 0.97, (agree, placed)
+
+
+def test_every_region_of_the_vocabulary_is_placed_by_its_seat_and_named_once():
+    """regions.json: each seat is a city of its country (its first-level code is the region's),
+    no two regions share a code or a name, and no region's name is another country's or a
+    US state's (those are read as such)."""
+    from trials.readers.places import country_code, us_states
+
+    found = gazetteer.named_regions()
+    assert len({(region.country, region.code) for region in found}) == len(found)
+    names = [name for region in found for name in {gazetteer.fold(n) for n in region.names}]
+    assert len(set(names)) == len(names), [n for n in names if names.count(n) > 1]
+    states = {gazetteer.fold(name) for name in us_states().values()}
+    for region in found:
+        for name in region.names:
+            assert country_code(name, codes=False) in (None, region.country), name  # England
+            assert gazetteer.fold(name) not in states, name
+    # The provinces' and states' codes as GeoNames gives them.
+    codes = {region.names[0]: (region.country, region.code) for region in found}
+    assert codes["Ontario"] == ("CA", "08")
+    assert codes["New South Wales"] == ("AU", "02")
+    assert codes["Bavaria"] == ("DE", "02")
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon"),
+    [("Erlangen, Bayern", 49.60, 11.00), ("Springfield, Lombardia", None, None)],
+)
+def test_a_city_qualified_by_another_countrys_region(text, lat, lon):
+    found = locate(text)
+    if lat is None:
+        assert not isinstance(found, Place), found
+    else:
+        assert isinstance(found, Place) and _near(found, lat, lon), found
+        assert "Bavaria, Germany" in found.label

@@ -153,4 +153,47 @@ def test_a_canadian_province_or_australian_state_keeps_the_trials_with_a_site_in
         chip["text"] for chip in response.context["chips"]
     ]
     assert client.get("/api/trials/", {"region": "Queensland"}).status_code == 200
-    assert client.get("/api/trials/", {"region": "Bavaria"}).status_code == 400
+    assert client.get("/api/trials/", {"region": "Atlantis"}).status_code == 400
+
+
+@pytest.fixture
+def bavarian():
+    """Trials with a site whose region says Bavaria; in Erlangen and in München with no region
+    written (registries rarely write one outside the US); in Köln (another Land); in Munich,
+    North Dakota."""
+    for key, country, region, city in [
+        ("BY-TEXT", "DE", "Bavaria", "X"),
+        ("BY-ERLANGEN", "DE", None, "Erlangen"),
+        ("BY-MUENCHEN", "DE", "", "München"),
+        ("NRW-KOELN", "DE", None, "Köln"),
+        ("US-MUNICH", "US", "North Dakota", "Munich"),
+    ]:
+        trial = Trial.objects.create(key=key, record={}, title="Scleroderma study")
+        Site.objects.create(trial=trial, country=country, region=region, city=city)
+
+
+def test_another_countrys_region_keeps_its_sites_by_region_or_city(client, bavarian):
+    """A region of regions.json: by any of its names; a site is in it by its region's words or,
+    with none, by where the gazetteer places its city."""
+    bavaria = {"BY-TEXT", "BY-ERLANGEN", "BY-MUENCHEN"}
+    for spelt in ("Bavaria", "bayern", "Freistaat Bayern", "巴伐利亚"):
+        assert _keys(region=spelt) == bavaria, spelt
+    assert _keys(region="Nordrhein-Westfalen") == {"NRW-KOELN"}
+    assert _keys(region="Bayern", q="scleroderma") == bavaria
+    found = [(r.parameter, r.value) for r in readings.read("Sklerodermie Studie in Bayern")]
+    assert found == [("region", "Bavaria")]
+    response = client.get("/", {"q": "Sklerodermie Studie in Bayern"})
+    chips = [chip["text"] for chip in response.context["chips"]]
+    assert "Region: Bavaria, Germany — from “in Bayern”" in chips
+    assert client.get("/api/trials/", {"region": "Bayern"}).json()["count"] == 3
+
+
+def test_a_region_named_in_its_own_letters_is_read_wherever_it_stands():
+    """Chinese and Korean name the place first: "广东 红斑狼疮" is lupus in Guangdong."""
+    for typed, value in [
+        ("广东 红斑狼疮 临床试验", "Guangdong"),
+        ("红斑狼疮 广东省", "Guangdong"),
+        ("경기도 건선 임상시험", "Gyeonggi"),
+    ]:
+        read = [(r.parameter, r.value) for r in readings.read(typed)]
+        assert ("region", value) in read, (typed, read)

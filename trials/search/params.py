@@ -156,7 +156,8 @@ class TrialFilterSet(django_filters.FilterSet):
     page_size = PageFilter(method="filter_nothing", min_value=1)
     # A place (places.locate) and how far from it, in km (`within`, read by within_km()).
     near = django_filters.CharFilter(method="filter_near")
-    # A US state, by name or code (regions.py): trials with a site in it.
+    # A US state by name or code, another country's region by name (regions.py): trials with a
+    # site in it.
     region = django_filters.CharFilter(method="filter_region", max_length=60)
 
     class Meta:
@@ -445,8 +446,8 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
     if cleaned.get("region") and region is None:
         shown = str(cleaned["region"])[:60]
         errors["region"] = (
-            f"region={shown!r}: a US state (its name or two-letter code), or a Canadian "
-            "province or Australian state (its name)"
+            f"region={shown!r}: a US state (its name or two-letter code), or another "
+            "country's region by its name (Ontario, Bavaria, Lombardy, Guangdong)"
         )
     sort = cleaned.get("sort") or ""
     if sort == "distance" and near is None:

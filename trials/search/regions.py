@@ -1,13 +1,16 @@
-"""A US state, a Canadian province or an Australian state for the `region` parameter
-("lupus trials in Maryland" reads region=MD, "psoriasis in Ontario" region=Ontario): the trials
-with a site in it, as their sites' region says it (ClinicalTrials.gov writes the state's name;
-some registries its code). Sites with no region are in none. A US state is named by its name
-or two-letter code; a province or an Australian state by its name (their codes are as often
-US states' or words: "WA", "SA", "ON").
+"""A region for the `region` parameter: a US state, or another country's first-level region
+("lupus trials in Maryland" reads region=MD, "psoriasis in Ontario" region=Ontario,
+"Sklerodermie Studie in Bayern" region=Bavaria): the trials with a site in it. A US state is
+named by its name or two-letter code; another country's region by its names
+(trials/vocab/regions.json: their codes are as often US states' or words: "WA", "SA", "ON").
+
+A site is in the region when its region, whatever its case, is one of the region's spellings
+(ClinicalTrials.gov writes the state's name; some registries a code), or, outside the US, when
+its city is one the gazetteer places in the region: most registries write no region for a site
+in Erlangen, and it is in Bavaria all the same.
 
 The engine's mask (`mask`, one statement, cached until the data changes) and the ORM's
-reference (`where`, params.TrialFilterSet) read the same rule: a site of the region's country
-whose region, whatever its case, is one of the region's spellings.
+reference (`where`, params.TrialFilterSet) read the same rule.
 """
 
 from __future__ import annotations
@@ -16,52 +19,57 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 from portal.replicas import search_connection
 from trials.models import Site
-from trials.readers.gazetteer import REGIONS
+from trials.readers import gazetteer
 from trials.readers.places import us_states
 from trials.search import cache as caches
 from trials.search.lexemes import ids_of
 
 COUNTRY = "US"
-# The countries whose regions are read besides the US's (trials/readers/gazetteer.REGIONS).
-OTHER_COUNTRIES = ("CA", "AU")
-# The country written in (one of the above): the index (site_us_region_idx) is for US sites
-# only, and a planner cannot use a partial index for a parameter. Another country's sites are
-# few; its regions' trials are cached as the states' are.
-_SQL = (
+# The index (site_us_region_idx) is for US sites only, and a planner cannot use a partial index
+# for a parameter: the US's statement names the country. Another country's sites are few; its
+# regions' trials are cached as the states' are.
+_SQL_US = (
     "SELECT string_agg(DISTINCT trial_id::text, ',') FROM trials_site"
-    " WHERE country = '{country}' AND lower(region) = ANY(%s)"
+    " WHERE country = 'US' AND lower(region) = ANY(%s)"
 )
+_SQL_ELSEWHERE = (
+    "SELECT string_agg(DISTINCT trial_id::text, ',') FROM trials_site"
+    " WHERE country = %s AND (lower(region) = ANY(%s) OR lower(city) = ANY(%s))"
+)
+_CITIES_SQL = "SELECT DISTINCT lower(city) FROM trials_site WHERE country = %s AND city <> ''"
 
 
 @dataclass(frozen=True)
 class State:
-    code: str  # "MD", "ON"
-    name: str  # "Maryland", "Ontario"
+    code: str  # "MD", "ON"; "" for a region with no abbreviation
+    name: str  # "Maryland", "Ontario", "Bavaria"
     country: str = COUNTRY
-    other_spellings: tuple[str, ...] = ()  # "Québec", "PEI"
+    other_spellings: tuple[str, ...] = ()  # "Québec", "PEI", "Bayern"
+    admin1: str = ""  # GeoNames' first-level code; a US state's own code
 
     @property
     def spellings(self) -> list[str]:
         """How a site's region may say it, in lower case."""
-        return [self.name.lower(), self.code.lower(), *(s.lower() for s in self.other_spellings)]
+        return [s.lower() for s in (self.name, self.code, *self.other_spellings) if s]
 
 
 @cache
 def _states() -> dict[str, State]:
+    """Each region by its names in lower case, and a US state by its code too."""
     found = {}
     for code, name in us_states().items():
-        found[code.lower()] = found[name.lower()] = State(code, name)
-    for country in OTHER_COUNTRIES:
-        for name, code, *others in REGIONS[country].values():
-            chosen = State(code, name, country, tuple(others))
-            for spelling in (name, *others):
-                if len(spelling) > 3:  # not a code: "PEI" is no more than "WA"
-                    found.setdefault(spelling.lower(), chosen)
+        found[code.lower()] = found[name.lower()] = State(code, name, admin1=code)
+    for region in gazetteer.named_regions():
+        name, *others = region.names
+        code, *abbreviations = region.abbreviations or ("",)
+        chosen = State(code, name, region.country, (*others, *abbreviations), region.code)
+        for spelling in region.names:  # not an abbreviation: "PEI" is no more than "WA"
+            found.setdefault(spelling.lower(), chosen)
     return found
 
 
@@ -72,8 +80,9 @@ def state(text: str | None) -> State | None:
 
 @cache
 def names() -> frozenset[str]:
-    """Every region's name in lower case ("new york", "district of columbia", "ontario")."""
-    return frozenset(s.name.lower() for s in _states().values())
+    """Every region's names in lower case ("new york", "district of columbia", "ontario",
+    "bayern")."""
+    return frozenset(key for key, found in _states().items() if key != found.code.lower())
 
 
 @cache
@@ -94,12 +103,16 @@ def named(text: str) -> State | None:
 
 
 def mask(index, chosen: State) -> np.ndarray:
-    """The facet index's rows of the trials with a site in the state (dead rows included)."""
-    key = (("region", chosen.country, chosen.code), index.seq)
+    """The facet index's rows of the trials with a site in the region (dead rows included)."""
+    key = (("region", chosen.country, chosen.admin1), index.seq)
     rows = caches.TEXT_HITS.get(key)
     if rows is None:
         with search_connection().cursor() as cursor:
-            cursor.execute(_SQL.format(country=_country(chosen)), [chosen.spellings])
+            if chosen.country == COUNTRY:
+                cursor.execute(_SQL_US, [chosen.spellings])
+            else:
+                cities = _cities(chosen)
+                cursor.execute(_SQL_ELSEWHERE, [chosen.country, chosen.spellings, cities])
             rows = index.rows_of(ids_of(cursor.fetchone()[0]))
         caches.TEXT_HITS.put(key, rows)
     found = np.zeros(index.row_count, bool)
@@ -109,14 +122,22 @@ def mask(index, chosen: State) -> np.ndarray:
 
 def where(chosen: State) -> Exists:
     """The same trials, as an ORM condition on Trial."""
-    sites = Site.objects.annotate(lower_region=Lower("region")).filter(
-        trial=OuterRef("pk"), country=chosen.country, lower_region__in=chosen.spellings
+    in_it = Q(lower_region__in=chosen.spellings)
+    if chosen.country != COUNTRY:
+        in_it |= Q(lower_city__in=_cities(chosen))
+    sites = Site.objects.annotate(lower_region=Lower("region"), lower_city=Lower("city")).filter(
+        in_it, trial=OuterRef("pk"), country=chosen.country
     )
     return Exists(sites)
 
 
-def _country(chosen: State) -> str:
-    """The region's country, one of ours (it is written into the statement)."""
-    if chosen.country != COUNTRY and chosen.country not in OTHER_COUNTRIES:
-        raise ValueError(chosen.country)
-    return chosen.country
+def _cities(chosen: State) -> list[str]:
+    """The cities (in lower case) of the country's sites that the gazetteer places in the
+    region, whatever region the site says."""
+    with search_connection().cursor() as cursor:
+        cursor.execute(_CITIES_SQL, [chosen.country])
+        named = [city for (city,) in cursor.fetchall()]
+    placed = (gazetteer.site_city(city, None, chosen.country) for city in named)
+    return [
+        city for city, at in zip(named, placed, strict=True) if at and at.region == chosen.admin1
+    ]

@@ -36,9 +36,10 @@ DESCRIPTIONS = {
     "`within` km of it. An unknown or ambiguous place is a 400 (`unknown_place`, "
     "`ambiguous_place`, with `choices`).",
     "within": "With `near`: how far a site may be, in km (default 100).",
-    "region": "A US state, by its name or two-letter code (`Maryland`, `MD`), or a Canadian "
-    "province or Australian state by its name (`Ontario`, `Queensland`): trials with a site in "
-    "it, as the sites' region says. An unknown region is a 400.",
+    "region": "A US state, by its name or two-letter code (`Maryland`, `MD`), or another "
+    "country's first-level region by one of its names (`Ontario`, `Queensland`, `Bavaria`, "
+    "`Bayern`, `Lombardia`, `广东`): trials with a site in it, as the sites' region says or, "
+    "outside the US, as their city lies. An unknown region is a 400.",
 }
 
 _ERROR = {"$ref": "#/components/schemas/Error"}

@@ -14,7 +14,7 @@ from urllib.parse import quote_plus, urlencode
 from django.conf import settings
 from django.http import QueryDict
 
-from trials.search import facets, words
+from trials.search import facets, labels, words
 from trials.search.engine import (
     DEFAULT_WITHIN_KM,
     PAGE_SIZE,
@@ -281,6 +281,10 @@ def _understood(query: Query, explicit: QueryDict) -> list[dict]:
     return out
 
 
+# What a region is called where it is: a chip says "State: Maryland", "Region: Bavaria, Germany".
+_REGION_TITLES = {"US": "State", "AU": "State", "CA": "Province"}
+
+
 def _active(
     query: Query,
     result: SearchResult,
@@ -300,8 +304,12 @@ def _active(
         label = f"{query.near_label} (within {query.within:g} km)"
         active["near"] = {"title": "Near", "label": label}
     if query.region:
-        title = "Province" if query.region.country == "CA" else "State"
-        active["region"] = {"title": title, "label": query.region.name}
+        country = query.region.country
+        title = _REGION_TITLES.get(country, "Region")
+        label = query.region.name
+        if country not in _REGION_TITLES:  # "Bavaria, Germany"
+            label = f"{label}, {labels.country_name(country)}"
+        active["region"] = {"title": title, "label": label}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
         if query.include_unconfirmed:
