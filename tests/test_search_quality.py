@@ -99,6 +99,31 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     assert spelling.correct("psoriaticarthritis trials") == "psoriatic arthritis trials"
 
 
+def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():
+    """Farther than a typo or two, a word spelt as it sounds ("loopus", "skleroderma"); never a
+    relative ("wife": people's words, not the "wine" of port-wine stains)."""
+    from trials.search import spelling
+
+    assert spelling.sound("loopus") == spelling.sound("lupus") == "lupus"
+    assert spelling.correct("loopus") == "lupus"
+    assert spelling.correct("dermatomyosytys") == "dermatomyositis"
+    assert spelling.correct("my wife has loopus") == "my wife has lupus"
+    assert spelling.correct("my husband") is None
+
+
+def test_a_relaxed_sentence_respells_the_words_trials_are_about():
+    """Each respelt word on its own: "lupis" is about trials, the respelling of "lark" (bark)
+    is not, and that one no longer keeps "lupis" from being read as lupus."""
+    from trials.search import spelling
+
+    typed = "my sister has lupis lark"
+    assert spelling.corrections(typed) == {"lupis": "lupus", "lark": "bark"}
+    result = _run(q=typed)
+    assert result.corrected_from == typed
+    assert result.corrected_to == "my sister has lupus lark"
+    assert _keys(result) >= CLE
+
+
 def test_snippets_mark_the_matched_words():
     result = _run(q="thalidomide")
     trial = next(t for t in result.trials if t.key == "NCT01408199")

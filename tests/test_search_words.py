@@ -342,10 +342,25 @@ def test_a_relaxed_query_wants_any_group():
         ("Morbus Bechterew", True),
         ("antiphospholipid", True),
         ("antibodies", False),  # a word of "antiphospholipid antibody syndrome", no disease alone
+        ("Kollagenose", True),  # a kind of disease in another language
+        ("maladies de la peau", True),
+        ("膠原病", True),
     ],
 )
 def test_what_names_diseases(typed, diseases):
     assert words.names_diseases(typed) is diseases
+
+
+def test_a_kind_of_disease_said_in_another_language_means_it_but_is_not_searched_for_beside_it():
+    """ "Kollagenose" means the connective tissue diseases, as "connective tissue disease" does;
+    the English name's search does not ask for "Kollagenose" (nor "膠原病", …) too."""
+    foreign = words.read("Kollagenose").text
+    english = words.read("connective tissue disease").text
+    assert "(systemic & sclerosis)" in foreign and "(connective & tissue & disease)" in foreign
+    assert "(systemic & sclerosis)" in english
+    assert "kollagenose" not in english.lower() and "膠原病" not in english
+    found = [(r.parameter, r.value) for r in readings.read("Kollagenose Studien Deutschland")]
+    assert found == [("country", "DE")]  # "Studien" in capitals begins no place's name
 
 
 @pytest.mark.parametrize(

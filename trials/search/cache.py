@@ -128,7 +128,7 @@ PAGES = Store(
 
 # The vocabulary tables' labels (trials/search/labels.py) and words (trials/search/spelling.py).
 VOCABULARY = Store("vocabulary labels", max_entries=lambda: 1, ttl=30.0)
-LEXICON = Store("spelling lexicon", max_entries=lambda: 1, ttl=60.0)
+LEXICON = Store("spelling lexicon", max_entries=lambda: 2, ttl=60.0)
 
 # Places people typed (`near=`), read through the offline gazetteer (trials/search/places.py):
 # text -> Place, Ambiguous or Unknown. The gazetteer does not change while the process runs.

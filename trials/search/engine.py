@@ -268,8 +268,9 @@ def _match(query: Query) -> _Matched:
     if passing:
         masks["q"] = np.zeros(index.row_count, bool)
         masks["q"][index.rows_of(np.asarray(id_pks, np.int64))] = True
-    better = None
-    if "q" in masks and not masks["q"].any() and (better := spelling.correct(query.q)):
+    better, fixes = None, {}
+    if "q" in masks and not masks["q"].any() and (fixes := spelling.corrections(query.q)):
+        better = spelling.respelt(query.q, fixes)
         hits = text_rows(index, better)
         # A respelling only when trials are about it, not when they mention it in passing.
         if len(hits) and about(index, better):
@@ -285,10 +286,10 @@ def _match(query: Query) -> _Matched:
         # of the respelt words ("excema injections for adults") when trials are about each
         # word respelt.
         hits = np.zeros(0, np.int32)
-        if better and _respelt_about(index, query.q, better):
-            hits = text_rows(index, better, relaxed=True)
+        if fixes and (respelt := _respelt_about(index, query.q, fixes)):
+            hits = text_rows(index, respelt, relaxed=True)
             if len(hits):
-                corrected_from, query = query.q, replace(query, q=better)
+                corrected_from, query = query.q, replace(query, q=respelt)
         if not corrected_from:
             hits = text_rows(index, query.q, relaxed=True)
         relaxed = bool(len(hits))
@@ -846,12 +847,13 @@ def _selected_first(
     return (*first, *(value for value in values if value.value not in selected))
 
 
-def _respelt_about(index: FacetIndex, text: str, better: str) -> bool:
-    """Whether some trial is about each word spelling.correct changed in `text` (`better`):
-    a relaxed search of the respelt words lists what the person meant, not what the typo
-    happens to be close to."""
-    changed = spelling.changed_words(text, better)
-    return bool(changed) and all(about(index, word) for word in changed)
+def _respelt_about(index: FacetIndex, text: str, fixes: dict[str, str]) -> str | None:
+    """`text` with those of its respellings (spelling.corrections: `fixes`) that some trial is
+    about, the other words as typed; None when there is none: a relaxed search of them lists
+    what the person meant, not what a typo happens to be close to ("my wife has loopus":
+    lupus, not wine)."""
+    about_fixes = {typed: fix for typed, fix in fixes.items() if about(index, fix)}
+    return spelling.respelt(text, about_fixes) if about_fixes else None
 
 
 def _respelt_group(index: FacetIndex, text: str, better: str) -> bool:

@@ -37,7 +37,7 @@ from itertools import pairwise
 
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
-from trials.search.words import has_exact_syntax, has_syntax, is_filler, unspaced
+from trials.search.words import category_names, has_exact_syntax, has_syntax, is_filler, unspaced
 
 # Longer text is refused by the form (params: q's max_length); it is not read either.
 MAX_LENGTH = 500
@@ -171,7 +171,7 @@ def _lay() -> _Lay:
         times=frozenset(data["times"]),
         kinds=tuple(
             sorted(
-                {_phrase(say) for c in data["categories"] for say in c["say"]},
+                {_phrase(say) for c in data["categories"] for say in category_names(c)},
                 key=len,
                 reverse=True,
             )
@@ -799,9 +799,10 @@ _KOREAN_AT = re.compile("(?:에서|에|의|근처)$")
 def native_place(words: Words) -> Iterator[Reading]:
     """ "псориаз Москва", "北京 银屑病", "광주 아토피" -> near=Москва, 北京, 광주: a word in
     letters other than Latin that names a city of NATIVE_CITY people or more, not inside a
-    condition's name; the first such."""
+    condition's name; the first such. "广东 红斑狼疮", "경기도 건선" -> region=Guangdong,
+    Gyeonggi: a region's name (regions.py) the same way."""
     from trials.readers import gazetteer
-    from trials.search import places  # the gazetteer: loaded by the web process
+    from trials.search import places, regions  # the gazetteer: loaded by the web process
 
     for position in range(len(words.tokens)):
         said = words.said(position, position)
@@ -812,6 +813,9 @@ def native_place(words: Words) -> Iterator[Reading]:
         ):
             continue
         name = _KOREAN_AT.sub("", said) or said  # "서울에서": in Seoul
+        if region := regions.named(name):
+            yield Reading("region", region.name, said, words.spans([position]))
+            return
         big = [city for city in gazetteer.cities_named(name) if city.population >= NATIVE_CITY]
         # The one big city of the name ("Ηράκλειο": Heraklion, not the town near Athens).
         value = name if len(big) != 1 else f"{big[0].name}, {big[0].country}"
@@ -1052,10 +1056,13 @@ def _listed(words: Words, position: int, ends) -> bool:
 
 def _ends_a_phrase(words: Words, position: int) -> bool:
     """Whether the word at `position` cannot begin a name the next words continue: a word
-    before a place, in lower case, or the end of a condition or treatment the query names."""
+    before a place, a word for trials (German writes "Studien" in capitals: "Kollagenose
+    Studien Deutschland"), in lower case, or the end of a condition or treatment the query
+    names."""
     folded, written, *_ = words.tokens[position]
     return (
         folded in _COUNTRY_WORDS
+        or (folded,) in _PLACE_AFTER
         or written == written.lower()
         or position in words.conditions.values()
         or any(last == position for last, _slug in words.treatments.values())

@@ -61,9 +61,15 @@ def _max_edits(word: str) -> int:
     return 1 if len(word) < 7 else 2
 
 
-@timed("spelling")
 def correct(text: str) -> str | None:
     """The query with misspelled words replaced, or None when nothing needed correcting."""
+    fixes = corrections(text)
+    return respelt(text, fixes) if fixes else None
+
+
+@timed("spelling")
+def corrections(text: str) -> dict[str, str]:
+    """The misspelled words of `text` (in lower case) and their respellings."""
     words, choices = _lexicon()
     fixes: dict[str, str] = {}
     for word in {w.lower() for w in WORD.findall(text)}:
@@ -84,12 +90,51 @@ def correct(text: str) -> str | None:
         best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word))
         if best is not None:
             fixes[word] = best[0]
+        elif sounding := _sounds_like().get(sound(word)):
+            fixes[word] = sounding  # "loopus", "skleroderma"
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
         del fixes[word]
-    if not fixes:
-        return None
+    return fixes
+
+
+def respelt(text: str, fixes: dict[str, str]) -> str:
+    """`text` with the words of `fixes` (corrections') respelt, the others as typed."""
     return WORD.sub(lambda match: fixes.get(match.group(0).lower(), match.group(0)), text)
+
+
+# How a word sounds, near enough for typos farther than _max_edits: letters that say the same
+# sound as one ("ph" f, "k" and "q" c, "z" s, "y" i, "oo" and "ou" u), no doubled letter, no
+# silent "h" after a consonant.
+_SOUNDS = (
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"[kq]"), "c"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"y"), "i"),
+    (re.compile(r"o[ou]"), "u"),
+    (re.compile(r"(?<=[^aeiou])h"), ""),
+    (re.compile(r"(.)\1+"), r"\1"),
+)
+
+
+def sound(word: str) -> str:
+    """A word's sound key ("loopus" and "lupus": "lupus"; "skleroderma": "scleroderma")."""
+    for pattern, instead in _SOUNDS:
+        word = pattern.sub(instead, word)
+    return word
+
+
+def _sounds_like() -> dict[str, str]:
+    """The vocabulary's words by their sound key, those of one word only (a key two words
+    share respells nothing)."""
+    found = cache.LEXICON.get("sounds")
+    if found is None:
+        by_key: dict[str, set[str]] = {}
+        for word in _lexicon()[0]:
+            by_key.setdefault(sound(word), set()).add(word)
+        found = {key: next(iter(words)) for key, words in by_key.items() if len(words) == 1}
+        cache.LEXICON.put("sounds", found)
+    return found
 
 
 def _in_trials(fixes: dict[str, str]) -> list[str]:
@@ -108,9 +153,3 @@ def _in_trials(fixes: dict[str, str]) -> list[str]:
             [list(fixes), list(fixes.values())],
         )
         return [word for (word,) in cursor.fetchall()]
-
-
-def changed_words(text: str, corrected: str) -> list[str]:
-    """The words of `corrected` (correct's answer for `text`) that correct changed."""
-    typed = set(WORD.findall(text))  # a word may be respelt as two ("rheumatoidarthritis")
-    return [word for word in WORD.findall(corrected) if word not in typed]

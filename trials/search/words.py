@@ -216,13 +216,18 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
                 add([name], unsaid)
     # A category of diseases ("autoimmune disease", "inflammatory skin diseases") means its
     # conditions' names, which each trial about one has among its terms (the B part).
+    # Said in another language, a category means the same (not the other way round: the
+    # records are in English).
     labels = {condition["slug"]: condition["label"] for condition in conditions}
     for category in lay["categories"]:
-        add(category["say"], [labels[slug] for slug in category_conditions(category)])
+        means = [labels[slug] for slug in category_conditions(category)]
+        add(category["say"], means)
+        for name in category.get("other_languages", []):
+            add([name], [*category["say"], *means])
     # … but not inside a condition's own name ("mixed connective tissue disease" is one
     # disease, not "mixed" and every connective tissue disease): such a name is a phrase of
     # its own, which the longest match prefers.
-    said = {_key(_words(say)) for category in lay["categories"] for say in category["say"]}
+    said = {_key(_words(say)) for category in lay["categories"] for say in category_names(category)}
     for condition in conditions:
         for name in [condition["label"], *condition.get("synonyms", [])]:
             key = _key(_words(name))
@@ -313,6 +318,11 @@ _HANGUL = re.compile("[\uac00-\ud7af]")
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 _MAB = re.compile(r"mab\b", re.IGNORECASE)  # a monoclonal antibody's name: "adalimumab"
+
+
+def category_names(category: dict) -> list[str]:
+    """A kind of disease's names (lay_terms.json `categories`): in English and in others."""
+    return [*category["say"], *category.get("other_languages", [])]
 
 
 def category_conditions(category: dict) -> list[str]:
@@ -1005,7 +1015,7 @@ def _disease_phrases() -> frozenset[tuple[str, ...]]:
     of whose meanings is a condition's name or synonym, or one word of one."""
     vocabulary = Vocabulary.default()
     categories = _lay_terms()["categories"]
-    found = {_key(_words(say)) for category in categories for say in category["say"]}
+    found = {_key(_words(say)) for category in categories for say in category_names(category)}
     for term in _lay_terms()["terms"]:
         for meaning in term["mean"]:
             words = _words(meaning)
