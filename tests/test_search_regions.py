@@ -75,6 +75,9 @@ def test_an_unknown_state_is_said_and_filters_nothing(client, sited):
         ("lupus trials MD", "Maryland", "lupus trials"),
         ("psoriasis study NY", "New York", "psoriasis study"),
         ("eczema in TX", "Texas", "eczema"),
+        # a code as often medicine's, right after a word for trials
+        ("scleroderma trials CT", "Connecticut", "scleroderma trials"),
+        ("lupus studies PA", "Pennsylvania", "lupus studies"),
     ],
 )
 def test_a_state_at_the_end_of_the_words_is_read(typed, state, rest):
@@ -98,6 +101,8 @@ def test_a_state_at_the_end_of_the_words_is_read(typed, state, rest):
         "dupilumab SC",  # subcutaneous
         "psoriasis AK",  # actinic keratosis
         "lupus LA",  # lupus anticoagulant; Los Angeles
+        "lupus CT",  # a scan
+        "lupus trials ct",
     ],
 )
 def test_other_words_are_no_state(typed):

@@ -923,8 +923,24 @@ def us_state(words: Words) -> Iterator[Reading]:
     found = _at_the_end(words, regions.name_ends(), name, 3, _AMBIGUOUS_STATES)
     if not found:
         found = _at_the_end(words, _state_codes(), _state_of_code, 1, ())
+    if not found:
+        found = _code_after_trials(words)
     if found:
         yield Reading("region", *found)
+
+
+def _code_after_trials(words: Words) -> tuple | None:
+    """An ambiguous state code in capitals, the query's last word right after a word for
+    trials: "scleroderma trials CT", "lupus studies PA" (not "lupus CT", a scan)."""
+    from trials.search import regions
+
+    end = words.last()
+    if end < 1 or end in words.taken or words.folded(end - 1) not in _STUDY_WORDS:
+        return None
+    written = words.tokens[end][1]
+    if written not in _AMBIGUOUS_CODES or not (chosen := regions.state(written)):
+        return None
+    return chosen.name, written, words.spans([end])
 
 
 # US states' codes that are as often an abbreviation of medicine or of something else: "MS"
