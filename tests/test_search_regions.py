@@ -193,6 +193,24 @@ def test_another_countrys_region_keeps_its_sites_by_region_or_city(client, bavar
     assert client.get("/api/trials/", {"region": "Bayern"}).json()["count"] == 3
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("Sklerodermie Studie Bayern", ("region", "Bavaria")),
+        ("lupus in bayern", ("region", "Bavaria")),  # in lower case, after "in"
+        ("psoriasis en Cataluña", ("region", "Catalonia")),
+        ("lupus Île-de-France", ("region", "Île-de-France")),  # not France
+        ("eczema Saxony-Anhalt", ("region", "Saxony-Anhalt")),
+        ("psoriasis trials in Ontario", ("region", "Ontario")),
+        ("psoriasis lombardia", None),  # in lower case, no "in": as often a word
+        ("psoriasis, rien ne marche", None),  # "nothing works", not the Marche
+    ],
+)
+def test_another_countrys_region_at_the_end(typed, read):
+    found = [(r.parameter, r.value) for r in readings.read(typed)]
+    assert found == ([read] if read else []), found
+
+
 def test_a_region_named_in_its_own_letters_is_read_wherever_it_stands():
     """Chinese and Korean name the place first: "广东 红斑狼疮" is lupus in Guangdong."""
     for typed, value in [

@@ -918,15 +918,29 @@ def us_state(words: Words) -> Iterator[Reading]:
 
     def name(text: str) -> str | None:
         chosen = regions.named(text)
+        if chosen and chosen.country not in _REGIONS_IN_LOWER_CASE and text == text.lower():
+            return None  # "rien ne marche" (nothing works) is no Marche
+        return chosen.name if chosen else None
+
+    def any_case(text: str) -> str | None:
+        chosen = regions.named(text)
         return chosen.name if chosen else None
 
     found = _at_the_end(words, regions.name_ends(), name, 3, _AMBIGUOUS_STATES)
+    if not found:  # "in bayern"
+        found = _at_the_end(words, regions.name_ends(), any_case, 3, regions.names())
     if not found:
         found = _at_the_end(words, _state_codes(), _state_of_code, 1, ())
     if not found:
         found = _code_after_trials(words)
     if found:
         yield Reading("region", *found)
+
+
+# Countries whose regions' names are read in lower case anywhere at the end ("psoriasis
+# texas"); another country's only in capitals ("Sklerodermie Studie Bayern") or after "in":
+# their names are as often words of other languages ("marche", "saxe", "goa").
+_REGIONS_IN_LOWER_CASE = {"US", "CA", "AU"}
 
 
 def _code_after_trials(words: Words) -> tuple | None:
@@ -992,6 +1006,8 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
         if not (value := value_of(text)):
             continue
         before = first - 1
+        if before >= 0 and words.text[words.tokens[before][3] : words.tokens[first][2]] == "-":
+            continue  # a part of a longer name: "Île-de-France" is not France
         free = before >= 0 and before not in words.taken
         if free and not (_ends_a_phrase(words, before) or _listed(words, before, ends)):
             return None

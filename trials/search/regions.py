@@ -26,6 +26,7 @@ from portal.replicas import search_connection
 from trials.models import Site
 from trials.readers import gazetteer
 from trials.readers.places import us_states
+from trials.readers.vocabulary import tokens
 from trials.search import cache as caches
 from trials.search.lexemes import ids_of
 
@@ -93,8 +94,9 @@ def codes() -> frozenset[str]:
 
 @cache
 def name_ends() -> frozenset[str]:
-    """The last word of every state's name ("york", "columbia")."""
-    return frozenset(name.split()[-1] for name in names())
+    """The last word of every region's name as a query's words are folded ("york",
+    "columbia", "cataluna")."""
+    return frozenset(tokens(name)[-1][0] for name in names() if tokens(name))
 
 
 def named(text: str) -> State | None:
