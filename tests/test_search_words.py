@@ -713,3 +713,14 @@ def test_every_id_pasted_is_looked_up_with_its_other_forms():
     assert len(words.id_candidates(" ".join(f"NCT0000{n:04d}" for n in range(80)))) == (
         words.MAX_IDS
     )
+
+
+def test_a_label_with_another_name_in_brackets_gives_each_name():
+    """A group's name means its members' names: "IgA vasculitis (Henoch-Schönlein purpura)" is
+    two, each enough (not every word of both)."""
+    assert words.label_names("IgA vasculitis (Henoch-Schönlein purpura)") == [
+        "IgA vasculitis",
+        "Henoch-Schönlein purpura",
+    ]
+    text = words.read("cutaneous vasculitis").text
+    assert "(iga & vasculitis)" in text and "(henoch & schonlein & purpura)" in text

@@ -203,7 +203,7 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     members: dict[str, list[str]] = {}
     for condition in conditions:
         if condition.get("parent"):
-            members.setdefault(condition["parent"], []).append(condition["label"])
+            members.setdefault(condition["parent"], []).extend(label_names(condition["label"]))
     for condition in conditions:
         for name in [condition["label"], *condition.get("synonyms", [])]:
             said = _key(_words(name))
@@ -220,7 +220,9 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     # records are in English).
     labels = {condition["slug"]: condition["label"] for condition in conditions}
     for category in lay["categories"]:
-        means = [labels[slug] for slug in category_conditions(category)]
+        means = [
+            name for slug in category_conditions(category) for name in label_names(labels[slug])
+        ]
         add(category["say"], means)
         for name in category.get("other_languages", []):
             add([name], [*category["say"], *means])
@@ -318,6 +320,17 @@ _HANGUL = re.compile("[\uac00-\ud7af]")
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 _MAB = re.compile(r"mab\b", re.IGNORECASE)  # a monoclonal antibody's name: "adalimumab"
+
+
+_ALSO_CALLED = re.compile(r"^(.+?)\s*\((.+)\)$")
+
+
+def label_names(label: str) -> list[str]:
+    """A condition's label as the names it gives: "IgA vasculitis (Henoch-Schönlein purpura)"
+    is two (a trial about it says either, not every word of both)."""
+    if found := _ALSO_CALLED.match(label):
+        return [found[1], found[2]]
+    return [label]
 
 
 def category_names(category: dict) -> list[str]:
