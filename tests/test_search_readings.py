@@ -55,10 +55,10 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
 @pytest.mark.parametrize(
     ("typed", "read", "rest"),
     [
-        ("trial for my daughter with eczema", CHILD, "trial for my with eczema"),
+        ("trial for my daughter with eczema", [*CHILD, ("sex", "female")], "trial for with eczema"),
         ("psoriasis in kids", CHILD, "psoriasis in"),
         ("eczema daughter", CHILD, "eczema"),
-        ("my son has vitiligo", CHILD, "my has vitiligo"),
+        ("my son has vitiligo", [*CHILD, ("sex", "male")], "has vitiligo"),
         ("Baby with eczema", CHILD, "with eczema"),
         ("teenagers acne", CHILD, "acne"),
         ("kids and teens with psoriasis", CHILD, "with psoriasis"),
@@ -150,8 +150,9 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
                 ("prior_therapy", "il-4-il-13-inhibitors"),
                 ("prior_therapy", "interleukin-inhibitors"),
                 UNNAMED,
+                ("sex", "male"),
             ],
-            "my has eczema,",
+            "has eczema,",
         ),
     ],
 )
@@ -259,10 +260,11 @@ def test_a_reading_sets_its_parameter_and_leaves_the_search_words():
     query, errors = parse(_params(q="trial for my daughter with eczema"))
     assert not errors
     assert query.facets["age_group"] == ["child"]
-    assert query.q == "trial for my with eczema"
+    assert query.q == "trial for with eczema"
     assert query.typed == "trial for my daughter with eczema"
     assert [(r.parameter, r.value, r.said) for r in query.understood] == [
-        ("age_group", "child", "daughter")
+        ("age_group", "child", "daughter"),
+        ("sex", "female", "my daughter"),
     ]
 
 
@@ -501,6 +503,15 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
             [("sex", "female"), ("sex", "male")],
             "lupus studies for",
         ),
+        # a relative's sex after "my": whom the search is for (the child or age read too)
+        ("my wife has lupus", [("sex", "female")], "wife has lupus"),
+        (
+            "my son is 16 and has lupus",
+            [("age", "16"), ("sex", "male")],
+            "and has lupus",
+        ),
+        ("my son and daughter have psoriasis", [("age_group", "child")], "my have psoriasis"),
+        ("lupus women my husband", [("sex", "female")], "lupus my husband"),
         # a kind of study (lay_terms.json `study_types`)
         (
             "observational registry for psoriasis",
@@ -985,7 +996,10 @@ def test_a_failure_few_trials_ask_for_lists_them_first_then_the_others(
         ),
         ("any eczema trials in Boston for kids", [("age_group", "child"), ("near", "Boston")]),
         ("psoriasis trials in France for adults", [("age_group", "adult"), ("country", "FR")]),
-        ("my mom has lupus. any study in Mexico? she is 60", [("age", "60"), ("country", "MX")]),
+        (
+            "my mom has lupus. any study in Mexico? she is 60",
+            [("age", "60"), ("country", "MX"), ("sex", "female")],
+        ),
         # "en" is no town
         (
             "¿hay algún estudio en México que esté abierto?",
@@ -1055,7 +1069,7 @@ def test_a_query_of_many_clauses_reads_only_its_last_ones():
 @pytest.mark.parametrize(
     ("typed", "read"),
     [
-        ("eczema my son is 17 and I am 45", [("age", "17")]),  # one age: the first
+        ("eczema my son is 17 and I am 45", [("age", "17"), ("sex", "male")]),  # the first age
         ("eczema my baby is 6 months", [("age", "0.50")]),
         ("lupus aged 12 months", [("age", "1")]),
         ("eczema started at age 8", []),  # when, not how old

@@ -33,13 +33,14 @@ def test_a_child_word_is_a_chip_and_a_sentence(client, child_trials):  # noqa: F
     chip = "Age group: Children (under 18) — from “daughter”"
     assert chip in chips
     # Removing it: the child word is gone from the search, nothing reads it again.
-    assert _query(chips[chip]) == {"q": ["trial for my with dermatomyositis"]}
+    assert _query(chips[chip]) == {"q": ["trial for with dermatomyositis"], "sex": ["female"]}
     after = client.get("/" + chips[chip])
     assert after.context["query"].understood == ()
     assert after.context["result"].count == 4  # the three seed DM trials and the child one
     # The box keeps what was typed; the search chip shows the words searched.
     assert 'value="trial for my daughter with dermatomyositis"' in html
-    assert "Search: “trial for my with dermatomyositis”" in chips
+    assert "Search: “trial for with dermatomyositis”" in chips
+    assert "Open to: Women — from “my daughter”" in chips
 
 
 def test_removing_one_reading_keeps_the_others_explicit(client, prior_therapy):  # noqa: F811
@@ -108,8 +109,9 @@ def test_the_api_reports_and_applies_the_readings(client, child_trials, prior_th
             "from": "failed methotrexate",
         },
         {"parameter": "prior_therapy", "value": "unspecified", "from": "failed methotrexate"},
+        {"parameter": "sex", "value": "male", "from": "my son"},
     ]
-    assert body["searched"] == "lupus in my"
+    assert body["searched"] == "lupus in"
     explicit = client.get(
         "/api/trials/",
         {
@@ -117,6 +119,7 @@ def test_the_api_reports_and_applies_the_readings(client, child_trials, prior_th
             "age_group": "child",
             "refractory": "1",
             "prior_therapy": ["methotrexate", "immunosuppressants", "unspecified"],
+            "sex": "male",
         },
     ).json()
     # The readings' filters match what the explicit parameters match; fewer than 10 trials

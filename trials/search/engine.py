@@ -603,9 +603,10 @@ def _tiers(
             parts = [young, ~young & ~unstated, ~young & unstated]
         tiers = [tier & part for tier in tiers for part in parts]
     # A search for one sex ("lupus studies for women"; sex=female) ranks the trials for that
-    # sex only before those for all, within each tier above.
+    # sex only before those for all, within each tier above; not one for a relative ("my
+    # wife has lupus": the filter keeps the trials she may join, it wishes for no kind).
     sexes = query.facets.get("sex", ())
-    if len(sexes) == 1:
+    if len(sexes) == 1 and not any(map(readings.says_relative, query.understood)):
         only = index.columns.is_in("sex", [Sex[sexes[0].upper()].value])
         tiers = [tier & part for tier in tiers for part in (only, ~only)]
     # A combined phase said ("phase II/III trials"): the trials in every phase of it before

@@ -137,6 +137,7 @@ class _Lay:
         tuple[tuple[str, ...], str, str], ...
     ]  # (phrase, parameter, value), longest first
     people_before: dict[str, tuple[str, str]]  # "older" (before "women") -> (parameter, value)
+    relatives: dict[str, tuple[str, str]]  # "son" (after "my") -> ("sex", "male")
     study_types: tuple[tuple[tuple[str, ...], str, str], ...]  # as people
     before: tuple[tuple[str, ...], ...]  # longest first
     after: tuple[tuple[str, ...], ...]
@@ -189,6 +190,11 @@ def _lay() -> _Lay:
             word: (p["parameter"], p["value"])
             for p in data["people"]
             for word in p.get("before_people", ())
+        },
+        relatives={
+            word: (p["parameter"], p["value"])
+            for p in data["people"]
+            for word in p.get("relatives", ())
         },
         before=phrases("before"),
         after=phrases("after"),
@@ -267,6 +273,13 @@ def child_words(words: Words) -> Iterator[Reading]:
 def says_teen(reading: Reading) -> bool:
     """Whether a paediatric reading was said with a word for a teenager ("my teenage son")."""
     return reading.parameter == "age_group" and bool(set(_phrase(reading.said)) & _lay().teen)
+
+
+def says_relative(reading: Reading) -> bool:
+    """Whether a sex reading was said of a relative ("my wife"): whom the search is for, not a
+    wish for trials of that sex only."""
+    said = _phrase(reading.said)
+    return reading.parameter == "sex" and len(said) == 2 and said[1] in _lay().relatives
 
 
 # "8 year old", "8-year-old", "14 years old", "18 months old", "aged 8", "age 8", "8yo", "8 y/o":
@@ -501,6 +514,32 @@ def people_words(words: Words) -> Iterator[Reading]:
             before = lay.people_before.get(words.folded(first - 1) or "")
             if before and before[0] != parameter and first - 1 not in inside:
                 yield Reading(*before, words.said(first - 1, first - 1), words.spans([first - 1]))
+
+
+def relatives_words(words: Words) -> Iterator[Reading]:
+    """ "my son has lupus", "my wife …" -> sex=male, female (lay_terms.json `people`
+    `relatives`): the person the search is for, unless relatives of both sexes are named ("my
+    son and daughter") or the sex was read otherwise. Only "my" is taken: "son" may say a
+    child or an age too ("my son is 16")."""
+    lay = _lay()
+    relatives = lay.relatives
+    folded = [token[0] for token in words.tokens]
+    said = {relatives[word] for word in folded if word in relatives}
+    said |= {
+        (parameter, value)
+        for phrase, parameter, value in lay.people
+        if parameter == "sex" and len(phrase) == 1 and phrase[0] in folded
+    }
+    if len(said) != 1:
+        return
+    for position, word in enumerate(folded[:-1]):
+        following = folded[position + 1]
+        if word == "my" and position not in words.taken and following in relatives:
+            parameter, value = relatives[following]
+            yield Reading(
+                parameter, value, words.said(position, position + 1), words.spans([position])
+            )
+            return
 
 
 def _of_oneself(words: Words, first: int) -> bool:
@@ -1179,6 +1218,7 @@ RULES: list[Rule] = [
     failed_therapy,
     _in_clauses(country),  # before people ("Isle of Man" is no men), places ("in India")
     people_words,  # before places: "psoriasis in men" is no town named Men
+    relatives_words,
     _in_clauses(country),  # again, past the people read: "psoriasis trials in France for adults"
     _in_clauses(place),
     _in_clauses(city_and_state),  # before states: "Houston, Texas" is the city
