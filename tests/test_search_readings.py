@@ -519,6 +519,15 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
             "for psoriasis",
         ),
         ("real world dupilumab", [("study_type", "OBSERVATIONAL")], "dupilumab"),
+        (
+            "estudios observacionales de esclerodermia",
+            [("study_type", "OBSERVATIONAL")],
+            "de esclerodermia",
+        ),
+        ("how do i register for a lupus trial", [], "how do i register for a lupus trial"),
+        # a closed status in another language, beside its word for trials
+        ("essais terminés sur le lupus", [("status", "COMPLETED")], "essais sur le lupus"),
+        ("Psoriasis Studien abgebrochen", [("status", "TERMINATED")], "Psoriasis Studien"),
         ("lupus, just blood tests", [("study_type", "OBSERVATIONAL")], "lupus,"),
         ("compassionate use of anifrolumab", [("study_type", "EXPANDED_ACCESS")], "of anifrolumab"),
         # … not what trials say of themselves, found as words

@@ -422,7 +422,11 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
 
 # Words for trials, which a word for a closed trial stands beside ("completed studies"), and the
 # words that may come between ("trials that were terminated").
-_STUDY_WORDS = {"trial", "trials", "study", "studies", "research"}
+# … and the other languages' words for them ("essais terminés sur le lupus").
+_STUDY_WORDS = {"trial", "trials", "study", "studies", "research"} | {
+    "essai", "essais", "etude", "etudes", "ensayo", "ensayos", "estudio", "estudios", "studie",
+    "studien", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios", "badanie", "badania",
+}  # fmt: skip
 _LINKING = {"that", "which", "are", "were", "is", "was", "have", "has", "been", "already", "now"}
 # Words for the kind of trial, which may stand between too ("completed clinical trials",
 # "withdrawn dermatology studies").
@@ -738,14 +742,7 @@ _IN_WORDS = {("in",), ("en",), ("em",), _A_GRAVE}
 # A word for trials just before a known place names where ("Lupus Studie Köln", "eczema
 # trials Lisbon"): not a disease's word. As with "in", a country or a US state is left to
 # the country and region rules.
-_PLACE_AFTER = {
-    (word,)
-    for word in (
-        *_STUDY_WORDS, "studie", "studien", "ensayo", "ensayos", "estudio", "estudios", "essai",
-        "essais", "etude", "etudes", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios",
-        "badanie", "badania", "kliniczne",
-    )
-}  # fmt: skip
+_PLACE_AFTER = {(word,) for word in (*_STUDY_WORDS, "kliniczne")}
 _NEAR_WORDS = {
     *_PLACE_AFTER,
     ("near",),
