@@ -91,6 +91,9 @@ def test_filler_never_empties_a_search():
         ("viêm da cơ địa", "atopic & dermatitis"),
         ("dermatomyozitida nereaguje na kortikoidy", "dermatomyositis"),
         ("pikkelysömör", "psoriasis"),
+        ("аксиальный спондилоартрит", "axial & spondyloarthritis"),  # session 27
+        ("болезнь Бехчета", "behcet"),
+        ("红斑狼疮 广东", "systemic & lupus & erythematosus"),
         ("my skin is super oily", "sebum"),
         ("breakouts on my back", "acne"),
         ("steroid-sparing agent in lupus", "steroid & dependent"),
