@@ -727,3 +727,20 @@ def test_a_label_with_another_name_in_brackets_gives_each_name():
     ]
     text = words.read("cutaneous vasculitis").text
     assert "(iga & vasculitis)" in text and "(henoch & schonlein & purpura)" in text
+
+
+@pytest.mark.django_db
+def test_trials_testing_the_drug_that_failed_again_come_last():
+    """ "pruritus refractory to methotrexate": those for methotrexate failures first, a trial
+    giving methotrexate again after them (a class that failed is no such drug)."""
+    from trials.models import Trial
+    from trials.search import cache
+
+    for key, drugs in [("AGAIN", ["methotrexate"]), ("OTHER", ["abatacept"])]:
+        Trial.objects.create(
+            key=key, record={}, title="Refractory pruritus", drugs=drugs, is_refractory=True,
+            prior_therapies=["methotrexate"],
+        )  # fmt: skip
+    cache.reset()
+    found = [hit.key for hit in _run("pruritus refractory to methotrexate").trials]
+    assert found.index("OTHER") < found.index("AGAIN")

@@ -32,6 +32,7 @@ from trials.models import (
     ids,
     unconfirmed_before,
 )
+from trials.readers.vocabulary import Vocabulary
 from trials.search import cache, facets, labels, lexemes, readings, regions, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import (
@@ -567,6 +568,13 @@ def _tiers(
         drugs, classes = refused
         tested = index.facet_mask("drug", drugs) | index.facet_mask("drug_class", classes)
         tiers = [tier & part for tier in tiers for part in (~tested, tested)]
+    drugs = Vocabulary.default().drugs
+    if failed := [slug for slug in query.facets.get("prior_therapy", ()) if slug in drugs]:
+        # The drugs that failed ("refractory to IVIG and rituximab", prior_therapy=ivig): the
+        # trials testing one of them again after the others (a class that failed is no drug:
+        # someone past two biologics may want a third of another kind).
+        again = index.facet_mask("drug", failed)
+        tiers = [tier & part for tier in tiers for part in (~again, again)]
     if query.q and words.says_pregnant(query.q):
         # Someone pregnant ("any study that takes pregnant women?"): the trials whose exclusion
         # criteria turn pregnant women away after the others.
