@@ -1125,6 +1125,9 @@ def test_someone_pregnant_sees_the_trials_that_turn_pregnant_women_away_last():
     Trial.objects.create(key="TAKES", record={}, title="Keloid cohort")
     assert _keys(_search({"q": "keloid"})) == ["AWAY", "TAKES"]
     assert _keys(_search({"q": "im pregnant and have keloids"})) == ["TAKES", "AWAY"]
+    # … and someone breastfeeding, the trials that turn nursing women away
+    assert _keys(_search({"q": "keloids, still breastfeeding my baby"})) == ["TAKES", "AWAY"]
+    assert _keys(_search({"q": "keloid on my arm from the nursing home"})) == ["AWAY", "TAKES"]
 
 
 @pytest.mark.parametrize(

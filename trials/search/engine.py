@@ -52,6 +52,10 @@ from trials.search.timing import timed
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
+# The most matching trials whose exclusion criteria are read for what the person said of
+# themselves (pregnant, breastfeeding: words.EXCLUDED_CIRCUMSTANCES); beyond,
+# their order is the words' alone.
+EXCLUSION_ROWS_MAX = 2000
 # The most matching trials whose interventions a route asked for or refused is looked for in
 # (engine._tiers): beyond, the words alone order them.
 ROUTE_ROWS_MAX = 2000
@@ -575,11 +579,14 @@ def _tiers(
         # someone past two biologics may want a third of another kind).
         again = index.facet_mask("drug", failed)
         tiers = [tier & part for tier in tiers for part in (~again, again)]
-    if query.q and words.says_pregnant(query.q):
-        # Someone pregnant ("any study that takes pregnant women?"): the trials whose exclusion
-        # criteria turn pregnant women away after the others.
+    circumstances = words.excluded_circumstances(query.q) if query.q else ()
+    if circumstances and int(np.count_nonzero(everything)) > EXCLUSION_ROWS_MAX:
+        circumstances = ()
+    for excluded in circumstances:
+        # Someone pregnant or breastfeeding ("any study that takes pregnant women?"): the
+        # trials whose exclusion criteria turn them away after the others.
         away = np.zeros_like(everything)
-        away[_excluding(index, words.PREGNANCY_EXCLUDED, everything)] = True
+        away[_excluding(index, excluded, everything)] = True
         tiers = [tier & part for tier in tiers for part in (~away, away)]
     asked, refused = words.routes_asked(query.q) if query.q else ((), ())
     if (asked or refused) and int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX:
