@@ -109,6 +109,9 @@ def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():
     assert spelling.correct("dermatomyosytys") == "dermatomyositis"
     assert spelling.correct("my wife has loopus") == "my wife has lupus"
     assert spelling.correct("my husband") is None
+    # an accent the vocabulary's name has not (Portuguese "lúpus"); not one it has
+    assert spelling.correct("minha mãe tem lúpus") == "minha mãe tem lupus"
+    assert spelling.correct("psoríase") is None
 
 
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():

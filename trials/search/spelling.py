@@ -10,6 +10,7 @@ runs the corrected query.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.db import connection
 from rapidfuzz import process
@@ -75,9 +76,13 @@ def corrections(text: str) -> dict[str, str]:
     for word in {w.lower() for w in WORD.findall(text)}:
         # Filler words ("trial", "near") are dropped from the search: never "corrected" into one;
         # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
+        if not word.isascii() and word not in words:
+            # An accent the vocabulary's name has not ("lúpus" in Portuguese): its name.
+            if (plain := _unaccented(word)).isascii() and plain in words:
+                fixes[word] = plain
+            continue
         if (
             len(word) < MIN_LENGTH
-            or not word.isascii()
             or word in words
             or _plural_of(word, words)
             or query_words.is_filler(word)
@@ -96,6 +101,10 @@ def corrections(text: str) -> dict[str, str]:
     for word in _in_trials(fixes):
         del fixes[word]
     return fixes
+
+
+def _unaccented(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def respelt(text: str, fixes: dict[str, str]) -> str:
