@@ -25,7 +25,7 @@ _WORD = re.compile(r"[^\W_]+")
 _PLACEBO_WORDS = {"placebo", "placebos", "sham", "vehicle", "dummy"}
 
 
-def _fold(token: str) -> str:
+def fold_word(token: str) -> str:
     """A word without its accents, in lower case ("Psoríase": "psoriase"); letters with no
     accent to drop stay as they are (Chinese, Japanese, Korean, Greek, Cyrillic: "银屑病")."""
     if token.isascii():
@@ -36,7 +36,7 @@ def _fold(token: str) -> str:
 
 def tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(folded, as written, start, end) for each word of `text`."""
-    return [(_fold(m[0]), m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [(fold_word(m[0]), m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
 # A record's intervention and condition names are matched several times (placebo, drug,

@@ -52,12 +52,10 @@ from trials.search.timing import timed
 
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
-# The most matching trials whose exclusion criteria are read for what the person said of
-# themselves (pregnant, breastfeeding: words.EXCLUDED_CIRCUMSTANCES); beyond,
-# their order is the words' alone.
-EXCLUSION_ROWS_MAX = 2000
-# The most matching trials whose interventions a route asked for or refused is looked for in
-# (engine._tiers): beyond, the words alone order them.
+# The most matching trials whose records' text a tier reads (engine._tiers, _saying): their
+# interventions for a route asked for or refused, their exclusion criteria for what the person
+# said of themselves (pregnant, breastfeeding: words.EXCLUDED_CIRCUMSTANCES). Beyond, the
+# words alone order them.
 ROUTE_ROWS_MAX = 2000
 # A list of trials with only some of the query's words (relaxed, or filled: words.FILL_BELOW)
 # ranks each trial by its rank (0 to 1) plus up to this much for the words it has (where it
@@ -572,24 +570,22 @@ def _tiers(
         drugs, classes = refused
         tested = index.facet_mask("drug", drugs) | index.facet_mask("drug_class", classes)
         tiers = [tier & part for tier in tiers for part in (~tested, tested)]
-    drugs = Vocabulary.default().drugs
-    if failed := [slug for slug in query.facets.get("prior_therapy", ()) if slug in drugs]:
+    known = Vocabulary.default().drugs
+    if failed := [slug for slug in query.facets.get("prior_therapy", ()) if slug in known]:
         # The drugs that failed ("refractory to IVIG and rituximab", prior_therapy=ivig): the
         # trials testing one of them again after the others (a class that failed is no drug:
         # someone past two biologics may want a third of another kind).
         again = index.facet_mask("drug", failed)
         tiers = [tier & part for tier in tiers for part in (~again, again)]
-    circumstances = words.excluded_circumstances(query.q) if query.q else ()
-    if circumstances and int(np.count_nonzero(everything)) > EXCLUSION_ROWS_MAX:
-        circumstances = ()
-    for excluded in circumstances:
+    few = int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX
+    for excluded in words.excluded_circumstances(query.q) if query.q and few else ():
         # Someone pregnant or breastfeeding ("any study that takes pregnant women?"): the
         # trials whose exclusion criteria turn them away after the others.
         away = np.zeros_like(everything)
         away[_excluding(index, excluded, everything)] = True
         tiers = [tier & part for tier in tiers for part in (~away, away)]
     asked, refused = words.routes_asked(query.q) if query.q else ((), ())
-    if (asked or refused) and int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX:
+    if (asked or refused) and few:
         # How the treatment is taken ("pills instead of shots", "a cream for discoid lupus"):
         # the trials giving it so first, those giving it as refused last.
         for route, first in [*((r, True) for r in asked), *((r, False) for r in refused)]:

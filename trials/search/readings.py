@@ -952,15 +952,15 @@ def us_state(words: Words) -> Iterator[Reading]:
     (`_AMBIGUOUS_STATES`: "Washington", "Virginia") only as "in Virginia"."""
     from trials.search import regions
 
+    def any_case(text: str) -> str | None:
+        chosen = regions.named(text)
+        return chosen.name if chosen else None
+
     def name(text: str) -> str | None:
         chosen = regions.named(text)
         if chosen and chosen.country not in _REGIONS_IN_LOWER_CASE and text == text.lower():
             return None  # "rien ne marche" (nothing works) is no Marche
-        return chosen.name if chosen else None
-
-    def any_case(text: str) -> str | None:
-        chosen = regions.named(text)
-        return chosen.name if chosen else None
+        return any_case(text)
 
     found = _at_the_end(words, regions.name_ends(), name, 3, _AMBIGUOUS_STATES)
     if not found:  # "in bayern"

@@ -10,13 +10,13 @@ runs the corrected query.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.db import connection
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from trials.models import Condition, Drug, DrugClass
+from trials.readers.vocabulary import fold_word
 from trials.search import cache
 from trials.search import words as query_words
 from trials.search.timing import timed
@@ -78,7 +78,7 @@ def corrections(text: str) -> dict[str, str]:
         # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
         if not word.isascii() and word not in words:
             # An accent the vocabulary's name has not ("lúpus" in Portuguese): its name.
-            if (plain := _unaccented(word)).isascii() and plain in words:
+            if (plain := fold_word(word)).isascii() and plain in words:
                 fixes[word] = plain
             continue
         if (
@@ -101,10 +101,6 @@ def corrections(text: str) -> dict[str, str]:
     for word in _in_trials(fixes):
         del fixes[word]
     return fixes
-
-
-def _unaccented(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def respelt(text: str, fixes: dict[str, str]) -> str:
