@@ -906,6 +906,11 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("psoriasis desde hace 8 años", [], "psoriasis desde hace 8 años"),
         ("seit 8 Jahren Neurodermitis", [], "seit 8 Jahren Neurodermitis"),
         ("8 años con psoriasis", [], "8 años con psoriasis"),
+        ("tenho psoríase há 10 anos", [], "tenho psoríase há 10 anos"),
+        ("tenho psoriase ha 10 anos", [], "tenho psoriase ha 10 anos"),
+        ("eczéma il y a 10 ans", [], "eczéma il y a 10 ans"),
+        ("psoriasi 10 anni fa", [], "psoriasi 10 anni fa"),
+        ("mia figlia ha 8 anni", [("age", "8"), *CHILD], "mia ha"),
         ("94-AR-0194", [], "94-AR-0194"),  # an identifier, not 94 years (Swedish "år")
         ("我 女儿 8岁 湿疹", [("age", "8"), *CHILD], "我 湿疹"),
         ("어머니가 55세이신데 루푸스", [("age", "55")], "어머니가 루푸스"),

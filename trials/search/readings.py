@@ -326,11 +326,16 @@ def _nfc(folded: str) -> str:
     return unicodedata.normalize("NFC", folded)
 
 
-# … but not how long ("desde hace 8 años", "seit 8 Jahren", "8 años con psoriasis").
+# … but not how long ("desde hace 8 años", "seit 8 Jahren", "psoríase há 10 anos", "8 años
+# con psoriasis"), nor when ("il y a 10 ans", "10 anni fa", "10 anos atrás").
 _FOR_YEARS = {
     "hace", "desde", "durante", "depuis", "pendant", "seit", "seid", "da", "per", "od",
     "przez", "уже", "вже", "already", "since", "for", "sinds", "sedan", "i", "gia", "ja",
 }  # fmt: skip
+# Portuguese "há"/"faz" before "anos" say how long ("psoríase há 10 anos"); Italian "ha" before
+# "anni" says an age ("mio figlio ha 8 anni").
+_FOR_ANOS = {"ha", "faz"}
+_YEARS_AGO = {"fa", "atras", "ago", "temu", "назад", "тому"}
 _WITH = {"con", "com", "avec", "mit", "z", "с", "з", "with", "met", "med", "ile"}
 
 
@@ -355,7 +360,10 @@ def age_words(words: Words) -> Iterator[Reading]:
                 (unit in _YEARS_ABROAD or _nfc(unit or "")[:1] in _YEARS_CJK)
                 and after not in _WITH
                 and not (after or "").isdigit()  # an identifier: "94-AR-0194"
-                and not {words.folded(position - 1), words.folded(position - 2)} & _FOR_YEARS
+                and after not in _YEARS_AGO
+                and not {words.folded(position - 1), words.folded(position - 2)}
+                & (_FOR_YEARS | (_FOR_ANOS if unit == "anos" else set()))
+                and (words.folded(position - 2), words.folded(position - 1)) != ("y", "a")
             ):
                 years, last = float(folded), position + 1
             elif words.folded(position - 1) in _AGED:
