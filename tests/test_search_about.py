@@ -184,6 +184,10 @@ def test_one_word_of_a_disease_name_or_peoples_words_for_one_ask_what_a_trial_is
 
 def test_the_about_test_rides_on_the_text_statement(client, django_assert_num_queries, in_passing):
     client.get("/", {"q": "zyxwvut"})  # builds the index and the spelling lexicon
+    # No trial being about a skin disease, nor about its group: the trials open to any skin
+    # disease, read once per data version.
+    with django_assert_num_queries(3):
+        client.get("/", {"q": "vitiligo"})
     with django_assert_num_queries(2):  # the change-log poll, the ids with the about test
         client.get("/", {"q": "pemphigus"})
 
@@ -301,6 +305,16 @@ def described():
             {"CLE", "SLE-1", "SLE-2"},
             {"SCAR", "PSO"},
         ),
+        # Another language's word for scars is a single word too (its alternatives are only
+        # its translations): lupus is what the sentence is about, not scars.
+        (
+            "mon lupus laisse des cicatrices sur le visage",
+            "CLE",
+            {"CLE", "SLE-1", "SLE-2"},
+            {"SCAR"},
+        ),
+        # "Lupus of the skin" said in French is lupus of the skin.
+        ("un essai pour le lupus de la peau avec des cicatrices", "CLE", {"CLE"}, {"SCAR"}),
     ],
 )
 def test_a_sentence_lists_the_trials_about_what_it_describes(
@@ -312,6 +326,24 @@ def test_a_sentence_lists_the_trials_about_what_it_describes(
     assert result.relaxed and keys[0] == first, keys
     assert set(keys) == listed and not set(keys) & left_out
     assert _reference_count(typed) == result.count  # the plain ORM's reading agrees
+
+
+@pytest.mark.parametrize(
+    ("typed", "means"),
+    [
+        ("plaques rouges sur le visage qui laissent des cicatrices", "discoid lupus"),
+        ("placas escamosas en los codos y las rodillas", "psoriasis"),
+        ("os dedos ficam brancos e azuis no frio", "raynaud"),
+    ],
+)
+def test_signs_are_read_in_other_languages_words(typed, means):
+    """lay_terms.json `sign_words`: another language's words for the cues ("visage": face)."""
+    assert means in [" ".join(group[0]) for group in words.signs(typed)]
+
+
+def test_every_sign_word_is_a_cue():
+    cues = {word for sign in words._lay_terms()["signs"] for cue in sign["cues"] for word in cue}
+    assert set(words._lay_terms()["sign_words"]) <= cues
 
 
 def test_every_sign_has_two_cues_or_more_of_single_words_and_means_something():
@@ -437,6 +469,50 @@ def test_a_disease_no_trial_is_about_lists_the_trials_about_its_group(
     body = client.get("/api/trials/", {"q": "pemphigus"}).json()
     assert body["broader"] == {"from": "pemphigus", "to": "Autoimmune blistering diseases"}
     assert [r["key"] for r in body["results"]] == ["GROUP-1"]
+
+
+@pytest.fixture
+def skin_in_general():
+    """A trial open to any skin disease (its conditions say so), one about psoriasis, and one
+    that names vitiligo only among its exclusion criteria."""
+    Trial.objects.create(
+        key="ANY-SKIN",
+        record={},
+        title="Evaluation and treatment of patients with dermatologic diseases",
+        text_terms="Dermatologic Diseases",
+    )
+    Trial.objects.create(key="PSO-1", record={}, title="Plaque psoriasis", conditions=["psoriasis"])
+    Trial.objects.create(
+        key="LASER",
+        record={},
+        title="Laser for wrinkles",
+        text_criteria="Exclusion: vitiligo, psoriasis",
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "vitiligo",
+        "lichen planus",
+        "i have vitiligo on my hands, can i give a skin sample for research?",
+    ],
+)
+def test_a_skin_disease_no_trial_is_about_lists_the_trials_open_to_any(
+    client, skin_in_general, typed
+):
+    """No trial is about vitiligo, and it has no group: the trials open to skin diseases in
+    general, not the laser trial that excludes it."""
+    result = _run(typed)
+    assert [hit.key for hit in result.trials] == ["ANY-SKIN"]
+    assert result.broader_to == "skin diseases in general" and result.broader_from in typed
+    assert _reference_count(typed) == 1  # exports and feeds alike
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "showing trials open to <strong>skin diseases in general</strong>" in html
+    # Not for a disease trials are about, nor one that is not a skin disease.
+    assert _run("psoriasis").broader_from is None
+    assert words.skin_diseases_named("rheumatoid arthritis") is None
+    assert words.skin_diseases_named("rituximab") is None
 
 
 @pytest.mark.parametrize("word", ["receptor", "tumor", "fever", "body", "mediterranean"])

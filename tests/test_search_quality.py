@@ -112,6 +112,9 @@ def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():
     # an accent the vocabulary's name has not (Portuguese "lúpus"); not one it has
     assert spelling.correct("minha mãe tem lúpus") == "minha mãe tem lupus"
     assert spelling.correct("psoríase") is None
+    # another language's own small words are no typos ("sobre" is no "sore", "con" no "on")
+    assert "sobre" not in spelling.corrections("pesquisa sobre a psoríase")
+    assert "dans" not in spelling.corrections("lupus dans la famille")
 
 
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():

@@ -41,6 +41,7 @@ from trials.search.fulltext import (
     counts,
     passing_mentions,
     passing_mentions_relaxed,
+    skin_in_general_rows,
     text_rows,
 )
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
@@ -312,6 +313,15 @@ def _match(query: Query) -> _Matched:
         if group and (wider := index.facet_mask("condition", [group[0]])).any():
             broader_from, query = group[2], replace(query, q=group[1])
             masks["q"] = wider
+            passing = 0
+        elif (said := words.skin_diseases_named(query.q)) and len(
+            general := skin_in_general_rows(index)
+        ):
+            # Nor about their group, and they are skin diseases ("vitiligo"): the trials open
+            # to skin diseases in general, ranked by that label.
+            broader_from, query = said, replace(query, q=words.skin_in_general()[0])
+            masks["q"] = np.zeros(index.row_count, bool)
+            masks["q"][general] = True
             passing = 0
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     all_words = None

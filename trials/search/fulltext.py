@@ -92,6 +92,15 @@ def _about_lists(index: FacetIndex, text: str) -> tuple[np.ndarray, np.ndarray] 
     return rows, np.union1d(rows, about_rows(widest)).astype(rows.dtype, copy=False)
 
 
+def skin_in_general_rows(index: FacetIndex) -> np.ndarray:
+    """The rows of the trials open to skin diseases in general (words.skin_in_general),
+    cached until the data changes."""
+    label, part = words.skin_in_general()
+    key = ((part.text, "skin in general"), index.seq)
+    rows = cache.TEXT_HITS.get(key)
+    return rows if rows is not None else _rows(index, key, label, part, check=False)
+
+
 def counts(index: FacetIndex, parts: list[words.TextQuery]) -> list[tuple[str, int]]:
     """Each of `parts` (to_tsquery's texts) as PostgreSQL reads it (a tsquery's text; '' for
     stop words alone) and how many trials it matches, cached until the data changes. What the

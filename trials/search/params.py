@@ -101,10 +101,17 @@ def _same_class(matching, value: str):
 
 def _broader(text: str):
     """The pks of the trials about the group of the diseases `text` names (words.broader),
-    which the engine lists when no trial is about them; none without such a group."""
-    if not (group := words.broader(text)):
-        return Trial.objects.none().values("pk")
-    return Trial.objects.filter(conditions__contains=[group[0]]).values("pk")
+    which the engine lists when no trial is about them; failing those, when they are skin
+    diseases, the trials open to skin diseases in general (words.skin_in_general); none
+    otherwise."""
+    if (group := words.broader(text)) and (
+        about := Trial.objects.filter(conditions__contains=[group[0]])
+    ).exists():
+        return about.values("pk")
+    if words.skin_diseases_named(text):
+        general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
+        return general.values("pk")
+    return Trial.objects.none().values("pk")
 
 
 def _relaxed(value: str) -> Q:

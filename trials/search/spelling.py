@@ -142,19 +142,28 @@ def _sounds_like() -> dict[str, str]:
     return found
 
 
+# PostgreSQL's stemmers of the other languages people write sentences in here: a word one of
+# them stops ("sobre", "con", "und", "dans") is a word of that language, not a typo ("sobre"
+# is no "sore").
+_OTHER_LANGUAGES = ["spanish_stem", "portuguese_stem", "french_stem", "italian_stem", "german_stem"]
+
+
 def _in_trials(fixes: dict[str, str]) -> list[str]:
     """The words of `fixes` (typed -> respelt) that some trial's search text has, stemmed
     otherwise than their respelling ("psoriasys" stems as "psoriasis" does: respelt, it is
-    the same search and reads as the disease). One statement; none when nothing is asked."""
+    the same search and reads as the disease), and those another language's stop list has
+    (_OTHER_LANGUAGES). One statement; none when nothing is asked."""
     if not fixes:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT typed FROM unnest(%s::text[], %s::text[]) AS fix(typed, respelt)"
-            " WHERE plainto_tsquery('english', typed)::text"
+            " WHERE (plainto_tsquery('english', typed)::text"
             " <> plainto_tsquery('english', respelt)::text"
             " AND EXISTS (SELECT 1 FROM trials_trial"
-            " WHERE search @@ plainto_tsquery('english', typed))",
-            [list(fixes), list(fixes.values())],
+            " WHERE search @@ plainto_tsquery('english', typed)))"
+            " OR EXISTS (SELECT 1 FROM unnest(%s::regdictionary[]) AS language"
+            " WHERE ts_lexize(language, typed) = '{}')",
+            [list(fixes), list(fixes.values()), _OTHER_LANGUAGES],
         )
         return [word for (word,) in cursor.fetchall()]

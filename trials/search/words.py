@@ -52,6 +52,8 @@ FUNCTIONS = {RAW: "to_tsquery", WEBSEARCH: "websearch_to_tsquery"}
 # summary (C); not its description, inclusion criteria or sites' cities (D). The search
 # vector's weights (trials/models.py), as to_tsquery writes them.
 ABOUT_WEIGHTS = "ABC"
+# Where it names them: its title (A), conditions and their synonyms (B).
+NAMED_IN = "AB"
 # Web-search syntax (has_syntax): a quoted phrase, an excluded word, "or". Of it, what is never
 # relaxed: a quoted phrase, an excluded word. A query whose only syntax is "or" ("lebrikizumab
 # or dupilumab atopic dermatitis", as people write) that finds nothing as typed is relaxed like
@@ -124,8 +126,13 @@ def _lay_terms() -> dict:
     return json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))
 
 
+# What lay_terms.json holds that is not searched for: no typo is respelt into it.
+_NOT_SEARCHED = {"about", "sign_words"}
+
+
 def lay_texts() -> Iterator[str]:
-    """Every phrase and word of lay_terms.json (its `about` aside): people's words."""
+    """Every phrase and word of lay_terms.json (but what is not searched for: its `about`,
+    other languages' words for signs' cues): people's words."""
 
     def strings(value) -> Iterator[str]:
         if isinstance(value, str):
@@ -137,7 +144,7 @@ def lay_texts() -> Iterator[str]:
             for item in value:
                 yield from strings(item)
 
-    return strings({key: value for key, value in _lay_terms().items() if key != "about"})
+    return strings({key: value for key, value in _lay_terms().items() if key not in _NOT_SEARCHED})
 
 
 @cache
@@ -776,8 +783,13 @@ def _diagnosed(text: str) -> set[str]:
 
 def _strong(group: Group) -> bool:
     """Whether a group names a disease by a phrase of the vocabulary or signs: several words,
-    or alternatives ("boils"); weak: a single word of a condition's name ("scars")."""
-    return len(group) > 1 or len(group[0]) > 1
+    or alternatives that name a disease ("boils": hidradenitis suppurativa; "hives":
+    urticaria); weak: a single word of a condition's name ("scars"), in any language
+    ("cicatrices": its alternatives are that word's translations, "scar", "Narbe")."""
+    names = _condition_names()
+    return any(len(words) > 1 for words in group) or any(
+        _key(words) in names for words in group[1:]
+    )
 
 
 def _named_whole(group: Group) -> bool:
@@ -847,6 +859,18 @@ def _signs() -> tuple[tuple[tuple[frozenset[str], ...], Group], ...]:
     return tuple(read)
 
 
+@cache
+def _sign_words() -> dict[str, frozenset[str]]:
+    """lay_terms.json's `sign_words`: a word of another language (folded, singular as cues
+    are) -> the English cue words it is read as ("cicatrices": scar; "visage": face)."""
+    read: dict[str, set[str]] = {}
+    for english, others in _lay_terms().get("sign_words", {}).items():
+        for other in others:
+            for word in _words(other):
+                read.setdefault(_singular(word), set()).add(_singular(english))
+    return {word: frozenset(english) for word, english in read.items()}
+
+
 def described(text: str) -> list[Group]:
     """The diseases a query's signs mean, when it names no disease by a condition's whole name
     as typed ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
@@ -907,6 +931,7 @@ def _signs_in(text: str) -> list[tuple[tuple[frozenset[str], ...], Group]]:
     words the signs of another meaning all have, and more ("thick scaly silvery patches on my
     elbows, itchy": psoriasis, not the itchy patches on the elbows of atopic dermatitis)."""
     said = {_singular(folded) for folded, _ in _typed(text)}
+    said |= {english for word in said for english in _sign_words().get(word, ())}
     found = [(cues, meaning) for cues, meaning in _signs() if all(cue & said for cue in cues)]
     matched: dict[Group, set[str]] = {}
     for cues, meaning in found:
@@ -981,17 +1006,48 @@ def broader(text: str) -> tuple[str, str, str] | None:
     diseases, all of one group, and nothing else (names_diseases) or other words beside them
     ("rituximab pemphigus": about_parts): the condition whose trials a search about them that
     finds none lists instead, as (slug, label, the diseases as typed). None otherwise."""
+    if (named := _conditions_named(text)) is None:
+        return None
+    conditions, said = named
+    parents = {condition.get("parent") for condition in conditions}
+    if len(parents) != 1 or None in parents:
+        return None
+    slug = parents.pop()
+    return slug, (Vocabulary.default().condition(slug) or {}).get("label") or slug, said
+
+
+def skin_diseases_named(text: str) -> str | None:
+    """The diseases a query names, as typed, when it names diseases (as broader reads them)
+    and every one is a skin disease (conditions.json `skin`: "vitiligo", "i have vitiligo, can
+    i give a skin sample"): when no trial is about them, nor about their group, the trials
+    open to skin diseases in general are listed instead (skin_in_general). None otherwise."""
+    if (named := _conditions_named(text)) is None:
+        return None
+    conditions, said = named
+    return said if conditions and all(c.get("skin") for c in conditions) else None
+
+
+@cache
+def skin_in_general() -> tuple[str, TextQuery]:
+    """lay_terms.json `skin_in_general`: its label, and the trials that name skin diseases in
+    general where they say what they are about (title, conditions: "Evaluation and Treatment
+    of Patients With Dermatologic Diseases"), as a query."""
+    entry = _lay_terms()["skin_in_general"]
+    names = (_words(name) for name in entry["say"])
+    phrases = ("(" + " <-> ".join(f"{word}:{NAMED_IN}" for word in name) + ")" for name in names)
+    return entry["label"], TextQuery(RAW, " | ".join(phrases))
+
+
+def _conditions_named(text: str) -> tuple[list[dict], str] | None:
+    """The conditions a query names (conditions.json entries) and how it names them, as typed
+    without its other words ("ichthyosis" of "ichthyosis studies for kids"), when it names
+    diseases and nothing else (names_diseases) or other words beside them (about_parts)."""
     if not names_diseases(text) and not about_parts(text):
         return None
     vocabulary = Vocabulary.default()
     mentions = vocabulary.find(text, ("condition",))
-    parents = {(vocabulary.condition(mention.slug) or {}).get("parent") for mention in mentions}
-    if len(parents) != 1 or None in parents:
-        return None
-    slug = parents.pop()
-    # The diseases as typed, without the query's other words ("ichthyosis studies for kids").
-    said = " and ".join(dict.fromkeys(mention.text for mention in mentions))
-    return slug, (vocabulary.condition(slug) or {}).get("label") or slug, said
+    conditions = [vocabulary.condition(mention.slug) or {} for mention in mentions]
+    return conditions, " and ".join(dict.fromkeys(mention.text for mention in mentions))
 
 
 @cache

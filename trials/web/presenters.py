@@ -92,6 +92,8 @@ def search_page(
         "corrected_to": result.corrected_to,
         "broader_from": result.broader_from,
         "broader_to": result.broader_to,
+        "broader_general": bool(result.broader_to)
+        and result.broader_to == words.skin_in_general()[0],
         "relaxed": result.relaxed,
         "described": _described(query, result),
         "all_words": result.all_words,
