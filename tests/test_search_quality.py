@@ -200,3 +200,23 @@ def test_a_typo_beside_a_correct_word_is_offered_as_a_suggestion():
     assert result.corrected_from is None  # it found something: nothing is replaced
     assert result.suggestion == "lupus or abatacept"
     assert _run(q="lupus or abatacept").suggestion is None
+
+
+def test_a_quoted_phrase_no_trial_has_is_searched_as_its_words(client):
+    """A phrase pasted from a paper, quotes and all: no trial has it word for word, so its
+    words are searched as typed bare, and the page says so; a phrase trials have stays one."""
+    from trials.search.params import TrialFilterSet
+
+    typed = '"refractory cutaneous dermatomyositis treated with lenalidomide orally"'
+    result = _run(q=typed)
+    assert result.corrected_from == typed
+    assert result.corrected_to == typed.strip('"')
+    assert result.count and "NCT05488327" in {hit.trial_id for hit in result.trials}
+    data = QueryDict(mutable=True)
+    data["q"] = typed
+    assert TrialFilterSet(data=data, queryset=Trial.objects.all()).qs.count() == result.count
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "No trials matched" in html
+    kept = _run(q='"cutaneous dermatomyositis"')
+    assert kept.corrected_from is None and kept.count
+

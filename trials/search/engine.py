@@ -272,6 +272,15 @@ def _match(query: Query) -> _Matched:
     if passing:
         masks["q"] = np.zeros(index.row_count, bool)
         masks["q"][index.rows_of(np.asarray(id_pks, np.int64))] = True
+    unquoted_from = None
+    if "q" in masks and not masks["q"].any() and (bare := words.unquoted(query.q)):
+        # A phrase pasted in quotes that no trial has word for word: its words, as typed bare
+        # (the page says so, as of a respelling).
+        unquoted_from, query = query.q, replace(query, q=bare)
+        masks["q"] = np.zeros(index.row_count, bool)
+        masks["q"][text_rows(index, bare)] = True
+        if passing := passing_mentions(index, bare):
+            masks["q"][:] = False
     better, fixes = None, {}
     if "q" in masks and not masks["q"].any() and (fixes := spelling.corrections(query.q)):
         better = spelling.respelt(query.q, fixes)
@@ -303,6 +312,7 @@ def _match(query: Query) -> _Matched:
             about_listed[first] = True  # listed first (_tiers)
         if not relaxed and not passing and not corrected_from:
             passing = passing_mentions_relaxed(index, query.q)  # no trial is about its diseases
+    corrected_from = corrected_from or unquoted_from
     corrected_to = query.q if corrected_from else None
     broader_from = None
     if "q" in masks and not masks["q"].any():

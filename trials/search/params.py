@@ -215,6 +215,9 @@ class TrialFilterSet(django_filters.FilterSet):
         the trials about the group of the diseases it names (words.broader)."""
         strict = _text_query(value)
         matching = Trial.objects.filter(search=strict)
+        if (bare := words.unquoted(value)) and not matching.exists():
+            value, strict = bare, _text_query(bare)  # a quoted phrase no trial has: its words
+            matching = Trial.objects.filter(search=strict)
         if words.names_diseases(value) and fulltext.ABOUT_CHECK_MAX >= matching.count() > 0:
             about = matching.annotate(about=_ABOUT).filter(about=strict)
             if not about.exists():

@@ -86,6 +86,16 @@ def has_syntax(text: str) -> bool:
     return bool(_EXACT_SYNTAX.search(text) or (_OR.search(text) and not _FIRST_PERSON.search(text)))
 
 
+_QUOTED_WHOLE = re.compile(r'\s*"([^"]*\w[^"]*)"\s*')
+
+
+def unquoted(text: str) -> str | None:
+    """The words of a query that is one quoted phrase and nothing else (a sentence pasted
+    from a paper, quotes and all), which are searched as if typed bare when no trial has the
+    phrase word for word; None for any other query."""
+    return found[1] if (found := _QUOTED_WHOLE.fullmatch(text)) else None
+
+
 # A phrase of the vocabulary is at most this many words.
 _LONGEST = 8
 # A query of several words that fewer trials than this have all of is filled: after them, the
