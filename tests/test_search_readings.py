@@ -1009,6 +1009,9 @@ def test_a_failure_few_trials_ask_for_lists_them_first_then_the_others(
             [("recruiting", "1"), ("region", "Texas")],
         ),
         ("any eczema trials in Boston for kids", [("age_group", "child"), ("near", "Boston")]),
+        # a person's next clause begins after the place
+        ("lupus, any studies in los angeles i could join?", [("near", "los angeles")]),
+        ("psoriasis trials in seattle we can drive to", [("near", "seattle")]),
         ("psoriasis trials in France for adults", [("age_group", "adult"), ("country", "FR")]),
         (
             "my mom has lupus. any study in Mexico? she is 60",

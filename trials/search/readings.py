@@ -1153,6 +1153,8 @@ _CLAUSE_END = re.compile(r"[.?!;:¿¡]")
 _CLAUSE_OPENERS = {
     "that", "which", "who", "where", "whose", "que", "qui", "quien", "donde", "dove", "che",
     "onde", "die", "der", "das", "dass", "wo", "welche",
+    # a person's next clause ("any studies in los angeles i could join?")
+    "i", "im", "we", "my", "she", "he", "you", "they",
 }  # fmt: skip
 _CLAUSE_TAIL = {
     "for", "please", "now", "currently", "still", "too", "also", "para", "pour", "für", "and",
