@@ -219,4 +219,3 @@ def test_a_quoted_phrase_no_trial_has_is_searched_as_its_words(client):
     assert "No trials matched" in html
     kept = _run(q='"cutaneous dermatomyositis"')
     assert kept.corrected_from is None and kept.count
-

@@ -1138,6 +1138,25 @@ def test_someone_pregnant_sees_the_trials_that_turn_pregnant_women_away_last():
     assert _keys(_search({"q": "keloid on my arm from the nursing home"})) == ["AWAY", "TAKES"]
 
 
+@pytest.mark.django_db
+def test_criteria_that_turn_pregnant_women_away_as_a_condition_to_meet_count_too():
+    """Old records' criteria are one text, with no exclusion part ("No pregnant or nursing
+    women"); newer ones ask for a negative pregnancy test among the inclusion criteria."""
+    one_text = {"criteria": {"text": "PATIENT CHARACTERISTICS: No pregnant or nursing women"}}
+    tested = {
+        "criteria": {
+            "inclusion": ["Women of childbearing potential with a negative urine pregnancy test"]
+        }
+    }
+    welcome = {"criteria": {"inclusion": ["Pregnant women with scleroderma"]}}
+    Trial.objects.create(key="TEXT", record=one_text, title="Scleroderma scleroderma trial")
+    Trial.objects.create(key="TEST", record=tested, title="Scleroderma scleroderma study")
+    Trial.objects.create(key="WELCOME", record=welcome, title="Scleroderma registry")
+    assert _keys(_search({"q": "scleroderma"}))[-1] == "WELCOME"
+    assert _keys(_search({"q": "i have scleroderma and im pregnant"}))[0] == "WELCOME"
+    assert _keys(_search({"q": "scleroderma, breastfeeding"})) == ["TEST", "WELCOME", "TEXT"]
+
+
 @pytest.mark.parametrize(
     ("typed", "asked", "refused"),
     [

@@ -390,11 +390,16 @@ def _class_filled(
 
 
 # What _saying looks in: a record's exclusion criteria; its interventions and arms (how a
-# treatment is given). One statement each.
-_EXCLUSION, _TREATMENTS = "exclusion", "treatments"
+# treatment is given); its exclusion criteria, or any of its criteria for a second pattern
+# (what it turns away: words.EXCLUDED_CIRCUMSTANCES). One statement each.
+_EXCLUSION, _TREATMENTS, _TURNED_AWAY = "exclusion", "treatments", "turned away"
 _SAYING = {
     _EXCLUSION: (
         "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->'criteria'->>'exclusion' ~* %s"
+    ),
+    _TURNED_AWAY: (
+        "SELECT id FROM trials_trial WHERE id = ANY(%s) AND (record->'criteria'->>'exclusion'"
+        " ~* %s OR concat(record->'criteria'->>'inclusion', record->'criteria'->>'text') ~* %s)"
     ),
     _TREATMENTS: (
         "SELECT id FROM trials_trial WHERE id = ANY(%s)"
@@ -409,15 +414,19 @@ def _excluding(index: FacetIndex, pattern: str, rows: np.ndarray) -> np.ndarray:
     return _saying(index, _EXCLUSION, pattern, rows)
 
 
-def _saying(index: FacetIndex, where: str, pattern: str, rows: np.ndarray) -> np.ndarray:
-    """The rows of `rows` (a mask) whose record's part `where` (_EXCLUSION, _TREATMENTS)
-    matches `pattern`, in one statement, cached until the data changes."""
+def _saying(
+    index: FacetIndex, where: str, pattern: str | tuple[str, ...], rows: np.ndarray
+) -> np.ndarray:
+    """The rows of `rows` (a mask) whose record's part `where` (_EXCLUSION, _TREATMENTS,
+    _TURNED_AWAY: two patterns) matches `pattern`, in one statement, cached until the data
+    changes."""
     chosen = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
     key = ((where, pattern, chosen), index.seq)
     found = cache.TEXT_HITS.get(key)
     if found is None:
         with search_connection().cursor() as cursor:
-            cursor.execute(_SAYING[where], [ids(index.pks[rows].tolist()), pattern])
+            patterns = pattern if isinstance(pattern, tuple) else (pattern,)
+            cursor.execute(_SAYING[where], [ids(index.pks[rows].tolist()), *patterns])
             found = index.rows_of(np.fromiter((row[0] for row in cursor), np.int64))
         cache.TEXT_HITS.put(key, found)
     return found
@@ -602,7 +611,7 @@ def _tiers(
         # Someone pregnant or breastfeeding ("any study that takes pregnant women?"): the
         # trials whose exclusion criteria turn them away after the others.
         away = np.zeros_like(everything)
-        away[_excluding(index, excluded, everything)] = True
+        away[_saying(index, _TURNED_AWAY, excluded, everything)] = True
         tiers = [tier & part for tier in tiers for part in (~away, away)]
     asked, refused = words.routes_asked(query.q) if query.q else ((), ())
     if (asked or refused) and few:

@@ -1354,27 +1354,37 @@ def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(asked), frozenset(refused - asked)
 
 
-# A person who is pregnant, or asks for trials that take pregnant women.
-# What a person says of themselves that trials often turn away, and what exclusion criteria
-# say when they do (PostgreSQL's ~*): the trials that exclude it are listed after the others
-# (engine._tiers): pregnant ("im 14 weeks pregnant"), breastfeeding ("without having to stop
-# nursing"). Not a cancer had: criteria that exclude a malignancy mostly allow a treated skin
-# cancer, which no pattern tells apart ("hx of excised BCC": 0.600 → 0.518).
-EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str], ...] = (
+# What a person says of themselves that trials often turn away, what exclusion criteria say
+# when they do, and what any criteria say when they turn it away as a condition to meet ("No
+# pregnant or nursing women", "Negative pregnancy test required", "non-lactating": old
+# records' criteria are one text, with no exclusion part) — PostgreSQL's ~*: the trials that
+# turn it away are listed after the others (engine._tiers): pregnant ("im 14 weeks
+# pregnant"), breastfeeding ("without having to stop nursing"). Not a cancer had: criteria
+# that exclude a malignancy mostly allow a treated skin cancer, which no pattern tells apart
+# ("hx of excised BCC": 0.600 → 0.518).
+_NEGATED = r"\y(no|not|non|negative|without)\W+(\w+\W+){0,3}"
+EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str, str], ...] = (
     (
         re.compile(r"\b(?:pregnant|pregnancy|expecting a baby|weeks along)\b", re.IGNORECASE),
         r"pregnan",
+        _NEGATED + r"pregnan|\ynon-?pregnan|\ypregnancy test",
     ),
     (
         re.compile(r"\b(?:breast ?feeding|breastfed|nursing|lactating)\b(?! home)", re.IGNORECASE),
         r"breast.?feed|lactat|nursing",
+        _NEGATED + r"(breast.?feed|lactat|nursing)|\ynon-?lactat",
     ),
 )
 
 
-def excluded_circumstances(text: str) -> tuple[str, ...]:
-    """The exclusion patterns (EXCLUDED_CIRCUMSTANCES) of what a query says of the person."""
-    return tuple(pattern for said, pattern in EXCLUDED_CIRCUMSTANCES if said.search(text))
+def excluded_circumstances(text: str) -> tuple[tuple[str, str], ...]:
+    """The patterns (EXCLUDED_CIRCUMSTANCES: in exclusion criteria, in any criteria) of what a
+    query says of the person."""
+    return tuple(
+        (excluded, refused)
+        for said, excluded, refused in EXCLUDED_CIRCUMSTANCES
+        if said.search(text)
+    )
 
 
 def drug_names_pattern(text: str) -> str:
