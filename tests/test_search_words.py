@@ -744,3 +744,34 @@ def test_trials_testing_the_drug_that_failed_again_come_last():
     cache.reset()
     found = [hit.key for hit in _run("pruritus refractory to methotrexate").trials]
     assert found.index("OTHER") < found.index("AGAIN")
+
+
+@pytest.mark.django_db
+def test_trials_that_turn_away_those_a_drug_failed_come_last_of_all():
+    """ "atopic dermatitis failed dupilumab": a trial whose exclusion criteria say "Had prior
+    treatment with dupilumab" last, below even one testing it again; not one that only makes
+    an exception of it ("wash out … prior to enrollment with the exception of dupilumab")."""
+    from trials.models import Trial
+    from trials.search import cache
+
+    for key, exclusion, drugs in [
+        ("AWAY", ["Had prior treatment with dupilumab"], ["lebrikizumab"]),
+        ("AGAIN", [], ["dupilumab"]),
+        (
+            "EXCEPT",
+            [
+                "Other biologics must wash out 6 weeks prior to enrollment with the exception"
+                " of dupilumab"
+            ],
+            ["abrocitinib"],
+        ),
+        ("OTHER", [], ["abrocitinib"]),
+    ]:
+        Trial.objects.create(
+            key=key, record={"criteria": {"exclusion": exclusion}}, title="Atopic dermatitis",
+            drugs=drugs, is_refractory=True, prior_therapies=["dupilumab"],
+        )  # fmt: skip
+    cache.reset()
+    found = [hit.key for hit in _run("atopic dermatitis failed dupilumab").trials]
+    assert found[-1] == "AWAY" and found.index("AGAIN") > found.index("OTHER")
+    assert found.index("EXCEPT") < found.index("AGAIN")

@@ -701,6 +701,32 @@ def _coverage(index: FacetIndex, text: str) -> list[tuple[tuple[str, float], ...
     ]
 
 
+def _turned_away_last(
+    index: FacetIndex, query: Query, everything: np.ndarray, tiers: list[np.ndarray]
+) -> list[np.ndarray]:
+    """`tiers` (_tiers), but the trials whose exclusion criteria name a drug that failed
+    ("failed dupilumab": "prior treatment with dupilumab") after all the others, whatever
+    tier they were in: they turn away, or make wait, whoever it failed."""
+    known = Vocabulary.default().drugs
+    failed = [slug for slug in query.facets.get("prior_therapy", ()) if slug in known]
+    if not failed or int(np.count_nonzero(everything)) > ROUTE_ROWS_MAX:
+        return tiers
+    away = np.zeros_like(everything)
+    away[_excluding(index, _PRIOR + words.drugs_pattern(failed), everything)] = True
+    return [tier & part for part in (~away, away) for tier in tiers]
+
+
+# An exclusion criterion about having had a drug, not its dose or its washout ("Had prior
+# treatment with dupilumab"; not "methotrexate above 25 mg a week", nor "wash out … prior to
+# enrollment with the exception of those on methotrexate"): a word for having had it a few
+# words before its name, within one criterion (the exclusion criteria are a JSON array: no
+# double quote inside one).
+_PRIOR = (
+    r"\y(prior(?! to)|previous|previously|history of|exposure to|exposed to|received"
+    r"|treated with|failed|inadequate)\y[^\"]{0,40}"
+)
+
+
 def _read_parts(read_first: np.ndarray, read_met: tuple[np.ndarray, ...]) -> list[np.ndarray]:
     """A search filled without the filters read from its words (_read_filled): the rows that
     meet them, then the others by how many kinds of them they meet ("skin disease studies in
@@ -728,6 +754,7 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
         matched.about_first,
         matched.read_met,
     )
+    tiers = _turned_away_last(index, query, matched.everything, tiers)
     coverage = None
     if matched.relaxed or matched.all_words is not None:
         coverage = _coverage(index, query.q)

@@ -29,7 +29,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
@@ -1392,10 +1392,17 @@ def drug_names_pattern(text: str) -> str:
     (labels, synonyms, as typed), each whole: the trials of their class whose exclusion criteria
     name them are not listed for them (engine._class_filled: a lebrikizumab trial that turns
     away those treated with dupilumab is none for "dupilumab")."""
+    mentions = Vocabulary.default().find(text, ("drug",))
+    return drugs_pattern([mention.slug for mention in mentions], [m.text for m in mentions])
+
+
+def drugs_pattern(slugs: Iterable[str], typed: Iterable[str] = ()) -> str:
+    """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `slugs`
+    (labels, synonyms) and the names `typed`, each whole."""
     vocabulary = Vocabulary.default()
-    names: set[str] = set()
-    for mention in vocabulary.find(text, ("drug",)):
-        drug = vocabulary.drug(mention.slug) or {}
-        names.update([mention.text, drug.get("label") or "", *drug.get("synonyms", [])])
+    names = set(typed)
+    for slug in slugs:
+        drug = vocabulary.drug(slug) or {}
+        names.update([drug.get("label") or "", *drug.get("synonyms", [])])
     escaped = [re.sub(r"([^\w\s])", r"\\\1", name) for name in names if name]
     return r"\y(" + "|".join(sorted(escaped, key=len, reverse=True)) + r")\y"
