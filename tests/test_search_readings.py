@@ -186,6 +186,11 @@ def test_or_is_read_as_words_beside_places_and_statuses():
         "psoriasis as a child",
         "acne since childhood",
         "eczema when I was a teenager",
+        "dermatitis atópica severa desde niño",  # the same in other languages
+        "eczema desde que era niña",
+        "psoriasi da bambino",
+        "eczéma depuis tout petit",
+        "Neurodermitis seit ich ein Kind war",
         "failed",
         "failure",
         "resistant",

@@ -246,8 +246,12 @@ def _match_ending(words: Words, last: int, phrases: tuple[tuple[str, ...], ...])
 
 
 # A child word after these is the person's past, not who the trial is for: "eczema since I was
-# a kid", "as a child", "when I was a teenager", "since childhood".
+# a kid", "as a child", "when I was a teenager", "since childhood"; in other languages "desde
+# niño", "depuis l'enfance"/"depuis que je suis enfant", "da bambino", "cuando era niña",
+# "quando era criança", "als Kind", "seit ich ein Kind war".
 _PAST = {("was", "a"), ("were", "a"), ("as", "a"), ("since",), ("since", "a"), ("was",)}
+_PAST |= {("desde",), ("depuis",), ("da",), ("era",), ("etais",), ("als",), ("ich", "ein")}
+_PAST |= {("desde", "muy"), ("desde", "pequeno"), ("desde", "que"), ("depuis", "tout")}
 
 
 # A pregnant woman's baby is not whom she searches for ("pregnant with anti-Ro antibodies,
