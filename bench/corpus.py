@@ -238,6 +238,8 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     {"tafamidis", "acoramidis", "diflunisal", "patisiran", "vutrisiran", "inotersen", "eplontersen"}
     # Session 23: co-stimulation modulators.
     | {"ruplizumab", "belatacept"}
+    # Session 28: hormone replacement in lupus.
+    | {"conjugated-estrogens"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24

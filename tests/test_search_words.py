@@ -402,6 +402,10 @@ def test_odd_input_gives_only_words_and_our_operators(typed):
         # a EudraCT number with the EUCTR prefix
         ("UMIN000008396", ["UMIN000008396", "JPRN-UMIN000008396"]),
         ("jRCTs031210288", ["jRCTs031210288", "JPRN-jRCTs031210288"]),
+        # an NIH Clinical Center protocol number typed without its hyphens
+        ("90N0139", ["90N0139", "90-N-0139"]),
+        ("00ar0117", ["00ar0117", "00-AR-0117"]),
+        ("00-AR-0117", ["00-AR-0117"]),
         (
             "2023-507385-11-00",  # and cut short, as some registries store it
             ["2023-507385-11-00", "CTIS2023-507385-11-00", "2023-507385-11"],

@@ -1198,7 +1198,13 @@ def _other_forms(part: str) -> list[str]:
         forms += [part + "-00", "CTIS" + part + "-00"]
     if match := _EUCTR.fullmatch(part):
         forms.append(match[1])
+    if (match := _NIH_PROTOCOL.fullmatch(part)) and "-" not in part:
+        forms.append("-".join(match.groups()).upper())
     return forms
+
+
+# An NIH Clinical Center protocol number typed without its hyphens ("90N0139": 90-N-0139).
+_NIH_PROTOCOL = re.compile(r"(\d{2})-?([a-z]{1,2})-?(\d{4})", re.IGNORECASE)
 
 
 # A disease a query likens something to names none: "an acne-like rash", "a lupus like rash"
