@@ -220,3 +220,38 @@ def test_a_region_named_in_its_own_letters_is_read_wherever_it_stands():
     ]:
         read = [(r.parameter, r.value) for r in readings.read(typed)]
         assert ("region", value) in read, (typed, read)
+
+
+def test_an_area_of_several_states_keeps_the_trials_with_a_site_in_any(client, sited):
+    """areas.json `regions`: "the DMV" is DC, Maryland and Virginia; "the Midwest" twelve
+    states (none here); read from the words ("in the DMV"), a region chip."""
+    maryland = {"MD-NAME", "MD-UPPER", "MD-CODE"}
+    for spelt in ("DMV", "the DMV", "dmv"):
+        assert _keys(region=spelt) == maryland
+    assert _keys(region="Southwest") == {"MD-UPPER", "TX"}
+    assert _keys(region="Midwest") == set()
+    for typed, value in [
+        ("lupus trials in the midwest", "Midwest"),
+        ("rheumatoid arthritis studies in the DMV", "DMV"),
+        ("eczema studies anywhere in new england?", "New England"),
+    ]:
+        assert ("region", value) in [(r.parameter, r.value) for r in readings.read(typed)]
+    assert ("country", "GB") in [(r.parameter, r.value) for r in readings.read("lupus England")]
+    response = client.get("/", {"q": "lupus in the DMV"})
+    chips = [chip["text"] for chip in response.context["chips"]]
+    assert "Region: DMV — from “in the DMV”" in chips
+
+
+@pytest.mark.parametrize(
+    ("typed", "near", "within"),
+    [
+        ("lupus or scleroderma trials socal", "socal", "200"),
+        ("atopic dermatitis studies DFW metroplex", "DFW metroplex", "100"),
+        ("psoriasis studies around the bay area", "the bay area", "100"),
+        ("lupus trials? we live just outside philly", "philly", None),
+        ("lupus near philly", "philly", None),  # a city's nickname: the city, as it always was
+    ],
+)
+def test_a_metropolitan_areas_nickname_is_read_near_its_city(typed, near, within):
+    read = {r.parameter: r.value for r in readings.read(typed)}
+    assert read.get("near") == near and read.get("within") == within

@@ -277,6 +277,8 @@ def _accepted(name: str, value: str) -> bool:
     """Whether a reading's parameter is one the portal has, and its value one it accepts."""
     if facet := facets.get(name):
         return accepts(facet, facet.clean(value))
+    if name == "within":  # read with `near` ("socal": readings.place), which reads it
+        return within_km(value)[1] is None
     known = TrialFilterSet.base_filters.get(name)
     if known is None or name == "q":
         return False

@@ -12,9 +12,11 @@ A place typed in the search box ("lupus near Bethesda") is read by search/readin
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from functools import cache as once
 
 from trials.readers import gazetteer
 from trials.readers.places import country_code
@@ -81,9 +83,37 @@ def locate(text: str) -> Place | Ambiguous | Unknown:
     return found
 
 
+@dataclass(frozen=True)
+class Metro:
+    """A metropolitan area people name by a nickname (areas.json `metros`: "the Bay Area")."""
+
+    name: str
+    city: str  # a text `locate` reads as the city it is read near
+    within: float  # km
+
+
+@once
+def _metros() -> dict[str, Metro]:
+    from trials.search.regions import AREAS_FILE
+
+    found = {}
+    for entry in json.loads(AREAS_FILE.read_text(encoding="utf-8"))["metros"]:
+        metro = Metro(entry["names"][0], entry["city"], float(entry["within"]))
+        for name in entry["names"]:
+            found[gazetteer.fold(name)] = metro
+    return found
+
+
+def metro(text: str) -> Metro | None:
+    """The metropolitan area `text` names ("socal", "the Bay Area", "DFW metroplex")."""
+    return _metros().get(gazetteer.fold(" ".join((text or "").split())))
+
+
 def _locate(text: str) -> Place | Ambiguous | Unknown:
     if not text:
         return Unknown(text, "is empty")
+    if (area := metro(text)) and isinstance(centre := _locate(area.city), Place):
+        return Place(f"{area.name} ({centre.label})", centre.lat, centre.lon)
     if point := _POINT.fullmatch(text):
         return _point(text, float(point.group(1)), float(point.group(2)))
     if zip_code := gazetteer.zip_code(text):

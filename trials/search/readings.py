@@ -761,6 +761,8 @@ _NEAR_WORDS = {
     ("around",),
     ("nearby",),
     ("close", "to"),
+    ("just", "outside"),
+    ("right", "outside"),
     ("cerca", "de"),
     ("pres", "de"),
     ("perto", "de"),
@@ -796,7 +798,7 @@ def place(words: Words) -> Iterator[Reading]:
                 return  # "cutaneous vasculitis in SLE", "itch in AD": the patient's disease
             near = trigger not in _IN_WORDS and trigger not in _PLACE_AFTER  # "near", …
             lower = text == text.lower() and any(ch.isalpha() for ch in text)  # not a ZIP
-            if lower and not _a_town_in_lower_case(text, near):
+            if lower and not (_a_town_in_lower_case(text, near) or places.metro(text)):
                 continue  # "eczema flares in summer", "near me"
             if text.lower() in _lay().times:
                 continue  # "eczema started in March"
@@ -809,6 +811,8 @@ def place(words: Words) -> Iterator[Reading]:
                 first = end if trigger in _PLACE_AFTER else start  # the study word stays
                 said = words.said(first, count - 1)
                 yield Reading("near", text, said, words.spans(range(first, count)))
+                if area := places.metro(text):  # "socal": as far as the area reaches
+                    yield Reading("within", f"{area.within:g}", said, ())
                 return
 
 
@@ -920,10 +924,15 @@ def country(words: Words) -> Iterator[Reading]:
     country's name that is as often a word (`_AMBIGUOUS`: "turkey", "jersey", "chad") is read
     only as "in Turkey"."""
     from trials.readers.places import country_name_ends
+    from trials.search import regions
 
     ends = country_name_ends()
     read: list[Reading] = []
     found = _at_the_end(words, ends, _country_code, _COUNTRY_WORDS_MAX, _AMBIGUOUS)
+    if found and (first := _first_of(words, found[2])) > 0:
+        before = words.text[words.tokens[first - 1][2] : found[2][-1][1]]
+        if regions.named(before):
+            return  # "New England": the region's rule reads it, not England
     while found:
         read.append(Reading("country", *found))
         # The countries before it, joined by "or", "and" or a comma: "in Germany or France".
@@ -951,6 +960,11 @@ def country(words: Words) -> Iterator[Reading]:
             words.taken.add(first)
             read.append(Reading("country", code, written, words.spans([first])))
     yield from reversed(read)  # in the order they were said
+
+
+def _first_of(words: Words, spans: tuple[tuple[int, int], ...]) -> int:
+    """The position of the first word of a reading's spans."""
+    return next(p for p, token in enumerate(words.tokens) if (token[2], token[3]) in spans)
 
 
 def _first_free(words: Words) -> int | None:

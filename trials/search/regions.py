@@ -15,6 +15,7 @@ reference (`where`, params.TrialFilterSet) read the same rule.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 
@@ -26,11 +27,12 @@ from portal.replicas import search_connection
 from trials.models import Site
 from trials.readers import gazetteer
 from trials.readers.places import us_states
-from trials.readers.vocabulary import tokens
+from trials.readers.vocabulary import VOCAB_DIR, tokens
 from trials.search import cache as caches
 from trials.search.lexemes import ids_of
 
 COUNTRY = "US"
+AREAS_FILE = VOCAB_DIR / "areas.json"
 # The index (site_us_region_idx) is for US sites only, and a planner cannot use a partial index
 # for a parameter: the US's statement names the country. Another country's sites are few; its
 # regions' trials are cached as the states' are.
@@ -52,11 +54,20 @@ class State:
     country: str = COUNTRY
     other_spellings: tuple[str, ...] = ()  # "Québec", "PEI", "Bayern"
     admin1: str = ""  # GeoNames' first-level code; a US state's own code
+    # An area of several US states (areas.json `regions`: the Midwest): their codes.
+    states: tuple[str, ...] = ()
 
     @property
     def spellings(self) -> list[str]:
-        """How a site's region may say it, in lower case."""
+        """How a site's region may say it, in lower case (an area's: its states')."""
+        if self.states:
+            named = us_states()
+            return [s.lower() for code in self.states for s in (code, named.get(code, ""))]
         return [s.lower() for s in (self.name, self.code, *self.other_spellings) if s]
+
+    @property
+    def area(self) -> bool:
+        return bool(self.states)
 
 
 @cache
@@ -71,12 +82,19 @@ def _states() -> dict[str, State]:
         chosen = State(code, name, region.country, (*others, *abbreviations), region.code)
         for spelling in region.names:  # not an abbreviation: "PEI" is no more than "WA"
             found.setdefault(spelling.lower(), chosen)
+    for area in json.loads(AREAS_FILE.read_text(encoding="utf-8"))["regions"]:
+        name, *others = area["names"]
+        chosen = State("", name, COUNTRY, tuple(others), name.lower(), tuple(area["states"]))
+        for spelling in area["names"]:
+            found.setdefault(spelling.lower(), chosen)
     return found
 
 
 def state(text: str | None) -> State | None:
-    """The state `text` names: its name or two-letter code, any case ("maryland", "MD")."""
-    return _states().get(" ".join((text or "").replace(".", "").split()).lower())
+    """The state `text` names: its name or two-letter code, any case ("maryland", "MD"), or
+    an area of several (areas.json: "the Midwest", "DMV")."""
+    key = " ".join((text or "").replace(".", "").split()).lower()
+    return _states().get(key) or _states().get(key.removeprefix("the "))
 
 
 @cache
@@ -89,7 +107,7 @@ def names() -> frozenset[str]:
 @cache
 def codes() -> frozenset[str]:
     """Every US state's two-letter code ("MD", "DC")."""
-    return frozenset(s.code for s in _states().values() if s.country == COUNTRY)
+    return frozenset(s.code for s in _states().values() if s.country == COUNTRY and s.code)
 
 
 @cache
@@ -100,8 +118,9 @@ def name_ends() -> frozenset[str]:
 
 
 def named(text: str) -> State | None:
-    """The state whose whole name `text` is (any case; not its code)."""
-    return state(text) if text.lower() in names() else None
+    """The state whose whole name `text` is (any case; not its code; "the Midwest")."""
+    lower = text.lower()
+    return state(text) if lower in names() or lower.removeprefix("the ") in names() else None
 
 
 def mask(index, chosen: State) -> np.ndarray:

@@ -271,13 +271,19 @@ def _filled_by(query: Query) -> dict:
 def _understood(query: Query, explicit: QueryDict) -> list[dict]:
     """What the page read from the search words, each with the link that undoes it."""
     out = []
+    # A distance read with a place ("socal": within 200 km) is said with the place.
+    within = any(reading.parameter == "within" for reading in query.understood)
     for reading in query.understood:
+        if reading.parameter == "within":
+            continue
         label = facets.label(reading.parameter, reading.value)
         facet = facets.get(reading.parameter)
         title = facet.title.lower() if facet else reading.parameter
         sentence = READ_AS.get((reading.parameter, reading.value)) or READ_AS_VALUE.get(
             reading.parameter, "Showing trials with {title}: {label}"
         ).format(title=title, label=label)
+        if reading.parameter == "near" and within:
+            sentence += f" (within {query.within:g} km)"
         url = _toggle(explicit, reading.parameter, reading.value)
         out.append({"sentence": sentence, "said": reading.said, "label": label, "url": url})
     return out
@@ -307,7 +313,8 @@ def _active(
         active["near"] = {"title": "Near", "label": label}
     if query.region:
         country = query.region.country
-        title = _REGION_TITLES.get(country, "Region")
+        # an area of several states ("Midwest") is a region
+        title = "Region" if query.region.area else _REGION_TITLES.get(country, "Region")
         label = query.region.name
         if country not in _REGION_TITLES:  # "Bavaria, Germany"
             label = f"{label}, {labels.country_name(country)}"
