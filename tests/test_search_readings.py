@@ -405,6 +405,14 @@ def test_a_reading_the_portal_would_refuse_is_not_made(monkeypatch):
         ("psoriasis in India", "IN", "psoriasis"),  # the country, not a town named India
         ("vitiligo from South Korea", "KR", "vitiligo"),
         ("Japan", "JP", ""),
+        # a country by its own name
+        (
+            "choroby reumatyczne badania kliniczne Polska",
+            "PL",
+            "choroby reumatyczne badania kliniczne",
+        ),
+        ("psoriasis studie Nederland", "NL", "psoriasis studie"),
+        ("atopisk eksem Danmark", "DK", "atopisk eksem"),
     ],
 )
 def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):
