@@ -255,3 +255,24 @@ def test_an_area_of_several_states_keeps_the_trials_with_a_site_in_any(client, s
 def test_a_metropolitan_areas_nickname_is_read_near_its_city(typed, near, within):
     read = {r.parameter: r.value for r in readings.read(typed)}
     assert read.get("near") == near and read.get("within") == within
+
+
+def test_an_institution_said_after_at_lists_the_trials_with_a_site_there_first():
+    """ "lupus research at johns hopkins": the lupus trials with a site whose name has those
+    words first (a trial that only mentions Hopkinsville does not), then the others; "at home"
+    names no institution."""
+    for key, facility, city in [
+        ("OTHER", "University of Texas", "Houston"),
+        ("HOPKINS", "Johns Hopkins Hospital", "Baltimore"),
+        ("KENTUCKY", "Hopkinsville Clinic", "Hopkinsville"),
+    ]:
+        trial = Trial.objects.create(key=key, record={}, title="Lupus lupus study")
+        Site.objects.create(trial=trial, country="US", facility=facility, city=city)
+    query, _ = parse(_data(q="lupus research at johns hopkins"))
+    ours = {"OTHER", "HOPKINS", "KENTUCKY"}  # beside the seed trials
+    found = [hit.key for hit in search(query).trials if hit.key in ours]
+    assert found[0] == "HOPKINS", found
+    from trials.search import words
+
+    assert words.institution_pattern("lupus trials i can do at home") is None
+    assert words.institution_pattern("lupus") is None

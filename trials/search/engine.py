@@ -393,7 +393,11 @@ def _class_filled(
 # treatment is given); its exclusion criteria, or any of its criteria for a second pattern
 # (what it turns away: words.EXCLUDED_CIRCUMSTANCES). One statement each.
 _EXCLUSION, _TREATMENTS, _TURNED_AWAY = "exclusion", "treatments", "turned away"
+_FACILITY = "facility"
 _SAYING = {
+    _FACILITY: (
+        "SELECT DISTINCT trial_id FROM trials_site WHERE trial_id = ANY(%s) AND facility ~* %s"
+    ),
     _EXCLUSION: (
         "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->'criteria'->>'exclusion' ~* %s"
     ),
@@ -594,6 +598,14 @@ def _tiers(
         tagged = index.facet_mask("condition", list(named))
         if (everything & tagged).any():
             tiers = [everything & tagged, everything & ~tagged]
+    few = int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX
+    if query.q and few and (pattern := words.institution_pattern(query.q)):
+        # An institution said ("lupus research at Johns Hopkins"): the trials with a site
+        # whose name has its words first.
+        there = np.zeros_like(everything)
+        there[_saying(index, _FACILITY, pattern, everything)] = True
+        if there.any():
+            tiers = [tier & part for tier in tiers for part in (there, ~there)]
     if query.q and any(refused := words.refused(query.q)):
         # Trials testing what the person does not want last ("psoriasis cream no steroids").
         drugs, classes = refused
@@ -606,7 +618,6 @@ def _tiers(
         # someone past two biologics may want a third of another kind).
         again = index.facet_mask("drug", failed)
         tiers = [tier & part for tier in tiers for part in (~again, again)]
-    few = int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX
     for excluded in words.excluded_circumstances(query.q) if query.q and few else ():
         # Someone pregnant or breastfeeding ("any study that takes pregnant women?"): the
         # trials whose exclusion criteria turn them away after the others.

@@ -1393,6 +1393,28 @@ def excluded_circumstances(text: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+# "… at Johns Hopkins", "… @ Mayo Clinic": the words after "at" that end the query, as the
+# name of an institution where a trial has a site (engine._tiers); not "at home", "at night".
+_AT_INSTITUTION = re.compile(r"(?:^|\s)(?:at|@)\s+(?:the\s+)?((?:[\w.'&-]+\s*){1,5})\W*$")
+_NO_INSTITUTION = frozenset(
+    {"home", "night", "work", "school", "least", "all", "once", "first", "same", "times"}
+    | {"risk", "baseline", "week", "weeks", "day", "days", "month", "months", "year", "years"}
+    | {"age", "bedtime", "rest"}
+)
+
+
+def institution_pattern(text: str) -> str | None:
+    """A PostgreSQL regular expression (`~*`) for a site's name with every word a query names
+    after "at" at its end ("lupus research at johns hopkins"), or None."""
+    if not (found := _AT_INSTITUTION.search(text)):
+        return None
+    said = [word for word in re.findall(r"[\w'&-]+", found[1]) if word.lower() not in STOP_WORDS]
+    if not said or all(word.lower() in _NO_INSTITUTION for word in said):
+        return None
+    escaped = (re.sub(r"([^\w\s])", r"\\\1", word) for word in said)
+    return "".join(f"(?=.*\\y{word}\\y)" for word in escaped)
+
+
 def drug_names_pattern(text: str) -> str:
     """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `text` names
     (labels, synonyms, as typed), each whole: the trials of their class whose exclusion criteria
