@@ -402,6 +402,8 @@ def test_odd_input_gives_only_words_and_our_operators(typed):
         # a EudraCT number with the EUCTR prefix
         ("UMIN000008396", ["UMIN000008396", "JPRN-UMIN000008396"]),
         ("jRCTs031210288", ["jRCTs031210288", "JPRN-jRCTs031210288"]),
+        # a grant number typed with a space inside: also both halves joined
+        ("U01 AR042540", ["AR042540", "U01AR042540"]),
         # an NIH Clinical Center protocol number typed without its hyphens
         ("90N0139", ["90N0139", "90-N-0139"]),
         ("00ar0117", ["00ar0117", "00-AR-0117"]),

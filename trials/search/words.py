@@ -1173,6 +1173,13 @@ def id_candidates(text: str) -> list[str]:
     found = [
         part for part in parts if any(ch.isdigit() for ch in part) and shortest <= len(part) <= 60
     ][:MAX_IDS]
+    # A grant number typed with a space after its activity code ("U01 AR042540"): both
+    # halves joined, as registries store it ("U01AR042540").
+    found += [
+        first + second
+        for first, second in pairwise(parts)
+        if _GRANT_CODE.fullmatch(first) and any(ch.isdigit() for ch in second)
+    ][: max(0, MAX_IDS - len(found))]
     found += [match[1] for part in found if (match := _EU_MEMBER_STATE.fullmatch(part))]
     # An NCT number with its leading zeros left out ("NCT 5843643"): NCT IDs have 8 digits.
     found += ["NCT" + match[1].zfill(8) for part in found if (match := _SHORT_NCT.fullmatch(part))]
@@ -1203,6 +1210,8 @@ def _other_forms(part: str) -> list[str]:
     return forms
 
 
+# An NIH grant's activity code ("U01", "R01", "K23", "P30").
+_GRANT_CODE = re.compile(r"[A-Z]\d{2}", re.IGNORECASE)
 # An NIH Clinical Center protocol number typed without its hyphens ("90N0139": 90-N-0139).
 _NIH_PROTOCOL = re.compile(r"(\d{2})-?([a-z]{1,2})-?(\d{4})", re.IGNORECASE)
 
