@@ -902,6 +902,7 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("psoriasis aged 70", [("age", "70")], "psoriasis"),
         ("8yo eczema", [("age", "8")], "eczema"),
         ("eczema 8 y/o", [("age", "8")], "eczema"),
+        ("15 yo with refractory lupus", [("age", "15")], "with refractory lupus"),
         ("eczema 18 months old", [("age", "1.5")], "eczema"),
         ("eczema for my 14 year old son", [("age", "14"), ("age_group", "child")], "eczema for my"),
         ("8 years of eczema", [], "8 years of eczema"),  # how long, not how old

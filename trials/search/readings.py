@@ -360,6 +360,8 @@ def age_words(words: Words) -> Iterator[Reading]:
                 years, last = int(folded) / (12 if unit in _MONTHS else 1), position + 2
             elif (unit, after) == ("y", "o"):
                 years, last = float(folded), position + 2
+            elif unit == "yo":  # "15 yo"
+                years, last = float(folded), position + 1
             elif (
                 (unit in _YEARS_ABROAD or _nfc(unit or "")[:1] in _YEARS_CJK)
                 and after not in _WITH
