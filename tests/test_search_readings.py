@@ -73,6 +73,12 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis flaring even on methotrexate", FAILED_MTX, "dermatomyositis flaring"),
         ("dermatomyositis even with methotrexate", FAILED_MTX, "dermatomyositis"),
         # clinicians' shorthand: an inadequate responder
+        # a list of what failed ends at a dash: what follows is what is wanted
+        (
+            "dermatomyositis failed methotrexate - abatacept trial?",
+            FAILED_MTX,
+            "dermatomyositis abatacept trial?",
+        ),
         ("dermatomyositis MTX-IR", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis methotrexate inadequate responders", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis methotrexate non-responders", FAILED_MTX, "dermatomyositis"),

@@ -360,9 +360,7 @@ def age_words(words: Words) -> Iterator[Reading]:
                 years, last = int(folded) / (12 if unit in _MONTHS else 1), position + 2
             elif (unit, after) == ("y", "o"):
                 years, last = float(folded), position + 2
-            elif unit == "yo":  # "15 yo"
-                years, last = float(folded), position + 1
-            elif (
+            elif unit == "yo" or (
                 (unit in _YEARS_ABROAD or _nfc(unit or "")[:1] in _YEARS_CJK)
                 and after not in _WITH
                 and not (after or "").isdigit()  # an identifier: "94-AR-0194"
@@ -370,7 +368,7 @@ def age_words(words: Words) -> Iterator[Reading]:
                 and not {words.folded(position - 1), words.folded(position - 2)}
                 & (_FOR_YEARS | (_FOR_ANOS if unit == "anos" else set()))
                 and (words.folded(position - 2), words.folded(position - 1)) != ("y", "a")
-            ):
+            ):  # "15 yo"; "mi hija de 8 años"
                 years, last = float(folded), position + 1
             elif words.folded(position - 1) in _AGED:
                 if any(words.folded(p) in _PAST_AGE for p in (position - 2, position - 3)):
@@ -670,12 +668,24 @@ def _treatments_from(words: Words, position: int) -> tuple[list[tuple[int, int, 
     slug) each, and the last position read."""
     named: list[tuple[int, int, str]] = []
     while position in words.treatments and position not in words.taken:
+        if named and _LIST_ENDS.search(_between(words, named[-1][1], position)):
+            break  # "refractory to acitretin and cyclosporine - IL-36R antagonist trial?"
         last, slug = words.treatments[position]
         named.append((position, last, slug))
         position = last + 1
         if words.folded(position) in ("and", "or", "nor", "then", "plus"):
             position += 1
     return named, (named[-1][1] if named else position - 1)
+
+
+# What ends a list of treatments between two names: a dash, a stop, a bracket ("acitretin and
+# cyclosporine - IL-36R antagonist trial?"); not a comma ("methotrexate, azathioprine").
+_LIST_ENDS = re.compile(r"\s[-–—]\s|[.;:?!()\[\]]")
+
+
+def _between(words: Words, before: int, after: int) -> str:
+    """The text between the words at `before` and `after`."""
+    return words.text[words.tokens[before][3] : words.tokens[after][2]]
 
 
 def _skip_between(words: Words, position: int, step: int) -> int:
