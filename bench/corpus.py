@@ -362,6 +362,8 @@ LATER_SYNONYMS = (
     | {"Behcet", "Behçet", "Behcets", "Behçets", "Behcet's", "Behçet's", "Morbus Behcet"}
     | {"Morbus Behçet", "enfermedad de Behçet", "enfermedad de Behcet", "maladie de Behçet"}
     | {"malattia di Behçet", "doença de Behçet"}
+    # Session 28
+    | {"pred"}
     | POLISH
     | MORE_LANGUAGES
 )

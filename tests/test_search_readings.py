@@ -73,6 +73,9 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis flaring even on methotrexate", FAILED_MTX, "dermatomyositis flaring"),
         ("dermatomyositis even with methotrexate", FAILED_MTX, "dermatomyositis"),
         # clinicians' shorthand: an inadequate responder
+        # steroid dependence: the steroid failed to be tapered
+        ("dermatomyositis methotrexate-dependent", FAILED_MTX, "dermatomyositis"),
+        ("insulin dependent diabetes", [], "insulin dependent diabetes"),  # no drug named
         # a list of what failed ends at a dash: what follows is what is wanted
         (
             "dermatomyositis failed methotrexate - abatacept trial?",

@@ -718,8 +718,13 @@ def _turned_away_last(
     """`tiers` (_tiers), but the trials whose exclusion criteria name a drug that failed
     ("failed dupilumab": "prior treatment with dupilumab") after all the others, whatever
     tier they were in: they turn away, or make wait, whoever it failed."""
-    known = Vocabulary.default().drugs
-    failed = [slug for slug in query.facets.get("prior_therapy", ()) if slug in known]
+    vocabulary = Vocabulary.default()
+    failed = [
+        slug
+        for slug in query.facets.get("prior_therapy", ())
+        if slug in vocabulary.drugs
+        and not set((vocabulary.drug(slug) or {}).get("classes", ())) & _BACKGROUND
+    ]
     if not failed or int(np.count_nonzero(everything)) > ROUTE_ROWS_MAX:
         return tiers
     away = np.zeros_like(everything)
@@ -727,6 +732,9 @@ def _turned_away_last(
     return [tier & part for part in (~away, away) for tier in tiers]
 
 
+# Background treatments: what exclusion criteria say of them is a dose or a washout ("prednisone
+# above 20 mg/day received within 4 weeks"), not who had them (_turned_away_last).
+_BACKGROUND = frozenset({"corticosteroids", "antimalarials", "immunosuppressants"})
 # An exclusion criterion about having had a drug, not its dose or its washout ("Had prior
 # treatment with dupilumab"; not "methotrexate above 25 mg a week", nor "wash out … prior to
 # enrollment with the exception of those on methotrexate"): a word for having had it a few
