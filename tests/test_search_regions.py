@@ -276,3 +276,14 @@ def test_an_institution_said_after_at_lists_the_trials_with_a_site_there_first()
 
     assert words.institution_pattern("lupus trials i can do at home") is None
     assert words.institution_pattern("lupus") is None
+
+
+def test_an_institution_read_from_hostile_words_stays_small():
+    """At most five words, none over 40 letters, whatever is typed after "at" (the regular
+    expressions read it in one pass: no word split many ways)."""
+    from trials.search import words
+
+    pattern = words.institution_pattern("lupus at " + "a.-" * 1000 + "b c")
+    assert pattern is not None and pattern.count("(?=") <= 5
+    assert words.institution_pattern("at " + "a" * 3000 + "!b") is None
+    assert words.unquoted('"' + "a" * 5000) is None and words.unquoted('"..."') is None

@@ -86,14 +86,15 @@ def has_syntax(text: str) -> bool:
     return bool(_EXACT_SYNTAX.search(text) or (_OR.search(text) and not _FIRST_PERSON.search(text)))
 
 
-_QUOTED_WHOLE = re.compile(r'\s*"([^"]*\w[^"]*)"\s*')
+_QUOTED_WHOLE = re.compile(r'\s*"([^"]+)"\s*')
 
 
 def unquoted(text: str) -> str | None:
     """The words of a query that is one quoted phrase and nothing else (a sentence pasted
     from a paper, quotes and all), which are searched as if typed bare when no trial has the
     phrase word for word; None for any other query."""
-    return found[1] if (found := _QUOTED_WHOLE.fullmatch(text)) else None
+    found = _QUOTED_WHOLE.fullmatch(text)
+    return found[1] if found and any(ch.isalnum() for ch in found[1]) else None
 
 
 # A phrase of the vocabulary is at most this many words.
@@ -1404,12 +1405,15 @@ def excluded_circumstances(text: str) -> tuple[tuple[str, str], ...]:
 
 # "… at Johns Hopkins", "… @ Mayo Clinic": the words after "at" that end the query, as the
 # name of an institution where a trial has a site (engine._tiers); not "at home", "at night".
-_AT_INSTITUTION = re.compile(r"(?:^|\s)(?:at|@)\s+(?:the\s+)?((?:[\w.'&-]+\s*){1,5})\W*$")
+_AT_INSTITUTION = re.compile(r"(?:^|\s)(?:at|@)\s+(?:the\s+)?([\w.'&-]+(?:\s+[\w.'&-]+){0,4})\W*$")
 _NO_INSTITUTION = frozenset(
     {"home", "night", "work", "school", "least", "all", "once", "first", "same", "times"}
     | {"risk", "baseline", "week", "weeks", "day", "days", "month", "months", "year", "years"}
     | {"age", "bedtime", "rest"}
 )
+
+
+_LONGEST_NAME_WORD = 40
 
 
 def institution_pattern(text: str) -> str | None:
@@ -1418,6 +1422,7 @@ def institution_pattern(text: str) -> str | None:
     if not (found := _AT_INSTITUTION.search(text)):
         return None
     said = [word for word in re.findall(r"[\w'&-]+", found[1]) if word.lower() not in STOP_WORDS]
+    said = [word for word in said if len(word) <= _LONGEST_NAME_WORD][:5]
     if not said or all(word.lower() in _NO_INSTITUTION for word in said):
         return None
     escaped = (re.sub(r"([^\w\s])", r"\\\1", word) for word in said)
