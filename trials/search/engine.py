@@ -54,10 +54,14 @@ from trials.search.timing import timed
 PAGE_SIZE = 20
 RANK_LIMIT = 2000
 # The most matching trials whose records' text a tier reads (engine._tiers, _saying): their
-# interventions for a route asked for or refused, their exclusion criteria for what the person
-# said of themselves (pregnant, breastfeeding: words.EXCLUDED_CIRCUMSTANCES). Beyond, the
-# words alone order them.
+# interventions for a route asked for or refused, their sites' names for an institution said.
+# Beyond, the words alone order them.
 ROUTE_ROWS_MAX = 2000
+# … and whose criteria it reads for whom they turn away (pregnant, breastfeeding:
+# words.EXCLUDED_CIRCUMSTANCES; a drug that failed: _turned_away_last), fewer: reading 2,000
+# trials' criteria costs 60–80 ms (the bench's "granuloma annulare failed aldesleukin" at
+# 100k: 1,816 matches), 300 a tenth of it. The field's own searches match fewer.
+AWAY_ROWS_MAX = 300
 # A list of trials with only some of the query's words (relaxed, or filled: words.FILL_BELOW)
 # ranks each trial by its rank (0 to 1) plus up to this much for the words it has (where it
 # has them: COVERAGE_IN), each word weighing by its rarity among all trials (inverse document
@@ -618,7 +622,8 @@ def _tiers(
         # someone past two biologics may want a third of another kind).
         again = index.facet_mask("drug", failed)
         tiers = [tier & part for tier in tiers for part in (~again, again)]
-    for excluded in words.excluded_circumstances(query.q) if query.q and few else ():
+    away_few = int(np.count_nonzero(everything)) <= AWAY_ROWS_MAX
+    for excluded in words.excluded_circumstances(query.q) if query.q and away_few else ():
         # Someone pregnant or breastfeeding ("any study that takes pregnant women?"): the
         # trials whose exclusion criteria turn them away after the others.
         away = np.zeros_like(everything)
@@ -725,7 +730,7 @@ def _turned_away_last(
         if slug in vocabulary.drugs
         and not set((vocabulary.drug(slug) or {}).get("classes", ())) & _BACKGROUND
     ]
-    if not failed or int(np.count_nonzero(everything)) > ROUTE_ROWS_MAX:
+    if not failed or int(np.count_nonzero(everything)) > AWAY_ROWS_MAX:
         return tiers
     away = np.zeros_like(everything)
     away[_excluding(index, _PRIOR + words.drugs_pattern(failed), everything)] = True
