@@ -1438,13 +1438,20 @@ def drug_names_pattern(text: str) -> str:
     return drugs_pattern([mention.slug for mention in mentions], [m.text for m in mentions])
 
 
-def drugs_pattern(slugs: Iterable[str], typed: Iterable[str] = ()) -> str:
-    """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `slugs`
-    (labels, synonyms) and the names `typed`, each whole."""
+def drug_names(slugs: Iterable[str], typed: Iterable[str] = ()) -> list[str]:
+    """The names of the drugs `slugs` (labels, synonyms) and the names `typed`, longest
+    first."""
     vocabulary = Vocabulary.default()
     names = set(typed)
     for slug in slugs:
         drug = vocabulary.drug(slug) or {}
         names.update([drug.get("label") or "", *drug.get("synonyms", [])])
-    escaped = [re.sub(r"([^\w\s])", r"\\\1", name) for name in names if name]
+    return sorted((name for name in names if name), key=len, reverse=True)
+
+
+def drugs_pattern(slugs: Iterable[str], typed: Iterable[str] = ()) -> str:
+    """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `slugs`
+    (labels, synonyms) and the names `typed`, each whole."""
+    names = drug_names(slugs, typed)
+    escaped = [re.sub(r"([^\w\s])", r"\\\1", name) for name in names]
     return r"\y(" + "|".join(sorted(escaped, key=len, reverse=True)) + r")\y"
