@@ -38,8 +38,9 @@ DESCRIPTIONS = {
     "within": "With `near`: how far a site may be, in km (default 100).",
     "region": "A US state, by its name or two-letter code (`Maryland`, `MD`), or another "
     "country's first-level region by one of its names (`Ontario`, `Queensland`, `Bavaria`, "
-    "`Bayern`, `Lombardia`, `广东`): trials with a site in it, as the sites' region says or, "
-    "outside the US, as their city lies. An unknown region is a 400.",
+    "`Bayern`, `Lombardia`, `广东`), or an area of several US states (`Midwest`, `New "
+    "England`, `DMV`: trials/vocab/areas.json): trials with a site in it, as the sites' "
+    "region says or, outside the US, as their city lies. An unknown region is a 400.",
 }
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -311,7 +312,9 @@ _SEARCH = {
             "description": (
                 "No trial is about the diseases `q` names (`from`, as typed): the results are "
                 "the trials about the group they belong to (`to`, searched instead: "
-                "'pemphigus': 'Autoimmune blistering diseases'). Null otherwise."
+                "'pemphigus': 'Autoimmune blistering diseases'), or, for skin diseases of no "
+                "group, the trials open to any skin disease (`to`: 'skin diseases in "
+                "general'). Null otherwise."
             ),
         },
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
