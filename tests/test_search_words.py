@@ -348,6 +348,9 @@ def test_a_relaxed_query_wants_any_group():
         ("Kollagenose", True),  # a kind of disease in another language
         ("maladies de la peau", True),
         ("膠原病", True),
+        ("皮肤病", True),  # skin diseases in Chinese, Japanese, Korean
+        ("皮膚疾患", True),
+        ("피부질환", True),
     ],
 )
 def test_what_names_diseases(typed, diseases):
