@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import NamedTuple
@@ -25,6 +26,7 @@ from trials.models import (
     MATCH_START,
     MATCH_STOP,
     RANKED_ORDER,
+    Ids,
     Sex,
     Status,
     Trial,
@@ -428,14 +430,26 @@ def _saying(
     """The rows of `rows` (a mask) whose record's part `where` (_EXCLUSION, _TREATMENTS,
     _TURNED_AWAY: two patterns) matches `pattern`, in one statement, cached until the data
     changes."""
+    patterns = pattern if isinstance(pattern, tuple) else (pattern,)
+
+    def find(among: Ids) -> list[int]:
+        with search_connection().cursor() as cursor:
+            cursor.execute(_SAYING[where], [among, *patterns])
+            return [row[0] for row in cursor]
+
+    return _cached_rows(index, (where, pattern), rows, find)
+
+
+def _cached_rows(
+    index: FacetIndex, asked: tuple, rows: np.ndarray, find: Callable[[Ids], list[int]]
+) -> np.ndarray:
+    """The rows of `rows` (a mask) whose pks `find` picks from `rows`' pks, cached by
+    `asked` and `rows` until the data changes."""
     chosen = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
-    key = ((where, pattern, chosen), index.seq)
+    key = ((*asked, chosen), index.seq)
     found = cache.TEXT_HITS.get(key)
     if found is None:
-        with search_connection().cursor() as cursor:
-            patterns = pattern if isinstance(pattern, tuple) else (pattern,)
-            cursor.execute(_SAYING[where], [ids(index.pks[rows].tolist()), *patterns])
-            found = index.rows_of(np.fromiter((row[0] for row in cursor), np.int64))
+        found = index.rows_of(np.asarray(find(ids(index.pks[rows].tolist())), np.int64))
         cache.TEXT_HITS.put(key, found)
     return found
 
@@ -742,20 +756,15 @@ def _had_before(index: FacetIndex, failed: list[str], rows: np.ndarray) -> np.nd
     drugs `failed` (_PRIOR): PostgreSQL finds those that name them (a plain pattern, a third
     of the time of the whole one), Python reads those few for the words before the name;
     cached until the data changes."""
-    chosen = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
-    key = (("had before", tuple(failed), chosen), index.seq)
-    found = cache.TEXT_HITS.get(key)
-    if found is None:
+
+    def find(among: Ids) -> list[int]:
         names = words.drug_names(failed)
         prior = re.compile(_PRIOR + r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", re.I)
         with search_connection().cursor() as cursor:
-            cursor.execute(
-                _NAMING_SQL, [ids(index.pks[rows].tolist()), words.drugs_pattern(failed)]
-            )
-            had = [pk for pk, exclusion in cursor if prior.search(exclusion or "")]
-        found = index.rows_of(np.asarray(had, np.int64))
-        cache.TEXT_HITS.put(key, found)
-    return found
+            cursor.execute(_NAMING_SQL, [among, words.drugs_pattern(failed)])
+            return [pk for pk, exclusion in cursor if prior.search(exclusion or "")]
+
+    return _cached_rows(index, ("had before", tuple(failed)), rows, find)
 
 
 _NAMING_SQL = (
