@@ -1425,8 +1425,7 @@ def institution_pattern(text: str) -> str | None:
     said = [word for word in said if len(word) <= _LONGEST_NAME_WORD][:5]
     if not said or all(word.lower() in _NO_INSTITUTION for word in said):
         return None
-    escaped = (re.sub(r"([^\w\s])", r"\\\1", word) for word in said)
-    return "".join(f"(?=.*\\y{word}\\y)" for word in escaped)
+    return "".join(f"(?=.*\\y{_pg_escaped(word)}\\y)" for word in said)
 
 
 def drug_names_pattern(text: str) -> str:
@@ -1452,6 +1451,9 @@ def drug_names(slugs: Iterable[str], typed: Iterable[str] = ()) -> list[str]:
 def drugs_pattern(slugs: Iterable[str], typed: Iterable[str] = ()) -> str:
     """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `slugs`
     (labels, synonyms) and the names `typed`, each whole."""
-    names = drug_names(slugs, typed)
-    escaped = [re.sub(r"([^\w\s])", r"\\\1", name) for name in names]
-    return r"\y(" + "|".join(sorted(escaped, key=len, reverse=True)) + r")\y"
+    return r"\y(" + "|".join(map(_pg_escaped, drug_names(slugs, typed))) + r")\y"
+
+
+def _pg_escaped(text: str) -> str:
+    """`text` matched literally inside a PostgreSQL regular expression."""
+    return re.sub(r"([^\w\s])", r"\\\1", text)
