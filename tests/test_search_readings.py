@@ -437,7 +437,6 @@ def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):
         "acne Georgia",  # the US state as often
         "trials for us",
         "lupus near Lebanon",  # near: a place (ambiguous here), not the country
-        "Germany psoriasis",  # at the end only
         "lupus in",
         '"psoriasis Germany"',
         "rash from turkey",  # the food
@@ -446,6 +445,49 @@ def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):
 )
 def test_other_words_are_no_country(typed):
     assert "country" not in {parameter for parameter, _ in _read(typed)}, typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("Germany psoriasis", [("country", "DE")], "psoriasis"),
+        ("japan rheumatology dermatology", [("country", "JP")], "rheumatology dermatology"),
+        (
+            "phase 3 recruiting japan lupus",
+            [("recruiting", "1"), ("phase", "PHASE3"), ("country", "JP")],
+            "lupus",
+        ),
+        ("Texas eczema study", [("region", "Texas")], "eczema study"),
+        ("midwest psoriasis trials", [("region", "Midwest")], "psoriasis trials"),
+        ("boston lupus trial", [("near", "boston")], "lupus trial"),
+        ("tokyo psoriasis", [("near", "tokyo")], "psoriasis"),
+        ("new york psoriasis", [("near", "new york")], "psoriasis"),
+        ("socal eczema trials", [("near", "socal"), ("within", "200")], "eczema trials"),
+        # A place at the end is the one read: the first stays a search word.
+        ("germany lupus trials in france", [("country", "FR")], "germany lupus trials"),
+    ],
+)
+def test_a_place_the_query_starts_with_is_read(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "India ink skin test",  # a thing, not the country
+        "Jordan psoriasis",  # a name as often
+        "Turkey tail mushroom for psoriasis",
+        "Nice to see lupus trials",  # a town of fewer than FIRST_CITY people, a word
+        "Mobile app for eczema",
+        "Mam 28 lat, toczeń",  # a big city's other name (an airport's code), not its own
+        "phoenix abscess",  # a city only before a disease, a treatment or a word for trials
+        "Washington lupus study",  # the state or the city: only "in Washington"
+    ],
+)
+def test_other_first_words_are_no_place(typed):
+    read = {parameter for parameter, _ in _read(typed)}
+    assert not read & {"country", "region", "near"}, typed
 
 
 @pytest.mark.django_db

@@ -94,6 +94,8 @@ class Words:
     with_open: set[int] = field(default_factory=set)
     # The last position a rule reading the query's end looks at: a clause's (_in_clauses).
     end: int | None = None
+    # The parameters the rules before read (`read`): a place first only without a place last.
+    read: set[str] = field(default_factory=set)
 
     def last(self) -> int:
         return len(self.tokens) - 1 if self.end is None else self.end
@@ -916,6 +918,66 @@ def city_and_state(words: Words) -> Iterator[Reading]:
 _PLACE_WORDS = {"near", "around", "in"}
 
 
+# A city named first ("tokyo psoriasis") has at least this many people: a smaller town's name
+# there is as often a word ("Mobile app for eczema", "Reading about lupus").
+FIRST_CITY = 500_000
+# Words after a country's name that make it another thing: "India ink", "Peru balsam".
+_NOT_A_PLACE_BEFORE = {"ink", "balsam", "fever", "pig", "pigs", "tail", "moss", "wax", "tea"}
+
+
+def place_first(words: Words) -> Iterator[Reading]:
+    """ "japan psoriasis", "recruiting Germany lupus", "Texas eczema study", "boston lupus
+    trial" -> country=JP, DE; region=Texas; near=Boston: a place the query starts with (past
+    the words other rules took), when no rule read a place at a clause's end. A country or a
+    US state (not one as often a word or a name: `_AMBIGUOUS`, `_AMBIGUOUS_STATES`) before
+    any word but one that makes it another thing ("India ink"); a city of FIRST_CITY people
+    or more only before a condition, a treatment or a word for trials ("tokyo psoriasis",
+    "Phoenix lupus trials"), the words that say what the place is for."""
+    from trials.readers import gazetteer
+    from trials.search import places, regions
+
+    if words.read & set(PLACE_READ):
+        return
+    first = next((p for p in range(len(words.tokens)) if p not in words.taken), None)
+    if first is None:
+        return
+    for last in range(min(first + _COUNTRY_WORDS_MAX, len(words.tokens)) - 1, first - 1, -1):
+        after = last + 1
+        if after >= len(words.tokens) or any(p in words.in_conditions for p in range(first, after)):
+            continue
+        between = words.text[words.tokens[last][3] : words.tokens[after][2]]
+        if between.strip() not in ("", ",", ":") or words.tokens[after][0] in _NOT_A_PLACE_BEFORE:
+            continue  # "Île-de-France", "India ink"
+        said = words.said(first, last)
+        spans = words.spans(range(first, after))
+        folded = said.lower()
+        purpose = (
+            after in words.conditions
+            or after in words.treatments
+            or words.tokens[after][0] in _STUDY_WORDS
+        )
+        if folded not in _AMBIGUOUS and (code := _country_code(said)):
+            yield Reading("country", code, said, spans)
+            return
+        state = None if folded in _STATE_CITIES else regions.named(said)
+        if state and state.country == "US" and folded not in _AMBIGUOUS_STATES:
+            yield Reading("region", state.name, said, spans)
+            return
+        own = gazetteer.fold(said)  # the city's own name, not another ("Mam": an airport's)
+        big = [
+            c
+            for c in gazetteer.cities_named(said)
+            if c.population >= FIRST_CITY and gazetteer.fold(c.name) == own
+        ]
+        known = big or own in _STATE_CITIES or places.metro(said)
+        if purpose and known and own not in _lay().not_places | _AMBIGUOUS_STATES:
+            if isinstance(places.locate(said), places.Place):
+                yield Reading("near", said, said, spans)
+                if area := places.metro(said):  # "socal": as far as the area reaches
+                    yield Reading("within", f"{area.within:g}", said, ())
+                return
+
+
 # Words that may stand before a country: "psoriasis trials in Germany" ("near X" asks for a
 # place: the place rule's, or the words stay search words).
 _COUNTRY_WORDS = {"in", "from", "en", "em"}
@@ -1261,6 +1323,7 @@ RULES: list[Rule] = [
     _in_clauses(city_and_state),  # before states: "Houston, Texas" is the city
     _in_clauses(us_state),  # after places: "in New York" is the city
     native_place,
+    place_first,  # only where no rule above read a place
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
@@ -1299,6 +1362,7 @@ def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]
     for rule in rules:
         for reading in rule(words):
             found.append(reading)
+            words.read.add(reading.parameter)
             words.taken.update(
                 position
                 for position, token in enumerate(words.tokens)
