@@ -970,12 +970,12 @@ def place_first(words: Words) -> Iterator[Reading]:
             if c.population >= FIRST_CITY and gazetteer.fold(c.name) == own
         ]
         known = big or own in _STATE_CITIES or places.metro(said)
-        if purpose and known and own not in _lay().not_places | _AMBIGUOUS_STATES:
-            if isinstance(places.locate(said), places.Place):
-                yield Reading("near", said, said, spans)
-                if area := places.metro(said):  # "socal": as far as the area reaches
-                    yield Reading("within", f"{area.within:g}", said, ())
-                return
+        ambiguous = own in _lay().not_places | _AMBIGUOUS_STATES
+        if purpose and known and not ambiguous and isinstance(places.locate(said), places.Place):
+            yield Reading("near", said, said, spans)
+            if area := places.metro(said):  # "socal": as far as the area reaches
+                yield Reading("within", f"{area.within:g}", said, ())
+            return
 
 
 # Words that may stand before a country: "psoriasis trials in Germany" ("near X" asks for a
