@@ -133,6 +133,39 @@ def test_a_drug_few_trials_test_is_filled_with_its_class(client):
     assert words.same_class("biologics") is None and words.same_class("infliximab or x") is None
 
 
+def test_a_skin_disease_few_trials_match_is_filled_with_those_open_to_any(client):
+    """ "bullous pemphigoid": its trial first, then those open to skin diseases in general
+    (words.skin_in_general); not a disease of another kind, nor one enough trials match."""
+    for key, title, conditions in [
+        ("BP", "Dapsone in bullous pemphigoid", ["bullous-pemphigoid"]),
+        ("DERM", "Evaluation and Treatment of Patients With Dermatologic Diseases", []),
+        ("NEPHRITIS", "Voclosporin in lupus nephritis", ["lupus-nephritis"]),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, conditions=conditions)
+    for typed in ("bullous pemphigoid", "my dad has bullous pemphigoid, any research?"):
+        result = search_text(typed)
+        keys = [hit.key for hit in result.trials]
+        assert keys == ["BP", "DERM"] and result.general_first == 1, typed
+        assert _reference_keys(typed) == set(keys), typed
+    html = client.get("/", {"q": "bullous pemphigoid"}).content.decode()
+    assert "1 trial matches “bullous pemphigoid” and is listed first" in html
+    assert "after it, trials open to skin diseases in general" in html
+    body = client.get("/api/trials/", {"q": "bullous pemphigoid"}).json()
+    assert (body["general_first"], body["count"]) == (1, 2)
+    result = search_text("lupus nephritis")
+    assert [hit.key for hit in result.trials] == ["NEPHRITIS"] and result.general_first is None
+    for number in range(words.FILL_BELOW):
+        Trial.objects.create(
+            key=f"BP-{number}",
+            record={},
+            title="Bullous pemphigoid",
+            conditions=["bullous-pemphigoid"],
+        )
+    result = search_text("bullous pemphigoid")
+    assert "DERM" not in {hit.key for hit in result.trials} and result.general_first is None
+    assert "DERM" not in _reference_keys("bullous pemphigoid")
+
+
 def test_a_drug_whose_class_has_too_many_other_trials_is_not_filled(monkeypatch):
     for key, drugs in [("INFLIXIMAB", ["infliximab"]), ("ADALIMUMAB", ["adalimumab"])]:
         Trial.objects.create(

@@ -188,6 +188,10 @@ class SearchResult:
     # (`same_class`, its label: words.same_class). None when the search was not filled so.
     class_first: int | None = None
     same_class: str | None = None
+    # Few trials (words.FILL_BELOW) matched a query naming skin diseases ("bullous pemphigoid"):
+    # this many, listed first; after them (counted in `count`) the trials open to skin
+    # diseases in general (words.skin_in_general). None when the search was not filled so.
+    general_first: int | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,9 @@ class _Matched:
     # and the class's label.
     class_first: np.ndarray | None = None
     same_class: str | None = None
+    # The rows matching a query naming skin diseases, when filled with the trials open to skin
+    # diseases in general (_general_filled).
+    general_first: np.ndarray | None = None
 
 
 @timed("masks")  # the match's own time: masks, combining, distances
@@ -346,6 +353,10 @@ def _match(query: Query) -> _Matched:
     class_first, same_class = None, None
     if "q" in masks and not (relaxed or passing or broader_from or id_pks) and all_words is None:
         class_first, same_class = _class_filled(index, query.q, masks)
+    general_first = None
+    filled = all_words is not None or class_first is not None
+    if "q" in masks and not (passing or broader_from or id_pks or filled):
+        general_first = _general_filled(index, query.q, masks)
     everything = _combine(index, masks)
     read_first, read_met = None, ()
     if (wider := _read_filled(index, query, masks, everything)) is not None:
@@ -370,7 +381,30 @@ def _match(query: Query) -> _Matched:
         corrected_to,
         class_first,
         same_class,
+        general_first,
     )
+
+
+def _general_filled(
+    index: FacetIndex, text: str, masks: dict[str, np.ndarray]
+) -> np.ndarray | None:
+    """When fewer than words.FILL_BELOW trials match a query naming skin diseases and nothing
+    else (words.skin_diseases_named: "bullous pemphigoid", "my dad has bullous pemphigoid"),
+    the trials open to skin diseases in general (words.skin_in_general) join the match, after
+    them: masks["q"] becomes both; the rows matching the query are returned. None when not
+    filled so."""
+    strict = masks["q"]
+    if not 0 < int(np.count_nonzero(strict)) < words.FILL_BELOW:
+        return None
+    if not words.skin_diseases_named(text):
+        return None
+    more = np.zeros(index.row_count, bool)
+    more[skin_in_general_rows(index)] = True
+    more &= ~strict & index.alive
+    if not more.any():
+        return None
+    masks["q"] = strict | more
+    return strict
 
 
 def _class_filled(
@@ -548,6 +582,11 @@ def search(query: Query) -> SearchResult:
             else None
         ),
         same_class=matched.same_class,
+        general_first=(
+            int(np.count_nonzero(matched.everything & matched.general_first))
+            if matched.general_first is not None
+            else None
+        ),
         about_first=(
             int(np.count_nonzero(matched.everything & matched.about_first))
             if matched.about_first is not None
@@ -814,6 +853,10 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
         matched.about_first,
         matched.read_met,
     )
+    if (named := matched.general_first) is not None:
+        # The trials open to any skin disease after all those matching the diseases named,
+        # whatever else orders them (a status, a place read from the words).
+        tiers = [tier & part for part in (named, ~named) for tier in tiers]
     tiers = _turned_away_last(index, query, matched.everything, tiers)
     coverage = None
     if matched.relaxed or matched.all_words is not None:

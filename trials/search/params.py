@@ -99,6 +99,25 @@ def _same_class(matching, value: str):
     return others.exclude(pk__in=excluding).values("pk")
 
 
+def _skin_general(matching, value: str):
+    """The engine's skin fill (engine._general_filled): when fewer than words.FILL_BELOW trials
+    match a query naming skin diseases (words.skin_diseases_named), the pks of the trials open
+    to skin diseases in general; None otherwise."""
+    if not words.skin_diseases_named(value):
+        return None
+    if matching[: words.FILL_BELOW].count() >= words.FILL_BELOW:
+        return None
+    return Trial.objects.filter(search=_search_query(words.skin_in_general()[1])).values("pk")
+
+
+def _with_general(qs, matching, value: str):
+    """`qs` filtered to `matching`, with the trials open to skin diseases in general when the
+    engine fills the list with them (_skin_general)."""
+    if (general := _skin_general(matching, value)) is not None:
+        return qs.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=general))
+    return qs.filter(pk__in=matching.values("pk"))
+
+
 def _broader(text: str):
     """The pks of the trials about the group of the diseases `text` names (words.broader),
     which the engine lists when no trial is about them; failing those, when they are skin
@@ -227,17 +246,21 @@ class TrialFilterSet(django_filters.FilterSet):
                 return qs.filter(pk__in=_broader(value))
             if (siblings := _same_class(matching, value)) is not None:
                 return qs.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=siblings))
-            return qs.filter(pk__in=matching.values("pk"))
+            return _with_general(qs, matching, value)
         found = matching.count()
         if not found:
             relaxed = Trial.objects.filter(_relaxed(value))
-            return qs.filter(pk__in=relaxed.values("pk") if relaxed.exists() else _broader(value))
+            if relaxed.exists():
+                return _with_general(qs, relaxed, value)
+            return qs.filter(pk__in=_broader(value))
         pasted = words.id_candidates(value)  # a registry ID's trial is never filled
         if pasted and Trial.objects.by_any_id(*pasted).exists():
             return qs.filter(pk__in=matching.values("pk"))
         if found < words.FILL_BELOW and words.fills(value):
-            return qs.filter(Q(pk__in=matching.values("pk")) | _relaxed(value))
-        return qs.filter(pk__in=matching.values("pk"))
+            more = Trial.objects.filter(_relaxed(value)).exclude(pk__in=matching.values("pk"))
+            if more.exists():
+                return qs.filter(Q(pk__in=matching.values("pk")) | _relaxed(value))
+        return _with_general(qs, matching, value)
 
     def filter_age(self, qs, name, value):
         return qs.filter(facets.admits_ages(value, value).where)

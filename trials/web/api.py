@@ -243,6 +243,9 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             # the trials of other drugs of their class (`same_class`, its name).
             "class_first": result.class_first,
             "same_class": result.same_class,
+            # Few trials matched `q`, which names skin diseases: this many, listed first; then
+            # the trials open to skin diseases in general.
+            "general_first": result.general_first,
             # Few trials met a treatment failure or a place read from `q` ("prednisone didn't
             # help", "in Japan"): this many, listed first; then the search's trials without it.
             "read_first": result.read_first,

@@ -273,6 +273,14 @@ _SEARCH = {
             "type": ["string", "null"],
             "description": "With `class_first`: the drug class the list was filled with.",
         },
+        "general_first": {
+            "type": ["integer", "null"],
+            "description": (
+                "`q` names skin diseases, and fewer than 10 trials matched it: this many "
+                "(within the other filters), listed first; after them, and in `count`, the "
+                "trials open to skin diseases in general. Null when the list was not filled so."
+            ),
+        },
         "read_first": {
             "type": ["integer", "null"],
             "description": (

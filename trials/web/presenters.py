@@ -99,6 +99,8 @@ def search_page(
         "all_words": result.all_words,
         "class_first": result.class_first,
         "same_class": result.same_class,
+        "general_first": result.general_first,
+        "skin_in_general": words.skin_in_general()[0],
         "about_first": result.about_first,
         "read_first": result.read_first,
         "read_first_by": _filled_by(query) if result.read_first is not None else None,
