@@ -1,18 +1,23 @@
 """A word found only in a trial's exclusion criteria is not a match (issue 14, point 1)."""
 
+import copy
 import importlib
+import json
+from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.http import QueryDict
 
+from trials.loading.loader import Loader
 from trials.models import Trial
 from trials.search.engine import search
 from trials.search.params import parse
 
 pytestmark = pytest.mark.django_db
 
-rebuild = importlib.import_module("trials.migrations.0014_criteria_without_exclusions")
+rebuild = importlib.import_module("trials.migrations.0028_treatments_in_search_text")
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds.jsonl"
 
 
 def _run(**params):
@@ -66,3 +71,43 @@ def test_snippets_say_which_part_matched(client):
     page = client.get("/", {"q": "pruritus"}).content.decode()
     assert "Summary:</span>" in page
     assert "Inclusion criteria, description:</span>" in page
+
+
+def _load_with_treatments(trial_id: str, interventions: list[dict]) -> None:
+    """The first seed record made another trial with these interventions."""
+    record = copy.deepcopy(json.loads(SEEDS.read_text(encoding="utf-8").splitlines()[0]))
+    record["trial_id"] = trial_id
+    record["identifiers"] = [{"id": trial_id, "kind": "registry", "registry": "ClinicalTrials.gov"}]
+    record["title"] = record["official_title"] = "TQH3821 tablets in rheumatoid arthritis"
+    record["interventions"] = interventions
+    record["source"] = {**record["source"], "url": f"https://example.org/{trial_id}"}
+    loader = Loader()
+    document = loader.document(json.dumps(record).encode(), trial_id, "ctgov-json")
+    assert loader.load(record, document) == "created"
+
+
+def test_what_a_treatment_is_said_to_be_is_searched():
+    """An intervention's description says what the drug is ("a selective IRAK4 inhibitor"),
+    which the vocabulary may not know: searched (weight D); a placebo's is not ("has no
+    effect on TNF"). Migration 0028 gives stored trials the same text."""
+    drug = "TQH3821 tablets, a selective IRAK4 inhibitor"
+    _load_with_treatments(
+        "NCT09000001",
+        [
+            {"name": "TQH3821", "type": "DRUG", "description": drug, "is_placebo": False},
+            {
+                "name": "Placebo",
+                "type": "DRUG",
+                "description": "No effect on TNF.",
+                "is_placebo": True,
+            },
+            {"name": "Methotrexate", "type": "DRUG", "description": None},
+        ],
+    )
+    assert [hit.key for hit in _run(q="IRAK4").trials] == ["NCT09000001"]
+    assert _run(q="IRAK4 inhibitor").trials[0].key == "NCT09000001"
+    assert "NCT09000001" not in {hit.key for hit in _run(q="TNF").trials}
+    assert drug in Trial.objects.get(trial_id="NCT09000001").text_criteria
+    with connection.cursor() as cursor:
+        cursor.execute(rebuild.REBUILD)
+        assert cursor.rowcount == 0

@@ -166,7 +166,7 @@ _run = search_text
 # The migrations whose SQL derives search text as the loader does.
 # The latest migration that rebuilt each search column (0027 the terms, after 0026's design
 # words: tests/test_search_design.py checks those).
-SEARCH_TEXT_MIGRATIONS = ("0014_criteria_without_exclusions", "0027_outcome_instruments")
+SEARCH_TEXT_MIGRATIONS = ("0027_outcome_instruments", "0028_treatments_in_search_text")
 
 
 def _stale_rows() -> int:

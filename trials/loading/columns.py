@@ -88,7 +88,7 @@ def inclusion_text(record: dict) -> str:
     """Who can join: the inclusion criteria, or the whole criteria text when the reader could
     not tell inclusion from exclusion. Exclusion criteria are never search text: a trial that
     names a disease only among who cannot join is not about it (issue 14, point 1). The SQL
-    that rebuilt the stored column (migration `criteria_without_exclusions`) mirrors this."""
+    that rebuilt the stored column (migration `treatments_in_search_text`) mirrors this."""
     criteria = record.get("criteria") or {}
     if criteria.get("inclusion") or criteria.get("exclusion"):
         return "\n".join(criteria.get("inclusion") or [])
@@ -102,8 +102,25 @@ def site_cities(record: dict) -> str:
     return " ".join(dict.fromkeys(city for city in cities if city))
 
 
+def treatments_text(record: dict) -> str:
+    """What the trial's treatments are, as its interventions describe them ("TQH3821, a
+    selective IRAK4 inhibitor"): the mechanism or class a clinician searches by, which the
+    vocabulary may not know yet. Not a placebo's ("has no effect on IRAK4 kinase")."""
+    described = (
+        item.get("description")
+        for item in record.get("interventions") or []
+        if isinstance(item, dict) and not item.get("is_placebo")
+    )
+    return "\n".join(text for text in described if isinstance(text, str) and text)
+
+
 def _criteria_text(record: dict) -> str:
-    parts = [inclusion_text(record), record.get("description"), site_cities(record)]
+    parts = [
+        inclusion_text(record),
+        record.get("description"),
+        treatments_text(record),
+        site_cities(record),
+    ]
     return "\n".join(filter(None, parts))
 
 
