@@ -140,8 +140,13 @@ def test_a_skin_disease_few_trials_match_is_filled_with_those_open_to_any(client
         ("BP", "Dapsone in bullous pemphigoid", ["bullous-pemphigoid"]),
         ("DERM", "Evaluation and Treatment of Patients With Dermatologic Diseases", []),
         ("NEPHRITIS", "Voclosporin in lupus nephritis", ["lupus-nephritis"]),
+        ("DERM-BUT", "Skin samples from patients with dermatologic diseases", []),
     ]:
-        Trial.objects.create(key=key, record={}, title=title, conditions=conditions)
+        # The second study open to any skin disease turns away those with pemphigoid.
+        criteria = {"exclusion": ["Pemphigoid of any kind"]} if key == "DERM-BUT" else {}
+        Trial.objects.create(
+            key=key, record={"criteria": criteria}, title=title, conditions=conditions
+        )
     for typed in ("bullous pemphigoid", "my dad has bullous pemphigoid, any research?"):
         result = search_text(typed)
         keys = [hit.key for hit in result.trials]
@@ -154,6 +159,13 @@ def test_a_skin_disease_few_trials_match_is_filled_with_those_open_to_any(client
     assert (body["general_first"], body["count"]) == (1, 2)
     result = search_text("lupus nephritis")
     assert [hit.key for hit in result.trials] == ["NEPHRITIS"] and result.general_first is None
+    # A disease of children: not the trials open to any skin disease that take no child.
+    Trial.objects.create(key="JDM", record={}, title="JDM study", conditions=["dermatomyositis"])
+    Trial.objects.filter(key="DERM").update(min_age=18)
+    result = search_text("juvenile dermatomyositis")
+    assert "DERM" not in {hit.key for hit in result.trials}
+    assert "DERM" not in _reference_keys("juvenile dermatomyositis")
+    assert "DERM" in {hit.key for hit in search_text("bullous pemphigoid").trials}
     for number in range(words.FILL_BELOW):
         Trial.objects.create(
             key=f"BP-{number}",

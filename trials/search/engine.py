@@ -88,6 +88,8 @@ YOUNG_ONLY_MAX_AGE = 21
 # A teenager's ages: a search said with a word for one (lay_terms.json `teen`) ranks the trials
 # that take someone of these ages first.
 TEEN_AGES = (13, 17)
+# The age from which a trial takes no child (the age group `child` is under it: facets.py).
+ADULT_AGE = 18
 # A query finding this few trials is checked for typos (see _suggestion).
 SUGGEST_BELOW = 2
 SORTS = ("relevance", *SORT_COLUMNS, "distance")
@@ -391,8 +393,9 @@ def _general_filled(
     """When fewer than words.FILL_BELOW trials match a query naming skin diseases and nothing
     else (words.skin_diseases_named: "bullous pemphigoid", "my dad has bullous pemphigoid"),
     the trials open to skin diseases in general (words.skin_in_general) join the match, after
-    them: masks["q"] becomes both; the rows matching the query are returned. None when not
-    filled so."""
+    them, less those whose exclusion criteria name the diseases and, for a disease of
+    children, those that take no child: masks["q"] becomes both; the rows matching the query
+    are returned. None when not filled so."""
     strict = masks["q"]
     if not 0 < int(np.count_nonzero(strict)) < words.FILL_BELOW:
         return None
@@ -401,6 +404,11 @@ def _general_filled(
     more = np.zeros(index.row_count, bool)
     more[skin_in_general_rows(index)] = True
     more &= ~strict & index.alive
+    if words.children_s_disease_named(text):  # "juvenile dermatomyositis": a child's
+        with np.errstate(invalid="ignore"):
+            more &= ~(index.columns["min_age"] >= ADULT_AGE)
+    if more.any() and (named := words.condition_names_pattern(text)):
+        more[_excluding(index, named, more)] = False  # turning away those who have them
     if not more.any():
         return None
     masks["q"] = strict | more

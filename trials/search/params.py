@@ -28,7 +28,7 @@ from trials.models import Site, Status, Trial, search_parts, unconfirmed_before
 from trials.models import text_query as text_query_expression
 from trials.readers.gazetteer import EARTH_RADIUS_KM
 from trials.search import facets, fulltext, places, readings, regions, words
-from trials.search.engine import DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
+from trials.search.engine import ADULT_AGE, DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
 from trials.search.facets import Facet
 from trials.search.index import current_values
 from trials.search.readings import Reading
@@ -102,12 +102,22 @@ def _same_class(matching, value: str):
 def _skin_general(matching, value: str):
     """The engine's skin fill (engine._general_filled): when fewer than words.FILL_BELOW trials
     match a query naming skin diseases (words.skin_diseases_named), the pks of the trials open
-    to skin diseases in general; None otherwise."""
+    to skin diseases in general, less those whose exclusion criteria name the diseases; None
+    otherwise."""
     if not words.skin_diseases_named(value):
         return None
     if matching[: words.FILL_BELOW].count() >= words.FILL_BELOW:
         return None
-    return Trial.objects.filter(search=_search_query(words.skin_in_general()[1])).values("pk")
+    general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
+    if words.children_s_disease_named(value):
+        general = general.exclude(min_age__gte=ADULT_AGE)
+    if named := words.condition_names_pattern(value):
+        general = general.exclude(
+            pk__in=RawSQL(
+                "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s", [named]
+            )
+        )
+    return general.values("pk")
 
 
 def _with_general(qs, matching, value: str):

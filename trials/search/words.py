@@ -1437,14 +1437,44 @@ def drug_names_pattern(text: str) -> str:
     return drugs_pattern([mention.slug for mention in mentions], [m.text for m in mentions])
 
 
+_CHILDREN_S = re.compile(r"\b(?:juvenile|p(?:a)?ediatric|childhood|infantile|neonatal)\b", re.I)
+
+
+def children_s_disease_named(text: str) -> bool:
+    """Whether a condition `text` names is one of children ("juvenile dermatomyositis",
+    "neonatal lupus"): the trials open to any skin disease that take no child are none for it
+    (engine._general_filled)."""
+    vocabulary = Vocabulary.default()
+    for mention in vocabulary.find(text, ("condition",)):
+        label = (vocabulary.condition(mention.slug) or {}).get("label") or ""
+        if _CHILDREN_S.search(f"{mention.text} {label}"):
+            return True
+    return False
+
+
+def condition_names_pattern(text: str) -> str:
+    """A PostgreSQL regular expression (any case: `~*`) for the names of the conditions `text`
+    names (labels, synonyms, as typed), each whole: the trials open to any skin disease whose
+    exclusion criteria name them are not listed for them (engine._general_filled)."""
+    vocabulary = Vocabulary.default()
+    mentions = vocabulary.find(text, ("condition",))
+    names = _names(vocabulary.condition, [m.slug for m in mentions], [m.text for m in mentions])
+    return r"\y(" + "|".join(map(_pg_escaped, names)) + r")\y" if names else ""
+
+
 def drug_names(slugs: Iterable[str], typed: Iterable[str] = ()) -> list[str]:
     """The names of the drugs `slugs` (labels, synonyms) and the names `typed`, longest
     first."""
-    vocabulary = Vocabulary.default()
+    return _names(Vocabulary.default().drug, slugs, typed)
+
+
+def _names(entry_of: Callable[[str], dict | None], slugs: Iterable[str], typed: Iterable[str]):
+    """The names of the vocabulary's entries `slugs` (labels, synonyms) and the names `typed`,
+    longest first."""
     names = set(typed)
     for slug in slugs:
-        drug = vocabulary.drug(slug) or {}
-        names.update([drug.get("label") or "", *drug.get("synonyms", [])])
+        entry = entry_of(slug) or {}
+        names.update([entry.get("label") or "", *entry.get("synonyms", [])])
     return sorted((name for name in names if name), key=len, reverse=True)
 
 
