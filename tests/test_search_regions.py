@@ -242,6 +242,31 @@ def test_an_area_of_several_states_keeps_the_trials_with_a_site_in_any(client, s
     assert "Region: DMV — from “in the DMV”" in chips
 
 
+def test_an_area_of_several_countries_keeps_the_trials_with_a_site_in_any(client):
+    """areas.json `continents`: "Europe", "Latin America"… the trials with a site in one of
+    their countries (the country column, as the country facet); read from the words in any
+    case, first or last, a region chip."""
+    for key, countries in [("FR", ["FR"]), ("FR-US", ["US", "FR"]), ("BR", ["BR"]), ("JP", ["JP"])]:
+        Trial.objects.create(key=key, record={}, title="Lupus study", countries=countries)
+    assert _keys(region="Europe") == {"FR", "FR-US", "NCT01408199"}  # the seed's in Barcelona
+    assert _keys(region="latin america") == {"BR"}
+    asia = _keys(region="Asia")
+    assert "JP" in asia and not asia & {"FR", "FR-US", "BR"}
+    for typed, value in [
+        ("cutaneous lupus trials recruiting in Europe", "Europe"),
+        ("lupus europe", "Europe"),
+        ("Europe lupus trials", "Europe"),
+        ("psoriasis studies in latin america", "Latin America"),
+        ("eczema trials in the nordic countries", "Scandinavia"),
+    ]:
+        assert ("region", value) in [(r.parameter, r.value) for r in readings.read(typed)], typed
+    assert not readings.read("gulf war syndrome")
+    response = client.get("/", {"q": "lupus in Europe"})
+    chips = [chip["text"] for chip in response.context["chips"]]
+    assert "Region: Europe — from “in Europe”" in chips
+    assert client.get("/api/trials/", {"region": "Europe"}).json()["count"] == 3
+
+
 @pytest.mark.parametrize(
     ("typed", "near", "within"),
     [

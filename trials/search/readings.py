@@ -960,7 +960,8 @@ def place_first(words: Words) -> Iterator[Reading]:
             yield Reading("country", code, said, spans)
             return
         state = None if folded in _STATE_CITIES else regions.named(said)
-        if state and state.country == "US" and folded not in _AMBIGUOUS_STATES:
+        ours = state and (state.country == "US" or state.countries)  # "Europe lupus trials"
+        if ours and folded not in _AMBIGUOUS_STATES:
             yield Reading("region", state.name, said, spans)
             return
         own = gazetteer.fold(said)  # the city's own name, not another ("Mam": an airport's)
@@ -1058,7 +1059,8 @@ def us_state(words: Words) -> Iterator[Reading]:
 
     def name(text: str) -> str | None:
         chosen = regions.named(text)
-        if chosen and chosen.country not in _REGIONS_IN_LOWER_CASE and text == text.lower():
+        lower_case = chosen and (chosen.country in _REGIONS_IN_LOWER_CASE or chosen.countries)
+        if chosen and not lower_case and text == text.lower():
             return None  # "rien ne marche" (nothing works) is no Marche
         return any_case(text)
 
@@ -1074,8 +1076,9 @@ def us_state(words: Words) -> Iterator[Reading]:
 
 
 # Countries whose regions' names are read in lower case anywhere at the end ("psoriasis
-# texas"); another country's only in capitals ("Sklerodermie Studie Bayern") or after "in":
-# their names are as often words of other languages ("marche", "saxe", "goa").
+# texas"), as are areas of several countries ("lupus europe"); another country's only in
+# capitals ("Sklerodermie Studie Bayern") or after "in": their names are as often words of
+# other languages ("marche", "saxe", "goa").
 _REGIONS_IN_LOWER_CASE = {"US", "CA", "AU"}
 
 

@@ -56,6 +56,8 @@ class State:
     admin1: str = ""  # GeoNames' first-level code; a US state's own code
     # An area of several US states (areas.json `regions`: the Midwest): their codes.
     states: tuple[str, ...] = ()
+    # An area of several countries (areas.json `continents`: Europe): their codes.
+    countries: tuple[str, ...] = ()
 
     @property
     def spellings(self) -> list[str]:
@@ -67,7 +69,7 @@ class State:
 
     @property
     def area(self) -> bool:
-        return bool(self.states)
+        return bool(self.states or self.countries)
 
 
 @cache
@@ -82,9 +84,17 @@ def _states() -> dict[str, State]:
         chosen = State(code, name, region.country, (*others, *abbreviations), region.code)
         for spelling in region.names:  # not an abbreviation: "PEI" is no more than "WA"
             found.setdefault(spelling.lower(), chosen)
-    for area in json.loads(AREAS_FILE.read_text(encoding="utf-8"))["regions"]:
+    areas = json.loads(AREAS_FILE.read_text(encoding="utf-8"))
+    for area in areas["regions"]:
         name, *others = area["names"]
         chosen = State("", name, COUNTRY, tuple(others), name.lower(), tuple(area["states"]))
+        for spelling in area["names"]:
+            found.setdefault(spelling.lower(), chosen)
+    for area in areas["continents"]:
+        name, *others = area["names"]
+        chosen = State(
+            "", name, "", tuple(others), name.lower(), countries=tuple(area["countries"])
+        )
         for spelling in area["names"]:
             found.setdefault(spelling.lower(), chosen)
     return found
@@ -92,7 +102,7 @@ def _states() -> dict[str, State]:
 
 def state(text: str | None) -> State | None:
     """The state `text` names: its name or two-letter code, any case ("maryland", "MD"), or
-    an area of several (areas.json: "the Midwest", "DMV")."""
+    an area of several states or countries (areas.json: "the Midwest", "DMV", "Europe")."""
     key = " ".join((text or "").replace(".", "").split()).lower()
     return _states().get(key) or _states().get(key.removeprefix("the "))
 
@@ -125,6 +135,8 @@ def named(text: str) -> State | None:
 
 def mask(index, chosen: State) -> np.ndarray:
     """The facet index's rows of the trials with a site in the region (dead rows included)."""
+    if chosen.countries:  # an area of countries: the country facet's rows
+        return index.facet_mask("country", list(chosen.countries))
     key = (("region", chosen.country, chosen.admin1), index.seq)
     rows = caches.TEXT_HITS.get(key)
     if rows is None:
@@ -141,8 +153,10 @@ def mask(index, chosen: State) -> np.ndarray:
     return found
 
 
-def where(chosen: State) -> Exists:
+def where(chosen: State) -> Exists | Q:
     """The same trials, as an ORM condition on Trial."""
+    if chosen.countries:
+        return Q(countries__overlap=list(chosen.countries))
     in_it = Q(lower_region__in=chosen.spellings)
     if chosen.country != COUNTRY:
         in_it |= Q(lower_city__in=_cities(chosen))

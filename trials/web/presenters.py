@@ -315,10 +315,10 @@ def _active(
         active["near"] = {"title": "Near", "label": label}
     if query.region:
         country = query.region.country
-        # an area of several states ("Midwest") is a region
+        # an area of several states ("Midwest") or countries ("Europe") is a region
         title = "Region" if query.region.area else _REGION_TITLES.get(country, "Region")
         label = query.region.name
-        if country not in _REGION_TITLES:  # "Bavaria, Germany"
+        if country not in _REGION_TITLES and not query.region.countries:  # "Bavaria, Germany"
             label = f"{label}, {labels.country_name(country)}"
         active["region"] = {"title": title, "label": label}
     if query.recruiting:
