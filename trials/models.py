@@ -328,6 +328,19 @@ class TrialQuerySet(models.QuerySet):
         )
         return self.ranked(q, search_type).filter(pk__in=page_ids).order_by(*RANKED_ORDER)
 
+    def rank_order(self, q: str, search_type: str, pks: list[int]) -> list[int]:
+        """The ids of the trials of `pks`, all of them, in RANKED_ORDER for `q` (as best_first
+        orders a page of them), from RankVector's rows alone."""
+        if not pks:
+            return []
+        query = text_query(q, search_type)
+        ordered = (
+            RankVector.objects.filter(PkAmong(pks))
+            .annotate(rank=_rank("search", query))
+            .order_by(*RANKED_ORDER)  # its pk is the trial's
+        )
+        return list(ordered.values_list("trial_id", flat=True))
+
     def covered_first(
         self,
         q: str,

@@ -106,6 +106,15 @@ TEXT_HITS = Store(
     weigh=len,
 )
 
+# The order in which a text query ranks its matches, ((kind, type, tsquery), data version) ->
+# the facet index's rows best first (engine._rank_order): at most RANK_ORDERS_IDS rows in all.
+RANK_ORDERS_IDS = 1_000_000
+RANK_ORDERS = Store(
+    "rank orders", max_entries=lambda: 512, max_weight=lambda: RANK_ORDERS_IDS, weigh=len
+)
+# The words whose matches were ranked once already (same key): ranked all at once the next time.
+RANK_ASKED = Store("rank orders asked", max_entries=lambda: 4096)
+
 # PostgreSQL's tsquery of a query's words, (function, words) -> its text (rank_query.py), and
 # the query that ranks a query's matches, (query, data version) -> a words.TextQuery.
 TSQUERIES = Store("tsqueries", max_entries=lambda: 4096)

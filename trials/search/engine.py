@@ -847,6 +847,51 @@ def _read_parts(read_first: np.ndarray, read_met: tuple[np.ndarray, ...]) -> lis
     return [read_first, *(rest & (met == count) for count in range(len(read_met), -1, -1))]
 
 
+# Words searched a second time (with other filters: an age, a failure read from the words, a
+# facet; another page) have all their matches ranked at once, and the order kept until the
+# data changes, when they are at most RANK_ALL_MAX and the page's tiers hold at least
+# RANK_ALL_SHARE of them: later searches for the words take their page from that order, as
+# their matches come from the text-hit cache. Words searched once are ranked as before, the
+# page's tiers only, in the statement that fetches the page.
+RANK_ALL_MAX = 5000
+RANK_ALL_SHARE = 0.25
+
+
+def _rank_order(matched: _Matched, text_query, tiered: int) -> np.ndarray | None:
+    """The rows matching the words (masks["q"]) in RANKED_ORDER for `text_query`, cached
+    (cache.RANK_ORDERS): made now when the words were searched before (cache.RANK_ASKED), their
+    matches are few enough (RANK_ALL_MAX) and the `tiered` rows to rank are a large enough
+    share of them (RANK_ALL_SHARE). None otherwise."""
+    index = matched.index
+    words_mask = matched.masks.get("q")
+    if words_mask is None:
+        return None
+    key = (("rank order", text_query.search_type, text_query.text), index.seq)
+    order = cache.RANK_ORDERS.get(key)
+    if order is not None:
+        return order
+    if cache.RANK_ASKED.get(key) is None:
+        cache.RANK_ASKED.put(key, True)
+        return None
+    rows = np.flatnonzero(words_mask & index.alive)
+    if not 0 < len(rows) <= RANK_ALL_MAX or tiered < RANK_ALL_SHARE * len(rows):
+        return None
+    pks = Trial.objects.rank_order(
+        text_query.text, text_query.search_type, index.pks[rows].tolist()
+    )
+    order = index.row_for_pk[np.asarray(pks, np.int64)].astype(np.int32, copy=False)
+    cache.RANK_ORDERS.put(key, order)
+    return order
+
+
+def _in_order(names, text_query, pks: list[int]) -> list[Trial]:
+    """The trials of `pks` with the fields `names`, their rank and snippet (ranked_by_pk), in
+    the order of `pks`."""
+    fetched = ranked_by_pk(names, text_query.text, text_query.search_type, pks)
+    by_key = {trial.pk: trial for trial in fetched}
+    return [by_key[pk] for pk in pks if pk in by_key]
+
+
 def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) -> list:
     """The trials `start:stop` of the matches ranked best first, tier by tier (_tiers): with
     `names` as Trials with those fields and snippets (ranked_by_pk), else their pks."""
@@ -869,24 +914,29 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
     coverage = None
     if matched.relaxed or matched.all_words is not None:
         coverage = _coverage(index, query.q)
+    ranked_rows = None
+    if coverage is None:
+        ranked_rows = _rank_order(matched, text_query, int(np.count_nonzero(matched.everything)))
     for mask in tiers:
         size = int(np.count_nonzero(mask))
         if start >= size:
             start, stop = start - size, stop - size
+            continue
+        in_order = ranked_rows[mask[ranked_rows]] if ranked_rows is not None else None
+        if in_order is not None and len(in_order) == size:
+            # The tier's page from the words' order: no ranking statement.
+            page = index.pks[in_order[start:stop]].tolist()
+            found += page if names is None else _in_order(names, text_query, page)
+            start, stop = 0, stop - size
+            if stop <= 0:
+                break
             continue
         pks = index.pks[mask].tolist()
         if coverage is not None:
             order = Trial.objects.covered_first(
                 text_query.text, text_query.search_type, pks, coverage, slice(start, stop)
             )
-            if names is None:
-                found += order
-            else:
-                by_key = {
-                    trial.pk: trial
-                    for trial in ranked_by_pk(names, text_query.text, text_query.search_type, order)
-                }
-                found += [by_key[pk] for pk in order if pk in by_key]
+            found += order if names is None else _in_order(names, text_query, order)
         elif names is None:
             ranked = Trial.objects.ranked(text_query.text, search_type=text_query.search_type)
             ordered = ranked.with_pks(pks).order_by(*RANKED_ORDER).values_list("pk", flat=True)
