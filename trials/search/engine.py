@@ -866,7 +866,9 @@ def _rank_order(matched: _Matched, text_query, tiered: int) -> np.ndarray | None
     words_mask = matched.masks.get("q")
     if words_mask is None:
         return None
-    key = (("rank order", text_query.search_type, text_query.text), index.seq)
+    # The words as typed, as the text-hit cache keys them: "psoriasis trial" and "psoriasis
+    # study" are two searches here as there, though they rank alike.
+    key = (("rank order", matched.query.q, text_query.search_type, text_query.text), index.seq)
     order = cache.RANK_ORDERS.get(key)
     if order is not None:
         return order
