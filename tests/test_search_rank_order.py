@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from trials.models import Trial
-from trials.search import cache
+from trials.search import cache, engine
 from trials.search.engine import search
 from trials.search.params import parse
 
@@ -25,7 +25,8 @@ def _keys(**params) -> list[str]:
 
 
 @pytest.fixture
-def eczema_trials():
+def eczema_trials(monkeypatch):
+    monkeypatch.setattr(engine, "RANK_ORDER_QUIET_S", 0.0)  # the trials were made just now
     # Titles that rank differently ("eczema" once, twice, in the title or not), some for
     # children, some in Spain; a few dates alike so that the order's later keys decide too.
     for n in range(30):
@@ -74,3 +75,14 @@ def test_the_kept_order_saves_the_ranking_statement(eczema_trials):
     # The data changed: ranked afresh.
     Trial.objects.filter(key="E01").update(title="Eczema eczema eczema")
     assert _keys(q="eczema", country="ES")[0] == "E01"
+
+
+def test_no_order_is_kept_while_the_data_changes(eczema_trials, monkeypatch):
+    """Right after a change (an import, a sync) an order would serve until the next one only."""
+    monkeypatch.setattr(engine, "RANK_ORDER_QUIET_S", 3600.0)
+    cache.reset()
+    kept = [_keys(**params) for params in SEARCHES]
+    assert not any(key[0] == "rank order" for key, _seq in cache.RANK_ORDERS)
+    monkeypatch.setattr(engine, "RANK_ORDER_QUIET_S", 0.0)
+    cache.reset()
+    assert [_keys(**params) for params in SEARCHES] == kept

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
+from django.utils import timezone
 
 from portal.replicas import search_connection
 from trials.models import (
@@ -855,13 +856,17 @@ def _read_parts(read_first: np.ndarray, read_met: tuple[np.ndarray, ...]) -> lis
 # page's tiers only, in the statement that fetches the page.
 RANK_ALL_MAX = 5000
 RANK_ALL_SHARE = 0.25
+# … and not while the data changes (an import, a sync): an order made then would serve until
+# the next change only. No order is made for this many seconds after a change.
+RANK_ORDER_QUIET_S = 30.0
 
 
 def _rank_order(matched: _Matched, text_query, tiered: int) -> np.ndarray | None:
     """The rows matching the words (masks["q"]) in RANKED_ORDER for `text_query`, cached
-    (cache.RANK_ORDERS): made now when the words were searched before (cache.RANK_ASKED), their
-    matches are few enough (RANK_ALL_MAX) and the `tiered` rows to rank are a large enough
-    share of them (RANK_ALL_SHARE). None otherwise."""
+    (cache.RANK_ORDERS): made now when the words were searched before (cache.RANK_ASKED), the
+    data has not changed for RANK_ORDER_QUIET_S, their matches are few enough (RANK_ALL_MAX)
+    and the `tiered` rows to rank are a large enough share of them (RANK_ALL_SHARE). None
+    otherwise."""
     index = matched.index
     words_mask = matched.masks.get("q")
     if words_mask is None:
@@ -874,6 +879,9 @@ def _rank_order(matched: _Matched, text_query, tiered: int) -> np.ndarray | None
         return order
     if cache.RANK_ASKED.get(key) is None:
         cache.RANK_ASKED.put(key, True)
+        return None
+    changed = index.changed_at
+    if changed is not None and (timezone.now() - changed).total_seconds() < RANK_ORDER_QUIET_S:
         return None
     rows = np.flatnonzero(words_mask & index.alive)
     if not 0 < len(rows) <= RANK_ALL_MAX or tiered < RANK_ALL_SHARE * len(rows):
