@@ -34,6 +34,12 @@ def test_filler_and_child_words_are_dropped():
     assert "eczema" in text and "dermatitis" in text
     for filler in ("trial", "daughter", "my"):
         assert not re.search(rf"\b{filler}\b", text)
+    # Who a trial takes is asked, not searched for: "studies that take people her age" (a trial
+    # saying "take" and "age" was listed above those about the disease).
+    text = words.read("rheumatoid arthritis, any studies that take people her age?").text
+    assert "rheumatoid" in text and not re.search(r"\b(take|age)\b", text)
+    text = words.read("lupus studies that accept pregnant women").text
+    assert "pregnant" in text and "accept" not in text
 
 
 def test_filler_never_empties_a_search():
@@ -590,9 +596,12 @@ def test_a_persons_sentence_says_or_as_a_word_and_is_read():
         ("quitar tatuaje sin dejar cicatriz", "tatuaje", "cicatriz"),
         # … not across other words: "placebo" is no bridge
         ("trials without placebo for lupus", "lupus", None),
+        # A phrase people say, denied: not searched for (its meanings neither)
+        ("phase 1 lupus nephritis studies, not healthy volunteers", "nephritis", "volunteers"),
+        ("phase 1 lupus nephritis studies, not healthy volunteers", "nephritis", "subjects"),
     ],
 )
-def test_a_disease_the_person_says_they_do_not_have_is_not_searched(typed, kept, dropped):
+def test_what_the_person_says_they_do_not_have_is_not_searched(typed, kept, dropped):
     said = {word for group in words._groups(typed) for words_ in group for word in words_}
     assert kept in said
     assert dropped is None or dropped not in said

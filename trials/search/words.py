@@ -554,18 +554,30 @@ def _without_negated(text: str) -> str:
     if not any(folded in _NEGATION_WORDS for folded, *_ in toks):
         return text
     names = {m.start: m.end for m in Vocabulary.default().find(text, ("condition",))}
+    phrases = _vocabulary()[0]
+    folded = tuple(token[0] for token in toks)
     cut = []
     for at, token in enumerate(toks):
         negation = _negation_before(toks, at)
+        if negation is None:
+            continue
         named = token[0] in _condition_words() or (token[0],) in _disease_phrases()
         end = names.get(token[2]) or (token[3] if named else 0)
-        if negation is not None and end:
+        if not end and (said := _phrase_at(folded, at, phrases)):
+            end = toks[at + said - 1][3]  # a phrase people say ("not healthy volunteers")
+        if end:
             cut.append((toks[negation][2], end))
     kept = text
     for start, end in reversed(cut):
         kept = kept[:start] + " " + kept[end:]
     left = [folded for folded, _ in _typed(kept) if folded not in STOP_WORDS]
     return kept if any(folded not in _NEGATION_WORDS for folded in left) else text
+
+
+def _phrase_at(folded: tuple[str, ...], at: int, phrases: Container) -> int:
+    """How many words the longest phrase of `phrases` that starts at word `at` has (0: none)."""
+    start, length = next(_phrases_in(folded[at : at + _LONGEST + _SKIPPED], phrases), (0, 0))
+    return length if start == 0 else 0
 
 
 def _groups(text: str) -> list[Group]:
