@@ -85,11 +85,18 @@ def test_a_disease_in_a_summary_is_what_the_trial_is_about(in_passing):
     assert _run("pemphigus").count == 3
 
 
-def test_a_misspelling_is_not_corrected_into_a_word_only_named_in_passing(client, in_passing):
+def test_a_misspelt_disease_only_named_in_passing_is_said_so(client, in_passing):
+    # Respelt, the disease no trial is about: the page says what it found for the word spelt
+    # right (trials naming it in passing, not listed), not "no trials" for the typo.
     result = _run("pemphigis")
-    assert result.count == 0 and result.corrected_from is None and not result.trials
+    assert result.count == 0 and not result.trials
+    assert (result.corrected_to, result.passing) == ("pemphigus", 2)
     html = client.get("/", {"q": "pemphigis"}).content.decode()
-    assert "showing results for" not in html and "Did you mean" not in html
+    assert "No trial is about “pemphigus”. 2 trials mention it only in passing" in html
+    assert "Did you mean" not in html
+    # A typo of a word no vocabulary disease has is not respelt into one only named in passing.
+    Trial.objects.create(key="BIOPSY", record={}, title="Study", text_criteria="Skin biopsies.")
+    assert _run("biopsis").corrected_from is None
 
 
 def test_a_misspelling_is_corrected_when_trials_are_about_the_word(in_passing, about_pemphigus):
@@ -99,7 +106,8 @@ def test_a_misspelling_is_corrected_when_trials_are_about_the_word(in_passing, a
 
 
 def test_psoriosis_is_corrected_only_to_psoriasis_trials(in_passing):
-    assert _run("psoriosis").corrected_from is None
+    result = _run("psoriosis")  # respelt, the disease no trial is about: none listed
+    assert (result.corrected_to, result.count) == ("psoriasis", 0)
     Trial.objects.create(key="ABOUT-PSO", record={}, title="Plaque psoriasis and apremilast")
     result = _run("psoriosis")
     assert result.corrected_to == "psoriasis"
@@ -162,7 +170,7 @@ def test_a_relaxed_query_naming_diseases_lists_trials_about_some_of_them(in_pass
     assert _reference_count("pemphigus tablets") == 0
 
 
-@pytest.mark.parametrize("typed", ["alopecia", "hair loss", "alopecia trials"])
+@pytest.mark.parametrize("typed", ["alopecia", "hair loss", "alopecia trials", "alopesha"])
 def test_one_word_of_a_disease_name_or_peoples_words_for_one_ask_what_a_trial_is_about(
     client, typed
 ):
@@ -178,6 +186,10 @@ def test_one_word_of_a_disease_name_or_peoples_words_for_one_ask_what_a_trial_is
     result = _run(typed)
     assert (result.count, result.passing) == (0, 1)
     assert _reference_count(typed) == 0
+    if typed == "alopesha":  # as said: respelt, and the page says what it found for the word
+        assert result.corrected_to == "alopecia"
+        html = client.get("/", {"q": typed}).content.decode()
+        assert "No trial is about “alopecia”. 1 trial mentions it only in passing" in html
     Trial.objects.create(key="ABOUT-AA", record={}, title="Baricitinib in alopecia areata")
     assert _run(typed).trials[0].key == "ABOUT-AA"
 
@@ -496,6 +508,7 @@ def skin_in_general():
         "vitiligo",
         "lichen planus",
         "i have vitiligo on my hands, can i give a skin sample for research?",
+        "vitaligo",  # misspelt: respelt, then the same (no trial has the word either way)
     ],
 )
 def test_a_skin_disease_no_trial_is_about_lists_the_trials_open_to_any(
@@ -505,8 +518,9 @@ def test_a_skin_disease_no_trial_is_about_lists_the_trials_open_to_any(
     general, not the laser trial that excludes it."""
     result = _run(typed)
     assert [hit.key for hit in result.trials] == ["ANY-SKIN"]
-    assert result.broader_to == "skin diseases in general" and result.broader_from in typed
-    assert _reference_count(typed) == 1  # exports and feeds alike
+    assert result.broader_to == "skin diseases in general"
+    assert result.broader_from in (result.corrected_to or typed)
+    assert _reference_count(result.corrected_to or typed) == 1  # exports and feeds alike
     html = client.get("/", {"q": typed}).content.decode()
     assert "showing trials open to <strong>skin diseases in general</strong>" in html
     # Not for a disease trials are about, nor one that is not a skin disease.

@@ -306,10 +306,13 @@ def _match(query: Query) -> _Matched:
             corrected_from, query = query.q, replace(query, q=better)
             masks["q"] = np.zeros(index.row_count, bool)
             masks["q"][hits] = True
-        elif not len(hits) and _respelt_group(index, query.q, better):
-            # Respelt, it names a disease no trial is about but whose group trials are
-            # ("icthyosis", "the doctor called it icthyosis"): that group's, below.
+        elif _respelt_disease(index, query.q, better, hits):
+            # Respelt, it names a disease no trial is about: what the disease spelt right
+            # finds, below: its group's trials ("icthyosis", "the doctor called it
+            # icthyosis"), those open to any skin disease ("vitaligo"), or those that mention
+            # it in passing, said so ("alopesha").
             corrected_from, query = query.q, replace(query, q=better)
+            passing = passing or passing_mentions(index, better)
     if "q" in masks and not masks["q"].any() and words.can_relax(query.q):
         # No trial has every word: those with any of them, ranked (issue 14, point 2); those
         # of the respelt words ("excema injections for adults") when trials are about each
@@ -1095,13 +1098,19 @@ def _respelt_about(index: FacetIndex, text: str, fixes: dict[str, str]) -> str |
     return spelling.respelt(text, about_fixes) if about_fixes else None
 
 
-def _respelt_group(index: FacetIndex, text: str, better: str) -> bool:
-    """Whether the respelling `better` names a disease `text` does not, one of a group
-    (words.broader) that trials are about."""
-    if not set(words.named_conditions(better)) - set(words.named_conditions(text)):
+def _respelt_disease(index: FacetIndex, text: str, better: str, hits: np.ndarray) -> bool:
+    """Whether the respelling `better`, which no trial is about, names a disease `text` does
+    not, and is what to search for: a disease alone ("vitaligo", "alopesha": what is shown
+    for it spelt right), or one of a group (words.broader) that trials are about, which no
+    trial has with the other words ("the doctor called it icthyosis"). Other sentences are
+    relaxed as typed ("lupus pemphigis", "pemphigis flares in winter")."""
+    if words.diseases_said(better) <= words.diseases_said(text):
         return False
+    if not words.can_relax(better):
+        return True
     group = words.broader(better)
-    return group is not None and bool(index.facet_mask("condition", [group[0]]).any())
+    in_group = group is not None and bool(index.facet_mask("condition", [group[0]]).any())
+    return not len(hits) and in_group
 
 
 def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:

@@ -110,7 +110,7 @@ def respelt(text: str, fixes: dict[str, str]) -> str:
 
 # How a word sounds, near enough for typos farther than _max_edits: letters that say the same
 # sound as one ("ph" f, "k" and "q" c, "z" s, "y" i, "oo" and "ou" u), no doubled letter, no
-# silent "h" after a consonant.
+# silent "h" after a consonant; "ci", "si" and "ti" before a vowel said "sh" ("alopesha").
 _SOUNDS = (
     (re.compile(r"ph"), "f"),
     (re.compile(r"[kq]"), "c"),
@@ -118,6 +118,7 @@ _SOUNDS = (
     (re.compile(r"y"), "i"),
     (re.compile(r"o[ou]"), "u"),
     (re.compile(r"(?<=[^aeiou])h"), ""),
+    (re.compile(r"[cst]i(?=[aou])"), "s"),
     (re.compile(r"(.)\1+"), r"\1"),
 )
 

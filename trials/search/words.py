@@ -984,6 +984,12 @@ def _is_disease(group: Group) -> bool:
     )
 
 
+def diseases_said(text: str) -> int:
+    """How many of the query's groups (_groups) name a disease (_is_disease): a respelling
+    that names more ("vitaligo", "alopesha") says what the person meant."""
+    return sum(map(_is_disease, _groups(text)))
+
+
 def is_filler(word: str) -> bool:
     """Whether a (lower-case) word is one a search drops: filler or child words."""
     return word in _vocabulary()[1]
