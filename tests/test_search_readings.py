@@ -656,6 +656,11 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
             [("recruiting", "1"), ("phase", "PHASE2"), ("country", "CN")],
             "dermatomyositis",
         ),
+        # misspelt (readings.STATUS_WORDS)
+        ("vitiligo study recrutiing", [("recruiting", "1")], "vitiligo study"),
+        ("psoriasis trials still recuiting", [("recruiting", "1")], "psoriasis trials"),
+        ("lupus studies enroling now", [("recruiting", "1")], "lupus studies"),
+        ("completd eczema trials", [("status", "COMPLETED")], "eczema trials"),
     ],
 )
 def test_recruiting_and_phase_words_are_read_as_filters(typed, read, rest):
@@ -675,6 +680,8 @@ def test_recruiting_and_phase_words_are_read_as_filters(typed, read, rest):
         "phase",
         "stage 3 melanoma",
         "phases",
+        "recruited psoriasis patients",  # words, not misspellings
+        "completes eczema",
     ],
 )
 def test_other_recruiting_and_phase_words_are_not_read(typed):

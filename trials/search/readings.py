@@ -35,9 +35,18 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from itertools import pairwise
 
+from rapidfuzz.distance import OSA
+
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
-from trials.search.words import category_names, has_exact_syntax, has_syntax, is_filler, unspaced
+from trials.search.words import (
+    category_names,
+    has_exact_syntax,
+    has_syntax,
+    is_filler,
+    lay_texts,
+    unspaced,
+)
 
 # Longer text is refused by the form (params: q's max_length); it is not read either.
 MAX_LENGTH = 500
@@ -1332,8 +1341,32 @@ RULES: list[Rule] = [
 YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
 
 
+# Status words people misspell ("recrutiing", "enroling", "completd"), read as spelt right
+# when a word is this close to one (rapidfuzz's OSA: two letters swapped are one edit), has
+# its first letter and is no word of people's (lay_terms.json) or of STATUS_NEAR_MISSES.
+STATUS_WORDS = ("recruiting", "enrolling", "completed", "terminated", "withdrawn", "suspended")
+STATUS_NEAR_MISSES = frozenset({"recruited", "enrolled", "completes", "terminates", "suspender"})
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    said = {folded for text in lay_texts() for folded, *_ in tokens(text)}
+    return frozenset(said) | STATUS_NEAR_MISSES
+
+
+def _respelt_status(folded: str) -> str:
+    """The status word (STATUS_WORDS) a word is a misspelling of, or the word."""
+    if len(folded) < 7 or not folded.isalpha() or folded in STATUS_WORDS:
+        return folded
+    for word in STATUS_WORDS:
+        edits = 1 if len(word) < 9 else 2
+        if folded[0] == word[0] and OSA.distance(folded, word, score_cutoff=edits) <= edits:
+            return folded if folded in _known_words() else word
+    return folded
+
+
 def _words(text: str, vocabulary: Vocabulary) -> Words:
-    toks = tokens(text)
+    toks = [(_respelt_status(token[0]), *token[1:]) for token in tokens(text)]
     starts = {token[2]: position for position, token in enumerate(toks)}
     ends = {token[3]: position for position, token in enumerate(toks)}
     treatments, conditions = {}, {}
