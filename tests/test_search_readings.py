@@ -1109,6 +1109,51 @@ def test_places_are_read_at_the_end_of_each_clause(typed, read):
 
 
 @pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        # how far the person would go: near the place, within what they said
+        (
+            "scleroderma trials within driving distance of Ann Arbor",
+            [("near", "Ann Arbor"), ("within", "150")],
+            "scleroderma trials",
+        ),
+        (
+            "dermatomyositis trials 2 hours from Bethesda",
+            [("near", "Bethesda"), ("within", "160")],
+            "dermatomyositis trials",
+        ),
+        (
+            "lupus studies within 50 miles of Denver",
+            [("near", "Denver"), ("within", "80")],
+            "lupus studies",
+        ),
+        (
+            "eczema trials 30 min from Boston",
+            [("near", "Boston"), ("within", "40")],
+            "eczema trials",
+        ),
+        ("lupus 100km from Lyon", [("near", "Lyon"), ("within", "100")], "lupus"),
+        (
+            "hs trials not far from Cleveland",
+            [("near", "Cleveland"), ("within", "150")],
+            "hs trials",
+        ),
+        # an area, a ZIP code said so
+        ("psoriasis trials in the Ann Arbor area", [("near", "Ann Arbor")], "psoriasis trials"),
+        ("lupus trials in the Denver metro area", [("near", "Denver")], "lupus trials"),
+        ("hidradenitis trials near zip 48109", [("near", "48109")], "hidradenitis trials"),
+        # … "of" and "from" alone are no place's
+        ("trials of dupilumab", [], "trials of dupilumab"),
+        ("psoriasis from Boston", [], "psoriasis from Boston"),
+        ("lupus not near Paris", [], "lupus not near Paris"),
+    ],
+)
+def test_how_far_and_areas_are_read_with_the_place(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
     ("typed", "read"),
     [
         # a full stop of an abbreviation ends no clause (read "St" as Sète, France)

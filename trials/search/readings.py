@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from itertools import pairwise
 
+from django.conf import settings
 from rapidfuzz.distance import OSA
 
 from trials.readers.refractory import NONE_NAMED
@@ -778,6 +779,42 @@ _IN_WORDS = {("in",), ("en",), ("em",), _A_GRAVE}
 # trials Lisbon"): not a disease's word. As with "in", a country or a US state is left to
 # the country and region rules.
 _PLACE_AFTER = {(word,) for word in (*_STUDY_WORDS, "kliniczne")}
+# How far people say they would go ("within driving distance of Ann Arbor", "2 hours from
+# Bethesda", "within 50 miles of Denver"): near the place, within DRIVING_KM or the distance
+# said (hours driven at DRIVING_KMH).
+_DRIVING_WORDS = {
+    ("driving", "distance", "of"),  # "within" before it is read too
+    ("driving", "distance", "from"),
+    ("a", "drive", "from"),
+    ("not", "far", "from"),
+}
+_FROM_WORDS = {("of",), ("from",), ("away", "from")}  # only after a distance (_DISTANCE)
+_DISTANCE = re.compile(
+    r"(?:within|under|less than|up to|no more than)?\s*(\d{1,4}(?:\.\d)?)\s*[- ]?\s*"
+    r"(miles?|mi|kms?|kilometers?|kilometres?|hours?|hrs?|h|minutes?|mins?)\s*"
+    r"(?:drive|driving|away|by car|radius)?\s*$",
+    re.IGNORECASE,
+)
+DRIVING_KM = 150
+DRIVING_KMH = 80
+_KM_PER = {"mi": 1.609, "km": 1.0, "ki": 1.0, "ho": DRIVING_KMH, "hr": DRIVING_KMH}
+_KM_PER |= {"h": DRIVING_KMH, "mn": DRIVING_KMH / 60}
+
+
+def _distance_before(words: Words, start: int) -> tuple[float, int] | None:
+    """(km, the first position of the words) of a distance said just before position
+    `start` ("within 50 miles", "2 hours", "30 min"), or None."""
+    found = _DISTANCE.search(words.text[: words.tokens[start][2]])
+    if not found or not found.group(0).strip():
+        return None
+    unit = found[2].lower()
+    key = "mn" if unit.startswith("mi") and unit not in ("mi", "mile", "miles") else unit[:2]
+    key = "h" if unit == "h" else key
+    said_from = found.start() + len(found[0]) - len(found[0].lstrip())
+    first = next(p for p, token in enumerate(words.tokens) if token[3] > said_from)
+    return float(found[1]) * _KM_PER[key], first
+
+
 _NEAR_WORDS = {
     *_PLACE_AFTER,
     ("near",),
@@ -791,6 +828,8 @@ _NEAR_WORDS = {
     ("perto", "de"),
     ("vicino", "a"),
     *_IN_WORDS,
+    *_DRIVING_WORDS,
+    *_FROM_WORDS,
 }
 
 
@@ -815,7 +854,11 @@ def place(words: Words) -> Iterator[Reading]:
             text = words.text[words.tokens[end][2] : words.tokens[count - 1][3]]
             if end == count - 1 and is_filler(words.folded(end)):
                 continue  # "¿hay algún estudio en …": "en" is no town
-            if _not_there(words, start):
+            distance = None
+            if trigger in _FROM_WORDS:  # "50 miles from", "2 hours from": a distance said
+                if (distance := _distance_before(words, start)) is None:
+                    continue
+            elif _not_there(words, start) and trigger != ("not", "far", "from"):
                 return  # "not near Paris", "anywhere but in Lyon"
             if any(p in words.in_conditions for p in range(end, count)):
                 return  # "cutaneous vasculitis in SLE", "itch in AD": the patient's disease
@@ -829,14 +872,39 @@ def place(words: Words) -> Iterator[Reading]:
                 return  # "in India", "in Virginia": the country, the state (towns share names)
             if trigger in _PLACE_AFTER and (_country_code(text) or regions.state(text)):
                 return  # "study Germany", "study NY": the country, the state (their own rules)
+            if not isinstance(places.locate(text), places.Place):  # "the bay area" is one
+                text = _area_named(text)  # "the Ann Arbor area", "zip 48109"
             located = places.locate(text)
             if isinstance(located, places.Place):
                 first = end if trigger in _PLACE_AFTER else start  # the study word stays
+                first = distance[1] if distance else first
+                if trigger in _DRIVING_WORDS and words.folded(first - 1) == "within":
+                    first -= 1
                 said = words.said(first, count - 1)
                 yield Reading("near", text, said, words.spans(range(first, count)))
-                if area := places.metro(text):  # "socal": as far as the area reaches
+                if distance or trigger in _DRIVING_WORDS:  # as far as the person would go
+                    km = min(distance[0] if distance else DRIVING_KM, settings.SEARCH_NEAR_MAX_KM)
+                    yield Reading("within", f"{max(km, 1):.0f}", said, ())
+                elif area := places.metro(text):  # "socal": as far as the area reaches
                     yield Reading("within", f"{area.within:g}", said, ())
                 return
+
+
+_AREA = re.compile(
+    r"^(?:the\s+)?(.+?)(?:\s+(?:metro(?:politan)?\s+)?area|\s+metro)$", re.IGNORECASE
+)
+
+
+_ZIP_SAID = re.compile(
+    r"^(?:my\s+)?(?:zip(?:\s*code)?|post(?:al)?\s*code)\s*:?\s*(?=\d)", re.IGNORECASE
+)
+
+
+def _area_named(text: str) -> str:
+    """The place of "the Ann Arbor area", "Denver metro area", "zip 48109": its name or code
+    ("Ann Arbor", "48109")."""
+    text = _ZIP_SAID.sub("", text)
+    return found[1] if (found := _AREA.match(text)) else text
 
 
 # A town of this many people may be named in lower case by another of its names after "near"
