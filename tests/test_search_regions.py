@@ -78,6 +78,11 @@ def test_an_unknown_state_is_said_and_filters_nothing(client, sited):
         # a code as often medicine's, right after a word for trials
         ("scleroderma trials CT", "Connecticut", "scleroderma trials"),
         ("lupus studies PA", "Pennsylvania", "lupus studies"),
+        # … or after "in" after one: the state, not a town one of whose other names it is
+        ("DM trials in PA", "Pennsylvania", "DM trials"),
+        ("lupus trials in AL", "Alabama", "lupus trials"),
+        ("lupus trials in GA", "Georgia", "lupus trials"),
+        ("eczema study in IN", "Indiana", "eczema study"),
     ],
 )
 def test_a_state_at_the_end_of_the_words_is_read(typed, state, rest):
@@ -103,6 +108,7 @@ def test_a_state_at_the_end_of_the_words_is_read(typed, state, rest):
         "lupus LA",  # lupus anticoagulant; Los Angeles
         "lupus CT",  # a scan
         "lupus trials ct",
+        "fatigue in MS",
     ],
 )
 def test_other_words_are_no_state(typed):

@@ -870,6 +870,8 @@ def place(words: Words) -> Iterator[Reading]:
                 continue  # "eczema started in March"
             if trigger in _IN_WORDS and (_country_code(text) or _state_name(text)):
                 return  # "in India", "in Virginia": the country, the state (towns share names)
+            if _state_code_written(text):
+                return  # "trials in PA": the state (us_state), not a town one of whose names it is
             if trigger in _PLACE_AFTER and (_country_code(text) or regions.state(text)):
                 return  # "study Germany", "study NY": the country, the state (their own rules)
             if not isinstance(places.locate(text), places.Place):  # "the bay area" is one
@@ -1159,18 +1161,27 @@ def us_state(words: Words) -> Iterator[Reading]:
 _REGIONS_IN_LOWER_CASE = {"US", "CA", "AU"}
 
 
+def _state_code_written(text: str) -> bool:
+    """Whether `text` is a US state's code in capitals ("PA", "TX")."""
+    from trials.search import regions
+
+    return len(text) == 2 and text.isupper() and regions.state(text) is not None
+
+
 def _code_after_trials(words: Words) -> tuple | None:
     """An ambiguous state code in capitals, the query's last word right after a word for
-    trials: "scleroderma trials CT", "lupus studies PA" (not "lupus CT", a scan)."""
+    trials, or "in" after one: "scleroderma trials CT", "lupus studies PA", "DM trials in PA"
+    (not "lupus CT", a scan)."""
     from trials.search import regions
 
     end = words.last()
-    if end < 1 or end in words.taken or words.folded(end - 1) not in _STUDY_WORDS:
+    before = end - 1 if words.folded(end - 1) != "in" else end - 2
+    if before < 0 or end in words.taken or words.folded(before) not in _STUDY_WORDS:
         return None
     written = words.tokens[end][1]
     if written not in _AMBIGUOUS_CODES or not (chosen := regions.state(written)):
         return None
-    return chosen.name, written, words.spans([end])
+    return chosen.name, words.said(before + 1, end), words.spans(range(before + 1, end + 1))
 
 
 # US states' codes that are as often an abbreviation of medicine or of something else: "MS"
