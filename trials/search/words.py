@@ -1029,6 +1029,22 @@ def names_diseases(text: str) -> bool:
     )
 
 
+def one_condition(text: str) -> bool:
+    """Whether the query is one condition's name or synonym of several words and nothing
+    else but filler ("frontal fibrosing alopecia", "lichen planopilaris trials"): the name
+    of one disease, never relaxed into its words (fibrositis is fibromyalgia's)."""
+    if has_syntax(text):
+        return False
+    toks = tokens(text)
+    droppable = _not_naming()
+    for mention in Vocabulary.default().find(text, ("condition",)):
+        inside = [t for t in toks if mention.start <= t[2] and t[3] <= mention.end]
+        outside = [t for t in toks if t[3] <= mention.start or t[2] >= mention.end]
+        if len(inside) > 1 and all(t[0] in droppable for t in outside):
+            return True
+    return False
+
+
 def broader(text: str) -> tuple[str, str, str] | None:
     """The group the diseases a query names belong to (conditions.json `parent`: "pemphigus",
     "bullous pemphigoid": autoimmune blistering diseases), as (slug, label), when it names
@@ -1147,9 +1163,10 @@ def _names_apart(text: str) -> bool:
 
 
 def can_relax(text: str) -> bool:
-    """Whether `text` has a relaxed form that may find more than the strict one."""
+    """Whether `text` has a relaxed form that may find more than the strict one: not one
+    condition's name (one_condition)."""
     words = _without_or(text) if has_syntax(text) else text
-    return words is not None and len(_groups(words)) > 1
+    return words is not None and len(_groups(words)) > 1 and not one_condition(words)
 
 
 def _without_or(text: str) -> str | None:
