@@ -730,6 +730,23 @@ def test_trials_tagged_with_a_condition_named_come_before_those_with_its_words()
     )
     found = [hit.key for hit in _run("cutaneous lupus").trials]
     assert [key for key in found if key in ("CLE", "MIXED")] == ["CLE", "MIXED"]
+    # None tagged with it: those tagged with its group first ("skin GVHD": a GVHD trial before
+    # a Sjögren's trial that says thalidomide was tried in skin GVHD).
+    Trial.objects.create(
+        key="SJOGREN",
+        record={},
+        title="Thalidomide in Sjogren's syndrome",
+        conditions=["sjogren-syndrome"],
+        text_summary="Thalidomide helped skin GVHD, skin GVHD and skin lesions of lupus.",
+    )
+    Trial.objects.create(
+        key="GVHD",
+        record={},
+        title="Stem cells in autoimmune disease",
+        conditions=["graft-versus-host-disease"],
+        text_criteria="GVHD of the skin",
+    )
+    assert [hit.key for hit in _run("skin gvhd").trials] == ["GVHD", "SJOGREN"]
     # Not a disease denied, hedged or not ("red and flushed with little pimples but it isnt
     # normal acne"); not when the signs described refine the one named ("psoriasis" with
     # swollen fingers: psoriatic arthritis, words.described).

@@ -665,6 +665,10 @@ def _tiers(
     # not when signs described refine them ("psoriasis" with swollen fingers: words.described).
     if query.q and (named := words.named_conditions(query.q)) and not words.described(query.q):
         tagged = index.facet_mask("condition", list(named))
+        if not (everything & tagged).any():  # "skin GVHD": those about GVHD, failing those
+            conditions = Vocabulary.default().conditions
+            parents = {conditions[slug].get("parent") for slug in named if slug in conditions}
+            tagged = index.facet_mask("condition", sorted(parents - {None}))
         if (everything & tagged).any():
             tiers = [everything & tagged, everything & ~tagged]
     few = int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX
