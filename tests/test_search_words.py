@@ -15,7 +15,7 @@ from trials.search import readings, words
 from trials.search.params import TrialFilterSet, parse
 
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
-SAFE = re.compile(r"[\w\s&|()]+")
+SAFE = re.compile(r"(?:[\w\s&|()]|<->)+")  # <->: a phrase with a number
 WEIGHTED = re.compile(r"(?:[\w\s&|()]|:ABC\b)+")  # a relaxed query naming diseases
 
 
@@ -118,6 +118,14 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     text = words.read(typed).text
     assert means in text
     assert SAFE.fullmatch(text)
+
+
+def test_a_name_with_a_number_is_a_phrase():
+    # "tyrosine kinase 2 inhibitor" (TYK2): its words next to each other, not an EGFR tyrosine
+    # kinase inhibitor trial that says "2" anywhere; names without a number stay any order.
+    text = words.read("TYK2").text
+    assert "(tyrosine <-> kinase <-> 2 <-> inhibitor)" in text
+    assert "(janus & kinase & inhibitor)" in words.read("JAK inhibitor").text
 
 
 @pytest.mark.parametrize(

@@ -659,10 +659,17 @@ def needed(groups: list[Group]) -> list[Group]:
 
 
 def _group_text(group: Group, weights: str = "") -> str:
-    """A group as to_tsquery text, each word limited to the vector's parts `weights` ("ABC")."""
+    """A group as to_tsquery text, each word limited to the vector's parts `weights` ("ABC").
+    An alternative of several words with a number among them is a phrase, its words next to
+    each other ("tyrosine kinase 2 inhibitor": not an EGFR tyrosine kinase inhibitor trial
+    that says "2" anywhere)."""
     suffix = f":{weights}" if weights else ""
-    alternatives = ("(" + " & ".join(word + suffix for word in words) + ")" for words in group)
-    return "(" + " | ".join(alternatives) + ")"
+
+    def alternative(words: tuple[str, ...]) -> str:
+        joiner = " <-> " if len(words) > 1 and any(map(str.isdigit, words)) else " & "
+        return "(" + joiner.join(word + suffix for word in words) + ")"
+
+    return "(" + " | ".join(map(alternative, group)) + ")"
 
 
 def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
