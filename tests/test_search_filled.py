@@ -131,6 +131,16 @@ def test_a_drug_few_trials_test_is_filled_with_its_class(client):
     assert (body["class_first"], body["same_class"], body["count"]) == (1, "TNF inhibitors", 2)
     assert search_text("infliximab sarcoidosis").class_first is None
     assert words.same_class("biologics") is None and words.same_class("infliximab or x") is None
+    # No trial tests the drug ("golimumab trials"): those of the other drugs of its class,
+    # said so; the page, the API and the reference alike.
+    result = search_text("golimumab trials")
+    assert [hit.key for hit in result.trials] == ["INFLIXIMAB", "ADALIMUMAB", "ETANERCEPT"]
+    assert (result.broader_from, result.broader_to) == ("golimumab", "TNF inhibitors")
+    assert _reference_keys("golimumab trials") == set(keys) | {"ETANERCEPT"}
+    html = client.get("/", {"q": "golimumab trials"}).content.decode()
+    assert "No trial tests “golimumab”: showing trials of other <strong>TNF inhibitors" in html
+    body = client.get("/api/trials/", {"q": "golimumab"}).json()
+    assert body["broader"] == {"from": "golimumab", "to": "TNF inhibitors"}
 
 
 def test_a_skin_disease_few_trials_match_is_filled_with_those_open_to_any(client):

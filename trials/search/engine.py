@@ -352,6 +352,11 @@ def _match(query: Query) -> _Matched:
             masks["q"] = np.zeros(index.row_count, bool)
             masks["q"][general] = True
             passing = 0
+        elif (siblings := _class_broader(index, query.q)) is not None:
+            # No trial tests the drugs it names and nothing else ("apremilast"): those testing
+            # the other drugs of their class (words.same_class), ranked by the class's name.
+            broader_from, query = siblings[2], replace(query, q=siblings[1])
+            masks["q"] = siblings[0]
     suggestion = _suggestion(index, query.q, masks["q"]) if "q" in masks else None
     all_words = None
     if "q" in masks and not (relaxed or passing or broader_from or id_pks):
@@ -462,6 +467,20 @@ _SAYING = {
         " AND concat(record->>'interventions', record->>'arms') ~* %s"
     ),
 }
+
+
+def _class_broader(index: FacetIndex, text: str) -> tuple[np.ndarray, str, str] | None:
+    """(the rows, the class's label, the drugs as typed) of the trials testing the other drugs
+    of the class of the drugs a query names and nothing else (words.same_class), less those
+    whose exclusion criteria name them; None when there is none."""
+    if (chosen := words.same_class(text)) is None:
+        return None
+    rows = index.facet_mask("drug_class", [chosen[0]]) & index.alive
+    if not 0 < int(np.count_nonzero(rows)) <= words.SAME_CLASS_TRIALS_MAX:
+        return None
+    rows[_excluding(index, words.drug_names_pattern(text), rows)] = False
+    said = " and ".join(m.text for m in Vocabulary.default().find(text, ("drug",)))
+    return (rows, chosen[1], said) if rows.any() else None
 
 
 def _excluding(index: FacetIndex, pattern: str, rows: np.ndarray) -> np.ndarray:

@@ -131,8 +131,8 @@ def _with_general(qs, matching, value: str):
 def _broader(text: str):
     """The pks of the trials about the group of the diseases `text` names (words.broader),
     which the engine lists when no trial is about them; failing those, when they are skin
-    diseases, the trials open to skin diseases in general (words.skin_in_general); none
-    otherwise."""
+    diseases, the trials open to skin diseases in general (words.skin_in_general); for drugs
+    named alone, the trials of their class (_same_class); none otherwise."""
     if (group := words.broader(text)) and (
         about := Trial.objects.filter(conditions__contains=[group[0]])
     ).exists():
@@ -140,6 +140,8 @@ def _broader(text: str):
     if words.skin_diseases_named(text):
         general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
         return general.values("pk")
+    if (siblings := _same_class(Trial.objects.none(), text)) is not None:
+        return siblings  # no trial tests the drugs it names: their class's (engine)
     return Trial.objects.none().values("pk")
 
 

@@ -1333,6 +1333,11 @@ def same_class(text: str) -> tuple[str, str] | None:
     return slug, vocabulary.drug_classes[slug].get("label") or slug
 
 
+def is_class_label(text: str) -> bool:
+    """Whether `text` is a drug class's label (the class same_class fills with)."""
+    return any(c.get("label") == text for c in Vocabulary.default().drug_classes.values())
+
+
 # How a treatment is taken (its route), as a trial's interventions and arms say it (PostgreSQL's
 # ~*, \m and \M a word's start and end) and as people ask for it or refuse it.
 ROUTES: dict[str, str] = {

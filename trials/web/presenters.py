@@ -94,6 +94,7 @@ def search_page(
         "broader_to": result.broader_to,
         "broader_general": bool(result.broader_to)
         and result.broader_to == words.skin_in_general()[0],
+        "broader_class": bool(result.broader_to) and words.is_class_label(result.broader_to),
         "relaxed": result.relaxed,
         "described": _described(query, result),
         "all_words": result.all_words,
