@@ -441,6 +441,13 @@ def test_odd_input_gives_only_words_and_our_operators(typed):
             ["CTIS2023-503951-81-00", "2023-503951-81-00", "2023-503951-81"],
         ),
         ("EUCTR2022-003405-30", ["EUCTR2022-003405-30", "2022-003405-30"]),
+        # a registry's page pasted: the IDs in its address
+        ("https://clinicaltrials.gov/study/NCT04946669", ["NCT04946669"]),
+        ("https://clinicaltrials.gov/ct2/show/NCT04946669?term=abatacept", ["NCT04946669"]),
+        (
+            "https://trialsearch.who.int/Trial2.aspx?TrialID=ChiCTR1900025376",
+            ["ChiCTR1900025376"],
+        ),
     ],
 )
 def test_ids_as_people_paste_them(typed, ids):
@@ -451,10 +458,24 @@ def test_ids_as_people_paste_them(typed, ids):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("typed", ["NCT 04946669", "nct 04946669", " NCT04946669 ", "NCT 4946669"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "NCT 04946669",
+        "nct 04946669",
+        " NCT04946669 ",
+        "NCT 4946669",
+        "https://clinicaltrials.gov/study/NCT04946669?tab=table",
+    ],
+)
 def test_an_id_with_a_space_or_in_lower_case_is_found(typed):
     result = _run(typed)
     assert result.id_match is not None and result.id_match.key == "NCT04946669"
+    assert [hit.key for hit in result.trials] == ["NCT04946669"]
+    data = QueryDict(mutable=True)
+    data["q"] = typed
+    reference = TrialFilterSet(data=data, queryset=Trial.objects.all()).qs
+    assert list(reference.values_list("key", flat=True)) == ["NCT04946669"]
 
 
 @pytest.mark.django_db

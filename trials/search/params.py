@@ -245,6 +245,11 @@ class TrialFilterSet(django_filters.FilterSet):
         drugs alone: with its drugs' class's trials, words.same_class); when nothing matches,
         the trials about the group of the diseases it names (words.broader)."""
         strict = _text_query(value)
+        pasted = words.id_candidates(value)
+        if pasted and (by_id := Trial.objects.by_any_id(*pasted)).exists():
+            # Registry IDs pasted ("NCT 04946669", a registry page's address): their trials,
+            # with any the words find, nothing relaxed or filled (engine._id_match).
+            return qs.filter(Q(pk__in=by_id.values("pk")) | Q(search=strict))
         matching = Trial.objects.filter(search=strict)
         if (bare := words.unquoted(value)) and not matching.exists():
             value, strict = bare, _text_query(bare)  # a quoted phrase no trial has: its words
@@ -265,9 +270,6 @@ class TrialFilterSet(django_filters.FilterSet):
             if relaxed.exists():
                 return _with_general(qs, relaxed, value)
             return qs.filter(pk__in=_broader(value))
-        pasted = words.id_candidates(value)  # a registry ID's trial is never filled
-        if pasted and Trial.objects.by_any_id(*pasted).exists():
-            return qs.filter(pk__in=matching.values("pk"))
         if found < words.FILL_BELOW and words.fills(value):
             more = Trial.objects.filter(_relaxed(value)).exclude(pk__in=matching.values("pk"))
             if more.exists():

@@ -1199,12 +1199,27 @@ MAX_IDS = 50  # registry IDs read from one query (each with its other forms)
 MIN_ID_AMONG_WORDS = 6
 
 
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def is_url(text: str) -> bool:
+    """Whether the query is a web address pasted (a registry's page: id_candidates)."""
+    return bool(_URL.fullmatch(text.strip()))
+
+
 def id_candidates(text: str) -> list[str]:
     """The registry IDs a query may be, as people paste them: one or several, separated by
     spaces, commas or semicolons, a prefix apart from its number, any case, an EU trial as
     one member state's record (issue 14, point 6). Every registry's IDs contain digits."""
     if not any(ch.isdigit() for ch in text):
         return []
+    if is_url(text):  # a registry's page pasted: the IDs in its address
+        from trials.readers.identifiers import ids_in_text
+
+        found = ids_in_text(text.strip())[:MAX_IDS]
+        return list(
+            dict.fromkeys([*found, *(form for part in found for form in _other_forms(part))])
+        )
     parts: list[str] = []
     for part in re.split(r"[\s,;]+", text.strip()):
         if parts and _PREFIX.fullmatch(parts[-1]) and part[:1].isdigit():
