@@ -661,6 +661,8 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         ("psoriasis trials still recuiting", [("recruiting", "1")], "psoriasis trials"),
         ("lupus studies enroling now", [("recruiting", "1")], "lupus studies"),
         ("completd eczema trials", [("status", "COMPLETED")], "eczema trials"),
+        # the noun in other languages ("recrutement": recruitment)
+        ("étude psoriasis recrutement", [("recruiting", "1")], "étude psoriasis"),
     ],
 )
 def test_recruiting_and_phase_words_are_read_as_filters(typed, read, rest):
