@@ -803,3 +803,21 @@ def test_the_signs_described_come_first_when_too_few_trials_are_about_them_alone
     psoriasis = [keys.index(key) for key in ("PSO-1", "PSO-2", "PSO-3")]
     # … the seed trials about cutaneous lupus among the first, too
     assert {"SCLE", "CLE"} <= set(keys[: min(psoriasis)])
+
+
+def test_someone_healthy_is_shown_the_trials_that_take_healthy_volunteers_first():
+    """ "can healthy people sign up for a psoriasis study?": the psoriasis trial that takes
+    healthy volunteers (the registry's flag) before one that does not; not for a query that
+    refuses them."""
+    for key, healthy in [("PATIENTS", False), ("VOLUNTEERS", True)]:
+        Trial.objects.create(
+            key=key,
+            record={"healthy_volunteers": healthy},
+            title="Skin samples in psoriasis",
+            conditions=["psoriasis"],
+        )
+    keys = [hit.key for hit in _run("can healthy people sign up for a psoriasis study?").trials]
+    assert keys == ["VOLUNTEERS", "PATIENTS"]
+    assert words.asks_healthy_volunteers("im healthy, can i volunteer")
+    assert not words.asks_healthy_volunteers("psoriasis phase 1, not healthy volunteers")
+    assert not words.asks_healthy_volunteers("psoriasis trials")

@@ -450,8 +450,11 @@ def _class_filled(
 # treatment is given); its exclusion criteria, or any of its criteria for a second pattern
 # (what it turns away: words.EXCLUDED_CIRCUMSTANCES). One statement each.
 _EXCLUSION, _TREATMENTS, _TURNED_AWAY = "exclusion", "treatments", "turned away"
-_FACILITY = "facility"
+_FACILITY, _HEALTHY = "facility", "healthy volunteers"
 _SAYING = {
+    _HEALTHY: (
+        "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->>'healthy_volunteers' ~* %s"
+    ),
     _FACILITY: (
         "SELECT DISTINCT trial_id FROM trials_site WHERE trial_id = ANY(%s) AND facility ~* %s"
     ),
@@ -717,6 +720,12 @@ def _tiers(
         away = np.zeros_like(everything)
         away[_saying(index, _TURNED_AWAY, excluded, everything)] = True
         tiers = [tier & part for tier in tiers for part in (~away, away)]
+    if query.q and few and words.asks_healthy_volunteers(query.q):
+        # Someone healthy ("can healthy people sign up as controls?"): the trials that take
+        # healthy volunteers first.
+        takes = np.zeros_like(everything)
+        takes[_saying(index, _HEALTHY, "^true$", everything)] = True
+        tiers = [tier & part for tier in tiers for part in (takes, ~takes)]
     asked, refused = words.routes_asked(query.q) if query.q else ((), ())
     if (asked or refused) and few:
         # How the treatment is taken ("pills instead of shots", "a cream for discoid lupus"):

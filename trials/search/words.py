@@ -1411,6 +1411,26 @@ def _routes_said(part: str) -> set[str]:
     return found
 
 
+@cache
+def _healthy_phrases() -> frozenset[tuple[str, ...]]:
+    """The phrases people say (lay_terms.json `terms`) that mean healthy volunteers."""
+    return frozenset(
+        _key(_words(say))
+        for term in _lay_terms()["terms"]
+        if "healthy volunteers" in term["mean"]
+        for say in term["say"]
+    )
+
+
+@lru_cache(maxsize=1024)
+def asks_healthy_volunteers(text: str) -> bool:
+    """Whether a query asks for trials that take healthy volunteers ("can healthy people sign
+    up as controls", "im healthy, can i volunteer"); not one refusing them ("not healthy
+    volunteers": _without_negated): such trials are listed first (engine._tiers)."""
+    folded = tuple(word for word, _ in _typed(_without_negated(text)))
+    return any(length for _, length in _phrases_in(folded, _healthy_phrases()))
+
+
 @lru_cache(maxsize=1024)  # engine._tiers asks once per tier it splits
 def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The routes a query asks for and those it refuses ("pills instead of shots": oral,
