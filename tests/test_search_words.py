@@ -737,6 +737,9 @@ def test_a_disease_something_is_likened_to_is_not_named(typed, named):
         ("i dont want methotrexate for my lupus", ("methotrexate",), ()),
         ("lupus not responding to methotrexate", (), ()),  # a failure, not a refusal
         ("methotrexate for lupus", (), ()),
+        ("is anything besides more accutane being tested?", ("isotretinoin",), ()),
+        ("psoriasis treatments apart from methotrexate", ("methotrexate",), ()),
+        ("eczema anything but steroids", (), ("corticosteroids",)),
     ],
 )
 def test_a_treatment_refused_is_read(typed, drugs, classes):

@@ -497,7 +497,8 @@ _PLACEBO_SAID = re.compile(
 # oral steroids"). Not "not": "not responding to methotrexate" is a failure (readings).
 _REFUSING = re.compile(
     r"\b(?:no|without|never|avoid|avoiding|sin|sem|sans|ohne|free of|(?:do not|don'?t|dont) want"
-    r"(?: to (?:take|use|get|be on))?|rather not|instead of|other than|alternatives? to)"
+    r"(?: to (?:take|use|get|be on))?|rather not|instead of|other than|alternatives? to"
+    r"|besides|apart from|aside from|except|anything but)"
     r"\s+(?:(?:more|any|oral|topical|systemic|the|a|an|more of the)\s+)?$",
     re.IGNORECASE,
 )
@@ -519,7 +520,8 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "ohne", "free of",
-                 "want", "rather", "instead", "other than", "alternative")  # fmt: skip
+                 "want", "rather", "instead", "other than", "alternative", "besides", "apart",
+                 "aside", "except", "anything but")  # fmt: skip
 
 
 def _negation_before(toks: list, at: int) -> int | None:
