@@ -963,6 +963,14 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("8yo eczema", [("age", "8")], "eczema"),
         ("eczema 8 y/o", [("age", "8")], "eczema"),
         ("15 yo with refractory lupus", [("age", "15")], "with refractory lupus"),
+        # a clinician's shorthand: the age and the sex in capitals
+        (
+            "psoriasis pt 52M with NAFLD",
+            [("age", "52"), ("sex", "male")],
+            "psoriasis pt with NAFLD",
+        ),
+        ("45F SLE on pred", [("age", "45"), ("sex", "female")], "SLE on pred"),
+        ("psoriasis 52m", [], "psoriasis 52m"),  # in lower case: minutes, metres, months
         ("eczema 18 months old", [("age", "1.5")], "eczema"),
         ("eczema for my 14 year old son", [("age", "14"), ("age_group", "child")], "eczema for my"),
         ("8 years of eczema", [], "8 years of eczema"),  # how long, not how old

@@ -320,6 +320,9 @@ _I_AM = (
 _NOT_YEARS = {"week", "weeks", "wk", "wks", "day", "days", "kg", "kgs", "lb", "lbs", "pounds"}
 _NOT_YEARS |= {"stone", "mg", "percent", "times", "hours", "hour", "cm", "inches", "feet", "ft"}
 _YEARS_OLD = re.compile(r"(\d{1,3})yo")
+# A clinician's shorthand for a patient, the age and the sex in capitals ("52M", "45F").
+_AGE_SEX = re.compile(r"(\d{1,3})([MF])")
+_SEX_LETTER = {"M": "male", "F": "female"}
 OLDEST_AGE_READ = 120
 # Other languages say an age with the number and the word for years alone ("mi hija de 8
 # años", "доньці 8 років", "8 éves lányom", "con tôi 8 tuổi"), as folded: Spanish, Portuguese,
@@ -362,6 +365,14 @@ def age_words(words: Words) -> Iterator[Reading]:
     for position in range(count):
         folded = words.folded(position)
         if folded is None:
+            continue
+        if (shorthand := _AGE_SEX.fullmatch(words.tokens[position][1])) is not None:
+            # "psoriasis pt 52M with NAFLD": a 52-year-old man, whom the trials must take
+            if 0 < (years := float(shorthand[1])) <= OLDEST_AGE_READ:
+                said, spans = words.said(position, position), words.spans([position])
+                yield Reading("age", f"{years:g}", said, spans)
+                yield Reading("sex", _SEX_LETTER[shorthand[2]], said, spans)
+                return
             continue
         if (found := _YEARS_OLD.fullmatch(folded) or _AGE_CJK.fullmatch(_nfc(folded))) is not None:
             years, last = float(found[1]), position
