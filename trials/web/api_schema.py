@@ -322,7 +322,9 @@ _SEARCH = {
                 "the trials about the group they belong to (`to`, searched instead: "
                 "'pemphigus': 'Autoimmune blistering diseases'), or, for skin diseases of no "
                 "group, the trials open to any skin disease (`to`: 'skin diseases in "
-                "general'). Null otherwise."
+                "general'); no trial tests the drugs `q` names alone (`from`): the trials of "
+                "the other drugs of their class (`to`: 'golimumab': 'TNF inhibitors'). Null "
+                "otherwise."
             ),
         },
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
