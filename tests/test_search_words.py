@@ -40,6 +40,8 @@ def test_filler_and_child_words_are_dropped():
     assert "rheumatoid" in text and not re.search(r"\b(take|age)\b", text)
     text = words.read("lupus studies that accept pregnant women").text
     assert "pregnant" in text and "accept" not in text
+    # How often is no topic: "all the time", "constantly" (a lung cancer trial's "time").
+    assert "time" not in words.read("my skin itches all the time").text
 
 
 def test_filler_never_empties_a_search():
