@@ -509,6 +509,7 @@ def skin_in_general():
         "lichen planus",
         "i have vitiligo on my hands, can i give a skin sample for research?",
         "vitaligo",  # misspelt: respelt, then the same (no trial has the word either way)
+        "white patches on my skin that are spreading",  # described: vitiligo
     ],
 )
 def test_a_skin_disease_no_trial_is_about_lists_the_trials_open_to_any(
@@ -519,7 +520,9 @@ def test_a_skin_disease_no_trial_is_about_lists_the_trials_open_to_any(
     result = _run(typed)
     assert [hit.key for hit in result.trials] == ["ANY-SKIN"]
     assert result.broader_to == "skin diseases in general"
-    assert result.broader_from in (result.corrected_to or typed)
+    assert result.broader_from in (result.corrected_to or typed) or result.broader_from == (
+        "vitiligo"  # the disease the signs describe
+    )
     assert _reference_count(result.corrected_to or typed) == 1  # exports and feeds alike
     html = client.get("/", {"q": typed}).content.decode()
     assert "showing trials open to <strong>skin diseases in general</strong>" in html

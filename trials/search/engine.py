@@ -343,9 +343,9 @@ def _match(query: Query) -> _Matched:
             broader_from, query = group[2], replace(query, q=group[1])
             masks["q"] = wider
             passing = 0
-        elif (said := words.skin_diseases_named(query.q)) and len(
-            general := skin_in_general_rows(index)
-        ):
+        elif (
+            said := words.skin_diseases_named(query.q) or words.skin_diseases_described(query.q)
+        ) and len(general := skin_in_general_rows(index)):
             # Nor about their group, and they are skin diseases ("vitiligo"): the trials open
             # to skin diseases in general, ranked by that label.
             broader_from, query = said, replace(query, q=words.skin_in_general()[0])

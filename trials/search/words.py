@@ -1081,6 +1081,19 @@ def skin_diseases_named(text: str) -> str | None:
     return said if conditions and all(c.get("skin") for c in conditions) else None
 
 
+def skin_diseases_described(text: str) -> str | None:
+    """The diseases a query's signs describe (described), when every one is a skin disease
+    ("hair falling out in patches": alopecia areata): as skin_diseases_named, the trials open
+    to skin diseases in general are listed when no trial is about them. None otherwise."""
+    vocabulary = Vocabulary.default()
+    meant = [" ".join(group[0]) for group in described(text)]
+    found = [vocabulary.find(name, ("condition",)) for name in meant]
+    conditions = [vocabulary.condition(m.slug) or {} for mentions in found for m in mentions]
+    if not meant or not all(found) or not all(c.get("skin") for c in conditions):
+        return None
+    return ", ".join(meant)
+
+
 @cache
 def skin_in_general() -> tuple[str, TextQuery]:
     """lay_terms.json `skin_in_general`: its label, and the trials that name skin diseases in
