@@ -824,3 +824,36 @@ def test_someone_healthy_is_shown_the_trials_that_take_healthy_volunteers_first(
     assert words.asks_healthy_volunteers("im healthy, can i volunteer")
     assert not words.asks_healthy_volunteers("psoriasis phase 1, not healthy volunteers")
     assert not words.asks_healthy_volunteers("psoriasis trials")
+
+
+def test_a_disease_named_by_its_abbreviation_alone_needs_a_trial_tagged_with_it(client):
+    """ "PG trials": no trial tagged pyoderma gangrenosum; a pregabalin trial that writes "PG"
+    is no answer (the letters mean something else there): the trials open to any skin
+    disease, as for a skin disease no trial is about. Once one is tagged, it is listed."""
+    Trial.objects.create(
+        key="PREGABALIN",
+        record={},
+        title="Pregabalin after disc surgery",
+        text_terms="PG pregabalin",
+    )
+    Trial.objects.create(
+        key="ANY-SKIN",
+        record={},
+        title="Evaluation and treatment of patients with dermatologic diseases",
+        text_terms="Dermatologic Diseases",
+    )
+    for typed in ("PG trials", "PG"):
+        result = _run(typed)
+        assert [hit.key for hit in result.trials] == ["ANY-SKIN"], typed
+        assert result.broader_to == "skin diseases in general"
+        assert _reference_count(typed) == 1
+    assert words.named_by_abbreviation("PG trials") == ("pyoderma-gangrenosum",)
+    assert words.named_by_abbreviation("pyoderma gangrenosum") == ()
+    Trial.objects.create(
+        key="PG-1",
+        record={},
+        title="Pyoderma gangrenosum (PG) and a new cream",
+        conditions=["pyoderma-gangrenosum"],
+        text_terms="Pyoderma gangrenosum PG",
+    )
+    assert "PG-1" in {hit.key for hit in _run("PG trials").trials}

@@ -258,6 +258,10 @@ class TrialFilterSet(django_filters.FilterSet):
             about = matching.annotate(about=_ABOUT).filter(about=strict)
             if not about.exists():
                 matching = Trial.objects.none()
+        if (short := words.named_by_abbreviation(value)) and not matching.filter(
+            conditions__overlap=list(short)
+        ).exists():
+            matching = Trial.objects.none()  # "PG trials": pregabalin's (engine._match)
         if not words.can_relax(value):
             if not matching.exists():
                 return qs.filter(pk__in=_broader(value))

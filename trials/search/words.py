@@ -1081,6 +1081,23 @@ def skin_diseases_named(text: str) -> str | None:
     return said if conditions and all(c.get("skin") for c in conditions) else None
 
 
+@lru_cache(maxsize=1024)
+def named_by_abbreviation(text: str) -> tuple[str, ...]:
+    """The conditions (slugs) a query naming diseases and nothing else names only by their
+    abbreviations ("PG trials": pyoderma gangrenosum), with their groups' members; () when
+    it names one otherwise. Such a query finds trials that say the letters for something
+    else ("PG" for pregabalin): only those tagged with the conditions are about them."""
+    if not names_diseases(text):
+        return ()
+    vocabulary = Vocabulary.default()
+    mentions = vocabulary.find(text, ("condition",))
+    if not mentions or not all(is_abbreviation(mention.text) for mention in mentions):
+        return ()
+    named = {mention.slug for mention in mentions}
+    children = {slug for slug, c in vocabulary.conditions.items() if c.get("parent") in named}
+    return tuple(sorted(named | children))
+
+
 def skin_diseases_described(text: str) -> str | None:
     """The diseases a query's signs describe (described), when every one is a skin disease
     ("hair falling out in patches": alopecia areata): as skin_diseases_named, the trials open
