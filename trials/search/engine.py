@@ -285,11 +285,11 @@ def _match(query: Query) -> _Matched:
     corrected_from, relaxed = None, False
     about_listed = None
     passing = passing_mentions(index, query.q) if "q" in masks else 0
-    if "q" in masks and not passing and (short := words.named_by_abbreviation(query.q)):
+    short = words.named_by_abbreviation(query.q) if "q" in masks and not passing else ()
+    if short and not (masks["q"] & index.facet_mask("condition", list(short))).any():
         # "PG trials": no trial tagged pyoderma gangrenosum, those with the letters say
         # them for something else (pregabalin): mentions, not trials about it.
-        if not (masks["q"] & index.facet_mask("condition", list(short))).any():
-            passing = int(np.count_nonzero(masks["q"]))
+        passing = int(np.count_nonzero(masks["q"]))
     if passing:
         masks["q"] = np.zeros(index.row_count, bool)
         masks["q"][index.rows_of(np.asarray(id_pks, np.int64))] = True
