@@ -1095,6 +1095,9 @@ def test_a_failure_few_trials_ask_for_lists_them_first_then_the_others(
         ("lupus, any studies in los angeles i could join?", [("near", "los angeles")]),
         ("psoriasis trials in seattle we can drive to", [("near", "seattle")]),
         ("psoriasis trials in France for adults", [("age_group", "adult"), ("country", "FR")]),
+        # an age bound people say: under 18, over 65
+        ("JDM trials that take under 18s", [("age_group", "child")]),
+        ("lupus trials for over 65s", [("age_group", "older_adult")]),
         (
             "my mom has lupus. any study in Mexico? she is 60",
             [("age", "60"), ("country", "MX"), ("sex", "female")],
