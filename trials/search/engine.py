@@ -348,9 +348,9 @@ def _match(query: Query) -> _Matched:
             broader_from, query = group[2], replace(query, q=group[1])
             masks["q"] = wider
             passing = 0
-        elif (
-            said := words.skin_diseases_named(query.q) or words.skin_diseases_described(query.q)
-        ) and len(general := skin_in_general_rows(index)):
+        elif (said := words.skin_diseases_said(query.q)) and len(
+            general := skin_in_general_rows(index)
+        ):
             # Nor about their group, and they are skin diseases ("vitiligo"): the trials open
             # to skin diseases in general, ranked by that label.
             broader_from, query = said, replace(query, q=words.skin_in_general()[0])
@@ -439,16 +439,10 @@ def _class_filled(
     strict = masks["q"]
     if not 0 < int(np.count_nonzero(strict)) < words.FILL_BELOW:
         return None, None
-    if (chosen := words.same_class(text)) is None:
+    if (siblings := _class_siblings(index, text, strict)) is None:
         return None, None
-    more = index.facet_mask("drug_class", [chosen[0]]) & ~strict & index.alive
-    if not 0 < int(np.count_nonzero(more)) <= words.SAME_CLASS_TRIALS_MAX:
-        return None, None
-    more[_excluding(index, words.drug_names_pattern(text), more)] = False  # turning them away
-    if not more.any():
-        return None, None
-    masks["q"] = strict | more
-    return strict, chosen[1]
+    masks["q"] = strict | siblings[0]
+    return strict, siblings[1]
 
 
 # What _saying looks in: a record's exclusion criteria; its interventions and arms (how a
@@ -477,18 +471,28 @@ _SAYING = {
 }
 
 
-def _class_broader(index: FacetIndex, text: str) -> tuple[np.ndarray, str, str] | None:
-    """(the rows, the class's label, the drugs as typed) of the trials testing the other drugs
-    of the class of the drugs a query names and nothing else (words.same_class), less those
-    whose exclusion criteria name them; None when there is none."""
+def _class_siblings(
+    index: FacetIndex, text: str, strict: np.ndarray
+) -> tuple[np.ndarray, str] | None:
+    """(the rows, the class's label) of the trials besides `strict` testing the other drugs
+    of the class of the drugs a query names and nothing else (words.same_class), at most
+    words.SAME_CLASS_TRIALS_MAX, less those whose exclusion criteria name them (turning them
+    away); None when there is none (_class_filled, _class_broader)."""
     if (chosen := words.same_class(text)) is None:
         return None
-    rows = index.facet_mask("drug_class", [chosen[0]]) & index.alive
+    rows = index.facet_mask("drug_class", [chosen[0]]) & ~strict & index.alive
     if not 0 < int(np.count_nonzero(rows)) <= words.SAME_CLASS_TRIALS_MAX:
         return None
     rows[_excluding(index, words.drug_names_pattern(text), rows)] = False
+    return (rows, chosen[1]) if rows.any() else None
+
+
+def _class_broader(index: FacetIndex, text: str) -> tuple[np.ndarray, str, str] | None:
+    """_class_siblings of a query no trial matches, with the drugs as typed."""
+    if (siblings := _class_siblings(index, text, np.zeros(index.row_count, bool))) is None:
+        return None
     said = " and ".join(m.text for m in Vocabulary.default().find(text, ("drug",)))
-    return (rows, chosen[1], said) if rows.any() else None
+    return (*siblings, said)
 
 
 def _excluding(index: FacetIndex, pattern: str, rows: np.ndarray) -> np.ndarray:

@@ -137,7 +137,7 @@ def _broader(text: str):
         about := Trial.objects.filter(conditions__contains=[group[0]])
     ).exists():
         return about.values("pk")
-    if words.skin_diseases_named(text) or words.skin_diseases_described(text):
+    if words.skin_diseases_said(text):
         general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
         return general.values("pk")
     if (siblings := _same_class(Trial.objects.none(), text)) is not None:

@@ -1094,8 +1094,7 @@ def named_by_abbreviation(text: str) -> tuple[str, ...]:
     if not mentions or not all(is_abbreviation(mention.text) for mention in mentions):
         return ()
     named = {mention.slug for mention in mentions}
-    children = {slug for slug, c in vocabulary.conditions.items() if c.get("parent") in named}
-    return tuple(sorted(named | children))
+    return tuple(sorted(_with_members(named)))
 
 
 def skin_diseases_described(text: str) -> str | None:
@@ -1109,6 +1108,12 @@ def skin_diseases_described(text: str) -> str | None:
     if not meant or not all(found) or not all(c.get("skin") for c in conditions):
         return None
     return ", ".join(meant)
+
+
+def skin_diseases_said(text: str) -> str | None:
+    """The skin diseases a query names (skin_diseases_named) or, failing those, describes
+    (skin_diseases_described): when no trial is about them, the trials open to any."""
+    return skin_diseases_named(text) or skin_diseases_described(text)
 
 
 @cache
@@ -1328,6 +1333,12 @@ def _likened(text: str) -> set[str]:
     return found
 
 
+def _with_members(named: set[str]) -> set[str]:
+    """The conditions `named` (slugs) and the members of those that are groups."""
+    conditions = Vocabulary.default().conditions.items()
+    return named | {slug for slug, condition in conditions if condition.get("parent") in named}
+
+
 @lru_cache(maxsize=1024)
 def named_conditions(text: str) -> tuple[str, ...]:
     """The vocabulary's conditions (slugs) a query names by a name or synonym, with the
@@ -1342,8 +1353,7 @@ def named_conditions(text: str) -> tuple[str, ...]:
         for m in vocabulary.find(kept, ("condition",))
         if kept[: m.end].split()[-1].lower() not in likened  # "an acne-like rash" is no acne
     }
-    children = {slug for slug, c in vocabulary.conditions.items() if c.get("parent") in named}
-    return tuple(sorted(named | children))
+    return tuple(sorted(_with_members(named)))
 
 
 # A drug class a query naming only drugs is filled with (same_class): at most this many
