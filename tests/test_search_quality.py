@@ -109,6 +109,10 @@ def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():
     assert spelling.correct("dermatomyosytys") == "dermatomyositis"
     assert spelling.correct("my wife has loopus") == "my wife has lupus"
     assert spelling.correct("my husband") is None
+    # a silent "p", a word cut in two as it is said; of two words that sound alike
+    # ("psoriasis", "psoriazis"), the nearer
+    assert spelling.sound("sorry-asis") == spelling.sound("psoriasis") == "soriasis"
+    assert spelling.correct("sorry-asis on my elbows") == "psoriasis on my elbows"
     # an accent the vocabulary's name has not (Portuguese "lúpus"); not one it has
     assert spelling.correct("minha mãe tem lúpus") == "minha mãe tem lupus"
     assert spelling.correct("psoríase") is None

@@ -95,8 +95,8 @@ def corrections(text: str) -> dict[str, str]:
         best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word))
         if best is not None:
             fixes[word] = best[0]
-        elif sounding := _sounds_like().get(sound(word)):
-            fixes[word] = sounding  # "loopus", "skleroderma"
+        elif sounding := _sounding(word):
+            fixes[word] = sounding  # "loopus", "skleroderma", "sorry-asis"
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
         del fixes[word]
@@ -110,8 +110,12 @@ def respelt(text: str, fixes: dict[str, str]) -> str:
 
 # How a word sounds, near enough for typos farther than _max_edits: letters that say the same
 # sound as one ("ph" f, "k" and "q" c, "z" s, "y" i, "oo" and "ou" u), no doubled letter, no
-# silent "h" after a consonant; "ci", "si" and "ti" before a vowel said "sh" ("alopesha").
+# silent "h" after a consonant, nor "p" before an "s" that begins a word ("soriasis"); "ci",
+# "si" and "ti" before a vowel said "sh" ("alopesha"); a word cut where it is said in two
+# ("sorry-asis") as one.
 _SOUNDS = (
+    (re.compile(r"-"), ""),
+    (re.compile(r"^ps"), "s"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"[kq]"), "c"),
     (re.compile(r"z"), "s"),
@@ -130,17 +134,26 @@ def sound(word: str) -> str:
     return word
 
 
-def _sounds_like() -> dict[str, str]:
-    """The vocabulary's words by their sound key, those of one word only (a key two words
-    share respells nothing)."""
+def _sounds_like() -> dict[str, tuple[str, ...]]:
+    """The vocabulary's words by their sound key."""
     found = cache.LEXICON.get("sounds")
     if found is None:
         by_key: dict[str, set[str]] = {}
         for word in _lexicon()[0]:
             by_key.setdefault(sound(word), set()).add(word)
-        found = {key: next(iter(words)) for key, words in by_key.items() if len(words) == 1}
+        found = {key: tuple(sorted(words)) for key, words in by_key.items()}
         cache.LEXICON.put("sounds", found)
     return found
+
+
+def _sounding(word: str) -> str | None:
+    """The vocabulary word that sounds as `word` does: of several ("psoriasis", "psoriazis"),
+    the one fewest edits away, none when two are ("sorry-asis": psoriasis)."""
+    sounding = _sounds_like().get(sound(word), ())
+    if len(sounding) < 2:
+        return sounding[0] if sounding else None
+    edits = sorted((OSA.distance(word, other), other) for other in sounding)
+    return edits[0][1] if edits[0][0] < edits[1][0] else None
 
 
 # PostgreSQL's stemmers of the other languages people write sentences in here: a word one of
