@@ -563,6 +563,11 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
             "im a with sjogrens, are they all women only",
         ),
         (
+            "my husband has lupus, the studies seem to be for women only, any that take men?",
+            [("sex", "male")],
+            "my husband has lupus, the studies seem to be for women only, any that take",
+        ),
+        (
             "lupus studies for women and men",
             [("sex", "female"), ("sex", "male")],
             "lupus studies for",
@@ -1146,6 +1151,8 @@ def test_places_are_read_at_the_end_of_each_clause(typed, read):
             "eczema trials",
         ),
         ("lupus 100km from Lyon", [("near", "Lyon"), ("within", "100")], "lupus"),
+        # Czech, Polish: "do" (up to) a distance "od" (from) a place
+        ("lupus do 100 km od Brno", [("near", "Brno"), ("within", "100")], "lupus"),
         (
             "hs trials not far from Cleveland",
             [("near", "Cleveland"), ("within", "150")],

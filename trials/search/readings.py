@@ -539,8 +539,11 @@ def people_words(words: Words) -> Iterator[Reading]:
     lay = _lay()
     people = lay.people
     found = list(_phrases_found(words, tuple(phrase for phrase, *_ in people)))
-    # "im a man … are they all women only": the sex of the person asking, not the other
+    # "im a man … are they all women only", "my husband has lupus … all for women, any that
+    # take men": the sex of the person the search is for, not the other
     own = {people[which][2] for first, _, which in found if _of_oneself(words, first)}
+    if len({people[which][2] for *_, which in found if people[which][1] == "sex"}) > 1:
+        own |= {value for parameter, value in _relatives_said(words) if parameter == "sex"}
     for first, last, which in found:
         potential = words.folded(last + 1) == "of" and words.folded(last + 2) in _POTENTIAL
         _, parameter, value = people[which]
@@ -579,6 +582,18 @@ def relatives_words(words: Words) -> Iterator[Reading]:
                 parameter, value, words.said(position, position + 1), words.spans([position])
             )
             return
+
+
+def _relatives_said(words: Words) -> set[tuple[str, str]]:
+    """What the relatives a query says are theirs ("my husband": sex=male) say of the person
+    the search is for, as (parameter, value)."""
+    relatives = _lay().relatives
+    folded = [token[0] for token in words.tokens]
+    return {
+        relatives[following]
+        for word, following in pairwise(folded)
+        if word == "my" and following in relatives
+    }
 
 
 def _of_oneself(words: Words, first: int) -> bool:
@@ -799,9 +814,10 @@ _DRIVING_WORDS = {
     ("a", "drive", "from"),
     ("not", "far", "from"),
 }
-_FROM_WORDS = {("of",), ("from",), ("away", "from")}  # only after a distance (_DISTANCE)
+# Only after a distance (_DISTANCE); "od": Czech, Polish, Slovak ("do 100 km od Brna").
+_FROM_WORDS = {("of",), ("from",), ("away", "from"), ("od",)}
 _DISTANCE = re.compile(
-    r"(?:within|under|less than|up to|no more than)?\s*(\d{1,4}(?:\.\d)?)\s*[- ]?\s*"
+    r"(?:within|under|less than|up to|no more than|do)?\s*(\d{1,4}(?:\.\d)?)\s*[- ]?\s*"
     r"(miles?|mi|kms?|kilometers?|kilometres?|hours?|hrs?|h|minutes?|mins?)\s*"
     r"(?:drive|driving|away|by car|radius)?\s*$",
     re.IGNORECASE,
