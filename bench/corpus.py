@@ -262,6 +262,8 @@ LATER_CONDITIONS = frozenset(
     | {"palmoplantar-keratoderma", "keratosis-pilaris"}
     # Session 25.
     | {"disorders-of-keratinization", "port-wine-stain"}
+    # Session 31.
+    | {"cicatricial-alopecia", "ditra", "dira"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({
@@ -366,6 +368,11 @@ LATER_SYNONYMS = (
     | {"pred"}
     | POLISH
     | MORE_LANGUAGES
+    # Session 31: axial spondyloarthritis in Czech
+    | {"axiální spondyloartritida", "axiální spondyloartritidy", "axiální spondyloartritidou"}
+    | {"Bechtěrevova nemoc", "Bechtěrevovy nemoci", "Bechtěrevovou nemocí"}
+    | {"ankylozující spondylitida", "ankylozující spondylitidy", "spondyloartritida"}
+    | {"spondyloartritidy"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn; session 26: nor
 # any in another script than Latin (Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, and

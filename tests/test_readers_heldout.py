@@ -115,6 +115,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Twardzina układowa", "systemic-sclerosis"),
         ("Port Wine Stain", "port-wine-stain"),
         ("Capillary Malformation", "port-wine-stain"),
+        ("Scarring Alopecia", "cicatricial-alopecia"),
+        ("Central Centrifugal Cicatricial Alopecia", "cicatricial-alopecia"),
         # the rheumatic neighbours in the languages their sites' patients write
         ("Artrite psoriásica", "psoriatic-arthritis"),
         ("Osiowa spondyloartropatia", "axial-spondyloarthritis"),

@@ -605,7 +605,11 @@ def test_a_persons_sentence_says_or_as_a_word_and_is_read():
     """ "or" is web-search syntax in a query of keywords, a word in a person's sentence: the
     sentence's people, ages and diseases are read as in any other."""
     assert words.has_syntax("lebrikizumab or dupilumab atopic dermatitis")
-    assert words.has_syntax("axial spondyloarthritis (ankylosing spondylitis or nr-axSpA)")
+    assert words.has_syntax("lupus or rituximab")
+    # … but between diseases in a query naming only diseases, a choice of names, read as a
+    # person's: each name whole ("frontal fibrosing alopecia", not "or frontal")
+    assert not words.has_syntax("axial spondyloarthritis (ankylosing spondylitis or nr-axSpA)")
+    assert not words.has_syntax("lichen planopilaris or frontal fibrosing alopecia")
     sentence = "my 10 year old daughter has arthritis, could calcium or fish oil help her?"
     assert not words.has_syntax(sentence)
     assert words.read(sentence).search_type == words.RAW

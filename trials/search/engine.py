@@ -339,25 +339,17 @@ def _match(query: Query) -> _Matched:
     corrected_from = corrected_from or unquoted_from
     corrected_to = query.q if corrected_from else None
     broader_from = None
-    if "q" in masks and not masks["q"].any():
+    if "q" in masks and (not masks["q"].any() or (relaxed and _untagged(index, query.q))):
         # No trial is about the diseases it names, alone or among other words ("rituximab
-        # pemphigus"): those about their group, if any ("pemphigus": autoimmune blistering
-        # diseases; the condition facet's trials), ranked by the group's name.
-        group = words.broader(query.q)
-        if group and (wider := index.facet_mask("condition", [group[0]])).any():
-            broader_from, query = group[2], replace(query, q=group[1])
-            masks["q"] = wider
-            passing = 0
-        elif (said := words.skin_diseases_said(query.q)) and len(
-            general := skin_in_general_rows(index)
-        ):
-            # Nor about their group, and they are skin diseases ("vitiligo"): the trials open
-            # to skin diseases in general, ranked by that label.
-            broader_from, query = said, replace(query, q=words.skin_in_general()[0])
-            masks["q"] = np.zeros(index.row_count, bool)
-            masks["q"][general] = True
-            passing = 0
-        elif (siblings := _class_broader(index, query.q)) is not None:
+        # pemphigus"): those about their group, or open to any skin disease (_wider). Nor when
+        # only its other words find trials, none of those ("lichen planopilaris or frontal
+        # fibrosing alopecia": acne scars through "scarring"; "i have ulcerative colitis …
+        # the dermatologist thinks its pyoderma gangrenosum": colitis trials).
+        if (wider := _wider(index, query.q)) is not None and not (wider[2] & masks["q"]).any():
+            broader_from, query = wider[0], replace(query, q=wider[1])
+            masks["q"] = wider[2]
+            passing, relaxed, about_listed = 0, False, None
+        elif not masks["q"].any() and (siblings := _class_broader(index, query.q)) is not None:
             # No trial tests the drugs it names and nothing else ("apremilast"): those testing
             # the other drugs of their class (words.same_class), ranked by the class's name.
             broader_from, query = siblings[2], replace(query, q=siblings[1])
@@ -487,11 +479,38 @@ def _class_siblings(
     return (rows, chosen[1]) if rows.any() else None
 
 
+def _wider(index: FacetIndex, text: str) -> tuple[str, str, np.ndarray] | None:
+    """What a search for diseases no trial is about lists instead, as (the diseases as typed,
+    the label searched instead, its trials' mask): the trials about their group (words.broader:
+    "pemphigus": autoimmune blistering diseases; the condition facet's trials) or, with none,
+    when they are skin diseases ("vitiligo"), the trials open to skin diseases in general
+    (words.skin_in_general); None when neither has trials."""
+    group = words.broader(text)
+    if group and (mask := index.facet_mask("condition", [group[0]])).any():
+        return group[2], group[1], mask
+    if (said := words.skin_diseases_said(text)) and len(general := skin_in_general_rows(index)):
+        mask = np.zeros(index.row_count, bool)
+        mask[general] = True
+        return said, words.skin_in_general()[0], mask
+    return None
+
+
+def _untagged(index: FacetIndex, text: str) -> bool:
+    """Whether no trial is about the diseases a query asks about (words.conditions_meant: all
+    it names, or the diagnosis it gives among other diseases): none tagged with them or their
+    groups' members, none naming them in its title or conditions. Its relaxed words then find
+    trials about other diseases."""
+    slugs, names = words.conditions_meant(text)
+    if not slugs or index.facet_mask("condition", list(slugs)).any():
+        return False
+    return not any(about(index, name) for name in names)
+
+
 def _class_broader(index: FacetIndex, text: str) -> tuple[np.ndarray, str, str] | None:
     """_class_siblings of a query no trial matches, with the drugs as typed."""
     if (siblings := _class_siblings(index, text, np.zeros(index.row_count, bool))) is None:
         return None
-    said = " and ".join(m.text for m in Vocabulary.default().find(text, ("drug",)))
+    said = " or ".join(m.text for m in Vocabulary.default().find(text, ("drug",)))
     return (*siblings, said)
 
 

@@ -129,20 +129,41 @@ def _with_general(qs, matching, value: str):
 
 
 def _broader(text: str):
-    """The pks of the trials about the group of the diseases `text` names (words.broader),
-    which the engine lists when no trial is about them; failing those, when they are skin
-    diseases, the trials open to skin diseases in general (words.skin_in_general); for drugs
-    named alone, the trials of their class (_same_class); none otherwise."""
+    """The pks of the trials the engine lists when no trial is about the diseases `text`
+    names (_wider); for drugs named alone, the trials of their class (_same_class); none
+    otherwise."""
+    if (wider := _wider(text)) is not None:
+        return wider
+    if (siblings := _same_class(Trial.objects.none(), text)) is not None:
+        return siblings  # no trial tests the drugs it names: their class's (engine)
+    return Trial.objects.none().values("pk")
+
+
+def _wider(text: str):
+    """The pks of the trials about the group of the diseases `text` names (words.broader);
+    failing those, when they are skin diseases, of the trials open to skin diseases in
+    general (words.skin_in_general); None when neither has any (engine._wider)."""
     if (group := words.broader(text)) and (
         about := Trial.objects.filter(conditions__contains=[group[0]])
     ).exists():
         return about.values("pk")
     if words.skin_diseases_said(text):
         general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
-        return general.values("pk")
-    if (siblings := _same_class(Trial.objects.none(), text)) is not None:
-        return siblings  # no trial tests the drugs it names: their class's (engine)
-    return Trial.objects.none().values("pk")
+        if general.exists():
+            return general.values("pk")
+    return None
+
+
+def _untagged(text: str) -> bool:
+    """Whether no trial is about the diseases `text` asks about (engine._untagged)."""
+    slugs, names = words.conditions_meant(text)
+    if not slugs or Trial.objects.filter(conditions__overlap=list(slugs)).exists():
+        return False
+    named_in = search_parts(fulltext.RESPELT_IN)
+    return not any(
+        Trial.objects.annotate(about=named_in).filter(about=_text_query(name)).exists()
+        for name in names
+    )
 
 
 def _relaxed(value: str) -> Q:
@@ -272,6 +293,12 @@ class TrialFilterSet(django_filters.FilterSet):
         if not found:
             relaxed = Trial.objects.filter(_relaxed(value))
             if relaxed.exists():
+                if (
+                    _untagged(value)
+                    and (wider := _wider(value)) is not None
+                    and not relaxed.filter(pk__in=wider).exists()
+                ):
+                    return qs.filter(pk__in=wider)  # other diseases' trials (engine)
                 return _with_general(qs, relaxed, value)
             return qs.filter(pk__in=_broader(value))
         if found < words.FILL_BELOW and words.fills(value):

@@ -80,10 +80,17 @@ def has_exact_syntax(text: str) -> bool:
     return bool(_EXACT_SYNTAX.search(text))
 
 
+@lru_cache(maxsize=1024)
 def has_syntax(text: str) -> bool:
     """Whether `text` is web-search syntax: a quoted phrase, an excluded word ("-word"), or
-    "or" but in a person's sentence (_FIRST_PERSON)."""
-    return bool(_EXACT_SYNTAX.search(text) or (_OR.search(text) and not _FIRST_PERSON.search(text)))
+    "or" but in a person's sentence (_FIRST_PERSON) or between diseases in a query naming
+    diseases and nothing else ("lichen planopilaris or frontal fibrosing alopecia": either
+    disease's name whole, not "frontal" or the next words)."""
+    if _EXACT_SYNTAX.search(text):
+        return True
+    if not _OR.search(text) or _FIRST_PERSON.search(text):
+        return False
+    return not names_diseases(_OR.sub(" ", text))
 
 
 _QUOTED_WHOLE = re.compile(r'\s*"([^"]+)"\s*')
@@ -1134,9 +1141,33 @@ def _conditions_named(text: str) -> tuple[list[dict], str] | None:
     if not names_diseases(text) and not about_parts(text):
         return None
     vocabulary = Vocabulary.default()
-    mentions = vocabulary.find(text, ("condition",))
+    mentions = _diagnosis_first(text, vocabulary.find(text, ("condition",)))
     conditions = [vocabulary.condition(mention.slug) or {} for mention in mentions]
-    return conditions, " and ".join(dict.fromkeys(mention.text for mention in mentions))
+    return conditions, " or ".join(dict.fromkeys(mention.text for mention in mentions))
+
+
+def _diagnosis_first(text: str, mentions: list) -> list:
+    """Of a query's condition mentions, those the person gives as their diagnosis
+    (_DIAGNOSIS: "i have ulcerative colitis, the dermatologist thinks its pyoderma
+    gangrenosum": what the search is about), when there are any; else all."""
+    said = [match.span(1) for match in _DIAGNOSIS.finditer(text)]
+    diagnosed = [m for m in mentions if any(a <= m.start < b for a, b in said)]
+    return diagnosed or mentions
+
+
+def conditions_meant(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The conditions (slugs, with their groups' members) a query asks about when it names
+    diseases, and their names as typed: all it names (names_diseases), or the diagnosis it
+    gives among other diseases (_diagnosis_first); ((), ()) when it names none so."""
+    if not names_diseases(text) and not (_DIAGNOSIS.search(text) and about_parts(text)):
+        return (), ()
+    kept = _without_negated(text)
+    mentions = Vocabulary.default().find(kept, ("condition",))
+    meant = _diagnosis_first(kept, mentions)
+    if not names_diseases(text) and len(meant) == len(mentions):
+        return (), ()
+    slugs = tuple(sorted(_with_members({mention.slug for mention in meant})))
+    return slugs, tuple(dict.fromkeys(mention.text for mention in meant))
 
 
 @cache
