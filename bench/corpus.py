@@ -263,7 +263,7 @@ LATER_CONDITIONS = frozenset(
     # Session 25.
     | {"disorders-of-keratinization", "port-wine-stain"}
     # Session 31.
-    | {"cicatricial-alopecia", "ditra", "dira"}
+    | {"cicatricial-alopecia", "ditra", "dira", "pulmonary-arterial-hypertension"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -483,6 +483,34 @@ def test_a_disease_no_trial_is_about_lists_the_trials_about_its_group(
     assert [r["key"] for r in body["results"]] == ["GROUP-1"]
 
 
+def test_a_group_searched_instead_is_filled_with_the_trials_open_to_any_skin_disease(
+    client, blistering_diseases
+):
+    """Fewer than FILL_BELOW trials about the group: after them, those open to any skin
+    disease, as for a skin disease named ("pemphigus": the blistering diseases' trial, then
+    the dermatology protocol), not one that turns away people with pemphigus."""
+    Trial.objects.create(
+        key="ANY-SKIN",
+        record={},
+        title="Evaluation and treatment of patients with dermatologic diseases",
+        text_terms="Dermatologic Diseases",
+    )
+    Trial.objects.create(
+        key="ANY-SKIN-BUT",
+        record={"criteria": {"exclusion": ["Autoimmune blistering diseases"]}},
+        title="Skin samples in dermatologic diseases",
+        text_terms="Dermatologic Diseases",
+    )
+    result = _run("pemphigus")
+    assert [hit.key for hit in result.trials] == ["GROUP-1", "ANY-SKIN"]
+    assert result.broader_to == "Autoimmune blistering diseases"
+    assert result.general_first == 1
+    assert _reference_count("pemphigus") == 2
+    html = client.get("/", {"q": "pemphigus"}).content.decode()
+    assert "No trial is about “pemphigus”: showing trials about" in html
+    assert "after it, trials open to skin diseases in general" in html
+
+
 @pytest.fixture
 def skin_in_general():
     """A trial open to any skin disease (its conditions say so), one about psoriasis, and one
@@ -870,3 +898,16 @@ def test_a_disease_named_by_its_abbreviation_alone_needs_a_trial_tagged_with_it(
         text_terms="Pyoderma gangrenosum PG",
     )
     assert "PG-1" in {hit.key for hit in _run("PG trials").trials}
+
+
+def test_the_diagnosis_a_person_gives_comes_before_the_diseases_their_signs_may_be():
+    """ "itchy welts … the allergist says cold urticaria": the trials about urticaria are the
+    ones tried first, and the list is not widened to every itchy disease; a disease named by
+    its name ("i have lupus") still widens it beside the diagnosis."""
+    typed = "i get itchy welts when i hold something cold, the allergist says cold urticaria"
+    parts = [part.text for part, _ in words.about_parts(typed)]
+    assert "itch" not in parts[1] and "urticaria" in parts[1]
+    assert words.about_listed(typed, lambda part: 1)[1] is None  # not widened
+    both = "i have lupus and a clot in my leg, the doctor says i have antiphospholipid antibodies"
+    chosen, wider = words.about_listed(both, lambda part: 1)
+    assert "lupus" in wider.text and "lupus" not in chosen.text

@@ -363,7 +363,11 @@ def _match(query: Query) -> _Matched:
         class_first, same_class = _class_filled(index, query.q, masks)
     general_first = None
     filled = all_words is not None or class_first is not None
-    if "q" in masks and not (passing or broader_from or id_pks or filled):
+    # A group searched instead (broader) is filled as a disease named is ("mucous membrane
+    # pemphigoid": the one trial about autoimmune blistering diseases, then those open to any
+    # skin disease); not the skin in general itself, nor a drug's class.
+    group_instead = broader_from and words.skin_diseases_named(query.q) is not None
+    if "q" in masks and not (passing or (broader_from and not group_instead) or id_pks or filled):
         general_first = _general_filled(index, query.q, masks)
     everything = _combine(index, masks)
     read_first, read_met = None, ()

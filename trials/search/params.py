@@ -146,7 +146,9 @@ def _wider(text: str):
     if (group := words.broader(text)) and (
         about := Trial.objects.filter(conditions__contains=[group[0]])
     ).exists():
-        return about.values("pk")
+        if (general := _skin_general(about, group[1])) is not None:
+            return Trial.objects.filter(Q(pk__in=about) | Q(pk__in=general)).values("pk")
+        return about.values("pk")  # … filled as a disease named is (engine._general_filled)
     if words.skin_diseases_said(text):
         general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
         if general.exists():

@@ -766,6 +766,10 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     # a condition's whole name given as the diagnosis ("derm says its keratoderma"); weak: a
     # single word of a condition's name ("scars").
     diagnosed = _diagnosed(text)
+    if (told := _told(named, text)) and len(told) < len(diseases):
+        # The diagnosis the person gives, before the diseases their signs may be ("itchy
+        # welts … the allergist says cold urticaria": urticaria, not every itchy disease).
+        parts.append((_about(told), FILL_BELOW if len(told) > 1 else 1))
     strong = [
         *(g for g in named if _strong(g) or (_named_whole(g) and set(g[0]) & diagnosed)),
         *described,
@@ -820,6 +824,13 @@ def _diagnosed(text: str) -> set[str]:
     return {folded for match in _DIAGNOSIS.finditer(text) for folded, _ in _typed(match[1])}
 
 
+def _told(named: Sequence[Group], text: str) -> list[Group]:
+    """Of the groups naming diseases (`named`), those a person gives as their diagnosis
+    (_DIAGNOSIS: "the allergist says cold urticaria"), named whole (_named_whole)."""
+    diagnosed = _diagnosed(text)
+    return [g for g in named if set(g[0]) & diagnosed and _named_whole(g)] if diagnosed else []
+
+
 def _strong(group: Group) -> bool:
     """Whether a group names a disease by a phrase of the vocabulary or signs: several words,
     or alternatives that name a disease ("boils": hidradenitis suppurativa; "hives":
@@ -866,7 +877,15 @@ def about_listed(
     # they describe, then those about that or the psoriasis its "scaly rash" says).
     if described and named and (signs := _about(described, " | ")) != chosen and found(signs):
         return signs, chosen
-    whole = [group for group in named if _named_whole(group)] + list(described)
+    # … given a diagnosis (_told), with the diseases named by their names ("i have lupus … the
+    # doctor says i have antiphospholipid antibodies"), not those people's words for signs
+    # may be ("itchy welts … the allergist says cold urticaria": not every itchy disease)
+    if told := _told(named, text):
+        names = _condition_names()
+        whole = told + [g for g in named if g not in told and _key(g[0]) in names]
+    else:
+        whole = [group for group in named if _named_whole(group)]
+    whole += list(described)
     wider = _about(whole, " | ")
     if len(whole) < 2 or wider == chosen or found(chosen) >= FILL_BELOW:
         return chosen, None
