@@ -911,3 +911,19 @@ def test_the_diagnosis_a_person_gives_comes_before_the_diseases_their_signs_may_
     both = "i have lupus and a clot in my leg, the doctor says i have antiphospholipid antibodies"
     chosen, wider = words.about_listed(both, lambda part: 1)
     assert "lupus" in wider.text and "lupus" not in chosen.text
+
+
+def test_a_trial_open_to_any_skin_disease_that_turns_the_disease_away_is_not_listed_for_it(
+    skin_in_general,
+):
+    Trial.objects.create(
+        key="ANY-SKIN-BUT",
+        record={"criteria": {"exclusion": ["Vitiligo or any depigmenting disorder"]}},
+        title="Skin samples in dermatologic diseases",
+        text_terms="Dermatologic Diseases",
+    )
+    result = _run("vitiligo")
+    assert [hit.key for hit in result.trials] == ["ANY-SKIN"]
+    assert result.broader_to == "skin diseases in general"
+    assert _reference_count("vitiligo") == 1
+    assert {hit.key for hit in _run("lichen planus").trials} == {"ANY-SKIN", "ANY-SKIN-BUT"}

@@ -488,14 +488,18 @@ def _wider(index: FacetIndex, text: str) -> tuple[str, str, np.ndarray] | None:
     the label searched instead, its trials' mask): the trials about their group (words.broader:
     "pemphigus": autoimmune blistering diseases; the condition facet's trials) or, with none,
     when they are skin diseases ("vitiligo"), the trials open to skin diseases in general
-    (words.skin_in_general); None when neither has trials."""
+    (words.skin_in_general), less those whose exclusion criteria name them; None when neither
+    has trials."""
     group = words.broader(text)
     if group and (mask := index.facet_mask("condition", [group[0]])).any():
         return group[2], group[1], mask
     if (said := words.skin_diseases_said(text)) and len(general := skin_in_general_rows(index)):
         mask = np.zeros(index.row_count, bool)
         mask[general] = True
-        return said, words.skin_in_general()[0], mask
+        if named := words.condition_names_pattern(text):
+            mask[_excluding(index, named, mask)] = False  # turning away those who have them
+        if mask.any():
+            return said, words.skin_in_general()[0], mask
     return None
 
 

@@ -108,16 +108,23 @@ def _skin_general(matching, value: str):
         return None
     if matching[: words.FILL_BELOW].count() >= words.FILL_BELOW:
         return None
-    general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
+    general = _general_trials(value)
     if words.children_s_disease_named(value):
         general = general.exclude(min_age__gte=ADULT_AGE)
+    return general.values("pk")
+
+
+def _general_trials(value: str):
+    """The trials open to skin diseases in general (words.skin_in_general), less those whose
+    exclusion criteria name the diseases `value` names."""
+    general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
     if named := words.condition_names_pattern(value):
         general = general.exclude(
             pk__in=RawSQL(
                 "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s", [named]
             )
         )
-    return general.values("pk")
+    return general
 
 
 def _with_general(qs, matching, value: str):
@@ -142,7 +149,8 @@ def _broader(text: str):
 def _wider(text: str):
     """The pks of the trials about the group of the diseases `text` names (words.broader);
     failing those, when they are skin diseases, of the trials open to skin diseases in
-    general (words.skin_in_general); None when neither has any (engine._wider)."""
+    general but those turning them away (_general_trials); None when neither has any
+    (engine._wider)."""
     if (group := words.broader(text)) and (
         about := Trial.objects.filter(conditions__contains=[group[0]])
     ).exists():
@@ -150,7 +158,7 @@ def _wider(text: str):
             return Trial.objects.filter(Q(pk__in=about) | Q(pk__in=general)).values("pk")
         return about.values("pk")  # … filled as a disease named is (engine._general_filled)
     if words.skin_diseases_said(text):
-        general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
+        general = _general_trials(text)
         if general.exists():
             return general.values("pk")
     return None
