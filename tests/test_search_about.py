@@ -867,6 +867,30 @@ def test_someone_healthy_is_shown_the_trials_that_take_healthy_volunteers_first(
     assert not words.asks_healthy_volunteers("psoriasis trials")
 
 
+def test_someone_who_wants_no_medicine_is_shown_the_trials_testing_none_first():
+    """ "something other than more pills - exercises, an app": the trial of an exercise
+    programme before the drug's and the supplement's; not for someone who refuses a way of
+    taking medicine and asks another ("no pills, any cream trials?")."""
+    for key, kind in [
+        ("DRUG", "DRUG"),
+        ("SUPPLEMENT", "DIETARY_SUPPLEMENT"),
+        ("EXERCISE", "BEHAVIORAL"),
+    ]:
+        Trial.objects.create(
+            key=key,
+            record={"interventions": [{"name": key.lower(), "type": kind}]},
+            title="A study in rheumatoid arthritis of the hands",
+            conditions=["rheumatoid-arthritis"],
+        )
+    typed = "rheumatoid arthritis hands, something other than more pills - exercises, an app?"
+    assert _run(typed).trials[0].key == "EXERCISE"
+    assert words.asks_no_medicine("lupus studies that are not drug trials")
+    assert words.asks_no_medicine("non-drug eczema study")
+    refusing = "i dont want pills or injections, are there any cream or ointment trials?"
+    assert not words.asks_no_medicine(refusing)
+    assert not words.asks_no_medicine("rheumatoid arthritis hand study")
+
+
 def test_a_disease_named_by_its_abbreviation_alone_needs_a_trial_tagged_with_it(client):
     """ "PG trials": no trial tagged pyoderma gangrenosum; a pregabalin trial that writes "PG"
     is no answer (the letters mean something else there): the trials open to any skin

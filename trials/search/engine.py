@@ -445,8 +445,15 @@ def _class_filled(
 # treatment is given); its exclusion criteria, or any of its criteria for a second pattern
 # (what it turns away: words.EXCLUDED_CIRCUMSTANCES). One statement each.
 _EXCLUSION, _TREATMENTS, _TURNED_AWAY = "exclusion", "treatments", "turned away"
-_FACILITY, _HEALTHY = "facility", "healthy volunteers"
+_FACILITY, _HEALTHY, _NO_MEDICINE = "facility", "healthy volunteers", "no medicine"
+# A record's interventions as jsonb prints them: a treatment that is no medicine, a medicine.
+_NOT_MEDICINES = '"type": "(BEHAVIORAL|DEVICE|PROCEDURE|RADIATION)"'
+_MEDICINES = '"type": "(DRUG|BIOLOGICAL|GENETIC|COMBINATION_PRODUCT|DIETARY_SUPPLEMENT)"'
 _SAYING = {
+    _NO_MEDICINE: (
+        "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->>'interventions' ~ %s"
+        " AND record->>'interventions' !~ %s"
+    ),
     _HEALTHY: (
         "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->>'healthy_volunteers' ~* %s"
     ),
@@ -762,6 +769,13 @@ def _tiers(
         takes = np.zeros_like(everything)
         takes[_saying(index, _HEALTHY, "^true$", everything)] = True
         tiers = [tier & part for tier in tiers for part in (takes, ~takes)]
+    if query.q and few and words.asks_no_medicine(query.q):
+        # Someone who wants no medicine ("something other than more pills - exercises, an
+        # app"): the trials testing such a treatment and no drug first.
+        treated = np.zeros_like(everything)
+        found = _saying(index, _NO_MEDICINE, (_NOT_MEDICINES, _MEDICINES), everything)
+        treated[found] = True
+        tiers = [tier & part for tier in tiers for part in (treated, ~treated)]
     asked, refused = words.routes_asked(query.q) if query.q else ((), ())
     if (asked or refused) and few:
         # How the treatment is taken ("pills instead of shots", "a cream for discoid lupus"):

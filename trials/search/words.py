@@ -1523,6 +1523,25 @@ def asks_healthy_volunteers(text: str) -> bool:
     return any(length for _, length in _phrases_in(folded, _healthy_phrases()))
 
 
+# A person who wants a treatment that is no medicine ("something other than more pills -
+# exercises, an app", "non-drug studies", "lupus studies that are not drug trials").
+_NO_MEDICINE = re.compile(
+    r"\b(?:other than|instead of|rather than|besides|not|no|without|(?:do not|don'?t|dont) want)"
+    r"\s+(?:(?:more|any|new|the|taking|just|a)\s+)?(?:pills?|tablets?|drugs?|medicines?"
+    r"|medications?|meds)\b|\bnon[- ]?(?:drug|pharmacological|medication|medicine)s?\b"
+    r"|\b(?:drug|medication|medicine)[- ]free\b",
+    re.IGNORECASE,
+)
+
+
+def asks_no_medicine(text: str) -> bool:
+    """Whether a query asks for a treatment that is no medicine (_NO_MEDICINE), and no way of
+    taking one ("i dont want pills or injections, any cream trials?" asks for a cream:
+    routes_asked): the trials testing exercises, devices, procedures or programmes and no
+    drug come first (engine._tiers)."""
+    return bool(_NO_MEDICINE.search(text)) and not routes_asked(text)[0]
+
+
 @lru_cache(maxsize=1024)  # engine._tiers asks once per tier it splits
 def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The routes a query asks for and those it refuses ("pills instead of shots": oral,
