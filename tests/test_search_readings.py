@@ -1310,6 +1310,13 @@ def test_criteria_that_turn_pregnant_women_away_as_a_condition_to_meet_count_too
             {"oral"},
             {"infused", "injected"},
         ),
+        # a refusal's list ends with its clause: a route after a comma and other words is asked
+        (
+            "dont want pills or injections, are there cream trials?",
+            {"topical"},
+            {"oral", "injected"},
+        ),
+        ("no pills, shots or creams", set(), {"oral", "injected", "topical"}),
         # a route said of what failed asks for none
         ("my psoriasis creams do nothing anymore", set(), set()),
     ],

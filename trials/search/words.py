@@ -1479,7 +1479,9 @@ _REFUSING_ROUTE = re.compile(
     r"|terrified of|sick of|tired of|fed up with|no more|cant|can'?t|don'?t want|dont want"
     r"|do not want|sin|ni|sans|ohne|kein\w*)\b(?:\s+\w+){0,4}?\s+(?:" + _ANY_ROUTE + r")\b"
     r"(?:\s+(?:" + _ANY_ROUTE + r")\b)*"
-    r"(?:\s*(?:,|\bor\b|\band\b|\bnor\b|\bni\b|\bo\b|\by\b|/)\s*(?:\w+\s+){0,2}?"
+    # … more routes listed: after "or", "and" a word or two may stand between ("or the
+    # shots"), not after a comma ("no pills or injections, are there cream trials": asked)
+    r"(?:(?:\s*(?:,|/)\s*|\s*\b(?:or|and|nor|ni|o|y)\b\s*(?:\w+\s+){0,2}?)"
     r"(?:" + _ANY_ROUTE + r")\b)*"
 )
 
