@@ -23,6 +23,17 @@ def _reference_count(text: str) -> int:
     return TrialFilterSet(data=data, queryset=Trial.objects.all()).qs.count()
 
 
+def _open_to_any_skin(key: str = "ANY-SKIN", excluding: str | None = None) -> None:
+    """A trial open to any skin disease (its conditions say so), whose exclusion criteria
+    name `excluding`."""
+    Trial.objects.create(
+        key=key,
+        record={"criteria": {"exclusion": [excluding]}} if excluding else {},
+        title="Evaluation and treatment of patients with dermatologic diseases",
+        text_terms="Dermatologic Diseases",
+    )
+
+
 @pytest.fixture
 def in_passing():
     """Two trials that name pemphigus and psoriasis only in passing (description, inclusion
@@ -489,18 +500,8 @@ def test_a_group_searched_instead_is_filled_with_the_trials_open_to_any_skin_dis
     """Fewer than FILL_BELOW trials about the group: after them, those open to any skin
     disease, as for a skin disease named ("pemphigus": the blistering diseases' trial, then
     the dermatology protocol), not one that turns away people with pemphigus."""
-    Trial.objects.create(
-        key="ANY-SKIN",
-        record={},
-        title="Evaluation and treatment of patients with dermatologic diseases",
-        text_terms="Dermatologic Diseases",
-    )
-    Trial.objects.create(
-        key="ANY-SKIN-BUT",
-        record={"criteria": {"exclusion": ["Autoimmune blistering diseases"]}},
-        title="Skin samples in dermatologic diseases",
-        text_terms="Dermatologic Diseases",
-    )
+    _open_to_any_skin()
+    _open_to_any_skin("ANY-SKIN-BUT", excluding="Autoimmune blistering diseases")
     result = _run("pemphigus")
     assert [hit.key for hit in result.trials] == ["GROUP-1", "ANY-SKIN"]
     assert result.broader_to == "Autoimmune blistering diseases"
@@ -515,12 +516,7 @@ def test_a_group_searched_instead_is_filled_with_the_trials_open_to_any_skin_dis
 def skin_in_general():
     """A trial open to any skin disease (its conditions say so), one about psoriasis, and one
     that names vitiligo only among its exclusion criteria."""
-    Trial.objects.create(
-        key="ANY-SKIN",
-        record={},
-        title="Evaluation and treatment of patients with dermatologic diseases",
-        text_terms="Dermatologic Diseases",
-    )
+    _open_to_any_skin()
     Trial.objects.create(key="PSO-1", record={}, title="Plaque psoriasis", conditions=["psoriasis"])
     Trial.objects.create(
         key="LASER",
@@ -901,12 +897,7 @@ def test_a_disease_named_by_its_abbreviation_alone_needs_a_trial_tagged_with_it(
         title="Pregabalin after disc surgery",
         text_terms="PG pregabalin",
     )
-    Trial.objects.create(
-        key="ANY-SKIN",
-        record={},
-        title="Evaluation and treatment of patients with dermatologic diseases",
-        text_terms="Dermatologic Diseases",
-    )
+    _open_to_any_skin()
     for typed in ("PG trials", "PG"):
         result = _run(typed)
         assert [hit.key for hit in result.trials] == ["ANY-SKIN"], typed
@@ -940,12 +931,7 @@ def test_the_diagnosis_a_person_gives_comes_before_the_diseases_their_signs_may_
 def test_a_trial_open_to_any_skin_disease_that_turns_the_disease_away_is_not_listed_for_it(
     skin_in_general,
 ):
-    Trial.objects.create(
-        key="ANY-SKIN-BUT",
-        record={"criteria": {"exclusion": ["Vitiligo or any depigmenting disorder"]}},
-        title="Skin samples in dermatologic diseases",
-        text_terms="Dermatologic Diseases",
-    )
+    _open_to_any_skin("ANY-SKIN-BUT", excluding="Vitiligo or any depigmenting disorder")
     result = _run("vitiligo")
     assert [hit.key for hit in result.trials] == ["ANY-SKIN"]
     assert result.broader_to == "skin diseases in general"

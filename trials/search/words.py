@@ -765,15 +765,11 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
     # Strong: a phrase of the vocabulary (people's words, "boils"; several words), signs, or
     # a condition's whole name given as the diagnosis ("derm says its keratoderma"); weak: a
     # single word of a condition's name ("scars").
-    diagnosed = _diagnosed(text)
     if (told := _told(named, text)) and len(told) < len(diseases):
         # The diagnosis the person gives, before the diseases their signs may be ("itchy
         # welts … the allergist says cold urticaria": urticaria, not every itchy disease).
         parts.append((_about(told), FILL_BELOW if len(told) > 1 else 1))
-    strong = [
-        *(g for g in named if _strong(g) or (_named_whole(g) and set(g[0]) & diagnosed)),
-        *described,
-    ]
+    strong = [*(g for g in named if _strong(g) or g in told), *described]
     if strong and len(strong) < len(diseases):
         parts.append((_about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
@@ -1178,12 +1174,13 @@ def conditions_meant(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The conditions (slugs, with their groups' members) a query asks about when it names
     diseases, and their names as typed: all it names (names_diseases), or the diagnosis it
     gives among other diseases (_diagnosis_first); ((), ()) when it names none so."""
-    if not names_diseases(text) and not (_DIAGNOSIS.search(text) and about_parts(text)):
+    only_diseases = names_diseases(text)
+    if not only_diseases and not (_DIAGNOSIS.search(text) and about_parts(text)):
         return (), ()
     kept = _without_negated(text)
     mentions = Vocabulary.default().find(kept, ("condition",))
     meant = _diagnosis_first(kept, mentions)
-    if not names_diseases(text) and len(meant) == len(mentions):
+    if not only_diseases and len(meant) == len(mentions):
         return (), ()
     slugs = tuple(sorted(_with_members({mention.slug for mention in meant})))
     return slugs, tuple(dict.fromkeys(mention.text for mention in meant))
