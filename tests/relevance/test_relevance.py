@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from tests.relevance import scores
 from tests.searching import search_text
 from trials.models import Trial
+from trials.readers.vocabulary import Vocabulary
 from trials.search import cache
 
 # The database is set up for the module only when its tests are marked as using it.
@@ -135,6 +136,26 @@ def _grades(query: dict) -> dict[int, int]:
     return grades
 
 
+LAY_TERMS = Path(__file__).resolve().parents[2] / "trials" / "vocab" / "lay_terms.json"
+
+
+def _vocabulary_names(trial: Trial) -> list[str]:
+    """What the vocabulary calls what a trial is tagged with: its conditions' and drugs' labels
+    and whole synonyms (its search terms hold each of their words once: `_synonym_words`), its
+    drugs' classes' labels ("Biologics"), and the names of the kinds of disease its conditions
+    are ("autoimmune disease" for rheumatoid arthritis: lay_terms.json `categories`)."""
+    vocabulary = Vocabulary.default()
+    terms = [vocabulary.condition(slug) for slug in trial.conditions]
+    terms += [vocabulary.drug(slug) for slug in trial.drugs]
+    terms += [vocabulary.drug_classes.get(slug) for slug in trial.drug_classes]
+    names = [name for term in terms if term for name in (term["label"], *term.get("synonyms", ()))]
+    categories = json.loads(LAY_TERMS.read_text(encoding="utf-8"))["categories"]
+    for category in categories:
+        if set(category.get("conditions", ())) & set(trial.conditions):
+            names += category["say"]
+    return names
+
+
 def _elsewhere(trial: Trial) -> str:
     """Everything a trial says of itself but its exclusion criteria."""
     record = trial.record
@@ -143,6 +164,7 @@ def _elsewhere(trial: Trial) -> str:
     parts = [
         trial.title,
         trial.text_terms,
+        " ".join(_vocabulary_names(trial)),
         record.get("summary"),
         record.get("description"),
         " ".join(criteria.get("inclusion") or []) if split else criteria.get("text"),
