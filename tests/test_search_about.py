@@ -575,6 +575,25 @@ def test_words_of_long_condition_names_that_name_no_disease_alone(word):
     assert not words.names_diseases(word)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "paired pre/post-treatment lesional skin biopsies",  # "post" of "post-inflammatory …"
+        "lesions over 5 cm",  # a Vietnamese name's word, folded
+        "what type of trials may i join",  # "type 1 …", "mày đay" (urticaria)
+        "psoriasis и экзема",  # Russian "and": a word of a Russian name
+        "x v r co",
+    ],
+)
+def test_pieces_and_common_words_of_condition_names_name_no_disease_alone(typed):
+    named = [group for group in words._groups(typed) if words._is_disease(group)]
+    assert {group[0] for group in named} <= {("psoriasis",), ("экзема",)}, named
+    assert not {"post", "cm", "type", "may", "и", "x", "v", "r", "co"} & words._condition_words()
+    # A script whose characters are words keeps its short ones; an abbreviation is its name.
+    assert {"疣", "乾癬"} <= words._condition_words()
+    assert words.names_diseases("dm trials") and words.names_diseases("HS")
+
+
 @pytest.mark.parametrize("typed", ["sjogrens", "raynauds", "behcets"])
 def test_a_possessive_typed_without_its_apostrophe_names_the_disease(typed):
     assert words.names_diseases(typed)

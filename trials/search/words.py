@@ -1211,7 +1211,26 @@ def _condition_words() -> frozenset[str]:
         for name in _full_condition_names()
         for owner in re.findall(r"(\w+)['’]s\b", name)
     }
-    return frozenset(found - _generic_words())
+    conditions = Vocabulary.default().conditions.values()
+    names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
+    whole = {said[0] for name in names if len(said := _words(name)) == 1}  # "DM", "HS"
+    return frozenset(
+        word for word in found - _generic_words() if word in whole or not _fragment(word)
+    )
+
+
+# A script whose one or two characters can be a word ("疣", a wart; "乾癬"), where a short word
+# of another is a piece ("cm", "x", "и": Cyrillic "and"; "प", a Devanagari word's letter left
+# when folding took its vowel signs).
+_WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
+def _fragment(word: str) -> bool:
+    """Whether a word of a condition's name is too short to name a disease alone: one or two
+    characters ("x" of "X-linked", "v" of "class V", "mo" of a Vietnamese name; "5 cm",
+    "psoriasis и экзема" named no disease by them), but in a script whose characters are words.
+    A condition's whole name ("DM", "HS") is no piece."""
+    return len(word) <= 2 and not _WIDE_SCRIPT.fullmatch(word)
 
 
 @cache
