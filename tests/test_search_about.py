@@ -770,6 +770,46 @@ def test_few_trials_about_what_is_named_most_closely_come_before_the_other_disea
     assert _run("lupus").about_first is None
 
 
+def test_few_trials_about_a_disease_named_are_followed_by_those_about_its_group(client):
+    """Relaxed, "… dermatomyositis … hoarse voice" lists the few dermatomyositis trials first,
+    then the trials about the idiopathic inflammatory myopathies, the group dermatomyositis
+    belongs to in the vocabulary (words._groups_of_parents), less those whose exclusion criteria
+    name dermatomyositis; not those few alone."""
+    Trial.objects.create(
+        key="DM-1",
+        record={},
+        title="A new drug for dermatomyositis",
+        conditions=["dermatomyositis"],
+        text_terms="Dermatomyositis",
+    )
+    for number in range(3):
+        Trial.objects.create(
+            key=f"IIM-{number}",
+            record={},
+            title=f"Muscle strength study {number}",
+            conditions=["idiopathic-inflammatory-myopathies"],
+            text_terms="Idiopathic inflammatory myopathies",
+        )
+    Trial.objects.create(
+        key="IIM-NOT-DM",  # turns away whom the search is for
+        record={"criteria": {"exclusion": ["Adults with dermatomyositis"]}},
+        title="Muscle strength study for polymyositis",
+        conditions=["idiopathic-inflammatory-myopathies"],
+        text_terms="Idiopathic inflammatory myopathies",
+    )
+    Trial.objects.create(key="VOICE", record={}, title="Hoarse voice in singers")
+    typed = "my husband has dermatomyositis and a hoarse voice, any research?"
+    result = _run(typed)
+    keys = [hit.key for hit in result.trials]
+    first = result.about_first  # DM-1 and the seeds' dermatomyositis trials
+    assert result.relaxed and first and "DM-1" in keys[:first]
+    assert all("dermatomyositis" in hit.trial.conditions for hit in result.trials[:first])
+    assert set(keys[first:]) == {"IIM-0", "IIM-1", "IIM-2"}  # not the singers, nor IIM-NOT-DM
+    assert _reference_count(typed) == result.count  # exports and feeds alike
+    page = client.get("/", {"q": typed}).content.decode()
+    assert "trials about the other diseases it names or the groups they belong to" in page
+
+
 def test_trials_tagged_with_a_condition_named_come_before_those_with_its_words():
     """ "cutaneous lupus": a trial tagged cutaneous lupus before one whose title has both words
     from two other diseases (a transplant trial for systemic lupus and cutaneous vasculitis)."""

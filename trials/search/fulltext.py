@@ -89,7 +89,18 @@ def _about_lists(index: FacetIndex, text: str) -> tuple[np.ndarray, np.ndarray] 
     rows = about_rows(chosen)  # from the cache: about_listed read it
     if widest is None:
         return rows, rows
-    return rows, np.union1d(rows, about_rows(widest)).astype(rows.dtype, copy=False)
+    after = np.setdiff1d(about_rows(widest), rows)
+    if len(after) and (named := words.condition_names_pattern(text)):
+        # Not those it is filled with that turn away whom it is about (a lupus trial excluding
+        # lupus nephritis after "anti-CD40L mAb proliferative LN"), as the trials open to any
+        # skin disease are not (engine._general_filled).
+        from trials.search.engine import _excluding  # the engine reads this module
+
+        mask = np.zeros(index.row_count, bool)
+        mask[after] = True
+        mask[_excluding(index, named, mask)] = False
+        after = np.flatnonzero(mask)
+    return rows, np.union1d(rows, after).astype(rows.dtype, copy=False)
 
 
 def skin_in_general_rows(index: FacetIndex) -> np.ndarray:

@@ -117,14 +117,17 @@ def _skin_general(matching, value: str):
 def _general_trials(value: str):
     """The trials open to skin diseases in general (words.skin_in_general), less those whose
     exclusion criteria name the diseases `value` names."""
-    general = Trial.objects.filter(search=_search_query(words.skin_in_general()[1]))
-    if named := words.condition_names_pattern(value):
-        general = general.exclude(
-            pk__in=RawSQL(
-                "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s", [named]
-            )
-        )
-    return general
+    general = Q(search=_search_query(words.skin_in_general()[1]))
+    return Trial.objects.filter(general, *_welcoming(value))
+
+
+def _welcoming(value: str) -> tuple[Q, ...]:
+    """Not the trials whose exclusion criteria name the diseases `value` names (engine:
+    _excluding with words.condition_names_pattern); () when it names none."""
+    if not (named := words.condition_names_pattern(value)):
+        return ()
+    sql = "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s"
+    return (~Q(pk__in=RawSQL(sql, [named])),)  # noqa: S611 - a constant statement, bound
 
 
 def _with_general(qs, matching, value: str):
@@ -183,7 +186,10 @@ def _relaxed(value: str) -> Q:
     if (listed := words.about_listed(value, _found)) is not None:
         chosen, widest = listed
         match = Q(search=_search_query(chosen))
-        return match if widest is None else match | Q(search=_search_query(widest))
+        if widest is None:
+            return match
+        # Those it is filled with, less those that turn away whom it is about (the engine).
+        return match | Q(Q(search=_search_query(widest)), *_welcoming(value))
     if words.about_parts(value):
         return Q(pk__in=[])
     return Q(search=_text_query(value, relaxed=True))

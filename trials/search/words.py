@@ -863,8 +863,9 @@ def about_listed(
 ) -> tuple[TextQuery, TextQuery | None] | None:
     """The about part relaxed matching lists (about_choice) and, when it matches fewer than
     FILL_BELOW trials, the trials about any disease the query names whole (_named_whole: not
-    "scars" of "leaving scars"), which join the list after them (fulltext.about_first); None
-    when no part matches any trial."""
+    "scars" of "leaving scars") or about the groups of those it names (_groups_of_parents),
+    which join the list after them (fulltext.about_first, less those whose exclusion criteria
+    name the diseases); None when no part matches any trial."""
     if (chosen := about_choice(text, found)) is None:
         return None
     named, described = _diseases(text) or ((), ())
@@ -882,10 +883,28 @@ def about_listed(
     else:
         whole = [group for group in named if _named_whole(group)]
     whole += list(described)
+    whole += [group for group in _groups_of_parents(text) if group not in whole]
     wider = _about(whole, " | ")
     if len(whole) < 2 or wider == chosen or found(chosen) >= FILL_BELOW:
         return chosen, None
     return chosen, wider
+
+
+def _groups_of_parents(text: str) -> list[Group]:
+    """The groups of the names of the groups the conditions `text` names belong to in the
+    vocabulary ("lupus nephritis": systemic lupus erythematosus, with its members), each read as
+    one group (not "Graft-versus-host disease", read as its words: "graft" alone is no
+    disease)."""
+    vocabulary = Vocabulary.default()
+    parents = {
+        (vocabulary.condition(m.slug) or {}).get("parent")
+        for m in vocabulary.find(text, ("condition",))
+    }
+    found = []
+    for slug in sorted(parents - {None}):
+        if len(groups := needed(_groups(vocabulary.condition(slug)["label"]))) == 1:
+            found += groups
+    return found
 
 
 def _singular(word: str) -> str:

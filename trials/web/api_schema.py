@@ -297,7 +297,9 @@ _SEARCH = {
                 "`relaxed`, and fewer than 10 trials were about what `q` names most closely "
                 "(the diseases it names together, or those it names by a phrase or describes): "
                 "this many, listed first; after them, and in `count`, trials about one of the "
-                "other diseases it names. Null when the list was not filled so."
+                "other diseases it names or the groups they belong to in the vocabulary "
+                "(lupus nephritis: systemic lupus erythematosus). Null when the list was not "
+                "filled so."
             ),
         },
         "understood": {
