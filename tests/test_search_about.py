@@ -600,16 +600,21 @@ def test_a_possessive_typed_without_its_apostrophe_names_the_disease(typed):
     assert words.names_diseases(f"{typed} trial")
 
 
-def test_a_groups_name_finds_its_members_trials():
-    """The name "myositis" (idiopathic inflammatory myopathies) finds the dermatomyositis
-    trials, whose text never says "myositis" as a word."""
-    Trial.objects.create(
+def _dermatomyositis_trial() -> Trial:
+    """A trial tagged with dermatomyositis, its title and terms saying so."""
+    return Trial.objects.create(
         key="DM-1",
         record={},
         title="A new drug for dermatomyositis",
         conditions=["dermatomyositis"],
         text_terms="Dermatomyositis",
     )
+
+
+def test_a_groups_name_finds_its_members_trials():
+    """The name "myositis" (idiopathic inflammatory myopathies) finds the dermatomyositis
+    trials, whose text never says "myositis" as a word."""
+    _dermatomyositis_trial()
     Trial.objects.create(key="PSO-1", record={}, title="Plaque psoriasis", conditions=["psoriasis"])
     found = {hit.key for hit in _run("myositis").trials}
     assert "DM-1" in found and "PSO-1" not in found
@@ -775,13 +780,7 @@ def test_few_trials_about_a_disease_named_are_followed_by_those_about_its_group(
     then the trials about the idiopathic inflammatory myopathies, the group dermatomyositis
     belongs to in the vocabulary (words._groups_of_parents), less those whose exclusion criteria
     name dermatomyositis; not those few alone."""
-    Trial.objects.create(
-        key="DM-1",
-        record={},
-        title="A new drug for dermatomyositis",
-        conditions=["dermatomyositis"],
-        text_terms="Dermatomyositis",
-    )
+    _dermatomyositis_trial()
     for number in range(3):
         Trial.objects.create(
             key=f"IIM-{number}",
