@@ -940,6 +940,8 @@ def test_someone_who_wants_no_medicine_is_shown_the_trials_testing_none_first():
     assert _run(typed).trials[0].key == "EXERCISE"
     assert words.asks_no_medicine("lupus studies that are not drug trials")
     assert words.asks_no_medicine("non-drug eczema study")
+    assert words.asks_no_medicine("RA studies that dont involve taking drugs? like exercise")
+    assert not words.asks_no_medicine("my eczema does not respond to drugs")
     refusing = "i dont want pills or injections, are there any cream or ointment trials?"
     assert not words.asks_no_medicine(refusing)
     assert not words.asks_no_medicine("rheumatoid arthritis hand study")

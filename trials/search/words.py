@@ -1561,9 +1561,11 @@ def asks_healthy_volunteers(text: str) -> bool:
 
 
 # A person who wants a treatment that is no medicine ("something other than more pills -
-# exercises, an app", "non-drug studies", "lupus studies that are not drug trials").
+# exercises, an app", "non-drug studies", "lupus studies that are not drug trials", "studies
+# that dont involve taking drugs").
 _NO_MEDICINE = re.compile(
-    r"\b(?:other than|instead of|rather than|besides|not|no|without|(?:do not|don'?t|dont) want)"
+    r"\b(?:other than|instead of|rather than|besides|not|no|without|(?:do not|don'?t|dont"
+    r"|does not|doesn'?t|doesnt) (?:want|involve|use|require|need|include|mean|rely on))"
     r"\s+(?:(?:more|any|new|the|taking|just|a)\s+)?(?:pills?|tablets?|drugs?|medicines?"
     r"|medications?|meds)\b|\bnon[- ]?(?:drug|pharmacological|medication|medicine)s?\b"
     r"|\b(?:drug|medication|medicine)[- ]free\b",
