@@ -910,6 +910,24 @@ def test_a_search_for_a_teenager_ranks_the_trials_that_take_one_first(db):
     assert _keys(_search({"q": "eczema for my son"}))[0] == "YOUNGER"
 
 
+def test_a_search_for_someone_past_bearing_children_lists_pregnancy_trials_last(db):
+    """ "my mom is 72 and has lupus": a pregnancy registry takes women 18 and over, and ranks
+    best on its words, but she cannot join it; nor can older adults. A younger woman's search
+    keeps the order of the words."""
+    for key, title in [
+        ("REGISTRY", "Lupus lupus lupus in pregnancy registry"),
+        ("HEART-BLOCK", "Preventing fetal heart block in lupus lupus"),
+        ("TRIAL", "A study of lupus"),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, min_age=18, sex=Sex.FEMALE)
+    mine = {"REGISTRY", "HEART-BLOCK", "TRIAL"}
+    for params in ({"q": "my mom is 72 and has lupus"}, {"q": "lupus", "age_group": "older_adult"}):
+        found = [key for key in _keys(_search(params)) if key in mine]
+        assert found == ["TRIAL", "REGISTRY", "HEART-BLOCK"], params
+    younger = [key for key in _keys(_search({"q": "lupus", "age": "30"})) if key in mine]
+    assert younger[-1] == "TRIAL"
+
+
 def test_a_search_for_one_sex_ranks_the_trials_for_it_only_first(db):
     """The women-only trial ranks lower on its words; a search for women lists it first, then
     those for all; the men-only one is not open to women. A search for both sexes, or none,

@@ -91,6 +91,11 @@ YOUNG_ONLY_MAX_AGE = 21
 TEEN_AGES = (13, 17)
 # The age from which a trial takes no child (the age group `child` is under it: facets.py).
 ADULT_AGE = 18
+# From this age a search said with one ("my mom is 72 and has lupus") lists the trials about
+# pregnancy (PREGNANCY_TITLE: registries, heart block in the unborn) after the others: past it
+# no one joins them, though their ages often say "18 and over".
+PAST_PREGNANCY_AGE = 55
+PREGNANCY_TITLE = r"pregnan|gestation|\yfetal|\yfoetal|neonatal|postpartum|in utero|\yunborn"
 # A query finding this few trials is checked for typos (see _suggestion).
 SUGGEST_BELOW = 2
 SORTS = ("relevance", *SORT_COLUMNS, "distance")
@@ -443,9 +448,11 @@ def _class_filled(
 
 # What _saying looks in: a record's exclusion criteria; its interventions and arms (how a
 # treatment is given); its exclusion criteria, or any of its criteria for a second pattern
-# (what it turns away: words.EXCLUDED_CIRCUMSTANCES). One statement each.
+# (what it turns away: words.EXCLUDED_CIRCUMSTANCES); its title (PREGNANCY_TITLE). One
+# statement each.
 _EXCLUSION, _TREATMENTS, _TURNED_AWAY = "exclusion", "treatments", "turned away"
 _FACILITY, _HEALTHY, _NO_MEDICINE = "facility", "healthy volunteers", "no medicine"
+_TITLE = "title"
 # A record's interventions as jsonb prints them: a treatment that is no medicine, a medicine.
 _NOT_MEDICINES = '"type": "(BEHAVIORAL|DEVICE|PROCEDURE|RADIATION)"'
 _MEDICINES = '"type": "(DRUG|BIOLOGICAL|GENETIC|COMBINATION_PRODUCT|DIETARY_SUPPLEMENT)"'
@@ -457,6 +464,7 @@ _SAYING = {
     _HEALTHY: (
         "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->>'healthy_volunteers' ~* %s"
     ),
+    _TITLE: "SELECT id FROM trials_trial WHERE id = ANY(%s) AND title ~* %s",
     _FACILITY: (
         "SELECT DISTINCT trial_id FROM trials_site WHERE trial_id = ANY(%s) AND facility ~* %s"
     ),
@@ -776,6 +784,12 @@ def _tiers(
         found = _saying(index, _NO_MEDICINE, (_NOT_MEDICINES, _MEDICINES), everything)
         treated[found] = True
         tiers = [tier & part for tier in tiers for part in (treated, ~treated)]
+    if few and _past_pregnancy(query):
+        # Someone past bearing children ("my mom is 72", "lupus in the elderly"): the trials
+        # about pregnancy last.
+        pregnancy = np.zeros_like(everything)
+        pregnancy[_saying(index, _TITLE, PREGNANCY_TITLE, everything)] = True
+        tiers = [tier & part for tier in tiers for part in (~pregnancy, pregnancy)]
     asked, refused = words.routes_asked(query.q) if query.q else ((), ())
     if (asked or refused) and few:
         # How the treatment is taken ("pills instead of shots", "a cream for discoid lupus"):
@@ -818,6 +832,14 @@ def _tiers(
         every = np.logical_and.reduce([index.facet_mask("phase", [phase]) for phase in combined])
         tiers = [tier & part for tier in tiers for part in (every, ~every)]
     return tiers
+
+
+def _past_pregnancy(query: Query) -> bool:
+    """Whether a search is for someone past bearing children: an age said from
+    PAST_PREGNANCY_AGE, or older adults (age_group) alone."""
+    if query.age is not None:
+        return query.age >= PAST_PREGNANCY_AGE
+    return list(query.facets.get("age_group", ())) == ["older_adult"]
 
 
 def _combined_phases(query: Query) -> tuple[str, ...]:
