@@ -1194,6 +1194,29 @@ def test_how_far_and_areas_are_read_with_the_place(typed, read, rest):
 @pytest.mark.parametrize(
     ("typed", "read"),
     [
+        # where the person lives, mid-sentence, before the rest of what they say
+        (
+            "I live in Taichung, Taiwan and have had bad eczema since I was a kid. any trial?",
+            [("near", "Taichung, Taiwan")],
+        ),
+        ("i live in boston and have eczema", [("near", "boston")]),
+        ("I'm from Mobile and have lupus", [("near", "Mobile")]),
+        ("we are based in Germany and have dermatomyositis", [("country", "DE")]),
+        ("I live in PA and have psoriasis, any trials?", [("region", "Pennsylvania")]),
+        ("Ich wohne in Köln und habe Schuppenflechte", [("near", "Köln")]),
+        # a place said at a clause's end first; lower-case words no town
+        ("I live in Boston but want lupus trials near Denver", [("near", "Denver")]),
+        ("i live in fear of my psoriasis flaring", []),
+        ("living in pain with hidradenitis", []),
+    ],
+)
+def test_where_a_person_lives_is_read_wherever_it_is_said(typed, read):
+    assert _read(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
         # a full stop of an abbreviation ends no clause (read "St" as Sète, France)
         ("eczema in St. Louis", []),
         ("lupus in N.Y.", []),

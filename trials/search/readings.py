@@ -1024,6 +1024,63 @@ def city_and_state(words: Words) -> Iterator[Reading]:
 _PLACE_WORDS = {"near", "around", "in"}
 
 
+# Words saying where a person lives, anywhere in the query ("I live in Taichung, Taiwan and
+# have had eczema since I was a kid", "we're based in Leeds, any trials?"), in the languages
+# the vocabulary knows diseases in (folded: "j'habite à Lyon" is "habite a").
+_RESIDENCE_WORDS = {
+    ("live", "in"), ("living", "in"), ("lives", "in"), ("reside", "in"), ("residing", "in"),
+    ("based", "in"), ("located", "in"), ("moved", "to"), ("m", "from"), ("im", "from"),
+    ("am", "from"), ("re", "from"),
+    ("wohne", "in"), ("leben", "in"), ("vivo", "en"), ("vivimos", "en"), ("vivo", "em"),
+    ("moro", "em"), ("habite", "a"), ("vivo", "a"),
+}  # fmt: skip
+# The most words a place said so has ("Rio de Janeiro, Brazil": 4).
+RESIDENCE_WORDS_MAX = 4
+
+
+def residence(words: Words) -> Iterator[Reading]:
+    """ "I live in Taichung, Taiwan and have bad eczema", "we live in Texas and my son has
+    lupus" -> near=Taichung, Taiwan; region=Texas: the place after words saying where the
+    person lives (_RESIDENCE_WORDS), wherever they stand, when no rule read a place at a
+    clause's end: the longest run of words (RESIDENCE_WORDS_MAX, commas between) naming a
+    country, a US state or a place the place parser knows as one. Words in lower case as
+    `place` reads them ("i live in boston", not "i live in fear")."""
+    from trials.search import places, regions
+
+    if words.read & set(PLACE_READ):
+        return
+    count = len(words.tokens)
+    for start in range(count - 2):
+        trigger = (words.folded(start), words.folded(start + 1))
+        if trigger not in _RESIDENCE_WORDS:
+            continue
+        first = start + 2
+        for last in range(min(first + RESIDENCE_WORDS_MAX, count) - 1, first - 1, -1):
+            if any(p in words.taken or p in words.in_conditions for p in range(first, last + 1)):
+                continue
+            gaps = (
+                words.text[words.tokens[p][3] : words.tokens[p + 1][2]] for p in range(first, last)
+            )
+            if any(gap.strip() not in ("", ",") for gap in gaps):
+                continue
+            text = words.said(first, last)
+            if text == text.lower() and not _a_town_in_lower_case(text, False):
+                continue
+            spans = words.spans(range(start, last + 1))
+            said = words.said(start, last)
+            if code := _country_code(text):
+                yield Reading("country", code, said, spans)
+                return
+            if (_state_name(text) or _state_code_written(text)) and (
+                state := regions.named(text) or regions.state(text)
+            ):
+                yield Reading("region", state.name, said, spans)
+                return
+            if isinstance(places.locate(text), places.Place):
+                yield Reading("near", text, said, spans)
+                return
+
+
 # A city named first ("tokyo psoriasis") has at least this many people: a smaller town's name
 # there is as often a word ("Mobile app for eczema", "Reading about lupus").
 FIRST_CITY = 500_000
@@ -1441,6 +1498,7 @@ RULES: list[Rule] = [
     _in_clauses(city_and_state),  # before states: "Houston, Texas" is the city
     _in_clauses(us_state),  # after places: "in New York" is the city
     native_place,
+    residence,  # only where no rule above read a place
     place_first,  # only where no rule above read a place
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
