@@ -910,6 +910,34 @@ def test_a_search_for_a_teenager_ranks_the_trials_that_take_one_first(db):
     assert _keys(_search({"q": "eczema for my son"}))[0] == "YOUNGER"
 
 
+def test_the_trials_testing_a_treatment_named_come_before_those_saying_its_words(db):
+    """ "tnf blocker studies for kids": the children's study that only measures TNF ranks
+    first by age and words; the one testing a TNF blocker comes first. A background
+    treatment ("steroid-sparing") orders nothing."""
+    Trial.objects.create(
+        key="TESTED",
+        record={},
+        title="Etanercept, a TNF blocker, in arthritis",
+        drugs=["etanercept"],
+        drug_classes=["tnf-inhibitors"],
+        min_age=4,
+        max_age=30,
+    )
+    Trial.objects.create(
+        key="SAYS", record={}, title="TNF blocker and TNF blocker levels in fevers", max_age=17
+    )
+    Trial.objects.create(
+        key="STEROID",
+        record={},
+        title="Steroid sparing in lupus",
+        drugs=["prednisone"],
+        drug_classes=["corticosteroids"],
+    )
+    Trial.objects.create(key="SPARING", record={}, title="Lupus lupus: steroid-sparing, sparing")
+    assert _keys(_search({"q": "tnf blocker studies for kids"})) == ["TESTED", "SAYS"]
+    assert _keys(_search({"q": "steroid-sparing lupus"}))[0] == "SPARING"
+
+
 def test_a_search_for_someone_past_bearing_children_lists_pregnancy_trials_last(db):
     """ "my mom is 72 and has lupus": a pregnancy registry takes women 18 and over, and ranks
     best on its words, but she cannot join it; nor can older adults. A younger woman's search

@@ -712,7 +712,8 @@ def _tiers(
     query names most closely first (a list filled with those about its other diseases:
     fulltext.about_first), then those meeting the filters read from the words (a search filled
     without them: _read_filled), then those with
-    every word (a filled query: words.FILL_BELOW), then for a children's search by age
+    every word (a filled query: words.FILL_BELOW), then those tagged with the conditions it
+    names, those testing the treatments it names, then for a children's search by age
     (YOUNG_ONLY_MAX_AGE), then for a search for one sex the trials for it only."""
     if about_first is not None:
         return [
@@ -744,6 +745,15 @@ def _tiers(
             tagged = index.facet_mask("condition", sorted(parents - {None}))
         if (everything & tagged).any():
             tiers = [everything & tagged, everything & ~tagged]
+    if query.q and any(treatments := _treatments_named(query.q)):
+        # … and within them, the trials testing a drug or drug class it names before those
+        # that only say its words ("tnf blocker studies for kids": not a children's study
+        # of autoinflammatory diseases that says TNF).
+        tested = index.facet_mask("drug", treatments[0]) | index.facet_mask(
+            "drug_class", treatments[1]
+        )
+        if (everything & tested).any():
+            tiers = [tier & part for tier in tiers for part in (tested, ~tested)]
     few = int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX
     if query.q and few and (pattern := words.institution_pattern(query.q)):
         # An institution said ("lupus research at Johns Hopkins"): the trials with a site
@@ -832,6 +842,22 @@ def _tiers(
         every = np.logical_and.reduce([index.facet_mask("phase", [phase]) for phase in combined])
         tiers = [tier & part for tier in tiers for part in (every, ~every)]
     return tiers
+
+
+def _treatments_named(text: str) -> tuple[list[str], list[str]]:
+    """The drugs and classes a query names (words.named_treatments) but background ones
+    (_BACKGROUND: "steroid-sparing", "hydroxychloroquine havent worked" say what the person
+    takes or took, not what they want tested)."""
+    drugs, classes = words.named_treatments(text)
+    vocabulary = Vocabulary.default()
+    return (
+        [
+            slug
+            for slug in drugs
+            if not set((vocabulary.drug(slug) or {}).get("classes", ())) & _BACKGROUND
+        ],
+        [slug for slug in classes if slug not in _BACKGROUND],
+    )
 
 
 def _past_pregnancy(query: Query) -> bool:

@@ -1441,6 +1441,23 @@ def named_conditions(text: str) -> tuple[str, ...]:
     return tuple(sorted(_with_members(named)))
 
 
+@lru_cache(maxsize=1024)
+def named_treatments(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The drugs and drug classes (slugs) a query names as wanted, as (drugs, classes): not
+    negated ("not methotrexate"), nor refused (`refused`: "anything but steroids")."""
+    if has_exact_syntax(text):
+        return (), ()
+    drugs: dict[str, None] = {}
+    classes: dict[str, None] = {}
+    for mention in Vocabulary.default().find(_without_negated(text), ("drug", "class")):
+        (classes if mention.kind == "class" else drugs)[mention.slug] = None
+    not_wanted = refused(text)
+    return (
+        tuple(slug for slug in drugs if slug not in not_wanted[0]),
+        tuple(slug for slug in classes if slug not in not_wanted[1]),
+    )
+
+
 # A drug class a query naming only drugs is filled with (same_class): at most this many
 # drugs ("biologics", 68, and "interleukin inhibitors", 32, say too little of a drug).
 SAME_CLASS_MAX = 20
