@@ -198,3 +198,43 @@ def test_a_drug_whose_class_has_too_many_other_trials_is_not_filled(monkeypatch)
     result = search_text("infliximab")
     assert [hit.key for hit in result.trials] == ["INFLIXIMAB"] and result.class_first is None
     assert _reference_keys("infliximab") == {"INFLIXIMAB"}
+
+
+def test_a_sentence_few_trials_about_its_skin_disease_suit_is_filled_with_those_open_to_any(client):
+    """ "my dad is 68 and his eczema …": no trial has every word; of the ten eczema trials one
+    takes a man of 68. After it, the trial open to any skin disease, then the others with
+    some of the words (one untagged); the page, the API and the reference alike.
+    With the trials about his disease's kin enough ("lupus rash": systemic lupus's), none."""
+    for key, title, conditions, max_age in [
+        ("AD-ADULT", "Eczema in adults", ["atopic-dermatitis"], None),
+        *((f"AD-CHILD-{n}", "Eczema in children", ["atopic-dermatitis"], 12) for n in range(9)),
+        ("UNTAGGED", "Eczema: sleep and itch in eczema", [], None),
+        ("DERM", "Evaluation and Treatment of Patients With Dermatologic Diseases", [], None),
+    ]:
+        Trial.objects.create(
+            key=key, record={}, title=title, conditions=conditions, max_age=max_age
+        )
+    typed = "my dad is 68 and his eczema is bad, red itchy patches on his arms and back. any trial?"
+    result = search_text(typed)
+    assert [hit.key for hit in result.trials] == ["AD-ADULT", "DERM", "UNTAGGED"]
+    assert result.relaxed and result.general_first == 1
+    assert _reference_keys(typed) == {"AD-ADULT", "DERM", "UNTAGGED"}
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "1 trial about the diseases it names is listed first" in html
+    assert "after it, trials open to skin diseases in general, then any others" in html
+    assert client.get("/api/trials/", {"q": typed}).json()["general_first"] == 1
+    for number in range(words.FILL_BELOW):
+        Trial.objects.create(
+            key=f"SLE-{number}",
+            record={},
+            title="Systemic lupus erythematosus",
+            conditions=["systemic-lupus-erythematosus"],
+        )
+    Trial.objects.create(
+        key="CLE", record={}, title="Lupus rash", conditions=["cutaneous-lupus-erythematosus"]
+    )
+    typed = "my lupus rash keeps coming back"
+    result = search_text(typed)
+    assert result.relaxed and result.general_first is None
+    assert "DERM" not in {hit.key for hit in result.trials}
+    assert "DERM" not in _reference_keys(typed)

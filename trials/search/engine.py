@@ -378,6 +378,15 @@ def _match(query: Query) -> _Matched:
     read_first, read_met = None, ()
     if (wider := _read_filled(index, query, masks, everything)) is not None:
         masks, read_first, everything, read_met = wider[0], everything, wider[1], wider[2]
+    # Within the filters as kept (_read_filled may have widened them).
+    if (
+        relaxed
+        and general_first is None
+        and about_listed is None
+        and not broader_from
+        and (general_first := _general_after_named(index, query.q, masks)) is not None
+    ):
+        everything = _combine(index, masks)
     return _Matched(
         index,
         query,
@@ -428,6 +437,33 @@ def _general_filled(
         return None
     masks["q"] = strict | more
     return strict
+
+
+def _general_after_named(
+    index: FacetIndex, text: str, masks: dict[str, np.ndarray]
+) -> np.ndarray | None:
+    """When no trial has every word of a query that names skin diseases ("my dad is 68 and his
+    eczema has gotten really bad … trials that take people his age?") and fewer than
+    words.FILL_BELOW of the trials with some of them, within the filters, are tagged with
+    those diseases, their groups or kin (words.skin_kin: "my lupus rash": systemic lupus
+    too), the trials open to skin diseases in general join the match as _general_filled's
+    do: listed after those, before the trials with only its other words (_ranked: not back
+    surgery trials through "back"). The rows tagged so are returned; None when not filled
+    so."""
+    if not (kin := words.skin_kin(text)):
+        return None
+    about = index.facet_mask("condition", list(kin)) & masks["q"]
+    if not 0 < int(np.count_nonzero(about & _combine(index, masks))) < words.FILL_BELOW:
+        return None
+    more = np.zeros(index.row_count, bool)
+    more[skin_in_general_rows(index)] = True
+    more &= ~about & index.alive
+    if more.any() and (pattern := words.condition_names_pattern(text)):
+        more[_excluding(index, pattern, more)] = False  # turning away those who have them
+    if not more.any():
+        return None
+    masks["q"] = masks["q"] | more
+    return about
 
 
 def _class_filled(
@@ -1051,8 +1087,12 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
     )
     if (named := matched.general_first) is not None:
         # The trials open to any skin disease after all those matching the diseases named,
-        # whatever else orders them (a status, a place read from the words).
-        tiers = [tier & part for part in (named, ~named) for tier in tiers]
+        # whatever else orders them (a status, a place read from the words); then any others
+        # (_general_after_named: those with only a relaxed query's other words).
+        general = np.zeros(index.row_count, bool)
+        general[skin_in_general_rows(index)] = True
+        parts = (named, ~named & general, ~named & ~general)
+        tiers = [tier & part for part in parts for tier in tiers]
     tiers = _turned_away_last(index, query, matched.everything, tiers)
     coverage = None
     if matched.relaxed or matched.all_words is not None:

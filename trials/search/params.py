@@ -179,6 +179,14 @@ def _untagged(text: str) -> bool:
     )
 
 
+def _about_unfilled(value: str) -> bool:
+    """Whether a relaxed list is not filled with the trials about other diseases it names
+    (words.about_listed: none, or the part chosen alone), as engine._general_after_named
+    asks."""
+    listed = words.about_listed(value, _found)
+    return listed is None or listed[1] is None
+
+
 def _relaxed(value: str) -> Q:
     """The relaxed match of `value` (fulltext.text_rows): the trials about the diseases it
     names or describes among other words when some are (none when none is; with the trials
@@ -239,7 +247,13 @@ class TrialFilterSet(django_filters.FilterSet):
         model = Trial
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, read_words: bool = True, **kwargs) -> None:
+    def __init__(
+        self, data=None, *args, read_words: bool = True, general: bool = True, **kwargs
+    ) -> None:
+        # `general`: whether a relaxed list is filled with the trials open to skin diseases in
+        # general (_general_after); not by the wider search filter_queryset makes, which
+        # `filter_queryset` fills itself.
+        self.general = general
         # The words of `q` read as filters (readings.py), as parse() reads them for the engine.
         self.understood: tuple[Reading, ...] = ()
         if read_words and isinstance(data, QueryDict):
@@ -257,17 +271,47 @@ class TrialFilterSet(django_filters.FilterSet):
         """The engine's match (engine._read_filled): a failure, place or status read from the
         words that fewer than words.FILL_BELOW trials meet is left out when more trials have the
         words (the engine lists those that meet it first)."""
+        self.general_after: str | None = None
         filtered = super().filter_queryset(queryset)
+        data = self.data
         read = {reading.parameter for reading in self.understood} & set(readings.READ_FILLED)
-        if not read or not self.form.cleaned_data.get("q") or self.errors:
-            return filtered
-        if filtered[: words.FILL_BELOW].count() >= words.FILL_BELOW:
-            return filtered
-        data = self.data.copy()
-        for name in read:
-            data.pop(name, None)
-        wider = TrialFilterSet(data, queryset=queryset, read_words=False).qs
-        return wider if wider.count() > filtered.count() else filtered
+        if (
+            read
+            and self.form.cleaned_data.get("q")
+            and not self.errors
+            and filtered[: words.FILL_BELOW].count() < words.FILL_BELOW
+        ):
+            data = self.data.copy()
+            for name in read:
+                data.pop(name, None)
+            wider = TrialFilterSet(data, queryset=queryset, read_words=False, general=False).qs
+            if wider.count() > filtered.count():
+                filtered = wider
+            else:
+                data = self.data
+        if (
+            self.general
+            and self.general_after
+            and (general := self._general_after(queryset, filtered, data)) is not None
+        ):
+            filtered = queryset.filter(Q(pk__in=filtered.values("pk")) | Q(pk__in=general))
+        return filtered
+
+    def _general_after(self, queryset, filtered, data):
+        """The engine's skin fill of a relaxed list (engine._general_after_named): when fewer
+        than words.FILL_BELOW of the trials `filtered` (the filters with the relaxed words)
+        are about the skin diseases the words name or their kin (words.skin_kin), the pks of
+        the trials open to skin diseases in general that meet the other filters, less those
+        whose exclusion criteria name the diseases; None otherwise."""
+        value = self.general_after
+        kin = words.skin_kin(value)
+        about = filtered.filter(conditions__overlap=list(kin)) if kin else filtered.none()
+        if not 0 < about[: words.FILL_BELOW].count() < words.FILL_BELOW:
+            return None
+        data = data.copy()
+        data.pop("q", None)
+        others = TrialFilterSet(data, queryset=queryset, read_words=False).qs
+        return others.filter(pk__in=_general_trials(value).values("pk")).values("pk")
 
     def filter_facet(self, qs, name, value):
         # django-filter passes the field name, which is the facet's name.
@@ -315,6 +359,8 @@ class TrialFilterSet(django_filters.FilterSet):
                     and not relaxed.filter(pk__in=wider).exists()
                 ):
                     return qs.filter(pk__in=wider)  # other diseases' trials (engine)
+                if _skin_general(relaxed, value) is None and _about_unfilled(value):
+                    self.general_after = value  # filter_queryset, within the other filters
                 return _with_general(qs, relaxed, value)
             return qs.filter(pk__in=_broader(value))
         if found < words.FILL_BELOW and words.fills(value):

@@ -1425,6 +1425,32 @@ def _with_members(named: set[str]) -> set[str]:
 
 
 @lru_cache(maxsize=1024)
+def skin_kin(text: str) -> tuple[str, ...]:
+    """When every condition a query names is a skin disease (named_conditions, conditions.json
+    `skin`), those (slugs), their groups and the groups' members, and the conditions whose
+    labels have a word of their names as said that names a disease alone (_condition_words:
+    "my lupus rash": systemic lupus erythematosus, lupus nephritis); () otherwise. The trials
+    about them come before those open to skin diseases in general in a relaxed list
+    (engine._general_after_named)."""
+    named = named_conditions(text)
+    conditions = Vocabulary.default().conditions
+    if not named or not all(conditions.get(slug, {}).get("skin") for slug in named):
+        return ()
+    groups = {conditions[slug].get("parent") for slug in named if slug in conditions} - {None}
+    said = {
+        word
+        for mention in Vocabulary.default().find(_without_negated(text), ("condition",))
+        for word in _words(mention.text)
+    } & _condition_words()
+    kin = {
+        slug
+        for slug, condition in conditions.items()
+        if condition.get("parent") in groups or said & set(_words(condition["label"]))
+    }
+    return tuple(sorted({*named, *groups, *kin}))
+
+
+@lru_cache(maxsize=1024)
 def named_conditions(text: str) -> tuple[str, ...]:
     """The vocabulary's conditions (slugs) a query names by a name or synonym, with the
     conditions of their group ("myositis": dermatomyositis, polymyositis)."""

@@ -276,9 +276,11 @@ _SEARCH = {
         "general_first": {
             "type": ["integer", "null"],
             "description": (
-                "`q` names skin diseases, and fewer than 10 trials matched it: this many "
-                "(within the other filters), listed first; after them, and in `count`, the "
-                "trials open to skin diseases in general. Null when the list was not filled so."
+                "`q` names skin diseases, and fewer than 10 trials matched it (or, when no "
+                "trial had every word, fewer than 10 of those with some of them are about the "
+                "diseases, their groups or kin): this many (within the other filters), listed "
+                "first; after them, and in `count`, the trials open to skin diseases in "
+                "general, then any others. Null when the list was not filled so."
             ),
         },
         "read_first": {
