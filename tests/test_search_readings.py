@@ -938,6 +938,20 @@ def test_the_trials_testing_a_treatment_named_come_before_those_saying_its_words
     assert _keys(_search({"q": "steroid-sparing lupus"}))[0] == "SPARING"
 
 
+def test_the_trials_about_the_rest_of_a_named_condition_s_group_come_before_others(db):
+    """ "inclusion body myositis immunotherapy": the sIBM trial, then the one about another
+    myositis, then a lung cancer trial that says the word most."""
+    for key, title, conditions in [
+        ("SIBM", "Immunotherapy in inclusion body myositis", ["inclusion-body-myositis"]),
+        ("DM", "Immunotherapy in dermatomyositis", ["dermatomyositis"]),
+        ("CANCER", "Immunotherapy: immunotherapy in lung cancer immunotherapy", []),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, conditions=conditions)
+    assert _keys(_search({"q": "immunotherapy"}))[0] == "CANCER"
+    found = _keys(_search({"q": "inclusion body myositis or other immunotherapy"}))
+    assert [key for key in found if key in {"SIBM", "DM", "CANCER"}] == ["SIBM", "DM", "CANCER"]
+
+
 def test_a_search_for_someone_past_bearing_children_lists_pregnancy_trials_last(db):
     """ "my mom is 72 and has lupus": a pregnancy registry takes women 18 and over, and ranks
     best on its words, but she cannot join it; nor can older adults. A younger woman's search

@@ -749,7 +749,8 @@ def _tiers(
     fulltext.about_first), then those meeting the filters read from the words (a search filled
     without them: _read_filled), then those with
     every word (a filled query: words.FILL_BELOW), then those tagged with the conditions it
-    names, those testing the treatments it names, then for a children's search by age
+    names, those testing the treatments it names, those about the rest of the conditions'
+    groups (_group_kin), then for a children's search by age
     (YOUNG_ONLY_MAX_AGE), then for a search for one sex the trials for it only."""
     if about_first is not None:
         return [
@@ -790,6 +791,14 @@ def _tiers(
         )
         if (everything & tested).any():
             tiers = [tier & part for tier in tiers for part in (tested, ~tested)]
+    if query.q and (kin := _group_kin(query.q)) is not None:
+        # … and the trials about the rest of the groups of the conditions it names before
+        # others ("sIBM … IVIG or other immunotherapy": the other myositis trials before
+        # rheumatoid arthritis trials of a drug it names).
+        kin_mask = index.facet_mask("condition", kin) & ~index.facet_mask(
+            "condition", list(words.named_conditions(query.q))
+        )
+        tiers = [tier & part for tier in tiers for part in (kin_mask, ~kin_mask)]
     few = int(np.count_nonzero(everything)) <= ROUTE_ROWS_MAX
     if query.q and few and (pattern := words.institution_pattern(query.q)):
         # An institution said ("lupus research at Johns Hopkins"): the trials with a site
@@ -878,6 +887,17 @@ def _tiers(
         every = np.logical_and.reduce([index.facet_mask("phase", [phase]) for phase in combined])
         tiers = [tier & part for tier in tiers for part in (every, ~every)]
     return tiers
+
+
+def _group_kin(text: str) -> list[str] | None:
+    """The groups of the conditions a query names and their other members (slugs), as
+    _tiers orders them; None when it names none in a group, or describes signs."""
+    if words.described(text) or not (named := words.named_conditions(text)):
+        return None
+    conditions = Vocabulary.default().conditions
+    groups = {conditions[slug].get("parent") for slug in named if slug in conditions} - {None}
+    kin = {slug for slug, c in conditions.items() if c.get("parent") in groups}
+    return sorted((groups | kin) - set(named)) or None
 
 
 def _treatments_named(text: str) -> tuple[list[str], list[str]]:
