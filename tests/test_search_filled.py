@@ -238,3 +238,31 @@ def test_a_sentence_few_trials_about_its_skin_disease_suit_is_filled_with_those_
     assert result.relaxed and result.general_first is None
     assert "DERM" not in {hit.key for hit in result.trials}
     assert "DERM" not in _reference_keys(typed)
+
+
+def test_a_relaxed_list_leaves_out_the_untagged_trials_turning_away_whom_it_names(db):
+    """ "psoriatic arthritis or ankylosing spondylitis trials": one trial matches, and the list
+    is filled with those having some of the words; a rheumatoid arthritis trial has
+    "arthritis" and turns away both: not listed (the engine and the reference); another
+    without such criteria is, as is a tagged one that turns one away."""
+    for key, title, conditions, exclusion in [
+        ("PSA", "Psoriatic arthritis study", ["psoriatic-arthritis"], ["Ankylosing spondylitis"]),
+        (
+            "RA-AWAY",
+            "Arthritis: rheumatoid arthritis",
+            ["rheumatoid-arthritis"],
+            ["Psoriatic arthritis"],
+        ),
+        ("RA", "Rheumatoid arthritis", ["rheumatoid-arthritis"], []),
+    ]:
+        Trial.objects.create(
+            key=key,
+            record={"criteria": {"exclusion": exclusion}},
+            title=title,
+            conditions=conditions,
+        )
+    typed = "psoriatic arthritis or ankylosing spondylitis trials"
+    result = search_text(typed)
+    assert {hit.key for hit in result.trials} == {"PSA", "RA"}
+    assert _reference_keys(typed) == {"PSA", "RA"}
+    assert "RA-AWAY" in {hit.key for hit in search_text("arthritis or gout").trials}

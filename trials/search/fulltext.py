@@ -58,7 +58,35 @@ def text_rows(
             cache.TEXT_HITS.put(key, rows)
             return rows
     text_query = words.read(text, relaxed, anywhere)
-    return _rows(index, key, text, text_query, check=not relaxed and words.names_diseases(text))
+    rows = _rows(index, key, text, text_query, check=not relaxed and words.names_diseases(text))
+    if relaxed and not anywhere and len(rows):
+        rows = _welcoming_rows(index, text, rows)
+        cache.TEXT_HITS.put(key, rows)
+    return rows
+
+
+# A relaxed match's trials not tagged with the diseases its query names are read for whom they
+# turn away when at most this many (_welcoming_rows): one statement over a few hundred rows'
+# exclusion criteria (~10 ms at 100k); beyond, the words alone decide.
+RELAXED_AWAY_MAX = 300
+
+
+def _welcoming_rows(index: FacetIndex, text: str, rows: np.ndarray) -> np.ndarray:
+    """`rows` (a relaxed match of `text`) less the trials tagged with none of the diseases it
+    names whose exclusion criteria name them ("psoriatic arthritis or ankylosing spondylitis
+    trials": not a rheumatoid arthritis trial through "arthritis" that turns away both), when
+    those untagged are at most RELAXED_AWAY_MAX."""
+    if not (pattern := words.condition_names_pattern(text)):
+        return rows
+    untagged = np.zeros(index.row_count, bool)
+    untagged[rows] = True
+    untagged &= ~index.facet_mask("condition", list(words.named_conditions(text)))
+    if not 0 < int(np.count_nonzero(untagged)) <= RELAXED_AWAY_MAX:
+        return rows
+    from trials.search.engine import _excluding  # the engine reads this module
+
+    away = _excluding(index, pattern, untagged)
+    return np.setdiff1d(rows, away).astype(rows.dtype, copy=False) if len(away) else rows
 
 
 def about_first(index: FacetIndex, text: str) -> np.ndarray | None:

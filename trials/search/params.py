@@ -200,7 +200,17 @@ def _relaxed(value: str) -> Q:
         return match | Q(Q(search=_search_query(widest)), *_welcoming(value))
     if words.about_parts(value):
         return Q(pk__in=[])
-    return Q(search=_text_query(value, relaxed=True))
+    match = Q(search=_text_query(value, relaxed=True))
+    if not (pattern := words.condition_names_pattern(value)):
+        return match
+    # Less the untagged trials turning away whom it names, when few (fulltext._welcoming_rows).
+    named = list(words.named_conditions(value))
+    untagged = Trial.objects.filter(match).exclude(conditions__overlap=named)
+    if not 0 < untagged[: fulltext.RELAXED_AWAY_MAX + 1].count() <= fulltext.RELAXED_AWAY_MAX:
+        return match
+    sql = "SELECT id FROM trials_trial WHERE record->'criteria'->>'exclusion' ~* %s"
+    away = untagged.filter(pk__in=RawSQL(sql, [pattern]))  # noqa: S611 - constant, bound
+    return match & ~Q(pk__in=away.values("pk"))
 
 
 def _search_query(text_query: words.TextQuery) -> SearchQuery:
