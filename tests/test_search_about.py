@@ -594,6 +594,15 @@ def test_pieces_and_common_words_of_condition_names_name_no_disease_alone(typed)
     assert words.names_diseases("dm trials") and words.names_diseases("HS")
 
 
+def test_a_long_abbreviation_of_a_condition_names_it_among_other_words():
+    """ "DITRA (IL36RN deficiency) - generalized pustular psoriasis in a child": DITRA is a
+    disease the list is about; "traps" (TRAPS) is a word too."""
+    for typed in ("DITRA (IL36RN deficiency) pustular psoriasis", "ditra in a child", "MCTD"):
+        named = {group[0] for group in words._groups(typed) if words._is_disease(group)}
+        assert ("ditra",) in named or ("mctd",) in named, typed
+    assert not any(map(words._is_disease, words._groups("traps")))
+
+
 @pytest.mark.parametrize("typed", ["sjogrens", "raynauds", "behcets"])
 def test_a_possessive_typed_without_its_apostrophe_names_the_disease(typed):
     assert words.names_diseases(typed)

@@ -1028,10 +1028,27 @@ def _is_disease(group: Group) -> bool:
     return (
         said in _disease_phrases()
         or (len(said) == 1 and said[0] in _condition_words())
+        # a condition's abbreviation of four letters or more ("DITRA", "MCTD")
+        or (len(group) == 1 and len(said) == 1 and said[0] in _long_abbreviations())
         # a condition's name kept whole ("mixed connective tissue disease"), or its
         # abbreviation, which means its name ("JDM": juvenile dermatomyositis)
         or any(_key(alternative) in _condition_names() for alternative in group)
     )
+
+
+@cache
+def _long_abbreviations() -> frozenset[str]:
+    """The vocabulary's conditions' abbreviations of one word and four letters or more, folded
+    ("ditra", "mctd", "nomid"): they name their diseases alone, but those that are words too
+    (`not_diseases_alone`: "traps"). Shorter ones are as often other things ("BP")."""
+    conditions = Vocabulary.default().conditions.values()
+    names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
+    folded = (
+        said[0]
+        for name in names
+        if is_abbreviation(name) and len(said := _words(name)) == 1 and len(said[0]) >= 4
+    )
+    return frozenset(folded) - _generic_words()
 
 
 def diseases_said(text: str) -> int:
