@@ -1359,6 +1359,23 @@ def test_someone_pregnant_sees_the_trials_that_turn_pregnant_women_away_last():
 
 
 @pytest.mark.django_db
+def test_someone_with_a_cancer_now_sees_the_trials_that_turn_it_away_last():
+    """ "my dad got dermatomyositis after they found his prostate cancer": the trial excluding
+    malignancy after the one that does not; a skin cancer treated long ago asks nothing."""
+    away = {"criteria": {"exclusion": ["History of malignancy within 5 years"]}}
+    Trial.objects.create(key="AWAY", record=away, title="Morphea morphea morphea study")
+    Trial.objects.create(key="TAKES", record={}, title="Morphea cohort")
+    assert _keys(_search({"q": "morphea"})) == ["AWAY", "TAKES"]
+    for typed in (
+        "my dad has morphea, they found his prostate cancer last year",
+        "morphea trials that take someone who also has cancer",
+        "morphea in cancer survivors",
+    ):
+        assert _keys(_search({"q": typed})) == ["TAKES", "AWAY"], typed
+    assert _keys(_search({"q": "morphea, had a basal cell carcinoma removed"}))[0] == "AWAY"
+
+
+@pytest.mark.django_db
 def test_criteria_that_turn_pregnant_women_away_as_a_condition_to_meet_count_too():
     """Old records' criteria are one text, with no exclusion part ("No pregnant or nursing
     women"); newer ones ask for a negative pregnancy test among the inclusion criteria."""

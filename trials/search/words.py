@@ -1667,9 +1667,9 @@ def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
 # pregnant or nursing women", "Negative pregnancy test required", "non-lactating": old
 # records' criteria are one text, with no exclusion part) — PostgreSQL's ~*: the trials that
 # turn it away are listed after the others (engine._tiers): pregnant ("im 14 weeks
-# pregnant"), breastfeeding ("without having to stop nursing"). Not a cancer had: criteria
-# that exclude a malignancy mostly allow a treated skin cancer, which no pattern tells apart
-# ("hx of excised BCC": 0.600 → 0.518).
+# pregnant"), breastfeeding ("without having to stop nursing"), a cancer now. Not a skin
+# cancer had: criteria that exclude a malignancy mostly allow a treated skin cancer, which no
+# pattern tells apart ("hx of excised BCC": 0.600 → 0.518).
 _NEGATED = r"\y(no|not|non|negative|without)\W+(\w+\W+){0,3}"
 EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str, str], ...] = (
     (
@@ -1681,6 +1681,20 @@ EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str, str], ...] = (
         re.compile(r"\b(?:breast ?feeding|breastfed|nursing|lactating)\b(?! home)", re.IGNORECASE),
         r"breast.?feed|lactat|nursing",
         _NEGATED + r"(breast.?feed|lactat|nursing)|\ynon-?lactat",
+    ),
+    (
+        # A cancer the person has now, other than of the skin ("they found his prostate
+        # cancer", "would any trial take someone who also has cancer?", "cancer survivors").
+        re.compile(
+            r"\b(?:prostate|breast|lung|colon|colorectal|bowel|ovarian|bladder|pancreatic"
+            r"|stomach|kidney|thyroid|cervical|uterine|blood)\s+cancer\b"
+            r"|\b(?:has|have|having|with|got)\s+(?:a\s+|an?\s+active\s+|active\s+)?"
+            r"(?:cancer|malignancy|lymphoma|leuka?emia|myeloma)\b"
+            r"|\bcancer\s+(?:patients?|survivors?)\b",
+            re.IGNORECASE,
+        ),
+        r"malignan|cancer|carcinoma|neoplas|lymphoma|leuka?emia",
+        _NEGATED + r"(malignan|cancer|carcinoma|neoplas)",
     ),
 )
 
