@@ -1376,6 +1376,31 @@ def test_someone_with_a_cancer_now_sees_the_trials_that_turn_it_away_last():
 
 
 @pytest.mark.django_db
+def test_the_trials_about_an_organ_the_disease_spares_come_last():
+    """ "lupus thats mostly rashes and achy joints - my kidneys are fine": the lupus nephritis
+    trial after the others, though its words rank it first."""
+    Trial.objects.create(
+        key="NEPHRITIS",
+        record={},
+        title="Lupus lupus: lupus nephritis",
+        conditions=["lupus-nephritis", "systemic-lupus-erythematosus"],
+    )
+    Trial.objects.create(
+        key="SLE", record={}, title="A lupus study", conditions=["systemic-lupus-erythematosus"]
+    )
+
+    def mine(typed: str) -> list[str]:
+        return [key for key in _keys(_search({"q": typed})) if key in {"NEPHRITIS", "SLE"}]
+
+    assert mine("lupus") == ["NEPHRITIS", "SLE"]
+    for typed in ("lupus, mostly rashes - my kidneys are fine", "lupus with no kidney involvement"):
+        assert mine(typed) == ["SLE", "NEPHRITIS"], typed
+    assert words.organs_spared("my lungs are ok but my lupus kidneys are not") == (
+        "interstitial-lung-disease",
+    )
+
+
+@pytest.mark.django_db
 def test_criteria_that_turn_pregnant_women_away_as_a_condition_to_meet_count_too():
     """Old records' criteria are one text, with no exclusion part ("No pregnant or nursing
     women"); newer ones ask for a negative pregnancy test among the inclusion criteria."""

@@ -839,6 +839,11 @@ def _tiers(
         found = _saying(index, _NO_MEDICINE, (_NOT_MEDICINES, _MEDICINES), everything)
         treated[found] = True
         tiers = [tier & part for tier in tiers for part in (treated, ~treated)]
+    if query.q and (spared := words.organs_spared(query.q)):
+        # An organ the disease spares ("my kidneys are fine"): the trials about its disease
+        # last (lupus nephritis).
+        about = index.facet_mask("condition", list(spared))
+        tiers = [tier & part for tier in tiers for part in (~about, about)]
     if few and _past_pregnancy(query):
         # Someone past bearing children ("my mom is 72", "lupus in the elderly"): the trials
         # about pregnancy last.

@@ -1699,6 +1699,32 @@ EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str, str], ...] = (
 )
 
 
+# An organ a person says their disease spares ("my kidneys are fine", "no lung involvement"):
+# the trials about its disease are listed last (engine._tiers), as conditions' slugs.
+_ORGANS_SPARED: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
+    (
+        re.compile(
+            rf"\b(?:my\s+|her\s+|his\s+|the\s+)?(?:{organ})\s+(?:are|is|r|were|have been|seem)\s+"
+            r"(?:fine|ok|okay|normal|good|healthy|not affected|unaffected|clear)\b"
+            rf"|\bno\s+(?:{organ})\s+(?:problems?|issues?|involvement|disease|damage)\b"
+            rf"|\bnot\s+(?:in\s+)?(?:my\s+|the\s+)?(?:{organ})\b",
+            re.IGNORECASE,
+        ),
+        slugs,
+    )
+    for organ, slugs in (
+        (r"kidneys?|renal", ("lupus-nephritis",)),
+        (r"lungs?|pulmonary", ("interstitial-lung-disease",)),
+    )
+)
+
+
+def organs_spared(text: str) -> tuple[str, ...]:
+    """The conditions (slugs) of the organs a query says the disease spares (_ORGANS_SPARED:
+    "lupus thats mostly rashes and achy joints - my kidneys are fine": lupus nephritis)."""
+    return tuple(slug for said, slugs in _ORGANS_SPARED if said.search(text) for slug in slugs)
+
+
 def excluded_circumstances(text: str) -> tuple[tuple[str, str], ...]:
     """The patterns (EXCLUDED_CIRCUMSTANCES: in exclusion criteria, in any criteria) of what a
     query says of the person."""
