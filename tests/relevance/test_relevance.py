@@ -110,7 +110,9 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 # query per kind (0.821 → 0.850: someone who wants no medicine sees the trials testing none
 # first). Session 33: 0.866 over 810 with two blind cross-sections of sessions 31-32 (0.800
 # and 0.822 on first sight; 0.861 and 0.895 after: where a person lives read mid-sentence,
-# pregnancy trials last for older people, a condition's group before other trials).
+# pregnancy trials last for older people, a condition's group before other trials); 0.866
+# over 822 with a session 33 reviewer's cross-section (0.813 on first sight, 0.824 after: an
+# organ the disease spares, "my kidneys are fine").
 THRESHOLD = 0.85
 TOP = scores.CUTOFF
 
