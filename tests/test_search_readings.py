@@ -70,6 +70,8 @@ FAILED_MTX = [*FAILED_MTX_ONLY, UNNAMED]
         ("dermatomyositis refractory to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis resistant to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis despite methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis didnt respond to methotrexate", FAILED_MTX, "dermatomyositis"),
+        ("dermatomyositis hasnt responded to methotrexate", FAILED_MTX, "dermatomyositis"),
         ("dermatomyositis flaring even on methotrexate", FAILED_MTX, "dermatomyositis flaring"),
         ("dermatomyositis even with methotrexate", FAILED_MTX, "dermatomyositis"),
         # clinicians' shorthand: an inadequate responder
