@@ -20,6 +20,14 @@ def _reference_keys(text: str) -> set[str]:
     return set(found.values_list("key", flat=True))
 
 
+def _enough(prefix: str, title: str, condition: str) -> None:
+    """words.FILL_BELOW trials about `condition`: enough that no list of it is filled."""
+    for number in range(words.FILL_BELOW):
+        Trial.objects.create(
+            key=f"{prefix}-{number}", record={}, title=title, conditions=[condition]
+        )
+
+
 @pytest.fixture
 def raynaud():
     """One trial with every word of the query; two about the disease its words mean, without
@@ -176,13 +184,7 @@ def test_a_skin_disease_few_trials_match_is_filled_with_those_open_to_any(client
     assert "DERM" not in {hit.key for hit in result.trials}
     assert "DERM" not in _reference_keys("juvenile dermatomyositis")
     assert "DERM" in {hit.key for hit in search_text("bullous pemphigoid").trials}
-    for number in range(words.FILL_BELOW):
-        Trial.objects.create(
-            key=f"BP-{number}",
-            record={},
-            title="Bullous pemphigoid",
-            conditions=["bullous-pemphigoid"],
-        )
+    _enough("BP", "Bullous pemphigoid", "bullous-pemphigoid")
     result = search_text("bullous pemphigoid")
     assert "DERM" not in {hit.key for hit in result.trials} and result.general_first is None
     assert "DERM" not in _reference_keys("bullous pemphigoid")
@@ -223,13 +225,7 @@ def test_a_sentence_few_trials_about_its_skin_disease_suit_is_filled_with_those_
     assert "1 trial about the diseases it names is listed first" in html
     assert "after it, trials open to skin diseases in general, then any others" in html
     assert client.get("/api/trials/", {"q": typed}).json()["general_first"] == 1
-    for number in range(words.FILL_BELOW):
-        Trial.objects.create(
-            key=f"SLE-{number}",
-            record={},
-            title="Systemic lupus erythematosus",
-            conditions=["systemic-lupus-erythematosus"],
-        )
+    _enough("SLE", "Systemic lupus erythematosus", "systemic-lupus-erythematosus")
     Trial.objects.create(
         key="CLE", record={}, title="Lupus rash", conditions=["cutaneous-lupus-erythematosus"]
     )

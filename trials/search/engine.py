@@ -777,9 +777,7 @@ def _tiers(
     if query.q and (named := words.named_conditions(query.q)) and not words.described(query.q):
         tagged = index.facet_mask("condition", list(named))
         if not (everything & tagged).any():  # "skin GVHD": those about GVHD, failing those
-            conditions = Vocabulary.default().conditions
-            parents = {conditions[slug].get("parent") for slug in named if slug in conditions}
-            tagged = index.facet_mask("condition", sorted(parents - {None}))
+            tagged = index.facet_mask("condition", sorted(words.groups_of(named)))
         if (everything & tagged).any():
             tiers = [everything & tagged, everything & ~tagged]
     if query.q and any(treatments := _treatments_named(query.q)):
@@ -899,10 +897,7 @@ def _group_kin(text: str) -> list[str] | None:
     _tiers orders them; None when it names none in a group, or describes signs."""
     if words.described(text) or not (named := words.named_conditions(text)):
         return None
-    conditions = Vocabulary.default().conditions
-    groups = {conditions[slug].get("parent") for slug in named if slug in conditions} - {None}
-    kin = {slug for slug, c in conditions.items() if c.get("parent") in groups}
-    return sorted((groups | kin) - set(named)) or None
+    return sorted(words.group_family(named) - set(named)) or None
 
 
 def _treatments_named(text: str) -> tuple[list[str], list[str]]:
@@ -910,15 +905,15 @@ def _treatments_named(text: str) -> tuple[list[str], list[str]]:
     (_BACKGROUND: "steroid-sparing", "hydroxychloroquine havent worked" say what the person
     takes or took, not what they want tested)."""
     drugs, classes = words.named_treatments(text)
-    vocabulary = Vocabulary.default()
     return (
-        [
-            slug
-            for slug in drugs
-            if not set((vocabulary.drug(slug) or {}).get("classes", ())) & _BACKGROUND
-        ],
+        [slug for slug in drugs if not _background(slug)],
         [slug for slug in classes if slug not in _BACKGROUND],
     )
+
+
+def _background(drug: str) -> bool:
+    """Whether a drug (slug) is a background treatment: of a class in _BACKGROUND."""
+    return bool(set((Vocabulary.default().drug(drug) or {}).get("classes", ())) & _BACKGROUND)
 
 
 def _past_pregnancy(query: Query) -> bool:
@@ -979,12 +974,11 @@ def _turned_away_last(
     """`tiers` (_tiers), but the trials whose exclusion criteria name a drug that failed
     ("failed dupilumab": "prior treatment with dupilumab") after all the others, whatever
     tier they were in: they turn away, or make wait, whoever it failed."""
-    vocabulary = Vocabulary.default()
+    drugs = Vocabulary.default().drugs
     failed = [
         slug
         for slug in query.facets.get("prior_therapy", ())
-        if slug in vocabulary.drugs
-        and not set((vocabulary.drug(slug) or {}).get("classes", ())) & _BACKGROUND
+        if slug in drugs and not _background(slug)
     ]
     if not failed or int(np.count_nonzero(everything)) > AWAY_ROWS_MAX:
         return tiers

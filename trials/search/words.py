@@ -1441,6 +1441,22 @@ def _with_members(named: set[str]) -> set[str]:
     return named | {slug for slug, condition in conditions if condition.get("parent") in named}
 
 
+def groups_of(named: Sequence[str]) -> frozenset[str]:
+    """The vocabulary's groups (parents' slugs) of the conditions `named` (slugs)."""
+    conditions = Vocabulary.default().conditions
+    return frozenset(conditions[slug].get("parent") for slug in named if slug in conditions) - {
+        None
+    }
+
+
+@lru_cache(maxsize=1024)
+def group_family(named: tuple[str, ...]) -> frozenset[str]:
+    """The groups of the conditions `named` (slugs) and all their members."""
+    groups = groups_of(named)
+    members = (s for s, c in Vocabulary.default().conditions.items() if c.get("parent") in groups)
+    return groups | frozenset(members)
+
+
 @lru_cache(maxsize=1024)
 def skin_kin(text: str) -> tuple[str, ...]:
     """When every condition a query names is a skin disease (named_conditions, conditions.json
@@ -1453,18 +1469,13 @@ def skin_kin(text: str) -> tuple[str, ...]:
     conditions = Vocabulary.default().conditions
     if not named or not all(conditions.get(slug, {}).get("skin") for slug in named):
         return ()
-    groups = {conditions[slug].get("parent") for slug in named if slug in conditions} - {None}
     said = {
         word
         for mention in Vocabulary.default().find(_without_negated(text), ("condition",))
         for word in _words(mention.text)
     } & _condition_words()
-    kin = {
-        slug
-        for slug, condition in conditions.items()
-        if condition.get("parent") in groups or said & set(_words(condition["label"]))
-    }
-    return tuple(sorted({*named, *groups, *kin}))
+    kin = {slug for slug, c in conditions.items() if said & set(_words(c["label"]))}
+    return tuple(sorted({*named, *group_family(named), *kin}))
 
 
 @lru_cache(maxsize=1024)
