@@ -285,6 +285,64 @@ def test_a_reading_sets_its_parameter_and_leaves_the_search_words():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "left"),
+    [
+        ("I've had rheumatoid arthritis for about 12 years", "I've had rheumatoid arthritis"),
+        ("psoriasis for the last 5 years", "psoriasis"),
+        ("lupus diagnosed 3 years ago", "lupus diagnosed"),
+        ("eczema for 6 months now", "eczema"),
+        ("eczema since 2019", "eczema"),
+        ("eczema since age 8", "eczema"),
+        ("I've had psoriasis for years", "I've had psoriasis"),
+        ("lupus for a year and a half", "lupus"),
+        ("Ich habe seit 20 Jahren Schuppenflechte", "Ich habe Schuppenflechte"),
+        ("desde hace 8 años tengo psoriasis", "tengo psoriasis"),
+        ("psoríase há 10 anos", "psoríase"),
+        ("depuis un an j'ai de l'eczéma", "j'ai de l'eczéma"),
+    ],
+)
+def test_how_long_is_no_search_word(typed, left):
+    """How long or since when the person has had it (readings.asides): out of the words,
+    nothing set; the box still shows what was typed."""
+    query, errors = parse(_params(q=typed))
+    assert not errors and not query.understood
+    assert query.q == left
+    assert query.typed == typed
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "12-week open-label extension psoriasis",  # a design, no time past
+        "psoriasis 2 years",
+        "trials for 12 year olds with eczema",  # an age
+        "mio figlio ha 8 anni",  # Italian: an age
+        '"for 12 years" lupus',  # searched as typed
+    ],
+)
+def test_numbers_that_say_no_time_past_stay(typed):
+    assert [typed[start:end] for start, end in readings.asides(typed)] == []
+
+
+def test_a_disease_named_with_a_child_word_is_no_child():
+    """ "moon children" (xeroderma pigmentosum), "butterfly skin" babies: a disease's name,
+    not whom the trial is for; "juvenile dermatomyositis" and "my daughter" still are."""
+    assert ("age_group", "child") not in _read("my nephew is one of the moon children")
+    assert ("age_group", "child") not in _read("butterfly children trials")
+    assert ("age_group", "child") in _read("juvenile dermatomyositis trials for my daughter")
+    assert words.named_conditions("moon children") == ("xeroderma-pigmentosum",)
+
+
+def test_still_enrolling_is_read_whole():
+    """ "still enrolling": the recruiting filter, no "still" left to search (or to be Still's
+    disease)."""
+    typed = "are there any familial mediterranean fever studies still enrolling adults?"
+    assert ("recruiting", "1") in _read(typed)
+    assert "still" not in _rest(typed)
+
+
+@pytest.mark.django_db
 def test_only_filler_left_is_no_search():
     query, _ = parse(_params(q="trials for kids"))
     assert query.q == "" and query.facets["age_group"] == ["child"]

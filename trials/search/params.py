@@ -459,10 +459,14 @@ def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
         for reading in readings.read(typed)
         if not _explicit(data, reading.parameter) and _accepted(reading.parameter, reading.value)
     )
-    if not applied:
+    # How long or since when ("for about 12 years"): out of the words too, setting nothing.
+    asides = readings.asides(typed)
+    if not applied and not asides:
         return data, ()
     clean = data.copy()
-    rest = readings.without(typed, [span for reading in applied for span in reading.spans])
+    rest = readings.without(
+        typed, [*asides, *(span for reading in applied for span in reading.spans)]
+    )
     # "studies in Louisiana? we live in Baton Rouge": the state is where, the town who asks —
     # near it and in the state, no trial was; its words go, its place is not a filter.
     applied = tuple(reading for reading in applied if not _within_a_read_state(reading, applied))

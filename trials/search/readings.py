@@ -159,6 +159,9 @@ class _Lay:
     kinds: tuple[tuple[str, ...], ...]  # kinds of disease ("skin diseases"), longest first
     not_places: frozenset[str]  # words typed in lower case that are no place ("summer")
     times: frozenset[str]  # months and days: no place whatever their case ("in March")
+    # People's names for a disease that hold a child word ("moon children", "butterfly
+    # skin" kids): the disease, not whom the trial is for (terms' `say`).
+    child_terms: tuple[tuple[str, ...], ...]
 
 
 def _parameter_phrases(entries: list[dict]) -> tuple[tuple[tuple[str, ...], str, str], ...]:
@@ -176,8 +179,10 @@ def _lay() -> _Lay:
     def phrases(key: str) -> tuple[tuple[str, ...], ...]:
         return tuple(sorted({_phrase(text) for text in failed[key]}, key=len, reverse=True))
 
+    kids = frozenset(_phrase(" ".join([*data["child"], *data["teen"]])))
+
     return _Lay(
-        child=frozenset(_phrase(" ".join([*data["child"], *data["teen"]]))),
+        child=kids,
         teen=frozenset(_phrase(" ".join(data["teen"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
         not_places=frozenset(data["not_places"]),
@@ -213,7 +218,26 @@ def _lay() -> _Lay:
         therapy=phrases("therapy"),
         between=frozenset(_phrase(" ".join(failed["between"]))),
         nothing=phrases("nothing"),
+        child_terms=_child_terms(data, kids),
     )
+
+
+def _child_terms(data: dict, kids: frozenset[str]) -> tuple[tuple[str, ...], ...]:
+    """The names of diseases (conditions.json, lay_terms.json `terms`) holding a word for a
+    child that is not a child's form of another disease ("moon children", "butterfly skin"
+    babies; not "juvenile dermatomyositis", "childhood lupus"), longest first."""
+    conditions = Vocabulary.default().conditions.values()
+    names = [name for c in conditions for name in (c["label"], *c.get("synonyms", ()))]
+    names += [say for term in data["terms"] for say in term["say"]]
+    diseases = {_phrase(name) for name in names}
+    found = {
+        said
+        for name in names
+        if len(said := _phrase(name)) > 1
+        and set(said) & kids
+        and not (said[0] in kids and said[1:] in diseases)
+    }
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _match(words: Words, position: int, phrases: tuple[tuple[str, ...], ...]) -> int | None:
@@ -277,7 +301,15 @@ def child_words(words: Words) -> Iterator[Reading]:
     child = _lay().child
     if any(folded in _PREGNANT for folded, *_rest in words.tokens):
         return
+    named = {
+        inside
+        for position in range(len(words.tokens))
+        if (last := _match(words, position, _lay().child_terms)) is not None
+        for inside in range(position, last + 1)
+    }
     for position, (folded, *_rest) in enumerate(words.tokens):
+        if position in named:
+            continue  # "moon children": a disease (child_terms)
         before = tuple(words.folded(p) for p in (position - 2, position - 1))
         if before[1:] in _PAST or before in _PAST:
             continue
@@ -410,6 +442,121 @@ def age_words(words: Words) -> Iterator[Reading]:
             span = range(position, last + 1)
             yield Reading("age", value, words.said(position, last), words.spans(span))
             return  # one age: the first said ("my son is 17 and I am 45" is 17)
+
+
+# How long, or since when, a person has had what they search for ("I've had RA for about 12
+# years", "seit 20 Jahren", "diagnosed 3 years ago", "since 2019", "for years"): none of it is
+# what to search (a trial saying "12 years" is no closer to the person), so params.understand
+# takes these words out of `q` as it does a reading's, setting nothing (asides). A span needs a
+# word saying it is a time past: before it (DURATION_BEFORE, possibly with LENGTH_HEDGES
+# between: "for about", "over the last") or after it (DURATION_AFTER: "ago", "now"). Without
+# one ("12-week open-label extension", "52 week data") the words stay.
+DURATION_UNITS = frozenset(
+    {"year", "years", "yr", "yrs", "month", "months", "mo", "mos", "week", "weeks", "wk"}
+    | {"wks", "day", "days", "decade", "decades"}
+    | {"jahr", "jahre", "jahren", "monat", "monate", "monaten", "wochen", "tagen", "jahrzehnten"}
+    | {"an", "ans", "annee", "annees", "mois", "semaines", "jours", "anos", "ano", "meses"}
+    | {"semanas", "dias", "anni", "anno", "mesi", "settimane", "giorni", "lat", "lata"}
+    | {"rok", "roku", "miesiecy", "miesiace", "tygodni", "jaar", "maanden", "weken", "dagen"}
+    | {"ar", "manader", "лет", "год", "года", "годы", "месяцев", "месяца", "років", "роки"}
+    | {"рік", "місяців"}
+)  # fmt: skip
+DURATION_BEFORE = frozenset(
+    {"for", "since", "during", "past", "last", "already", "seit", "seid", "depuis"}
+    | {"pendant", "desde", "hace", "durante", "ha", "faz", "da", "od", "przez", "sinds"}
+    | {"sedan", "уже", "вже", "протягом", "в", "течение"}
+)  # fmt: skip
+DURATION_AFTER = frozenset(
+    {"ago", "now", "already", "fa", "atras", "temu", "назад", "тому", "geleden", "sedan"}
+)
+# Words between the time word before and the number: "for about 12 years", "over the last two".
+LENGTH_HEDGES = frozenset(
+    {"about", "around", "roughly", "approximately", "approx", "nearly", "almost", "over"}
+    | {"more", "than", "less", "at", "least", "like", "maybe", "probably", "the", "last"}
+    | {"past", "these", "those", "just", "only", "well", "some", "unos", "etwa", "fast"}
+    | {"uber", "ueber", "environ", "presque", "quasi", "circa", "quase", "mehr", "als", "plus"}
+    | {"de", "mas", "около", "почти", "более", "close", "to", "good", "solid", "straight"}
+    | {"hace", "ya", "schon", "gut", "bien", "already"}
+)  # fmt: skip
+# How many, in words ("two years", "a few months", "a couple of years", "a year and a half").
+_COUNT_WORDS = frozenset(
+    {"a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+    | {"eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "few", "several"}
+    | {"many", "couple", "of", "half", "and", "so", "some", "zwei", "drei", "vier", "funf"}
+    | {"zehn", "deux", "trois", "dix", "dos", "tres", "diez", "dois", "due", "dieci", "un"}
+    | {"une", "uno", "una", "um", "ein", "einem", "einen", "einer"}
+)  # fmt: skip
+# A year said after "since" ("eczema since 2019").
+_CALENDAR_YEAR = re.compile(r"(?:19|20)\d\d")
+# The longest run of count words and hedges read.
+_LENGTH_WORDS_MAX = 4
+
+
+def asides(text: str) -> list[tuple[int, int]]:
+    """The spans of `text` that say how long or since when (see DURATION_UNITS): [] for none,
+    and for a quoted phrase or an excluded word (searched as typed)."""
+    if not text or len(text) > MAX_LENGTH or has_exact_syntax(text):
+        return []
+    toks = tokens(text)
+    folded = [token[0] for token in toks]
+    spans = []
+    position = 0
+    while position < len(toks):
+        found = _duration_at(folded, position)
+        if found is None:
+            position += 1
+            continue
+        first, last = found
+        spans.append((toks[first][2], toks[last][3]))
+        position = last + 1
+    return spans
+
+
+def _duration_at(folded: list[str], position: int) -> tuple[int, int] | None:
+    """The first and last positions of a time said from `position` (a word of DURATION_BEFORE,
+    or a count when DURATION_AFTER follows its unit), or None."""
+    word = folded[position]
+    cue = word in DURATION_BEFORE
+    if not cue and not _counts(word):
+        return None
+    at = position + 1 if cue else position
+    while cue and at < len(folded) and folded[at] in LENGTH_HEDGES:
+        if at - position > _LENGTH_WORDS_MAX:
+            return None
+        at += 1
+    if cue and at < len(folded) and word in _SINCE:
+        if _CALENDAR_YEAR.fullmatch(folded[at]):
+            return position, at  # "since 2019"
+        if folded[at] in {"age", "alter"} and at + 1 < len(folded) and folded[at + 1].isdigit():
+            return position, at + 1  # "since age 8"
+    counted = at
+    while at < len(folded) and _counts(folded[at]):
+        if at > counted and folded[at] in DURATION_UNITS:
+            break  # "un an": the count, then the unit
+        if at - counted > _LENGTH_WORDS_MAX:
+            return None
+        at += 1
+    if at >= len(folded) or folded[at] not in DURATION_UNITS:
+        return None
+    if at + 1 < len(folded) and folded[at + 1] in {"old", "olds"}:
+        return None  # an age ("a 61 year old man"): age_words reads it, or it stays
+    if word == "ha" and folded[at] not in _PORTUGUESE_UNITS:
+        return None  # Italian "ha 8 anni" is an age
+    if folded[at + 1 : at + 4] == ["and", "a", "half"]:
+        at += 3  # "a year and a half"
+    if at + 1 < len(folded) and folded[at + 1] in DURATION_AFTER:
+        return position, at + 1  # "3 years ago", "for 6 months now"
+    return (position, at) if cue else None
+
+
+_SINCE = {"since", "seit", "depuis", "desde", "sinds", "od"}
+# Portuguese "há" says how long before these ("psoríase há 10 anos").
+_PORTUGUESE_UNITS = {"anos", "ano", "meses", "semanas", "dias"}
+
+
+def _counts(word: str) -> bool:
+    """Whether a word says how many (a number, a count word)."""
+    return (word.isdigit() and len(word) <= 3) or word in _COUNT_WORDS
 
 
 def _after_i_am(words: Words, position: int) -> int | None:
