@@ -322,6 +322,12 @@ def test_web_search_syntax_is_left_as_typed(typed):
         ),
         ("lupus or psoriasis", "((lupus) | (psoriasis))"),
         ("vaccines on biologics for psoriasis or AD", "(psoriasis) | (ad) | (atopic & dermatitis)"),
+        # a condition's name of several words either side is one choice: not SLE or lupus,
+        # and nephritis
+        ("trials (SLE or lupus nephritis)", "| (lupus & nephritis))"),
+        ("lupus nephritis or SLE", "((lupus & nephritis) | (sle) |"),
+        ("psoriatic arthritis or ankylosing spondylitis", "((psoriatic & arthritis) | (ankylosing"),
+        ("atopic dermatitis or chronic hand eczema", "| (chronic & hand & eczema))"),
     ],
 )
 def test_or_makes_one_group_of_the_words_either_side(typed, read):

@@ -613,6 +613,8 @@ def _groups(text: str) -> list[Group]:
     # lupus or psoriasis"): one group of both.
     at = len(groups) - 2
     while at > 0:
+        if groups[at] == (("or",),):
+            at = _names_whole(groups, at)
         before, word, after = groups[at - 1 : at + 2]
         if word == (("or",),) and _is_disease(before) and _is_disease(after):
             # one group where three were ("lupus or psoriasis or eczema": the next "or" is
@@ -704,6 +706,39 @@ def read(text: str, relaxed: bool = False, anywhere: bool = False) -> TextQuery:
     return TextQuery(RAW, " & ".join(_group_text(group) for group in needed(groups)))
 
 
+def _names_whole(groups: list[Group], at: int) -> int:
+    """`groups` with the words of a condition's name either side of "or" (at `at`) made one
+    group ("SLE or lupus nephritis": not SLE or lupus, and nephritis); where "or" is then."""
+    after = _named_run(groups[at + 1 : at + 1 + _LONGEST])
+    if after > 1:
+        groups[at + 1 : at + 1 + after] = [_joined_words(groups[at + 1 : at + 1 + after])]
+    before = _named_run(groups[max(at - _LONGEST, 0) : at][::-1], backwards=True)
+    if before > 1:
+        groups[at - before : at] = [_joined_words(groups[at - before : at])]
+        at -= before - 1
+    return at
+
+
+def _named_run(groups: list[Group], backwards: bool = False) -> int:
+    """How many of `groups` (each a word as typed, from the first) make the longest condition
+    name (_condition_names), read from the end when `backwards`; 0 for none."""
+    for count in range(len(groups), 1, -1):
+        part = groups[:count]
+        if not all(len(group[0]) == 1 for group in part):
+            continue
+        said = tuple(group[0][0] for group in (part[::-1] if backwards else part))
+        if said[0] in STOP_WORDS or said[-1] in STOP_WORDS:
+            continue  # "or psoriasis" is no name of two words
+        if len(key := _key(_words(" ".join(said)))) > 1 and key in _condition_names():
+            return count
+    return 0
+
+
+def _joined_words(groups: list[Group]) -> Group:
+    """Groups of one word as typed as one group of those words together."""
+    return (tuple(group[0][0] for group in groups),)
+
+
 def _or_groups(text: str) -> list[Group]:
     """The groups of a query whose only syntax is "or", each "or" making one group of the words
     either side ("lebrikizumab or dupilumab atopic dermatitis": either drug, and atopic
@@ -715,6 +750,12 @@ def _or_groups(text: str) -> list[Group]:
     for part in _OR.split(text):
         found = _groups(part)
         if groups and found:
+            # A condition's name either side is one choice ("SLE or lupus nephritis").
+            if (after := _named_run(found[:_LONGEST])) > 1:
+                found[:after] = [_joined_words(found[:after])]
+            tail = groups[-_LONGEST:][::-1]
+            if (before := _named_run(tail, backwards=True)) > 1:
+                groups[-before:] = [_joined_words(groups[-before:])]
             groups[-1] = tuple(dict.fromkeys((*groups[-1], *found[0])))
             found = found[1:]
         groups += found
