@@ -237,19 +237,19 @@ def test_a_sentence_few_trials_about_its_skin_disease_suit_is_filled_with_those_
 
 
 def test_a_relaxed_list_leaves_out_the_untagged_trials_turning_away_whom_it_names(db):
-    """ "psoriatic arthritis or ankylosing spondylitis trials": one trial matches, and the list
-    is filled with those having some of the words; a rheumatoid arthritis trial has
-    "arthritis" and turns away both: not listed (the engine and the reference); another
-    without such criteria is, as is a tagged one that turns one away."""
+    """ "psoriatic arthritis or ankylosing spondylitis knee trials": no trial has every word,
+    and the list is relaxed to those having some; a rheumatoid arthritis trial has "knee" and
+    turns away both: not listed (the engine and the reference); another without such criteria
+    is, as is a tagged one that turns one away."""
     for key, title, conditions, exclusion in [
         ("PSA", "Psoriatic arthritis study", ["psoriatic-arthritis"], ["Ankylosing spondylitis"]),
         (
             "RA-AWAY",
-            "Arthritis: rheumatoid arthritis",
+            "Arthritis of the knee: rheumatoid arthritis",
             ["rheumatoid-arthritis"],
             ["Psoriatic arthritis"],
         ),
-        ("RA", "Rheumatoid arthritis", ["rheumatoid-arthritis"], []),
+        ("RA", "Rheumatoid arthritis of the knee", ["rheumatoid-arthritis"], []),
     ]:
         Trial.objects.create(
             key=key,
@@ -257,7 +257,7 @@ def test_a_relaxed_list_leaves_out_the_untagged_trials_turning_away_whom_it_name
             title=title,
             conditions=conditions,
         )
-    typed = "psoriatic arthritis or ankylosing spondylitis trials"
+    typed = "psoriatic arthritis or ankylosing spondylitis knee trials"
     result = search_text(typed)
     assert {hit.key for hit in result.trials} == {"PSA", "RA"}
     assert _reference_keys(typed) == {"PSA", "RA"}

@@ -756,6 +756,22 @@ def test_other_recruiting_and_phase_words_are_not_read(typed):
 
 
 @pytest.mark.django_db
+def test_a_phase_typed_that_few_trials_are_in_lists_them_first_then_the_others(client):
+    """ "first-in-human lupus trials": the one phase 1 trial, then the other lupus trials (a
+    clinician asking for a phase still wants the disease's other trials after it), and the
+    page says so; chosen as a parameter, the phase filters."""
+    for key, phases in [("P1", ["PHASE1"]), ("P2", ["PHASE2"]), ("P3", ["PHASE3"])]:
+        Trial.objects.create(key=key, record={}, title="Lupus study", phases=phases)
+    response = client.get("/", {"q": "first-in-human lupus trials"})
+    found = [hit.key for hit in response.context["result"].trials]
+    assert found[0] == "P1" and {"P2", "P3"} <= set(found[1:])
+    assert response.context["result"].read_first == 1
+    assert "in the phase you asked for (“first-in-human”)" in response.content.decode()
+    chosen = client.get("/", {"q": "lupus trials", "phase": "PHASE1"})
+    assert [hit.key for hit in chosen.context["result"].trials] == ["P1"]
+
+
+@pytest.mark.django_db
 def test_recruiting_and_a_phase_typed_filter_the_trials(client):
     for key, status, phases in [
         ("OPEN-3", "RECRUITING", ["PHASE3"]),
@@ -766,11 +782,15 @@ def test_recruiting_and_a_phase_typed_filter_the_trials(client):
             key=key, record={}, title="Vitiligo study", status=status, phases=phases
         )
     response = client.get("/", {"q": "recruiting phase 3 vitiligo trials"})
-    # One open trial: it first, then the others of the phase (a status read fills the list:
-    # test_recruiting_typed_that_few_trials_are_lists_them_first_then_the_others).
-    assert [hit.key for hit in response.context["result"].trials] == ["OPEN-3", "DONE-3"]
+    # One open trial of the phase: it first, then the others (a status and a phase read fill
+    # the list: test_recruiting_typed_that_few_trials_are_lists_them_first_then_the_others).
+    found = [hit.key for hit in response.context["result"].trials]
+    assert found[0] == "OPEN-3" and sorted(found[1:]) == ["DONE-3", "OPEN-2"]
     assert response.context["result"].read_first == 1
+    # Recruiting chosen holds; the phase read, met by one trial, fills with the others open.
     chosen = client.get("/", {"q": "phase 3 vitiligo trials", "recruiting": "1"})
+    assert [hit.key for hit in chosen.context["result"].trials] == ["OPEN-3", "OPEN-2"]
+    chosen = client.get("/", {"q": "vitiligo trials", "recruiting": "1", "phase": "PHASE3"})
     assert [hit.key for hit in chosen.context["result"].trials] == ["OPEN-3"]
     sentences = [u["sentence"] for u in response.context["understood"]]
     assert sentences == [
@@ -1401,9 +1421,10 @@ def test_a_combined_phase_said_lists_the_trials_in_all_its_phases_first():
     Trial.objects.create(key="P23", record={}, title="Rosacea", phases=["PHASE2", "PHASE3"])
     Trial.objects.create(key="P3", record={}, title="Rosacea rosacea", phases=["PHASE3"])
     Trial.objects.create(key="P1", record={}, title="Rosacea", phases=["PHASE1"])
-    assert _keys(_search({"q": "phase II/III rosacea"})) == ["P23", "P2", "P3"]
+    # (then, the phase read filling the list, the trial in another)
+    assert _keys(_search({"q": "phase II/III rosacea"})) == ["P23", "P2", "P3", "P1"]
     # "or" is either: by the words alone
-    assert _keys(_search({"q": "phase 2 or 3 rosacea"})) == ["P2", "P3", "P23"]
+    assert _keys(_search({"q": "phase 2 or 3 rosacea"})) == ["P2", "P3", "P23", "P1"]
 
 
 @pytest.mark.django_db

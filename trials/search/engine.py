@@ -177,7 +177,7 @@ class SearchResult:
     # No trial is about the terms the query names: this many mention them only in passing
     # (summary, description, inclusion criteria), and are neither listed nor counted.
     passing: int = 0
-    # Few trials (words.FILL_BELOW) met the failure, place or status read from the words
+    # Few trials (words.FILL_BELOW) met the failure, place, status or phase read from the words
     # ("prednisone didn't help", "in Japan", "still recruiting": readings.READ_FILLED): this
     # many, listed first; after them, the query's other trials (counted in `count`). None when
     # the search was not filled so.

@@ -278,7 +278,7 @@ class TrialFilterSet(django_filters.FilterSet):
             self.filters[facet.name] = facet_filter
 
     def filter_queryset(self, queryset):
-        """The engine's match (engine._read_filled): a failure, place or status read from the
+        """The engine's match (engine._read_filled): a failure, place, status or phase read from the
         words that fewer than words.FILL_BELOW trials meet is left out when more trials have the
         words (the engine lists those that meet it first)."""
         self.general_after: str | None = None

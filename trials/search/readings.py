@@ -74,6 +74,7 @@ READ_FILLED = {
     **dict.fromkeys(PLACE_READ, "place"),
     "recruiting": "recruiting",
     "status": "status",  # "completed psoriasis studies" (closed_words)
+    "phase": "phase",  # "phase 3 lupus nephritis trials" (phase_words)
 }
 
 
@@ -785,10 +786,13 @@ _PHASE_NUMERAL = re.compile(r"(?:iv|iii|ii|i|[0-4])[ab]?")
 _PHASE_JOINED = re.compile(r"phase[0-4][ab]?")
 
 
+_HUMAN = {"human", "humans", "man", "men"}
+
+
 def phase_words(words: Words) -> Iterator[Reading]:
     """ "phase 3", "phase II", "phase 2/3"… -> the phase filter, each phase as registries'
     phases are read (normalize.parse_phases: "phase 0" is early phase 1); "post-marketing" is
-    phase 4."""
+    phase 4, "first-in-human" phase 1."""
     from trials.readers.normalize import parse_phases
 
     position = 0
@@ -812,6 +816,17 @@ def phase_words(words: Words) -> Iterator[Reading]:
             last = position + (folded == "post")
             said = words.said(position, last)
             yield Reading("phase", "PHASE4", said, words.spans(range(position, last + 1)))
+            position = last + 1
+            continue
+        elif folded == "fih" or (
+            folded == "first"
+            and words.folded(position + 1) == "in"
+            and words.folded(position + 2) in _HUMAN
+        ):
+            # A first-in-human study is phase 1's ("first-in-human lupus trials", "FIH").
+            last = position + (2 if folded == "first" else 0)
+            said = words.said(position, last)
+            yield Reading("phase", "PHASE1", said, words.spans(range(position, last + 1)))
             position = last + 1
             continue
         if last is None:

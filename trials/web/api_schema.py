@@ -286,9 +286,9 @@ _SEARCH = {
         "read_first": {
             "type": ["integer", "null"],
             "description": (
-                "Fewer than 10 trials met the treatment failure, the place or the status read "
-                "from `q` (`understood`: refractory, prior_therapy; country, region, near; "
-                "recruiting, status): this many, "
+                "Fewer than 10 trials met the treatment failure, the place, the status or the "
+                "phase read from `q` (`understood`: refractory, prior_therapy; country, region, "
+                "near; recruiting, status; phase): this many, "
                 "listed first; after them, and in `count`, the search's trials without those "
                 "filters. Null when every listed trial meets them, or none was read."
             ),
