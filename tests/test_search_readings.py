@@ -761,7 +761,13 @@ def test_a_phase_typed_that_few_trials_are_in_lists_them_first_then_the_others(c
     clinician asking for a phase still wants the disease's other trials after it), and the
     page says so; chosen as a parameter, the phase filters."""
     for key, phases in [("P1", ["PHASE1"]), ("P2", ["PHASE2"]), ("P3", ["PHASE3"])]:
-        Trial.objects.create(key=key, record={}, title="Lupus study", phases=phases)
+        Trial.objects.create(
+            key=key,
+            record={},
+            title="Lupus study",
+            phases=phases,
+            conditions=["systemic-lupus-erythematosus"],
+        )
     response = client.get("/", {"q": "first-in-human lupus trials"})
     found = [hit.key for hit in response.context["result"].trials]
     assert found[0] == "P1" and {"P2", "P3"} <= set(found[1:])
@@ -769,6 +775,20 @@ def test_a_phase_typed_that_few_trials_are_in_lists_them_first_then_the_others(c
     assert "in the phase you asked for (“first-in-human”)" in response.content.decode()
     chosen = client.get("/", {"q": "lupus trials", "phase": "PHASE1"})
     assert [hit.key for hit in chosen.context["result"].trials] == ["P1"]
+
+
+@pytest.mark.django_db
+def test_a_phase_filled_lists_the_disease_named_in_other_phases_before_other_diseases(client):
+    """ "phase 3 … lupus nephritis": the lupus nephritis trial of another phase is nearer what
+    was asked than a phase 3 trial of another disease that says the words."""
+    for key, title, conditions, phases in [
+        ("LN-2", "Lupus nephritis study", ["lupus-nephritis"], ["PHASE2"]),
+        ("SLE-3", "Lupus study; nephritis excluded", ["systemic-lupus-erythematosus"], ["PHASE3"]),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, conditions=conditions, phases=phases)
+    response = client.get("/", {"q": "phase 3 lupus nephritis trials"})
+    found = [hit.key for hit in response.context["result"].trials]
+    assert found.index("LN-2") < found.index("SLE-3")
 
 
 @pytest.mark.django_db

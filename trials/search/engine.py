@@ -378,6 +378,7 @@ def _match(query: Query) -> _Matched:
     read_first, read_met = None, ()
     if (wider := _read_filled(index, query, masks, everything)) is not None:
         masks, read_first, everything, read_met = wider[0], everything, wider[1], wider[2]
+        read_first, read_met = _phase_within_named(index, query, everything, read_first, read_met)
     # Within the filters as kept (_read_filled may have widened them).
     if (
         relaxed
@@ -607,6 +608,27 @@ def _cached_rows(
         found = index.rows_of(np.asarray(find(ids(index.pks[rows].tolist())), np.int64))
         cache.TEXT_HITS.put(key, found)
     return found
+
+
+def _phase_within_named(
+    index: FacetIndex,
+    query: Query,
+    everything: np.ndarray,
+    read_first: np.ndarray,
+    read_met: tuple[np.ndarray, ...],
+) -> tuple[np.ndarray | None, tuple[np.ndarray, ...]]:
+    """A phase alone read and filled (_read_filled): the trials in it come first only among
+    those tagged with the conditions the query names, the others then in the words' order
+    ("phase 3 anti-CD20 in lupus nephritis": the lupus nephritis trials of other phases before
+    phase 3 trials of lupus that are not about nephritis). As they were otherwise."""
+    read = {r.parameter for r in query.understood} & set(readings.READ_FILLED)
+    if read != {"phase"} or not query.q or not (named := words.named_conditions(query.q)):
+        return read_first, read_met
+    tagged = index.facet_mask("condition", list(named))
+    if not (everything & tagged).any():
+        return read_first, read_met
+    first = read_first & tagged
+    return (first, ()) if first.any() else (None, ())
 
 
 def _read_filled(
