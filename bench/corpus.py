@@ -264,6 +264,8 @@ LATER_CONDITIONS = frozenset(
     | {"disorders-of-keratinization", "port-wine-stain"}
     # Session 31.
     | {"cicatricial-alopecia", "ditra", "dira", "pulmonary-arterial-hypertension"}
+    # Session 34.
+    | {"pfapa"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({
@@ -368,6 +370,12 @@ LATER_SYNONYMS = (
     | {"pred"}
     | POLISH
     | MORE_LANGUAGES
+    # Session 34: people's names for diseases
+    | {"butterfly skin", "butterfly children", "butterfly child", "butterfly kids"}
+    | {"butterfly baby", "butterfly babies", "fish scale skin", "fish scale disease"}
+    | {"fish skin disease", "fishscale skin", "cradle cap", "excessive sweating"}
+    | {"sweaty palms", "sweaty hands", "heavy sweating", "mask of pregnancy", "pregnancy mask"}
+    | {"spot baldness", "en coup de sabre", "coup de sabre"}
     # Session 31: axial spondyloarthritis in Czech
     | {"axiální spondyloartritida", "axiální spondyloartritidy", "axiální spondyloartritidou"}
     | {"Bechtěrevova nemoc", "Bechtěrevovy nemoci", "Bechtěrevovou nemocí"}

@@ -334,6 +334,11 @@ def test_a_disease_named_with_a_child_word_is_no_child():
     assert words.named_conditions("moon children") == ("xeroderma-pigmentosum",)
 
 
+def test_tiredness_is_fatigue_not_a_typo():
+    """ "treating the tiredness" was respelt "redness": people's word for fatigue is known."""
+    assert "fatigue" in words.read("lupus tiredness").text
+
+
 def test_still_enrolling_is_read_whole():
     """ "still enrolling": the recruiting filter, no "still" left to search (or to be Still's
     disease)."""
