@@ -644,6 +644,12 @@ def _read_filled(
         return None
     kept = {name: mask for name, mask in masks.items() if name not in read}
     wider = _combine(index, kept)
+    if "phase" in read and (named := words.named_conditions(query.q)):
+        phase = masks["phase"]
+        # A phase let go adds, of the trials in other phases, only those about the conditions
+        # named: not those that say them in passing or turn them away ("phase 3 lupus or
+        # scleroderma … in Turkey").
+        wider = everything | (wider & (phase | index.facet_mask("condition", list(named))))
     if not (wider & ~everything).any():
         return None
     met: dict[str, np.ndarray] = {}

@@ -295,6 +295,14 @@ class TrialFilterSet(django_filters.FilterSet):
             for name in read:
                 data.pop(name, None)
             wider = TrialFilterSet(data, queryset=queryset, read_words=False, general=False).qs
+            if "phase" in read and (named := words.named_conditions(data.get("q") or "")):
+                # A phase let go adds, of the trials in other phases, only those about the
+                # conditions named (as engine._read_filled).
+                phase = facets.get("phase").where(self.data.getlist("phase"))
+                about = wider.filter(phase | Q(conditions__overlap=list(named)))
+                wider = queryset.filter(
+                    Q(pk__in=filtered.values("pk")) | Q(pk__in=about.values("pk"))
+                )
             if wider.count() > filtered.count():
                 filtered = wider
             else:
