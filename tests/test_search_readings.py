@@ -334,6 +334,24 @@ def test_a_disease_named_with_a_child_word_is_no_child():
     assert words.named_conditions("moon children") == ("xeroderma-pigmentosum",)
 
 
+@pytest.mark.parametrize(
+    ("typed", "drug"),
+    [
+        ("lupus, plaquenil no me ayuda", "hydroxychloroquine"),
+        ("Schuppenflechte, Humira hilft nicht mehr", "adalimumab"),
+        ("psoriase, o Stelara nao funciona", "ustekinumab"),
+        ("волчанка, плаквенил не помогает", None),  # the drug's Russian name is not known
+        ("eczéma malgré dupilumab", "dupilumab"),
+    ],
+)
+def test_a_failure_said_in_other_languages_is_read(typed, drug):
+    read = _read(typed)
+    if drug is None:
+        assert ("refractory", "1") not in read
+    else:
+        assert ("refractory", "1") in read and ("prior_therapy", drug) in read
+
+
 def test_tiredness_is_fatigue_not_a_typo():
     """ "treating the tiredness" was respelt "redness": people's word for fatigue is known."""
     assert "fatigue" in words.read("lupus tiredness").text
