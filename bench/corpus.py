@@ -370,6 +370,13 @@ LATER_SYNONYMS = (
     | {"pred"}
     | POLISH
     | MORE_LANGUAGES
+    # Session 34: common drugs' names in other languages (Latin letters; the others are
+    # never drawn)
+    | {"metotrexato", "méthotrexate", "Methotrexat", "metotressato", "metotreksat"}
+    | {"hidroxicloroquina", "Hydroxychloroquin", "idrossiclorochina", "hydroksychlorochina"}
+    | {"prednisona", "Prednison", "prednisolona", "Prednisolon", "azatioprina", "Azathioprin"}
+    | {"micofenolato", "micofenolato de mofetilo", "micofenolato mofetil", "Mycophenolat"}
+    | {"ciclosporina", "ciclosporine", "ciclofosfamida", "Cyclophosphamid"}
     # Session 34: people's names for diseases
     | {"butterfly skin", "butterfly children", "butterfly child", "butterfly kids"}
     | {"butterfly baby", "butterfly babies", "fish scale skin", "fish scale disease"}
@@ -404,7 +411,18 @@ def vocab() -> Vocab:
         if c["slug"] not in LATER_CONDITIONS
     ]
     drugs = json.loads((VOCAB_DIR / "drugs.json").read_text())
-    drugs = [drug for drug in drugs if drug["slug"] not in LATER_DRUGS]
+    drugs = [
+        {
+            **drug,
+            "synonyms": [
+                s
+                for s in drug.get("synonyms", [])
+                if s not in LATER_SYNONYMS and not _NOT_LATIN.search(s)
+            ],
+        }
+        for drug in drugs
+        if drug["slug"] not in LATER_DRUGS
+    ]
     for word, _ in PLANTED.values():
         stem = word[:8]
         assert not any(w.startswith(stem) for w in WORDS), word

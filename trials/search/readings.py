@@ -873,11 +873,17 @@ def _treatments_from(words: Words, position: int) -> tuple[list[tuple[int, int, 
         last, slug = words.treatments[position]
         named.append((position, last, slug))
         position = last + 1
-        if words.folded(position) in ("and", "or", "nor", "then", "plus"):
+        if words.folded(position) in _JOINING_TREATMENTS:
             position += 1
     return named, (named[-1][1] if named else position - 1)
 
 
+# What joins two treatments' names in a list ("methotrexate and azathioprine"), in the
+# languages whose failures are read (lay_terms.json `failed_therapy`).
+_JOINING_TREATMENTS = frozenset(
+    {"and", "or", "nor", "then", "plus", "y", "o", "e", "ou", "et", "und", "oder", "i", "и"}
+    | {"или", "та", "і", "або"}
+)
 # What ends a list of treatments between two names: a dash, a stop, a bracket ("acitretin and
 # cyclosporine - IL-36R antagonist trial?"); not a comma ("methotrexate, azathioprine").
 _LIST_ENDS = re.compile(r"\s[-–—]\s|[.;:?!()\[\]]")
