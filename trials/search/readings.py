@@ -11,6 +11,7 @@ A reading takes some words out of the search text and sets a search parameter in
     women, men; adults, elderly…            sex, age_group   female, male; adult, older_adult
     recruiting, now enrolling…              recruiting       1
     phase 3, phase II, phase 2/3…           phase            PHASE3, PHASE2…
+    first-in-human, FIH                     phase            PHASE1
     not responding to X, failed X,          refractory       1
       resistant to X, X-resistant,          prior_therapy    X's slug, when X is a drug or a
       X failure, X didn't work…                              drug class of the vocabulary, and
@@ -18,6 +19,9 @@ A reading takes some words out of the search text and sets a search parameter in
 
 The words are data (trials/vocab/lay_terms.json: `child`, `failed_therapy`). When X is no drug
 or class the vocabulary knows, only `refractory=1` is read and X stays a search word.
+
+How long or since when ("for about 12 years", "seit 20 Jahren", "3 years ago") sets nothing
+and is no search word either: `asides` gives its spans, which params.understand takes out.
 
 `RULES` is the table of readings: each rule is a function from the query's words to readings,
 and sees only the words the rules before it left. params.understand applies the readings
