@@ -752,6 +752,9 @@ def test_a_disease_something_is_likened_to_is_not_named(typed, named):
         ("is anything besides more accutane being tested?", ("isotretinoin",), ()),
         ("psoriasis treatments apart from methotrexate", ("methotrexate",), ()),
         ("eczema anything but steroids", (), ("corticosteroids",)),
+        # stopping it is what is refused: keep taking it
+        ("RA add-on trials on background MTX (no methotrexate washout)", (), ()),
+        ("lupus trials without a steroid taper", (), ()),
     ],
 )
 def test_a_treatment_refused_is_read(typed, drugs, classes):

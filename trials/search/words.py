@@ -521,9 +521,19 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     lower = text.lower()
     if any(cue in lower for cue in _REFUSAL_CUES):  # a few substring tests before the regexes
         for mention in Vocabulary.default().find(text, ("drug", "class")):
-            if _REFUSING.search(text[max(0, mention.start - 40) : mention.start]):
+            if _REFUSING.search(
+                text[max(0, mention.start - 40) : mention.start]
+            ) and not _STOPPING.match(text, mention.end):
                 (classes if mention.kind == "class" else drugs).append(mention.slug)
     return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
+
+
+# What is refused after a treatment's name is stopping it, not the treatment: "no methotrexate
+# washout" (keep taking it), "without a steroid taper".
+_STOPPING = re.compile(
+    r"[\s-]*(?:wash[\s-]?out|taper|tapering|withdrawal|discontinuation|stopping|interruption)\b",
+    re.IGNORECASE,
+)
 
 
 _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "ohne", "free of",
