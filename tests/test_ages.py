@@ -246,3 +246,29 @@ def test_irct_numbered_interventions_are_each_their_own():
     ]
     assert [arm["label"] for arm in record["arms"]] == ["Intervention group", "Control group"]
     assert record["sex"] == "ALL"
+
+
+def test_a_clinicaltrials_gov_study_giving_no_ages_takes_those_its_criteria_state():
+    """A ClinicalTrials.gov study with no minimum or maximum age whose criteria say "Be
+    between 2 and 18 years, inclusive": those ages (the WHO and page readers' rule); one that
+    gives an age keeps what it gives."""
+    from trials.readers import ctgov_json, ctgov_xml
+
+    criteria = "Inclusion Criteria:\n\n- Be between 2 and 18 years, inclusive.\n- Uveitis"
+    study = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT00000001"},
+            "eligibilityModule": {"eligibilityCriteria": criteria},
+        }
+    }
+    record = ctgov_json.study_record(study, b"{}")
+    assert (record["min_age_years"], record["max_age_years"]) == (2, 18)
+    study["protocolSection"]["eligibilityModule"]["minimumAge"] = "6 Years"
+    record = ctgov_json.study_record(study, b"{}")
+    assert (record["min_age_years"], record["max_age_years"]) == (6, None)
+    xml = (
+        "<clinical_study><id_info><nct_id>NCT00000002</nct_id></id_info><eligibility>"
+        f"<criteria><textblock>{criteria}</textblock></criteria></eligibility></clinical_study>"
+    )
+    (record,) = ctgov_xml.read(xml.encode())
+    assert (record["min_age_years"], record["max_age_years"]) == (2, 18)

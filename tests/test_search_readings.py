@@ -465,9 +465,15 @@ def test_the_orm_reference_applies_the_same_readings(child_trials, prior_therapy
 
 
 @pytest.mark.django_db
-def test_a_child_word_keeps_the_trials_open_to_children(child_trials):
+def test_a_child_word_lists_the_trials_open_to_children_first(child_trials):
+    """Fewer than words.FILL_BELOW trials take a child: those first, then the others (an age
+    read from the words fills the list as a place does; the page says so)."""
     query, _ = parse(_params(q="trial for my daughter with dermatomyositis"))
-    assert [hit.key for hit in search(query).trials] == ["KID-DM"]
+    result = search(query)
+    assert result.trials[0].key == "KID-DM"
+    assert result.read_first == 1 and result.count == 4  # the three seed adult DM trials after
+    chosen, _ = parse(_params(q="trial for dermatomyositis", age_group="child"))
+    assert [hit.key for hit in search(chosen).trials] == ["KID-DM"]  # chosen: a filter
 
 
 @pytest.mark.django_db
@@ -1030,8 +1036,10 @@ def test_a_search_for_a_teenager_ranks_the_trials_that_take_one_first(db):
         ("ADULTS", "Eczema eczema eczema in adults", 18, 65),
     ]:
         Trial.objects.create(key=key, record={}, title=title, min_age=min_age, max_age=max_age)
-    assert _keys(_search({"q": "eczema for my teenage son"})) == ["TEENS", "UNSTATED", "YOUNGER"]
-    assert _keys(_search({"q": "eczema in teens"})) == ["TEENS", "UNSTATED", "YOUNGER"]
+    # (and, fewer than words.FILL_BELOW trials taking a child, the adults' after them)
+    expected = ["TEENS", "UNSTATED", "YOUNGER", "ADULTS"]
+    assert _keys(_search({"q": "eczema for my teenage son"})) == expected
+    assert _keys(_search({"q": "eczema in teens"})) == expected
     # A child of no age said: the trials for the young only first, as before.
     assert _keys(_search({"q": "eczema for my son"}))[0] == "YOUNGER"
 
@@ -1199,7 +1207,11 @@ def test_an_age_typed_keeps_the_trials_open_at_that_age(client):
     for key, low, high in [("CHILD", 2, 17), ("ADULT", 18, 65), ("ANY", None, None)]:
         Trial.objects.create(key=key, record={}, title="Morphea study", min_age=low, max_age=high)
     response = client.get("/", {"q": "morphea in my 8 year old"})
-    assert [hit.key for hit in response.context["result"].trials] == ["CHILD", "ANY"]
+    # Those taking an 8-year-old first; few: then the others, and the page says so.
+    assert [hit.key for hit in response.context["result"].trials] == ["CHILD", "ANY", "ADULT"]
+    assert "2 trials take the age you said (“8 year old”)" in response.content.decode()
+    chosen = client.get("/", {"q": "morphea", "age": "8"})
+    assert [hit.key for hit in chosen.context["result"].trials] == ["CHILD", "ANY"]
     (understood,) = response.context["understood"]
     assert understood["sentence"] == "Showing trials open to people aged 8"
 

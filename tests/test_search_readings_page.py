@@ -27,7 +27,9 @@ def _query(url: str) -> dict[str, list[str]]:
 def test_a_child_word_is_a_chip_and_a_sentence(client, child_trials):  # noqa: F811
     response = client.get("/", {"q": "trial for my daughter with dermatomyositis"})
     html = response.content.decode()
-    assert response.context["result"].count == 1
+    # The one trial open to children first, then (fewer than 10) the three seed adult ones.
+    assert response.context["result"].count == 4
+    assert response.context["result"].read_first == 1
     assert "Showing trials open to children — from “daughter”." in html
     chips = _chips(response)
     chip = "Age group: Children (under 18) — from “daughter”"
@@ -81,11 +83,16 @@ def test_the_sidebar_unselects_a_value_read_from_the_words(client, child_trials)
     assert _query(status["shown"][0].url)["q"] == ["dermatomyositis kids"]
 
 
-def test_an_empty_result_offers_to_drop_the_reading(client):
-    # The seed dermatomyositis trials are all for adults.
+def test_no_trial_for_the_age_read_lists_the_others_and_says_so(client):
+    # The seed dermatomyositis trials are all for adults: listed, and the page says none takes
+    # a child; chosen as a parameter, the filter leaves none and offers to drop it.
     response = client.get("/", {"q": "dermatomyositis daughter"})
-    assert response.context["result"].count == 0
-    drops = {drop["name"]: drop for drop in response.context["drops"]}
+    assert response.context["result"].count == 3
+    assert response.context["result"].read_first == 0
+    assert "No trial takes the age you said (“daughter”)" in response.content.decode()
+    chosen = client.get("/", {"q": "dermatomyositis", "age_group": "child"})
+    assert chosen.context["result"].count == 0
+    drops = {drop["name"]: drop for drop in chosen.context["drops"]}
     assert drops["age_group"]["count"] == 3
     assert _query(drops["age_group"]["url"]) == {"q": ["dermatomyositis"]}
 
@@ -136,11 +143,13 @@ def test_readings_cost_no_extra_query(client, django_assert_num_queries, child_t
     client.get("/")  # builds the facet index and warms the vocabulary labels
     # The change-log poll, the matching ids, the ranked page: as without the child word; and,
     # the first time since the data changed, the trials open to any skin disease (fewer than
-    # words.FILL_BELOW trials are about dermatomyositis here: engine._general_filled).
-    with django_assert_num_queries(4):
+    # words.FILL_BELOW trials are about dermatomyositis here: engine._general_filled). The one
+    # trial open to children is fewer than words.FILL_BELOW: the list is filled with the
+    # others, the page ranked in two tiers (a statement each, whatever their size).
+    with django_assert_num_queries(5):
         response = client.get("/", {"q": "dermatomyositis daughter"})
-    assert response.context["result"].count == 1
-    with django_assert_num_queries(3):
+    assert response.context["result"].count == 4 and response.context["result"].read_first == 1
+    with django_assert_num_queries(4):  # filled too: two tiers
         client.get("/", {"q": "juvenile dermatomyositis kids", "sex": "female"})
 
 

@@ -288,6 +288,7 @@ def _match(query: Query) -> _Matched:
     if query.region:
         masks["region"] = regions.mask(index, query.region)
     corrected_from, relaxed = None, False
+    words_relaxed = False  # the words relaxed, whatever was searched instead (_read_filled)
     about_listed = None
     passing = passing_mentions(index, query.q) if "q" in masks else 0
     short = words.named_by_abbreviation(query.q) if "q" in masks and not passing else ()
@@ -334,7 +335,7 @@ def _match(query: Query) -> _Matched:
                 corrected_from, query = query.q, replace(query, q=respelt)
         if not corrected_from:
             hits = text_rows(index, query.q, relaxed=True)
-        relaxed = bool(len(hits))
+        relaxed = words_relaxed = bool(len(hits))
         masks["q"][hits] = True
         if relaxed and (first := about_first(index, query.q)) is not None:
             about_listed = np.zeros(index.row_count, bool)
@@ -376,7 +377,7 @@ def _match(query: Query) -> _Matched:
         general_first = _general_filled(index, query.q, masks)
     everything = _combine(index, masks)
     read_first, read_met = None, ()
-    if (wider := _read_filled(index, query, masks, everything)) is not None:
+    if (wider := _read_filled(index, query, masks, everything, words_relaxed)) is not None:
         masks, read_first, everything, read_met = wider[0], everything, wider[1], wider[2]
         read_first, read_met = _phase_within_named(index, query, everything, read_first, read_met)
     # Within the filters as kept (_read_filled may have widened them).
@@ -632,7 +633,11 @@ def _phase_within_named(
 
 
 def _read_filled(
-    index: FacetIndex, query: Query, masks: dict[str, np.ndarray], everything: np.ndarray
+    index: FacetIndex,
+    query: Query,
+    masks: dict[str, np.ndarray],
+    everything: np.ndarray,
+    relaxed: bool = False,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, tuple[np.ndarray, ...]] | None:
     """The masks without the READ_FILLED filters read from the words, what they match, and the
     rows meeting each kind of filter left out (a place, a status, a failure: all of its
@@ -640,6 +645,8 @@ def _read_filled(
     the words; None otherwise (no such reading, enough trials, or no words left to search)."""
     read = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
     read &= masks.keys()
+    if relaxed:
+        read -= set(readings.AGE_READ)
     if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
         return None
     kept = {name: mask for name, mask in masks.items() if name not in read}

@@ -282,9 +282,12 @@ class TrialFilterSet(django_filters.FilterSet):
         words that fewer than words.FILL_BELOW trials meet is left out when more trials have the
         words (the engine lists those that meet it first)."""
         self.general_after: str | None = None
+        self.words_relaxed = False  # filter_q: no trial had every word
         filtered = super().filter_queryset(queryset)
         data = self.data
         read = {reading.parameter for reading in self.understood} & set(readings.READ_FILLED)
+        if self.words_relaxed:
+            read -= set(readings.AGE_READ)
         if (
             read
             and self.form.cleaned_data.get("q")
@@ -371,6 +374,7 @@ class TrialFilterSet(django_filters.FilterSet):
         if not found:
             relaxed = Trial.objects.filter(_relaxed(value))
             if relaxed.exists():
+                self.words_relaxed = True  # filter_queryset: an age read is not let go
                 if (
                     _untagged(value)
                     and (wider := _wider(value)) is not None

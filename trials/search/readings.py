@@ -79,7 +79,12 @@ READ_FILLED = {
     "recruiting": "recruiting",
     "status": "status",  # "completed psoriasis studies" (closed_words)
     "phase": "phase",  # "phase 3 lupus nephritis trials" (phase_words)
+    "age_group": "age",  # "psoriasis in kids" (child_words, people_words)
+    "age": "age",  # "my 8 year old has psoriasis" (age_words)
 }
+# … but an age is not let go for a relaxed match (no trial has all its words: a sentence): its
+# list is filled otherwise (engine._general_after_named counts within the filters).
+AGE_READ = ("age_group", "age")
 
 
 @dataclass(frozen=True)

@@ -286,9 +286,10 @@ _SEARCH = {
         "read_first": {
             "type": ["integer", "null"],
             "description": (
-                "Fewer than 10 trials met the treatment failure, the place, the status or the "
-                "phase read from `q` (`understood`: refractory, prior_therapy; country, region, "
-                "near; recruiting, status; phase): this many, "
+                "Fewer than 10 trials met the treatment failure, the place, the status, the "
+                "phase or the age read from `q` (`understood`: refractory, prior_therapy; "
+                "country, region, near; recruiting, status; phase; age_group, age, unless no "
+                "trial had every word of `q`): this many, "
                 "listed first; after them, and in `count`, the search's trials without those "
                 "filters. Null when every listed trial meets them, or none was read."
             ),
