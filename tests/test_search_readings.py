@@ -1035,7 +1035,14 @@ def test_a_search_for_a_teenager_ranks_the_trials_that_take_one_first(db):
         ("UNSTATED", "Eczema and eczema", None, None),
         ("ADULTS", "Eczema eczema eczema in adults", 18, 65),
     ]:
-        Trial.objects.create(key=key, record={}, title=title, min_age=min_age, max_age=max_age)
+        Trial.objects.create(
+            key=key,
+            record={},
+            title=title,
+            min_age=min_age,
+            max_age=max_age,
+            conditions=["atopic-dermatitis"],
+        )
     # (and, fewer than words.FILL_BELOW trials taking a child, the adults' after them)
     expected = ["TEENS", "UNSTATED", "YOUNGER", "ADULTS"]
     assert _keys(_search({"q": "eczema for my teenage son"})) == expected
@@ -1205,7 +1212,14 @@ def test_a_persons_age_is_read_as_the_age_filter(typed, read, rest):
 @pytest.mark.django_db
 def test_an_age_typed_keeps_the_trials_open_at_that_age(client):
     for key, low, high in [("CHILD", 2, 17), ("ADULT", 18, 65), ("ANY", None, None)]:
-        Trial.objects.create(key=key, record={}, title="Morphea study", min_age=low, max_age=high)
+        Trial.objects.create(
+            key=key,
+            record={},
+            title="Morphea study",
+            min_age=low,
+            max_age=high,
+            conditions=["morphea"],
+        )
     response = client.get("/", {"q": "morphea in my 8 year old"})
     # Those taking an 8-year-old first; few: then the others, and the page says so.
     assert [hit.key for hit in response.context["result"].trials] == ["CHILD", "ANY", "ADULT"]

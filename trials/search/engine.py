@@ -651,12 +651,13 @@ def _read_filled(
         return None
     kept = {name: mask for name, mask in masks.items() if name not in read}
     wider = _combine(index, kept)
-    if "phase" in read and (named := words.named_conditions(query.q)):
-        phase = masks["phase"]
-        # A phase let go adds, of the trials in other phases, only those about the conditions
-        # named: not those that say them in passing or turn them away ("phase 3 lupus or
-        # scleroderma … in Turkey").
-        wider = everything | (wider & (phase | index.facet_mask("condition", list(named))))
+    if (about := read & set(readings.ABOUT_ONLY)) and (named := words.named_conditions(query.q)):
+        # A phase or an age let go adds, of the trials not meeting it, only those about the
+        # conditions named: not those that say them in passing or turn them away ("phase 3
+        # lupus or scleroderma … in Turkey", "paediatric eczema": not a volunteers' study
+        # excluding eczema).
+        meeting = np.logical_and.reduce([masks[name] for name in sorted(about)])
+        wider = everything | (wider & (meeting | index.facet_mask("condition", list(named))))
     if not (wider & ~everything).any():
         return None
     met: dict[str, np.ndarray] = {}

@@ -298,11 +298,14 @@ class TrialFilterSet(django_filters.FilterSet):
             for name in read:
                 data.pop(name, None)
             wider = TrialFilterSet(data, queryset=queryset, read_words=False, general=False).qs
-            if "phase" in read and (named := words.named_conditions(data.get("q") or "")):
-                # A phase let go adds, of the trials in other phases, only those about the
-                # conditions named (as engine._read_filled).
-                phase = facets.get("phase").where(self.data.getlist("phase"))
-                about = wider.filter(phase | Q(conditions__overlap=list(named)))
+            about_only = read & set(readings.ABOUT_ONLY)
+            if about_only and (named := words.named_conditions(data.get("q") or "")):
+                # A phase or an age let go adds, of the trials not meeting it, only those about
+                # the conditions named (as engine._read_filled).
+                meeting = Q()
+                for name in about_only:
+                    meeting &= self._meeting(name)
+                about = wider.filter(meeting | Q(conditions__overlap=list(named)))
                 wider = queryset.filter(
                     Q(pk__in=filtered.values("pk")) | Q(pk__in=about.values("pk"))
                 )
@@ -317,6 +320,13 @@ class TrialFilterSet(django_filters.FilterSet):
         ):
             filtered = queryset.filter(Q(pk__in=filtered.values("pk")) | Q(pk__in=general))
         return filtered
+
+    def _meeting(self, name: str) -> Q:
+        """The filter of the parameter `name` as the data asks it (a facet's values, an age)."""
+        if name == "age":
+            age = self.form.cleaned_data["age"]
+            return facets.admits_ages(age, age).where
+        return facets.get(name).where(self.data.getlist(name))
 
     def _general_after(self, queryset, filtered, data):
         """The engine's skin fill of a relaxed list (engine._general_after_named): when fewer

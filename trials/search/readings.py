@@ -85,6 +85,9 @@ READ_FILLED = {
 # … but an age is not let go for a relaxed match (no trial has all its words: a sentence): its
 # list is filled otherwise (engine._general_after_named counts within the filters).
 AGE_READ = ("age_group", "age")
+# The filters read that, let go, add only the trials about the conditions the words name (and
+# those meeting them): a phase, an age (engine._read_filled, TrialFilterSet).
+ABOUT_ONLY = ("phase", *AGE_READ)
 
 
 @dataclass(frozen=True)
