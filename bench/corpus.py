@@ -395,34 +395,28 @@ LATER_SYNONYMS = (
 _NOT_LATIN = re.compile("[^\x00-\u024f]")
 
 
+def _drawn(path: str, later: frozenset[str]) -> list[dict]:
+    """The vocabulary file's entries this generator draws from: not those it gained later
+    (`later` slugs), each with only its synonyms from before (LATER_SYNONYMS) in Latin
+    letters."""
+    return [
+        {
+            **item,
+            "synonyms": [
+                s
+                for s in item.get("synonyms", [])
+                if s not in LATER_SYNONYMS and not _NOT_LATIN.search(s)
+            ],
+        }
+        for item in json.loads((VOCAB_DIR / path).read_text())
+        if item["slug"] not in later
+    ]
+
+
 @cache
 def vocab() -> Vocab:
-    conditions = json.loads((VOCAB_DIR / "conditions.json").read_text())
-    conditions = [
-        {
-            **c,
-            "synonyms": [
-                s
-                for s in c.get("synonyms", [])
-                if s not in LATER_SYNONYMS and not _NOT_LATIN.search(s)
-            ],
-        }
-        for c in conditions
-        if c["slug"] not in LATER_CONDITIONS
-    ]
-    drugs = json.loads((VOCAB_DIR / "drugs.json").read_text())
-    drugs = [
-        {
-            **drug,
-            "synonyms": [
-                s
-                for s in drug.get("synonyms", [])
-                if s not in LATER_SYNONYMS and not _NOT_LATIN.search(s)
-            ],
-        }
-        for drug in drugs
-        if drug["slug"] not in LATER_DRUGS
-    ]
+    conditions = _drawn("conditions.json", LATER_CONDITIONS)
+    drugs = _drawn("drugs.json", LATER_DRUGS)
     for word, _ in PLANTED.values():
         stem = word[:8]
         assert not any(w.startswith(stem) for w in WORDS), word
