@@ -378,8 +378,7 @@ def _match(query: Query) -> _Matched:
     everything = _combine(index, masks)
     read_first, read_met = None, ()
     if (wider := _read_filled(index, query, masks, everything, words_relaxed)) is not None:
-        masks, read_first, everything, read_met = wider[0], everything, wider[1], wider[2]
-        read_first, read_met = _phase_within_named(index, query, everything, read_first, read_met)
+        masks, everything, read_first, read_met = wider
     # Within the filters as kept (_read_filled may have widened them).
     if (
         relaxed
@@ -611,55 +610,43 @@ def _cached_rows(
     return found
 
 
-def _phase_within_named(
-    index: FacetIndex,
-    query: Query,
-    everything: np.ndarray,
-    read_first: np.ndarray,
-    read_met: tuple[np.ndarray, ...],
-) -> tuple[np.ndarray | None, tuple[np.ndarray, ...]]:
-    """A phase alone read and filled (_read_filled): the trials in it come first only among
-    those tagged with the conditions the query names, the others then in the words' order
-    ("phase 3 anti-CD20 in lupus nephritis": the lupus nephritis trials of other phases before
-    phase 3 trials of lupus that are not about nephritis). As they were otherwise."""
-    read = {r.parameter for r in query.understood} & set(readings.READ_FILLED)
-    if read != {"phase"} or not query.q or not (named := words.named_conditions(query.q)):
-        return read_first, read_met
-    tagged = index.facet_mask("condition", list(named))
-    if not (everything & tagged).any():
-        return read_first, read_met
-    first = read_first & tagged
-    return (first, ()) if first.any() else (None, ())
-
-
 def _read_filled(
     index: FacetIndex,
     query: Query,
     masks: dict[str, np.ndarray],
     everything: np.ndarray,
     relaxed: bool = False,
-) -> tuple[dict[str, np.ndarray], np.ndarray, tuple[np.ndarray, ...]] | None:
-    """The masks without the READ_FILLED filters read from the words, what they match, and the
-    rows meeting each kind of filter left out (a place, a status, a failure: all of its
-    filters), when fewer than words.FILL_BELOW trials meet those filters and more trials have
-    the words; None otherwise (no such reading, enough trials, or no words left to search)."""
-    read = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
-    read &= masks.keys()
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]] | None:
+    """The masks without the READ_FILLED filters read from the words, what they match, the rows
+    listed first (those meeting the filters: `everything`) and the rows meeting each kind of
+    filter left out (a place, a status, a failure: all of its filters), when fewer than
+    words.FILL_BELOW trials meet those filters and more trials have the words; None otherwise
+    (no such reading, enough trials, or no words left to search)."""
+    said = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
+    read = said & masks.keys()
     if relaxed:
         read -= set(readings.AGE_READ)
     if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
         return None
     kept = {name: mask for name, mask in masks.items() if name not in read}
     wider = _combine(index, kept)
-    if (about := read & set(readings.ABOUT_ONLY)) and (named := words.named_conditions(query.q)):
+    named = words.named_conditions(query.q)
+    tagged = index.facet_mask("condition", list(named)) if named else None
+    if (about := read & set(readings.ABOUT_ONLY)) and tagged is not None:
         # A phase or an age let go adds, of the trials not meeting it, only those about the
         # conditions named: not those that say them in passing or turn them away ("phase 3
         # lupus or scleroderma … in Turkey", "paediatric eczema": not a volunteers' study
         # excluding eczema).
         meeting = np.logical_and.reduce([masks[name] for name in sorted(about)])
-        wider = everything | (wider & (meeting | index.facet_mask("condition", list(named))))
+        wider = everything | (wider & (meeting | tagged))
     if not (wider & ~everything).any():
         return None
+    if said == {"phase"} and tagged is not None and (wider & tagged).any():
+        # A phase alone: the trials in it first only among those about the conditions named,
+        # the others then in the words' order ("phase 3 anti-CD20 in lupus nephritis": the
+        # lupus nephritis trials of other phases before phase 3 trials not about nephritis).
+        first = everything & tagged
+        return (kept, wider, first, ()) if first.any() else (kept, wider, None, ())
     met: dict[str, np.ndarray] = {}
     for name in sorted(read):
         # "still recruiting": an open trial whose status is no longer confirmed meets it here
@@ -672,7 +659,7 @@ def _read_filled(
         # ("lupus near Gwangju": the trials in Seoul before those in Ohio).
         around = index.sites.around(*query.near, NEAR_FILL_KM).per_row(index.row_count)
         met["nearby"] = np.isfinite(around)
-    return kept, wider, tuple(met.values())
+    return kept, wider, everything, tuple(met.values())
 
 
 def _filled(index: FacetIndex, text: str, masks: dict[str, np.ndarray]) -> np.ndarray | None:
