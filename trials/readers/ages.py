@@ -333,6 +333,12 @@ def _inclusion_items(text: str) -> list[str]:
     return criterion_items(scope)
 
 
+def ages_given_or_stated(low: Age, high: Age, criteria: str | None) -> tuple[Age, Age]:
+    """The ages a record gives in its fields, or when it gives none, those its criteria state
+    ("Be between 2 and 18 years, inclusive")."""
+    return (low, high) if low is not None or high is not None else ages_from_criteria(criteria)
+
+
 def ages_from_criteria(text: str | None) -> tuple[Age, Age]:
     """(min, max) years from criteria prose, for sources without structured age fields."""
     if not text:

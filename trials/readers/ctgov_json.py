@@ -287,20 +287,18 @@ def _outcomes(record: dict, module: dict) -> None:
 
 
 def _eligibility(record: dict, eligibility: dict, warnings: list[Warning]) -> None:
-    record["criteria"] = normalize.split_criteria(
-        normalize.clean_text(eligibility.get("eligibilityCriteria"))
-    )
+    criteria = normalize.clean_text(eligibility.get("eligibilityCriteria"))
+    record["criteria"] = normalize.split_criteria(criteria)
     record["sex"] = normalize.parse_sex(eligibility.get("sex"), warnings=warnings)
-    record["min_age_years"] = normalize.parse_age(
-        eligibility.get("minimumAge"), field="min_age_years", warnings=warnings
+    record["min_age_years"], record["max_age_years"] = normalize.ages_given_or_stated(
+        normalize.parse_age(
+            eligibility.get("minimumAge"), field="min_age_years", warnings=warnings
+        ),
+        normalize.parse_age(
+            eligibility.get("maximumAge"), field="max_age_years", warnings=warnings
+        ),
+        criteria,
     )
-    record["max_age_years"] = normalize.parse_age(
-        eligibility.get("maximumAge"), field="max_age_years", warnings=warnings
-    )
-    if record["min_age_years"] is None and record["max_age_years"] is None:
-        # No ages given: those the criteria state ("Be between 2 and 18 years, inclusive").
-        text = normalize.clean_text(eligibility.get("eligibilityCriteria"))
-        record["min_age_years"], record["max_age_years"] = normalize.ages_from_criteria(text)
     healthy = eligibility.get("healthyVolunteers")
     record["healthy_volunteers"] = healthy if isinstance(healthy, bool) else None
 

@@ -391,20 +391,18 @@ def _eligibility(record: dict, study: ET.Element, warnings: list[Warning]) -> No
     eligibility = study.find("eligibility")
     if eligibility is None:
         return
-    record["criteria"] = normalize.split_criteria(
-        textblock(eligibility.findtext("criteria/textblock"))
-    )
+    criteria = textblock(eligibility.findtext("criteria/textblock"))
+    record["criteria"] = normalize.split_criteria(criteria)
     record["sex"] = normalize.parse_sex(_text(eligibility, "gender"), warnings=warnings)
-    record["min_age_years"] = normalize.parse_age(
-        _text(eligibility, "minimum_age"), field="min_age_years", warnings=warnings
+    record["min_age_years"], record["max_age_years"] = normalize.ages_given_or_stated(
+        normalize.parse_age(
+            _text(eligibility, "minimum_age"), field="min_age_years", warnings=warnings
+        ),
+        normalize.parse_age(
+            _text(eligibility, "maximum_age"), field="max_age_years", warnings=warnings
+        ),
+        criteria,
     )
-    record["max_age_years"] = normalize.parse_age(
-        _text(eligibility, "maximum_age"), field="max_age_years", warnings=warnings
-    )
-    if record["min_age_years"] is None and record["max_age_years"] is None:
-        # No ages given: those the criteria state ("Be between 2 and 18 years, inclusive").
-        text = textblock(eligibility.findtext("criteria/textblock"))
-        record["min_age_years"], record["max_age_years"] = normalize.ages_from_criteria(text)
     record["healthy_volunteers"] = normalize.parse_bool(
         _text(eligibility, "healthy_volunteers"), field="healthy_volunteers", warnings=warnings
     )

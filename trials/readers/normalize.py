@@ -13,7 +13,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from trials.readers.ages import ages_from_criteria
+from trials.readers.ages import ages_from_criteria, ages_given_or_stated
 from trials.readers.criteria import split_criteria
 from trials.readers.dates import DATE_PLACEHOLDERS, parse_date
 from trials.readers.design import design_value, parse_design, parse_study_type
@@ -41,6 +41,7 @@ __all__ = [
     "DATE_PLACEHOLDERS",
     "JUNK_IDS",
     "ages_from_criteria",
+    "ages_given_or_stated",
     "canonical_identifier",
     "classify_identifier",
     "clean_text",
