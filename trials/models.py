@@ -22,7 +22,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
     SearchVector,
     SearchVectorField,
 )
@@ -442,9 +441,11 @@ RANKED_VECTOR = "rank_vector__search"
 RANKED_ORDER = ("-rank", "-last_updated", "pk")
 
 
-def _rank(vector: str, query: SearchQuery) -> SearchRank:
-    """How well a trial's vector matches: cover density, weighted by field, rank / (rank + 1)."""
-    return SearchRank(F(vector), query, cover_density=True, normalization=32)
+def _rank(vector: str, query: SearchQuery) -> Func:
+    """How well a trial's vector matches: cover density, weighted by field, rank / (rank + 1)
+    (`ts_rank_cd(vector, query, 32)`), a query of alternatives ranked by the one a trial
+    matches when it matches one only (the SQL function `trials_rank`: migration 0029)."""
+    return Func(F(vector), query, function="trials_rank", output_field=models.FloatField())
 
 
 class Ids(list):
