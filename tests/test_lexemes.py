@@ -188,6 +188,35 @@ def test_edits_new_trials_and_deletions_show_in_the_kept_lexemes(settings):
 
 
 @pytest.mark.django_db
+def test_a_rare_lexemes_trials_are_read_once_until_the_data_changes(settings):
+    """A lexeme not kept (rarer than those that are) is read through the GIN index once: the
+    next query with it takes its rows from cache.LEXEME_ROWS, until an edit moves the data
+    version."""
+    _corpus(random.Random(5), n=100)
+    Trial.objects.create(key="Q1", record={}, title="itch in quokkas")
+    facet_index = _analyzed(settings)
+    assert "quokka" not in facet_index.lexemes.slots
+
+    def reads(text: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert fulltext._in_process(facet_index, "websearch_to_tsquery", text) is not None
+        return sum("unnest" in query["sql"] for query in queries.captured_queries)
+
+    assert reads("itch quokkas") == 1
+    assert reads("quokka or rash") == 0
+    assert sorted(fulltext.text_rows(facet_index, "quokka").tolist()) == _sql_rows(
+        facet_index, "quokka"
+    )
+    Trial.objects.create(key="Q2", record={}, title="a quokka's rash")
+    facet_index = index.get_index()  # refreshed from the change log: another data version
+    assert reads("quokka or rash") == 1
+    assert len(fulltext.text_rows(facet_index, "quokka")) == 2
+    assert sorted(fulltext.text_rows(facet_index, "quokka").tolist()) == _sql_rows(
+        facet_index, "quokka"
+    )
+
+
+@pytest.mark.django_db
 def test_no_memory_for_lexemes_no_lexemes(settings):
     _corpus(random.Random(7), n=50)
     facet_index = _analyzed(settings, mebibytes=0)

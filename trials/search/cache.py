@@ -106,6 +106,20 @@ TEXT_HITS = Store(
     weigh=len,
 )
 
+LEXEME_ROWS_IDS = 2_000_000
+# The rows of a lexeme the facet index does not hold (lexemes.py: rarer than those it does),
+# (lexeme, data version) -> the facet index's rows (fulltext._in_process): read through the GIN
+# index, each match's heap page visited for its id (~0.5 ms a lexeme of a few hundred trials),
+# once for a search's strict and relaxed readings, its about tests, and the next search with
+# the word ("tetracycline" is fifteen such lexemes with its kin: 9 ms). At most
+# LEXEME_ROWS_IDS rows in all.
+LEXEME_ROWS = Store(
+    "rare lexemes' rows",
+    max_entries=lambda: 16_384,
+    max_weight=lambda: LEXEME_ROWS_IDS,
+    weigh=len,
+)
+
 # The order in which a text query ranks its matches, ((kind, type, tsquery), data version) ->
 # the facet index's rows best first (engine._rank_order): at most RANK_ORDERS_IDS rows in all.
 RANK_ORDERS_IDS = 1_000_000

@@ -250,12 +250,17 @@ def _in_process(index: FacetIndex, function: str, text: str) -> np.ndarray | Non
         cache.TSQUERIES.put((function, text), tsquery)  # what ranks the matches reads it too
 
         def read(lexemes: list[str]) -> list[np.ndarray]:
-            cursor.execute(
-                "SELECT trials_matching_ids(q) FROM unnest(%s::tsquery[]) WITH ORDINALITY"
-                " AS lexemes(q, n) ORDER BY n",
-                [[quoted(lexeme) for lexeme in lexemes]],
-            )
-            return [index.rows_of(ids_of(joined)) for (joined,) in cursor.fetchall()]
+            found = {lexeme: cache.LEXEME_ROWS.get((lexeme, index.seq)) for lexeme in lexemes}
+            if missing := [lexeme for lexeme, rows in found.items() if rows is None]:
+                cursor.execute(
+                    "SELECT trials_matching_ids(q) FROM unnest(%s::tsquery[]) WITH ORDINALITY"
+                    " AS lexemes(q, n) ORDER BY n",
+                    [[quoted(lexeme) for lexeme in missing]],
+                )
+                for lexeme, (joined,) in zip(missing, cursor.fetchall(), strict=True):
+                    found[lexeme] = index.rows_of(ids_of(joined))
+                    cache.LEXEME_ROWS.put((lexeme, index.seq), found[lexeme])
+            return [found[lexeme] for lexeme in lexemes]
 
         found = index.lexemes.match(tsquery, read, index.row_count)
         if found is None:
