@@ -377,6 +377,10 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
         ("hidradenitis near Houston TX", "Houston, TX", "hidradenitis"),
         ("eczema Houston, Texas", "Houston, Texas", "eczema"),
         ("lupus Salt Lake City UT", "Salt Lake City, UT", "lupus"),
+        # … or a region's abbreviation elsewhere, any case
+        ("lupus clinical trials brisbane qld", "brisbane, qld", "lupus clinical trials"),
+        ("eczema study Toronto ON", "Toronto, ON", "eczema study"),
+        ("psoriasis sydney nsw", "sydney, nsw", "psoriasis"),
         # in the other languages the vocabulary knows diseases in
         ("ensayo psoriasis en Madrid", "Madrid", "ensayo psoriasis"),
         ("ensaio psoríase em Lisboa", "Lisboa", "ensaio psoríase"),
@@ -409,6 +413,8 @@ def test_a_known_place_typed_after_near_or_in_is_read_as_near(typed, place, rest
         "psoriasis Boston",  # … without its state too
         "lupus trials in",  # "IN" is Indiana, but no city "trials" there
         "eczema Springfield ME",  # no Springfield in Maine the gazetteer knows
+        "lupus trials qld",  # a region's abbreviation after no city
+        "psoriasis study going on",  # "on" (Ontario) after no city
     ],
 )
 def test_other_words_after_near_or_in_are_no_place(typed):

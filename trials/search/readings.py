@@ -1179,8 +1179,9 @@ def native_place(words: Words) -> Iterator[Reading]:
 def city_and_state(words: Words) -> Iterator[Reading]:
     """ "psoriasis Boston MA", "eczema Houston, Texas" -> near="Boston, MA": the query's last
     words, a US state's code or name after a city the gazetteer knows in that state (after
-    "near", "around" or "in" too). With its state said, a city is a place; alone, it stays a
-    search word (sites' cities are searchable: "psoriasis Boston")."""
+    "near", "around" or "in" too); a region's abbreviation elsewhere too ("lupus trials
+    brisbane qld", "Toronto ON": regions.abbreviated). With its state said, a city is a
+    place; alone, it stays a search word (sites' cities are searchable: "psoriasis Boston")."""
     from trials.search import places, regions  # the gazetteer: loaded by the web process
 
     end = words.last()
@@ -1188,7 +1189,7 @@ def city_and_state(words: Words) -> Iterator[Reading]:
         if state_first < 1:
             continue
         state = words.text[words.tokens[state_first][2] : words.tokens[end][3]]
-        if regions.state(state) is None:
+        if regions.state(state) is None and regions.abbreviated(state) is None:
             continue
         for first in range(max(state_first - 3, 0), state_first):  # the longest city first
             if any(p in words.taken or p in words.in_conditions for p in range(first, end + 1)):

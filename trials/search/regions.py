@@ -108,6 +108,25 @@ def state(text: str | None) -> State | None:
 
 
 @cache
+def _abbreviated() -> dict[str, State]:
+    """The regions outside the US by their abbreviations in lower case ("qld", "nsw", "on"),
+    those of one region only."""
+    found: dict[str, list[State]] = {}
+    for chosen in set(_states().values()):
+        if chosen.country != COUNTRY and not chosen.area:
+            for spelling in {chosen.code, *chosen.other_spellings} - {""}:
+                if spelling.isupper():  # an abbreviation, not another name ("Bayern")
+                    found.setdefault(spelling.lower(), []).append(chosen)
+    return {key: states[0] for key, states in found.items() if len(set(states)) == 1}
+
+
+def abbreviated(text: str) -> State | None:
+    """The region outside the US whose abbreviation `text` is, any case ("QLD", "nsw"): read
+    after a city only (readings.city_and_state), where "on" or "wa" can be nothing else."""
+    return _abbreviated().get(text.replace(".", "").strip().lower())
+
+
+@cache
 def names() -> frozenset[str]:
     """Every region's names in lower case ("new york", "district of columbia", "ontario",
     "bayern")."""
