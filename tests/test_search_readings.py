@@ -334,6 +334,29 @@ def test_a_disease_named_with_a_child_word_is_no_child():
     assert words.named_conditions("moon children") == ("xeroderma-pigmentosum",)
 
 
+def test_a_mother_who_had_her_baby_is_no_child():
+    """ "had my baby 3 months ago": the searcher gave birth (lay_terms.json: postpartum);
+    "my baby has eczema" is a child's search."""
+    for typed in ("had my baby 3 months ago, RA flaring", "RA flare since my baby was born"):
+        assert ("age_group", "child") not in _read(typed), typed
+        assert "postpartum" in words.read(typed, True).text, typed
+    assert ("age_group", "child") in _read("my baby has eczema")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("genodermatoses", "xeroderma"),  # a group of the inherited skin diseases
+        ("inherited skin disorders in kids", "epidermolysis"),
+        ("OLE for SLE", "extension"),
+        ("rollover study psoriasis", "extension"),
+        ("patients who completed a parent trial", "prior"),
+    ],
+)
+def test_study_designs_and_disease_groups_said_in_other_words(typed, meant):
+    assert meant in words.read(typed, True).text
+
+
 @pytest.mark.parametrize(
     ("typed", "drug"),
     [
