@@ -358,6 +358,15 @@ def test_study_designs_and_disease_groups_said_in_other_words(typed, meant):
 
 
 @pytest.mark.parametrize(
+    "typed", ["CAPS studies recruiting right now", "hidradenitis, is any trial open right now"]
+)
+def test_right_now_says_recruiting(typed):
+    found = readings.read(typed)
+    assert [(r.parameter, r.value) for r in found] == [("recruiting", "1")]
+    assert "right" not in readings.without(typed, [span for r in found for span in r.spans])
+
+
+@pytest.mark.parametrize(
     ("typed", "drug"),
     [
         ("lupus, plaquenil no me ayuda", "hydroxychloroquine"),

@@ -845,3 +845,14 @@ def test_trials_that_turn_away_those_a_drug_failed_come_last_of_all():
     found = [hit.key for hit in _run("atopic dermatitis failed dupilumab").trials]
     assert found[-1] == "AWAY" and found.index("AGAIN") > found.index("OTHER")
     assert found.index("EXCEPT") < found.index("AGAIN")
+
+
+def test_an_abbreviation_the_stemmer_changes_is_no_part_of_what_a_trial_is_about():
+    """ "CAPS" is the lexeme 'cap' (a trial called CAP-TTR says it in its title): what a
+    relaxed list is about reads the condition's names, not that; "HS" and "pSS" stay."""
+    caps = (("caps",), ("cryopyrin", "associated", "periodic", "syndrome"))
+    about = words._about([caps]).text
+    assert "caps" not in about and "cryopyrin" in about
+    assert "caps" in words._about([(("caps",),)]).text  # nothing else to say it with
+    assert {"caps", "traps"} <= words._stemmed_abbreviations()
+    assert not {"hs", "pss", "iims"} & words._stemmed_abbreviations()

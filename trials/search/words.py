@@ -850,8 +850,39 @@ def _diseases(text: str) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
 
 
 def _about(tier: Sequence[Group], joiner: str = " & ") -> TextQuery:
-    """The trials about every disease of `tier` (or with `joiner` " | ", any)."""
-    return TextQuery(RAW, joiner.join(_group_text(group, ABOUT_WEIGHTS) for group in tier))
+    """The trials about every disease of `tier` (or with `joiner` " | ", any), a condition's
+    abbreviation that stems to another word left out where the group has other names
+    (_stemmed_abbreviations: "CAPS" is the lexeme 'cap', which a trial called CAP-TTR says in
+    its title)."""
+    lossy = _stemmed_abbreviations()
+    return TextQuery(
+        RAW,
+        joiner.join(
+            _group_text(
+                tuple(a for a in group if not (len(a) == 1 and a[0] in lossy)) or group,
+                ABOUT_WEIGHTS,
+            )
+            for group in tier
+        ),
+    )
+
+
+@cache
+def _stemmed_abbreviations() -> frozenset[str]:
+    """The conditions' one-word abbreviations (folded) that PostgreSQL's english stemmer makes
+    another word of, their last "s" taken for a plural's ("CAPS": 'cap', "APS": 'ap', "TRAPS":
+    'trap'); not "HS", "pSS", nor a plural's "s" ("IIMs")."""
+    conditions = Vocabulary.default().conditions.values()
+    names = (name for c in conditions for name in (c["label"], *c.get("synonyms", [])))
+    return frozenset(
+        name.lower()
+        for name in names
+        if is_abbreviation(name)
+        and len(name) > 2
+        and name.isalpha()
+        and name.endswith("S")
+        and not name.endswith("SS")  # "pSS": PostgreSQL keeps it
+    )
 
 
 # What a person says before the name of their diagnosis: "my derm says its keratoderma",
