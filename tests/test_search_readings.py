@@ -1649,3 +1649,20 @@ def test_a_route_asked_for_lists_the_trials_given_so_first_and_the_refused_last(
     assert found[0] == "PILL" and found[-1] == "SHOT"
     found = _keys(_search({"q": "keloid study, no needles"}))
     assert found[-1] == "SHOT"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # Arabic: its own digits, its word for years
+        ("عمري ٢٨ عامًا وعندي إكزيما شديدة", [("age", "28")]),
+        ("عمري ٢٨ سنة وعندي إكزيما", [("age", "28")]),
+        # Hindi: a word keeps its vowel signs ("साल" was "स ल", a name of Seoul's; "मेरी" had
+        # "म", one of Mau's)
+        ("मेरी बेटी 8 साल की है और उसे एक्जिमा है", [("age", "8"), ("age_group", "child")]),
+        ("मुझे 10 साल से सोरायसिस है", []),  # for ten years: how long, no age
+        ("मुंबई में सोरायसिस ट्रायल", [("near", "Mumbai, IN")]),
+    ],
+)
+def test_words_with_marks_are_whole_words(typed, read):
+    assert [(r.parameter, r.value) for r in readings.read(typed)] == read

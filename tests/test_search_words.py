@@ -10,12 +10,13 @@ from django.http import QueryDict
 
 from tests.searching import search_text
 from trials.models import Trial
-from trials.readers.vocabulary import Vocabulary
+from trials.readers.vocabulary import Vocabulary, combining_marks, tokens
 from trials.search import readings, words
 from trials.search.params import TrialFilterSet, parse
 
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
-SAFE = re.compile(r"(?:[\w\s&|()]|<->)+")  # <->: a phrase with a number
+# <->: a phrase with a number; a word's marks ("सोरायसिस": its vowel signs) are no operator
+SAFE = re.compile(rf"(?:[\w\s&|(){combining_marks()}]|<->)+")
 WEIGHTED = re.compile(r"(?:[\w\s&|()]|:ABC\b)+")  # a relaxed query naming diseases
 
 
@@ -856,3 +857,11 @@ def test_an_abbreviation_the_stemmer_changes_is_no_part_of_what_a_trial_is_about
     assert "caps" in words._about([(("caps",),)]).text  # nothing else to say it with
     assert {"caps", "traps"} <= words._stemmed_abbreviations()
     assert not {"hs", "pss", "iims"} & words._stemmed_abbreviations()
+
+
+def test_a_word_keeps_the_marks_of_its_letters():
+    """A vowel sign is no letter to Python's \\w: "सोरायसिस" (psoriasis in Hindi) was read as
+    five words, none the vocabulary's."""
+    assert [t[1] for t in tokens("सोरायसिस का इलाज")] == ["सोरायसिस", "का", "इलाज"]
+    assert "psoriasis" in words.read("सोरायसिस का नया इलाज").text
+    assert words.only_filler("में") is False

@@ -378,6 +378,9 @@ _YEARS_ABROAD = {
     "лет", "год", "года", "років", "роки", "рік", "eves", "ar", "aar", "vuotias", "vuotiaan",
     "ετων", "χρονων", "ani", "yasinda", "yasında", "yasindaki", "yasındaki", "jaar", "tuoi",
     "tahun",
+    # Arabic ("عمري ٢٨ سنة": its digits are digits too), Persian, Hindi, Hebrew
+    "سنة", "سنه", "سنوات", "عام", "عاما", "اعوام", "سال", "ساله", "साल", "वर्ष", "वर्षीय",
+    "שנים", "שנה",
 }  # fmt: skip
 # Chinese, Japanese and Korean: the number and the sign for years of age ("8岁", "8歳",
 # "55세이신데": a Korean ending joined to it).
@@ -395,12 +398,14 @@ def _nfc(folded: str) -> str:
 _FOR_YEARS = {
     "hace", "desde", "durante", "depuis", "pendant", "seit", "seid", "da", "per", "od",
     "przez", "уже", "вже", "already", "since", "for", "sinds", "sedan", "i", "gia", "ja",
+    "منذ", "لمدة", "במשך",
 }  # fmt: skip
 # Portuguese "há"/"faz" before "anos" say how long ("psoríase há 10 anos"); Italian "ha" before
 # "anni" says an age ("mio figlio ha 8 anni").
 _FOR_ANOS = {"ha", "faz"}
 _YEARS_AGO = {"fa", "atras", "ago", "temu", "назад", "тому"}
-_WITH = {"con", "com", "avec", "mit", "z", "с", "з", "with", "met", "med", "ile"}
+# … nor after the years ("10 साल से": for ten years, in Hindi)
+_WITH = {"con", "com", "avec", "mit", "z", "с", "з", "with", "met", "med", "ile", "से"}
 
 
 def age_words(words: Words) -> Iterator[Reading]:

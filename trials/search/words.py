@@ -123,7 +123,15 @@ class TextQuery:
 
 def _words(text: str) -> tuple[str, ...]:
     """The words of a vocabulary name: folded (no accents, lower case)."""
-    return tuple(folded for folded, *_ in tokens(text) if folded.isalnum())
+    return tuple(folded for folded, *_ in tokens(text) if _is_word(folded))
+
+
+def _is_word(token: str) -> bool:
+    """Letters and digits only, or with the marks that belong to them ("में": a vowel sign is
+    no letter to str.isalnum): no to_tsquery operator in it."""
+    return token.isalnum() or all(
+        char.isalnum() or unicodedata.category(char)[0] == "M" for char in token
+    )
 
 
 def _typed(text: str) -> list[tuple[str, str]]:
@@ -132,7 +140,7 @@ def _typed(text: str) -> list[tuple[str, str]]:
     no word can be a to_tsquery operator."""
     typed = []
     for folded, written, *_ in tokens(text):
-        if folded.isalnum():
+        if _is_word(folded):
             lower = written.lower()
             typed.append((folded, lower if lower.isalnum() else folded))
     return typed
