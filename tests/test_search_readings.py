@@ -1666,3 +1666,20 @@ def test_a_route_asked_for_lists_the_trials_given_so_first_and_the_refused_last(
 )
 def test_words_with_marks_are_whole_words(typed, read):
     assert [(r.parameter, r.value) for r in readings.read(typed)] == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("juvenile arthritis studies for teenagers 13 to 17", ["13 to 17"]),
+        ("eczema trials ages 6-12", ["ages 6-12"]),
+        ("between 2 and 11 years old with psoriasis", ["between 2 and 11 years old"]),
+        ("kids 6-12 eczema", ["6-12"]),
+        ("phase 2 to 3 lupus", []),  # no age
+        ("12 to 16 weeks treatment", []),  # a time
+        ("PASI 75 to 90", []),
+        ("lupus 18-65", []),  # no word for ages: left as typed
+    ],
+)
+def test_a_range_of_ages_is_no_search_word(typed, said):
+    assert [typed[start:end] for start, end in readings.asides(typed)] == said

@@ -510,11 +510,51 @@ _CALENDAR_YEAR = re.compile(r"(?:19|20)\d\d")
 _LENGTH_WORDS_MAX = 4
 
 
+# A range of ages ("teenagers 13 to 17", "ages 6-12", "between 2 and 11 years old"): with a
+# word for ages before it or for years after it, not for a time ("12 to 16 weeks") nor
+# anything else ("phase 2 to 3", "PASI 75 to 90").
+_AGE_RANGE = re.compile(
+    r"(?i)\b(?:(?P<cue>ages?|aged|between|from)\s+)?(?P<low>\d{1,3})\s*(?:-|–|to|and|through)"
+    r"\s*(?P<high>\d{1,3})(?P<unit>\s*(?:years?|yrs?|y/?o|year[- ]olds?)(?:\s+old)?)?\b"
+    r"(?!\s*(?:-|weeks?|months?|days?|hours?|mg|kg|%|cm|x\b|times|visits))"
+)
+# Words for people of some ages just before a range (_AGE_RANGE).
+_AGES_BEFORE = frozenset(
+    {"teen", "teens", "teenager", "teenagers", "kids", "children", "child", "adolescents"}
+    | {"adolescent", "adults", "youth", "boys", "girls", "ages", "aged", "age", "patients"}
+)  # fmt: skip
+
+
+def _age_ranges(text: str) -> list[tuple[int, int]]:
+    """The spans of the ranges of ages `text` says (_AGE_RANGE): whom the person asks about,
+    which the age filters and the words for children say, not words to search for."""
+    spans = []
+    for found in _AGE_RANGE.finditer(text):
+        if not int(found["low"]) < int(found["high"]) <= OLDEST_AGE_READ:
+            continue
+        before = [token[0] for token in tokens(text[: found.start()])[-2:]]
+        if found["cue"] or found["unit"] or _AGES_BEFORE & set(before):
+            spans.append((found.start("low") if not found["cue"] else found.start(), found.end()))
+    return spans
+
+
 def asides(text: str) -> list[tuple[int, int]]:
-    """The spans of `text` that say how long or since when (see DURATION_UNITS): [] for none,
-    and for a quoted phrase or an excluded word (searched as typed)."""
+    """The spans of `text` that say how long or since when (see DURATION_UNITS), or a range of
+    ages (_age_ranges): [] for none, and for a quoted phrase or an excluded word (searched as
+    typed)."""
     if not text or len(text) > MAX_LENGTH or has_exact_syntax(text):
         return []
+    ranges = _age_ranges(text)
+    durations = _durations(text)
+    return sorted(
+        [
+            *durations,
+            *(r for r in ranges if not any(r[0] < d[1] and d[0] < r[1] for d in durations)),
+        ]
+    )
+
+
+def _durations(text: str) -> list[tuple[int, int]]:
     toks = tokens(text)
     folded = [token[0] for token in toks]
     spans = []
