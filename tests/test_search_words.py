@@ -865,3 +865,19 @@ def test_a_word_keeps_the_marks_of_its_letters():
     assert [t[1] for t in tokens("सोरायसिस का इलाज")] == ["सोरायसिस", "का", "इलाज"]
     assert "psoriasis" in words.read("सोरायसिस का नया इलाज").text
     assert words.only_filler("में") is False
+
+
+def test_a_condition_said_short_after_its_longer_name_is_that_one():
+    """ "my lupus … skin lupus": the person's lupus is cutaneous lupus (a name whose words
+    another condition's name holds is that one said short); "SLE or lupus nephritis" names
+    both, and "lupus" alone systemic lupus with lupus nephritis, its member."""
+    skin = words.named_conditions("my lupus is only in my skin, any trials for skin lupus?")
+    assert skin == ("cutaneous-lupus-erythematosus",)
+    assert set(words.named_conditions("SLE or lupus nephritis")) == {
+        "systemic-lupus-erythematosus",
+        "lupus-nephritis",
+    }
+    assert set(words.named_conditions("lupus")) == {
+        "systemic-lupus-erythematosus",
+        "lupus-nephritis",
+    }

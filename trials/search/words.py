@@ -1577,10 +1577,18 @@ def named_conditions(text: str) -> tuple[str, ...]:
     vocabulary = Vocabulary.default()
     kept = _without_negated(text)
     likened = {word.lower() for word in _likened(kept)}
-    named = {
-        m.slug
+    mentions = [
+        m
         for m in vocabulary.find(kept, ("condition",))
         if kept[: m.end].split()[-1].lower() not in likened  # "an acne-like rash" is no acne
+    ]
+    said = [(m, frozenset(_words(m.text))) for m in mentions]
+    # A name whose words another condition's name said too holds is that one said short ("my
+    # lupus is only in my skin … skin lupus": cutaneous lupus, not systemic lupus).
+    named = {
+        m.slug
+        for m, words in said
+        if not any(other.slug != m.slug and words < more for other, more in said)
     }
     return tuple(sorted(_with_members(named)))
 
