@@ -2,13 +2,15 @@
 trials first, then the trials with some of its words, and the page and the API say so. Engine
 and ORM reference alike."""
 
+import numpy as np
 import pytest
 from django.http import QueryDict
 
 from tests.searching import search_text
 from trials.models import Trial
-from trials.search import words
-from trials.search.params import TrialFilterSet
+from trials.search import engine, words
+from trials.search.index import get_index
+from trials.search.params import TrialFilterSet, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +264,35 @@ def test_a_relaxed_list_leaves_out_the_untagged_trials_turning_away_whom_it_name
     assert {hit.key for hit in result.trials} == {"PSA", "RA"}
     assert _reference_keys(typed) == {"PSA", "RA"}
     assert "RA-AWAY" in {hit.key for hit in search_text("arthritis or gout").trials}
+
+
+def test_a_relaxed_list_orders_last_the_untagged_trials_turning_away_whom_it_names(db):
+    """What stays of a relaxed list (fulltext._welcoming_rows leaves out only a few such
+    trials, and none listed as about the diseases) lists the trials not about the disease
+    named whose exclusion criteria name it after the others (engine._excluding_named_last)."""
+    for key, conditions, exclusion in [
+        ("PSA", ["psoriatic-arthritis"], []),
+        ("RA-AWAY", ["rheumatoid-arthritis"], ["Psoriatic arthritis"]),
+        ("RA", ["rheumatoid-arthritis"], []),
+    ]:
+        Trial.objects.create(
+            key=key,
+            record={"criteria": {"exclusion": exclusion}},
+            title=f"Monthly infusion {key}",
+            conditions=conditions,
+        )
+    query, _ = parse(QueryDict("q=psoriatic+arthritis+monthly+infusion"))
+    index = get_index()
+    everything = np.zeros(index.row_count, bool)
+    mine = Trial.objects.filter(key__in=["PSA", "RA-AWAY", "RA"]).values_list("pk", flat=True)
+    everything[index.rows_of(np.asarray(list(mine), np.int64))] = True
+    tiers = engine._excluding_named_last(index, query, everything, [everything])
+    keys = [{index_key(index, row) for row in np.flatnonzero(tier)} for tier in tiers]
+    assert keys == [{"PSA", "RA"}, {"RA-AWAY"}]
+    # No disease named: nothing moves.
+    query, _ = parse(QueryDict("q=monthly+infusion"))
+    assert engine._excluding_named_last(index, query, everything, [everything]) == [everything]
+
+
+def index_key(index, row) -> str:
+    return Trial.objects.get(pk=int(index.pks[row])).key

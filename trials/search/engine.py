@@ -1010,6 +1010,30 @@ def _turned_away_last(
     return [tier & part for part in (~away, away) for tier in tiers]
 
 
+def _excluding_named_last(
+    index: FacetIndex, query: Query, everything: np.ndarray, tiers: list[np.ndarray]
+) -> list[np.ndarray]:
+    """`tiers` of a relaxed list, but the trials not about the conditions the query names
+    whose exclusion criteria name them after all the others: listed for its other words, they
+    turn the person away ("psoriatic arthritis … an IV drip once a month": an infliximab
+    trial in rheumatoid arthritis that excludes psoriatic arthritis). fulltext._welcoming_rows
+    leaves such trials out of a relaxed match of the words when they are few; these are those
+    that stay (listed as about the diseases, fulltext._about_lists, or past its bound). At
+    most AWAY_ROWS_MAX such trials read."""
+    if not (named := words.named_conditions(query.q)) or words.described(query.q):
+        return tiers  # signs described: a disease named may be what they are likened to
+    others = everything & ~index.facet_mask("condition", list(named))
+    if not 0 < int(np.count_nonzero(others)) <= AWAY_ROWS_MAX:
+        return tiers
+    if not (pattern := words.conditions_pattern(named)):
+        return tiers
+    away = np.zeros_like(everything)
+    away[_excluding(index, pattern, others)] = True
+    if not away.any():
+        return tiers
+    return [tier & part for part in (~away, away) for tier in tiers]
+
+
 def _had_before(index: FacetIndex, failed: list[str], rows: np.ndarray) -> np.ndarray:
     """The rows of `rows` (a mask) whose exclusion criteria say the person had one of the
     drugs `failed` (_PRIOR): PostgreSQL finds those that name them (a plain pattern, a third
@@ -1136,6 +1160,8 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
         parts = (named, ~named & general, ~named & ~general)
         tiers = [tier & part for part in parts for tier in tiers]
     tiers = _turned_away_last(index, query, matched.everything, tiers)
+    if matched.relaxed:
+        tiers = _excluding_named_last(index, query, matched.everything, tiers)
     coverage = None
     if matched.relaxed or matched.all_words is not None:
         coverage = _coverage(index, query.q)

@@ -1919,6 +1919,13 @@ def _names(entry_of: Callable[[str], dict | None], slugs: Iterable[str], typed: 
     return sorted((name for name in names if name), key=len, reverse=True)
 
 
+def conditions_pattern(slugs: Iterable[str]) -> str:
+    """A PostgreSQL regular expression (any case: `~*`) for the names of the conditions
+    `slugs` (labels, synonyms), each whole; "" for none."""
+    names = _names(Vocabulary.default().condition, slugs, ())
+    return r"\y(" + "|".join(map(_pg_escaped, names)) + r")\y" if names else ""
+
+
 def drugs_pattern(slugs: Iterable[str], typed: Iterable[str] = ()) -> str:
     """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `slugs`
     (labels, synonyms) and the names `typed`, each whole."""
