@@ -1899,8 +1899,9 @@ def condition_names_pattern(text: str) -> str:
     exclusion criteria name them are not listed for them (engine._general_filled)."""
     vocabulary = Vocabulary.default()
     mentions = vocabulary.find(text, ("condition",))
-    names = _names(vocabulary.condition, [m.slug for m in mentions], [m.text for m in mentions])
-    return r"\y(" + "|".join(map(_pg_escaped, names)) + r")\y" if names else ""
+    return _whole(
+        _names(vocabulary.condition, [m.slug for m in mentions], [m.text for m in mentions])
+    )
 
 
 def drug_names(slugs: Iterable[str], typed: Iterable[str] = ()) -> list[str]:
@@ -1922,14 +1923,18 @@ def _names(entry_of: Callable[[str], dict | None], slugs: Iterable[str], typed: 
 def conditions_pattern(slugs: Iterable[str]) -> str:
     """A PostgreSQL regular expression (any case: `~*`) for the names of the conditions
     `slugs` (labels, synonyms), each whole; "" for none."""
-    names = _names(Vocabulary.default().condition, slugs, ())
-    return r"\y(" + "|".join(map(_pg_escaped, names)) + r")\y" if names else ""
+    return _whole(_names(Vocabulary.default().condition, slugs, ()))
 
 
 def drugs_pattern(slugs: Iterable[str], typed: Iterable[str] = ()) -> str:
     """A PostgreSQL regular expression (any case: `~*`) for the names of the drugs `slugs`
     (labels, synonyms) and the names `typed`, each whole."""
-    return r"\y(" + "|".join(map(_pg_escaped, drug_names(slugs, typed))) + r")\y"
+    return _whole(drug_names(slugs, typed))
+
+
+def _whole(names: list[str]) -> str:
+    """A PostgreSQL regular expression matching any of `names`, each whole; "" for none."""
+    return r"\y(" + "|".join(map(_pg_escaped, names)) + r")\y" if names else ""
 
 
 def _pg_escaped(text: str) -> str:
