@@ -881,3 +881,12 @@ def test_a_condition_said_short_after_its_longer_name_is_that_one():
         "systemic-lupus-erythematosus",
         "lupus-nephritis",
     }
+
+
+def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
+    """ "my father has blisters all over his body": no condition named, but people's words for
+    blistering diseases; a relaxed list with few trials about them is filled with those open to
+    any skin disease (engine._general_after_named). Signs described are read as such."""
+    kin = words.skin_kin("my 85 year old father has blisters all over his body")
+    assert "autoimmune-blistering-diseases" in kin
+    assert words.skin_kin("my fingers turn white in the cold and my hands are getting tight") == ()

@@ -1550,12 +1550,14 @@ def group_family(named: tuple[str, ...]) -> frozenset[str]:
 @lru_cache(maxsize=1024)
 def skin_kin(text: str) -> tuple[str, ...]:
     """When every condition a query names is a skin disease (named_conditions, conditions.json
-    `skin`), those (slugs), their groups and the groups' members, and the conditions whose
+    `skin`; naming none, those its people's words for diseases mean, but where it describes
+    signs: "blisters all over": pemphigus, pemphigoid), those (slugs), their groups and the
+    groups' members, and the conditions whose
     labels have a word of their names as said that names a disease alone (_condition_words:
     "my lupus rash": systemic lupus erythematosus, lupus nephritis); () otherwise. The trials
     about them come before those open to skin diseases in general in a relaxed list
     (engine._general_after_named)."""
-    named = named_conditions(text)
+    named = named_conditions(text) or (() if described(text) else _meant_conditions(text))
     conditions = Vocabulary.default().conditions
     if not named or not all(conditions.get(slug, {}).get("skin") for slug in named):
         return ()
@@ -1566,6 +1568,19 @@ def skin_kin(text: str) -> tuple[str, ...]:
     } & _condition_words()
     kin = {slug for slug, c in conditions.items() if said & set(_words(c["label"]))}
     return tuple(sorted({*named, *group_family(named), *kin}))
+
+
+def _meant_conditions(text: str) -> tuple[str, ...]:
+    """The vocabulary's conditions (slugs) that the diseases people's words in a query mean
+    name ("blisters all over": pemphigus, pemphigoid, epidermolysis bullosa)."""
+    meant = " ; ".join(
+        " ".join(alternative)
+        for group in needed(_groups(text))
+        if _is_disease(group)
+        for alternative in group[1:]
+    )
+    found = Vocabulary.default().find(meant, ("condition",)) if meant else []
+    return tuple(sorted({mention.slug for mention in found}))
 
 
 @lru_cache(maxsize=1024)
