@@ -555,6 +555,7 @@ def asides(text: str) -> list[tuple[int, int]]:
 
 
 def _durations(text: str) -> list[tuple[int, int]]:
+    """The spans of `text` that say how long or since when (_duration_at)."""
     toks = tokens(text)
     folded = [token[0] for token in toks]
     spans = []
