@@ -1035,6 +1035,12 @@ def _sign_words() -> dict[str, frozenset[str]]:
 
 
 def described(text: str) -> list[Group]:
+    """_described's groups (see there), a list of the caller's own."""
+    return list(_described(text))
+
+
+@lru_cache(maxsize=1024)  # the engine asks for each search's more than once
+def _described(text: str) -> tuple[Group, ...]:
     """The diseases a query's signs mean, when it names no disease by a condition's whole name
     as typed ("psoriasis on my palms, cracking and bleeding" is psoriasis, not
     the hand eczema its cracking hands describe), but for a sign with the disease named among
@@ -1061,7 +1067,7 @@ def described(text: str) -> list[Group]:
         for cues, meaning in _signs_in(text)
         if meaning not in groups and (not named or any(cue & named for cue in cues))
     ]
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 @cache
@@ -1570,6 +1576,7 @@ def skin_kin(text: str) -> tuple[str, ...]:
     return tuple(sorted({*named, *group_family(named), *kin}))
 
 
+@lru_cache(maxsize=1024)
 def _meant_conditions(text: str) -> tuple[str, ...]:
     """The vocabulary's conditions (slugs) that the diseases people's words in a query mean
     name ("blisters all over": pemphigus, pemphigoid, epidermolysis bullosa)."""
