@@ -46,6 +46,7 @@ from trials.search.fulltext import (
     passing_mentions_relaxed,
     skin_in_general_rows,
     text_rows,
+    untagged_turning_away,
 )
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.rank_query import rank_query
@@ -1018,17 +1019,14 @@ def _excluding_named_last(
     turn the person away ("psoriatic arthritis … an IV drip once a month": an infliximab
     trial in rheumatoid arthritis that excludes psoriatic arthritis). fulltext._welcoming_rows
     leaves such trials out of a relaxed match of the words when they are few; these are those
-    that stay (listed as about the diseases, fulltext._about_lists, or past its bound). At
-    most AWAY_ROWS_MAX such trials read."""
+    that stay (listed as about the diseases, fulltext._about_lists, or past its bound), read
+    the same way (fulltext.untagged_turning_away)."""
     if not (named := words.named_conditions(query.q)) or words.described(query.q):
         return tiers  # signs described: a disease named may be what they are likened to
-    others = everything & ~index.facet_mask("condition", list(named))
-    if not 0 < int(np.count_nonzero(others)) <= AWAY_ROWS_MAX:
-        return tiers
     if not (pattern := words.conditions_pattern(named)):
         return tiers
     away = np.zeros_like(everything)
-    away[_excluding(index, pattern, others)] = True
+    away[untagged_turning_away(index, query.q, everything, pattern)] = True
     if not away.any():
         return tiers
     return [tier & part for part in (~away, away) for tier in tiers]

@@ -78,15 +78,25 @@ def _welcoming_rows(index: FacetIndex, text: str, rows: np.ndarray) -> np.ndarra
     those untagged are at most RELAXED_AWAY_MAX."""
     if not (pattern := words.condition_names_pattern(text)):
         return rows
-    untagged = np.zeros(index.row_count, bool)
-    untagged[rows] = True
-    untagged &= ~index.facet_mask("condition", list(words.named_conditions(text)))
+    mask = np.zeros(index.row_count, bool)
+    mask[rows] = True
+    away = untagged_turning_away(index, text, mask, pattern)
+    return np.setdiff1d(rows, away).astype(rows.dtype, copy=False) if len(away) else rows
+
+
+def untagged_turning_away(
+    index: FacetIndex, text: str, rows: np.ndarray, pattern: str
+) -> np.ndarray:
+    """The rows of `rows` (a mask) tagged with none of the conditions `text` names whose
+    exclusion criteria match `pattern` (their names): listed for other words, they turn away
+    whom the query is about (left out: _welcoming_rows; listed last:
+    engine._excluding_named_last). None when more than RELAXED_AWAY_MAX are untagged."""
+    untagged = rows & ~index.facet_mask("condition", list(words.named_conditions(text)))
     if not 0 < int(np.count_nonzero(untagged)) <= RELAXED_AWAY_MAX:
-        return rows
+        return np.zeros(0, np.int32)
     from trials.search.engine import _excluding  # the engine reads this module
 
-    away = _excluding(index, pattern, untagged)
-    return np.setdiff1d(rows, away).astype(rows.dtype, copy=False) if len(away) else rows
+    return _excluding(index, pattern, untagged)
 
 
 def about_first(index: FacetIndex, text: str) -> np.ndarray | None:
