@@ -608,6 +608,21 @@ def test_or_between_two_diseases_in_a_sentence_is_a_choice():
     assert (("or",),) in words._groups("is there a study or app for my lupus")
 
 
+@pytest.mark.parametrize(
+    "typed", ["rheumatology dermatology", "skin diseases and rheumatic diseases"]
+)
+def test_two_kinds_of_disease_side_by_side_are_either(typed):
+    """Fields a clinician searches ("phase 3 recruiting japan rheumatology dermatology"): the
+    trials about a disease of either kind, not only those about a disease of both."""
+    (group,) = words._groups(typed)
+    assert {"rheumatology", "rheumatic"} & {word for words_ in group for word in words_}
+    assert {"dermatology", "skin"} & {word for words_ in group for word in words_}
+
+
+def test_a_kind_beside_a_word_of_another_is_not_either():
+    assert len(words._groups("autoimmune skin disease")) == 2
+
+
 def test_a_persons_sentence_says_or_as_a_word_and_is_read():
     """ "or" is web-search syntax in a query of keywords, a word in a person's sentence: the
     sentence's people, ages and diseases are read as in any other."""

@@ -641,6 +641,17 @@ def _groups(text: str) -> list[Group]:
             at -= 2
         else:
             at -= 1
+    # Two kinds of disease side by side are fields a person searches either of ("rheumatology
+    # dermatology", "skin diseases and rheumatic diseases": filler "and" is gone), as "or"
+    # joins diseases: one group of both. Not a kind and a word of another ("autoimmune skin
+    # disease": "autoimmune" alone names no kind).
+    kinds = _category_phrases()
+    at = len(groups) - 1
+    while at > 0:
+        before, after = groups[at - 1 : at + 1]
+        if _key(_words(" ".join(before[0]))) in kinds and _key(_words(" ".join(after[0]))) in kinds:
+            groups[at - 1 : at + 1] = [tuple(dict.fromkeys((*before, *after)))]
+        at -= 1
     # A group said twice asks nothing more (and a category's, said thrice, made ranking ask
     # PostgreSQL for a gigabyte).
     return list(dict.fromkeys(groups))
@@ -1366,12 +1377,19 @@ def _fragment(word: str) -> bool:
 
 
 @cache
+def _category_phrases() -> frozenset[tuple[str, ...]]:
+    """The names of kinds of disease (lay_terms.json `categories`), as _key reads them."""
+    categories = _lay_terms()["categories"]
+    found = {_key(_words(say)) for category in categories for say in category_names(category)}
+    return frozenset(phrase for phrase in found if phrase)
+
+
+@cache
 def _disease_phrases() -> frozenset[tuple[str, ...]]:
     """The phrases people say (lay_terms.json) that mean a disease: a category's, or a term one
     of whose meanings is a condition's name or synonym, or one word of one."""
     vocabulary = Vocabulary.default()
-    categories = _lay_terms()["categories"]
-    found = {_key(_words(say)) for category in categories for say in category_names(category)}
+    found = set(_category_phrases())
     for term in _lay_terms()["terms"]:
         for meaning in term["mean"]:
             words = _words(meaning)
