@@ -341,6 +341,36 @@ def test_a_mother_who_had_her_baby_is_no_child():
         assert ("age_group", "child") not in _read(typed), typed
         assert "postpartum" in words.read(typed, True).text, typed
     assert ("age_group", "child") in _read("my baby has eczema")
+    # … nor one who had her daughter (a mother's stretch marks)
+    assert ("age_group", "child") not in _read("im 27 and had my daughter a year ago")
+    assert ("age_group", "child") not in _read("stretch marks since having our son")
+    assert ("age_group", "child") in _read("my son was born with eczema")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ma fille a 24 ans et elle a un lupus",
+        "my daughter is 24 and has lupus",
+        "mi hija tiene 19 años y psoriasis",
+        "my 24 year old son has HS",
+        "24yo son with eczema",
+        "my son just turned 18, lupus",
+    ],
+)
+def test_a_son_or_daughter_of_an_adults_age_is_no_child(typed):
+    """The age said of a word for a child is an adult's: no paediatric filter (the age filter,
+    where read, says whom the trials must take)."""
+    assert ("age_group", "child") not in _read(typed)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["my 8 year old daughter has eczema", "my baby is 20 months old", "my son is 17, psoriasis"],
+)
+def test_a_son_or_daughter_of_a_childs_age_is_a_child(typed):
+    found = _read(typed)
+    assert ("age_group", "child") in found or any(p == "age" and float(v) < 18 for p, v in found)
 
 
 @pytest.mark.parametrize(

@@ -303,6 +303,11 @@ _PAST |= {("desde",), ("depuis",), ("da",), ("era",), ("etais",), ("als",), ("ic
 _PAST |= {("desde", "muy"), ("desde", "pequeno"), ("desde", "que"), ("depuis", "tout")}
 
 
+# … nor a birth: "had my daughter a year ago", "since having our son" (a mother's stretch
+# marks; "had my baby" is lay_terms.json's postpartum).
+_BIRTH = {("had", "my"), ("had", "our"), ("having", "my"), ("having", "our")}
+
+
 # A pregnant woman's baby is not whom she searches for ("pregnant with anti-Ro antibodies,
 # worried the baby could get heart block": the trials take the mother).
 _PREGNANT = {"pregnant", "pregnancy", "expecting", "prenatal", "unborn", "fetus", "fetal"}
@@ -324,9 +329,9 @@ def child_words(words: Words) -> Iterator[Reading]:
         if position in named:
             continue  # "moon children": a disease (child_terms)
         before = tuple(words.folded(p) for p in (position - 2, position - 1))
-        if before[1:] in _PAST or before in _PAST:
+        if before[1:] in _PAST or before in _PAST or before in _BIRTH:
             continue
-        if folded in child and position not in words.taken:
+        if folded in child and position not in words.taken and not _grown_up(words, position):
             said = words.said(position, position)
             yield Reading("age_group", "child", said, words.spans([position]))
 
@@ -386,6 +391,44 @@ _YEARS_ABROAD = {
 # "55세이신데": a Korean ending joined to it).
 _YEARS_CJK = {"岁", "歲", "歳", "才", "세", "살"}
 _AGE_CJK = re.compile(r"(\d{1,3})[岁歲歳才세살]\w*")  # "8岁", "55세이신데" as one word
+
+
+# Words between a word for a child and the age said of them ("my daughter is 24", "ma fille a
+# 24 ans", "mi hija tiene 19 años", "my son just turned 18", "meine Tochter ist 20").
+_AGE_OF = {"is", "s", "was", "a", "est", "tiene", "ist", "turned", "just", "now", "who", "de"}
+_AGE_OF |= {"e", "tem", "ha", "aged", "age", "of"}
+# From this age a son or daughter is an adult, whom no paediatric trial takes.
+ADULT_AGE = 18
+
+
+def _grown_up(words: Words, position: int) -> bool:
+    """Whether the age said of the word for a child at `position` is an adult's: "my daughter
+    is 24", "ma fille a 24 ans", "my 24 year old son", "24yo son" (the age filter says whom the
+    trials must take; the word is no paediatric filter)."""
+    tokens = [token[0] for token in words.tokens]
+
+    def years(at: int) -> int | None:
+        if not 0 <= at < len(tokens):
+            return None
+        if found := _YEARS_OLD.fullmatch(tokens[at]):
+            return int(found[1])
+        unit = tokens[at + 1] if at + 1 < len(tokens) else ""
+        # "my baby is 20 months", "my son is 20 weeks old": no years
+        return (
+            int(tokens[at]) if tokens[at].isdigit() and unit not in _MONTHS | _NOT_YEARS else None
+        )
+
+    after = position + 1
+    while after < len(tokens) and after - position <= 3 and tokens[after] in _AGE_OF:
+        after += 1
+    said = years(after)
+    if said is None:  # before it: "my 24 year old son", "24-year-old daughter", "24yo son"
+        back = position - 1
+        while back >= 0 and position - back <= 3 and tokens[back] in _YEARS | {"old"}:
+            back -= 1
+        if back < position - 1 or (back >= 0 and _YEARS_OLD.fullmatch(tokens[back])):
+            said = years(back)
+    return said is not None and ADULT_AGE <= said <= OLDEST_AGE_READ
 
 
 def _nfc(folded: str) -> str:
