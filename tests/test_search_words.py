@@ -379,6 +379,8 @@ def test_a_relaxed_query_wants_any_group():
         ("皮肤病", True),  # skin diseases in Chinese, Japanese, Korean
         ("皮膚疾患", True),
         ("피부질환", True),
+        ("maladie", False),  # a word of other languages' names ("maladie de Fabry") alone
+        ("enfermedad injerto contra huésped", True),
     ],
 )
 def test_what_names_diseases(typed, diseases):
@@ -905,3 +907,17 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
     kin = words.skin_kin("my 85 year old father has blisters all over his body")
     assert "autoimmune-blistering-diseases" in kin
     assert words.skin_kin("my fingers turn white in the cold and my hands are getting tight") == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "slug"),
+    [
+        ("Morbus Recklinghausen", "neurofibromatosis-type-1"),
+        ("EICH crónica cutánea", "graft-versus-host-disease"),
+        ("maladie de Duhring-Brocq", "dermatitis-herpetiformis"),
+        ("色素性乾皮症の息子", "xeroderma-pigmentosum"),
+        ("basal cell nevus syndrome", "gorlin-syndrome"),
+    ],
+)
+def test_rare_diseases_by_their_names_in_other_languages(typed, slug):
+    assert slug in words.named_conditions(words.spaced(typed))
