@@ -997,6 +997,20 @@ def test_the_diagnosis_a_person_gives_comes_before_the_diseases_their_signs_may_
     assert "lupus" in wider.text and "lupus" not in chosen.text
 
 
+def test_a_disease_named_by_its_name_comes_before_what_the_signs_describe():
+    """ "EICH crónica … la piel se ha puesto dura": the GVHD named (its Spanish abbreviation)
+    is tried before the scleroderma its hard skin describes, which only widens the list; a
+    disease said in people's words ("itchy") still gives way to the signs."""
+    typed = "EICH crónica cutánea tras trasplante de médula: la piel se ha puesto dura y tirante"
+    found = {part.text: 1 for part, _ in words.about_parts(typed)}
+    chosen, wider = words.about_listed(typed, lambda part: found.get(part.text, 0))
+    assert "huesped" in chosen.text and "scleroderma" not in chosen.text
+    assert "scleroderma" in wider.text
+    signs = "thick scaly silvery patches on my elbows, itchy"
+    chosen, _wider = words.about_listed(signs, lambda part: 1)
+    assert "psoriasis" in chosen.text and "itch" not in chosen.text
+
+
 def test_a_trial_open_to_any_skin_disease_that_turns_the_disease_away_is_not_listed_for_it(
     skin_in_general,
 ):

@@ -844,10 +844,15 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
         parts.append((_about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
             parts.append((_about(strong, " | "), 1))
-    if described and named:
+    if described and named and not any(map(_named_as_condition, named)):
         # The signs described say more than a symptom that many diseases have ("thick scaly
-        # patches on my elbows, itchy": psoriasis, not every itchy disease).
+        # patches on my elbows, itchy": psoriasis, not every itchy disease), not more than a
+        # disease named by its name ("EICH … la piel … dura": the GVHD named, not the
+        # scleroderma its hard skin describes).
         parts.append((_about(described, " | "), FILL_BELOW))
+    if described and (as_named := [g for g in named if _named_as_condition(g)]):
+        # … and the diseases named by their names come before those the signs describe.
+        parts.append((_about(as_named, " | "), 1))
     if len(diseases) > 1:
         parts.append((_about(diseases, " | "), 1))
     return parts
@@ -939,6 +944,13 @@ def _strong(group: Group) -> bool:
     )
 
 
+def _named_as_condition(group: Group) -> bool:
+    """Whether a group is, as typed, a condition's name or synonym ("lupus", "EICH"), not
+    people's words for one ("itchy")."""
+    said = _key(group[0])
+    return said in _condition_names() or (len(said) == 1 and said[0] in _long_abbreviations())
+
+
 def _named_whole(group: Group) -> bool:
     """Whether a group names a disease strongly (_strong) or by a condition's whole name
     ("lupus"), not by one word of one ("scars", of "acne scars")."""
@@ -973,7 +985,13 @@ def about_listed(
     # The signs described, when too few trials are about them to be listed alone, come first
     # ("ring shaped red scaly rash … in the sun": the few trials about the cutaneous lupus
     # they describe, then those about that or the psoriasis its "scaly rash" says).
-    if described and named and (signs := _about(described, " | ")) != chosen and found(signs):
+    if (
+        described
+        and named
+        and not any(map(_named_as_condition, named))
+        and (signs := _about(described, " | ")) != chosen
+        and found(signs)
+    ):
         return signs, chosen
     # … given a diagnosis (_told), with the diseases named by their names ("i have lupus … the
     # doctor says i have antiphospholipid antibodies"), not those people's words for signs
