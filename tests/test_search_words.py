@@ -379,7 +379,7 @@ def test_a_relaxed_query_wants_any_group():
         ("皮肤病", True),  # skin diseases in Chinese, Japanese, Korean
         ("皮膚疾患", True),
         ("피부질환", True),
-        ("undiagnosed skin problems", True),  # people's words for skin diseases
+        ("skin problems", True),  # people's words for skin diseases
         ("maladie", False),  # a word of other languages' names ("maladie de Fabry") alone
         ("enfermedad injerto contra huésped", True),
     ],
