@@ -254,6 +254,11 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
         ),
         ("the sides of my fingers look like a mechanics hands", ["antisynthetase syndrome"]),
         ("my thighs are weak and my CK is high", ["myositis"]),
+        (
+            "tiny red dots, burning pain in my feet when hot, uncle on dialysis",
+            ["fabry disease"],
+        ),
+        ("red spots and burning pain in the heat", []),  # no kidney or family: no Fabry
         ("my fingers are swollen", []),  # two cues of three
         ("silvery", []),  # one cue of two: no sign
         ("patches on my knees", []),
