@@ -1011,6 +1011,13 @@ def test_a_disease_named_by_its_name_comes_before_what_the_signs_describe():
     chosen, wider = words.about_listed(typed, lambda part: found.get(part.text, 0))
     assert "huesped" in chosen.text and "scleroderma" not in chosen.text
     assert "scleroderma" in wider.text
+    # … by its name's words, each a word of its own ("port wine stain"), not the heliotrope
+    # rash of dermatomyositis its purple eyelid describes
+    stain = "dark purple port wine stain on my cheek and eyelid"
+    found = {part.text: 1 for part, _ in words.about_parts(stain)}
+    chosen, wider = words.about_listed(stain, lambda part: found.get(part.text, 0))
+    assert "wine" in chosen.text and "dermatomyositis" not in chosen.text
+    assert "dermatomyositis" in wider.text
     signs = "thick scaly silvery patches on my elbows, itchy"
     chosen, _wider = words.about_listed(signs, lambda part: 1)
     assert "psoriasis" in chosen.text and "itch" not in chosen.text

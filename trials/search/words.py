@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
+from itertools import pairwise, takewhile
 
 from trials.readers.instruments import instruments
 from trials.readers.places import country_name_ends
@@ -865,12 +865,31 @@ def _diseases(text: str) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
     if has_syntax(text):
         return None
     groups = needed(_groups(text))
+    if signs_meant := described(text):
+        # a disease named beside signs by its name's words ("port wine stain … purple …
+        # eyelid"): named, before what the signs describe (about_parts)
+        groups = _condition_runs(groups)
     likened = _likened(text)
     named = [group for group in groups if _is_disease(group) and not set(group[0]) & likened]
-    meant = [group for group in described(text) if group not in named]
+    meant = [group for group in signs_meant if group not in named]
     if not (named or meant) or (len(named) == len(groups) and not meant):
         return None
     return tuple(named), tuple(meant)
+
+
+def _condition_runs(groups: list[Group]) -> list[Group]:
+    """`groups` with each run of words that is a condition's name as typed made one group
+    ("dark purple port wine stain on my cheek": port wine stain, a disease named by its name,
+    not "stain" and the signs' diseases)."""
+    at = 0
+    while at < len(groups):
+        # Words that mean nothing more each (no alternatives): "lupus" of "lupus pernio" says
+        # its own diseases.
+        alone = list(takewhile(lambda group: len(group) == 1, groups[at : at + _LONGEST]))
+        if (run := _named_run(alone)) > 1:
+            groups[at : at + run] = [_joined_words(groups[at : at + run])]
+        at += 1
+    return groups
 
 
 def _about(tier: Sequence[Group], joiner: str = " & ") -> TextQuery:
