@@ -240,9 +240,12 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     | {"ruplizumab", "belatacept"}
     # Session 28: hormone replacement in lupus.
     | {"conjugated-estrogens"}
+    # Session 36.
+    | {"vedolizumab", "hyaluronic-acid"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
+LATER_CLASSES |= {"integrin-inhibitors"}  # session 36
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
     # Session 20: the autoinflammatory diseases.
@@ -266,6 +269,8 @@ LATER_CONDITIONS = frozenset(
     | {"cicatricial-alopecia", "ditra", "dira", "pulmonary-arterial-hypertension"}
     # Session 34.
     | {"pfapa"}
+    # Session 36.
+    | {"neurofibromatosis-type-1", "fabry-disease", "savi", "gorlin-syndrome"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({
@@ -388,6 +393,19 @@ LATER_SYNONYMS = (
     | {"Bechtěrevova nemoc", "Bechtěrevovy nemoci", "Bechtěrevovou nemocí"}
     | {"ankylozující spondylitida", "ankylozující spondylitidy", "spondyloartritida"}
     | {"spondyloartritidy"}
+    # Session 36: rare diseases in other languages
+    | {"XP", "xeroderma pigmentoso", "Mondscheinkinder", "enfants de la lune", "niños de la luna"}
+    | {"crianças da lua", "EICH", "enfermedad injerto contra huésped", "DECH"}
+    | {"enfermedad de injerto contra huésped", "enfermedad del injerto contra el huésped"}
+    | {"enfermedad injerto contra receptor", "maladie du greffon contre l'hôte"}
+    | {"réaction du greffon contre l'hôte", "doença do enxerto contra o hospedeiro"}
+    | {"doença enxerto contra hospedeiro", "Graft-versus-Host-Krankheit"}
+    | {"Graft-versus-Host-Erkrankung", "Graft-versus-Host-Reaktion"}
+    | {"Transplantat-gegen-Wirt-Reaktion", "malattia del trapianto contro l'ospite"}
+    | {"malattia da trapianto contro l'ospite", "dermatite herpétiforme", "Duhring-Brocq"}
+    | {"maladie de Duhring-Brocq", "dermatitis herpetiforme", "dermatite herpetiforme"}
+    | {"dermatite erpetiforme", "Morbus Duhring", "Duhring-Krankheit", "enfermedad de Duhring"}
+    | {"Dermatitis herpetiformis Duhring", "doença de Duhring"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn; session 26: nor
 # any in another script than Latin (Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, and
