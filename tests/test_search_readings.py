@@ -399,6 +399,25 @@ def test_right_now_says_recruiting(typed):
 @pytest.mark.parametrize(
     ("typed", "drug"),
     [
+        ("eczema: dupixent worked for about a year then stopped working", "dupilumab"),
+        ("psoriasis, humira helped then stopped working", "adalimumab"),
+        ("otezla doesnt work anymore", "apremilast"),
+        ("my hs, humira wears off after a few months", "adalimumab"),
+    ],
+)
+def test_a_treatment_that_worked_then_stopped_is_a_failure(typed, drug):
+    """How long it worked ("for about a year": an aside) stands between it and the failure."""
+    read = _read(typed)
+    assert ("refractory", "1") in read and ("prior_therapy", drug) in read
+
+
+def test_a_treatment_that_works_is_no_failure():
+    assert _read("methotrexate worked great for my psoriasis") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "drug"),
+    [
         ("lupus, plaquenil no me ayuda", "hydroxychloroquine"),
         ("Schuppenflechte, Humira hilft nicht mehr", "adalimumab"),
         ("psoriase, o Stelara nao funciona", "ustekinumab"),

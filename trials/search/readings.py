@@ -124,6 +124,14 @@ class Words:
         return len(self.tokens) - 1 if self.end is None else self.end
 
     @cached_property
+    def in_asides(self) -> frozenset[int]:
+        """The positions inside an aside (asides: "for about a year", "since 2019")."""
+        spans = asides(self.text)
+        return frozenset(
+            p for p, token in enumerate(self.tokens) if any(a <= token[2] < b for a, b in spans)
+        )
+
+    @cached_property
     def in_conditions(self) -> frozenset[int]:
         """The positions inside a condition's name ("adult-onset Still disease")."""
         return frozenset(
@@ -1000,13 +1008,18 @@ def _skip_between(words: Words, position: int, step: int) -> int:
     ("failed two biologics"), going `step`; never into a treatment's name ("topical" of
     "not controlled with topical steroids")."""
     ends = {last for last, _slug in words.treatments.values()}
-    for _ in range(_MAX_BETWEEN):
+    skipped = 0
+    while skipped < _MAX_BETWEEN:
+        if position in words.in_asides:  # "dupixent worked for about a year then stopped working"
+            position += step
+            continue
         folded = words.folded(position)
         if folded is None or not (folded in _lay().between or folded.isdigit()):
             break
         if position in (words.treatments if step > 0 else ends):
             break
         position += step
+        skipped += 1
     return position
 
 
