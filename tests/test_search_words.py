@@ -918,7 +918,9 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("maladie de Duhring-Brocq", "dermatitis-herpetiformis"),
         ("色素性乾皮症の息子", "xeroderma-pigmentosum"),
         ("basal cell nevus syndrome", "gorlin-syndrome"),
+        ("آرتریت روماتوئید دارم", "rheumatoid-arthritis"),  # Persian
+        ("Έχω συστηματικό ερυθηματώδη λύκο", "systemic-lupus-erythematosus"),  # Greek, as said
     ],
 )
-def test_rare_diseases_by_their_names_in_other_languages(typed, slug):
+def test_diseases_by_their_names_in_other_languages(typed, slug):
     assert slug in words.named_conditions(words.spaced(typed))
