@@ -1732,3 +1732,22 @@ def test_words_with_marks_are_whole_words(typed, read):
 )
 def test_a_range_of_ages_is_no_search_word(typed, said):
     assert [typed[start:end] for start, end in readings.asides(typed)] == said
+
+
+@pytest.mark.parametrize(
+    ("typed", "age"),
+    [
+        ("our son is in 8th grade and has GVHD", "13"),
+        ("3rd-grader with eczema", "8"),
+        ("Unsere Tochter geht in die 3. Klasse und hat Vitiligo", "8"),
+        ("중학교 2학년 아들이 아토피", "14"),
+        ("小学6年生の息子が若年性特発性関節炎", "11"),
+    ],
+)
+def test_a_school_year_is_a_childs_age(typed, age):
+    assert ("age", age) in _read(typed)
+
+
+def test_a_diseases_grade_is_no_school_year():
+    assert _read("grade 3 GVHD") == []
+    assert ("age", "8") in _read("my 8 year old in 3rd grade")  # the age said wins

@@ -356,6 +356,33 @@ def says_relative(reading: Reading) -> bool:
     return reading.parameter == "sex" and len(said) == 2 and said[1] in _lay().relatives
 
 
+# A school year said for a child's age ("in 8th grade", "3. Klasse", "중학교 2학년", "小学6年生"),
+# and what to add to its number for the age a pupil of that year has: elementary years from
+# about 6, Korean and Japanese middle school from 12, high school from 15. Not "grade 3" (a
+# disease's grade: "grade 3 GVHD").
+_SCHOOL_YEARS = (
+    (re.compile(r"(?i)\b(1[0-2]|[1-9])(?:st|nd|rd|th)[ -]grade(?:rs?)?\b"), 5),
+    (re.compile(r"\b(1[0-3]|[1-9])\.\s?(?:Klasse|Schuljahr)\b"), 5),
+    (re.compile(r"(?:초등학교|초등학생|초등)\s?([1-6])\s?학년"), 6),
+    (re.compile(r"(?:중학교|중학생|중)\s?([1-3])\s?학년"), 12),
+    (re.compile(r"(?:고등학교|고등학생|고)\s?([1-3])\s?학년"), 15),
+    (re.compile(r"小学校?\s?([1-6１-６])\s?年生?"), 5),
+    (re.compile(r"中学校?\s?([1-3１-３])\s?年生?"), 12),
+    (re.compile(r"高校\s?([1-3１-３])\s?年生?"), 15),
+)
+
+
+def school_year_words(words: Words) -> Iterator[Reading]:
+    """ "our son is in 8th grade" -> the age filter (age=13), where no age was said."""
+    if "age" in words.read:
+        return
+    for pattern, add in _SCHOOL_YEARS:
+        if found := pattern.search(words.text):
+            years = int(unicodedata.normalize("NFKC", found[1])) + add
+            yield Reading("age", str(years), found[0], ((found.start(), found.end()),))
+            return
+
+
 # "8 year old", "8-year-old", "14 years old", "18 months old", "aged 8", "age 8", "8yo", "8 y/o":
 # a person's age, in years or months.
 _YEARS = {"year", "years", "yr", "yrs"}
@@ -1767,6 +1794,7 @@ def _in_clauses(rule: Rule) -> Rule:
 # params.understand applies any parameter the FilterSet declares, validated by its own field.
 RULES: list[Rule] = [
     age_words,  # before child words: "my 14 year old son" is 14
+    school_year_words,
     child_words,
     recruiting_words,
     closed_words,
