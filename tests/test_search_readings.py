@@ -1751,3 +1751,11 @@ def test_a_school_year_is_a_childs_age(typed, age):
 def test_a_diseases_grade_is_no_school_year():
     assert _read("grade 3 GVHD") == []
     assert ("age", "8") in _read("my 8 year old in 3rd grade")  # the age said wins
+
+
+def test_a_word_in_other_letters_that_names_no_place_is_no_place():
+    """ "ألم" (pain) is also one of Ulm's names: lay_terms.json `not_places` holds it."""
+    typed = "ابنتي عمرها 12 سنة، عندها ألم في المفاصل. هل يمكنها الانضمام الآن؟"
+    found = _read(typed)
+    assert not any(parameter == "near" for parameter, _ in found)
+    assert ("recruiting", "1") in found

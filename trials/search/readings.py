@@ -1294,6 +1294,8 @@ def native_place(words: Words) -> Iterator[Reading]:
         ):
             continue
         name = _KOREAN_AT.sub("", said) or said  # "서울에서": in Seoul
+        if gazetteer.fold(name) in _lay().not_places:
+            continue  # "ألم" (pain) is also a name of Ulm
         if region := regions.named(name):
             yield Reading("region", region.name, said, words.spans([position]))
             return
