@@ -924,3 +924,18 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
 )
 def test_diseases_by_their_names_in_other_languages(typed, slug):
     assert slug in words.named_conditions(words.spaced(typed))
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("تشخيصها بالذئبة الحمراء", "تشخيصها ب الذئبة الحمراء"),  # with the lupus
+        ("للذئبة الحمراء", "ل الذئبة الحمراء"),  # for the lupus: the article's alif gone
+        ("والصدفية", "و الصدفية"),  # and the psoriasis
+        ("بالغ", "بالغ"),  # adult: no word of the vocabulary after "ب"
+    ],
+)
+def test_a_word_arabic_joins_before_a_disease_is_apart(typed, read):
+    assert words.spaced(typed) == read
+    if read != typed:
+        assert words.named_conditions(read)

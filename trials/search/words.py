@@ -321,10 +321,39 @@ def unspaced(word: str) -> bool:
     return bool(_UNSPACED.fullmatch(word))
 
 
+# Arabic joins "and", "with", "for", "like" to the word after it ("بالذئبة": with the lupus;
+# "للذئبة": for the lupus, its article's alif gone).
+_ARABIC_JOINED = re.compile(r"(?<!\w)(?:([وف]?[بكل]|[وف])ال|([وف]?ل)ل)([\u0621-\u064a]{2,})")
+
+
+@cache
+def _arabic_words() -> frozenset[str]:
+    """The words in Arabic letters of the vocabulary's names and people's words."""
+    conditions = Vocabulary.default().conditions.values()
+    texts = [name for c in conditions for name in (c["label"], *c.get("synonyms", []))]
+    texts += list(lay_texts())
+    return frozenset(re.findall(r"[\u0621-\u064a]+", " ".join(texts)))
+
+
+def _arabic_split(text: str) -> str:
+    """`text` with the word joined before a vocabulary's word in Arabic letters apart
+    ("بالذئبة الحمراء": "ب الذئبة الحمراء", lupus as the vocabulary writes it)."""
+    known = _arabic_words()
+
+    def split(match: re.Match) -> str:
+        joined, word = match[1] or match[2], "ال" + match[3]  # "للذئبة": ل + الذئبة
+        return f"{joined} {word}" if word in known else match[0]
+
+    return _ARABIC_JOINED.sub(split, text)
+
+
 def spaced(text: str) -> str:
     """`text` with a space before and after each name of the vocabulary written in Chinese,
     Japanese or Korean letters, the longest at each place ("银屑病临床试验": "银屑病 临床试验"),
-    so that each is a word as it is in the vocabulary; other text as it was."""
+    so that each is a word as it is in the vocabulary, and the word Arabic joins before one of
+    its words apart (_arabic_split); other text as it was."""
+    if _ARABIC_LETTERS.search(text):
+        text = _arabic_split(text)
     if not _UNSPACED.search(text):
         return text
     names, longest = _unspaced_names()
@@ -350,6 +379,7 @@ def spaced(text: str) -> str:
 
 
 _HANGUL = re.compile("[\uac00-\ud7af]")
+_ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 _MAB = re.compile(r"mab\b", re.IGNORECASE)  # a monoclonal antibody's name: "adalimumab"
