@@ -396,21 +396,6 @@ def test_right_now_says_recruiting(typed):
     assert "right" not in readings.without(typed, [span for r in found for span in r.spans])
 
 
-@pytest.mark.parametrize(
-    ("typed", "drug"),
-    [
-        ("eczema: dupixent worked for about a year then stopped working", "dupilumab"),
-        ("psoriasis, humira helped then stopped working", "adalimumab"),
-        ("otezla doesnt work anymore", "apremilast"),
-        ("my hs, humira wears off after a few months", "adalimumab"),
-    ],
-)
-def test_a_treatment_that_worked_then_stopped_is_a_failure(typed, drug):
-    """How long it worked ("for about a year": an aside) stands between it and the failure."""
-    read = _read(typed)
-    assert ("refractory", "1") in read and ("prior_therapy", drug) in read
-
-
 def test_a_treatment_that_works_is_no_failure():
     assert _read("methotrexate worked great for my psoriasis") == []
 
@@ -425,10 +410,16 @@ def test_a_treatment_that_works_is_no_failure():
         ("tengo psoriasis y el metotrexato ya no funciona", "methotrexate"),
         ("lupus, hidroxicloroquina y prednisona no me ayudan", "prednisone"),
         ("eczéma malgré dupilumab", "dupilumab"),
+        # what worked then stopped, how long it worked (an aside) between
+        ("eczema: dupixent worked for about a year then stopped working", "dupilumab"),
+        ("psoriasis, humira helped then stopped working", "adalimumab"),
+        ("otezla doesnt work anymore", "apremilast"),
+        ("my hs, humira wears off after a few months", "adalimumab"),
     ],
 )
 def test_a_failure_said_in_other_languages_is_read(typed, drug):
-    """…and common drugs' names in those languages (drugs.json) are known."""
+    """…and common drugs' names in those languages (drugs.json) are known; a treatment that
+    worked then stopped failed too."""
     read = _read(typed)
     assert ("refractory", "1") in read and ("prior_therapy", drug) in read
 
