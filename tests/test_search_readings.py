@@ -1750,3 +1750,22 @@ def test_a_word_in_other_letters_that_names_no_place_is_no_place():
     found = _read(typed)
     assert not any(parameter == "near" for parameter, _ in found)
     assert ("recruiting", "1") in found
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("lupus Germany studies", [("country", "DE")]),
+        ("lupus in France clinical trials", [("country", "FR")]),
+        ("psoriasis Türkiye çalışmalar", [("country", "TR")]),
+        (
+            "lomber disk hernisi Türkiye tamamlanan çalışmalar",
+            [("status", "COMPLETED"), ("country", "TR")],
+        ),
+        ("afgeronde psoriasis onderzoeken", [("status", "COMPLETED")]),  # Dutch
+        ("eczema trials", []),
+    ],
+)
+def test_a_country_before_the_words_for_trials_is_read(typed, read):
+    """The words for trials after a place stay search words; the place is read."""
+    assert _read(typed) == read

@@ -745,6 +745,8 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
 _STUDY_WORDS = {"trial", "trials", "study", "studies", "research"} | {
     "essai", "essais", "etude", "etudes", "ensayo", "ensayos", "estudio", "estudios", "studie",
     "studien", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios", "badanie", "badania",
+    # Turkish (folded: "çalışmalar" is "calısmalar"), Dutch
+    "calısma", "calısmalar", "arastırma", "arastırmalar", "onderzoek", "onderzoeken",
 }  # fmt: skip
 _LINKING = {"that", "which", "are", "were", "is", "was", "have", "has", "been", "already", "now"}
 # Words for the kind of trial, which may stand between too ("completed clinical trials",
@@ -1615,9 +1617,13 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
     name ("New Jersey" is not Jersey, "Papua New Guinea" not Guinea); a name of `ambiguous`
     only after "in". None otherwise."""
     end = words.last()
-    # past what other rules took, and an "or" between two such ("recruiting or starting soon")
+    # past what other rules took, and an "or" between two such ("recruiting or starting soon"),
+    # and the words for trials after a place ("lupus Germany clinical studies", "Türkiye
+    # tamamlanan çalışmalar": they stay search words)
     while end >= 0 and (
-        end in words.taken or (words.tokens[end][0] in _JOINERS and end - 1 in words.taken)
+        end in words.taken
+        or (words.tokens[end][0] in _JOINERS and end - 1 in words.taken)
+        or words.tokens[end][0] in _STUDY_WORDS | _STUDY_KINDS
     ):
         end -= 1
     if end < 0 or words.tokens[end][0] not in ends:
