@@ -756,6 +756,8 @@ _STUDY_KINDS = {
     "dermatology", "dermatologic", "dermatological", "skin", "rheumatology", "rheumatologic",
     "rheumatological",
 }  # fmt: skip
+# Either: the words that may follow a place and say it is trials that are asked for.
+_FOR_TRIALS = frozenset(_STUDY_WORDS | _STUDY_KINDS)
 
 
 def closed_words(words: Words) -> Iterator[Reading]:
@@ -1623,7 +1625,7 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
     while end >= 0 and (
         end in words.taken
         or (words.tokens[end][0] in _JOINERS and end - 1 in words.taken)
-        or words.tokens[end][0] in _STUDY_WORDS | _STUDY_KINDS
+        or words.tokens[end][0] in _FOR_TRIALS
     ):
         end -= 1
     if end < 0 or words.tokens[end][0] not in ends:

@@ -323,7 +323,9 @@ def unspaced(word: str) -> bool:
 
 # Arabic joins "and", "with", "for", "like" to the word after it ("بالذئبة": with the lupus;
 # "للذئبة": for the lupus, its article's alif gone).
-_ARABIC_JOINED = re.compile(r"(?<!\w)(?:([وف]?[بكل]|[وف])ال|([وف]?ل)ل)([\u0621-\u064a]{2,})")
+_ARABIC = "\u0621-\u064a"  # the Arabic letters, as a character class's range
+_ARABIC_JOINED = re.compile(rf"(?<!\w)(?:([وف]?[بكل]|[وف])ال|([وف]?ل)ل)([{_ARABIC}]{{2,}})")
+_ARABIC_WORD = re.compile(f"[{_ARABIC}]+")
 
 
 @cache
@@ -332,7 +334,7 @@ def _arabic_words() -> frozenset[str]:
     conditions = Vocabulary.default().conditions.values()
     texts = [name for c in conditions for name in (c["label"], *c.get("synonyms", []))]
     texts += list(lay_texts())
-    return frozenset(re.findall(r"[\u0621-\u064a]+", " ".join(texts)))
+    return frozenset(_ARABIC_WORD.findall(" ".join(texts)))
 
 
 def _arabic_split(text: str) -> str:
@@ -352,7 +354,7 @@ def spaced(text: str) -> str:
     Japanese or Korean letters, the longest at each place ("银屑病临床试验": "银屑病 临床试验"),
     so that each is a word as it is in the vocabulary, and the word Arabic joins before one of
     its words apart (_arabic_split); other text as it was."""
-    if _ARABIC_LETTERS.search(text):
+    if _ARABIC_WORD.search(text):
         text = _arabic_split(text)
     if not _UNSPACED.search(text):
         return text
@@ -379,7 +381,6 @@ def spaced(text: str) -> str:
 
 
 _HANGUL = re.compile("[\uac00-\ud7af]")
-_ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 _MAB = re.compile(r"mab\b", re.IGNORECASE)  # a monoclonal antibody's name: "adalimumab"
@@ -675,11 +676,10 @@ def _groups(text: str) -> list[Group]:
     # dermatology", "skin diseases and rheumatic diseases": filler "and" is gone), as "or"
     # joins diseases: one group of both. Not a kind and a word of another ("autoimmune skin
     # disease": "autoimmune" alone names no kind).
-    kinds = _category_phrases()
     at = len(groups) - 1
     while at > 0:
         before, after = groups[at - 1 : at + 1]
-        if _key(_words(" ".join(before[0]))) in kinds and _key(_words(" ".join(after[0]))) in kinds:
+        if _is_kind(before) and _is_kind(after):
             groups[at - 1 : at + 1] = [tuple(dict.fromkeys((*before, *after)))]
         at -= 1
     # A group said twice asks nothing more (and a category's, said thrice, made ranking ask
@@ -874,14 +874,15 @@ def about_parts(text: str) -> list[tuple[TextQuery, int]]:
         parts.append((_about(strong), FILL_BELOW if len(strong) > 1 else 1))
         if len(strong) > 1:
             parts.append((_about(strong, " | "), 1))
-    if described and named and not any(map(_named_as_condition, named)):
+    as_named = [group for group in named if _named_as_condition(group)]
+    if described and named and not as_named:
         # The signs described say more than a symptom that many diseases have ("thick scaly
         # patches on my elbows, itchy": psoriasis, not every itchy disease), not more than a
         # disease named by its name ("EICH … la piel … dura": the GVHD named, not the
-        # scleroderma its hard skin describes).
+        # scleroderma its hard skin describes) …
         parts.append((_about(described, " | "), FILL_BELOW))
-    if described and (as_named := [g for g in named if _named_as_condition(g)]):
-        # … and the diseases named by their names come before those the signs describe.
+    if described and as_named:
+        # … which comes before the diseases the signs describe.
         parts.append((_about(as_named, " | "), 1))
     if len(diseases) > 1:
         parts.append((_about(diseases, " | "), 1))
@@ -1441,6 +1442,11 @@ def _fragment(word: str) -> bool:
     "psoriasis и экзема" named no disease by them), but in a script whose characters are words.
     A condition's whole name ("DM", "HS") is no piece."""
     return len(word) <= 2 and not _WIDE_SCRIPT.fullmatch(word)
+
+
+def _is_kind(group: Group) -> bool:
+    """Whether a group is, as typed, the name of a kind of disease ("dermatology")."""
+    return _key(_words(" ".join(group[0]))) in _category_phrases()
 
 
 @cache
