@@ -1769,3 +1769,29 @@ def test_a_word_in_other_letters_that_names_no_place_is_no_place():
 def test_a_country_before_the_words_for_trials_is_read(typed, read):
     """The words for trials after a place stay search words; the place is read."""
     assert _read(typed) == read
+
+
+@pytest.mark.django_db
+def test_a_kind_of_study_typed_that_no_trial_is_lists_the_others_after(client):
+    """ "a registry that follows women with ankylosing spondylitis": no such trial is
+    observational; the interventional ones about it follow (not nothing), the page says so,
+    and the API agrees. Chosen as a parameter, the study type filters."""
+    for key, study_type in [("AS-1", "INTERVENTIONAL"), ("AS-2", "INTERVENTIONAL")]:
+        Trial.objects.create(
+            key=key,
+            record={},
+            title="Ankylosing spondylitis study",
+            study_type=study_type,
+            conditions=["axial-spondyloarthritis"],
+        )
+    Trial.objects.create(
+        key="OBS-PSO", record={}, title="Psoriasis registry", study_type="OBSERVATIONAL"
+    )
+    typed = "is there a registry that follows people with ankylosing spondylitis"
+    response = client.get("/", {"q": typed})
+    result = response.context["result"]
+    assert {hit.key for hit in result.trials} == {"AS-1", "AS-2"} and result.read_first == 0
+    assert "No trial meets all you said (“registry”)" in response.content.decode()
+    assert client.get("/api/trials/", {"q": typed}).json()["count"] == result.count
+    chosen = client.get("/", {"q": "ankylosing spondylitis", "study_type": "OBSERVATIONAL"})
+    assert chosen.context["result"].count == 0

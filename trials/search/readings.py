@@ -81,13 +81,14 @@ READ_FILLED = {
     "phase": "phase",  # "phase 3 lupus nephritis trials" (phase_words)
     "age_group": "age",  # "psoriasis in kids" (child_words, people_words)
     "age": "age",  # "my 8 year old has psoriasis" (age_words)
+    "study_type": "study_type",  # "a registry that follows women with AS" (study_type_words)
 }
 # … but an age is not let go for a relaxed match (no trial has all its words: a sentence): its
 # list is filled otherwise (engine._general_after_named counts within the filters).
 AGE_READ = ("age_group", "age")
 # The filters read that, let go, add only the trials about the conditions the words name (and
-# those meeting them): a phase, an age (engine._read_filled, TrialFilterSet).
-ABOUT_ONLY = ("phase", *AGE_READ)
+# those meeting them): a phase, an age, a kind of study (engine._read_filled, TrialFilterSet).
+ABOUT_ONLY = ("phase", *AGE_READ, "study_type")
 
 
 @dataclass(frozen=True)
