@@ -223,3 +223,7 @@ def test_a_quoted_phrase_no_trial_has_is_searched_as_its_words(client):
     assert "No trials matched" in html
     kept = _run(q='"cutaneous dermatomyositis"')
     assert kept.corrected_from is None and kept.count
+    # A name in quotes inside a person's words is no phrase they want word for word.
+    said = 'my dad had "dermatomyositis" and nothing helped'
+    assert _run(q=said).count and '"' not in _run(q=said).corrected_to
+    assert TrialFilterSet(data=QueryDict(f"q={said}"), queryset=Trial.objects.all()).qs.exists()

@@ -93,15 +93,18 @@ def has_syntax(text: str) -> bool:
     return not names_diseases(_OR.sub(" ", text))
 
 
-_QUOTED_WHOLE = re.compile(r'\s*"([^"]+)"\s*')
+_QUOTED = re.compile(r'"([^"]*)"')
 
 
 def unquoted(text: str) -> str | None:
-    """The words of a query that is one quoted phrase and nothing else (a sentence pasted
-    from a paper, quotes and all), which are searched as if typed bare when no trial has the
-    phrase word for word; None for any other query."""
-    found = _QUOTED_WHOLE.fullmatch(text)
-    return found[1] if found and any(ch.isalnum() for ch in found[1]) else None
+    """The words of a query with quoted phrases, their quotes taken out, which are searched
+    as if typed bare when no trial has the phrases word for word (a sentence pasted from a
+    paper, quotes and all; a person's words with a name in quotes: 'my dad had "lupus"', 'a
+    "doença dos pezinhos"'); None for a query without a quoted phrase."""
+    if not _QUOTED.search(text):
+        return None
+    bare = " ".join(_QUOTED.sub(r" \1 ", text).split())
+    return bare if any(ch.isalnum() for ch in bare) else None
 
 
 # A phrase of the vocabulary is at most this many words.
