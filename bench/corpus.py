@@ -271,6 +271,8 @@ LATER_CONDITIONS = frozenset(
     | {"pfapa"}
     # Session 36.
     | {"neurofibromatosis-type-1", "fabry-disease", "savi", "gorlin-syndrome"}
+    # Session 37.
+    | {"light-chain-amyloidosis", "giant-cell-arteritis"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({
@@ -406,6 +408,15 @@ LATER_SYNONYMS = (
     | {"maladie de Duhring-Brocq", "dermatitis herpetiforme", "dermatite herpetiforme"}
     | {"dermatite erpetiforme", "Morbus Duhring", "Duhring-Krankheit", "enfermedad de Duhring"}
     | {"Dermatitis herpetiformis Duhring", "doença de Duhring"}
+    # Session 37: transthyretin amyloidosis in other languages
+    | {"paramiloidose", "paramiloidose familiar", "doença dos pezinhos"}
+    | {"doença de Corino de Andrade", "polineuropatia amiloidótica familiar"}
+    | {"amiloidose hereditária por transtirretina", "amiloidose por transtirretina"}
+    | {"polineuropatía amiloidótica familiar", "amiloidosis por transtiretina"}
+    | {"amiloidosis hereditaria por transtiretina", "neuropathie amyloïde familiale"}
+    | {"amylose à transthyrétine", "amylose héréditaire à transthyrétine"}
+    | {"Transthyretin-Amyloidose", "familiäre Amyloidpolyneuropathie"}
+    | {"amiloidosi da transtiretina", "V30M", "Val30Met"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn; session 26: nor
 # any in another script than Latin (Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, and

@@ -258,6 +258,15 @@ def test_a_broad_query_is_taken_to_be_about_its_words(monkeypatch, in_passing):
             "tiny red dots, burning pain in my feet when hot, uncle on dialysis",
             ["fabry disease"],
         ),
+        # session 37's blind set 94: rheumatic and blood diseases described
+        ("my back is stiff every morning and wakes me at night", ["axial spondyloarthritis"]),
+        (
+            "every few weeks i get a fever and terrible stomach pain for 3 days",
+            ["familial mediterranean fever"],
+        ),
+        ("my platelets are low and i bruise easily", ["immune thrombocytopenia"]),
+        ("high ANA and anti-dsDNA on my blood tests", ["lupus"]),
+        ("low back pain after lifting", []),  # no stiffness at night: no spondyloarthritis
         ("red spots and burning pain in the heat", []),  # no kidney or family: no Fabry
         ("my fingers are swollen", []),  # two cues of three
         ("silvery", []),  # one cue of two: no sign
@@ -362,6 +371,11 @@ def test_a_sentence_lists_the_trials_about_what_it_describes(
         ("plaques rouges sur le visage qui laissent des cicatrices", "discoid lupus"),
         ("placas escamosas en los codos y las rodillas", "psoriasis"),
         ("os dedos ficam brancos e azuis no frio", "raynaud"),
+        ("beide Handgelenke geschwollen, morgens steif", "rheumatoid arthritis"),
+        (
+            "me duele la espalda por las noches y me levanto rígido, mejora al moverme",
+            "axial spondyloarthritis",
+        ),
     ],
 )
 def test_signs_are_read_in_other_languages_words(typed, means):

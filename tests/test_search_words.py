@@ -920,6 +920,12 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("basal cell nevus syndrome", "gorlin-syndrome"),
         ("آرتریت روماتوئید دارم", "rheumatoid-arthritis"),  # Persian
         ("Έχω συστηματικό ερυθηματώδη λύκο", "systemic-lupus-erythematosus"),  # Greek, as said
+        # session 37: transthyretin amyloidosis as Portugal names it; AL amyloidosis; GCA
+        ("o meu pai tem a doença dos pezinhos", "transthyretin-amyloidosis"),
+        ("paramiloidose V30M", "transthyretin-amyloidosis"),
+        ("just diagnosed with AL amyloidosis", "light-chain-amyloidosis"),
+        ("Morbus Horton", "giant-cell-arteritis"),
+        ("temporal arteritis in my mom", "giant-cell-arteritis"),
     ],
 )
 def test_diseases_by_their_names_in_other_languages(typed, slug):
