@@ -1691,6 +1691,23 @@ def test_a_route_asked_for_lists_the_trials_given_so_first_and_the_refused_last(
     assert found[-1] == "SHOT"
 
 
+@pytest.mark.django_db
+def test_a_route_asked_for_reads_how_the_drugs_tested_are_given_when_the_records_do_not():
+    """drugs.json `routes`: tafamidis is a pill, adalimumab an injection, methotrexate either;
+    a trial testing only drugs given so is given so, whatever its record says of it."""
+    for key, drugs in [("TAFA", ["tafamidis"]), ("ADA", ["adalimumab"]), ("MTX", ["methotrexate"])]:
+        Trial.objects.create(key=key, record={}, title="Keloid keloid study " + key, drugs=drugs)
+    assert _keys(_search({"q": "keloid study with pills"}))[0] == "TAFA"
+    assert _keys(_search({"q": "keloid study, no needles please"}))[-1] == "ADA"
+    assert _keys(_search({"q": "keloid study as an injection"}))[0] == "ADA"
+
+
+def test_every_drug_s_routes_are_routes_the_search_reads():
+    known = words.drug_routes()
+    assert known["tafamidis"] == {"oral"} and known["methotrexate"] == {"oral", "injected"}
+    assert set().union(*known.values()) == set(words.ROUTES)
+
+
 @pytest.mark.parametrize(
     ("typed", "read"),
     [

@@ -879,6 +879,9 @@ def _tiers(
         for route, first in [*((r, True) for r in asked), *((r, False) for r in refused)]:
             given = np.zeros_like(everything)
             given[_saying(index, _TREATMENTS, words.ROUTES[route], everything)] = True
+            # … or, by the vocabulary, testing only drugs given so (asked for: tafamidis, a
+            # pill) or by no route but those refused (adalimumab, for "no needles").
+            given |= _testing_only(index, frozenset({route}) if first else refused)
             parts = (given, ~given) if first else (~given, given)
             tiers = [tier & part for tier in tiers for part in parts]
     for_children = "child" in query.facets.get("age_group", ()) or (
@@ -933,6 +936,15 @@ def _treatments_named(text: str) -> tuple[list[str], list[str]]:
         [slug for slug in drugs if not _background(slug)],
         [slug for slug in classes if slug not in _BACKGROUND],
     )
+
+
+def _testing_only(index: FacetIndex, routes: frozenset[str]) -> np.ndarray:
+    """The rows testing drugs of the vocabulary and none of it given by a route but `routes`
+    (words.drug_routes: tafamidis, a pill; not methotrexate, a pill or an injection)."""
+    known = words.drug_routes()
+    kept = [slug for slug, given in known.items() if given <= routes]
+    others = sorted(set(known) - set(kept))
+    return index.facet_mask("drug", kept) & ~index.facet_mask("drug", others)
 
 
 def _background(drug: str) -> bool:

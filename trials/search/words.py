@@ -33,6 +33,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise, takewhile
+from types import MappingProxyType
 
 from trials.readers.instruments import instruments
 from trials.readers.places import country_name_ends
@@ -1788,6 +1789,22 @@ _ROUTE_WORDS = {
     ),
     "topical": r"creams?|ointments?|lotions?|gels?|topicals?|cremas?|pomadas?|crèmes?|salben?",
 }
+
+
+@cache
+def drug_routes() -> MappingProxyType[str, frozenset[str]]:
+    """Each drug of the vocabulary (slug) with the routes it is given by (drugs.json `routes`:
+    tafamidis oral, adalimumab injected, methotrexate oral or injected): how a trial testing
+    it gives it when its records do not say (engine._tiers)."""
+    return MappingProxyType(
+        {
+            slug: frozenset(drug.get("routes", ()))
+            for slug, drug in Vocabulary.default().drugs.items()
+            if drug.get("routes")
+        }
+    )
+
+
 # Words for either way of a needle ("no needles"): infused and injected.
 _NEEDLES = r"needles?|agujas|aiguilles|nadeln"
 _ANY_ROUTE = "|".join([*_ROUTE_WORDS.values(), _NEEDLES])
