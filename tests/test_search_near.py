@@ -386,6 +386,9 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
         ("ensaio psoríase em Lisboa", "Lisboa", "ensaio psoríase"),
         ("lupus près de Lyon", "Lyon", "lupus"),
         ("essai psoriasis à Lyon", "Lyon", "essai psoriasis"),
+        ("Lupus Studie in der Nähe von Freiburg", "Freiburg", "Lupus Studie in der"),
+        ("Psoriasis Studie im Raum Köln", "Köln", "Psoriasis Studie"),
+        ("dermatite atopica, abito ad Arezzo", "Arezzo", "dermatite atopica,"),
         # after a word for trials, a place the gazetteer knows as one (the site says "Cologne")
         ("Lupus Studie Köln", "Köln", "Lupus Studie"),
         ("eczema trials Lyon", "Lyon", "eczema trials"),

@@ -1168,6 +1168,16 @@ _NEAR_WORDS = {
     ("pres", "de"),
     ("perto", "de"),
     ("vicino", "a"),
+    ("vicino", "ad"),
+    # Italian "where I live" before a town ("abito ad Arezzo"); German "near" ("in der Nähe
+    # von Lörrach", "nahe Freiburg", "im Raum Köln")
+    ("abito", "a"),
+    ("abito", "ad"),
+    ("abitiamo", "a"),
+    ("nahe",),
+    ("nahe", "von"),
+    ("umgebung", "von"),
+    ("im", "raum"),
     *_IN_WORDS,
     *_DRIVING_WORDS,
     *_FROM_WORDS,
