@@ -417,6 +417,10 @@ LATER_SYNONYMS = (
     | {"amylose à transthyrétine", "amylose héréditaire à transthyrétine"}
     | {"Transthyretin-Amyloidose", "familiäre Amyloidpolyneuropathie"}
     | {"amiloidosi da transtiretina", "V30M", "Val30Met"}
+    # Session 37: juvenile arthritis as people say it in other languages
+    | {"Kinderrheuma", "Kinderrheumatismus", "kindliches Rheuma", "Jugendrheuma"}
+    | {"rhumatisme de l'enfant", "reuma infantil", "reumatismo infantil", "reumatismo giovanile"}
+    | {"juveniele idiopathische artritis", "kinderreuma"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn; session 26: nor
 # any in another script than Latin (Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, and

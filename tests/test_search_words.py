@@ -926,6 +926,7 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("just diagnosed with AL amyloidosis", "light-chain-amyloidosis"),
         ("Morbus Horton", "giant-cell-arteritis"),
         ("temporal arteritis in my mom", "giant-cell-arteritis"),
+        ("Kinderrheuma Augenentzündung Studie", "juvenile-idiopathic-arthritis"),
     ],
 )
 def test_diseases_by_their_names_in_other_languages(typed, slug):
@@ -945,3 +946,19 @@ def test_a_word_arabic_joins_before_a_disease_is_apart(typed, read):
     assert words.spaced(typed) == read
     if read != typed:
         assert words.named_conditions(read)
+
+
+@pytest.mark.parametrize(
+    ("typed", "drug"),
+    [
+        ("甲氨蝶呤治疗银屑病", "methotrexate"),  # Chinese, unspaced
+        ("来那度胺 皮肤型红斑狼疮", "lenalidomide"),
+        ("アダリムマブ 乾癬", "adalimumab"),  # Japanese
+    ],
+)
+def test_drugs_by_their_names_in_other_scripts_mean_their_names(typed, drug):
+    """A drug's name in another script is the drug (drugs.json) and searches its name as the
+    records write it."""
+    spaced = words.spaced(typed)
+    assert drug in words.named_treatments(spaced)[0]
+    assert (drug,) in {alt for group in words._groups(spaced) for alt in group}

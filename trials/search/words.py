@@ -200,14 +200,19 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     }
     for drug_class in json.loads((VOCAB_DIR / "drug_classes.json").read_text(encoding="utf-8")):
         names = class_names([drug_class["label"], *drug_class.get("synonyms", [])])
-        # Not the members' abbreviations: "RTX" (rituximab) is also a renal transplant.
+        # Not the members' abbreviations: "RTX" (rituximab) is also a renal transplant; nor
+        # their names in other scripts, which a drug's name means (below).
         members = [
             name
             for slug in drug_class.get("members", [])
             for name in drugs.get(slug, [])
-            if not is_abbreviation(name)
+            if not is_abbreviation(name) and not _OTHER_SCRIPT.search(name)
         ]
         add(names, members)
+    # A drug's name in another script than the records' ("来那度胺", "アダリムマブ") means its
+    # name as they write it.
+    for names in drugs.values():
+        add([name for name in names[1:] if _OTHER_SCRIPT.search(name)], [names[0]])
     # Monoclonal antibodies are named by their stem ("-mab": INN): "monoclonal antibody" means
     # every drug of the vocabulary so named.
     mabs = [names[0] for names in drugs.values() if _MAB.search(names[0])]
@@ -279,6 +284,11 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"], *lay["teen"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
     return frozen, droppable
+
+
+# Letters of another script than Latin (with its accents): Cyrillic, Greek, Arabic, Hebrew,
+# Devanagari, Thai, Chinese, Japanese, Korean.
+_OTHER_SCRIPT = re.compile("[^\x00-\u024f\u1e00-\u1eff]")
 
 
 # Chinese, Japanese and Thai are written without spaces between words, and Korean often joins
