@@ -659,6 +659,9 @@ def test_a_persons_sentence_says_or_as_a_word_and_is_read():
         ("tattoo removal without leaving a scar", "tattoo", "scar"),
         ("quero tirar uma tatuagem sem ficar cicatriz", "tatuagem", "cicatriz"),
         ("quitar tatuaje sin dejar cicatriz", "tatuaje", "cicatriz"),
+        # a risk said, not what the person has (nor a sign they describe)
+        ("tattoo removal, lasers can leave white patches on dark skin", "tattoo", "vitiligo"),
+        ("methotrexate may cause psoriasis flares?", "methotrexate", "psoriasis"),
         # … not across other words: "placebo" is no bridge
         ("trials without placebo for lupus", "lupus", None),
         # A phrase people say, denied: not searched for (its meanings neither)
@@ -670,6 +673,7 @@ def test_what_the_person_says_they_do_not_have_is_not_searched(typed, kept, drop
     said = {word for group in words._groups(typed) for words_ in group for word in words_}
     assert kept in said
     assert dropped is None or dropped not in said
+    assert dropped is None or dropped not in {" ".join(g[0]) for g in words.signs(typed)}
 
 
 @pytest.mark.parametrize(

@@ -519,6 +519,9 @@ _NEGATIONS = (
     ("not",), ("isnt",), ("isn", "t"), ("nor",),
     # "psoriasis without arthritis", "without leaving a scar"; Portuguese, Spanish, French, German
     ("without",), ("sem",), ("sin",), ("sans",), ("ohne",),
+    # a risk said, not what the person has: "lasers can leave white patches on dark skin"
+    ("can", "leave"), ("can", "cause"), ("may", "leave"), ("may", "cause"), ("might", "leave"),
+    ("might", "cause"), ("could", "leave"), ("could", "cause"), ("risk", "of"),
 )  # fmt: skip
 _NEGATION_WORDS = frozenset(word for negation in _NEGATIONS for word in negation) - {"t"}
 # Words that may stand between a negation and the disease it denies.
@@ -1192,7 +1195,7 @@ def _signs_in(text: str) -> list[tuple[tuple[frozenset[str], ...], Group]]:
     """The signs (cues, meaning) with a word of `text` in each of their cues, but those whose
     words the signs of another meaning all have, and more ("thick scaly silvery patches on my
     elbows, itchy": psoriasis, not the itchy patches on the elbows of atopic dermatitis)."""
-    said = {_singular(folded) for folded, _ in _typed(text)}
+    said = {_singular(folded) for folded, _ in _typed(_without_negated(text))}
     said |= {english for word in said for english in _sign_words().get(word, ())}
     found = [(cues, meaning) for cues, meaning in _signs() if all(cue & said for cue in cues)]
     matched: dict[Group, set[str]] = {}
