@@ -272,7 +272,7 @@ LATER_CONDITIONS = frozenset(
     # Session 36.
     | {"neurofibromatosis-type-1", "fabry-disease", "savi", "gorlin-syndrome"}
     # Session 37.
-    | {"light-chain-amyloidosis", "giant-cell-arteritis"}
+    | {"light-chain-amyloidosis", "giant-cell-arteritis", "transthyretin-amyloid-cardiomyopathy"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -931,6 +931,7 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("Morbus Horton", "giant-cell-arteritis"),
         ("temporal arteritis in my mom", "giant-cell-arteritis"),
         ("Kinderrheuma Augenentzündung Studie", "juvenile-idiopathic-arthritis"),
+        ("wild-type ATTR amyloidosis in his heart", "transthyretin-amyloid-cardiomyopathy"),
     ],
 )
 def test_diseases_by_their_names_in_other_languages(typed, slug):
