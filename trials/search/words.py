@@ -209,10 +209,14 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             if not is_abbreviation(name) and not _OTHER_SCRIPT.search(name)
         ]
         add(names, members)
-    # A drug's name in another script than the records' ("来那度胺", "アダリムマブ") means its
-    # name as they write it.
-    for names in drugs.values():
-        add([name for name in names[1:] if _OTHER_SCRIPT.search(name)], [names[0]])
+    # A drug's other name that shares no word with its own (a brand, a code, its name in
+    # another script: "Humira", "Soriatane", "来那度胺") means its name too, which the records
+    # of the trials testing it write.
+    for label, *others in drugs.values():
+        named = set(_words(label))
+        for name in others:
+            if not named & set(_words(name)):
+                add([name], [label])
     # Monoclonal antibodies are named by their stem ("-mab": INN): "monoclonal antibody" means
     # every drug of the vocabulary so named.
     mabs = [names[0] for names in drugs.values() if _MAB.search(names[0])]
