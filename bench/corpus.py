@@ -273,6 +273,7 @@ LATER_CONDITIONS = frozenset(
     | {"neurofibromatosis-type-1", "fabry-disease", "savi", "gorlin-syndrome"}
     # Session 37.
     | {"light-chain-amyloidosis", "giant-cell-arteritis", "transthyretin-amyloid-cardiomyopathy"}
+    | {"intervertebral-disc-herniation"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

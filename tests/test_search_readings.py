@@ -410,6 +410,9 @@ def test_a_treatment_that_works_is_no_failure():
         ("tengo psoriasis y el metotrexato ya no funciona", "methotrexate"),
         ("lupus, hidroxicloroquina y prednisona no me ayudan", "prednisone"),
         ("eczéma malgré dupilumab", "dupilumab"),
+        ("lupus cutani que no millora amb hidroxicloroquina", "hydroxychloroquine"),  # Catalan
+        ("psoriasis que no mejora con metotrexato", "methotrexate"),
+        ("artrite psoriasica che non migliora con metotrexato", "methotrexate"),
         # what worked then stopped, how long it worked (an aside) between
         ("eczema: dupixent worked for about a year then stopped working", "dupilumab"),
         ("psoriasis, humira helped then stopped working", "adalimumab"),

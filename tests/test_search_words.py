@@ -932,6 +932,8 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("temporal arteritis in my mom", "giant-cell-arteritis"),
         ("Kinderrheuma Augenentzündung Studie", "juvenile-idiopathic-arthritis"),
         ("wild-type ATTR amyloidosis in his heart", "transthyretin-amyloid-cardiomyopathy"),
+        ("허리디스크 때문에 다리까지 저리고 아파요", "intervertebral-disc-herniation"),  # Korean
+        ("boyun fıtığım var, sol koluma vuruyor", "intervertebral-disc-herniation"),  # Turkish
     ],
 )
 def test_diseases_by_their_names_in_other_languages(typed, slug):
@@ -959,11 +961,13 @@ def test_a_word_arabic_joins_before_a_disease_is_apart(typed, read):
         ("甲氨蝶呤治疗银屑病", "methotrexate"),  # Chinese, unspaced
         ("来那度胺 皮肤型红斑狼疮", "lenalidomide"),
         ("アダリムマブ 乾癬", "adalimumab"),  # Japanese
+        ("Soriatane for psoriasis", "acitretin"),  # a brand
+        ("IL-1Ra new-onset sJIA", "anakinra"),
     ],
 )
-def test_drugs_by_their_names_in_other_scripts_mean_their_names(typed, drug):
-    """A drug's name in another script is the drug (drugs.json) and searches its name as the
-    records write it."""
+def test_drugs_by_their_other_names_mean_their_names(typed, drug):
+    """A drug's other name (a brand, its name in another script) is the drug (drugs.json) and
+    searches its name as the records write it: "Soriatane" finds the trials of acitretin."""
     spaced = words.spaced(typed)
     assert drug in words.named_treatments(spaced)[0]
     assert (drug,) in {alt for group in words._groups(spaced) for alt in group}
