@@ -1622,7 +1622,12 @@ def test_the_trials_about_an_organ_the_disease_spares_come_last():
         return [key for key in _keys(_search({"q": typed})) if key in {"NEPHRITIS", "SLE"}]
 
     assert mine("lupus") == ["NEPHRITIS", "SLE"]
-    for typed in ("lupus, mostly rashes - my kidneys are fine", "lupus with no kidney involvement"):
+    for typed in (
+        "lupus, mostly rashes - my kidneys are fine",
+        "lupus with no kidney involvement",
+        "high ANA and dsDNA in lupus, no rash, kidneys normal",  # no verb
+        "lupus, my kidney function is normal",
+    ):
         assert mine(typed) == ["SLE", "NEPHRITIS"], typed
     assert words.organs_spared("my lungs are ok but my lupus kidneys are not") == (
         "interstitial-lung-disease",
@@ -1703,6 +1708,16 @@ def test_a_route_asked_for_reads_how_the_drugs_tested_are_given_when_the_records
     assert _keys(_search({"q": "keloid study with pills"}))[0] == "TAFA"
     assert _keys(_search({"q": "keloid study, no needles please"}))[-1] == "ADA"
     assert _keys(_search({"q": "keloid study as an injection"}))[0] == "ADA"
+
+
+@pytest.mark.django_db
+def test_routes_asked_together_order_the_list_in_one_order_in_every_process():
+    """ "a pill or an infusion": the pills first, then the infusions, in words.ROUTES' order,
+    not a set's (which varies between processes: the same search ordered two ways)."""
+    for key, drugs in [("DRIP", ["infliximab"]), ("PILL", ["tafamidis"]), ("ADA", ["adalimumab"])]:
+        Trial.objects.create(key=key, record={}, title="Keloid keloid study " + key, drugs=drugs)
+    found = _keys(_search({"q": "keloid study, is there a pill or an iv infusion"}))
+    assert [key for key in found if key in {"DRIP", "PILL", "ADA"}] == ["PILL", "DRIP", "ADA"]
 
 
 def test_every_drug_s_routes_are_routes_the_search_reads():

@@ -876,7 +876,8 @@ def _tiers(
     if (asked or refused) and few:
         # How the treatment is taken ("pills instead of shots", "a cream for discoid lupus"):
         # the trials giving it so first, those giving it as refused last.
-        for route, first in [*((r, True) for r in asked), *((r, False) for r in refused)]:
+        # In the routes' own order: a set's varies between processes (PYTHONHASHSEED).
+        for route, first in [(r, r in asked) for r in words.ROUTES if r in asked | refused]:
             given = np.zeros_like(everything)
             given[_saying(index, _TREATMENTS, words.ROUTES[route], everything)] = True
             # … or, by the vocabulary, testing only drugs given so (asked for: tafamidis, a

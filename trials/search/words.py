@@ -1963,7 +1963,8 @@ EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str, str], ...] = (
 _ORGANS_SPARED: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
     (
         re.compile(
-            rf"\b(?:my\s+|her\s+|his\s+|the\s+)?(?:{organ})\s+(?:are|is|r|were|have been|seem)\s+"
+            rf"\b(?:my\s+|her\s+|his\s+|the\s+)?(?:{organ})(?:\s+function)?\s+"
+            r"(?:(?:are|is|r|were|have been|seem|look|looks)\s+)?"  # "kidneys normal" too
             r"(?:fine|ok|okay|normal|good|healthy|not affected|unaffected|clear)\b"
             rf"|\bno\s+(?:{organ})\s+(?:problems?|issues?|involvement|disease|damage)\b"
             rf"|\bnot\s+(?:in\s+)?(?:my\s+|the\s+)?(?:{organ})\b",
