@@ -242,6 +242,9 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     | {"conjugated-estrogens"}
     # Session 36.
     | {"vedolizumab", "hyaluronic-acid"}
+    # Session 37.
+    | {"tolcapone", "colestimide", "ursodeoxycholic-acid", "sotatercept", "birtamimab"}
+    | {"nexiguran-ziclumeran"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
@@ -272,7 +275,7 @@ LATER_CONDITIONS = frozenset(
     # Session 36.
     | {"neurofibromatosis-type-1", "fabry-disease", "savi", "gorlin-syndrome"}
     # Session 37.
-    | {"light-chain-amyloidosis", "giant-cell-arteritis", "transthyretin-amyloid-cardiomyopathy"}
+    | {"light-chain-amyloidosis", "giant-cell-arteritis"}
     | {"intervertebral-disc-herniation"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
@@ -418,6 +421,15 @@ LATER_SYNONYMS = (
     | {"amylose à transthyrétine", "amylose héréditaire à transthyrétine"}
     | {"Transthyretin-Amyloidose", "familiäre Amyloidpolyneuropathie"}
     | {"amiloidosi da transtiretina", "V30M", "Val30Met"}
+    | {"ATTR cardiomyopathy", "TTR-CM", "TTR cardiomyopathy", "transthyretin cardiomyopathy"}
+    | {"ATTR amyloid cardiomyopathy", "amyloid cardiomyopathy", "familial amyloid cardiomyopathy"}
+    | {"familial amyloidotic cardiomyopathy", "hereditary amyloidotic cardiomyopathy"}
+    | {"wild type ATTR amyloidosis", "ATTRwt amyloidosis", "wild-type transthyretin amyloidosis"}
+    | {"wild-type TTR amyloidosis", "wild-type TTR cardiac amyloidosis"}
+    | {"wild-type amyloid cardiopathy", "senile systemic amyloidosis", "senile cardiac amyloidosis"}
+    | {"senile cardiac amyloid", "cardiac ATTR amyloidosis"}
+    | {"Transthyretin-Amyloid-Kardiomyopathie", "cardiomyopathie amyloïde à transthyrétine"}
+    | {"miocardiopatía amiloide por transtiretina", "cardiomiopatia amiloide da transtirretina"}
     # Session 37: juvenile arthritis as people say it in other languages
     | {"Kinderrheuma", "Kinderrheumatismus", "kindliches Rheuma", "Jugendrheuma"}
     | {"rhumatisme de l'enfant", "reuma infantil", "reumatismo infantil", "reumatismo giovanile"}

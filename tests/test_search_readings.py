@@ -432,6 +432,17 @@ def test_tiredness_is_fatigue_not_a_typo():
     assert "fatigue" in words.read("lupus tiredness").text
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("tenho paramiloidose, há algum estudo a recrutar neste momento?", ("recruiting", "1")),
+        ("Bandscheibenvorfall, Studien bei denen ich jetzt mitmachen kann", ("recruiting", "1")),
+    ],
+)
+def test_recruiting_and_active_studies_are_read_in_other_languages(typed, read):
+    assert read in _read(typed)
+
+
 def test_still_enrolling_is_read_whole():
     """ "still enrolling": the recruiting filter, no "still" left to search (or to be Still's
     disease)."""

@@ -931,7 +931,8 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("Morbus Horton", "giant-cell-arteritis"),
         ("temporal arteritis in my mom", "giant-cell-arteritis"),
         ("Kinderrheuma Augenentzündung Studie", "juvenile-idiopathic-arthritis"),
-        ("wild-type ATTR amyloidosis in his heart", "transthyretin-amyloid-cardiomyopathy"),
+        ("wild-type ATTR amyloidosis in his heart", "transthyretin-amyloidosis"),
+        ("senile cardiac amyloidosis", "transthyretin-amyloidosis"),
         ("허리디스크 때문에 다리까지 저리고 아파요", "intervertebral-disc-herniation"),  # Korean
         ("boyun fıtığım var, sol koluma vuruyor", "intervertebral-disc-herniation"),  # Turkish
     ],
@@ -963,6 +964,9 @@ def test_a_word_arabic_joins_before_a_disease_is_apart(typed, read):
         ("アダリムマブ 乾癬", "adalimumab"),  # Japanese
         ("Soriatane for psoriasis", "acitretin"),  # a brand
         ("IL-1Ra new-onset sJIA", "anakinra"),
+        ("a tolcapona está a ser estudada para paramiloidose?", "tolcapone"),
+        ("winrevair for scleroderma PAH", "sotatercept"),
+        ("ATTRアミロイドーシスの下痢にコレスチミド", "colestimide"),
     ],
 )
 def test_drugs_by_their_other_names_mean_their_names(typed, drug):
