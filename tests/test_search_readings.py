@@ -1279,6 +1279,8 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("bé 8 tuổi bị chàm", [("age", "8")], "bé bị chàm"),
         ("psoriasis desde hace 8 años", [], "psoriasis desde hace 8 años"),
         ("seit 8 Jahren Neurodermitis", [], "seit 8 Jahren Neurodermitis"),
+        ("Adalimumab hat 2 Jahre gut gewirkt", [], "Adalimumab hat 2 Jahre gut gewirkt"),
+        ("Psoriasis, etwa 10 Jahre lang", [], "Psoriasis, etwa 10 Jahre lang"),
         ("8 años con psoriasis", [], "8 años con psoriasis"),
         ("tenho psoríase há 10 anos", [], "tenho psoríase há 10 anos"),
         ("tenho psoriase ha 10 anos", [], "tenho psoriase ha 10 anos"),

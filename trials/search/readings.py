@@ -482,6 +482,9 @@ _FOR_YEARS = {
 # Portuguese "há"/"faz" before "anos" say how long ("psoríase há 10 anos"); Italian "ha" before
 # "anni" says an age ("mio figlio ha 8 anni").
 _FOR_ANOS = {"ha", "faz"}
+# German says an age with "ist"/"bin" ("meine Tochter ist 8 Jahre"); "hat 2 Jahre gut gewirkt",
+# "nach 2 Jahren", "etwa 10 Jahre lang" say how long.
+_FOR_JAHRE = {"hat", "habe", "hatte", "haben", "nach", "vor", "uber", "etwa", "fast", "knapp"}
 _YEARS_AGO = {"fa", "atras", "ago", "temu", "назад", "тому"}
 # … nor after the years ("10 साल से": for ten years, in Hindi)
 _WITH = {"con", "com", "avec", "mit", "z", "с", "з", "with", "met", "med", "ile", "से"}
@@ -518,7 +521,12 @@ def age_words(words: Words) -> Iterator[Reading]:
                 and not (after or "").isdigit()  # an identifier: "94-AR-0194"
                 and after not in _YEARS_AGO
                 and not {words.folded(position - 1), words.folded(position - 2)}
-                & (_FOR_YEARS | (_FOR_ANOS if unit == "anos" else set()))
+                & (
+                    _FOR_YEARS
+                    | (_FOR_ANOS if unit == "anos" else set())
+                    | (_FOR_JAHRE if unit == "jahre" else set())
+                )
+                and not (unit == "jahre" and after == "lang")
                 and (words.folded(position - 2), words.folded(position - 1)) != ("y", "a")
             ):  # "15 yo"; "mi hija de 8 años"
                 years, last = float(folded), position + 1
