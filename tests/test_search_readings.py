@@ -1843,3 +1843,23 @@ def test_a_kind_of_study_typed_that_no_trial_is_lists_the_others_after(client):
     assert client.get("/api/trials/", {"q": typed}).json()["count"] == result.count
     chosen = client.get("/", {"q": "ankylosing spondylitis", "study_type": "OBSERVATIONAL"})
     assert chosen.context["result"].count == 0
+
+
+@pytest.mark.django_db
+def test_an_age_no_trial_takes_in_a_relaxed_sentence_lets_the_others_follow(client):
+    """ "im 95 … anything new": no keloid trial takes 95-year-olds and none has every word;
+    the others about it are listed (an age let go when it leaves nothing), and the API
+    agrees."""
+    for key in ("K-1", "K-2"):
+        Trial.objects.create(
+            key=key,
+            record={},
+            title="Keloid keloid study",
+            conditions=["keloid"],
+            min_age=18,
+            max_age=65,
+        )
+    typed = "im 95 and my keloid scars itch at night, anything new for that"
+    result = client.get("/", {"q": typed}).context["result"]
+    assert {hit.key for hit in result.trials} >= {"K-1", "K-2"}
+    assert client.get("/api/trials/", {"q": typed}).json()["count"] == result.count

@@ -625,7 +625,7 @@ def _read_filled(
     (no such reading, enough trials, or no words left to search)."""
     said = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
     read = said & masks.keys()
-    if relaxed:
+    if relaxed and everything.any():  # an age let go only when it leaves nothing to list
         read -= set(readings.AGE_READ)
     if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
         return None

@@ -286,7 +286,7 @@ class TrialFilterSet(django_filters.FilterSet):
         filtered = super().filter_queryset(queryset)
         data = self.data
         read = {reading.parameter for reading in self.understood} & set(readings.READ_FILLED)
-        if self.words_relaxed:
+        if self.words_relaxed and filtered.exists():  # an age: as engine._read_filled
             read -= set(readings.AGE_READ)
         if (
             read

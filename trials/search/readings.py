@@ -84,7 +84,8 @@ READ_FILLED = {
     "study_type": "study_type",  # "a registry that follows women with AS" (study_type_words)
 }
 # … but an age is not let go for a relaxed match (no trial has all its words: a sentence): its
-# list is filled otherwise (engine._general_after_named counts within the filters).
+# list is filled otherwise (engine._general_after_named counts within the filters), unless it
+# leaves nothing to list.
 AGE_READ = ("age_group", "age")
 # The filters read that, let go, add only the trials about the conditions the words name (and
 # those meeting them): a phase, an age, a kind of study (engine._read_filled, TrialFilterSet).
