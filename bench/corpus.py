@@ -277,6 +277,13 @@ LATER_CONDITIONS = frozenset(
     # Session 37.
     | {"light-chain-amyloidosis", "giant-cell-arteritis"}
     | {"intervertebral-disc-herniation"}
+    # Session 37: the corpus's diseases outside the field, for its trials of them
+    | {"non-small-cell-lung-cancer", "major-depressive-disorder", "schizophrenia"}
+    | {"post-traumatic-stress-disorder", "nightmare-disorder", "insomnia", "nicotine-dependence"}
+    | {"opioid-use-disorder", "alcohol-use-disorder", "low-back-pain", "lumbar-spinal-stenosis"}
+    | {"degenerative-disc-disease", "parkinsons-disease", "migraine", "dementia"}
+    | {"alzheimers-disease", "type-2-diabetes", "obesity", "covid-19", "multiple-sclerosis"}
+    | {"asthma", "multiple-myeloma", "colorectal-cancer", "prostate-cancer"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -935,6 +935,10 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("senile cardiac amyloidosis", "transthyretin-amyloidosis"),
         ("허리디스크 때문에 다리까지 저리고 아파요", "intervertebral-disc-herniation"),  # Korean
         ("boyun fıtığım var, sol koluma vuruyor", "intervertebral-disc-herniation"),  # Turkish
+        # the corpus's diseases outside the field
+        ("studi sulla schizofrenia ancora in corso", "schizophrenia"),
+        ("essais cliniques sur la dépression", "major-depressive-disorder"),
+        ("PTSD with nightmares almost every night", "post-traumatic-stress-disorder"),
     ],
 )
 def test_diseases_by_their_names_in_other_languages(typed, slug):
