@@ -294,5 +294,32 @@ def test_a_relaxed_list_orders_last_the_untagged_trials_turning_away_whom_it_nam
     assert engine._excluding_named_last(index, query, everything, [everything]) == [everything]
 
 
+def test_a_relaxed_list_orders_last_the_trials_excluding_the_class_it_asks_for(db):
+    """ "TTR silencer … after liver transplant": a stabilizer's trial whose exclusion criteria
+    name patisiran comes after the trials testing a silencer and those that do not name one
+    (engine._excluding_named_last); a drug named alone may be one the person took: no move."""
+    for key, drugs, exclusion in [
+        ("SILENCER", ["patisiran"], []),
+        ("STABILIZER", ["acoramidis"], ["Current treatment with patisiran or inotersen"]),
+        ("OTHER", ["diflunisal"], []),
+    ]:
+        Trial.objects.create(
+            key=key,
+            record={"criteria": {"exclusion": exclusion}},
+            title=f"Amyloidosis after liver transplant {key}",
+            drugs=drugs,
+        )
+    index = get_index()
+    everything = np.zeros(index.row_count, bool)
+    mine = Trial.objects.filter(key__in=["SILENCER", "STABILIZER", "OTHER"])
+    everything[index.rows_of(np.asarray(list(mine.values_list("pk", flat=True)), np.int64))] = 1
+    query, _ = parse(QueryDict("q=TTR+silencer+after+liver+transplant"))
+    tiers = engine._excluding_named_last(index, query, everything, [everything])
+    keys = [{index_key(index, row) for row in np.flatnonzero(tier)} for tier in tiers]
+    assert keys == [{"SILENCER", "OTHER"}, {"STABILIZER"}]
+    query, _ = parse(QueryDict("q=patisiran+after+liver+transplant"))
+    assert engine._excluding_named_last(index, query, everything, [everything]) == [everything]
+
+
 def index_key(index, row) -> str:
     return Trial.objects.get(pk=int(index.pks[row])).key

@@ -39,6 +39,7 @@ from trials.readers.vocabulary import Vocabulary
 from trials.search import cache, facets, labels, lexemes, readings, regions, spelling, words
 from trials.search.distance import NearestSite, Proximity
 from trials.search.fulltext import (
+    RELAXED_AWAY_MAX,
     about,
     about_first,
     counts,
@@ -1033,13 +1034,22 @@ def _excluding_named_last(
     trial in rheumatoid arthritis that excludes psoriatic arthritis). fulltext._welcoming_rows
     leaves such trials out of a relaxed match of the words when they are few; these are those
     that stay (listed as about the diseases, fulltext._about_lists, or past its bound), read
-    the same way (fulltext.untagged_turning_away)."""
-    if not (named := words.named_conditions(query.q)) or words.described(query.q):
-        return tiers  # signs described: a disease named may be what they are likened to
-    if not (pattern := words.conditions_pattern(named)):
-        return tiers
+    the same way (fulltext.untagged_turning_away). So too the trials testing none of the
+    members of a class of drugs it asks for whose exclusion criteria name them ("TTR silencer
+    … after liver transplant": a stabilizer's trial excluding patisiran)."""
     away = np.zeros_like(everything)
-    away[untagged_turning_away(index, query.q, everything, pattern)] = True
+    named = words.named_conditions(query.q)
+    # signs described: a disease named may be what they are likened to
+    if named and not words.described(query.q) and (pattern := words.conditions_pattern(named)):
+        away[untagged_turning_away(index, query.q, everything, pattern)] = True
+    # A class asked for is what the person wants tested; a drug named may be one they took.
+    _, classes = _treatments_named(query.q)
+    vocabulary = Vocabulary.default()
+    asked = {m for c in classes for m in vocabulary.drug_classes[c].get("members", [])}
+    if asked and (pattern := words.drugs_pattern(sorted(asked))):
+        untested = everything & ~index.facet_mask("drug", sorted(asked))
+        if 0 < int(np.count_nonzero(untested)) <= RELAXED_AWAY_MAX:
+            away[_excluding(index, pattern, untested)] = True
     if not away.any():
         return tiers
     return [tier & part for part in (~away, away) for tier in tiers]
