@@ -413,6 +413,8 @@ def test_a_treatment_that_works_is_no_failure():
         ("lupus cutani que no millora amb hidroxicloroquina", "hydroxychloroquine"),  # Catalan
         ("psoriasis que no mejora con metotrexato", "methotrexate"),
         ("artrite psoriasica che non migliora con metotrexato", "methotrexate"),
+        ("银屑病 甲氨蝶呤 也 无效", "methotrexate"),  # Chinese, spaced as words.spaced cuts it
+        ("アトピー性皮膚炎 デュピルマブ が 効かなかった", "dupilumab"),  # Japanese
         # what worked then stopped, how long it worked (an aside) between
         ("eczema: dupixent worked for about a year then stopped working", "dupilumab"),
         ("psoriasis, humira helped then stopped working", "adalimumab"),
