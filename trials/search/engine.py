@@ -877,13 +877,14 @@ def _tiers(
     if (asked or refused) and few:
         # How the treatment is taken ("pills instead of shots", "a cream for discoid lupus"):
         # the trials giving it so first, those giving it as refused last.
+        # … or, by the vocabulary, testing only drugs given so (asked for: tafamidis, a pill)
+        # or by no route but those refused (adalimumab, for "no needles": one mask for both).
+        refused_only = _testing_only(index, refused) if refused else None
         # In the routes' own order: a set's varies between processes (PYTHONHASHSEED).
         for route, first in [(r, r in asked) for r in words.ROUTES if r in asked | refused]:
             given = np.zeros_like(everything)
             given[_saying(index, _TREATMENTS, words.ROUTES[route], everything)] = True
-            # … or, by the vocabulary, testing only drugs given so (asked for: tafamidis, a
-            # pill) or by no route but those refused (adalimumab, for "no needles").
-            given |= _testing_only(index, frozenset({route}) if first else refused)
+            given |= _testing_only(index, frozenset({route})) if first else refused_only
             parts = (given, ~given) if first else (~given, given)
             tiers = [tier & part for tier in tiers for part in parts]
     for_children = "child" in query.facets.get("age_group", ()) or (
@@ -1045,9 +1046,9 @@ def _excluding_named_last(
     # A class asked for is what the person wants tested; a drug named may be one they took.
     _, classes = _treatments_named(query.q)
     vocabulary = Vocabulary.default()
-    asked = {m for c in classes for m in vocabulary.drug_classes[c].get("members", [])}
-    if asked and (pattern := words.drugs_pattern(sorted(asked))):
-        untested = everything & ~index.facet_mask("drug", sorted(asked))
+    asked = sorted({m for c in classes for m in vocabulary.drug_classes[c].get("members", [])})
+    if asked and (pattern := words.drugs_pattern(asked)):
+        untested = everything & ~index.facet_mask("drug", asked)
         if 0 < int(np.count_nonzero(untested)) <= RELAXED_AWAY_MAX:
             away[_excluding(index, pattern, untested)] = True
     if not away.any():
