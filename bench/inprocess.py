@@ -53,16 +53,21 @@ def main() -> None:
     from django.test import Client
 
     from bench import drive
+    from portal.gunicorn_worker import Housekeeping
     from trials.search.index import get_index
 
     settings.ALLOWED_HOSTS = ["*"]
     get_index()
-    gc.freeze()  # as gunicorn's workers run (portal/gunicorn_conf.py)
+    gc.collect()
+    gc.freeze()  # as gunicorn's master before it forks (portal/gunicorn_conf.py)
+    housekeeping = Housekeeping()  # and as its workers between requests
+    housekeeping.start()
     urls = drive.query_mix(args.size)[args.type]
     urls = urls[: args.limit] if args.limit else urls
     client = Client()
     for path in urls:
         client.get(path)
+        housekeeping.after_request()
     profile = cProfile.Profile() if args.cprofile else None
     timed = []
     for path in urls:
@@ -74,6 +79,8 @@ def main() -> None:
         if profile:
             profile.disable()
         timed.append((took, path, _phases(response.get("Server-Timing", ""))))
+        del response  # a worker keeps nothing of a response after it has gone
+        housekeeping.after_request()
     ms = sorted(took for took, *_ in timed)
     print(
         f"{args.type}: {len(ms)} URLs, mean {statistics.mean(ms):.1f} ms, "

@@ -9,9 +9,10 @@ database connection before forking, so that no worker inherits a connection in u
 
 Then it freezes its objects out of the garbage collector's reach (gc.freeze, as Python's
 documentation advises before forking), and each worker freezes what its first requests made
-(compiled templates, memos): a full collection otherwise went through every one of them, ~37 ms
-at 100k trials, and a request that set one off waited (docs/benchmarks.md, session 11). Frozen
-objects are never collected; what they hold was held for the process's life anyway.
+(compiled templates, memos; portal/gunicorn_worker.py): a full collection otherwise went through
+every one of them, ~37 ms at 100k trials, and a request that set one off waited
+(docs/benchmarks.md, session 11). Frozen objects are never collected; what they hold was held
+for the process's life anyway.
 """
 
 import gc
@@ -40,18 +41,6 @@ def when_ready(server) -> None:
         gc.freeze()
 
 
-# A worker gives the memory its searches freed back every this many requests (malloc_trim: a
-# millisecond or two at 1M trials; trials.search.index.release_freed_memory).
-TRIM_EVERY = 64
-_served = 0
-
-
-def post_request(worker, req, environ, resp) -> None:
-    global _served
-    _served += 1
-    if _served == TRIM_EVERY:
-        gc.freeze()
-    if _served % TRIM_EVERY == 0:
-        from trials.search.index import release_freed_memory
-
-        release_freed_memory()
+# Each worker collects Python's garbage, freezes what its first requests kept and gives freed
+# memory back between requests, after the response has gone (portal/gunicorn_worker.py).
+worker_class = "portal.gunicorn_worker.SyncWorker"

@@ -99,12 +99,54 @@ def test_the_text_hit_cache_is_bounded_by_ids_held(monkeypatch):
     assert [q for q, _ in cache.TEXT_HITS] == ["big"]  # the newest stays, however big
 
 
-def test_workers_freeze_their_first_requests_objects_and_trim_memory_regularly(monkeypatch):
-    conf = _conf()
-    frozen, trimmed = [], []
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(conf._served))
-    monkeypatch.setattr(index, "release_freed_memory", lambda: trimmed.append(conf._served))
-    for _ in range(3 * conf.TRIM_EVERY):
-        conf.post_request(None, None, None, None)
-    assert frozen == [conf.TRIM_EVERY]  # once, after the first requests
-    assert trimmed == [conf.TRIM_EVERY, 2 * conf.TRIM_EVERY, 3 * conf.TRIM_EVERY]
+def test_workers_collect_between_requests_freeze_their_first_and_trim_regularly(monkeypatch):
+    from gunicorn.workers.sync import SyncWorker
+
+    from portal import gunicorn_worker as worker
+
+    assert _conf().worker_class == "portal.gunicorn_worker.SyncWorker"
+    assert issubclass(worker.SyncWorker, SyncWorker)
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: calls.append(("collect", generation)))
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append(("freeze", None)))
+    monkeypatch.setattr(index, "release_freed_memory", lambda: calls.append(("trim", None)))
+    housekeeping = worker.Housekeeping()
+    for _ in range(worker.FULL_EVERY):
+        housekeeping.after_request()
+    assert calls.count(("freeze", None)) == 1  # once, after the first requests
+    assert calls[worker.FREEZE_AFTER - 1 : worker.FREEZE_AFTER + 2] == [
+        ("collect", 2),  # nothing garbage is frozen
+        ("freeze", None),
+        ("trim", None),
+    ]
+    assert calls.count(("trim", None)) == worker.FULL_EVERY // worker.TRIM_EVERY
+    collected = [generation for name, generation in calls if name == "collect"]
+    assert len(collected) == worker.FULL_EVERY  # once after every request
+    assert collected[worker.MIDDLE_EVERY * 2 - 1] == 1
+    assert collected[-1] == 2 and collected.count(2) == 2
+    assert collected.count(0) == worker.FULL_EVERY - worker.FULL_EVERY // worker.MIDDLE_EVERY
+
+
+def test_a_requests_garbage_cycles_are_gone_once_it_has_been_answered():
+    import weakref
+
+    from portal import gunicorn_worker as worker
+
+    before = gc.get_threshold()
+    housekeeping = worker.Housekeeping()
+    housekeeping.start()
+    try:
+        assert gc.get_threshold()[0] == worker.YOUNG_LIMIT
+
+        class Node:
+            pass
+
+        node = Node()
+        node.me = node  # a cycle: only the collector frees it
+        gone = weakref.ref(node)
+        del node
+        assert gone() is not None
+        housekeeping.after_request()
+        assert gone() is None
+    finally:
+        gc.set_threshold(*before)
