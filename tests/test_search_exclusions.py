@@ -16,7 +16,7 @@ from trials.search.params import parse
 
 pytestmark = pytest.mark.django_db
 
-rebuild = importlib.import_module("trials.migrations.0028_treatments_in_search_text")
+rebuild = importlib.import_module("trials.migrations.0030_who_runs_it_in_search_text")
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds.jsonl"
 
 
@@ -75,11 +75,16 @@ def test_snippets_say_which_part_matched(client):
 
 def _load_with_treatments(trial_id: str, interventions: list[dict]) -> None:
     """The first seed record made another trial with these interventions."""
+    _load_as(trial_id, interventions=interventions)
+
+
+def _load_as(trial_id: str, **fields) -> None:
+    """The first seed record made another trial, these fields replaced."""
     record = copy.deepcopy(json.loads(SEEDS.read_text(encoding="utf-8").splitlines()[0]))
     record["trial_id"] = trial_id
     record["identifiers"] = [{"id": trial_id, "kind": "registry", "registry": "ClinicalTrials.gov"}]
     record["title"] = record["official_title"] = "TQH3821 tablets in rheumatoid arthritis"
-    record["interventions"] = interventions
+    record.update(fields)
     record["source"] = {**record["source"], "url": f"https://example.org/{trial_id}"}
     loader = Loader()
     document = loader.document(json.dumps(record).encode(), trial_id, "ctgov-json")
@@ -89,7 +94,7 @@ def _load_with_treatments(trial_id: str, interventions: list[dict]) -> None:
 def test_what_a_treatment_is_said_to_be_is_searched():
     """An intervention's description says what the drug is ("a selective IRAK4 inhibitor"),
     which the vocabulary may not know: searched (weight D); a placebo's is not ("has no
-    effect on TNF"). Migration 0028 gives stored trials the same text."""
+    effect on TNF"). Migration 0028 gives stored trials the same text (0030 since)."""
     drug = "TQH3821 tablets, a selective IRAK4 inhibitor"
     _load_with_treatments(
         "NCT09000001",
@@ -111,3 +116,49 @@ def test_what_a_treatment_is_said_to_be_is_searched():
     with connection.cursor() as cursor:
         cursor.execute(rebuild.REBUILD)
         assert cursor.rowcount == 0
+
+
+def test_who_runs_a_trial_and_where_is_searched_by_name():
+    """Its sites' facilities, collaborators, contacts' and officials' names and affiliations
+    are searched (weight D), each once ("Wellman Center for Photomedicine", "michael holick
+    psoriasis"); never an email or a phone number. Migration 0030 gives stored trials the
+    same text, whatever shape the lists have."""
+    wellman = "Wellman Center for Photomedicine"
+    sites = [
+        {"facility": wellman, "city": "Boston", "country": "US"},
+        {"facility": wellman, "city": "Boston", "country": "US"},  # said once
+        {"facility": None, "city": "Cambridge", "country": "US"},
+    ]
+    contacts = [
+        {"name": "Michael F. Holick", "role": "STUDY_CHAIR", "affiliation": "Boston University"},
+        {
+            "name": "Ann Contact",
+            "role": "CONTACT",
+            "email": "qx81@mailhost.test",
+            "phone": "555 0142",
+        },
+        {"name": "", "affiliation": 7},
+    ]
+    _load_as("NCT09000002", sites=sites, contacts=contacts, collaborators=["Photonics Fund"])
+    text = Trial.objects.get(trial_id="NCT09000002").text_criteria
+    assert text.endswith(
+        f"\n{wellman} Photonics Fund Michael F. Holick Boston University Ann Contact"
+    )
+    for q in ("holick", "michael holick", "photonics", "photomedicine"):
+        assert [hit.key for hit in _run(q=q).trials] == ["NCT09000002"], q
+    assert _run(q="wellman center for photomedicine").trials[0].key == "NCT09000002"
+    for q in ("qx81@mailhost.test", "mailhost", "555 0142", "0142"):
+        assert "NCT09000002" not in {hit.key for hit in _run(q=q).trials}, q
+    with connection.cursor() as cursor:
+        cursor.execute(rebuild.REBUILD)
+        assert cursor.rowcount == 0
+        cursor.execute("UPDATE trials_trial SET text_criteria = 'stale'")
+        cursor.execute(rebuild.REBUILD)
+        assert cursor.rowcount == Trial.objects.count()
+    assert Trial.objects.get(trial_id="NCT09000002").text_criteria == text
+    # Lists of another shape in a stored record (no reader writes them) say no name.
+    odd = {"sites": {"facility": wellman}, "contacts": "Holick", "collaborators": "Fund"}
+    Trial.objects.filter(trial_id="NCT09000002").update(record=odd | {"criteria": {}})
+    with connection.cursor() as cursor:
+        cursor.execute(rebuild.REBUILD)
+    assert Trial.objects.get(trial_id="NCT09000002").text_criteria == ""

@@ -207,8 +207,8 @@ _run = search_text
 
 # The migrations whose SQL derives search text as the loader does.
 # The latest migration that rebuilt each search column (0027 the terms, after 0026's design
-# words: tests/test_search_design.py checks those).
-SEARCH_TEXT_MIGRATIONS = ("0027_outcome_instruments", "0028_treatments_in_search_text")
+# words: tests/test_search_design.py checks those; 0030 the criteria, after 0028's treatments).
+SEARCH_TEXT_MIGRATIONS = ("0027_outcome_instruments", "0030_who_runs_it_in_search_text")
 
 
 def _stale_rows() -> int:

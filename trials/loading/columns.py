@@ -132,6 +132,25 @@ def site_cities(record: dict) -> str:
     return " ".join(dict.fromkeys(city for city in cities if city))
 
 
+def who_runs_it(record: dict) -> str:
+    """Who runs the trial and where, by name: its sites' facilities, its collaborators, its
+    contacts' and officials' names and affiliations, each once in that order ("Wellman
+    Center for Photomedicine", "Michael F. Holick"): what a clinician looking up a known
+    trial types. Never an email or a phone number. The SQL of migration
+    `who_runs_it_in_search_text` mirrors this."""
+    names = [site.get("facility") for site in _list(record, "sites") if isinstance(site, dict)]
+    names += _list(record, "collaborators")
+    for contact in _list(record, "contacts"):
+        if isinstance(contact, dict):
+            names += [contact.get("name"), contact.get("affiliation")]
+    return " ".join(dict.fromkeys(name for name in names if isinstance(name, str) and name))
+
+
+def _list(record: dict, field: str) -> list:
+    value = record.get(field)
+    return value if isinstance(value, list) else []
+
+
 def treatments_text(record: dict) -> str:
     """What the trial's treatments are, as its interventions describe them ("TQH3821, a
     selective IRAK4 inhibitor"): the mechanism or class a clinician searches by, which the
@@ -150,6 +169,7 @@ def _criteria_text(record: dict) -> str:
         record.get("description"),
         treatments_text(record),
         site_cities(record),
+        who_runs_it(record),
     ]
     return "\n".join(filter(None, parts))
 
