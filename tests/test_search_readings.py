@@ -774,6 +774,23 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         # a closed status in another language, beside its word for trials
         ("essais terminés sur le lupus", [("status", "COMPLETED")], "essais sur le lupus"),
         ("Psoriasis Studien abgebrochen", [("status", "TERMINATED")], "Psoriasis Studien"),
+        (
+            "肺癌 临床试验 被 撤回 或者 提前终止 了",  # as words.spaced gives it
+            [("status", "WITHDRAWN"), ("status", "TERMINATED")],
+            "肺癌 临床试验 被 或者 了",
+        ),
+        # an unknown status, beside a word for trials or status ("unknown cause": no status)
+        (
+            "scleroderma studies with unknown status",
+            [("status", "UNKNOWN")],
+            "scleroderma studies with status",
+        ),
+        (
+            "Sklerodermie Studien, Status unbekannt",
+            [("status", "UNKNOWN")],
+            "Sklerodermie Studien, Status",
+        ),
+        ("psoriasis of unknown cause", [], "psoriasis of unknown cause"),
         ("lupus, just blood tests", [("study_type", "OBSERVATIONAL")], "lupus,"),
         ("compassionate use of anifrolumab", [("study_type", "EXPANDED_ACCESS")], "of anifrolumab"),
         # … not what trials say of themselves, found as words

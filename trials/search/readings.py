@@ -757,8 +757,15 @@ _STUDY_WORDS = {"trial", "trials", "study", "studies", "research"} | {
     "studien", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios", "badanie", "badania",
     # Turkish (folded: "çalışmalar" is "calısmalar"), Dutch
     "calısma", "calısmalar", "arastırma", "arastırmalar", "onderzoek", "onderzoeken",
+    # Chinese, Japanese, Korean
+    "临床试验", "试验", "临床研究", "研究", "治験", "臨床試験", "試験", "臨床研究",
+    "임상시험", "연구",
+    # a trial's status ("studies with unknown status", "Status unbekannt", "è stato interrotto")
+    "status", "statut", "stato", "estado",
 }  # fmt: skip
+# … and "被" ("临床试验被撤回": trials were withdrawn), "已" and "已经" (already).
 _LINKING = {"that", "which", "are", "were", "is", "was", "have", "has", "been", "already", "now"}
+_LINKING |= {"被", "已", "已经"}
 # Words for the kind of trial, which may stand between too ("completed clinical trials",
 # "withdrawn dermatology studies").
 _STUDY_KINDS = {
@@ -797,7 +804,23 @@ def closed_words(words: Words) -> Iterator[Reading]:
 
 # "or" and "and" in the languages the vocabulary knows diseases in ("en Francia, Italia y
 # Alemania").
-_JOINERS = {"or", "and", "y", "o", "e", "ou", "et", "und", "oder"}
+_JOINERS = {
+    "or",
+    "and",
+    "y",
+    "o",
+    "e",
+    "ou",
+    "et",
+    "und",
+    "oder",
+    "或者",
+    "或",
+    "和",
+    "及",
+    "または",
+    "또는",
+}
 
 
 def _joined(words: Words, one: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
