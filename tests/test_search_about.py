@@ -1046,3 +1046,26 @@ def test_a_trial_open_to_any_skin_disease_that_turns_the_disease_away_is_not_lis
     assert result.broader_to == "skin diseases in general"
     assert _reference_count("vitiligo") == 1
     assert {hit.key for hit in _run("lichen planus").trials} == {"ANY-SKIN", "ANY-SKIN-BUT"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "about"),
+    [
+        ("my son cant quit vaping, is there an app study", "Nicotine dependence"),
+        ("je bois trop d'alcool, une étude avec une application ?", "Alcohol use disorder"),
+        ("my teen is really depressed, any phone app study", "Major depressive disorder"),
+    ],
+)
+def test_peoples_words_for_an_addiction_or_a_low_mood_name_the_disease(typed, about):
+    # Not a trial of another disease that says "app" (and turns away smokers, drinkers, the
+    # depressed): the sentence is about the disease people's words name.
+    Trial.objects.create(
+        key="OTHER-APP",
+        record={},
+        title="A smartphone app for schizophrenia",
+        text_criteria="Adults with schizophrenia using the app.",
+    )
+    Trial.objects.create(
+        key="ABOUT-IT", record={}, title="A smartphone app study", text_terms=about
+    )
+    assert [hit.key for hit in _run(typed).trials] == ["ABOUT-IT"]
