@@ -400,6 +400,10 @@ def test_a_treatment_that_works_is_no_failure():
     assert _read("methotrexate worked great for my psoriasis") == []
 
 
+def test_a_failing_organ_is_no_failed_treatment():
+    assert _read("lupus con fallo renal") == []  # kidney failure
+
+
 @pytest.mark.parametrize(
     ("typed", "drug"),
     [
@@ -415,6 +419,12 @@ def test_a_treatment_that_works_is_no_failure():
         ("artrite psoriasica che non migliora con metotrexato", "methotrexate"),
         ("银屑病 甲氨蝶呤 也 无效", "methotrexate"),  # Chinese, spaced as words.spaced cuts it
         ("アトピー性皮膚炎 デュピルマブ が 効かなかった", "dupilumab"),  # Japanese
+        # a class of drugs in those languages, two of them failed
+        ("artritis reumatoide, fallaron dos inhibidores de TNF", "tnf-inhibitors"),
+        ("psoriasis, deux biothérapies ont échoué", "biologics"),
+        ("Psoriasis, zwei Biologika haben versagt", "biologics"),
+        ("类风湿关节炎 两种 TNF 抑制剂 都 没效果", "tnf-inhibitors"),
+        ("건선 생물학적 제제 두 가지 다 효과가 없었어요", "biologics"),
         # what worked then stopped, how long it worked (an aside) between
         ("eczema: dupixent worked for about a year then stopped working", "dupilumab"),
         ("psoriasis, humira helped then stopped working", "adalimumab"),
