@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 
+from trials.loading.columns import SEARCH_TEXT_MAX_CHARS
 from trials.loading.loader import Loader
 from trials.models import Trial
 from trials.search.engine import search
@@ -162,3 +163,20 @@ def test_who_runs_a_trial_and_where_is_searched_by_name():
     with connection.cursor() as cursor:
         cursor.execute(rebuild.REBUILD)
     assert Trial.objects.get(trial_id="NCT09000002").text_criteria == ""
+
+
+def test_a_record_with_more_distinct_words_than_a_tsvector_holds_still_loads():
+    """150,000 sites of distinct names (9 MB, within the readers' limits) made 2 MB of
+    distinct words, more than a tsvector holds: the load failed ("string is too long for
+    tsvector"). The search texts are bounded (columns.SEARCH_TEXT_MAX_CHARS); the trial is
+    found by its first sites' names, and migration 0030 bounds the text alike."""
+    names = [f"x{number:06d}q" for number in range(150_000)]  # one distinct word each
+    sites = [{"facility": name, "city": None, "country": "US"} for name in names]
+    _load_as("NCT09000004", sites=sites, summary=" ".join(names))
+    trial = Trial.objects.get(trial_id="NCT09000004")
+    assert len(trial.text_criteria) == SEARCH_TEXT_MAX_CHARS["text_criteria"]
+    assert len(trial.text_summary) == SEARCH_TEXT_MAX_CHARS["text_summary"]
+    assert [hit.key for hit in _run(q=names[0]).trials] == ["NCT09000004"]
+    with connection.cursor() as cursor:
+        cursor.execute(rebuild.REBUILD)
+        assert cursor.rowcount == 0

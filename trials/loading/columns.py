@@ -205,6 +205,19 @@ def failed_therapies(record: dict, terms: Terms) -> list[str]:
     return sorted({*named, *classes, *wider})
 
 
+# How many characters of each text the generated `search` vector reads (Trial.search): a
+# tsvector holds at most 1 MB of distinct words (PostgreSQL: "string is too long for
+# tsvector"), and four bytes a character at most make 1,008,000 bytes of these together. No
+# registry record comes near (the corpus's longest criteria text: 17,434 characters); a record
+# that would (150,000 sites of distinct names) is searched by its first words instead of
+# failing to load.
+SEARCH_TEXT_MAX_CHARS = {
+    "title": 2_000,
+    "text_terms": 50_000,
+    "text_summary": 50_000,
+    "text_criteria": 150_000,
+}
+
 Derivation = Callable[[dict, Terms], object]
 # Trial column -> its value from the merged record (and the vocabulary terms).
 DERIVED: dict[str, Derivation] = {
@@ -243,8 +256,12 @@ DERIVED: dict[str, Derivation] = {
 
 
 def derived_values(record: dict, terms: Terms) -> dict:
-    """Every derived Trial column's value for a merged record."""
-    return {column: derive(record, terms) for column, derive in DERIVED.items()}
+    """Every derived Trial column's value for a merged record, the search texts within
+    SEARCH_TEXT_MAX_CHARS."""
+    values = {column: derive(record, terms) for column, derive in DERIVED.items()}
+    for column, limit in SEARCH_TEXT_MAX_CHARS.items():
+        values[column] = values[column][:limit]
+    return values
 
 
 # --- SourceRecord ------------------------------------------------------------------------------

@@ -43,7 +43,11 @@ _WHO = f"""(
     ) AS who
 )"""
 
-CRITERIA_TEXT = f"concat_ws(E'\\n', NULLIF({_BEFORE.CRITERIA_TEXT}, ''), NULLIF({_WHO}, ''))"
+# … at most 150,000 characters of it (trials.loading.columns.SEARCH_TEXT_MAX_CHARS: a tsvector
+# holds at most 1 MB of distinct words).
+CRITERIA_TEXT = (
+    f"left(concat_ws(E'\\n', NULLIF({_BEFORE.CRITERIA_TEXT}, ''), NULLIF({_WHO}, '')), 150000)"
+)
 REBUILD = (
     f"UPDATE trials_trial SET text_criteria = {CRITERIA_TEXT}"  # noqa: S608 (no input)
     f" WHERE text_criteria IS DISTINCT FROM {CRITERIA_TEXT}"
