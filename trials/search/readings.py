@@ -763,9 +763,10 @@ _STUDY_WORDS = {"trial", "trials", "study", "studies", "research"} | {
     # a trial's status ("studies with unknown status", "Status unbekannt", "è stato interrotto")
     "status", "statut", "stato", "estado",
 }  # fmt: skip
-# … and "被" ("临床试验被撤回": trials were withdrawn), "已" and "已经" (already).
-_LINKING = {"that", "which", "are", "were", "is", "was", "have", "has", "been", "already", "now"}
-_LINKING |= {"被", "已", "已经"}
+_LINKING = {
+    "that", "which", "are", "were", "is", "was", "have", "has", "been", "already", "now",
+    "被", "已", "已经",  # "临床试验被撤回": trials were withdrawn; already
+}  # fmt: skip
 # Words for the kind of trial, which may stand between too ("completed clinical trials",
 # "withdrawn dermatology studies").
 _STUDY_KINDS = {
@@ -805,22 +806,9 @@ def closed_words(words: Words) -> Iterator[Reading]:
 # "or" and "and" in the languages the vocabulary knows diseases in ("en Francia, Italia y
 # Alemania").
 _JOINERS = {
-    "or",
-    "and",
-    "y",
-    "o",
-    "e",
-    "ou",
-    "et",
-    "und",
-    "oder",
-    "或者",
-    "或",
-    "和",
-    "及",
-    "または",
-    "또는",
-}
+    "or", "and", "y", "o", "e", "ou", "et", "und", "oder",
+    "或者", "或", "和", "及", "または", "또는",  # Chinese, Japanese, Korean
+}  # fmt: skip
 
 
 def _joined(words: Words, one: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
