@@ -5,6 +5,7 @@ Never the network."""
 import datetime
 import io
 import itertools
+import re
 import urllib.parse
 
 import pytest
@@ -87,6 +88,11 @@ def test_the_scope_is_the_vocabulary_s_skin_terms_in_short_queries():
     assert "plaque psoriasis" not in {t.lower() for t in terms}  # found by "psoriasis"
     assert not {"AD", "DM", "PsO", "HS"} & set(terms)  # abbreviations ask for other diseases
     assert "lupus" not in {t.lower() for t in terms}  # systemic lupus is not a skin condition
+    # The registry's records are English: names in other scripts only lengthen the queries
+    # (accented Latin names stay: "dermatomyosite" may be a record's word).
+    assert "皮肌炎" not in terms and "дерматомиозит" not in terms
+    assert not [t for t in terms if re.search(r"[\u0370-\u03ff\u0400-\u04ff\u3040-\u9fff]", t)]
+    assert "dermatomyosite" in terms
     queries = scope_queries(terms, 600)
     assert len(queries) > 1
     assert all(len(urllib.parse.quote(q)) <= 600 for q in queries)

@@ -3,9 +3,10 @@
 It serves `GET /api/v2/version` and `GET /api/v2/studies` as the real API does, for what the
 sync uses: `format=json`, `pageSize` (default 10, at most 1000), `pageToken`/`nextPageToken`,
 `countTotal` (`totalCount` on the first page only), `query.cond` (terms joined with ` OR `,
-quoted or not: a study matches when one term occurs in one of its conditions or keywords,
-case-insensitively), `filter.advanced=AREA[LastUpdatePostDate]RANGE[from,to]` (`MIN`/`MAX`)
-and `filter.ids` (comma- or pipe-separated NCT IDs). Studies are answered in NCT ID order.
+quoted or not: a study matches when one term occurs, as whole words, in one of its conditions
+or keywords, case-insensitively),
+`filter.advanced=AREA[LastUpdatePostDate]RANGE[from,to]` (`MIN`/`MAX`) and `filter.ids`
+(comma- or pipe-separated NCT IDs). Studies are answered in NCT ID order.
 
 Failures are scripted with `fail_next(kind, ...)`, each for one coming request to a path:
 `429` (with Retry-After), `503`, `slow` (answers after `seconds`), `truncate` (Content-Length
@@ -249,7 +250,8 @@ def _matches(s: dict, terms: list[str]) -> bool:
     p = s["protocolSection"]
     module = p.get("conditionsModule") or {}
     names = [n.lower() for n in (module.get("conditions") or []) + (module.get("keywords") or [])]
-    return any(t in n for t in terms for n in names)
+    # Whole words, as the registry matches them: "psoriasi" (Italian) is no "psoriasis".
+    return any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", n) for t in terms for n in names)
 
 
 class _Handler(BaseHTTPRequestHandler):

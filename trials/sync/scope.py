@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import urllib.parse
 
 from trials.models import Condition
@@ -12,7 +13,9 @@ from trials.models import Condition
 def scope_terms() -> list[str]:
     """The condition terms that make up the portal's scope: labels and synonyms of the skin
     conditions. Abbreviations are left out (`AD` would ask for Alzheimer's disease too), and so
-    is a term that contains another (`plaque psoriasis` is found by `psoriasis`)."""
+    are names in other scripts than the Latin (the registry's records are in English: `皮肌炎`
+    asks for nothing but a longer query) and a term that contains another (`plaque psoriasis`
+    is found by `psoriasis`)."""
     names = []
     for condition in Condition.objects.filter(skin=True).order_by("slug"):
         names += [condition.label, *condition.synonyms]
@@ -21,6 +24,8 @@ def scope_terms() -> list[str]:
         name = " ".join(name.replace('"', " ").split())
         letters = [c for c in name if c.isalpha()]
         if len(name) < 5 or sum(c.isupper() for c in letters) * 2 > len(letters):
+            continue
+        if not all(_latin(c) for c in letters):
             continue
         key = tuple(re.findall(r"\w+", name.lower()))
         if key:
@@ -31,6 +36,10 @@ def scope_terms() -> list[str]:
         if not any(other != key and _contains(key, other) for other in words)
     ]
     return sorted(kept, key=str.lower)
+
+
+def _latin(letter: str) -> bool:
+    return letter.isascii() or unicodedata.name(letter, "").startswith("LATIN ")
 
 
 def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
