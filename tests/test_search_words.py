@@ -939,7 +939,9 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("studi sulla schizofrenia ancora in corso", "schizophrenia"),
         ("essais cliniques sur la dépression", "major-depressive-disorder"),
         ("PTSD with nightmares almost every night", "post-traumatic-stress-disorder"),
-        # session 38: hyper-IgD syndrome as parents name it
+        # session 38: a port-wine stain and hyper-IgD syndrome as parents name them
+        ("une tache de vin (angiome plan) sur la joue", "port-wine-stain"),
+        ("Feuermal im Gesicht", "port-wine-stain"),
         ("deficiencia de mevalonato quinasa (hiper-IgD)", "mevalonate-kinase-deficiency"),
     ],
 )
