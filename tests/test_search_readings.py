@@ -347,6 +347,12 @@ def test_a_mother_who_had_her_baby_is_no_child():
     assert ("age_group", "child") in _read("my son was born with eczema")
 
 
+def test_a_child_word_naming_a_thing_is_no_child():
+    """ "now on baby aspirin and a statin": a drug, not a child's search."""
+    for typed in ("scleroderma, had a heart attack, now on baby aspirin", "eczema from baby oil"):
+        assert ("age_group", "child") not in _read(typed), typed
+
+
 @pytest.mark.parametrize(
     "typed",
     [
@@ -1644,6 +1650,58 @@ def test_someone_with_a_cancer_now_sees_the_trials_that_turn_it_away_last():
     ):
         assert _keys(_search({"q": typed})) == ["TAKES", "AWAY"], typed
     assert _keys(_search({"q": "morphea, had a basal cell carcinoma removed"}))[0] == "AWAY"
+
+
+@pytest.mark.django_db
+def test_someone_living_with_another_disease_sees_the_trials_that_turn_it_away_last():
+    """ "HIV positive, undetectable … my eczema": the eczema trial excluding HIV after the one
+    that does not; a trial about HIV (not eczema) goes with those turning the person away; a
+    trial whose inclusion criteria take it stays first; "HIV" alone, or a disease joined to
+    the circumstance's name ("SSc-ILD"), asks nothing of the criteria."""
+    away = {"criteria": {"exclusion": ["Known HIV infection or hepatitis B"]}}
+    takes = {"criteria": {"inclusion": ["People living with HIV on stable antiretrovirals"]}}
+    eczema = ["atopic-dermatitis"]
+    Trial.objects.create(
+        key="AWAY", record=away, title="Eczema eczema eczema study", conditions=eczema
+    )
+    Trial.objects.create(key="TAKES", record={}, title="Eczema cohort", conditions=eczema)
+    Trial.objects.create(
+        key="WELCOME", record=takes, title="Eczema eczema registry", conditions=eczema
+    )
+    Trial.objects.create(key="HIV", record={}, title="HIV eczema eczema eczema outcomes")
+    assert _keys(_search({"q": "eczema"})) == ["AWAY", "WELCOME", "TAKES", "HIV"]
+    typed = "HIV positive, undetectable on biktarvy, and my eczema got really severe"
+    listed = _keys(_search({"q": typed}))
+    assert listed[:2] == ["WELCOME", "TAKES"] and set(listed[2:]) == {"HIV", "AWAY"}
+    hepatitis = _keys(_search({"q": "eczema study for someone with hep B"}))
+    assert hepatitis[:3] == ["WELCOME", "TAKES", "AWAY"]
+    # a hepatitis B had and gone: the trials excluding its antibodies, not an active one
+    assert _keys(_search({"q": "eczema, resolved hep B (HBsAg neg)"}))[0] == "AWAY"
+
+
+@pytest.mark.parametrize(
+    ("typed", "excluded"),
+    [
+        ("HIV positive, undetectable", r"\yHIV\y|human immunodeficiency|\yAIDS\y"),
+        ("lupus and im on dialysis three times a week", "dialy"),
+        ("tengo artritis y me pusieron un stent por un infarto", "myocardial"),
+        ("my 9 year old has eczema and uses a flovent inhaler", "asthma"),
+        ("DM with stable ILD (NSIP on HRCT)", "interstitial lung"),
+        ("scleroderma and ive been really depressed, on sertraline", "depress"),
+        ("Schuppenflechte und Hepatitis-B-Träger (HBsAg positiv)", "hepatit"),
+        ("refractory DM, resolved hep B (HBsAg neg, anti-HBc pos)", "anti.?HBc"),
+        ("dermatomiositis con hepatitis C curada (RVS)", "HCV"),
+        ("CTD-ILD!!! SSC-ILD / RA-ILD -- any lung studies", None),  # the kind searched
+        ("HIV-negative partner", None),
+        ("lupus trials in Michigan, MI", None),
+    ],
+)
+def test_what_a_person_lives_with_is_read(typed, excluded):
+    said = words.excluded_circumstances(typed)
+    if excluded is None:
+        assert not said
+    else:
+        assert [c.excluded.startswith(excluded) for c in said] == [True], typed
 
 
 @pytest.mark.django_db

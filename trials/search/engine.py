@@ -487,11 +487,12 @@ def _class_filled(
 
 # What _saying looks in: a record's exclusion criteria; its interventions and arms (how a
 # treatment is given); its exclusion criteria, or any of its criteria for a second pattern
-# (what it turns away: words.EXCLUDED_CIRCUMSTANCES); its title (PREGNANCY_TITLE). One
-# statement each.
+# (what it turns away: words.EXCLUDED_CIRCUMSTANCES); its title (PREGNANCY_TITLE); its title
+# or its inclusion criteria unless they say it negated (what it is about or takes: the
+# circumstances' topics). One statement each.
 _EXCLUSION, _TREATMENTS, _TURNED_AWAY = "exclusion", "treatments", "turned away"
 _FACILITY, _HEALTHY, _NO_MEDICINE = "facility", "healthy volunteers", "no medicine"
-_TITLE = "title"
+_TITLE, _WELCOMED = "title", "welcomed"
 # A record's interventions as jsonb prints them: a treatment that is no medicine, a medicine.
 _NOT_MEDICINES = '"type": "(BEHAVIORAL|DEVICE|PROCEDURE|RADIATION)"'
 _MEDICINES = '"type": "(DRUG|BIOLOGICAL|GENETIC|COMBINATION_PRODUCT|DIETARY_SUPPLEMENT)"'
@@ -504,6 +505,11 @@ _SAYING = {
         "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->>'healthy_volunteers' ~* %s"
     ),
     _TITLE: "SELECT id FROM trials_trial WHERE id = ANY(%s) AND title ~* %s",
+    _WELCOMED: (
+        "SELECT id FROM trials_trial WHERE id = ANY(%s) AND (title ~* %s"
+        " OR (record->'criteria'->>'inclusion' ~* %s"
+        " AND record->'criteria'->>'inclusion' !~* %s))"
+    ),
     _FACILITY: (
         "SELECT DISTINCT trial_id FROM trials_site WHERE trial_id = ANY(%s) AND facility ~* %s"
     ),
@@ -843,11 +849,24 @@ def _tiers(
         again = index.facet_mask("drug", failed)
         tiers = [tier & part for tier in tiers for part in (~again, again)]
     away_few = int(np.count_nonzero(everything)) <= AWAY_ROWS_MAX
-    for excluded in words.excluded_circumstances(query.q) if query.q and away_few else ():
-        # Someone pregnant or breastfeeding ("any study that takes pregnant women?"): the
-        # trials whose exclusion criteria turn them away after the others.
+    for said in words.excluded_circumstances(query.q) if query.q and away_few else ():
+        # Someone pregnant, breastfeeding or living with another disease ("any study that
+        # takes pregnant women?", "on dialysis"): the trials whose criteria turn them away
+        # after the others. Another disease only beside the one searched ("eczema … HIV
+        # positive", not "HIV"): the trials about it are no trials turning them away, and go
+        # with them unless about the disease searched too (depression's trials for "sclero-
+        # derma … depressed", not "myositis trials that don't exclude ILD"'s myositis-ILD).
         away = np.zeros_like(everything)
-        away[_saying(index, _TURNED_AWAY, excluded, everything)] = True
+        away[_saying(index, _TURNED_AWAY, (said.excluded, said.refused), everything)] = True
+        if said.topic:
+            # (without the marks that would make the rest a query's syntax: "Hepatitis-B-Träger")
+            rest = re.sub(r"[^\w\s']+", " ", said.said.sub(" ", query.q))
+            if not (searched := words.named_conditions(rest)):
+                continue
+            about = np.zeros_like(everything)
+            welcomed = (said.topic, said.topic, said.refused)
+            about[_saying(index, _WELCOMED, welcomed, everything)] = True
+            away = (away & ~about) | (about & ~index.facet_mask("condition", list(searched)))
         tiers = [tier & part for tier in tiers for part in (~away, away)]
     if query.q and few and words.asks_healthy_volunteers(query.q):
         # Someone healthy ("can healthy people sign up as controls?"): the trials that take

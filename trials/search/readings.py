@@ -318,6 +318,11 @@ _PAST |= {("desde", "muy"), ("desde", "pequeno"), ("desde", "que"), ("depuis", "
 _BIRTH = {("had", "my"), ("had", "our"), ("having", "my"), ("having", "our")}
 
 
+# A child word naming a thing, not a person: "on baby aspirin and a statin", "baby oil".
+_THINGS = {"aspirin", "aspirins", "asa", "oil", "shampoo", "powder", "wipes", "lotion", "teeth"}
+_THINGS |= {"tooth", "formula", "food", "steps", "fat", "boomer", "boomers", "proof"}
+
+
 # A pregnant woman's baby is not whom she searches for ("pregnant with anti-Ro antibodies,
 # worried the baby could get heart block": the trials take the mother).
 _PREGNANT = {"pregnant", "pregnancy", "expecting", "prenatal", "unborn", "fetus", "fetal"}
@@ -340,6 +345,8 @@ def child_words(words: Words) -> Iterator[Reading]:
             continue  # "moon children": a disease (child_terms)
         before = tuple(words.folded(p) for p in (position - 2, position - 1))
         if before[1:] in _PAST or before in _PAST or before in _BIRTH:
+            continue
+        if words.folded(position + 1) in _THINGS:
             continue
         if folded in child and position not in words.taken and not _grown_up(words, position):
             said = words.said(position, position)

@@ -1922,26 +1922,71 @@ def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 # What a person says of themselves that trials often turn away, what exclusion criteria say
-# when they do, and what any criteria say when they turn it away as a condition to meet ("No
+# when they do, what any criteria say when they turn it away as a condition to meet ("No
 # pregnant or nursing women", "Negative pregnancy test required", "non-lactating": old
-# records' criteria are one text, with no exclusion part) — PostgreSQL's ~*: the trials that
-# turn it away are listed after the others (engine._tiers): pregnant ("im 14 weeks
-# pregnant"), breastfeeding ("without having to stop nursing"), a cancer now. Not a skin
-# cancer had: criteria that exclude a malignancy mostly allow a treated skin cancer, which no
-# pattern tells apart ("hx of excised BCC": 0.600 → 0.518).
+# records' criteria are one text, with no exclusion part) — PostgreSQL's ~* — and, for another
+# disease, a title about it (a trial about HIV that excludes HIV-2 is no trial turning people
+# with HIV away): the trials that turn it away are listed after the others (engine._tiers):
+# pregnant ("im 14 weeks pregnant"), breastfeeding ("without having to stop nursing"), a
+# cancer now; another disease the person lives with ("HIV positive, undetectable", "on
+# dialysis", "had a heart attack", "HBsAg+ inactive carrier", "asthma inhaler", "stable ILD",
+# "on sertraline"). Not a skin cancer had: criteria that exclude a malignancy mostly allow a
+# treated skin cancer, which no pattern tells apart ("hx of excised BCC": 0.600 → 0.518). Not
+# a treated latent tuberculosis: the biologics' trials take it (and exclude it untreated).
 _NEGATED = r"\y(no|not|non|negative|without)\W+(\w+\W+){0,3}"
-EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str, str], ...] = (
-    (
+
+
+@dataclass(frozen=True)
+class Circumstance:
+    said: re.Pattern  # in the query
+    excluded: str  # in exclusion criteria
+    refused: str  # in any criteria
+    topic: str = ""  # in a title: the trial is about it
+    unless: re.Pattern | None = None  # in the query: another circumstance (a past infection)
+
+
+def _living_with(said: str, excluded: str, topic: str, unless: str = "") -> Circumstance:
+    return Circumstance(
+        re.compile(said, re.IGNORECASE),
+        excluded,
+        f"{_NEGATED}({excluded})",
+        topic,
+        re.compile(unless, re.IGNORECASE) if unless else None,
+    )
+
+
+# A hepatitis B or C had and gone ("resolved hep B (HBsAg neg, anti-HBc pos)", "hepatitis C
+# curada"): turned away by the trials that exclude its antibodies or its history, not those
+# that exclude an active infection (HBsAg positive, replicating virus).
+_GONE = r"resolved|cured|cleared|past|prior|previous|treated|curad[ao]|curata|gu[ée]rie?|geheilt"
+_GONE += r"|ausgeheilt"
+
+
+def _hepatitis(letter: str) -> str:
+    return rf"hep(?:atitis|atite)?\s*-?\s*{letter}\b"
+
+
+def _gone(letter: str, signs: str) -> str:
+    said = _hepatitis(letter)
+    return rf"\b(?:{_GONE})\s+(?:chronic\s+)?{said}|{said}\s+(?:\w+\s+)?(?:{_GONE})\b|{signs}"
+
+
+_HEPATITIS_B_GONE = _gone("b", r"anti-?HBc\s*(?:pos|\+)|HBsAg\s*(?:neg|-(?!\w)|−)")
+_HEPATITIS_C_GONE = _gone("c", r"\bSVR\b|\bRVS\b|\bHCV\s+RNA\s+(?:neg|undetect)")
+
+
+EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
+    Circumstance(
         re.compile(r"\b(?:pregnant|pregnancy|expecting a baby|weeks along)\b", re.IGNORECASE),
         r"pregnan",
         _NEGATED + r"pregnan|\ynon-?pregnan|\ypregnancy test",
     ),
-    (
+    Circumstance(
         re.compile(r"\b(?:breast ?feeding|breastfed|nursing|lactating)\b(?! home)", re.IGNORECASE),
         r"breast.?feed|lactat|nursing",
         _NEGATED + r"(breast.?feed|lactat|nursing)|\ynon-?lactat",
     ),
-    (
+    Circumstance(
         # A cancer the person has now, other than of the skin ("they found his prostate
         # cancer", "would any trial take someone who also has cancer?", "cancer survivors").
         re.compile(
@@ -1954,6 +1999,66 @@ EXCLUDED_CIRCUMSTANCES: tuple[tuple[re.Pattern, str, str], ...] = (
         ),
         r"malignan|cancer|carcinoma|neoplas|lymphoma|leuka?emia",
         _NEGATED + r"(malignan|cancer|carcinoma|neoplas)",
+    ),
+    _living_with(
+        r"\bHIV\b(?!\W{0,2}neg)|\bVIH\b|human immunodeficiency virus|\bantiretroviral"
+        r"|\bbiktarvy\b|\bgenvoya\b|\btriumeq\b|艾滋|爱滋",
+        r"\yHIV\y|human immunodeficiency|\yAIDS\y",
+        r"\yHIV\y|human immunodeficiency|\yAIDS\y",
+    ),
+    _living_with(
+        rf"\b{_hepatitis('[bc]')}|\bHBsAg|\bHBV\b|\bHCV\b|\bentecavir\b|\btenofovir\b|乙肝|丙肝",
+        r"hepatit|\yHBV\y|\yHCV\y|HBsAg",
+        r"hepatit|\yHBV\y|\yHCV\y",
+        unless=f"{_HEPATITIS_B_GONE}|{_HEPATITIS_C_GONE}",
+    ),
+    _living_with(
+        _HEPATITIS_B_GONE,
+        r"anti.?HBc|HBcAb|hepatitis B core|core antibod|history of (chronic )?hepatitis B",
+        r"hepatitis B|\yHBV\y",
+    ),
+    _living_with(
+        _HEPATITIS_C_GONE,
+        r"HCV.{0,20}antibod|anti.?HCV|antibod.{0,20}hepatitis C|hepatitis C antibod"
+        r"|history of (chronic )?hepatitis C",
+        r"hepatitis C|\yHCV\y",
+    ),
+    _living_with(
+        r"\b(?:ha?emo|peritoneal\s+)?dialy[sz]|\bdi[aá]lis|\bkidney\s+failure|\brenal\s+failure"
+        r"|\bend[- ]stage\s+(?:renal|kidney)|\bES[RK]D\b|\b(?:kidney|renal)\s+transplant"
+        r"|\bNierenversagen|\binsuffisance\s+r[ée]nale|\binsuficiencia\s+renal|透析",
+        r"dialy[sz]|renal (failure|insufficiency|impairment|disease)"
+        r"|kidney (failure|disease|impairment)|end.stage renal|creatinine|\yGFR|glomerular"
+        r"|(renal|kidney) transplant",
+        r"dialy[sz]|renal failure|kidney failure|end.stage|kidney disease|transplant",
+    ),
+    _living_with(
+        r"\bheart\s+(?:attack|failure|disease|problems?|condition|trouble)|\bmyocardial"
+        r"|\bCHF\b|\bstents?\b|\bbypass\s+surgery|\bCABG\b|\bangina\b|\bcoronary"
+        r"|\binfarto\b|\binfarctus\b|Herzinfarkt|Herzschwäche|Herzinsuffizienz"
+        r"|problemas?\s+(?:del\s+|de\s+|do\s+)?(?:coraz[oó]n|cora[cç][aã]o)|problemas?\s+card[ií]ac"
+        r"|\bcardiopat|\bcardiaque|心梗|心肌梗",
+        r"myocardial|\yheart\y|cardiac|cardiovascular|coronary|angina|infarct|\yNYHA",
+        r"\yheart\y|cardiac|cardio|coronary|myocardial|infarct",
+    ),
+    _living_with(
+        r"\basthma|\binhalers?\b|\bflovent\b|\balbuterol\b|\bsalbutamol\b|\bventolin\b"
+        r"|\bsymbicort\b|\bsingulair\b|\basma\b|\basthme\b|哮喘|喘息|천식",
+        r"asthma",
+        r"asthma",
+    ),
+    _living_with(
+        r"\bILD\b|\binterstitial\s+lung|\bNSIP\b|\bUIP\b|\b(?:pulmonary|lung)\s+fibrosis"
+        r"|\bneumopat[ií]a\s+intersticial|\bpneumopathie\s+interstitielle|间质性肺|間質性肺",
+        r"interstitial lung|\yILD\y|pulmonary fibrosis|lung disease",
+        r"interstitial lung|\yILD\y|pulmonary fibrosis|\ylung",
+    ),
+    _living_with(
+        r"\bdepressed\b|\bdepression\b|\bantidepressants?\b|\bsertraline\b|\bzoloft\b"
+        r"|\bfluoxetine\b|\bprozac\b|\bescitalopram\b|\blexapro\b|\bcitalopram\b"
+        r"|\bSSRIs?\b|\bbipolar\b|\bdepresi[oó]n\b|\bDepression(?:en)?\b|\bd[ée]prim",
+        r"depress|psychiatric|suicid|mental (illness|disorder)|bipolar",
+        r"depress|mood|psychiatr|mental|bipolar|anxiety|suicid",
     ),
 )
 
@@ -1985,14 +2090,19 @@ def organs_spared(text: str) -> tuple[str, ...]:
     return tuple(slug for said, slugs in _ORGANS_SPARED if said.search(text) for slug in slugs)
 
 
-def excluded_circumstances(text: str) -> tuple[tuple[str, str], ...]:
-    """The patterns (EXCLUDED_CIRCUMSTANCES: in exclusion criteria, in any criteria) of what a
-    query says of the person."""
+def excluded_circumstances(text: str) -> tuple[Circumstance, ...]:
+    """What a query says of the person that trials turn away (EXCLUDED_CIRCUMSTANCES)."""
     return tuple(
-        (excluded, refused)
-        for said, excluded, refused in EXCLUDED_CIRCUMSTANCES
-        if said.search(text)
+        c
+        for c in EXCLUDED_CIRCUMSTANCES
+        if any(not _JOINED.search(text, 0, m.start()) for m in c.said.finditer(text))
+        and not (c.unless and c.unless.search(text))
     )
+
+
+# A circumstance joined to a disease's name is the kind of disease searched ("SSc-ILD / RA-ILD
+# -- any lung studies?"), no other disease the person lives with.
+_JOINED = re.compile(r"\w-\Z")
 
 
 # "… at Johns Hopkins", "… @ Mayo Clinic": the words after "at" that end the query, as the
