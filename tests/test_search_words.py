@@ -626,6 +626,18 @@ def test_a_kind_beside_a_word_of_another_is_not_either():
     assert len(words._groups("autoimmune skin disease")) == 2
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("i have MS and money is tight, any studies that pay you for your time?", "compensation"),
+        ("sjogrens, any study with video visits instead of driving in", "telehealth"),
+        ("herniated disc in my neck, pain down my arm", "cervical"),
+    ],
+)
+def test_peoples_words_for_what_taking_part_means_are_read(typed, meant):
+    assert meant in words.read(typed, True).text
+
+
 def test_a_persons_sentence_says_or_as_a_word_and_is_read():
     """ "or" is web-search syntax in a query of keywords, a word in a person's sentence: the
     sentence's people, ages and diseases are read as in any other."""
@@ -645,6 +657,10 @@ def test_a_persons_sentence_says_or_as_a_word_and_is_read():
     ]
     assert not readings.read("psoriasis or eczema, methotrexate didn't work")
     assert words.has_syntax('my "red scaly" eczema')  # a quoted phrase is always syntax
+    # … nor in an amount ("a visit or two"): a sentence, whose diseases are read
+    for sentence in ("fibromyalgia research, just a visit or two?", "eczema study a month or so"):
+        assert not words.has_syntax(sentence), sentence
+        assert words.about_parts(sentence), sentence
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,11 @@ _OR = re.compile(r"\sor\s", re.IGNORECASE)
 # A person speaking of themselves ("I", "my", "we") writes a sentence, whose "or" is a word
 # ("is there some study or app i could try"), not web-search syntax: it is read as any other.
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|my|me|we|our)\b", re.IGNORECASE)
+# … nor is it in a phrase of an amount ("just a visit or two", "a month or so", "6 weeks or
+# more"): a sentence's words.
+_OR_AMOUNT = re.compile(
+    r"\sor\s+(?:two|three|so|more|less|longer|shorter|fewer|twice)\b", re.IGNORECASE
+)
 
 
 # websearch_to_tsquery nests each "-" in the one after it ("- - psoriasis" is !!psoriasis), and
@@ -90,6 +95,8 @@ def has_syntax(text: str) -> bool:
     if _EXACT_SYNTAX.search(text):
         return True
     if not _OR.search(text) or _FIRST_PERSON.search(text):
+        return False
+    if len(_OR.findall(text)) == len(_OR_AMOUNT.findall(text)):
         return False
     return not names_diseases(_OR.sub(" ", text))
 
