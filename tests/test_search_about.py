@@ -1069,3 +1069,29 @@ def test_peoples_words_for_an_addiction_or_a_low_mood_name_the_disease(typed, ab
         key="ABOUT-IT", record={}, title="A smartphone app study", text_terms=about
     )
     assert [hit.key for hit in _run(typed).trials] == ["ABOUT-IT"]
+
+
+def test_a_childs_age_only_trials_open_to_any_skin_disease_take_lets_the_disease_s_follow():
+    """ "Ma fille a 2 ans … une tache de vin … le dermatologue parle de laser": the trial open to
+    any skin disease takes a two-year-old, the port-wine stain trials take adults: the age is
+    let go (those about the disease named first, then the one open to any skin disease, not
+    the laser trial of another), and "dermatologue" is a doctor, not "dermatologie" respelt
+    (skin diseases in general, which would list every trial with the other words)."""
+    _open_to_any_skin()
+    for key in ("PWS-1", "PWS-2"):
+        Trial.objects.create(
+            key=key,
+            record={},
+            title="Pulsed dye laser for port-wine stain",
+            conditions=["port-wine-stain"],
+            min_age=18,
+            max_age=65,
+        )
+    Trial.objects.create(key="LASER", record={}, title="Laser in young children", max_age=5)
+    typed = (
+        "Ma fille a 2 ans et elle a une tache de vin sur la joue. Le dermatologue parle de laser."
+        " Existe-t-il des essais sur le laser qui acceptent les tout-petits ?"
+    )
+    result = search_text(typed)
+    assert [hit.key for hit in result.trials] == ["PWS-1", "PWS-2", "ANY-SKIN"]
+    assert result.corrected_from is None

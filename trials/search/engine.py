@@ -618,6 +618,13 @@ def _cached_rows(
     return found
 
 
+def _general_only(index: FacetIndex, rows: np.ndarray) -> bool:
+    """Whether the trials of `rows` (a mask) are all open to any skin disease."""
+    general = np.zeros(index.row_count, bool)
+    general[skin_in_general_rows(index)] = True
+    return not (rows & ~general).any()
+
+
 def _read_filled(
     index: FacetIndex,
     query: Query,
@@ -632,14 +639,17 @@ def _read_filled(
     (no such reading, enough trials, or no words left to search)."""
     said = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
     read = said & masks.keys()
-    if relaxed and everything.any():  # an age let go only when it leaves nothing to list
+    named = words.named_conditions(query.q)
+    tagged = index.facet_mask("condition", list(named)) if named else None
+    if relaxed and everything.any() and (tagged is None or not _general_only(index, everything)):
+        # An age let go only when it leaves nothing to list, or only trials open to any skin
+        # disease ("tache de vin … ma fille a 2 ans": the one that takes her, then the
+        # port-wine stain trials of adults)
         read -= set(readings.AGE_READ)
     if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
         return None
     kept = {name: mask for name, mask in masks.items() if name not in read}
     wider = _combine(index, kept)
-    named = words.named_conditions(query.q)
-    tagged = index.facet_mask("condition", list(named)) if named else None
     if (about := read & set(readings.ABOUT_ONLY)) and tagged is not None:
         # A phase or an age let go adds, of the trials not meeting it, only those about the
         # conditions named: not those that say them in passing or turn them away ("phase 3
