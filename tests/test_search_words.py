@@ -959,6 +959,11 @@ def test_the_skin_diseases_people_s_words_mean_are_the_skin_kin_of_a_sentence():
         ("une tache de vin (angiome plan) sur la joue", "port-wine-stain"),
         ("Feuermal im Gesicht", "port-wine-stain"),
         ("deficiencia de mevalonato quinasa (hiper-IgD)", "mevalonate-kinase-deficiency"),
+        # session 39: the DNA repair disorders (xeroderma pigmentosum's group)
+        ("our 3 year old was just diagnosed with cockayne syndrome", "cockayne-syndrome"),
+        ("síndrome de Cockayne", "cockayne-syndrome"),
+        ("what trials are there for trichothiodystrophy?", "trichothiodystrophy"),
+        ("defective DNA repair", "xeroderma-pigmentosum"),  # the group's members too
     ],
 )
 def test_diseases_by_their_names_in_other_languages(typed, slug):
