@@ -1677,6 +1677,15 @@ def test_someone_living_with_another_disease_sees_the_trials_that_turn_it_away_l
     assert hepatitis[:3] == ["WELCOME", "TAKES", "AWAY"]
     # a hepatitis B had and gone: the trials excluding its antibodies, not an active one
     assert _keys(_search({"q": "eczema, resolved hep B (HBsAg neg)"}))[0] == "AWAY"
+    # a kidney function to meet turns away someone on dialysis
+    limit = {"criteria": {"text": "Serum creatinine greater than 2.0 mg/dL is not eligible."}}
+    Trial.objects.create(
+        key="LIMIT", record=limit, title="Eczema eczema eczema trial", conditions=eczema
+    )
+    plain = _keys(_search({"q": "eczema"}))
+    assert plain.index("LIMIT") < plain.index("TAKES")
+    on_dialysis = _keys(_search({"q": "eczema study for someone on dialysis"}))
+    assert on_dialysis.index("LIMIT") > on_dialysis.index("TAKES")
 
 
 @pytest.mark.parametrize(
@@ -1684,6 +1693,7 @@ def test_someone_living_with_another_disease_sees_the_trials_that_turn_it_away_l
     [
         ("HIV positive, undetectable", r"\yHIV\y|human immunodeficiency|\yAIDS\y"),
         ("lupus and im on dialysis three times a week", "dialy"),
+        ("SLE, CKD 4 (eGFR ~22)", "dialy"),
         ("tengo artritis y me pusieron un stent por un infarto", "myocardial"),
         ("my 9 year old has eczema and uses a flovent inhaler", "asthma"),
         ("DM with stable ILD (NSIP on HRCT)", "interstitial lung"),

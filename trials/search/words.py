@@ -1952,14 +1952,27 @@ class Circumstance:
     unless: re.Pattern | None = None  # in the query: another circumstance (a past infection)
 
 
-def _living_with(said: str, excluded: str, topic: str, unless: str = "") -> Circumstance:
+def _living_with(
+    said: str, excluded: str, topic: str, unless: str = "", limits: str = ""
+) -> Circumstance:
+    """A disease the person lives with: criteria turn it away in their exclusions, negated in
+    any criteria, or by `limits` in any criteria (a kidney function to meet)."""
+    refused = f"{_NEGATED}({excluded})" + (f"|{limits}" if limits else "")
     return Circumstance(
         re.compile(said, re.IGNORECASE),
         excluded,
-        f"{_NEGATED}({excluded})",
+        refused,
         topic,
         re.compile(unless, re.IGNORECASE) if unless else None,
     )
+
+
+# A kidney function to meet ("serum creatinine greater than 2.0 mg/dL", "GFR less than 50"):
+# no one on dialysis meets it.
+_KIDNEY_LIMITS = (
+    r"creatinine\W+(\w+\W+){0,2}(greater|more|higher|above|over|exceeding|>)"
+    r"|(\yGFR|creatinine clearance)\W+(\w+\W+){0,2}(less|lower|below|under|<)"
+)
 
 
 # A hepatitis B or C had and gone ("resolved hep B (HBsAg neg, anti-HBc pos)", "hepatitis C
@@ -2033,11 +2046,13 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     _living_with(
         r"\b(?:ha?emo|peritoneal\s+)?dialy[sz]|\bdi[aá]lis|\bkidney\s+failure|\brenal\s+failure"
         r"|\bend[- ]stage\s+(?:renal|kidney)|\bES[RK]D\b|\b(?:kidney|renal)\s+transplant"
+        r"|\bCKD\b|\bchronic\s+kidney\s+disease|\brenal\s+insufficiency"
         r"|\bNierenversagen|\binsuffisance\s+r[ée]nale|\binsuficiencia\s+renal|透析",
         r"dialy[sz]|renal (failure|insufficiency|impairment|disease)"
         r"|kidney (failure|disease|impairment)|end.stage renal|creatinine|\yGFR|glomerular"
         r"|(renal|kidney) transplant",
         r"dialy[sz]|renal failure|kidney failure|end.stage|kidney disease|transplant",
+        limits=_KIDNEY_LIMITS,
     ),
     _living_with(
         r"\bheart\s+(?:attack|failure|disease|problems?|condition|trouble)|\bmyocardial"
