@@ -22,6 +22,8 @@ Environment:
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
+- SEARCH_QUERY_MAX_CHARS    the longest words (`q`) a search accepts (default 1000: a person's
+                            paragraph; longer is a form error naming `q`)
 - TEXT_INDEX_MB             memory each web worker gives the most frequent words' trials, to
                             match them without PostgreSQL (default 16; 0 = off);
                             trials/search/lexemes.py
@@ -303,6 +305,8 @@ SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
 # The farthest a search near a place reaches (`within`, km); see trials/search/params.py.
 SEARCH_NEAR_MAX_KM = env_int("SEARCH_NEAR_MAX_KM", 1000, minimum=1)
+# The longest `q` a search accepts; see trials/search/params.py.
+SEARCH_QUERY_MAX_CHARS = env_int("SEARCH_QUERY_MAX_CHARS", 1000, minimum=1)
 TEXT_INDEX_MB = env_int("TEXT_INDEX_MB", 16, minimum=0)
 TEXT_INDEX_MIN_ROWS = env_int("TEXT_INDEX_MIN_ROWS", 500, minimum=1)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 100, minimum=1)

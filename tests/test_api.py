@@ -40,6 +40,17 @@ def test_a_bad_number_is_a_400_naming_it(client):
     assert response.json()["error"]["parameter"] == "age"
 
 
+def test_a_persons_paragraph_is_searched_and_a_longer_q_is_a_400_naming_it(client, settings):
+    """A patient's paragraph runs past 500 characters; SEARCH_QUERY_MAX_CHARS bounds it."""
+    paragraph = "my lupus rash on my face and arms, plaquenil did nothing for years " * 10
+    assert 500 < len(paragraph) <= settings.SEARCH_QUERY_MAX_CHARS
+    assert client.get("/api/trials/", {"q": paragraph}).status_code == 200
+    assert client.get("/", {"q": paragraph}).context["result"].count > 0
+    response = client.get("/api/trials/", {"q": "x" * (settings.SEARCH_QUERY_MAX_CHARS + 1)})
+    assert response.status_code == 400
+    assert response.json()["error"]["parameter"] == "q"
+
+
 def test_the_trial_api_returns_the_record_with_provenance(client):
     body = client.get("/api/trials/NCT01408199/").json()
     assert body["schema"] == "trial/1"

@@ -89,7 +89,7 @@ def test_a_registry_id_in_the_box_goes_to_the_trial(client):
         {"page": "abc"},
         {"page": "99999"},
         {"q": '"unbalanced quote -or'},
-        {"q": "x" * 600},
+        {"q": "x" * 1200},
         # PostgreSQL's tsquery stack holds ~32 nested minus signs
         {"q": "-" * 40},
         {"q": "psoriasis " + "- " * 50 + "lupus"},

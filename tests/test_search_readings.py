@@ -1697,7 +1697,7 @@ def test_someone_living_with_another_disease_sees_the_trials_that_turn_it_away_l
         ("tengo artritis y me pusieron un stent por un infarto", "myocardial"),
         ("my 9 year old has eczema and uses a flovent inhaler", "asthma"),
         ("DM with stable ILD (NSIP on HRCT)", "interstitial lung"),
-        ("scleroderma and ive been really depressed, on sertraline", "depress"),
+        ("scleroderma and ive been really depressed, on sertraline", r"\ydepress"),
         ("Schuppenflechte und Hepatitis-B-Träger (HBsAg positiv)", "hepatit"),
         ("refractory DM, resolved hep B (HBsAg neg, anti-HBc pos)", "anti.?HBc"),
         ("dermatomiositis con hepatitis C curada (RVS)", "HCV"),

@@ -232,7 +232,7 @@ class PageFilter(django_filters.Filter):
 
 
 class TrialFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", max_length=500)
+    q = django_filters.CharFilter(method="filter_q", max_length=settings.SEARCH_QUERY_MAX_CHARS)
     age = django_filters.NumberFilter(
         method="filter_age", min_value=Decimal(0), max_value=Decimal(130)
     )

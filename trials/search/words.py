@@ -2079,7 +2079,7 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         r"\bdepressed\b|\bdepression\b|\bantidepressants?\b|\bsertraline\b|\bzoloft\b"
         r"|\bfluoxetine\b|\bprozac\b|\bescitalopram\b|\blexapro\b|\bcitalopram\b"
         r"|\bSSRIs?\b|\bbipolar\b|\bdepresi[oó]n\b|\bDepression(?:en)?\b|\bd[ée]prim",
-        r"depress|psychiatric|suicid|mental (illness|disorder)|bipolar",
+        r"\ydepress|\ypsychiatric|\ysuicid|mental (illness|disorder)|\ybipolar",
         r"depress|mood|psychiatr|mental|bipolar|anxiety|suicid",
     ),
 )
