@@ -347,6 +347,13 @@ def test_a_mother_who_had_her_baby_is_no_child():
     assert ("age_group", "child") in _read("my son was born with eczema")
 
 
+def test_even_after_something_that_is_no_treatment_is_no_failure():
+    """ "im exhausted even after 9 hours in bed": no refractory filter; "even on methotrexate"
+    is one."""
+    assert not [r for r in _read("im exhausted even after 9 hours in bed") if r[0] == "refractory"]
+    assert ("refractory", "1") in _read("lupus flaring even on methotrexate")
+
+
 def test_a_child_word_naming_a_thing_is_no_child():
     """ "now on baby aspirin and a statin": a drug, not a child's search."""
     for typed in ("scleroderma, had a heart attack, now on baby aspirin", "eczema from baby oil"):
@@ -1693,7 +1700,7 @@ def test_someone_living_with_another_disease_sees_the_trials_that_turn_it_away_l
     [
         ("HIV positive, undetectable", r"\yHIV\y|human immunodeficiency|\yAIDS\y"),
         ("lupus and im on dialysis three times a week", "dialy"),
-        ("SLE, CKD 4 (eGFR ~22)", "dialy"),
+        ("psoriasis pt with CKD 3 (Cr 1.9)", None),  # meets most kidney limits
         ("tengo artritis y me pusieron un stent por un infarto", "myocardial"),
         ("my 9 year old has eczema and uses a flovent inhaler", "asthma"),
         ("DM with stable ILD (NSIP on HRCT)", "interstitial lung"),

@@ -1017,7 +1017,13 @@ def failed_therapy(words: Words) -> Iterator[Reading]:
             found = (
                 _forward(words, position, end)
                 or _backward(words, position, end)
-                or _forward(words, position, end, unknown=True)
+                # "resistant to foo", not "even after 9 hours in bed" (a treatment only when
+                # one is named: "even on methotrexate")
+                or (
+                    _forward(words, position, end, True)
+                    if words.folded(position) != "even"
+                    else None
+                )
             )
         elif (end := _match(words, position, lay.after)) is not None:
             found = _backward(words, position, end)
@@ -1114,7 +1120,7 @@ def _forward(words: Words, first: int, end: int, unknown: bool = False):
         return _readings(words, (first, last), named), last
     if (therapy := _match(words, start, _lay().therapy)) is not None:
         return _readings(words, (first, therapy), []), therapy
-    if unknown and words.folded(start) is not None:
+    if unknown and (word := words.folded(start)) is not None and not word.isdigit():
         return _readings(words, (first, start), [], keep=start), end
     return None
 

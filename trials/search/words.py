@@ -2046,7 +2046,6 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     _living_with(
         r"\b(?:ha?emo|peritoneal\s+)?dialy[sz]|\bdi[aá]lis|\bkidney\s+failure|\brenal\s+failure"
         r"|\bend[- ]stage\s+(?:renal|kidney)|\bES[RK]D\b|\b(?:kidney|renal)\s+transplant"
-        r"|\bCKD\b|\bchronic\s+kidney\s+disease|\brenal\s+insufficiency"
         r"|\bNierenversagen|\binsuffisance\s+r[ée]nale|\binsuficiencia\s+renal|透析",
         r"dialy[sz]|renal (failure|insufficiency|impairment|disease)"
         r"|kidney (failure|disease|impairment)|end.stage renal|creatinine|\yGFR|glomerular"
