@@ -81,3 +81,31 @@ def test_single_valued_counts_by_codes_and_by_bitmaps(monkeypatch, density):
     for sparse in (1, 10**9):
         monkeypatch.setattr(columns, "SPARSE", sparse)
         assert column.counts("status", mask).tolist() == expected.tolist()
+
+
+@pytest.mark.django_db
+def test_the_trials_open_to_any_skin_disease_are_marked_at_the_build_and_as_they_change(
+    settings,
+):
+    """FacetIndex.general: read once at the build (a phrase of common words the GIN index
+    answers slowly), then for each trial appended: a trial newly open to any skin disease, or
+    no longer, shows at the next refresh."""
+    from trials.search.fulltext import skin_in_general_rows
+    from trials.search.index import FacetIndex
+
+    settings.SEARCH_CACHE_SECONDS = 0
+    open_to_any = "Evaluation and treatment of patients with dermatologic diseases"
+    first = Trial.objects.create(key="ANY-1", record={}, title=open_to_any)
+    Trial.objects.create(key="PSO", record={}, title="Plaque psoriasis")
+    index = FacetIndex()
+    index.build()
+
+    def general() -> set[int]:
+        return set(index.pks[skin_in_general_rows(index)].tolist())
+
+    assert general() == {first.pk}
+    second = Trial.objects.create(key="ANY-2", record={}, title="Dermatoses in adults")
+    first.title = "A lupus study"
+    first.save()
+    index.refresh()
+    assert general() == {second.pk}

@@ -208,8 +208,8 @@ def test_one_word_of_a_disease_name_or_peoples_words_for_one_ask_what_a_trial_is
 def test_the_about_test_rides_on_the_text_statement(client, django_assert_num_queries, in_passing):
     client.get("/", {"q": "zyxwvut"})  # builds the index and the spelling lexicon
     # No trial being about a skin disease, nor about its group: the trials open to any skin
-    # disease, read once per data version.
-    with django_assert_num_queries(3):
+    # disease, as the index marks them (no statement).
+    with django_assert_num_queries(2):
         client.get("/", {"q": "vitiligo"})
     with django_assert_num_queries(2):  # the change-log poll, the ids with the about test
         client.get("/", {"q": "pemphigus"})

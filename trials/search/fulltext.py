@@ -142,12 +142,9 @@ def _about_lists(index: FacetIndex, text: str) -> tuple[np.ndarray, np.ndarray] 
 
 
 def skin_in_general_rows(index: FacetIndex) -> np.ndarray:
-    """The rows of the trials open to skin diseases in general (words.skin_in_general),
-    cached until the data changes."""
-    label, part = words.skin_in_general()
-    key = ((part.text, "skin in general"), index.seq)
-    rows = cache.TEXT_HITS.get(key)
-    return rows if rows is not None else _rows(index, key, label, part, check=False)
+    """The rows of the live trials open to skin diseases in general (words.skin_in_general),
+    as the index marks them (FacetIndex.general)."""
+    return np.flatnonzero(index.general & index.alive).astype(np.int32)
 
 
 def counts(index: FacetIndex, parts: list[words.TextQuery]) -> list[tuple[str, int]]:
