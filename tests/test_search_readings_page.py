@@ -141,12 +141,12 @@ def test_the_api_reports_and_applies_the_readings(client, child_trials, prior_th
 
 def test_readings_cost_no_extra_query(client, django_assert_num_queries, child_trials):  # noqa: F811
     client.get("/")  # builds the facet index and warms the vocabulary labels
-    # The change-log poll, the matching ids, the ranked page: as without the child word; and,
-    # the first time since the data changed, the trials open to any skin disease (fewer than
-    # words.FILL_BELOW trials are about dermatomyositis here: engine._general_filled). The one
-    # trial open to children is fewer than words.FILL_BELOW: the list is filled with the
-    # others, the page ranked in two tiers (a statement each, whatever their size).
-    with django_assert_num_queries(5):
+    # The change-log poll, the matching ids, the ranked page: as without the child word (the
+    # trials open to any skin disease, fewer than words.FILL_BELOW trials being about
+    # dermatomyositis here, are marked by the index: engine._general_filled). The one trial
+    # open to children is fewer than words.FILL_BELOW: the list is filled with the others, the
+    # page ranked in two tiers (a statement each, whatever their size).
+    with django_assert_num_queries(4):
         response = client.get("/", {"q": "dermatomyositis daughter"})
     assert response.context["result"].count == 4 and response.context["result"].read_first == 1
     with django_assert_num_queries(4):  # filled too: two tiers
