@@ -358,6 +358,10 @@ def test_a_child_word_naming_a_thing_is_no_child():
     """ "now on baby aspirin and a statin": a drug, not a child's search."""
     for typed in ("scleroderma, had a heart attack, now on baby aspirin", "eczema from baby oil"):
         assert ("age_group", "child") not in _read(typed), typed
+    # … nor one naming a time ("since I was a child", in Japanese)
+    since = words.spaced("40代の男性です。子どもの頃からアトピー性皮膚炎で")
+    assert ("age_group", "child") not in _read(since)
+    assert ("age_group", "child") in _read(words.spaced("子どもがアトピー性皮膚炎です"))
 
 
 @pytest.mark.parametrize(
@@ -1967,3 +1971,14 @@ def test_an_age_no_trial_takes_in_a_relaxed_sentence_lets_the_others_follow(clie
     result = client.get("/", {"q": typed}).context["result"]
     assert {hit.key for hit in result.trials} >= {"K-1", "K-2"}
     assert client.get("/api/trials/", {"q": typed}).json()["count"] == result.count
+
+
+def test_a_dutch_sentence_s_place_status_and_failure_are_read():
+    typed = (
+        "Ik heb lupus. Plaquenil en prednison helpen niet genoeg. Is er een studie in de buurt"
+        " van Antwerpen die binnenkort begint?"
+    )
+    read = _read(typed)
+    assert ("recruiting", "1") in read and ("refractory", "1") in read
+    assert ("prior_therapy", "prednisone") in read
+    assert [r for r in read if r[0] == "near"], read

@@ -323,6 +323,10 @@ _THINGS = {"aspirin", "aspirins", "asa", "oil", "shampoo", "powder", "wipes", "l
 _THINGS |= {"tooth", "formula", "food", "steps", "fat", "boomer", "boomers", "proof"}
 
 
+# … nor the time a Japanese child word names ("子どもの頃から": since childhood).
+_WHEN = {"頃", "ころ", "時", "とき"}
+
+
 # A pregnant woman's baby is not whom she searches for ("pregnant with anti-Ro antibodies,
 # worried the baby could get heart block": the trials take the mother).
 _PREGNANT = {"pregnant", "pregnancy", "expecting", "prenatal", "unborn", "fetus", "fetal"}
@@ -348,6 +352,8 @@ def child_words(words: Words) -> Iterator[Reading]:
             continue
         if words.folded(position + 1) in _THINGS:
             continue
+        if words.folded(position + 1) == "の" and (words.folded(position + 2) or "")[:1] in _WHEN:
+            continue  # "子どもの頃から" (since I was a child), "子供の時"
         if folded in child and position not in words.taken and not _grown_up(words, position):
             said = words.said(position, position)
             yield Reading("age_group", "child", said, words.spans([position]))
@@ -1211,6 +1217,12 @@ _NEAR_WORDS = {
     ("nahe", "von"),
     ("umgebung", "von"),
     ("im", "raum"),
+    # Dutch ("in de buurt van Antwerpen", "omgeving Gent", "dichtbij Utrecht")
+    ("buurt", "van"),
+    ("omgeving", "van"),
+    ("omgeving",),
+    ("dichtbij",),
+    ("vlakbij",),
     *_IN_WORDS,
     *_DRIVING_WORDS,
     *_FROM_WORDS,
