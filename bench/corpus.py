@@ -284,6 +284,8 @@ LATER_CONDITIONS = frozenset(
     | {"degenerative-disc-disease", "parkinsons-disease", "migraine", "dementia"}
     | {"alzheimers-disease", "type-2-diabetes", "obesity", "covid-19", "multiple-sclerosis"}
     | {"asthma", "multiple-myeloma", "colorectal-cancer", "prostate-cancer"}
+    # Session 39.
+    | {"dna-repair-disorders", "cockayne-syndrome", "trichothiodystrophy"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -41,6 +41,15 @@ CHUNK = 20_000
 FIRST_STRETCH = 4096
 
 
+def _general_query() -> tuple[str, str]:
+    """(the function, the text) of the query for the trials open to skin diseases in general
+    (words.skin_in_general)."""
+    from trials.search import words  # words reads the vocabulary; the index need not
+
+    part = words.skin_in_general()[1]
+    return words.FUNCTIONS[part.search_type], part.text
+
+
 class FacetIndex:
     """Every live trial's facet values and sort keys; rows are appended, never rewritten."""
 
@@ -93,14 +102,18 @@ class FacetIndex:
         """The Trial columns of a row as the index reads them: scalar ones, then the arrays."""
         return [*self.columns.names, *self._multi_columns]
 
-    def _select(self, where: str, lexemes: bool = False) -> str:
+    def _select(self, where: str, lexemes: bool = False, general: bool = False) -> str:
         """The index's columns of trials, then with `lexemes` their vectors' lexemes (for
-        LexemeIndex.append: read in the same statement, so of the same row versions)."""
+        LexemeIndex.append: read in the same statement, so of the same row versions), then
+        with `general` whether each is open to skin diseases in general (a parameter: the
+        query's text, _general_query)."""
         # Column names come from the Trial model (checked by Columns), quoted all the same.
         quote = search_connection().ops.quote_name
         select = ", ".join(quote(name) for name in self.row_layout())
         if lexemes:
             select += ", tsvector_to_array(search)"
+        if general:
+            select += f", search @@ {_general_query()[0]}('english', %s)"
         return f"SELECT {select} FROM trials_trial {where}"  # noqa: S608
 
     def build(self) -> None:
@@ -109,7 +122,7 @@ class FacetIndex:
             self.seq, self.changed_at = cursor.fetchone() or (0, None)
         self._append_query(self._select("ORDER BY id"), [], stream=True)
         self._append_sites("", [], stream=True)
-        self._mark_general(None)
+        self._mark_general()
         with search_connection().cursor() as cursor:
             self.lexemes.build(cursor, self.rows_of, self.row_count)
         self.prepare()
@@ -152,40 +165,40 @@ class FacetIndex:
         old_rows = self.row_for_pk[known]
         self.alive[old_rows[old_rows >= 0]] = False
         self.row_for_pk[known] = -1
-        self._append_query(self._select("WHERE id = ANY(%s)", len(self.lexemes) > 0), [list(pks)])
+        lexemes = len(self.lexemes) > 0
+        self._append_query(
+            self._select("WHERE id = ANY(%s)", lexemes, general=True),
+            [_general_query()[1], list(pks)],
+            general=True,
+        )
         self._append_sites("AND trial_id = ANY(%s)", [list(pks)])
-        self._mark_general(list(pks))
         if (~self.alive).sum() > REBUILD_DEAD_SHARE * max(self.row_count, 1):
             fresh = FacetIndex()
             fresh.build()
             self.__dict__.update(fresh.__dict__)
 
-    def _append_query(self, sql: str, params: list, *, stream: bool = False) -> None:
+    def _append_query(
+        self, sql: str, params: list, *, stream: bool = False, general: bool = False
+    ) -> None:
         # stream: a server-side cursor, so that the rows arrive CHUNK at a time (a million
         # rows fetched at once would hold ~500 MB in the worker while the index is built).
         db = search_connection()
         with db.chunked_cursor() if stream else db.cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(CHUNK):
-                self._append(rows)
+                self._append(rows, general)
         self._orders.clear()
         self._base_counts.clear()
         self.derived.clear()
         self._predicate_masks.clear()
 
-    def _mark_general(self, pks: list[int] | None) -> None:
-        """Mark the rows of the trials open to skin diseases in general: of every trial, or of
-        those of `pks` (just appended)."""
-        from trials.search import words  # words reads the vocabulary; the index need not
-
-        part = words.skin_in_general()[1]
-        function = words.FUNCTIONS[part.search_type]
+    def _mark_general(self) -> None:
+        """Mark the rows of the trials open to skin diseases in general, of every trial (the
+        build: one statement through the GIN index; a refresh reads it with the rows)."""
+        function, text = _general_query()
         sql = f"SELECT id FROM trials_trial WHERE search @@ {function}('english', %s)"  # noqa: S608
-        params: list = [part.text]
-        if pks is not None:
-            sql, params = sql + " AND id = ANY(%s)", [*params, pks]
         with search_connection().cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [text])
             found = np.fromiter((row[0] for row in cursor), np.int64)
         self.general[self.rows_of(found)] = True
 
@@ -213,16 +226,19 @@ class FacetIndex:
         found = np.concatenate(parts) if parts else np.zeros((0, 3))
         self.sites.append(found[:, 0], found[:, 1], found[:, 2])
 
-    def _append(self, rows: list[tuple]) -> None:
+    def _append(self, rows: list[tuple], general: bool = False) -> None:
+        """Append rows as _select reads them (with `general`, its last column the rows'
+        openness to skin diseases in general)."""
         first = self.row_count
         self.columns.extend(rows)
         for position, name in enumerate(self.multi, len(self.columns.names)):
             self.multi[name].append(first, [row[position] for row in rows])
         self.alive = np.concatenate([self.alive, np.ones(len(rows), bool)])
-        self.general = np.concatenate([self.general, np.zeros(len(rows), bool)])
+        flags = [bool(row[-1]) for row in rows] if general else [False] * len(rows)
+        self.general = np.concatenate([self.general, np.array(flags, bool)])
         # A row past the layout's columns is its vector's lexemes (_select's `lexemes`).
         layout = len(self.row_layout())
-        lexemes = (row[layout] if len(row) > layout else () for row in rows)
+        lexemes = (row[layout] if len(row) > layout + general else () for row in rows)
         self.lexemes.append(first, self.row_count, lexemes)
         pks = self.pks[first:]
         if len(pks) and pks.max() >= len(self.row_for_pk):
