@@ -217,7 +217,9 @@ class FakeRegistry:
             studies = [s for s in studies if _ids(s) & wanted]
         if cond := params.get("query.cond"):
             terms = [t.strip().strip('"').lower() for t in cond.split(" OR ")]
-            studies = [s for s in studies if _matches(s, terms)]
+            # Whole words, as the registry matches them: "psoriasi" (Italian) is no "psoriasis".
+            whole = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, terms)) + r")(?!\w)")
+            studies = [s for s in studies if _matches(s, whole)]
         if advanced := params.get("filter.advanced"):
             m = _RANGE.match(advanced)
             if not m:
@@ -246,12 +248,11 @@ def _updated(s: dict) -> str:
     return ((status.get("lastUpdatePostDateStruct") or {}).get("date") or "")[:10]
 
 
-def _matches(s: dict, terms: list[str]) -> bool:
+def _matches(s: dict, terms: re.Pattern) -> bool:
     p = s["protocolSection"]
     module = p.get("conditionsModule") or {}
     names = [n.lower() for n in (module.get("conditions") or []) + (module.get("keywords") or [])]
-    # Whole words, as the registry matches them: "psoriasi" (Italian) is no "psoriasis".
-    return any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", n) for t in terms for n in names)
+    return any(terms.search(n) for n in names)
 
 
 class _Handler(BaseHTTPRequestHandler):
