@@ -639,14 +639,16 @@ def _read_filled(
     (no such reading, enough trials, or no words left to search)."""
     said = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
     read = said & masks.keys()
+    if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
+        return None
     named = words.named_conditions(query.q)
     tagged = index.facet_mask("condition", list(named)) if named else None
     if relaxed and everything.any() and (tagged is None or not _general_only(index, everything)):
         # An age let go only when it leaves nothing to list, or only trials open to any skin
         # disease ("tache de vin … ma fille a 2 ans": the one that takes her, then the
         # port-wine stain trials of adults)
-        read -= set(readings.AGE_READ)
-    if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
+        read = read - set(readings.AGE_READ)
+    if not read:
         return None
     kept = {name: mask for name, mask in masks.items() if name not in read}
     wider = _combine(index, kept)
