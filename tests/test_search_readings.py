@@ -252,7 +252,7 @@ def test_hostile_input_is_read_quickly_and_safely(typed):
 
 
 def test_long_text_is_not_read():
-    assert readings.read("eczema daughter " + "x" * readings.MAX_LENGTH) == ()
+    assert readings.read("eczema daughter " + "x" * readings.max_length()) == ()
 
 
 def test_one_reading_per_filter_however_often_it_is_said():
@@ -1982,3 +1982,12 @@ def test_a_dutch_sentence_s_place_status_and_failure_are_read():
     assert ("recruiting", "1") in read and ("refractory", "1") in read
     assert ("prior_therapy", "prednisone") in read
     assert [r for r in read if r[0] == "near"], read
+
+
+def test_a_paragraph_longer_than_500_characters_is_read(settings):
+    """A patient's paragraph (SEARCH_QUERY_MAX_CHARS): its place and age are read too."""
+    typed = "my lupus rash on my face and arms, plaquenil did nothing for years. " * 8
+    typed += "im 41, any lupus study near Bethesda?"
+    assert 500 < len(typed) <= settings.SEARCH_QUERY_MAX_CHARS
+    read = _read(typed)
+    assert ("age", "41") in read and [r for r in read if r[0] == "near"], read

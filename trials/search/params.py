@@ -469,7 +469,7 @@ def understand(data: QueryDict) -> tuple[QueryDict, tuple[Reading, ...]]:
         (
             text
             for text in (words.spaced(words.normalized(typed)), words.normalized(typed))
-            if len(text) <= readings.MAX_LENGTH
+            if len(text) <= readings.max_length()
         ),
         typed,
     )

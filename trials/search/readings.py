@@ -53,8 +53,13 @@ from trials.search.words import (
     unspaced,
 )
 
-# Longer text is refused by the form (params: q's max_length); it is not read either.
-MAX_LENGTH = 500
+
+def max_length() -> int:
+    """Longer text is refused by the form (params: q's max_length,
+    settings.SEARCH_QUERY_MAX_CHARS); it is not read either."""
+    return settings.SEARCH_QUERY_MAX_CHARS
+
+
 # A quoted phrase or an excluded word (words.has_exact_syntax): the person says exactly what to
 # search; not read. "or" is read ("completed or terminated lupus trials", "psoriasis or eczema
 # in Seoul"; "phase 1 or 2" is a phase filter, phase_words).
@@ -643,7 +648,7 @@ def asides(text: str) -> list[tuple[int, int]]:
     """The spans of `text` that say how long or since when (see DURATION_UNITS), or a range of
     ages (_age_ranges): [] for none, and for a quoted phrase or an excluded word (searched as
     typed)."""
-    if not text or len(text) > MAX_LENGTH or has_exact_syntax(text):
+    if not text or len(text) > max_length() or has_exact_syntax(text):
         return []
     ranges = _age_ranges(text)
     durations = _durations(text)
@@ -1924,7 +1929,7 @@ def _words(text: str, vocabulary: Vocabulary) -> Words:
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:
     """Every reading of `text`, in the order of the rules (none for web-search syntax or text
     longer than the form accepts)."""
-    if not text or len(text) > MAX_LENGTH:
+    if not text or len(text) > max_length():
         return ()
     # With "or" (but in a person's sentence), who and where the trials are for are read, not a
     # failure: "axial spondyloarthritis (ankylosing spondylitis or non-radiographic) with
