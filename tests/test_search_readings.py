@@ -1991,3 +1991,15 @@ def test_a_paragraph_longer_than_500_characters_is_read(settings):
     assert 500 < len(typed) <= settings.SEARCH_QUERY_MAX_CHARS
     read = _read(typed)
     assert ("age", "41") in read and [r for r in read if r[0] == "near"], read
+
+
+@pytest.mark.parametrize(
+    ("typed", "failed"),
+    [
+        ("我妈妈系统性红斑狼疮十几年了，羟氯喹吃了一年多也没用。", "hydroxychloroquine"),
+        ("アトピーで、デュピクセントを1年以上使いましたが効かなくなりました。", "dupilumab"),
+    ],
+)
+def test_a_failure_said_in_chinese_or_japanese_with_words_between_is_read(typed, failed):
+    """The verbs and times between the drug and the failure are cut as words of their own."""
+    assert ("prior_therapy", failed) in _read(words.spaced(typed))

@@ -63,8 +63,11 @@ def max_length() -> int:
 # A quoted phrase or an excluded word (words.has_exact_syntax): the person says exactly what to
 # search; not read. "or" is read ("completed or terminated lupus trials", "psoriasis or eczema
 # in Seoul"; "phase 1 or 2" is a phase filter, phase_words).
-# At most this many words between a failure phrase and the treatment ("failed two biologics").
+# At most this many words between a failure phrase and the treatment ("failed two biologics");
+# in Chinese, Japanese and Korean, cut into more words, this many.
 _MAX_BETWEEN = 3
+_MAX_BETWEEN_CJK = 5
+_CJK_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\d]+")
 
 
 # Filters read from the words that few registry records can meet (a treatment failure) or few
@@ -1085,12 +1088,19 @@ def _skip_between(words: Words, position: int, step: int) -> int:
     "not controlled with topical steroids")."""
     ends = {last for last, _slug in words.treatments.values()}
     skipped = 0
-    while skipped < _MAX_BETWEEN:
+    while skipped < _MAX_BETWEEN_CJK:
         if position in words.in_asides:  # "dupixent worked for about a year then stopped working"
             position += step
             continue
         folded = words.folded(position)
-        if folded is None or not (folded in _lay().between or folded.isdigit()):
+        if folded is None:
+            break
+        # Chinese, Japanese, Korean: the verbs and times between are cut as words of their own
+        # ("羟氯喹 吃 了 一年多 也 没用", "デュピクセント を 1 年以上使いました が 効かなく…")
+        cjk = _CJK_WORD.fullmatch(folded) is not None and position not in words.in_conditions
+        if not (folded in _lay().between or folded.isdigit() or cjk):
+            break
+        if skipped >= _MAX_BETWEEN and not cjk:
             break
         if position in (words.treatments if step > 0 else ends):
             break
