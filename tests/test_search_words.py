@@ -639,6 +639,16 @@ def test_peoples_words_for_what_taking_part_means_are_read(typed, meant):
     assert meant in words.read(typed, True).text
 
 
+def test_a_filler_phrase_is_dropped_whole_and_its_words_stay_words():
+    """ "HAQ-DI as an outcome measure": the instrument, not every trial with an outcome measure;
+    "long-term outcome of lupus nephritis" keeps "outcome"; "primary Sjögren's" its "primary"."""
+    assert "outcome" not in words.read("HAQ-DI as an outcome measure", True).text
+    assert "outcome" in words.read("long-term outcome of lupus nephritis", True).text
+    assert "primary" in words.read("trials in primary Sjögren's", True).text
+    assert "endpoint" not in words.read("CDASI as primary endpoint", True).text
+    assert words.read("primary outcome", True).text  # nothing else left: kept
+
+
 def test_a_persons_sentence_says_or_as_a_word_and_is_read():
     """ "or" is web-search syntax in a query of keywords, a word in a person's sentence: the
     sentence's people, ages and diseases are read as in any other."""

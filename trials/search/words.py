@@ -294,7 +294,19 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
         add([*instrument.get("names", []), *instrument.get("also", [])], [instrument["acronym"]])
     droppable = frozenset(_words(" ".join([*lay["filler"], *lay["child"], *lay["teen"]])))
     frozen = {phrase: tuple(alts) for phrase, alts in phrases.items() if phrase}
+    # Phrases dropped whole (lay_terms.json `filler_phrases`: "as an outcome measure"), their
+    # words searched elsewhere ("long-term outcome").
+    for phrase in _filler_phrases():
+        frozen.setdefault(phrase, ())
     return frozen, droppable
+
+
+@cache
+def _filler_phrases() -> frozenset[tuple[str, ...]]:
+    """lay_terms.json `filler_phrases`, as _groups matches phrases (of two words or more but
+    stop words: a single word is the `filler` list's)."""
+    keys = (_key(_words(phrase)) for phrase in _lay_terms()["filler_phrases"])
+    return frozenset(key for key in keys if len(key) > 1)
 
 
 # Letters of another script than Latin (with its accents): Cyrillic, Greek, Arabic, Hebrew,
@@ -678,7 +690,10 @@ def _groups(text: str) -> list[Group]:
     for start, length in _phrases_in(folded, phrases):
         if length:
             as_typed = tuple(written for _, written in typed[start : start + length])
-            alternatives = phrases[_key(folded[start : start + length])]
+            key = _key(folded[start : start + length])
+            if key in _filler_phrases():
+                filler.add(len(groups))
+            alternatives = phrases[key]
             groups.append((as_typed, *(alt for alt in alternatives if alt != as_typed)))
         else:
             if folded[start] in droppable:
