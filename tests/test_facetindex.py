@@ -90,7 +90,7 @@ def test_the_trials_open_to_any_skin_disease_are_marked_at_the_build_and_as_they
     """FacetIndex.general: read once at the build (a phrase of common words the GIN index
     answers slowly), then for each trial appended: a trial newly open to any skin disease, or
     no longer, shows at the next refresh."""
-    from trials.search.fulltext import skin_in_general_rows
+    from trials.search.fulltext import skin_in_general_mask
     from trials.search.index import FacetIndex
 
     settings.SEARCH_CACHE_SECONDS = 0
@@ -101,7 +101,7 @@ def test_the_trials_open_to_any_skin_disease_are_marked_at_the_build_and_as_they
     index.build()
 
     def general() -> set[int]:
-        return set(index.pks[skin_in_general_rows(index)].tolist())
+        return set(index.pks[skin_in_general_mask(index)].tolist())
 
     assert general() == {first.pk}
     second = Trial.objects.create(key="ANY-2", record={}, title="Dermatoses in adults")

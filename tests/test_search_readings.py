@@ -398,6 +398,10 @@ def test_a_son_or_daughter_of_a_childs_age_is_a_child(typed):
         ("OLE for SLE", "extension"),
         ("rollover study psoriasis", "extension"),
         ("patients who completed a parent trial", "prior"),
+        # what taking part means, in people's words (session 39)
+        ("i have MS and money is tight, any studies that pay you for your time?", "compensation"),
+        ("sjogrens, any study with video visits instead of driving in", "telehealth"),
+        ("herniated disc in my neck, pain down my arm", "cervical"),
     ],
 )
 def test_study_designs_and_disease_groups_said_in_other_words(typed, meant):

@@ -627,18 +627,6 @@ def test_a_kind_beside_a_word_of_another_is_not_either():
     assert len(words._groups("autoimmune skin disease")) == 2
 
 
-@pytest.mark.parametrize(
-    ("typed", "meant"),
-    [
-        ("i have MS and money is tight, any studies that pay you for your time?", "compensation"),
-        ("sjogrens, any study with video visits instead of driving in", "telehealth"),
-        ("herniated disc in my neck, pain down my arm", "cervical"),
-    ],
-)
-def test_peoples_words_for_what_taking_part_means_are_read(typed, meant):
-    assert meant in words.read(typed, True).text
-
-
 def test_a_filler_phrase_is_dropped_whole_and_its_words_stay_words():
     """ "HAQ-DI as an outcome measure": the instrument, not every trial with an outcome measure;
     "long-term outcome of lupus nephritis" keeps "outcome"; "primary Sjögren's" its "primary"."""

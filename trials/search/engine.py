@@ -45,7 +45,7 @@ from trials.search.fulltext import (
     counts,
     passing_mentions,
     passing_mentions_relaxed,
-    skin_in_general_rows,
+    skin_in_general_mask,
     text_rows,
     untagged_turning_away,
 )
@@ -428,9 +428,7 @@ def _general_filled(
         return None
     if not words.skin_diseases_named(text):
         return None
-    more = np.zeros(index.row_count, bool)
-    more[skin_in_general_rows(index)] = True
-    more &= ~strict & index.alive
+    more = skin_in_general_mask(index) & ~strict
     if words.children_s_disease_named(text):  # "juvenile dermatomyositis": a child's
         with np.errstate(invalid="ignore"):
             more &= ~(index.columns["min_age"] >= ADULT_AGE)
@@ -458,9 +456,7 @@ def _general_after_named(
     about = index.facet_mask("condition", list(kin)) & masks["q"]
     if not 0 < int(np.count_nonzero(about & _combine(index, masks))) < words.FILL_BELOW:
         return None
-    more = np.zeros(index.row_count, bool)
-    more[skin_in_general_rows(index)] = True
-    more &= ~about & index.alive
+    more = skin_in_general_mask(index) & ~about
     if more.any() and (pattern := words.condition_names_pattern(text)):
         more[_excluding(index, pattern, more)] = False  # turning away those who have them
     if not more.any():
@@ -553,9 +549,7 @@ def _wider(index: FacetIndex, text: str) -> tuple[str, str, np.ndarray] | None:
     group = words.broader(text)
     if group and (mask := index.facet_mask("condition", [group[0]])).any():
         return group[2], group[1], mask
-    if (said := words.skin_diseases_said(text)) and len(general := skin_in_general_rows(index)):
-        mask = np.zeros(index.row_count, bool)
-        mask[general] = True
+    if (said := words.skin_diseases_said(text)) and (mask := skin_in_general_mask(index)).any():
         if named := words.condition_names_pattern(text):
             mask[_excluding(index, named, mask)] = False  # turning away those who have them
         if mask.any():
@@ -620,9 +614,7 @@ def _cached_rows(
 
 def _general_only(index: FacetIndex, rows: np.ndarray) -> bool:
     """Whether the trials of `rows` (a mask) are all open to any skin disease."""
-    general = np.zeros(index.row_count, bool)
-    general[skin_in_general_rows(index)] = True
-    return not (rows & ~general).any()
+    return not (rows & ~skin_in_general_mask(index)).any()
 
 
 def _read_filled(
@@ -1208,8 +1200,7 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
         # The trials open to any skin disease after all those matching the diseases named,
         # whatever else orders them (a status, a place read from the words); then any others
         # (_general_after_named: those with only a relaxed query's other words).
-        general = np.zeros(index.row_count, bool)
-        general[skin_in_general_rows(index)] = True
+        general = skin_in_general_mask(index)
         parts = (named, ~named & general, ~named & ~general)
         tiers = [tier & part for part in parts for tier in tiers]
     tiers = _turned_away_last(index, query, matched.everything, tiers)

@@ -141,10 +141,10 @@ def _about_lists(index: FacetIndex, text: str) -> tuple[np.ndarray, np.ndarray] 
     return rows, np.union1d(rows, after).astype(rows.dtype, copy=False)
 
 
-def skin_in_general_rows(index: FacetIndex) -> np.ndarray:
-    """The rows of the live trials open to skin diseases in general (words.skin_in_general),
-    as the index marks them (FacetIndex.general)."""
-    return np.flatnonzero(index.general & index.alive).astype(np.int32)
+def skin_in_general_mask(index: FacetIndex) -> np.ndarray:
+    """The live trials open to skin diseases in general (words.skin_in_general), as the index
+    marks them (FacetIndex.general): a mask of its rows, the caller's to change."""
+    return index.general & index.alive
 
 
 def counts(index: FacetIndex, parts: list[words.TextQuery]) -> list[tuple[str, int]]:
