@@ -2005,5 +2005,7 @@ def test_a_paragraph_longer_than_500_characters_is_read(settings):
     ],
 )
 def test_a_failure_said_in_chinese_or_japanese_with_words_between_is_read(typed, failed):
-    """The verbs and times between the drug and the failure are cut as words of their own."""
+    """The verbs and times between the drug and the failure are cut as words of their own;
+    numbers alone between are still at most three, in any language."""
     assert ("prior_therapy", failed) in _read(words.spaced(typed))
+    assert not _read("methotrexate 10 20 30 40 didnt work")

@@ -67,7 +67,8 @@ def max_length() -> int:
 # in Chinese, Japanese and Korean, cut into more words, this many.
 _MAX_BETWEEN = 3
 _MAX_BETWEEN_CJK = 5
-_CJK_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\d]+")
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_CJK_WORD = re.compile(rf"[{_CJK}\d]*[{_CJK}][{_CJK}\d]*")  # not digits alone
 
 
 # Filters read from the words that few registry records can meet (a treatment failure) or few
