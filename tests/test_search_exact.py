@@ -53,6 +53,20 @@ def _verified_dates() -> list[datetime.date | None]:
     return [None, cut - days(2000), cut - days(1), cut, cut + days(1), datetime.date.today()]
 
 
+# Start dates on either side of the periods asked for (a year's first and last days, a month's).
+_START_DATES = [
+    None,
+    datetime.date(2019, 12, 31),
+    datetime.date(2020, 1, 1),
+    datetime.date(2020, 5, 31),
+    datetime.date(2020, 6, 1),
+    datetime.date(2021, 12, 31),
+    datetime.date(2022, 1, 1),
+    datetime.date(2023, 7, 14),
+]
+START_PERIODS = ["2019", "2020", "2020-05", "2020-06", "2021", "2022-01-01", "2023"]
+
+
 def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None) -> None:
     """`side`: a generator of its own for the freshness columns, so that the other columns are
     drawn exactly as before they were added (the drug classes and failed therapies too, from
@@ -61,6 +75,7 @@ def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None)
     trials = []
     side = side or random.Random(0)
     therapy = random.Random(14)
+    starts = random.Random(40)  # start dates (session 40): the other columns drawn as before
     for i in range(n):
         trials.append(
             Trial(
@@ -81,6 +96,7 @@ def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None)
                 status_verified=side.choice(_verified_dates()),
                 drug_classes=therapy.sample(CLASSES, therapy.randint(0, 3)),
                 prior_therapies=therapy.sample(THERAPIES, therapy.choice([0, 0, 1, 2])),
+                start_date=starts.choice(_START_DATES),
             )
         )
     Trial.objects.bulk_create(trials)
@@ -192,3 +208,18 @@ def test_the_recruiting_switch_counts_stale_trials_out_exactly_and_back_in():
         counts[include] = (result.count, result.unconfirmed_left_out)
     assert counts["1"][0] - counts[""][0] == stale == counts[""][1]
     assert counts["1"][1] == 0
+
+
+def test_start_dates_count_exactly():
+    """`start_from` and `start_to` (a year, a month, a day; either end, or both) count as the
+    ORM counts them, with the other filters (session 40)."""
+    rng = random.Random(20261206)
+    _corpus(rng)
+    assert Trial.objects.filter(start_date__isnull=True).exists()
+    starts = random.Random(40)
+    for _ in range(60):
+        params = _random_params(rng)
+        for name in ("start_from", "start_to"):
+            if starts.random() < 0.6:
+                params[name] = starts.choice(START_PERIODS)
+        assert_counts_exact(params)

@@ -47,6 +47,12 @@ def _pairs(query: Query, near_text: str) -> list[tuple[str, str]]:
         pairs.append(("near", near_text))
         if query.within != DEFAULT_WITHIN_KM:
             pairs.append(("within", f"{query.within:g}"))
+    if query.region:
+        pairs.append(("region", query.region.name))
+    if query.start_from:
+        pairs.append(("start_from", query.start_from.isoformat()))
+    if query.start_to:
+        pairs.append(("start_to", query.start_to.isoformat()))
     return pairs
 
 
@@ -65,6 +71,11 @@ def describe(search: str) -> str:
     if data.get("near"):
         within = data.get("within") or f"{DEFAULT_WITHIN_KM:g}"
         parts.append(f"Within {within} km of {data['near']}")
+    if data.get("region"):
+        parts.append(f"In {data['region']}")
+    if data.get("start_from") or data.get("start_to"):
+        low, high = data.get("start_from") or "…", data.get("start_to") or "…"
+        parts.append(f"Started {low} to {high}")
     return " · ".join(parts) or "every trial"
 
 

@@ -12,6 +12,7 @@ The results are immutable: the web layer's presenters turn them into links and w
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from collections.abc import Callable
@@ -233,6 +234,15 @@ class Query:
     within: float = DEFAULT_WITHIN_KM
     # A US state (regions.py): trials with a site in it.
     region: State | None = None
+    # The start dates asked for (`start_from`, `start_to`: facets.period's first and last
+    # days); None for an open end.
+    start_from: datetime.date | None = None
+    start_to: datetime.date | None = None
+
+    def start_filter(self) -> str | None:
+        """The start dates' filter (both ends one filter), named by its first parameter
+        given: what its mask, its chip and a reading of it are called."""
+        return "start_from" if self.start_from else "start_to" if self.start_to else None
 
     def effective_sort(self) -> str:
         if self.sort:
@@ -617,6 +627,10 @@ def _general_only(index: FacetIndex, rows: np.ndarray) -> bool:
     return not (rows & ~skin_in_general_mask(index)).any()
 
 
+# The filters read that put first only the trials about the conditions named (_read_filled).
+_AMONG_ABOUT = frozenset({"phase", "start_from", "start_to"})
+
+
 def _read_filled(
     index: FacetIndex,
     query: Query,
@@ -653,10 +667,12 @@ def _read_filled(
         wider = everything | (wider & (meeting | tagged))
     if not (wider & ~everything).any():
         return None
-    if said == {"phase"} and tagged is not None and (wider & tagged).any():
-        # A phase alone: the trials in it first only among those about the conditions named,
-        # the others then in the words' order ("phase 3 anti-CD20 in lupus nephritis": the
-        # lupus nephritis trials of other phases before phase 3 trials not about nephritis).
+    if said <= _AMONG_ABOUT and tagged is not None and (wider & tagged).any():
+        # A phase or start dates alone: the trials meeting them first only among those about
+        # the conditions named, the others then in the words' order ("phase 3 anti-CD20 in
+        # lupus nephritis": the lupus nephritis trials of other phases before phase 3 trials
+        # not about nephritis; "new scleroderma trials 2023": the other scleroderma trials
+        # before a 2023 trial about multiple sclerosis).
         first = everything & tagged
         return (kept, wider, first, ()) if first.any() else (kept, wider, None, ())
     met: dict[str, np.ndarray] = {}
@@ -1418,6 +1434,9 @@ def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.n
             masks[facet.name] = index.facet_mask(facet.name, selected)
     if query.age is not None:
         masks["age"] = facets.admits_ages(query.age, query.age).mask(index.columns)
+    if name := query.start_filter():
+        started = facets.started_between(query.start_from, query.start_to)
+        masks[name] = started.mask(index.columns)
     if query.recruiting:
         masks["recruiting"] = open_mask(index, include_unconfirmed=query.include_unconfirmed)
     return masks

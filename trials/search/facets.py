@@ -19,7 +19,10 @@ over the facet index's columns (the fast engine).
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import enum
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -146,6 +149,52 @@ def admits_ages(low: float, high: float) -> Predicate:
         Q(max_age__isnull=True) | Q(max_age__gte=low)
     )
     return Predicate(where, mask, ("min_age", "max_age"))
+
+
+# A start date's period as the URL says it: a year, a month or a day (`2023`, `2023-05`,
+# `2023-05-17`), between these years.
+PERIOD = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+PERIOD_YEARS = (1900, 2100)
+PERIOD_FORMS = "a year (2023), a month (2023-05) or a day (2023-05-17)"
+
+
+def period(value: str) -> tuple[datetime.date, datetime.date] | None:
+    """A year, a month or a day as its first and last days; None when `value` is none of them
+    (or not between PERIOD_YEARS)."""
+    found = PERIOD.fullmatch((value or "").strip())
+    if not found:
+        return None
+    year, month, day = (int(part) if part else None for part in found.groups())
+    if not PERIOD_YEARS[0] <= year <= PERIOD_YEARS[1]:
+        return None
+    try:
+        if day is not None:
+            first = last = datetime.date(year, month, day)
+        elif month is not None:
+            first = datetime.date(year, month, 1)
+            last = first.replace(day=calendar.monthrange(year, month)[1])
+        else:
+            first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    except ValueError:  # month 13, 30 February
+        return None
+    return first, last
+
+
+def started_between(low: datetime.date | None, high: datetime.date | None) -> Predicate:
+    """Trials that started (or will start) on a day from `low` to `high`, both included, a
+    missing bound open; a trial whose start date no registry gives meets neither bound."""
+
+    def mask(columns: Columns) -> np.ndarray:
+        started = columns["start_date"]  # date ordinals, -1 for none
+        kept = started >= (low.toordinal() if low else 1)
+        return kept & (started <= high.toordinal()) if high else kept
+
+    where = Q(start_date__isnull=False)
+    if low:
+        where &= Q(start_date__gte=low)
+    if high:
+        where &= Q(start_date__lte=high)
+    return Predicate(where, mask, ("start_date",))
 
 
 def open_to(sex: str) -> Predicate:

@@ -231,6 +231,20 @@ class PageFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+class PeriodField(forms.CharField):
+    """A start date's period: a year, a month or a day (facets.period)."""
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and facets.period(value) is None:
+            low, high = facets.PERIOD_YEARS
+            raise ValidationError(f"{facets.PERIOD_FORMS}, from {low} to {high}")
+
+
+class PeriodFilter(django_filters.CharFilter):
+    field_class = PeriodField
+
+
 class TrialFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=settings.SEARCH_QUERY_MAX_CHARS)
     age = django_filters.NumberFilter(
@@ -252,6 +266,10 @@ class TrialFilterSet(django_filters.FilterSet):
     # A US state by name or code, another country's region by name (regions.py): trials with a
     # site in it.
     region = django_filters.CharFilter(method="filter_region", max_length=60)
+    # Trials that started in or after a period (a year, a month, a day: facets.period), and in
+    # or before one.
+    start_from = PeriodFilter(method="filter_started", max_length=10)
+    start_to = PeriodFilter(method="filter_started", max_length=10)
 
     class Meta:
         model = Trial
@@ -403,6 +421,15 @@ class TrialFilterSet(django_filters.FilterSet):
 
     def filter_age(self, qs, name, value):
         return qs.filter(facets.admits_ages(value, value).where)
+
+    def filter_started(self, qs, name, value):
+        """From the first day of `start_from`'s period, to the last of `start_to`'s."""
+        if not value:
+            return qs
+        first, last = facets.period(value)
+        if name == "start_from":
+            return qs.filter(facets.started_between(first, None).where)
+        return qs.filter(facets.started_between(None, last).where)
 
     def filter_recruiting(self, qs, name, value):
         """Open statuses, less those not confirmed since the cut-off (engine.open_mask)."""
@@ -649,5 +676,12 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
         near_label=near.label if near else "",
         within=within,
         region=region,
+        start_from=_period_end(cleaned.get("start_from"), 0),
+        start_to=_period_end(cleaned.get("start_to"), 1),
     )
     return query, errors
+
+
+def _period_end(value: str | None, end: int):
+    """The first (`end` 0) or last (1) day of a period given (facets.period), else None."""
+    return facets.period(value)[end] if value else None

@@ -40,6 +40,7 @@ from functools import cache, cached_property
 from itertools import pairwise
 
 from django.conf import settings
+from django.utils import timezone
 from rapidfuzz.distance import OSA
 
 from trials.readers.refractory import NONE_NAMED
@@ -91,6 +92,8 @@ READ_FILLED = {
     "age_group": "age",  # "psoriasis in kids" (child_words, people_words)
     "age": "age",  # "my 8 year old has psoriasis" (age_words)
     "study_type": "study_type",  # "a registry that follows women with AS" (study_type_words)
+    "start_from": "start",  # "scleroderma trials started in 2023" (started_words)
+    "start_to": "start",
 }
 # … but an age is not let go for a relaxed match (no trial has all its words: a sentence): its
 # list is filled otherwise (engine._general_after_named counts within the filters), unless it
@@ -798,6 +801,122 @@ _STUDY_KINDS = {
 }  # fmt: skip
 # Either: the words that may follow a place and say it is trials that are asked for.
 _FOR_TRIALS = frozenset(_STUDY_WORDS | _STUDY_KINDS)
+
+
+# The years a start date may be read as ("trials started in 2023"; not "since 1850").
+_YEARS_BACK, _YEARS_AHEAD = 1950, 10
+_MONTH_NUMBERS = {name: number for number, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"), 1)} | {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
+# Words for trials, beside which a start date is the trials' (not "status").
+_TRIALS = _STUDY_WORDS - {"status", "statut", "stato", "estado"}
+# Words saying a start is someone's, not the trials' ("trials? my eczema started in 2010").
+_SOMEONE = frozenset({
+    "my", "his", "her", "our", "their", "i", "im", "me", "your", "whose", "he", "she", "we",
+    "they", "mi", "mis", "mon", "ma", "mes", "mein", "meine", "mio", "mia", "meu", "minha", "mijn",
+})  # fmt: skip
+# At most this many words between a word for trials and one saying they started ("trials for
+# eczema that started in 2022"; not "trials for my son whose eczema started in 2020").
+_MAX_BEFORE_STARTED = 3
+
+
+@cache
+def _started() -> dict[str, frozenset[str]]:
+    """lay_terms.json's `started`: each list of words as a set."""
+    data = json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))["started"]
+    return {key: frozenset(values) for key, values in data.items()}
+
+
+def _year(folded: str | None) -> int | None:
+    if not folded or len(folded) != 4 or not folded.isdigit():
+        return None
+    year, today = int(folded), timezone.localdate().year
+    return year if _YEARS_BACK <= year <= today + _YEARS_AHEAD else None
+
+
+def started_words(words: Words) -> Iterator[Reading]:
+    """ "trials started in 2023", "studies since 2020", "begun after 2019", "between 2018 and
+    2020", "2020 or later", "ensayos iniciados en 2023" -> the start date filter (`start_from`,
+    `start_to`); beside a word for trials only: "my eczema started in 2010" is not read."""
+    said = _started()
+    position = 0
+    while position < len(words.tokens):
+        found = _started_at(words, position, said) if words.folded(position) in _TRIALS else None
+        if found is None:
+            position += 1
+            continue
+        first, last, low, high = found
+        spans = words.spans(range(first, last + 1))
+        text = words.said(first, last)
+        if low:
+            yield Reading("start_from", low, text, spans)
+        if high:
+            yield Reading("start_to", high, text, spans)
+        position = last + 1
+
+
+def _started_at(words: Words, trials: int, said: dict) -> tuple[int, int, str, str] | None:
+    """After the word for trials at `trials`: the positions of the words saying when they
+    started, and the start dates' first and last periods ("" for an open end)."""
+    verb = None
+    for at in range(trials + 1, trials + _MAX_BEFORE_STARTED + 2):
+        folded = words.folded(at)
+        if folded is None or folded in _SOMEONE:  # "trials, my eczema started in 2010"
+            break
+        if folded in said["say"]:
+            verb = at
+            break
+    at = trials + 1 if verb is None else verb + 1
+    first = at if verb is None else verb
+    word = words.folded(at)
+    kind = next((k for k in ("in", "since", "after", "before", "between") if word in said[k]), "")
+    if kind:
+        at += 1
+    elif verb is None and not _year(words.folded(at)):
+        return None
+    while words.folded(at) in said["glue"] and not _year(words.folded(at)):
+        at += 1
+    month = _MONTH_NUMBERS.get(words.folded(at) or "")
+    if month:
+        at += 1
+    year = _year(words.folded(at))
+    if year is None:
+        return None
+    low = f"{year}-{month:02d}" if month else str(year)
+    last, high = at, low
+    to = words.folded(at + 1)
+    between = words.text[words.tokens[at][3] : words.tokens[at + 1][2]] if to else ""
+    if (to in said["to"] or between.strip() in ("-", "–", "—")) and (
+        (other := _year(words.folded(at + 1 + (to in said["to"])))) and other >= year
+    ):
+        last = at + 1 + (to in said["to"])
+        high = str(other)
+    elif kind == "between" or between.strip() in ("-", "/", "–"):
+        return None  # "EudraCT trial 2015-001894-41" is no year
+    elif kind == "since":
+        high = ""
+    elif kind == "after":
+        low, high = (f"{year + 1}" if not month else _next_month(year, month)), ""
+    elif kind == "before":
+        low, high = "", (f"{year - 1}" if not month else _previous_month(year, month))
+    if high == low and words.folded(last + 1) in said["or"]:
+        after = words.folded(last + 2)
+        if after in said["later"]:
+            high, last = "", last + 2
+        elif after in said["earlier"]:
+            low, last = "", last + 2
+    elif high == low and words.folded(last + 1) in said["later"] - said["after"]:
+        high, last = "", last + 1  # "2020 onwards"
+    return first, last, low, high
+
+
+def _next_month(year: int, month: int) -> str:
+    return f"{year + month // 12}-{month % 12 + 1:02d}"
+
+
+def _previous_month(year: int, month: int) -> str:
+    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
 
 
 def closed_words(words: Words) -> Iterator[Reading]:
@@ -1882,6 +2001,7 @@ RULES: list[Rule] = [
     closed_words,
     phase_words,
     study_type_words,
+    started_words,
     failed_therapy,
     _in_clauses(country),  # before people ("Isle of Man" is no men), places ("in India")
     people_words,  # before places: "psoriasis in men" is no town named Men
@@ -1895,7 +2015,11 @@ RULES: list[Rule] = [
     place_first,  # only where no rule above read a place
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
-YIELDS_TO: dict[str, tuple[str, ...]] = {"age_group": ("age",)}
+YIELDS_TO: dict[str, tuple[str, ...]] = {
+    "age_group": ("age",),
+    "start_from": ("start_to",),  # either end given: the dates read are not
+    "start_to": ("start_from",),
+}
 
 
 # Status words people misspell ("recrutiing", "enroling", "completd"), read as spelt right

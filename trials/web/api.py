@@ -222,6 +222,13 @@ def api_search(request: HttpRequest) -> HttpResponse:
         return _search_json(request, query, result)
 
 
+def _started_json(query) -> dict | None:
+    if not query.start_filter():
+        return None
+    low, high = query.start_from, query.start_to
+    return {"from": low.isoformat() if low else None, "to": high.isoformat() if high else None}
+
+
 def _search_json(request: HttpRequest, query, result) -> JsonResponse:
     synced = freshness.last_synced(hit.pk for hit in result.trials)
     return JsonResponse(
@@ -230,6 +237,7 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             # With `near`: the place understood, and how far from it (km).
             "near": _near_json(query),
             "region": query.region.name if query.region else None,
+            "started": _started_json(query),
             "page": result.page,
             "pages": result.pages,
             "page_size": query.page_size,

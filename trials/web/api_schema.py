@@ -36,6 +36,12 @@ DESCRIPTIONS = {
     "`within` km of it. An unknown or ambiguous place is a 400 (`unknown_place`, "
     "`ambiguous_place`, with `choices`).",
     "within": "With `near`: how far a site may be, in km (default 100).",
+    "start_from": "Trials that started (or will start) in or after this period: a year "
+    "(`2020`), a month (`2020-05`) or a day (`2020-05-17`). Trials whose start date no "
+    "registry gives are left out. Another value is a 400.",
+    "start_to": "Trials that started in or before this period (its last day): a year "
+    "(`2022`: to 31 December 2022), a month or a day. With `start_from=2023&start_to=2023`: "
+    "the trials started in 2023.",
     "region": "A US state, by its name or two-letter code (`Maryland`, `MD`), or another "
     "country's first-level region by one of its names (`Ontario`, `Queensland`, `Bavaria`, "
     "`Bayern`, `Lombardia`, `广东`), or an area of several US states (`Midwest`, `New "
@@ -234,6 +240,18 @@ _SEARCH = {
             "type": ["string", "null"],
             "description": "With `region`: the state or province understood, by its name.",
         },
+        "started": {
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "properties": {"from": _NULLABLE_STRING, "to": _NULLABLE_STRING},
+                    "required": ["from", "to"],
+                },
+            ],
+            "description": "With `start_from` or `start_to` (given or read from `q`): the "
+            "first and last start dates admitted (ISO dates; null for an open end).",
+        },
         "near": {
             "oneOf": [
                 {"type": "null"},
@@ -287,9 +305,9 @@ _SEARCH = {
             "type": ["integer", "null"],
             "description": (
                 "Fewer than 10 trials met the treatment failure, the place, the status, the "
-                "phase or the age read from `q` (`understood`: refractory, prior_therapy; "
-                "country, region, near; recruiting, status; phase; age_group, age, unless no "
-                "trial had every word of `q`): this many, "
+                "phase, the age or the start dates read from `q` (`understood`: refractory, "
+                "prior_therapy; country, region, near; recruiting, status; phase; age_group, "
+                "age, unless no trial had every word of `q`; start_from, start_to): this many, "
                 "listed first; after them, and in `count`, the search's trials without those "
                 "filters. Null when every listed trial meets them, or none was read."
             ),

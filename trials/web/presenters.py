@@ -7,6 +7,8 @@ in Python (the sidebar has a hundred of them); the template's page links use `{%
 
 from __future__ import annotations
 
+import datetime
+from calendar import monthrange
 from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import quote_plus, urlencode
@@ -85,6 +87,9 @@ def search_page(
         "unconfirmed_years": settings.STATUS_UNCONFIRMED_YEARS,
         "search_hidden": _hidden(params, "q"),
         "patient_hidden": _hidden(params, *PATIENT_PARAMS),
+        "start_hidden": _hidden(params, *STARTED),
+        "start_from_text": params.get("start_from", "")[:10],
+        "start_to_text": params.get("start_to", "")[:10],
         "sort_hidden": _hidden(params, "sort"),
         "suggestion": result.suggestion,
         "suggestion_url": _with_q(explicit, result.suggestion) if result.suggestion else None,
@@ -276,8 +281,16 @@ def _understood(query: Query, explicit: QueryDict) -> list[dict]:
     out = []
     # A distance read with a place ("socal": within 200 km) is said with the place.
     within = any(reading.parameter == "within" for reading in query.understood)
+    started = False  # both ends of the start dates read: one sentence
     for reading in query.understood:
-        if reading.parameter == "within":
+        if reading.parameter == "within" or (reading.parameter in STARTED and started):
+            continue
+        if reading.parameter in STARTED:
+            started = True
+            sentence = f"Showing trials that started {started_phrase(query)}"
+            url = _without(explicit, *STARTED)
+            label = started_label(query)
+            out.append({"sentence": sentence, "said": reading.said, "label": label, "url": url})
             continue
         label = facets.label(reading.parameter, reading.value)
         facet = facets.get(reading.parameter)
@@ -290,6 +303,41 @@ def _understood(query: Query, explicit: QueryDict) -> list[dict]:
         url = _toggle(explicit, reading.parameter, reading.value)
         out.append({"sentence": sentence, "said": reading.said, "label": label, "url": url})
     return out
+
+
+STARTED = ("start_from", "start_to")
+
+
+def started_phrase(query: Query) -> str:
+    """When the trials started, as a sentence ends: "in 2023", "in or after 2020"."""
+    label = started_label(query)
+    if label.startswith("from "):
+        return f"in or after {label[5:]}"
+    if label.startswith("until "):
+        return f"in or before {label[6:]}"
+    return f"from {label}" if " to " in label else f"in {label}"
+
+
+def started_label(query: Query) -> str:
+    """The start dates asked for, as short as they were given: "2023", "from 2020", "until
+    June 2018", "2020 to 2022"."""
+    low = _period_text(query.start_from, first=True) if query.start_from else ""
+    high = _period_text(query.start_to, first=False) if query.start_to else ""
+    if low and low == high:
+        return low
+    if low and high:
+        return f"{low} to {high}"
+    return f"from {low}" if low else f"until {high}"
+
+
+def _period_text(day: datetime.date, *, first: bool) -> str:
+    """A period's first or last day as the year or month it begins or ends, else the day."""
+    year_end, month_end = ((1, 1), 1) if first else ((12, 31), monthrange(day.year, day.month)[1])
+    if (day.month, day.day) == year_end:
+        return str(day.year)
+    if day.day == month_end:
+        return day.strftime("%B %Y")
+    return f"{day.day} {day:%B %Y}"
 
 
 # What a region is called where it is: a chip says "State: Maryland", "Region: Bavaria, Germany".
@@ -322,6 +370,8 @@ def _active(
         if country not in _REGION_TITLES and not query.region.countries:  # "Bavaria, Germany"
             label = f"{label}, {labels.country_name(country)}"
         active["region"] = {"title": title, "label": label}
+    if started := query.start_filter():
+        active[started] = {"title": "Started", "label": started_label(query)}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
         if query.include_unconfirmed:
@@ -335,6 +385,9 @@ def _active(
         item["name"] = name
         item["url"] = _without(explicit if name in read or name == "q" else params, name)
         item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
+    if started:  # one chip for both ends
+        base = explicit if set(STARTED) & read else params
+        active[started]["url"] = _without(base, *STARTED)
     if "near" in active:  # its distance and its order go with it (read: from the words too)
         base = explicit if "near" in read else params
         active["near"]["url"] = _without(base, "near", "within", *_distance_sort(params))
