@@ -138,3 +138,20 @@ def test_the_patient_filters_work_without_javascript(seeded, browser):
     assert "country=CN" in page.url and "sex=female" in page.url
     page.get_by_role("heading", name=re.compile(r"\d+ trials?$")).wait_for()
     context.close()
+
+
+def test_the_start_date_form_filters_and_its_chip_removes_it(seeded, browser):
+    """The sidebar's start dates, without JavaScript: the URL gets both ends, one chip says
+    them and removes both."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(seeded.url + "/?country=CN")
+    page.get_by_label("Start date From").fill("2000")
+    page.get_by_label("Start date To").fill("2030-06")
+    page.get_by_role("button", name="Set dates").click()
+    page.wait_for_url(re.compile(r"start_from=2000&start_to=2030-06"))
+    assert "country=CN" in page.url
+    chip = page.locator(".chip", has_text="Started: 2000 to June 2030")
+    chip.click()
+    page.wait_for_url(re.compile(r"/\?country=CN$"))
+    context.close()
