@@ -88,6 +88,10 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     assert spelling.correct("lupis lark") == "lupus lark"
     # A stop word is no typo: PostgreSQL drops it, so no trial has it ("then" is no "teen").
     assert spelling.correct("lupis then clots") == "lupus then clots"
+    # … nor a stop word misspelt: "wich" is "which", not EICH (graft versus host disease in
+    # Spanish), "thier" is "their".
+    assert spelling.correct("lupis wich one") == "lupus wich one"
+    assert spelling.correct("thier lupis") == "thier lupus"
     # Words are read whole, in any letters: "psoríase" is no "psor" to respell, and "lupis" is
     # "lupus", not the "lupic" of the Romanian "nefrită lupică" cut at its "ă".
     assert spelling.correct("artrite psoriásica e psoríase") is None

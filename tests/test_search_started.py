@@ -11,7 +11,7 @@ from trials.alerts import searches
 from trials.models import Trial
 from trials.search import facets, readings
 from trials.search.engine import search
-from trials.search.params import TrialFilterSet, parse
+from trials.search.params import TrialFilterSet, parse, understand
 
 D = datetime.date
 
@@ -92,6 +92,27 @@ def test_start_dates_said_are_read(typed, read, rest):
 )
 def test_other_years_are_not_start_dates(typed):
     assert not {parameter for parameter, _ in _read(typed)} & {"start_from", "start_to"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("dermatomyositis trials that started in the 1990s", _both("1990", "1999")),
+        ("lupus trials since the 2010s", [("start_from", "2010")]),
+        ("psoriasis studies begun before the 2000s", [("start_to", "1999")]),
+        ("2022年以后登记的类风湿关节炎临床试验", [("start_from", "2022")]),
+        ("2023年开始的银屑病临床试验", IN_2023),
+        ("2023年に開始された乾癬の治験", IN_2023),
+        ("2020年以降のアトピー性皮膚炎の臨床試験", [("start_from", "2020")]),
+        ("2015年以前的狼疮研究", [("start_to", "2014")]),
+        ("我妈妈2010年开始得红斑狼疮，有没有临床试验", []),  # when she fell ill
+        ("2010年に乾癬と診断されました。治験はありますか", []),
+    ],
+)
+def test_decades_and_chinese_and_japanese_years_are_read(typed, read):
+    """Through the form's reading, which cuts Chinese and Japanese into words first."""
+    _, understood = understand(_params(q=typed))
+    assert [(r.parameter, r.value) for r in understood if r.parameter.startswith("start")] == read
 
 
 def _params(**values) -> QueryDict:

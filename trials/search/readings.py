@@ -842,7 +842,10 @@ def started_words(words: Words) -> Iterator[Reading]:
     said = _started()
     position = 0
     while position < len(words.tokens):
-        found = _started_at(words, position, said) if words.folded(position) in _TRIALS else None
+        if words.folded(position) in _TRIALS:
+            found = _started_at(words, position, said)
+        else:
+            found = _started_cjk(words, position, said)
         if found is None:
             position += 1
             continue
@@ -880,6 +883,8 @@ def _started_at(words: Words, trials: int, said: dict) -> tuple[int, int, str, s
     month = _MONTH_NUMBERS.get(words.folded(at) or "")
     if month:
         at += 1
+    if (decade := _decade(words.folded(at))) and not month:
+        return _in_decade(at, first, decade, kind)
     year = _year(words.folded(at))
     if year is None:
         return None
@@ -909,6 +914,61 @@ def _started_at(words: Words, trials: int, said: dict) -> tuple[int, int, str, s
     elif high == low and words.folded(last + 1) in said["later"] - said["after"]:
         high, last = "", last + 1  # "2020 onwards"
     return first, last, low, high
+
+
+def _decade(folded: str | None) -> int | None:
+    """A decade's first year ("1990s", "2010s"), None for other words."""
+    if folded and len(folded) == 5 and folded.endswith("0s") and (year := _year(folded[:4])):
+        return year
+    return None
+
+
+def _in_decade(at: int, first: int, decade: int, kind: str) -> tuple[int, int, str, str]:
+    """ "started in the 1990s", "since the 2010s", "after the 1990s", "before the 2000s"."""
+    low, high = str(decade), str(decade + 9)
+    if kind == "since":
+        high = ""
+    elif kind == "after":
+        low, high = str(decade + 10), ""
+    elif kind == "before":
+        low, high = "", str(decade - 1)
+    return first, at, low, high
+
+
+# Chinese and Japanese: a year, then 年 with what the trials did ("2022年以后登记的…临床试验",
+# "2023年に開始された…治験"): since (以后, 以降…), before (以前…) or in (开始, 開始…) it.
+_CJK_SINCE = ("以后", "以後", "以来", "之后", "之後", "起", "以降", "から")
+_CJK_BEFORE = ("以前", "之前", "まで")
+_CJK_IN = ("开始", "開始", "启动", "登记", "登録", "注册", "に開始")
+# A start that is someone's: falling ill, a diagnosis ("2010年开始得红斑狼疮").
+_CJK_ONSET = ("得", "患", "诊断", "確診", "发病", "発症", "診断", "我", "私")
+_CJK_TRIALS = ("试验", "試験", "治験", "研究")  # the end of a word for trials ("临床试验")
+# At most this many words from the year to the word for trials.
+_CJK_TO_TRIALS = 5
+
+
+def _started_cjk(words: Words, at: int, said: dict) -> tuple[int, int, str, str] | None:
+    """ "2022年以后登记的类风湿关节炎临床试验" -> from 2022; "2023年开始的银屑病临床试验" -> 2023;
+    beside a word for trials (within _CJK_TO_TRIALS words), not about falling ill."""
+    year, after = _year(words.folded(at)), words.folded(at + 1) or ""
+    if year is None or not after.startswith("年"):
+        return None
+    rest, last = after[1:], at + 1
+    if not rest and words.folded(at + 2) in ("に", "から", "以降", "以后", "以来"):
+        rest, last = words.folded(at + 2) + (words.folded(at + 3) or ""), at + 2
+        last += rest.startswith("に") and words.folded(at + 3) is not None
+    following = [words.folded(p) or "" for p in range(last + 1, last + 1 + _CJK_TO_TRIALS)]
+    if any(onset in text for text in [rest, *following] for onset in _CJK_ONSET):
+        return None
+    if not any(text in _TRIALS or text.endswith(_CJK_TRIALS) for text in following):
+        return None
+    if rest.startswith(_CJK_SINCE):
+        return at, last, str(year), ""
+    if rest.startswith(_CJK_BEFORE):
+        return at, last, "", str(year - 1)
+    if rest.startswith(_CJK_IN):
+        return at, last, str(year), str(year)
+    return None
 
 
 def _next_month(year: int, month: int) -> str:

@@ -87,6 +87,7 @@ def corrections(text: str) -> dict[str, str]:
             or _plural_of(word, words)
             or query_words.is_filler(word)
             or word in query_words.STOP_WORDS
+            or _misspelt_stop_word(word)
         ):
             continue
         if split := _two_words(word, words):
@@ -101,6 +102,19 @@ def corrections(text: str) -> dict[str, str]:
     for word in _in_trials(fixes):
         del fixes[word]
     return fixes
+
+
+# The stop words long enough that a word one letter from one is it misspelt ("wich", "thier").
+_LONG_STOP_WORDS = tuple(word for word in query_words.STOP_WORDS if len(word) >= 4)
+
+
+def _misspelt_stop_word(word: str) -> bool:
+    """Whether `word` is one edit from a stop word of four letters or more: a word PostgreSQL
+    drops, misspelt, never respelt into a term ("wich one works better" is no "EICH", graft
+    versus host disease in Spanish)."""
+    return (
+        process.extractOne(word, _LONG_STOP_WORDS, scorer=OSA.distance, score_cutoff=1) is not None
+    )
 
 
 def respelt(text: str, fixes: dict[str, str]) -> str:
