@@ -286,6 +286,8 @@ LATER_CONDITIONS = frozenset(
     | {"asthma", "multiple-myeloma", "colorectal-cancer", "prostate-cancer"}
     # Session 39.
     | {"dna-repair-disorders", "cockayne-syndrome", "trichothiodystrophy"}
+    # Session 40.
+    | {"osteoarthritis"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

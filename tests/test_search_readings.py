@@ -1651,6 +1651,30 @@ def test_someone_pregnant_sees_the_trials_that_turn_pregnant_women_away_last():
 
 
 @pytest.mark.django_db
+def test_someone_pregnant_or_nursing_sees_the_trials_made_for_them_first():
+    """A study of a disease in pregnancy before the disease's other trials, for someone
+    pregnant in any of the languages read ("je suis enceinte"); one whose criteria turn
+    pregnant women away all the same is not made for them."""
+    away = {"criteria": {"exclusion": ["Pregnant or nursing women"]}}
+    Trial.objects.create(key="KELOID", record={}, title="Keloid keloid keloid cohort")
+    Trial.objects.create(key="PREGNANT", record={}, title="Keloids in pregnancy")
+    Trial.objects.create(key="AFTER", record={}, title="Keloid after childbirth: postpartum study")
+    Trial.objects.create(key="NOT", record=away, title="Keloid keloid pregnancy outcomes")
+    assert _keys(_search({"q": "keloid"}))[0] == "KELOID"
+    assert _keys(_search({"q": "im pregnant and have keloids"})) == [
+        "PREGNANT",
+        "AFTER",
+        "KELOID",
+        "NOT",
+    ]
+    assert _keys(_search({"q": "j'ai une chéloïde keloid et je suis enceinte"}))[:2] == [
+        "PREGNANT",
+        "AFTER",
+    ]
+    assert _keys(_search({"q": "keloids, still breastfeeding"}))[0] == "AFTER"
+
+
+@pytest.mark.django_db
 def test_someone_with_a_cancer_now_sees_the_trials_that_turn_it_away_last():
     """ "my dad got dermatomyositis after they found his prostate cancer": the trial excluding
     malignancy after the one that does not; a skin cancer treated long ago asks nothing."""
@@ -2009,3 +2033,22 @@ def test_a_failure_said_in_chinese_or_japanese_with_words_between_is_read(typed,
     numbers alone between are still at most three, in any language."""
     assert ("prior_therapy", failed) in _read(words.spaced(typed))
     assert not _read("methotrexate 10 20 30 40 didnt work")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # "pediatric studies say im too old": 24 and an adult, not a child too
+        (
+            "im 24 with JIA, pediatric studies say im too old. anything for adults?",
+            [("age", "24"), ("age_group", "adult")],
+        ),
+        (
+            "my 70 year old mom, older adults lupus trials",
+            [("age", "70"), ("age_group", "older_adult")],
+        ),
+        ("my 14-year-old son, kids eczema", [("age", "14"), *CHILD]),
+    ],
+)
+def test_an_age_said_drops_the_age_groups_that_leave_it_out(typed, read):
+    assert _read(typed) == read

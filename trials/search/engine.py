@@ -888,6 +888,13 @@ def _tiers(
             about[_saying(index, _WELCOMED, welcomed, everything)] = True
             away = (away & ~about) | (about & ~index.facet_mask("condition", list(searched)))
         tiers = [tier & part for tier in tiers for part in (~away, away)]
+        if said.welcome:
+            # … and the trials made for people in it first ("any study that takes pregnant
+            # women?": a registry of autoimmunity in pregnancy).
+            made = np.zeros_like(everything)
+            made[_saying(index, _TITLE, said.welcome, everything)] = True
+            made &= ~away  # not one whose criteria turn them away all the same
+            tiers = [tier & part for part in (made, ~made) for tier in tiers]
     if query.q and few and words.asks_healthy_volunteers(query.q):
         # Someone healthy ("can healthy people sign up as controls?"): the trials that take
         # healthy volunteers first.

@@ -215,10 +215,11 @@ def _enum_choices(choices: type[enum.Enum]) -> tuple[Choice, ...]:
 
 # Age groups as ClinicalTrials.gov has them: a trial belongs if its age range admits any age
 # in the group.
+AGE_GROUP_AGES = {"child": (0, 17.999), "adult": (18, 64.999), "older_adult": (65, 200)}
 AGE_GROUPS = (
-    Choice("child", "Children (under 18)", admits_ages(0, 17.999)),
-    Choice("adult", "Adults (18–64)", admits_ages(18, 64.999)),
-    Choice("older_adult", "Older adults (65+)", admits_ages(65, 200)),
+    Choice("child", "Children (under 18)", admits_ages(*AGE_GROUP_AGES["child"])),
+    Choice("adult", "Adults (18–64)", admits_ages(*AGE_GROUP_AGES["adult"])),
+    Choice("older_adult", "Older adults (65+)", admits_ages(*AGE_GROUP_AGES["older_adult"])),
 )
 
 

@@ -2145,7 +2145,24 @@ def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]
                 for position, token in enumerate(words.tokens)
                 if any(start <= token[2] and token[3] <= end for start, end in reading.spans)
             )
-    return merged(found)
+    return merged(_agreeing_with_the_age(found))
+
+
+def _agreeing_with_the_age(found: list[Reading]) -> list[Reading]:
+    """The readings without the age groups an age said leaves out: "im 24 … pediatric studies
+    say im too old" is 24, not children too (facets.AGE_GROUP_AGES)."""
+    from trials.search.facets import AGE_GROUP_AGES
+
+    ages = [float(reading.value) for reading in found if reading.parameter == "age"]
+    if not ages:
+        return found
+    return [
+        reading
+        for reading in found
+        if reading.parameter != "age_group"
+        or reading.value not in AGE_GROUP_AGES
+        or AGE_GROUP_AGES[reading.value][0] <= ages[0] <= AGE_GROUP_AGES[reading.value][1]
+    ]
 
 
 _QUOTED = re.compile(r'"[^"]*"?')

@@ -1965,6 +1965,9 @@ class Circumstance:
     refused: str  # in any criteria
     topic: str = ""  # in a title: the trial is about it
     unless: re.Pattern | None = None  # in the query: another circumstance (a past infection)
+    # In a title: the trial is made for people in it ("Autoimmunity in Pregnancy Registry"),
+    # listed first.
+    welcome: str = ""
 
 
 def _living_with(
@@ -2012,14 +2015,26 @@ _HEPATITIS_C_GONE = _gone("c", r"\bSVR\b|\bRVS\b|\bHCV\s+RNA\s+(?:neg|undetect)"
 
 EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     Circumstance(
-        re.compile(r"\b(?:pregnant|pregnancy|expecting a baby|weeks along)\b", re.IGNORECASE),
+        re.compile(
+            r"\b(?:pregnant|pregnancy|expecting a baby|weeks along|enceinte|grossesse"
+            r"|embarazada|embarazo|schwanger|schwangerschaft|incinta|gravidanza|gr[aá]vida"
+            r"|gravidez|zwanger|zwangerschap|w ciąży|hamile)\b|怀孕|妊娠中|妊娠して|임신",
+            re.IGNORECASE,
+        ),
         r"pregnan",
         _NEGATED + r"pregnan|\ynon-?pregnan|\ypregnancy test",
+        welcome=r"pregnan|gestation|postpartum|post-partum",
     ),
     Circumstance(
-        re.compile(r"\b(?:breast ?feeding|breastfed|nursing|lactating)\b(?! home)", re.IGNORECASE),
+        re.compile(
+            r"\b(?:breast ?feeding|breastfed|nursing|lactating|allaite|allaitement"
+            r"|amamantando|lactancia|stille|stillen|allatto|allattamento|amamentando"
+            r"|amamenta[çc][aã]o|borstvoeding)\b(?! home)|哺乳|授乳中|모유 ?수유",
+            re.IGNORECASE,
+        ),
         r"breast.?feed|lactat|nursing",
         _NEGATED + r"(breast.?feed|lactat|nursing)|\ynon-?lactat",
+        welcome=r"breast.?feed|lactat|postpartum|post-partum",
     ),
     Circumstance(
         # A cancer the person has now, other than of the skin ("they found his prostate
