@@ -1675,6 +1675,25 @@ def test_someone_pregnant_or_nursing_sees_the_trials_made_for_them_first():
 
 
 @pytest.mark.django_db
+def test_someone_with_mild_disease_sees_the_trials_for_severe_disease_last():
+    """ "my eczema is pretty mild": the trials asking for moderate to severe disease (in words
+    or a score past the mild: EASI ≥16, ≥10% of the body) after the others, a trial for mild
+    disease first; "mild side effects" says nothing of the disease."""
+    severe = {"criteria": {"inclusion": ["Moderate-to-severe chronic disease"]}}
+    scored = {"criteria": {"inclusion": ["Have EASI ≥16 at baseline"]}}
+    wide = {"criteria": {"inclusion": ["≥10% body surface area (BSA) of involvement"]}}
+    Trial.objects.create(key="SEVERE", record=severe, title="Keloid keloid keloid biologic")
+    Trial.objects.create(key="SCORED", record=scored, title="Keloid keloid keloid tablet")
+    Trial.objects.create(key="WIDE", record=wide, title="Keloid keloid keloid cream")
+    Trial.objects.create(key="ANY", record={}, title="Keloid cohort")
+    Trial.objects.create(key="MILD", record={}, title="Mild to moderate keloids: a gel")
+    assert _keys(_search({"q": "keloid"})) == ["SEVERE", "SCORED", "WIDE", "ANY", "MILD"]
+    mild = _keys(_search({"q": "my keloids are pretty mild"}))
+    assert mild[:2] == ["MILD", "ANY"] and set(mild[2:]) == {"SEVERE", "SCORED", "WIDE"}
+    assert _keys(_search({"q": "keloid with mild side effects"}))[-1] == "ANY"
+
+
+@pytest.mark.django_db
 def test_someone_with_a_cancer_now_sees_the_trials_that_turn_it_away_last():
     """ "my dad got dermatomyositis after they found his prostate cancer": the trial excluding
     malignancy after the one that does not; a skin cancer treated long ago asks nothing."""

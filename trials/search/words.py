@@ -2013,6 +2013,17 @@ _HEPATITIS_B_GONE = _gone("b", r"anti-?HBc\s*(?:pos|\+)|HBsAg\s*(?:neg|-(?!\w)|�
 _HEPATITIS_C_GONE = _gone("c", r"\bSVR\b|\bRVS\b|\bHCV\s+RNA\s+(?:neg|undetect)")
 
 
+# Criteria that ask for more than mild disease: "moderate-to-severe", "severe plaque
+# psoriasis", Hurley stage II or III, a score past the mild ("EASI ≥16", "IGA ≥3", "PASI ≥12",
+# "≥10% body surface area").
+_AT_LEAST = r"\W+(\w+\W+){0,3}?(≥|>=|=>|greater than|more than|at least|of at least|over)\s*"
+_MODERATE_TO_SEVERE = (
+    r"moderate(ly)?\W{1,3}(to\W+)?severe|moderate or severe|\ysevere (chronic |plaque |atopic "
+    r"|active |disease|psoriasis|eczema|acne|hidradenitis|hs\y)|\yhurley\W+(stage\W+)?"
+    rf"(ii|iii|2|3)\y|\yEASI{_AT_LEAST}(1[2-9]|[2-9]\d)|\y(v?IGA|PGA){_AT_LEAST}[34]"
+    rf"|\yPASI{_AT_LEAST}(1\d|[2-9]\d)|\yBSA{_AT_LEAST}(1\d|[2-9]\d) ?%"
+    r"|(≥|>=|at least)\s*(1\d|[2-9]\d) ?% (of )?(the )?(body surface|BSA)"
+)
 EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     Circumstance(
         re.compile(
@@ -2110,6 +2121,22 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         r"|\bSSRIs?\b|\bbipolar\b|\bdepresi[oó]n\b|\bDepression(?:en)?\b|\bd[ée]prim",
         r"\ydepress|\ypsychiatric|\ysuicid|mental (illness|disorder)|\ybipolar",
         r"depress|mood|psychiatr|mental|bipolar|anxiety|suicid",
+    ),
+    Circumstance(
+        # A disease mild ("my eczema is pretty mild", "mild HS, hurley stage 1", "limited
+        # plaque psoriasis BSA 3%"): turned away by the trials for moderate to severe disease
+        # only, first the trials for mild disease (a title saying so).
+        re.compile(
+            r"\b(?:mild|mildly)\s+(?:\w+\s+){0,2}?(?:psoriasis|eczema|atopic|dermatitis|acne"
+            r"|hidradenitis|HS|rosacea|disease|case|form|plaques?|patches|lupus|vitiligo"
+            r"|alopecia|urticaria|hives)\b|\b(?:is|are|its|it's|pretty|only|very|quite|fairly"
+            r"|relatively|still)\s+mild\b|\bhurley\s+(?:stage\s+)?(?:1|i)\b|\blimited\s+plaque"
+            r"|\bleve\b|\bl[ée]g[eè]re?\b|\bleicht(?:e|er|en)?\b|\blieve\b",
+            re.IGNORECASE,
+        ),
+        r"\ymild (disease|psoriasis|atopic|eczema|acne|hidradenitis|symptoms)",
+        _MODERATE_TO_SEVERE,
+        welcome=r"\ymild\y",
     ),
 )
 
