@@ -513,6 +513,21 @@ def test_a_disease_no_trial_is_about_lists_the_trials_about_its_group(
     assert [r["key"] for r in body["results"]] == ["GROUP-1"]
 
 
+def test_a_disease_whose_group_no_trial_is_about_lists_the_trials_of_the_group_above():
+    """Netherton syndrome: no trial about it, nor about the ichthyoses (its group); one about
+    the disorders of keratinization (theirs) is listed, by the engine and the ORM alike."""
+    Trial.objects.create(
+        key="KERATINIZATION",
+        record={},
+        title="Oral retinoid for cutaneous disorders of keratinization",
+        conditions=["disorders-of-keratinization"],
+    )
+    result = _run("netherton syndrome")
+    assert [hit.key for hit in result.trials] == ["KERATINIZATION"]
+    assert result.broader_to == "Disorders of keratinization"
+    assert _reference_count("netherton syndrome") == 1
+
+
 def test_a_group_searched_instead_is_filled_with_the_trials_open_to_any_skin_disease(
     client, blistering_diseases
 ):

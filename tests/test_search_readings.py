@@ -1694,6 +1694,33 @@ def test_someone_with_mild_disease_sees_the_trials_for_severe_disease_last():
 
 
 @pytest.mark.django_db
+def test_someone_seronegative_sees_the_trials_for_the_seropositive_last():
+    positive = {"criteria": {"inclusion": ["Rheumatoid factor or anti-CCP positive"]}}
+    Trial.objects.create(key="POSITIVE", record=positive, title="Keloid keloid keloid drug")
+    Trial.objects.create(key="ANY", record={}, title="Keloid cohort")
+    assert _keys(_search({"q": "keloid"})) == ["POSITIVE", "ANY"]
+    assert _keys(_search({"q": "keloid, seronegative"})) == ["ANY", "POSITIVE"]
+    assert _keys(_search({"q": "keloid, Rheumafaktor und Anti-CCP negativ"})) == ["ANY", "POSITIVE"]
+
+
+@pytest.mark.django_db
+def test_the_trials_about_a_disease_the_person_says_they_do_not_have_come_last():
+    """ "discoid lupus only in the skin, not systemic lupus", "sin lupus sistémico": the
+    trials about systemic lupus (and not the disease named) after the others."""
+    Trial.objects.create(
+        key="SLE",
+        record={},
+        title="Keloid keloid keloid and lupus",
+        conditions=["systemic-lupus-erythematosus"],
+    )
+    Trial.objects.create(key="ANY", record={}, title="Keloid cohort")
+    assert _keys(_search({"q": "keloid"})) == ["SLE", "ANY"]
+    assert _keys(_search({"q": "keloid, not systemic lupus"})) == ["ANY", "SLE"]
+    assert _keys(_search({"q": "queloide keloid, sin lupus sistémico"})) == ["ANY", "SLE"]
+    assert words.negated_conditions("discoid lupus without lupus nephritis") == ("lupus-nephritis",)
+
+
+@pytest.mark.django_db
 def test_someone_with_a_cancer_now_sees_the_trials_that_turn_it_away_last():
     """ "my dad got dermatomyositis after they found his prostate cancer": the trial excluding
     malignancy after the one that does not; a skin cancer treated long ago asks nothing."""

@@ -556,7 +556,7 @@ def _wider(index: FacetIndex, text: str) -> tuple[str, str, np.ndarray] | None:
     when they are skin diseases ("vitiligo"), the trials open to skin diseases in general
     (words.skin_in_general), less those whose exclusion criteria name them; None when neither
     has trials."""
-    group = words.broader(text)
+    group = words.broader(text, lambda slug: index.facet_mask("condition", [slug]).any())
     if group and (mask := index.facet_mask("condition", [group[0]])).any():
         return group[2], group[1], mask
     if (said := words.skin_diseases_said(text)) and (mask := skin_in_general_mask(index)).any():
@@ -908,6 +908,13 @@ def _tiers(
         found = _saying(index, _NO_MEDICINE, (_NOT_MEDICINES, _MEDICINES), everything)
         treated[found] = True
         tiers = [tier & part for tier in tiers for part in (treated, ~treated)]
+    if query.q and (denied := words.negated_conditions(query.q)):
+        # A disease the person says they do not have ("discoid lupus, no systemic lupus"):
+        # the trials about it last, unless about a disease named too.
+        about = index.facet_mask("condition", list(denied))
+        if named := words.named_conditions(query.q):
+            about &= ~index.facet_mask("condition", list(named))
+        tiers = [tier & part for tier in tiers for part in (~about, about)]
     if query.q and (spared := words.organs_spared(query.q)):
         # An organ the disease spares ("my kidneys are fine"): the trials about its disease
         # last (lupus nephritis).

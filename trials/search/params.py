@@ -154,7 +154,11 @@ def _wider(text: str):
     failing those, when they are skin diseases, of the trials open to skin diseases in
     general but those turning them away (_general_trials); None when neither has any
     (engine._wider)."""
-    if (group := words.broader(text)) and (
+
+    def has_trials(slug: str) -> bool:
+        return Trial.objects.filter(conditions__contains=[slug]).exists()
+
+    if (group := words.broader(text, has_trials)) and (
         about := Trial.objects.filter(conditions__contains=[group[0]])
     ).exists():
         if (general := _skin_general(about, group[1])) is not None:

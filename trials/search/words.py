@@ -648,9 +648,35 @@ def _without_negated(text: str) -> str:
     refused is the open-label trials (_PLACEBO_REFUSED)."""
     if _PLACEBO_SAID.search(text):
         text = _PLACEBO_REFUSED.sub(" open-label ", text)
+    cut = _negated_spans(text)
+    if not cut:
+        return text
+    kept = text
+    for start, end in reversed(cut):
+        kept = kept[:start] + " " + kept[end:]
+    left = [folded for folded, _ in _typed(kept) if folded not in STOP_WORDS]
+    return kept if any(folded not in _NEGATION_WORDS for folded in left) else text
+
+
+def negated_conditions(text: str) -> tuple[str, ...]:
+    """The conditions (slugs) a query says the person does not have ("discoid lupus only in
+    the skin, no systemic lupus", "sin lupus sistémico"), but those it also names otherwise:
+    their trials are listed last (engine._tiers)."""
+    spans = _negated_spans(text)
+    if not spans:
+        return ()
+    named = Vocabulary.default().find(text, ("condition",))
+    denied = {m.slug for m in named if any(a <= m.start < b for a, b in spans)}
+    said = {m.slug for m in named if not any(a <= m.start < b for a, b in spans)}
+    return tuple(sorted(denied - said))
+
+
+def _negated_spans(text: str) -> list[tuple[int, int]]:
+    """The characters of the diseases (and phrases) `text` says right after a negation, each
+    from the negation (_without_negated)."""
     toks = tokens(text)
     if not any(folded in _NEGATION_WORDS for folded, *_ in toks):
-        return text
+        return []
     names = {m.start: m.end for m in Vocabulary.default().find(text, ("condition",))}
     phrases = _vocabulary()[0]
     folded = tuple(token[0] for token in toks)
@@ -665,11 +691,7 @@ def _without_negated(text: str) -> str:
             end = toks[at + said - 1][3]  # a phrase people say ("not healthy volunteers")
         if end:
             cut.append((toks[negation][2], end))
-    kept = text
-    for start, end in reversed(cut):
-        kept = kept[:start] + " " + kept[end:]
-    left = [folded for folded, _ in _typed(kept) if folded not in STOP_WORDS]
-    return kept if any(folded not in _NEGATION_WORDS for folded in left) else text
+    return cut
 
 
 def _phrase_at(folded: tuple[str, ...], at: int, phrases: Container) -> int:
@@ -1330,20 +1352,31 @@ def one_condition(text: str) -> bool:
     return False
 
 
-def broader(text: str) -> tuple[str, str, str] | None:
+def broader(
+    text: str, has_trials: Callable[[str], bool] | None = None
+) -> tuple[str, str, str] | None:
     """The group the diseases a query names belong to (conditions.json `parent`: "pemphigus",
     "bullous pemphigoid": autoimmune blistering diseases), as (slug, label), when it names
     diseases, all of one group, and nothing else (names_diseases) or other words beside them
     ("rituximab pemphigus": about_parts): the condition whose trials a search about them that
-    finds none lists instead, as (slug, label, the diseases as typed). None otherwise."""
+    finds none lists instead, as (slug, label, the diseases as typed). None otherwise.
+    With `has_trials` (a slug's trials exist), the nearest group up the vocabulary's tree
+    that has trials ("Netherton syndrome": ichthyosis, failing that the disorders of
+    keratinization), else the nearest."""
     if (named := _conditions_named(text)) is None:
         return None
     conditions, said = named
     parents = {condition.get("parent") for condition in conditions}
     if len(parents) != 1 or None in parents:
         return None
-    slug = parents.pop()
-    return slug, (Vocabulary.default().condition(slug) or {}).get("label") or slug, said
+    vocabulary = Vocabulary.default()
+    slug = nearest = parents.pop()
+    while has_trials is not None and not has_trials(slug):
+        slug = (vocabulary.condition(slug) or {}).get("parent")
+        if slug is None:
+            slug = nearest
+            break
+    return slug, (vocabulary.condition(slug) or {}).get("label") or slug, said
 
 
 def skin_diseases_named(text: str) -> str | None:
@@ -2121,6 +2154,20 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         r"|\bSSRIs?\b|\bbipolar\b|\bdepresi[oó]n\b|\bDepression(?:en)?\b|\bd[ée]prim",
         r"\ydepress|\ypsychiatric|\ysuicid|mental (illness|disorder)|\ybipolar",
         r"depress|mood|psychiatr|mental|bipolar|anxiety|suicid",
+    ),
+    Circumstance(
+        # Seronegative ("seronegative RA", "Rheumafaktor und Anti-CCP negativ"): turned away by
+        # the trials that take only the seropositive (rheumatoid factor or anti-CCP positive).
+        re.compile(
+            r"\bsero-?negati(?:ve|v|f|va|vo)\b|\bs[ée]ron[ée]gati(?:ve|f)\b"
+            r"|\b(?:RF|rheumatoid factor|Rheumafaktor)\W+(?:and\W+|und\W+|\W)*(?:anti-?CCP\W+)?"
+            r"(?:neg(?:ative|ativ)?|-)(?!\w)",
+            re.IGNORECASE,
+        ),
+        r"\yseronegativ",
+        r"\yseropositiv|(rheumatoid factor|\yRF\y|anti-?CCP|\yACPA)\W+(\w+\W+){0,3}?"
+        r"(positiv|\+|present)",
+        welcome=r"seronegativ",
     ),
     Circumstance(
         # A disease mild ("my eczema is pretty mild", "mild HS, hurley stage 1", "limited
