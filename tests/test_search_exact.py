@@ -76,6 +76,7 @@ def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None)
     side = side or random.Random(0)
     therapy = random.Random(14)
     starts = random.Random(40)  # start dates (session 40): the other columns drawn as before
+    ends = random.Random(41)  # end dates
     for i in range(n):
         trials.append(
             Trial(
@@ -97,6 +98,7 @@ def _corpus(rng: random.Random, n: int = 300, side: random.Random | None = None)
                 drug_classes=therapy.sample(CLASSES, therapy.randint(0, 3)),
                 prior_therapies=therapy.sample(THERAPIES, therapy.choice([0, 0, 1, 2])),
                 start_date=starts.choice(_START_DATES),
+                completion_date=ends.choice(_START_DATES),
             )
         )
     Trial.objects.bulk_create(trials)
@@ -210,16 +212,16 @@ def test_the_recruiting_switch_counts_stale_trials_out_exactly_and_back_in():
     assert counts["1"][1] == 0
 
 
-def test_start_dates_count_exactly():
-    """`start_from` and `start_to` (a year, a month, a day; either end, or both) count as the
-    ORM counts them, with the other filters (session 40)."""
+def test_dates_count_exactly():
+    """The date filters' ends (`start_from`, `end_to`…: a year, a month, a day; either end, or
+    both, of one filter or two) count as the ORM counts them, with the other filters."""
     rng = random.Random(20261206)
     _corpus(rng)
     assert Trial.objects.filter(start_date__isnull=True).exists()
     starts = random.Random(40)
     for _ in range(60):
         params = _random_params(rng)
-        for name in ("start_from", "start_to"):
-            if starts.random() < 0.6:
+        for name in ("start_from", "start_to", "end_from", "end_to"):
+            if starts.random() < 0.4:
                 params[name] = starts.choice(START_PERIODS)
         assert_counts_exact(params)

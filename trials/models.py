@@ -560,6 +560,8 @@ class Trial(models.Model):
     is_refractory = models.BooleanField(default=False)
     enrollment = models.PositiveIntegerField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
+    # When the study ends or ended, as its registry says (the record's `completion`).
+    completion_date = models.DateField(null=True, blank=True)
     last_updated = models.DateField(null=True, blank=True)
     # When a source last confirmed the status (the most recent any source gives).
     status_verified = models.DateField(null=True, blank=True)

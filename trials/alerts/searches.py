@@ -49,10 +49,10 @@ def _pairs(query: Query, near_text: str) -> list[tuple[str, str]]:
             pairs.append(("within", f"{query.within:g}"))
     if query.region:
         pairs.append(("region", query.region.name))
-    if query.start_from:
-        pairs.append(("start_from", query.start_from.isoformat()))
-    if query.start_to:
-        pairs.append(("start_to", query.start_to.isoformat()))
+    for date_range in facets.DATE_RANGES:
+        low, high = query.dates.get(date_range.name, (None, None))
+        pairs += [(date_range.low, low.isoformat())] if low else []
+        pairs += [(date_range.high, high.isoformat())] if high else []
     return pairs
 
 
@@ -73,9 +73,10 @@ def describe(search: str) -> str:
         parts.append(f"Within {within} km of {data['near']}")
     if data.get("region"):
         parts.append(f"In {data['region']}")
-    if data.get("start_from") or data.get("start_to"):
-        low, high = data.get("start_from") or "…", data.get("start_to") or "…"
-        parts.append(f"Started {low} to {high}")
+    for date_range in facets.DATE_RANGES:
+        if data.get(date_range.low) or data.get(date_range.high):
+            low, high = data.get(date_range.low) or "…", data.get(date_range.high) or "…"
+            parts.append(f"{date_range.title} {low} to {high}")
     return " · ".join(parts) or "every trial"
 
 

@@ -244,6 +244,7 @@ DERIVED: dict[str, Derivation] = {
     "prior_therapies": failed_therapies,
     "enrollment": lambda record, terms: record.get("enrollment"),
     "start_date": lambda record, terms: to_date(record.get("start")),
+    "completion_date": lambda record, terms: to_date(record.get("completion")),
     "last_updated": lambda record, terms: to_date(
         record.get("last_updated") or (record.get("source") or {}).get("refreshed")
     ),

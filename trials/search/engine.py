@@ -120,6 +120,7 @@ RESULT_FIELDS = (
     "last_updated",
     "status_verified",
     "start_date",
+    "completion_date",
     "enrollment",
     "study_type",
 )
@@ -234,15 +235,17 @@ class Query:
     within: float = DEFAULT_WITHIN_KM
     # A US state (regions.py): trials with a site in it.
     region: State | None = None
-    # The start dates asked for (`start_from`, `start_to`: facets.period's first and last
-    # days); None for an open end.
-    start_from: datetime.date | None = None
-    start_to: datetime.date | None = None
+    # The dates asked for, by date filter (facets.DATE_RANGES: "start" for `start_from` and
+    # `start_to`): the first and last days admitted (facets.period's), None for an open end.
+    dates: dict[str, tuple[datetime.date | None, datetime.date | None]] = field(
+        default_factory=dict
+    )
 
-    def start_filter(self) -> str | None:
-        """The start dates' filter (both ends one filter), named by its first parameter
-        given: what its mask, its chip and a reading of it are called."""
-        return "start_from" if self.start_from else "start_to" if self.start_to else None
+    def date_filter(self, date_range: facets.DateRange) -> str | None:
+        """A date filter asked for (both ends one filter), named by its first parameter
+        given: what its mask, its chip and a reading of it are called; None when not."""
+        low, high = self.dates.get(date_range.name, (None, None))
+        return date_range.low if low else date_range.high if high else None
 
     def effective_sort(self) -> str:
         if self.sort:
@@ -628,7 +631,7 @@ def _general_only(index: FacetIndex, rows: np.ndarray) -> bool:
 
 
 # The filters read that put first only the trials about the conditions named (_read_filled).
-_AMONG_ABOUT = frozenset({"phase", "start_from", "start_to"})
+_AMONG_ABOUT = frozenset({"phase"}) | {p for r in facets.DATE_RANGES for p in r.parameters}
 
 
 def _read_filled(
@@ -1448,9 +1451,10 @@ def _masks(index: FacetIndex, query: Query, id_pks: list[int]) -> dict[str, np.n
             masks[facet.name] = index.facet_mask(facet.name, selected)
     if query.age is not None:
         masks["age"] = facets.admits_ages(query.age, query.age).mask(index.columns)
-    if name := query.start_filter():
-        started = facets.started_between(query.start_from, query.start_to)
-        masks[name] = started.mask(index.columns)
+    for date_range in facets.DATE_RANGES:
+        if name := query.date_filter(date_range):
+            between = date_range.between(*query.dates[date_range.name])
+            masks[name] = between.mask(index.columns)
     if query.recruiting:
         masks["recruiting"] = open_mask(index, include_unconfirmed=query.include_unconfirmed)
     return masks

@@ -180,21 +180,58 @@ def period(value: str) -> tuple[datetime.date, datetime.date] | None:
     return first, last
 
 
-def started_between(low: datetime.date | None, high: datetime.date | None) -> Predicate:
-    """Trials that started (or will start) on a day from `low` to `high`, both included, a
-    missing bound open; a trial whose start date no registry gives meets neither bound."""
+@dataclass(frozen=True)
+class DateRange:
+    """A filter by one of a trial's dates: the trials whose `column` falls from the first day
+    of the period `<name>_from` gives (a year, a month, a day: period()) to the last day of
+    `<name>_to`'s, either end open; a trial whose date no registry gives meets neither. The
+    page, the API, saved searches and the readings of the words all read this declaration."""
 
-    def mask(columns: Columns) -> np.ndarray:
-        started = columns["start_date"]  # date ordinals, -1 for none
-        kept = started >= (low.toordinal() if low else 1)
-        return kept & (started <= high.toordinal()) if high else kept
+    name: str  # "start": the parameters start_from and start_to
+    column: str  # the Trial column (a DateField, held by the facet index)
+    # What the page calls it: its form, its chip ("Start date: 2023"), what it read ("Showing
+    # trials whose start date is in 2023").
+    title: str
+    answer: str  # the API answer's key: "started": {"from", "to"}
 
-    where = Q(start_date__isnull=False)
-    if low:
-        where &= Q(start_date__gte=low)
-    if high:
-        where &= Q(start_date__lte=high)
-    return Predicate(where, mask, ("start_date",))
+    @property
+    def low(self) -> str:
+        return f"{self.name}_from"
+
+    @property
+    def high(self) -> str:
+        return f"{self.name}_to"
+
+    @property
+    def parameters(self) -> tuple[str, str]:
+        return self.low, self.high
+
+    def between(self, low: datetime.date | None, high: datetime.date | None) -> Predicate:
+        """The trials whose date is from `low` to `high`, both included."""
+        column = self.column
+
+        def mask(columns: Columns) -> np.ndarray:
+            day = columns[column]  # date ordinals, -1 for none
+            kept = day >= (low.toordinal() if low else 1)
+            return kept & (day <= high.toordinal()) if high else kept
+
+        where = Q(**{f"{column}__isnull": False})
+        if low:
+            where &= Q(**{f"{column}__gte": low})
+        if high:
+            where &= Q(**{f"{column}__lte": high})
+        return Predicate(where, mask, (column,))
+
+
+DATE_RANGES = (
+    DateRange("start", "start_date", "Start date", "started"),
+    DateRange("end", "completion_date", "End date", "ends"),
+)
+
+
+def date_range(parameter: str) -> DateRange | None:
+    """The date filter a URL parameter is an end of ("start_from": the start dates')."""
+    return next((rng for rng in DATE_RANGES if parameter in rng.parameters), None)
 
 
 def open_to(sex: str) -> Predicate:

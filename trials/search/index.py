@@ -59,6 +59,7 @@ class FacetIndex:
         self._by_name = {facet.name: facet for facet in self.facets}
         multi = [facet for facet in self.facets if facet.kind is Kind.MULTI]
         scalar = ["id", *SORT_COLUMNS.values(), *AGE_COLUMNS, *FRESHNESS_COLUMNS]
+        scalar += [date_range.column for date_range in facets.DATE_RANGES]
         scalar += [
             column for facet in self.facets if facet.has_predicates for column in facet.columns
         ]

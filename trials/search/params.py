@@ -270,10 +270,6 @@ class TrialFilterSet(django_filters.FilterSet):
     # A US state by name or code, another country's region by name (regions.py): trials with a
     # site in it.
     region = django_filters.CharFilter(method="filter_region", max_length=60)
-    # Trials that started in or after a period (a year, a month, a day: facets.period), and in
-    # or before one.
-    start_from = PeriodFilter(method="filter_started", max_length=10)
-    start_to = PeriodFilter(method="filter_started", max_length=10)
 
     class Meta:
         model = Trial
@@ -426,14 +422,16 @@ class TrialFilterSet(django_filters.FilterSet):
     def filter_age(self, qs, name, value):
         return qs.filter(facets.admits_ages(value, value).where)
 
-    def filter_started(self, qs, name, value):
-        """From the first day of `start_from`'s period, to the last of `start_to`'s."""
+    def filter_dates(self, qs, name, value):
+        """A date filter's end (facets.DATE_RANGES): from the first day of `<name>_from`'s
+        period, to the last of `<name>_to`'s."""
         if not value:
             return qs
         first, last = facets.period(value)
-        if name == "start_from":
-            return qs.filter(facets.started_between(first, None).where)
-        return qs.filter(facets.started_between(None, last).where)
+        date_range = facets.date_range(name)
+        if name == date_range.low:
+            return qs.filter(date_range.between(first, None).where)
+        return qs.filter(date_range.between(None, last).where)
 
     def filter_recruiting(self, qs, name, value):
         """Open statuses, less those not confirmed since the cut-off (engine.open_mask)."""
@@ -464,6 +462,14 @@ class TrialFilterSet(django_filters.FilterSet):
 
     def filter_nothing(self, qs, name, value):
         return qs
+
+
+# Each date filter's two ends (facets.DATE_RANGES): a period each, a year, a month or a day.
+for _range in facets.DATE_RANGES:
+    for _name in _range.parameters:
+        TrialFilterSet.base_filters[_name] = PeriodFilter(
+            field_name=_name, method="filter_dates", max_length=10
+        )
 
 
 def _accepted(name: str, value: str) -> bool:
@@ -680,8 +686,16 @@ def parse(data: QueryDict) -> tuple[Query, dict[str, str]]:
         near_label=near.label if near else "",
         within=within,
         region=region,
-        start_from=_period_end(cleaned.get("start_from"), 0),
-        start_to=_period_end(cleaned.get("start_to"), 1),
+        dates={
+            date_range.name: ends
+            for date_range in facets.DATE_RANGES
+            if any(
+                ends := (
+                    _period_end(cleaned.get(date_range.low), 0),
+                    _period_end(cleaned.get(date_range.high), 1),
+                )
+            )
+        },
     )
     return query, errors
 

@@ -45,6 +45,7 @@ from rapidfuzz.distance import OSA
 
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
+from trials.search.facets import AGE_GROUP_AGES, DATE_RANGES, DateRange
 from trials.search.words import (
     category_names,
     has_exact_syntax,
@@ -92,8 +93,9 @@ READ_FILLED = {
     "age_group": "age",  # "psoriasis in kids" (child_words, people_words)
     "age": "age",  # "my 8 year old has psoriasis" (age_words)
     "study_type": "study_type",  # "a registry that follows women with AS" (study_type_words)
-    "start_from": "start",  # "scleroderma trials started in 2023" (started_words)
-    "start_to": "start",
+    # The dates' filters ("scleroderma trials started in 2023", "… that ended in 2024":
+    # dated_words)
+    **{parameter: "dates" for r in DATE_RANGES for parameter in r.parameters},
 }
 # … but an age is not let go for a relaxed match (no trial has all its words: a sentence): its
 # list is filled otherwise (engine._general_after_named counts within the filters), unless it
@@ -822,10 +824,15 @@ _MAX_BEFORE_STARTED = 3
 
 
 @cache
-def _started() -> dict[str, frozenset[str]]:
-    """lay_terms.json's `started`: each list of words as a set."""
-    data = json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))["started"]
+def _dates() -> dict[str, frozenset[str]]:
+    """lay_terms.json's `dates`: each list of words as a set."""
+    data = json.loads((VOCAB_DIR / "lay_terms.json").read_text(encoding="utf-8"))["dates"]
     return {key: frozenset(values) for key, values in data.items()}
+
+
+# The date filter (facets.DATE_RANGES) a word of `dates` says the trials did: started, ended.
+_VERBS = {"started": "start", "ended": "end"}
+_RANGES = {date_range.name: date_range for date_range in DATE_RANGES}
 
 
 def _year(folded: str | None) -> int | None:
@@ -835,41 +842,56 @@ def _year(folded: str | None) -> int | None:
     return year if _YEARS_BACK <= year <= today + _YEARS_AHEAD else None
 
 
-def started_words(words: Words) -> Iterator[Reading]:
+def dated_words(words: Words) -> Iterator[Reading]:
     """ "trials started in 2023", "studies since 2020", "begun after 2019", "between 2018 and
     2020", "2020 or later", "ensayos iniciados en 2023" -> the start date filter (`start_from`,
-    `start_to`); beside a word for trials only: "my eczema started in 2010" is not read."""
-    said = _started()
+    `start_to`); "studies that finished in 2020 or later", "ended in 2024 or 2025" -> the end
+    date filter (`end_from`, `end_to`); beside a word for trials only: "my eczema started in
+    2010" is not read."""
+    said = _dates()
     position = 0
     while position < len(words.tokens):
         if words.folded(position) in _TRIALS:
-            found = _started_at(words, position, said)
+            found = _dated_at(words, position, said)
         else:
             found = _started_cjk(words, position, said)
         if found is None:
             position += 1
             continue
-        first, last, low, high = found
+        first, last, low, high, date_range = found
         spans = words.spans(range(first, last + 1))
         text = words.said(first, last)
         if low:
-            yield Reading("start_from", low, text, spans)
+            yield Reading(date_range.low, low, text, spans)
         if high:
-            yield Reading("start_to", high, text, spans)
+            yield Reading(date_range.high, high, text, spans)
         position = last + 1
 
 
-def _started_at(words: Words, trials: int, said: dict) -> tuple[int, int, str, str] | None:
+def _dated_at(words: Words, trials: int, said: dict) -> tuple[int, int, str, str, DateRange] | None:
     """After the word for trials at `trials`: the positions of the words saying when they
-    started, and the start dates' first and last periods ("" for an open end)."""
-    verb = None
+    started or end, the dates' first and last periods ("" for an open end) and their filter
+    (the start dates' when no word says which). A word for the end may be a status read
+    already ("studies that finished in 2020": completed, and ended then)."""
+    verb, date_range = None, _RANGES["start"]
     for at in range(trials + 1, trials + _MAX_BEFORE_STARTED + 2):
-        folded = words.folded(at)
-        if folded is None or folded in _SOMEONE:  # "trials, my eczema started in 2010"
+        typed = words.tokens[at][0] if at < len(words.tokens) else None
+        if typed is None or typed in _SOMEONE:  # "trials, my eczema started in 2010"
             break
-        if folded in said["say"]:
-            verb = at
+        if kind := next((k for k in _VERBS if typed in said[k]), None):
+            verb, date_range = at, _RANGES[_VERBS[kind]]
             break
+        if words.folded(at) is None:
+            break
+    found = _dates_after(words, trials, verb, said)
+    return (*found, date_range) if found else None
+
+
+def _dates_after(
+    words: Words, trials: int, verb: int | None, said: dict
+) -> tuple[int, int, str, str] | None:
+    """The words saying the dates after the word for trials at `trials` or the verb at `verb`:
+    their first and last positions, and the first and last periods."""
     at = trials + 1 if verb is None else verb + 1
     first = at if verb is None else verb
     word = words.folded(at)
@@ -892,10 +914,11 @@ def _started_at(words: Words, trials: int, said: dict) -> tuple[int, int, str, s
     last, high = at, low
     to = words.folded(at + 1)
     between = words.text[words.tokens[at][3] : words.tokens[at + 1][2]] if to else ""
-    if (to in said["to"] or between.strip() in ("-", "–", "—")) and (
-        (other := _year(words.folded(at + 1 + (to in said["to"])))) and other >= year
+    joined = to in said["to"] or to in said["or"]  # "2018 to 2020", "2024 or 2025"
+    if (joined or between.strip() in ("-", "–", "—")) and (
+        (other := _year(words.folded(at + 1 + joined))) and other >= year
     ):
-        last = at + 1 + (to in said["to"])
+        last = at + 1 + joined
         high = str(other)
     elif kind == "between" or between.strip() in ("-", "/", "–"):
         return None  # "EudraCT trial 2015-001894-41" is no year
@@ -947,7 +970,7 @@ _CJK_TRIALS = ("试验", "試験", "治験", "研究")  # the end of a word for 
 _CJK_TO_TRIALS = 5
 
 
-def _started_cjk(words: Words, at: int, said: dict) -> tuple[int, int, str, str] | None:
+def _started_cjk(words: Words, at: int, said: dict) -> tuple[int, int, str, str, DateRange] | None:
     """ "2022年以后登记的类风湿关节炎临床试验" -> from 2022; "2023年开始的银屑病临床试验" -> 2023;
     beside a word for trials (within _CJK_TO_TRIALS words), not about falling ill."""
     year, after = _year(words.folded(at)), words.folded(at + 1) or ""
@@ -963,11 +986,11 @@ def _started_cjk(words: Words, at: int, said: dict) -> tuple[int, int, str, str]
     if not any(text in _TRIALS or text.endswith(_CJK_TRIALS) for text in following):
         return None
     if rest.startswith(_CJK_SINCE):
-        return at, last, str(year), ""
+        return at, last, str(year), "", _RANGES["start"]
     if rest.startswith(_CJK_BEFORE):
-        return at, last, "", str(year - 1)
+        return at, last, "", str(year - 1), _RANGES["start"]
     if rest.startswith(_CJK_IN):
-        return at, last, str(year), str(year)
+        return at, last, str(year), str(year), _RANGES["start"]
     return None
 
 
@@ -2061,7 +2084,7 @@ RULES: list[Rule] = [
     closed_words,
     phase_words,
     study_type_words,
-    started_words,
+    dated_words,
     failed_therapy,
     _in_clauses(country),  # before people ("Isle of Man" is no men), places ("in India")
     people_words,  # before places: "psoriasis in men" is no town named Men
@@ -2077,8 +2100,8 @@ RULES: list[Rule] = [
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
 YIELDS_TO: dict[str, tuple[str, ...]] = {
     "age_group": ("age",),
-    "start_from": ("start_to",),  # either end given: the dates read are not
-    "start_to": ("start_from",),
+    # either end of a date filter given: the dates read are not
+    **{parameter: r.parameters for r in DATE_RANGES for parameter in r.parameters},
 }
 
 
@@ -2151,8 +2174,6 @@ def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]
 def _agreeing_with_the_age(found: list[Reading]) -> list[Reading]:
     """The readings without the age groups an age said leaves out: "im 24 … pediatric studies
     say im too old" is 24, not children too (facets.AGE_GROUP_AGES)."""
-    from trials.search.facets import AGE_GROUP_AGES
-
     ages = [float(reading.value) for reading in found if reading.parameter == "age"]
     if not ages:
         return found

@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from portal import replicas
 from trials import freshness
 from trials.models import trial_url
-from trials.search import params
+from trials.search import facets, params
 from trials.search.engine import Hit
 from trials.search.index import FacetIndex, get_index, peek
 from trials.search.timeout import TOO_SLOW_MESSAGE, TooSlow
@@ -222,10 +222,10 @@ def api_search(request: HttpRequest) -> HttpResponse:
         return _search_json(request, query, result)
 
 
-def _started_json(query) -> dict | None:
-    if not query.start_filter():
+def _dates_json(query, date_range) -> dict | None:
+    if not query.date_filter(date_range):
         return None
-    low, high = query.start_from, query.start_to
+    low, high = query.dates[date_range.name]
     return {"from": low.isoformat() if low else None, "to": high.isoformat() if high else None}
 
 
@@ -237,7 +237,8 @@ def _search_json(request: HttpRequest, query, result) -> JsonResponse:
             # With `near`: the place understood, and how far from it (km).
             "near": _near_json(query),
             "region": query.region.name if query.region else None,
-            "started": _started_json(query),
+            # With a date filter (`start_from`, `end_to`…): the first and last days admitted.
+            **{r.answer: _dates_json(query, r) for r in facets.DATE_RANGES},
             "page": result.page,
             "pages": result.pages,
             "page_size": query.page_size,

@@ -36,18 +36,25 @@ DESCRIPTIONS = {
     "`within` km of it. An unknown or ambiguous place is a 400 (`unknown_place`, "
     "`ambiguous_place`, with `choices`).",
     "within": "With `near`: how far a site may be, in km (default 100).",
-    "start_from": "Trials that started (or will start) in or after this period: a year "
-    "(`2020`), a month (`2020-05`) or a day (`2020-05-17`). Trials whose start date no "
-    "registry gives are left out. Another value is a 400.",
-    "start_to": "Trials that started in or before this period (its last day): a year "
-    "(`2022`: to 31 December 2022), a month or a day. With `start_from=2023&start_to=2023`: "
-    "the trials started in 2023.",
     "region": "A US state, by its name or two-letter code (`Maryland`, `MD`), or another "
     "country's first-level region by one of its names (`Ontario`, `Queensland`, `Bavaria`, "
     "`Bayern`, `Lombardia`, `广东`), or an area of several US states (`Midwest`, `New "
     "England`, `DMV`: trials/vocab/areas.json): trials with a site in it, as the sites' "
     "region says or, outside the US, as their city lies. An unknown region is a 400.",
 }
+
+# Each date filter's two ends (facets.DATE_RANGES).
+for _range in facets.DATE_RANGES:
+    _what = _range.title.lower()
+    DESCRIPTIONS[_range.low] = (
+        f"Trials whose {_what} is in or after this period: a year (`2020`), a month "
+        f"(`2020-05`) or a day (`2020-05-17`). Trials whose {_what} no registry gives are left "
+        "out. Another value is a 400."
+    )
+    DESCRIPTIONS[_range.high] = (
+        f"Trials whose {_what} is in or before this period (its last day): a year (`2022`: to "
+        f"31 December 2022), a month or a day. `{_range.low}=2023&{_range.high}=2023`: 2023."
+    )
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -240,17 +247,20 @@ _SEARCH = {
             "type": ["string", "null"],
             "description": "With `region`: the state or province understood, by its name.",
         },
-        "started": {
-            "oneOf": [
-                {"type": "null"},
-                {
-                    "type": "object",
-                    "properties": {"from": _NULLABLE_STRING, "to": _NULLABLE_STRING},
-                    "required": ["from", "to"],
-                },
-            ],
-            "description": "With `start_from` or `start_to` (given or read from `q`): the "
-            "first and last start dates admitted (ISO dates; null for an open end).",
+        **{
+            date_range.answer: {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "properties": {"from": _NULLABLE_STRING, "to": _NULLABLE_STRING},
+                        "required": ["from", "to"],
+                    },
+                ],
+                "description": f"With `{date_range.low}` or `{date_range.high}` (given or read "
+                "from `q`): the first and last days admitted (ISO dates; null for an open end).",
+            }
+            for date_range in facets.DATE_RANGES
         },
         "near": {
             "oneOf": [
@@ -307,7 +317,7 @@ _SEARCH = {
                 "Fewer than 10 trials met the treatment failure, the place, the status, the "
                 "phase, the age or the start dates read from `q` (`understood`: refractory, "
                 "prior_therapy; country, region, near; recruiting, status; phase; age_group, "
-                "age, unless no trial had every word of `q`; start_from, start_to): this many, "
+                "age, unless no trial had every word of `q`; start_from, end_to…): this many, "
                 "listed first; after them, and in `count`, the search's trials without those "
                 "filters. Null when every listed trial meets them, or none was read."
             ),

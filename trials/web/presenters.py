@@ -87,9 +87,15 @@ def search_page(
         "unconfirmed_years": settings.STATUS_UNCONFIRMED_YEARS,
         "search_hidden": _hidden(params, "q"),
         "patient_hidden": _hidden(params, *PATIENT_PARAMS),
-        "start_hidden": _hidden(params, *STARTED),
-        "start_from_text": params.get("start_from", "")[:10],
-        "start_to_text": params.get("start_to", "")[:10],
+        "date_forms": [
+            {
+                "range": date_range,
+                "hidden": _hidden(params, *date_range.parameters),
+                "low": params.get(date_range.low, "")[:10],
+                "high": params.get(date_range.high, "")[:10],
+            }
+            for date_range in facets.DATE_RANGES
+        ],
         "sort_hidden": _hidden(params, "sort"),
         "suggestion": result.suggestion,
         "suggestion_url": _with_q(explicit, result.suggestion) if result.suggestion else None,
@@ -281,15 +287,17 @@ def _understood(query: Query, explicit: QueryDict) -> list[dict]:
     out = []
     # A distance read with a place ("socal": within 200 km) is said with the place.
     within = any(reading.parameter == "within" for reading in query.understood)
-    started = False  # both ends of the start dates read: one sentence
+    dated: set[str] = set()  # the date filters said already: both ends of one, one sentence
     for reading in query.understood:
-        if reading.parameter == "within" or (reading.parameter in STARTED and started):
+        date_range = facets.date_range(reading.parameter)
+        if reading.parameter == "within" or (date_range and date_range.name in dated):
             continue
-        if reading.parameter in STARTED:
-            started = True
-            sentence = f"Showing trials that started {started_phrase(query)}"
-            url = _without(explicit, *STARTED)
-            label = started_label(query)
+        if date_range:
+            dated.add(date_range.name)
+            what = date_range.title.lower()
+            sentence = f"Showing trials whose {what} is {dates_phrase(query, date_range)}"
+            url = _without(explicit, *date_range.parameters)
+            label = dates_label(query, date_range)
             out.append({"sentence": sentence, "said": reading.said, "label": label, "url": url})
             continue
         label = facets.label(reading.parameter, reading.value)
@@ -305,24 +313,22 @@ def _understood(query: Query, explicit: QueryDict) -> list[dict]:
     return out
 
 
-STARTED = ("start_from", "start_to")
-
-
-def started_phrase(query: Query) -> str:
-    """When the trials started, as a sentence ends: "in 2023", "in or after 2020"."""
-    label = started_label(query)
-    if label.startswith("from "):
+def dates_phrase(query: Query, date_range: facets.DateRange) -> str:
+    """The dates asked for, as a sentence ends: "in 2023", "in or after 2020"."""
+    label = dates_label(query, date_range)
+    if label.startswith("from ") and " to " not in label:
         return f"in or after {label[5:]}"
     if label.startswith("until "):
         return f"in or before {label[6:]}"
     return f"from {label}" if " to " in label else f"in {label}"
 
 
-def started_label(query: Query) -> str:
-    """The start dates asked for, as short as they were given: "2023", "from 2020", "until
-    June 2018", "2020 to 2022"."""
-    low = _period_text(query.start_from, first=True) if query.start_from else ""
-    high = _period_text(query.start_to, first=False) if query.start_to else ""
+def dates_label(query: Query, date_range: facets.DateRange) -> str:
+    """The dates asked for, as short as they were given: "2023", "from 2020", "until June
+    2018", "2020 to 2022"."""
+    first, last = query.dates.get(date_range.name, (None, None))
+    low = _period_text(first, first=True) if first else ""
+    high = _period_text(last, first=False) if last else ""
     if low and low == high:
         return low
     if low and high:
@@ -370,8 +376,9 @@ def _active(
         if country not in _REGION_TITLES and not query.region.countries:  # "Bavaria, Germany"
             label = f"{label}, {labels.country_name(country)}"
         active["region"] = {"title": title, "label": label}
-    if started := query.start_filter():
-        active[started] = {"title": "Started", "label": started_label(query)}
+    for date_range in facets.DATE_RANGES:
+        if name := query.date_filter(date_range):
+            active[name] = {"title": date_range.title, "label": dates_label(query, date_range)}
     if query.recruiting:
         active["recruiting"] = {"title": None, "label": "Recruiting or soon recruiting"}
         if query.include_unconfirmed:
@@ -385,9 +392,10 @@ def _active(
         item["name"] = name
         item["url"] = _without(explicit if name in read or name == "q" else params, name)
         item["text"] = f"{item['title']}: {item['label']}" if item["title"] else item["label"]
-    if started:  # one chip for both ends
-        base = explicit if set(STARTED) & read else params
-        active[started]["url"] = _without(base, *STARTED)
+    for date_range in facets.DATE_RANGES:  # one chip for both ends
+        if (name := query.date_filter(date_range)) in active:
+            base = explicit if set(date_range.parameters) & read else params
+            active[name]["url"] = _without(base, *date_range.parameters)
     if "near" in active:  # its distance and its order go with it (read: from the words too)
         base = explicit if "near" in read else params
         active["near"]["url"] = _without(base, "near", "within", *_distance_sort(params))

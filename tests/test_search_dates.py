@@ -1,6 +1,7 @@
-"""The start date filter (`start_from`, `start_to`): a year, a month or a day at either end,
-read from the words too ("psoriasis trials started in 2023"), a chip and a form on the page, a
-400 naming the parameter under the API. Counts against the ORM: tests/test_search_exact.py."""
+"""The date filters (facets.DATE_RANGES: `start_from`, `start_to`; `end_from`, `end_to`): a
+year, a month or a day at either end, read from the words too ("psoriasis trials started in
+2023"), a chip and a form on the page, a 400 naming the parameter under the API. Counts against
+the ORM: tests/test_search_exact.py."""
 
 import datetime
 
@@ -126,17 +127,17 @@ def _params(**values) -> QueryDict:
 def test_parse_makes_dates_of_the_periods_and_names_a_bad_one():
     query, errors = parse(_params(start_from="2020-05", start_to="2022"))
     assert not errors
-    assert (query.start_from, query.start_to) == (D(2020, 5, 1), D(2022, 12, 31))
+    assert query.dates == {"start": (D(2020, 5, 1), D(2022, 12, 31))}
     query, errors = parse(_params(start_from="2020-13", start_to="last year"))
     assert set(errors) == {"start_from", "start_to"}
     assert errors["start_from"].startswith("start_from='2020-13': a year (2023), a month")
-    assert (query.start_from, query.start_to) == (None, None)
+    assert query.dates == {}
 
 
 @pytest.mark.django_db
 def test_an_explicit_start_date_switches_the_reading_off():
     query, _ = parse(_params(q="psoriasis trials started in 2023", start_from="2010"))
-    assert (query.start_from, query.start_to) == (D(2010, 1, 1), None)
+    assert query.dates == {"start": (D(2010, 1, 1), None)}
 
 
 @pytest.fixture
@@ -182,23 +183,25 @@ def test_a_start_date_read_lists_the_trials_started_then_first(started_trials):
 def test_the_page_shows_a_chip_the_form_and_each_trials_start(client, started_trials):
     response = client.get("/", {"start_from": "2023", "start_to": "2023", "q": "cream"})
     chips = {chip["text"]: chip["url"] for chip in response.context["chips"]}
-    assert chips["Started: 2023"] == "?q=cream"  # one chip removes both ends
+    assert chips["Start date: 2023"] == "?q=cream"  # one chip removes both ends
     html = response.content.decode()
     assert 'name="start_from" value="2023"' in html and 'name="start_to" value="2023"' in html
     assert "<dt>Start</dt><dd>Apr 2023</dd>" in html
     response = client.get("/", {"start_from": "2020-06"})
-    assert "Started: from June 2020" in {chip["text"] for chip in response.context["chips"]}
+    assert "Start date: from June 2020" in {chip["text"] for chip in response.context["chips"]}
     response = client.get("/", {"start_to": "2019-01-15"})
-    assert "Started: until 15 January 2019" in {chip["text"] for chip in response.context["chips"]}
+    assert "Start date: until 15 January 2019" in {
+        chip["text"] for chip in response.context["chips"]
+    }
 
 
 @pytest.mark.django_db
 def test_the_page_says_what_it_read_and_a_bad_value_is_a_notice(client, started_trials):
     response = client.get("/", {"q": "psoriasis trials started in 2023"})
     (said,) = response.context["understood"]
-    assert said["sentence"] == "Showing trials that started in 2023"
+    assert said["sentence"] == "Showing trials whose start date is in 2023"
     assert said["url"] == "?q=psoriasis+trials"
-    assert "1 trial started when you said (“started in 2023”)" in response.content.decode()
+    assert "1 trial has the dates you said (“started in 2023”)" in response.content.decode()
     response = client.get("/", {"start_from": "soon"})
     assert response.status_code == 200
     assert "start_from=&#x27;soon&#x27;: a year (2023)" in response.content.decode()
@@ -237,5 +240,74 @@ def test_a_saved_search_keeps_the_dates_and_the_region():
         "q=psoriasis+trials&region=Maryland&start_from=2023-01-01&start_to=2023-12-31"
     )
     assert searches.describe(canonical) == (
-        "“psoriasis trials” · In Maryland · Started 2023-01-01 to 2023-12-31"
+        "“psoriasis trials” · In Maryland · Start date 2023-01-01 to 2023-12-31"
     )
+
+
+# --- The end dates: the same declaration (facets.DATE_RANGES), the record's `completion` -----
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        (
+            "sjogrens syndrome research that finished in 2020 or later",
+            [("status", "COMPLETED"), ("end_from", "2020")],
+        ),
+        (
+            "eczema studies that ended in 2024 or 2025",
+            [("status", "COMPLETED"), ("end_from", "2024"), ("end_to", "2025")],
+        ),
+        ("psoriasis trials ending in 2026", [("end_from", "2026"), ("end_to", "2026")]),
+        ("lupus trials completed before 2015", [("status", "COMPLETED"), ("end_to", "2014")]),
+        ("completed psoriasis studies", [("status", "COMPLETED")]),  # no date: the status
+    ],
+)
+def test_end_dates_said_are_read(typed, read):
+    assert _read(typed) == read
+
+
+@pytest.fixture
+def ending_trials(db):
+    for key, title, end in [
+        ("END-2021", "Vitiligo cream", D(2021, 3, 1)),
+        ("END-2025", "Vitiligo light", D(2025, 12, 31)),
+        ("END-NONE", "Vitiligo tablets", None),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, completion_date=end)
+
+
+@pytest.mark.django_db
+def test_the_end_date_filter_on_the_page_and_the_api(client, ending_trials):
+    query, errors = parse(_params(end_from="2022"))
+    assert not errors and query.dates == {"end": (D(2022, 1, 1), None)}
+    assert [hit.key for hit in search(query).trials if hit.key.startswith("END")] == ["END-2025"]
+    response = client.get("/", {"end_to": "2021-03", "q": "vitiligo"})
+    assert [hit.key for hit in response.context["result"].trials] == ["END-2021"]
+    chips = {chip["text"] for chip in response.context["chips"]}
+    assert "End date: until March 2021" in chips
+    assert "<dt>End</dt><dd>Mar 2021</dd>" in response.content.decode()
+    answer = client.get("/api/trials/", {"q": "vitiligo", "end_from": "2025"}).json()
+    assert answer["ends"] == {"from": "2025-01-01", "to": None} and answer["started"] is None
+    assert [item["key"] for item in answer["results"]] == ["END-2025"]
+    assert client.get("/api/trials/", {"end_to": "someday"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_loader_and_the_migration_read_the_records_end_date(ending_trials):
+    """The loader's column (columns.DERIVED) and the migration that filled the stored trials'
+    (0031) read the record's `completion` alike: a month is its first day."""
+    import importlib
+
+    from django.apps import apps
+
+    from trials.loading.columns import DERIVED
+
+    migration = importlib.import_module("trials.migrations.0031_completion_date")
+    for said, day in [("2024-05", D(2024, 5, 1)), ("2023-02-28", D(2023, 2, 28)), ("soon", None)]:
+        assert DERIVED["completion_date"]({"completion": said}, None) == day
+        trial = Trial.objects.create(key=f"M-{said}", record={"completion": said})
+        Trial.objects.filter(pk=trial.pk).update(completion_date=None)
+        migration.fill(apps, None)
+        trial.refresh_from_db()
+        assert trial.completion_date == day
