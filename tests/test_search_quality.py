@@ -92,6 +92,9 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     # Spanish), "thier" is "their".
     assert spelling.correct("lupis wich one") == "lupus wich one"
     assert spelling.correct("thier lupis") == "thier lupus"
+    # Of two words as near, the one beginning as typed: rheumatoid, not the "reumatoid" of
+    # the Portuguese artrite reumatoide.
+    assert spelling.correct("rhumatoid arthritis") == "rheumatoid arthritis"
     # Words are read whole, in any letters: "psoríase" is no "psor" to respell, and "lupis" is
     # "lupus", not the "lupic" of the Romanian "nefrită lupică" cut at its "ă".
     assert spelling.correct("artrite psoriásica e psoríase") is None

@@ -635,6 +635,11 @@ def test_a_filler_phrase_is_dropped_whole_and_its_words_stay_words():
     assert "primary" in words.read("trials in primary Sjögren's", True).text
     assert "endpoint" not in words.read("CDASI as primary endpoint", True).text
     assert words.read("primary outcome", True).text  # nothing else left: kept
+    # "saw an ad for …" is no atopic dermatitis (AD)
+    assert words.read("saw an ad for a laser treatment for acne", True).text == (
+        "((laser)) | ((acne))"
+    )
+    assert "atopic & dermatitis" in words.read("AD phase 3 usa completed", True).text
 
 
 def test_a_persons_sentence_says_or_as_a_word_and_is_read():

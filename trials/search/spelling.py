@@ -93,15 +93,51 @@ def corrections(text: str) -> dict[str, str]:
         if split := _two_words(word, words):
             fixes[word] = split
             continue
-        best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word))
-        if best is not None:
-            fixes[word] = best[0]
+        if (best := _nearest(word, choices)) is not None:
+            fixes[word] = best
         elif sounding := _sounding(word):
             fixes[word] = sounding  # "loopus", "skleroderma", "sorry-asis"
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
         del fixes[word]
     return fixes
+
+
+# A word this long or longer, as near to a label's word as to another name's, is the label's:
+# short words are as often another language's ("lang", "acht") as a term misspelt.
+LABELS_FIRST_FROM = 7
+
+
+def _nearest(word: str, choices: list[str]) -> str | None:
+    """The vocabulary word fewest edits from `word` (within _max_edits); of several as near,
+    for a word of LABELS_FIRST_FROM letters or more, a word of a term's label before its
+    other names' ("rhumatoid": the label's rheumatoid, not the "reumatoid" of a synonym in
+    another language), then the first in order."""
+    found = process.extract(
+        word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word), limit=8
+    )
+    if not found:
+        return None
+    fewest = min(edits for _, edits, _ in found)
+    nearest = sorted(choice for choice, edits, _ in found if edits == fewest)
+    if len(word) < LABELS_FIRST_FROM:  # "lang" is no "lung": the first in order
+        return nearest[0]
+    labels = _label_words()
+    return next((choice for choice in nearest if choice in labels), nearest[0])
+
+
+def _label_words() -> frozenset[str]:
+    """The words of the vocabulary's labels (conditions, drugs, classes), in lower case."""
+    found = cache.LEXICON.get("labels")
+    if found is None:
+        labels = [
+            label
+            for model in (Condition, Drug, DrugClass)
+            for label in model.objects.values_list("label", flat=True)
+        ]
+        found = frozenset(w.lower() for label in labels for w in WORD.findall(label))
+        cache.LEXICON.put("labels", found)
+    return found
 
 
 # The stop words long enough that a word one letter from one is it misspelt ("wich", "thier").
