@@ -245,10 +245,13 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     # Session 37.
     | {"tolcapone", "colestimide", "ursodeoxycholic-acid", "sotatercept", "birtamimab"}
     | {"nexiguran-ziclumeran"}
+    # Session 40.
+    | {"fludarabine", "cytarabine", "paclitaxel", "zidovudine"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
 LATER_CLASSES |= {"integrin-inhibitors"}  # session 36
+LATER_CLASSES |= {"chemotherapy", "antiretrovirals"}  # session 40
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
     # Session 20: the autoinflammatory diseases.
