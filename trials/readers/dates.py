@@ -19,7 +19,8 @@ from trials.readers.text import warn as _warn
 
 # ICTRP and registries fill missing dates with these; they are never real trial dates.
 DATE_PLACEHOLDERS = {"1969-12-31", "1970-01-01", "1900-01-01"}
-_MONTHS = {
+# Month names (and their short forms) in the registries' languages, as numbers.
+MONTHS = {
     name: i
     for i, names in enumerate(
         [
@@ -93,13 +94,13 @@ def _parse_date_value(raw: str, field: str, warnings: Warnings) -> str | None:
             day, month = month, day
         return _ymd(year, month, day)
     if match := _MONTH_DAY_YEAR.fullmatch(value):
-        mon = _MONTHS.get(match["mon"].lower())
+        mon = MONTHS.get(match["mon"].lower())
         return _ymd(int(match["y"]), mon, int(match["d"])) if mon else None
     if match := _DAY_MONTH_YEAR.fullmatch(value):
-        mon = _MONTHS.get(match["mon"].lower())
+        mon = MONTHS.get(match["mon"].lower())
         return _ymd(int(match["y"]), mon, int(match["d"])) if mon else None
     if match := _MONTH_YEAR.fullmatch(value):
-        mon = _MONTHS.get(match["mon"].lower())
+        mon = MONTHS.get(match["mon"].lower())
         return _ymd(int(match["y"]), mon, None) if mon else None
     return _rarer(value)
 
@@ -109,7 +110,7 @@ def _rarer(value: str) -> str | None:
     if match := _CJK.fullmatch(value):
         return _ymd(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)
     if match := _DAY_MON_YY.fullmatch(value):
-        mon, year = _MONTHS.get(match["mon"].lower()), int(match["y"])
+        mon, year = MONTHS.get(match["mon"].lower()), int(match["y"])
         return _ymd(year + (2000 if year < 70 else 1900), mon, int(match["d"])) if mon else None
     if (of := _OF.sub(" ", value)) != value:
         return _parse_date_value(of, "", None)

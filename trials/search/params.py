@@ -236,7 +236,7 @@ class PageFilter(django_filters.Filter):
 
 
 class PeriodField(forms.CharField):
-    """A start date's period: a year, a month or a day (facets.period)."""
+    """An end of a date filter (facets.DATE_RANGES): a year, a month or a day (facets.period)."""
 
     def validate(self, value) -> None:
         super().validate(value)

@@ -43,6 +43,7 @@ from django.conf import settings
 from django.utils import timezone
 from rapidfuzz.distance import OSA
 
+from trials.readers.dates import MONTHS
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
 from trials.search.facets import AGE_GROUP_AGES, DATE_RANGES, DateRange
@@ -807,10 +808,6 @@ _FOR_TRIALS = frozenset(_STUDY_WORDS | _STUDY_KINDS)
 
 # The years a start date may be read as ("trials started in 2023"; not "since 1850").
 _YEARS_BACK, _YEARS_AHEAD = 1950, 10
-_MONTH_NUMBERS = {name: number for number, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"), 1)} | {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
 # Words for trials, beside which a start date is the trials' (not "status").
 _TRIALS = _STUDY_WORDS - {"status", "statut", "stato", "estado"}
 # Words saying a start is someone's, not the trials' ("trials? my eczema started in 2010").
@@ -902,7 +899,7 @@ def _dates_after(
         return None
     while words.folded(at) in said["glue"] and not _year(words.folded(at)):
         at += 1
-    month = _MONTH_NUMBERS.get(words.folded(at) or "")
+    month = MONTHS.get(words.folded(at) or "")
     if month:
         at += 1
     if (decade := _decade(words.folded(at))) and not month:
@@ -922,12 +919,8 @@ def _dates_after(
         high = str(other)
     elif kind == "between" or between.strip() in ("-", "/", "–"):
         return None  # "EudraCT trial 2015-001894-41" is no year
-    elif kind == "since":
-        high = ""
-    elif kind == "after":
-        low, high = (f"{year + 1}" if not month else _next_month(year, month)), ""
-    elif kind == "before":
-        low, high = "", (f"{year - 1}" if not month else _previous_month(year, month))
+    else:
+        low, high = _bounded(kind, low, high)
     if high == low and words.folded(last + 1) in said["or"]:
         after = words.folded(last + 2)
         if after in said["later"]:
@@ -948,14 +941,28 @@ def _decade(folded: str | None) -> int | None:
 
 def _in_decade(at: int, first: int, decade: int, kind: str) -> tuple[int, int, str, str]:
     """ "started in the 1990s", "since the 2010s", "after the 1990s", "before the 2000s"."""
-    low, high = str(decade), str(decade + 9)
+    return first, at, *_bounded(kind, str(decade), str(decade + 9))
+
+
+def _bounded(kind: str, low: str, high: str) -> tuple[str, str]:
+    """The periods from `low` to `high` ("2023" to "2023", "1990" to "1999") as the word
+    before them bounds them: since (from `low` on), after (from the period after `high`),
+    before (to the period before `low`), or in (both)."""
     if kind == "since":
-        high = ""
-    elif kind == "after":
-        low, high = str(decade + 10), ""
-    elif kind == "before":
-        low, high = "", str(decade - 1)
-    return first, at, low, high
+        return low, ""
+    if kind == "after":
+        return _next(high, 1), ""
+    if kind == "before":
+        return "", _next(low, -1)
+    return low, high
+
+
+def _next(period: str, step: int) -> str:
+    """The year or month `step` after a year or month ("2024-12", 1: "2025-01")."""
+    if len(period) == 4:
+        return str(int(period) + step)
+    year, month = divmod(int(period[:4]) * 12 + int(period[5:]) - 1 + step, 12)
+    return f"{year}-{month + 1:02d}"
 
 
 # Chinese and Japanese: a year, then 年 with what the trials did ("2022年以后登记的…临床试验",
@@ -992,14 +999,6 @@ def _started_cjk(words: Words, at: int, said: dict) -> tuple[int, int, str, str,
     if rest.startswith(_CJK_IN):
         return at, last, str(year), str(year), _RANGES["start"]
     return None
-
-
-def _next_month(year: int, month: int) -> str:
-    return f"{year + month // 12}-{month % 12 + 1:02d}"
-
-
-def _previous_month(year: int, month: int) -> str:
-    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
 
 
 def closed_words(words: Words) -> Iterator[Reading]:

@@ -315,25 +315,31 @@ def _understood(query: Query, explicit: QueryDict) -> list[dict]:
 
 def dates_phrase(query: Query, date_range: facets.DateRange) -> str:
     """The dates asked for, as a sentence ends: "in 2023", "in or after 2020"."""
-    label = dates_label(query, date_range)
-    if label.startswith("from ") and " to " not in label:
-        return f"in or after {label[5:]}"
-    if label.startswith("until "):
-        return f"in or before {label[6:]}"
-    return f"from {label}" if " to " in label else f"in {label}"
+    low, high = _date_texts(query, date_range)
+    if low and low == high:
+        return f"in {low}"
+    if low and high:
+        return f"from {low} to {high}"
+    return f"in or after {low}" if low else f"in or before {high}"
 
 
 def dates_label(query: Query, date_range: facets.DateRange) -> str:
     """The dates asked for, as short as they were given: "2023", "from 2020", "until June
     2018", "2020 to 2022"."""
-    first, last = query.dates.get(date_range.name, (None, None))
-    low = _period_text(first, first=True) if first else ""
-    high = _period_text(last, first=False) if last else ""
+    low, high = _date_texts(query, date_range)
     if low and low == high:
         return low
     if low and high:
         return f"{low} to {high}"
     return f"from {low}" if low else f"until {high}"
+
+
+def _date_texts(query: Query, date_range: facets.DateRange) -> tuple[str, str]:
+    """The first and last days asked for, each as the period it begins or ends ("" for an
+    open end)."""
+    first, last = query.dates.get(date_range.name, (None, None))
+    low = _period_text(first, first=True) if first else ""
+    return low, _period_text(last, first=False) if last else ""
 
 
 def _period_text(day: datetime.date, *, first: bool) -> str:
