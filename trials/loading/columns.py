@@ -69,9 +69,14 @@ def _registries(record: dict) -> list[str]:
 _WORD_EDGES = "()[]{},;:.!?'\"«»„“”"
 
 
-def _synonym_words(said: list[str | None], synonyms: list[str]) -> list[str]:
-    """The words of the vocabulary's `synonyms` that the terms `said` (the names as written,
-    the labels) and the synonyms before have not, each once, in their order.
+def _word_key(word: str) -> str:
+    return word.strip(_WORD_EDGES).casefold()
+
+
+def _synonym_words(said: list[str | None], synonyms: list[tuple[str, str]]) -> list[str]:
+    """The words of the vocabulary's `synonyms` ((key, word) pairs: Terms.synonym_words) that
+    the terms `said` (the names as written, the labels) and the synonyms before have not, each
+    once, in their order.
 
     Whole synonyms repeated a condition's words at a dozen places ("vasculitis" in "IgA
     vasculitis", "cutaneous vasculitis", "leukocytoclastic vasculitis", …): its trials then
@@ -79,14 +84,12 @@ def _synonym_words(said: list[str | None], synonyms: list[str]) -> list[str]:
     at every place of its words) took longer. Each word once still matches every synonym's
     words; the relevance set rose 0.860 → 0.863, the worded searches' p95 fell ~5 ms at 100k
     (docs/benchmarks.md, session 32)."""
-    seen = {word.strip(_WORD_EDGES).casefold() for text in said if text for word in text.split()}
+    seen = {_word_key(word) for text in said if text for word in text.split()}
     words = []
-    for synonym in synonyms:
-        for word in synonym.split():
-            key = word.strip(_WORD_EDGES).casefold()
-            if key and key not in seen:
-                seen.add(key)
-                words.append(word)
+    for key, word in synonyms:
+        if key not in seen:
+            seen.add(key)
+            words.append(word)
     return words
 
 
@@ -96,17 +99,17 @@ def _term_words(record: dict, terms: Terms) -> str:
     (design.DESIGN_WORDS, ARM_WORDS), and the acronyms of the instruments its outcomes are
     measured with (readers.instruments)."""
     words = [record.get("official_title"), record.get("acronym"), record.get("sponsor")]
-    synonyms: list[str] = []
+    synonyms: list[tuple[str, str]] = []
     for condition in record.get("conditions") or []:
         words.append(condition.get("name"))
         if term := terms.conditions.get(condition.get("term")):
             words.append(term.label)
-            synonyms += term.synonyms
+            synonyms += terms.synonym_words(term, _word_key)
     for intervention in record.get("interventions") or []:
         words.append(intervention.get("name"))
         if term := terms.drugs.get(intervention.get("drug")):
             words.append(term.label)
-            synonyms += term.synonyms
+            synonyms += terms.synonym_words(term, _word_key)
     words += _synonym_words(words, synonyms)
     words += [ident["id"] for ident in record.get("identifiers") or []]
     words += design_words(record.get("design")) + arm_words(record.get("arms"))

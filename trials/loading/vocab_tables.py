@@ -7,7 +7,7 @@ Only missing terms are added: a term a curator changed is never overwritten by t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +111,8 @@ class Terms:
     # Class slug -> the classes holding every one of its members ("tnf-inhibitors" ->
     # "biologics"): the umbrella classes, read from the memberships themselves.
     wider_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (model, slug) -> the words of a term's synonyms with their keys (synonym_words).
+    _words: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls) -> Terms:
@@ -123,6 +125,17 @@ class Terms:
             drug_classes,
             wider_classes,
         )
+
+    def synonym_words(
+        self, term: Condition | Drug, key: Callable[[str], str]
+    ) -> tuple[tuple[str, str], ...]:
+        """(key(word), word) for each non-blank word of the term's synonyms, in their order,
+        made once a term for as long as these terms are read."""
+        known = self._words.get((type(term), term.slug))
+        if known is None:
+            pairs = [(key(word), word) for synonym in term.synonyms for word in synonym.split()]
+            known = self._words[type(term), term.slug] = tuple(p for p in pairs if p[0])
+        return known
 
     def is_class(self, slug: str) -> bool:
         return slug in self.wider_classes

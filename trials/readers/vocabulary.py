@@ -168,6 +168,10 @@ class Vocabulary:
         self._span: dict[str, int] = {}
         for key in self._index:
             self._span[key[0]] = max(self._span.get(key[0], 0), len(key))
+        # Registries repeat their names ("Psoriasis", "Placebo", "Dupilumab 300 mg"): what a
+        # name matched, and whether it is a placebo, remembered (NAMES_REMEMBERED at most).
+        self._named: dict[tuple[str, tuple[str, ...]], _Entry | None] = {}
+        self._placebo: dict[str, bool] = {}
 
     def _add(self, kind: str, slug: str, name: str) -> None:
         toks = tokens(name)
@@ -267,6 +271,12 @@ class Vocabulary:
         the longest term inside it that is no abbreviation."""
         if not name or not name.strip():
             return None
+        try:
+            return self._named[name, kinds]
+        except KeyError:
+            return _remember(self._named, (name, kinds), self._match_whole_name(name, kinds))
+
+    def _match_whole_name(self, name: str, kinds: tuple[str, ...]) -> _Entry | None:
         toks = _name_tokens(name)
         if entry := self._lookup(toks, kinds, abbreviations=True, any_case=True):
             return entry
@@ -311,7 +321,13 @@ class Vocabulary:
 
     def is_placebo(self, name: str | None) -> bool:
         """Placebo, sham procedure, vehicle cream: the comparator that is no active treatment."""
-        return bool(name) and any(t[0] in _PLACEBO_WORDS for t in _name_tokens(name))
+        if not name:
+            return False
+        if (known := self._placebo.get(name)) is None:
+            known = _remember(
+                self._placebo, name, not _PLACEBO_WORDS.isdisjoint(t[0] for t in _name_tokens(name))
+            )
+        return known
 
     def refractory(self, record: dict) -> dict:
         """The portal's reading of whether the trial enrols refractory patients; see
@@ -319,6 +335,18 @@ class Vocabulary:
         from trials.readers.refractory import read_refractory
 
         return read_refractory(record, self)
+
+
+# How many names a Vocabulary remembers the match of (Vocabulary._named, _placebo): past it,
+# it forgets them all and starts again.
+NAMES_REMEMBERED = 50_000
+
+
+def _remember(memo: dict, key, value):
+    if len(memo) >= NAMES_REMEMBERED:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 @cache
