@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.searching import search_text
-from trials.loading.columns import _synonym_words
+from trials.loading.columns import _synonym_words, _word_key
 from trials.loading.loader import Loader
-from trials.models import Trial
+from trials.loading.vocab_tables import Terms
+from trials.models import Condition, Trial
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds.jsonl"
 
@@ -27,7 +28,9 @@ def test_each_word_of_the_synonyms_once_and_none_said_already():
         "HSP, IgAV",
         "LCV",
     ]
-    assert _synonym_words(said, synonyms) == [
+    # (key, word) pairs, as Terms.synonym_words makes them once a term
+    pairs = [(_word_key(word), word) for synonym in synonyms for word in synonym.split()]
+    assert _synonym_words(said, pairs) == [
         "IgA",
         "Henoch-Schönlein",
         "purpura",
@@ -38,7 +41,9 @@ def test_each_word_of_the_synonyms_once_and_none_said_already():
         "IgAV",
     ]
     assert _synonym_words(said, []) == []
-    assert _synonym_words([], ["", "  "]) == []
+    # blank synonyms and marks alone give no word
+    term = Condition(slug="cutaneous-vasculitis", synonyms=["", "  ", "(LCV) ;"])
+    assert Terms({}, {}).synonym_words(term, _word_key) == (("lcv", "(LCV)"),)
 
 
 def _load(trial_id: str, title: str) -> Trial:
