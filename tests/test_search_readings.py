@@ -1704,6 +1704,95 @@ def test_someone_seronegative_sees_the_trials_for_the_seropositive_last():
 
 
 @pytest.mark.django_db
+def test_someone_who_had_a_cancer_sees_the_trials_that_allow_it_first_and_those_refusing_it_last():
+    """ "had colon cancer 7 years ago": a trial turning away a cancer only within 5 years, or
+    only an active one, first; one turning away anyone who ever had one last; another kind's
+    exclusion ("history of lymphoma") says nothing. Two years ago, the 5-year window turns the
+    person away too; a relative's cancer is not the person's."""
+
+    def exclusion(*items):
+        return {"criteria": {"inclusion": ["Adults"], "exclusion": list(items)}}
+
+    Trial.objects.create(
+        key="EVER", record=exclusion("History of malignancy"), title="Keloid keloid keloid"
+    )
+    Trial.objects.create(key="SILENT", record={}, title="Keloid keloid")
+    Trial.objects.create(
+        key="FIVE",
+        record=exclusion("History of lymphoma", "Malignancy within the past 5 years"),
+        title="Keloid",
+    )
+    Trial.objects.create(
+        key="ACTIVE", record=exclusion("Active or untreated cancer"), title="Keloid cohort"
+    )
+    assert _keys(_search({"q": "keloid"})) == ["EVER", "SILENT", "FIVE", "ACTIVE"]
+    seven = _keys(_search({"q": "keloids, i had colon cancer 7 years ago and am clear since"}))
+    assert set(seven[:2]) == {"FIVE", "ACTIVE"} and seven[2:] == ["SILENT", "EVER"]
+    two = _keys(_search({"q": "keloids, i had colon cancer 2 years ago and am clear since"}))
+    assert two[:2] == ["ACTIVE", "SILENT"] and set(two[2:]) == {"EVER", "FIVE"}
+    relative = _keys(_search({"q": "keloid and my dad had melanoma"}))
+    assert relative == ["EVER", "SILENT", "FIVE", "ACTIVE"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "years", "skin", "kind"),
+    [
+        ("i had colon cancer 7 years ago - ive been clear since", 7, False, "colon"),
+        (
+            "breast cancer treated 3 yrs ago - trials that allow prior malignancy",
+            3,
+            False,
+            "breast",
+        ),
+        ("had MALT lymphoma 4 years ago, in remission", 4, False, "lymphoma"),
+        ("hx of excised BCC - trials that allow treated skin cancer", None, True, "skin"),
+        ("lupus, cancer-free for six years", 6, False, None),
+        ("my son beat leukaemia as a kid", None, False, "leukemia"),
+    ],
+)
+def test_a_cancer_had_and_gone_is_read(typed, years, skin, kind):
+    assert words.cancer_had(typed) == words.CancerHad(years, skin, kind)
+    assert not words.excluded_circumstances(typed)  # no cancer the person has now
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "skin cancer",
+        "my dad had melanoma",
+        "they found his prostate cancer",
+        "basal cell carcinoma",
+    ],
+)
+def test_no_cancer_had_and_gone_is_read_where_none_is_said(typed):
+    assert words.cancer_had(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("item", "had", "fate"),
+    [
+        ("Malignancy within the past 5 years", words.CancerHad(7, False, "colon"), "welcome"),
+        ("Malignancy within the past five (5) years", words.CancerHad(3, False), "away"),
+        ("Malignancy within the past 5 years", words.CancerHad(None, False), "away"),
+        ("Malignancy within the past 5 years", words.CancerHad(None, True, "skin"), None),
+        ("Any history of malignancy", words.CancerHad(None, False), "away"),
+        ("Pre-existing lymphoma", words.CancerHad(4, False, "lymphoma"), "away"),
+        ("Pre-existing lymphoma", words.CancerHad(4, False, "breast"), None),
+        ("No history of breast cancer", words.CancerHad(4, False, "lymphoma"), None),
+        ("Active malignancy", words.CancerHad(1, False), "welcome"),
+        (
+            "Prior malignancy except adequately treated basal cell carcinoma",
+            words.CancerHad(None, True, "skin"),
+            "welcome",
+        ),
+        ("Use of anti-cancer drugs within 4 weeks", words.CancerHad(2, False), None),
+    ],
+)
+def test_what_criteria_say_to_someone_who_had_a_cancer(item, had, fate):
+    assert words.cancer_fate({"exclusion": [item]}, had) == fate
+
+
+@pytest.mark.django_db
 def test_the_trials_about_a_disease_the_person_says_they_do_not_have_come_last():
     """ "discoid lupus only in the skin, not systemic lupus", "sin lupus sistémico": the
     trials about systemic lupus (and not the disease named) after the others."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -611,6 +612,34 @@ def _saying(
     return _cached_rows(index, (where, pattern), rows, find)
 
 
+_CRITERIA_SAYING = (
+    "SELECT id, record->'criteria' FROM trials_trial WHERE id = ANY(%s)"
+    " AND record->>'criteria' ~* %s"
+)
+
+
+def _cancer_fated(
+    index: FacetIndex, had: words.CancerHad, fate: str, rows: np.ndarray
+) -> np.ndarray:
+    """The rows (positions) of `rows` (a mask) whose criteria say `fate` (words.cancer_fate)
+    to someone who had the cancer `had`: one statement, cached until the data changes."""
+
+    def find(among: Ids) -> list[int]:
+        with search_connection().cursor() as cursor:
+            cursor.execute(_CRITERIA_SAYING, [among, words.CRITERIA_CANCER])
+            return [
+                pk for pk, criteria in cursor if words.cancer_fate(_loaded(criteria), had) == fate
+            ]
+
+    return _cached_rows(index, ("cancer", fate, had), rows, find)
+
+
+def _loaded(value) -> dict:
+    """A jsonb object as the connection gives it (text, or already loaded)."""
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _cached_rows(
     index: FacetIndex, asked: tuple, rows: np.ndarray, find: Callable[[Ids], list[int]]
 ) -> np.ndarray:
@@ -898,6 +927,15 @@ def _tiers(
             made[_saying(index, _TITLE, said.welcome, everything)] = True
             made &= ~away  # not one whose criteria turn them away all the same
             tiers = [tier & part for part in (made, ~made) for tier in tiers]
+    if query.q and away_few and (had := words.cancer_had(query.as_typed)):
+        # A cancer had and gone ("had colon cancer 7 years ago … do RA studies rule out cancer
+        # survivors?"): in each tier, the trials whose criteria allow it first (a window it is
+        # past, only an active cancer, the treated skin cancer it was), those turning it away
+        # last (words.cancer_fate). Read from the words as typed: how long ago is no search word.
+        welcome, away = np.zeros_like(everything), np.zeros_like(everything)
+        welcome[_cancer_fated(index, had, words.WELCOME, everything)] = True
+        away[_cancer_fated(index, had, words.AWAY, everything)] = True
+        tiers = [tier & part for tier in tiers for part in (welcome, ~(welcome | away), away)]
     if query.q and few and words.asks_healthy_volunteers(query.q):
         # Someone healthy ("can healthy people sign up as controls?"): the trials that take
         # healthy volunteers first.

@@ -2057,6 +2057,174 @@ _MODERATE_TO_SEVERE = (
     rf"|\yPASI{_AT_LEAST}(1\d|[2-9]\d)|\yBSA{_AT_LEAST}(1\d|[2-9]\d) ?%"
     r"|(≥|>=|at least)\s*(1\d|[2-9]\d) ?% (of )?(the )?(body surface|BSA)"
 )
+# --- A cancer had and gone --------------------------------------------------------------
+
+# A cancer's words in a query.
+_CANCER_WORDS = (
+    r"cancers?|carcinomas?|melanomas?|lymphomas?|leuka?emias?|myelomas?|sarcomas?"
+    r"|malignanc(?:y|ies)|tumou?rs?|\bBCCs?\b|\bSCCs?\b|krebs\w*|c[aá]ncer|cancro"
+)
+# A cancer had and gone ("had colon cancer 7 years ago … clear since", "breast cancer treated
+# 3 yrs ago", "hx of excised BCC", "lymphoma … in remission", "melanoma survivors").
+_CANCER_HAD = re.compile(
+    r"\b(?:had|beat|survived|treated\s+for|history\s+of|hx\s+of|prior|previous|past|former"
+    rf"|excised|removed)\s+(?:[\w-]+\s+){{0,4}}?(?:{_CANCER_WORDS})"
+    rf"|(?:{_CANCER_WORDS})\W+(?:[\w-]+\W+){{0,10}}?(?:ago|remission|clear\s+since|all\s+clear"
+    r"|cancer[- ]free|survivors?|been\s+clear|no\s+recurrence)\b|\bcancer[- ]free\b",
+    re.IGNORECASE,
+)
+# … of a relative, not of the person ("my dad had melanoma").
+_A_RELATIVES = re.compile(
+    r"\b(?:dad|father|mum|mom|mother|brother|sister|grand\w+|aunt|uncle|family|parents?"
+    r"|husband|wife|friend)\W+$",
+    re.IGNORECASE,
+)
+# A non-melanoma skin cancer, which criteria often allow when treated ("except adequately
+# treated basal cell carcinoma").
+_SKIN_CANCER = re.compile(
+    r"\b(?:BCCs?|SCCs?|basal[- ]cell|squamous[- ]cell|non-?\s?melanoma|skin\s+cancers?)\b",
+    re.IGNORECASE,
+)
+_COUNTS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20,
+}  # fmt: skip
+_COUNT = r"(\d{1,2}(?:\.\d)?|" + "|".join(_COUNTS) + r")\s*(?:\(\d{1,2}\)\s*)?"
+_SPAN = r"(years?|yrs?|months?|mos?)\b"
+# How long ago, in the query ("7 years ago", "cancer-free for 6 years").
+_HOW_LONG_AGO = re.compile(
+    rf"\b{_COUNT}-?\s*{_SPAN}\s+ago\b"
+    rf"|\b(?:remission|clear|free)\s+(?:for\s+)?(?:the\s+)?(?:last\s+|past\s+)?{_COUNT}{_SPAN}",
+    re.IGNORECASE,
+)
+# In criteria: a malignancy, within a window ("malignancy within the past 5 years", "in the
+# last five (5) years", "less than 5 years before screening"), only active ("active or
+# untreated cancer"), or ever ("history of malignancy", "any prior cancer"); with the skin
+# cancers allowed ("other than adequately treated basal cell carcinoma").
+CRITERIA_CANCER = r"malignan|cancer|carcinoma|neoplas|lymphoma|leuka?emia|melanoma|tumou?r"
+_CRITERIA_CANCER = re.compile(CRITERIA_CANCER, re.IGNORECASE)
+# Criteria that name a kind of cancer and not cancer in general ("history of lymphoma") say
+# nothing to someone who had another kind.
+_ANY_CANCER = re.compile(r"malignan|neoplas|cancer|carcinoma|tumou?r", re.IGNORECASE)
+# A kind of cancer: its own name, or the organ before "cancer" ("breast cancer", "basal cell
+# carcinoma": a skin cancer), each under one name (_KIND_NAMES).
+_CANCER_KIND = re.compile(
+    r"\b(?:lymphomas?|leuka?emias?|melanomas?|myelomas?|sarcomas?|BCCs?\b|SCCs?\b"
+    r"|(?:breast|colon|colorectal|bowel|rectal|lung|prostate|skin|ovarian|cervical|cervix"
+    r"|thyroid|bladder|pancreatic|kidney|renal|gastric|stomach|liver|uterine|endometrial"
+    r"|basal[- ]cell|squamous[- ]cell|non-?\s?melanoma)\s+(?:skin\s+)?(?:cancers?|carcinomas?))",
+    re.IGNORECASE,
+)
+_KIND_NAMES = {
+    "colorectal": "colon",
+    "bowel": "colon",
+    "rectal": "colon",
+    "cervix": "cervical",
+    "renal": "kidney",
+    "stomach": "gastric",
+    "endometrial": "uterine",
+    "basal": "skin",
+    "squamous": "skin",
+    "non": "skin",
+    "nonmelanoma": "skin",
+    "bcc": "skin",
+    "scc": "skin",
+}
+_WINDOW = re.compile(
+    rf"\b(?:within|in|during|over)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
+    rf"{_COUNT}{_SPAN}|\b(?:less|fewer)\s+than\s+{_COUNT}{_SPAN}"
+    rf"|\b{_COUNT}{_SPAN}\s+(?:prior|before|preceding)",
+    re.IGNORECASE,
+)
+_ACTIVE_CANCER = re.compile(
+    r"\b(?:active|current|ongoing|concurrent|concomitant|present|untreated|metastatic"
+    r"|under(?:going)?\s+treatment|requir\w*\s+(?:treatment|therapy)|receiving\s+treatment)\b",
+    re.IGNORECASE,
+)
+_EVER = re.compile(
+    r"\b(?:history|prior|previous|past|ever|any|pre-?existing)\b|\bhx\b", re.IGNORECASE
+)
+_SKIN_EXCEPTED = re.compile(
+    r"\b(?:except|other\s+than|excluding|exception|apart\s+from|unless|but\s+not)\b[^.;]{0,150}?"
+    r"(?:basal|squamous|non-?\s?melanoma|skin|cutaneous|in\s+situ)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CancerHad:
+    """A cancer the person had (cancer_had): how many years ago, when said, and whether it
+    was a non-melanoma skin cancer."""
+
+    years: float | None
+    skin: bool
+    kind: str | None = None  # a kind criteria name apart: lymphoma, leukemia, melanoma…
+
+
+def cancer_had(text: str) -> CancerHad | None:
+    """The cancer a query says the person had and is past ("had colon cancer 7 years ago",
+    "hx of excised BCC"); None when it says none, or only a relative's."""
+    said = next(
+        (m for m in _CANCER_HAD.finditer(text) if not _A_RELATIVES.search(text, 0, m.start())), None
+    )
+    if said is None:
+        return None
+    ago = _HOW_LONG_AGO.search(text, max(0, said.start() - 80)) or _HOW_LONG_AGO.search(text)
+    # The cancer's words, with the organ before them ("breast cancer treated 3 yrs ago").
+    named = text[max(0, said.start() - 30) : said.end()]
+    kinds = _CANCER_KIND.findall(named)
+    return CancerHad(
+        _years(ago) if ago else None,
+        bool(_SKIN_CANCER.search(named)),
+        _kind(kinds[-1]) if kinds else None,
+    )
+
+
+def _kind(said: str) -> str:
+    """A kind of cancer under one name ("Breast cancer": breast, "leukaemias": leukemia)."""
+    word = re.split(r"[\s-]+", said.lower())[0].replace("ae", "e").removesuffix("s")
+    return _KIND_NAMES.get(word, word)
+
+
+def _years(match: re.Match) -> float:
+    groups = match.groups()
+    count, span = next((c, s) for c, s in zip(groups[::2], groups[1::2], strict=True) if c)
+    number = _COUNTS.get(count.lower()) or float(count)
+    return number / 12 if span.lower().startswith("mo") else number
+
+
+WELCOME, AWAY = "welcome", "away"
+
+
+def cancer_fate(criteria: dict, had: CancerHad) -> str | None:
+    """What a trial's criteria say to someone who had a cancer: AWAY when they turn away
+    anyone who ever had one, or had one within a window the person is not past (or may not
+    be: no time said, a skin cancer aside); WELCOME when they turn away only an active
+    cancer, a cancer within a window the person is past, or allow the skin cancer they had;
+    None when they say nothing of it (or nothing clear)."""
+    items = criteria.get("exclusion") or []
+    if not items and not criteria.get("inclusion"):
+        items = (criteria.get("text") or "").split("\n")
+    fates = {_cancer_item_fate(item, had) for item in items if _CRITERIA_CANCER.search(item)}
+    return AWAY if AWAY in fates else WELCOME if WELCOME in fates else None
+
+
+def _cancer_item_fate(item: str, had: CancerHad) -> str | None:
+    general = _ANY_CANCER.search(_CANCER_KIND.sub(" ", item))
+    if not general and had.kind not in {_kind(kind) for kind in _CANCER_KIND.findall(item)}:
+        return None  # another kind of cancer's ("no history of breast cancer")
+    if had.skin and _SKIN_EXCEPTED.search(item):
+        return WELCOME
+    if window := _WINDOW.search(item):
+        if had.years is None:  # it may have been within: after those saying nothing of it,
+            return None if had.skin else AWAY  # unless a skin cancer, most often allowed
+        return WELCOME if had.years > _years(window) else AWAY
+    if _EVER.search(item):
+        return AWAY
+    return WELCOME if _ACTIVE_CANCER.search(item) else None
+
+
 EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     Circumstance(
         re.compile(
@@ -2093,6 +2261,7 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         ),
         r"malignan|cancer|carcinoma|neoplas|lymphoma|leuka?emia",
         _NEGATED + r"(malignan|cancer|carcinoma|neoplas)",
+        unless=_CANCER_HAD,  # one had and gone: cancer_had
     ),
     _living_with(
         r"\bHIV\b(?!\W{0,2}neg)|\bVIH\b|human immunodeficiency virus|\bantiretroviral"
