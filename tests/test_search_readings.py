@@ -1807,6 +1807,12 @@ def test_the_trials_about_a_disease_the_person_says_they_do_not_have_come_last()
     assert _keys(_search({"q": "keloid, not systemic lupus"})) == ["ANY", "SLE"]
     assert _keys(_search({"q": "queloide keloid, sin lupus sistémico"})) == ["ANY", "SLE"]
     assert words.negated_conditions("discoid lupus without lupus nephritis") == ("lupus-nephritis",)
+    # "no" before a disease denies it when the sentence moves on after it
+    assert _keys(_search({"q": "keloid, biopsy confirmed, no SLE. any studies?"})) == ["ANY", "SLE"]
+    assert words.negated_conditions("lupus with no lupus nephritis or kidney involvement") == (
+        "lupus-nephritis",
+    )
+    assert words.negated_conditions("no psoriasis treatment has worked") == ()
 
 
 @pytest.mark.django_db

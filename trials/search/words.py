@@ -675,7 +675,7 @@ def _negated_spans(text: str) -> list[tuple[int, int]]:
     """The characters of the diseases (and phrases) `text` says right after a negation, each
     from the negation (_without_negated)."""
     toks = tokens(text)
-    if not any(folded in _NEGATION_WORDS for folded, *_ in toks):
+    if not any(folded in _NEGATION_WORDS or folded == "no" for folded, *_ in toks):
         return []
     names = {m.start: m.end for m in Vocabulary.default().find(text, ("condition",))}
     phrases = _vocabulary()[0]
@@ -684,6 +684,9 @@ def _negated_spans(text: str) -> list[tuple[int, int]]:
     for at, token in enumerate(toks):
         negation = _negation_before(toks, at)
         if negation is None:
+            end = names.get(token[2])
+            if at and toks[at - 1][0] == "no" and end and _NO_MORE.match(text, end):
+                cut.append((toks[at - 1][2], end))  # "biopsy confirmed, no SLE."
             continue
         named = token[0] in _condition_words() or (token[0],) in _disease_phrases()
         end = names.get(token[2]) or (token[3] if named else 0)
@@ -692,6 +695,12 @@ def _negated_spans(text: str) -> list[tuple[int, int]]:
         if end:
             cut.append((toks[negation][2], end))
     return cut
+
+
+# After "no" and a condition's name, what makes "no" deny the disease ("chilblain lupus, no
+# SLE.", "no lupus nephritis or kidney involvement"), not qualify what follows ("no psoriasis
+# treatment has worked").
+_NO_MORE = re.compile(r"\s*(?:$|[.,;:!?)/]|(?:or|and|but|nor|so far|yet)\b)", re.IGNORECASE)
 
 
 def _phrase_at(folded: tuple[str, ...], at: int, phrases: Container) -> int:
