@@ -1570,18 +1570,33 @@ def native_place(words: Words) -> Iterator[Reading]:
             or said[:1] < "\u0370"  # Latin letters, digits: the rules above read those
         ):
             continue
-        name = _KOREAN_AT.sub("", said) or said  # "서울에서": in Seoul
-        if gazetteer.fold(name) in _lay().not_places:
-            continue  # "ألم" (pain) is also a name of Ulm
-        if region := regions.named(name):
-            yield Reading("region", region.name, said, words.spans([position]))
-            return
-        big = [city for city in gazetteer.cities_named(name) if city.population >= NATIVE_CITY]
-        # The one big city of the name ("Ηράκλειο": Heraklion, not the town near Athens).
-        value = name if len(big) != 1 else f"{big[0].name}, {big[0].country}"
-        if big and isinstance(places.locate(value), places.Place):
-            yield Reading("near", value, said, words.spans([position]))
-            return
+        word = _KOREAN_AT.sub("", said) or said  # "서울에서": in Seoul
+        # Chinese and Japanese write a place's name joined to what is there ("南京鼓楼医院"
+        # segmented "南京鼓楼": Nanjing's Drum Tower): the word, then its beginnings.
+        if gazetteer.fold(word) in _lay().not_places:
+            continue  # "ألم" (pain) is also a name of Ulm; 中山大学 is in Guangzhou
+        for name in [word, *_han_beginnings(word)]:
+            if region := regions.named(name):
+                yield Reading("region", region.name, said, words.spans([position]))
+                return
+            big = [c for c in gazetteer.cities_named(name) if c.population >= NATIVE_CITY]
+            # The one big city of the name ("Ηράκλειο": Heraklion, not the town near Athens).
+            value = name if len(big) != 1 else f"{big[0].name}, {big[0].country}"
+            if big and isinstance(places.locate(value), places.Place):
+                yield Reading("near", value, said, words.spans([position]))
+                return
+
+
+# Han characters (Chinese, Japanese kanji): a place's name is two of them or more.
+_HAN = re.compile(r"[\u4e00-\u9fff]{3,}")
+
+
+def _han_beginnings(word: str) -> list[str]:
+    """The beginnings of a word of three Han characters or more, longest first, down to two
+    characters ("南京鼓楼": 南京鼓, 南京); none for other words."""
+    if not _HAN.fullmatch(word):
+        return []
+    return [word[:end] for end in range(len(word) - 1, 1, -1)]
 
 
 def city_and_state(words: Words) -> Iterator[Reading]:
