@@ -92,6 +92,8 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     # Spanish), "thier" is "their".
     assert spelling.correct("lupis wich one") == "lupus wich one"
     assert spelling.correct("thier lupis") == "thier lupus"
+    # … nor a word of another language read as a sign ("squames": scales, not squamous)
+    assert spelling.correct("lupis squames") == "lupus squames"
     # Of two words as near, the one beginning as typed: rheumatoid, not the "reumatoid" of
     # the Portuguese artrite reumatoide.
     assert spelling.correct("rhumatoid arthritis") == "rheumatoid arthritis"

@@ -761,6 +761,16 @@ def test_a_diagnosis_said_is_a_strong_name_among_signs():
     assert not words._diagnosed("thick painful hard skin on my palms and soles")
 
 
+def test_signs_said_in_french_with_plural_adjectives_are_read():
+    # "épaisses" (thick) and "argentées" (silvery) as sign words: psoriasis, not the itchy red
+    # patches of eczema
+    typed = (
+        "des plaques rouges épaisses couvertes de peaux blanches argentées sur les coudes et"
+        " les genoux ; ça gratte et ça saigne quand j'arrache les squames"
+    )
+    assert words.described(typed) == [(("psoriasis",),)]
+
+
 def test_a_sign_said_much_more_of_outweighs_one_barely_said():
     typed = (
         "the skin on my palms and the soles of my feet is super thick and yellowish and cracks"

@@ -88,6 +88,7 @@ def corrections(text: str) -> dict[str, str]:
             or query_words.is_filler(word)
             or word in query_words.STOP_WORDS
             or _misspelt_stop_word(word)
+            or query_words.is_sign_word(word)
         ):
             continue
         if split := _two_words(word, words):

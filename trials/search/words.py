@@ -1187,6 +1187,12 @@ def _sign_words() -> dict[str, frozenset[str]]:
     return {word: frozenset(english) for word, english in read.items()}
 
 
+def is_sign_word(word: str) -> bool:
+    """Whether `word` is a word of another language read as a sign's cue (`sign_words`:
+    "squames", scales): a word, never a typo to respell ("squamous")."""
+    return any(_singular(folded) in _sign_words() for folded in _words(word))
+
+
 def described(text: str) -> list[Group]:
     """_described's groups (see there), a list of the caller's own."""
     return list(_described(text))
