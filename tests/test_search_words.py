@@ -771,6 +771,32 @@ def test_signs_said_in_french_with_plural_adjectives_are_read():
     assert words.described(typed) == [(("psoriasis",),)]
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        # joints swollen weeks after a gut infection: reactive arthritis, not dry eyes
+        (
+            "3 weeks after food poisoning my eyes got red and gritty, and now my knee and heel"
+            " are swollen and hot",
+            "reactive arthritis",
+        ),
+        # hard ivory patches with a purple ring: morphea, before systemic sclerosis
+        (
+            "two hard, shiny, ivory-white patches on my stomach with a purplish ring, the skin"
+            " feels like wood",
+            "morphea",
+        ),
+    ],
+)
+def test_signs_of_reactive_arthritis_and_morphea_are_read(typed, meant):
+    assert [" ".join(group[0]) for group in words.described(typed)] == [meant]
+
+
+def test_foamy_pee_and_swollen_ankles_are_no_reactive_arthritis():
+    typed = "my lupus has gone to my kidneys, my pee is foamy and my ankles keep swelling"
+    assert not any("reactive" in group[0] for group in words.signs(typed))
+
+
 def test_a_sign_said_much_more_of_outweighs_one_barely_said():
     typed = (
         "the skin on my palms and the soles of my feet is super thick and yellowish and cracks"
