@@ -1370,7 +1370,10 @@ def _backward(words: Words, first: int, end: int):
 # in the other languages the vocabulary knows diseases in ("psoriasis en Madrid", "à Lyon").
 # French "à" as typed: folded, it is "a" ("since I was a kid").
 _A_GRAVE = ("à",)
-_IN_WORDS = {("in",), ("en",), ("em",), _A_GRAVE}
+# Polish, Czech, Slovak, Serbian and Croatian "in", after which a town's name is inflected
+# ("w Warszawie", "v Praze", "u Beogradu"): read as its name (_nominative).
+_INFLECTING_IN = {("w",), ("we",), ("v",), ("ve",), ("u",)}
+_IN_WORDS = {("in",), ("en",), ("em",), _A_GRAVE, *_INFLECTING_IN}
 # A word for trials just before a known place names where ("Lupus Studie Köln", "eczema
 # trials Lisbon"): not a disease's word. As with "in", a country or a US state is left to
 # the country and region rules.
@@ -1489,6 +1492,8 @@ def place(words: Words) -> Iterator[Reading]:
                 return  # "study Germany", "study NY": the country, the state (their own rules)
             if not isinstance(places.locate(text), places.Place):  # "the bay area" is one
                 text = _area_named(text)  # "the Ann Arbor area", "zip 48109"
+            if trigger in _INFLECTING_IN and not isinstance(places.locate(text), places.Place):
+                text = _nominative(text) or text  # "u Beogradu": Beograd
             located = places.locate(text)
             if isinstance(located, places.Place):
                 first = end if trigger in _PLACE_AFTER else start  # the study word stays
@@ -1503,6 +1508,38 @@ def place(words: Words) -> Iterator[Reading]:
                 elif area := places.metro(text):  # "socal": as far as the area reaches
                     yield Reading("within", f"{area.within:g}", said, ())
                 return
+
+
+# A town's name inflected after "in" in Polish, Czech, Slovak, Serbian, Croatian, Slovene:
+# (ending, the name's own ending), the longest first.
+_CASE_ENDINGS = (
+    ("ymstoku", "ystok"),  # Białymstoku
+    ("niu", "ń"),  # Poznaniu
+    ("iu", ""),  # Wrocławiu
+    ("ie", "a"),  # Warszawie
+    ("ie", ""),  # Krakowie
+    ("ze", "ha"),  # Praze
+    ("ě", "o"),  # Brně
+    ("u", ""),  # Beogradu, Gdańsku, Zagrebu
+    ("u", "a"),
+    ("i", "a"),  # Ljubljani
+    ("e", "a"),
+)
+
+
+def _nominative(text: str) -> str | None:
+    """The name of the big city (NATIVE_CITY people or more) whose name `text` is, inflected
+    as after "in" (_CASE_ENDINGS: "Warszawie" is Warszawa); None when none is."""
+    from trials.readers import gazetteer
+
+    if " " in text or len(text) < 4:
+        return None
+    for ending, own in _CASE_ENDINGS:
+        if text.endswith(ending) and len(text) - len(ending) >= 3:
+            name = text[: len(text) - len(ending)] + own
+            if any(city.population >= NATIVE_CITY for city in gazetteer.cities_named(name)):
+                return name
+    return None
 
 
 _AREA = re.compile(
