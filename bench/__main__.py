@@ -248,7 +248,8 @@ def main(argv: list[str]) -> int:
                     f"{imp['records_per_s']} records/s (normalize alone: "
                     f"{imp['normalize_records_per_s']} records/s); peak RSS "
                     f"{imp['peak_rss_mb']} MB; {imp['counts']}; database locale "
-                    f"{imp['database_locale']}"
+                    f"{imp['database_locale']}; after {imp['settled_s']} s waiting for the "
+                    "server to settle"
                 )
             # The sync of as many studies through the fake registry (rate limit off).
             result["sync"] = synced = sync.run(server, args.import_size)
