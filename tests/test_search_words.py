@@ -797,6 +797,19 @@ def test_foamy_pee_and_swollen_ankles_are_no_reactive_arthritis():
     assert not any("reactive" in group[0] for group in words.signs(typed))
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("mam suche, czerwone, swędzące placki w zgięciach łokci", "atopic dermatitis"),
+        ("pielea de pe degete și de pe dosul mâinilor s-a întărit și lucește", "scleroderma"),
+        ("dikke schilferende plekken op mijn ellebogen en knieën", "psoriasis"),
+        ("dirseklerimde kalın kırmızı pullu plaklar var", "psoriasis"),
+    ],
+)
+def test_signs_said_in_polish_romanian_dutch_and_turkish_are_read(typed, meant):
+    assert [" ".join(group[0]) for group in words.described(typed)] == [meant]
+
+
 def test_a_sign_said_much_more_of_outweighs_one_barely_said():
     typed = (
         "the skin on my palms and the soles of my feet is super thick and yellowish and cracks"
