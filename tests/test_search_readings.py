@@ -1784,6 +1784,16 @@ def test_no_cancer_had_and_gone_is_read_where_none_is_said(typed):
 
 
 @pytest.mark.parametrize(
+    "typed",
+    ["melanoma-" * 110, "had " * 240 + "cancer", "cancer " * 150 + "ago", "no SLE, " * 120],
+)
+def test_hostile_input_is_read_for_a_cancer_had_quickly(typed):
+    # (a hyphen both inside and between words once made the reading's backtracking exponential)
+    words.cancer_had(typed)
+    words.negated_conditions(typed)
+
+
+@pytest.mark.parametrize(
     ("item", "had", "fate"),
     [
         ("Malignancy within the past 5 years", words.CancerHad(7, False, "colon"), "welcome"),

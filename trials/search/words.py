@@ -2084,7 +2084,7 @@ _CANCER_WORDS = (
 _CANCER_HAD = re.compile(
     r"\b(?:had|beat|survived|treated\s+for|history\s+of|hx\s+of|prior|previous|past|former"
     rf"|excised|removed)\s+(?:[\w-]+\s+){{0,4}}?(?:{_CANCER_WORDS})"
-    rf"|(?:{_CANCER_WORDS})\W+(?:[\w-]+\W+){{0,10}}?(?:ago|remission|clear\s+since|all\s+clear"
+    rf"|(?:{_CANCER_WORDS})\W+(?:\w+\W+){{0,10}}?(?:ago|remission|clear\s+since|all\s+clear"
     r"|cancer[- ]free|survivors?|been\s+clear|no\s+recurrence)\b|\bcancer[- ]free\b",
     re.IGNORECASE,
 )
