@@ -792,6 +792,12 @@ def test_signs_of_reactive_arthritis_and_morphea_are_read(typed, meant):
     assert [" ".join(group[0]) for group in words.described(typed)] == [meant]
 
 
+def test_hair_lost_to_lupus_is_lupus_of_the_skin():
+    typed = "my hair keeps falling out because of my lupus, any trials for lupus hair loss?"
+    assert [" ".join(group[0]) for group in words.described(typed)] == ["cutaneous lupus"]
+    assert words.described("lupus nephritis trials") == []
+
+
 def test_foamy_pee_and_swollen_ankles_are_no_reactive_arthritis():
     typed = "my lupus has gone to my kidneys, my pee is foamy and my ankles keep swelling"
     assert not any("reactive" in group[0] for group in words.signs(typed))
