@@ -1784,6 +1784,21 @@ def test_no_cancer_had_and_gone_is_read_where_none_is_said(typed):
 
 
 @pytest.mark.parametrize(
+    ("typed", "excluded"),
+    [
+        ("dermatomyositis and i keep getting shingles", "zoster|shingles|recurrent"),
+        ("DM + Hashimoto's thyroiditis on levothyroxine", "thyroid"),
+        ("shingles vaccine in lupus", None),
+    ],
+)
+def test_shingles_and_thyroid_disease_lived_with_are_read(typed, excluded):
+    found = [c.excluded for c in words.excluded_circumstances(typed)]
+    assert found == ([] if excluded is None else [found[0]]) and (
+        excluded is None or found[0].startswith(excluded)
+    )
+
+
+@pytest.mark.parametrize(
     "typed",
     ["melanoma-" * 110, "had " * 240 + "cancer", "cancer " * 150 + "ago", "no SLE, " * 120],
 )

@@ -2321,6 +2321,23 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         r"\yheart\y|cardiac|cardio|coronary|myocardial|infarct",
     ),
     _living_with(
+        # shingles come back ("keep getting shingles - 3 times in 2 years"): turned away by
+        # the trials excluding herpes zoster or recurrent infections
+        r"\bshingles\b|\bherpes\s+z[oó]ster|\bzoster\b|\bG[üu]rtelrose|\bculebrilla\b"
+        r"|\bcobreiro\b|带状疱疹|帯状疱疹|대상포진",
+        r"zoster|shingles|recurrent (\w+ )?(viral )?infection|herpes",
+        r"zoster|shingles",
+        unless=r"\bvaccin|\bshingrix\b|\bzostavax\b|\bimpfung",  # a vaccine asked about
+    ),
+    _living_with(
+        # a thyroid disease ("Hashimoto's thyroiditis on levothyroxine")
+        r"\bhashimoto|\bthyroiditis\b|\bhypothyroid|\bhyperthyroid|\bgraves'?\s+disease"
+        r"|\blevothyroxine\b|\bsynthroid\b|\beuthyrox\b|\bthyroid\s+disease"
+        r"|\bSchilddrüse|\bthyro[iï]dite\b|\btiroiditis\b|\bhipotiroidismo\b|甲状腺",
+        r"thyroid",
+        r"thyroid",
+    ),
+    _living_with(
         r"\basthma|\binhalers?\b|\bflovent\b|\balbuterol\b|\bsalbutamol\b|\bventolin\b"
         r"|\bsymbicort\b|\bsingulair\b|\basma\b|\basthme\b|哮喘|喘息|천식",
         r"asthma",
