@@ -613,31 +613,35 @@ def _saying(
 
 
 _CRITERIA_SAYING = (
-    "SELECT id, record->'criteria' FROM trials_trial WHERE id = ANY(%s)"
+    "SELECT id, (record->'criteria')::text FROM trials_trial WHERE id = ANY(%s)"
     " AND record->>'criteria' ~* %s"
 )
 
 
-def _cancer_fated(
-    index: FacetIndex, had: words.CancerHad, fate: str, rows: np.ndarray
-) -> np.ndarray:
-    """The rows (positions) of `rows` (a mask) whose criteria say `fate` (words.cancer_fate)
-    to someone who had the cancer `had`: one statement, cached until the data changes."""
+def _cancer_fates(
+    index: FacetIndex, had: words.CancerHad, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The masks of the rows of `rows` (a mask) whose criteria welcome, and turn away,
+    someone who had the cancer `had` (words.cancer_fate): one statement for both, cached
+    until the data changes."""
+    read_once: list[dict[int, str | None]] = []  # both looks are asked the same rows
 
-    def find(among: Ids) -> list[int]:
-        with search_connection().cursor() as cursor:
-            cursor.execute(_CRITERIA_SAYING, [among, words.CRITERIA_CANCER])
-            return [
-                pk for pk, criteria in cursor if words.cancer_fate(_loaded(criteria), had) == fate
-            ]
+    def read(among: Ids) -> dict[int, str | None]:
+        if not read_once:
+            with search_connection().cursor() as cursor:
+                cursor.execute(_CRITERIA_SAYING, [among, words.CRITERIA_CANCER])
+                read_once.append(
+                    {pk: words.cancer_fate(json.loads(text) or {}, had) for pk, text in cursor}
+                )
+        return read_once[0]
 
-    return _cached_rows(index, ("cancer", fate, had), rows, find)
+    def saying(fate: str) -> Callable[[Ids], list[int]]:
+        return lambda among: [pk for pk, said in read(among).items() if said == fate]
 
-
-def _loaded(value) -> dict:
-    """A jsonb object as the connection gives it (text, or already loaded)."""
-    loaded = json.loads(value) if isinstance(value, str) else value
-    return loaded if isinstance(loaded, dict) else {}
+    welcome, away = np.zeros_like(rows), np.zeros_like(rows)
+    welcome[_cached_rows(index, ("cancer", words.WELCOME, had), rows, saying(words.WELCOME))] = True
+    away[_cached_rows(index, ("cancer", words.AWAY, had), rows, saying(words.AWAY))] = True
+    return welcome, away
 
 
 def _cached_rows(
@@ -932,9 +936,7 @@ def _tiers(
         # survivors?"): in each tier, the trials whose criteria allow it first (a window it is
         # past, only an active cancer, the treated skin cancer it was), those turning it away
         # last (words.cancer_fate). Read from the words as typed: how long ago is no search word.
-        welcome, away = np.zeros_like(everything), np.zeros_like(everything)
-        welcome[_cancer_fated(index, had, words.WELCOME, everything)] = True
-        away[_cancer_fated(index, had, words.AWAY, everything)] = True
+        welcome, away = _cancer_fates(index, had, everything)
         tiers = [tier & part for tier in tiers for part in (welcome, ~(welcome | away), away)]
     if query.q and few and words.asks_healthy_volunteers(query.q):
         # Someone healthy ("can healthy people sign up as controls?"): the trials that take
