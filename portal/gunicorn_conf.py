@@ -4,7 +4,9 @@ The application is loaded once in the master, which builds the facet index (tria
 before forking the workers: each worker starts with the index, sharing its arrays with the
 others copy-on-write, instead of building its own on its first search (about 12 s and 270 MB
 of peak memory each at a million trials). Workers then keep it fresh from the change log as
-before. The offline gazetteer that reads `near=` is loaded there too. The master closes its
+before. The offline gazetteer that reads `near=` is loaded there too, and each kind of page is
+asked for once (trials/web/warm.py): what a worker's first searches built (~0.7 s each) the
+workers start with. The master closes its
 database connection before forking, so that no worker inherits a connection in use.
 
 Then it freezes its objects out of the garbage collector's reach (gc.freeze, as Python's
@@ -28,6 +30,7 @@ def when_ready(server) -> None:
 
     from trials.readers import gazetteer
     from trials.search.index import get_index
+    from trials.web import warm
 
     try:
         index = get_index()
@@ -35,6 +38,12 @@ def when_ready(server) -> None:
         gazetteer.load()  # the places people type are read without a first-search pause
     except Exception as exc:  # the workers will build their own on first use
         server.log.warning("facet index not built in the master (%s)", exc)
+    try:
+        # Each kind of page asked for once: the vocabularies' phrases, the readings and the
+        # templates built here, not by each worker's first searches (trials/web/warm.py).
+        server.log.info("pages warmed in the master in %.1f s", warm.warm())
+    except Exception as exc:  # each worker's first pages build them, as without
+        server.log.warning("pages not warmed in the master (%s)", exc)
     finally:
         connections.close_all()
         gc.collect()

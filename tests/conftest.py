@@ -153,9 +153,14 @@ def statuses_confirmed(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_search_state(settings):
+def fresh_search_state(settings, monkeypatch):
     """Each test sees the database as it is: no index or cache left from a rolled-back test."""
     from trials.search import cache
+    from trials.web import warm
+
+    # The process's one-time build before its first bounded search (warm.searches_ready,
+    # tested in test_serving.py) taken as done: tests with slow statements time their searches.
+    monkeypatch.setattr(warm, "_searched", True)
 
     settings.SEARCH_CACHE_SECONDS = 0
     # The response cache is a transparent layer with tests of its own (test_pagecache.py);

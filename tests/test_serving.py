@@ -3,13 +3,15 @@ database connections' work_mem, and the bounded text-hit cache."""
 
 import gc
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from django.db import connection
 
-from trials.search import cache, fulltext, index
+from trials.search import cache, fulltext, index, words
+from trials.web import warm
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +37,32 @@ class _Server:
         self.lines.append(("warning", message % args))
 
 
-def test_gunicorn_preloads_the_app_and_builds_the_index_before_forking(monkeypatch):
+def test_gunicorn_preloads_the_app_and_builds_the_index_before_forking(
+    monkeypatch, settings, caplog
+):
     conf = _conf()
     assert conf.preload_app is True
     closed = []
     monkeypatch.setattr("django.db.connections.close_all", lambda: closed.append(True))
+    # What a worker's first searches built (~0.7 s at 100k trials), not yet built.
+    monkeypatch.setattr(warm, "_searched", False)
+    words._vocabulary.cache_clear()
+    settings.SEARCH_PAGE_CACHE = 64
+    settings.RATE_LIMIT_PAGES = settings.RATE_LIMIT_API = 1
     server = _Server()
     conf.when_ready(server)
     assert index.peek() is not None and index.peek().row_count == 5  # the seeds
-    assert server.lines == [("info", "facet index built in the master: 5 trials")]
+    assert server.lines[0] == ("info", "facet index built in the master: 5 trials")
+    assert re.fullmatch(r"pages warmed in the master in \d+\.\d s", server.lines[1][1])
+    assert len(server.lines) == 2
+    assert not [r for r in caplog.records if r.name == "trials.web.warm"]  # every page 200
     assert closed == [True]  # no worker inherits the master's connection
+    # … built in the master: each worker starts with it.
+    assert warm._searched and words._vocabulary.cache_info().currsize == 1
+    assert len(cache.PAGES) == 0  # no page kept that nobody asked for
+    with connection.cursor() as cursor:  # nor counted against anyone's rate limit
+        cursor.execute("SELECT count(*) FROM trials_rate_window")
+        assert cursor.fetchone()[0] == 0
     # What the master made is out of the collector's reach: workers' full collections skip it.
     assert gc.get_freeze_count() > 10_000
     gc.unfreeze()
@@ -60,7 +78,24 @@ def test_a_failed_build_in_the_master_leaves_it_to_the_workers(monkeypatch):
     monkeypatch.setattr(index, "get_index", broken)
     server = _Server()
     conf.when_ready(server)
-    assert server.lines == [("warning", "facet index not built in the master (no tables yet)")]
+    assert server.lines[0] == ("warning", "facet index not built in the master (no tables yet)")
+
+
+def test_a_failed_warming_in_the_master_leaves_it_to_the_workers(monkeypatch):
+    conf = _conf()
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
+
+    def broken():
+        raise RuntimeError("no vocabulary")
+
+    monkeypatch.setattr(warm, "warm", broken)
+    server = _Server()
+    conf.when_ready(server)
+    assert server.lines == [
+        ("info", "facet index built in the master: 5 trials"),
+        ("warning", "pages not warmed in the master (no vocabulary)"),
+    ]
+    gc.unfreeze()
 
 
 def test_connections_have_room_for_exact_bitmaps():

@@ -20,7 +20,7 @@ from trials.search.engine import PAGE_SIZE, Query, SearchResult, search
 from trials.search.index import get_index, peek
 from trials.search.timeout import TOO_SLOW_MESSAGE, TooSlow, bounded
 from trials.search.timing import phase
-from trials.web import exports, presenters
+from trials.web import exports, presenters, warm
 
 
 def cached_by_data_version(view):
@@ -61,8 +61,10 @@ def bounded_search(query: Query) -> SearchResult:
     if not query.q or not timeout.active():
         return search(query)
     # Built or brought up to date outside the bound (after an import that is real work); the
-    # search's own get_index() then finds it fresh (within SEARCH_CACHE_SECONDS).
+    # search's own get_index() then finds it fresh (within SEARCH_CACHE_SECONDS). So are the
+    # vocabularies' phrases and readings a process builds once (warm.py).
     get_index()
+    warm.searches_ready()
     with bounded():
         return search(query)
 
