@@ -35,6 +35,47 @@ def test_sparse_and_dense_counts_agree(monkeypatch, density):
             assert np.flatnonzero(facet.mask(n + 3, values)).tolist() == rows
 
 
+@pytest.mark.parametrize("dense", [1, 8, 32, 10**9])
+def test_postings_extended_by_a_refresh_count_as_postings_made_anew(monkeypatch, dense):
+    """A refresh's rows go into the postings made before (no sort of every pair again): they
+    count and mask as postings made from all the rows at once, new values, rows with none
+    and rows the facet skipped (a gap) included."""
+    monkeypatch.setattr(columns, "DENSE", dense)
+    monkeypatch.setattr(columns, "SPARSE", 10**9)  # counts read the postings
+    rng = random.Random(7)
+    letters = "abcdefghijklmnop"
+    lists = [rng.sample(letters[:6], rng.randint(0, 3)) for _ in range(3000)]
+    extended, fresh = MultiFacet(), MultiFacet()
+    extended.append(0, lists)
+    extended.prepare()
+    first = len(lists)
+    for chunk in range(6):
+        first += chunk % 2  # a row the facet skips now and then: it has no values
+        more = [rng.sample(letters[: 6 + 2 * chunk], rng.randint(0, 4)) for _ in range(70)]
+        extended.append(first, more)
+        lists += [[]] * (first - len(lists)) + more
+        first = len(lists)
+    postings = extended._postings
+    assert postings is not None  # extended, not made again
+    for run in range(len(postings.sparse_ids)):  # each run's rows in order, as made anew
+        rows = postings.rows[postings.starts[run] : postings.starts[run + 1]]
+        assert (np.diff(rows) > 0).all()
+    fresh.append(0, lists)
+    n = len(lists) + 5
+    for density in (0.02, 0.5, 1.0):
+        mask = np.random.default_rng(8).random(n) < density
+        assert extended.counts(mask) == fresh.counts(mask)
+    for values in (["a"], ["f", "g"], ["p"], ["zzz"]):
+        assert extended.mask(n, values).tolist() == fresh.mask(n, values).tolist()
+    # The postings before are left as they were (a search may hold them).
+    before = extended._posting_arrays()
+    kept = (before.bits.copy(), before.rows.copy(), before.starts.copy())
+    extended.append(len(lists), [["a", "q"]])
+    assert np.array_equal(before.bits, kept[0]) and np.array_equal(before.rows, kept[1])
+    assert np.array_equal(before.starts, kept[2])
+    assert extended.counts(np.ones(n + 1, bool))["q"] == 1
+
+
 def test_values_in_many_rows_are_bitmaps_and_few_runs():
     lists = [["common"] + (["rare"] if row % 50 == 0 else []) for row in range(1000)]
     facet = MultiFacet()

@@ -62,6 +62,7 @@ class MultiFacet:
     def append(self, first_row: int, lists: list[list[str]]) -> None:
         """The values of rows `first_row`, `first_row + 1`, …: the rows after the last one
         appended (rows between, if any, have none)."""
+        known = len(self.values)  # the value ids made before these rows
         vals, lengths = [], []
         for values in lists:
             lengths.append(len(values or ()))
@@ -74,8 +75,16 @@ class MultiFacet:
         self.starts = self._starts_to(first_row)
         ends = self.starts[-1] + np.cumsum(lengths, dtype=np.int64)
         self.starts = np.concatenate([self.starts, ends.astype(np.int32)])
-        self.vals = np.concatenate([self.vals, np.asarray(vals, np.int32)])
-        self._postings = None
+        added = np.asarray(vals, np.int32)
+        self.vals = np.concatenate([self.vals, added])
+        if self._postings is not None:
+            # A refresh's few rows go into the postings made before (their rows come after
+            # every row there), not a new sort of every pair: ~4 ms a facet at 100k trials,
+            # in each worker after each refresh (docs/benchmarks.md, session 42).
+            rows = np.repeat(np.arange(first_row, first_row + len(lists), dtype=np.int32), lengths)
+            self._postings = _postings_extended(
+                self._postings, rows, added, known, len(self.starts) - 1
+            )
 
     def mask(self, row_count: int, selected: Sequence[str]) -> np.ndarray:
         """Rows having any of the selected values."""
@@ -160,6 +169,42 @@ def _postings(vals: np.ndarray, row_starts: np.ndarray, value_count: int) -> Pos
     kept = np.repeat(~dense, lengths)
     sparse_starts = np.concatenate([[0], np.cumsum(lengths[~dense])]).astype(np.int64)
     return Postings(dense_ids, bits, held, sparse_ids, rows[kept], sparse_starts)
+
+
+def _postings_extended(
+    postings: Postings, rows: np.ndarray, vals: np.ndarray, known: int, held: int
+) -> Postings | None:
+    """`postings` with the pairs (`rows`, `vals`) of rows after all of its own added, covering
+    `held` rows; value ids from `known` on are new (runs after the others). New arrays: a
+    search holding the old postings is not changed under it. None when a row is not after
+    them (made again on first use)."""
+    if len(rows) and rows.min() < postings.held:
+        return None
+    dense_at = np.full(known, -1, np.int64)  # a known value id -> its bitmap's place
+    dense_at[postings.dense_ids] = np.arange(len(postings.dense_ids))
+    run_at = np.full(known, -1, np.int64)  # … -> its run's place
+    run_at[postings.sparse_ids] = np.arange(len(postings.sparse_ids))
+    is_new = vals >= known
+    old_vals = np.where(is_new, 0, vals)
+    places = np.where(is_new, -1, dense_at[old_vals])
+    in_bits = places >= 0
+    bits = np.zeros((len(postings.dense_ids), _words_for(held)), np.uint64)
+    bits[:, : postings.bits.shape[1]] = postings.bits
+    ones = np.left_shift(np.uint64(1), (rows[in_bits] & 63).astype(np.uint64))
+    np.bitwise_or.at(bits, (places[in_bits], rows[in_bits] >> 6), ones)
+    runs = np.where(is_new, -1, run_at[old_vals])
+    in_runs = runs >= 0
+    # Each row at the end of its value's run (rows come in order: a run stays in order).
+    grown = np.insert(postings.rows, postings.starts[runs[in_runs] + 1], rows[in_runs])
+    more = np.bincount(runs[in_runs], minlength=len(postings.sparse_ids))
+    starts = postings.starts + np.concatenate([[0], np.cumsum(more)])
+    # New values: runs of their own after the others (their ids are the greatest).
+    order = np.argsort(vals[is_new], kind="stable")
+    new_ids, lengths = np.unique(vals[is_new][order], return_counts=True)
+    grown = np.concatenate([grown, rows[is_new][order]]).astype(np.int32, copy=False)
+    starts = np.concatenate([starts, starts[-1] + np.cumsum(lengths)]).astype(np.int64)
+    sparse_ids = np.concatenate([postings.sparse_ids, new_ids]).astype(np.int64)
+    return Postings(postings.dense_ids, bits, held, sparse_ids, grown, starts)
 
 
 def _words_for(row_count: int) -> int:

@@ -73,7 +73,8 @@ def _pages() -> list[str]:
     from trials.models import Trial
 
     keys = list(Trial.objects.order_by("pk").values_list("key", flat=True)[:1])
-    pages = ["/", "/?condition=psoriasis&phase=PHASE2&page=2", "/api/trials/?q=lupus"]
+    pages = ["/", "/?condition=psoriasis&phase=PHASE2&page=2", "/?near=Bethesda&within=50"]
+    pages += ["/api/trials/?q=lupus", "/api/trials/?condition=psoriasis&sort=start"]
     pages += [f"/?{urlencode({'q': text})}" for text in QUERIES]
     for key in keys:
         pages += [f"/trials/{key}/", f"/api/trials/{key}/"]
