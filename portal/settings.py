@@ -20,6 +20,8 @@ Environment:
 - LOGIN_*                   the admin login's failure counters and delays (see the end)
 - ADMIN_URL                 path of the admin (default "admin/")
 - SEARCH_CACHE_SECONDS      how often (s) a worker looks for changed trials (default 2)
+- SEARCH_REFRESH_STEP       the most logged changes a worker takes in at one look (default
+                            1000): more are taken in over its next looks, 0.1 s apart
 - SEARCH_PAGE_CACHE         rendered search answers kept per worker (default 256; 0 = off)
 - SEARCH_NEAR_MAX_KM        the largest `within` a search near a place accepts (default 1000 km)
 - SEARCH_QUERY_MAX_CHARS    the longest words (`q`) a search accepts (default 1000: a person's
@@ -301,6 +303,9 @@ if BENCHMARK:  # each answer says where its time went (Server-Timing; trials/tim
     MIDDLEWARE.insert(0, "trials.search.timing.ServerTimingMiddleware")
 
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 2, minimum=0)
+# The most changes a worker's index takes in at one look: more (an import) are taken in over
+# its next looks, a step each, so that no request waits for them all (trials/search/index.py).
+SEARCH_REFRESH_STEP = env_int("SEARCH_REFRESH_STEP", 1000, minimum=1)
 # Rendered search answers kept per worker (0 turns the cache off); see trials/search/cache.py.
 SEARCH_PAGE_CACHE = env_int("SEARCH_PAGE_CACHE", 256, minimum=0)
 # The farthest a search near a place reaches (`within`, km); see trials/search/params.py.

@@ -45,3 +45,39 @@ def test_a_new_trial_and_a_deleted_one_show_within_5_seconds():
     Trial.objects.filter(trial_id="NCT05488327").delete()
     _eventually(lambda: _count(q="vitiligo") == 1 and _count() == 5)
     assert _count(q="lenalidomide") == 2
+
+
+def test_an_import_is_taken_in_a_step_a_look_so_no_request_waits_for_it_all(settings, monkeypatch):
+    """More changes than SEARCH_REFRESH_STEP (an import) are taken in a step at each look,
+    CATCH_UP_SECONDS apart rather than SEARCH_CACHE_SECONDS: a request pays for one step
+    (5,000 new trials cost each of four workers 2–3 s at once beside the import)."""
+    from trials.search import index as index_module
+    from trials.search.index import get_index
+
+    settings.SEARCH_CACHE_SECONDS = 60
+    settings.SEARCH_REFRESH_STEP = 2
+    facet_index = get_index()
+    rows = facet_index.row_count
+    for n in range(5):
+        Trial.objects.create(key=f"NCT0000009{n}", record={}, title=f"Vitiligo study {n}")
+    facet_index.checked = 0.0  # the look is due
+    monkeypatch.setattr(index_module, "CATCH_UP_SECONDS", 60.0)
+    assert get_index().row_count == rows + 2 and facet_index.behind
+    assert get_index().row_count == rows + 2  # the same request's second look: no step
+    monkeypatch.setattr(index_module, "CATCH_UP_SECONDS", 0.0)
+    assert get_index().row_count == rows + 4 and facet_index.behind
+    assert get_index().row_count == rows + 5 and not facet_index.behind
+    assert _count(q="vitiligo") == 5  # caught up: counts exact
+    Trial.objects.create(key="NCT00000099", record={}, title="Vitiligo study 9")
+    assert get_index().row_count == rows + 5  # caught up: SEARCH_CACHE_SECONDS again
+
+
+def test_with_every_look_fresh_an_import_is_taken_in_whole(settings):
+    from trials.search.index import get_index
+
+    settings.SEARCH_CACHE_SECONDS = 0
+    settings.SEARCH_REFRESH_STEP = 2
+    rows = get_index().row_count
+    for n in range(5):
+        Trial.objects.create(key=f"NCT0000009{n}", record={}, title=f"Vitiligo study {n}")
+    assert get_index().row_count == rows + 5 and not get_index().behind

@@ -57,6 +57,7 @@ class LexemeIndex:
 
     def __init__(self) -> None:
         self.slots: dict[str, int] = {}
+        self._kept: frozenset[str] = frozenset()  # the slots' lexemes
         self.prefixes: frozenset[str] = frozenset()
         # pg_stats' frequent lexemes not kept (the budget's): a query with one goes to
         # PostgreSQL whole.
@@ -80,6 +81,7 @@ class LexemeIndex:
             cursor.execute("SELECT trials_matching_ids(%s::tsquery)", [quoted(lexeme)])
             self.bits[slot] = self._packed(rows_of(ids_of(cursor.fetchone()[0])))
         self.slots = {lexeme: slot for slot, lexeme in enumerate(chosen)}
+        self._kept = frozenset(self.slots)
         self._counts = {}
         self.prefixes = frozenset(lexeme[:PREFIX] for lexeme in chosen)
 
@@ -105,16 +107,21 @@ class LexemeIndex:
             grown = np.zeros((len(self.slots), needed + needed // 8), np.uint8)
             grown[:, : self.bits.shape[1]] = self.bits
             self.bits = grown
-        pairs = [
-            (slot, row)
-            for row, lexemes in enumerate(lexemes_by_row, first)
-            for slot in map(self.slots.get, lexemes)
-            if slot is not None
-        ]
-        if pairs:
+        # Each row's kept lexemes found by a set's look-ups and their slots by a map, both in
+        # C: a word at a time in Python took ~0.4 s for 5,000 rows (a refresh after an import,
+        # in every worker; docs/benchmarks.md, session 42).
+        kept, slot_of = self._kept, self.slots.__getitem__
+        slots: list[int] = []
+        per_row: list[int] = []
+        for lexemes in lexemes_by_row:
+            found = kept.intersection(lexemes)
+            slots += map(slot_of, found)
+            per_row.append(len(found))
+        if slots:
             self._counts = {}
-            slots, rows = np.array(pairs, np.intp).T
-            np.bitwise_or.at(self.bits, (slots, rows >> 3), (0x80 >> (rows & 7)).astype(np.uint8))
+            rows = np.repeat(np.arange(first, first + len(per_row), dtype=np.intp), per_row)
+            at = np.fromiter(slots, np.intp, count=len(slots))
+            np.bitwise_or.at(self.bits, (at, rows >> 3), (0x80 >> (rows & 7)).astype(np.uint8))
 
     def share(self, lexeme: str, row_count: int) -> float:
         """The share of the `row_count` rows with `lexeme` (dead ones counted: near enough);
