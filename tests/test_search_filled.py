@@ -8,7 +8,7 @@ from django.http import QueryDict
 
 from tests.searching import search_text
 from trials.models import Trial
-from trials.search import engine, words
+from trials.search import engine, spelling, words
 from trials.search.index import get_index
 from trials.search.params import TrialFilterSet, parse
 
@@ -323,3 +323,23 @@ def test_a_relaxed_list_orders_last_the_trials_excluding_the_class_it_asks_for(d
 
 def index_key(index, row) -> str:
     return Trial.objects.get(pk=int(index.pks[row])).key
+
+
+def test_a_disease_no_trial_is_about_misspelt_in_a_sentence_finds_what_it_spelt_right_does():
+    """ "granuloma anulare on the backs of my hands, rings of little bumps" (as German spells
+    it): nothing at all was listed, the words as typed finding no trial and the respelling
+    read as no disease's; spelt right it lists the trial open to any skin disease. Not an
+    abbreviation's plural respelt into another ("BCCs": not BCNS, basal cell nevus
+    syndrome)."""
+    Trial.objects.create(
+        key="DERM",
+        record={},
+        title="Evaluation and Treatment of Patients With Dermatologic Diseases",
+    )
+    typed = "granuloma anulare on the backs of my hands, rings of little bumps"
+    result = search_text(typed)
+    assert [hit.key for hit in result.trials] == ["DERM"]
+    assert result.corrected_from == typed
+    assert result.corrected_to.startswith("granuloma annulare on the backs")
+    assert spelling.corrections("gorlin syndrome, new BCCs every few months") == {}
+    assert spelling.corrections("gorlin syndrome, new bccs every few months") != {}

@@ -792,6 +792,14 @@ def test_signs_of_reactive_arthritis_and_morphea_are_read(typed, meant):
     assert [" ".join(group[0]) for group in words.described(typed)] == [meant]
 
 
+def test_mouth_and_genital_ulcers_are_behcets_disease():
+    typed = "painful mouth ulcers every few weeks, sores on my scrotum and red lumps on my shins"
+    described = [" ".join(group[0]) for group in words.described(typed)]
+    assert "behcet disease" in described
+    for other in ("canker sores in my mouth every month", "sores on my scrotum"):
+        assert "behcet disease" not in [" ".join(g[0]) for g in words.described(other)], other
+
+
 def test_hair_lost_to_lupus_is_lupus_of_the_skin():
     typed = "my hair keeps falling out because of my lupus, any trials for lupus hair loss?"
     assert [" ".join(group[0]) for group in words.described(typed)] == ["cutaneous lupus"]

@@ -347,8 +347,8 @@ def _match(query: Query) -> _Matched:
         hits = np.zeros(0, np.int32)
         if fixes and (respelt := _respelt_about(index, query.q, fixes)):
             hits = text_rows(index, respelt, relaxed=True)
-            if len(hits):
-                corrected_from, query = query.q, replace(query, q=respelt)
+            if len(hits):  # what was typed, when respelt before (_respelt_disease)
+                corrected_from, query = corrected_from or query.q, replace(query, q=respelt)
         if not corrected_from:
             hits = text_rows(index, query.q, relaxed=True)
         relaxed = words_relaxed = bool(len(hits))
@@ -1463,9 +1463,22 @@ def _respelt_disease(index: FacetIndex, text: str, better: str, hits: np.ndarray
         return False
     if not words.can_relax(better):
         return True
+    if len(hits):
+        return False
     group = words.broader(better)
-    in_group = group is not None and bool(index.facet_mask("condition", [group[0]]).any())
-    return not len(hits) and in_group
+    if group is not None and index.facet_mask("condition", [group[0]]).any():
+        return True
+    # A skin disease no trial is about, in a sentence ("granuloma anulare on the backs of my
+    # hands …": nothing at all was listed; "my 5 year old has epidermolisis bulosa …"): what
+    # it finds spelt right, when that is something (those open to any skin disease, or its
+    # group's: _wider); with nothing there, relaxed as typed ("pemphigis flares in winter").
+    kin = words.skin_kin(better)
+    if not kin or index.facet_mask("condition", list(kin)).any():
+        return False
+    conditions = Vocabulary.default().conditions  # nor one untagged but about it by its words
+    if any(about(index, conditions[slug]["label"]) for slug in kin if slug in conditions):
+        return False
+    return _wider(index, better) is not None
 
 
 def _suggestion(index: FacetIndex, text: str, hits: np.ndarray) -> str | None:

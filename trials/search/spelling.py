@@ -22,6 +22,7 @@ from trials.search import words as query_words
 from trials.search.timing import timed
 
 MIN_LENGTH = 4
+_ABBREVIATIONS = re.compile(r"[A-Z]{2,5}s")
 # A word whole, in any letters: "lupică" (Romanian) is no "lupic", which "lupis" would be one
 # letter from, and "psoríase" no "psor" to respell. Only words in ASCII letters are respelt.
 WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-)*[^\W\d_]")
@@ -73,7 +74,10 @@ def corrections(text: str) -> dict[str, str]:
     """The misspelled words of `text` (in lower case) and their respellings."""
     words, choices = _lexicon()
     fixes: dict[str, str] = {}
-    for word in {w.lower() for w in WORD.findall(text)}:
+    # An abbreviation's plural typed in capitals ("BCCs", "JAKs") is no typo: not "BCNs"
+    # (basal cell nevus syndrome's BCNS) for basal cell carcinomas.
+    plurals = {w.lower() for w in WORD.findall(text) if _ABBREVIATIONS.fullmatch(w)}
+    for word in {w.lower() for w in WORD.findall(text)} - plurals:
         # Filler words ("trial", "near") are dropped from the search: never "corrected" into one;
         # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
         if not word.isascii() and word not in words:
