@@ -106,6 +106,12 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     # Two words typed without their space are two words
     assert spelling.correct("rheumatoidarthritis") == "rheumatoid arthritis"
     assert spelling.correct("psoriaticarthritis trials") == "psoriatic arthritis trials"
+    # … and a name's word typed in two is one ("sclero derma"), whatever is between them;
+    # not two words people write ("break out" is no "breakout", nor "hair loss" one word).
+    assert spelling.correct("sclero derma lungs") == "scleroderma lungs"
+    assert spelling.correct("Derma-tomyositis rash") == "dermatomyositis rash"
+    assert spelling.correct("i break out in hives") is None
+    assert spelling.correct("lupus hair loss") is None
 
 
 def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():

@@ -10,6 +10,7 @@ runs the corrected query.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from django.db import connection
 from rapidfuzz import process
@@ -33,14 +34,20 @@ def _lexicon() -> tuple[set[str], list[str]]:
     and sorted."""
     lexicon = cache.LEXICON.get("words")
     if lexicon is None:
-        texts = list(query_words.lay_texts())  # people's words: "scaly" is no "scalp"
+        names = []
         for model in (Condition, Drug, DrugClass):
             for label, synonyms in model.objects.values_list("label", "synonyms"):
-                texts += [label, *synonyms]
-        words = {w.lower() for text in texts for w in WORD.findall(text) if len(w) >= MIN_LENGTH}
+                names += [label, *synonyms]
+        name_words = _words_of(names)
+        words = name_words | _words_of(query_words.lay_texts())  # "scaly" is no "scalp"
         lexicon = (words, sorted(words))
         cache.LEXICON.put("words", lexicon)
+        cache.LEXICON.put("names", name_words)
     return lexicon
+
+
+def _words_of(texts) -> set[str]:
+    return {w.lower() for text in texts for w in WORD.findall(text) if len(w) >= MIN_LENGTH}
 
 
 def _two_words(word: str, words: set[str]) -> str | None:
@@ -105,7 +112,34 @@ def corrections(text: str) -> dict[str, str]:
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
         del fixes[word]
-    return fixes
+    return fixes | _joined(text, words)
+
+
+def _joined(text: str, words: set[str]) -> dict[str, str]:
+    """A word of a disease's or a drug's name typed in two ("sclero derma", "derma tomyositis"):
+    the two words as typed (lower case, one space) -> the word, each part of MIN_LENGTH letters
+    or more and one of them no vocabulary word ("break out" is no "breakout", "hair loss" no
+    "hairloss")."""
+    typed = [w.lower() for w in WORD.findall(text)]
+    names = _name_words()
+    return {
+        f"{first} {second}": first + second
+        for first, second in pairwise(typed)
+        if len(first) >= MIN_LENGTH
+        and len(second) >= MIN_LENGTH
+        and first + second in names
+        and not (first in words and second in words)
+    }
+
+
+def _name_words() -> set[str]:
+    """The words of the conditions', drugs' and drug classes' names (not people's words)."""
+    names = cache.LEXICON.get("names")
+    if names is None:
+        cache.LEXICON.clear()  # both made again, in one look at the vocabulary
+        _lexicon()
+        names = cache.LEXICON.get("names")
+    return names
 
 
 # A word this long or longer, as near to a label's word as to another name's, is the label's:
@@ -159,7 +193,12 @@ def _misspelt_stop_word(word: str) -> bool:
 
 
 def respelt(text: str, fixes: dict[str, str]) -> str:
-    """`text` with the words of `fixes` (corrections') respelt, the others as typed."""
+    """`text` with the words of `fixes` (corrections') respelt, the others as typed; a key of
+    two words (_joined) is those two words, with whatever is between them."""
+    for typed in (typed for typed in fixes if " " in typed):
+        first, second = typed.split(" ")
+        pair = re.compile(rf"\b{re.escape(first)}\W+{re.escape(second)}\b", re.IGNORECASE)
+        text = pair.sub(fixes[typed], text)
     return WORD.sub(lambda match: fixes.get(match.group(0).lower(), match.group(0)), text)
 
 
