@@ -114,6 +114,19 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     assert spelling.correct("lupus hair loss") is None
 
 
+def test_respelling_reads_the_vocabulary_once_not_at_every_query(django_assert_max_num_queries):
+    """The lexicon, the names' words, the labels and the sounds are all kept: with room for
+    fewer, each evicted another and every respelling read the vocabulary again (28 ms a relaxed
+    query)."""
+    from trials.search import spelling
+
+    for typed in ("sclero derma lungs", "loopus", "rhumatoid arthritis zxq"):
+        spelling.correct(typed)
+    for typed in ("sclero derma lungs", "loopus", "rhumatoid arthritis zxq"):
+        with django_assert_max_num_queries(1):  # the words the trials have (_in_trials)
+            spelling.correct(typed)
+
+
 def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():
     """Farther than a typo or two, a word spelt as it sounds ("loopus", "skleroderma"); never a
     relative ("wife": people's words, not the "wine" of port-wine stains)."""

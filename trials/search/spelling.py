@@ -33,17 +33,21 @@ def _lexicon() -> tuple[set[str], list[str]]:
     """The vocabularies' words of MIN_LENGTH letters or more (people's words too): as a set,
     and sorted."""
     lexicon = cache.LEXICON.get("words")
-    if lexicon is None:
-        names = []
-        for model in (Condition, Drug, DrugClass):
-            for label, synonyms in model.objects.values_list("label", "synonyms"):
-                names += [label, *synonyms]
-        name_words = _words_of(names)
-        words = name_words | _words_of(query_words.lay_texts())  # "scaly" is no "scalp"
-        lexicon = (words, sorted(words))
-        cache.LEXICON.put("words", lexicon)
-        cache.LEXICON.put("names", name_words)
-    return lexicon
+    return lexicon if lexicon is not None else _read_vocabulary()[0]
+
+
+def _read_vocabulary() -> tuple[tuple[set[str], list[str]], set[str]]:
+    """The lexicon (_lexicon) and the names' words (_name_words), read in one look and kept."""
+    names = []
+    for model in (Condition, Drug, DrugClass):
+        for label, synonyms in model.objects.values_list("label", "synonyms"):
+            names += [label, *synonyms]
+    name_words = _words_of(names)
+    words = name_words | _words_of(query_words.lay_texts())  # "scaly" is no "scalp"
+    lexicon = (words, sorted(words))
+    cache.LEXICON.put("words", lexicon)
+    cache.LEXICON.put("names", name_words)
+    return lexicon, name_words
 
 
 def _words_of(texts) -> set[str]:
@@ -135,11 +139,7 @@ def _joined(text: str, words: set[str]) -> dict[str, str]:
 def _name_words() -> set[str]:
     """The words of the conditions', drugs' and drug classes' names (not people's words)."""
     names = cache.LEXICON.get("names")
-    if names is None:
-        cache.LEXICON.clear()  # both made again, in one look at the vocabulary
-        _lexicon()
-        names = cache.LEXICON.get("names")
-    return names
+    return names if names is not None else _read_vocabulary()[1]
 
 
 # A word this long or longer, as near to a label's word as to another name's, is the label's:
