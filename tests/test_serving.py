@@ -68,34 +68,31 @@ def test_gunicorn_preloads_the_app_and_builds_the_index_before_forking(
     gc.unfreeze()
 
 
-def test_a_failed_build_in_the_master_leaves_it_to_the_workers(monkeypatch):
+def _when_ready_with(monkeypatch, module, name: str, message: str) -> list[tuple[str, str]]:
+    """What the master logs when `module.name` raises RuntimeError(message)."""
     conf = _conf()
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
     def broken():
-        raise RuntimeError("no tables yet")
+        raise RuntimeError(message)
 
-    monkeypatch.setattr(index, "get_index", broken)
+    monkeypatch.setattr(module, name, broken)
     server = _Server()
     conf.when_ready(server)
-    assert server.lines[0] == ("warning", "facet index not built in the master (no tables yet)")
+    gc.unfreeze()
+    return server.lines
+
+
+def test_a_failed_build_in_the_master_leaves_it_to_the_workers(monkeypatch):
+    lines = _when_ready_with(monkeypatch, index, "get_index", "no tables yet")
+    assert lines[0] == ("warning", "facet index not built in the master (no tables yet)")
 
 
 def test_a_failed_warming_in_the_master_leaves_it_to_the_workers(monkeypatch):
-    conf = _conf()
-    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
-
-    def broken():
-        raise RuntimeError("no vocabulary")
-
-    monkeypatch.setattr(warm, "warm", broken)
-    server = _Server()
-    conf.when_ready(server)
-    assert server.lines == [
+    assert _when_ready_with(monkeypatch, warm, "warm", "no vocabulary") == [
         ("info", "facet index built in the master: 5 trials"),
         ("warning", "pages not warmed in the master (no vocabulary)"),
     ]
-    gc.unfreeze()
 
 
 def test_connections_have_room_for_exact_bitmaps():

@@ -57,7 +57,6 @@ class LexemeIndex:
 
     def __init__(self) -> None:
         self.slots: dict[str, int] = {}
-        self._kept: frozenset[str] = frozenset()  # the slots' lexemes
         self.prefixes: frozenset[str] = frozenset()
         # pg_stats' frequent lexemes not kept (the budget's): a query with one goes to
         # PostgreSQL whole.
@@ -81,7 +80,6 @@ class LexemeIndex:
             cursor.execute("SELECT trials_matching_ids(%s::tsquery)", [quoted(lexeme)])
             self.bits[slot] = self._packed(rows_of(ids_of(cursor.fetchone()[0])))
         self.slots = {lexeme: slot for slot, lexeme in enumerate(chosen)}
-        self._kept = frozenset(self.slots)
         self._counts = {}
         self.prefixes = frozenset(lexeme[:PREFIX] for lexeme in chosen)
 
@@ -107,14 +105,14 @@ class LexemeIndex:
             grown = np.zeros((len(self.slots), needed + needed // 8), np.uint8)
             grown[:, : self.bits.shape[1]] = self.bits
             self.bits = grown
-        # Each row's kept lexemes found by a set's look-ups and their slots by a map, both in
-        # C: a word at a time in Python took ~0.4 s for 5,000 rows (a refresh after an import,
-        # in every worker; docs/benchmarks.md, session 42).
-        kept, slot_of = self._kept, self.slots.__getitem__
+        # Each row's kept lexemes found by the slots' look-ups and their slots by a map, both
+        # in C: a word at a time in Python took ~0.4 s for 5,000 rows (a refresh after an
+        # import, in every worker; docs/benchmarks.md, session 42).
+        kept, slot_of = self.slots.keys(), self.slots.__getitem__
         slots: list[int] = []
         per_row: list[int] = []
         for lexemes in lexemes_by_row:
-            found = kept.intersection(lexemes)
+            found = kept & lexemes
             slots += map(slot_of, found)
             per_row.append(len(found))
         if slots:
