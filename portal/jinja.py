@@ -15,11 +15,12 @@ The environment reads like the Django templates it replaced, to give the same HT
 from types import SimpleNamespace
 
 import jinja2
+from django.core.signals import setting_changed
 from django.template import defaultfilters, defaulttags
 from django.template.backends import jinja2 as backend
-from django.templatetags.static import static
+from django.templatetags.static import static as django_static
 from django.test.signals import template_rendered
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
@@ -60,9 +61,35 @@ OUR_FILTERS = {
 }
 
 
+# A page's constant links (the search page has a dozen, ~10 µs each to make): made once per
+# URL configuration and prefix; any settings change (tests) forgets them.
+_URLS: dict[tuple, str] = {}
+_STATICS: dict[str, str] = {}
+
+
 def url(name: str, *args, **kwargs) -> str:
     """`{% url 'name' arg %}`: `url('name', arg)`."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    if args or kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    key = (name, get_script_prefix(), get_urlconf())
+    if (made := _URLS.get(key)) is None:
+        made = _URLS[key] = reverse(name)
+    return made
+
+
+def static(path: str) -> str:
+    """`{% static path %}`, made once per path."""
+    if (made := _STATICS.get(path)) is None:
+        made = _STATICS[path] = django_static(path)
+    return made
+
+
+def _forget_links(**kwargs) -> None:
+    _URLS.clear()
+    _STATICS.clear()
+
+
+setting_changed.connect(_forget_links)
 
 
 def querystring(request, *mappings, **changes) -> str:

@@ -47,7 +47,7 @@ def test_querystring_is_django_s_tag(query):
     assert ours == django.render(RequestContext(request))
 
 
-@pytest.mark.parametrize("fmt", ["j M Y", "F Y", "Y-m-d"])
+@pytest.mark.parametrize("fmt", ["j M Y", "M Y", "F Y", "Y-m-d"])
 def test_the_date_filter_writes_what_django_s_writes(fmt):
     import datetime
 
@@ -62,3 +62,38 @@ def test_the_date_filter_writes_what_django_s_writes(fmt):
     moment = datetime.datetime(2026, 12, 1, 23, 30, tzinfo=datetime.UTC)
     assert date(moment, fmt) == defaultfilters.date(moment, fmt)
     assert date(None, fmt) == defaultfilters.date(None, fmt)
+
+
+def test_constant_links_follow_the_script_prefix_and_settings():
+    from django.test import override_settings
+    from django.urls import reverse, set_script_prefix
+
+    from portal.jinja import static, url
+
+    assert url("search") == reverse("search")
+    set_script_prefix("/portal/")
+    try:
+        assert url("search") == "/portal/"
+    finally:
+        set_script_prefix("/")
+    assert url("search") == "/"
+    before = static("css/portal.css")
+    with override_settings(STATIC_URL="/elsewhere/"):
+        assert static("css/portal.css").startswith("/elsewhere/")
+    assert static("css/portal.css") == before
+
+
+def test_facet_items_escape_labels_each_time_they_are_not_plain_text():
+    from django.utils.safestring import SafeString
+
+    from trials.web.filters import facet_items
+
+    Value = __import__("collections").namedtuple("Value", "value label count selected url")
+    plain = facet_items({"name": "sponsor", "shown": [Value("<x>", "<x>", 3, False, "?a=<")]})
+    assert "&lt;x&gt;" in plain and "<x>" not in plain and "?a=&lt;" in plain
+    safe = facet_items(
+        {"name": "sponsor", "shown": [Value("v", SafeString("<i>x</i>"), 1, True, "?")]}
+    )
+    assert "<i>x</i>" in safe and "trial</span>" in safe
+    again = facet_items({"name": "sponsor", "shown": [Value("v", "<i>x</i>", 1, False, "?")]})
+    assert "&lt;i&gt;x&lt;/i&gt;" in again

@@ -4,6 +4,7 @@ Registry text is untrusted: every helper here escapes what it is given; one retu
 returns it escaped and marked safe (format_html), which Jinja2 outputs as it is (`__html__`)."""
 
 import datetime
+import functools
 import html
 from urllib.parse import quote
 
@@ -59,15 +60,16 @@ FULL_MONTHS = [
     "November",
     "December",
 ]
-# The two ways the pages write a date, by Django's format letters (the pages are in English).
+# The ways the pages write a date, by Django's format letters (the pages are in English).
 DATE_FORMATS = {
     "j M Y": lambda day: f"{day.day} {MONTHS[day.month - 1]} {day.year}",
+    "M Y": lambda day: f"{MONTHS[day.month - 1]} {day.year}",
     "F Y": lambda day: f"{FULL_MONTHS[day.month - 1]} {day.year}",
 }
 
 
 def date(value, arg: str | None = None) -> str:
-    """Django's `date` filter, with the pages' two formats of a plain date written directly:
+    """Django's `date` filter, with the pages' formats of a plain date written directly:
     Django's goes through its localisation machinery, a tenth of the search page's render.
     Datetimes (time zones) and other formats are Django's."""
     if type(value) is datetime.date and arg in DATE_FORMATS:
@@ -204,6 +206,17 @@ def escape(value) -> str:
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
+def _escaped_word(value) -> str:
+    """A facet value or label escaped, kept when plain text (the same few thousand are on every
+    search page); anything else (safe HTML, a lazy string) escaped as `escape` does each time."""
+    return _escaped_text(value) if type(value) is str else escape(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _escaped_text(value: str) -> str:
+    return html.escape(value)
+
+
 FACET_ITEM = (
     '<li><a href="{url}" class="facet-value{selected}" data-facet="{name}" data-value="{value}"'
     '{current}><span class="check" aria-hidden="true"></span>'
@@ -223,11 +236,11 @@ def facet_items(facet: dict) -> str:
             url=escape(v.url),
             selected=" selected" if v.selected else "",
             name=name,
-            value=escape(v.value),
+            value=_escaped_word(v.value),
             current=' aria-current="true"' if v.selected else "",
-            label=escape(v.label),
+            label=_escaped_word(v.label),
             note=SELECTED_NOTE if v.selected else "",
-            count=escape(v.count),
+            count=v.count if type(v.count) is int else escape(v.count),
             plural="" if v.count == 1 else "s",
         )
         for v in facet["shown"]
