@@ -343,3 +343,35 @@ def test_a_disease_no_trial_is_about_misspelt_in_a_sentence_finds_what_it_spelt_
     assert result.corrected_to.startswith("granuloma annulare on the backs")
     assert spelling.corrections("gorlin syndrome, new BCCs every few months") == {}
     assert spelling.corrections("gorlin syndrome, new bccs every few months") != {}
+
+
+def test_a_relaxed_sentence_s_trials_about_other_diseases_come_after_those_open_to_any(client):
+    """ "cutaneous t cell lymphoma … patches on my hips": no trial has every word; a lung
+    cancer trial names the disease beside another (anaplastic lymphoma kinase) and is tagged
+    with the other alone: after the trial open to any skin disease, and the page says that
+    none is about the diseases named. A trial tagged with it comes before both."""
+    for key, title, conditions in [
+        (
+            "ALK",
+            "Anaplastic lymphoma kinase in lung cancer and in cutaneous T-cell lymphoma",
+            ["non-small-cell-lung-cancer"],
+        ),
+        ("DERM", "Evaluation and Treatment of Patients With Dermatologic Diseases", []),
+    ]:
+        Trial.objects.create(key=key, record={}, title=title, conditions=conditions)
+    typed = "cutaneous t cell lymphoma patches on my hips"
+    result = search_text(typed)
+    assert [hit.key for hit in result.trials] == ["DERM", "ALK"]
+    assert result.relaxed and result.general_first == 0
+    html = client.get("/", {"q": typed}).content.decode()
+    assert "No trial with some of these words is about the diseases it names: trials open" in html
+    assert "0 trial" not in html
+    Trial.objects.create(
+        key="CTCL",
+        record={},
+        title="Photopheresis for cutaneous T-cell lymphoma",
+        conditions=["cutaneous-t-cell-lymphoma"],
+    )
+    result = search_text(typed)
+    assert [hit.key for hit in result.trials] == ["CTCL", "DERM", "ALK"]
+    assert result.relaxed and result.general_first == 1

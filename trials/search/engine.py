@@ -390,7 +390,7 @@ def _match(query: Query) -> _Matched:
     # skin disease); not the skin in general itself, nor a drug's class.
     group_instead = broader_from and words.skin_diseases_named(query.q) is not None
     if "q" in masks and not (passing or (broader_from and not group_instead) or id_pks or filled):
-        general_first = _general_filled(index, query.q, masks)
+        general_first = _general_filled(index, query.q, masks, relaxed)
     everything = _combine(index, masks)
     read_first, read_met = None, ()
     if (wider := _read_filled(index, query, masks, everything, words_relaxed)) is not None:
@@ -429,14 +429,15 @@ def _match(query: Query) -> _Matched:
 
 
 def _general_filled(
-    index: FacetIndex, text: str, masks: dict[str, np.ndarray]
+    index: FacetIndex, text: str, masks: dict[str, np.ndarray], relaxed: bool = False
 ) -> np.ndarray | None:
     """When fewer than words.FILL_BELOW trials match a query naming skin diseases and nothing
     else (words.skin_diseases_named: "bullous pemphigoid", "my dad has bullous pemphigoid"),
     the trials open to skin diseases in general (words.skin_in_general) join the match, after
     them, less those whose exclusion criteria name the diseases and, for a disease of
     children, those that take no child: masks["q"] becomes both; the rows matching the query
-    are returned. None when not filled so."""
+    are returned (`relaxed`, some of its words: those not tagged with other diseases alone,
+    maybe none). None when not filled so."""
     strict = masks["q"]
     if not 0 < int(np.count_nonzero(strict)) < words.FILL_BELOW:
         return None
@@ -451,6 +452,16 @@ def _general_filled(
     if not more.any():
         return None
     masks["q"] = strict | more
+    if relaxed:
+        # Some of its words only: those about other diseases than the skin's after the trials
+        # open to any skin disease ("lymphoma" of an "anaplastic lymphoma kinase" lung cancer
+        # trial for "cutaneous t cell lymphoma … patches on my hips").
+        conditions = Vocabulary.default().conditions.values()
+        skin = [c["slug"] for c in conditions if c.get("skin")]
+        other = [c["slug"] for c in conditions if not c.get("skin")]
+        return strict & ~(
+            index.facet_mask("condition", other) & ~index.facet_mask("condition", skin)
+        )
     return strict
 
 
