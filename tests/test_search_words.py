@@ -17,7 +17,9 @@ from trials.search.params import TrialFilterSet, parse
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
 # <->: a phrase with a number; a word's marks ("सोरायसिस": its vowel signs) are no operator
 SAFE = re.compile(rf"(?:[\w\s&|(){combining_marks()}]|<->)+")
-WEIGHTED = re.compile(r"(?:[\w\s&|()]|:ABC\b)+")  # a relaxed query naming diseases
+# A relaxed query naming diseases: its words where trials say what they are about, a name's
+# words near each other in a summary (words._near).
+WEIGHTED = re.compile(r"(?:[\w\s&|()]|:(?:ABC|AB|C)\b|<[1-3]>)+")
 
 
 _run = search_text

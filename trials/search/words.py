@@ -53,6 +53,7 @@ FUNCTIONS = {RAW: "to_tsquery", WEBSEARCH: "websearch_to_tsquery"}
 # summary (C); not its description, inclusion criteria or sites' cities (D). The search
 # vector's weights (trials/models.py), as to_tsquery writes them.
 ABOUT_WEIGHTS = "ABC"
+NAMED_WEIGHTS, SUMMARY_WEIGHT = "AB", "C"  # its title and terms; its summary
 # Where it names them: its title (A), conditions and their synonyms (B).
 NAMED_IN = "AB"
 # Web-search syntax (has_syntax): a quoted phrase, an excluded word, "or". Of it, what is never
@@ -802,16 +803,38 @@ def needed(groups: list[Group]) -> list[Group]:
     return [tuple(group.values()) for group in kept]
 
 
+# How far apart two words of a name may be in a summary ("juvenile arthritis": "juvenile
+# idiopathic arthritis"): at most this many positions.
+NEAR = 3
+
+
+def _near(first: str, second: str, weights: str) -> str:
+    """`second` after `first`, at most NEAR positions on, as to_tsquery text."""
+    return (
+        "("
+        + " | ".join(f"{first}:{weights} <{n}> {second}:{weights}" for n in range(1, NEAR + 1))
+        + ")"
+    )
+
+
 def _group_text(group: Group, weights: str = "") -> str:
     """A group as to_tsquery text, each word limited to the vector's parts `weights` ("ABC").
     An alternative of several words with a number among them is a phrase, its words next to
     each other ("tyrosine kinase 2 inhibitor": not an EGFR tyrosine kinase inhibitor trial
-    that says "2" anywhere)."""
+    that says "2" anywhere). Where a trial says what it is about (ABOUT_WEIGHTS), one of
+    several words is near each other in its summary (_near), anywhere in its title and terms:
+    "reactive arthritis", not a summary's "C reactive protein" and "arthritis" apart (the
+    terms have MeSH's "Arthritis, Reactive"); not with a stop word among them."""
     suffix = f":{weights}" if weights else ""
 
     def alternative(words: tuple[str, ...]) -> str:
-        joiner = " <-> " if len(words) > 1 and any(map(str.isdigit, words)) else " & "
-        return "(" + joiner.join(word + suffix for word in words) + ")"
+        if len(words) > 1 and any(map(str.isdigit, words)):
+            return "(" + " <-> ".join(word + suffix for word in words) + ")"
+        if weights == ABOUT_WEIGHTS and len(words) > 1 and not STOP_WORDS.intersection(words):
+            named = " & ".join(f"{word}:{NAMED_WEIGHTS}" for word in words)
+            summary = " & ".join(_near(*pair, SUMMARY_WEIGHT) for pair in pairwise(words))
+            return f"(({named}) | ({summary}))"
+        return "(" + " & ".join(word + suffix for word in words) + ")"
 
     return "(" + " | ".join(map(alternative, group)) + ")"
 
