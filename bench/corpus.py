@@ -291,6 +291,8 @@ LATER_CONDITIONS = frozenset(
     | {"dna-repair-disorders", "cockayne-syndrome", "trichothiodystrophy"}
     # Session 40.
     | {"osteoarthritis"}
+    # Session 43.
+    | {"anca-associated-vasculitis", "polymyalgia-rheumatica"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -102,6 +102,10 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Juvenile Rheumatoid Arthritis", "juvenile-idiopathic-arthritis"),
         ("Arthritis, Juvenile", "juvenile-idiopathic-arthritis"),
         ("Reactive Arthritis", "reactive-arthritis"),
+        ("Granulomatosis With Polyangiitis", "anca-associated-vasculitis"),
+        ("Wegener Granulomatosis", "anca-associated-vasculitis"),
+        ("Churg-Strauss Syndrome", "anca-associated-vasculitis"),
+        ("Polymyalgia Rheumatica", "polymyalgia-rheumatica"),
         ("Actinic Keratoses", "actinic-keratosis"),
         # The disorders of keratinization (ichthyosis, keratoderma: its members)
         ("Cutaneous Disorders of Keratinization", "disorders-of-keratinization"),
