@@ -376,11 +376,14 @@ def test_a_sentence_lists_the_trials_about_what_it_describes(
             "me duele la espalda por las noches y me levanto rígido, mejora al moverme",
             "axial spondyloarthritis",
         ),
+        # Han characters run together: the words for the cues are cut out of the run
+        ("眼皮周围发紫红，手指关节背面长了红疹，大腿没力气", "dermatomyositis"),
     ],
 )
 def test_signs_are_read_in_other_languages_words(typed, means):
-    """lay_terms.json `sign_words`: another language's words for the cues ("visage": face)."""
-    assert means in [" ".join(group[0]) for group in words.signs(typed)]
+    """lay_terms.json `sign_words`: another language's words for the cues ("visage": face);
+    read as the search reads a query (words.spaced: a run of Han characters cut)."""
+    assert means in [" ".join(group[0]) for group in words.signs(words.spaced(typed))]
 
 
 def test_every_sign_word_is_a_cue():

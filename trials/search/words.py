@@ -325,7 +325,8 @@ _UNSPACED = re.compile(
 @cache
 def _unspaced_names() -> tuple[frozenset[str], int]:
     """The runs of such letters in the vocabulary's names (conditions, drugs, drug classes),
-    people's words (lay_terms.json) and countries' names, and the longest's length."""
+    people's words (lay_terms.json), the words read as signs' cues (`sign_words`: "眼皮"
+    eyelid, "紫红" purple) and countries' names, and the longest's length."""
     vocabulary = Vocabulary.default()
     entries = [
         *vocabulary.conditions.values(),
@@ -333,6 +334,7 @@ def _unspaced_names() -> tuple[frozenset[str], int]:
         *vocabulary.drug_classes.values(),
     ]
     texts = [*lay_texts(), *country_name_ends()]  # "中国银屑病": China, psoriasis
+    texts += [word for words in _lay_terms().get("sign_words", {}).values() for word in words]
     for entry in entries:
         texts += [entry["label"], *entry.get("synonyms", [])]
     names = frozenset(run for text in texts for run in _UNSPACED.findall(text))
