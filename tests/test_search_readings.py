@@ -823,6 +823,8 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         ),
         ("psoriasis of unknown cause", [], "psoriasis of unknown cause"),
         ("lupus, just blood tests", [("study_type", "OBSERVATIONAL")], "lupus,"),
+        ("lupus, no experimental drugs", [("study_type", "OBSERVATIONAL")], "lupus,"),
+        ("lupus and i could get into right now", [("recruiting", "1")], "lupus and i could"),
         ("compassionate use of anifrolumab", [("study_type", "EXPANDED_ACCESS")], "of anifrolumab"),
         # … not what trials say of themselves, found as words
         ("natural history of myositis", [], "natural history of myositis"),
