@@ -247,6 +247,8 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     | {"nexiguran-ziclumeran"}
     # Session 40.
     | {"fludarabine", "cytarabine", "paclitaxel", "zidovudine"}
+    # Session 43.
+    | {"osimertinib", "ensitrelvir"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
