@@ -1135,3 +1135,12 @@ def test_a_name_of_several_words_is_about_a_trial_where_its_summary_has_them_nea
     typed = "lichen planus on my wrists, it itches"
     assert "lichen:C <2> planus:C" in words.about_parts(typed)[0][0].text
     assert [hit.key for hit in search_text(typed).trials] == ["LP"]
+
+
+def test_a_word_of_another_language_s_cue_is_one_word_not_part_of_a_phrase():
+    # Korean "손가락" (finger) alone is no knuckle: "a red rash on my finger" is no
+    # dermatomyositis (a phrase's words each read as the cue once made it one).
+    said = [
+        " ".join(group[0]) for group in words.signs(words.spaced("손가락에 빨간 발진이 생겼어요"))
+    ]
+    assert "dermatomyositis" not in said

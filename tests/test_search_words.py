@@ -19,7 +19,7 @@ from trials.search.params import TrialFilterSet, parse
 SAFE = re.compile(rf"(?:[\w\s&|(){combining_marks()}]|<->)+")
 # A relaxed query naming diseases: its words where trials say what they are about, a name's
 # words near each other in a summary (words._near).
-WEIGHTED = re.compile(r"(?:[\w\s&|()]|:(?:ABC|AB|C)\b|<[1-3]>)+")
+WEIGHTED = re.compile(rf"(?:[\w\s&|()]|:(?:ABC|AB|C)\b|<[1-{words.NEAR}]>)+")
 
 
 _run = search_text

@@ -453,15 +453,15 @@ def _general_filled(
         return None
     masks["q"] = strict | more
     if relaxed:
-        # Some of its words only: those about other diseases than the skin's after the trials
+        # Some of its words only: those about other diseases than the skin's (nor the kin of
+        # those it names, words.skin_kin: "my lupus rash", systemic lupus) after the trials
         # open to any skin disease ("lymphoma" of an "anaplastic lymphoma kinase" lung cancer
         # trial for "cutaneous t cell lymphoma … patches on my hips").
-        conditions = Vocabulary.default().conditions.values()
-        skin = [c["slug"] for c in conditions if c.get("skin")]
-        other = [c["slug"] for c in conditions if not c.get("skin")]
-        return strict & ~(
-            index.facet_mask("condition", other) & ~index.facet_mask("condition", skin)
+        skin, other = words.conditions_by_skin()
+        elsewhere = index.facet_mask("condition", list(other)) & ~index.facet_mask(
+            "condition", [*skin, *words.skin_kin(text)]
         )
+        return strict & ~elsewhere
     return strict
 
 

@@ -52,10 +52,10 @@ FUNCTIONS = {RAW: "to_tsquery", WEBSEARCH: "websearch_to_tsquery"}
 # Where a trial has the diseases it is about: its title (A), conditions and their synonyms (B),
 # summary (C); not its description, inclusion criteria or sites' cities (D). The search
 # vector's weights (trials/models.py), as to_tsquery writes them.
-ABOUT_WEIGHTS = "ABC"
-NAMED_WEIGHTS, SUMMARY_WEIGHT = "AB", "C"  # its title and terms; its summary
 # Where it names them: its title (A), conditions and their synonyms (B).
 NAMED_IN = "AB"
+SUMMARY_WEIGHT = "C"
+ABOUT_WEIGHTS = NAMED_IN + SUMMARY_WEIGHT
 # Web-search syntax (has_syntax): a quoted phrase, an excluded word, "or". Of it, what is never
 # relaxed: a quoted phrase, an excluded word. A query whose only syntax is "or" ("lebrikizumab
 # or dupilumab atopic dermatitis", as people write) that finds nothing as typed is relaxed like
@@ -448,8 +448,18 @@ def category_conditions(category: dict) -> list[str]:
     ("skin diseases", "dermatology")."""
     slugs = list(category.get("conditions", []))
     if category.get("skin"):
-        slugs += [c["slug"] for c in Vocabulary.default().conditions.values() if c.get("skin")]
+        slugs += conditions_by_skin()[0]
     return list(dict.fromkeys(slugs))
+
+
+@cache
+def conditions_by_skin() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The conditions (slugs) conditions.json marks skin diseases (`skin`), and the others."""
+    conditions = Vocabulary.default().conditions.values()
+    return (
+        tuple(c["slug"] for c in conditions if c.get("skin")),
+        tuple(c["slug"] for c in conditions if not c.get("skin")),
+    )
 
 
 def _capitals(abbreviation: str) -> str:
@@ -833,7 +843,7 @@ def _group_text(group: Group, weights: str = "") -> str:
         if len(words) > 1 and any(map(str.isdigit, words)):
             return "(" + " <-> ".join(word + suffix for word in words) + ")"
         if weights == ABOUT_WEIGHTS and len(words) > 1 and not STOP_WORDS.intersection(words):
-            named = " & ".join(f"{word}:{NAMED_WEIGHTS}" for word in words)
+            named = " & ".join(f"{word}:{NAMED_IN}" for word in words)
             summary = " & ".join(_near(*pair, SUMMARY_WEIGHT) for pair in pairwise(words))
             return f"(({named}) | ({summary}))"
         return "(" + " & ".join(word + suffix for word in words) + ")"
