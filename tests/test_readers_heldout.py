@@ -133,19 +133,20 @@ def test_condition_names_of_other_diseases_and_languages(name, slug):
     assert Vocabulary.default().match_condition(name) == slug
 
 
-@pytest.mark.parametrize("name", ["Dehydroepiandrosterone", "DHEA", "Prasterone", "GL701"])
-def test_dhea_by_any_of_its_names_is_prasterone(name):
-    assert Vocabulary.default().match_drug(name) == "prasterone"
-
-
 @pytest.mark.parametrize(
     ("name", "slug"),
     [
+        # DHEA by any of its names
+        ("Dehydroepiandrosterone", "prasterone"),
+        ("DHEA", "prasterone"),
+        ("Prasterone", "prasterone"),
+        ("GL701", "prasterone"),
+        # company codes and brands
         ("AZD9291", "osimertinib"),
         ("Tagrisso", "osimertinib"),
         ("S-217622", "ensitrelvir"),
         ("Xocova", "ensitrelvir"),
     ],
 )
-def test_drugs_by_their_company_codes_and_brands(name, slug):
+def test_drugs_by_their_other_names(name, slug):
     assert Vocabulary.default().match_drug(name) == slug

@@ -49,11 +49,11 @@ WEBSEARCH = "websearch"
 RAW = "raw"
 # The PostgreSQL function that reads a TextQuery of each search type.
 FUNCTIONS = {RAW: "to_tsquery", WEBSEARCH: "websearch_to_tsquery"}
-# Where a trial has the diseases it is about: its title (A), conditions and their synonyms (B),
-# summary (C); not its description, inclusion criteria or sites' cities (D). The search
-# vector's weights (trials/models.py), as to_tsquery writes them.
-# Where it names them: its title (A), conditions and their synonyms (B).
+# The search vector's weights (trials/models.py), as to_tsquery writes them. Where a trial
+# names the diseases it is about: its title (A), conditions and their synonyms (B).
 NAMED_IN = "AB"
+# Where it has them: those and its summary (C); not its description, inclusion criteria or
+# sites' cities (D).
 SUMMARY_WEIGHT = "C"
 ABOUT_WEIGHTS = NAMED_IN + SUMMARY_WEIGHT
 # Web-search syntax (has_syntax): a quoted phrase, an excluded word, "or". Of it, what is never
