@@ -295,6 +295,8 @@ LATER_CONDITIONS = frozenset(
     | {"osteoarthritis"}
     # Session 43.
     | {"anca-associated-vasculitis", "polymyalgia-rheumatica"}
+    # Session 44.
+    | {"striae"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -106,6 +106,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Wegener Granulomatosis", "anca-associated-vasculitis"),
         ("Churg-Strauss Syndrome", "anca-associated-vasculitis"),
         ("Polymyalgia Rheumatica", "polymyalgia-rheumatica"),
+        ("Stretch Marks", "striae"),
+        ("Striae Distensae", "striae"),
         ("Actinic Keratoses", "actinic-keratosis"),
         # The disorders of keratinization (ichthyosis, keratoderma: its members)
         ("Cutaneous Disorders of Keratinization", "disorders-of-keratinization"),

@@ -149,6 +149,57 @@ def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():
     assert "dans" not in spelling.corrections("lupus dans la famille")
 
 
+def test_a_word_with_accents_one_letter_from_a_name_is_respelt():
+    """A disease's name written in another language, one letter from the vocabulary's once its
+    accents are gone ("rosacée" in French: rosacea); not a word two letters from one
+    ("provocó", Spanish, is no "protocol")."""
+    from trials.search import spelling
+
+    assert spelling.corrections("j'ai une rosacée depuis des années")["rosacée"] == "rosacea"
+    assert "provocó" not in spelling.corrections("la talidomida me provocó neuropatía")
+
+
+def test_a_brand_only_its_trial_names_is_respelt_in_a_short_query():
+    """A short query that finds nothing, one of whose words is no vocabulary word's typo: the
+    nearest word of the names of what the trials test ("epicerem": the EpiCeram only its
+    trial names); not in a sentence, whose unknown words are more often no typo."""
+    from trials.models import Intervention
+    from trials.search import spelling
+
+    name = "EpiCeram skin barrier emulsion"
+    trial = Trial.objects.create(key="EPI", record={}, title="Eczema study", text_terms=name)
+    Intervention.objects.create(trial=trial, name=name)
+    assert spelling.corrections("epicerem") == {"epicerem": "epiceram"}
+    result = _run(q="epicerem")
+    assert result.corrected_to == "epiceram"
+    assert "EPI" in _keys(result)
+    typed = "my son used epicerem on his arms for months and still scratches at night"
+    assert "epicerem" not in spelling.corrections(typed)
+
+
+def test_stretch_marks_find_the_trials_naming_striae():
+    """A condition's other name finds the trials that write its name ("stretch marks": a trial
+    taking "erythematous striae" among its criteria), before one with the words apart."""
+    Trial.objects.create(
+        key="VELOS",
+        record={},
+        title="Laser for vascular lesions",
+        text_criteria="Subject has erythematous scars or erythematous striae",
+    )
+    Trial.objects.create(
+        key="LIVER",
+        record={},
+        title="Liver care app",
+        text_summary="A resource-stretched health system; marks of progress in cirrhosis care",
+    )
+    found = [trial.key for trial in _run(q="stretch marks").trials]
+    assert found.index("VELOS") < found.index("LIVER")
+    # a stripe is a sign of linear morphea, no typo of striae
+    from trials.search import spelling
+
+    assert "stripe" not in spelling.corrections("a hard shiny stripe running down her leg")
+
+
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():
     """Each respelt word on its own: "lupis" is about trials, the respelling of "lark" (bark)
     is not, and that one no longer keeps "lupis" from being read as lupus."""

@@ -2010,6 +2010,13 @@ def test_criteria_that_turn_pregnant_women_away_as_a_condition_to_meet_count_too
         ("no pills, shots or creams", set(), {"oral", "injected", "topical"}),
         # a route said of what failed asks for none
         ("my psoriasis creams do nothing anymore", set(), set()),
+        # a few keywords ask for any route among them; not one said to fail, nor the way a
+        # drug named is given (its trials come first)
+        ("psoriasis pills", {"oral"}, set()),
+        ("vitiligo cream recruiting", {"topical"}, set()),
+        ("eczema cream not working", set(), set()),
+        ("LN induction IV CYC", set(), set()),
+        ("oral lichen planus", set(), set()),
     ],
 )
 def test_how_a_treatment_is_taken_is_read_as_asked_or_refused(typed, asked, refused):

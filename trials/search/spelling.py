@@ -92,9 +92,19 @@ def corrections(text: str) -> dict[str, str]:
         # Filler words ("trial", "near") are dropped from the search: never "corrected" into one;
         # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
         if not word.isascii() and word not in words:
-            # An accent the vocabulary's name has not ("lúpus" in Portuguese): its name.
-            if (plain := fold_word(word)).isascii() and plain in words:
+            # An accent the vocabulary's name has not ("lúpus" in Portuguese): its name; or,
+            # one letter from it so, the name ("rosacée" in French: rosacea; not "provocó"
+            # in Spanish, two from "protocol").
+            plain = fold_word(word)
+            if plain.isascii() and plain in words:
                 fixes[word] = plain
+            elif (
+                plain.isascii()
+                and len(plain) >= MIN_LENGTH
+                and not _misspelt_stop_word(plain)
+                and (best := _nearest(plain, choices, edits=1)) is not None
+            ):
+                fixes[word] = best
             continue
         if (
             len(word) < MIN_LENGTH
@@ -113,6 +123,10 @@ def corrections(text: str) -> dict[str, str]:
             fixes[word] = best
         elif sounding := _sounding(word):
             fixes[word] = sounding  # "loopus", "skleroderma", "sorry-asis"
+        elif len(WORD.findall(text)) <= TESTED_QUERY_WORDS and (
+            tested := _nearest(word, _tested_words())
+        ):
+            fixes[word] = tested  # "epicerem": EpiCeram, which only its trial names
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
         del fixes[word]
@@ -136,6 +150,25 @@ def _joined(text: str, words: set[str]) -> dict[str, str]:
     }
 
 
+# A query of at most this many words may be respelt into a word of what trials test (a brand
+# no vocabulary has, typed alone or with a word or two: _tested_words).
+TESTED_QUERY_WORDS = 3
+
+
+def _tested_words() -> list[str]:
+    """The words of the names of what the trials test (their interventions) that the
+    vocabularies have not, sorted: a brand or a device only its trials name ("EpiCeram").
+    Read again after cache.TESTED_NAMES_TTL seconds."""
+    found = cache.TESTED_NAMES.get("words")
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT name FROM trials_intervention")
+            names = _words_of(name for (name,) in cursor)
+        found = sorted(names - _lexicon()[0])
+        cache.TESTED_NAMES.put("words", found)
+    return found
+
+
 def _name_words() -> set[str]:
     """The words of the conditions', drugs' and drug classes' names (not people's words)."""
     names = cache.LEXICON.get("names")
@@ -147,13 +180,18 @@ def _name_words() -> set[str]:
 LABELS_FIRST_FROM = 7
 
 
-def _nearest(word: str, choices: list[str]) -> str | None:
-    """The vocabulary word fewest edits from `word` (within _max_edits); of several as near,
+def _nearest(word: str, choices: list[str], edits: int | None = None) -> str | None:
+    """The vocabulary word fewest edits from `word` (within `edits`, or _max_edits); of several
+    as near,
     for a word of LABELS_FIRST_FROM letters or more, a word of a term's label before its
     other names' ("rhumatoid": the label's rheumatoid, not the "reumatoid" of a synonym in
     another language), then the first in order."""
     found = process.extract(
-        word, choices, scorer=OSA.distance, score_cutoff=_max_edits(word), limit=8
+        word,
+        choices,
+        scorer=OSA.distance,
+        score_cutoff=_max_edits(word) if edits is None else edits,
+        limit=8,
     )
     if not found:
         return None

@@ -2005,12 +2005,20 @@ def asks_no_medicine(text: str) -> bool:
     return bool(_NO_MEDICINE.search(text)) and not routes_asked(text)[0]
 
 
+# A query of at most ROUTE_KEYWORDS_MAX words, and one said to have failed.
+ROUTE_KEYWORDS_MAX = 4
+_KEYWORDS_ONLY = re.compile(rf"[\w'-]+(?:\s+[\w'-]+){{0,{ROUTE_KEYWORDS_MAX - 1}}}")
+_ROUTE_FAILED = re.compile(
+    r"\b(?:fail\w*|not|no|didn'?t|dont|don'?t|doesn'?t|doesnt|stopped|useless|without)\b"
+)
+
+
 @lru_cache(maxsize=1024)  # engine._tiers asks once per tier it splits
 def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The routes a query asks for and those it refuses ("pills instead of shots": oral,
     injected): trials given so are listed first, and last (engine._tiers). A route both
     asked for and refused ("an iv infusion at the clinic, i cant inject myself") is asked."""
-    text = text.lower()
+    typed, text = text, text.lower()
     refusals = [match[0] for match in _REFUSING_ROUTE.finditer(text)]
     kept = _REFUSING_ROUTE.sub(" ", text)
 
@@ -2022,6 +2030,17 @@ def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
         if refusals
         else set().union(*map(_routes_said, _ASKING_ROUTE.findall(kept)))
     )
+    # A few words typed as keywords ask for any route among them ("psoriasis pills", "vitiligo
+    # cream"); not one that failed ("eczema cream not working"), nor the way a drug named is
+    # given ("LN induction IV CYC": cyclophosphamide's trials first).
+    if (
+        not asked
+        and not refusals
+        and _KEYWORDS_ONLY.fullmatch(kept.strip())
+        and not _ROUTE_FAILED.search(kept)
+        and not any(named_treatments(typed))
+    ):
+        asked = _routes_said(kept)
     refused = set().union(*map(_routes_said, refusals))
     return frozenset(asked), frozenset(refused - asked)
 
