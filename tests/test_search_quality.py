@@ -200,6 +200,14 @@ def test_stretch_marks_find_the_trials_naming_striae():
     assert "stripe" not in spelling.corrections("a hard shiny stripe running down her leg")
 
 
+def test_oligoarticular_and_pauciarticular_arthritis_find_each_other():
+    """The same subtype of juvenile arthritis, named now and as it was ("pauciarticular JRA")."""
+    Trial.objects.create(key="GLA", record={}, title="Pauciarticular juvenile arthritis study")
+    Trial.objects.create(key="OLI", record={}, title="Oligoarticular juvenile arthritis study")
+    assert {"GLA", "OLI"} <= _keys(_run(q="oligoarticular"))
+    assert {"GLA", "OLI"} <= _keys(_run(q="pauciarticular"))
+
+
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():
     """Each respelt word on its own: "lupis" is about trials, the respelling of "lark" (bark)
     is not, and that one no longer keeps "lupis" from being read as lupus."""
