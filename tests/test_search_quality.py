@@ -208,6 +208,17 @@ def test_oligoarticular_and_pauciarticular_arthritis_find_each_other():
     assert {"GLA", "OLI"} <= _keys(_run(q="pauciarticular"))
 
 
+def test_another_language_s_small_words_find_nothing():
+    """The words of a sentence in another language that say nothing of what is searched
+    ("ne … plus", "depuis", "nicht", "sono") are no search words: "plus" is no trial of "X plus
+    Y" for a French back pain that nothing helps any more."""
+    Trial.objects.create(key="PLUS", record={}, title="Chemotherapy Plus Antibody for Lung Cancer")
+    from trials.search import words
+
+    assert "PLUS" not in _keys(_run(q="mon dos me fait mal depuis des années, rien ne marche plus"))
+    assert all(map(words.is_filler, ("plus", "depuis", "seit", "sehr", "nicht", "sono", "hay")))
+
+
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():
     """Each respelt word on its own: "lupis" is about trials, the respelling of "lark" (bark)
     is not, and that one no longer keeps "lupis" from being read as lupus."""
