@@ -454,6 +454,10 @@ LATER_SYNONYMS = (
     | {"Kinderrheuma", "Kinderrheumatismus", "kindliches Rheuma", "Jugendrheuma"}
     | {"rhumatisme de l'enfant", "reuma infantil", "reumatismo infantil", "reumatismo giovanile"}
     | {"juveniele idiopathische artritis", "kinderreuma"}
+    # Session 44: other languages' lay names
+    | {"Reibeisenhaut", "kératose pilaire", "queratosis pilar", "queratose pilar"}
+    | {"cheratosi pilare", "rogowacenie przymieszkowe", "jeugdreuma", "artritis juvenil"}
+    | {"artrite juvenil", "maladie périodique", "fièvre méditerranéenne", "łuszczycę"}
 )
 # Session 23: the diseases' names in Chinese, Japanese and Korean, none drawn; session 26: nor
 # any in another script than Latin (Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, and

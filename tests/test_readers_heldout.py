@@ -107,6 +107,10 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Churg-Strauss Syndrome", "anca-associated-vasculitis"),
         ("Polymyalgia Rheumatica", "polymyalgia-rheumatica"),
         ("Stretch Marks", "striae"),
+        # Other languages' lay names: German, Dutch, French
+        ("Reibeisenhaut", "keratosis-pilaris"),
+        ("jeugdreuma", "juvenile-idiopathic-arthritis"),
+        ("maladie périodique", "familial-mediterranean-fever"),
         ("Striae Distensae", "striae"),
         ("Actinic Keratoses", "actinic-keratosis"),
         # The disorders of keratinization (ichthyosis, keratoderma: its members)

@@ -219,6 +219,14 @@ def test_another_language_s_small_words_find_nothing():
     assert all(map(words.is_filler, ("plus", "depuis", "seit", "sehr", "nicht", "sono", "hay")))
 
 
+@pytest.mark.parametrize("q", ["레이저 치료", "レーザー治療", "激光治疗", "brown age spots"])
+def test_lasers_and_dark_spots_in_people_s_words_find_the_trials(q):
+    """A laser and pigment spots as people say them, in their languages (Korean "레이저" was
+    cut in two, "레이" of Raynaud's "레이노" and "저")."""
+    Trial.objects.create(key="PICO", record={}, title="Laser for benign pigmented lesions")
+    assert "PICO" in _keys(_run(q=q))
+
+
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():
     """Each respelt word on its own: "lupis" is about trials, the respelling of "lark" (bark)
     is not, and that one no longer keeps "lupis" from being read as lupus."""
