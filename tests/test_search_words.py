@@ -788,6 +788,13 @@ def test_signs_said_in_french_with_plural_adjectives_are_read():
             " feels like wood",
             "morphea",
         ),
+        # red scaly patches on the scalp and ears that heal into scars and bald spots: discoid
+        # lupus, not the rough spots of actinic keratosis or a sore that will not heal
+        (
+            "round red scaly patches on my scalp and inside my ears. when they heal they leave"
+            " white scars and bald spots",
+            "discoid lupus",
+        ),
     ],
 )
 def test_signs_of_reactive_arthritis_and_morphea_are_read(typed, meant):
