@@ -296,7 +296,8 @@ LATER_CONDITIONS = frozenset(
     # Session 43.
     | {"anca-associated-vasculitis", "polymyalgia-rheumatica"}
     # Session 44.
-    | {"striae"}
+    | {"striae", "hemophilia", "fatty-liver-disease", "temporomandibular-disorders", "tinnitus"}
+    | {"eating-disorders", "prediabetes", "retinal-vein-occlusion"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

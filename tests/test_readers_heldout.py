@@ -107,6 +107,15 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Churg-Strauss Syndrome", "anca-associated-vasculitis"),
         ("Polymyalgia Rheumatica", "polymyalgia-rheumatica"),
         ("Stretch Marks", "striae"),
+        # The corpus's fields beyond the skin and the joints
+        ("Haemophilia A", "hemophilia"),
+        ("Non-alcoholic Fatty Liver Disease", "fatty-liver-disease"),
+        ("MASH", "fatty-liver-disease"),
+        ("Temporomandibular Joint Disorders", "temporomandibular-disorders"),
+        ("Tinnitus", "tinnitus"),
+        ("Anorexia Nervosa", "eating-disorders"),
+        ("Prediabetes", "prediabetes"),
+        ("Branch Retinal Vein Occlusion", "retinal-vein-occlusion"),
         # Other languages' lay names: German, Dutch, French
         ("Reibeisenhaut", "keratosis-pilaris"),
         ("jeugdreuma", "juvenile-idiopathic-arthritis"),

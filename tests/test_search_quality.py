@@ -227,6 +227,39 @@ def test_lasers_and_dark_spots_in_people_s_words_find_the_trials(q):
     assert "PICO" in _keys(_run(q=q))
 
 
+@pytest.mark.parametrize(
+    ("typed", "other"),
+    [
+        ("hemophilia", "haemophilia"),
+        ("Haematology", "hematology"),
+        ("paediatric", "pediatric"),
+        ("tumours", "tumors"),
+        ("randomised", "randomized"),
+        ("fetal", "foetal"),
+        ("oedema", "edema"),
+        # the same both ways, or no such word
+        ("colorectal", None),
+        ("hemp", None),
+        ("hemisphere", None),
+        ("estimate", None),
+    ],
+)
+def test_a_word_spelt_the_british_or_the_american_way_is_searched_both_ways(typed, other):
+    from trials.search import words
+
+    assert words.other_spelling(typed) == other
+
+
+def test_haemophilia_finds_hemophilia_and_back():
+    """The registries write either spelling (ISRCTN, the EU's register: British), and
+    PostgreSQL's stemmer keeps them apart: each finds the trials written the other way."""
+    Trial.objects.create(key="UK", record={}, title="Haemophilia A prophylaxis study")
+    Trial.objects.create(key="US", record={}, title="Pediatric hemophilia registry")
+    assert {"UK", "US"} <= _keys(_run(q="hemophilia"))
+    assert {"UK", "US"} <= _keys(_run(q="haemophilia"))
+    assert "US" in _keys(_run(q="paediatric haemophilia"))
+
+
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():
     """Each respelt word on its own: "lupis" is about trials, the respelling of "lark" (bark)
     is not, and that one no longer keeps "lupis" from being read as lupus."""

@@ -722,6 +722,53 @@ def _phrase_at(folded: tuple[str, ...], at: int, phrases: Container) -> int:
     return length if start == 0 else 0
 
 
+# British and American spellings of a word ("haemophilia", "hemophilia"): the registries write
+# either (ISRCTN, the EU's and Australia's registers mostly the British), people type either, and
+# PostgreSQL's english stemmer keeps them apart. A word's start, each way.
+_SPELLINGS = (
+    ("haem", "hem"),  # haemophilia, haematology, haemorrhage, haemoglobin, haemangioma
+    ("anaem", "anem"),
+    ("leukaem", "leukem"),
+    ("paediatr", "pediatr"),
+    ("orthopaed", "orthoped"),
+    ("gynaecolog", "gynecolog"),
+    ("oesophag", "esophag"),
+    ("oedema", "edema"),
+    ("oestr", "estr"),  # oestrogen, oestradiol
+    ("coeliac", "celiac"),
+    ("diarrhoea", "diarrhea"),
+    ("apnoea", "apnea"),
+    ("dyspnoea", "dyspnea"),
+    ("caesarean", "cesarean"),
+    ("foet", "fet"),  # foetal, foetus
+    ("tumour", "tumor"),
+    ("behaviour", "behavior"),
+    ("colour", "color"),
+    ("fibre", "fiber"),
+    ("centre", "center"),
+    ("randomis", "randomiz"),
+)
+_BRITISH = re.compile(r"(?i)(" + "|".join(b for b, _ in _SPELLINGS) + r")(\w*)")
+# (American "hem" before a or o only: not "hemp", "hemisphere"; "fet" of fetal, fetus only;
+# "color" but colorectal, the same both ways)
+_AMERICAN = re.compile(
+    r"(?i)("
+    + "|".join(a for _, a in _SPELLINGS if a not in ("hem", "fet", "color"))
+    + r"|hem(?=[ao])|fet(?=al\b|us\b|uses\b)|color(?!ectal))(\w*)"
+)
+_TO_AMERICAN = dict(_SPELLINGS)
+_TO_BRITISH = {american: british for british, american in _SPELLINGS}
+
+
+def other_spelling(word: str) -> str | None:
+    """The word spelt the other way, British or American (_SPELLINGS; lower case), or None."""
+    if match := _BRITISH.fullmatch(word):
+        return _TO_AMERICAN[match[1].lower()] + match[2].lower()
+    if match := _AMERICAN.fullmatch(word):
+        return _TO_BRITISH[match[1].lower()] + match[2].lower()
+    return None
+
+
 def _groups(text: str) -> list[Group]:
     """The query's groups, in order: vocabulary phrases (the words as typed, then what they
     mean), then single words; filler dropped unless nothing else is left; no disease the
@@ -742,7 +789,9 @@ def _groups(text: str) -> list[Group]:
         else:
             if folded[start] in droppable:
                 filler.add(len(groups))
-            groups.append(((typed[start][1],),))
+            written = typed[start][1]
+            other = other_spelling(written)
+            groups.append(((written,), (other,)) if other else ((written,),))
     if len(filler) < len(groups):
         groups = [group for position, group in enumerate(groups) if position not in filler]
     # In a person's sentence "or" is a word, but between two diseases it is a choice ("I have
