@@ -297,7 +297,7 @@ LATER_CONDITIONS = frozenset(
     | {"anca-associated-vasculitis", "polymyalgia-rheumatica"}
     # Session 44.
     | {"striae", "hemophilia", "fatty-liver-disease", "temporomandibular-disorders", "tinnitus"}
-    | {"eating-disorders", "prediabetes", "retinal-vein-occlusion"}
+    | {"eating-disorders", "prediabetes", "retinal-vein-occlusion", "photoaging", "skin-laxity"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

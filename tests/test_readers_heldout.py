@@ -116,6 +116,9 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Anorexia Nervosa", "eating-disorders"),
         ("Prediabetes", "prediabetes"),
         ("Branch Retinal Vein Occlusion", "retinal-vein-occlusion"),
+        ("Photoaging", "photoaging"),
+        ("Facial Wrinkles", "photoaging"),
+        ("Skin Laxity", "skin-laxity"),
         # Other languages' lay names: German, Dutch, French
         ("Reibeisenhaut", "keratosis-pilaris"),
         ("jeugdreuma", "juvenile-idiopathic-arthritis"),
