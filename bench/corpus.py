@@ -298,6 +298,7 @@ LATER_CONDITIONS = frozenset(
     # Session 44.
     | {"striae", "hemophilia", "fatty-liver-disease", "temporomandibular-disorders", "tinnitus"}
     | {"eating-disorders", "prediabetes", "retinal-vein-occlusion", "photoaging", "skin-laxity"}
+    | {"adhd"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -119,6 +119,8 @@ def test_several_secondary_ids_in_one_value_are_each_one(value, ids):
         ("Photoaging", "photoaging"),
         ("Facial Wrinkles", "photoaging"),
         ("Skin Laxity", "skin-laxity"),
+        ("Attention Deficit Hyperactivity Disorder", "adhd"),
+        ("ADHD", "adhd"),
         # Other languages' lay names: German, Dutch, French
         ("Reibeisenhaut", "keratosis-pilaris"),
         ("jeugdreuma", "juvenile-idiopathic-arthritis"),

@@ -219,6 +219,12 @@ def test_another_language_s_small_words_find_nothing():
     assert all(map(words.is_filler, ("plus", "depuis", "seit", "sehr", "nicht", "sono", "hay")))
 
 
+@pytest.mark.parametrize(("q", "title"), [("cherry angiomas", "Laser for benign vascular lesions")])
+def test_cosmetic_wishes_in_people_s_words_find_the_trials(q, title):
+    Trial.objects.create(key="AESTHETIC", record={}, title=title)
+    assert "AESTHETIC" in _keys(_run(q=q))
+
+
 @pytest.mark.parametrize("q", ["레이저 치료", "レーザー治療", "激光治疗", "brown age spots"])
 def test_lasers_and_dark_spots_in_people_s_words_find_the_trials(q):
     """A laser and pigment spots as people say them, in their languages (Korean "레이저" was
