@@ -2017,6 +2017,10 @@ def test_criteria_that_turn_pregnant_women_away_as_a_condition_to_meet_count_too
         ("eczema cream not working", set(), set()),
         ("LN induction IV CYC", set(), set()),
         ("oral lichen planus", set(), set()),
+        ("stage iv melanoma", set(), set()),
+        ("class IV lupus nephritis", set(), set()),
+        ("psoriasis pills?", {"oral"}, set()),
+        ("eczema cream nothing works", set(), set()),
     ],
 )
 def test_how_a_treatment_is_taken_is_read_as_asked_or_refused(typed, asked, refused):

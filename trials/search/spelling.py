@@ -93,16 +93,18 @@ def corrections(text: str) -> dict[str, str]:
         # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
         if not word.isascii() and word not in words:
             # An accent the vocabulary's name has not ("lúpus" in Portuguese): its name; or,
-            # one letter from it so, the name ("rosacée" in French: rosacea; not "provocó"
-            # in Spanish, two from "protocol").
+            # one letter from a name of a disease, a drug or a class so, that name ("rosacée"
+            # in French: rosacea; not "provocó", two from "protocol", nor "según", one from
+            # people's "begun", nor a short word: "años" is no "anus").
             plain = fold_word(word)
             if plain.isascii() and plain in words:
                 fixes[word] = plain
             elif (
                 plain.isascii()
-                and len(plain) >= MIN_LENGTH
-                and not _misspelt_stop_word(plain)
-                and (best := _nearest(plain, choices, edits=1)) is not None
+                and len(plain) >= ACCENTED_MIN_LENGTH
+                and not (query_words.is_filler(plain) or plain in query_words.STOP_WORDS)
+                and not (_misspelt_stop_word(plain) or query_words.is_sign_word(word))
+                and (best := _nearest(plain, _name_choices(), edits=1)) is not None
             ):
                 fixes[word] = best
             continue
@@ -153,12 +155,15 @@ def _joined(text: str, words: set[str]) -> dict[str, str]:
 # A query of at most this many words may be respelt into a word of what trials test (a brand
 # no vocabulary has, typed alone or with a word or two: _tested_words).
 TESTED_QUERY_WORDS = 3
+# The fewest letters of an accented word respelt into a name one letter away.
+ACCENTED_MIN_LENGTH = 5
 
 
 def _tested_words() -> list[str]:
     """The words of the names of what the trials test (their interventions) that the
     vocabularies have not, sorted: a brand or a device only its trials name ("EpiCeram").
-    Read again after cache.TESTED_NAMES_TTL seconds."""
+    Read again after a minute (cache.TESTED_NAMES: asking the change log's position would be
+    a statement more for each respelling)."""
     found = cache.TESTED_NAMES.get("words")
     if found is None:
         with connection.cursor() as cursor:
@@ -166,6 +171,15 @@ def _tested_words() -> list[str]:
             names = _words_of(name for (name,) in cursor)
         found = sorted(names - _lexicon()[0])
         cache.TESTED_NAMES.put("words", found)
+    return found
+
+
+def _name_choices() -> list[str]:
+    """The names' words (_name_words), sorted: what an accented word may be respelt into."""
+    found = cache.TESTED_NAMES.get("names")
+    if found is None:
+        found = sorted(_name_words())
+        cache.TESTED_NAMES.put("names", found)
     return found
 
 

@@ -743,25 +743,35 @@ _SPELLINGS = (
     ("foet", "fet"),  # foetal, foetus
     ("tumour", "tumor"),
     ("behaviour", "behavior"),
-    ("colour", "color"),
-    ("fibre", "fiber"),
-    ("centre", "center"),
     ("randomis", "randomiz"),
 )
+# … and words spelt otherwise only whole ("centred" is no "centreed").
+_WHOLE_SPELLINGS = {
+    "centre": "center",
+    "centres": "centers",
+    "fibre": "fiber",
+    "fibres": "fibers",
+    "colour": "color",
+    "colours": "colors",
+}
+_WHOLE_SPELLINGS |= {american: british for british, american in _WHOLE_SPELLINGS.items()}
 _BRITISH = re.compile(r"(?i)(" + "|".join(b for b, _ in _SPELLINGS) + r")(\w*)")
 # (American "hem" before a or o only: not "hemp", "hemisphere"; "fet" of fetal, fetus only;
-# "color" but colorectal, the same both ways)
+# "estr" of the hormones only: not "estrange")
 _AMERICAN = re.compile(
     r"(?i)("
-    + "|".join(a for _, a in _SPELLINGS if a not in ("hem", "fet", "color"))
-    + r"|hem(?=[ao])|fet(?=al\b|us\b|uses\b)|color(?!ectal))(\w*)"
+    + "|".join(a for _, a in _SPELLINGS if a not in ("hem", "fet", "estr"))
+    + r"|hem(?=[ao])|fet(?=al\b|us\b|uses\b)|estr(?=og|ad|io|us\b))(\w*)"
 )
 _TO_AMERICAN = dict(_SPELLINGS)
 _TO_BRITISH = {american: british for british, american in _SPELLINGS}
 
 
 def other_spelling(word: str) -> str | None:
-    """The word spelt the other way, British or American (_SPELLINGS; lower case), or None."""
+    """The word spelt the other way, British or American (_SPELLINGS, _WHOLE_SPELLINGS; lower
+    case), or None."""
+    if whole := _WHOLE_SPELLINGS.get(word.lower()):
+        return whole
     if match := _BRITISH.fullmatch(word):
         return _TO_AMERICAN[match[1].lower()] + match[2].lower()
     if match := _AMERICAN.fullmatch(word):
@@ -2058,8 +2068,11 @@ def asks_no_medicine(text: str) -> bool:
 ROUTE_KEYWORDS_MAX = 4
 _KEYWORDS_ONLY = re.compile(rf"[\w'-]+(?:\s+[\w'-]+){{0,{ROUTE_KEYWORDS_MAX - 1}}}")
 _ROUTE_FAILED = re.compile(
-    r"\b(?:fail\w*|not|no|didn'?t|dont|don'?t|doesn'?t|doesnt|stopped|useless|without)\b"
+    r"\b(?:fail\w*|not|no|didn'?t|dont|don'?t|doesn'?t|doesnt|stopped|useless|without|nothing"
+    r"|never|worse)\b"
 )
+# "iv" that is a number, not a drip: "stage iv melanoma", "class IV lupus nephritis".
+_NUMERAL_IV = re.compile(r"\b(?:stage|class|grade|type|phase|factor|level|cin)\s+iv\b")
 
 
 @lru_cache(maxsize=1024)  # engine._tiers asks once per tier it splits
@@ -2082,14 +2095,15 @@ def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
     # A few words typed as keywords ask for any route among them ("psoriasis pills", "vitiligo
     # cream"); not one that failed ("eczema cream not working"), nor the way a drug named is
     # given ("LN induction IV CYC": cyclophosphamide's trials first).
+    keywords = _NUMERAL_IV.sub(" ", kept).strip(" ?!.,;:")
     if (
         not asked
         and not refusals
-        and _KEYWORDS_ONLY.fullmatch(kept.strip())
-        and not _ROUTE_FAILED.search(kept)
+        and _KEYWORDS_ONLY.fullmatch(keywords)
+        and not _ROUTE_FAILED.search(keywords)
         and not any(named_treatments(typed))
     ):
-        asked = _routes_said(kept)
+        asked = _routes_said(keywords)
     refused = set().union(*map(_routes_said, refusals))
     return frozenset(asked), frozenset(refused - asked)
 
