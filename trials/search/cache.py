@@ -156,9 +156,8 @@ VOCABULARY = Store("vocabulary labels", max_entries=lambda: 1, ttl=30.0)
 # process, 56 in the bench; session 42).
 LEXICON = Store("spelling lexicon", max_entries=lambda: 4, ttl=60.0)
 # The words of the names of what trials test that the vocabularies have not (a brand such as
-# "EpiCeram"; spelling.py) and the vocabulary's names' words, each sorted: read again after a
-# minute, as the lexicon is.
-TESTED_NAMES = Store("tested and names' words", max_entries=lambda: 2, ttl=60.0)
+# "EpiCeram"; spelling.py), sorted: read again after a minute, as the lexicon is.
+TESTED_NAMES = Store("tested names' words", max_entries=lambda: 1, ttl=60.0)
 
 # Places people typed (`near=`), read through the offline gazetteer (trials/search/places.py):
 # text -> Place, Ambiguous or Unknown. The gazetteer does not change while the process runs.

@@ -36,18 +36,19 @@ def _lexicon() -> tuple[set[str], list[str]]:
     return lexicon if lexicon is not None else _read_vocabulary()[0]
 
 
-def _read_vocabulary() -> tuple[tuple[set[str], list[str]], set[str]]:
-    """The lexicon (_lexicon) and the names' words (_name_words), read in one look and kept."""
+def _read_vocabulary() -> tuple[tuple[set[str], list[str]], tuple[set[str], list[str]]]:
+    """The lexicon (_lexicon) and the names' words (_names), each as a set and sorted, read in
+    one look and kept."""
     names = []
     for model in (Condition, Drug, DrugClass):
         for label, synonyms in model.objects.values_list("label", "synonyms"):
             names += [label, *synonyms]
     name_words = _words_of(names)
     words = name_words | _words_of(query_words.lay_texts())  # "scaly" is no "scalp"
-    lexicon = (words, sorted(words))
+    lexicon, names = (words, sorted(words)), (name_words, sorted(name_words))
     cache.LEXICON.put("words", lexicon)
-    cache.LEXICON.put("names", name_words)
-    return lexicon, name_words
+    cache.LEXICON.put("names", names)
+    return lexicon, names
 
 
 def _words_of(texts) -> set[str]:
@@ -85,6 +86,7 @@ def corrections(text: str) -> dict[str, str]:
     """The misspelled words of `text` (in lower case) and their respellings."""
     words, choices = _lexicon()
     fixes: dict[str, str] = {}
+    short = len(WORD.findall(text)) <= TESTED_QUERY_WORDS
     # An abbreviation's plural typed in capitals ("BCCs", "JAKs") is no typo: not "BCNs"
     # (basal cell nevus syndrome's BCNS) for basal cell carcinomas.
     plurals = {w.lower() for w in WORD.findall(text) if _ABBREVIATIONS.fullmatch(w)}
@@ -104,7 +106,7 @@ def corrections(text: str) -> dict[str, str]:
                 and len(plain) >= ACCENTED_MIN_LENGTH
                 and not (query_words.is_filler(plain) or plain in query_words.STOP_WORDS)
                 and not (_misspelt_stop_word(plain) or query_words.is_sign_word(word))
-                and (best := _nearest(plain, _name_choices(), edits=1)) is not None
+                and (best := _nearest(plain, _names()[1], edits=1)) is not None
             ):
                 fixes[word] = best
             continue
@@ -125,9 +127,7 @@ def corrections(text: str) -> dict[str, str]:
             fixes[word] = best
         elif sounding := _sounding(word):
             fixes[word] = sounding  # "loopus", "skleroderma", "sorry-asis"
-        elif len(WORD.findall(text)) <= TESTED_QUERY_WORDS and (
-            tested := _nearest(word, _tested_words())
-        ):
+        elif short and (tested := _nearest(word, _tested_words())):
             fixes[word] = tested  # "epicerem": EpiCeram, which only its trial names
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
@@ -141,7 +141,7 @@ def _joined(text: str, words: set[str]) -> dict[str, str]:
     or more and one of them no vocabulary word ("break out" is no "breakout", "hair loss" no
     "hairloss")."""
     typed = [w.lower() for w in WORD.findall(text)]
-    names = _name_words()
+    names = _names()[0]
     return {
         f"{first} {second}": first + second
         for first, second in pairwise(typed)
@@ -174,17 +174,9 @@ def _tested_words() -> list[str]:
     return found
 
 
-def _name_choices() -> list[str]:
-    """The names' words (_name_words), sorted: what an accented word may be respelt into."""
-    found = cache.TESTED_NAMES.get("names")
-    if found is None:
-        found = sorted(_name_words())
-        cache.TESTED_NAMES.put("names", found)
-    return found
-
-
-def _name_words() -> set[str]:
-    """The words of the conditions', drugs' and drug classes' names (not people's words)."""
+def _names() -> tuple[set[str], list[str]]:
+    """The words of the conditions', drugs' and drug classes' names (not people's words): as a
+    set, and sorted."""
     names = cache.LEXICON.get("names")
     return names if names is not None else _read_vocabulary()[1]
 
@@ -196,9 +188,8 @@ LABELS_FIRST_FROM = 7
 
 def _nearest(word: str, choices: list[str], edits: int | None = None) -> str | None:
     """The vocabulary word fewest edits from `word` (within `edits`, or _max_edits); of several
-    as near,
-    for a word of LABELS_FIRST_FROM letters or more, a word of a term's label before its
-    other names' ("rhumatoid": the label's rheumatoid, not the "reumatoid" of a synonym in
+    as near, for a word of LABELS_FIRST_FROM letters or more, a word of a term's label before
+    its other names' ("rhumatoid": the label's rheumatoid, not the "reumatoid" of a synonym in
     another language), then the first in order."""
     found = process.extract(
         word,
