@@ -299,6 +299,9 @@ LATER_CONDITIONS = frozenset(
     | {"striae", "hemophilia", "fatty-liver-disease", "temporomandibular-disorders", "tinnitus"}
     | {"eating-disorders", "prediabetes", "retinal-vein-occlusion", "photoaging", "skin-laxity"}
     | {"adhd"}
+    # Session 45.
+    | {"lung-cancer", "spondylolisthesis", "radiculopathy", "cervical-radiculopathy"}
+    | {"cervical-myelopathy", "cannabis-use-disorder"}
 )
 # Session 19: the field's diseases in Spanish, French, German, Italian and Portuguese.
 OTHER_LANGUAGES = frozenset({

@@ -83,8 +83,10 @@ def test_a_respelling_takes_swapped_letters_and_leaves_words_people_write():
     # the trials have is none, however close to a vocabulary word ("scaly": scalp).
     assert spelling.correct("ezcema") == "eczema"
     assert spelling.correct("lupis rash scaly") == "lupus rash scaly"
-    assert spelling.correct("lupis lark") == "lupus bark"  # no trial has "lark" yet
-    Trial.objects.create(key="LARK", record={}, title="Lark song and eczema")
+    assert spelling.correct("lupis barj") == "lupus bark"  # no trial has "barj" yet
+    Trial.objects.create(key="BARJ", record={}, title="Barj song and eczema")
+    assert spelling.correct("lupis barj") == "lupus barj"
+    # … nor a common English word, which people mean ("lark": no "bark").
     assert spelling.correct("lupis lark") == "lupus lark"
     # A stop word is no typo: PostgreSQL drops it, so no trial has it ("then" is no "teen").
     assert spelling.correct("lupis then clots") == "lupus then clots"
@@ -274,15 +276,15 @@ def test_a_tumour_finds_a_tumor_and_back():
 
 
 def test_a_relaxed_sentence_respells_the_words_trials_are_about():
-    """Each respelt word on its own: "lupis" is about trials, the respelling of "lark" (bark)
+    """Each respelt word on its own: "lupis" is about trials, the respelling of "barj" (bark)
     is not, and that one no longer keeps "lupis" from being read as lupus."""
     from trials.search import spelling
 
-    typed = "she has lupis lark"
-    assert spelling.corrections(typed) == {"lupis": "lupus", "lark": "bark"}
+    typed = "she has lupis barj"
+    assert spelling.corrections(typed) == {"lupis": "lupus", "barj": "bark"}
     result = _run(q=typed)
     assert result.corrected_from == typed
-    assert result.corrected_to == "she has lupus lark"
+    assert result.corrected_to == "she has lupus barj"
     assert _keys(result) >= CLE
 
 
@@ -379,3 +381,43 @@ def test_a_quoted_phrase_no_trial_has_is_searched_as_its_words(client):
     said = 'my dad had "dermatomyositis" and nothing helped'
     assert _run(q=said).count and '"' not in _run(q=said).corrected_to
     assert TrialFilterSet(data=QueryDict(f"q={said}"), queryset=Trial.objects.all()).qs.exists()
+
+
+def test_a_common_english_word_is_meant_and_not_respelt():
+    """Words people mean that no vocabulary holds ("weed", "dads", "vets") are no typos of one
+    that does ("week", French "dans", "gets"): pyspellchecker's English word list tells them
+    apart. A common word otherwise ended is still respelt ("wrinkly": wrinkle, which the
+    english stemmer keeps apart), and a word typed without its accent in an English sentence
+    is respelt the English way ("depresion": depression, not Spanish depresión)."""
+    from trials.search import spelling
+
+    fixes = spelling.corrections("i smoke weed since my dads family and the vets said so")
+    assert not {"weed", "dads", "vets"} & set(fixes), fixes
+    assert spelling.corrections("leathery blotchy wrinkly skin")["wrinkly"] == "wrinkle"
+    assert spelling.corrections("i smoke to deal with my depresion")["depresion"] == "depression"
+    assert "weed" in spelling.common_english_words()
+    assert "depresion" not in spelling.common_english_words()
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Lung Cancer", "lung-cancer"),
+        ("Non-small Cell Lung Cancer", "non-small-cell-lung-cancer"),
+        ("Degenerative Spondylolisthesis", "spondylolisthesis"),
+        ("Radiculopathy, Cervical", "cervical-radiculopathy"),
+        ("Lumbar Radiculopathy", "radiculopathy"),
+        ("Cervical Spondylotic Myelopathy", "cervical-myelopathy"),
+        ("Cannabis Use Disorder", "cannabis-use-disorder"),
+    ],
+)
+def test_the_corpus_s_other_fields_have_their_conditions(name, slug):
+    """Lung cancer (the group of non-small cell lung cancer), the spine's slipped vertebrae,
+    pinched nerves and compressed cord, and cannabis use disorder: a patient's "lung cancer"
+    or "spondylolisthesis" names them (session 45's blind sets)."""
+    from trials.readers.vocabulary import Vocabulary
+    from trials.search import words
+
+    assert Vocabulary.default().match_condition(name) == slug
+    assert slug in words.named_conditions(f"any studies for {name.lower()}?")
+    assert "non-small-cell-lung-cancer" in words.named_conditions("stage 4 lung cancer")

@@ -13,7 +13,7 @@ import pytest
 from django.http import QueryDict
 
 from trials.models import Sex, Trial, unconfirmed_before
-from trials.search import facets, readings, words
+from trials.search import cache, facets, readings, words
 from trials.search.engine import matching, search
 from trials.search.facets import Facet, Kind
 from trials.search.params import TrialFilterSet, parse, understand
@@ -1262,6 +1262,69 @@ def test_a_search_for_someone_past_bearing_children_lists_pregnancy_trials_last(
         assert found == ["TRIAL", "REGISTRY", "HEART-BLOCK"], params
     younger = [key for key in _keys(_search({"q": "lupus", "age": "30"})) if key in mine]
     assert younger[-1] == "TRIAL"
+
+
+def test_a_search_for_older_people_ranks_the_trials_for_them_only_first(db):
+    """ "studies for older people with lung cancer": the trial for patients of 70 and over
+    ranks lower on its words and comes first; an age said alone ("my dad is 71") asks for the
+    disease's trials, in the order of their words."""
+    for key, title, min_age in [
+        ("ADULTS", "Lung cancer: chemotherapy for lung cancer", 18),
+        ("ELDERLY", "Chemotherapy for elderly patients with lung cancer", 70),
+    ]:
+        Trial.objects.create(
+            key=key, record={}, title=title, min_age=min_age, conditions=["lung-cancer"]
+        )
+    mine = {"ADULTS", "ELDERLY"}
+    asked = _search({"q": "chemotherapy studies for older people with lung cancer"})
+    assert [key for key in _keys(asked) if key in mine] == ["ELDERLY", "ADULTS"]
+    for params in ({"q": "lung cancer chemotherapy"}, {"q": "my dad is 71, lung cancer"}):
+        assert next(key for key in _keys(_search(params)) if key in mine) == "ADULTS", params
+
+
+def test_a_skin_problem_from_another_disease_s_treatment_is_what_is_asked(db, monkeypatch):
+    """ "on tarceva for her lung cancer … a rash … its from the pills": the trials tagged with
+    lung cancer do not come first; the rash's trial, which says more of the words, does."""
+    Trial.objects.create(
+        key="LUNG", record={}, title="A study of lung cancer", conditions=["lung-cancer"]
+    )
+    Trial.objects.create(
+        key="RASH", record={}, title="A cream for the rash from lung cancer pills: rash gel"
+    )
+    typed = "my mum is on tarceva for her lung cancer and got a rash, its from the pills. a cream?"
+    assert words.asks_about_side_effect(typed)
+    assert [key for key in _keys(_search({"q": typed})) if key in {"LUNG", "RASH"}] == [
+        "RASH",
+        "LUNG",
+    ]
+    # Unread, the trial tagged with the disease named comes first.
+    monkeypatch.setattr(words, "asks_about_side_effect", lambda text: False)
+    cache.reset()
+    assert next(key for key in _keys(_search({"q": typed})) if key in {"LUNG", "RASH"}) == "LUNG"
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("hair thinning, the doctor says its from the chemo", True),
+        ("radiation-induced dermatitis after breast cancer", True),
+        ("a rash caused by my new medication", True),
+        ("I live far from the treatment center", False),
+        ("side effects of methotrexate", False),
+    ],
+)
+def test_a_problem_from_a_treatment_is_read(typed, said):
+    assert words.asks_about_side_effect(typed) is said
+
+
+def test_a_cancer_searched_is_no_circumstance_its_own_trials_turn_away():
+    """The trials about lung cancer exclude other cancers; for someone with lung cancer they
+    are the trials asked for, not trials turning them away (engine._named_as)."""
+    from trials.search.engine import _named_as
+
+    named = _named_as("my dad has stage 4 lung cancer", r"\ymalignan|cancer|carcinoma")
+    assert "lung-cancer" in named and "non-small-cell-lung-cancer" in named
+    assert _named_as("lupus and a past breast cancer", "malignan|cancer") == []
 
 
 def test_a_search_for_one_sex_ranks_the_trials_for_it_only_first(db):

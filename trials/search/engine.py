@@ -95,6 +95,11 @@ YOUNG_ONLY_MAX_AGE = 21
 TEEN_AGES = (13, 17)
 # The age from which a trial takes no child (the age group `child` is under it: facets.py).
 ADULT_AGE = 18
+# A search for older people (age_group=older_adult alone: "studies for older people with lung
+# cancer") ranks the trials for older people only (the youngest they take this or more:
+# "Docetaxel plus bevacizumab for elderly patients", 70 and over) before the others, as a
+# child's search ranks the children's trials first.
+OLDER_ONLY_MIN_AGE = 60
 # From this age a search said with one ("my mom is 72 and has lupus") lists the trials about
 # pregnancy (PREGNANCY_TITLE: registries, heart block in the unborn) after the others: past it
 # no one joins them, though their ages often say "18 and over".
@@ -872,7 +877,12 @@ def _tiers(
     # The trials tagged with a condition the query names before those that only say its words
     # ("cutaneous lupus": not a transplant trial for systemic lupus and cutaneous vasculitis);
     # not when signs described refine them ("psoriasis" with swollen fingers: words.described).
-    if query.q and (named := words.named_conditions(query.q)) and not words.described(query.q):
+    named = words.named_conditions(query.q) if query.q else ()
+    if named and words.asks_about_side_effect(query.q):
+        # A skin problem from the treatment of another disease ("on tarceva for her lung
+        # cancer … a rash … its from the pills"): that disease's trials are not the ones asked.
+        named = tuple(slug for slug in named if slug in words.conditions_by_skin()[0])
+    if named and not words.described(query.q):
         tagged = index.facet_mask("condition", list(named))
         if not (everything & tagged).any():  # "skin GVHD": those about GVHD, failing those
             tagged = index.facet_mask("condition", sorted(words.groups_of(named)))
@@ -925,6 +935,10 @@ def _tiers(
         # derma … depressed", not "myositis trials that don't exclude ILD"'s myositis-ILD).
         away = np.zeros_like(everything)
         away[_saying(index, _TURNED_AWAY, (said.excluded, said.refused), everything)] = True
+        if itself := _named_as(query.q, said.excluded):
+            # The disease searched is the circumstance ("stage 4 lung cancer … studies for
+            # older people"): its trials, which turn away other cancers, do not turn it away.
+            away &= ~index.facet_mask("condition", itself)
         if said.topic:
             # (without the marks that would make the rest a query's syntax: "Hepatitis-B-Träger")
             rest = re.sub(r"[^\w\s']+", " ", said.said.sub(" ", query.q))
@@ -1014,6 +1028,10 @@ def _tiers(
                 young = index.columns["max_age"] <= YOUNG_ONLY_MAX_AGE
             parts = [young, ~young & ~unstated, ~young & unstated]
         tiers = [tier & part for tier in tiers for part in parts]
+    if _for_older(query):
+        with np.errstate(invalid="ignore"):  # no youngest age given: not for the old only
+            older = index.columns["min_age"] >= OLDER_ONLY_MIN_AGE
+        tiers = [tier & part for tier in tiers for part in (older, ~older)]
     # A search for one sex ("lupus studies for women"; sex=female) ranks the trials for that
     # sex only before those for all, within each tier above; not one for a relative ("my
     # wife has lupus": the filter keeps the trials she may join, it wishes for no kind).
@@ -1067,6 +1085,28 @@ def _past_pregnancy(query: Query) -> bool:
     PAST_PREGNANCY_AGE, or older adults (age_group) alone."""
     if query.age is not None:
         return query.age >= PAST_PREGNANCY_AGE
+    return list(query.facets.get("age_group", ())) == ["older_adult"]
+
+
+def _named_as(text: str, pattern: str) -> list[str]:
+    """The conditions (slugs) a query names whose label `pattern` (a circumstance's words for
+    what criteria exclude) finds: lung cancer for "malignan|cancer|…"."""
+    vocabulary = Vocabulary.default()
+    found = re.compile(_PG_WORD_EDGE.sub(r"\\b", pattern), re.IGNORECASE)  # PostgreSQL's ARE
+    return [
+        slug
+        for slug in words.named_conditions(text)
+        if found.search((vocabulary.condition(slug) or {}).get("label", ""))
+    ]
+
+
+_PG_WORD_EDGE = re.compile(r"\\[ymM]")
+
+
+def _for_older(query: Query) -> bool:
+    """Whether a search asks for older people's trials: older adults (age_group, chosen or read
+    from "older people", "the elderly") alone. Not an age said: "my dad is 71 … his grip got so
+    weak" asks for his disease's trials, which take adults of any age."""
     return list(query.facets.get("age_group", ())) == ["older_adult"]
 
 

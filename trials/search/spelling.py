@@ -9,7 +9,11 @@ runs the corrected query.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+from functools import cache as kept
+from importlib import resources
 from itertools import pairwise
 
 from django.db import connection
@@ -129,6 +133,8 @@ def corrections(text: str) -> dict[str, str]:
             fixes[word] = sounding  # "loopus", "skleroderma", "sorry-asis"
         elif short and (tested := _nearest(word, _tested_words())):
             fixes[word] = tested  # "epicerem": EpiCeram, which only its trial names
+        if word in fixes and word in common_english_words() and not _ending(word, fixes[word]):
+            del fixes[word]  # a word people mean ("weed" is no "week")
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
         del fixes[word]
@@ -150,6 +156,32 @@ def _joined(text: str, words: set[str]) -> dict[str, str]:
         and first + second in names
         and not (first in words and second in words)
     }
+
+
+# How often a word must be met in pyspellchecker's English word list (counts from subtitles
+# and books, the least 50) to be a word and no typo. From 100 up (47,267 words): "weed",
+# "dads", "vets", "fallen", "irish", "jars" and "bread" are words people mean, never "week",
+# "dans", "gets", "Falten", "iris", "ears" or "break"; below it, rare spellings and typos.
+COMMON_WORD_MIN_COUNT = 100
+
+
+def _ending(word: str, other: str) -> bool:
+    """Whether two words differ only in their last two letters or fewer, the rest at least five
+    letters ("wrinkly", "wrinkle"; "blotchy", "blotch"): a common word respelt so is the same
+    word otherwise ended, which the stemmer may not see ("wrinkli" and "wrinkl")."""
+    same = 0
+    while same < min(len(word), len(other)) and word[same] == other[same]:
+        same += 1
+    return same >= 5 and len(word) - same <= 2 and len(other) - same <= 2
+
+
+@kept
+def common_english_words() -> frozenset[str]:
+    """The English words common enough to be meant as typed (COMMON_WORD_MIN_COUNT), in lower
+    case: read once a process from pyspellchecker's word list (0.1 s)."""
+    data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
+    counts = json.loads(gzip.decompress(data))
+    return frozenset(word for word, count in counts.items() if count >= COMMON_WORD_MIN_COUNT)
 
 
 # A query of at most this many words may be respelt into a word of what trials test (a brand
@@ -202,6 +234,8 @@ def _nearest(word: str, choices: list[str], edits: int | None = None) -> str | N
         return None
     fewest = min(edits for _, edits, _ in found)
     nearest = sorted(choice for choice, edits, _ in found if edits == fewest)
+    if word.isascii():  # "depresion" in an English sentence: depression before depresión
+        nearest.sort(key=lambda choice: not choice.isascii())
     if len(word) < LABELS_FIRST_FROM:  # "lang" is no "lung": the first in order
         return nearest[0]
     labels = _label_words()

@@ -2056,6 +2056,25 @@ _NO_MEDICINE = re.compile(
 )
 
 
+# A skin problem said to come from a treatment ("a painful acne-like rash … its from the pills",
+# "hair loss from chemo", "side effects of the radiation"): the disease treated is what the
+# person lives with, not what they ask about.
+_SIDE_EFFECT = re.compile(
+    r"\b(?:(?:it'?s|is|are|was|were|caused|probably|all)\s+(?:\w+\s+)?from|caused by"
+    r"|because of|due to|reaction to|side[- ]effects?(?:\s+of|\s+from)?)\s+(?:(?:the|my|her"
+    r"|his|their|this|that|these|those|new)\s+){0,2}(?:pills?|tablets?|drugs?|medicines?"
+    r"|medications?|meds|chemo(?:therapy)?|treatments?|radiation|radiotherapy|immunotherapy"
+    r"|infusions?|injections?|shots?|targeted therapy)\b"
+    r"|\b(?:drug|chemo(?:therapy)?|radiation|treatment)[- ](?:induced|related)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_side_effect(text: str) -> bool:
+    """Whether a query says its problem comes from a treatment (_SIDE_EFFECT)."""
+    return bool(_SIDE_EFFECT.search(text))
+
+
 def asks_no_medicine(text: str) -> bool:
     """Whether a query asks for a treatment that is no medicine (_NO_MEDICINE), and no way of
     taking one ("i dont want pills or injections, any cream trials?" asks for a cream:
