@@ -391,8 +391,8 @@ def test_a_common_english_word_is_meant_and_not_respelt():
     is respelt the English way ("depresion": depression, not Spanish depresión)."""
     from trials.search import spelling
 
-    fixes = spelling.corrections("i smoke weed since my dads family and the vets said so")
-    assert not {"weed", "dads", "vets"} & set(fixes), fixes
+    fixes = spelling.corrections("my dads family and the vets open jars")
+    assert not {"dads", "vets", "jars"} & set(fixes), fixes
     assert spelling.corrections("leathery blotchy wrinkly skin")["wrinkly"] == "wrinkle"
     assert spelling.corrections("i smoke to deal with my depresion")["depresion"] == "depression"
     assert "weed" in spelling.common_english_words()
@@ -420,4 +420,12 @@ def test_the_corpus_s_other_fields_have_their_conditions(name, slug):
 
     assert Vocabulary.default().match_condition(name) == slug
     assert slug in words.named_conditions(f"any studies for {name.lower()}?")
-    assert "non-small-cell-lung-cancer" in words.named_conditions("stage 4 lung cancer")
+
+
+def test_lung_cancer_names_its_group():
+    """ "lung cancer" names the group and non-small cell lung cancer, its member."""
+    from trials.search import words
+
+    assert {"lung-cancer", "non-small-cell-lung-cancer"} <= set(
+        words.named_conditions("stage 4 lung cancer")
+    )

@@ -1307,24 +1307,35 @@ def test_a_skin_problem_from_another_disease_s_treatment_is_what_is_asked(db, mo
     ("typed", "said"),
     [
         ("hair thinning, the doctor says its from the chemo", True),
-        ("radiation-induced dermatitis after breast cancer", True),
         ("a rash caused by my new medication", True),
+        ("my skin is itchy and it’s from the pills", True),
         ("I live far from the treatment center", False),
         ("side effects of methotrexate", False),
+        # No skin problem: the disease named is what is asked.
+        ("my insomnia is from the meds", False),
+        ("depression caused by my medication", False),
+        ("rheumatoid arthritis trials with fewer side effects from the pills", False),
+        # A disease's own name, a reason to stop a treatment.
+        ("drug-induced lupus trials", False),
+        ("I quit benlysta because of the infusions, any lupus trials with pills?", False),
+        ("allergic reaction to the infusion, other lupus options", False),
     ],
 )
-def test_a_problem_from_a_treatment_is_read(typed, said):
+def test_a_skin_problem_from_a_treatment_is_read(typed, said):
     assert words.asks_about_side_effect(typed) is said
 
 
 def test_a_cancer_searched_is_no_circumstance_its_own_trials_turn_away():
     """The trials about lung cancer exclude other cancers; for someone with lung cancer they
-    are the trials asked for, not trials turning them away (engine._named_as)."""
+    are the trials asked for, not trials turning them away (engine._named_as, with the
+    circumstance's own pattern); a disease named that is no cancer is not one."""
     from trials.search.engine import _named_as
 
-    named = _named_as("my dad has stage 4 lung cancer", r"\ymalignan|cancer|carcinoma")
+    typed = "my dad has stage 4 lung cancer and lupus"
+    (cancer,) = [said for said in words.excluded_circumstances(typed) if "cancer" in said.excluded]
+    named = _named_as(typed, cancer.excluded)
     assert "lung-cancer" in named and "non-small-cell-lung-cancer" in named
-    assert _named_as("lupus and a past breast cancer", "malignan|cancer") == []
+    assert "systemic-lupus-erythematosus" not in named
 
 
 def test_a_search_for_one_sex_ranks_the_trials_for_it_only_first(db):

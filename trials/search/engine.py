@@ -854,7 +854,8 @@ def _tiers(
     every word (a filled query: words.FILL_BELOW), then those tagged with the conditions it
     names, those testing the treatments it names, those about the rest of the conditions'
     groups (_group_kin), then for a children's search by age
-    (YOUNG_ONLY_MAX_AGE), then for a search for one sex the trials for it only."""
+    (YOUNG_ONLY_MAX_AGE), for older people's the trials for them only (OLDER_ONLY_MIN_AGE),
+    then for a search for one sex the trials for it only."""
     if about_first is not None:
         return [
             tier & part
@@ -935,7 +936,7 @@ def _tiers(
         # derma … depressed", not "myositis trials that don't exclude ILD"'s myositis-ILD).
         away = np.zeros_like(everything)
         away[_saying(index, _TURNED_AWAY, (said.excluded, said.refused), everything)] = True
-        if itself := _named_as(query.q, said.excluded):
+        if not said.topic and (itself := _named_as(query.q, said.excluded)):
             # The disease searched is the circumstance ("stage 4 lung cancer … studies for
             # older people"): its trials, which turn away other cancers, do not turn it away.
             away &= ~index.facet_mask("condition", itself)
@@ -1085,7 +1086,7 @@ def _past_pregnancy(query: Query) -> bool:
     PAST_PREGNANCY_AGE, or older adults (age_group) alone."""
     if query.age is not None:
         return query.age >= PAST_PREGNANCY_AGE
-    return list(query.facets.get("age_group", ())) == ["older_adult"]
+    return _for_older(query)
 
 
 def _named_as(text: str, pattern: str) -> list[str]:

@@ -178,7 +178,8 @@ def _ending(word: str, other: str) -> bool:
 @kept
 def common_english_words() -> frozenset[str]:
     """The English words common enough to be meant as typed (COMMON_WORD_MIN_COUNT), in lower
-    case: read once a process from pyspellchecker's word list (0.1 s)."""
+    case: read once a process from pyspellchecker's word list (0.1-0.2 s; gunicorn's master
+    reads it before forking: trials/web/warm.py's misspelt query)."""
     data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
     counts = json.loads(gzip.decompress(data))
     return frozenset(word for word, count in counts.items() if count >= COMMON_WORD_MIN_COUNT)

@@ -2043,36 +2043,44 @@ def asks_healthy_volunteers(text: str) -> bool:
     return any(length for _, length in _phrases_in(folded, _healthy_phrases()))
 
 
+# The words for medicines taken (_NO_MEDICINE, _SIDE_EFFECT).
+_MEDICINES = r"pills?|tablets?|drugs?|medicines?|medications?|meds"
 # A person who wants a treatment that is no medicine ("something other than more pills -
 # exercises, an app", "non-drug studies", "lupus studies that are not drug trials", "studies
 # that dont involve taking drugs").
 _NO_MEDICINE = re.compile(
     r"\b(?:other than|instead of|rather than|besides|not|no|without|(?:do not|don'?t|dont"
     r"|does not|doesn'?t|doesnt) (?:want|involve|use|require|need|include|mean|rely on))"
-    r"\s+(?:(?:more|any|new|the|taking|just|a)\s+)?(?:pills?|tablets?|drugs?|medicines?"
-    r"|medications?|meds)\b|\bnon[- ]?(?:drug|pharmacological|medication|medicine)s?\b"
+    rf"\s+(?:(?:more|any|new|the|taking|just|a)\s+)?(?:{_MEDICINES})\b"
+    r"|\bnon[- ]?(?:drug|pharmacological|medication|medicine)s?\b"
     r"|\b(?:drug|medication|medicine)[- ]free\b",
     re.IGNORECASE,
 )
 
 
 # A skin problem said to come from a treatment ("a painful acne-like rash … its from the pills",
-# "hair loss from chemo", "side effects of the radiation"): the disease treated is what the
-# person lives with, not what they ask about.
+# "hair thinning, the doctor says its from the chemo"): the disease treated is what the person
+# lives with, not what they ask about. Only with a word for a skin problem (_SKIN_PROBLEM):
+# "my insomnia is from the meds" asks about insomnia; nor "X-induced", a disease's own name
+# ("drug-induced lupus"), nor "because of the infusions" (a reason, often to stop one).
 _SIDE_EFFECT = re.compile(
-    r"\b(?:(?:it'?s|is|are|was|were|caused|probably|all)\s+(?:\w+\s+)?from|caused by"
-    r"|because of|due to|reaction to|side[- ]effects?(?:\s+of|\s+from)?)\s+(?:(?:the|my|her"
-    r"|his|their|this|that|these|those|new)\s+){0,2}(?:pills?|tablets?|drugs?|medicines?"
-    r"|medications?|meds|chemo(?:therapy)?|treatments?|radiation|radiotherapy|immunotherapy"
-    r"|infusions?|injections?|shots?|targeted therapy)\b"
-    r"|\b(?:drug|chemo(?:therapy)?|radiation|treatment)[- ](?:induced|related)\b",
+    r"\b(?:(?:it['’]?s|is|are|was|were|caused|probably|all)\s+(?:\w+\s+)?from|caused by"
+    r"|side[- ]effects?\s+(?:of|from))\s+(?:(?:the|my|her|his|their|this|that|these|those"
+    rf"|new)\s+){{0,2}}(?:{_MEDICINES}|chemo(?:therapy)?|treatments?|radiation|radiotherapy"
+    r"|immunotherapy|infusions?|injections?|shots?|targeted therapy)\b",
+    re.IGNORECASE,
+)
+_SKIN_PROBLEM = re.compile(
+    r"\b(?:rash(?:es)?|acne|acne-like|acneiform|itch(?:y|ing)?|skin|blisters?|hives|hair loss"
+    r"|hair (?:is )?(?:thinning|falling out)|peeling|sores?|spots|dermatitis|eruptions?|nails?)\b",
     re.IGNORECASE,
 )
 
 
 def asks_about_side_effect(text: str) -> bool:
-    """Whether a query says its problem comes from a treatment (_SIDE_EFFECT)."""
-    return bool(_SIDE_EFFECT.search(text))
+    """Whether a query says a skin problem of its comes from a treatment (_SIDE_EFFECT,
+    _SKIN_PROBLEM)."""
+    return bool(_SIDE_EFFECT.search(text) and _SKIN_PROBLEM.search(text))
 
 
 def asks_no_medicine(text: str) -> bool:
