@@ -395,6 +395,11 @@ def test_a_common_english_word_is_meant_and_not_respelt():
     assert not {"dads", "vets", "jars"} & set(fixes), fixes
     assert spelling.corrections("leathery blotchy wrinkly skin")["wrinkly"] == "wrinkle"
     assert spelling.corrections("i smoke to deal with my depresion")["depresion"] == "depression"
+    # … nor cut in two ("discover" is no "disc over", "attractive" no "ATTR active").
+    assert not {"discover", "attractive"} & set(spelling.corrections("discover attractive"))
+    assert spelling.corrections("rheumatoidarthritis") == {
+        "rheumatoidarthritis": "rheumatoid arthritis"
+    }
     assert "weed" in spelling.common_english_words()
     assert "depresion" not in spelling.common_english_words()
 

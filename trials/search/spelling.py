@@ -124,8 +124,8 @@ def corrections(text: str) -> dict[str, str]:
             or query_words.is_sign_word(word)
         ):
             continue
-        if split := _two_words(word, words):
-            fixes[word] = split
+        if word not in common_english_words() and (split := _two_words(word, words)):
+            fixes[word] = split  # not a word people mean: "discover" is no "disc over"
             continue
         if (best := _nearest(word, choices)) is not None:
             fixes[word] = best
