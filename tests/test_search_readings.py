@@ -1328,12 +1328,12 @@ def test_a_skin_problem_from_a_treatment_is_read(typed, said):
 def test_a_cancer_searched_is_no_circumstance_its_own_trials_turn_away():
     """The trials about lung cancer exclude other cancers; for someone with lung cancer they
     are the trials asked for, not trials turning them away (engine._named_as, with the
-    circumstance's own pattern); a disease named that is no cancer is not one."""
+    circumstance's own words); a disease named that is no cancer is not one."""
     from trials.search.engine import _named_as
 
     typed = "my dad has stage 4 lung cancer and lupus"
     (cancer,) = [said for said in words.excluded_circumstances(typed) if "cancer" in said.excluded]
-    named = _named_as(typed, cancer.excluded)
+    named = _named_as(typed, cancer.said)
     assert "lung-cancer" in named and "non-small-cell-lung-cancer" in named
     assert "systemic-lupus-erythematosus" not in named
 

@@ -936,7 +936,7 @@ def _tiers(
         # derma … depressed", not "myositis trials that don't exclude ILD"'s myositis-ILD).
         away = np.zeros_like(everything)
         away[_saying(index, _TURNED_AWAY, (said.excluded, said.refused), everything)] = True
-        if not said.topic and (itself := _named_as(query.q, said.excluded)):
+        if not said.topic and (itself := _named_as(query.q, said.said)):
             # The disease searched is the circumstance ("stage 4 lung cancer … studies for
             # older people"): its trials, which turn away other cancers, do not turn it away.
             away &= ~index.facet_mask("condition", itself)
@@ -1089,19 +1089,15 @@ def _past_pregnancy(query: Query) -> bool:
     return _for_older(query)
 
 
-def _named_as(text: str, pattern: str) -> list[str]:
-    """The conditions (slugs) a query names whose label `pattern` (a circumstance's words for
-    what criteria exclude) finds: lung cancer for "malignan|cancer|…"."""
+def _named_as(text: str, said: re.Pattern) -> list[str]:
+    """The conditions (slugs) a query names whose label says a circumstance as people do
+    (`said`, the circumstance's own pattern): lung cancer for "… lung cancer …"."""
     vocabulary = Vocabulary.default()
-    found = re.compile(_PG_WORD_EDGE.sub(r"\\b", pattern), re.IGNORECASE)  # PostgreSQL's ARE
     return [
         slug
         for slug in words.named_conditions(text)
-        if found.search((vocabulary.condition(slug) or {}).get("label", ""))
+        if said.search((vocabulary.condition(slug) or {}).get("label", ""))
     ]
-
-
-_PG_WORD_EDGE = re.compile(r"\\[ymM]")
 
 
 def _for_older(query: Query) -> bool:

@@ -124,8 +124,9 @@ def corrections(text: str) -> dict[str, str]:
             or query_words.is_sign_word(word)
         ):
             continue
-        if word not in common_english_words() and (split := _two_words(word, words)):
-            fixes[word] = split  # not a word people mean: "discover" is no "disc over"
+        common = word in common_english_words()  # a word people mean
+        if not common and (split := _two_words(word, words)):
+            fixes[word] = split  # (a common word is none: "discover" is no "disc over")
             continue
         if (best := _nearest(word, choices)) is not None:
             fixes[word] = best
@@ -133,7 +134,7 @@ def corrections(text: str) -> dict[str, str]:
             fixes[word] = sounding  # "loopus", "skleroderma", "sorry-asis"
         elif short and (tested := _nearest(word, _tested_words())):
             fixes[word] = tested  # "epicerem": EpiCeram, which only its trial names
-        if word in fixes and word in common_english_words() and not _ending(word, fixes[word]):
+        if common and word in fixes and not _ending(word, fixes[word]):
             del fixes[word]  # a word people mean ("weed" is no "week")
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
     for word in _in_trials(fixes):
