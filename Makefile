@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 4
 DB := $(PY) -m portal.pgembed run --
+# The suite's workers (pytest-xdist): one per core, at most 4; TEST_WORKERS= runs it in one
+# process. Each worker has a database of its own; see tests/conftest.py for the order kept.
+TEST_WORKERS ?= --numprocesses=auto --maxprocesses=4 --dist=loadgroup
 
 .PHONY: run serve test bench soak profile bench-deps lint format migrations-check ci browser-deps node-deps clean
 
@@ -46,7 +49,7 @@ test: $(VENV)/.installed browser-deps node-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(DB) $(PY) -m pytest
+	$(DB) $(PY) -m pytest $(TEST_WORKERS)
 
 bench-deps:
 	@command -v wrk >/dev/null || { \

@@ -1,5 +1,6 @@
 """Shared test set-up: a real PostgreSQL (embedded unless DATABASE_URL is set), seeded once."""
 
+import json
 import os
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from portal import pgembed
+from tests.relevance import scores
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fixtures" / "sources"
@@ -58,7 +60,38 @@ def pytest_collection_modifyitems(config, items):
     # run them last so the seeded database serves every other test. The other transactional
     # tests (the job worker's, which must see committed data) go just before them, and not
     # after: Playwright's event loop stays on once a browser test has run.
+    # `make test` runs the suite on several workers (pytest-xdist, `--dist loadgroup`), each
+    # with a database of its own; tests are handed out in this order, so on every worker too
+    # the flushing tests come after the others. A module whose fixtures are made once for it
+    # (`scope="module"`) is one group, run whole on one worker; no group holds a flushing test.
     items.sort(key=lambda item: 2 if item.get_closest_marker("browser") else int(_flushes(item)))
+    mixed = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and _flushes(i)]
+    if mixed:
+        raise pytest.UsageError(f"a flushing test in an xdist group runs too early: {mixed}")
+
+
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker: the relevance set's measures, for the controller's report."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None and scores.MEASURED:
+        output["relevance"] = json.dumps(scores.MEASURED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the pytest-xdist controller: a worker's relevance measures (pytest_sessionfinish)."""
+    if measured := getattr(node, "workeroutput", {}).get("relevance"):
+        for query, value in json.loads(measured).items():
+            scores.MEASURED[query] = tuple(value)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The relevance set's report: mean and per-query nDCG@10, printed at the end of the run."""
+    if not scores.MEASURED:
+        return
+    terminalreporter.section("relevance (tests/relevance): nDCG@10")
+    for line in scores.report_lines():
+        terminalreporter.write_line(line)
 
 
 def _flushes(item) -> bool:

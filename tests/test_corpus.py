@@ -27,6 +27,9 @@ from trials.readers.identifiers import identifier_norm
 
 from .conftest import CORPUS
 
+# Its module fixtures are made once: run whole on one worker (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("test_corpus")
+
 # Records in the corpus when this test was written; a reader that loses some fails here.
 EXPECTED = {"ctgov-json": 541, "ictrp": 95}
 # Records whose conditions map to a skin term (22 when written): a vocabulary or reader change

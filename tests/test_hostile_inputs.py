@@ -20,6 +20,9 @@ from django.conf import settings
 from bench.corpus import make_ctgov_study
 from trials.readers import Limits, ReaderError, Source, iter_inputs, read_bytes, read_source
 
+# Its module fixtures are made once: run whole on one worker (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("test_hostile_inputs")
+
 ROOT = Path(__file__).resolve().parent.parent
 PEAK_MB = 300
 DEEP = 100_000

@@ -23,6 +23,9 @@ from bench.corpus import write_ctgov_file
 
 from .conftest import default_signals
 
+# Its module fixtures are made once: run whole on one worker (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("test_hostile_kill")
+
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = 2500
 # Run as `python -c`: manage.py as it is, or with SIGTERM turned into SystemExit first, as

@@ -29,7 +29,8 @@ from trials.readers.vocabulary import Vocabulary
 from trials.search import cache
 
 # The database is set up for the module only when its tests are marked as using it.
-pytestmark = pytest.mark.django_db
+# Measured once, on one worker, when the suite runs on several (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("relevance")]
 
 JUDGMENTS = Path(__file__).with_name("judgments.json")
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
