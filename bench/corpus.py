@@ -249,11 +249,18 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     | {"fludarabine", "cytarabine", "paclitaxel", "zidovudine"}
     # Session 43.
     | {"osimertinib", "ensitrelvir"}
+    # Session 46: lung cancer's EGFR inhibitors, immune checkpoint inhibitors, chemotherapy.
+    | {"gefitinib", "erlotinib", "afatinib", "dacomitinib", "almonertinib", "furmonertinib"}
+    | {"lazertinib", "icotinib", "pembrolizumab", "nivolumab", "atezolizumab", "durvalumab"}
+    | {"cemiplimab", "toripalimab", "sintilimab", "tislelizumab", "camrelizumab"}
+    | {"sugemalimab", "ipilimumab", "tremelimumab"}
+    | {"docetaxel", "pemetrexed", "carboplatin", "cisplatin"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
 LATER_CLASSES |= {"integrin-inhibitors"}  # session 36
 LATER_CLASSES |= {"chemotherapy", "antiretrovirals"}  # session 40
+LATER_CLASSES |= {"egfr-tkis", "immune-checkpoint-inhibitors"}  # session 46
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
     # Session 20: the autoinflammatory diseases.

@@ -158,3 +158,35 @@ def test_look_alikes_written_for_other_trials(field, sentence, refractory):
     """Held-out phrasings (not from the corpus) of sentences that are no refractory evidence."""
     item = {"conditions": ["Atopic dermatitis"], "field": field, "sentence": sentence}
     assert read_refractory(_record(item), V)["is_refractory"] is refractory
+
+
+@pytest.mark.parametrize(
+    ("sentence", "refractory", "prior"),
+    [
+        # oncology says a treatment failed by the disease progressing on it
+        (
+            "Disease that has progressed on osimertinib as the most recent line of treatment.",
+            True,
+            ["osimertinib"],
+        ),
+        (
+            "Documented disease progression after platinum-based chemotherapy and a PD-1 "
+            "inhibitor.",
+            True,
+            ["chemotherapy", "immune-checkpoint-inhibitors"],
+        ),
+        ("Patients progressing on at least one prior EGFR-TKI.", True, ["egfr-tkis"]),
+        # progression as an outcome, or the trial's own course: no failure
+        ("Time to progression after randomization.", False, []),
+        ("Progression-free survival after 12 months of treatment.", False, []),
+        ("Patients will be followed until progression after the last dose.", False, []),
+    ],
+)
+def test_a_cancer_progressing_on_a_treatment(sentence, refractory, prior):
+    """Held-out phrasings: lung cancer's failed treatments."""
+    record = empty_record("ctgov-json", b"")
+    record["conditions"] = [{"name": "NSCLC", "term": "non-small-cell-lung-cancer"}]
+    record["criteria"] = {"inclusion": [sentence], "exclusion": [], "text": None}
+    read = read_refractory(record, V)
+    assert read["is_refractory"] is refractory
+    assert read["prior_therapies"] == prior

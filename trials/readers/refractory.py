@@ -54,7 +54,10 @@ _CUE = re.compile(
     r"|\b(?:treatment|therapy|therapeutic)\s+failure\b"
     r"|\bdespite\s+(?:\w+\s+){0,3}?(?:treatments?|therapy|therapies|use|administration|"
     r"management|care|medications?|regimens?)\b"
-    r"|\black\s+of\s+(?:efficacy|response)\b|\bloss\s+of\s+response\b",
+    r"|\black\s+of\s+(?:efficacy|response)\b|\bloss\s+of\s+response\b"
+    # oncology's failures: "progressed on osimertinib", "progression after platinum-based
+    # chemotherapy" (weak cues: a treatment must be named beside them, refractory_cues.py)
+    r"|\bprogress(?:ed|ing|ion)\s+(?:while\s+)?(?:on|after|following|despite|during)\b",
     re.IGNORECASE,
 )
 _OTHER_DISEASE = re.compile(
@@ -87,6 +90,7 @@ _CUE_WORDS = (
     "loss",
     "taper",
     "dependen",
+    "progress",
 )
 # A sentence ends at ". " before a capital, or at a period glued to the next capital after a
 # word, digit or percent ("…intolerance to treatment.Treatment failure…", "…>25%.Treatment").

@@ -41,12 +41,13 @@ BEFORE_WORDS = 6
 
 # Cues that say little alone (see the module's docstring).
 _WEAK = re.compile(
-    r"^(?:fail(?:ed|ing)?|failure\s+\w+|resistan\w*\s+to|lack\s+of\s+efficacy|non-?responders?)$",
+    r"^(?:fail(?:ed|ing)?|failure\s+\w+|resistan\w*\s+to|lack\s+of\s+efficacy|non-?responders?"
+    r"|progress\w*\s+(?:while\s+)?\w+)$",
     re.IGNORECASE,
 )
 _ENDS_WITH_TO = re.compile(r"\sto$", re.IGNORECASE)
 # A failure as a noun, which outcomes are made of.
-_FAILURE_NOUN = re.compile(r"failure$", re.IGNORECASE)
+_FAILURE_NOUN = re.compile(r"failure$|^progression\b", re.IGNORECASE)
 _OUTCOME_BEFORE = re.compile(
     r"\b(?:predict\w*|time\s+to|rates?\s+of|risks?\s+of|probability\s+of|definition\s+of|"
     r"early|number\s+of|proportion\s+of|incidence\s+of)\s+(?:\w+\s+){0,2}?$",
