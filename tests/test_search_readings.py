@@ -1303,6 +1303,45 @@ def test_a_skin_problem_from_another_disease_s_treatment_is_what_is_asked(db, mo
     assert next(key for key in _keys(_search({"q": typed})) if key in {"LUNG", "RASH"}) == "LUNG"
 
 
+def test_the_pills_a_skin_problem_is_from_are_not_the_trials_asked(db):
+    """ "on tarceva … a rash, its from the pills": a trial testing erlotinib is not listed
+    before the rash's trial for naming the drug."""
+    Trial.objects.create(
+        key="ERLOTINIB", record={}, title="Erlotinib in lung cancer: rash", drugs=["erlotinib"]
+    )
+    Trial.objects.create(key="RASH", record={}, title="A cream for the rash from the pills: rash")
+    typed = "my mum is on tarceva and got a rash, its from the pills. any cream for the rash?"
+    found = [key for key in _keys(_search({"q": typed})) if key in {"ERLOTINIB", "RASH"}]
+    assert found == ["RASH", "ERLOTINIB"]
+    # Asked for, the drug's trial comes first.
+    asked = _search({"q": "tarceva trials for the rash"})
+    assert next(key for key in _keys(asked) if key in {"ERLOTINIB", "RASH"}) == "ERLOTINIB"
+
+
+@pytest.mark.parametrize(
+    ("typed", "drugs", "classes"),
+    [
+        ("keytruda studies", ["pembrolizumab"], []),
+        ("checkpoint inhibitor trials for lung cancer", [], ["immune-checkpoint-inhibitors"]),
+        # what the person had: a treatment the cancer progressed on
+        (
+            "anlotinib combo progressing after PD-1 inhibitors or after EGFR-TKI resistance",
+            [],
+            [],
+        ),
+        ("EGFR NSCLC, PD on 1L gefitinib - osimertinib trials?", ["osimertinib"], []),
+        # what the people asked for are on
+        ("irAE management studies for pts on immune checkpoint inhibitors", [], []),
+        ("vaccine response in kids taking dupilumab", [], []),
+        ("dupilumab trials for kids", ["dupilumab"], []),
+    ],
+)
+def test_a_treatment_had_or_taken_is_not_one_asked_to_be_tested(typed, drugs, classes):
+    from trials.search.engine import _treatments_named
+
+    assert _treatments_named(typed) == (drugs, classes)
+
+
 @pytest.mark.parametrize(
     ("typed", "said"),
     [

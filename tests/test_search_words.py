@@ -125,6 +125,14 @@ def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     assert SAFE.fullmatch(text)
 
 
+def test_a_class_s_antibodies_are_its_members_not_every_antibody():
+    """ "anti-TNF mAb": the TNF inhibitors that are antibodies, not a checkpoint inhibitor
+    trial found by its antibody's name (read alone, "mAb" is every "-mab" drug)."""
+    text = words.read("anti-TNF mAb in axial spondyloarthritis").text
+    assert "infliximab" in text and "pembrolizumab" not in text
+    assert "pembrolizumab" in words.read("mAb in axial spondyloarthritis").text
+
+
 def test_a_name_with_a_number_is_a_phrase():
     # "tyrosine kinase 2 inhibitor" (TYK2): its words next to each other, not an EGFR tyrosine
     # kinase inhibitor trial that says "2" anywhere; names without a number stay any order.

@@ -36,7 +36,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from itertools import pairwise
 
 from django.conf import settings
@@ -2193,6 +2193,40 @@ def _words(text: str, vocabulary: Vocabulary) -> Words:
             else:
                 treatments[first] = (last, mention.slug)
     return Words(text, toks, treatments, conditions, vocabulary.classes_of)
+
+
+@lru_cache(maxsize=1024)
+def failed_named(text: str) -> frozenset[str]:
+    """The drugs and classes (slugs) `text` says failed ("progressing after PD-1 inhibitors or
+    after EGFR-TKI resistance"), read as failed_therapy reads them, "or" or not: what the person
+    had, not what they ask to be tested (engine._treatments_named)."""
+    if not text or len(text) > max_length():
+        return frozenset()
+    vocabulary = Vocabulary.default()
+    # the treatments named, not their classes ("failed dupilumab": not every biologic)
+    named = {(m.start, m.slug) for m in vocabulary.find(text, ("drug", "class"))}
+    found = {
+        reading.value
+        for reading in failed_therapy(_words(text, vocabulary))
+        if reading.parameter == "prior_therapy"
+        and any((start, reading.value) in named for start, _ in reading.spans)
+    }
+    if _PROGRESSED.search(text):  # "progressing after PD-1 inhibitors", "PD on 1L gefitinib"
+        for mention in vocabulary.find(text, ("drug", "class")):
+            if _PROGRESSED_ON.search(text[max(0, mention.start - 60) : mention.start]):
+                found.add(mention.slug)
+    return frozenset(found)
+
+
+# A cancer progressing on a treatment: what the person had, not a failure the refractory filter
+# reads (trials say "previously treated" in too many ways for the filter to find them all).
+_PROGRESSED = re.compile(r"\b(?:progress\w*|pd|relapsed|recurred|grew|growing)\b", re.IGNORECASE)
+_PROGRESSED_ON = re.compile(
+    r"\b(?:progress(?:ed|ing|ion)|pd|relapsed|recurred|grew|growing(?:\s+again)?)\s+"
+    r"(?:(?:while|again)\s+)?(?:on|after|following|despite|through)\s+"
+    r"(?:\w[\w-]*[\s/+,]+(?:(?:and|or)\s+)?){0,3}$",
+    re.IGNORECASE,
+)
 
 
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:

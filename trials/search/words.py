@@ -217,6 +217,9 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             if not is_abbreviation(name) and not _OTHER_SCRIPT.search(name)
         ]
         add(names, members)
+        if any(_MAB.search(name) for name in members):
+            # "anti-TNF mAb": the class's antibodies, not every antibody (below)
+            add([f"{name} {mab}" for name in names for mab in _MAB_WORDS], members)
     # A drug's other name that shares no word with its own (a brand, a code, its name in
     # another script: "Humira", "Soriatane", "来那度胺") means its name too, which the records
     # of the trials testing it write.
@@ -228,7 +231,7 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
     # Monoclonal antibodies are named by their stem ("-mab": INN): "monoclonal antibody" means
     # every drug of the vocabulary so named.
     mabs = [names[0] for names in drugs.values() if _MAB.search(names[0])]
-    add(["monoclonal antibody", "monoclonal antibodies", "mAb", "mAbs"], mabs)
+    add(list(_MAB_WORDS), mabs)
     # A condition's abbreviation means the synonym it abbreviates ("DLE": discoid lupus
     # erythematosus, "PsA": psoriatic arthritis), which then ranks the trials that spell it out;
     # failing its initials, the names it takes letters from in order ("JDM": juvenile
@@ -424,6 +427,7 @@ _HANGUL = re.compile("[\uac00-\ud7af]")
 
 Group = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of words (all required)
 _MAB = re.compile(r"mab\b", re.IGNORECASE)  # a monoclonal antibody's name: "adalimumab"
+_MAB_WORDS = ("monoclonal antibody", "monoclonal antibodies", "mAb", "mAbs")
 
 
 _ALSO_CALLED = re.compile(r"^(.+?)\s*\((.+)\)$")
@@ -618,6 +622,30 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             ) and not _STOPPING.match(text, mention.end):
                 (classes if mention.kind == "class" else drugs).append(mention.slug)
     return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
+
+
+@lru_cache(maxsize=1024)
+def taken_by_those_asked(text: str) -> frozenset[str]:
+    """The drugs and drug classes (slugs) the people a query asks for are on ("irAE studies for
+    pts on immune checkpoint inhibitors", "kids taking methotrexate"): who they are, not what
+    they want tested (engine._treatments_named)."""
+    if not _ON_CUE.search(text):
+        return frozenset()
+    return frozenset(
+        mention.slug
+        for mention in Vocabulary.default().find(text, ("drug", "class"))
+        if _THOSE_ON.search(text[max(0, mention.start - 60) : mention.start])
+    )
+
+
+# People on a treatment, just before its name: "patients on", "pts receiving", "kids taking".
+_THOSE_ON = re.compile(
+    r"\b(?:pts|patients|people|persons|those|someone|anyone|kids|children|adults|women|men"
+    r"|subjects|participants|users)\s+(?:who\s+are\s+|currently\s+|already\s+|still\s+){0,2}"
+    r"(?:on|taking|receiving|treated\s+with|using)\s+(?:(?:a|an|the|long-term|chronic)\s+)?$",
+    re.IGNORECASE,
+)
+_ON_CUE = re.compile(r"\b(?:on|taking|receiving|treated\s+with|using)\s", re.IGNORECASE)
 
 
 # What is refused after a treatment's name is stopping it, not the treatment: "no methotrexate
