@@ -180,6 +180,9 @@ def test_look_alikes_written_for_other_trials(field, sentence, refractory):
         ("Time to progression after randomization.", False, []),
         ("Progression-free survival after 12 months of treatment.", False, []),
         ("Patients will be followed until progression after the last dose.", False, []),
+        ("Disease progression during the course of the study treatment.", False, []),
+        ("Must not have progressed following prior chemoradiation therapy.", False, []),
+        ("No disease progression after platinum-based chemotherapy.", False, []),
     ],
 )
 def test_a_cancer_progressing_on_a_treatment(sentence, refractory, prior):

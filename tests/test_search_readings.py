@@ -1332,7 +1332,12 @@ def test_the_pills_a_skin_problem_is_from_are_not_the_trials_asked(db):
         ("EGFR NSCLC, PD on 1L gefitinib - osimertinib trials?", ["osimertinib"], []),
         # what the people asked for are on
         ("irAE management studies for pts on immune checkpoint inhibitors", [], []),
-        ("vaccine response in kids taking dupilumab", [], []),
+        ("vaccine response in patients taking dupilumab", [], []),
+        ("anyone using ruxolitinib cream for vitiligo", ["ruxolitinib"], []),
+        ("EGFR NSCLC progressed after carboplatin, trying pembrolizumab", ["pembrolizumab"], []),
+        # a skin problem from a drug, another asked for
+        ("my rash is from the pills, any dupilumab trials?", ["dupilumab"], []),
+        ("on erlotinib and got a rash, its from the pills", [], []),
         ("dupilumab trials for kids", ["dupilumab"], []),
     ],
 )

@@ -101,6 +101,29 @@ def test_curators_edits_of_the_classes_count():
     assert "neurokinin-antagonists" in classes_of_drugs(record, Terms.load())
 
 
+def test_a_drugs_classes_and_a_classes_members_agree_in_the_data_files():
+    """One membership, said twice (drugs.json `classes`, drug_classes.json `members`): the
+    tables take a drug's from the first, the search's class phrases from the second."""
+    vocab = Path(__file__).resolve().parent.parent / "trials" / "vocab"
+    drugs = json.loads((vocab / "drugs.json").read_text(encoding="utf-8"))
+    classes = json.loads((vocab / "drug_classes.json").read_text(encoding="utf-8"))
+    of_drugs = {(c, drug["slug"]) for drug in drugs for c in drug.get("classes", [])}
+    of_classes = {(c["slug"], member) for c in classes for member in c.get("members", [])}
+    assert of_drugs == of_classes
+
+
+def test_a_class_new_to_the_tables_takes_its_members_the_tables_had(tmp_path):
+    """A class added to the data files after its drugs (EGFR TKIs after osimertinib) takes
+    them at the next load; a curator's memberships of an older class stay as edited."""
+    from trials.loading import vocab_tables
+
+    DrugClass.objects.filter(slug="egfr-tkis").delete()
+    Drug.objects.get(slug="apremilast").classes.clear()  # a curator's edit
+    vocab_tables.load()
+    assert Drug.objects.get(slug="osimertinib").classes.filter(slug="egfr-tkis").exists()
+    assert not Drug.objects.get(slug="apremilast").classes.exists()
+
+
 def test_the_seed_trials_have_classes_and_failed_therapies():
     trial = Trial.objects.get(key="NCT01408199")  # lenalidomide; thalidomide failed, …
     assert trial.drug_classes == ["imids"]

@@ -31,11 +31,14 @@ def load(paths: Iterable[Path] | None = None) -> dict:
     added = {"conditions": 0, "drugs": 0, "drug_classes": 0}
     data = {p.stem: json.loads(p.read_text()) for p in (paths or VOCAB_DIR.glob("*.json"))}
     with transaction.atomic():
+        created = []
         for item in data.get("drug_classes", []):
-            _, new = DrugClass.objects.get_or_create(
+            drug_class, new = DrugClass.objects.get_or_create(
                 slug=item["slug"],
                 defaults={"label": item["label"], "synonyms": item.get("synonyms", [])},
             )
+            if new:
+                created.append((drug_class, item.get("members", [])))
             added["drug_classes"] += new
         conditions = data.get("conditions", [])
         for item in conditions:
@@ -63,6 +66,10 @@ def load(paths: Iterable[Path] | None = None) -> dict:
             if new:
                 drug.classes.set([classes[c] for c in item.get("classes", []) if c in classes])
             added["drugs"] += new
+        # A class new to the tables takes its members, drugs the tables had before included
+        # (osimertinib, EGFR TKIs); a curator's memberships of the classes they had stay.
+        for drug_class, members in created:
+            drug_class.drugs.add(*Drug.objects.filter(slug__in=members))
     return added
 
 

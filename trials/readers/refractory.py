@@ -57,7 +57,7 @@ _CUE = re.compile(
     r"|\black\s+of\s+(?:efficacy|response)\b|\bloss\s+of\s+response\b"
     # oncology's failures: "progressed on osimertinib", "progression after platinum-based
     # chemotherapy" (weak cues: a treatment must be named beside them, refractory_cues.py)
-    r"|\bprogress(?:ed|ing|ion)\s+(?:while\s+)?(?:on|after|following|despite|during)\b",
+    r"|\bprogress(?:ed|ing|ion)\s+(?:while\s+)?(?:on|after|following|despite)\b",
     re.IGNORECASE,
 )
 _OTHER_DISEASE = re.compile(

@@ -142,8 +142,10 @@ def counts(cue: re.Match, sentence: str, treatments: list) -> bool:
     before = sentence[: cue.start()]
     if _WAIVED.search(after) or _DURING_TRIAL.search(before):
         return False
-    if _NEGATED_BEFORE.search(before) and re.match(r"fail|refract|resist", text, re.IGNORECASE):
-        return False  # "has not failed …" (but "no response" is one)
+    if _NEGATED_BEFORE.search(before) and re.match(
+        r"fail|refract|resist|progress", text, re.IGNORECASE
+    ):
+        return False  # "has not failed …", "no progression after …" (but "no response" is one)
     if _FAILURE_NOUN.search(text) and (
         _OUTCOME_BEFORE.search(sentence[: cue.start()]) or _OUTCOME_AFTER.search(after)
     ):

@@ -889,11 +889,7 @@ def _tiers(
             tagged = index.facet_mask("condition", sorted(words.groups_of(named)))
         if (everything & tagged).any():
             tiers = [everything & tagged, everything & ~tagged]
-    if (
-        query.q
-        and any(treatments := _treatments_named(query.q))
-        and not words.asks_about_side_effect(query.q)  # the pills it is from: not wanted
-    ):
+    if query.q and any(treatments := _treatments_named(query.q)):
         # … and within them, the trials testing a drug or drug class it names before those
         # that only say its words ("tnf blocker studies for kids": not a children's study
         # of autoinflammatory diseases that says TNF).
@@ -1065,8 +1061,13 @@ def _treatments_named(text: str) -> tuple[list[str], list[str]]:
     (_BACKGROUND: "steroid-sparing", "hydroxychloroquine havent worked" say what the person
     takes or took, not what they want tested)."""
     drugs, classes = words.named_treatments(text)
-    # had ("progressing after EGFR-TKIs"), or are on ("irAEs in pts on checkpoint inhibitors")
-    failed = readings.failed_named(text) | words.taken_by_those_asked(text)
+    # had ("progressing after EGFR-TKIs"), are on ("irAEs in pts on checkpoint inhibitors"),
+    # or have a skin problem from ("on tarceva … a rash, its from the pills")
+    failed = (
+        readings.failed_named(text)
+        | words.taken_by_those_asked(text)
+        | words.side_effect_causes(text)
+    )
     return (
         [slug for slug in drugs if not _background(slug) and slug not in failed],
         [slug for slug in classes if slug not in _BACKGROUND and slug not in failed],

@@ -2211,22 +2211,32 @@ def failed_named(text: str) -> frozenset[str]:
         if reading.parameter == "prior_therapy"
         and any((start, reading.value) in named for start, _ in reading.spans)
     }
-    if _PROGRESSED.search(text):  # "progressing after PD-1 inhibitors", "PD on 1L gefitinib"
-        for mention in vocabulary.find(text, ("drug", "class")):
-            if _PROGRESSED_ON.search(text[max(0, mention.start - 60) : mention.start]):
-                found.add(mention.slug)
+    mentions = sorted(vocabulary.find(text, ("drug", "class")), key=lambda m: m.start)
+    for cue in _PROGRESSED_ON.finditer(text):  # "progressing after PD-1 inhibitors"
+        # the treatments named right after it, a list of them joined ("PD on 1L gefitinib and
+        # osimertinib"), not one named later ("progressed after carboplatin, trying pembro")
+        at, gap = cue.end(), _LINE_WORDS
+        for mention in (m for m in mentions if m.start >= cue.end()):
+            if not gap.fullmatch(text[at : mention.start]):
+                break
+            found.add(mention.slug)
+            at, gap = mention.end, _JOINED
     return frozenset(found)
 
 
 # A cancer progressing on a treatment: what the person had, not a failure the refractory filter
 # reads (trials say "previously treated" in too many ways for the filter to find them all).
-_PROGRESSED = re.compile(r"\b(?:progress\w*|pd|relapsed|recurred|grew|growing)\b", re.IGNORECASE)
 _PROGRESSED_ON = re.compile(
-    r"\b(?:progress(?:ed|ing|ion)|pd|relapsed|recurred|grew|growing(?:\s+again)?)\s+"
-    r"(?:(?:while|again)\s+)?(?:on|after|following|despite|through)\s+"
-    r"(?:\w[\w-]*[\s/+,]+(?:(?:and|or)\s+)?){0,3}$",
+    r"\b(?:(?i:progress(?:ed|ing|ion)|relapsed|recurred)|PD)\s+"
+    r"(?i:(?:while\s+)?(?:on|after|following|despite))\s+"
+)
+# Between the cue and the treatment: a line of therapy, a determiner.
+_LINE_WORDS = re.compile(
+    r"(?:(?:1l|2l|3l|first[- ]line|second[- ]line|prior|previous|the|a|an|her|his|my)\s+)*",
     re.IGNORECASE,
 )
+# Between two treatments of a list: a joiner.
+_JOINED = re.compile(r"\s*(?:,|/|\+|&|\band\b|\bor\b|\bthen\b)\s*(?:(?:the|a|an)\s+)?", re.I)
 
 
 def read(text: str, vocabulary: Vocabulary | None = None) -> tuple[Reading, ...]:

@@ -217,9 +217,10 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
             if not is_abbreviation(name) and not _OTHER_SCRIPT.search(name)
         ]
         add(names, members)
-        if any(_MAB.search(name) for name in members):
-            # "anti-TNF mAb": the class's antibodies, not every antibody (below)
-            add([f"{name} {mab}" for name in names for mab in _MAB_WORDS], members)
+        antibodies = [name for name in members if _MAB.search(name)]
+        if antibodies:
+            # "anti-TNF mAb": the class's antibodies (not etanercept), not every antibody
+            add([f"{name} {mab}" for name in names for mab in _MAB_WORDS], antibodies)
     # A drug's other name that shares no word with its own (a brand, a code, its name in
     # another script: "Humira", "Soriatane", "来那度胺") means its name too, which the records
     # of the trials testing it write.
@@ -640,12 +641,12 @@ def taken_by_those_asked(text: str) -> frozenset[str]:
 
 # People on a treatment, just before its name: "patients on", "pts receiving", "kids taking".
 _THOSE_ON = re.compile(
-    r"\b(?:pts|patients|people|persons|those|someone|anyone|kids|children|adults|women|men"
-    r"|subjects|participants|users)\s+(?:who\s+are\s+|currently\s+|already\s+|still\s+){0,2}"
-    r"(?:on|taking|receiving|treated\s+with|using)\s+(?:(?:a|an|the|long-term|chronic)\s+)?$",
+    r"\b(?:pts|patients|people|persons|those|subjects|participants)\s+"
+    r"(?:who\s+are\s+|currently\s+|already\s+|still\s+){0,2}"
+    r"(?:on|taking|receiving|treated\s+with)\s+(?:(?:a|an|the|long-term|chronic)\s+)?$",
     re.IGNORECASE,
 )
-_ON_CUE = re.compile(r"\b(?:on|taking|receiving|treated\s+with|using)\s", re.IGNORECASE)
+_ON_CUE = re.compile(r"\b(?:on|taking|receiving|treated\s+with)\s", re.IGNORECASE)
 
 
 # What is refused after a treatment's name is stopping it, not the treatment: "no methotrexate
@@ -2103,6 +2104,19 @@ _SKIN_PROBLEM = re.compile(
     r"|hair (?:is )?(?:thinning|falling out)|peeling|sores?|spots|dermatitis|eruptions?|nails?)\b",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=1024)
+def side_effect_causes(text: str) -> frozenset[str]:
+    """The drugs and classes (slugs) a skin problem a query says comes from a treatment comes
+    from (asks_about_side_effect): those named before the words saying so ("on tarceva … a
+    rash, its from the pills"), not one asked for after them ("… from immunotherapy, any
+    dupilumab trials?")."""
+    if not asks_about_side_effect(text):
+        return frozenset()
+    said = max(match.end() for match in _SIDE_EFFECT.finditer(text))
+    mentions = Vocabulary.default().find(text, ("drug", "class"))
+    return frozenset(mention.slug for mention in mentions if mention.start < said)
 
 
 def asks_about_side_effect(text: str) -> bool:
