@@ -1335,6 +1335,7 @@ def test_the_pills_a_skin_problem_is_from_are_not_the_trials_asked(db):
         ("vaccine response in patients taking dupilumab", [], []),
         ("anyone using ruxolitinib cream for vitiligo", ["ruxolitinib"], []),
         ("EGFR NSCLC progressed after carboplatin, trying pembrolizumab", ["pembrolizumab"], []),
+        ("NSCLC progressed after platinum chemotherapy - docetaxel trials?", ["docetaxel"], []),
         # a skin problem from a drug, another asked for
         ("my rash is from the pills, any dupilumab trials?", ["dupilumab"], []),
         ("on erlotinib and got a rash, its from the pills", [], []),

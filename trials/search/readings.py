@@ -2230,11 +2230,9 @@ _PROGRESSED_ON = re.compile(
     r"\b(?:(?i:progress(?:ed|ing|ion)|relapsed|recurred)|PD)\s+"
     r"(?i:(?:while\s+)?(?:on|after|following|despite))\s+"
 )
-# Between the cue and the treatment: a line of therapy, a determiner.
-_LINE_WORDS = re.compile(
-    r"(?:(?:1l|2l|3l|first[- ]line|second[- ]line|prior|previous|the|a|an|her|his|my)\s+)*",
-    re.IGNORECASE,
-)
+# Between the cue and the first treatment: two words at most ("progressed after platinum
+# chemotherapy", "PD on 1L gefitinib").
+_LINE_WORDS = re.compile(r"(?:[\w.-]+\s+){0,2}")
 # Between two treatments of a list: a joiner.
 _JOINED = re.compile(r"\s*(?:,|/|\+|&|\band\b|\bor\b|\bthen\b)\s*(?:(?:the|a|an)\s+)?", re.I)
 
