@@ -46,7 +46,7 @@ _WEAK = re.compile(
     re.IGNORECASE,
 )
 _ENDS_WITH_TO = re.compile(r"\sto$", re.IGNORECASE)
-# A failure as a noun, which outcomes are made of.
+# A failure or a progression as a noun, which outcomes are made of ("time to progression").
 _FAILURE_NOUN = re.compile(r"failure$|^progression\b", re.IGNORECASE)
 _OUTCOME_BEFORE = re.compile(
     r"\b(?:predict\w*|time\s+to|rates?\s+of|risks?\s+of|probability\s+of|definition\s+of|"

@@ -53,6 +53,7 @@ from trials.search.words import (
     has_syntax,
     is_filler,
     lay_texts,
+    treatments_in,
     unspaced,
 )
 
@@ -2202,16 +2203,15 @@ def failed_named(text: str) -> frozenset[str]:
     had, not what they ask to be tested (engine._treatments_named)."""
     if not text or len(text) > max_length():
         return frozenset()
-    vocabulary = Vocabulary.default()
+    mentions = sorted(treatments_in(text), key=lambda m: m.start)
     # the treatments named, not their classes ("failed dupilumab": not every biologic)
-    named = {(m.start, m.slug) for m in vocabulary.find(text, ("drug", "class"))}
+    named = {(m.start, m.slug) for m in mentions}
     found = {
         reading.value
-        for reading in failed_therapy(_words(text, vocabulary))
+        for reading in failed_therapy(_words(text, Vocabulary.default()))
         if reading.parameter == "prior_therapy"
         and any((start, reading.value) in named for start, _ in reading.spans)
     }
-    mentions = sorted(vocabulary.find(text, ("drug", "class")), key=lambda m: m.start)
     for cue in _PROGRESSED_ON.finditer(text):  # "progressing after PD-1 inhibitors"
         # the treatments named right after it, a list of them joined ("PD on 1L gefitinib and
         # osimertinib"), not one named later ("progressed after carboplatin, trying pembro")

@@ -609,6 +609,13 @@ _REFUSING = re.compile(
 
 
 @lru_cache(maxsize=1024)
+def treatments_in(text: str) -> tuple:
+    """The drugs and drug classes `text` names (Vocabulary.find: Mentions, in order), found
+    once for the readings of what the person had, takes, refuses or reacts to."""
+    return tuple(Vocabulary.default().find(text, ("drug", "class")))
+
+
+@lru_cache(maxsize=1024)
 def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The drugs and the drug classes (slugs) a query says the person does not want, as
     (drugs, classes): trials testing them are listed after the others (engine._tiers). Their
@@ -617,7 +624,7 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     classes: list[str] = []
     lower = text.lower()
     if any(cue in lower for cue in _REFUSAL_CUES):  # a few substring tests before the regexes
-        for mention in Vocabulary.default().find(text, ("drug", "class")):
+        for mention in treatments_in(text):
             if _REFUSING.search(
                 text[max(0, mention.start - 40) : mention.start]
             ) and not _STOPPING.match(text, mention.end):
@@ -634,7 +641,7 @@ def taken_by_those_asked(text: str) -> frozenset[str]:
         return frozenset()
     return frozenset(
         mention.slug
-        for mention in Vocabulary.default().find(text, ("drug", "class"))
+        for mention in treatments_in(text)
         if _THOSE_ON.search(text[max(0, mention.start - 60) : mention.start])
     )
 
@@ -2115,8 +2122,7 @@ def side_effect_causes(text: str) -> frozenset[str]:
     if not asks_about_side_effect(text):
         return frozenset()
     said = max(match.end() for match in _SIDE_EFFECT.finditer(text))
-    mentions = Vocabulary.default().find(text, ("drug", "class"))
-    return frozenset(mention.slug for mention in mentions if mention.start < said)
+    return frozenset(mention.slug for mention in treatments_in(text) if mention.start < said)
 
 
 def asks_about_side_effect(text: str) -> bool:
