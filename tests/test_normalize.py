@@ -10,7 +10,7 @@ import pytest
 from trials.readers import ReaderError, detect_format, iter_inputs, read_bytes
 from trials.readers import normalize as n
 from trials.readers.record import FIELDS, Warning, empty_record
-from trials.readers.vocabulary import Vocabulary
+from trials.readers.vocabulary import Vocabulary, code_other_form
 
 V = Vocabulary.default()
 SEEDS = Path(__file__).parent.parent / "fixtures" / "sources"
@@ -658,6 +658,34 @@ def test_a_drug_class_is_named_in_either_number(text, slug):
 )
 def test_drug_matching(name, slug):
     assert V.match_drug(name) == slug
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [
+        ("ABT-494", "ABT494"),
+        ("BI 655066", "BI655066"),
+        ("HS10296", "HS-10296"),
+        ("LY3074828", "LY-3074828"),
+        ("ARGX-113", "ARGX113"),
+        ("M281", None),  # one letter: "M 281" is no code
+        ("IL-2", None),  # one digit
+        ("COVID-19", "COVID19"),  # a name of the same shape: written both ways too
+        ("upadacitinib", None),
+        ("IL-17 inhibitors", None),
+    ],
+)
+def test_a_drug_code_is_written_joined_or_hyphenated(name, other):
+    assert code_other_form(name) == other
+
+
+def test_a_drug_code_is_matched_in_either_form():
+    """Registries write a sponsor's code joined, hyphenated or spaced: each is the drug,
+    whichever form the vocabulary lists."""
+    assert V.match_drug("Drug: ABT494 30 mg") == "upadacitinib"  # listed as ABT-494
+    assert V.match_drug("PF-00299804") == "dacomitinib"  # listed as PF00299804
+    assert V.match_drug("PF 00299804 45 mg") == "dacomitinib"
+    assert [m.slug for m in V.find("then HS-10296 daily", ("drug",))] == ["almonertinib"]
 
 
 def test_placebo_is_never_a_drug():

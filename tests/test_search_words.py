@@ -1080,6 +1080,8 @@ def test_a_word_arabic_joins_before_a_disease_is_apart(typed, read):
         ("a tolcapona está a ser estudada para paramiloidose?", "tolcapone"),
         ("winrevair for scleroderma PAH", "sotatercept"),
         ("ATTRアミロイドーシスの下痢にコレスチミド", "colestimide"),
+        ("PF-00299804 after osimertinib", "dacomitinib"),  # a code hyphenated (PF00299804)
+        ("ABT494 for eczema", "upadacitinib"),  # a code joined (ABT-494)
     ],
 )
 def test_drugs_by_their_other_names_mean_their_names(typed, drug):

@@ -141,6 +141,23 @@ def class_names(names: list[str]) -> list[str]:
     return named
 
 
+# A sponsor's code for a drug: a prefix of two to six letters, then digits (a letter may end
+# it), written joined ("ABT494", "HS10296"), hyphenated ("ABT-494") or spaced ("BI 655066").
+_CODE = re.compile(r"(?P<prefix>[A-Za-z]{2,6})(?P<gap>[- ]?)(?P<number>\d{2,}[A-Za-z]?)")
+
+
+def code_other_form(name: str) -> str | None:
+    """A drug code's other way of being written: "ABT-494" and "BI 655066" joined ("ABT494",
+    "BI655066"), "HS10296" hyphenated ("HS-10296"). Registries, papers and people write the
+    same code each way, and the words of one are not the words of the other ("abt494" is one
+    word, "ABT-494" two). None for a name that is no code."""
+    if not (match := _CODE.fullmatch(name.strip())):
+        return None
+    if match["gap"]:
+        return match["prefix"] + match["number"]
+    return f"{match['prefix']}-{match['number']}"
+
+
 @dataclass(frozen=True)
 class _Entry:
     kind: str
@@ -163,6 +180,8 @@ class Vocabulary:
                 names = [item["label"], item["slug"].replace("-", " "), *item.get("synonyms", [])]
                 for name in class_names(names) if kind == "class" else names:
                     self._add(kind, item["slug"], name)
+                    if other := code_other_form(name):
+                        self._add(kind, item["slug"], other)
         # The longest term starting with each word: most words start none, and are passed by
         # with one look-up.
         self._span: dict[str, int] = {}
@@ -178,7 +197,10 @@ class Vocabulary:
         if not toks:
             return
         key = tuple(t[0] for t in toks)
-        exact = tuple(t[1] for t in toks) if is_abbreviation(name) else None
+        # A code ("ABT-494") is capitals but no abbreviation: its digits make it one drug's
+        # alone, in any case and inside a longer name ("Drug: ABT494 30 mg").
+        abbreviation = is_abbreviation(name) and not _CODE.fullmatch(name.strip())
+        exact = tuple(t[1] for t in toks) if abbreviation else None
         entries = self._index.setdefault(key, [])
         entry = _Entry(kind, slug, exact)
         if entry not in entries and not any(e.kind == kind and e.slug == slug for e in entries):

@@ -41,6 +41,7 @@ from trials.readers.vocabulary import (
     VOCAB_DIR,
     Vocabulary,
     class_names,
+    code_other_form,
     is_abbreviation,
     tokens,
 )
@@ -228,7 +229,8 @@ def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], f
         named = set(_words(label))
         for name in others:
             if not named & set(_words(name)):
-                add([name], [label])
+                # A code in its other form too: "PF-00299804" is "PF00299804".
+                add([name, *filter(None, [code_other_form(name)])], [label])
     # Monoclonal antibodies are named by their stem ("-mab": INN): "monoclonal antibody" means
     # every drug of the vocabulary so named.
     mabs = [names[0] for names in drugs.values() if _MAB.search(names[0])]
