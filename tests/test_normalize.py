@@ -65,6 +65,9 @@ STATUS_CASES = {
     "Complete: follow-up complete": "COMPLETED",
     "Pending (Not yet recruiting)": "NOT_YET_RECRUITING",  # TCTR
     "Reclutando": "RECRUITING",  # RPCEC
+    "Withdrawn before recruiting started": "WITHDRAWN",
+    "Trial ended prematurely": "TERMINATED",
+    "Study completed": "COMPLETED",
 }
 
 
@@ -78,6 +81,13 @@ def test_status_spelling_maps_without_warning(raw, expected):
     warnings: list[Warning] = []
     assert n.parse_status(raw, warnings=warnings) == expected
     assert warnings == []
+
+
+def test_every_status_spelling_is_compared_by_its_words():
+    """A spelling is compared folded (text.fold: Latin letters and digits); one that folds to
+    nothing (a status in Japanese) would match every status written in another script."""
+    assert all(key for key in n.status_map())
+    assert n.parse_status("募集中") == "UNKNOWN"
 
 
 def test_unknown_status_is_unknown_with_a_warning():

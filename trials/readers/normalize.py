@@ -91,7 +91,10 @@ STATUSES = (
 def status_map() -> dict[str, str]:
     """Registry spellings -> enum, from trials/vocab/status.json (data, so curators can add)."""
     data = json.loads((VOCAB_DIR / "status.json").read_text(encoding="utf-8"))
-    return {_fold(k): v for k, v in data["map"].items()}
+    mapped = {_fold(k): v for k, v in data["map"].items()}
+    if "" in mapped:  # words of no Latin letter or digit: they would match every such status
+        raise ValueError("status.json: a spelling with no letter or digit to compare")
+    return mapped
 
 
 def parse_status(raw: str | None, *, warnings: Warnings = None) -> str:
