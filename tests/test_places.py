@@ -178,6 +178,63 @@ def test_a_site_that_names_no_one_place_is_not_placed(city, region, country):
     assert gazetteer.place_site(city, region, country) is None
 
 
+@pytest.mark.parametrize(
+    ("city", "region", "country", "given", "lat", "lon"),
+    [
+        # ClinicalTrials.gov's own points (the corpus): the country's middle, another village
+        ("Milan", None, "IT", (42.78235, 12.59836), 45.46, 9.19),
+        ("München", None, "DE", (51.60698, 13.31243), 48.14, 11.58),
+        ("Roma", "RM", "IT", (44.99364, 11.10642), 41.89, 12.51),
+        ("Ichikawa-shi", "Chiba", "JP", (40.58333, 141.45), 35.73, 139.91),
+    ],
+)
+def test_a_registrys_point_far_from_its_city_is_the_citys(city, region, country, given, lat, lon):
+    point = gazetteer.place_site(city, region, country, given)
+    assert gazetteer.distance_km(*point, lat, lon) <= 10
+
+
+@pytest.mark.parametrize(
+    ("city", "region", "country", "given"),
+    [
+        ("Milan", None, "IT", (45.47, 9.20)),  # its city
+        ("Rome", None, "US", (34.26, -85.16)),  # Rome, Georgia: a city of that name there
+        ("Springfield", None, "US", (37.21, -93.29)),  # Missouri's, one of several
+        ("Xyzzyville", None, "US", (40.0, -100.0)),  # a place the gazetteer does not know
+        ("Milan", None, None, (42.78, 12.60)),  # no country to look in
+    ],
+)
+def test_a_registrys_point_near_a_city_of_its_name_is_kept(city, region, country, given):
+    assert gazetteer.place_site(city, region, country, given) == given
+
+
+@pytest.mark.django_db
+def test_a_site_placed_at_its_countrys_middle_is_stored_at_its_city():
+    """What the loader stores (columns._site_rows), whatever the record says: the trial is
+    found near Milan, not near Perugia."""
+    import json
+    from pathlib import Path
+
+    from trials.loading.loader import Loader
+    from trials.models import Site
+
+    seeds = Path(__file__).resolve().parent.parent / "fixtures" / "seeds.jsonl"
+    record = json.loads(seeds.read_text(encoding="utf-8").splitlines()[0])
+    record["trial_id"] = "NCT09300001"
+    record["identifiers"] = [
+        {"id": "NCT09300001", "kind": "registry", "registry": "ClinicalTrials.gov"}
+    ]
+    record["source"] = {**record["source"], "url": "https://example.org/NCT09300001"}
+    record["sites"] = [
+        {"facility": "Ospedale", "city": "Milan", "region": None, "country": "IT",
+         "status": None, "lat": 42.78235, "lon": 12.59836},
+    ]  # fmt: skip
+    loader = Loader()
+    document = loader.document(json.dumps(record).encode(), "NCT09300001", "ctgov-json")
+    assert loader.load(record, document) == "created"
+    site = Site.objects.get(trial__trial_id="NCT09300001")
+    assert gazetteer.distance_km(site.lat, site.lon, 45.46, 9.19) <= 10
+
+
 def test_the_gazetteer_agrees_with_the_registrys_own_points(corpus):
     """Over the real ClinicalTrials.gov downloads, whose sites carry the registry's geoPoint:
     the gazetteer places most of them by name, and where it does, within 50 km of that point

@@ -360,6 +360,34 @@ def test_the_migration_places_the_sites_stored_before_and_keeps_registry_points(
     assert Site.objects.filter(trial__trial_id="NCT05488327", lat=1.5, lon=2.5).exists()
 
 
+def test_the_migration_moves_the_registry_points_far_from_their_city_and_keeps_the_rest():
+    import importlib
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migrations = Path(__file__).resolve().parent.parent / "trials" / "migrations"
+    (path,) = migrations.glob("*_doubtful_site_points.py")
+    module = importlib.import_module(f"trials.migrations.{path.stem}")
+    trial = Trial.objects.create(key="MILAN", record={}, title="sites in Italy")
+    Site.objects.bulk_create(
+        [
+            Site(trial=trial, city="Milan", country="IT", lat=42.78235, lon=12.59836),  # middle
+            Site(trial=trial, city="Rome", country="IT", lat=41.9, lon=12.5),  # its city
+            Site(trial=trial, city="Xyzzyville", country="IT", lat=1.5, lon=2.5),  # unknown
+        ]
+    )
+    module.place_doubtful_sites(apps, SimpleNamespace(connection=connection))
+    milan, rome, unknown = (
+        Site.objects.get(trial=trial, city=city) for city in ("Milan", "Rome", "Xyzzyville")
+    )
+    assert gazetteer.distance_km(milan.lat, milan.lon, 45.46, 9.19) < 10
+    assert (rome.lat, rome.lon) == (41.9, 12.5)
+    assert (unknown.lat, unknown.lon) == (1.5, 2.5)
+
+
 # --- A place typed in the search box ("lupus near Bethesda") --------------------------------
 
 

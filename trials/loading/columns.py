@@ -408,15 +408,16 @@ _site_rows_as_given = _cut_rows(Site, "sites", _SITE)
 
 
 def _site_rows(record: dict, terms: Terms, aliases) -> list[tuple]:
-    """The sites, each placed: the registry's coordinates when it gave them, else the point of
-    its city in the offline gazetteer (trials/readers/gazetteer.py) when the city, region and
-    country name one place; else none (the site is then never near anywhere)."""
+    """The sites, each placed: the registry's coordinates when it gave them and they are near
+    a city of the site's name (gazetteer.place_site), else the point of its city in the offline
+    gazetteer (trials/readers/gazetteer.py) when the city, region and country name one place;
+    else none (the site is then never near anywhere)."""
     rows = []
     for row in _site_rows_as_given(record, terms, aliases):
         *named, lat, lon = row
-        if lat is None or lon is None:
-            _, city, region, country, _ = named
-            lat, lon = place_site(city, region, country) or (None, None)
+        _, city, region, country, _ = named
+        given = None if lat is None or lon is None else (lat, lon)
+        lat, lon = place_site(city, region, country, given) or (None, None)
         rows.append((*named, lat, lon))
     return rows
 

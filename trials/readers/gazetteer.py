@@ -315,22 +315,48 @@ def _spellings(city: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def site_city(city: str | None, region: str | None, country: str | None) -> City | None:
     """The city a site's city, region and country (alpha-2) name, when they name one place."""
+    return one_place(in_region(list(_named_in(city, country)), region))
+
+
+@lru_cache(maxsize=16_384)
+def _named_in(city: str | None, country: str | None) -> tuple[City, ...]:
+    """The cities of the country (alpha-2) the site's city may be, by its first spelling that
+    names any (_spellings). Remembered: registries name the same cities again and again, and
+    the loader asks for every site."""
     if not city or not country:
-        return None
-    candidates = []
+        return ()
     for name in _spellings(city):
-        candidates = [found for found in cities_named(name) if found.country == country]
-        if candidates:
-            break
-    return one_place(in_region(candidates, region))
+        if candidates := [found for found in cities_named(name) if found.country == country]:
+            return tuple(candidates)
+    return ()
+
+
+# A registry's point for a site this far from every city of the site's name in its country is
+# no point of that city: ClinicalTrials.gov placed sites in "Milan" and "München" at their
+# country's middle (42.78, 12.60; 51.61, 13.31), "Roma" at a village near Mantua, "Ichikawa-
+# shi, Chiba" in Aomori (33 of the corpus's 4,870 placed sites).
+DOUBTFUL_POINT_KM = 50.0
 
 
 def place_site(
-    city: str | None, region: str | None, country: str | None
+    city: str | None,
+    region: str | None,
+    country: str | None,
+    given: tuple[float, float] | None = None,
 ) -> tuple[float, float] | None:
-    """A site's point from its city, region and country (alpha-2), when they name one place."""
-    place = site_city(city, region, country)
-    return (place.lat, place.lon) if place else None
+    """A site's point: the registry's (`given`), unless it is DOUBTFUL_POINT_KM from every
+    city of the site's name in its country while the gazetteer names one place for the site;
+    without one, the gazetteer's point of its city, region and country (alpha-2) when they
+    name one place."""
+    candidates = _named_in(city, country)
+    if given is not None and not candidates:
+        return given
+    if given is not None and any(
+        distance_km(*given, found.lat, found.lon) <= DOUBTFUL_POINT_KM for found in candidates
+    ):
+        return given
+    place = one_place(in_region(list(candidates), region))
+    return (place.lat, place.lon) if place else given
 
 
 @dataclass(frozen=True)
