@@ -163,6 +163,23 @@ def test_a_word_with_accents_one_letter_from_a_name_is_respelt():
     assert "años" not in spelling.corrections("tengo lupus desde hace años")
 
 
+def test_a_query_in_another_language_keeps_its_words():
+    """A query written in German, Spanish, Danish… (three of that language's stop words, more
+    than English's) is respelt only where a word is a name's but for its accents or one
+    letter: "arbeite" is no "arterite", "papel" no "paper", "DiGA" (a capital inside) no
+    "dira"; "hiperhidrosis" is hyperhidrosis. An English sentence is respelt as before."""
+    from trials.search import spelling
+
+    german = "Ich arbeite Vollzeit und bin erschöpft, meine Ärztin hat eine DiGA vorgeschlagen"
+    assert spelling.corrections(german) == {}
+    fixes = spelling.corrections("me sudan las manos y los pies, tengo hiperhidrosis desde niña")
+    assert fixes == {"hiperhidrosis": "hyperhidrosis"}
+    assert "papel" not in spelling.corrections("se me moja el papel al escribir, tengo sudor")
+    assert spelling.corrections("i have had psoriasys for years and it is not better") == {
+        "psoriasys": "psoriasis"
+    }
+
+
 def test_a_brand_only_its_trial_names_is_respelt_in_a_short_query():
     """A short query that finds nothing, one of whose words is no vocabulary word's typo: the
     nearest word of the names of what the trials test ("epicerem": the EpiCeram only its

@@ -28,6 +28,7 @@ from trials.search.timing import timed
 
 MIN_LENGTH = 4
 _ABBREVIATIONS = re.compile(r"[A-Z]{2,5}s")
+_CAPITAL_INSIDE = re.compile(r"[a-z][A-Z]")
 # A word whole, in any letters: "lupică" (Romanian) is no "lupic", which "lupis" would be one
 # letter from, and "psoríase" no "psor" to respell. Only words in ASCII letters are respelt.
 WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-)*[^\W\d_]")
@@ -94,7 +95,10 @@ def corrections(text: str) -> dict[str, str]:
     # An abbreviation's plural typed in capitals ("BCCs", "JAKs") is no typo: not "BCNs"
     # (basal cell nevus syndrome's BCNS) for basal cell carcinomas.
     plurals = {w.lower() for w in WORD.findall(text) if _ABBREVIATIONS.fullmatch(w)}
-    for word in {w.lower() for w in WORD.findall(text)} - plurals:
+    # Nor is a name written with a capital inside ("DiGA", "eHealth", "PsA"): no one types
+    # that by mistake (not "dira", the disease).
+    named = {w.lower() for w in WORD.findall(text) if _CAPITAL_INSIDE.search(w)}
+    for word in {w.lower() for w in WORD.findall(text)} - plurals - named:
         # Filler words ("trial", "near") are dropped from the search: never "corrected" into one;
         # nor is a word PostgreSQL drops ("then" is no "teen": no trial has a stop word).
         if not word.isascii() and word not in words:
@@ -137,7 +141,7 @@ def corrections(text: str) -> dict[str, str]:
         if common and word in fixes and not _ending(word, fixes[word]):
             del fixes[word]  # a word people mean ("weed" is no "week")
     # A word the trials have is a word people write, not a typo ("coming back" is no "bark").
-    for word in _in_trials(fixes):
+    for word in _in_trials(fixes, [w.lower() for w in WORD.findall(text)]):
         del fixes[word]
     return fixes | _joined(text, words)
 
@@ -332,25 +336,58 @@ def _sounding(word: str) -> str | None:
 # PostgreSQL's stemmers of the other languages people write sentences in here: a word one of
 # them stops ("sobre", "con", "und", "dans") is a word of that language, not a typo ("sobre"
 # is no "sore").
-_OTHER_LANGUAGES = ["spanish_stem", "portuguese_stem", "french_stem", "italian_stem", "german_stem"]
+_OTHER_LANGUAGES = [
+    "spanish_stem", "portuguese_stem", "french_stem", "italian_stem", "german_stem",
+    "dutch_stem", "danish_stem", "norwegian_stem", "swedish_stem",
+]  # fmt: skip
+# A query with this many distinct stop words of one of them (and more than of English's) is
+# written in that language: its words are not respelt into the vocabulary's.
+FOREIGN_STOP_WORDS_MIN = 3
 
 
-def _in_trials(fixes: dict[str, str]) -> list[str]:
+def _in_trials(fixes: dict[str, str], typed: list[str]) -> list[str]:
     """The words of `fixes` (typed -> respelt) that some trial's search text has, stemmed
     otherwise than their respelling ("psoriasys" stems as "psoriasis" does: respelt, it is
     the same search and reads as the disease), and those another language's stop list has
-    (_OTHER_LANGUAGES). One statement; none when nothing is asked."""
+    (_OTHER_LANGUAGES); and when the query (its words, `typed`) is written in another language
+    (FOREIGN_STOP_WORDS_MIN of its stop words, more than English's), every one but a word's
+    accents and a name's word one letter away ("rosacée", "hiperhidrosis"): "Ich arbeite
+    Vollzeit und bin …" is German, whose "arbeite" is no "arterite", as Portuguese "anos" is
+    no "anus". One statement; none when nothing is asked."""
     if not fixes:
         return []
+    names = _names()[0]
+    kept = [
+        fold_word(word) == respelt  # the accents only
+        or (respelt in names and OSA.distance(fold_word(word), respelt) <= 1)
+        for word, respelt in fixes.items()
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT typed FROM unnest(%s::text[], %s::text[]) AS fix(typed, respelt)"
+            "WITH said AS (SELECT DISTINCT unnest(%s::text[]) AS word),"
+            " stopped AS (SELECT language = 'english_stem'::regdictionary AS english,"
+            " count(*) AS n FROM said,"
+            " unnest(%s::regdictionary[] || 'english_stem'::regdictionary) AS language"
+            " WHERE ts_lexize(language, word) = '{}' GROUP BY language),"
+            " written AS (SELECT coalesce(max(n) FILTER (WHERE NOT english), 0) AS other,"
+            " coalesce(max(n) FILTER (WHERE english), 0) AS english FROM stopped)"
+            " SELECT typed FROM unnest(%s::text[], %s::text[], %s::boolean[])"
+            " AS fix(typed, respelt, kept)"
             " WHERE (plainto_tsquery('english', typed)::text"
             " <> plainto_tsquery('english', respelt)::text"
             " AND EXISTS (SELECT 1 FROM trials_trial"
             " WHERE search @@ plainto_tsquery('english', typed)))"
             " OR EXISTS (SELECT 1 FROM unnest(%s::regdictionary[]) AS language"
-            " WHERE ts_lexize(language, typed) = '{}')",
-            [list(fixes), list(fixes.values()), _OTHER_LANGUAGES],
+            " WHERE ts_lexize(language, typed) = '{}')"
+            " OR (NOT kept AND (SELECT other >= %s AND other > english FROM written))",
+            [
+                typed,
+                _OTHER_LANGUAGES,
+                list(fixes),
+                list(fixes.values()),
+                kept,
+                _OTHER_LANGUAGES,
+                FOREIGN_STOP_WORDS_MIN,
+            ],
         )
         return [word for (word,) in cursor.fetchall()]
