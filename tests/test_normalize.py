@@ -689,6 +689,21 @@ def test_a_drug_code_is_written_joined_or_hyphenated(name, other):
     assert code_other_form(name) == other
 
 
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        # ß written ss, as in Switzerland and on keyboards without it
+        ("Bandscheibenverschleiss", "degenerative-disc-disease"),
+        ("Bandscheibenverschleiß", "degenerative-disc-disease"),
+        ("diskusprolaps", "intervertebral-disc-herniation"),  # Danish, Norwegian
+        ("nekhernia", "intervertebral-disc-herniation"),  # Dutch
+        ("انزلاق غضروفي", "intervertebral-disc-herniation"),  # Arabic
+    ],
+)
+def test_a_condition_is_named_in_more_languages(name, slug):
+    assert V.match_condition(name) == slug
+
+
 def test_a_drug_code_is_matched_in_either_form():
     """Registries write a sponsor's code joined, hyphenated or spaced: each is the drug,
     whichever form the vocabulary lists."""

@@ -470,6 +470,10 @@ def test_tiredness_is_fatigue_not_a_typo():
     [
         ("tenho paramiloidose, há algum estudo a recrutar neste momento?", ("recruiting", "1")),
         ("Bandscheibenvorfall, Studien bei denen ich jetzt mitmachen kann", ("recruiting", "1")),
+        ("Gibt es eine Studie zu Psoriasis, die gerade Patienten aufnimmt?", ("recruiting", "1")),
+        ("ci sono studi sul lupus che arruolano?", ("recruiting", "1")),
+        ("estudios de lupus que están reclutando", ("recruiting", "1")),
+        ("afsluttede studier om diskusprolaps", ("status", "COMPLETED")),  # Danish
     ],
 )
 def test_recruiting_and_active_studies_are_read_in_other_languages(typed, read):
@@ -630,6 +634,10 @@ def test_a_reading_the_portal_would_refuse_is_not_made(monkeypatch):
         ),
         ("psoriasis studie Nederland", "NL", "psoriasis studie"),
         ("atopisk eksem Danmark", "DK", "atopisk eksem"),
+        # the words for now after it go with it
+        ("ATTR amyloidosis trials in Cyprus right now", "CY", "ATTR amyloidosis trials"),
+        ("eczema studies in France at the moment", "FR", "eczema studies"),
+        ("psoriasis studi in Italia adesso", "IT", "psoriasis studi"),
     ],
 )
 def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):

@@ -49,11 +49,14 @@ _PLACEBO_WORDS = {"placebo", "placebos", "sham", "vehicle", "dummy"}
 
 def fold_word(token: str) -> str:
     """A word without its accents, in lower case ("Psoríase": "psoriase"); letters with no
-    accent to drop stay as they are (Chinese, Japanese, Korean, Greek, Cyrillic: "银屑病")."""
+    accent to drop stay as they are (Chinese, Japanese, Korean, Greek, Cyrillic: "银屑病"). The
+    German ß as ss, as Switzerland and keyboards without it write it ("Bandscheibenverschleiss")."""
     if token.isascii():
         return token.lower()
     decomposed = unicodedata.normalize("NFKD", token)
-    return "".join([c for c in decomposed if not unicodedata.combining(c)]).lower()
+    return (
+        "".join([c for c in decomposed if not unicodedata.combining(c)]).lower().replace("ß", "ss")
+    )
 
 
 def tokens(text: str) -> list[tuple[str, str, int, int]]:

@@ -784,6 +784,8 @@ def recruiting_words(words: Words) -> Iterator[Reading]:
 _STUDY_WORDS = {"trial", "trials", "study", "studies", "research"} | {
     "essai", "essais", "etude", "etudes", "ensayo", "ensayos", "estudio", "estudios", "studie",
     "studien", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios", "badanie", "badania",
+    # Danish, Norwegian, Swedish
+    "studier", "forsøg", "forsøk", "försök", "kliniske", "klinisk", "kliniska",
     # Turkish (folded: "çalışmalar" is "calısmalar"), Dutch
     "calısma", "calısmalar", "arastırma", "arastırmalar", "onderzoek", "onderzoeken",
     # Chinese, Japanese, Korean
@@ -1947,13 +1949,23 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
     end = words.last()
     # past what other rules took, and an "or" between two such ("recruiting or starting soon"),
     # and the words for trials after a place ("lupus Germany clinical studies", "Türkiye
-    # tamamlanan çalışmalar": they stay search words)
-    while end >= 0 and (
-        end in words.taken
-        or (words.tokens[end][0] in _JOINERS and end - 1 in words.taken)
-        or words.tokens[end][0] in _FOR_TRIALS
-    ):
-        end -= 1
+    # tamamlanan çalışmalar": they stay search words), and the words for now ("in Cyprus right
+    # now", "in France at the moment": they go with the place)
+    now: list[int] = []
+    while end >= 0:
+        if (
+            end in words.taken
+            or (words.tokens[end][0] in _JOINERS and end - 1 in words.taken)
+            or words.tokens[end][0] in _FOR_TRIALS
+        ):
+            end -= 1
+        elif said := _now_said(words, end):
+            now += range(end + 1 - said, end + 1)
+            if words.tokens[end][0] == "right":
+                now.append(end + 1)  # its "now", which the query's end left out
+            end -= said
+        else:
+            break
     if end < 0 or words.tokens[end][0] not in ends:
         return None
     for first in range(max(end + 1 - most, 0), end + 1):
@@ -1982,8 +1994,37 @@ def _at_the_end(words: Words, ends, value_of, most: int, ambiguous) -> tuple | N
         ):
             return None
         start = before if trigger else first
-        return value, words.said(start, end), words.spans(range(start, end + 1))
+        return value, words.said(start, end), words.spans([*range(start, end + 1), *now])
     return None
+
+
+# Words for now, after a place at the end of a query: each a phrase of folded words.
+_NOW_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "right now", "now", "currently", "presently", "at the moment", "at present", "today",
+        "at this time", "these days", "ahora", "actualmente", "en este momento", "maintenant",
+        "actuellement", "en ce moment", "jetzt", "derzeit", "aktuell", "zurzeit", "adesso",
+        "attualmente", "in questo momento", "agora", "atualmente", "neste momento", "teraz",
+        "obecnie", "op dit moment", "momenteel", "сейчас", "в настоящее время",
+    )
+)  # fmt: skip
+
+
+def _now_said(words: Words, end: int) -> int:
+    """How many words ending at `end` say "now" (_NOW_PHRASES), none taken; 0 if they don't.
+    ("right" alone before a last "now" the query's end left out: "in Cyprus right now?")"""
+    tokens = words.tokens
+    if tokens[end][0] == "right" and end + 1 < len(tokens) and tokens[end + 1][0] == "now":
+        return 1
+    for phrase in _NOW_PHRASES:
+        first = end + 1 - len(phrase)
+        if first >= 0 and all(
+            p not in words.taken and words.tokens[p][0] == word
+            for p, word in zip(range(first, end + 1), phrase, strict=True)
+        ):
+            return len(phrase)
+    return 0
 
 
 def _state_name(text: str) -> bool:
