@@ -646,6 +646,34 @@ def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):
 
 
 @pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("my son in France has eczema", "FR"),
+        ("hay estudios en España para niños con eczema", "ES"),
+        ("هل في أبحاث اتعملت في مصر على الحقن دي؟", "EG"),  # Egypt, in Arabic: any word
+        ("Россия псориаз исследования", "RU"),
+    ],
+)
+def test_a_country_inside_a_sentence_is_read(typed, code):
+    """After a word for "in", written with its capital; in a script without capitals, any
+    word that is a country's name."""
+    assert ("country", code) in _read(typed)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "psoriasis in turkey is common",  # the bird, as often: only "in Turkey" at the end
+        "lupus in New Mexico for women",  # the state
+        "trials in Jordan Valley hospital",  # a longer name
+        "eczema in china dolls",  # no capital
+    ],
+)
+def test_a_word_inside_a_sentence_that_is_no_country_is_not_read(typed):
+    assert "country" not in {parameter for parameter, _ in _read(typed)}, typed
+
+
+@pytest.mark.parametrize(
     "typed",
     [
         "lupus New Jersey",  # not Jersey

@@ -1594,6 +1594,42 @@ NATIVE_CITY = 100_000
 _KOREAN_AT = re.compile("(?:에서|에|의|근처)$")
 
 
+# Words for "in" before a country's name inside a sentence ("my son in France has eczema",
+# "estudios en España para mi hija", "i Danmark"). Folded.
+_IN_A_COUNTRY = frozenset({"in", "en", "em", "i", "au", "aux", "dans", "nach"})
+
+
+def country_inside(words: Words) -> Iterator[Reading]:
+    """ "my son in France has eczema", "hay estudios en España para niños con eczema" ->
+    country=FR, ES: a country's name written with its capital after a word for "in", wherever
+    it stands, when no rule read a place (those read one at a clause's end: `country`). Not a
+    name as often a word (_AMBIGUOUS: "in Turkey" at the end only), nor one inside a longer
+    name ("in New Mexico", "in Papua New Guinea": `_at_the_end`'s capital rule)."""
+    if words.read & set(PLACE_READ):
+        return
+    count = len(words.tokens)
+    for start in range(count - 1):
+        if words.folded(start) not in _IN_A_COUNTRY or start in words.taken:
+            continue
+        first = start + 1
+        for last in range(min(first + _COUNTRY_WORDS_MAX, count) - 1, first - 1, -1):
+            if any(p in words.taken or p in words.in_conditions for p in range(first, last + 1)):
+                continue
+            text = words.said(first, last)
+            if not text[:1].isupper() or text.lower() in _AMBIGUOUS | _NOT_COUNTRIES:
+                continue
+            after = last + 1
+            if after < count and words.said(after, after)[:1].isupper():
+                continue  # a longer name: "in Jordan Valley", "in Georgia Tech"
+            if _not_there(words, first):
+                return  # "lupus not in Spain"
+            if code := _country_code(text):
+                yield Reading(
+                    "country", code, words.said(start, last), words.spans(range(start, last + 1))
+                )
+                return
+
+
 def native_place(words: Words) -> Iterator[Reading]:
     """ "псориаз Москва", "北京 银屑病", "광주 아토피" -> near=Москва, 北京, 광주: a word in
     letters other than Latin that names a city of NATIVE_CITY people or more, not inside a
@@ -1615,6 +1651,15 @@ def native_place(words: Words) -> Iterator[Reading]:
         # segmented "南京鼓楼": Nanjing's Drum Tower): the word, then its beginnings.
         if gazetteer.fold(word) in _lay().not_places:
             continue  # "ألم" (pain) is also a name of Ulm; 中山大学 is in Guangzhou
+        if (
+            "country" not in words.read
+            and not _not_there(words, position)
+            and (code := _country_code(word))
+        ):
+            # A country's name anywhere ("هل في أبحاث في مصر على الحقن": in Egypt): these
+            # languages put it inside the sentence as often as at its end.
+            yield Reading("country", code, said, words.spans([position]))
+            return
         for name in [word, *_han_beginnings(word)]:
             if region := regions.named(name):
                 yield Reading("region", region.name, said, words.spans([position]))
@@ -2188,6 +2233,7 @@ RULES: list[Rule] = [
     _in_clauses(us_state),  # after places: "in New York" is the city
     native_place,
     residence,  # only where no rule above read a place
+    country_inside,  # only where no rule above read a place
     place_first,  # only where no rule above read a place
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
