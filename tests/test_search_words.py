@@ -1069,6 +1069,15 @@ def test_a_word_arabic_joins_before_a_disease_is_apart(typed, read):
         assert words.named_conditions(read)
 
 
+def test_a_drug_code_is_no_condition_s_abbreviation():
+    """ "HS-10296" is almonertinib's code, not hidradenitis (HS) and a number."""
+    assert words.named_conditions("trial of HS-10296 for lung cancer") == (
+        "lung-cancer",
+        "non-small-cell-lung-cancer",
+    )
+    assert words.named_conditions("HS and adalimumab") == ("hidradenitis-suppurativa",)
+
+
 @pytest.mark.parametrize(
     ("typed", "drug"),
     [

@@ -1913,10 +1913,16 @@ def named_conditions(text: str) -> tuple[str, ...]:
     vocabulary = Vocabulary.default()
     kept = _without_negated(text)
     likened = {word.lower() for word in _likened(kept)}
+    # Not a condition's abbreviation inside a drug's code ("HS-10296" is almonertinib, no HS).
+    treatments = [(t.start, t.end) for t in treatments_in(kept)]
     mentions = [
         m
         for m in vocabulary.find(kept, ("condition",))
         if kept[: m.end].split()[-1].lower() not in likened  # "an acne-like rash" is no acne
+        and not (
+            is_abbreviation(m.text)
+            and any(start <= m.start and m.end <= end for start, end in treatments)
+        )
     ]
     said = [(m, frozenset(_words(m.text))) for m in mentions]
     # A name whose words another condition's name said too holds is that one said short ("my
