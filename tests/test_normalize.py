@@ -707,6 +707,12 @@ def test_a_condition_is_named_in_more_languages(name, slug):
     assert V.match_condition(name) == slug
 
 
+def test_time_in_therapeutic_range_is_no_amyloidosis():
+    """TTR alone is warfarin trials' time in therapeutic range as often as transthyretin."""
+    found = V.find("Improving Time in Therapeutic Range (TTR) on Warfarin", ("condition",))
+    assert found == []
+
+
 def test_a_drug_code_is_matched_in_either_form():
     """Registries write a sponsor's code joined, hyphenated or spaced: each is the drug,
     whichever form the vocabulary lists."""

@@ -178,6 +178,9 @@ def test_a_query_in_another_language_keeps_its_words():
     assert spelling.corrections("i have had psoriasys for years and it is not better") == {
         "psoriasys": "psoriasis"
     }
+    # English words that are Danish stop words too ("men", "over", "at") make no Danish query
+    fixes = spelling.corrections("trials for men over 60 at home with psorriasiss")
+    assert fixes == {"psorriasiss": "psoriasis"}
 
 
 def test_a_brand_only_its_trial_names_is_respelt_in_a_short_query():

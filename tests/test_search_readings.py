@@ -661,6 +661,18 @@ def test_a_country_inside_a_sentence_is_read(typed, code):
 
 
 @pytest.mark.parametrize(
+    ("typed", "codes"),
+    [
+        ("onderzoek naar psoriasis in Nederland en België voor kinderen", {"NL", "BE"}),
+        ("hay ensayos en Colombia o Perú para lupus", {"CO", "PE"}),
+        ("lupus studies in Spain, France or Italy for women", {"ES", "FR", "IT"}),
+    ],
+)
+def test_countries_listed_inside_a_sentence_are_all_read(typed, codes):
+    assert {value for parameter, value in _read(typed) if parameter == "country"} == codes
+
+
+@pytest.mark.parametrize(
     "typed",
     [
         "psoriasis in turkey is common",  # the bird, as often: only "in Turkey" at the end

@@ -785,7 +785,7 @@ _STUDY_WORDS = {"trial", "trials", "study", "studies", "research"} | {
     "essai", "essais", "etude", "etudes", "ensayo", "ensayos", "estudio", "estudios", "studie",
     "studien", "studio", "studi", "estudo", "estudos", "ensaio", "ensaios", "badanie", "badania",
     # Danish, Norwegian, Swedish
-    "studier", "forsøg", "forsøk", "försök", "kliniske", "klinisk", "kliniska",
+    "studier", "forsøg", "forsøk", "forsok", "kliniske", "klinisk", "kliniska",
     # Turkish (folded: "çalışmalar" is "calısmalar"), Dutch
     "calısma", "calısmalar", "arastırma", "arastırmalar", "onderzoek", "onderzoeken",
     # Chinese, Japanese, Korean
@@ -1627,7 +1627,39 @@ def country_inside(words: Words) -> Iterator[Reading]:
                 yield Reading(
                     "country", code, words.said(start, last), words.spans(range(start, last + 1))
                 )
+                yield from _more_countries_inside(words, last + 1)
                 return
+
+
+# Words joining countries in a list inside a sentence ("in Nederland en België").
+_INSIDE_JOINERS = frozenset(
+    {"and", "or", "en", "und", "oder", "o", "y", "et", "ou", "e", "og", "och", "eller", "of"}
+)
+
+
+def _more_countries_inside(words: Words, at: int) -> Iterator[Reading]:
+    """The countries after a country read inside a sentence, each after a joiner or a comma
+    ("in Nederland en België", "en Colombia o Perú"), written with their capital."""
+    count = len(words.tokens)
+    while at < count:
+        gap = words.text[words.tokens[at - 1][3] : words.tokens[at][2]].strip()
+        first = at + 1 if words.folded(at) in _INSIDE_JOINERS else at
+        if first >= count or (first == at and gap != ","):
+            return
+        for last in range(min(first + _COUNTRY_WORDS_MAX, count) - 1, first - 1, -1):
+            text = words.said(first, last)
+            if (
+                text[:1].isupper()
+                and text.lower() not in _AMBIGUOUS | _NOT_COUNTRIES
+                and (code := _country_code(text))
+            ):
+                yield Reading(
+                    "country", code, words.said(at, last), words.spans(range(at, last + 1))
+                )
+                at = last + 1
+                break
+        else:
+            return
 
 
 def native_place(words: Words) -> Iterator[Reading]:

@@ -350,7 +350,8 @@ def _in_trials(fixes: dict[str, str], typed: list[str]) -> list[str]:
     otherwise than their respelling ("psoriasys" stems as "psoriasis" does: respelt, it is
     the same search and reads as the disease), and those another language's stop list has
     (_OTHER_LANGUAGES); and when the query (its words, `typed`) is written in another language
-    (FOREIGN_STOP_WORDS_MIN of its stop words, more than English's), every one but a word's
+    (FOREIGN_STOP_WORDS_MIN of its stop words that are no English ones, more than English's:
+    "men", "over" and "at" are Danish too), every one but a word's
     accents and a name's word one letter away ("rosacée", "hiperhidrosis"): "Ich arbeite
     Vollzeit und bin …" is German, whose "arbeite" is no "arterite", as Portuguese "anos" is
     no "anus". One statement; none when nothing is asked."""
@@ -368,7 +369,8 @@ def _in_trials(fixes: dict[str, str], typed: list[str]) -> list[str]:
             " stopped AS (SELECT language = 'english_stem'::regdictionary AS english,"
             " count(*) AS n FROM said,"
             " unnest(%s::regdictionary[] || 'english_stem'::regdictionary) AS language"
-            " WHERE ts_lexize(language, word) = '{}' GROUP BY language),"
+            " WHERE ts_lexize(language, word) = '{}' AND (language = 'english_stem'::regdictionary"
+            " OR ts_lexize('english_stem', word) <> '{}') GROUP BY language),"
             " written AS (SELECT coalesce(max(n) FILTER (WHERE NOT english), 0) AS other,"
             " coalesce(max(n) FILTER (WHERE english), 0) AS english FROM stopped)"
             " SELECT typed FROM unnest(%s::text[], %s::text[], %s::boolean[])"

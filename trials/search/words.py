@@ -1914,7 +1914,7 @@ def named_conditions(text: str) -> tuple[str, ...]:
     kept = _without_negated(text)
     likened = {word.lower() for word in _likened(kept)}
     # Not a condition's abbreviation inside a drug's code ("HS-10296" is almonertinib, no HS).
-    treatments = [(t.start, t.end) for t in treatments_in(kept)]
+    treatments = [(t.start, t.end) for t in treatments_in(kept) if code_other_form(t.text)]
     mentions = [
         m
         for m in vocabulary.find(kept, ("condition",))
