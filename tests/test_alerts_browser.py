@@ -39,5 +39,9 @@ def _sign_up_and_confirm(seeded, page, settings):
     link = re.search(r"http\S+/alerts/confirm/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
     page.get_by_role("button", name="Confirm the alert").click()
-    assert page.get_by_role("heading", name="Your alert is on").is_visible()
+    # The answer comes at the same address: wait for it (is_visible() does not wait, and under
+    # load the old page was still there: CI, session 47).
+    heading = page.get_by_role("heading", name="Your alert is on")
+    heading.wait_for(state="visible")
+    assert heading.is_visible()
     assert Alert.objects.get().confirmed is not None
