@@ -72,6 +72,35 @@ def test_a_disease_only_named_in_passing_finds_none(client, in_passing):
     assert body["mentioned_in_passing"] == 2
 
 
+def test_a_trial_whose_inclusion_criteria_take_people_with_it_is_no_mention(client, in_passing):
+    """No trial is about melasma, but one laser trial's inclusion criteria take people with it
+    among other lesions: a trial they could join, listed; one turning it away in its inclusion
+    criteria ("no history of melasma") is not why. A sentence naming it finds it too."""
+    Trial.objects.create(
+        key="LASER-PIGMENT",
+        record={"criteria": {"inclusion": ["Presence of solar lentigines, freckles, melasma."]}},
+        title="Picosecond laser for benign pigmented lesions",
+        text_criteria="Presence of solar lentigines, freckles, melasma.",
+    )
+    Trial.objects.create(
+        key="NO-MELASMA",
+        record={"criteria": {"inclusion": ["Adults with acne scars and no history of melasma"]}},
+        title="Fractional laser for acne scars",
+        text_criteria="Adults with acne scars and no history of melasma",
+    )
+    result = _run("melasma")
+    assert (result.passing, result.count) == (0, 2) == (0, _reference_count("melasma"))
+    html = client.get("/", {"q": "melasma"}).content.decode()
+    assert "Picosecond laser" in html and "only in passing" not in html
+    sentence = "i have melasma on my face, is there a laser study"
+    result = _run(sentence)
+    assert "LASER-PIGMENT" in {hit.key for hit in result.trials}
+    assert result.count == _reference_count(sentence)
+    Trial.objects.filter(key="LASER-PIGMENT").delete()
+    result = _run("melasma")
+    assert (result.passing, result.count) == (1, 0) == (1, _reference_count("melasma"))
+
+
 def test_once_a_trial_is_about_it_the_mentions_are_listed_after_it(in_passing, about_pemphigus):
     result = _run("pemphigus")
     assert result.passing == 0

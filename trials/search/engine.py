@@ -50,6 +50,7 @@ from trials.search.fulltext import (
     skin_in_general_mask,
     text_rows,
     untagged_turning_away,
+    welcomed,
 )
 from trials.search.index import SORT_COLUMNS, FacetIndex, get_index
 from trials.search.rank_query import rank_query
@@ -591,11 +592,12 @@ def _untagged(index: FacetIndex, text: str) -> bool:
     """Whether no trial is about the diseases a query asks about (words.conditions_meant: all
     it names, or the diagnosis it gives among other diseases): none tagged with them or their
     groups' members, none naming them in its title or conditions. Its relaxed words then find
-    trials about other diseases."""
+    trials about other diseases. Nor any whose inclusion criteria take people with them
+    (welcomed)."""
     slugs, names = words.conditions_meant(text)
     if not slugs or index.facet_mask("condition", list(slugs)).any():
         return False
-    return not any(about(index, name) for name in names)
+    return not any(about(index, name) or welcomed(index, name) for name in names)
 
 
 def _class_broader(index: FacetIndex, text: str) -> tuple[np.ndarray, str, str] | None:

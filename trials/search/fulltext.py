@@ -12,6 +12,7 @@ import numpy as np
 
 from portal.replicas import search_connection
 from trials.models import Ids
+from trials.readers.vocabulary import Vocabulary
 from trials.search import cache, words
 from trials.search.index import FacetIndex
 from trials.search.lexemes import ids_of, quoted, wider
@@ -51,9 +52,11 @@ def text_rows(
             rows = lists[1]
             cache.TEXT_HITS.put(key, rows)
             return rows
-        if words.about_parts(text):
+        if words.about_parts(text) and not _welcomed_named(index, text):
             # It names or describes diseases no trial is about ("white patches on my skin" with
-            # no vitiligo trial): none, not every trial with one of its other words.
+            # no vitiligo trial): none, not every trial with one of its other words; unless
+            # some trial takes people with a disease it names (welcomed: "… I have melasma
+            # … a laser study?"): its relaxed words then find it.
             rows = np.zeros(0, np.int32)
             cache.TEXT_HITS.put(key, rows)
             return rows
@@ -224,16 +227,24 @@ def _rows(index, key, text: str, text_query: words.TextQuery, check: bool) -> np
     # PostgreSQL's reading of the words comes too: what ranks the matches reads it
     # (rank_query.py).
     select = f"SELECT trials_matching_ids(q) AS ids, q::text AS tsquery FROM {function}('english', %s) AS q"  # noqa: S608, E501 - the function's name only
-    sql = select
+    words_said = text_query.text
+    sql, parameters = select, [words_said]
     if check:
-        # Constants and the function's name only: the words are parameters.
+        # Constants and the function's name only: the words are parameters. With none about
+        # them, whether one's inclusion criteria take people with them (welcomed).
         about_test = _EXISTS_ABOUT.format(function=function, weights=DISEASE_IN)
+        few = f"length(ids) - length(replace(ids, ',', '')) < {ABOUT_CHECK_MAX}"
+        welcome_test, welcome_parameters = "false", []
+        if included := _included(text):
+            welcome_test = _EXISTS_WELCOMED.format(function=function)
+            welcome_parameters = [words_said, *included]
         sql = (
-            f"SELECT ids, tsquery, length(ids) - length(replace(ids, ',', ''))"  # noqa: S608
-            f" < {ABOUT_CHECK_MAX} AND {about_test} FROM ({select}) AS hits"
+            f"SELECT ids, tsquery, {few} AND {about_test},"  # noqa: S608
+            f" {few} AND NOT {about_test} AND {welcome_test} FROM ({select}) AS hits"
         )
+        parameters = [words_said] * 4 + welcome_parameters + [words_said]
     with search_connection().cursor() as cursor:
-        cursor.execute(sql, [text_query.text] * (3 if check else 1))
+        cursor.execute(sql, parameters)
         joined, tsquery, *flag = cursor.fetchone()
     cache.TSQUERIES.put((function, text_query.text), tsquery)
     hits = ids_of(joined)
@@ -242,6 +253,8 @@ def _rows(index, key, text: str, text_query: words.TextQuery, check: bool) -> np
     if check and len(hits):
         found = bool(flag[0]) or len(hits) > ABOUT_CHECK_MAX
         _remember_about(index, text, DISEASE_IN, found)
+        if not found:
+            _remember_welcomed(index, text, bool(flag[1]))
     return rows
 
 
@@ -327,7 +340,61 @@ def passing_mentions(index: FacetIndex, text: str) -> int:
     found = len(text_rows(index, text))
     if not 0 < found <= ABOUT_CHECK_MAX or not words.names_diseases(text):
         return 0
-    return 0 if about(index, text, DISEASE_IN) else found
+    return 0 if about(index, text, DISEASE_IN) or welcomed(index, text) else found
+
+
+def _welcomed_named(index: FacetIndex, text: str) -> bool:
+    """Whether some trial's inclusion criteria take people with a disease `text` names."""
+    mentions = Vocabulary.default().find(text, ("condition",))
+    return any(welcomed(index, text) for text in dict.fromkeys(m.text for m in mentions))
+
+
+# An inclusion criterion naming a disease after a negation takes no one who has it ("no
+# history of melasma").
+INCLUDING = (
+    "SELECT id FROM trials_trial WHERE record->'criteria'->>'inclusion' ~* %s"
+    " AND record->'criteria'->>'inclusion' !~* %s"
+)
+_EXISTS_WELCOMED = (
+    "EXISTS (SELECT 1 FROM trials_trial WHERE search @@ {function}('english', %s)"
+    " AND record->'criteria'->>'inclusion' ~* %s AND record->'criteria'->>'inclusion' !~* %s)"
+)
+
+
+@timed("text")
+def welcomed(index: FacetIndex, text: str) -> bool:
+    """Whether, of the at most ABOUT_CHECK_MAX trials matching `text`, one's inclusion
+    criteria name a disease it names, not negated: a trial about something else (lasers for
+    "benign pigmented lesions") that takes people with it ("Presence of … solar lentigines,
+    freckles, café au lait, melasma …") is one they can join, no mention in passing. Cached
+    like the hits."""
+    key = ((text, "welcomed"), index.seq)
+    known = cache.TEXT_HITS.get(key)
+    if known is not None:
+        return bool(len(known))
+    rows = text_rows(index, text)
+    known = cache.TEXT_HITS.get(key)  # the text statement may have said (_rows)
+    if known is not None:
+        return bool(len(known))
+    found = False
+    if 0 < len(rows) <= ABOUT_CHECK_MAX and (named := _included(text)):
+        with search_connection().cursor() as cursor:
+            sql = f"SELECT EXISTS ({INCLUDING} AND id = ANY(%s))"
+            cursor.execute(sql, [*named, index.pks[rows].tolist()])
+            found = bool(cursor.fetchone()[0])
+    _remember_welcomed(index, text, found)
+    return found
+
+
+def _included(text: str) -> tuple[str, str] | None:
+    """INCLUDING's patterns for the diseases `text` names: their names, negated; None for
+    none."""
+    named = words.condition_names_pattern(text)
+    return (named, words.NEGATED + f"({named})") if named else None
+
+
+def _remember_welcomed(index: FacetIndex, text: str, found: bool) -> None:
+    cache.TEXT_HITS.put(((text, "welcomed"), index.seq), np.ones(1 if found else 0, np.int64))
 
 
 @timed("text")

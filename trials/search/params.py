@@ -27,6 +27,7 @@ from django.http import QueryDict
 from trials.models import Site, Status, Trial, search_parts, unconfirmed_before
 from trials.models import text_query as text_query_expression
 from trials.readers.gazetteer import EARTH_RADIUS_KM
+from trials.readers.vocabulary import Vocabulary
 from trials.search import facets, fulltext, places, readings, regions, words
 from trials.search.engine import ADULT_AGE, DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
 from trials.search.facets import Facet
@@ -179,8 +180,27 @@ def _untagged(text: str) -> bool:
     named_in = search_parts(fulltext.RESPELT_IN)
     return not any(
         Trial.objects.annotate(about=named_in).filter(about=_text_query(name)).exists()
+        or _welcomed(name)
         for name in names
     )
+
+
+def _welcomed(text: str) -> bool:
+    """Whether some of the at most ABOUT_CHECK_MAX trials matching `text` take people with a
+    disease it names in their inclusion criteria, not negated (fulltext.welcomed)."""
+    matching = Trial.objects.filter(search=_text_query(text))
+    named = words.condition_names_pattern(text)
+    if not named or not 0 < matching.count() <= fulltext.ABOUT_CHECK_MAX:
+        return False
+    return matching.filter(
+        pk__in=RawSQL(fulltext.INCLUDING, [named, words.NEGATED + f"({named})"])  # noqa: S611
+    ).exists()
+
+
+def _welcomed_named(text: str) -> bool:
+    """Whether a disease `text` names is welcomed (fulltext._welcomed_named)."""
+    mentions = Vocabulary.default().find(text, ("condition",))
+    return any(_welcomed(name) for name in dict.fromkeys(m.text for m in mentions))
 
 
 def _about_unfilled(value: str) -> bool:
@@ -202,7 +222,7 @@ def _relaxed(value: str) -> Q:
             return match
         # Those it is filled with, less those that turn away whom it is about (the engine).
         return match | Q(Q(search=_search_query(widest)), *_welcoming(value))
-    if words.about_parts(value):
+    if words.about_parts(value) and not _welcomed_named(value):
         return Q(pk__in=[])
     match = Q(search=_text_query(value, relaxed=True))
     if not (pattern := words.condition_names_pattern(value)):
@@ -386,7 +406,7 @@ class TrialFilterSet(django_filters.FilterSet):
             matching = Trial.objects.filter(search=strict)
         if words.names_diseases(value) and fulltext.ABOUT_CHECK_MAX >= matching.count() > 0:
             about = matching.annotate(about=_ABOUT).filter(about=strict)
-            if not about.exists():
+            if not about.exists() and not _welcomed(value):
                 matching = Trial.objects.none()
         if (short := words.named_by_abbreviation(value)) and not matching.filter(
             conditions__overlap=list(short)
