@@ -673,6 +673,40 @@ def test_countries_listed_inside_a_sentence_are_all_read(typed, codes):
 
 
 @pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("German psoriasis trials", [("country", "DE")], "psoriasis trials"),
+        ("studi italiani sulla psoriasi", [("country", "IT")], "studi sulla psoriasi"),
+        ("danish lupus studies", [("country", "DK")], "lupus studies"),
+        (
+            "afsluttede danske studier om diskusprolaps",
+            [("status", "COMPLETED"), ("country", "DK")],
+            "studier om diskusprolaps",
+        ),
+    ],
+)
+def test_a_peoples_adjective_beside_a_word_for_trials_is_the_country(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Chinese medicine trials for eczema",  # not beside the word for trials
+        "japanese encephalitis vaccine trials",  # a condition's name
+        "French fries and acne studies",
+        "lupus studies, not danish studies",
+        "lupus studies in Spain, not German trials",  # the place read first
+    ],
+)
+def test_a_peoples_adjective_elsewhere_is_no_country(typed):
+    assert ("country", "DK") not in _read(typed) and ("country", "DE") not in _read(typed)
+    if "Spain" not in typed:
+        assert "country" not in {parameter for parameter, _ in _read(typed)}, typed
+
+
+@pytest.mark.parametrize(
     "typed",
     [
         "psoriasis in turkey is common",  # the bird, as often: only "in Turkey" at the end

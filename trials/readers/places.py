@@ -25,6 +25,13 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
+@cache
+def demonyms() -> dict[str, str]:
+    """A people's adjective (folded as vocabulary.tokens folds: "danske", "francaises") -> the
+    country's alpha-2 (countries.json `demonyms`)."""
+    return dict(json.loads(_DATA.read_text(encoding="utf-8"))["demonyms"])
+
+
 _THE = re.compile(r"^the\s+")
 _SPACES = re.compile(r"\s+")
 

@@ -735,6 +735,11 @@ def _read_filled(
         # (listed after those confirmed: they are `everything`).
         mask = open_mask(index, include_unconfirmed=True) if name == "recruiting" else masks[name]
         kind = readings.READ_FILLED[name]
+        if kind == "place":
+            # Each place its own: a country and a city in it ("we live in Rome … trials in
+            # Italy?") list the trials in that country far from the city before those
+            # elsewhere, the nearby ones before both.
+            kind = name
         met[kind] = met[kind] & mask if kind in met else mask
     if "near" in read and query.near and not (masks["near"] & wider).any():
         # Near none: those with a site in the wider region come before those without

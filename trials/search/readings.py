@@ -1053,12 +1053,19 @@ def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
         p for start, end, _ in _phrases_found(words, _lay().kinds) for p in range(start, end + 1)
     }
     after = last + 1
-    while after in named or words.folded(after) in _STUDY_KINDS:
+    while after in named or words.folded(after) in _STUDY_KINDS or _demonym(words, after):
         after += 1
     before = first - 1
     while words.folded(before) in _LINKING:
         before -= 1
     return words.folded(after) in _STUDY_WORDS or words.folded(before) in _STUDY_WORDS
+
+
+def _demonym(words: Words, at: int) -> bool:
+    """Whether the word at `at` is a people's adjective ("afsluttede danske studier")."""
+    from trials.readers.places import demonyms
+
+    return (words.folded(at) or "") in demonyms()
 
 
 # "women of childbearing potential", "of child-bearing potential", "of reproductive potential".
@@ -1629,6 +1636,26 @@ def country_inside(words: Words) -> Iterator[Reading]:
                 )
                 yield from _more_countries_inside(words, last + 1)
                 return
+
+
+def demonym_country(words: Words) -> Iterator[Reading]:
+    """ "danske studier om diskusprolaps", "German psoriasis trials", "studi italiani" ->
+    country=DK, DE, IT: a people's adjective (countries.json `demonyms`) beside a word for
+    trials, with diseases, treatments or kinds of trial between (as a status is read:
+    "afsluttede danske studier"), when no rule read a place; not inside a condition's name
+    ("Japanese encephalitis"), nor before other words ("Chinese medicine trials")."""
+    if words.read & set(PLACE_READ):
+        return
+    from trials.readers.places import demonyms
+
+    known = demonyms()
+    for at in range(len(words.tokens)):
+        code = known.get(words.folded(at) or "")
+        if code and at not in words.in_conditions and _beside_a_study_word(words, at, at):
+            if _not_there(words, at):
+                return  # "not Danish studies"
+            yield Reading("country", code, words.said(at, at), words.spans([at]))
+            return
 
 
 # Words joining countries in a list inside a sentence ("in Nederland en België").
@@ -2266,6 +2293,7 @@ RULES: list[Rule] = [
     native_place,
     residence,  # only where no rule above read a place
     country_inside,  # only where no rule above read a place
+    demonym_country,  # only where no rule above read a place
     place_first,  # only where no rule above read a place
 ]
 # Explicit URL parameters that switch a reading of this parameter off (besides its own name).
