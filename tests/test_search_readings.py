@@ -652,6 +652,8 @@ def test_a_country_at_the_end_is_read_as_the_country_filter(typed, code, rest):
         ("hay estudios en España para niños con eczema", "ES"),
         ("هل في أبحاث اتعملت في مصر على الحقن دي؟", "EG"),  # Egypt, in Arabic: any word
         ("Россия псориаз исследования", "RU"),
+        ("Проводятся ли в России исследования алектиниба", "RU"),  # inflected: "in Russia"
+        ("Czy w Polsce są badania kliniczne z tym lekiem", "PL"),
     ],
 )
 def test_a_country_inside_a_sentence_is_read(typed, code):
@@ -670,6 +672,23 @@ def test_a_country_inside_a_sentence_is_read(typed, code):
 )
 def test_countries_listed_inside_a_sentence_are_all_read(typed, codes):
     assert {value for parameter, value in _read(typed) if parameter == "country"} == codes
+
+
+def test_a_city_after_its_country_in_another_script_is_read_too():
+    assert _read("Россия Москва псориаз") == [("country", "RU"), ("near", "Moscow, RU")]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "псориаз не в России",
+        "Psoriasis Studien nicht in Deutschland",
+        "études psoriasis pas en France",
+        "badania łuszczyca nie w Polsce",
+    ],
+)
+def test_a_country_said_not_to_be_where_in_other_languages_is_not_read(typed):
+    assert "country" not in {parameter for parameter, _ in _read(typed)}, typed
 
 
 @pytest.mark.parametrize(

@@ -1034,6 +1034,7 @@ def closed_words(words: Words) -> Iterator[Reading]:
 _JOINERS = {
     "or", "and", "y", "o", "e", "ou", "et", "und", "oder",
     "或者", "或", "和", "及", "または", "또는",  # Chinese, Japanese, Korean
+    "или", "и", "lub", "albo", "oraz",  # Russian, Polish
 }  # fmt: skip
 
 
@@ -1603,7 +1604,9 @@ _KOREAN_AT = re.compile("(?:에서|에|의|근처)$")
 
 # Words for "in" before a country's name inside a sentence ("my son in France has eczema",
 # "estudios en España para mi hija", "i Danmark"). Folded.
-_IN_A_COUNTRY = frozenset({"in", "en", "em", "i", "au", "aux", "dans", "nach"})
+# … in English, Spanish, French, Portuguese, the Scandinavian languages, German and Polish ("w
+# Polsce", "we Francji").
+_IN_A_COUNTRY = frozenset({"in", "en", "em", "i", "au", "aux", "dans", "nach", "w", "we"})
 
 
 def country_inside(words: Words) -> Iterator[Reading]:
@@ -1697,6 +1700,7 @@ def native_place(words: Words) -> Iterator[Reading]:
     from trials.readers import gazetteer
     from trials.search import places, regions  # the gazetteer: loaded by the web process
 
+    country_read = "country" in words.read
     for position in range(len(words.tokens)):
         said = words.said(position, position)
         if (
@@ -1710,15 +1714,16 @@ def native_place(words: Words) -> Iterator[Reading]:
         # segmented "南京鼓楼": Nanjing's Drum Tower): the word, then its beginnings.
         if gazetteer.fold(word) in _lay().not_places:
             continue  # "ألم" (pain) is also a name of Ulm; 中山大学 is in Guangzhou
-        if (
-            "country" not in words.read
-            and not _not_there(words, position)
-            and (code := _country_code(word))
-        ):
+        if (code := _country_code(word)) and not country_read:
             # A country's name anywhere ("هل في أبحاث في مصر على الحقن": in Egypt): these
-            # languages put it inside the sentence as often as at its end.
-            yield Reading("country", code, said, words.spans([position]))
-            return
+            # languages put it inside the sentence as often as at its end; and a city in it
+            # after it ("Россия Москва псориаз": near Moscow too).
+            country_read = True
+            if not _not_there(words, position):
+                yield Reading("country", code, said, words.spans([position]))
+            continue
+        if code:
+            continue  # another country: no city
         for name in [word, *_han_beginnings(word)]:
             if region := regions.named(name):
                 yield Reading("region", region.name, said, words.spans([position]))
@@ -2150,8 +2155,12 @@ def _country_code(text: str) -> str | None:
 
 
 # Words before a place that say it is not where: "not in Spain", "outside Spain", "anywhere
-# but Spain", "except in France".
-_NOT_THERE = {"not", "outside", "except", "excluding", "besides", "beyond", "but", "than", "sauf"}
+# but Spain", "except in France"; "not" in other languages ("nicht in Deutschland", "pas en
+# France", "не в России", "nie w Polsce").
+_NOT_THERE = {
+    "not", "outside", "except", "excluding", "besides", "beyond", "but", "than", "sauf",
+    "nicht", "pas", "nao", "não", "niet", "ikke", "inte", "не", "nie", "außer", "ausser",
+}  # fmt: skip
 
 
 def _not_there(words: Words, first: int) -> bool:
