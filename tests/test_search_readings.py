@@ -1280,6 +1280,33 @@ def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_t
         assert [Trial.objects.get(pk=pk).key for pk in matching(query, 10).pks] == found
 
 
+def test_a_childs_age_with_a_disease_no_vocabulary_knows_ranks_by_its_words(db):
+    """ "congenital adrenal hyperplasia, my son is 12 …": the trial about it, which takes him,
+    before a children's trial of another disease that only shares the query's other words;
+    "… trial for kids" asks for a kind of trial: the children's trial first there."""
+    Trial.objects.create(
+        key="CAH",
+        record={},
+        title="Congenital adrenal hyperplasia: calcium channels as therapeutic targets",
+        text_summary="Steroid treatment in congenital adrenal hyperplasia.",
+        min_age=12,
+        max_age=35,
+    )
+    Trial.objects.create(
+        key="KIDS",
+        record={},
+        title="Absorption of steroids in children with juvenile dermatomyositis",
+        text_summary="A steroid medicine for children.",
+        conditions=["juvenile-dermatomyositis"],
+        min_age=4,
+        max_age=17,
+    )
+    typed = "congenital adrenal hyperplasia, my son is 12, any steroid medicine trial?"
+    assert _keys(_search({"q": typed}))[:2] == ["CAH", "KIDS"]
+    kind = "congenital adrenal hyperplasia, any steroid medicine trial for kids?"
+    assert _keys(_search({"q": kind}))[:2] == ["KIDS", "CAH"]
+
+
 def test_a_search_for_a_teenager_ranks_the_trials_that_take_one_first(db):
     """A search for "my teenage son": the trial for 2-12 ranks best on its words but cannot
     take him; the one for 12 and over can; the one that states no ages comes between."""

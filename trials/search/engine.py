@@ -853,6 +853,7 @@ def _tiers(
     read_first: np.ndarray | None = None,
     about_first: np.ndarray | None = None,
     read_met: tuple[np.ndarray, ...] = (),
+    words_first: bool = False,
 ) -> list[np.ndarray]:
     """The matching rows as masks in the order relevance lists them: those about what a relaxed
     query names most closely first (a list filled with those about its other diseases:
@@ -862,24 +863,31 @@ def _tiers(
     names, those testing the treatments it names, those about the rest of the conditions'
     groups (_group_kin), then for a children's search by age
     (YOUNG_ONLY_MAX_AGE), for older people's the trials for them only (OLDER_ONLY_MIN_AGE),
-    then for a search for one sex the trials for it only."""
+    then for a search for one sex the trials for it only. Not the children's with
+    `words_first` when a child's age is given (a relaxed query naming no disease the
+    vocabulary knows: its words are all that says which trials it is about; the age filter
+    keeps those that take the child, "congenital adrenal hyperplasia … my son is 14": not a
+    children's trial of another disease before the one about it; "pediatric trials" asks
+    for a kind of trial)."""
     if about_first is not None:
         return [
             tier & part
             for part in (about_first, ~about_first)
-            for tier in _tiers(index, query, everything, all_words, read_first, read_met=read_met)
+            for tier in _tiers(
+                index, query, everything, all_words, read_first, None, read_met, words_first
+            )
         ]
     if read_first is not None:
         return [
             tier & part
             for part in _read_parts(read_first, read_met)
-            for tier in _tiers(index, query, everything, all_words)
+            for tier in _tiers(index, query, everything, all_words, words_first=words_first)
         ]
     if all_words is not None:
         return [
             tier & part
             for part in (all_words, ~all_words)
-            for tier in _tiers(index, query, everything)
+            for tier in _tiers(index, query, everything, words_first=words_first)
         ]
     tiers = [everything]
     # The trials tagged with a condition the query names before those that only say its words
@@ -1019,7 +1027,7 @@ def _tiers(
     for_children = "child" in query.facets.get("age_group", ()) or (
         query.age is not None and query.age < 18
     )
-    if for_children:
+    if for_children and not (words_first and query.age is not None):
         # Those that say which ages they take (and so take the child) before those that say
         # none: "no ages given" admits a child to the filter, not to the trial.
         unstated = np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"])
@@ -1317,6 +1325,12 @@ def _in_order(names, text_query, pks: list[int]) -> list[Trial]:
     return [by_key[pk] for pk in pks if pk in by_key]
 
 
+def _words_only(text: str) -> bool:
+    """Whether a query names no condition, nor signs of one, the vocabulary knows: a relaxed
+    list of it is ordered by its words before who the trials are for (_tiers)."""
+    return not words.named_conditions(text) and not words.described(text)
+
+
 def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) -> list:
     """The trials `start:stop` of the matches ranked best first, tier by tier (_tiers): with
     `names` as Trials with those fields and snippets (ranked_by_pk), else their pks."""
@@ -1330,6 +1344,7 @@ def _ranked(matched: _Matched, text_query, start: int, stop: int, names=None) ->
         matched.read_first,
         matched.about_first,
         matched.read_met,
+        matched.relaxed and _words_only(query.q),
     )
     if (named := matched.general_first) is not None:
         # The trials open to any skin disease after all those matching the diseases named,
