@@ -99,6 +99,20 @@ def test_a_trial_whose_inclusion_criteria_take_people_with_it_is_no_mention(clie
     Trial.objects.filter(key="LASER-PIGMENT").delete()
     result = _run("melasma")
     assert (result.passing, result.count) == (1, 0) == (1, _reference_count("melasma"))
+    # Each criterion on its own: one negating it does not undo another that takes them; a
+    # "non-" word before is no negation of it.
+    Trial.objects.create(
+        key="BOTH",
+        record={
+            "criteria": {
+                "inclusion": ["No history of melasma relapse", "Non-pregnant women with melasma"]
+            }
+        },
+        title="Tranexamic acid cream",
+        text_criteria="No history of melasma relapse. Non-pregnant women with melasma.",
+    )
+    result = _run("melasma")
+    assert (result.passing, result.count) == (0, 2) == (0, _reference_count("melasma"))
 
 
 def test_once_a_trial_is_about_it_the_mentions_are_listed_after_it(in_passing, about_pemphigus):

@@ -692,6 +692,19 @@ def test_a_country_said_not_to_be_where_in_other_languages_is_not_read(typed):
 
 
 @pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Kortison hilft nicht Studien Deutschland", "DE"),  # "not" ends its own clause
+        ("la crème ne marche pas essai France", "FR"),
+        ("Psoriasis Studien nicht nur in Deutschland", "DE"),  # not only in Germany
+        ("псориаз Германия", "DE"),
+    ],
+)
+def test_a_not_elsewhere_in_the_sentence_leaves_the_country_read(typed, code):
+    assert ("country", code) in _read(typed)
+
+
+@pytest.mark.parametrize(
     ("typed", "read", "rest"),
     [
         ("German psoriasis trials", [("country", "DE")], "psoriasis trials"),
@@ -717,6 +730,9 @@ def test_a_peoples_adjective_beside_a_word_for_trials_is_the_country(typed, read
         "French fries and acne studies",
         "lupus studies, not danish studies",
         "lupus studies in Spain, not German trials",  # the place read first
+        "eczema trials Spanish speaking",  # whom it describes, after the word for trials
+        "psoriasis trials Chinese patients",
+        "American Indian psoriasis trials",
     ],
 )
 def test_a_peoples_adjective_elsewhere_is_no_country(typed):

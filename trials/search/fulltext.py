@@ -349,15 +349,21 @@ def _welcomed_named(index: FacetIndex, text: str) -> bool:
     return any(welcomed(index, text) for text in dict.fromkeys(m.text for m in mentions))
 
 
-# An inclusion criterion naming a disease after a negation takes no one who has it ("no
-# history of melasma").
+# An inclusion criterion naming a disease takes people with it, unless a negation comes a few
+# words before ("no history of melasma"; not "non-pregnant women with melasma"). Each
+# criterion is read on its own (records read from a registry keep them as a list).
+NOT_BEFORE = r"\y(no|not|without|free of|absence of|negative for)\W+(\w+\W+){0,3}"
 INCLUDING = (
-    "SELECT id FROM trials_trial WHERE record->'criteria'->>'inclusion' ~* %s"
-    " AND record->'criteria'->>'inclusion' !~* %s"
+    "SELECT id FROM trials_trial WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text("
+    "CASE jsonb_typeof(record->'criteria'->'inclusion') WHEN 'array'"
+    " THEN record->'criteria'->'inclusion' END) AS criterion"
+    " WHERE criterion ~* %s AND criterion !~* %s)"
 )
 _EXISTS_WELCOMED = (
     "EXISTS (SELECT 1 FROM trials_trial WHERE search @@ {function}('english', %s)"
-    " AND record->'criteria'->>'inclusion' ~* %s AND record->'criteria'->>'inclusion' !~* %s)"
+    " AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE jsonb_typeof(record->'criteria'"
+    "->'inclusion') WHEN 'array' THEN record->'criteria'->'inclusion' END) AS criterion"
+    " WHERE criterion ~* %s AND criterion !~* %s))"
 )
 
 
@@ -390,7 +396,7 @@ def _included(text: str) -> tuple[str, str] | None:
     """INCLUDING's patterns for the diseases `text` names: their names, negated; None for
     none."""
     named = words.condition_names_pattern(text)
-    return (named, words.NEGATED + f"({named})") if named else None
+    return (named, NOT_BEFORE + f"({named})") if named else None
 
 
 def _remember_welcomed(index: FacetIndex, text: str, found: bool) -> None:

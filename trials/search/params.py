@@ -193,7 +193,7 @@ def _welcomed(text: str) -> bool:
     if not named or not 0 < matching.count() <= fulltext.ABOUT_CHECK_MAX:
         return False
     return matching.filter(
-        pk__in=RawSQL(fulltext.INCLUDING, [named, words.NEGATED + f"({named})"])  # noqa: S611
+        pk__in=RawSQL(fulltext.INCLUDING, [named, fulltext.NOT_BEFORE + f"({named})"])  # noqa: S611
     ).exists()
 
 

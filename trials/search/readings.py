@@ -1046,7 +1046,9 @@ def _joined(words: Words, one: tuple[int, int, int], other: tuple[int, int, int]
     return other[0] == one[1] + 2 and words.folded(one[1] + 1) in _JOINERS
 
 
-def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
+def _beside_a_study_word(words: Words, first: int, last: int, before: bool = True) -> bool:
+    """Whether the words `first`–`last` stand before a word for trials (diseases, treatments,
+    kinds of trial or people's adjectives between) or, with `before`, after one."""
     named = words.in_conditions | {
         p for start, (end, _slug) in words.treatments.items() for p in range(start, end + 1)
     }
@@ -1056,10 +1058,12 @@ def _beside_a_study_word(words: Words, first: int, last: int) -> bool:
     after = last + 1
     while after in named or words.folded(after) in _STUDY_KINDS or _demonym(words, after):
         after += 1
-    before = first - 1
-    while words.folded(before) in _LINKING:
-        before -= 1
-    return words.folded(after) in _STUDY_WORDS or words.folded(before) in _STUDY_WORDS
+    if words.folded(after) in _STUDY_WORDS:
+        return True
+    at = first - 1
+    while words.folded(at) in _LINKING:
+        at -= 1
+    return before and words.folded(at) in _STUDY_WORDS
 
 
 def _demonym(words: Words, at: int) -> bool:
@@ -1654,11 +1658,37 @@ def demonym_country(words: Words) -> Iterator[Reading]:
     known = demonyms()
     for at in range(len(words.tokens)):
         code = known.get(words.folded(at) or "")
-        if code and at not in words.in_conditions and _beside_a_study_word(words, at, at):
-            if _not_there(words, at):
-                return  # "not Danish studies"
-            yield Reading("country", code, words.said(at, at), words.spans([at]))
-            return
+        if (
+            not code
+            or at in words.in_conditions
+            or words.folded(at - 1) in _PEOPLE_BEFORE  # "American Indian"
+            or not _beside_a_study_word(words, at, at)
+        ):
+            continue
+        following = words.folded(at + 1)
+        if (
+            following is not None
+            and following not in _AFTER_A_DEMONYM
+            and not (_beside_a_study_word(words, at, at, before=False))
+        ):
+            continue  # "eczema trials Spanish speaking", "vitiligo trials Indian skin"
+        if _not_there(words, at):
+            return  # "not Danish studies"
+        yield Reading("country", code, words.said(at, at), words.spans([at]))
+        return
+
+
+# Before a people's adjective, a word that makes it no country's: "American Indian", "Native
+# Hawaiian", "Alaska Native".
+_PEOPLE_BEFORE = {"american", "native", "alaska", "alaskan", "indigenous", "first"}
+# After one that follows the word for trials, the words that may come next ("studi italiani
+# sulla psoriasi", "danish studies on lupus"): others say whom it describes ("trials French
+# speaking", "trials Chinese patients").
+_AFTER_A_DEMONYM = {
+    "on", "of", "for", "about", "in", "with", "sulla", "sul", "sui", "su", "per", "di", "della",
+    "del", "sur", "sobre", "de", "da", "do", "om", "uber", "zu", "zur", "zum", "fur", "con",
+    "avec", "mit", "med", "i", "en", "que", "che", "that", "which", "recruiting",
+}  # fmt: skip
 
 
 # Words joining countries in a list inside a sentence ("in Nederland en België").
@@ -2155,18 +2185,24 @@ def _country_code(text: str) -> str | None:
 
 
 # Words before a place that say it is not where: "not in Spain", "outside Spain", "anywhere
-# but Spain", "except in France"; "not" in other languages ("nicht in Deutschland", "pas en
-# France", "не в России", "nie w Polsce").
-_NOT_THERE = {
-    "not", "outside", "except", "excluding", "besides", "beyond", "but", "than", "sauf",
+# but Spain", "except in France".
+_NOT_THERE = {"not", "outside", "except", "excluding", "besides", "beyond", "but", "than", "sauf"}
+# … and "not" in other languages, right before the place or its "in" ("nicht in Deutschland",
+# "pas en France", "не в России", "nie w Polsce"): these put "not" at a clause's end too
+# ("Kortison hilft nicht, Studien Deutschland").
+_NOT_RIGHT_BEFORE = {
     "nicht", "pas", "nao", "não", "niet", "ikke", "inte", "не", "nie", "außer", "ausser",
 }  # fmt: skip
+_IN_BEFORE = {"в", "во"}  # Russian: in
 
 
 def _not_there(words: Words, first: int) -> bool:
     """Whether one of the two words before the place's first word (or its "in") says it is not
     there."""
     start = first - 1 if words.folded(first - 1) in _COUNTRY_WORDS else first
+    before = first - 1 if words.folded(first - 1) in _IN_A_COUNTRY | _IN_BEFORE else first
+    if words.folded(before - 1) in _NOT_RIGHT_BEFORE:
+        return True
     return any(words.folded(p) in _NOT_THERE for p in (start - 1, start - 2))
 
 

@@ -2203,8 +2203,7 @@ def routes_asked(text: str) -> tuple[frozenset[str], frozenset[str]]:
 # "on sertraline"). Not a skin cancer had: criteria that exclude a malignancy mostly allow a
 # treated skin cancer, which no pattern tells apart ("hx of excised BCC": 0.600 → 0.518). Not
 # a treated latent tuberculosis: the biologics' trials take it (and exclude it untreated).
-# A negation a few words before what criteria name (fulltext.welcomed reads it too).
-NEGATED = r"\y(no|not|non|negative|without)\W+(\w+\W+){0,3}"
+_NEGATED = r"\y(no|not|non|negative|without)\W+(\w+\W+){0,3}"
 
 
 @dataclass(frozen=True)
@@ -2224,7 +2223,7 @@ def _living_with(
 ) -> Circumstance:
     """A disease the person lives with: criteria turn it away in their exclusions, negated in
     any criteria, or by `limits` in any criteria (a kidney function to meet)."""
-    refused = f"{NEGATED}({excluded})" + (f"|{limits}" if limits else "")
+    refused = f"{_NEGATED}({excluded})" + (f"|{limits}" if limits else "")
     return Circumstance(
         re.compile(said, re.IGNORECASE),
         excluded,
@@ -2450,7 +2449,7 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
             re.IGNORECASE,
         ),
         r"pregnan",
-        NEGATED + r"pregnan|\ynon-?pregnan|\ypregnancy test",
+        _NEGATED + r"pregnan|\ynon-?pregnan|\ypregnancy test",
         welcome=r"pregnan|gestation|postpartum|post-partum",
     ),
     Circumstance(
@@ -2461,7 +2460,7 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
             re.IGNORECASE,
         ),
         r"breast.?feed|lactat|nursing",
-        NEGATED + r"(breast.?feed|lactat|nursing)|\ynon-?lactat",
+        _NEGATED + r"(breast.?feed|lactat|nursing)|\ynon-?lactat",
         welcome=r"breast.?feed|lactat|postpartum|post-partum",
     ),
     Circumstance(
@@ -2476,7 +2475,7 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
             re.IGNORECASE,
         ),
         r"malignan|cancer|carcinoma|neoplas|lymphoma|leuka?emia",
-        NEGATED + r"(malignan|cancer|carcinoma|neoplas)",
+        _NEGATED + r"(malignan|cancer|carcinoma|neoplas)",
         unless=_CANCER_HAD,  # one had and gone: cancer_had
     ),
     _living_with(
