@@ -676,6 +676,7 @@ def test_countries_listed_inside_a_sentence_are_all_read(typed, codes):
 
 def test_a_city_after_its_country_in_another_script_is_read_too():
     assert _read("Россия Москва псориаз") == [("country", "RU"), ("near", "Moscow, RU")]
+    assert _read("Россия Минск псориаз") == [("country", "RU")]  # Minsk is in Belarus
 
 
 @pytest.mark.parametrize(

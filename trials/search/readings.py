@@ -1731,6 +1731,7 @@ def native_place(words: Words) -> Iterator[Reading]:
     from trials.search import places, regions  # the gazetteer: loaded by the web process
 
     country_read = "country" in words.read
+    said_country = None  # the country read here: a city after it is one of its own
     for position in range(len(words.tokens)):
         said = words.said(position, position)
         if (
@@ -1750,6 +1751,7 @@ def native_place(words: Words) -> Iterator[Reading]:
             # after it ("Россия Москва псориаз": near Moscow too).
             country_read = True
             if not _not_there(words, position):
+                said_country = code
                 yield Reading("country", code, said, words.spans([position]))
             continue
         if code:
@@ -1759,6 +1761,8 @@ def native_place(words: Words) -> Iterator[Reading]:
                 yield Reading("region", region.name, said, words.spans([position]))
                 return
             big = [c for c in gazetteer.cities_named(name) if c.population >= NATIVE_CITY]
+            if said_country:  # "Россия Минск": no Minsk in Russia, not near it
+                big = [c for c in big if c.country == said_country]
             # The one big city of the name ("Ηράκλειο": Heraklion, not the town near Athens).
             value = name if len(big) != 1 else f"{big[0].name}, {big[0].country}"
             if big and isinstance(places.locate(value), places.Place):
