@@ -484,6 +484,30 @@ def test_the_api_reads_a_typed_place_and_never_answers_400_for_it(client):
     assert unknown.status_code == 200 and unknown.json()["understood"] == []
 
 
+def test_after_the_trials_near_those_about_it_in_the_wider_region_come_first(client):
+    # One trial at Bethesda; of the others, the lupus trial in Philadelphia (~200 km) before
+    # the one in Paris whose words rank better; a trial in Richmond that is not about lupus
+    # (it names it in passing) gets nothing for being near.
+    near = _bethesda_trial()
+    philly, paris = _bethesda_trial("NCT09990005"), _bethesda_trial("NCT09990006")
+    richmond = _bethesda_trial("NCT09990007")
+    Site.objects.filter(trial=philly).update(lat=39.95, lon=-75.17)
+    Site.objects.filter(trial=paris).update(lat=48.85, lon=2.35)
+    Site.objects.filter(trial=richmond).update(lat=37.54, lon=-77.44)
+    Trial.objects.filter(pk=paris.pk).update(title="A lupus lupus lupus trial")
+    Trial.objects.filter(pk__in=[near.pk, philly.pk, paris.pk]).update(
+        conditions=["systemic-lupus-erythematosus"]
+    )
+    Trial.objects.filter(pk=richmond.pk).update(
+        title="A lupus lupus lupus lupus trial of dry eyes", conditions=[]
+    )
+    result = client.get("/", {"q": "lupus near Bethesda"}).context["result"]
+    ids = [hit.trial_id for hit in result.trials]
+    assert result.read_first == 1 and ids[0] == near.trial_id
+    assert ids.index(philly.trial_id) < ids.index(paris.trial_id)
+    assert ids.index(philly.trial_id) < ids.index(richmond.trial_id)
+
+
 def test_near_a_place_no_trial_is_near_lists_those_in_its_wider_region_first(client):
     # No trial within reach of Gwangju: the one in Seoul (~270 km) before the one in Paris,
     # whose words rank better; the one at Bethesda's sites last as well.

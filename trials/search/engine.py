@@ -741,11 +741,16 @@ def _read_filled(
             # elsewhere, the nearby ones before both.
             kind = name
         met[kind] = met[kind] & mask if kind in met else mask
-    if "near" in read and query.near and not (masks["near"] & wider).any():
-        # Near none: those with a site in the wider region come before those without
-        # ("lupus near Gwangju": the trials in Seoul before those in Ohio).
+    near_none = "near" in read and query.near and not (masks["near"] & wider).any()
+    if near_none or ("near" in read and query.near and tagged is not None):
+        # Those with a site in the wider region come before those without ("lupus near
+        # Gwangju": the trials in Seoul before those in Ohio); when some are near, only those
+        # about the conditions named ("herniated disc in my neck … i live in ankara": after
+        # the one there, the disc trials in Istanbul before those in Korea; not a trial in
+        # Washington naming scleroderma in passing before the scleroderma trials far from
+        # Baltimore).
         around = index.sites.around(*query.near, NEAR_FILL_KM).per_row(index.row_count)
-        met["nearby"] = np.isfinite(around)
+        met["nearby"] = np.isfinite(around) & (True if near_none else tagged)
     return kept, wider, everything, tuple(met.values())
 
 
