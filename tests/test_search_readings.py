@@ -1297,6 +1297,26 @@ def test_a_childrens_search_ranks_the_trials_for_the_young_only_first(vitiligo_t
         assert [Trial.objects.get(pk=pk).key for pk in matching(query, 10).pks] == found
 
 
+@pytest.mark.parametrize(
+    ("typed", "failed"),
+    [
+        ("methotrexate and cyclosporine didnt work", {"methotrexate", "ciclosporin"}),
+        (
+            "enbrel, humira and remicade didnt work for my psoriasis",
+            {"etanercept", "adalimumab", "infliximab"},
+        ),
+        ("плаквенил и преднизолон больше не помогают", {"hydroxychloroquine", "prednisolone"}),
+        # a list ends at what is no treatment, or at a dash
+        ("took methotrexate for years and humira didnt work", {"adalimumab"}),
+        ("acitretin - humira didnt work", {"adalimumab"}),
+    ],
+)
+def test_a_list_of_treatments_before_a_failure_all_failed(typed, failed):
+    read = {value for parameter, value in _read(typed) if parameter == "prior_therapy"}
+    assert failed <= read
+    assert not ({"methotrexate", "acitretin"} - failed) & read
+
+
 def test_a_childs_age_with_a_disease_no_vocabulary_knows_ranks_by_its_words(db):
     """ "congenital adrenal hyperplasia, my son is 12 …": the trial about it, which takes him,
     before a children's trial of another disease that only shares the query's other words;

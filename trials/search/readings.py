@@ -1363,13 +1363,38 @@ def _forward(words: Words, first: int, end: int, unknown: bool = False):
     return None
 
 
+def _treatments_before(words: Words, start: int) -> list[tuple[int, int, str]]:
+    """The treatments listed before the one at `start` ("methotrexate and cyclosporine didn't
+    work", "enbrel, humira and remicade failed"): (first, last, slug) each, in order; none
+    across what ends a list ("… - humira didn't work") or past a word of something else
+    ("methotrexate for years and humira didn't work": humira)."""
+    ends = {last: (first, slug) for first, (last, slug) in words.treatments.items()}
+    found: list[tuple[int, int, str]] = []
+    while True:
+        at = start - 1
+        if words.folded(at) in _JOINING_TREATMENTS:
+            at -= 1
+        elif at < 0 or _between(words, at, start).strip() != ",":
+            return found
+        if (
+            at not in ends
+            or ends[at][0] in words.taken
+            or _LIST_ENDS.search(_between(words, at, start))
+        ):
+            return found
+        first, slug = ends[at]
+        found.insert(0, (first, at, slug))
+        start = first
+
+
 def _backward(words: Words, first: int, end: int):
     """A failure phrase after what failed: "methotrexate-resistant", "steroids didn't work",
     "treatment failure", "psoriasis not responding"."""
     before = _skip_between(words, first - 1, -1)
     for start, (last, slug) in words.treatments.items():
         if last == before and start not in words.taken:
-            return _readings(words, (start, end), [(start, last, slug)]), end
+            named = [*_treatments_before(words, start), (start, last, slug)]
+            return _readings(words, (named[0][0], end), named), end
     if (therapy_start := _match_ending(words, before, _lay().therapy)) is not None:
         # "steroid creams didn't help": the treatment named just before the therapy word.
         for start, (last, slug) in words.treatments.items():
