@@ -750,7 +750,8 @@ def _read_filled(
         # Washington naming scleroderma in passing before the scleroderma trials far from
         # Baltimore).
         around = index.sites.around(*query.near, NEAR_FILL_KM).per_row(index.row_count)
-        met["nearby"] = np.isfinite(around) & (True if near_none else tagged)
+        nearby = np.isfinite(around)
+        met["nearby"] = nearby if near_none else nearby & tagged
     return kept, wider, everything, tuple(met.values())
 
 

@@ -12,7 +12,6 @@ import numpy as np
 
 from portal.replicas import search_connection
 from trials.models import Ids
-from trials.readers.vocabulary import Vocabulary
 from trials.search import cache, words
 from trials.search.index import FacetIndex
 from trials.search.lexemes import ids_of, quoted, wider
@@ -345,25 +344,24 @@ def passing_mentions(index: FacetIndex, text: str) -> int:
 
 def _welcomed_named(index: FacetIndex, text: str) -> bool:
     """Whether some trial's inclusion criteria take people with a disease `text` names."""
-    mentions = Vocabulary.default().find(text, ("condition",))
-    return any(welcomed(index, text) for text in dict.fromkeys(m.text for m in mentions))
+    return any(welcomed(index, name) for name in words.condition_names_said(text))
 
 
 # An inclusion criterion naming a disease takes people with it, unless a negation comes a few
 # words before ("no history of melasma"; not "non-pregnant women with melasma"). Each
 # criterion is read on its own (records read from a registry keep them as a list).
 NOT_BEFORE = r"\y(no|not|without|free of|absence of|negative for)\W+(\w+\W+){0,3}"
-INCLUDING = (
-    "SELECT id FROM trials_trial WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text("
-    "CASE jsonb_typeof(record->'criteria'->'inclusion') WHEN 'array'"
-    " THEN record->'criteria'->'inclusion' END) AS criterion"
+_AN_INCLUSION_TAKES = (
+    "EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE jsonb_typeof(record->'criteria'"
+    "->'inclusion') WHEN 'array' THEN record->'criteria'->'inclusion' END) AS criterion"
     " WHERE criterion ~* %s AND criterion !~* %s)"
 )
+# Constants only: the names and the negation are parameters.
+INCLUDING = "SELECT id FROM trials_trial WHERE " + _AN_INCLUSION_TAKES  # noqa: S608
 _EXISTS_WELCOMED = (
-    "EXISTS (SELECT 1 FROM trials_trial WHERE search @@ {function}('english', %s)"
-    " AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE jsonb_typeof(record->'criteria'"
-    "->'inclusion') WHEN 'array' THEN record->'criteria'->'inclusion' END) AS criterion"
-    " WHERE criterion ~* %s AND criterion !~* %s))"
+    "EXISTS (SELECT 1 FROM trials_trial WHERE search @@ {function}('english', %s) AND "  # noqa: S608
+    + _AN_INCLUSION_TAKES
+    + ")"
 )
 
 

@@ -27,7 +27,6 @@ from django.http import QueryDict
 from trials.models import Site, Status, Trial, search_parts, unconfirmed_before
 from trials.models import text_query as text_query_expression
 from trials.readers.gazetteer import EARTH_RADIUS_KM
-from trials.readers.vocabulary import Vocabulary
 from trials.search import facets, fulltext, places, readings, regions, words
 from trials.search.engine import ADULT_AGE, DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
 from trials.search.facets import Facet
@@ -199,8 +198,7 @@ def _welcomed(text: str) -> bool:
 
 def _welcomed_named(text: str) -> bool:
     """Whether a disease `text` names is welcomed (fulltext._welcomed_named)."""
-    mentions = Vocabulary.default().find(text, ("condition",))
-    return any(_welcomed(name) for name in dict.fromkeys(m.text for m in mentions))
+    return any(_welcomed(name) for name in words.condition_names_said(text))
 
 
 def _about_unfilled(value: str) -> bool:

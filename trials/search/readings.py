@@ -1694,7 +1694,7 @@ def demonym_country(words: Words) -> Iterator[Reading]:
         if (
             following is not None
             and following not in _AFTER_A_DEMONYM
-            and not (_beside_a_study_word(words, at, at, before=False))
+            and not _beside_a_study_word(words, at, at, before=False)
         ):
             continue  # "eczema trials Spanish speaking", "vitiligo trials Indian skin"
         if _not_there(words, at):

@@ -2680,6 +2680,11 @@ def children_s_disease_named(text: str) -> bool:
     return False
 
 
+def condition_names_said(text: str) -> tuple[str, ...]:
+    """The names of conditions `text` says, as typed, each once (fulltext._welcomed_named)."""
+    return tuple(dict.fromkeys(m.text for m in Vocabulary.default().find(text, ("condition",))))
+
+
 def condition_names_pattern(text: str) -> str:
     """A PostgreSQL regular expression (any case: `~*`) for the names of the conditions `text`
     names (labels, synonyms, as typed), each whole: the trials open to any skin disease whose
