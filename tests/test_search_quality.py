@@ -143,12 +143,31 @@ def test_a_word_that_sounds_like_a_vocabulary_word_is_respelt():
     # ("psoriasis", "psoriazis"), the nearer
     assert spelling.sound("sorry-asis") == spelling.sound("psoriasis") == "soriasis"
     assert spelling.correct("sorry-asis on my elbows") == "psoriasis on my elbows"
+    # "tz" said as "z" ("skitzofrenia": schizophrenia, as one of its names spells it)
+    assert spelling.sound("skitzofrenia") == spelling.sound("schizophrenia")
+    fixed = spelling.corrections("my brother has skitzofrenia")["skitzofrenia"]
+    assert spelling.sound(fixed) == spelling.sound("schizophrenia")
     # an accent the vocabulary's name has not (Portuguese "lúpus"); not one it has
     assert spelling.correct("minha mãe tem lúpus") == "minha mãe tem lupus"
     assert spelling.correct("psoríase") is None
     # another language's own small words are no typos ("sobre" is no "sore", "con" no "on")
     assert "sobre" not in spelling.corrections("pesquisa sobre a psoríase")
     assert "dans" not in spelling.corrections("lupus dans la famille")
+
+
+def test_a_typo_keeps_its_first_letter():
+    """A word one edit from a vocabulary word that begins otherwise and from an everyday English
+    word that begins as it does is that English word misspelt: "spred" is "spread", not "pred"
+    (prednisolone). A vocabulary word that begins as the typo does is respelt as before, though
+    an English word is as near ("fevr": fever, not fear; "famillial": familial, not familiar),
+    and so is a word whose first letter is silent ("sorisis": psoriasis)."""
+    from trials.search import spelling
+
+    assert spelling._nearest("spred", spelling._lexicon()[1]) == "pred"  # what it was respelt
+    assert "spred" not in spelling.corrections("her lung cancer spred to her brain")
+    fixes = spelling.corrections("famillial mediteranean fevr kids")
+    assert fixes == {"famillial": "familial", "mediteranean": "mediterranean", "fevr": "fever"}
+    assert spelling.corrections("sorisis on my elbows") == {"sorisis": "psoriasis"}
 
 
 def test_a_word_with_accents_one_letter_from_a_name_is_respelt():

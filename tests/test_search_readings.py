@@ -13,7 +13,7 @@ import pytest
 from django.http import QueryDict
 
 from trials.models import Sex, Trial, unconfirmed_before
-from trials.search import cache, facets, readings, words
+from trials.search import cache, engine, facets, readings, words
 from trials.search.engine import matching, search
 from trials.search.facets import Facet, Kind
 from trials.search.params import TrialFilterSet, parse, understand
@@ -1949,6 +1949,37 @@ def test_someone_pregnant_sees_the_trials_that_turn_pregnant_women_away_last():
     # … and someone breastfeeding, the trials that turn nursing women away
     assert _keys(_search({"q": "keloids, still breastfeeding my baby"})) == ["TAKES", "AWAY"]
     assert _keys(_search({"q": "keloid on my arm from the nursing home"})) == ["AWAY", "TAKES"]
+
+
+@pytest.mark.django_db
+def test_a_cancer_spread_to_the_brain_sees_the_trials_about_it_first_and_excluding_it_last(
+    monkeypatch,
+):
+    """ "lung cancer … spread to her brain, 3 spots": the lung cancer trials about brain
+    metastases first, those excluding them last; so too when more trials match the words than
+    engine.AWAY_ROWS_MAX, whose criteria are then read in the leading tiers only (the trials
+    about the disease named, where the first pages come from)."""
+    away = {"criteria": {"exclusion": ["Untreated or symptomatic brain metastases"]}}
+    stable = {"criteria": {"inclusion": ["Stable brain metastases allowed"]}}
+    lung = {"conditions": ["non-small-cell-lung-cancer"], "text_terms": "NSCLC lung cancer"}
+    Trial.objects.create(key="AWAY", record=away, title="Lung cancer lung cancer drug", **lung)
+    Trial.objects.create(key="PLAIN", record={}, title="Lung cancer cohort", **lung)
+    Trial.objects.create(key="BM", record={}, title="Radiotherapy for BM from lung cancer", **lung)
+    Trial.objects.create(key="TAKES", record=stable, title="Lung cancer tablet", **lung)
+    for n in range(3):  # trials with the other words only, no lung cancer trials
+        Trial.objects.create(key=f"OTHER-{n}", record=away, title="A new drug for her spots")
+    typed = "her lung cancer spread to her brain, 3 spots. any trial of a new drug?"
+    found = _keys(_search({"q": typed}))
+    assert found[0] == "BM" and set(found[1:3]) == {"PLAIN", "TAKES"} and found[3] == "AWAY"
+    assert len(found) > 8  # the seed trials have some of the words too
+    monkeypatch.setattr(engine, "AWAY_ROWS_MAX", 8)  # the 4 tagged are read
+    cache.reset()
+    assert _keys(_search({"q": typed}))[:4] == found[:4]
+    assert _keys(_search({"q": "her lung cancer, 3 spots. any trial of a new drug?"}))[0] == "AWAY"
+    for said in ("brain mets", "NSCLC with mets to the brain", "metastasi cerebrali", "脑转移"):
+        assert any("brain metast" in c.excluded for c in words.excluded_circumstances(said))
+    for said in ("brain fog from lupus", "a brain MRI", "spread to her liver"):
+        assert not any("brain metast" in c.excluded for c in words.excluded_circumstances(said))
 
 
 @pytest.mark.django_db

@@ -947,8 +947,12 @@ def _tiers(
         # someone past two biologics may want a third of another kind).
         again = index.facet_mask("drug", failed)
         tiers = [tier & part for tier in tiers for part in (~again, again)]
-    away_few = int(np.count_nonzero(everything)) <= AWAY_ROWS_MAX
-    for said in words.excluded_circumstances(query.q) if query.q and away_few else ():
+    # The trials whose criteria are read for whom they turn away: every match when at most
+    # AWAY_ROWS_MAX, else those of the leading tiers within it, where the first pages come
+    # from ("lung cancer … spread to her brain": the lung cancer trials excluding brain
+    # metastases after the other lung cancer trials, whatever else has the other words).
+    checked = _leading(tiers, AWAY_ROWS_MAX)
+    for said in words.excluded_circumstances(query.q) if query.q and checked is not None else ():
         # Someone pregnant, breastfeeding or living with another disease ("any study that
         # takes pregnant women?", "on dialysis"): the trials whose criteria turn them away
         # after the others. Another disease only beside the one searched ("eczema … HIV
@@ -956,7 +960,7 @@ def _tiers(
         # with them unless about the disease searched too (depression's trials for "sclero-
         # derma … depressed", not "myositis trials that don't exclude ILD"'s myositis-ILD).
         away = np.zeros_like(everything)
-        away[_saying(index, _TURNED_AWAY, (said.excluded, said.refused), everything)] = True
+        away[_saying(index, _TURNED_AWAY, (said.excluded, said.refused), checked)] = True
         if not said.topic and (itself := _named_as(query.q, said.said)):
             # The disease searched is the circumstance ("stage 4 lung cancer … studies for
             # older people"): its trials, which turn away other cancers, do not turn it away.
@@ -968,22 +972,22 @@ def _tiers(
                 continue
             about = np.zeros_like(everything)
             welcomed = (said.topic, said.topic, said.refused)
-            about[_saying(index, _WELCOMED, welcomed, everything)] = True
+            about[_saying(index, _WELCOMED, welcomed, checked)] = True
             away = (away & ~about) | (about & ~index.facet_mask("condition", list(searched)))
         tiers = [tier & part for tier in tiers for part in (~away, away)]
         if said.welcome:
             # … and the trials made for people in it first ("any study that takes pregnant
             # women?": a registry of autoimmunity in pregnancy).
             made = np.zeros_like(everything)
-            made[_saying(index, _TITLE, said.welcome, everything)] = True
+            made[_saying(index, _TITLE, said.welcome, checked)] = True
             made &= ~away  # not one whose criteria turn them away all the same
             tiers = [tier & part for part in (made, ~made) for tier in tiers]
-    if query.q and away_few and (had := words.cancer_had(query.as_typed)):
+    if query.q and checked is not None and (had := words.cancer_had(query.as_typed)):
         # A cancer had and gone ("had colon cancer 7 years ago … do RA studies rule out cancer
         # survivors?"): in each tier, the trials whose criteria allow it first (a window it is
         # past, only an active cancer, the treated skin cancer it was), those turning it away
         # last (words.cancer_fate). Read from the words as typed: how long ago is no search word.
-        welcome, away = _cancer_fates(index, had, everything)
+        welcome, away = _cancer_fates(index, had, checked)
         tiers = [tier & part for tier in tiers for part in (welcome, ~(welcome | away), away)]
     if query.q and few and words.asks_healthy_volunteers(query.q):
         # Someone healthy ("can healthy people sign up as controls?"): the trials that take
@@ -1177,6 +1181,18 @@ def _coverage(index: FacetIndex, text: str) -> list[tuple[tuple[str, float], ...
         )
         for (tsquery, _), weight in zip(found, rarity, strict=True)
     ]
+
+
+def _leading(tiers: list[np.ndarray], limit: int) -> np.ndarray | None:
+    """The rows of the first of `tiers` that hold at most `limit` together, as a mask; None when
+    the first that holds any holds more."""
+    taken, size = None, 0
+    for tier in tiers:
+        size += int(np.count_nonzero(tier))
+        if size > limit:
+            break
+        taken = tier if taken is None else taken | tier
+    return taken if taken is not None and taken.any() else None
 
 
 def _turned_away_last(

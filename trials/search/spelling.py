@@ -133,7 +133,8 @@ def corrections(text: str) -> dict[str, str]:
             fixes[word] = split  # (a common word is none: "discover" is no "disc over")
             continue
         if (best := _nearest(word, choices)) is not None:
-            fixes[word] = best
+            if not _everyday_as_near(word, best):
+                fixes[word] = best
         elif sounding := _sounding(word):
             fixes[word] = sounding  # "loopus", "skleroderma", "sorry-asis"
         elif short and (tested := _nearest(word, _tested_words())):
@@ -180,14 +181,39 @@ def _ending(word: str, other: str) -> bool:
     return same >= 5 and len(word) - same <= 2 and len(other) - same <= 2
 
 
-@kept
 def common_english_words() -> frozenset[str]:
     """The English words common enough to be meant as typed (COMMON_WORD_MIN_COUNT), in lower
-    case: read once a process from pyspellchecker's word list (0.1-0.2 s; gunicorn's master
-    reads it before forking: trials/web/warm.py's misspelt query)."""
+    case."""
+    return _english_words()[0]
+
+
+# How often an English word must be met to be the likelier word meant by a typo that keeps its
+# first letter, when the vocabulary word as near does not: "spred" is "spread" (68,529), not
+# "pred" (prednisolone's short name).
+EVERYDAY_WORD_MIN_COUNT = 10_000
+
+
+@kept
+def _english_words() -> tuple[frozenset[str], list[str]]:
+    """The common English words (COMMON_WORD_MIN_COUNT) and, sorted, the everyday ones
+    (EVERYDAY_WORD_MIN_COUNT): read once a process from pyspellchecker's word list (0.1-0.2 s;
+    gunicorn's master reads it before forking: trials/web/warm.py's misspelt query)."""
     data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
     counts = json.loads(gzip.decompress(data))
-    return frozenset(word for word, count in counts.items() if count >= COMMON_WORD_MIN_COUNT)
+    common = frozenset(word for word, count in counts.items() if count >= COMMON_WORD_MIN_COUNT)
+    return common, sorted(w for w, count in counts.items() if count >= EVERYDAY_WORD_MIN_COUNT)
+
+
+def _everyday_as_near(word: str, respelt: str) -> bool:
+    """Whether `respelt` begins otherwise than `word` while an everyday English word no
+    vocabulary has begins as it does, as few edits away: people seldom mistype a word's first
+    letter ("spred": spread, not pred; "sorisis" is still psoriasis, "fevr" fever)."""
+    if respelt[:1] == word[:1]:
+        return False
+    edits = OSA.distance(word, respelt)
+    lexicon = _lexicon()[0]
+    near = process.extract(word, _english_words()[1], scorer=OSA.distance, score_cutoff=edits)
+    return any(choice[:1] == word[:1] and choice not in lexicon for choice, _, _ in near)
 
 
 # A query of at most this many words may be respelt into a word of what trials test (a brand
@@ -286,15 +312,16 @@ def respelt(text: str, fixes: dict[str, str]) -> str:
 
 
 # How a word sounds, near enough for typos farther than _max_edits: letters that say the same
-# sound as one ("ph" f, "k" and "q" c, "z" s, "y" i, "oo" and "ou" u), no doubled letter, no
-# silent "h" after a consonant, nor "p" before an "s" that begins a word ("soriasis"); "ci",
-# "si" and "ti" before a vowel said "sh" ("alopesha"); a word cut where it is said in two
-# ("sorry-asis") as one.
+# sound as one ("ph" f, "k" and "q" c, "tz" and "z" s, "y" i, "oo" and "ou" u), no doubled
+# letter, no silent "h" after a consonant, nor "p" before an "s" that begins a word
+# ("soriasis"); "ci", "si" and "ti" before a vowel said "sh" ("alopesha"); a word cut where it
+# is said in two ("sorry-asis") as one.
 _SOUNDS = (
     (re.compile(r"-"), ""),
     (re.compile(r"^ps"), "s"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"[kq]"), "c"),
+    (re.compile(r"tz"), "z"),
     (re.compile(r"z"), "s"),
     (re.compile(r"y"), "i"),
     (re.compile(r"o[ou]"), "u"),

@@ -2219,10 +2219,11 @@ class Circumstance:
 
 
 def _living_with(
-    said: str, excluded: str, topic: str, unless: str = "", limits: str = ""
+    said: str, excluded: str, topic: str, unless: str = "", limits: str = "", welcome: str = ""
 ) -> Circumstance:
     """A disease the person lives with: criteria turn it away in their exclusions, negated in
-    any criteria, or by `limits` in any criteria (a kidney function to meet)."""
+    any criteria, or by `limits` in any criteria (a kidney function to meet); the trials whose
+    title says `welcome` are made for it."""
     refused = f"{_NEGATED}({excluded})" + (f"|{limits}" if limits else "")
     return Circumstance(
         re.compile(said, re.IGNORECASE),
@@ -2230,6 +2231,7 @@ def _living_with(
         refused,
         topic,
         re.compile(unless, re.IGNORECASE) if unless else None,
+        welcome,
     )
 
 
@@ -2440,6 +2442,11 @@ def _cancer_item_fate(item: str, had: CancerHad) -> str | None:
     return WELCOME if _ACTIVE_CANCER.search(item) else None
 
 
+# A title about brain metastases ("… in Patient With BM From Drive Gene Negative NSCLC").
+_BRAIN_METASTASES_TITLE = (
+    r"brain metast|\yBM\y|brain mets|intracranial|cerebral metast|\yCNS metast|whole.brain"
+    r"|leptomening"
+)
 EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     Circumstance(
         re.compile(
@@ -2477,6 +2484,23 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         r"malignan|cancer|carcinoma|neoplas|lymphoma|leuka?emia",
         _NEGATED + r"(malignan|cancer|carcinoma|neoplas)",
         unless=_CANCER_HAD,  # one had and gone: cancer_had
+    ),
+    _living_with(
+        # A cancer spread to the brain ("spread to her brain, 3 spots", "brain mets",
+        # "metastasi cerebrali"): turned away by the trials excluding brain metastases; those
+        # about them (a title, or inclusion criteria, saying so) are the ones asked for.
+        r"\bbrain\s+(?:metastas[ie]s|mets?|lesions?|tumou?rs?)\b|\bmets?\s+(?:to|in)\s+(?:the\s+)?brain"
+        r"|\b(?:spread|spreading|spreaded|spred|gone|moved|metastasi[sz]ed)\s+(?:\w+\s+){0,2}?to"
+        r"\s+(?:the\s+|her\s+|his\s+|my\s+|their\s+)?(?:brain|brian)\b"
+        r"|\b(?:spots?|lesions?|tumou?rs?)\s+(?:on|in)\s+(?:the\s+|her\s+|his\s+|my\s+)?brain\b"
+        r"|\b(?:intracranial|cerebral|CNS)\s+metast|\bHirnmetast|\bm[ée]tastases?\s+c[ée]r[ée]brales?"
+        r"|\bmet[áa]stasis\s+cerebral|\bmetastasi\s+cerebrali|\bmet[áa]stases?\s+cerebra"
+        r"|脑转移|脳転移|뇌\s?전이",
+        r"brain metast|\yCNS metast|central nervous system metast|intracranial metast"
+        r"|cerebral metast|metasta\w* (\w+ ){0,3}(to the |in the )?(brain|CNS|central nervous)"
+        r"|leptomeningeal",
+        _BRAIN_METASTASES_TITLE,
+        welcome=_BRAIN_METASTASES_TITLE,
     ),
     _living_with(
         r"\bHIV\b(?!\W{0,2}neg)|\bVIH\b|human immunodeficiency virus|\bantiretroviral"
