@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from tests.searching import search_text
 from trials.models import Trial
-from trials.search import cache, engine, lexemes
+from trials.search import cache, engine, lexemes, spelling
 from trials.search.params import parse
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +80,26 @@ def test_a_tsquery_is_limited_to_parts_of_the_vector(tsquery, expected):
     with connection.cursor() as cursor:  # PostgreSQL reads it as written
         cursor.execute("SELECT %s::tsquery::text", [expected])
         assert cursor.fetchone()[0] == expected
+
+
+def test_an_everyday_word_the_trials_seldom_have_weighs_as_a_common_one(monkeypatch):
+    """ "physio and a steroid shot didnt help … microdiscectomy": "shot" is in one trial, yet
+    incidental to the sentence (an everyday English word no vocabulary has:
+    engine.EVERYDAY_SHARE), as is "offers"; the trial of the surgery named comes first, not
+    the one whose title says a shot on offer."""
+    Trial.objects.create(key="SHOT", record={}, title="Lumbar disc: a shot on offer")
+    Trial.objects.create(key="SURGERY", record={}, title="Microdiscectomy for lumbar disc")
+    for number in range(40):
+        Trial.objects.create(key=f"DISC-{number}", record={}, title=f"Lumbar disc study {number}")
+    typed = "lumbar disc, a shot didnt help, surgeon offers microdiscectomy"
+    assert search_text(typed).trials[0].key == "SURGERY"
+    monkeypatch.setattr(engine, "EVERYDAY_SHARE", 0.0)  # by its rarity alone
+    cache.reset()
+    assert search_text(typed).trials[0].key == "SHOT"
+    # a body part or a word in capitals is no everyday word ("MET" amplification, a gene)
+    assert spelling.everyday_groups("shot in the brain, MET amplification") == [
+        True,
+        False,
+        False,
+        False,
+    ]

@@ -84,6 +84,13 @@ COVERAGE_IN = (("AB", 1.0), ("ABC", 0.5), ("", 0.25))
 # How much more a rarer word weighs: its inverse document frequency to this power (2: the
 # relevance set 0.909 and the tenth blind set 0.679, against 0.909 and 0.669 with 1).
 RARITY_POWER = 2
+# An everyday English word no vocabulary has (spelling.everyday_groups: "shot", "newer",
+# "offered") weighs as if at least this share of the trials had it: rare among the trials, it
+# is incidental to a sentence, not what it asks for ("… physio and a steroid shot didnt help
+# … endoscopic discectomy or a regular microdiscectomy": the discectomy words order it).
+# Relevance set 0.8525 -> 0.8535 (0.02: 0.8528, 0.05: 0.8531, 0.2: 0.8535); session 49's blind
+# sets 0.733 -> 0.748 (docs/benchmarks.md, session 49).
+EVERYDAY_SHARE = 0.1
 # A search for children's trials (age_group=child: chosen, or read from "kids", "my daughter";
 # or an age under 18) ranks the trials for the young only (the oldest they admit at most this)
 # before the others: a parent typing "psoriasis in kids" wants a paediatric trial before an
@@ -1161,14 +1168,19 @@ _COMBINED = re.compile(r"\w\s*[/-]\s*\w")
 
 def _coverage(index: FacetIndex, text: str) -> list[tuple[tuple[str, float], ...]] | None:
     """The parts of a relaxed query (its words, each with its synonyms), each weighing COVERAGE
-    by its rarity among all trials (RARITY_POWER) over their sum, as tsqueries limited to the
+    by its rarity among all trials (RARITY_POWER; an everyday word's: EVERYDAY_SHARE) over
+    their sum, as tsqueries limited to the
     parts of a trial where it counts (COVERAGE_IN: the first a trial matches gives the weight);
     None unless two parts or more match trials (a part no trial has orders nothing)."""
     parts = counts(index, words.relaxed_parts(text))
+    live = max(int(np.count_nonzero(index.alive)), 1)
+    floor = EVERYDAY_SHARE * live
+    for n, everyday in enumerate(spelling.everyday_groups(text)):
+        if everyday and parts[n][1]:
+            parts[n] = (parts[n][0], max(parts[n][1], floor))
     found = [(tsquery, count) for tsquery, count in parts if count]
     if len(found) < 2:
         return None
-    live = max(int(np.count_nonzero(index.alive)), 1)
     rarity = [
         float(np.log1p(max(live - count + 0.5, 0.5) / (count + 0.5))) ** RARITY_POWER
         for _, count in found

@@ -187,21 +187,24 @@ def common_english_words() -> frozenset[str]:
     return _english_words()[0]
 
 
-# How often an English word must be met to be the likelier word meant by a typo that keeps its
-# first letter, when the vocabulary word as near does not: "spred" is "spread" (68,529), not
-# "pred" (prednisolone's short name).
+# How often an English word must be met to be an everyday word: the likelier word meant by a
+# typo that keeps its first letter, when the vocabulary word as near does not ("spred" is
+# "spread", 68,529, not "pred", prednisolone's short name); incidental to a sentence when the
+# trials seldom have it (engine.EVERYDAY_SHARE).
 EVERYDAY_WORD_MIN_COUNT = 10_000
 
 
 @kept
-def _english_words() -> tuple[frozenset[str], list[str]]:
-    """The common English words (COMMON_WORD_MIN_COUNT) and, sorted, the everyday ones
-    (EVERYDAY_WORD_MIN_COUNT): read once a process from pyspellchecker's word list (0.1-0.2 s;
-    gunicorn's master reads it before forking: trials/web/warm.py's misspelt query)."""
+def _english_words() -> tuple[frozenset[str], list[str], frozenset[str]]:
+    """The common English words (COMMON_WORD_MIN_COUNT) and the everyday ones
+    (EVERYDAY_WORD_MIN_COUNT), sorted and as a set: read once a process from pyspellchecker's
+    word list (0.1-0.2 s; gunicorn's master reads it before forking: trials/web/warm.py's
+    misspelt query)."""
     data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
     counts = json.loads(gzip.decompress(data))
     common = frozenset(word for word, count in counts.items() if count >= COMMON_WORD_MIN_COUNT)
-    return common, sorted(w for w, count in counts.items() if count >= EVERYDAY_WORD_MIN_COUNT)
+    everyday = sorted(w for w, count in counts.items() if count >= EVERYDAY_WORD_MIN_COUNT)
+    return common, everyday, frozenset(everyday)
 
 
 def _everyday_as_near(word: str, respelt: str) -> bool:
@@ -420,3 +423,24 @@ def _in_trials(fixes: dict[str, str], typed: list[str]) -> list[str]:
             ],
         )
         return [word for (word,) in cursor.fetchall()]
+
+
+def everyday_groups(text: str) -> list[bool]:
+    """For each group of the relaxed reading of `text` (words.relaxed_parts), whether it is
+    one everyday English word (EVERYDAY_WORD_MIN_COUNT) that no vocabulary has, people's words
+    and body parts included (lay_terms.json): "shot", "newer", not "brain", "itchy" nor "MET"
+    typed in capitals (a gene's name)."""
+    found = query_words._relaxed_groups(text)
+    lexicon, everyday = _lexicon()[0], _english_words()[2]
+    capitals = {word.lower() for word in _CAPITALS.findall(text)}
+    return [
+        len(group) == 1
+        and len(group[0]) == 1
+        and (word := group[0][0]) in everyday
+        and word not in lexicon
+        and word not in capitals
+        for group in (found[1] if found else [])
+    ]
+
+
+_CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
