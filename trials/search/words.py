@@ -1027,10 +1027,11 @@ def _or_groups(text: str) -> list[Group]:
     return list(dict.fromkeys(groups))
 
 
+@lru_cache(maxsize=1024)  # a relaxed search reads them several times (read, its parts, …)
 def _relaxed_groups(text: str) -> tuple[str, list[Group]] | None:
     """The words a relaxed query reads ("or" left out) and their groups (needed), with those
     of the diseases its signs mean (they rank, and match, too); None for web-search syntax
-    that is never relaxed (a quoted phrase, an excluded word)."""
+    that is never relaxed (a quoted phrase, an excluded word). Read only: kept."""
     if has_syntax(text):
         unsyntaxed = _without_or(text)
         if unsyntaxed is None:
