@@ -150,3 +150,28 @@ def test_no_trial_url_answers_500_or_takes_2_s(warm, key):
         response, took = _timed_get(warm, path)
         assert response.status_code in (200, 301, 302, 404), (path, response.status_code)
         assert took < SLOWEST, (path, took)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        # a number between long runs of spaces, then a place word after each "of"/"from"
+        # (readings._DISTANCE searched the whole text before each: cubic in the spaces)
+        "lupus" + " " * 300 + "5" + " " * 300 + "x" + " from Boston" * 30,
+        " " * 371 + "5" + "\t" * 371 + "x" + " of" * 82 + " z",
+        # "the" and a long run of spaces after "near" (readings._AREA: cubic)
+        "lupus near The" + " " * 980 + "X",
+        "eczema trials The" + "\u00a0" * 900 + "X",
+        # "RF" and "and" with spaces or commas (the seronegative pattern: exponential)
+        "RF " + "and  " * 25 + "x",
+        "rheumatoid factor" + " and ," * 25 + " x",
+        "Rheumafaktor" + " und  " * 25 + " x",
+    ],
+)
+def test_no_crafted_query_takes_2_s(warm, typed):
+    """Queries a hostile tester made of what the readings' patterns backtrack over (session 49:
+    641 s, 36 s and 31 s before): each page and API answer within SLOWEST."""
+    for path in ("/", "/api/trials/"):
+        response, took = _timed_get(warm, f"{path}?{urlencode({'q': typed})}")
+        assert response.status_code < 500, path
+        assert took < SLOWEST, (path, took)

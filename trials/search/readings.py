@@ -1435,6 +1435,10 @@ _DISTANCE = re.compile(
     r"(?:drive|driving|away|by car|radius)?\s*$",
     re.IGNORECASE,
 )
+# How far back a distance is looked for before a place's word: "no more than 1000.5
+# kilometres driving" is 39 characters (a bound: the pattern's spaces either side of the number
+# made a search over a whole query cubic in a run of spaces).
+_DISTANCE_REACH = 60
 DRIVING_KM = 150
 DRIVING_KMH = 80
 _KM_PER = {"mi": 1.609, "km": 1.0, "ki": 1.0, "ho": DRIVING_KMH, "hr": DRIVING_KMH}
@@ -1444,7 +1448,8 @@ _KM_PER |= {"h": DRIVING_KMH, "mn": DRIVING_KMH / 60}
 def _distance_before(words: Words, start: int) -> tuple[float, int] | None:
     """(km, the first position of the words) of a distance said just before position
     `start` ("within 50 miles", "2 hours", "30 min"), or None."""
-    found = _DISTANCE.search(words.text[: words.tokens[start][2]])
+    end = words.tokens[start][2]
+    found = _DISTANCE.search(words.text, max(0, end - _DISTANCE_REACH), end)
     if not found or not found.group(0).strip():
         return None
     unit = found[2].lower()
@@ -1595,7 +1600,11 @@ _ZIP_SAID = re.compile(
 def _area_named(text: str) -> str:
     """The place of "the Ann Arbor area", "Denver metro area", "zip 48109": its name or code
     ("Ann Arbor", "48109")."""
+    from trials.search import places  # (as place() does)
+
     text = _ZIP_SAID.sub("", text)
+    if len(text) > places.MAX_CHARS:
+        return text  # no place's name (and _AREA over a long run of spaces is cubic)
     return found[1] if (found := _AREA.match(text)) else text
 
 

@@ -355,11 +355,17 @@ def normalized(text: str) -> str:
     """`text` as a query's words are read: compatibility forms folded (NFKC: full-width
     "ｌｕｐｕｓ" is "lupus", half-width "ｱﾄﾋﾟｰ" is "アトピー"), line breaks and tabs spaces, and
     characters nobody sees dropped (zero-width spaces and joiners, direction marks, other
-    controls; but NUL, which the form refuses)."""
-    if text.isascii() and text.isprintable():
-        return text
-    text = unicodedata.normalize("NFKC", text).translate(_SPACES)
-    return "".join(c for c in text if c == "\x00" or unicodedata.category(c) not in ("Cc", "Cf"))
+    controls; but NUL, which the form refuses), and runs of spaces one."""
+    if not (text.isascii() and text.isprintable()):
+        text = unicodedata.normalize("NFKC", text).translate(_SPACES)
+        text = "".join(
+            c for c in text if c == "\x00" or unicodedata.category(c) not in ("Cc", "Cf")
+        )
+    return _SPACE_RUN.sub(" ", text)
+
+
+# Two spaces or more: one, as the words are read (no pattern then meets a long run of them).
+_SPACE_RUN = re.compile(r"\s{2,}")
 
 
 def unspaced(word: str) -> bool:
@@ -2586,7 +2592,7 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         # the trials that take only the seropositive (rheumatoid factor or anti-CCP positive).
         re.compile(
             r"\bsero-?negati(?:ve|v|f|va|vo)\b|\bs[ée]ron[ée]gati(?:ve|f)\b"
-            r"|\b(?:RF|rheumatoid factor|Rheumafaktor)\W+(?:and\W+|und\W+|\W)*(?:anti-?CCP\W+)?"
+            r"|\b(?:RF|rheumatoid factor|Rheumafaktor)\W+(?:(?:and|und)\W+)*(?:anti-?CCP\W+)?"
             r"(?:neg(?:ative|ativ)?|-)(?!\w)",
             re.IGNORECASE,
         ),
