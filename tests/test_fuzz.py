@@ -175,3 +175,22 @@ def test_no_crafted_query_takes_2_s(warm, typed):
         response, took = _timed_get(warm, f"{path}?{urlencode({'q': typed})}")
         assert response.status_code < 500, path
         assert took < SLOWEST, (path, took)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "年龄" + "1" * 5000 + "岁以上",  # a run of digits (ages._CJK_COMPARATORS: quadratic)
+        "年龄1" + " " * 8000 + "岁以上",  # a run of spaces (the same, and ages._PHRASES)
+        "a " * 10000 + "x",  # words and no colon (design._EU_DESIGN: quadratic)
+    ],
+)
+def test_no_crafted_registry_text_takes_2_s(text):
+    """A record's text is untrusted too: what the readers read ages and designs from answers
+    within SLOWEST however it is made (session 49's tester: 0.25 s a 600-character run)."""
+    from trials.readers import ages, design
+
+    started = time.monotonic()
+    ages.ages_from_criteria(text)
+    design.parse_design(text)
+    assert time.monotonic() - started < SLOWEST

@@ -156,7 +156,8 @@ _COMPARATORS = (
 
 
 # Chinese and Japanese ("年龄18～65岁", "20歳以上75歳未満", "年龄不小于18周岁"): read first, and
-# only in a text with such characters (most criteria have none: 11 substitutions saved).
+# only in a text with such characters (most criteria have none: 11 substitutions saved). A
+# number is read from its first digit only (a registry's run of digits made them quadratic).
 _CJK_COMPARATORS = (
     (re.compile(r"(?:年龄|年齡|年齢)(?:在|为|為|是|：|:)?"), " age "),
     (re.compile(r"(?<=\d)\s*(?:～|〜|~|至|到)\s*(?=\d)"), " to "),
@@ -164,9 +165,9 @@ _CJK_COMPARATORS = (
     (re.compile(r"不大于|不超过|不高于|小于等于|小于或等于"), " ≤ "),
     (re.compile(r"大于|超过|高于"), " > "),
     (re.compile(r"小于|低于"), " < "),
-    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:周岁|岁|歳)?\s*未満"), r" under \1 years "),
-    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:周岁|岁|歳)?\s*以上"), r" \1 years or older "),
-    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:周岁|岁|歳)?\s*以下"), r" \1 years or younger "),
+    (re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:周岁|岁|歳)?\s*未満"), r" under \1 years "),
+    (re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:周岁|岁|歳)?\s*以上"), r" \1 years or older "),
+    (re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:周岁|岁|歳)?\s*以下"), r" \1 years or younger "),
     (re.compile(r"(\d)\s*(?:周岁|岁|歳)"), r"\1 years"),
     (re.compile(r"[，、；]"), ", "),
 )
@@ -216,7 +217,7 @@ def _statement(match: re.Match) -> tuple[float | None, float | None] | None:
 
 
 def _normalized(item: str) -> str:
-    text = item
+    text = " ".join(item.split())  # (no pattern then meets a long run of spaces)
     for pattern, replacement in _CJK_COMPARATORS if _CJK.search(text) else ():
         text = pattern.sub(replacement, text)
     for pattern, replacement in _COMPARATORS:

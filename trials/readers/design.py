@@ -180,7 +180,9 @@ def design_value(field: str, raw: str | None) -> str | None:
     return _matched(field, folded)
 
 
-_EU_DESIGN = re.compile(r"([A-Za-z][A-Za-z -]*?)\s*:\s*(yes|no)\b", re.IGNORECASE)
+# ("Randomised: yes"; a key of at most 80 characters: a long run of letters with no colon made
+# the search quadratic)
+_EU_DESIGN = re.compile(r"([A-Za-z][A-Za-z -]{0,80}?)\s*:\s*(yes|no)\b", re.IGNORECASE)
 _EU_DESIGN_KEYS = {
     ("randomised", "yes"): ("allocation", "RANDOMIZED"),
     ("randomised", "no"): ("allocation", "NON_RANDOMIZED"),
