@@ -87,7 +87,7 @@ _AGE_BEFORE = re.compile(
 _AGE_INSIDE = re.compile(r"\bof\s+age\b|\bage\b|\b(?:years?|yrs?|y)\s+old\b", re.IGNORECASE)
 # What may stand before an age phrase that carries no age word of its own.
 _PEOPLE = re.compile(
-    r"^(?:\W|\b(?:adults?|adult|patients?|subjects?|participants?|volunteers?|men|women|males?|"
+    r"^(?:\W|\b(?:adults?|patients?|subjects?|participants?|volunteers?|men|women|males?|"
     r"females?|children|child|adolescents?|infants?|boys?|girls?|individuals?|persons?|people|"
     r"healthy|pediatric|paediatric|elderly|outpatients?|inpatients?|and|or|of|any|all|both|sexes|"
     r"genders?|sex|must|be|are|is|who|aged?|ages|young|older|\d+|years?|old)\b)*$",
