@@ -96,6 +96,11 @@ def test_an_everyday_word_the_trials_seldom_have_weighs_as_a_common_one(monkeypa
     monkeypatch.setattr(engine, "EVERYDAY_SHARE", 0.0)  # by its rarity alone
     cache.reset()
     assert search_text(typed).trials[0].key == "SHOT"
+    # … as in a query of fewer words, where every word is meant ("dog allergy")
+    monkeypatch.setattr(engine, "EVERYDAY_SHARE", 0.1)
+    monkeypatch.setattr(engine, "EVERYDAY_FROM_PARTS", 99)
+    cache.reset()
+    assert search_text(typed).trials[0].key == "SHOT"
     # a body part or a word in capitals is no everyday word ("MET" amplification, a gene)
     assert spelling.everyday_groups("shot in the brain, MET amplification") == [
         True,

@@ -1976,10 +1976,32 @@ def test_a_cancer_spread_to_the_brain_sees_the_trials_about_it_first_and_excludi
     cache.reset()
     assert _keys(_search({"q": typed}))[:4] == found[:4]
     assert _keys(_search({"q": "her lung cancer, 3 spots. any trial of a new drug?"}))[0] == "AWAY"
-    for said in ("brain mets", "NSCLC with mets to the brain", "metastasi cerebrali", "脑转移"):
-        assert any("brain metast" in c.excluded for c in words.excluded_circumstances(said))
-    for said in ("brain fog from lupus", "a brain MRI", "spread to her liver"):
-        assert not any("brain metast" in c.excluded for c in words.excluded_circumstances(said))
+    for said in (
+        "brain mets",
+        "NSCLC with mets to the brain",
+        "metastatic to the brain lung cancer",
+        "brain and bone mets",
+        "breast cancer with metastases to the brain",
+        "cancer spread to the liver and brain",
+        "her cancer has spread into the brain",
+        "leptomeningeal disease",
+        "metastasi cerebrali",
+        "脑转移",
+    ):
+        assert any("brain metast" in c.excluded for c in words.excluded_circumstances(said)), said
+    for said in (
+        "brain fog from lupus",
+        "a brain MRI",
+        "spread to her liver",
+        "brain tumor trials",
+        "glioblastoma brain tumour",
+        "MS with new brain lesions",
+        "white spots on my brain MS",
+        "the infection spread to his brain",
+        "lupus that spread to my brain",
+    ):
+        found = words.excluded_circumstances(said)
+        assert not any("brain metast" in c.excluded for c in found), said
 
 
 @pytest.mark.django_db

@@ -91,6 +91,9 @@ RARITY_POWER = 2
 # Relevance set 0.8525 -> 0.8535 (0.02: 0.8528, 0.05: 0.8531, 0.2: 0.8535); session 49's blind
 # sets 0.733 -> 0.748 (docs/benchmarks.md, session 49).
 EVERYDAY_SHARE = 0.1
+# … in a query of this many words the trials have or more: in a shorter one every word is
+# meant ("dog allergy", "music therapy dementia"). Relevance set 0.8534 (3: 0.8535).
+EVERYDAY_FROM_PARTS = 4
 # A search for children's trials (age_group=child: chosen, or read from "kids", "my daughter";
 # or an age under 18) ranks the trials for the young only (the oldest they admit at most this)
 # before the others: a parent typing "psoriasis in kids" wants a paediatric trial before an
@@ -1175,7 +1178,8 @@ def _coverage(index: FacetIndex, text: str) -> list[tuple[tuple[str, float], ...
     parts = counts(index, words.relaxed_parts(text))
     live = max(int(np.count_nonzero(index.alive)), 1)
     floor = EVERYDAY_SHARE * live
-    for n, everyday in enumerate(spelling.everyday_groups(text)):
+    sentence = sum(1 for _, count in parts if count) >= EVERYDAY_FROM_PARTS
+    for n, everyday in enumerate(spelling.everyday_groups(text) if sentence else ()):
         if everyday and parts[n][1]:
             parts[n] = (parts[n][0], max(parts[n][1], floor))
     found = [(tsquery, count) for tsquery, count in parts if count]

@@ -2223,10 +2223,17 @@ class Circumstance:
     # In a title: the trial is made for people in it ("Autoimmunity in Pregnancy Registry"),
     # listed first.
     welcome: str = ""
+    needs: re.Pattern | None = None  # in the query: what makes `said` this circumstance
 
 
 def _living_with(
-    said: str, excluded: str, topic: str, unless: str = "", limits: str = "", welcome: str = ""
+    said: str,
+    excluded: str,
+    topic: str,
+    unless: str = "",
+    limits: str = "",
+    welcome: str = "",
+    needs: str = "",
 ) -> Circumstance:
     """A disease the person lives with: criteria turn it away in their exclusions, negated in
     any criteria, or by `limits` in any criteria (a kidney function to meet); the trials whose
@@ -2239,6 +2246,7 @@ def _living_with(
         topic,
         re.compile(unless, re.IGNORECASE) if unless else None,
         welcome,
+        re.compile(needs, re.IGNORECASE) if needs else None,
     )
 
 
@@ -2451,8 +2459,15 @@ def _cancer_item_fate(item: str, had: CancerHad) -> str | None:
 
 # A title about brain metastases ("… in Patient With BM From Drive Gene Negative NSCLC").
 _BRAIN_METASTASES_TITLE = (
-    r"brain metast|\yBM\y|brain mets|intracranial|cerebral metast|\yCNS metast|whole.brain"
+    r"brain metast|\yBM\y(?!-)|brain mets|intracranial (metast|lesion|disease|progress|efficacy"
+    r"|activity|response)|cerebral metast|\yCNS metast|whole.brain (radio|irradiat|radiation)"
     r"|leptomening"
+)
+# … and in exclusion criteria.
+_BRAIN_METASTASES = (
+    r"brain metast|\yCNS metast|central nervous system metast|intracranial metast"
+    r"|cerebral metast|metasta\w* (\w+ ){0,3}(to the |in the )?(brain|CNS|central nervous)"
+    r"|leptomeningeal"
 )
 EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     Circumstance(
@@ -2493,21 +2508,32 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         unless=_CANCER_HAD,  # one had and gone: cancer_had
     ),
     _living_with(
-        # A cancer spread to the brain ("spread to her brain, 3 spots", "brain mets",
-        # "metastasi cerebrali"): turned away by the trials excluding brain metastases; those
-        # about them (a title, or inclusion criteria, saying so) are the ones asked for.
-        r"\bbrain\s+(?:metastas[ie]s|mets?|lesions?|tumou?rs?)\b|\bmets?\s+(?:to|in)\s+(?:the\s+)?brain"
-        r"|\b(?:spread|spreading|spreaded|spred|gone|moved|metastasi[sz]ed)\s+(?:\w+\s+){0,2}?to"
-        r"\s+(?:the\s+|her\s+|his\s+|my\s+|their\s+)?(?:brain|brian)\b"
-        r"|\b(?:spots?|lesions?|tumou?rs?)\s+(?:on|in)\s+(?:the\s+|her\s+|his\s+|my\s+)?brain\b"
-        r"|\b(?:intracranial|cerebral|CNS)\s+metast|\bHirnmetast|\bm[ée]tastases?\s+c[ée]r[ée]brales?"
-        r"|\bmet[áa]stasis\s+cerebral|\bmetastasi\s+cerebrali|\bmet[áa]stases?\s+cerebra"
-        r"|脑转移|脳転移|뇌\s?전이",
-        r"brain metast|\yCNS metast|central nervous system metast|intracranial metast"
-        r"|cerebral metast|metasta\w* (\w+ ){0,3}(to the |in the )?(brain|CNS|central nervous)"
-        r"|leptomeningeal",
+        # A cancer spread to the brain, said so ("brain mets", "metastatic to the brain",
+        # "brain and bone mets", "metastasi cerebrali", "leptomeningeal disease"): turned away
+        # by the trials excluding brain metastases; those about them (a title, or inclusion
+        # criteria, saying so) are the ones asked for.
+        r"\bbrain\s+(?:and\s+\w+\s+)?(?:metastas[ie]s|mets?)\b"
+        r"|\bmet(?:s|astas[ie]s|astatic)\s+(?:\w+\s+)?(?:to|in|into)\s+(?:the\s+)?brain\b"
+        r"|\b(?:intracranial|cerebral|CNS)\s+metast|\bleptomeningeal\s+(?:disease|metast|spread)"
+        r"|\bHirnmetast|\bm[ée]tastases?\s+c[ée]r[ée]brales?|\bmet[áa]stasis\s+cerebral"
+        r"|\bmetastasi\s+cerebrali|\bmet[áa]stases?\s+cerebra|脑转移|脳転移|뇌\s?전이",
+        _BRAIN_METASTASES,
         _BRAIN_METASTASES_TITLE,
         welcome=_BRAIN_METASTASES_TITLE,
+    ),
+    _living_with(
+        # … or said of a cancer in other words ("lung cancer … spread to her brain, 3 spots",
+        # "spread to the liver and brain", "NSCLC with lesions in the brain"); not an
+        # infection or lupus "spread to the brain", a brain tumour, nor brain lesions of MS.
+        r"\b(?:spread|spreading|spreaded|spred|gone|moved|metastasi[sz]ed)\s+(?:\w+\s+){0,2}?"
+        r"(?:to|into)\s+(?:the\s+|her\s+|his\s+|my\s+|their\s+)?(?:\w+\s+(?:and|&)\s+)?"
+        r"(?:brain|brian)\b|\bbrain\s+(?:lesions?|tumou?rs?|spots?)\b"
+        r"|\b(?:spots?|lesions?|tumou?rs?)\s+(?:on|in)\s+(?:the\s+|her\s+|his\s+|my\s+)?brain\b",
+        _BRAIN_METASTASES,
+        _BRAIN_METASTASES_TITLE,
+        welcome=_BRAIN_METASTASES_TITLE,
+        needs=r"\b(?:cancers?|carcinomas?|NSCLC|SCLC|melanomas?|malignan\w*|adenocarcinomas?"
+        r"|metasta\w*|stage\s+(?:4|iv))\b",
     ),
     _living_with(
         r"\bHIV\b(?!\W{0,2}neg)|\bVIH\b|human immunodeficiency virus|\bantiretroviral"
@@ -2654,6 +2680,7 @@ def excluded_circumstances(text: str) -> tuple[Circumstance, ...]:
         for c in EXCLUDED_CIRCUMSTANCES
         if any(not _JOINED.search(text, 0, m.start()) for m in c.said.finditer(text))
         and not (c.unless and c.unless.search(text))
+        and (c.needs is None or c.needs.search(text))
     )
 
 
