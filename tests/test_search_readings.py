@@ -2583,3 +2583,85 @@ def test_a_failure_said_in_chinese_or_japanese_with_words_between_is_read(typed,
 )
 def test_an_age_said_drops_the_age_groups_that_leave_it_out(typed, read):
     assert _read(typed) == read
+
+
+@pytest.mark.django_db
+def test_someone_who_had_spine_surgery_sees_the_trials_excluding_it_last():
+    """ "had a neck fusion (ACDF) at C5-C6 …": the trials whose criteria turn away anyone
+    who had a spine operation after the others, the trials made for it (a failed back surgery,
+    an adjacent level) first; an operation only considered is none had."""
+    away = {"criteria": {"exclusion": ["Previous anterior cervical spine surgery"]}}
+    prior = {"criteria": {"exclusion": ["Any prior history of cervical fusion"]}}
+    Trial.objects.create(key="AWAY", record=away, title="Cervical disc disc arthroplasty")
+    Trial.objects.create(key="PRIOR", record=prior, title="Cervical disc arthroplasty disc")
+    Trial.objects.create(key="TAKES", record={}, title="Cervical disc arthroplasty registry")
+    Trial.objects.create(key="ADJACENT", record={}, title="Adjacent segment disc arthroplasty")
+    assert _keys(_search({"q": "cervical disc arthroplasty"}))[:2] == ["AWAY", "PRIOR"]
+    found = _keys(_search({"q": "had a neck fusion in 2016, cervical disc arthroplasty trial?"}))
+    assert found[0] == "ADJACENT" and set(found[1:]) == {"TAKES", "AWAY", "PRIOR"}
+    assert found.index("TAKES") < min(found.index("AWAY"), found.index("PRIOR"))
+    for said in (
+        "had a neck fusion (ACDF) at C5-C6 in 2016",
+        "after my L4-5 fusion the pain came back",
+        "previous back surgery, sciatica again",
+        "I'm fused at C5-6",
+        "i had surgery on my lower back in 2019",
+        "had a microdiscectomy 2 years ago",
+        "failed back surgery syndrome",
+        "post-laminectomy pain",
+    ):
+        assert any("fusion" in c.excluded for c in words.excluded_circumstances(said)), said
+    for said in (
+        "failed PT, considering fusion",
+        "failed 6 wks conservative - artificial disc vs ACDF trial",
+        "ACDF vs artificial disc",
+        "had surgery for my lung cancer",
+        "after 6 weeks of physical therapy",
+    ):
+        found = words.excluded_circumstances(said)
+        assert not any("fusion" in c.excluded for c in found), said
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "title", "other"),
+    [
+        (
+            "sciatica steroid shot",
+            "Transforaminal epidural steroid injection in sciatica",
+            "Sciatica: steroid tablets or a flu shot",
+        ),
+        (
+            "epidural shot for my pinched nerve",
+            "Epidural steroid injection for radiculopathy",
+            "Pinched nerve: an epidural catheter, then a shot of saline",
+        ),
+        (
+            "steroid shots for keloids",
+            "Intralesional triamcinolone for keloids",
+            "Keloids: steroid creams and shots of silicone",
+        ),
+        (
+            "lung cancer brain mets",
+            "Radiotherapy of brain metastases from lung cancer",
+            "Lung cancer: brain imaging when MET is amplified",
+        ),
+        (
+            "neck disc replacement",
+            "Cervical disc arthroplasty versus fusion",
+            "Neck pain: disc or hip replacement",
+        ),
+    ],
+)
+def test_what_people_call_a_treatment_or_a_spread_finds_what_registries_call_it(
+    typed, title, other
+):
+    """Lay words (lay_terms.json `terms`): a steroid or epidural shot is an injection, "mets"
+    metastases, a neck disc replacement a cervical disc arthroplasty; the trial saying it the
+    registries' way first, before one with every word typed but not what they say together."""
+    # (tagged as the vocabulary would tag them: a trial about brain metastases of a cancer
+    # named is one of that cancer's trials, not one about another disease)
+    tags = {"conditions": words.named_conditions(typed)}
+    Trial.objects.create(key="MEANT", record={}, title=title, **tags)
+    Trial.objects.create(key="OTHER", record={}, title=other, **tags)
+    assert _keys(_search({"q": typed}))[0] == "MEANT"

@@ -2469,6 +2469,28 @@ _BRAIN_METASTASES = (
     r"|cerebral metast|metasta\w* (\w+ ){0,3}(to the |in the )?(brain|CNS|central nervous)"
     r"|leptomeningeal"
 )
+# A part of the spine as people say it ("back", "neck", "L4-5", "C5-C6"), and an operation on
+# it that says so itself ("fusion", "ACDF", "laminectomy"): what makes an operation had one on
+# the spine (EXCLUDED_CIRCUMSTANCES).
+_SPINE_PARTS = (
+    r"(?:neck|back|spine|spinal|lumbar|cervical|discs?|disks?|vertebra[el]?"
+    r"|[CL][1-7](?:\s?[-/]\s?(?:[CL]?[1-7]|S1))?)"
+)
+_SPINE_OPERATIONS = (
+    r"(?:fusions?|ACDF|TLIF|PLIF|ALIF|XLIF|discectomy|microdiscectomy|laminectomy|laminotomy"
+    r"|foraminotomy|arthrodesis|dis[ck]\s+replacement|artificial\s+dis[ck])"
+)
+# … and in criteria: a spine operation had before ("Previous anterior cervical spine surgery",
+# "Any prior history of cervical fusion", "Previous ventral surgery of the cervical spine").
+_SPINE_SURGERY_HAD = (
+    r"(previous|prior|history of|preceding|earlier)\W+(\w+\W+){0,4}?(spin\w*|cervical|lumbar"
+    r"|thoracolumbar|back|neck|vertebr\w*|dis[ck]\w*)\W+(\w+\W+){0,3}?(surg\w*|fusion|operat\w*"
+    r"|procedure|interventions?|arthrodesis|decompression|instrumentation)"
+    r"|(previous|prior|history of)\W+(\w+\W+){0,4}?(fusion|arthrodesis|discectomy|laminectomy"
+    r"|laminotomy|\yTDR\y|arthroplasty|\yACDF\y)"
+    r"|(previous|prior)\W+(\w+\W+){0,3}?(surg\w*|operat\w*|interventions?)\W+(\w+\W+){0,3}?"
+    r"(cervical|lumbar|spin\w*|back|neck|vertebr\w*|(index|same|operative|adjacent) level)"
+)
 EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     Circumstance(
         re.compile(
@@ -2642,6 +2664,27 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         r"\ymild (disease|psoriasis|atopic|eczema|acne|hidradenitis|symptoms)",
         _MODERATE_TO_SEVERE,
         welcome=r"\ymild\y",
+    ),
+    Circumstance(
+        # An operation on the spine had ("had a neck fusion (ACDF) at C5-C6 in 2016", "after my
+        # L4-5 fusion", "previous back surgery", "I'm fused at C5-6"): turned away by the
+        # trials excluding prior spine surgery (most disc replacement and fusion trials); the
+        # trials made for it first (failed back surgery, adjacent levels, revisions). Not an
+        # operation considered ("failed PT, considering fusion").
+        re.compile(
+            rf"\b(?:had|have\s+had|'ve\s+had|underwent|after|since|post|previous|prior|earlier"
+            rf"|old)\s+(?:[\w-]+\s+){{0,3}}?(?:{_SPINE_OPERATIONS}|{_SPINE_PARTS}\s+(?:surgery"
+            rf"|surgeries|operations?|op|decompression))\b"
+            rf"|\b(?:had|underwent)\s+(?:\w+\s+){{0,2}}?(?:surgery|surgeries|an?\s+operation"
+            rf"|operations)\s+(?:on|in|for)\s+(?:my|his|her|the)\s+(?:[\w-]+\s+){{0,2}}?"
+            rf"{_SPINE_PARTS}\b|\bfailed\s+back\s+surgery|\b(?:i'?m|am|was|got|been)\s+fused\b"
+            r"|\bfused\s+at\s+[CLT]\d|\bpost-?(?:laminectomy|fusion|discectomy)\b",
+            re.IGNORECASE,
+        ),
+        _SPINE_SURGERY_HAD,
+        _NEGATED + f"({_SPINE_SURGERY_HAD})",
+        welcome=r"failed back surgery|post.?laminectomy|adjacent (segment|level)|revision"
+        r"|re-?operation|re-?herniation|recurrent (lumbar |cervical )?(dis[ck]|herniat)",
     ),
 )
 
