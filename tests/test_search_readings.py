@@ -877,8 +877,6 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
         ("phase3 acne", [("phase", "PHASE3")], "acne"),
         ("dupilumab phase 2b", [("phase", "PHASE2")], "dupilumab"),
         ("early phase 1 eczema", [("phase", "EARLY_PHASE1")], "eczema"),
-        ("psoriasis post-marketing studies", [("phase", "PHASE4")], "psoriasis studies"),
-        ("postmarketing lupus", [("phase", "PHASE4")], "lupus"),
         # a range is every phase in it; "or" between phases is no web-search OR
         ("phase 1 to 3 acne", [("phase", p) for p in ("PHASE1", "PHASE2", "PHASE3")], "acne"),
         ("phase 1 or 2 lupus", [("phase", "PHASE1"), ("phase", "PHASE2")], "lupus"),
@@ -1049,6 +1047,9 @@ def test_recruiting_and_phase_words_are_read_as_filters(typed, read, rest):
         "phases",
         "recruited psoriasis patients",  # words, not misspellings
         "completes eczema",
+        # a post-marketing survey has no phase in the registries (observational), seldom 4
+        "psoriasis post-marketing studies",
+        "postmarketing lupus",
     ],
 )
 def test_other_recruiting_and_phase_words_are_not_read(typed):
@@ -2665,3 +2666,24 @@ def test_what_people_call_a_treatment_or_a_spread_finds_what_registries_call_it(
     Trial.objects.create(key="MEANT", record={}, title=title, **tags)
     Trial.objects.create(key="OTHER", record={}, title=other, **tags)
     assert _keys(_search({"q": typed}))[0] == "MEANT"
+
+
+@pytest.mark.django_db
+def test_a_post_marketing_survey_is_found_by_what_registries_call_it():
+    """ "post marketing surveillance japan": the registries' observational use-results
+    surveys and post-marketing studies (no phase), not only the phase 4 trials."""
+    japan = {"sites": [{"country": "Japan", "city": "Tokyo"}]}
+    Trial.objects.create(key="SURVEY", record=japan, title="Drug X general use-results survey")
+    Trial.objects.create(key="PMS", record={}, title="Post-marketing safety study of vaccine Y")
+    Trial.objects.create(key="P4", record={}, title="Surveillance of drug Z", phases=["PHASE4"])
+    assert {"SURVEY", "PMS"} <= set(_keys(_search({"q": "post marketing surveillance"})))
+    assert "SURVEY" in _keys(_search({"q": "postmarketing surveys"}))
+
+
+@pytest.mark.django_db
+def test_herbal_remedies_find_what_registries_call_them():
+    Trial.objects.create(key="DECOCTION", record={}, title="Bosinji decoction for disc herniation")
+    Trial.objects.create(key="BOTANICAL", record={}, title="A botanical extract for sleep")
+    Trial.objects.create(key="OTHER", record={}, title="Remedies for a plant worker's back")
+    found = _keys(_search({"q": "herbal remedies"}))
+    assert set(found[:2]) == {"DECOCTION", "BOTANICAL"}

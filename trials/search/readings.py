@@ -1190,8 +1190,9 @@ _HUMAN = {"human", "humans", "man", "men"}
 
 def phase_words(words: Words) -> Iterator[Reading]:
     """ "phase 3", "phase II", "phase 2/3"… -> the phase filter, each phase as registries'
-    phases are read (normalize.parse_phases: "phase 0" is early phase 1); "post-marketing" is
-    phase 4, "first-in-human" phase 1."""
+    phases are read (normalize.parse_phases: "phase 0" is early phase 1); "first-in-human" is
+    phase 1. Not "post-marketing": registries give a post-marketing survey no phase (an
+    observational study), seldom phase 4 (lay_terms.json `terms` says what it is called)."""
     from trials.readers.normalize import parse_phases
 
     position = 0
@@ -1208,15 +1209,6 @@ def phase_words(words: Words) -> Iterator[Reading]:
             last = None if last == position else last
         elif folded and _PHASE_JOINED.fullmatch(folded):
             last = position
-        elif folded == "postmarketing" or (
-            folded == "post" and words.folded(position + 1) == "marketing"
-        ):
-            # A post-marketing study is phase 4's ("psoriasis post-marketing studies").
-            last = position + (folded == "post")
-            said = words.said(position, last)
-            yield Reading("phase", "PHASE4", said, words.spans(range(position, last + 1)))
-            position = last + 1
-            continue
         elif folded == "fih" or (
             folded == "first"
             and words.folded(position + 1) == "in"
