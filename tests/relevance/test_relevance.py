@@ -168,10 +168,12 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 # (a typo keeps its first letter, a cancer spread to the brain as a circumstance trials turn
 # away, an everyday English word the trials seldom have weighing as a common one); three blind
 # sets kept unmerged in unmerged/session49.json (misspellings 0.732 -> 0.858; kinds of study
-# 0.554 -> 0.571; the rarer skin diseases 0.813). Session 50: 0.8534 (a spine operation had
-# as a circumstance; shots, "mets" and neck discs in people's words); three blind sets kept
-# unmerged in unmerged/session50.json (clinicians' eligibility 0.702 -> 0.700; short queries
-# 0.779 -> 0.898; patients' situations decided by eligibility 0.707 -> 0.705).
+# 0.554 -> 0.571; the rarer skin diseases 0.813). Session 50: 0.8535 (a spine operation had
+# as a circumstance; "post-marketing" no phase filter; shots, "mets", neck discs, herbal
+# remedies in people's words); five blind sets kept unmerged in unmerged/session50.json
+# (clinicians' eligibility 0.702 -> 0.700; short queries 0.779 -> 0.898; patients' situations
+# decided by eligibility 0.707 -> 0.705; treatment preferences 0.586 -> 0.597; sponsors,
+# registries and endpoints 0.753 -> 0.830).
 THRESHOLD = 0.85
 TOP = scores.CUTOFF
 
