@@ -2618,6 +2618,15 @@ def test_someone_who_had_spine_surgery_sees_the_trials_excluding_it_last():
         "ACDF vs artificial disc",
         "had surgery for my lung cancer",
         "after 6 weeks of physical therapy",
+        # denied, a topic, a plan, or no spine's fusion
+        "never had back surgery, lumbar disc herniation trials",
+        "no prior back surgery, sciatica",
+        "pain control after lumbar fusion",
+        "rehab after spine surgery trial",
+        "since my doctor suggested fusion for my back",
+        "prior authorization for spinal fusion",
+        "had ALK fusion lung cancer trials",
+        "my ankle was fused",
     ):
         found = words.excluded_circumstances(said)
         assert not any("fusion" in c.excluded for c in found), said

@@ -2481,15 +2481,36 @@ _SPINE_OPERATIONS = (
     r"|foraminotomy|arthrodesis|dis[ck]\s+replacement|artificial\s+dis[ck])"
 )
 # … and in criteria: a spine operation had before ("Previous anterior cervical spine surgery",
-# "Any prior history of cervical fusion", "Previous ventral surgery of the cervical spine").
+# "Any prior history of cervical fusion", "Previous ventral surgery of the cervical spine");
+# a fusion or an arthroplasty only of the spine (not "prior knee arthroplasty", "a fusion
+# protein"), words apart by at most three marks (not across the list's items: '", "').
 _SPINE_SURGERY_HAD = (
-    r"(previous|prior|history of|preceding|earlier)\W+(\w+\W+){0,4}?(spin\w*|cervical|lumbar"
-    r"|thoracolumbar|back|neck|vertebr\w*|dis[ck]\w*)\W+(\w+\W+){0,3}?(surg\w*|fusion|operat\w*"
-    r"|procedure|interventions?|arthrodesis|decompression|instrumentation)"
-    r"|(previous|prior|history of)\W+(\w+\W+){0,4}?(fusion|arthrodesis|discectomy|laminectomy"
-    r"|laminotomy|\yTDR\y|arthroplasty|\yACDF\y)"
-    r"|(previous|prior)\W+(\w+\W+){0,3}?(surg\w*|operat\w*|interventions?)\W+(\w+\W+){0,3}?"
-    r"(cervical|lumbar|spin\w*|back|neck|vertebr\w*|(index|same|operative|adjacent) level)"
+    r"(previous|prior|history of|preceding|earlier)\W{1,3}(\w+\W{1,3}){0,4}?(spin\w*|cervical"
+    r"|lumbar|thoracolumbar|back|neck|vertebr\w*|dis[ck]\w*)\W{1,3}(\w+\W{1,3}){0,3}?(surg\w*"
+    r"|fusion|operat\w*|arthrodesis|arthroplasty|decompression|instrumentation)"
+    r"|(previous|prior|history of)\W{1,3}(\w+\W{1,3}){0,4}?(discectomy|microdiscectomy"
+    r"|laminectomy|laminotomy|\yTDR\y|\yACDF\y)"
+    r"|(previous|prior)\W{1,3}(\w+\W{1,3}){0,3}?(surg\w*|operat\w*)\W{1,3}(\w+\W{1,3}){0,3}?"
+    r"(cervical|lumbar|spin\w*|vertebr\w*|(index|same|operative|adjacent|target) (dis[ck] )?level)"
+)
+# Words that make a spine operation said one only considered, asked about or a topic ("since
+# my doctor suggested fusion", "had a consult about fusion", "prior authorization for spinal
+# fusion"), and a denial of one ("never had back surgery", "no prior lumbar fusion").
+_OPERATION_NOT_HAD = (
+    r"(?!(?:about|suggest\w*|recommend\w*|propos\w*|cancel\w*|consult\w*|plan\w*|schedul\w*"
+    r"|wait\w*|need\w*|offer\w*|consider\w*|candidate|authori[sz]ation|to|for|follow-?up"
+    r"|market|marketing)\b)"
+)
+_SPINE_OPERATION_DENIED = (
+    r"\b(?:never|not|no|without|haven'?t|hasn'?t|didn'?t|have\s+not|has\s+not|did\s+not)\s+"
+    r"(?:[\w-]+\s+){0,4}?(?:surgery|surgeries|operations?|operated|fusions?|ACDF|discectomy"
+    r"|microdiscectomy|laminectomy|fused)\b"
+)
+# What makes a fusion the spine's ("had ALK fusion lung cancer", "an ankle fusion" are none).
+_SPINE_SAID = (
+    r"\b(?:neck|back|spine|spinal|lumbar|cervical|discs?|disks?|vertebra\w*|sciatica"
+    r"|radiculopathy|stenosis|[CLT]\d|ACDF|TLIF|PLIF|ALIF|XLIF|laminectomy|discectomy"
+    r"|microdiscectomy)\b"
 )
 EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
     Circumstance(
@@ -2672,9 +2693,10 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         # trials made for it first (failed back surgery, adjacent levels, revisions). Not an
         # operation considered ("failed PT, considering fusion").
         re.compile(
-            rf"\b(?:had|have\s+had|'ve\s+had|underwent|after|since|post|previous|prior|earlier"
-            rf"|old)\s+(?:[\w-]+\s+){{0,3}}?(?:{_SPINE_OPERATIONS}|{_SPINE_PARTS}\s+(?:surgery"
-            rf"|surgeries|operations?|op|decompression))\b"
+            rf"\b(?:(?:had|have\s+had|'ve\s+had|underwent|previous|prior|earlier)\s+"
+            rf"|(?:after|since)\s+(?:my|his|her|their|our)\s+)(?:{_OPERATION_NOT_HAD}[\w-]+\s+)"
+            rf"{{0,3}}?(?:{_SPINE_OPERATIONS}|{_SPINE_PARTS}\s+(?:surgery|surgeries|operations?"
+            rf"|op|decompression))\b"
             rf"|\b(?:had|underwent)\s+(?:\w+\s+){{0,2}}?(?:surgery|surgeries|an?\s+operation"
             rf"|operations)\s+(?:on|in|for)\s+(?:my|his|her|the)\s+(?:[\w-]+\s+){{0,2}}?"
             rf"{_SPINE_PARTS}\b|\bfailed\s+back\s+surgery|\b(?:i'?m|am|was|got|been)\s+fused\b"
@@ -2685,6 +2707,8 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         _NEGATED + f"({_SPINE_SURGERY_HAD})",
         welcome=r"failed back surgery|post.?laminectomy|adjacent (segment|level)|revision"
         r"|re-?operation|re-?herniation|recurrent (lumbar |cervical )?(dis[ck]|herniat)",
+        unless=re.compile(_SPINE_OPERATION_DENIED, re.IGNORECASE),
+        needs=re.compile(_SPINE_SAID, re.IGNORECASE),
     ),
 )
 
