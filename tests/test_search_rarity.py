@@ -83,26 +83,27 @@ def test_a_tsquery_is_limited_to_parts_of_the_vector(tsquery, expected):
 
 
 def test_an_everyday_word_the_trials_seldom_have_weighs_as_a_common_one(monkeypatch):
-    """ "physio and a steroid shot didnt help … microdiscectomy": "shot" is in one trial, yet
-    incidental to the sentence (an everyday English word no vocabulary has:
+    """ "physio and a trip to the spa didnt help … microdiscectomy": "trip" is in one trial,
+    yet incidental to the sentence (an everyday English word no vocabulary has:
     engine.EVERYDAY_SHARE), as is "offers"; the trial of the surgery named comes first, not
-    the one whose title says a shot on offer."""
-    Trial.objects.create(key="SHOT", record={}, title="Lumbar disc: a shot on offer")
+    the one whose title says a trip on offer. ("shot" was the example until the lay terms had
+    "steroid shot": a vocabulary's word is no everyday word.)"""
+    Trial.objects.create(key="TRIP", record={}, title="Lumbar disc: a trip on offer")
     Trial.objects.create(key="SURGERY", record={}, title="Microdiscectomy for lumbar disc")
     for number in range(40):
         Trial.objects.create(key=f"DISC-{number}", record={}, title=f"Lumbar disc study {number}")
-    typed = "lumbar disc, a shot didnt help, surgeon offers microdiscectomy"
+    typed = "lumbar disc, a trip didnt help, surgeon offers microdiscectomy"
     assert search_text(typed).trials[0].key == "SURGERY"
     monkeypatch.setattr(engine, "EVERYDAY_SHARE", 0.0)  # by its rarity alone
     cache.reset()
-    assert search_text(typed).trials[0].key == "SHOT"
+    assert search_text(typed).trials[0].key == "TRIP"
     # … as in a query of fewer words, where every word is meant ("dog allergy")
     monkeypatch.setattr(engine, "EVERYDAY_SHARE", 0.1)
     monkeypatch.setattr(engine, "EVERYDAY_FROM_PARTS", 99)
     cache.reset()
-    assert search_text(typed).trials[0].key == "SHOT"
+    assert search_text(typed).trials[0].key == "TRIP"
     # a body part or a word in capitals is no everyday word ("MET" amplification, a gene)
-    assert spelling.everyday_groups("shot in the brain, MET amplification") == [
+    assert spelling.everyday_groups("trip in the brain, MET amplification") == [
         True,
         False,
         False,
