@@ -84,10 +84,10 @@ COVERAGE_IN = (("AB", 1.0), ("ABC", 0.5), ("", 0.25))
 # How much more a rarer word weighs: its inverse document frequency to this power (2: the
 # relevance set 0.909 and the tenth blind set 0.679, against 0.909 and 0.669 with 1).
 RARITY_POWER = 2
-# An everyday English word no vocabulary has (spelling.everyday_groups: "shot", "newer",
+# An everyday English word no vocabulary has (spelling.everyday_groups: "trip", "newer",
 # "offered") weighs as if at least this share of the trials had it: rare among the trials, it
-# is incidental to a sentence, not what it asks for ("… physio and a steroid shot didnt help
-# … endoscopic discectomy or a regular microdiscectomy": the discectomy words order it).
+# is incidental to a sentence, not what it asks for ("… physio and a trip to the spa didnt
+# help … endoscopic discectomy or a regular microdiscectomy": the discectomy words order it).
 # Relevance set 0.8525 -> 0.8535 (0.02: 0.8528, 0.05: 0.8531, 0.2: 0.8535); session 49's blind
 # sets 0.733 -> 0.748 (docs/benchmarks.md, session 49).
 EVERYDAY_SHARE = 0.1

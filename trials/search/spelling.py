@@ -428,7 +428,7 @@ def _in_trials(fixes: dict[str, str], typed: list[str]) -> list[str]:
 def everyday_groups(text: str) -> list[bool]:
     """For each group of the relaxed reading of `text` (words.relaxed_parts), whether it is
     one everyday English word (EVERYDAY_WORD_MIN_COUNT) that no vocabulary has, people's words
-    and body parts included (lay_terms.json): "shot", "newer", not "brain", "itchy" nor "MET"
+    and body parts included (lay_terms.json): "trip", "newer", not "brain", "itchy" nor "MET"
     typed in capitals (a gene's name)."""
     found = query_words._relaxed_groups(text)
     lexicon, everyday = _lexicon()[0], _english_words()[2]

@@ -2498,8 +2498,7 @@ _SPINE_SURGERY_HAD = (
 # fusion"), and a denial of one ("never had back surgery", "no prior lumbar fusion").
 _OPERATION_NOT_HAD = (
     r"(?!(?:about|suggest\w*|recommend\w*|propos\w*|cancel\w*|consult\w*|plan\w*|schedul\w*"
-    r"|wait\w*|need\w*|offer\w*|consider\w*|candidate|authori[sz]ation|to|for|follow-?up"
-    r"|market|marketing)\b)"
+    r"|wait\w*|need\w*|offer\w*|consider\w*|candidate|authori[sz]ation|to|for|follow-?up)\b)"
 )
 _SPINE_OPERATION_DENIED = (
     r"\b(?:never|not|no|without|haven'?t|hasn'?t|didn'?t|have\s+not|has\s+not|did\s+not)\s+"
