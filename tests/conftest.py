@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,24 @@ def pytest_collection_modifyitems(config, items):
     mixed = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and _flushes(i)]
     if mixed:
         raise pytest.UsageError(f"a flushing test in an xdist group runs too early: {mixed}")
+
+
+def pytest_collection_finish(session):
+    """On a pytest-xdist worker under `--dist loadgroup`: every test of an xdist group carries
+    the group in its node ID, which is what keeps the group on one worker. pytest-xdist 3.8 sets
+    it through a private attribute another pytest may not have (9.2 has not): then each group's
+    tests are spread over the workers and a module's fixtures are built on each (the relevance
+    corpus imported twice)."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup")):
+        return
+    if ungrouped := [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]:
+        message = f"xdist groups not applied (pytest-xdist vs pytest): {ungrouped[:3]}"
+        sys.__stderr__.write(f"\n{message}\n")  # a worker's exception reaches no report
+        raise pytest.UsageError(message)
 
 
 def pytest_sessionfinish(session):
