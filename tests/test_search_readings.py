@@ -2699,3 +2699,106 @@ def test_herbal_remedies_find_what_registries_call_them():
     Trial.objects.create(key="OTHER", record={}, title="Remedies for a plant worker's back")
     found = _keys(_search({"q": "herbal remedies"}))
     assert set(found[:2]) == {"DECOCTION", "BOTANICAL"}
+
+
+# --- A registry named ("jRCT amyloidosis", "psoriasis on the EU register") -------------------
+
+EU = [
+    ("registry", "EU Clinical Trials Register"),
+    ("registry", "EudraCT"),
+    ("registry", "CTIS"),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "rest"),
+    [
+        ("jRCT amyloidosis", [("registry", "jRCT")], "amyloidosis"),
+        ("psoriasis trials on the EU register", EU, "psoriasis trials on the"),
+        ("eczema studies registered with ISRCTN", [("registry", "ISRCTN")], "eczema studies"),
+        ("lupus listed on clinicaltrials.gov", [("registry", "ClinicalTrials.gov")], "lupus"),
+        # the registry word after the name is the name's: no observational study asked for
+        ("trials in the jRCT registry", [("registry", "jRCT")], "trials in the"),
+        (
+            "amyloidosis (jRCT / UMIN)",
+            [("registry", "jRCT"), ("registry", "UMIN-CTR")],
+            "amyloidosis",
+        ),
+        (
+            "japanese registry dermatomyositis",
+            [("registry", r) for r in ("JPRN", "jRCT", "UMIN-CTR", "JapicCTI")],
+            "dermatomyositis",
+        ),
+        ("ChiCTR psoriasis", [("registry", "ChiCTR")], "psoriasis"),
+    ],
+)
+def test_a_registry_named_is_read_as_the_registry_filter(typed, read, rest):
+    assert _read(typed) == read
+    assert _rest(typed) == rest
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # a registry's name before a number: a trial's ID, searched as one
+        ("chictr 2100050713", []),
+        ("eudract nr 2019-001698-10", []),
+        ("drks 00032447", []),
+        ("JPRN-UMIN000008396", []),
+        # a registry of patients is a kind of study, not a trial registry
+        ("a chinese registry of lupus patients", [("study_type", "OBSERVATIONAL")]),
+        ("how do i register for a lupus trial", []),
+    ],
+)
+def test_other_words_are_no_registry(typed, read):
+    assert _read(typed) == read
+
+
+def test_every_registry_people_name_is_one_the_readers_name():
+    """lay_terms.json `registries` values are the names the readers give registries (one
+    definition: identifiers.py, the ICTRP's source registers, ClinicalTrials.gov's)."""
+    from trials.readers import ctgov_json, ictrp_page, identifiers
+
+    named = {name for _, name in identifiers._REGISTRY_PATTERNS}
+    named |= set(ictrp_page._REGISTERS.values()) | {ctgov_json.REGISTRY}
+    said = {value for _, values in readings._lay().registries for value in values}
+    assert said and said <= named, said - named
+
+
+@pytest.mark.django_db
+def test_a_registry_named_lists_its_trials_first_then_the_others_about_it(client):
+    """ "jRCT psoriasis": the psoriasis trial listed in jRCT first, then the other psoriasis
+    trials (not one naming psoriasis in passing); the page says so, the API agrees. A registry
+    the portal holds no trial of is no filter: its name stays a search word."""
+    Trial.objects.create(
+        key="JP-1",
+        record={},
+        title="Psoriasis study in Japan",
+        conditions=["psoriasis"],
+        registries=["JPRN", "jRCT"],
+    )
+    for key in ("US-1", "US-2"):
+        Trial.objects.create(
+            key=key,
+            record={},
+            title="Psoriasis psoriasis study",
+            conditions=["psoriasis"],
+            registries=["ClinicalTrials.gov"],
+        )
+    Trial.objects.create(
+        key="PASSING",
+        record={},
+        title="Eczema study, psoriasis excluded",
+        conditions=["atopic-dermatitis"],
+        registries=["ClinicalTrials.gov"],
+    )
+    response = client.get("/", {"q": "jRCT psoriasis"})
+    result = response.context["result"]
+    keys = [hit.key for hit in result.trials]
+    assert keys[0] == "JP-1" and set(keys) == {"JP-1", "US-1", "US-2"}, keys
+    assert result.read_first == 1
+    page = response.content.decode()
+    assert "1 trial is listed in the registry you named (“jRCT”)" in page
+    assert client.get("/api/trials/", {"q": "jRCT psoriasis"}).json()["count"] == 3
+    query, errors = parse(_params(q="ISRCTN psoriasis"))
+    assert not errors and query.understood == () and query.q == "ISRCTN psoriasis"

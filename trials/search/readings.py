@@ -95,6 +95,7 @@ READ_FILLED = {
     "age_group": "age",  # "psoriasis in kids" (child_words, people_words)
     "age": "age",  # "my 8 year old has psoriasis" (age_words)
     "study_type": "study_type",  # "a registry that follows women with AS" (study_type_words)
+    "registry": "registry",  # "jRCT amyloidosis" (registry_words)
     # The dates' filters ("scleroderma trials started in 2023", "… that ended in 2024":
     # dated_words)
     **{parameter: "dates" for r in DATE_RANGES for parameter in r.parameters},
@@ -104,8 +105,9 @@ READ_FILLED = {
 # leaves nothing to list.
 AGE_READ = ("age_group", "age")
 # The filters read that, let go, add only the trials about the conditions the words name (and
-# those meeting them): a phase, an age, a kind of study (engine._read_filled, TrialFilterSet).
-ABOUT_ONLY = ("phase", *AGE_READ, "study_type")
+# those meeting them): a phase, an age, a kind of study, a registry (engine._read_filled,
+# TrialFilterSet).
+ABOUT_ONLY = ("phase", *AGE_READ, "study_type", "registry")
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,8 @@ class _Lay:
     people_before: dict[str, tuple[str, str]]  # "older" (before "women") -> (parameter, value)
     relatives: dict[str, tuple[str, str]]  # "son" (after "my") -> ("sex", "male")
     study_types: tuple[tuple[tuple[str, ...], str, str], ...]  # as people
+    # (phrase, the registry's names), longest first
+    registries: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     before: tuple[tuple[str, ...], ...]  # longest first
     after: tuple[tuple[str, ...], ...]
     therapy: tuple[tuple[str, ...], ...]
@@ -242,6 +246,13 @@ def _lay() -> _Lay:
         ),
         people=_parameter_phrases(data["people"]),
         study_types=_parameter_phrases(data["study_types"]),
+        registries=tuple(
+            sorted(
+                {(_phrase(say), tuple(r["value"])) for r in data["registries"] for say in r["say"]},
+                key=lambda item: len(item[0]),
+                reverse=True,
+            )
+        ),
         people_before={
             word: (p["parameter"], p["value"])
             for p in data["people"]
@@ -1161,6 +1172,41 @@ def study_type_words(words: Words) -> Iterator[Reading]:
         yield Reading(
             parameter, value, words.said(first, last), words.spans(range(first, last + 1))
         )
+
+
+# Around a registry's name: the words that say it is one ("the jRCT registry", "EU-CTR
+# records"), and before it, that a trial is listed there ("registered in ISRCTN", "listed on
+# ChiCTR").
+_REGISTRY_AFTER = frozenset(
+    {"registry", "registries", "register", "registers", "database", "website", "site"}
+    | {"record", "records", "entry", "entries", "listing", "listings"}
+)
+_REGISTERED = frozenset({"registered", "listed", "posted", "recorded"})
+_REGISTERED_IN = frozenset({"in", "on", "with", "at", "to"})
+
+
+def registry_words(words: Words) -> Iterator[Reading]:
+    """ "jRCT amyloidosis", "psoriasis trials on the EU register", "registered with ISRCTN" ->
+    the source registry filter, each of the names the registry goes by in the records
+    (lay_terms.json `registries`). Not a name a number follows ("chictr 2100050713", "eudract
+    nr 2019-001698-10"): a trial's ID, searched as one."""
+    registries = _lay().registries
+    phrases = tuple(phrase for phrase, _ in registries)
+    for first, last, which in _phrases_found(words, phrases):
+        if any(
+            any(c.isdigit() for c in words.tokens[at][0])
+            for at in range(last + 1, min(last + 3, len(words.tokens)))
+        ):
+            continue
+        if words.folded(last + 1) in _REGISTRY_AFTER:
+            last += 1
+        if words.folded(first - 1) in _REGISTERED_IN and words.folded(first - 2) in _REGISTERED:
+            first -= 2
+        elif words.folded(first - 1) in _REGISTERED:
+            first -= 1
+        said = words.said(first, last)
+        for value in registries[which][1]:
+            yield Reading("registry", value, said, words.spans(range(first, last + 1)))
 
 
 def _phrases_found(
@@ -2362,6 +2408,7 @@ RULES: list[Rule] = [
     recruiting_words,
     closed_words,
     phase_words,
+    registry_words,  # before kinds of study: "the jRCT registry" is no observational study
     study_type_words,
     dated_words,
     failed_therapy,

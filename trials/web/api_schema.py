@@ -315,9 +315,10 @@ _SEARCH = {
             "type": ["integer", "null"],
             "description": (
                 "Fewer than 10 trials met the treatment failure, the place, the status, the "
-                "phase, the age or the start dates read from `q` (`understood`: refractory, "
-                "prior_therapy; country, region, near; recruiting, status; phase; age_group, "
-                "age, unless no trial had every word of `q`; start_from, end_to…): this many, "
+                "phase, the age, the start dates or the registry read from `q` (`understood`: "
+                "refractory, prior_therapy; country, region, near; recruiting, status; phase; "
+                "age_group, age, unless no trial had every word of `q`; start_from, end_to…; "
+                "registry): this many, "
                 "listed first; after them, and in `count`, the search's trials without those "
                 "filters. Null when every listed trial meets them, or none was read."
             ),
