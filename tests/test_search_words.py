@@ -901,6 +901,51 @@ def test_trials_testing_a_treatment_refused_come_last():
     assert found.index("WITHOUT") < found.index("WITH")
 
 
+@pytest.mark.parametrize(
+    ("typed", "never_had", "untreated"),
+    [
+        ("bio-naive AD, EASI >=16", ("biologics",), False),
+        ("RA MTX-IR, bDMARD-naive", ("biologics",), False),
+        ("TNFi naïve axSpA", ("tnf-inhibitors",), False),
+        ("EGFR-TKI naive NSCLC", ("egfr-tkis",), False),
+        ("eczema, naive to biologics", ("biologics",), False),
+        ("never had a biologic, psoriasis", ("biologics",), False),
+        ("no prior JAK inhibitor", ("jak-inhibitors",), False),
+        ("treatment-naive stage IV NSCLC", (), True),
+        ("previously untreated lupus nephritis", (), True),
+        # a treatment had, or no word for never having one
+        ("psoriasis, methotrexate didn't help", (), False),
+        ("my eczema never went away after prednisone", (), False),
+        ("naive T cells in lupus", (), False),
+    ],
+)
+def test_a_treatment_never_had_is_read(typed, never_had, untreated):
+    assert words.naive_to(typed) == (never_had, untreated)
+
+
+@pytest.mark.django_db
+def test_trials_requiring_a_treatment_never_had_to_have_failed_come_last():
+    """ "biologic-naive hidradenitis": a trial for those whom biologics failed after one that
+    asks no such failure; "treatment-naive hidradenitis": every refractory trial after."""
+    from trials.models import Trial
+    from trials.search import cache
+
+    Trial.objects.create(
+        key="FAILED-BIO", record={}, title="Hidradenitis hidradenitis after biologics",
+        is_refractory=True, prior_therapies=["biologics"],
+    )  # fmt: skip
+    Trial.objects.create(
+        key="FAILED-ABX", record={}, title="Hidradenitis hidradenitis after antibiotics",
+        is_refractory=True, prior_therapies=["antibiotics"],
+    )  # fmt: skip
+    Trial.objects.create(key="ANY", record={}, title="Hidradenitis")
+    cache.reset()
+    found = [hit.key for hit in _run("biologic-naive hidradenitis").trials]
+    assert found[-1] == "FAILED-BIO", found
+    found = [hit.key for hit in _run("treatment-naive hidradenitis").trials]
+    assert found[0] == "ANY", found
+
+
 def test_every_id_pasted_is_looked_up_with_its_other_forms():
     """Eight EU CT numbers cut short: their forms with "-00" were cut by the cap on IDs."""
     typed = " ".join(f"2023-5039{n:02d}-81" for n in range(12))

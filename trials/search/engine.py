@@ -950,6 +950,15 @@ def _tiers(
         drugs, classes = refused
         tested = index.facet_mask("drug", drugs) | index.facet_mask("drug_class", classes)
         tiers = [tier & part for tier in tiers for part in (~tested, tested)]
+    if query.q and any(naive := words.naive_to(query.q)):
+        # Trials requiring a treatment the person never had to have failed last ("biologic-
+        # naive", "EGFR-TKI naive"), or any ("treatment-naive stage IV NSCLC": the trials for
+        # those previously treated).
+        slugs, untreated = naive
+        required = index.facet_mask("prior_therapy", list(slugs))
+        if untreated:
+            required |= index.facet_mask("refractory", ["1"])
+        tiers = [tier & part for tier in tiers for part in (~required, required)]
     known = Vocabulary.default().drugs
     if failed := [slug for slug in query.facets.get("prior_therapy", ()) if slug in known]:
         # The drugs that failed ("refractory to IVIG and rituximab", prior_therapy=ivig): the

@@ -640,6 +640,48 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
 
 
+# Naive to a treatment, after its name ("biologic-naive", "TNFi naïve", "dupilumab-naive") or
+# before it ("naive to biologics", "never had a biologic", "no prior JAK inhibitor").
+_NAIVE_AFTER = re.compile(r"[\s-]*na[iï]ve\b", re.IGNORECASE)
+_NAIVE_BEFORE = re.compile(
+    r"\b(?:na[iï]ve\s+to|never\s+(?:had|taken|tried|received|used|been\s+on|been\s+given"
+    r"|been\s+treated\s+with)|no\s+(?:prior|previous)|without\s+(?:prior|previous)"
+    r"|not\s+previously\s+treated\s+with)"
+    r"\s+(?:(?:a|an|any|the)\s+)?$",
+    re.IGNORECASE,
+)
+# Naive to every treatment: "treatment-naive", "previously untreated", "never been treated".
+_UNTREATED = re.compile(
+    r"\b(?:(?:treatment|therapy|tx|drug|systemic)[\s-]*na[iï]ve|previously[\s-]+untreated"
+    r"|never\s+(?:been\s+)?treated|no\s+(?:prior|previous)\s+(?:treatments?|therap(?:y|ies)"
+    r"|systemic\s+(?:treatments?|therap(?:y|ies))))\b",
+    re.IGNORECASE,
+)
+# "bio-naive": biologics (no drug class is called "bio" alone).
+_BIO_NAIVE = re.compile(r"\bbio[\s-]?na[iï]ve\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def naive_to(text: str) -> tuple[tuple[str, ...], bool]:
+    """The drugs and drug classes (slugs) a query says the person never had, and whether it
+    says they never had any treatment ("treatment-naive", "previously untreated"): the trials
+    requiring them to have failed are listed after the others (engine._tiers)."""
+    lower = text.lower()
+    if (
+        "naïve" not in lower
+        and "naive" not in lower
+        and not any(cue in lower for cue in ("never", "prior", "previous", "untreated"))
+    ):
+        return (), False
+    slugs = ["biologics"] if _BIO_NAIVE.search(text) else []
+    for mention in treatments_in(text):
+        if _NAIVE_AFTER.match(text, mention.end) or _NAIVE_BEFORE.search(
+            text[max(0, mention.start - 40) : mention.start]
+        ):
+            slugs.append(mention.slug)
+    return tuple(dict.fromkeys(slugs)), bool(_UNTREATED.search(text))
+
+
 @lru_cache(maxsize=1024)
 def taken_by_those_asked(text: str) -> frozenset[str]:
     """The drugs and drug classes (slugs) the people a query asks for are on ("irAE studies for
