@@ -362,6 +362,7 @@ ID_CASES = [
     ("KCT0001234", "KCT0001234", ("registry", "CRIS")),
     ("CTIS2023-507385-11-00", "CTIS2023-507385-11-00", ("registry", "CTIS")),
     ("2023-507385-11-00", "2023-507385-11-00", ("registry", "CTIS")),
+    ("2023-505976-31", "2023-505976-31", ("registry", "CTIS")),  # the suffix left off
     ("NL-OMON12345", "NL-OMON12345", ("registry", "OMON")),
     ("ACTRN12620000123456", "ACTRN12620000123456", ("registry", "ANZCTR")),
     ("CTRI/2020/01/022735", "CTRI/2020/01/022735", ("registry", "CTRI")),

@@ -2802,3 +2802,27 @@ def test_a_registry_named_lists_its_trials_first_then_the_others_about_it(client
     assert client.get("/api/trials/", {"q": "jRCT psoriasis"}).json()["count"] == 3
     query, errors = parse(_params(q="ISRCTN psoriasis"))
     assert not errors and query.understood == () and query.q == "ISRCTN psoriasis"
+
+
+@pytest.mark.django_db
+def test_a_national_registry_lists_the_trials_in_its_country_next():
+    """ "psoriasis studies in the German Clinical Trials Register": its trial first, then the
+    psoriasis trials with a site in Germany (an international registry's German trials),
+    then the others."""
+    Trial.objects.create(
+        key="DRKS-1", record={}, title="Psoriasis", conditions=["psoriasis"], registries=["DRKS"]
+    )
+    for key, country in (("IN-DE", "DE"), ("IN-US", "US")):
+        Trial.objects.create(
+            key=key,
+            record={},
+            # the one in the US has the words more often
+            title="Psoriasis" if country == "DE" else "Psoriasis psoriasis psoriasis studies",
+            conditions=["psoriasis"],
+            countries=[country],
+            registries=["ClinicalTrials.gov"],
+        )
+    typed = "psoriasis studies in the German Clinical Trials Register"
+    assert _read(typed) == [("registry", "DRKS")]
+    found = [hit.key for hit in search(parse(_params(q=typed))[0]).trials]
+    assert found == ["DRKS-1", "IN-DE", "IN-US"], found

@@ -913,6 +913,11 @@ def test_trials_testing_a_treatment_refused_come_last():
         ("no prior JAK inhibitor", ("jak-inhibitors",), False),
         ("treatment-naive stage IV NSCLC", (), True),
         ("previously untreated lupus nephritis", (), True),
+        ("stage 4 lung cancer, he hasnt started any treatment yet", (), True),
+        ("just diagnosed with rheumatoid arthritis 2 months ago", (), True),
+        ("newly dx AL amyloidosis", (), True),
+        ("psoriasis not treated with biologics", ("biologics",), False),
+        ("my eczema was not treated well by my doctor", (), False),
         # a treatment had, or no word for never having one
         ("psoriasis, methotrexate didn't help", (), False),
         ("my eczema never went away after prednisone", (), False),
@@ -944,6 +949,56 @@ def test_trials_requiring_a_treatment_never_had_to_have_failed_come_last():
     assert found[-1] == "FAILED-BIO", found
     found = [hit.key for hit in _run("treatment-naive hidradenitis").trials]
     assert found[0] == "ANY", found
+
+
+@pytest.mark.parametrize(
+    ("typed", "line"),
+    [
+        ("treatment-naive stage IV NSCLC - 1L trials recruiting now", "first"),
+        ("first-line immunotherapy for NSCLC", "first"),
+        ("ALK+ lung cancer, alectinib as second line?", "later"),
+        ("NSCLC progressed on anti-PD-1 (post-ICI) - 2L+ trials", "later"),
+        ("previously treated lupus nephritis", "later"),
+        # a first line the person had: a later one asked
+        ("EGFR NSCLC, PD on 1L gefitinib - trials?", "later"),
+        ("driver-negative NSCLC progressing after 1L PD-1 + platinum", "later"),
+        ("AL amyloidosis after first-line chemo", "later"),
+        # progressing on a treatment alone: no line asked
+        ("EGFR exon 20 insertion NSCLC progressed after platinum chemotherapy", None),
+        # no line said
+        ("psoriasis", None),
+        ("pipeline drugs for lupus", None),
+        ("1 l of water a day", None),
+    ],
+)
+def test_a_line_of_treatment_asked_is_read(typed, line):
+    assert words.line_asked(typed) == line
+
+
+@pytest.mark.django_db
+def test_a_later_line_lists_the_trials_for_those_the_treatment_had_failed_first():
+    """ "NSCLC progressed on docetaxel - 2L trials": a trial for those chemotherapy failed
+    before one for the untreated and one for those another treatment failed; "NSCLC 1L
+    trials": those for the untreated first. A later line with no treatment had named ("NSCLC
+    2L trials") orders by the words alone (a failure of any treatment is no failure of theirs)."""
+    from trials.models import Trial
+    from trials.search import cache
+
+    Trial.objects.create(
+        key="AFTER-CHEMO", record={}, title="NSCLC", is_refractory=True,
+        prior_therapies=["chemotherapy"],
+    )  # fmt: skip
+    Trial.objects.create(
+        key="AFTER-TKI", record={}, title="NSCLC NSCLC", is_refractory=True,
+        prior_therapies=["egfr-tkis"],
+    )  # fmt: skip
+    Trial.objects.create(key="NAIVE", record={}, title="NSCLC NSCLC study")
+    cache.reset()
+    found = [hit.key for hit in _run("NSCLC progressed on docetaxel - 2L trials").trials]
+    assert found[0] == "AFTER-CHEMO", found
+    found = [hit.key for hit in _run("NSCLC 1L trials").trials]
+    assert found[0] == "NAIVE" and found[-1] != "NAIVE", found
+    assert _run("NSCLC 2L trials").trials[0].key != "AFTER-CHEMO"
 
 
 def test_every_id_pasted_is_looked_up_with_its_other_forms():

@@ -13,7 +13,9 @@ _REGISTRY_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(NCT\d{8})"), "ClinicalTrials.gov"),
     (re.compile(r"(CHICTR-?(?:[A-Z]{2,4}-)?\d{6,12})"), "ChiCTR"),
     (re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})(?:-[A-Z]{2}|-3RD)?"), "EU Clinical Trials Register"),
-    (re.compile(r"(?:CTIS)?(\d{4}-5\d{5}-\d{2}-\d{2})"), "CTIS"),
+    # An EU CT number, its "-00" suffix left off too ("2023-505976-31": no EudraCT number's
+    # middle part reaches 500000; the registries write both)
+    (re.compile(r"(?:CTIS)?(\d{4}-5\d{5}-\d{2}(?:-\d{2})?)"), "CTIS"),
     (
         re.compile(r"(?:EUDRACT\s*(?:NO\.?|NUMBER)?:?\s*)?(\d{4}-\d{6}-\d{2})(?:-[A-Z]{2})?"),
         "EudraCT",

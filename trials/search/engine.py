@@ -751,6 +751,12 @@ def _read_filled(
             # elsewhere, the nearby ones before both.
             kind = name
         met[kind] = met[kind] & mask if kind in met else mask
+        if name == "registry" and (
+            countries := readings.registry_countries(query.facets.get("registry", []))
+        ):
+            # A national registry's ("the German Clinical Trials Register"): after its trials,
+            # those with a site in its country (the German trials of an international one).
+            met["registry_country"] = index.facet_mask("country", countries)
     near_none = "near" in read and query.near and not (masks["near"] & wider).any()
     if near_none or ("near" in read and query.near and tagged is not None):
         # Those with a site in the wider region come before those without ("lupus near
@@ -950,14 +956,23 @@ def _tiers(
         drugs, classes = refused
         tested = index.facet_mask("drug", drugs) | index.facet_mask("drug_class", classes)
         tiers = [tier & part for tier in tiers for part in (~tested, tested)]
-    if query.q and any(naive := words.naive_to(query.q)):
+    line = words.line_asked(query.q) if query.q else None
+    if query.q and (any(naive := words.naive_to(query.q)) or line):
         # Trials requiring a treatment the person never had to have failed last ("biologic-
-        # naive", "EGFR-TKI naive"), or any ("treatment-naive stage IV NSCLC": the trials for
-        # those previously treated).
+        # naive", "EGFR-TKI naive"), or any ("treatment-naive stage IV NSCLC", "1L trials":
+        # the trials for those previously treated); for a later line ("2L trials",
+        # "progressing after PD-1") those first.
         slugs, untreated = naive
         required = index.facet_mask("prior_therapy", list(slugs))
-        if untreated:
+        if untreated or line == "first":
             required |= index.facet_mask("refractory", ["1"])
+        elif line == "later" and (had := readings.failed_named(query.q)):
+            # … those requiring what the person had to have failed first ("progressed on 1L
+            # osimertinib - 2L trials": an EGFR-TKI). Not any failure: "ALK+ … crizotinib
+            # stopped working … second line" is no EGFR-TKI or checkpoint inhibitor trial.
+            classes = Vocabulary.default().classes_of
+            had |= {c for slug in had for c in classes.get(slug, ())}
+            required = ~index.facet_mask("prior_therapy", sorted(had))
         tiers = [tier & part for tier in tiers for part in (~required, required)]
     known = Vocabulary.default().drugs
     if failed := [slug for slug in query.facets.get("prior_therapy", ()) if slug in known]:

@@ -194,6 +194,7 @@ class _Lay:
     study_types: tuple[tuple[tuple[str, ...], str, str], ...]  # as people
     # (phrase, the registry's names), longest first
     registries: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    registry_countries: dict[str, tuple[str, ...]]  # a national registry's name -> its country
     before: tuple[tuple[str, ...], ...]  # longest first
     after: tuple[tuple[str, ...], ...]
     therapy: tuple[tuple[str, ...], ...]
@@ -244,6 +245,12 @@ def _lay() -> _Lay:
                 reverse=True,
             )
         ),
+        registry_countries={
+            name: tuple(r["countries"])
+            for r in data["registries"]
+            if r.get("countries")
+            for name in r["value"]
+        },
         people=_parameter_phrases(data["people"]),
         study_types=_parameter_phrases(data["study_types"]),
         registries=tuple(
@@ -1207,6 +1214,12 @@ def registry_words(words: Words) -> Iterator[Reading]:
         said = words.said(first, last)
         for value in registries[which][1]:
             yield Reading("registry", value, said, words.spans(range(first, last + 1)))
+
+
+def registry_countries(names: list[str]) -> list[str]:
+    """The countries (ISO codes) whose trials the national registries named are of."""
+    countries = _lay().registry_countries
+    return sorted({code for name in names for code in countries.get(name, ())})
 
 
 def _phrases_found(

@@ -646,16 +646,27 @@ _NAIVE_AFTER = re.compile(r"[\s-]*na[iï]ve\b", re.IGNORECASE)
 _NAIVE_BEFORE = re.compile(
     r"\b(?:na[iï]ve\s+to|never\s+(?:had|taken|tried|received|used|been\s+on|been\s+given"
     r"|been\s+treated\s+with)|no\s+(?:prior|previous)|without\s+(?:prior|previous)"
-    r"|not\s+previously\s+treated\s+with)"
+    r"|not\s+(?:yet\s+|previously\s+)?(?:been\s+)?treated\s+with)"
     r"\s+(?:(?:a|an|any|the)\s+)?$",
     re.IGNORECASE,
 )
 # Naive to every treatment: "treatment-naive", "previously untreated", "never been treated".
 _UNTREATED = re.compile(
     r"\b(?:(?:treatment|therapy|tx|drug|systemic)[\s-]*na[iï]ve|previously[\s-]+untreated"
-    r"|never\s+(?:been\s+)?treated|no\s+(?:prior|previous)\s+(?:treatments?|therap(?:y|ies)"
-    r"|systemic\s+(?:treatments?|therap(?:y|ies))))\b",
+    r"|(?:never|not(?:\s+yet)?)\s+(?:been\s+)?treated"
+    r"(?!\s+(?:with|well|properly|successfully|effectively|adequately|enough|by|using))"
+    r"|no\s+(?:prior|previous)\s+"
+    r"(?:treatments?|therap(?:y|ies)|systemic\s+(?:treatments?|therap(?:y|ies)))"
+    # "he hasn't started any treatment yet", "I haven't started any medicine"
+    r"|(?:has|have|had)(?:n'?t|\s+not)\s+(?:yet\s+)?(?:started|had|received|taken|begun"
+    r"|been\s+(?:on|given))\s+(?:any\s+)?(?:treatments?|therap(?:y|ies)|medicines?"
+    r"|medications?|meds|drugs?)"
+    # "newly diagnosed", "just diagnosed with RA 2 months ago", "newly dx AL amyloidosis"
+    r"|(?:newly|just|recently)\s+(?:been\s+)?(?:diagnosed|dx(?:'?d)?))\b",
     re.IGNORECASE,
+)
+_NAIVE_CUE = re.compile(
+    r"na[iï]ve|never|prior|previous|treated|n'?t\b|\bnot\b|diagnosed|\bdx", re.IGNORECASE
 )
 # "bio-naive": biologics (no drug class is called "bio" alone).
 _BIO_NAIVE = re.compile(r"\bbio[\s-]?na[iï]ve\b", re.IGNORECASE)
@@ -666,12 +677,7 @@ def naive_to(text: str) -> tuple[tuple[str, ...], bool]:
     """The drugs and drug classes (slugs) a query says the person never had, and whether it
     says they never had any treatment ("treatment-naive", "previously untreated"): the trials
     requiring them to have failed are listed after the others (engine._tiers)."""
-    lower = text.lower()
-    if (
-        "naïve" not in lower
-        and "naive" not in lower
-        and not any(cue in lower for cue in ("never", "prior", "previous", "untreated"))
-    ):
+    if not _NAIVE_CUE.search(text):
         return (), False
     slugs = ["biologics"] if _BIO_NAIVE.search(text) else []
     for mention in treatments_in(text):
@@ -680,6 +686,45 @@ def naive_to(text: str) -> tuple[tuple[str, ...], bool]:
         ):
             slugs.append(mention.slug)
     return tuple(dict.fromkeys(slugs)), bool(_UNTREATED.search(text))
+
+
+# A line of treatment (cancer's: "1L", "second-line"). A first line is asked ("1L trials",
+# "first-line immunotherapy") unless it is one the person had ("PD on 1L gefitinib",
+# "progressing after first-line chemo": a later line is asked then). Progressing on a
+# treatment alone asks no line ("exon 20 insertion NSCLC progressed after platinum
+# chemotherapy": the exon 20 trials, not every trial for those chemotherapy failed).
+_FIRST_LINE = re.compile(r"\b(?:(?:first|1st)[\s-]*line|front-?line|(?-i:1L))\b", re.I)
+_LATER_LINE = re.compile(
+    r"\b(?:(?:second|2nd|third|3rd|later|subsequent)[\s-]*lines?|(?-i:[23]L)\+?"
+    r"|previously[\s-]+treated|pre-?treated|post[\s-]+(?:ICI|IO|TKI|chemo(?:therapy)?|platinum))"
+    r"(?!\w)",
+    re.I,
+)
+_LINE_HAD = re.compile(
+    r"\b(?:on|after|following|post|failed|failing|despite|beyond|(?:failure|progression)\s+"
+    r"(?:of|on|after))\s+(?:(?:a|an|the|prior|previous|standard)\s+)?$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1024)
+def line_asked(text: str) -> str | None:
+    """The line of treatment a query asks trials for: "first" (the person has had none, as
+    treatment-naive), "later" (they have: second-line, previously treated, progressing on
+    one) or None (neither, or both said)."""
+    if not _LINE_CUE.search(text):
+        return None
+    later = bool(_LATER_LINE.search(text))
+    first = False
+    for found in _FIRST_LINE.finditer(text):
+        if _LINE_HAD.search(text[max(0, found.start() - 30) : found.start()]):
+            later = True
+        else:
+            first = True
+    return None if first == later else "first" if first else "later"
+
+
+_LINE_CUE = re.compile(r"line|\b[123]L\b|treated|post", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -2746,7 +2791,8 @@ EXCLUDED_CIRCUMSTANCES: tuple[Circumstance, ...] = (
         ),
         _SPINE_SURGERY_HAD,
         _NEGATED + f"({_SPINE_SURGERY_HAD})",
-        welcome=r"failed back surgery|post.?laminectomy|adjacent (segment|level)|revision"
+        welcome=r"failed (low |lumbar )?back surgery|failed (spine|spinal|lumbar) surgery"
+        r"|post.?laminectomy|adjacent (segment|level)|revision"
         r"|re-?operation|re-?herniation|recurrent (lumbar |cervical )?(dis[ck]|herniat)",
         unless=re.compile(_SPINE_OPERATION_DENIED, re.IGNORECASE),
         needs=re.compile(_SPINE_SAID, re.IGNORECASE),
