@@ -2730,6 +2730,9 @@ EU = [
             "dermatomyositis",
         ),
         ("ChiCTR psoriasis", [("registry", "ChiCTR")], "psoriasis"),
+        # a number that is no ID beside it
+        ("jRCT phase 3 psoriasis", [("phase", "PHASE3"), ("registry", "jRCT")], "psoriasis"),
+        ("DRKS 18+ psoriasis", [("registry", "DRKS")], "18+ psoriasis"),
     ],
 )
 def test_a_registry_named_is_read_as_the_registry_filter(typed, read, rest):
@@ -2748,6 +2751,21 @@ def test_a_registry_named_is_read_as_the_registry_filter(typed, read, rest):
         # a registry of patients is a kind of study, not a trial registry
         ("a chinese registry of lupus patients", [("study_type", "OBSERVATIONAL")]),
         ("how do i register for a lupus trial", []),
+        # a number further on, before, or a link: an ID (the end-of-session review's)
+        ("ISRCTN registration number 12345678", []),
+        ("eudract number is 2019-001698-10", []),
+        ("2019-001698-10 (EudraCT)", []),
+        ("https://jrct.niph.go.jp/latest-detail/jRCT2031210123", []),
+        # said not to be there
+        ("psoriasis not on clinicaltrials.gov", []),
+        ("lupus trials outside clinicaltrials.gov", []),
+        # a patients' registry
+        ("a japanese registry of psoriasis patients", [("study_type", "OBSERVATIONAL")]),
+        ("japanese registry study of lupus", [("study_type", "OBSERVATIONAL")]),
+        # people's names and other words: short names only in capitals
+        ("Umin is my friends name", []),
+        ("dr Rebec at mayo", []),
+        ("ctri-like symptoms", []),
     ],
 )
 def test_other_words_are_no_registry(typed, read):

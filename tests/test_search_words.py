@@ -918,6 +918,19 @@ def test_trials_testing_a_treatment_refused_come_last():
         ("newly dx AL amyloidosis", (), True),
         ("psoriasis not treated with biologics", ("biologics",), False),
         ("my eczema was not treated well by my doctor", (), False),
+        # the end-of-session review's: lists, other words for never having had it
+        ("biologic and JAK naive", ("biologics", "jak-inhibitors"), False),
+        ("naive to biologics and JAK inhibitors", ("biologics", "jak-inhibitors"), False),
+        ("b-DMARD naive RA", ("biologics",), False),
+        ("haven't tried any biologics", ("biologics",), False),
+        ("never received systemic therapy", (), True),
+        ("newly-diagnosed myeloma", (), True),
+        # … and said not to be, of no one asking, or treated since
+        ("not biologic-naive", (), False),
+        ("no longer treatment naive", (), False),
+        ("exclude treatment-naive patients", (), False),
+        ("newly diagnosed lupus, already on hydroxychloroquine", (), False),
+        ("newly diagnosed 5 years ago", (), False),
         # a treatment had, or no word for never having one
         ("psoriasis, methotrexate didn't help", (), False),
         ("my eczema never went away after prednisone", (), False),
@@ -965,6 +978,19 @@ def test_trials_requiring_a_treatment_never_had_to_have_failed_come_last():
         ("AL amyloidosis after first-line chemo", "later"),
         # progressing on a treatment alone: no line asked
         ("EGFR exon 20 insertion NSCLC progressed after platinum chemotherapy", None),
+        # the end-of-session review's: a first line that failed, lines of other things,
+        # refused, more ways to say a later line
+        ("psoriasis, first line topical steroids failed", "later"),
+        ("refractory to 1L", "later"),
+        ("frontline workers with eczema", None),
+        ("first line of the criteria", None),
+        ("drink 2L of water a day", None),
+        ("not first line", None),
+        ("not previously treated", "first"),
+        ("skin pre-treated with lidocaine cream", None),
+        ("post-chemo fatigue", None),
+        ("4th line myeloma", "later"),
+        ("2 prior lines of therapy", "later"),
         # no line said
         ("psoriasis", None),
         ("pipeline drugs for lupus", None),

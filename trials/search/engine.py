@@ -963,7 +963,15 @@ def _tiers(
         # the trials for those previously treated); for a later line ("2L trials",
         # "progressing after PD-1") those first.
         slugs, untreated = naive
-        required = index.facet_mask("prior_therapy", list(slugs))
+        # … but what the words say failed ("failed humira, not bio-naive anymore"): no
+        # treatment never had, nor untreated
+        failed = readings.failed_named(query.q) | set(query.facets.get("prior_therapy", ()))
+        classes = Vocabulary.default().classes_of
+        failed |= {c for slug in failed for c in classes.get(slug, ())}
+        slugs = [slug for slug in slugs if slug not in failed]
+        untreated = untreated and not failed and line != "later"
+        line = None if line == "first" and failed else line
+        required = index.facet_mask("prior_therapy", slugs)
         if untreated or line == "first":
             required |= index.facet_mask("refractory", ["1"])
         elif line == "later" and (had := readings.failed_named(query.q)):

@@ -1192,20 +1192,43 @@ _REGISTERED = frozenset({"registered", "listed", "posted", "recorded"})
 _REGISTERED_IN = frozenset({"in", "on", "with", "at", "to"})
 
 
+# After a registry word, what makes it a patients' registry (a kind of study: "a Japanese
+# registry of lupus patients", "ChiCTR registry study"), not the trial registry's name.
+_PATIENTS_REGISTRY = frozenset(
+    {"of", "study", "studies", "for", "that", "which", "following", "data", "cohort"}
+)
+# Before a registry's name: not there ("not on clinicaltrials.gov", "outside the EU register").
+_NOT_LISTED = frozenset({"not", "outside", "except", "excluding", "besides", "non", "than"})
+# Short names that are also people's names or other words ("Umin", "Omon", "ctri-like"): a
+# registry only in capitals ("UMIN", "jRCT"'s mixed case counts).
+_CAPITALS_ONLY = frozenset(
+    {"umin", "omon", "rebec", "ctri", "repec", "ctis", "tctr", "irct", "japic", "cris"}
+)
+_ID_DIGITS = 5  # a token with this many digits near a registry's name: an ID
+
+
 def registry_words(words: Words) -> Iterator[Reading]:
     """ "jRCT amyloidosis", "psoriasis trials on the EU register", "registered with ISRCTN" ->
     the source registry filter, each of the names the registry goes by in the records
-    (lay_terms.json `registries`). Not a name a number follows ("chictr 2100050713", "eudract
-    nr 2019-001698-10"): a trial's ID, searched as one."""
+    (lay_terms.json `registries`). Not a name beside a number ("chictr 2100050713", "eudract
+    number is 2019-001698-10", "2019-001698-10 (EudraCT)") or in a link: a trial's ID, searched
+    as one; not a registry said not to be ("not on clinicaltrials.gov"), nor a patients'
+    registry ("a Japanese registry of lupus patients": an observational study)."""
     registries = _lay().registries
     phrases = tuple(phrase for phrase, _ in registries)
     for first, last, which in _phrases_found(words, phrases):
-        if any(
-            any(c.isdigit() for c in words.tokens[at][0])
-            for at in range(last + 1, min(last + 3, len(words.tokens)))
+        if _beside_an_id(words, first, last) or _not_listed(words, first):
+            continue
+        if (
+            last == first
+            and words.tokens[first][0] in _CAPITALS_ONLY
+            and sum(c.isupper() for c in words.tokens[first][1]) < 2
         ):
             continue
-        if words.folded(last + 1) in _REGISTRY_AFTER:
+        after = words.folded(last + 1)
+        if words.tokens[last][0] in _REGISTRY_AFTER and after in _PATIENTS_REGISTRY:
+            continue
+        if after in _REGISTRY_AFTER and words.folded(last + 2) not in _PATIENTS_REGISTRY:
             last += 1
         if words.folded(first - 1) in _REGISTERED_IN and words.folded(first - 2) in _REGISTERED:
             first -= 2
@@ -1214,6 +1237,22 @@ def registry_words(words: Words) -> Iterator[Reading]:
         said = words.said(first, last)
         for value in registries[which][1]:
             yield Reading("registry", value, said, words.spans(range(first, last + 1)))
+
+
+def _beside_an_id(words: Words, first: int, last: int) -> bool:
+    """Whether a number like an ID's is within a few words of a registry's name, or the name
+    is part of a link."""
+    near = range(max(0, first - 2), min(last + 5, len(words.tokens)))
+    if any(sum(c.isdigit() for c in words.tokens[at][0]) >= _ID_DIGITS for at in near):
+        return True
+    start, end = words.tokens[first][2], words.tokens[last][3]
+    chunk_start = max(words.text.rfind(" ", 0, start), 0)
+    chunk_end = words.text.find(" ", end)
+    return "/" in words.text[chunk_start : chunk_end if chunk_end >= 0 else None]
+
+
+def _not_listed(words: Words, first: int) -> bool:
+    return any(words.tokens[at][0] in _NOT_LISTED for at in range(max(0, first - 3), first))
 
 
 def registry_countries(names: list[str]) -> list[str]:

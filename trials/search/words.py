@@ -641,90 +641,162 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 # Naive to a treatment, after its name ("biologic-naive", "TNFi naïve", "dupilumab-naive") or
-# before it ("naive to biologics", "never had a biologic", "no prior JAK inhibitor").
+# before it ("naive to biologics", "never had a biologic", "no prior JAK inhibitor", "haven't
+# tried any biologics").
 _NAIVE_AFTER = re.compile(r"[\s-]*na[iï]ve\b", re.IGNORECASE)
 _NAIVE_BEFORE = re.compile(
-    r"\b(?:na[iï]ve\s+to|never\s+(?:had|taken|tried|received|used|been\s+on|been\s+given"
-    r"|been\s+treated\s+with)|no\s+(?:prior|previous)|without\s+(?:prior|previous)"
+    r"\b(?:na[iï]ve\s+to|never\s+(?:had|taken|tried|received|used|got|gotten|been\s+on"
+    r"|been\s+given|been\s+prescribed|been\s+treated\s+with|on)"
+    r"|(?:has|have|had)(?:n'?t|\s+not)\s+(?:yet\s+)?(?:had|tried|taken|received|used|been\s+on)"
+    r"|no\s+(?:prior|previous)|without\s+(?:prior|previous)|no\s+exposure\s+to"
     r"|not\s+(?:yet\s+|previously\s+)?(?:been\s+)?treated\s+with)"
     r"\s+(?:(?:a|an|any|the)\s+)?$",
     re.IGNORECASE,
 )
 # Naive to every treatment: "treatment-naive", "previously untreated", "never been treated".
 _UNTREATED = re.compile(
-    r"\b(?:(?:treatment|therapy|tx|drug|systemic)[\s-]*na[iï]ve|previously[\s-]+untreated"
+    r"\b(?:(?:treatment|therapy|tx|drug|systemic)[\s-]*na[iï]ve|na[iï]ve\s+to\s+(?:any\s+)?"
+    r"(?:treatments?|therapy)|(?:previously|prev)[\s-]+untreated"
     r"|(?:never|not(?:\s+yet)?)\s+(?:been\s+)?treated"
     r"(?!\s+(?:with|well|properly|successfully|effectively|adequately|enough|by|using))"
-    r"|no\s+(?:prior|previous)\s+"
+    r"|(?:no|without\s+(?:any\s+)?)\s*(?:prior|previous)\s+"
     r"(?:treatments?|therap(?:y|ies)|systemic\s+(?:treatments?|therap(?:y|ies)))"
-    # "he hasn't started any treatment yet", "I haven't started any medicine"
-    r"|(?:has|have|had)(?:n'?t|\s+not)\s+(?:yet\s+)?(?:started|had|received|taken|begun"
-    r"|been\s+(?:on|given))\s+(?:any\s+)?(?:treatments?|therap(?:y|ies)|medicines?"
-    r"|medications?|meds|drugs?)"
+    # "he hasn't started any treatment yet", "I haven't started any medicine", "never received
+    # systemic therapy", "no treatment yet", "not on any meds yet"
+    r"|(?:(?:has|have|had)(?:n'?t|\s+not)|never)\s+(?:yet\s+)?(?:started|had|received|taken"
+    r"|tried|begun|been\s+(?:on|given))\s+(?:any\s+)?(?:systemic\s+)?(?:treatments?"
+    r"|therap(?:y|ies)|medicines?|medications?|meds|drugs?)"
+    r"|(?:no|not\s+on\s+any)\s+(?:treatments?|therapy|meds|medications?|medicines?)\s+yet"
     # "newly diagnosed", "just diagnosed with RA 2 months ago", "newly dx AL amyloidosis"
-    r"|(?:newly|just|recently)\s+(?:been\s+)?(?:diagnosed|dx(?:'?d)?))\b",
+    r"|(?:newly|just|recently|just\s+got)[\s-]+(?:been\s+)?(?:diagnosed|dx(?:'?d)?)"
+    r"|new\s+(?:dx|diagnosis)\s+of)\b",
     re.IGNORECASE,
 )
 _NAIVE_CUE = re.compile(
-    r"na[iï]ve|never|prior|previous|treated|n'?t\b|\bnot\b|diagnosed|\bdx", re.IGNORECASE
+    r"na[iï]ve|never|prior|previous|treated|n'?t\b|\bnot\b|diagnos|\bdx|\bno\b|without|exposure",
+    re.IGNORECASE,
 )
-# "bio-naive": biologics (no drug class is called "bio" alone).
-_BIO_NAIVE = re.compile(r"\bbio[\s-]?na[iï]ve\b", re.IGNORECASE)
+# Said not to be naive ("not biologic-naive", "no longer treatment naive", "not newly
+# diagnosed"): just before the words.
+_NOT_NAIVE = re.compile(
+    r"\b(?:not|no\s+longer|isn'?t|aren'?t|wasn'?t|weren'?t|never\s+was)\s+(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# Untreated said of no one asking, or with a treatment since ("exclude treatment-naive
+# patients", "newly diagnosed 5 years ago", "just diagnosed, already on methotrexate").
+_TREATED_SINCE = re.compile(
+    r"\bexclud|\balready\s+(?:on|taking|started|had|tried|been)\b|\byears?\s+ago\b", re.I
+)
+# "bio-naive", "b-DMARD naive": biologics (no drug class is called "bio" alone; "DMARD" alone
+# is a conventional one).
+_BIO_NAIVE = re.compile(r"\b(?:bio|b[\s-]?dmards?)[\s-]?na[iï]ve\b", re.IGNORECASE)
+# Between two treatments of a list said naive together ("biologic and JAK naive", "naive to
+# biologics and JAK inhibitors").
+_NAIVE_JOINED = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b)\s*(?:(?:a|an|any)\s+)?", re.I)
 
 
 @lru_cache(maxsize=1024)
 def naive_to(text: str) -> tuple[tuple[str, ...], bool]:
     """The drugs and drug classes (slugs) a query says the person never had, and whether it
     says they never had any treatment ("treatment-naive", "previously untreated"): the trials
-    requiring them to have failed are listed after the others (engine._tiers)."""
+    requiring them to have failed are listed after the others (engine._tiers). Not when said
+    not to be ("not biologic-naive"); a list said naive together is ("biologic and JAK
+    naive")."""
     if not _NAIVE_CUE.search(text):
         return (), False
-    slugs = ["biologics"] if _BIO_NAIVE.search(text) else []
-    for mention in treatments_in(text):
-        if _NAIVE_AFTER.match(text, mention.end) or _NAIVE_BEFORE.search(
-            text[max(0, mention.start - 40) : mention.start]
+    mentions = treatments_in(text)
+    naive = [False] * len(mentions)
+    for at, mention in enumerate(mentions):
+        if (found := _NAIVE_AFTER.match(text, mention.end)) and not _said_not(text, mention.start):
+            naive[at] = "after"
+        elif (found := _NAIVE_BEFORE.search(text[max(0, mention.start - 40) : mention.start])) and (
+            not _said_not(text, mention.start - len(found[0]))
         ):
-            slugs.append(mention.slug)
-    return tuple(dict.fromkeys(slugs)), bool(_UNTREATED.search(text))
+            naive[at] = "before"
+    for at in range(1, len(mentions)):  # a list: "naive to biologics and JAK inhibitors"
+        if naive[at - 1] == "before" and not naive[at] and _joined(text, mentions, at):
+            naive[at] = "before"
+    for at in range(len(mentions) - 2, -1, -1):  # "biologic and JAK naive"
+        if naive[at + 1] == "after" and not naive[at] and _joined(text, mentions, at + 1):
+            naive[at] = "after"
+    slugs = [m.slug for m, said in zip(mentions, naive, strict=True) if said]
+    if (bio := _BIO_NAIVE.search(text)) and not _said_not(text, bio.start()):
+        slugs = ["biologics", *(slug for slug in slugs if slug != "immunosuppressants")]
+    untreated = any(
+        not _said_not(text, found.start()) for found in _UNTREATED.finditer(text)
+    ) and not _TREATED_SINCE.search(text)
+    return tuple(dict.fromkeys(slugs)), untreated
+
+
+def _said_not(text: str, at: int) -> bool:
+    return bool(_NOT_NAIVE.search(text[max(0, at - 40) : at]))
+
+
+def _joined(text: str, mentions: tuple, at: int) -> bool:
+    return bool(_NAIVE_JOINED.fullmatch(text, mentions[at - 1].end, mentions[at].start))
 
 
 # A line of treatment (cancer's: "1L", "second-line"). A first line is asked ("1L trials",
 # "first-line immunotherapy") unless it is one the person had ("PD on 1L gefitinib",
-# "progressing after first-line chemo": a later line is asked then). Progressing on a
-# treatment alone asks no line ("exon 20 insertion NSCLC progressed after platinum
-# chemotherapy": the exon 20 trials, not every trial for those chemotherapy failed).
-_FIRST_LINE = re.compile(r"\b(?:(?:first|1st)[\s-]*line|front-?line|(?-i:1L))\b", re.I)
+# "progressing after first-line chemo", "first-line steroids didn't help": a later line is
+# asked then). Progressing on a treatment alone asks no line ("exon 20 insertion NSCLC
+# progressed after platinum chemotherapy": the exon 20 trials, not every trial for those
+# chemotherapy failed). Not a line of anything else ("frontline workers", "the first line of
+# my message", "1L of saline", "a 2L bottle").
+_NOT_A_LINE = r"(?![\s-]+(?:of|workers?|staff|defen[cs]e|bottles?|bags?|water))"
+_FIRST_LINE = re.compile(
+    rf"\b(?:(?:first|1st)[\s-]*line|front-?line|(?-i:1L)|no\s+prior\s+lines?){_NOT_A_LINE}\b",
+    re.I,
+)
 _LATER_LINE = re.compile(
-    r"\b(?:(?:second|2nd|third|3rd|later|subsequent)[\s-]*lines?|(?-i:[23]L)\+?"
-    r"|previously[\s-]+treated|pre-?treated|post[\s-]+(?:ICI|IO|TKI|chemo(?:therapy)?|platinum))"
+    r"\b(?:(?:second|2nd|third|3rd|fourth|4th|later|subsequent)[\s-]*lines?"
+    rf"|(?-i:[234]L){_NOT_A_LINE}\+?|previously[\s-]+treated|pre-?treated(?!\s+with)"
+    r"|(?:\d|one|two|three|four)\+?\s+(?:or\s+more\s+)?prior\s+lines?"
+    r"|post[\s-]+(?:ICI|IO|TKI|chemo(?:therapy)?|platinum|immunotherapy)"
+    r"(?!\s+(?:fatigue|nausea|hair|neuropathy|pain|symptoms|care|recovery)))"
     r"(?!\w)",
     re.I,
 )
 _LINE_HAD = re.compile(
-    r"\b(?:on|after|following|post|failed|failing|despite|beyond|(?:failure|progression)\s+"
-    r"(?:of|on|after))\s+(?:(?:a|an|the|prior|previous|standard)\s+)?$",
+    r"\b(?:on|after|following|post|failed|failing|despite|beyond|refractory\s+to"
+    r"|(?:failure|progression)\s+(?:of|on|after))\s+(?:(?:a|an|the|prior|previous|standard)\s+)?$",
     re.I,
 )
+# … or failed, after it ("first-line topical steroids failed", "1L chemo didn't work").
+_LINE_FAILED = re.compile(
+    r"[\w\s,/+-]{0,40}?\b(?:failed|did\s*n'?t\s+(?:work|help)|did\s+not\s+(?:work|help)"
+    r"|not\s+working|stopped\s+working|was\s+ineffective|no\s+longer\s+works?)\b",
+    re.I,
+)
+# Not asked: "not first line", "no 1L trials", "I don't want second line".
+_LINE_REFUSED = re.compile(r"\b(?:not|no|don'?t\s+want|do\s+not\s+want)\s+(?:a\s+)?$", re.I)
 
 
 @lru_cache(maxsize=1024)
 def line_asked(text: str) -> str | None:
     """The line of treatment a query asks trials for: "first" (the person has had none, as
-    treatment-naive), "later" (they have: second-line, previously treated, progressing on
-    one) or None (neither, or both said)."""
+    treatment-naive), "later" (they have: second-line, previously treated, a first line had)
+    or None (neither, both, or refused)."""
     if not _LINE_CUE.search(text):
         return None
-    later = bool(_LATER_LINE.search(text))
-    first = False
+    later = first = False
+    for found in _LATER_LINE.finditer(text):
+        before = text[max(0, found.start() - 20) : found.start()]
+        if not _LINE_REFUSED.search(before):
+            if re.search(r"\bnot\s+$", before) is None:
+                later = True
+        elif found[0].lower().startswith(("previously", "pre")):
+            first = True  # "not previously treated"
     for found in _FIRST_LINE.finditer(text):
-        if _LINE_HAD.search(text[max(0, found.start() - 30) : found.start()]):
+        before = text[max(0, found.start() - 30) : found.start()]
+        if _LINE_HAD.search(before) or _LINE_FAILED.match(text, found.end()):
             later = True
-        else:
+        elif not _LINE_REFUSED.search(before):
             first = True
     return None if first == later else "first" if first else "later"
 
 
-_LINE_CUE = re.compile(r"line|\b[123]L\b|treated|post", re.I)
+_LINE_CUE = re.compile(r"line|\b[1234]L\b|treated|post", re.I)
 
 
 @lru_cache(maxsize=1024)
