@@ -173,7 +173,11 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 # remedies in people's words); five blind sets kept unmerged in unmerged/session50.json
 # (clinicians' eligibility 0.702 -> 0.700; short queries 0.779 -> 0.898; patients' situations
 # decided by eligibility 0.707 -> 0.710; treatment preferences 0.586 -> 0.597; sponsors,
-# registries and endpoints 0.753 -> 0.830).
+# registries and endpoints 0.753 -> 0.830). Session 51: 0.8535 (a registry named read as the
+# registry filter; a treatment never had, a first or later line of treatment); three blind
+# sets kept unmerged in unmerged/session51.json (treatment history 0.571 -> 0.601;
+# registries, sponsors and dates 0.653 -> 0.752; a cross-section 0.896, which merged fails
+# the exclusion-only check).
 THRESHOLD = 0.85
 TOP = scores.CUTOFF
 
