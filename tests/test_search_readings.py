@@ -2733,6 +2733,7 @@ EU = [
         # a number that is no ID beside it
         ("jRCT phase 3 psoriasis", [("phase", "PHASE3"), ("registry", "jRCT")], "psoriasis"),
         ("DRKS 18+ psoriasis", [("registry", "DRKS")], "18+ psoriasis"),
+        ("lupus trials with an EU CT number", [("registry", "CTIS")], "lupus trials with an"),
     ],
 )
 def test_a_registry_named_is_read_as_the_registry_filter(typed, read, rest):
