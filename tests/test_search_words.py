@@ -931,6 +931,10 @@ def test_trials_testing_a_treatment_refused_come_last():
         ("exclude treatment-naive patients", (), False),
         ("newly diagnosed lupus, already on hydroxychloroquine", (), False),
         ("newly diagnosed 5 years ago", (), False),
+        # short names no class goes by
+        ("PD-1 naive NSCLC", ("immune-checkpoint-inhibitors",), False),
+        ("chemo-naive", ("chemotherapy",), False),
+        ("not ICI-naive", (), False),
         # a treatment had, or no word for never having one
         ("psoriasis, methotrexate didn't help", (), False),
         ("my eczema never went away after prednisone", (), False),
@@ -991,6 +995,9 @@ def test_trials_requiring_a_treatment_never_had_to_have_failed_come_last():
         ("post-chemo fatigue", None),
         ("4th line myeloma", "later"),
         ("2 prior lines of therapy", "later"),
+        # after a treatment named
+        ("post-osimertinib NSCLC", "later"),
+        ("post-herpetic neuralgia", None),
         # no line said
         ("psoriasis", None),
         ("pipeline drugs for lupus", None),
@@ -1022,6 +1029,7 @@ def test_a_later_line_lists_the_trials_for_those_the_treatment_had_failed_first(
     cache.reset()
     found = [hit.key for hit in _run("NSCLC progressed on docetaxel - 2L trials").trials]
     assert found[0] == "AFTER-CHEMO", found
+    assert _run("post-docetaxel NSCLC").trials[0].key == "AFTER-CHEMO"
     found = [hit.key for hit in _run("NSCLC 1L trials").trials]
     assert found[0] == "NAIVE" and found[-1] != "NAIVE", found
     assert _run("NSCLC 2L trials").trials[0].key != "AFTER-CHEMO"

@@ -974,7 +974,9 @@ def _tiers(
         required = index.facet_mask("prior_therapy", slugs)
         if untreated or line == "first":
             required |= index.facet_mask("refractory", ["1"])
-        elif line == "later" and (had := readings.failed_named(query.q)):
+        elif line == "later" and (
+            had := readings.failed_named(query.q) | words.treated_before(query.q)
+        ):
             # … those requiring what the person had to have failed first ("progressed on 1L
             # osimertinib - 2L trials": an EGFR-TKI). Not any failure: "ALK+ … crizotinib
             # stopped working … second line" is no EGFR-TKI or checkpoint inhibitor trial.

@@ -690,6 +690,18 @@ _TREATED_SINCE = re.compile(
 # "bio-naive", "b-DMARD naive": biologics (no drug class is called "bio" alone; "DMARD" alone
 # is a conventional one).
 _BIO_NAIVE = re.compile(r"\b(?:bio|b[\s-]?dmards?)[\s-]?na[iï]ve\b", re.IGNORECASE)
+# Short names no class goes by, said naive ("ICI-naive", "IO naive", "PD-1 naive",
+# "chemo-naive").
+_NAIVE_SHORT = (
+    (
+        re.compile(
+            r"\b(?:ICI|IO|immunotherapy|checkpoint(?:[\s-]inhibitor)?|PD-?L?1)[\s-]?na[iï]ve\b",
+            re.I,
+        ),
+        "immune-checkpoint-inhibitors",
+    ),
+    (re.compile(r"\bchemo[\s-]?na[iï]ve\b", re.I), "chemotherapy"),
+)
 # Between two treatments of a list said naive together ("biologic and JAK naive", "naive to
 # biologics and JAK inhibitors").
 _NAIVE_JOINED = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b)\s*(?:(?:a|an|any)\s+)?", re.I)
@@ -722,6 +734,9 @@ def naive_to(text: str) -> tuple[tuple[str, ...], bool]:
     slugs = [m.slug for m, said in zip(mentions, naive, strict=True) if said]
     if (bio := _BIO_NAIVE.search(text)) and not _said_not(text, bio.start()):
         slugs = ["biologics", *(slug for slug in slugs if slug != "immunosuppressants")]
+    for pattern, slug in _NAIVE_SHORT:
+        if (short := pattern.search(text)) and not _said_not(text, short.start()):
+            slugs.append(slug)
     untreated = any(
         not _said_not(text, found.start()) for found in _UNTREATED.finditer(text)
     ) and not _TREATED_SINCE.search(text)
@@ -787,6 +802,7 @@ def line_asked(text: str) -> str | None:
                 later = True
         elif found[0].lower().startswith(("previously", "pre")):
             first = True  # "not previously treated"
+    later = later or bool(treated_before(text))
     for found in _FIRST_LINE.finditer(text):
         before = text[max(0, found.start() - 30) : found.start()]
         if _LINE_HAD.search(before) or _LINE_FAILED.match(text, found.end()):
@@ -797,6 +813,18 @@ def line_asked(text: str) -> str | None:
 
 
 _LINE_CUE = re.compile(r"line|\b[1234]L\b|treated|post", re.I)
+_POST = re.compile(r"\bpost[\s-]+$", re.I)
+
+
+@lru_cache(maxsize=1024)
+def treated_before(text: str) -> frozenset[str]:
+    """The treatments (slugs) named right after "post" ("post-osimertinib NSCLC", "post
+    pembrolizumab"): had before, a later line asked (line_asked, engine._tiers)."""
+    if "post" not in text.lower():
+        return frozenset()
+    return frozenset(
+        m.slug for m in treatments_in(text) if _POST.search(text[max(0, m.start - 6) : m.start])
+    )
 
 
 @lru_cache(maxsize=1024)
