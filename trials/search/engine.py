@@ -16,7 +16,7 @@ import datetime
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import NamedTuple
@@ -956,34 +956,9 @@ def _tiers(
         drugs, classes = refused
         tested = index.facet_mask("drug", drugs) | index.facet_mask("drug_class", classes)
         tiers = [tier & part for tier in tiers for part in (~tested, tested)]
-    line = words.line_asked(query.q) if query.q else None
-    if query.q and (any(naive := words.naive_to(query.q)) or line):
-        # Trials requiring a treatment the person never had to have failed last ("biologic-
-        # naive", "EGFR-TKI naive"), or any ("treatment-naive stage IV NSCLC", "1L trials":
-        # the trials for those previously treated); for a later line ("2L trials",
-        # "progressing after PD-1") those first.
-        slugs, untreated = naive
-        # … but what the words say failed ("failed humira, not bio-naive anymore"): no
-        # treatment never had, nor untreated
-        failed = readings.failed_named(query.q) | set(query.facets.get("prior_therapy", ()))
-        classes = Vocabulary.default().classes_of
-        failed |= {c for slug in failed for c in classes.get(slug, ())}
-        slugs = [slug for slug in slugs if slug not in failed]
-        untreated = untreated and not failed and line != "later"
-        line = None if line == "first" and failed else line
-        required = index.facet_mask("prior_therapy", slugs)
-        if untreated or line == "first":
-            required |= index.facet_mask("refractory", ["1"])
-        elif line == "later" and (
-            had := readings.failed_named(query.q) | words.treated_before(query.q)
-        ):
-            # … those requiring what the person had to have failed first ("progressed on 1L
-            # osimertinib - 2L trials": an EGFR-TKI). Not any failure: "ALK+ … crizotinib
-            # stopped working … second line" is no EGFR-TKI or checkpoint inhibitor trial.
-            classes = Vocabulary.default().classes_of
-            had |= {c for slug in had for c in classes.get(slug, ())}
-            required = ~index.facet_mask("prior_therapy", sorted(had))
-        tiers = [tier & part for tier in tiers for part in (~required, required)]
+    if query.q and (last := _treatment_history_last(index, query)) is not None:
+        # Trials requiring a treatment the person never had to have failed, and the like, last.
+        tiers = [tier & part for tier in tiers for part in (~last, last)]
     known = Vocabulary.default().drugs
     if failed := [slug for slug in query.facets.get("prior_therapy", ()) if slug in known]:
         # The drugs that failed ("refractory to IVIG and rituximab", prior_therapy=ivig): the
@@ -1123,6 +1098,38 @@ def _group_kin(text: str) -> list[str] | None:
     if words.described(text) or not (named := words.named_conditions(text)):
         return None
     return sorted(words.group_family(named) - set(named)) or None
+
+
+def _treatment_history_last(index: FacetIndex, query: Query) -> np.ndarray | None:
+    """The rows to list after the others for the person's treatment history the words tell
+    (words.naive_to, words.line_asked), None when they tell none: the trials requiring a
+    treatment the person never had to have failed ("biologic-naive", "EGFR-TKI naive"), or any
+    ("treatment-naive stage IV NSCLC", "1L trials": the trials for those previously treated);
+    for a later line all but those requiring what the person had to have failed ("progressed
+    on 1L osimertinib - 2L trials": an EGFR-TKI's first). Not any failure for a later line:
+    "ALK+ … crizotinib stopped working … second line" is no EGFR-TKI or checkpoint inhibitor
+    trial. What the words say failed ("failed humira, not bio-naive anymore") is neither never
+    had nor untreated."""
+    slugs, untreated = words.naive_to(query.q)
+    line = words.line_asked(query.q)
+    if not (slugs or untreated or line):
+        return None
+    had = readings.failed_named(query.q)
+    failed = _with_classes(had | set(query.facets.get("prior_therapy", ())))
+    untreated = untreated and not failed and line != "later"
+    line = None if line == "first" and failed else line
+    last = index.facet_mask("prior_therapy", [slug for slug in slugs if slug not in failed])
+    if untreated or line == "first":
+        last |= index.facet_mask("refractory", ["1"])
+    elif line == "later" and (had := had | words.treated_before(query.q)):
+        last = ~index.facet_mask("prior_therapy", sorted(_with_classes(had)))
+    return last
+
+
+def _with_classes(slugs: Iterable[str]) -> set[str]:
+    """Drugs (slugs) with the classes they belong to."""
+    classes, slugs = Vocabulary.default().classes_of, set(slugs)
+    return slugs | {c for slug in slugs for c in classes.get(slug, ())}
 
 
 def _treatments_named(text: str) -> tuple[list[str], list[str]]:

@@ -719,7 +719,7 @@ def naive_to(text: str) -> tuple[tuple[str, ...], bool]:
     mentions = treatments_in(text)
     naive = [False] * len(mentions)
     for at, mention in enumerate(mentions):
-        if (found := _NAIVE_AFTER.match(text, mention.end)) and not _said_not(text, mention.start):
+        if _NAIVE_AFTER.match(text, mention.end) and not _said_not(text, mention.start):
             naive[at] = "after"
         elif (found := _NAIVE_BEFORE.search(text[max(0, mention.start - 40) : mention.start])) and (
             not _said_not(text, mention.start - len(found[0]))
@@ -798,8 +798,7 @@ def line_asked(text: str) -> str | None:
     for found in _LATER_LINE.finditer(text):
         before = text[max(0, found.start() - 20) : found.start()]
         if not _LINE_REFUSED.search(before):
-            if re.search(r"\bnot\s+$", before) is None:
-                later = True
+            later = True
         elif found[0].lower().startswith(("previously", "pre")):
             first = True  # "not previously treated"
     later = later or bool(treated_before(text))
