@@ -15,13 +15,23 @@ session 38).
 The first FREEZE_AFTER requests' survivors (compiled templates, memos) are then frozen out of
 the collector's reach, as the master's are before it forks (portal/gunicorn_conf.py); the heap
 left free is given back every TRIM_EVERY requests (trials.search.index.release_freed_memory).
+
+What the search keeps read from the vocabulary for a minute (the spelling lexicon, the labels,
+the tested names' words) is read again here before it expires (trials.search.cache.
+refresh_ahead): a request found it gone once a minute in each worker and waited ~80 ms at
+100k trials (docs/benchmarks.md, session 52). With the database away it is left to the next
+request that needs it, which answers as any request does then.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 
+from django.db import DatabaseError, connection
 from gunicorn.workers.sync import SyncWorker as _SyncWorker
+
+log = logging.getLogger(__name__)
 
 # A request that makes this many more container objects than it frees is collected inside
 # itself as before (a search leaves ~1,000 behind; Python's own threshold is 700).
@@ -57,6 +67,17 @@ class Housekeeping:
             from trials.search.index import release_freed_memory
 
             release_freed_memory()
+        self.refresh()
+
+    @staticmethod
+    def refresh() -> None:
+        from trials.search import cache
+
+        try:
+            cache.refresh_ahead()
+        except DatabaseError as error:
+            log.warning("between requests, a reading not refreshed: %s", error)
+            connection.close()  # the next request starts on a new connection
 
 
 class SyncWorker(_SyncWorker):

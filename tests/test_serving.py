@@ -142,6 +142,7 @@ def test_workers_collect_between_requests_freeze_their_first_and_trim_regularly(
     monkeypatch.setattr(gc, "collect", lambda generation=2: calls.append(("collect", generation)))
     monkeypatch.setattr(gc, "freeze", lambda: calls.append(("freeze", None)))
     monkeypatch.setattr(index, "release_freed_memory", lambda: calls.append(("trim", None)))
+    monkeypatch.setattr(worker.Housekeeping, "refresh", staticmethod(lambda: None))
     housekeeping = worker.Housekeeping()
     for _ in range(worker.FULL_EVERY):
         housekeeping.after_request()

@@ -69,6 +69,28 @@ class Store:
             ):
                 self._weight -= self._weigh(self._entries.popitem(last=False)[1][1])
 
+    def due(self, key: Hashable, ahead: float) -> bool:
+        """Whether `key` is held and expires within `ahead` seconds (a store with a TTL): worth
+        reading again between requests (refresh_ahead), before a request finds it gone."""
+        with self._lock:
+            entry = self._entries.get(key, _MISSING)
+        if entry is _MISSING or self._ttl is None:
+            return False
+        return time.monotonic() - entry[0] > self._ttl - ahead
+
+    def renew(self, key: Hashable) -> None:
+        """`key`'s entry, if held, as if put now: read again and found the same."""
+        with self._lock:
+            entry = self._entries.get(key, _MISSING)
+            if entry is not _MISSING:
+                self._entries[key] = (time.monotonic(), entry[1])
+                self._entries.move_to_end(key)
+
+    def discard(self, key: Hashable) -> None:
+        with self._lock:
+            if key in self._entries:
+                self._weight -= self._weigh(self._entries.pop(key)[1])
+
     def __iter__(self) -> Iterator[Hashable]:
         """The keys, oldest first (a copy: safe while other threads insert)."""
         with self._lock:
@@ -81,6 +103,29 @@ class Store:
         with self._lock:
             self._entries.clear()
             self._weight = 0
+
+
+# What expires (the vocabulary's readings below) is read again this many seconds before it
+# would, between two requests (refresh_ahead): never inside one. Each module that keeps such a
+# reading registers how to read it again (`refresher`).
+REFRESH_AHEAD = 10.0
+_refreshers: list[Callable[[], None]] = []
+
+
+def refresher(function: Callable[[], None]) -> Callable[[], None]:
+    """Register `function`: called between requests, it reads again what it keeps here that is
+    due (Store.due) and leaves the rest."""
+    _refreshers.append(function)
+    return function
+
+
+def refresh_ahead() -> None:
+    """Between two requests (portal/gunicorn_worker.Housekeeping, bench.inprocess): the
+    readings that expire soon read again, so that no request pays for them (the spelling
+    lexicon and the tested names' words cost ~80 ms at 100k trials each minute, paid by
+    whichever request found them gone: docs/benchmarks.md, session 52)."""
+    for function in _refreshers:
+        function()
 
 
 def reset() -> None:
@@ -158,6 +203,9 @@ LEXICON = Store("spelling lexicon", max_entries=lambda: 4, ttl=60.0)
 # The words of the names of what trials test that the vocabularies have not (a brand such as
 # "EpiCeram"; spelling.py), sorted: read again after a minute, as the lexicon is.
 TESTED_NAMES = Store("tested names' words", max_entries=lambda: 1, ttl=60.0)
+# What those readings were made of as last read, kept past their TTL (spelling.py): a reading
+# again that finds the same keeps what was made of it.
+READINGS = Store("last readings", max_entries=lambda: 2)
 
 # Places people typed (`near=`), read through the offline gazetteer (trials/search/places.py):
 # text -> Place, Ambiguous or Unknown. The gazetteer does not change while the process runs.

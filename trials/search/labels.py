@@ -36,17 +36,27 @@ _last: list[_Reading] = []
 
 def _reading() -> _Reading:
     reading = cache.VOCABULARY.get("labels")
-    if reading is None:
-        terms = {
-            "condition": dict(Condition.objects.values_list("slug", "label")),
-            "drug": dict(Drug.objects.values_list("slug", "label")),
-            "class": dict(DrugClass.objects.values_list("slug", "label")),
-        }
-        same = _last and _last[0].terms == terms
-        reading = _last[0] if same else _Reading(terms)
-        _last[:] = [reading]
-        cache.VOCABULARY.put("labels", reading)
+    return reading if reading is not None else _read()
+
+
+def _read() -> _Reading:
+    terms = {
+        "condition": dict(Condition.objects.values_list("slug", "label")),
+        "drug": dict(Drug.objects.values_list("slug", "label")),
+        "class": dict(DrugClass.objects.values_list("slug", "label")),
+    }
+    same = _last and _last[0].terms == terms
+    reading = _last[0] if same else _Reading(terms)
+    _last[:] = [reading]
+    cache.VOCABULARY.put("labels", reading)
     return reading
+
+
+@cache.refresher
+def _refresh() -> None:
+    """Between requests: the labels read again before they expire (cache.refresh_ahead)."""
+    if cache.VOCABULARY.due("labels", cache.REFRESH_AHEAD):
+        _read()
 
 
 def vocabulary() -> dict[str, dict[str, str]]:
