@@ -934,7 +934,9 @@ def test_trials_testing_a_treatment_refused_come_last():
         # short names no class goes by
         ("PD-1 naive NSCLC", ("immune-checkpoint-inhibitors",), False),
         ("chemo-naive", ("chemotherapy",), False),
+        ("TKI-naive EGFR NSCLC", ("egfr-tkis",), False),
         ("not ICI-naive", (), False),
+        ("not TKI naive", (), False),
         # a treatment had, or no word for never having one
         ("psoriasis, methotrexate didn't help", (), False),
         ("my eczema never went away after prednisone", (), False),
@@ -1233,3 +1235,62 @@ def test_drugs_by_their_other_names_mean_their_names(typed, drug):
     spaced = words.spaced(typed)
     assert drug in words.named_treatments(spaced)[0]
     assert (drug,) in {alt for group in words._groups(spaced) for alt in group}
+
+
+@pytest.mark.parametrize(
+    ("typed", "markers"),
+    [
+        ("EGFR wild-type NSCLC", ("EGFR",)),
+        ("egfr wild type lung cancer", ("egfr",)),
+        ("HER2-negative breast cancer", ("HER2",)),
+        ("her2 negative", ("her2",)),
+        ("EGFR/ALK-negative NSCLC", ("EGFR", "ALK")),
+        ("resectable NSCLC without EGFR/ALK alterations", ("EGFR", "ALK")),
+        ("no actionable EGFR mutation", ("EGFR",)),
+        ("not EGFR mutated", ("EGFR",)),
+        ("non-V30M TTR variants - hereditary ATTR polyneuropathy", ("V30M",)),
+        ("RF-negative RA", ("RF",)),
+        # none: no marker, a drug's or a class's name, a negation of something else
+        ("triple negative breast cancer", ()),
+        ("covid negative", ()),
+        ("psoriasis without PsA", ()),
+        ("psoriasis trials without placebo", ()),
+        ("no IV infusions", ()),
+        ("no MRI", ()),
+        ("non-TNF biologic", ()),
+        ("non-steroidal", ()),
+        ("KRAS G12C NSCLC", ()),
+        ("diagnosed with wild-type ATTR amyloidosis", ()),
+        ("schizophrenia negative symptoms", ()),
+    ],
+)
+def test_a_marker_the_disease_is_said_not_to_have_is_read(typed, markers):
+    assert words.negated_markers(typed) == markers
+
+
+@pytest.mark.django_db
+def test_trials_about_a_marker_the_disease_is_said_not_to_have_come_last():
+    """ "EGFR wild-type NSCLC": the trials for EGFR-mutant or ALK-positive lung cancer after the
+    others; not one saying it is about both kinds ("V30M or non-V30M") or without the marker
+    ("no driver alterations (EGFR, ALK)"), nor one naming it as an antibody's target."""
+    from trials.search import cache
+
+    titles = {
+        "MUTANT": "Osimertinib for EGFR-mutant NSCLC",
+        "TKI": "EGFR-TKI sequence in NSCLC",
+        "WILD": "Chemotherapy for EGFR wild-type NSCLC",
+        "NONE": "NSCLC with no driver alterations (EGFR, ALK, ROS1)",
+        "PLAIN": "Radiotherapy in NSCLC",
+        "ANTI": "Anti-PD-L1 antibody in NSCLC",
+    }
+    for key, title in titles.items():
+        Trial.objects.create(key=key, record={}, title=title, text_terms="NSCLC EGFR")
+    cache.reset()
+    found = [hit.key for hit in _run("EGFR wild-type NSCLC").trials]
+    assert set(found[-2:]) == {"MUTANT", "TKI"}, found
+    assert set(found[:-2]) == {"WILD", "NONE", "PLAIN", "ANTI"}, found
+    found = [hit.key for hit in _run("PD-L1 negative NSCLC").trials]
+    assert "ANTI" not in found[-1:], found
+    # without the marker denied, the mutant trials are where their words put them
+    found = [hit.key for hit in _run("EGFR NSCLC").trials]
+    assert found.index("MUTANT") < len(found) - 2, found

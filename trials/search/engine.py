@@ -70,6 +70,9 @@ ROUTE_ROWS_MAX = 2000
 # trials' criteria costs 60–80 ms (the bench's "granuloma annulare failed aldesleukin" at
 # 100k: 1,816 matches), 300 a tenth of it. The field's own searches match fewer.
 AWAY_ROWS_MAX = 300
+# The matches whose titles and conditions are read for a marker the query denies (the leading
+# tiers' within it): a short text a trial, cheaper to read than criteria.
+MARKED_ROWS_MAX = 2_000
 # A list of trials with only some of the query's words (relaxed, or filled: words.FILL_BELOW)
 # ranks each trial by its rank (0 to 1) plus up to this much for the words it has (where it
 # has them: COVERAGE_IN), each word weighing by its rarity among all trials (inverse document
@@ -529,7 +532,7 @@ def _class_filled(
 # circumstances' topics). One statement each.
 _EXCLUSION, _TREATMENTS, _TURNED_AWAY = "exclusion", "treatments", "turned away"
 _FACILITY, _HEALTHY, _NO_MEDICINE = "facility", "healthy volunteers", "no medicine"
-_TITLE, _WELCOMED = "title", "welcomed"
+_TITLE, _WELCOMED, _MARKED = "title", "welcomed", "marked"
 # A record's interventions as jsonb prints them: a treatment that is no medicine, a medicine.
 _NOT_MEDICINES = '"type": "(BEHAVIORAL|DEVICE|PROCEDURE|RADIATION)"'
 _MEDICINES = '"type": "(DRUG|BIOLOGICAL|GENETIC|COMBINATION_PRODUCT|DIETARY_SUPPLEMENT)"'
@@ -542,6 +545,13 @@ _SAYING = {
         "SELECT id FROM trials_trial WHERE id = ANY(%s) AND record->>'healthy_volunteers' ~* %s"
     ),
     _TITLE: "SELECT id FROM trials_trial WHERE id = ANY(%s) AND title ~* %s",
+    # (its conditions too when they are a few: one of a long list is no trial's subject)
+    _MARKED: (
+        "SELECT id FROM (SELECT id, title || coalesce(CASE WHEN jsonb_typeof("
+        "record->'conditions') = 'array' THEN CASE WHEN jsonb_array_length("
+        "record->'conditions') <= 3 THEN ' ' || (record->>'conditions') END END, '') AS about"
+        " FROM trials_trial WHERE id = ANY(%s)) AS trials WHERE about ~* %s AND about !~* %s"
+    ),
     _WELCOMED: (
         "SELECT id FROM trials_trial WHERE id = ANY(%s) AND (title ~* %s"
         " OR (record->'criteria'->>'inclusion' ~* %s"
@@ -966,6 +976,15 @@ def _tiers(
         # someone past two biologics may want a third of another kind).
         again = index.facet_mask("drug", failed)
         tiers = [tier & part for tier in tiers for part in (~again, again)]
+    markers = words.negated_markers(query.q) if query.q else ()
+    if markers and (among := _leading(tiers, MARKED_ROWS_MAX)) is not None:
+        # A marker the disease is said not to have ("EGFR wild-type NSCLC", "without EGFR/ALK
+        # alterations", "non-V30M"): the trials whose titles or conditions say they are about
+        # it with the marker ("EGFR-mutant", "ALK-positive") after the others; not those
+        # saying both ("V30M or non-V30M"), nor the marker as an antibody's target.
+        marked = np.zeros_like(everything)
+        marked[_saying(index, _MARKED, words.marker_patterns(markers), among)] = True
+        tiers = [tier & part for tier in tiers for part in (~marked, marked)]
     # The trials whose criteria are read for whom they turn away: every match when at most
     # AWAY_ROWS_MAX, else those of the leading tiers within it, where the first pages come
     # from ("lung cancer … spread to her brain": the lung cancer trials excluding brain

@@ -691,7 +691,7 @@ _TREATED_SINCE = re.compile(
 # is a conventional one).
 _BIO_NAIVE = re.compile(r"\b(?:bio|b[\s-]?dmards?)[\s-]?na[iï]ve\b", re.IGNORECASE)
 # Short names no class goes by, said naive ("ICI-naive", "IO naive", "PD-1 naive",
-# "chemo-naive").
+# "chemo-naive", "TKI-naive").
 _NAIVE_SHORT = (
     (
         re.compile(
@@ -701,6 +701,8 @@ _NAIVE_SHORT = (
         "immune-checkpoint-inhibitors",
     ),
     (re.compile(r"\bchemo[\s-]?na[iï]ve\b", re.I), "chemotherapy"),
+    # "TKI-naive": the tyrosine kinase inhibitors the vocabulary holds as a class are EGFR's
+    (re.compile(r"\bTKIs?[\s-]?na[iï]ve\b", re.I), "egfr-tkis"),
 )
 # Between two treatments of a list said naive together ("biologic and JAK naive", "naive to
 # biologics and JAK inhibitors").
@@ -749,6 +751,102 @@ def _said_not(text: str, at: int) -> bool:
 
 def _joined(text: str, mentions: tuple, at: int) -> bool:
     return bool(_NAIVE_JOINED.fullmatch(text, mentions[at - 1].end, mentions[at].start))
+
+
+# A marker (a gene, a variant, a protein) the person's disease does not have: "EGFR wild-type
+# NSCLC", "HER2-negative", "EGFR/ALK-negative", "without EGFR/ALK alterations", "no actionable
+# EGFR mutation", "non-V30M". The trials about the disease with it ("EGFR-mutant NSCLC",
+# "ALK-positive") are listed after the others (engine._marker_positive_last). A marker is as
+# a gene is typed: capitals (with digits: HER2, ROS1, PD-L1, V30M), or any case with a digit
+# or before "wild-type"; not a drug's, a class's or a disease's name ("non-TNF biologic",
+# "non-steroidal", "biopsy LCV, ANCA negative"), but for a variant's ("non-V30M").
+_MARKER = r"(?:[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,4})?)"
+_MARKER_ANY_CASE = r"(?:[A-Za-z][A-Za-z0-9]{1,7}(?:-[A-Za-z0-9]{1,4})?)"
+_MARKERS = rf"{_MARKER}(?:\s*(?:/|,|&|\bor\b|\band\b)\s*{_MARKER})*"
+_GENE_WORDS = (
+    r"mutat\w*|mutant|alterations?|altered|rearrange\w*|fusions?|amplif\w*|drivers?"
+    r"|variants?|positiv\w*|expression|overexpress\w*|translocations?|insertions?|deletions?"
+    r"|genes?|abnormalit\w*"
+)
+_MARKER_NOT_BEFORE = re.compile(
+    r"(?i:\b(?:without|no|not|lacking|absence\s+of|negative\s+for|free\s+of)\s+"
+    r"(?:(?:an?|any|known|actionable|sensiti[sz]ing|activating|targetable|driver|oncogenic"
+    rf"|common|classic(?:al)?)\s+){{0,3}})(?P<markers>{_MARKERS})"
+    rf"(?=[\s-]*(?i:{_GENE_WORDS})\b|\s*$|[\s,.;)])"
+    rf"|(?i:\bnon)-(?P<non>{_MARKER})\b",
+)
+_MARKER_NOT_AFTER = re.compile(
+    rf"(?P<markers>{_MARKERS})[\s-]*(?i:negative|neg\b|wild[\s-]?types?\b|WT\b)"
+    rf"|\b(?P<gene>{_MARKER_ANY_CASE})[\s-]+(?i:wild[\s-]?types?)\b"
+    rf"|\b(?P<digit>[a-z]+[0-9][a-z0-9]*)[\s-]*(?:negative|neg)\b",
+)
+_MARKER_SPLIT = re.compile(r"\s*(?:/|,|&|\bor\b|\band\b)\s*")
+
+
+@lru_cache(maxsize=1024)
+def negated_markers(text: str) -> tuple[str, ...]:
+    """The markers (genes, variants, proteins) `text` says the disease does not have, as
+    typed ("EGFR", "ALK", "V30M"): see _MARKER_NOT_BEFORE and _MARKER_NOT_AFTER."""
+    if not re.search(
+        r"(?i)\bnon-|without|\bno\b|\bnot\b|lacking|absence|negative|\bneg\b|free"
+        r"|wild|\bWT\b",
+        text,
+    ):
+        return ()
+    found: list[str] = []
+    for pattern in (_MARKER_NOT_BEFORE, _MARKER_NOT_AFTER):
+        for match in pattern.finditer(text):
+            for name, said in match.groupdict().items():
+                if said is None:
+                    continue
+                if name == "markers" and pattern is _MARKER_NOT_BEFORE:
+                    gene_like = re.search(r"\d", said) or re.match(
+                        rf"[\s-]*(?i:{_GENE_WORDS})\b", text[match.end() :]
+                    )
+                    if not gene_like:
+                        continue
+                found += _MARKER_SPLIT.split(said)
+    known = {mention.text.lower() for mention in treatments_in(text)}
+    # a disease's name is no marker ("biopsy LCV, ANCA negative"), but a variant that names one
+    # ("non-V30M")
+    known |= {
+        mention.text.lower()
+        for mention in Vocabulary.default().find(text, ("condition",))
+        if not re.search(r"\d", mention.text)
+    }
+    return tuple(
+        dict.fromkeys(
+            marker
+            for marker in found
+            if marker
+            and marker.lower() not in known
+            and marker.lower() not in _NOT_MARKERS
+            and marker.lower() not in STOP_WORDS
+        )
+    )
+
+
+# Words a marker's pattern takes that are none: "negative" said of a test or a person.
+_NOT_MARKERS = frozenset({"test", "tests", "result", "results", "covid", "pcr", "triple"})
+
+
+def marker_patterns(markers: Iterable[str]) -> tuple[str, str]:
+    """PostgreSQL regular expressions (any case) for a trial that says it is about `markers`
+    (title, conditions): a mention, not as an antibody's target ("anti-PD-L1");
+    and for one that says it is about the disease without them ("EGFR wild-type", "non-V30M",
+    "no driver alterations (EGFR, ALK …)"), which is not listed last."""
+    names = "|".join(_pg_escaped(marker) for marker in markers)
+    said = (
+        rf"(?<!anti-)(?<!anti )\m({names})\M"
+        r"(?![\s-]*(blocka|antibod|negative|neg\M|wild|wt\M|-(\s|/|$)))"
+    )
+    denied = (
+        r"\m(non|without|no|negative\s+for|free\s+of)[\s-]+"
+        r"((driver|actionable|sensiti\w*|activating|oncogenic|targetable|known|genomic|gene"
+        rf"|alterations?|mutations?|and|or)[\s,]+|\(\s*){{0,4}}\m({names})\M"
+        rf"|\m({names})\M[\w\s/,-]{{0,24}}?(negative|\mneg\M|wild[\s-]?type|\mwt\M)"
+    )
+    return said, denied
 
 
 # A line of treatment (cancer's: "1L", "second-line"). A first line is asked ("1L trials",
