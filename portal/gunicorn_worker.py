@@ -19,19 +19,17 @@ left free is given back every TRIM_EVERY requests (trials.search.index.release_f
 What the search keeps read from the vocabulary for a minute (the spelling lexicon, the labels,
 the tested names' words) is read again here before it expires (trials.search.cache.
 refresh_ahead): a request found it gone once a minute in each worker and waited ~80 ms at
-100k trials (docs/benchmarks.md, session 52). With the database away it is left to the next
-request that needs it, which answers as any request does then.
+100k trials (docs/benchmarks.md, session 52). With the database away (or any other failure)
+it is left to the next request that needs it, which answers as any request does then, and
+nothing is refreshed for cache.REFRESH_BACKOFF seconds.
 """
 
 from __future__ import annotations
 
 import gc
-import logging
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from gunicorn.workers.sync import SyncWorker as _SyncWorker
-
-log = logging.getLogger(__name__)
 
 # A request that makes this many more container objects than it frees is collected inside
 # itself as before (a search leaves ~1,000 behind; Python's own threshold is 700).
@@ -73,10 +71,7 @@ class Housekeeping:
     def refresh() -> None:
         from trials.search import cache
 
-        try:
-            cache.refresh_ahead()
-        except DatabaseError as error:
-            log.warning("between requests, a reading not refreshed: %s", error)
+        if not cache.refresh_ahead():
             connection.close()  # the next request starts on a new connection
 
 

@@ -79,7 +79,7 @@ def test_due_readings_are_read_again_between_requests_and_unchanged_keep_what_wa
         assert store.get(key) is not None and not store.due(key, cache.REFRESH_AHEAD), key
     # the same vocabulary: what was made of it is kept, not made again
     assert cache.LEXICON.get("sounds") is sounds
-    assert cache.LEXICON.get("labels") is label_words
+    assert cache.LEXICON.get("labels") == label_words
     assert cache.TESTED_NAMES.get("words") is tested
     # and a request then reads nothing of it
     assert not any("trials_condition" in sql for sql in _statements(_held))
@@ -104,15 +104,26 @@ def test_a_changed_vocabulary_or_new_trials_are_read_again():
     assert spelling.corrections("quokacream") == {"quokacream": "quokkacream"}
 
 
-def test_a_database_error_between_requests_is_left_to_the_next_request(monkeypatch):
-    def away():
-        raise DatabaseError("the database is away")
+@pytest.mark.parametrize("error", [DatabaseError("the database is away"), ValueError("a bug")])
+def test_a_failure_between_requests_is_left_to_the_next_request(monkeypatch, error):
+    """Whatever a refresher meets, the worker goes on: the others still run, the connection
+    is closed for the next request, and none is tried again for REFRESH_BACKOFF seconds."""
+    calls = []
 
-    monkeypatch.setattr(cache, "_refreshers", [away])
+    def away():
+        calls.append("away")
+        raise error
+
+    monkeypatch.setattr(cache, "_refreshers", [away, lambda: calls.append("next")])
     closed = []
     monkeypatch.setattr(connection, "close", lambda: closed.append(True))
-    Housekeeping.refresh()  # no exception: the worker goes on
-    assert closed == [True]
+    Housekeeping.refresh()  # no exception
+    assert calls == ["away", "next"] and closed == [True]
+    Housekeeping.refresh()  # backing off
+    assert calls == ["away", "next"] and closed == [True]
+    cache._failed_at[0] -= cache.REFRESH_BACKOFF
+    Housekeeping.refresh()
+    assert calls == ["away", "next", "away", "next"]
 
 
 def test_every_request_is_followed_by_a_refresh(monkeypatch):

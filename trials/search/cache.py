@@ -9,6 +9,7 @@ evicted. The vocabulary tables are not in that log, so what is read from them ex
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +19,7 @@ from typing import Any
 from django.conf import settings
 
 _MISSING = object()
+_log = logging.getLogger(__name__)
 _stores: list[Store] = []
 
 
@@ -109,7 +111,9 @@ class Store:
 # would, between two requests (refresh_ahead): never inside one. Each module that keeps such a
 # reading registers how to read it again (`refresher`).
 REFRESH_AHEAD = 10.0
+REFRESH_BACKOFF = 30.0  # seconds without refreshing after one failed
 _refreshers: list[Callable[[], None]] = []
+_failed_at = [-REFRESH_BACKOFF]
 
 
 def refresher(function: Callable[[], None]) -> Callable[[], None]:
@@ -119,17 +123,29 @@ def refresher(function: Callable[[], None]) -> Callable[[], None]:
     return function
 
 
-def refresh_ahead() -> None:
+def refresh_ahead() -> bool:
     """Between two requests (portal/gunicorn_worker.Housekeeping, bench.inprocess): the
     readings that expire soon read again, so that no request pays for them (the spelling
     lexicon and the tested names' words cost ~80 ms at 100k trials each minute, paid by
-    whichever request found them gone: docs/benchmarks.md, session 52)."""
+    whichever request found them gone: docs/benchmarks.md, session 52). A refresher that
+    fails (the database away) is logged and left to the next request that needs its reading;
+    none is tried again for REFRESH_BACKOFF seconds. False when one failed."""
+    if time.monotonic() - _failed_at[0] < REFRESH_BACKOFF:
+        return True
+    ok = True
     for function in _refreshers:
-        function()
+        try:
+            function()
+        except Exception:  # a worker must outlive whatever a refresher meets
+            _log.warning("between requests, %s failed", function.__qualname__, exc_info=True)
+            _failed_at[0] = time.monotonic()
+            ok = False
+    return ok
 
 
 def reset() -> None:
     """Forget everything cached (tests that rewrite the database behind the index's back)."""
+    _failed_at[0] = -REFRESH_BACKOFF
     for store in _stores:
         store.clear()
 

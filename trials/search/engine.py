@@ -983,7 +983,8 @@ def _tiers(
         # it with the marker ("EGFR-mutant", "ALK-positive") after the others; not those
         # saying both ("V30M or non-V30M"), nor the marker as an antibody's target.
         marked = np.zeros_like(everything)
-        marked[_saying(index, _MARKED, words.marker_patterns(markers), among)] = True
+        for marker in markers:
+            marked[_saying(index, _MARKED, words.marker_patterns(marker), among)] = True
         tiers = [tier & part for tier in tiers for part in (~marked, marked)]
     # The trials whose criteria are read for whom they turn away: every match when at most
     # AWAY_ROWS_MAX, else those of the leading tiers within it, where the first pages come

@@ -47,7 +47,10 @@ VOCABULARIES = (Condition, Drug, DrugClass)
 def _read_vocabulary() -> tuple[tuple[set[str], list[str]], tuple[set[str], list[str]]]:
     """The lexicon (_lexicon) and the names' words (_names), each as a set and sorted, read in
     one look and kept."""
-    read = [list(model.objects.values_list("label", "synonyms")) for model in VOCABULARIES]
+    read = [
+        list(model.objects.order_by("pk").values_list("label", "synonyms"))
+        for model in VOCABULARIES
+    ]
     names = [name for rows in read for label, synonyms in rows for name in (label, *synonyms)]
     # The names as last read, and the lexicon and names' words made of them (cache.READINGS):
     # a reading that finds the same names keeps them, and what is made of them (the label
@@ -55,8 +58,7 @@ def _read_vocabulary() -> tuple[tuple[set[str], list[str]], tuple[set[str], list
     last = cache.READINGS.get("vocabulary")
     if last is not None and last[0] == read:
         lexicon, name_words = last[1:]
-        for made in ("labels", "sounds"):
-            cache.LEXICON.renew(made)
+        cache.LEXICON.renew("sounds")  # the label words are read on their own (_refresh)
     else:
         found = _words_of(names)
         words = found | _words_of(query_words.lay_texts())  # "scaly" is no "scalp"

@@ -771,12 +771,14 @@ _GENE_WORDS = (
 _MARKER_NOT_BEFORE = re.compile(
     r"(?i:\b(?:without|no|not|lacking|absence\s+of|negative\s+for|free\s+of)\s+"
     r"(?:(?:an?|any|known|actionable|sensiti[sz]ing|activating|targetable|driver|oncogenic"
-    rf"|common|classic(?:al)?)\s+){{0,3}})(?P<markers>{_MARKERS})"
+    rf"|common|classic(?:al)?)\s+){{0,3}})(?<![\w-])(?P<markers>{_MARKERS})"
+    # not a drug's target refused or never had ("no PD-1 before", "no SGLT2 inhibitors")
+    r"(?![\s-]*(?i:inhibit|agonist|antagonist|blocker|drug|therap|treat|before|prior|antibod))"
     rf"(?=[\s-]*(?i:{_GENE_WORDS})\b|\s*$|[\s,.;)])"
     rf"|(?i:\bnon)-(?P<non>{_MARKER})\b",
 )
 _MARKER_NOT_AFTER = re.compile(
-    rf"(?P<markers>{_MARKERS})[\s-]*(?i:negative|neg\b|wild[\s-]?types?\b|WT\b)"
+    rf"(?<![\w-])(?P<markers>{_MARKERS})[\s-]*(?i:negative|neg\b|wild[\s-]?types?\b|WT\b)"
     rf"|\b(?P<gene>{_MARKER_ANY_CASE})[\s-]+(?i:wild[\s-]?types?)\b"
     rf"|\b(?P<digit>[a-z]+[0-9][a-z0-9]*)[\s-]*(?:negative|neg)\b",
 )
@@ -791,8 +793,8 @@ def negated_markers(text: str) -> tuple[str, ...]:
         r"(?i)\bnon-|without|\bno\b|\bnot\b|lacking|absence|negative|\bneg\b|free"
         r"|wild|\bWT\b",
         text,
-    ):
-        return ()
+    ) or not re.search(r"[a-z]", text):
+        return ()  # nothing denied, or all in capitals: no telling a gene from a word
     found: list[str] = []
     for pattern in (_MARKER_NOT_BEFORE, _MARKER_NOT_AFTER):
         for match in pattern.finditer(text):
@@ -827,24 +829,34 @@ def negated_markers(text: str) -> tuple[str, ...]:
 
 
 # Words a marker's pattern takes that are none: "negative" said of a test or a person.
-_NOT_MARKERS = frozenset({"test", "tests", "result", "results", "covid", "pcr", "triple"})
+_NOT_MARKERS = frozenset(
+    {"test", "tests", "result", "results", "covid", "covid-19", "pcr", "rt-pcr", "triple"}
+    # tests and their findings, blood groups, stains: "MRI negative", "MRD negative", "RH"
+    | {"mri", "pet", "ct", "eeg", "ecg", "ekg", "fit", "psa", "crp", "mrd", "dna", "rna"}
+    | {"ab", "rh", "gram", "blood", "biopsy", "scan", "x-ray", "xray", "smear", "culture"}
+)
 
 
-def marker_patterns(markers: Iterable[str]) -> tuple[str, str]:
-    """PostgreSQL regular expressions (any case) for a trial that says it is about `markers`
-    (title, conditions): a mention, not as an antibody's target ("anti-PD-L1");
-    and for one that says it is about the disease without them ("EGFR wild-type", "non-V30M",
-    "no driver alterations (EGFR, ALK …)"), which is not listed last."""
-    names = "|".join(_pg_escaped(marker) for marker in markers)
+def marker_patterns(marker: str) -> tuple[str, str]:
+    """PostgreSQL regular expressions (any case) for a trial that says it is about `marker`
+    (title, conditions): a mention, not as an antibody's target ("anti-PD-L1"), nor a level
+    that counts as negative ("HER2-low", "PD-L1 <1%"), nor a test of it ("EGFR mutation
+    status"); and for one that says it is about the disease without it ("EGFR wild-type",
+    "non-V30M", "no driver alterations (EGFR, ALK …)"), which is not listed last. One pair a
+    marker: a trial denying one marker may still be about another."""
+    name = _pg_escaped(marker)
+    dash = "[-\u2010\u2011\u2013\u2212]"
     said = (
-        rf"(?<!anti-)(?<!anti )\m({names})\M"
-        r"(?![\s-]*(blocka|antibod|negative|neg\M|wild|wt\M|-(\s|/|$)))"
+        rf"(?<!anti{dash})(?<!anti )\m{name}\M"
+        rf"(?![\s]*{dash}?\s*(blocka|antibod|negative|neg\M|wild|wt\M|low|ultra|0\M|<"
+        rf"|(mutation\s+)?status|testing))(?!\s*{dash}(\s|[,;)/]|$))"
     )
     denied = (
         r"\m(non|without|no|negative\s+for|free\s+of)[\s-]+"
         r"((driver|actionable|sensiti\w*|activating|oncogenic|targetable|known|genomic|gene"
-        rf"|alterations?|mutations?|and|or)[\s,]+|\(\s*){{0,4}}\m({names})\M"
-        rf"|\m({names})\M[\w\s/,-]{{0,24}}?(negative|\mneg\M|wild[\s-]?type|\mwt\M)"
+        rf"|alterations?|mutations?|and|or)[\s,]+|\(\s*|[\w-]{{2,8}}\s*(,|/|\mor\M|\mand\M)\s*)"
+        rf"{{0,6}}\m{name}\M"
+        rf"|\m{name}\M[\w\s/-]{{0,24}}?(negative|\mneg\M|wild[\s-]?type|\mwt\M)"
     )
     return said, denied
 
