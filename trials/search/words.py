@@ -762,7 +762,8 @@ def _joined(text: str, mentions: tuple, at: int) -> bool:
 # "non-steroidal", "biopsy LCV, ANCA negative"), but for a variant's ("non-V30M").
 _MARKER = r"(?:[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,4})?)"
 _MARKER_ANY_CASE = r"(?:[A-Za-z][A-Za-z0-9]{1,7}(?:-[A-Za-z0-9]{1,4})?)"
-_MARKERS = rf"{_MARKER}(?:\s*(?:/|,|&|\bor\b|\band\b)\s*{_MARKER})*"
+_LISTED = r"\s*(?:/|,|&|\bor\b|\band\b)\s*"  # between two markers of a list
+_MARKERS = rf"{_MARKER}(?:{_LISTED}{_MARKER})*"
 _GENE_WORDS = (
     r"mutat\w*|mutant|alterations?|altered|rearrange\w*|fusions?|amplif\w*|drivers?"
     r"|variants?|positiv\w*|expression|overexpress\w*|translocations?|insertions?|deletions?"
@@ -782,7 +783,7 @@ _MARKER_NOT_AFTER = re.compile(
     rf"|\b(?P<gene>{_MARKER_ANY_CASE})[\s-]+(?i:wild[\s-]?types?)\b"
     rf"|\b(?P<digit>[a-z]+[0-9][a-z0-9]*)[\s-]*(?:negative|neg)\b",
 )
-_MARKER_SPLIT = re.compile(r"\s*(?:/|,|&|\bor\b|\band\b)\s*")
+_MARKER_SPLIT = re.compile(_LISTED)
 
 
 @lru_cache(maxsize=1024)
