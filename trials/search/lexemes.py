@@ -41,6 +41,8 @@ from django.conf import settings
 # may_hold: the characters of a word's beginning that its stem keeps.
 PREFIX = 4
 _WORD = re.compile(r"[^\W_]+")
+# A weight (`:ABC`, `:*A`), a phrase operator, a quote or a hyphen between letters.
+_MAY_NARROW = re.compile(r"(?:[^\W_]|'):\*?[A-Da-d]|<(?:-|\d+)>|\"|[^\W_]-[^\W_]")
 _TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')(:[*A-Da-d]+)?|(&|\||!|\(|\)|<(?:-|\d+)>))")
 
 
@@ -94,6 +96,13 @@ class LexemeIndex:
             for word in _WORD.findall(text.lower())
             for length in range(1, PREFIX + 1)
         )
+
+    def may_narrow(self, text: str) -> bool:
+        """Whether `text` (a query as typed, or to_tsquery's text) may hold a weighted lexeme
+        or a phrase (its words in order: a quoted phrase, a hyphenated word): what the GIN
+        index answers by reading every match's vector again (search.fulltext._phrases). A
+        wrong True costs a statement reading the words."""
+        return _MAY_NARROW.search(text) is not None
 
     def append(self, first: int, row_count: int, lexemes_by_row: Iterable[Iterable[str]]) -> None:
         """Rows `first`… (just appended to the facet index, `row_count` rows now), each with
