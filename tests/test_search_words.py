@@ -11,7 +11,7 @@ from django.http import QueryDict
 from tests.searching import search_text
 from trials.models import Trial
 from trials.readers.vocabulary import Vocabulary, combining_marks, tokens
-from trials.search import readings, words
+from trials.search import engine, readings, words
 from trials.search.params import TrialFilterSet, parse
 
 # What to_tsquery text may hold: words (letters and digits), spaces and the operators we write.
@@ -117,6 +117,16 @@ def test_filler_never_empties_a_search():
         ("monoclonal antibody for psoriasis", "adalimumab"),  # every "-mab" drug
         ("raised scar", "keloid"),
         ("small molecule kinase inhibitor for lupus", "upadacitinib"),  # JAK, TYK2, BTK
+        # session 53: people's words for common complaints and ways of taking part
+        ("my 6 year old has a lazy eye", "amblyopia"),
+        ("my dad has had sugar for 10 years", "diabetes"),
+        ("i have to rush to the toilet every hour", "overactive & bladder"),
+        ("up 3 times a night to pee", "nocturia"),
+        ("schlafe schlecht, keine Schlaftabletten", "insomnia"),
+        ("he wakes up shouting from bad dreams", "nightmares"),
+        ("is there a phone app study for quitting", "digital & therapeutic"),
+        ("gibt es eine Studie mit einer App", "digital & therapeutic"),
+        ("EGFR ex20ins NSCLC", "exon <-> 20 <-> insertion"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
@@ -1311,3 +1321,50 @@ def test_trials_about_a_marker_the_disease_is_said_not_to_have_come_last():
     # without the marker denied, the mutant trials are where their words put them
     found = [hit.key for hit in _run("EGFR NSCLC").trials]
     assert found.index("MUTANT") < len(found) - 2, found
+
+
+@pytest.mark.parametrize(
+    ("typed", "sign_read"),
+    [
+        # what made the person stop a treatment is a reason, not what they search for
+        ("the bladder pills gave me a horribly dry mouth so I stopped them, any app?", False),
+        ("the VA put him on prazosin but it made him so dry mouthed he stopped", False),
+        ("the pills made me so dry in the mouth, i had to stop", False),
+        # … a side effect said without stopping may be what they ask about
+        ("radiation gave me a dry mouth, are there trials?", True),
+        ("my eyes and mouth are so dry", True),
+    ],
+)
+def test_what_made_someone_stop_a_treatment_is_no_sign_read(typed, sign_read):
+    assert bool(words.described(typed)) is sign_read
+
+
+@pytest.mark.parametrize(
+    ("typed", "drugs", "routes"),
+    [
+        ("he flat out refuses dupilumab or any injections", ("dupilumab",), {"injected"}),
+        ("she refused methotrexate", ("methotrexate",), set()),
+        ("he won't take methotrexate", ("methotrexate",), set()),
+        ("he takes methotrexate and insulin injections", (), set()),
+    ],
+)
+def test_a_treatment_refused_in_so_many_words_is_refused(typed, drugs, routes):
+    assert words.refused(typed)[0] == drugs
+    assert words.routes_asked(typed)[1] == routes
+
+
+@pytest.mark.parametrize(
+    ("typed", "had"),
+    [
+        ("IO-pretreated NSCLC", {"immune-checkpoint-inhibitors"}),
+        ("ICI-experienced melanoma", {"immune-checkpoint-inhibitors"}),
+        ("NSCLC after ICIs", set()),  # a failure, read elsewhere (readings.failed_named)
+        ("pre- vs post-infliximab transcriptome", set()),  # when it is measured
+        ("io sono malato di psoriasi", set()),  # "io" in lower case is no abbreviation
+    ],
+)
+def test_treatments_the_people_asked_for_were_given_before_are_not_asked_to_be_tested(typed, had):
+    assert words.pretreated_with(typed) == had
+    drugs, classes = engine._treatments_named(typed)
+    assert not had & {*drugs, *classes}
+    assert had <= words.treated_before(typed)

@@ -1157,10 +1157,12 @@ def _treatments_named(text: str) -> tuple[list[str], list[str]]:
     (_BACKGROUND: "steroid-sparing", "hydroxychloroquine havent worked" say what the person
     takes or took, not what they want tested)."""
     drugs, classes = words.named_treatments(text)
-    # had ("progressing after EGFR-TKIs"), are on ("irAEs in pts on checkpoint inhibitors"),
-    # or have a skin problem from ("on tarceva … a rash, its from the pills")
+    # had ("progressing after EGFR-TKIs", "IO-pretreated"), are on ("irAEs in pts on
+    # checkpoint inhibitors"), or have a skin problem from ("on tarceva … a rash, its from
+    # the pills")
     failed = (
         readings.failed_named(text)
+        | words.pretreated_with(text)
         | words.taken_by_those_asked(text)
         | words.side_effect_causes(text)
     )

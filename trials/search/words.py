@@ -610,7 +610,8 @@ _PLACEBO_SAID = re.compile(
 _REFUSING = re.compile(
     r"\b(?:no|without|never|avoid|avoiding|sin|sem|sans|ohne|free of|(?:do not|don'?t|dont) want"
     r"(?: to (?:take|use|get|be on))?|rather not|instead of|other than|alternatives? to"
-    r"|besides|apart from|aside from|except|anything but)"
+    r"|besides|apart from|aside from|except|anything but|refuses?(?: to (?:take|use|go on))?"
+    r"|refused(?: to (?:take|use|go on))?|refusing|won'?t (?:take|use|go on))"
     r"\s+(?:(?:more|any|oral|topical|systemic|the|a|an|more of the)\s+)?$",
     re.IGNORECASE,
 )
@@ -929,12 +930,29 @@ _POST = re.compile(r"\bpost[\s-]+$", re.I)
 @lru_cache(maxsize=1024)
 def treated_before(text: str) -> frozenset[str]:
     """The treatments (slugs) named right after "post" ("post-osimertinib NSCLC", "post
-    pembrolizumab"): had before, a later line asked (line_asked, engine._tiers)."""
-    if "post" not in text.lower():
+    pembrolizumab") or right before "pretreated", "experienced", "exposed" ("IO-pretreated
+    NSCLC", "TKI-experienced", "bio-exposed"): had before, a later line asked (line_asked,
+    engine._tiers)."""
+    if not _HAD_CUE.search(text):
         return frozenset()
-    return frozenset(
+    return pretreated_with(text) | frozenset(
         m.slug for m in treatments_in(text) if _POST.search(text[max(0, m.start - 6) : m.start])
     )
+
+
+@lru_cache(maxsize=1024)
+def pretreated_with(text: str) -> frozenset[str]:
+    """The treatments (slugs) named right before "pretreated", "experienced", "exposed"
+    ("IO-pretreated NSCLC"): who the people are, not what they want tested (engine.
+    _treatments_named). Not "post-X", which also says when something is measured ("pre- vs
+    post-infliximab")."""
+    if not _HAD_CUE.search(text):
+        return frozenset()
+    return frozenset(m.slug for m in treatments_in(text) if _HAD_AFTER.match(text, m.end))
+
+
+_HAD_CUE = re.compile(r"post|treated|experienced|exposed", re.I)
+_HAD_AFTER = re.compile(r"[\s-]*(?:pre-?treated|experienced|exposed)\b", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -971,7 +989,7 @@ _STOPPING = re.compile(
 
 _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "ohne", "free of",
                  "want", "rather", "instead", "other than", "alternative", "besides", "apart",
-                 "aside", "except", "anything but")  # fmt: skip
+                 "aside", "except", "anything but", "refus", "won")  # fmt: skip
 
 
 def _negation_before(toks: list, at: int) -> int | None:
@@ -993,20 +1011,40 @@ def _negation_before(toks: list, at: int) -> int | None:
     return None
 
 
+# What a treatment did that made the person stop it: a reason, not what they search for ("the
+# bladder pills gave me a horribly dry mouth so I stopped them": not Sjögren's dry mouth; "the
+# VA put him on prazosin but it made him so dizzy he stopped"). Only with the stopping said: a
+# side effect asked about stays ("tarceva gave me an acne-like rash, any trials?").
+_EFFECT_STOPPED = re.compile(
+    r"\b(?:gave|gives|give|made|makes|make|left|caused|causes)\s+(?:me|him|her|them|us)\s+"
+    r"(?:[\w'’-]+,?\s+){0,6}?(?:(?:so|and|that|until)\s+)?(?:i|he|she|they|we)\s+"
+    r"(?:(?:just|finally|eventually)\s+)?(?:stopped|quit|came\s+off|gave\s+(?:it|them)\s+up"
+    r"|had\s+to\s+(?:stop|quit|come\s+off))\b",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=1024)  # _groups reads a query several times a search
 def _without_negated(text: str) -> str:
     """`text` without the diseases it says the person does not have: a condition's name (or
     synonym), or a word of one that names diseases alone, right after a negation
-    (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia). Not when nothing else
-    would be left ("not lupus", "isn't lupus": searched as lupus, not as nothing). A placebo
-    refused is the open-label trials (_PLACEBO_REFUSED)."""
+    (_NEGATIONS: "it's fibromyalgia not arthritis" is fibromyalgia); nor what made them stop
+    a treatment (_EFFECT_STOPPED). Not when nothing else would be left ("not lupus", "isn't
+    lupus": searched as lupus, not as nothing). A placebo refused is the open-label trials
+    (_PLACEBO_REFUSED)."""
     if _PLACEBO_SAID.search(text):
         text = _PLACEBO_REFUSED.sub(" open-label ", text)
-    cut = _negated_spans(text)
+    cut = sorted([*_negated_spans(text), *(m.span() for m in _EFFECT_STOPPED.finditer(text))])
     if not cut:
         return text
+    merged = [cut[0]]
+    for start, end in cut[1:]:  # a denial inside an effect ("made me so sick i stopped")
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
     kept = text
-    for start, end in reversed(cut):
+    for start, end in reversed(merged):
         kept = kept[:start] + " " + kept[end:]
     left = [folded for folded, _ in _typed(kept) if folded not in STOP_WORDS]
     return kept if any(folded not in _NEGATION_WORDS for folded in left) else text
@@ -2342,6 +2380,7 @@ _ANY_ROUTE = "|".join([*_ROUTE_WORDS.values(), _NEEDLES])
 # the first, and a list may follow.
 _REFUSING_ROUTE = re.compile(
     r"\b(?:no|not|without|never|hate|avoid|avoiding|instead of|rather than|afraid of|scared of"
+    r"|refuses?|refused|refusing|won'?t (?:take|use|have|do)"
     r"|terrified of|sick of|tired of|fed up with|no more|cant|can'?t|don'?t want|dont want"
     r"|do not want|sin|ni|sans|ohne|kein\w*)\b(?:\s+\w+){0,4}?\s+(?:" + _ANY_ROUTE + r")\b"
     r"(?:\s+(?:" + _ANY_ROUTE + r")\b)*"
