@@ -127,6 +127,9 @@ def test_filler_never_empties_a_search():
         ("is there a phone app study for quitting", "digital & therapeutic"),
         ("gibt es eine Studie mit einer App", "digital & therapeutic"),
         ("EGFR ex20ins NSCLC", "exon <-> 20 <-> insertion"),
+        ("sham-controlled dCBT-I", "cognitive & behavioral"),
+        ("DDI study healthy volunteers", "drug & drug & interaction"),
+        ("two worn discs in my neck", "cervical & disc"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
@@ -1340,11 +1343,24 @@ def test_what_made_someone_stop_a_treatment_is_no_sign_read(typed, sign_read):
 
 
 @pytest.mark.parametrize(
+    ("typed", "raynaud"),
+    [
+        ("my fingers turn white and numb in the cold", True),
+        ("arm pain and numb fingers from my neck", False),  # a nerve's, not the blood's
+    ],
+)
+def test_numb_fingers_alone_are_no_raynaud(typed, raynaud):
+    read = {word for group in words.described(typed) for said in group for word in said}
+    assert ("raynaud" in read) is raynaud
+
+
+@pytest.mark.parametrize(
     ("typed", "drugs", "routes"),
     [
         ("he flat out refuses dupilumab or any injections", ("dupilumab",), {"injected"}),
         ("she refused methotrexate", ("methotrexate",), set()),
         ("he won't take methotrexate", ("methotrexate",), set()),
+        ("psoriasis non-dupilumab therapy", ("dupilumab",), set()),
         ("he takes methotrexate and insulin injections", (), set()),
     ],
 )

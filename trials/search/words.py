@@ -634,9 +634,10 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     lower = text.lower()
     if any(cue in lower for cue in _REFUSAL_CUES):  # a few substring tests before the regexes
         for mention in treatments_in(text):
-            if _REFUSING.search(
-                text[max(0, mention.start - 40) : mention.start]
-            ) and not _STOPPING.match(text, mention.end):
+            before = text[max(0, mention.start - 40) : mention.start]
+            if (_REFUSING.search(before) or _NON.search(before)) and not _STOPPING.match(
+                text, mention.end
+            ):
                 (classes if mention.kind == "class" else drugs).append(mention.slug)
     return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
 
@@ -989,7 +990,9 @@ _STOPPING = re.compile(
 
 _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "ohne", "free of",
                  "want", "rather", "instead", "other than", "alternative", "besides", "apart",
-                 "aside", "except", "anything but", "refus", "won")  # fmt: skip
+                 "aside", "except", "anything but", "refus", "won", "non")  # fmt: skip
+# Glued before a treatment: "non-biologic therapy", "non-JAK", "non-steroid options".
+_NON = re.compile(r"\bnon[- ]?$", re.IGNORECASE)
 
 
 def _negation_before(toks: list, at: int) -> int | None:
