@@ -409,7 +409,14 @@ def test_study_designs_and_disease_groups_said_in_other_words(typed, meant):
 
 
 @pytest.mark.parametrize(
-    "typed", ["CAPS studies recruiting right now", "hidradenitis, is any trial open right now"]
+    "typed",
+    [
+        "CAPS studies recruiting right now",
+        "hidradenitis, is any trial open right now",
+        # session 53
+        "lupus rash, I want to sign up for a study now, is anything open?",
+        "support program for parents that's still taking families",
+    ],
 )
 def test_right_now_says_recruiting(typed):
     found = readings.read(typed)
