@@ -192,6 +192,13 @@ def test_weights_and_phrases_of_rare_words_are_checked_in_rankvector(settings):
         assert 0 < len(found) < 4, text
     for text in ["zzqa zzqb", "zzqa or zzqb", "note: a", "'zzqa' & 'zzqb'"]:
         assert not facet_index.lexemes.may_narrow(text), text
+    # … not with a negation: its wider query would match nearly every trial
+    for function, text in [
+        ("websearch_to_tsquery", "-zzqa or zzqb-zzqa"),
+        ("to_tsquery", "!zzqa:A"),
+    ]:
+        assert facet_index.lexemes.may_narrow(text), text
+        assert fulltext._in_process(facet_index, function, text) is None, text
 
 
 @pytest.mark.django_db

@@ -119,13 +119,13 @@ def test_filler_never_empties_a_search():
         ("small molecule kinase inhibitor for lupus", "upadacitinib"),  # JAK, TYK2, BTK
         # session 53: people's words for common complaints and ways of taking part
         ("my 6 year old has a lazy eye", "amblyopia"),
-        ("my dad has had sugar for 10 years", "diabetes"),
+        ("my dad has had sugar (type 2) for 10 years", "diabetes"),
         ("i have to rush to the toilet every hour", "overactive & bladder"),
         ("up 3 times a night to pee", "nocturia"),
         ("schlafe schlecht, keine Schlaftabletten", "insomnia"),
         ("he wakes up shouting from bad dreams", "nightmares"),
         ("is there a phone app study for quitting", "digital & therapeutic"),
-        ("gibt es eine Studie mit einer App", "digital & therapeutic"),
+        ("gibt es eine Studie mit einem Online-Programm", "digital & therapeutic"),
         ("EGFR ex20ins NSCLC", "exon <-> 20 <-> insertion"),
         ("sham-controlled dCBT-I", "cognitive & behavioral"),
         ("DDI study healthy volunteers", "drug & drug & interaction"),
@@ -1336,6 +1336,9 @@ def test_trials_about_a_marker_the_disease_is_said_not_to_have_come_last():
         # … a side effect said without stopping may be what they ask about
         ("radiation gave me a dry mouth, are there trials?", True),
         ("my eyes and mouth are so dry", True),
+        # … and only a treatment's: "the cold" is no treatment stopped
+        ("the cold gives me white fingers so I stopped going outside", True),
+        ("my job gave me dry eyes and a dry mouth until I quit", True),
     ],
 )
 def test_what_made_someone_stop_a_treatment_is_no_sign_read(typed, sign_read):
@@ -1360,7 +1363,12 @@ def test_numb_fingers_alone_are_no_raynaud(typed, raynaud):
         ("he flat out refuses dupilumab or any injections", ("dupilumab",), {"injected"}),
         ("she refused methotrexate", ("methotrexate",), set()),
         ("he won't take methotrexate", ("methotrexate",), set()),
+        # session 53's review: someone else's refusal, conventional DMARDs, "won't do"
+        ("insurance refused dupixent, any eczema trials", (), set()),
+        ("my doctor refused methotrexate for my psoriasis", (), set()),
+        ("creams won't do anything so looking for pills", (), set()),
         ("psoriasis non-dupilumab therapy", ("dupilumab",), set()),
+        ("my dad flat out refuses dupilumab", ("dupilumab",), set()),
         ("he takes methotrexate and insulin injections", (), set()),
     ],
 )
@@ -1369,14 +1377,24 @@ def test_a_treatment_refused_in_so_many_words_is_refused(typed, drugs, routes):
     assert words.routes_asked(typed)[1] == routes
 
 
+def test_non_biologic_dmards_refuse_no_class_non_biologic_therapy_does():
+    assert words.refused("inadequate response to non-biologic DMARDs, RA trials") == ((), ())
+    assert words.refused("psoriasis non-biologic therapy") == ((), ("biologics",))
+
+
 @pytest.mark.parametrize(
     ("typed", "had"),
     [
+        ("checkpoint inhibitor-pretreated NSCLC", {"immune-checkpoint-inhibitors"}),
+        ("anti-PD-1-experienced melanoma", {"immune-checkpoint-inhibitors"}),
+        ("ICIs pretreated NSCLC", {"immune-checkpoint-inhibitors"}),
         ("IO-pretreated NSCLC", {"immune-checkpoint-inhibitors"}),
         ("ICI-experienced melanoma", {"immune-checkpoint-inhibitors"}),
+        ("essais psoriasis près d'ici", set()),
         ("NSCLC after ICIs", set()),  # a failure, read elsewhere (readings.failed_named)
         ("pre- vs post-infliximab transcriptome", set()),  # when it is measured
         ("io sono malato di psoriasi", set()),  # "io" in lower case is no abbreviation
+        ("patients on dupixent experienced conjunctivitis", set()),  # not glued: no history
     ],
 )
 def test_treatments_the_people_asked_for_were_given_before_are_not_asked_to_be_tested(typed, had):

@@ -607,11 +607,18 @@ _PLACEBO_SAID = re.compile(
 # What a person says before a treatment they do not want ("psoriasis cream no steroids",
 # "without biologics", "don't want methotrexate"): a word or two may stand between ("no more
 # oral steroids"). Not "not": "not responding to methotrexate" is a failure (readings).
+# Who refuses: the person or a relative, not a doctor or an insurer ("insurance refused
+# dupixent" is no treatment refused).
+_WHO_REFUSES = (
+    r"(?:i|he|she|we|they|dad|mom|mum|father|mother|son|daughter|husband|wife|child|kid"
+    r"|partner|grandma|grandpa)\s+(?:(?:still|just|flat\s+out|completely|totally|always)\s+)*"
+)
 _REFUSING = re.compile(
     r"\b(?:no|without|never|avoid|avoiding|sin|sem|sans|ohne|free of|(?:do not|don'?t|dont) want"
     r"(?: to (?:take|use|get|be on))?|rather not|instead of|other than|alternatives? to"
-    r"|besides|apart from|aside from|except|anything but|refuses?(?: to (?:take|use|go on))?"
-    r"|refused(?: to (?:take|use|go on))?|refusing|won'?t (?:take|use|go on))"
+    r"|besides|apart from|aside from|except|anything but"
+    rf"|{_WHO_REFUSES}(?:refuses?|refused|refusing)(?: to (?:take|use|go on))?"
+    r"|won'?t (?:take|use|go on))"
     r"\s+(?:(?:more|any|oral|topical|systemic|the|a|an|more of the)\s+)?$",
     re.IGNORECASE,
 )
@@ -635,9 +642,10 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if any(cue in lower for cue in _REFUSAL_CUES):  # a few substring tests before the regexes
         for mention in treatments_in(text):
             before = text[max(0, mention.start - 40) : mention.start]
-            if (_REFUSING.search(before) or _NON.search(before)) and not _STOPPING.match(
-                text, mention.end
-            ):
+            non = _NON.search(before) and not _NOT_REFUSED_AFTER_NON.search(
+                text, mention.start, mention.end + 8
+            )
+            if (_REFUSING.search(before) or non) and not _STOPPING.match(text, mention.end):
                 (classes if mention.kind == "class" else drugs).append(mention.slug)
     return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
 
@@ -692,15 +700,17 @@ _TREATED_SINCE = re.compile(
 # "bio-naive", "b-DMARD naive": biologics (no drug class is called "bio" alone; "DMARD" alone
 # is a conventional one).
 _BIO_NAIVE = re.compile(r"\b(?:bio|b[\s-]?dmards?)[\s-]?na[iï]ve\b", re.IGNORECASE)
+# Short names the checkpoint inhibitors go by, glued to a history ("ICI-naive", "IO
+# naive", "IO-pretreated"); not synonyms of the class: "ici" (French) and "io" (Italian) are
+# words.
+CHECKPOINT_INHIBITORS = "immune-checkpoint-inhibitors"
+_CHECKPOINT_SHORT = r"ICIs?|IO|immunotherapy|checkpoint(?:[\s-]inhibitors?)?|PD-?L?1"
 # Short names no class goes by, said naive ("ICI-naive", "IO naive", "PD-1 naive",
 # "chemo-naive", "TKI-naive").
 _NAIVE_SHORT = (
     (
-        re.compile(
-            r"\b(?:ICI|IO|immunotherapy|checkpoint(?:[\s-]inhibitor)?|PD-?L?1)[\s-]?na[iï]ve\b",
-            re.I,
-        ),
-        "immune-checkpoint-inhibitors",
+        re.compile(rf"\b(?:{_CHECKPOINT_SHORT})[\s-]?na[iï]ve\b", re.I),
+        CHECKPOINT_INHIBITORS,
     ),
     (re.compile(r"\bchemo[\s-]?na[iï]ve\b", re.I), "chemotherapy"),
     # "TKI-naive": the tyrosine kinase inhibitors the vocabulary holds as a class are EGFR's
@@ -949,11 +959,22 @@ def pretreated_with(text: str) -> frozenset[str]:
     post-infliximab")."""
     if not _HAD_CUE.search(text):
         return frozenset()
-    return frozenset(m.slug for m in treatments_in(text) if _HAD_AFTER.match(text, m.end))
+    had = {m.slug for m in treatments_in(text) if _HAD_AFTER.match(text, m.end)}
+    if _CHECKPOINT_HAD.search(text):
+        had.add(CHECKPOINT_INHIBITORS)
+    return frozenset(had)
+
+
+# The checkpoint inhibitors' short names glued to a history ("IO-pretreated", "ICI-experienced").
+_CHECKPOINT_HAD = re.compile(
+    rf"(?<![\w-])(?:{_CHECKPOINT_SHORT})"
+    r"(?=(?:[\s-]*pre-?treated|\s*-\s*(?:experienced|exposed))\b)",
+    re.I,
+)
 
 
 _HAD_CUE = re.compile(r"post|treated|experienced|exposed", re.I)
-_HAD_AFTER = re.compile(r"[\s-]*(?:pre-?treated|experienced|exposed)\b", re.I)
+_HAD_AFTER = re.compile(r"(?:[\s-]*pre-?treated|\s*-\s*(?:experienced|exposed))\b", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -993,6 +1014,8 @@ _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "o
                  "aside", "except", "anything but", "refus", "won", "non")  # fmt: skip
 # Glued before a treatment: "non-biologic therapy", "non-JAK", "non-steroid options".
 _NON = re.compile(r"\bnon[- ]?$", re.IGNORECASE)
+# … but "non-biologic DMARDs": conventional ones, a class of their own.
+_NOT_REFUSED_AFTER_NON = re.compile(r"dmard", re.IGNORECASE)
 
 
 def _negation_before(toks: list, at: int) -> int | None:
@@ -1027,6 +1050,29 @@ _EFFECT_STOPPED = re.compile(
 )
 
 
+# … said of a treatment: named, or a word for one, before it in the sentence ("the cold gives
+# me white fingers so I stopped going outside" is Raynaud's said).
+_TREATMENT_WORD = re.compile(
+    r"\b(?:pills?|tablets?|drugs?|medicines?|medications?|meds|creams?|ointments?|shots?"
+    r"|injections?|infusions?|chemo(?:therapy)?|treatments?|therap(?:y|ies)|radiation"
+    r"|biologics?|steroids?|it|they|those|these)\b",
+    re.IGNORECASE,
+)
+EFFECT_CAUSE_REACH = 80  # characters before the verb where the treatment is named
+
+
+def _effects_stopped(text: str) -> list[tuple[int, int]]:
+    """The spans of _EFFECT_STOPPED whose cause, before them in their sentence, is a
+    treatment: a word for one, or one named ("prazosin … it made him so dizzy")."""
+    spans = []
+    for match in _EFFECT_STOPPED.finditer(text):
+        before = text[max(0, match.start() - EFFECT_CAUSE_REACH) : match.start()]
+        before = re.split(r"[.!?;]", before)[-1]
+        if _TREATMENT_WORD.search(before) or treatments_in(before):
+            spans.append(match.span())
+    return spans
+
+
 @lru_cache(maxsize=1024)  # _groups reads a query several times a search
 def _without_negated(text: str) -> str:
     """`text` without the diseases it says the person does not have: a condition's name (or
@@ -1037,7 +1083,7 @@ def _without_negated(text: str) -> str:
     (_PLACEBO_REFUSED)."""
     if _PLACEBO_SAID.search(text):
         text = _PLACEBO_REFUSED.sub(" open-label ", text)
-    cut = sorted([*_negated_spans(text), *(m.span() for m in _EFFECT_STOPPED.finditer(text))])
+    cut = sorted([*_negated_spans(text), *_effects_stopped(text)])
     if not cut:
         return text
     merged = [cut[0]]
@@ -2383,7 +2429,7 @@ _ANY_ROUTE = "|".join([*_ROUTE_WORDS.values(), _NEEDLES])
 # the first, and a list may follow.
 _REFUSING_ROUTE = re.compile(
     r"\b(?:no|not|without|never|hate|avoid|avoiding|instead of|rather than|afraid of|scared of"
-    r"|refuses?|refused|refusing|won'?t (?:take|use|have|do)"
+    rf"|{_WHO_REFUSES}(?:refuses?|refused|refusing)|won'?t (?:take|use|have)"
     r"|terrified of|sick of|tired of|fed up with|no more|cant|can'?t|don'?t want|dont want"
     r"|do not want|sin|ni|sans|ohne|kein\w*)\b(?:\s+\w+){0,4}?\s+(?:" + _ANY_ROUTE + r")\b"
     r"(?:\s+(?:" + _ANY_ROUTE + r")\b)*"
