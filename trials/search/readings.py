@@ -202,6 +202,9 @@ class _Lay:
     nothing: tuple[tuple[str, ...], ...]  # "nothing works": every treatment failed
     kinds: tuple[tuple[str, ...], ...]  # kinds of disease ("skin diseases"), longest first
     not_places: frozenset[str]  # words typed in lower case that are no place ("summer")
+    # … nor these with "the" ("the neck", "the back": GeoNames has towns so called), with the
+    # body's parts (`body_parts`)
+    not_places_after_the: frozenset[str]
     times: frozenset[str]  # months and days: no place whatever their case ("in March")
     # People's names for a disease that hold a child word ("moon children", "butterfly
     # skin" kids): the disease, not whom the trial is for (terms' `say`).
@@ -230,6 +233,7 @@ def _lay() -> _Lay:
         teen=frozenset(_phrase(" ".join(data["teen"]))),
         recruiting=tuple(sorted({_phrase(t) for t in data["recruiting"]}, key=len, reverse=True)),
         not_places=frozenset(data["not_places"]),
+        not_places_after_the=frozenset([*data["not_places"], *data["body_parts"]]),
         times=frozenset(data["times"]),
         kinds=tuple(
             sorted(
@@ -1718,8 +1722,8 @@ def _a_town_in_lower_case(text: str, near: bool) -> bool:
     from trials.readers import gazetteer
 
     folded = gazetteer.fold(text)
-    if folded in _lay().not_places:
-        return False
+    if folded in _lay().not_places or folded.removeprefix("the ") in _lay().not_places_after_the:
+        return False  # nor "the neck", "the back": a body part with its article
     if " " in folded:
         return True
     cities = gazetteer.cities_named(text)
