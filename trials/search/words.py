@@ -604,20 +604,21 @@ _PLACEBO_SAID = re.compile(
 )
 
 
+# The person or a relative refusing, not a doctor or an insurer ("insurance refused dupixent"
+# is no treatment refused).
+_PERSON_REFUSES = (
+    r"(?:i|he|she|we|they|dad|mom|mum|father|mother|son|daughter|husband|wife|child|kid"
+    r"|partner|grandma|grandpa)\s+(?:(?:still|just|flat\s+out|completely|totally|always)\s+)*"
+    r"(?:refuses?|refused|refusing)"
+)
 # What a person says before a treatment they do not want ("psoriasis cream no steroids",
 # "without biologics", "don't want methotrexate"): a word or two may stand between ("no more
 # oral steroids"). Not "not": "not responding to methotrexate" is a failure (readings).
-# Who refuses: the person or a relative, not a doctor or an insurer ("insurance refused
-# dupixent" is no treatment refused).
-_WHO_REFUSES = (
-    r"(?:i|he|she|we|they|dad|mom|mum|father|mother|son|daughter|husband|wife|child|kid"
-    r"|partner|grandma|grandpa)\s+(?:(?:still|just|flat\s+out|completely|totally|always)\s+)*"
-)
 _REFUSING = re.compile(
     r"\b(?:no|without|never|avoid|avoiding|sin|sem|sans|ohne|free of|(?:do not|don'?t|dont) want"
     r"(?: to (?:take|use|get|be on))?|rather not|instead of|other than|alternatives? to"
     r"|besides|apart from|aside from|except|anything but"
-    rf"|{_WHO_REFUSES}(?:refuses?|refused|refusing)(?: to (?:take|use|go on))?"
+    rf"|{_PERSON_REFUSES}(?: to (?:take|use|go on))?"
     r"|won'?t (?:take|use|go on))"
     r"\s+(?:(?:more|any|oral|topical|systemic|the|a|an|more of the)\s+)?$",
     re.IGNORECASE,
@@ -642,8 +643,9 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if any(cue in lower for cue in _REFUSAL_CUES):  # a few substring tests before the regexes
         for mention in treatments_in(text):
             before = text[max(0, mention.start - 40) : mention.start]
-            non = _NON.search(before) and not _NOT_REFUSED_AFTER_NON.search(
-                text, mention.start, mention.end + 8
+            # "non-biologic DMARDs" are conventional ones, a class of their own
+            non = (
+                _NON.search(before) and "dmard" not in text[mention.start : mention.end + 8].lower()
             )
             if (_REFUSING.search(before) or non) and not _STOPPING.match(text, mention.end):
                 (classes if mention.kind == "class" else drugs).append(mention.slug)
@@ -965,16 +967,12 @@ def pretreated_with(text: str) -> frozenset[str]:
     return frozenset(had)
 
 
-# The checkpoint inhibitors' short names glued to a history ("IO-pretreated", "ICI-experienced").
-_CHECKPOINT_HAD = re.compile(
-    rf"(?<![\w-])(?:{_CHECKPOINT_SHORT})"
-    r"(?=(?:[\s-]*pre-?treated|\s*-\s*(?:experienced|exposed))\b)",
-    re.I,
-)
-
-
 _HAD_CUE = re.compile(r"post|treated|experienced|exposed", re.I)
-_HAD_AFTER = re.compile(r"(?:[\s-]*pre-?treated|\s*-\s*(?:experienced|exposed))\b", re.I)
+# A history glued after a treatment's name ("-pretreated", " pretreated", "-experienced").
+_HISTORY = r"(?:[\s-]*pre-?treated|\s*-\s*(?:experienced|exposed))\b"
+_HAD_AFTER = re.compile(_HISTORY, re.I)
+# … after the checkpoint inhibitors' short names ("IO-pretreated", "ICI-experienced").
+_CHECKPOINT_HAD = re.compile(rf"(?<![\w-])(?:{_CHECKPOINT_SHORT})(?={_HISTORY})", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -1014,8 +1012,6 @@ _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "o
                  "aside", "except", "anything but", "refus", "won", "non")  # fmt: skip
 # Glued before a treatment: "non-biologic therapy", "non-JAK", "non-steroid options".
 _NON = re.compile(r"\bnon[- ]?$", re.IGNORECASE)
-# … but "non-biologic DMARDs": conventional ones, a class of their own.
-_NOT_REFUSED_AFTER_NON = re.compile(r"dmard", re.IGNORECASE)
 
 
 def _negation_before(toks: list, at: int) -> int | None:
@@ -1037,6 +1033,8 @@ def _negation_before(toks: list, at: int) -> int | None:
     return None
 
 
+# Words for medicines (_TREATMENT_WORD, _NO_MEDICINE, _SIDE_EFFECT).
+_MEDICINES = r"pills?|tablets?|drugs?|medicines?|medications?|meds"
 # What a treatment did that made the person stop it: a reason, not what they search for ("the
 # bladder pills gave me a horribly dry mouth so I stopped them": not Sjögren's dry mouth; "the
 # VA put him on prazosin but it made him so dizzy he stopped"). Only with the stopping said: a
@@ -1053,7 +1051,7 @@ _EFFECT_STOPPED = re.compile(
 # … said of a treatment: named, or a word for one, before it in the sentence ("the cold gives
 # me white fingers so I stopped going outside" is Raynaud's said).
 _TREATMENT_WORD = re.compile(
-    r"\b(?:pills?|tablets?|drugs?|medicines?|medications?|meds|creams?|ointments?|shots?"
+    rf"\b(?:{_MEDICINES}|creams?|ointments?|shots?"
     r"|injections?|infusions?|chemo(?:therapy)?|treatments?|therap(?:y|ies)|radiation"
     r"|biologics?|steroids?|it|they|those|these)\b",
     re.IGNORECASE,
@@ -2429,7 +2427,7 @@ _ANY_ROUTE = "|".join([*_ROUTE_WORDS.values(), _NEEDLES])
 # the first, and a list may follow.
 _REFUSING_ROUTE = re.compile(
     r"\b(?:no|not|without|never|hate|avoid|avoiding|instead of|rather than|afraid of|scared of"
-    rf"|{_WHO_REFUSES}(?:refuses?|refused|refusing)|won'?t (?:take|use|have)"
+    rf"|{_PERSON_REFUSES}|won'?t (?:take|use|have)"
     r"|terrified of|sick of|tired of|fed up with|no more|cant|can'?t|don'?t want|dont want"
     r"|do not want|sin|ni|sans|ohne|kein\w*)\b(?:\s+\w+){0,4}?\s+(?:" + _ANY_ROUTE + r")\b"
     r"(?:\s+(?:" + _ANY_ROUTE + r")\b)*"
@@ -2480,7 +2478,6 @@ def asks_healthy_volunteers(text: str) -> bool:
 
 
 # The words for medicines taken (_NO_MEDICINE, _SIDE_EFFECT).
-_MEDICINES = r"pills?|tablets?|drugs?|medicines?|medications?|meds"
 # A person who wants a treatment that is no medicine ("something other than more pills -
 # exercises, an app", "non-drug studies", "lupus studies that are not drug trials", "studies
 # that dont involve taking drugs").
