@@ -1284,7 +1284,22 @@ def _phrases_found(
 
 # "phase 3", "phase II", "phase 2/3", "phase IIb", "phase3", "early phase 1".
 _PHASE_NUMERAL = re.compile(r"(?:iv|iii|ii|i|[0-4])[ab]?")
-_PHASE_JOINED = re.compile(r"phase[0-4][ab]?")
+_PHASE_JOINED = re.compile(r"phase(?:iv|iii|ii|i|[0-4])[ab]?|ph[0-4][ab]?")
+# A number that goes on past its point ("pH 4.5"): an acidity, not a phase.
+_DECIMAL = re.compile(r"[.,]\d")
+
+
+def _is_phase_word(words: Words, position: int) -> bool:
+    """Whether the word at `position` says "phase": "phase", or its clinicians' short form
+    "ph" ("ph2b psoriasis", "ph 1/2") unless written "pH" or followed by a decimal ("ph 4.5":
+    the skin's acidity)."""
+    folded = words.folded(position) or ""
+    if folded.startswith("phase"):
+        return True
+    if not folded.startswith("ph") or words.tokens[position][1].startswith("pH"):
+        return False
+    number = position + 1 if folded == "ph" else position
+    return number < len(words.tokens) and not _DECIMAL.match(words.text, words.tokens[number][3])
 
 
 _HUMAN = {"human", "humans", "man", "men"}
@@ -1301,16 +1316,16 @@ def phase_words(words: Words) -> Iterator[Reading]:
     while position < len(words.tokens):
         folded = words.folded(position)
         last = None
-        if folded == "phase":
+        joined = bool(folded and _PHASE_JOINED.fullmatch(folded))
+        if (joined or folded in ("phase", "ph")) and _is_phase_word(words, position):
+            # its numbers, "phase 2/3", "ph1/2", "phase II or III"
             last = position
             while _PHASE_NUMERAL.fullmatch(words.folded(last + 1) or "") or (
                 words.folded(last + 1) in ("and", "or", "to")
                 and _PHASE_NUMERAL.fullmatch(words.folded(last + 2) or "")
             ):
                 last += 1
-            last = None if last == position else last
-        elif folded and _PHASE_JOINED.fullmatch(folded):
-            last = position
+            last = None if last == position and not joined else last
         elif folded == "fih" or (
             folded == "first"
             and words.folded(position + 1) == "in"
