@@ -130,12 +130,25 @@ def test_filler_never_empties_a_search():
         ("sham-controlled dCBT-I", "cognitive & behavioral"),
         ("DDI study healthy volunteers", "drug & drug & interaction"),
         ("two worn discs in my neck", "cervical & disc"),
+        # session 54
+        ("my son is hooked on ice", "methamphetamine"),
+        ("crystal meth app", "methamphetamine"),
+        ("studi con un'iniezione nel disco", "intradiscal"),
+        ("studi in Italia senza operazione", "nonoperative"),
+        ("dischi lombari degenerati", "degenerative & disc & disease"),
+        ("MRI shows desiccated discs", "degenerative & disc & disease"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     text = words.read(typed).text
     assert means in text
     assert SAFE.fullmatch(text)
+
+
+@pytest.mark.parametrize("typed", ["ice packs for burns", "ice cream allergy", "ice bath"])
+def test_ice_alone_is_no_drug(typed):
+    """ "hooked on ice" is methamphetamine; ice itself is none."""
+    assert "methamphetamine" not in words.read(typed).text
 
 
 def test_a_class_s_antibodies_are_its_members_not_every_antibody():
