@@ -904,6 +904,15 @@ def test_a_disease_something_is_likened_to_is_not_named(typed, named):
         # stopping it is what is refused: keep taking it
         ("RA add-on trials on background MTX (no methotrexate washout)", (), ()),
         ("lupus trials without a steroid taper", (), ()),
+        # the immune system not to be lowered: the classes that lower it (session 54)
+        (
+            "im scared of anything that lowers my immune system, any lupus studies?",
+            (),
+            words.IMMUNE_SUPPRESSING,
+        ),
+        ("lupus treatment that doesnt suppress the immune system", (), words.IMMUNE_SUPPRESSING),
+        ("psoriasis treatments that boost the immune system", (), ()),
+        ("does dupixent lower my immunity", (), ()),
     ],
 )
 def test_a_treatment_refused_is_read(typed, drugs, classes):

@@ -632,6 +632,24 @@ def treatments_in(text: str) -> tuple:
     return tuple(Vocabulary.default().find(text, ("drug", "class")))
 
 
+# Not wanting the immune system lowered ("scared of anything that lowers my immune system",
+# "a treatment that doesn't suppress the immune system"): the classes of drugs that do.
+_IMMUNE_SPARED = re.compile(
+    r"\b(?:(?:scared|afraid|frightened|terrified|worried|wary)\s+(?:of|about)"
+    r"|(?:do not|don'?t|dont|doesn'?t|does not|won'?t|wont|without|avoid\w*|no)(?:\s+want)?)"
+    r"\s+(?:[\w']+\s+){0,3}?(?:suppress|lower|weaken|dampen|compromis|reduc)\w*\s+"
+    r"(?:(?:my|the|your|his|her|their|our)\s+)?immun(?:e\s+system|ity|e\s+defen[cs]es?)",
+    re.IGNORECASE,
+)
+IMMUNE_SUPPRESSING = (
+    "immunosuppressants",
+    "corticosteroids",
+    "jak-inhibitors",
+    "biologics",
+    "chemotherapy",
+)
+
+
 @lru_cache(maxsize=1024)
 def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The drugs and the drug classes (slugs) a query says the person does not want, as
@@ -649,6 +667,8 @@ def refused(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             )
             if (_REFUSING.search(before) or non) and not _STOPPING.match(text, mention.end):
                 (classes if mention.kind == "class" else drugs).append(mention.slug)
+    if "immun" in lower and _IMMUNE_SPARED.search(text):
+        classes.extend(IMMUNE_SUPPRESSING)
     return tuple(dict.fromkeys(drugs)), tuple(dict.fromkeys(classes))
 
 
