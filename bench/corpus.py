@@ -255,12 +255,19 @@ LATER_DRUGS = frozenset({"briakinumab", "efalizumab", "alefacept", "prasterone"}
     | {"cemiplimab", "toripalimab", "sintilimab", "tislelizumab", "camrelizumab"}
     | {"sugemalimab", "ipilimumab", "tremelimumab"}
     | {"docetaxel", "pemetrexed", "carboplatin", "cisplatin"}
+    # Session 54: antibody-drug conjugates.
+    | {"trastuzumab-deruxtecan", "trastuzumab-emtansine", "datopotamab-deruxtecan"}
+    | {"sacituzumab-govitecan", "sacituzumab-tirumotecan", "shr-a1921", "trastuzumab-rezetecan"}
+    | {"patritumab-deruxtecan", "telisotuzumab-vedotin", "enfortumab-vedotin"}
+    | {"tisotumab-vedotin", "polatuzumab-vedotin", "mirvetuximab-soravtansine"}
+    | {"inotuzumab-ozogamicin", "gemtuzumab-ozogamicin", "loncastuximab-tesirine"}
 )
 LATER_CLASSES = frozenset({"ttr-stabilizers", "ttr-silencers"})  # session 22
 LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
 LATER_CLASSES |= {"integrin-inhibitors"}  # session 36
 LATER_CLASSES |= {"chemotherapy", "antiretrovirals"}  # session 40
 LATER_CLASSES |= {"egfr-tkis", "immune-checkpoint-inhibitors"}  # session 46
+LATER_CLASSES |= {"adcs", "trop2-adcs"}  # session 54
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
     # Session 20: the autoinflammatory diseases.

@@ -137,12 +137,20 @@ def test_filler_never_empties_a_search():
         ("studi in Italia senza operazione", "nonoperative"),
         ("dischi lombari degenerati", "degenerative & disc & disease"),
         ("MRI shows desiccated discs", "degenerative & disc & disease"),
+        ("TROP2 ADC in previously treated NSCLC", "datopotamab"),
+        ("antibody-drug conjugates in lung cancer", "trastuzumab & deruxtecan"),
     ],
 )
 def test_lay_words_and_drug_classes_add_the_registries_words(typed, means):
     text = words.read(typed).text
     assert means in text
     assert SAFE.fullmatch(text)
+
+
+def test_adc_alone_is_no_class():
+    """ "ADC" is also an MRI's apparent diffusion coefficient: the class only in full or
+    with its target ("TROP2 ADC")."""
+    assert "deruxtecan" not in words.read("ADC values in degenerated lumbar discs MRI").text
 
 
 @pytest.mark.parametrize("typed", ["ice packs for burns", "ice cream allergy", "ice bath"])
