@@ -823,6 +823,26 @@ def test_other_first_words_are_no_place(typed):
     assert not read & {"country", "region", "near"}, typed
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # a comma before a word in lower case or a number ends a clause (session 54)
+        (
+            "i live on a ranch in rural montana, 3 hours from the nearest rheumatologist."
+            " 44, lupus for 6 years, on hydroxy and 5mg of prednisone but my joints and the"
+            " rash on my arms keep flaring. is there any lupus trial i could get to?",
+            [("region", "Montana")],
+        ),
+        ("we live in san diego, any studies for kids with eczema?", [("near", "san diego")]),
+        # … not a place's own comma
+        ("lupus near Houston, Texas", [("near", "Houston, Texas")]),
+        ("eczema in Paris, France", [("near", "Paris, France")]),
+    ],
+)
+def test_a_place_before_a_comma_is_read(typed, read):
+    assert [item for item in _read(typed) if item[0] in ("region", "near", "country")] == read
+
+
 @pytest.mark.django_db
 def test_a_typed_country_lists_the_trials_with_a_site_there_first(client):
     for key, countries in [("IN-CN", ["CN"]), ("IN-US", ["US"])]:
