@@ -834,12 +834,15 @@ def test_other_first_words_are_no_place(typed):
             [("region", "Montana")],
         ),
         ("we live in san diego, any studies for kids with eczema?", [("near", "san diego")]),
+        # "in the US" inside a sentence, not the pronoun
+        ("open DM studies in the US to refer a refractory pt", [("country", "US")]),
+        ("trials that help US in the end", []),
         # … not a place's own comma
         ("lupus near Houston, Texas", [("near", "Houston, Texas")]),
         ("eczema in Paris, France", [("near", "Paris, France")]),
     ],
 )
-def test_a_place_before_a_comma_is_read(typed, read):
+def test_a_place_inside_a_sentence_is_read(typed, read):
     assert [item for item in _read(typed) if item[0] in ("region", "near", "country")] == read
 
 
@@ -1719,6 +1722,11 @@ def test_words_for_whom_a_trial_is_are_read_as_filters(typed, read, rest):
         ("94-AR-0194", [], "94-AR-0194"),  # an identifier, not 94 years (Swedish "år")
         ("我 女儿 8岁 湿疹", [("age", "8"), *CHILD], "我 湿疹"),
         ("어머니가 55세이신데 루푸스", [("age", "55")], "어머니가 루푸스"),
+        # people over an age (session 54): the least of it
+        ("psoriasis trials for pts over 75", [("age", "75")], "psoriasis trials for pts"),
+        ("adults older than 70 with eczema", [("age", "70")], "adults with eczema"),
+        ("patients over 100 kg psoriasis", [], "patients over 100 kg psoriasis"),
+        ("lupus trials with over 50 patients", [], "lupus trials with over 50 patients"),
     ],
 )
 def test_a_persons_age_is_read_as_the_age_filter(typed, read, rest):

@@ -455,6 +455,10 @@ _I_AM = (
     ("im",), ("i", "m"), ("i", "am"), ("shes",), ("hes",), ("she", "s"), ("he", "s"),
     *((person, "is") for person in _PERSONS),
 )  # fmt: skip
+# "patients over 75", "pts above 65", "adults older than 70": the people's age, the least of it.
+_PEOPLE_OVER = {"patients", "pts", "pt", "people", "adults", "persons", "individuals", "subjects"}
+_PEOPLE_OVER |= {"participants", "seniors", "elderly", "women", "men", "those", "anyone"}
+_OVER = {"over", "above"}
 _NOT_YEARS = {"week", "weeks", "wk", "wks", "day", "days", "kg", "kgs", "lb", "lbs", "pounds"}
 _NOT_YEARS |= {"stone", "mg", "percent", "times", "hours", "hour", "cm", "inches", "feet", "ft"}
 _YEARS_OLD = re.compile(r"(\d{1,3})yo")
@@ -586,6 +590,10 @@ def age_words(words: Words) -> Iterator[Reading]:
                 if any(words.folded(p) in _PAST_AGE for p in (position - 2, position - 3)):
                     continue  # "eczema started at age 8", "since age 8": the past
                 years, last, position = float(folded), position, position - 1
+            elif unit not in _NOT_YEARS and (said := _people_over(words, position)) is not None:
+                # "psoriasis trials for pts over 75": trials that take a 75-year-old
+                last = position + 1 if unit in _YEARS else position
+                years, position = float(folded), said
             elif unit not in _NOT_YEARS and (said := _after_i_am(words, position)) is not None:
                 years, last, position = float(folded), position, said
             else:
@@ -599,6 +607,17 @@ def age_words(words: Words) -> Iterator[Reading]:
             span = range(position, last + 1)
             yield Reading("age", value, words.said(position, last), words.spans(span))
             return  # one age: the first said ("my son is 17 and I am 45" is 17)
+
+
+def _people_over(words: Words, position: int) -> int | None:
+    """The position of "over" ("above", "older than") when the number at `position` follows it
+    after a word for people ("patients over 75", "adults older than 70"); None otherwise."""
+    before = position - 1
+    if words.folded(before) == "than" and words.folded(before - 1) == "older":
+        before -= 1
+    elif words.folded(before) not in _OVER:
+        return None
+    return before if words.folded(before - 1) in _PEOPLE_OVER else None
 
 
 # How long, or since when, a person has had what they search for ("I've had RA for about 12
@@ -1776,18 +1795,24 @@ def country_inside(words: Words) -> Iterator[Reading]:
         if words.folded(start) not in _IN_A_COUNTRY or start in words.taken:
             continue
         first = start + 1
+        # "in the US to refer a patient", "in the UK": after "the", "US" is no pronoun
+        the = words.folded(first) == "the"
+        first += the
         for last in range(min(first + _COUNTRY_WORDS_MAX, count) - 1, first - 1, -1):
             if any(p in words.taken or p in words.in_conditions for p in range(first, last + 1)):
                 continue
             text = words.said(first, last)
-            if not text[:1].isupper() or text.lower() in _AMBIGUOUS | _NOT_COUNTRIES:
+            the_us = the and text == "US"  # "US" the pronoun has no "the"
+            if not the_us and (
+                not text[:1].isupper() or text.lower() in _AMBIGUOUS | _NOT_COUNTRIES
+            ):
                 continue
             after = last + 1
             if after < count and words.said(after, after)[:1].isupper():
                 continue  # a longer name: "in Jordan Valley", "in Georgia Tech"
-            if _not_there(words, first):
-                return  # "lupus not in Spain"
-            if code := _country_code(text):
+            if _not_there(words, start + 1):
+                return  # "lupus not in Spain", "not in the US"
+            if code := ("US" if the_us else _country_code(text)):
                 yield Reading(
                     "country", code, words.said(start, last), words.spans(range(start, last + 1))
                 )
@@ -2445,8 +2470,7 @@ def _clause_ends(words: Words) -> list[int]:
             ) or (
                 # a comma before a word in lower case or a number: "i live on a ranch in rural
                 # montana, 3 hours from …" (not "Houston, Texas", a place's own comma)
-                "," in between
-                and not words.tokens[position + 1][1][:1].isupper()
+                "," in between and not words.tokens[position + 1][1][:1].isupper()
             )
             if not (opener or stop):
                 continue
