@@ -22,6 +22,10 @@ def _reference_keys(text: str) -> set[str]:
     return set(found.values_list("key", flat=True))
 
 
+def _conditions(title: str) -> list[str]:
+    return ["atopic-dermatitis"] if "Eczema" in title else ["psoriasis"]
+
+
 def _enough(prefix: str, title: str, condition: str) -> None:
     """words.FILL_BELOW trials about `condition`: enough that no list of it is filled."""
     for number in range(words.FILL_BELOW):
@@ -236,6 +240,26 @@ def test_a_sentence_few_trials_about_its_skin_disease_suit_is_filled_with_those_
     assert result.relaxed and result.general_first is None
     assert "DERM" not in {hit.key for hit in result.trials}
     assert "DERM" not in _reference_keys(typed)
+
+
+def test_a_childs_sentence_few_trials_take_is_filled_with_the_diseases_other_trials(db):
+    """ "im 15 and the skin inside my elbows …" (session 54): no trial has every word, one
+    eczema trial takes a 15-year-old. After it, the adults' eczema trials (an adult's age is
+    kept: the test above); the engine and the reference alike."""
+    for key, title, min_age in [
+        ("AD-TEEN", "Eczema from age 12", 12),
+        *((f"AD-ADULT-{n}", "Eczema in adults", 18) for n in range(3)),
+        ("PSO-TEEN", "Psoriasis from age 12", 12),
+    ]:
+        Trial.objects.create(
+            key=key, record={}, title=title, conditions=_conditions(title), min_age=min_age
+        )
+    typed = "im 15 and my eczema is red, dry and cracked inside my elbows, any study?"
+    result = search_text(typed)
+    keys = [hit.key for hit in result.trials]
+    assert result.relaxed and keys[0] == "AD-TEEN"
+    assert set(keys[1:4]) == {f"AD-ADULT-{n}" for n in range(3)}
+    assert _reference_keys(typed) >= set(keys[:4])
 
 
 def test_a_relaxed_list_leaves_out_the_untagged_trials_turning_away_whom_it_names(db):

@@ -728,10 +728,15 @@ def _read_filled(
         return None
     named = words.named_conditions(query.q)
     tagged = index.facet_mask("condition", list(named)) if named else None
-    if relaxed and everything.any() and (tagged is None or not _general_only(index, everything)):
-        # An age let go only when it leaves nothing to list, or only trials open to any skin
-        # disease ("tache de vin … ma fille a 2 ans": the one that takes her, then the
-        # port-wine stain trials of adults)
+    if (
+        relaxed
+        and everything.any()
+        and (tagged is None or not _general_only(index, everything))
+        and not readings.young(query.understood)
+    ):
+        # An adult's age let go only when it leaves nothing to list, or only trials open to
+        # any skin disease ("tache de vin … ma fille a 2 ans": the one that takes her, then
+        # the port-wine stain trials of adults); a child's as the other filters read
         read = read - set(readings.AGE_READ)
     if not read:
         return None

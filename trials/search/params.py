@@ -322,8 +322,8 @@ class TrialFilterSet(django_filters.FilterSet):
         filtered = super().filter_queryset(queryset)
         data = self.data
         read = {reading.parameter for reading in self.understood} & set(readings.READ_FILLED)
-        if self.words_relaxed and filtered.exists():  # an age: as engine._read_filled
-            read -= set(readings.AGE_READ)
+        if self.words_relaxed and filtered.exists() and not readings.young(self.understood):
+            read -= set(readings.AGE_READ)  # an adult's age: as engine._read_filled
         if (
             read
             and self.form.cleaned_data.get("q")

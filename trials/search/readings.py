@@ -100,10 +100,23 @@ READ_FILLED = {
     # dated_words)
     **{parameter: "dates" for r in DATE_RANGES for parameter in r.parameters},
 }
-# … but an age is not let go for a relaxed match (no trial has all its words: a sentence): its
-# list is filled otherwise (engine._general_after_named counts within the filters), unless it
-# leaves nothing to list.
+# … but an adult's age is not let go for a relaxed match (no trial has all its words: a
+# sentence): its list is filled otherwise (engine._general_after_named counts within the
+# filters), unless it leaves nothing to list. A child's is (`young`): the adults' trials of
+# the disease come after the few that take the child, as people judge them.
 AGE_READ = ("age_group", "age")
+
+
+def young(understood) -> bool:
+    """Whether the readings `understood` say the person is a child: an age under ADULT_AGE,
+    or the children's age group ("im 15 and the skin inside my elbows …", "my 6 year old")."""
+    return any(
+        (reading.parameter == "age" and float(reading.value) < ADULT_AGE)
+        or (reading.parameter == "age_group" and reading.value == "child")
+        for reading in understood
+    )
+
+
 # The filters read that, let go, add only the trials about the conditions the words name (and
 # those meeting them): a phase, an age, a kind of study, a registry (engine._read_filled,
 # TrialFilterSet).
