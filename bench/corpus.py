@@ -267,7 +267,7 @@ LATER_CLASSES |= {"interleukin-inhibitors"}  # session 24
 LATER_CLASSES |= {"integrin-inhibitors"}  # session 36
 LATER_CLASSES |= {"chemotherapy", "antiretrovirals"}  # session 40
 LATER_CLASSES |= {"egfr-tkis", "immune-checkpoint-inhibitors"}  # session 46
-LATER_CLASSES |= {"adcs", "trop2-adcs"}  # session 54
+LATER_CLASSES |= {"antibody-drug-conjugates", "trop2-antibody-drug-conjugates"}  # session 54
 LATER_CONDITIONS = frozenset(
     {"lupus-vulgaris", "eczema-herpeticum", "autoimmune-blistering-diseases"}
     # Session 20: the autoinflammatory diseases.

@@ -12,7 +12,7 @@ import datetime
 import pytest
 from django.http import QueryDict
 
-from trials.models import Sex, Site, Trial, unconfirmed_before
+from trials.models import Sex, Trial, unconfirmed_before
 from trials.search import cache, engine, facets, readings, words
 from trials.search.engine import matching, search
 from trials.search.facets import Facet, Kind
@@ -891,40 +891,6 @@ def test_a_search_filled_without_two_readings_lists_those_meeting_one_before_tho
     keys = [hit.key for hit in result.trials]
     assert result.read_first == 0
     assert set(keys[:2]) == {"OPEN-US", "CLOSED-CN"} and keys[2] == "CLOSED-US"
-
-
-@pytest.mark.django_db
-def test_open_in_the_region_comes_before_closed_near_when_joining_now_is_asked():
-    """ "lupus … I live in Baltimore and want to sign up for a study now", no lupus trial open
-    near: the open one in the region (North Carolina) before the closed ones near her
-    (Bethesda), which come before the open one far away (Seoul) and the closed one there."""
-    places = {
-        "BETHESDA": ("Bethesda", "Maryland", "US", 38.98, -77.10),
-        "DURHAM": ("Durham", "North Carolina", "US", 35.99, -78.90),
-        "SEOUL": ("Seoul", "", "KR", 37.57, 126.98),
-    }
-    for key, place, status in [
-        ("CLOSED-NEAR", "BETHESDA", "COMPLETED"),
-        ("OPEN-REGION", "DURHAM", "RECRUITING"),
-        ("OPEN-FAR", "SEOUL", "RECRUITING"),
-        ("CLOSED-FAR", "SEOUL", "COMPLETED"),
-    ]:
-        city, region, country, lat, lon = places[place]
-        trial = Trial.objects.create(
-            key=key,
-            record={},
-            title="Lupus study",
-            conditions=list(words.named_conditions("lupus")),
-            countries=[country],
-            status=status,
-        )
-        Site.objects.create(
-            trial=trial, city=city, region=region, country=country, lat=lat, lon=lon
-        )
-    typed = "lupus, I live in Baltimore and want to sign up for a study now"
-    found = [hit.key for hit in _search({"q": typed, "page_size": "50"}).trials]
-    keys = [key for key in found if key.split("-")[0] in ("OPEN", "CLOSED")]  # not the seeds
-    assert keys == ["OPEN-REGION", "CLOSED-NEAR", "OPEN-FAR", "CLOSED-FAR"]
 
 
 # --- Recruiting and phase words ("recruiting psoriasis trials", "phase 3 lupus") ------------

@@ -273,11 +273,6 @@ class Query:
         return "relevance" if self.q else "distance" if self.near else "updated"
 
 
-# The rows meeting each kind of filter read from the words and let go (engine._read_filled),
-# each with its weight in the order of those not meeting them all (_read_parts).
-ReadMet = tuple[tuple[np.ndarray, int], ...]
-
-
 @dataclass(frozen=True)
 class _Matched:
     """What a query matches, before any page is cut: the masks, their combination, and what
@@ -304,7 +299,7 @@ class _Matched:
     broader_from: str | None = None
     # The rows about what a relaxed query names most closely, when filled (fulltext.about_first).
     about_first: np.ndarray | None = None
-    read_met: ReadMet = ()  # see read_first
+    read_met: tuple[np.ndarray, ...] = ()  # see read_first
     # The query respelt, when it was (`query.q` unless its group was searched instead).
     corrected_to: str | None = None
     # The rows testing the drugs a query names, when filled with their class's (_class_filled),
@@ -716,12 +711,12 @@ def _read_filled(
     masks: dict[str, np.ndarray],
     everything: np.ndarray,
     relaxed: bool = False,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None, ReadMet] | None:
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]] | None:
     """The masks without the READ_FILLED filters read from the words, what they match, the rows
     listed first (those meeting the filters: `everything`) and the rows meeting each kind of
-    filter left out (a place, a status, a failure: all of its filters) with its weight, when
-    fewer than words.FILL_BELOW trials meet those filters and more trials have the words; None
-    otherwise (no such reading, enough trials, or no words left to search)."""
+    filter left out (a place, a status, a failure: all of its filters), when fewer than
+    words.FILL_BELOW trials meet those filters and more trials have the words; None otherwise
+    (no such reading, enough trials, or no words left to search)."""
     said = {reading.parameter for reading in query.understood} & set(readings.READ_FILLED)
     read = said & masks.keys()
     if not read or "q" not in masks or int(np.count_nonzero(everything)) >= words.FILL_BELOW:
@@ -788,14 +783,7 @@ def _read_filled(
         around = index.sites.around(*query.near, NEAR_FILL_KM).per_row(index.row_count)
         nearby = np.isfinite(around)
         met["nearby"] = nearby if near_none else nearby & tagged
-    # Open now outweighs a place near, not the region around it: a closed trial near is one
-    # nobody can join, an open one in the region a journey ("lupus … I live in Baltimore and
-    # want to sign up for a study now": the open lupus trials in the region before the closed
-    # ones near her).
-    weights = dict.fromkeys(met, 1)
-    if "recruiting" in met and "nearby" in met:
-        weights.update(recruiting=2, nearby=2)
-    return kept, wider, everything, tuple((mask, weights[kind]) for kind, mask in met.items())
+    return kept, wider, everything, tuple(met.values())
 
 
 def _filled(index: FacetIndex, text: str, masks: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -901,7 +889,7 @@ def _tiers(
     all_words: np.ndarray | None = None,
     read_first: np.ndarray | None = None,
     about_first: np.ndarray | None = None,
-    read_met: ReadMet = (),
+    read_met: tuple[np.ndarray, ...] = (),
     words_first: bool = False,
 ) -> list[np.ndarray]:
     """The matching rows as masks in the order relevance lists them: those about what a relaxed
@@ -1376,20 +1364,17 @@ _PRIOR = (
 )
 
 
-def _read_parts(read_first: np.ndarray, read_met: ReadMet) -> list[np.ndarray]:
+def _read_parts(read_first: np.ndarray, read_met: tuple[np.ndarray, ...]) -> list[np.ndarray]:
     """A search filled without the filters read from its words (_read_filled): the rows that
-    meet them, then the others by the weights of the kinds of them they meet ("skin disease
-    studies in Bethesda still recruiting": those open elsewhere, then those closed in
-    Bethesda, then those neither); for "recruiting" read, the open trials whose status is no
-    longer confirmed meet it here, after those confirmed."""
+    meet them, then the others by how many kinds of them they meet ("skin disease studies in
+    Bethesda still recruiting": those open elsewhere or closed in Bethesda before those
+    neither); for "recruiting" read, the open trials whose status is no longer confirmed meet
+    it here, after those confirmed."""
     rest = ~read_first
     if not read_met:
         return [read_first, rest]
-    met = np.zeros(len(rest), np.int16)
-    for mask, weight in read_met:
-        met[mask] += weight
-    scores = np.flatnonzero(np.bincount(met[rest]))[::-1]
-    return [read_first, *(rest & (met == score) for score in scores)]
+    met = np.sum(read_met, axis=0, dtype=np.int8)
+    return [read_first, *(rest & (met == count) for count in range(len(read_met), -1, -1))]
 
 
 # Words searched a second time (with other filters: an age, a failure read from the words, a
