@@ -920,6 +920,11 @@ def test_a_disease_something_is_likened_to_is_not_named(typed, named):
         ),
         ("lupus treatment that doesnt suppress the immune system", (), words.IMMUNE_SUPPRESSING),
         ("psoriasis treatments that boost the immune system", (), ()),
+        # tired of it, or not another one
+        ("psoriasis trials, not another biologic please", (), ("biologics",)),
+        ("im sick of steroids for my eczema", (), ("corticosteroids",)),
+        ("fed up with prednisone", ("prednisone",), ()),
+        ("another biologic trial for psoriasis", (), ()),
         ("does dupixent lower my immunity", (), ()),
     ],
 )

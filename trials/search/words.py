@@ -617,7 +617,8 @@ _PERSON_REFUSES = (
 _REFUSING = re.compile(
     r"\b(?:no|without|never|avoid|avoiding|sin|sem|sans|ohne|free of|(?:do not|don'?t|dont) want"
     r"(?: to (?:take|use|get|be on))?|rather not|instead of|other than|alternatives? to"
-    r"|besides|apart from|aside from|except|anything but"
+    r"|besides|apart from|aside from|except|anything but|not (?:yet )?another"
+    r"|(?:sick|tired) of|fed up with"
     rf"|{_PERSON_REFUSES}(?: to (?:take|use|go on))?"
     r"|won'?t (?:take|use|go on))"
     r"\s+(?:(?:more|any|oral|topical|systemic|the|a|an|more of the)\s+)?$",
@@ -1029,7 +1030,8 @@ _STOPPING = re.compile(
 
 _REFUSAL_CUES = ("no ", "without", "never", "avoid", "sin ", "sem ", "sans ", "ohne", "free of",
                  "want", "rather", "instead", "other than", "alternative", "besides", "apart",
-                 "aside", "except", "anything but", "refus", "won", "non")  # fmt: skip
+                 "aside", "except", "anything but", "refus", "won", "non", "another",
+                 "sick of", "tired of", "fed up")  # fmt: skip
 # Glued before a treatment: "non-biologic therapy", "non-JAK", "non-steroid options".
 _NON = re.compile(r"\bnon[- ]?$", re.IGNORECASE)
 
