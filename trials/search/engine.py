@@ -107,8 +107,6 @@ YOUNG_ONLY_MAX_AGE = 21
 # A teenager's ages: a search said with a word for one (lay_terms.json `teen`) ranks the trials
 # that take someone of these ages first.
 TEEN_AGES = (13, 17)
-# The age from which a trial takes no child (the age group `child` is under it: facets.py).
-ADULT_AGE = 18
 # A search for older people (age_group=older_adult alone: "studies for older people with lung
 # cancer") ranks the trials for older people only (the youngest they take this or more:
 # "Docetaxel plus bevacizumab for elderly patients", 70 and over) before the others, as a
@@ -271,6 +269,12 @@ class Query:
         if self.sort:
             return self.sort
         return "relevance" if self.q else "distance" if self.near else "updated"
+
+    @property
+    def for_children(self) -> bool:
+        """A child's search (facets.for_children): its children's trials ranked first (_tiers),
+        its age let go like the other filters read (_read_filled)."""
+        return facets.for_children(self.facets.get("age_group", ()), self.age)
 
 
 @dataclass(frozen=True)
@@ -465,7 +469,7 @@ def _general_filled(
     more = skin_in_general_mask(index) & ~strict
     if words.children_s_disease_named(text):  # "juvenile dermatomyositis": a child's
         with np.errstate(invalid="ignore"):
-            more &= ~(index.columns["min_age"] >= ADULT_AGE)
+            more &= ~(index.columns["min_age"] >= facets.ADULT_AGE)
     if more.any() and (named := words.condition_names_pattern(text)):
         more[_excluding(index, named, more)] = False  # turning away those who have them
     if not more.any():
@@ -727,7 +731,7 @@ def _read_filled(
         relaxed
         and everything.any()
         and (tagged is None or not _general_only(index, everything))
-        and not readings.young(query.understood)
+        and not query.for_children
     ):
         # An adult's age let go only when it leaves nothing to list, or only trials open to
         # any skin disease ("tache de vin … ma fille a 2 ans": the one that takes her, then
@@ -1078,10 +1082,7 @@ def _tiers(
             given |= _testing_only(index, frozenset({route})) if first else refused_only
             parts = (given, ~given) if first else (~given, given)
             tiers = [tier & part for tier in tiers for part in parts]
-    for_children = "child" in query.facets.get("age_group", ()) or (
-        query.age is not None and query.age < 18
-    )
-    if for_children and not (words_first and query.age is not None):
+    if query.for_children and not (words_first and query.age is not None):
         # Those that say which ages they take (and so take the child) before those that say
         # none: "no ages given" admits a child to the filter, not to the trial.
         unstated = np.isnan(index.columns["min_age"]) & np.isnan(index.columns["max_age"])

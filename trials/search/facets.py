@@ -253,6 +253,16 @@ def _enum_choices(choices: type[enum.Enum]) -> tuple[Choice, ...]:
 # Age groups as ClinicalTrials.gov has them: a trial belongs if its age range admits any age
 # in the group.
 AGE_GROUP_AGES = {"child": (0, 17.999), "adult": (18, 64.999), "older_adult": (65, 200)}
+# The age from which a person is no child, and no trial for children only takes them.
+ADULT_AGE = AGE_GROUP_AGES["adult"][0]
+
+
+def for_children(age_groups: Sequence[str], age: float | None) -> bool:
+    """Whether a search is a child's: the children's age group chosen or read ("psoriasis in
+    kids", "my daughter"), or an age under ADULT_AGE ("im 15 and …")."""
+    return "child" in age_groups or (age is not None and age < ADULT_AGE)
+
+
 AGE_GROUPS = (
     Choice("child", "Children (under 18)", admits_ages(*AGE_GROUP_AGES["child"])),
     Choice("adult", "Adults (18–64)", admits_ages(*AGE_GROUP_AGES["adult"])),

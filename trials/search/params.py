@@ -28,7 +28,7 @@ from trials.models import Site, Status, Trial, search_parts, unconfirmed_before
 from trials.models import text_query as text_query_expression
 from trials.readers.gazetteer import EARTH_RADIUS_KM
 from trials.search import facets, fulltext, places, readings, regions, words
-from trials.search.engine import ADULT_AGE, DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
+from trials.search.engine import DEFAULT_WITHIN_KM, PAGE_SIZE, SORTS, Query
 from trials.search.facets import Facet
 from trials.search.index import current_values
 from trials.search.readings import Reading
@@ -110,7 +110,7 @@ def _skin_general(matching, value: str):
         return None
     general = _general_trials(value)
     if words.children_s_disease_named(value):
-        general = general.exclude(min_age__gte=ADULT_AGE)
+        general = general.exclude(min_age__gte=facets.ADULT_AGE)
     return general.values("pk")
 
 
@@ -322,7 +322,10 @@ class TrialFilterSet(django_filters.FilterSet):
         filtered = super().filter_queryset(queryset)
         data = self.data
         read = {reading.parameter for reading in self.understood} & set(readings.READ_FILLED)
-        if self.words_relaxed and filtered.exists() and not readings.young(self.understood):
+        children = facets.for_children(
+            self.data.getlist("age_group"), self.form.cleaned_data.get("age")
+        )
+        if self.words_relaxed and filtered.exists() and not children:
             read -= set(readings.AGE_READ)  # an adult's age: as engine._read_filled
         if (
             read

@@ -46,7 +46,7 @@ from rapidfuzz.distance import OSA
 from trials.readers.dates import MONTHS
 from trials.readers.refractory import NONE_NAMED
 from trials.readers.vocabulary import VOCAB_DIR, Vocabulary, tokens
-from trials.search.facets import AGE_GROUP_AGES, DATE_RANGES, DateRange
+from trials.search.facets import ADULT_AGE, AGE_GROUP_AGES, DATE_RANGES, DateRange
 from trials.search.words import (
     category_names,
     has_exact_syntax,
@@ -102,19 +102,9 @@ READ_FILLED = {
 }
 # … but an adult's age is not let go for a relaxed match (no trial has all its words: a
 # sentence): its list is filled otherwise (engine._general_after_named counts within the
-# filters), unless it leaves nothing to list. A child's is (`young`): the adults' trials of
-# the disease come after the few that take the child, as people judge them.
+# filters), unless it leaves nothing to list. A child's is (facets.for_children): the adults'
+# trials of the disease come after the few that take the child, as people judge them.
 AGE_READ = ("age_group", "age")
-
-
-def young(understood) -> bool:
-    """Whether the readings `understood` say the person is a child: an age under ADULT_AGE,
-    or the children's age group ("im 15 and the skin inside my elbows …", "my 6 year old")."""
-    return any(
-        (reading.parameter == "age" and float(reading.value) < ADULT_AGE)
-        or (reading.parameter == "age_group" and reading.value == "child")
-        for reading in understood
-    )
 
 
 # The filters read that, let go, add only the trials about the conditions the words name (and
@@ -502,8 +492,6 @@ _AGE_CJK = re.compile(r"(\d{1,3})[岁歲歳才세살]\w*")  # "8岁", "55세이�
 # 24 ans", "mi hija tiene 19 años", "my son just turned 18", "meine Tochter ist 20").
 _AGE_OF = {"is", "s", "was", "a", "est", "tiene", "ist", "turned", "just", "now", "who", "de"}
 _AGE_OF |= {"e", "tem", "ha", "aged", "age", "of"}
-# From this age a son or daughter is an adult, whom no paediatric trial takes.
-ADULT_AGE = 18
 
 
 def _grown_up(words: Words, position: int) -> bool:
